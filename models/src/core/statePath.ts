@@ -1,0 +1,125 @@
+// Dotted state paths (`lapic.0.irr`, `evtchn.5.notify_vcpu_id`): read, write, diff.
+// Used by `--set path=value`, by scenario expectations and by the trace's before → after records.
+
+import { ModelError, StateChange } from './types';
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Arrays of primitives are values (bit sets such as IRR are sorted number arrays), not containers. */
+function isLeafArray(v: Json): boolean {
+  return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+}
+
+export function splitPath(path: string): string[] {
+  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(path)) {
+    throw new ModelError(`bad state path "${path}": use dotted names and indices, e.g. lapic.0.irr`, path);
+  }
+  return path.split('.');
+}
+
+export function getPath(state: Json, path: string): Json {
+  let cur: Json = state;
+  const parts = splitPath(path);
+  for (let i = 0; i < parts.length; i++) {
+    const key = parts[i];
+    if (Array.isArray(cur)) {
+      const idx = Number(key);
+      if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) {
+        throw new ModelError(`state path "${path}": index ${key} is outside ${parts.slice(0, i).join('.') || 'state'} (0..${cur.length - 1})`, path);
+      }
+      cur = cur[idx];
+    } else if (isObject(cur)) {
+      if (!(key in cur)) {
+        const known = Object.keys(cur).join(', ');
+        throw new ModelError(`state path "${path}": no field "${key}" in ${parts.slice(0, i).join('.') || 'state'} (fields: ${known})`, path);
+      }
+      cur = cur[key];
+    } else {
+      throw new ModelError(`state path "${path}": ${parts.slice(0, i).join('.')} is a value, not a structure`, path);
+    }
+  }
+  return cur;
+}
+
+/** Parse a command-line value for the type of the field it replaces. */
+export function parseValueFor(existing: Json, raw: string, path: string): Json {
+  if (typeof existing === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new ModelError(`state path "${path}" holds a number; "${raw}" is not one`, path);
+    return n;
+  }
+  if (typeof existing === 'boolean') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ModelError(`state path "${path}" holds a boolean; use true or false, not "${raw}"`, path);
+  }
+  if (typeof existing === 'string') return raw;
+  if (Array.isArray(existing) || existing === null) {
+    // Bit sets and lists: `48,49` or `[48,49]` or `` (empty).
+    const body = raw.trim().replace(/^\[|\]$/g, '').trim();
+    if (body === '') return [];
+    return body.split(',').map((s) => {
+      const n = Number(s.trim());
+      if (!Number.isFinite(n)) throw new ModelError(`state path "${path}" holds a list of numbers; "${s.trim()}" is not a number`, path);
+      return n;
+    });
+  }
+  try {
+    return JSON.parse(raw) as Json;
+  } catch {
+    throw new ModelError(`state path "${path}" holds a structure; give it as JSON`, path);
+  }
+}
+
+/** Set a value on an existing path; the type must match what is there. */
+export function setPath(state: Json, path: string, value: Json): void {
+  const parts = splitPath(path);
+  const parentPath = parts.slice(0, -1).join('.');
+  const parent = parentPath ? getPath(state, parentPath) : state;
+  const key = parts[parts.length - 1];
+  const existing = getPath(state, path);
+  const sameKind =
+    (Array.isArray(existing) && Array.isArray(value)) ||
+    (!Array.isArray(existing) && !Array.isArray(value) && typeof existing === typeof value) ||
+    existing === null;
+  if (!sameKind) {
+    throw new ModelError(`state path "${path}" holds ${describe(existing)}; got ${describe(value)}`, path);
+  }
+  if (Array.isArray(parent)) parent[Number(key)] = value;
+  else (parent as Record<string, Json>)[key] = value;
+}
+
+function describe(v: Json): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return `a ${typeof v}`;
+}
+
+export function deepClone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function sameValue(a: Json, b: Json): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Leaf-level differences between two states; bit-set arrays are compared as whole values. */
+export function diffStates(before: Json, after: Json, prefix = ''): StateChange[] {
+  if (sameValue(before, after)) return [];
+  if (isObject(before) && isObject(after)) {
+    const out: StateChange[] = [];
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    for (const k of keys) out.push(...diffStates(before[k], after[k], prefix ? `${prefix}.${k}` : k));
+    return out;
+  }
+  if (Array.isArray(before) && Array.isArray(after) && !(isLeafArray(before) && isLeafArray(after)) && before.length === after.length) {
+    const out: StateChange[] = [];
+    for (let i = 0; i < before.length; i++) out.push(...diffStates(before[i], after[i], prefix ? `${prefix}.${i}` : String(i)));
+    return out;
+  }
+  return [{ path: prefix || '(state)', before: deepClone(before), after: deepClone(after) }];
+}

@@ -1,0 +1,200 @@
+// The vocabulary of an executable interrupt-path model: flows, steps, links, contracts, traces.
+// Plain data and pure functions only; the server, the CLI and the tests all drive these types.
+
+/** The codebases a step can be implemented in. KVM lives in the Linux tree. */
+export type Codebase = 'xen' | 'qemu' | 'linux';
+export const CODEBASES: readonly Codebase[] = ['xen', 'qemu', 'linux'];
+
+/** A function (or macro / asm label) that implements a step in one codebase. */
+export interface Link {
+  codebase: Codebase;
+  /** The name as defined in the version the catalogue was checked against. */
+  symbol: string;
+  /** Path hint relative to the tree root, e.g. `xen/common/event_2l.c`. */
+  file?: string;
+  /** What the symbol is when it is not a C function: resolution then looks for that kind. */
+  kind?: 'function' | 'macro' | 'asm' | 'variable' | 'type';
+  /** Names this symbol had in other versions (e.g. the seeds' `__xen_evtchn_do_upcall`). */
+  formerly?: { symbol: string; in: string }[];
+  /** When the symbol exists only in some versions: a short human statement, e.g. "Linux ≥ 5.9". */
+  versions?: string;
+  /** Why this link is here, when the step's title does not make it obvious. */
+  note?: string;
+}
+
+/**
+ * A property the implementation of a step must keep, as data the review engine can check on code.
+ * `text` is what a reviewer reads; `check` is what the engine tests on a function body.
+ */
+export interface Contract {
+  id: string;
+  text: string;
+  /** Where the rule comes from: a catalogue section, an SDM section, a seed. */
+  source: string;
+  /** Which codebase's implementation the check applies to. */
+  codebase: Codebase;
+  /** The function whose body the check reads. */
+  symbol: string;
+  check: ContractCheck;
+}
+
+export type ContractCheck =
+  /** The body calls (or expands) at least one of these names. */
+  | { kind: 'calls'; anyOf: string[] }
+  /** Some call to one of `first` appears before some later call to one of `then`. */
+  | { kind: 'callOrder'; first: string[]; then: string[] }
+  /** The body mentions (as an identifier or field) at least one of these names. */
+  | { kind: 'mentions'; anyOf: string[] }
+  /** The body does not call any of these names. */
+  | { kind: 'doesNotCall'; names: string[] };
+
+/** A named implementation variant a flow can be run under (catalogue §6.1 / xen-linux §8). */
+export interface Profile {
+  id: string;
+  title: string;
+  description: string;
+}
+
+/** A parameter a flow reads (the port, the vector, the target vCPU …). */
+export interface ParamSpec {
+  name: string;
+  type: 'int' | 'bool' | 'string' | 'enum';
+  description: string;
+  default: number | boolean | string;
+  min?: number;
+  max?: number;
+  values?: string[];
+}
+
+export type ParamValues = Record<string, number | boolean | string>;
+
+/** Something a run ends with, for the trace's outcome summary. */
+export interface OutcomeEvent {
+  kind: 'delivered' | 'pending' | 'lost' | 'dropped' | 'woken' | 'error' | 'note';
+  /** e.g. `vcpu1`, `cpu0`, `dom1`. */
+  target?: string;
+  /** The handler that ran (a function name) when kind is delivered. */
+  handler?: string;
+  /** Port, vector, GSI, queue … whatever identifies the interrupt. */
+  what?: string;
+  detail: string;
+}
+
+/** One state field that changed in a step, on a dotted path of the flow's state. */
+export interface StateChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** What a step's `run` returns. */
+export interface StepResult {
+  /** Short name of the branch taken, e.g. `already-pending`, `masked`, `deliver`. */
+  branch: string;
+  /** Why that branch was taken, in terms of the state read. */
+  why: string;
+  /** The next step's id, or null when the flow ends here. */
+  next: string | null;
+  /** Parameters the next step sees (merged over the current ones), e.g. the vector chosen. */
+  params?: ParamValues;
+}
+
+/** What a step may use while it runs. */
+export interface StepContext<S> {
+  /** The flow state; mutate it in place, the simulator records before → after. */
+  state: S;
+  params: ParamValues;
+  profile: string;
+  /** Record an outcome (delivered, pending, lost …). */
+  emit(event: OutcomeEvent): void;
+}
+
+export interface Step<S = unknown> {
+  /** Catalogue id, e.g. `X1.6`, `Q1.3`. */
+  id: string;
+  /** Short title, usually the main function's name. */
+  title: string;
+  /** What this step does in the path: shown in hovers and lenses. */
+  role: string;
+  /** The component whose state the step reads or writes, e.g. `evtchn-2l`, `lapic`. */
+  component: string;
+  /**
+   * The component operation this step performs, when several codebases implement the same
+   * operation (e.g. `lapic.accept`: QEMU `apic_set_irq`, KVM `__apic_accept_irq`, Xen `vlapic_set_irq`).
+   * Keys into `EQUIVALENTS`.
+   */
+  operation?: string;
+  links: Link[];
+  contracts?: Contract[];
+  /** Catalogue reference for readers, e.g. `xen-linux.md §1.1 X1.6`. */
+  source: string;
+  run(ctx: StepContext<S>): StepResult;
+}
+
+/** A scenario action a flow understands: either run from a step, or change state directly. */
+export interface ActionSpec<S = unknown> {
+  name: string;
+  description: string;
+  params: ParamSpec[];
+  /** Run the flow from this step with these parameters … */
+  from?: string;
+  /** … or apply a direct state change (e.g. a guest writing a mask bit, a vCPU blocking). */
+  apply?(state: S, params: ParamValues): string;
+}
+
+export interface Flow<S = unknown> {
+  /** Catalogue id: X1 … X7, Q1 … Q12. */
+  id: string;
+  name: string;
+  description: string;
+  /** Which codebases implement steps of this flow. */
+  codebases: Codebase[];
+  profiles: Profile[];
+  defaultProfile: string;
+  params: ParamSpec[];
+  /** The step a run starts at when no `from` is given. */
+  entry: string;
+  steps: Step<S>[];
+  actions: ActionSpec<S>[];
+  /** A fresh state for this profile and parameters. */
+  initialState(profile: string, params: ParamValues): S;
+  /** Impossible states and parameters (a vector below 16, a port beyond the ABI): precise messages, empty if fine. */
+  validate(state: S, params: ParamValues, profile: string): string[];
+  /** Human notes on how to read this flow's state paths, for `--set` and the README. */
+  stateDoc: Record<string, string>;
+}
+
+/** One executed step in a trace. */
+export interface TraceStep {
+  index: number;
+  step: string;
+  title: string;
+  component: string;
+  branch: string;
+  why: string;
+  changes: StateChange[];
+  functions: Link[];
+  next: string | null;
+  /** Set when this step started a scenario action. */
+  action?: string;
+}
+
+export interface Trace {
+  flow: string;
+  profile: string;
+  from: string;
+  params: ParamValues;
+  steps: TraceStep[];
+  outcome: OutcomeEvent[];
+  finalState: unknown;
+  /** True when the run stopped at the step limit instead of reaching an end. */
+  truncated: boolean;
+}
+
+/** A precise, user-facing model error (unknown flow, bad field, impossible state). */
+export class ModelError extends Error {
+  constructor(message: string, readonly field?: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}

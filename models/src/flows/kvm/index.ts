@@ -1,0 +1,4 @@
+// The kvm flows, in catalogue order.
+import { Flow } from '../../core/types';
+
+export const kvmFlows: Flow<any>[] = [];

@@ -1,0 +1,4 @@
+// The qemu flows, in catalogue order.
+import { Flow } from '../../core/types';
+
+export const qemuFlows: Flow<any>[] = [];

@@ -1,0 +1,17 @@
+// Public surface of the models: every flow, the simulator, scenarios, equivalents.
+import { Flow } from './core/types';
+import { xenFlows } from './flows/xen/index';
+import { qemuFlows } from './flows/qemu/index';
+import { kvmFlows } from './flows/kvm/index';
+
+export * from './core/types';
+export * from './core/simulator';
+export * from './core/scenario';
+export * from './core/statePath';
+
+/** Every flow: X1–X7 (Xen + Linux guest), Q1–Q12 (QEMU, KVM, Linux guest). */
+export const allFlows: Flow<unknown>[] = [...xenFlows, ...qemuFlows, ...kvmFlows] as Flow<unknown>[];
+
+export function findFlow(id: string): Flow<unknown> | undefined {
+  return allFlows.find((f) => f.id.toLowerCase() === id.toLowerCase());
+}
