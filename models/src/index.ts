@@ -15,3 +15,5 @@ export const allFlows: Flow<unknown>[] = [...xenFlows, ...qemuFlows, ...kvmFlows
 export function findFlow(id: string): Flow<unknown> | undefined {
   return allFlows.find((f) => f.id.toLowerCase() === id.toLowerCase());
 }
+export * from './core/traceText';
+export * from './core/linkQueries';

@@ -1,0 +1,58 @@
+// Questions asked of the links across all flows: which steps a function implements, and which
+// functions in other codebases perform the same component operation (the equivalents a reader compares).
+
+import { Codebase, Flow, Link, Step } from './types';
+
+export interface StepRef {
+  flow: Flow<unknown>;
+  step: Step<unknown>;
+  /** 1-based position of the step in its flow, for "step k of n". */
+  position: number;
+  link: Link;
+}
+
+/** Every step whose links name `symbol` (current or former name), optionally in one codebase. */
+export function stepsForSymbol(flows: readonly Flow<unknown>[], symbol: string, codebase?: Codebase): StepRef[] {
+  const out: StepRef[] = [];
+  for (const flow of flows) {
+    flow.steps.forEach((step, i) => {
+      for (const link of step.links) {
+        if (codebase && link.codebase !== codebase) continue;
+        if (link.symbol === symbol || link.formerly?.some((f) => f.symbol === symbol)) {
+          out.push({ flow, step, position: i + 1, link });
+        }
+      }
+    });
+  }
+  return out;
+}
+
+/** The implementations of one component operation, grouped by codebase (deduplicated by symbol). */
+export function equivalents(flows: readonly Flow<unknown>[], operation: string): Map<Codebase, Link[]> {
+  const out = new Map<Codebase, Link[]>();
+  for (const flow of flows) {
+    for (const step of flow.steps) {
+      if (step.operation !== operation) continue;
+      for (const link of step.links) {
+        const list = out.get(link.codebase) ?? [];
+        if (!list.some((l) => l.symbol === link.symbol)) list.push(link);
+        out.set(link.codebase, list);
+      }
+    }
+  }
+  return out;
+}
+
+/** Every operation key used by some step, sorted. */
+export function operations(flows: readonly Flow<unknown>[]): string[] {
+  const s = new Set<string>();
+  for (const f of flows) for (const st of f.steps) if (st.operation) s.add(st.operation);
+  return [...s].sort();
+}
+
+/** Every (flow, step, link) triple, in flow order: what `irqlens links` resolves. */
+export function allLinks(flows: readonly Flow<unknown>[]): StepRef[] {
+  const out: StepRef[] = [];
+  for (const flow of flows) flow.steps.forEach((step, i) => step.links.forEach((link) => out.push({ flow, step, position: i + 1, link })));
+  return out;
+}
