@@ -3,6 +3,7 @@
 # Real trees come from Debian source packages into a cache outside the repository (scripts/fetch-trees.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh
 npm run build
 npx tsc -b
 npx eslint .

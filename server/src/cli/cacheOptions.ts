@@ -1,0 +1,14 @@
+// The CLI's cache flags: `--cache-dir DIR` (default under the user's cache directory) and `--no-cache`.
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'irqlens', 'index');
+}
+
+/** commander turns `--no-cache` into `cache: false`. */
+export function cliCacheOptions(opts: { cacheDir?: string; cache?: boolean }): { cacheDir?: string; noCache: boolean } {
+  if (opts.cache === false) return { noCache: true };
+  return { cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()), noCache: false };
+}

@@ -1,0 +1,80 @@
+// `irqlens simulate`: run a flow (or a scenario) and print the trace.
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError } from '../../../../models/src/index';
+import { builtinScenarioDir } from '../../engine/packageRoot';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function keyValues(pairs: string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new ModelError(`${what} "${p}" must look like name=value`, what);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** A scenario argument is a file path, or the name of a built-in scenario. */
+export function loadScenario(arg: string): unknown {
+  const candidates = [arg, path.join(builtinScenarioDir(), arg), path.join(builtinScenarioDir(), `${arg}.json`)];
+  const file = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+  if (!file) throw new ModelError(`scenario "${arg}" is neither a file nor a built-in scenario (irqlens scenarios lists them)`, 'scenario');
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ModelError(`scenario file ${file} is not valid JSON: ${(e as Error).message}`, 'scenario');
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a flow from a step or function, or a scenario, and print the trace')
+    .argument('[flow]', 'flow id (X1..X7, Q1..Q12); optional with --scenario')
+    .option('--from <step|function>', 'start at this step id or linked function')
+    .option('--profile <profile>', 'implementation profile (see irqlens flows)')
+    .option('--set <path=value>', 'override an initial-state field (repeatable)', collect, [])
+    .option('--param <name=value>', 'set a flow parameter (repeatable)', collect, [])
+    .option('--scenario <file|name>', 'run a scenario file or a built-in scenario')
+    .option('--functions', 'list the implementing functions under each step')
+    .option('--json', 'machine-readable trace')
+    .action((flowId: string | undefined, opts: { from?: string; profile?: string; set: string[]; param: string[]; scenario?: string; functions?: boolean; json?: boolean }) => {
+      if (opts.scenario) {
+        const raw = loadScenario(opts.scenario) as { flow?: string };
+        if (flowId && raw.flow && raw.flow.toLowerCase() !== flowId.toLowerCase()) {
+          throw new ModelError(`scenario is for flow ${raw.flow}, not ${flowId}`, 'flow');
+        }
+        const run = runScenario(allFlows, raw);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ scenario: run.scenario.name, passed: run.passed, expectations: run.expectations, trace: run.trace }, null, 2) + '\n');
+        } else {
+          const s = run.scenario;
+          const head = [`scenario ${s.name}: ${s.title}`];
+          if (s.question) head.push(`question: ${s.question}`);
+          process.stdout.write(head.join('\n') + '\n\n' + traceToText(run.trace, findFlow(s.flow), { functions: opts.functions }) + '\n');
+          if (run.expectations.length > 0) {
+            process.stdout.write('\nexpectations:\n' + run.expectations.map((e) => `  ${e.ok ? 'ok  ' : 'FAIL'}  ${e.text}`).join('\n') + '\n');
+          }
+        }
+        if (!run.passed) process.exitCode = 1;
+        return;
+      }
+      if (!flowId) throw new ModelError('give a flow id (irqlens flows lists them) or --scenario', 'flow');
+      const flow = findFlow(flowId);
+      if (!flow) throw new ModelError(`unknown flow "${flowId}" (flows: ${allFlows.map((f) => f.id).join(', ')})`, 'flow');
+      const trace = simulate(flow, {
+        from: opts.from,
+        profile: opts.profile,
+        set: keyValues(opts.set, 'set'),
+        params: keyValues(opts.param, 'param') as ParamValues,
+      });
+      if (opts.json) process.stdout.write(JSON.stringify(trace, null, 2) + '\n');
+      else process.stdout.write(traceToText(trace, flow, { functions: opts.functions }) + '\n');
+    });
+}
