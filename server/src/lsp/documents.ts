@@ -1,0 +1,79 @@
+// The open documents (incremental sync) and their feed into the index: every open/change re-parses the file in the index,
+// a close hands it back to the disk copy, and a newly built index gets every open editor's text replayed.
+import { TextDocuments, type Connection } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { IndexService } from './indexService';
+import type { Logger } from './logger';
+import { uriToPath } from './positions';
+
+/** Only C sources and headers go to the index; other languages may be open in the same editor. */
+const indexable = /\.[ch]$/i;
+
+export class Documents {
+  private readonly docs = new TextDocuments(TextDocument);
+  /** Files already reported as binary, so the log says it once per file, not once per keystroke. */
+  private readonly reportedBinary = new Set<string>();
+
+  constructor(
+    private readonly index: IndexService,
+    private readonly logger: Logger,
+  ) {
+    this.docs.onDidOpen((e) => this.feed(e.document));
+    this.docs.onDidChangeContent((e) => this.feed(e.document));
+    this.docs.onDidClose((e) => this.close(e.document));
+    this.index.onReady(() => {
+      for (const d of this.docs.all()) this.feed(d);
+    });
+  }
+
+  /** Starts listening for textDocument/did* on the connection. */
+  listen(connection: Connection): void {
+    this.docs.listen(connection);
+  }
+
+  get(uri: string): TextDocument | undefined {
+    return this.docs.get(uri);
+  }
+
+  /** The open document's text, if the file is open. */
+  text(uri: string): string | undefined {
+    return this.docs.get(uri)?.getText();
+  }
+
+  isOpen(uri: string): boolean {
+    return this.docs.get(uri) !== undefined;
+  }
+
+  private feed(doc: TextDocument): void {
+    const file = uriToPath(doc.uri);
+    if (!file || !indexable.test(file)) return;
+    const text = doc.getText();
+    // A NUL byte never occurs in C source: the "C file" is binary (an object file renamed, a corrupted checkout).
+    if (text.includes('\u0000')) {
+      if (!this.reportedBinary.has(file)) this.logger.warn(`${file}: binary content (NUL bytes) in an open document; not indexed`);
+      this.reportedBinary.add(file);
+      return;
+    }
+    this.reportedBinary.delete(file);
+    const idx = this.index.current;
+    if (!idx || !this.index.covers(file)) return; // replayed when the index is ready
+    try {
+      idx.updateDocument(file, text);
+    } catch (err) {
+      this.logger.error(`${file}: updating the index from the open document failed`, err);
+    }
+  }
+
+  private close(doc: TextDocument): void {
+    const file = uriToPath(doc.uri);
+    if (!file || !indexable.test(file)) return;
+    this.reportedBinary.delete(file);
+    const idx = this.index.current;
+    if (!idx || !this.index.covers(file)) return;
+    try {
+      idx.closeDocument(file);
+    } catch (err) {
+      this.logger.error(`${file}: closing the document in the index failed`, err);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+// Owns the WorkspaceIndex of the language server: which trees (workspace folders, `irqlens.trees`, detected markers),
+// building it with progress and status, waiting for it, feeding it document edits and disk changes, rebuilding on demand.
+import * as path from 'node:path';
+import type { Connection } from 'vscode-languageserver';
+import { WorkspaceIndex } from '../engine/index/workspaceIndex';
+import { StatusNotification, type StatusParams, type TreeStatus } from '../protocol/customMessages';
+import type { IrqLensSettings } from '../protocol/configuration';
+import { describeError, type Logger } from './logger';
+import { IndexingProgress } from './progress';
+import { treeRootsOf } from './treeRoots';
+
+export interface IndexServiceOptions {
+  folders: string[];
+  settings: IrqLensSettings;
+  /** The extension's storage folder; the cache lives in `<storagePath>/index-cache`. */
+  storagePath?: string;
+  /** The client accepts server-initiated `window/workDoneProgress/create`. */
+  workDoneProgress: boolean;
+}
+
+export class IndexService {
+  private folders: string[];
+  private settings: IrqLensSettings;
+  private index: WorkspaceIndex | undefined;
+  private roots: string[] = [];
+  /** The current build; resolves to the index, or undefined when the build failed or was superseded. */
+  private building: Promise<WorkspaceIndex | undefined> = Promise.resolve(undefined);
+  private abort: AbortController | undefined;
+  /** Disk refreshes run one after another; queries wait for the queue to drain. */
+  private refreshQueue: Promise<void> = Promise.resolve();
+  /** Called when a new index is ready, before the ready status goes out (documents replay open editors' text). */
+  private readonly readyListeners: ((idx: WorkspaceIndex) => void)[] = [];
+  private generation = 0;
+  private lastStatus: StatusParams = { state: 'indexing', trees: [] };
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly logger: Logger,
+    private readonly options: IndexServiceOptions,
+  ) {
+    this.folders = options.folders;
+    this.settings = options.settings;
+  }
+
+  get status(): StatusParams {
+    return this.lastStatus;
+  }
+
+  /** The index once built and every queued disk refresh applied; undefined when there is none (build failed). */
+  async ready(): Promise<WorkspaceIndex | undefined> {
+    const idx = await this.building;
+    await this.refreshQueue;
+    return idx;
+  }
+
+  setFolders(folders: string[]): void {
+    this.folders = folders;
+    this.rebuild('workspace folders changed');
+  }
+
+  /** New settings: the log level applies at once; trees/include/exclude rebuild the index. */
+  setSettings(settings: IrqLensSettings): void {
+    const before = this.settings;
+    this.settings = settings;
+    this.logger.setLevel(settings.logLevel);
+    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude]);
+    if (key(before) !== key(settings)) this.rebuild('settings changed');
+  }
+
+  rebuild(reason: string): void {
+    this.logger.info(`re-indexing: ${reason}`);
+    this.start();
+  }
+
+  /** Starts a build, superseding any build in flight. */
+  start(): void {
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    const generation = ++this.generation;
+    const previous = this.building;
+    this.building = this.build(generation, abort.signal, previous);
+  }
+
+  private async build(
+    generation: number,
+    signal: AbortSignal,
+    previous: Promise<WorkspaceIndex | undefined>,
+  ): Promise<WorkspaceIndex | undefined> {
+    const old = await previous.catch(() => undefined);
+    if (old) {
+      if (this.index === old) this.index = undefined;
+      await old.dispose().catch((e: unknown) => this.logger.warn(`disposing the previous index: ${describeError(e)}`));
+    }
+    if (signal.aborted) return undefined;
+    this.sendStatus({ state: 'indexing', trees: [], message: 'finding trees' });
+    const roots = await this.findRoots();
+    this.roots = roots;
+    this.logger.info(`indexing ${roots.length} tree(s): ${roots.join(', ')}`);
+    const progress = new IndexingProgress(this.connection, this.options.workDoneProgress, this.logger, (done, total) => {
+      if (generation === this.generation) this.sendStatus({ state: 'indexing', done, total, trees: [], message: `${done}/${total} files` });
+    });
+    await progress.begin(roots.length);
+    try {
+      const idx = await WorkspaceIndex.build({
+        roots,
+        cacheDir: this.options.storagePath ? path.join(this.options.storagePath, 'index-cache') : undefined,
+        include: this.settings.include,
+        exclude: this.settings.exclude,
+        log: (level, msg) => this.logger.log(level, msg),
+        onProgress: (p) => progress.update(p),
+        signal,
+      });
+      if (signal.aborted || generation !== this.generation) {
+        progress.done();
+        await idx.dispose();
+        return undefined;
+      }
+      this.index = idx;
+      for (const l of this.readyListeners) {
+        try {
+          l(idx);
+        } catch (err) {
+          this.logger.error('index ready listener failed', err);
+        }
+      }
+      const trees = this.treeStatus(idx);
+      progress.done(trees.reduce((n, t) => n + t.files, 0));
+      for (const t of trees) {
+        this.logger.info(
+          `${t.root}: ${t.codebase}${t.version ? ' ' + t.version : ''}, ${t.files} files, ${t.functions} functions, ${t.calls} calls, ` +
+            `${t.skipped} skipped, ${t.seconds.toFixed(2)} s`,
+        );
+      }
+      this.sendStatus({ state: 'ready', trees, message: trees.map((t) => `${t.codebase} ${t.version ?? ''}`.trim()).join(', ') });
+      return idx;
+    } catch (err) {
+      progress.done();
+      if (signal.aborted || generation !== this.generation) return undefined;
+      this.logger.error('indexing failed', err);
+      this.sendStatus({ state: 'error', trees: [], message: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+  }
+
+  private async findRoots(): Promise<string[]> {
+    const roots: string[] = [];
+    const missing = new Set<string>();
+    const found = new Set<string>();
+    for (const folder of this.folders) {
+      const r = await treeRootsOf(folder, this.settings.trees);
+      for (const p of r.roots) {
+        if (!found.has(p)) roots.push(p);
+        found.add(p);
+      }
+      for (const m of r.missing) missing.add(m);
+    }
+    for (const m of missing) if (!found.has(m)) this.logger.warn(`irqlens.trees: ${m} does not exist; skipped`);
+    return roots;
+  }
+
+  private treeStatus(idx: WorkspaceIndex): TreeStatus[] {
+    return idx.stats().map((s) => ({
+      root: s.root,
+      codebase: s.codebase,
+      version: s.version,
+      files: s.files,
+      functions: s.functions,
+      calls: s.calls,
+      skipped: s.skipped.length,
+      seconds: s.seconds,
+      fromCache: s.fromCache,
+    }));
+  }
+
+  private sendStatus(status: StatusParams): void {
+    this.lastStatus = status;
+    void this.connection.sendNotification(StatusNotification.type, status);
+  }
+
+  /** True for files of a tree being indexed (open documents elsewhere are not fed to the index). */
+  covers(file: string): boolean {
+    return this.roots.some((r) => file === r || file.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  }
+
+  onReady(listener: (idx: WorkspaceIndex) => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** The index when one is ready (edits before that are replayed by the ready listeners). */
+  get current(): WorkspaceIndex | undefined {
+    return this.index;
+  }
+
+  /** A file changed, appeared or vanished on disk (workspace/didChangeWatchedFiles). */
+  refreshFile(file: string): void {
+    this.refreshQueue = this.refreshQueue.then(async () => {
+      const idx = await this.building;
+      if (!idx || !this.covers(file)) return;
+      try {
+        await idx.refreshFile(file);
+        this.logger.debug(`${file}: refreshed from disk`);
+      } catch (err) {
+        this.logger.error(`${file}: refresh failed`, err);
+      }
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.abort?.abort();
+    const idx = await this.building.catch(() => undefined);
+    await idx?.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+// Runs a request handler against the index: waits for the index (requests before it is ready are answered once it is),
+// honours cancellation while waiting and before answering, and turns any exception into a logged error and an empty answer.
+import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
+import type { WorkspaceIndex } from '../engine/index/workspaceIndex';
+import type { IndexService } from './indexService';
+import { describeError, type Logger } from './logger';
+
+function cancelled(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+}
+
+function whenCancelled(token: CancellationToken): Promise<'cancelled'> {
+  return new Promise((resolve) => {
+    if (token.isCancellationRequested) resolve('cancelled');
+    else token.onCancellationRequested(() => resolve('cancelled'));
+  });
+}
+
+export class RequestGuard {
+  constructor(
+    private readonly index: IndexService,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * `empty` answers when there is no index (the build failed) or the handler threw; a handler that threw is logged
+   * with the request name and its stack.
+   */
+  async run<T>(
+    method: string,
+    token: CancellationToken,
+    empty: T,
+    handler: (idx: WorkspaceIndex) => T | Promise<T>,
+  ): Promise<T | ResponseError<void>> {
+    try {
+      const idx = await Promise.race([this.index.ready(), whenCancelled(token)]);
+      if (idx === 'cancelled' || token.isCancellationRequested) return cancelled();
+      if (!idx) return empty;
+      const result = await handler(idx);
+      return token.isCancellationRequested ? cancelled() : result;
+    } catch (err) {
+      this.logger.error(`${method} failed: ${describeError(err)}`);
+      return empty;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// The extension's settings, one table for the client, the server and the package.json check (test/client/configuration.test.ts).
+// Pattern from bash-language-server's config.ts: the manifest's `contributes.configuration` must match this table.
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface IrqLensSettings {
+  trees: string[];
+  include: string[];
+  exclude: string[];
+  trace: { server: 'off' | 'messages' | 'verbose' };
+  logLevel: LogLevel;
+}
+
+export interface SettingSpec {
+  type: 'array' | 'string';
+  default: unknown;
+  description: string;
+  enum?: readonly string[];
+  items?: { type: 'string' };
+  scope?: 'window' | 'resource' | 'machine-overridable';
+}
+
+export const settingsSection = 'irqlens';
+
+/** Keys are the full setting names as they appear in package.json. */
+export const settingSpecs: Record<string, SettingSpec> = {
+  'irqlens.trees': {
+    type: 'array',
+    items: { type: 'string' },
+    default: [],
+    description:
+      'Source trees to index, as paths relative to the workspace folder (or absolute). Empty: detect Xen, QEMU and Linux trees below each workspace folder, else index the folder itself.',
+    scope: 'resource',
+  },
+  'irqlens.include': {
+    type: 'array',
+    items: { type: 'string' },
+    default: ['**/*.c', '**/*.h'],
+    description: 'Glob patterns (relative to each tree) of the files to index.',
+    scope: 'resource',
+  },
+  'irqlens.exclude': {
+    type: 'array',
+    items: { type: 'string' },
+    default: [],
+    description: 'Glob patterns (relative to each tree) of files to leave out. `.git`, build outputs and `node_modules` are always skipped.',
+    scope: 'resource',
+  },
+  'irqlens.trace.server': {
+    type: 'string',
+    enum: ['off', 'messages', 'verbose'],
+    default: 'off',
+    description: 'Traces the communication between VS Code and the IRQ Lens language server.',
+    scope: 'window',
+  },
+  'irqlens.logLevel': {
+    type: 'string',
+    enum: ['error', 'warn', 'info', 'debug'],
+    default: 'info',
+    description: 'How much the language server logs to the IRQ Lens output channel.',
+    scope: 'window',
+  },
+};
+
+export const defaultSettings: IrqLensSettings = {
+  trees: settingSpecs['irqlens.trees'].default as string[],
+  include: settingSpecs['irqlens.include'].default as string[],
+  exclude: settingSpecs['irqlens.exclude'].default as string[],
+  trace: { server: settingSpecs['irqlens.trace.server'].default as 'off' },
+  logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
+};
+
+const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
+const traceLevels: readonly string[] = settingSpecs['irqlens.trace.server'].enum ?? [];
+
+function stringArray(v: unknown, fallback: string[]): string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : fallback;
+}
+
+/** Reads settings from whatever the client sent (the `irqlens` section object), falling back to defaults field by field. */
+export function parseSettings(raw: unknown): IrqLensSettings {
+  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const trace = (o.trace && typeof o.trace === 'object' ? o.trace : {}) as Record<string, unknown>;
+  return {
+    trees: stringArray(o.trees, defaultSettings.trees),
+    include: stringArray(o.include, defaultSettings.include),
+    exclude: stringArray(o.exclude, defaultSettings.exclude),
+    trace: { server: traceLevels.includes(trace.server as string) ? (trace.server as 'off') : defaultSettings.trace.server },
+    logLevel: logLevels.includes(o.logLevel as string) ? (o.logLevel as LogLevel) : defaultSettings.logLevel,
+  };
+}
