@@ -1,0 +1,201 @@
+// `npm run bench`: GNU Global, universal-ctags and `irqlens index` (cold, then warm) on the real Xen, QEMU and Linux trees,
+// plus workspace-symbol and call-hierarchy latency on the Linux index. Writes JSON and a Markdown table (stdout, README).
+// Not a test: numbers depend on the machine and on what else runs; the load average is recorded with them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { GNU_TIME, timed, type TimedRun } from './measure';
+import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
+
+/** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
+function repoRoot(): string {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'scripts/fetch-trees.sh')) && existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) throw new Error(`no repository root above ${__dirname}`);
+  }
+}
+const REPO = repoRoot();
+const TREE_KEYS = { xen: 'XEN', qemu: 'QEMU', linux: 'LINUX' } as const;
+type TreeName = keyof typeof TREE_KEYS;
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return (r.stdout || r.stderr || '').split('\n')[0].trim() || 'unknown';
+}
+
+/** Tree roots from scripts/fetch-trees.sh (KEY=path lines; it reuses unpacked trees and honours IRQLENS_XEN etc.). */
+function treeRoots(): Record<TreeName, string> {
+  const out = execFileSync('bash', [path.join(REPO, 'scripts/fetch-trees.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const kv = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const roots = {} as Record<TreeName, string>;
+  for (const [name, key] of Object.entries(TREE_KEYS) as [TreeName, string][]) {
+    if (!kv[key] || !existsSync(kv[key])) throw new Error(`fetch-trees.sh gave no usable ${key} tree`);
+    roots[name] = kv[key];
+  }
+  return roots;
+}
+
+function duMiB(p: string): number | undefined {
+  const r = spawnSync('du', ['-sk', p], { encoding: 'utf8' });
+  const kib = Number(r.stdout.split(/\s/)[0]);
+  return Number.isFinite(kib) ? +(kib / 1024).toFixed(1) : undefined;
+}
+
+/** One untimed read of the sources, so that whichever tool runs first does not pay for the disk alone. */
+function warmPageCache(root: string): void {
+  spawnSync('sh', ['-c', "find . -type f \\( -name '*.[chsS]' -o -name '*.cc' -o -name '*.cpp' -o -name '*.y' \\) -print0 | xargs -0 cat > /dev/null"], { cwd: root, stdio: 'ignore' });
+}
+
+function toRun(tool: ToolRun['tool'], r: TimedRun, extra: Partial<ToolRun> = {}): ToolRun {
+  const { wallS, userS, sysS, cpuS, peakRssMiB, command } = r;
+  return { tool, wallS, userS, sysS, cpuS, peakRssMiB, command, ...extra };
+}
+
+function parseIrqlensJson(stdout: string): Record<string, unknown> | undefined {
+  try {
+    const j = JSON.parse(stdout) as unknown;
+    const first = Array.isArray(j) ? j[0] : (j as { trees?: unknown[] }).trees?.[0] ?? j;
+    return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type ToolSet = Set<'gtags' | 'ctags' | 'irqlens'>;
+
+async function benchTree(tree: TreeName, root: string, scratch: string, cli: string, tools: ToolSet): Promise<{ result: TreeResult; cacheDir?: string }> {
+  const dir = path.join(scratch, tree);
+  mkdirSync(dir, { recursive: true });
+  const runs: ToolRun[] = [];
+  log(`${tree}: reading ${root} into the page cache`);
+  warmPageCache(root);
+
+  if (tools.has('gtags')) {
+    const gtagsDb = path.join(dir, 'gtags');
+    mkdirSync(gtagsDb);
+    log(`${tree}: gtags`);
+    const g = await timed('gtags', ['--skip-unreadable', gtagsDb], root);
+    runs.push(toRun('gtags', g, { outputMiB: duMiB(gtagsDb) }));
+  }
+
+  if (tools.has('ctags')) {
+    const tagsFile = path.join(dir, 'tags');
+    log(`${tree}: ctags`);
+    // universal-ctags maps *.h to C++; C headers are C here, and every tool must read the same files.
+    const c = await timed('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
+    runs.push(toRun('ctags', c, { outputMiB: duMiB(tagsFile) }));
+  }
+
+  let cacheDir: string | undefined;
+  if (tools.has('irqlens')) {
+    // A fresh cache folder: the first run is cold, the second finds everything it wrote.
+    cacheDir = path.join(dir, 'irqlens-cache');
+    for (const tool of ['irqlens cold', 'irqlens warm'] as const) {
+      log(`${tree}: ${tool}`);
+      const r = await timed(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root);
+      runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: parseIrqlensJson(r.stdout), outputMiB: duMiB(cacheDir) }));
+    }
+  }
+  for (const r of runs) log(`${tree}: ${r.tool.padEnd(12)} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB`);
+  return { result: { tree, root, runs }, cacheDir };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'string', default: path.join(REPO, 'out/bench.json') },
+      trees: { type: 'string', default: 'xen,qemu,linux' },
+      'skip-linux': { type: 'boolean', default: false },
+      'no-readme': { type: 'boolean', default: false },
+      'no-queries': { type: 'boolean', default: false },
+      tools: { type: 'string', default: 'gtags,ctags,irqlens' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries]\n' +
+        'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index.\n',
+    );
+    return;
+  }
+  const wanted = values.trees.split(',').map((s) => s.trim()).filter(Boolean) as TreeName[];
+  for (const t of wanted) if (!(t in TREE_KEYS)) throw new Error(`unknown tree "${t}" (xen, qemu, linux)`);
+  const trees = wanted.filter((t) => !(values['skip-linux'] && t === 'linux'));
+  if (trees.length === 0) throw new Error('no trees to run');
+
+  const tools: ToolSet = new Set();
+  for (const t of values.tools.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (t !== 'gtags' && t !== 'ctags' && t !== 'irqlens') throw new Error(`unknown tool "${t}" (gtags, ctags, irqlens)`);
+    tools.add(t);
+  }
+  for (const tool of [GNU_TIME, 'gtags', 'ctags']) {
+    if (spawnSync(tool, ['--version']).error) throw new Error(`${tool} not found (Debian packages: time, global, universal-ctags)`);
+  }
+  const cli = path.join(REPO, 'out/cli.js');
+  if (tools.has('irqlens') && !existsSync(cli)) throw new Error('out/cli.js missing: run `npm run build`');
+
+  const roots = treeRoots();
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+  const report: BenchReport = {
+    environment: {
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      cores: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      loadAvgStart: os.loadavg(),
+      versions: {
+        'GNU Global': firstLine('gtags', ['--version']),
+        'universal-ctags': firstLine('ctags', ['--version']),
+        Node: process.version,
+        irqlens: `${pkg.version}${commit ? ` (${commit})` : ''}`,
+      },
+    },
+    trees: [],
+    targets: [],
+  };
+
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'irqlens-bench-'));
+  try {
+    let linuxCache: string | undefined;
+    for (const tree of trees) {
+      const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools);
+      report.trees.push(result);
+      if (tree === 'linux') linuxCache = cacheDir;
+    }
+    if (linuxCache && !values['no-queries']) {
+      log('linux: query latency (in process)');
+      try {
+        // Loaded only here so the timed CLI runs above do not share a process with it.
+        const { measureQueryLatency } = await import('./queryLatency');
+        report.queries = { tree: 'linux', ...(await measureQueryLatency(roots.linux, linuxCache)) };
+      } catch (e) {
+        report.queriesError = e instanceof Error ? e.message : String(e);
+        log(`query latency failed: ${report.queriesError}`);
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  report.environment.loadAvgEnd = os.loadavg();
+  report.targets = checkTargets(report.trees, report.queries);
+  const md = renderMarkdown(report);
+  mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
+  writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(md);
+  if (!values['no-readme']) writeIntoReadme(path.join(REPO, 'README.md'), md);
+  log(`wrote ${values.json}${values['no-readme'] ? '' : ' and README.md'}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

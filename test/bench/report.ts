@@ -1,0 +1,139 @@
+// Turns benchmark results into ratios, target checks and the Markdown table written to stdout and into README.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Measurement } from './measure';
+import type { QueryLatencyResult } from './queryLatency';
+
+export type ToolName = 'gtags' | 'ctags' | 'irqlens cold' | 'irqlens warm';
+
+export interface ToolRun extends Measurement {
+  tool: ToolName;
+  command: string;
+  /** What `irqlens index --json` said about the tree (files, functions, calls, skipped, seconds), when it ran. */
+  irqlens?: Record<string, unknown>;
+  /** Size on disk of what the tool wrote (tags file, GTAGS/GRTAGS/GPATH, the irqlens cache), MiB. */
+  outputMiB?: number;
+}
+
+export interface TreeResult {
+  tree: string;
+  root: string;
+  runs: ToolRun[];
+}
+
+export interface Environment {
+  date: string;
+  cores: number;
+  cpuModel: string;
+  memGiB: number;
+  loadAvgStart: number[];
+  loadAvgEnd?: number[];
+  versions: Record<string, string>;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  environment: Environment;
+  trees: TreeResult[];
+  queries?: QueryLatencyResult & { tree: string };
+  queriesError?: string;
+  targets: TargetCheck[];
+}
+
+const run = (t: TreeResult, tool: ToolName) => t.runs.find((r) => r.tool === tool);
+const ratio = (a: number, b: number) => (b > 0 ? +(a / b).toFixed(2) : NaN);
+
+/** The issue's targets (issue 2, Benchmark): cold ≤ 1.5× gtags per tree, warm ≤ 0.25× gtags on QEMU and Linux, RSS, latency. */
+export function checkTargets(trees: TreeResult[], queries?: QueryLatencyResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const t of trees) {
+    const g = run(t, 'gtags');
+    const cold = run(t, 'irqlens cold');
+    const warm = run(t, 'irqlens warm');
+    if (g && cold) {
+      const r = ratio(cold.wallS, g.wallS);
+      checks.push({ target: `${t.tree}: cold wall ≤ 1.5× gtags`, measured: `${r}×`, met: r <= 1.5 });
+    }
+    if (g && warm && t.tree !== 'xen') {
+      const r = ratio(warm.wallS, g.wallS);
+      checks.push({ target: `${t.tree}: warm wall ≤ 0.25× gtags`, measured: `${r}×`, met: r <= 0.25 });
+    }
+    if (t.tree === 'linux' && cold) {
+      const peak = Math.max(cold.peakRssMiB, warm?.peakRssMiB ?? 0);
+      checks.push({ target: 'linux: peak RSS ≤ 1.5 GB', measured: `${(peak / 1024).toFixed(2)} GiB`, met: peak <= 1536 });
+    }
+  }
+  if (queries) {
+    checks.push({ target: 'linux: workspace symbols p95 ≤ 20 ms', measured: `${queries.workspaceSymbols.p95Ms} ms`, met: queries.workspaceSymbols.p95Ms <= 20 });
+    checks.push({ target: 'linux: call hierarchy p95 ≤ 20 ms', measured: `${queries.callHierarchy.p95Ms} ms`, met: queries.callHierarchy.p95Ms <= 20 });
+  }
+  return checks;
+}
+
+function fmt(n: number | undefined, digits = 1): string {
+  return n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const e = r.environment;
+  const lines: string[] = [];
+  lines.push('### Benchmark');
+  lines.push('');
+  lines.push(
+    `Measured ${e.date} on ${e.cores} cores (${e.cpuModel}), ${e.memGiB} GiB RAM, load average ${e.loadAvgStart.map((x) => x.toFixed(2)).join(' ')} at start` +
+      (e.loadAvgEnd ? `, ${e.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at end` : '') +
+      `, by \`npm run bench\`. ${Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+  );
+  lines.push('Wall and CPU (user+sys, children included) seconds and peak RSS from GNU time; ratios are wall time against gtags on the same tree, after one untimed read of the tree into the page cache.');
+  lines.push('');
+  lines.push('| tree | tool | files | functions | wall s | CPU s | peak RSS MiB | output MiB | wall ÷ gtags | wall ÷ ctags |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const t of r.trees) {
+    const g = run(t, 'gtags');
+    const c = run(t, 'ctags');
+    for (const x of t.runs) {
+      const files = x.irqlens?.files;
+      const functions = x.irqlens?.functions;
+      lines.push(
+        `| ${t.tree} | ${x.tool} | ${files ?? ''} | ${functions ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.outputMiB, 1)} | ` +
+          `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} |`,
+      );
+    }
+  }
+  if (r.queries) {
+    const q = r.queries;
+    lines.push('');
+    lines.push(
+      `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB), every query timed once, first included:`,
+    );
+    lines.push('');
+    lines.push('| request | queries | p50 ms | p95 ms | max ms | empty results |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    lines.push(`| workspace symbols (exact, prefix, fuzzy; limit 100) | ${q.workspaceSymbols.queries} | ${q.workspaceSymbols.p50Ms} | ${q.workspaceSymbols.p95Ms} | ${q.workspaceSymbols.maxMs} | ${q.workspaceSymbols.empty} |`);
+    lines.push(`| call hierarchy (incoming, outgoing) | ${q.callHierarchy.queries} | ${q.callHierarchy.p50Ms} | ${q.callHierarchy.p95Ms} | ${q.callHierarchy.maxMs} | ${q.callHierarchy.empty} |`);
+    if (q.namesNotFound.length) lines.push('', `Names not listed by an exact workspace-symbol query: ${q.namesNotFound.map((n) => `\`${n}\``).join(', ')}.`);
+  } else if (r.queriesError) {
+    lines.push('', `Query latency not measured: ${r.queriesError}`);
+  }
+  lines.push('');
+  lines.push('| target | measured | met |');
+  lines.push('|---|---:|:---:|');
+  for (const c of r.targets) lines.push(`| ${c.target} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n') + '\n';
+}
+
+export const README_START = '<!-- bench:start -->';
+export const README_END = '<!-- bench:end -->';
+
+/** Replaces what lies between the bench markers; fails loudly if the markers are missing rather than appending. */
+export function writeIntoReadme(readmePath: string, markdown: string): void {
+  const text = readFileSync(readmePath, 'utf8');
+  const a = text.indexOf(README_START);
+  const b = text.indexOf(README_END);
+  if (a < 0 || b < a) throw new Error(`${readmePath}: markers ${README_START} … ${README_END} not found`);
+  writeFileSync(readmePath, text.slice(0, a + README_START.length) + '\n' + markdown + text.slice(b));
+}
