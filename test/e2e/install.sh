@@ -45,8 +45,9 @@ if [ ! -f "$CS/.irqlens-complete-$CODE_SERVER_VERSION" ]; then
   (cd "$CS" && PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
      npm_config_dangerously_allow_all_scripts=true \
      npm install --no-save --no-package-lock --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >&2)
-  # The native module that fails first when the postinstall did not run.
-  ls "$CS"/node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/*.node >/dev/null
+  # What exists only if the postinstall ran: the CLI symlink it makes, and a native module built from source.
+  test -L "$CS/node_modules/code-server/lib/vscode/bin/remote-cli/code-server"
+  test -f "$CS/node_modules/code-server/lib/vscode/node_modules/kerberos/build/Release/kerberos.node"
   touch "$CS/.irqlens-complete-$CODE_SERVER_VERSION"
 fi
 
