@@ -32,7 +32,7 @@ export class Logger {
   log(level: LogLevel, msg: string): void {
     if (rank[level] > rank[this.level]) return;
     // LogOutputChannel on the client shows its own timestamp and level, so the text carries neither.
-    const type = { error: MessageType.Error, warn: MessageType.Warning, info: MessageType.Info, debug: MessageType.Log }[level];
+    const type = { error: MessageType.Error, warn: MessageType.Warning, info: MessageType.Info, debug: MessageType.Debug }[level];
     try {
       void this.connection.sendNotification('window/logMessage', { type, message: msg });
     } catch {
