@@ -1,4 +1,6 @@
 // The kvm flows, in catalogue order.
 import { Flow } from '../../core/types';
+import { q4ApicvPosted } from './q4-apicvPosted';
 
-export const kvmFlows: Flow<any>[] = [];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const kvmFlows: Flow<any>[] = [q4ApicvPosted];

@@ -1,0 +1,79 @@
+// An eventfd bound to a KVM irqfd (with optional resampler), and the VFIO device's interrupt state that signals it
+// (catalogue Q5.1–Q5.3, Q6.1–Q6.6); rules R14 (MSI decode) and R27 (MSI-X masking) of qemu-kvm.md §4.
+
+export type IrqfdRoute = 'msi' | 'ioapic' | 'none';
+export const IRQFD_ROUTES: readonly IrqfdRoute[] = ['msi', 'ioapic', 'none'];
+
+export interface MsiMessage {
+  /** addr[19:12] (x2APIC: plus address_hi). */
+  dest: number;
+  /** data[7:0]. */
+  vector: number;
+  /** addr[2]: logical when true. */
+  logical: boolean;
+  /** data[10:8]. */
+  delivery: 'fixed' | 'lowest';
+  /** data[15]. */
+  level_triggered: boolean;
+}
+
+export interface IrqfdState {
+  /** The eventfd counter (`ctx->count`). */
+  count: number;
+  /** Registered with KVM (KVM_IRQFD) and not yet shut down. */
+  active: boolean;
+  /** The routing entry snapshot (`irqfd->irq_entry`): MSI, an IO-APIC pin, or none. */
+  route: IrqfdRoute;
+  /** The GSI (IO-APIC pin for `ioapic` routes). */
+  gsi: number;
+  msi: MsiMessage;
+  /** A resampling irqfd (level INTx): KVM de-asserts on EOI and signals `resamplefd`. */
+  resampler: boolean;
+  /** The resamplefd counter: VFIO unmasks the device when it is signalled. */
+  resample_count: number;
+}
+
+export function newIrqfd(): IrqfdState {
+  return {
+    count: 0, active: true, route: 'msi', gsi: 24,
+    msi: { dest: 0, vector: 0x41, logical: false, delivery: 'fixed', level_triggered: false },
+    resampler: false, resample_count: 0,
+  };
+}
+
+/** `eventfd_signal` → `eventfd_signal_mask`: count += 1 (waiters are woken with EPOLLIN). */
+export function eventfdSignal(fd: { count: number }): void {
+  fd.count += 1;
+}
+
+/** `eventfd_ctx_do_read` inside `irqfd_wakeup`: count := 0, returns what was read. */
+export function eventfdRead(fd: { count: number }): number {
+  const n = fd.count;
+  fd.count = 0;
+  return n;
+}
+
+/** The passed-through device's interrupt state (MSI-X entry mask/PBA, INTx line and VFIO's INTx mask). */
+export interface VfioDeviceState {
+  /** The guest masked this MSI-X vector: the eventfd is QEMU's `interrupt`, not KVM's (Q6.6, R27). */
+  msix_masked: boolean;
+  /** Emulated PBA bit for the vector (set by `vfio_msi_interrupt` while masked). */
+  pba: boolean;
+  /** INTx: the device asserts its line. */
+  intx_asserted: boolean;
+  /** INTx: VFIO masked the device after an interrupt (DisINTx / disable_irq_nosync) until the resamplefd fires. */
+  intx_masked: boolean;
+}
+
+export function newVfioDevice(): VfioDeviceState {
+  return { msix_masked: false, pba: false, intx_asserted: false, intx_masked: false };
+}
+
+export function irqfdProblems(f: IrqfdState, where: string): string[] {
+  const out: string[] = [];
+  if (!IRQFD_ROUTES.includes(f.route)) out.push(`${where}.route = ${JSON.stringify(f.route)}: one of ${IRQFD_ROUTES.join(', ')}`);
+  if (f.msi.vector < 16 || f.msi.vector > 255) out.push(`${where}.msi.vector = ${f.msi.vector}: MSI vectors are 16..255 (R1, R14)`);
+  if (f.count < 0 || f.resample_count < 0) out.push(`${where}: eventfd counters cannot be negative`);
+  if (f.resampler && f.route === 'msi') out.push(`${where}.resampler is set on an MSI route: resampling irqfds serve level IO-APIC routes only`);
+  return out;
+}

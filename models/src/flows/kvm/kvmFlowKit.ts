@@ -1,0 +1,149 @@
+// Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
+// scenario actions (block, preempt, set IF, write an RTE) and validation. The semantics are in kvmMachine.ts.
+
+import { ActionSpec, ParamValues, StepContext, StepResult } from '../../core/types';
+import { ModelError } from '../../core/types';
+import { checkPin, ioapicWriteRte } from '../../components/ioapic';
+import { vcpuProblems } from '../../components/vcpu';
+import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, scanIoapic, vname } from './kvmMachine';
+
+export type Ctx = StepContext<KvmState>;
+
+export function runOptions(ctx: Ctx, run = true): RunOptions {
+  const base = { handlerEoi: ctx.params.handler_eoi !== false, emit: ctx.emit, profile: ctx.profile };
+  return { ...base, redeliver: makeRedeliver(ctx.state, base, run) };
+}
+
+export const num = (ctx: Ctx, k: string, d: number): number => (typeof ctx.params[k] === 'number' ? (ctx.params[k] as number) : d);
+
+/** The vCPU a step works on; a bad index is a ModelError naming the parameter. */
+export function vcpuParam(ctx: Ctx, k = 'vcpu'): number {
+  const i = num(ctx, k, 0);
+  if (!Number.isInteger(i) || i < 0 || i >= ctx.state.vcpus.length) throw new ModelError(`parameter "${k}" = ${i}: no such vCPU (vCPUs 0..${ctx.state.vcpus.length - 1})`, k);
+  return i;
+}
+
+/** Targets still to process after the current one, carried as a comma list in the `rest` parameter. */
+export function restOf(params: ParamValues): number[] {
+  const r = params.rest;
+  return typeof r === 'string' && r !== '' ? r.split(',').map(Number) : [];
+}
+
+/** End this target's chain: go on with the next queued target at `step`, or end the flow. */
+export function nextTarget(ctx: Ctx, step: string, r: Omit<StepResult, 'next' | 'params'>): StepResult {
+  const rest = restOf(ctx.params);
+  if (rest.length === 0) return { ...r, next: null };
+  return { ...r, why: `${r.why}; next target ${vname(rest[0])}`, next: step, params: { vcpu: rest[0], rest: rest.slice(1).join(',') } };
+}
+
+export const KVM_STATE_DOC: Record<string, string> = {
+  'vcpus.N.apic_id': 'APIC ID of vCPU N (physical destinations match it).',
+  'vcpus.N.lapic.irr / isr / tmr': 'LAPIC IRR/ISR/TMR as sorted vector lists; with APICv they are VIRR/VISR (the virtual-APIC page is apic->regs).',
+  'vcpus.N.lapic.tpr / ppr / svr_enabled / svr_directed_eoi': 'TPR, cached PPR, SVR[8], SVR[12].',
+  'vcpus.N.lapic.lvt_timer': 'LVTT: vector (0xec = 236, LOCAL_TIMER_VECTOR), masked, mode oneshot|periodic|tsc-deadline.',
+  'vcpus.N.vcpu.mode': 'OUTSIDE_GUEST_MODE | IN_GUEST_MODE | EXITING_GUEST_MODE (vcpu->mode).',
+  'vcpus.N.vcpu.halted / blocked / preempted': 'mp_state HALTED; asleep in kvm_vcpu_block; descheduled while runnable.',
+  'vcpus.N.vcpu.pcpu / rflags_if': 'The pCPU it was loaded on; guest RFLAGS.IF.',
+  'vcpus.N.vcpu.requests': 'Pending KVM requests (KVM_REQ_EVENT, KVM_REQ_UNBLOCK, KVM_REQ_SCAN_IOAPIC, KVM_REQ_LOAD_EOI_EXITMAP, KVM_REQ_IOAPIC_EOI_EXIT).',
+  'vcpus.N.vcpu.rvi / svi / eoi_exit_bitmap / ioapic_handled_vectors': 'GUEST_INTR_STATUS RVI/SVI, EOI_EXIT_BITMAP0..3 and arch.ioapic_handled_vectors.',
+  'vcpus.N.vcpu.intr_info / irq_window_exiting': 'VM_ENTRY_INTR_INFO_FIELD vector (−1 none); interrupt-window exiting armed.',
+  'vcpus.N.vcpu.apicv_active': 'APICv active for this vCPU (false in apicv-off profiles, or when inhibited).',
+  'vcpus.N.pi_desc.pir / on / sn / nv / ndst': 'Posted-interrupt descriptor: PIR vectors, ON, SN, notification vector (0xf2 / 0xf1 wakeup), NDST pCPU.',
+  'vcpus.N.timer.*': 'kvm_timer: now, tmict, tdcr, divide_count, period, target_expiration, tscdeadline (ns), pending (0/1), hv_timer_in_use, hrtimer_armed, dropped.',
+  'vcpus.N.pv_eoi.msr_val / guest_byte / pending': 'MSR_KVM_PV_EOI_EN value, the guest byte, KVM_APIC_PV_EOI_PENDING.',
+  'wakeup_vcpus_on_cpu.C': 'vCPUs blocked with NV = POSTED_INTR_WAKEUP_VECTOR on pCPU C.',
+  'config.x2apic / vtd_pi / ipiv / hv_timer / vector_hashing': 'Guest x2APIC mode, VT-d posting usable, IPI virtualization, VMX preemption timer usable, lowest-priority vector hashing.',
+  'ioapic.*': 'The IO-APIC (in-kernel for kvm-inkernel/apicv-*, QEMU\'s for kvm-split*): ioredtbl.P.{vector,trig_mode,mask,dest,remote_irr}, irr, line.',
+  'irte.p_pst / p_urgent / p_vector / pda': 'The device vector\'s VT-d IRTE: posted, urgent, guest vector, whose pi_desc (vCPU index).',
+  'irqfd.count / route / gsi / msi / resampler / resample_count': 'The irqfd\'s eventfd counter, route type, GSI, MSI message, resampler.',
+  'device.msix_masked / pba / intx_asserted / intx_masked': 'The VFIO device: MSI-X vector mask and PBA bit, INTx line and VFIO\'s INTx mask.',
+};
+
+/** validate() shared by the flows. */
+export function kvmValidate(state: KvmState, params: ParamValues, profile: string): string[] {
+  return [...kvmProblems(state, profile), ...paramProblems(state, params)];
+}
+
+function vcpuOf(state: KvmState, params: ParamValues): number {
+  const i = Number(params.vcpu);
+  if (!Number.isInteger(i) || i < 0 || i >= state.vcpus.length) throw new ModelError(`parameter "vcpu" = ${params.vcpu}: no such vCPU (vCPUs 0..${state.vcpus.length - 1})`, 'vcpu');
+  return i;
+}
+
+const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 1, min: 0, max: 63 };
+
+/** `preempt {vcpu}`: `kvm_sched_out` with `on_rq` → `vmx_vcpu_pi_put` (R20, R21: SN := 1 when PI wakeup is needed). */
+export const preemptAction: ActionSpec<KvmState> = {
+  name: 'preempt',
+  description: 'The host scheduler preempts the vCPU thread (kvm_sched_out with on_rq): preempted := 1, vmx_vcpu_pi_put.',
+  params: [vcpuSpec],
+  apply(state, params) {
+    const i = vcpuOf(state, params);
+    const v = state.vcpus[i].vcpu;
+    if (v.blocked) throw new ModelError(`${vname(i)} is blocked: a blocked vCPU is not preempted`, 'vcpu');
+    v.mode = 'OUTSIDE_GUEST_MODE';
+    v.preempted = true;
+    const r = piPut(state, i);
+    return `${vname(i)} preempted on pCPU ${v.pcpu}: mode OUTSIDE_GUEST_MODE; vmx_vcpu_pi_put: ${r.why}`;
+  },
+};
+
+/** `set-if {vcpu, if}`: the guest executes CLI/STI (RFLAGS.IF). */
+export const setIfAction: ActionSpec<KvmState> = {
+  name: 'set-if',
+  description: 'The guest sets or clears RFLAGS.IF (STI/CLI).',
+  params: [vcpuSpec, { name: 'if', type: 'bool', description: 'RFLAGS.IF', default: true }],
+  apply(state, params) {
+    const i = vcpuOf(state, params);
+    state.vcpus[i].vcpu.rflags_if = params.if === true;
+    return `${vname(i)} RFLAGS.IF := ${params.if === true ? 1 : 0}`;
+  },
+};
+
+/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (R11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
+export const writeRteAction: ActionSpec<KvmState> = {
+  name: 'write-rte',
+  description: 'The guest programs an IO-APIC redirection entry; KVM rescans ioapic_handled_vectors and the EOI-exit bitmaps (Q4.7).',
+  params: [
+    { name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 },
+    { name: 'vector', type: 'int', description: 'vector', default: 0x31, min: 16, max: 255 },
+    { name: 'trigger', type: 'enum', description: 'trigger', default: 'level', values: ['edge', 'level'] },
+    { name: 'dest', type: 'int', description: 'destination APIC ID', default: 0, min: 0, max: 255 },
+    { name: 'mask', type: 'bool', description: 'masked', default: false },
+  ],
+  apply(state, params) {
+    const pin = Number(params.pin);
+    checkPin(pin);
+    const profile = state.ioapic.version === 0x11 ? 'kvm-inkernel' : 'kvm-split';
+    ioapicWriteRte(state.ioapic, pin, { vector: Number(params.vector), trig_mode: params.trigger === 'level' ? 1 : 0, dest: Number(params.dest), mask: params.mask ? 1 : 0 }, profile);
+    const lists = state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(state, i, profile).map((v) => `0x${v.toString(16)}`).join(', ')}]`);
+    return `RTE ${pin} := vector 0x${Number(params.vector).toString(16)} ${params.trigger} → APIC ${params.dest}${params.mask ? ' masked' : ''}; vcpu_scan_ioapic: ioapic_handled_vectors ${lists.join(', ')}`;
+  },
+};
+
+/** Problems with one vCPU index in state (used by actions that take one). */
+export function vcpuIndexProblems(state: KvmState, i: number): string[] {
+  return i < 0 || i >= state.vcpus.length ? [`no vCPU ${i}`] : vcpuProblems(state.vcpus[i].vcpu, `vcpus.${i}.vcpu`, state.pcpus);
+}
+
+/** `block {vcpu}`: HLT → `kvm_emulate_halt` → `vcpu_block` → `kvm_vcpu_check_block`; if nothing wakes it, schedule out (`vmx_vcpu_pi_put`). */
+export const blockAction: ActionSpec<KvmState> = {
+  name: 'block',
+  description: 'The guest executes HLT: the vCPU blocks in kvm_vcpu_block unless an event is already pending (Q5.9); schedule-out runs vmx_vcpu_pi_put (Q5.8).',
+  params: [vcpuSpec],
+  apply(state, params) {
+    const i = vcpuOf(state, params);
+    const v = state.vcpus[i].vcpu;
+    if (v.preempted) throw new ModelError(`${vname(i)} is preempted: it cannot execute HLT until scheduled in`, 'vcpu');
+    v.mode = 'OUTSIDE_GUEST_MODE';
+    v.halted = true;
+    const c = checkBlock(state, i);
+    if (c.runnable) {
+      v.halted = false;
+      return `${vname(i)} HLT: kvm_vcpu_check_block finds it runnable at once (${c.why}); it does not block`;
+    }
+    v.blocked = true;
+    const r = piPut(state, i);
+    return `${vname(i)} HLT: mp_state HALTED, blocks in kvm_vcpu_block (${c.why}); schedule-out vmx_vcpu_pi_put: ${r.why}`;
+  },
+};

@@ -1,0 +1,286 @@
+// Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (qemu-kvm.md §3 Q4; rules R17–R19).
+
+import { Flow, Link, Step } from '../../core/types';
+import { ioapicSetIrq, checkPin } from '../../components/ioapic';
+import { makeRequest, checkRequest } from '../../components/vcpu';
+import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
+import {
+  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
+  triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, pendingWhat, vname, hex,
+} from './kvmMachine';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
+
+const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+const LAPIC = 'arch/x86/kvm/lapic.c';
+const VMX = 'arch/x86/kvm/vmx/vmx.c';
+const PIH = 'arch/x86/kvm/vmx/posted_intr.h';
+const X86 = 'arch/x86/kvm/x86.c';
+const SRC = 'qemu-kvm.md §3 Q4';
+
+const steps: Step<KvmState>[] = [
+  {
+    id: 'Q4.0i',
+    title: 'kvm_ioapic_set_irq → ioapic_service',
+    role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (R8, R9).',
+    component: 'ioapic',
+    operation: 'ioapic.service',
+    links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
+    source: `${SRC}; Q3 "in-kernel IO-APIC input side"; R8, R9`,
+    run(ctx) {
+      const pin = num(ctx, 'pin', 10);
+      checkPin(pin);
+      let msg: ReturnType<typeof irqFromIoapic> | undefined;
+      const r = ioapicSetIrq(ctx.state.ioapic, pin, ctx.params.level !== false, ctx.profile, (m) => {
+        msg = irqFromIoapic(m);
+        const t = routeIrq(ctx.state, msg, -1).targets.length;
+        return t === 0 ? -1 : t;
+      });
+      if (!msg) return { branch: r.action, why: r.why, next: null };
+      return { branch: 'message', why: `${r.why}: message vector ${hex(msg.vector)} ${msg.level_triggered ? 'level' : 'edge'} → APIC ${msg.dest}`, next: 'Q4.0', params: { ...irqToParams(msg), src: -1 } };
+    },
+  },
+  {
+    id: 'Q4.0',
+    title: 'kvm_irq_delivery_to_apic',
+    role: 'Routes the message to its destination vCPUs (fast path on the APIC map, or the slow loop), as in Q3.1 (R15).',
+    component: 'lapic',
+    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],
+    source: `${SRC}.1 (via Q3.1); R15`,
+    run(ctx) {
+      const r = routeIrq(ctx.state, irqFromParams(ctx.params), num(ctx, 'src', -1));
+      if (r.targets.length === 0) {
+        ctx.emit({ kind: 'dropped', what: `vector ${hex(num(ctx, 'vector', 0))}`, detail: `no destination: ${r.why}` });
+        return { branch: 'no-target', why: r.why, next: null };
+      }
+      return { branch: r.path, why: r.why, next: 'Q4.1', params: { vcpu: r.targets[0], rest: r.targets.slice(1).join(',') } };
+    },
+  },
+  {
+    id: 'Q4.1',
+    title: 'vmx_deliver_posted_interrupt',
+    role: '__apic_accept_irq → vmx_deliver_interrupt posts the vector: PIR bit, then ON; a set PIR bit or a set ON means no notification (R19).',
+    component: 'pi_desc',
+    operation: 'pi.post',
+    links: [L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('pi_test_and_set_pir', PIH), L('pi_test_and_set_on', PIH)],
+    contracts: [
+      { id: 'Q4.1-pir-before-on', text: 'sets the PIR bit before testing-and-setting ON, so a notification never precedes its vector', source: 'R19; SDM 29.6', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'callOrder', first: ['pi_test_and_set_pir'], then: ['pi_test_and_set_on'] } },
+      { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'R19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
+    ],
+    source: `${SRC}.1; R4, R19`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const irq = irqFromParams(ctx.params);
+      const acc = apicAcceptIrq(ctx.state, i, irq);
+      if (acc.kind === 'dropped') {
+        ctx.emit({ kind: 'dropped', target: vname(i), what: `vector ${hex(irq.vector)}`, detail: acc.why });
+        return nextTarget(ctx, 'Q4.1', { branch: 'dropped', why: acc.why });
+      }
+      if (acc.kind !== 'fixed') {
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
+        return nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+      }
+      const d = deliverInterrupt(ctx.state, i, irq.vector);
+      if (d.kind === 'irr') {
+        // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick), then injection.
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
+        if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
+        return nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+      }
+      if (d.post === 'notify') return { branch: 'notify', why: d.why, next: 'Q4.2' };
+      ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: d.why });
+      return nextTarget(ctx, 'Q4.1', { branch: d.post, why: d.why });
+    },
+  },
+  {
+    id: 'Q4.2',
+    title: 'kvm_vcpu_trigger_posted_interrupt',
+    role: 'Sends the notification: an IPI of POSTED_INTR_VECTOR to a vCPU in guest mode elsewhere; nothing for the running vCPU; a wake-up otherwise (R19).',
+    component: 'vcpu',
+    links: [L('kvm_vcpu_trigger_posted_interrupt', VMX), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    contracts: [
+      { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'R19, R20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
+    ],
+    source: `${SRC}.2; R19, R20`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
+      if (t.kind === 'ipi') return { branch: 'notification-ipi', why: t.why, next: 'Q4.3' };
+      if (t.kind === 'self') return { branch: 'running-vcpu', why: t.why, next: 'Q4.4' };
+      if (t.kind === 'woken') {
+        const c = checkBlock(ctx.state, i);
+        const v = ctx.state.vcpus[i].vcpu;
+        if (!c.runnable) {
+          v.blocked = true;
+          ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: `woken, but ${c.why}` });
+          return nextTarget(ctx, 'Q4.1', { branch: 'woken-not-runnable', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` });
+        }
+        v.halted = false;
+        ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: c.why });
+        return { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}`, next: 'Q4.8' };
+      }
+      ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: t.why });
+      return nextTarget(ctx, 'Q4.1', { branch: 'not-in-guest', why: t.why });
+    },
+  },
+  {
+    id: 'Q4.3',
+    title: '[hw] posted-interrupt processing',
+    role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, R19).',
+    component: 'pi_desc',
+    links: [
+      L('kvm_vcpu_trigger_posted_interrupt', VMX, { note: 'the sender; the processing is done by the CPU (SDM 29.6)' }),
+      L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c', { note: 'host IDT entry that only EOIs when the notification lands in root mode' }),
+    ],
+    source: `${SRC}.3; R19; SDM 29.6`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      return { branch: 'non-root', why: hwProcessNotification(ctx.state, i), next: 'Q4.3a' };
+    },
+  },
+  {
+    id: 'Q4.3a',
+    title: '[hw] virtual-interrupt evaluation and delivery',
+    role: 'The CPU recognises RVI if its class beats VPPR and delivers it when IF=1: VISR, SVI, RVI updated, vector through the guest IDT (R17).',
+    component: 'lapic',
+    operation: 'lapic.ack',
+    links: [L('vmx_set_rvi', VMX, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), L('vmx_hwapic_isr_update', VMX)],
+    source: `${SRC}.3/Q4.4; R17; SDM 29.2.1, 29.2.2`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      if (!recognised(slot.lapic, v)) {
+        if (slot.lapic.irr.length) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: `RVI ${hex(v.rvi)} does not beat VPPR` });
+        return nextTarget(ctx, 'Q4.1', { branch: 'not-recognised', why: `RVI ${hex(v.rvi)} class ${v.rvi >> 4} does not exceed VPPR class ${slot.lapic.ppr >> 4}${v.rvi === 0 ? ' (VIRR empty)' : ''} (SDM 29.2.1)` });
+      }
+      if (!v.rflags_if) {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'recognised, IF=0' });
+        return nextTarget(ctx, 'Q4.1', { branch: 'if-clear', why: `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: delivery waits (SDM 29.2.2, R6)` });
+      }
+      const vec = deliverVirtual(slot.lapic, v);
+      return { branch: 'deliver', why: `RVI ${hex(vec)} class ${vec >> 4} > VPPR: VISR[${hex(vec)}] := 1, SVI := ${hex(v.svi)}, VIRR[${hex(vec)}] := 0, RVI := ${hex(v.rvi)} (R17)`, next: 'Q4.g', params: { delivered: vec } };
+    },
+  },
+  {
+    id: 'Q4.4',
+    title: 'vcpu_enter_guest → vmx_sync_pir_to_irr',
+    role: 'Before entry (IRQs off, mode = IN_GUEST_MODE): if ON, clear it and move PIR into IRR; RVI := hi(IRR). The CPU then evaluates at entry (R19).',
+    component: 'pi_desc',
+    links: [L('vcpu_enter_guest', X86), L('vmx_sync_pir_to_irr', VMX), L('kvm_apic_update_irr', LAPIC), L('__kvm_apic_update_irr', LAPIC), L('pi_clear_on', PIH)],
+    contracts: [
+      { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'R19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
+    ],
+    source: `${SRC}.4; R19`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const v = ctx.state.vcpus[i].vcpu;
+      checkRequest(v, 'KVM_REQ_EVENT');
+      v.mode = 'IN_GUEST_MODE';
+      const r = syncPir(ctx.state, i);
+      return { branch: r.moved.length ? 'pir-moved' : 'nothing-posted', why: r.why, next: 'Q4.3a' };
+    },
+  },
+  {
+    id: 'Q4.g',
+    title: 'guest interrupt handler (linux-guest)',
+    role: 'The Linux guest runs the handler for the vector and writes EOI (xAPIC 0xB0 or x2APIC MSR 0x80B).',
+    component: 'guest',
+    links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
+    source: `${SRC}.3 → Q1.13; Q3.9`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const vec = num(ctx, 'delivered', num(ctx, 'vector', 0));
+      ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(vec), what: `vector ${hex(vec)}`, detail: 'virtual-interrupt delivery, no VM exit' });
+      if (ctx.params.handler_eoi === false) return nextTarget(ctx, 'Q4.1', { branch: 'in-service', why: `handler for ${hex(vec)} has not written EOI: VISR[${hex(vec)}] stays set` });
+      return { branch: 'eoi', why: `${guestHandler(vec)} ends with an EOI write`, next: 'Q4.6' };
+    },
+  },
+  {
+    id: 'Q4.6',
+    title: '[hw] EOI virtualization',
+    role: 'The CPU clears VISR[SVI], recomputes SVI and VPPR, and exits only when EOI_EXIT_BITMAP[v] is set (R18).',
+    component: 'lapic',
+    operation: 'lapic.eoi',
+    links: [L('vmx_load_eoi_exitmap', VMX, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
+    source: `${SRC}.6; R18; SDM 29.1.4`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const r = virtualizeEoi(slot.lapic, slot.vcpu);
+      if (r.vector <= 0) return nextTarget(ctx, 'Q4.1', { branch: 'stray', why: 'SVI was 0: nothing in service' });
+      if (r.exit) return { branch: 'eoi-exit', why: `VISR[${hex(r.vector)}] := 0, SVI := ${hex(slot.vcpu.svi)}; EOI_EXIT_BITMAP[${hex(r.vector)}]=1: trap-like EOI-induced VM exit`, next: 'Q4.6x', params: { eoi_vector: r.vector } };
+      return { branch: 'no-exit', why: `VISR[${hex(r.vector)}] := 0, SVI := ${hex(slot.vcpu.svi)}; EOI_EXIT_BITMAP[${hex(r.vector)}]=0: no exit, the CPU re-evaluates`, next: 'Q4.3a' };
+    },
+  },
+  {
+    id: 'Q4.6x',
+    title: 'handle_apic_eoi_induced → kvm_apic_set_eoi_accelerated',
+    role: 'The EOI-induced exit forwards the EOI to the IO-APIC (kvm_ioapic_send_eoi, Q3.11) and raises KVM_REQ_EVENT; the ISR was already updated by the CPU.',
+    component: 'ioapic',
+    operation: 'ioapic.eoi',
+    links: [L('handle_apic_eoi_induced', VMX), L('kvm_apic_set_eoi_accelerated', LAPIC), L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_update_eoi', 'arch/x86/kvm/ioapic.c')],
+    contracts: [
+      { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'R18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
+    ],
+    source: `${SRC}.6; R10, R18`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const vec = num(ctx, 'eoi_vector', 0);
+      makeRequest(ctx.state.vcpus[i].vcpu, 'KVM_REQ_EVENT');
+      ctx.state.vcpus[i].vcpu.mode = 'OUTSIDE_GUEST_MODE';
+      const io = ioapicSendEoi(ctx.state, i, vec, ctx.profile, ctx.emit, runOptions(ctx).redeliver);
+      return { branch: 'forwarded', why: `exit qualification ${hex(vec)}: ${io}; KVM_REQ_EVENT`, next: 'Q4.4' };
+    },
+  },
+  {
+    id: 'Q4.7',
+    title: 'vcpu_scan_ioapic → vmx_load_eoi_exitmap',
+    role: 'KVM_REQ_SCAN_IOAPIC rebuilds ioapic_handled_vectors from level (or ack-notified, or RTC) RTEs aimed at the vCPU and loads it as the EOI-exit bitmap (R18).',
+    component: 'vcpu',
+    links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],
+    source: `${SRC}.7; R18`,
+    run(ctx) {
+      const out = ctx.state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(ctx.state, i, ctx.profile).map(hex).join(', ')}]`);
+      return { branch: 'loaded', why: `ioapic_handled_vectors → EOI_EXIT_BITMAP: ${out.join('; ')}`, next: null };
+    },
+  },
+  {
+    id: 'Q4.8',
+    title: 'kvm_sched_in → vmx_vcpu_pi_load',
+    role: 'The vCPU is scheduled in: NDST := this pCPU, SN := 0, NV := POSTED_INTR_VECTOR; a non-empty PIR sets ON so the next sync sees it (R21).',
+    component: 'pi_desc',
+    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', VMX), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
+    source: `${SRC} → Q5.8; R21`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const cpu = num(ctx, 'cpu', ctx.state.vcpus[i].vcpu.pcpu);
+      if (cpu < 0 || cpu >= ctx.state.pcpus) return { branch: 'bad-cpu', why: `pCPU ${cpu} does not exist`, next: null };
+      return { branch: 'loaded', why: piLoad(ctx.state, i, cpu), next: 'Q4.4' };
+    },
+  },
+];
+
+export const q4ApicvPosted: Flow<KvmState> = {
+  id: 'Q4',
+  name: 'KVM with APICv: virtual-interrupt delivery and CPU posted interrupts',
+  description: 'A LAPIC message to a vCPU with APICv: posted into the PIR with ON, notified by POSTED_INTR_VECTOR (no VM exit when the target runs), synced into VIRR before entry otherwise, delivered by the CPU (RVI/SVI), and EOI-virtualized with an exit only for vectors in the EOI-exit bitmap.',
+  codebases: ['linux'],
+  profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'kvm-split-apicv', 'apicv-off'].includes(p.id)),
+  defaultProfile: 'apicv-on',
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi')],
+  entry: 'Q4.0',
+  steps,
+  actions: [
+    { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: pick('vector', 'dest', 'trigger', 'src'), from: 'Q4.0' },
+    { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },
+    { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q4.6' },
+    { name: 'schedule-in', description: 'kvm_sched_in on a pCPU, then entry.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q4.8' },
+    { name: 'scan-ioapic', description: 'KVM_REQ_SCAN_IOAPIC on every vCPU.', params: [], from: 'Q4.7' },
+    blockAction, preemptAction, setIfAction, writeRteAction,
+  ],
+  initialState: (profile) => newKvmState(profile),
+  validate: kvmValidate,
+  stateDoc: KVM_STATE_DOC,
+};
