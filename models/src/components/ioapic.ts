@@ -191,7 +191,7 @@ export interface InputResult {
  * R8: a level change on an input pin (QEMU `ioapic_set_irq`, KVM `ioapic_set_irq`). The caller has already
  * remapped QEMU's GPIO 0 to pin 2 (`ioapicGpioToPin`).
  */
-export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profile: string, deliver?: DeliverFn): InputResult {
+export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profile: string, deliver?: DeliverFn, opts: { defer?: boolean } = {}): InputResult {
   checkPin(pin);
   const form = ioapicForm(profile);
   const e = s.ioredtbl[pin];
@@ -210,15 +210,18 @@ export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profil
   if (trig === 'level') {
     addPin(s.irr, pin);
     if (e.remote_irr) return { action: 'hold', why: `level pin ${pin} asserted but Remote-IRR=1: no message until EOI (R9)` };
+    const why = `level pin ${pin} asserted with Remote-IRR=0`;
+    if (opts.defer) return { action: 'service', why };
     const service = form === 'qemu' ? ioapicService(s, profile, undefined, deliver) : ioapicService(s, profile, [pin], deliver);
-    return { action: 'service', why: `level pin ${pin} asserted with Remote-IRR=0`, service };
+    return { action: 'service', why, service };
   }
   // Edge pin.
   if (form === 'qemu') {
     if (e.mask) return { action: 'ignored', why: `edge pin ${pin} asserted while RTE masked: QEMU drops it (82093AA, R8)` };
     addPin(s.irr, pin);
-    const service = ioapicService(s, profile, undefined, deliver);
-    return { action: 'service', why: `edge pin ${pin} asserted, RTE unmasked: QEMU fires on every assert call${wasHigh ? ' (the line was already high: no edge detection)' : ''}`, service };
+    const why = `edge pin ${pin} asserted, RTE unmasked: QEMU fires on every assert call${wasHigh ? ' (the line was already high: no edge detection)' : ''}`;
+    if (opts.defer) return { action: 'service', why };
+    return { action: 'service', why, service: ioapicService(s, profile, undefined, deliver) };
   }
   // KVM and SDM: only a 0→1 transition of the line is an edge.
   const old = s.irr.includes(pin);
@@ -228,8 +231,9 @@ export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profil
   if (e.mask) {
     return { action: 'ignored', why: `edge pin ${pin} rose while RTE masked: lost, not replayed on unmask (R8)` };
   }
-  const service = ioapicService(s, profile, [pin], deliver);
-  return { action: 'service', why: `edge pin ${pin} rose 0→1 with RTE unmasked`, service };
+  const why = `edge pin ${pin} rose 0→1 with RTE unmasked`;
+  if (opts.defer) return { action: 'service', why };
+  return { action: 'service', why, service: ioapicService(s, profile, [pin], deliver) };
 }
 
 /** QEMU `ioapic_set_irq`: GPIO 0 (ISA IRQ0) is pin 2, matching the MADT override (Q1.3). */

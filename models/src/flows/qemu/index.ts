@@ -1,4 +1,5 @@
-// The qemu flows, in catalogue order.
+// The qemu flows, in catalogue order: Q1, Q2 (QEMU TCG), Q7 (vhost), Q8 (QEMU virtio), Q11 (Linux guest IO-APIC setup).
 import { Flow } from '../../core/types';
+import { q1Flow } from './q1-tcgLineToEoi';
 
-export const qemuFlows: Flow<any>[] = [];
+export const qemuFlows: Flow<any>[] = [q1Flow];
