@@ -9,7 +9,7 @@ import { defaultSettings, parseSettings, settingSpecs } from '../../server/src/p
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-test('contributes.configuration matches the settings table exactly', () => {
+void test('contributes.configuration matches the settings table exactly', () => {
   const props = pkg.contributes?.configuration?.properties as Record<string, unknown> | undefined;
   assert.ok(props, 'package.json has contributes.configuration.properties');
   assert.deepEqual(Object.keys(props).sort(), Object.keys(settingSpecs).sort(), 'same setting names');
@@ -19,7 +19,7 @@ test('contributes.configuration matches the settings table exactly', () => {
   }
 });
 
-test('parseSettings: defaults from the table, bad values fall back field by field', () => {
+void test('parseSettings: defaults from the table, bad values fall back field by field', () => {
   assert.deepEqual(parseSettings(undefined), defaultSettings);
   assert.deepEqual(defaultSettings.include, settingSpecs['irqlens.include'].default);
   const s = parseSettings({ trees: ['xen', 7], include: ['**/*.c'], logLevel: 'loud', trace: { server: 'verbose' } });
@@ -29,7 +29,7 @@ test('parseSettings: defaults from the table, bad values fall back field by fiel
   assert.equal(s.trace.server, 'verbose');
 });
 
-test('contributes.commands matches the client command table', () => {
+void test('contributes.commands matches the client command table', () => {
   const src = fs.readFileSync(path.join(root, 'client', 'src', 'commands.ts'), 'utf8');
   const ids = [...src.matchAll(/\bid: '([\w.]+)'/g)].map((m) => m[1]).sort();
   assert.ok(ids.length > 0, 'found command ids in client/src/commands.ts');

@@ -10,7 +10,7 @@ import { copyFixture, ServerClient, uri } from './serverClient';
 /** LSPErrorCodes.RequestCancelled */
 const requestCancelled = -32800;
 
-test('requests before indexing wait for the index; a cancelled one answers RequestCancelled; progress and status are reported', async () => {
+void test('requests before indexing wait for the index; a cancelled one answers RequestCancelled; progress and status are reported', async () => {
   const ws = copyFixture();
   const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, sendInitialized: false });
   try {
@@ -55,7 +55,7 @@ test('requests before indexing wait for the index; a cancelled one answers Reque
   }
 });
 
-test('requests about files outside every tree, or that do not exist, answer empty', async () => {
+void test('requests about files outside every tree, or that do not exist, answer empty', async () => {
   const ws = copyFixture();
   const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, workDoneProgress: false });
   try {
@@ -77,7 +77,7 @@ test('requests about files outside every tree, or that do not exist, answer empt
   }
 });
 
-test('a warm start reads the cache in the storage folder and finds the same trees', async () => {
+void test('a warm start reads the cache in the storage folder and finds the same trees', async () => {
   const ws = copyFixture();
   try {
     const first = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });

@@ -52,7 +52,7 @@ async function prepare(rel: string, needle: string, nth = 0): Promise<CallHierar
   return items[0];
 }
 
-test('status: both trees found below the workspace folder, with codebase and version', () => {
+void test('status: both trees found below the workspace folder, with codebase and version', () => {
   const ready = server.statuses.find((s) => s.state === 'ready');
   assert.ok(ready, `ready status, got ${JSON.stringify(server.statuses.at(-1))}`);
   const trees = ready.trees.map((t) => ({ root: path.relative(ws.workspace, t.root), codebase: t.codebase, version: t.version }));
@@ -66,7 +66,7 @@ test('status: both trees found below the workspace folder, with codebase and ver
   for (const t of ready.trees) assert.ok(t.files > 0 && t.functions > 0, `${t.root}: files and functions counted`);
 });
 
-test('definition: a function passed as a value resolves to its body, not the prototype', async () => {
+void test('definition: a function passed as a value resolves to its body, not the prototype', async () => {
   const locs = await server.request<Location[]>('textDocument/definition', {
     textDocument: { uri: uri(f(eventsBase)) },
     position: positionOf(text(eventsBase), 'chip, handle_edge_irq', 0, 'chip, '.length + 2),
@@ -74,7 +74,7 @@ test('definition: a function passed as a value resolves to its body, not the pro
   assert.deepEqual(places(locs), [`${chip}:${lineOf(text(chip), 'void handle_edge_irq(struct irq_desc *desc)')}`]);
 });
 
-test('definition: a static helper called in the same file', async () => {
+void test('definition: a static helper called in the same file', async () => {
   const src = text(eventsBase);
   const locs = await server.request<Location[]>('textDocument/definition', {
     textDocument: { uri: uri(f(eventsBase)) },
@@ -83,7 +83,7 @@ test('definition: a static helper called in the same file', async () => {
   assert.deepEqual(places(locs), [`${eventsBase}:${lineOf(src, 'static evtchn_port_t evtchn_from_irq(unsigned int irq)')}`]);
 });
 
-test('declaration: the prototype in the header', async () => {
+void test('declaration: the prototype in the header', async () => {
   const src = text(eventsBase);
   const locs = await server.request<Location[]>('textDocument/declaration', {
     textDocument: { uri: uri(f(eventsBase)) },
@@ -93,7 +93,7 @@ test('declaration: the prototype in the header', async () => {
   assert.deepEqual(places(locs), [`${h}:${lineOf(text(h), 'void notify_remote_via_irq(int irq);')}`]);
 });
 
-test('references: every use of ack_dynirq, with and without its definition', async () => {
+void test('references: every use of ack_dynirq, with and without its definition', async () => {
   const src = text(eventsBase);
   const position = positionOf(src, 'static void ack_dynirq', 0, 'static void '.length + 1);
   const expectedUses = [lineOf(src, '    ack_dynirq(data);'), lineOf(src, '.irq_ack      = ack_dynirq')].map((l) => `${eventsBase}:${l}`);
@@ -112,7 +112,7 @@ test('references: every use of ack_dynirq, with and without its definition', asy
   assert.deepEqual(places(withoutDecl), expectedUses.sort());
 });
 
-test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq through xen_dynamic_chip.irq_ack', async () => {
+void test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq through xen_dynamic_chip.irq_ack', async () => {
   const item = await prepare(eventsBase, 'static void ack_dynirq', 0);
   assert.equal(item.name, 'ack_dynirq');
   const calls = await server.request<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item });
@@ -128,7 +128,7 @@ test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq through xen
   );
 });
 
-test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to every bound function, labelled', async () => {
+void test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to every bound function, labelled', async () => {
   const item = await prepare(chip, 'void handle_edge_irq(struct irq_desc *desc)\n{', 0);
   const calls = await server.request<CallHierarchyOutgoingCall[]>('callHierarchy/outgoingCalls', { item });
   const got = calls.map((c) => `${c.to.name} [${c.to.detail?.startsWith('via ') ? c.to.detail : 'direct'}]`).sort();
@@ -142,7 +142,7 @@ test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to every
   assert.equal(ack?.to.selectionRange.start.line, lineOf(text(eventsBase), 'static void ack_dynirq'));
 });
 
-test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_port_set_pending via evtchn_port_ops_2l.set_pending', async () => {
+void test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_port_set_pending via evtchn_port_ops_2l.set_pending', async () => {
   const item = await prepare(event2l, 'evtchn_2l_set_pending(struct vcpu', 0);
   const calls = await server.request<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item });
   assert.deepEqual(
@@ -159,7 +159,7 @@ test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_port_set
   ]);
 });
 
-test('document symbols: the outline of events_base.c, nothing missing, nothing extra', async () => {
+void test('document symbols: the outline of events_base.c, nothing missing, nothing extra', async () => {
   const syms = await server.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: uri(f(eventsBase)) } });
   assert.deepEqual(syms.map((s) => s.name).sort(), [
     'VALID_EVTCHN',
@@ -195,7 +195,7 @@ test('document symbols: the outline of events_base.c, nothing missing, nothing e
   }
 });
 
-test('workspace symbols: substring and fuzzy queries across both trees', async () => {
+void test('workspace symbols: substring and fuzzy queries across both trees', async () => {
   const hits = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'set_pending' });
   const names = new Set(hits.map((h) => h.name));
   for (const n of ['evtchn_2l_set_pending', 'evtchn_fifo_set_pending', 'evtchn_port_set_pending']) assert.ok(names.has(n), `${n} found`);
@@ -210,7 +210,7 @@ test('workspace symbols: substring and fuzzy queries across both trees', async (
   assert.deepEqual(none, []);
 });
 
-test('hover: signature as written and the leading comment', async () => {
+void test('hover: signature as written and the leading comment', async () => {
   const src = text('xen/xen/common/event_channel.c');
   const hover = await server.request<Hover | null>('textDocument/hover', {
     textDocument: { uri: uri(f('xen/xen/common/event_channel.c')) },

@@ -32,7 +32,7 @@ after(async () => {
   assert.equal(code, 0, 'the server exits cleanly after shutdown/exit');
 });
 
-test('a binary .c file on disk is skipped, reported once in the log, and indexing goes on', async () => {
+void test('a binary .c file on disk is skipped, reported once in the log, and indexing goes on', async () => {
   const ready = server.statuses.find((s) => s.state === 'ready');
   const linux = ready?.trees.find((t) => t.codebase === 'linux');
   assert.ok(linux, 'linux tree indexed');
@@ -42,7 +42,7 @@ test('a binary .c file on disk is skipped, reported once in the log, and indexin
   assert.deepEqual(await names('ack_dynirq'), ['ack_dynirq'], 'the rest of the directory is indexed');
 });
 
-test('didChange (incremental): a function added to an open document is found, renamed, then gone when closed', async () => {
+void test('didChange (incremental): a function added to an open document is found, renamed, then gone when closed', async () => {
   const file = f(eventsBase);
   const original = fs.readFileSync(file, 'utf8');
   await server.open(file, original, 1);
@@ -80,7 +80,7 @@ test('didChange (incremental): a function added to an open document is found, re
   assert.deepEqual(await names('xen_fixture_'), []);
 });
 
-test('watched files: a file created, changed and deleted on disk', async () => {
+void test('watched files: a file created, changed and deleted on disk', async () => {
   const rel = 'linux/drivers/xen/events/events_2l.c';
   const file = f(rel);
   const change = (type: 1 | 2 | 3) => server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file), type }] });
@@ -98,7 +98,7 @@ test('watched files: a file created, changed and deleted on disk', async () => {
   assert.deepEqual(await names('evtchn_2l_handle_events'), []);
 });
 
-test('a binary document opened in the editor: requests answer, one clear log line, the server goes on', async () => {
+void test('a binary document opened in the editor: requests answer, one clear log line, the server goes on', async () => {
   const file = f('linux/drivers/xen/events/opened_blob.c');
   await server.open(file, 'ELF\u0000\u0001\u0002\u0000\u0000garbage\u0000\ufffd\ufffd', 1);
   const syms = await server.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: uri(file) } });
@@ -111,7 +111,7 @@ test('a binary document opened in the editor: requests answer, one clear log lin
   await server.notify('textDocument/didClose', { textDocument: { uri: uri(file) } });
 });
 
-test('an unparsable document: requests answer, what parses is still indexed, the server goes on', async () => {
+void test('an unparsable document: requests answer, what parses is still indexed, the server goes on', async () => {
   const file = f('linux/drivers/xen/events/broken.c');
   const src = 'static void {{{ ))) int x = ;; struct {\n#if\n\nint survivor_after_garbage(void)\n{\n    return 0;\n}\n';
   fs.writeFileSync(file, src);

@@ -1,5 +1,6 @@
 // The custom messages between the IRQ Lens client and language server: one namespace per message.
 // The client imports only this module (and configuration.ts) from the server side.
+/* eslint-disable @typescript-eslint/no-namespace -- one namespace per message (method, types), as in vscode-eslint's customMessages */
 import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Codebase } from '../engine/index/types';
 
