@@ -1,26 +1,12 @@
 // Finds the source trees to index inside the workspace folders: the `irqlens.trees` setting, else trees recognised by
-// their codebase markers (Xen `xen/Makefile`, QEMU `VERSION` + `include/qemu`, Linux top `Makefile` with PATCHLEVEL), else the folder.
+// their codebase markers (engine/index/treeInfo.ts: Xen `xen/Makefile`, QEMU `VERSION`, Linux top `Makefile`), else the folder.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { detectTree } from '../engine/index/treeInfo';
 
 /** How deep below a workspace folder to look for tree markers (a folder holding several unpacked trees is common). */
 const maxDepth = 3;
 const skipDirs = new Set(['.git', 'node_modules', 'out', 'build', '.vscode', '.irqlens-cache']);
-
-async function readHead(file: string): Promise<string | undefined> {
-  try {
-    const fh = await fs.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
-  }
-}
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -31,17 +17,13 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** True when `dir` is the top of a Xen, QEMU or Linux tree. */
-export async function isTreeRoot(dir: string): Promise<boolean> {
-  const xen = await readHead(path.join(dir, 'xen', 'Makefile'));
-  if (xen && /^XEN_VERSION\s*=/m.test(xen)) return true;
-  if ((await exists(path.join(dir, 'VERSION'))) && (await exists(path.join(dir, 'include', 'qemu')))) return true;
-  const mk = await readHead(path.join(dir, 'Makefile'));
-  return !!mk && /^VERSION\s*=/m.test(mk) && /^PATCHLEVEL\s*=/m.test(mk) && (await exists(path.join(dir, 'Kconfig')));
+/** True when `dir` is the top of a Xen, QEMU or Linux tree (the engine's detector: one definition of the markers). */
+export function isTreeRoot(dir: string): boolean {
+  return detectTree(dir).codebase !== 'unknown';
 }
 
 async function findBelow(dir: string, depth: number, out: string[]): Promise<void> {
-  if (await isTreeRoot(dir)) {
+  if (isTreeRoot(dir)) {
     out.push(dir);
     return; // a tree's subfolders are part of it, not trees of their own
   }
