@@ -41,16 +41,16 @@ export function newIrqfd(): IrqfdState {
   };
 }
 
-/** `eventfd_signal` → `eventfd_signal_mask`: count += 1 (waiters are woken with EPOLLIN). */
-export function eventfdSignal(fd: { count: number }): void {
-  fd.count += 1;
-}
-
-/** `eventfd_ctx_do_read` inside `irqfd_wakeup`: count := 0, returns what was read. */
-export function eventfdRead(fd: { count: number }): number {
-  const n = fd.count;
-  fd.count = 0;
-  return n;
+/**
+ * `eventfd_signal` on an irqfd's eventfd, then `irqfd_wakeup` (EPOLLIN) → `eventfd_ctx_do_read`: the counter goes
+ * up and is read back to 0 by KVM, so several signals before the read collapse into one injection.
+ */
+export function eventfdSignalIrqfd(f: IrqfdState): string {
+  f.count += 1;
+  if (!f.active) return `eventfd count := ${f.count}; the irqfd is shut down (EPOLLHUP), nothing injects`;
+  const n = f.count;
+  f.count = 0;
+  return `eventfd_signal (count ${n}) → irqfd_wakeup reads it back to 0`;
 }
 
 /** The passed-through device's interrupt state (MSI-X entry mask/PBA, INTx line and VFIO's INTx mask). */

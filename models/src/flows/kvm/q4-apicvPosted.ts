@@ -1,6 +1,6 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (qemu-kvm.md §3 Q4; rules R17–R19).
 
-import { Flow, Link, Step } from '../../core/types';
+import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
@@ -26,7 +26,7 @@ const steps: Step<KvmState>[] = [
     operation: 'ioapic.service',
     links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
     source: `${SRC}; Q3 "in-kernel IO-APIC input side"; R8, R9`,
-    run(ctx) {
+    run(ctx): StepResult {
       const pin = num(ctx, 'pin', 10);
       checkPin(pin);
       let msg: ReturnType<typeof irqFromIoapic> | undefined;
@@ -46,7 +46,7 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],
     source: `${SRC}.1 (via Q3.1); R15`,
-    run(ctx) {
+    run(ctx): StepResult {
       const r = routeIrq(ctx.state, irqFromParams(ctx.params), num(ctx, 'src', -1));
       if (r.targets.length === 0) {
         ctx.emit({ kind: 'dropped', what: `vector ${hex(num(ctx, 'vector', 0))}`, detail: `no destination: ${r.why}` });
@@ -67,7 +67,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'R19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
     ],
     source: `${SRC}.1; R4, R19`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const irq = irqFromParams(ctx.params);
       const acc = apicAcceptIrq(ctx.state, i, irq);
@@ -103,7 +103,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'R19, R20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
     ],
     source: `${SRC}.2; R19, R20`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
       if (t.kind === 'ipi') return { branch: 'notification-ipi', why: t.why, next: 'Q4.3' };
@@ -134,7 +134,7 @@ const steps: Step<KvmState>[] = [
       L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c', { note: 'host IDT entry that only EOIs when the notification lands in root mode' }),
     ],
     source: `${SRC}.3; R19; SDM 29.6`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       return { branch: 'non-root', why: hwProcessNotification(ctx.state, i), next: 'Q4.3a' };
     },
@@ -147,7 +147,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.ack',
     links: [L('vmx_set_rvi', VMX, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), L('vmx_hwapic_isr_update', VMX)],
     source: `${SRC}.3/Q4.4; R17; SDM 29.2.1, 29.2.2`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
       const v = slot.vcpu;
@@ -173,7 +173,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'R19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
     ],
     source: `${SRC}.4; R19`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
       checkRequest(v, 'KVM_REQ_EVENT');
@@ -189,7 +189,7 @@ const steps: Step<KvmState>[] = [
     component: 'guest',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
     source: `${SRC}.3 → Q1.13; Q3.9`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'delivered', num(ctx, 'vector', 0));
       ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(vec), what: `vector ${hex(vec)}`, detail: 'virtual-interrupt delivery, no VM exit' });
@@ -205,7 +205,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.eoi',
     links: [L('vmx_load_eoi_exitmap', VMX, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
     source: `${SRC}.6; R18; SDM 29.1.4`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
       const r = virtualizeEoi(slot.lapic, slot.vcpu);
@@ -225,7 +225,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'R18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
     ],
     source: `${SRC}.6; R10, R18`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'eoi_vector', 0);
       makeRequest(ctx.state.vcpus[i].vcpu, 'KVM_REQ_EVENT');
@@ -241,7 +241,7 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],
     source: `${SRC}.7; R18`,
-    run(ctx) {
+    run(ctx): StepResult {
       const out = ctx.state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(ctx.state, i, ctx.profile).map(hex).join(', ')}]`);
       return { branch: 'loaded', why: `ioapic_handled_vectors → EOI_EXIT_BITMAP: ${out.join('; ')}`, next: null };
     },
@@ -253,7 +253,7 @@ const steps: Step<KvmState>[] = [
     component: 'pi_desc',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', VMX), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
     source: `${SRC} → Q5.8; R21`,
-    run(ctx) {
+    run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const cpu = num(ctx, 'cpu', ctx.state.vcpus[i].vcpu.pcpu);
       if (cpu < 0 || cpu >= ctx.state.pcpus) return { branch: 'bad-cpu', why: `pCPU ${cpu} does not exist`, next: null };

@@ -1,0 +1,290 @@
+// Flow Q5: VT-d posted interrupts for a VFIO device — IRTE set-up, IOMMU posting, the wakeup vector and the
+// PID lifecycle across block / preempt / schedule-in (qemu-kvm.md §3 Q5; rules R19–R21; VT-d §5.2.3).
+
+import { Flow, Link, Step, StepResult } from '../../core/types';
+import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
+import { eventfdSignalIrqfd } from '../../components/irqfd';
+import {
+  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
+  piWakeupHandler, pendingWhat, vname, hex, LapicIrq,
+} from './kvmMachine';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+
+const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+const Qm = (symbol: string, file: string): Link => ({ codebase: 'qemu', symbol, file });
+const PIC = 'arch/x86/kvm/vmx/posted_intr.c';
+const SRC = 'qemu-kvm.md §3 Q5';
+
+function guestMsi(ctx: Ctx): LapicIrq {
+  return { vector: num(ctx, 'vector', 0x41), delivery: ctx.params.delivery === 'lowest' ? 'lowest' : 'fixed', dest: num(ctx, 'dest', 1), logical: ctx.params.dest_mode === 'logical', shorthand: 'none', level_triggered: false, level: true };
+}
+
+const steps: Step<KvmState>[] = [
+  {
+    id: 'Q5.1',
+    title: 'vfio_msix_vector_do_use → kvm_irqchip_add_irqfd_notifier_gsi',
+    role: 'QEMU gives the unmasked MSI-X vector a KVM MSI route with the guest\'s address/data and binds its eventfd as an irqfd (KVM_IRQFD).',
+    component: 'irqfd',
+    links: [Qm('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), Qm('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), Qm('vfio_enable_vectors', 'hw/vfio/pci.c')],
+    source: `${SRC}.1`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      if (s.device.msix_masked) return { branch: 'masked', why: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null };
+      const m = guestMsi(ctx);
+      s.irqfd.route = 'msi';
+      s.irqfd.active = true;
+      s.irqfd.msi = { dest: m.dest, vector: m.vector, logical: m.logical, delivery: m.delivery === 'lowest' ? 'lowest' : 'fixed', level_triggered: false };
+      return { branch: 'kvm-route', why: `MSI route GSI ${s.irqfd.gsi}: guest vector ${hex(m.vector)} → APIC ${m.dest}; eventfd bound with KVM_IRQFD and passed to VFIO_DEVICE_SET_IRQS`, next: 'Q5.2' };
+    },
+  },
+  {
+    id: 'Q5.2',
+    title: 'kvm_irqfd_assign',
+    role: 'KVM snapshots the route, hooks irqfd_wakeup into the eventfd wait queue and registers an irq-bypass consumer keyed by the eventfd.',
+    component: 'irqfd',
+    links: [L('kvm_irqfd', 'virt/kvm/eventfd.c'), L('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
+    source: `${SRC}.2`,
+    run(): StepResult {
+      return { branch: 'consumer', why: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' };
+    },
+  },
+  {
+    id: 'Q5.3',
+    title: 'vfio_msi_set_vector_signal → kvm_arch_irq_bypass_add_producer',
+    role: 'VFIO requests the host IRQ (vfio_msihandler) and registers the producer with the same eventfd token; the match calls KVM\'s pi_update_irte hook.',
+    component: 'irqfd',
+    links: [L('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), L('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), L('__connect', 'virt/lib/irqbypass.c'), L('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
+    source: `${SRC}.3`,
+    run(): StepResult {
+      return { branch: 'connected', why: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' };
+    },
+  },
+  {
+    id: 'Q5.4',
+    title: 'vmx_pi_update_irte → intel_ir_set_vcpu_affinity',
+    role: 'If VT-d posting is usable and the MSI targets one vCPU with Fixed/LowestPrio, the IRTE becomes posted: p_pst=1, p_urgent=0, p_vector = guest vector, pda = the vCPU\'s pi_desc.',
+    component: 'irte',
+    links: [
+      L('vmx_pi_update_irte', PIC, { formerly: [{ symbol: 'pi_update_irte', in: 'kvm_x86_ops member name (.pi_update_irte)' }] }),
+      L('vmx_can_use_vtd_pi', PIC), L('kvm_intr_is_single_vcpu', 'arch/x86/kvm/irq_comm.c'), L('irq_set_vcpu_affinity', 'kernel/irq/manage.c'),
+      L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c'), L('modify_irte', 'drivers/iommu/intel/irq_remapping.c'),
+    ],
+    contracts: [
+      { id: 'Q5.4-single-vcpu', text: 'posts only MSIs that target a single vCPU; multicast stays remapped', source: 'R21; Q5.4', codebase: 'linux', symbol: 'vmx_pi_update_irte', check: { kind: 'calls', anyOf: ['kvm_intr_is_single_vcpu'] } },
+      { id: 'Q5.4-urgent-0', text: 'programs the posted IRTE with p_urgent = 0', source: 'R21; seed 003', codebase: 'linux', symbol: 'intel_ir_set_vcpu_affinity', check: { kind: 'mentions', anyOf: ['p_urgent'] } },
+    ],
+    source: `${SRC}.4; R21`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      if (!s.config.vtd_pi) {
+        s.irte = { p_pst: false, p_urgent: false, p_vector: 0, pda: -1 };
+        return { branch: 'remapped', why: `vmx_can_use_vtd_pi is false (${ctx.profile}: needs the in-kernel irqchip, enable_apicv, an assigned device and IRQ_POSTING_CAP): the IRTE stays remapped (Q6)`, next: null };
+      }
+      const m = guestMsi(ctx);
+      const r = routeIrq(s, m, -1);
+      if (r.targets.length !== 1) {
+        s.irte = { p_pst: false, p_urgent: false, p_vector: 0, pda: -1 };
+        return { branch: 'not-single-vcpu', why: `kvm_intr_is_single_vcpu is false (${r.why}): irq_set_vcpu_affinity(host_irq, NULL), remapped`, next: null };
+      }
+      const t = r.targets[0];
+      s.irte = { p_pst: true, p_urgent: false, p_vector: m.vector, pda: t };
+      return { branch: 'posted', why: `single target ${vname(t)}: IRTE p_pst=1, p_urgent=0, p_vector=${hex(m.vector)}, pda=&${vname(t)}.pi_desc; modify_irte`, next: null };
+    },
+  },
+  {
+    id: 'Q5.5',
+    title: '[hw] IOMMU posts the interrupt',
+    role: 'The device\'s MSI hits a posted IRTE: PIR[p_vector] := 1; if ON=0 and (URG or SN=0), ON := 1 and NV is sent to NDST. No host handler runs (R21).',
+    component: 'pi_desc',
+    operation: 'pi.post',
+    links: [L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d §5.2.3)' }), L('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
+    source: `${SRC}.5; R21; VT-d §5.2.3`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      if (!s.irte.p_pst) {
+        // Remapped: host vector → vfio_msihandler → eventfd → irqfd → kvm_set_msi (Q6).
+        const r = eventfdSignalIrqfd(s.irqfd);
+        const o = runOptions(ctx);
+        const d = deliverToApics(s, { ...guestMsi(ctx), vector: s.irqfd.msi.vector, dest: s.irqfd.msi.dest }, -1, o, true);
+        return { branch: 'remapped', why: `IRTE not posted: host vector → vfio_msihandler → ${r} → irqfd_wakeup → kvm_set_msi: ${d.log.join(' → ')}`, next: null };
+      }
+      const i = s.irte.pda;
+      const pi = s.vcpus[i].pi_desc;
+      const r = postHardware(pi, s.irte.p_vector, s.irte.p_urgent);
+      if (r === 'suppressed') {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'posted with SN=1: no notification' });
+        return { branch: 'suppressed', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (R21)`, next: null, params: { vcpu: i } };
+      }
+      if (r === 'on-already-set') {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'ON already set' });
+        return { branch: 'on-already-set', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON was already 1: a notification is outstanding (R21)`, next: null, params: { vcpu: i } };
+      }
+      const why = `PIR[${hex(s.irte.p_vector)}] := 1; ON 0 → 1, SN=0: notification vector ${hex(pi.nv)} to NDST pCPU ${pi.ndst}`;
+      if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) return { branch: 'notify-wakeup', why, next: 'Q5.7', params: { vcpu: i, cpu: pi.ndst } };
+      return { branch: 'notify', why, next: 'Q5.6', params: { vcpu: i, cpu: pi.ndst } };
+    },
+  },
+  {
+    id: 'Q5.6',
+    title: 'NV = POSTED_INTR_VECTOR: [hw] or sysvec_kvm_posted_intr_ipi',
+    role: 'If NDST runs this vCPU in non-root mode the CPU processes the PIR with no exit (Q4.3); in root mode the host handler only EOIs and the next entry syncs the PIR (Q4.4).',
+    component: 'pi_desc',
+    links: [L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
+    source: `${SRC}.6; R19`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const v = s.vcpus[i].vcpu;
+      const cpu = num(ctx, 'cpu', v.pcpu);
+      if (v.mode === 'IN_GUEST_MODE' && v.pcpu === cpu) {
+        const log = [hwProcessNotification(s, i), ...runInGuest(s, i, runOptions(ctx))];
+        return { branch: 'non-root', why: log.join('; '), next: null };
+      }
+      if (v.preempted || v.blocked) {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'notification reached the host handler' });
+        return { branch: 'root-ignored', why: `pCPU ${cpu} is in root mode (${vname(i)} ${v.blocked ? 'blocked with NV 0xf2 (IF=0)' : 'preempted'}): sysvec_kvm_posted_intr_ipi only EOIs; PIR and ON stay`, next: null };
+      }
+      return { branch: 'root-then-entry', why: `pCPU ${cpu} in root mode: sysvec_kvm_posted_intr_ipi EOIs; ${vname(i)} syncs the PIR at its next entry`, next: 'Q5.e' };
+    },
+  },
+  {
+    id: 'Q5.7',
+    title: 'pi_wakeup_handler',
+    role: 'The wakeup vector (0xf1) reaches the host: sysvec_kvm_posted_intr_wakeup_ipi → pi_wakeup_handler wakes every vCPU on this pCPU\'s list whose ON is set (R21).',
+    component: 'vcpu',
+    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { formerly: [{ symbol: 'POSTED_INTERRUPT_WAKEUP_VECTOR', in: 'seed 003 (the vector; the 6.1 macro is POSTED_INTR_WAKEUP_VECTOR)' }] }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    contracts: [
+      { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'R21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
+    ],
+    source: `${SRC}.7; R21`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const cpu = num(ctx, 'cpu', 0);
+      const r = piWakeupHandler(s, cpu);
+      for (const w of r.woken) ctx.emit({ kind: 'woken', target: vname(w), handler: 'pi_wakeup_handler', detail: r.why });
+      if (r.woken.length === 0) return { branch: 'nobody', why: r.why, next: null };
+      return { branch: 'woken', why: r.why, next: 'Q5.9', params: { vcpu: r.woken[0] } };
+    },
+  },
+  {
+    id: 'Q5.8a',
+    title: 'kvm_sched_out → vmx_vcpu_pi_put',
+    role: 'Schedule-out: a vCPU blocking with IF=1 switches NV to the wakeup vector and joins its pCPU\'s wakeup list (self-IPI if ON already set); a preempted vCPU gets SN=1 (R21).',
+    component: 'pi_desc',
+    links: [L('kvm_sched_out', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_put', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_put', PIC), L('pi_enable_wakeup_handler', PIC), L('pi_set_sn', 'arch/x86/kvm/vmx/posted_intr.h')],
+    contracts: [
+      { id: 'Q5.8a-needs-wakeup', text: 'does nothing unless IPIv or VT-d posting can target a blocked vCPU', source: 'R21', codebase: 'linux', symbol: 'vmx_vcpu_pi_put', check: { kind: 'calls', anyOf: ['vmx_needs_pi_wakeup'] } },
+      { id: 'Q5.8a-race', text: 'after switching NV to the wakeup vector, self-IPIs if ON was already set so a racing post is not lost', source: 'R21', codebase: 'linux', symbol: 'pi_enable_wakeup_handler', check: { kind: 'callOrder', first: ['pi_try_set_control'], then: ['pi_test_on'] } },
+    ],
+    source: `${SRC}.8; R20, R21`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const v = s.vcpus[i].vcpu;
+      if (ctx.params.reason === 'preempt') {
+        if (v.blocked) return { branch: 'blocked', why: `${vname(i)} is blocked, not runnable: kvm_sched_out does not set preempted`, next: null };
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        v.preempted = true;
+      }
+      const r = piPut(s, i);
+      if (r.selfWakeupIpi) return { branch: 'self-wakeup-ipi', why: r.why, next: 'Q5.7', params: { cpu: v.pcpu } };
+      if (v.preempted) ctx.emit({ kind: 'note', target: vname(i), detail: `preempted: ${r.why}` });
+      return { branch: v.blocked ? 'blocking' : v.preempted ? 'preempted' : 'put', why: r.why, next: null };
+    },
+  },
+  {
+    id: 'Q5.8b',
+    title: 'kvm_sched_in → vmx_vcpu_pi_load',
+    role: 'Schedule-in: leave the wakeup list, NDST := this pCPU, SN := 0, NV := 0xf2; a non-empty PIR sets ON so posts made while SN=1 are seen (R21).',
+    component: 'pi_desc',
+    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_load', PIC), L('pi_test_and_clear_sn', 'arch/x86/kvm/vmx/posted_intr.h'), L('pi_set_on', 'arch/x86/kvm/vmx/posted_intr.h')],
+    contracts: [
+      { id: 'Q5.8b-rearm', text: 'sets ON when the PIR is non-empty after clearing SN, so posts made while suppressed are not stranded', source: 'R21', codebase: 'linux', symbol: 'vmx_vcpu_pi_load', check: { kind: 'calls', anyOf: ['pi_set_on'] } },
+    ],
+    source: `${SRC}.8; R21`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const cpu = num(ctx, 'cpu', s.vcpus[i].vcpu.pcpu);
+      if (cpu < 0 || cpu >= s.pcpus) return { branch: 'bad-cpu', why: `pCPU ${cpu} does not exist (0..${s.pcpus - 1})`, next: null };
+      return { branch: 'loaded', why: piLoad(s, i, cpu), next: 'Q5.e' };
+    },
+  },
+  {
+    id: 'Q5.9',
+    title: 'vcpu_block → kvm_vcpu_check_block',
+    role: 'A halted vCPU blocks until kvm_vcpu_has_events: IF=1 and a deliverable interrupt (after syncing the PIR), a pending timer, KVM_REQ_UNBLOCK (R20).',
+    component: 'vcpu',
+    links: [L('kvm_emulate_halt', 'arch/x86/kvm/x86.c'), L('vcpu_block', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_block', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_runnable', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_has_events', 'arch/x86/kvm/x86.c')],
+    contracts: [
+      { id: 'Q5.9-if', text: 'a blocked vCPU is woken by an interrupt only when interrupts are allowed (IF=1)', source: 'R20', codebase: 'linux', symbol: 'kvm_vcpu_has_events', check: { kind: 'calls', anyOf: ['kvm_arch_interrupt_allowed'] } },
+    ],
+    source: `${SRC}.9; R20`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const v = s.vcpus[i].vcpu;
+      if (ctx.params.phase === 'halt') {
+        if (v.preempted) return { branch: 'preempted', why: `${vname(i)} is preempted and cannot execute HLT`, next: null };
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        v.halted = true;
+      }
+      const c = checkBlock(s, i);
+      if (c.runnable) {
+        v.halted = false;
+        v.blocked = false;
+        return { branch: 'runnable', why: c.why, next: ctx.params.phase === 'halt' ? 'Q5.e' : 'Q5.8b' };
+      }
+      const first = !v.blocked;
+      v.blocked = true;
+      if (first) return { branch: 'blocks', why: `${c.why}; schedule() → kvm_sched_out`, next: 'Q5.8a', params: { reason: 'block' } };
+      ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: c.why });
+      return { branch: 'stays-blocked', why: c.why, next: null };
+    },
+  },
+  {
+    id: 'Q5.e',
+    title: 'vcpu_enter_guest → vmx_sync_pir_to_irr',
+    role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler\'s EOI of the edge MSI vector is virtualized with no exit (Q4.4, Q5.10).',
+    component: 'vcpu',
+    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
+    source: `${SRC}.6, Q5.10 → Q4.4; R17, R18`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const log = runVcpu(s, i, runOptions(ctx));
+      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: null };
+    },
+  },
+];
+
+export const q5VtdPosting: Flow<KvmState> = {
+  id: 'Q5',
+  name: 'VT-d posted interrupts for a VFIO device',
+  description: 'QEMU and KVM turn an assigned device\'s MSI-X vector into a posted IRTE; the IOMMU then posts the guest vector straight into the target vCPU\'s PIR: the notification vector while it runs, the wakeup vector while it blocks, nothing (SN) while it is preempted.',
+  codebases: ['qemu', 'linux'],
+  profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'apicv-off', 'kvm-split-apicv'].includes(p.id)),
+  defaultProfile: 'apicv-on',
+  params: [...pick('vector', 'dest', 'dest_mode', 'handler_eoi')],
+  entry: 'Q5.1',
+  steps,
+  actions: [
+    { name: 'setup', description: 'The guest unmasks the MSI-X vector: route, irqfd, bypass, IRTE.', params: pick('vector', 'dest'), from: 'Q5.1' },
+    { name: 'fire', description: 'The device raises its MSI.', params: [], from: 'Q5.5' },
+    { name: 'block', description: 'The vCPU executes HLT (vcpu_block).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'phase', type: 'enum', description: 'halt', default: 'halt', values: ['halt'] }], from: 'Q5.9' },
+    { name: 'preempt', description: 'The host preempts the vCPU (kvm_sched_out with on_rq).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'reason', type: 'enum', description: 'preempt', default: 'preempt', values: ['preempt'] }], from: 'Q5.8a' },
+    { name: 'schedule-in', description: 'The vCPU is scheduled in on a pCPU and enters.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q5.8b' },
+    {
+      name: 'mask', description: 'The guest masks the MSI-X vector (QEMU switches the eventfd to its own handler).', params: [],
+      apply(state) {
+        state.device.msix_masked = true;
+        return 'MSI-X vector masked: vfio_msix_vector_release; the eventfd becomes QEMU\'s `interrupt` (Q6.6)';
+      },
+    },
+    setIfAction,
+  ],
+  initialState: (profile) => newKvmState(profile),
+  validate: kvmValidate,
+  stateDoc: KVM_STATE_DOC,
+};
+
