@@ -1,0 +1,26 @@
+// `irqlens index <tree>...`: index trees (cold or from the cache) and report per tree what was found and skipped.
+import { Command } from 'commander';
+import { type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+
+export function register(program: Command): void {
+  withIndexOptions(program.command('index').description('index one or more source trees and report files, functions, calls and skipped files'))
+    .argument('<tree...>', 'source trees (Xen, QEMU, Linux or any C tree)')
+    .option('--json', 'machine-readable output')
+    .action(async (trees: string[], opts: IndexCliOptions & { json?: boolean }) => {
+      const index = await openIndex(trees, opts);
+      const stats = index.stats();
+      await index.dispose();
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
+        return;
+      }
+      for (const s of stats) {
+        process.stdout.write(
+          `${s.root}\n  codebase: ${s.codebase}${s.version ? ` ${s.version}` : ''}\n  files: ${s.files} (${s.fromCache} from cache)\n` +
+            `  functions: ${s.functions}\n  calls: ${s.calls}\n  skipped: ${s.skipped.length}\n  seconds: ${s.seconds.toFixed(2)}\n`,
+        );
+        for (const k of s.skipped.slice(0, 50)) process.stdout.write(`    ${k.file}: ${k.reason}\n`);
+        if (s.skipped.length > 50) process.stdout.write(`    … ${s.skipped.length - 50} more (use --json)\n`);
+      }
+    });
+}

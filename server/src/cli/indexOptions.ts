@@ -1,0 +1,42 @@
+// Shared by the index-reading CLI commands: the `--tree`/`--cache-dir`/`--no-cache` options and building the index.
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WorkspaceIndex } from '../engine/index/workspaceIndex';
+import { cliCacheOptions } from './cacheOptions';
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function withIndexOptions(cmd: Command): Command {
+  return cmd
+    .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens or ~/.cache/irqlens)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .option('--verbose', 'log every skipped file and progress to stderr');
+}
+
+export interface IndexCliOptions {
+  cacheDir?: string;
+  cache?: boolean;
+  verbose?: boolean;
+}
+
+export function checkTrees(trees: string[]): string[] {
+  if (!trees.length) throw new Error('no tree given');
+  return trees.map((t) => {
+    const abs = path.resolve(t);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new Error(`not a folder: ${t}`);
+    return abs;
+  });
+}
+
+export async function openIndex(trees: string[], opts: IndexCliOptions): Promise<WorkspaceIndex> {
+  return WorkspaceIndex.build({
+    roots: checkTrees(trees),
+    ...cliCacheOptions(opts),
+    log: (level, msg) => {
+      if (level === 'error' || (opts.verbose && level !== 'debug')) process.stderr.write(`irqlens: ${msg}\n`);
+    },
+  });
+}

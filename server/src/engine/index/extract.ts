@@ -1,0 +1,549 @@
+// Extracts one C file into a compact FileRecord with a single tree-sitter query (queries/cExtract.scm): definitions,
+// call sites with their enclosing function, function-pointer bindings, struct field types and receiver types.
+// Node positions are read from the node's transfer slots (start offset) so that only ends cross into native code;
+// trees are deleted as soon as extraction is done, except when the caller keeps one (open documents).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import {
+  ALIAS, B_ASSIGN, B_NESTED, BIND, CALL, F_FUNCLIKE, F_GENERATED, F_RECOVERED, F_STATIC, FIELDT, FileRecord, ICALL, KIND_ID, SYM,
+} from './fileRecord';
+import { C_KEYWORDS, distinctIdentifiers, lineOf, lineStarts } from './lexer';
+import { preprocess } from './preprocess';
+import type { SymbolKind } from './types';
+
+type TSNode = Parser.SyntaxNode;
+
+let parser: Parser | undefined;
+let query: Parser.Query | undefined;
+
+function loadQueryText(): string {
+  // .scm files are text: esbuild inlines them (loader '.scm': 'text'); from TypeScript sources (tsx) they are read
+  // from disk through a require hook.
+  const req = require as NodeJS.Require;
+  if (!req.extensions['.scm']) {
+    req.extensions['.scm'] = (m, filename) => {
+      m.exports = fs.readFileSync(filename, 'utf8');
+    };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('./queries/cExtract.scm') as string | { default: string };
+  return typeof mod === 'string' ? mod : mod.default;
+}
+
+export function cParser(): Parser {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(C as unknown as Parser.Language);
+  }
+  return parser;
+}
+
+function extractQuery(): Parser.Query {
+  query ??= new Parser.Query(C as unknown as Parser.Language, loadQueryText());
+  return query;
+}
+
+/** Start offset (UTF-16 index) of a node without a native call: the binding keeps it in slot 2, in bytes. */
+function startOf(n: TSNode): number {
+  return ((n as unknown as number[])[2] >>> 0) / 2;
+}
+
+const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
+function wordAt(text: string, at: number): string {
+  IDENT_RE.lastIndex = at;
+  const m = IDENT_RE.exec(text);
+  return m ? m[0] : '';
+}
+
+/** The type name a declaration's `type` node names: `struct irq_chip` → `irq_chip`, `MemoryRegionOps` → itself. */
+function typeNameAt(text: string, at: number): string {
+  const w = wordAt(text, at);
+  if (w === 'struct' || w === 'union' || w === 'enum') {
+    let i = at + w.length;
+    while (i < text.length && /\s/.test(text[i])) i++;
+    return wordAt(text, i);
+  }
+  return w;
+}
+
+interface Range {
+  start: number;
+  end: number;
+}
+interface Fn extends Range {
+  declStart: number;
+  bodyStart: number;
+  name: number;
+  nameAt: number;
+}
+interface Named extends Range {
+  name: string;
+  type?: string;
+}
+interface Local {
+  name: string;
+  type: string;
+  at: number;
+}
+
+/** Index of the last range whose start ≤ at (ranges sorted by start), or -1. */
+function lastStartingBefore(ranges: Range[], at: number): number {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  let ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid].start <= at) {
+      ans = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
+}
+
+function containing<T extends Range>(ranges: T[], at: number): T | undefined {
+  const i = lastStartingBefore(ranges, at);
+  return i >= 0 && at < ranges[i].end ? ranges[i] : undefined;
+}
+
+export interface ExtractOptions {
+  /** Keep the tree (for open documents) instead of deleting it. */
+  keepTree?: boolean;
+  oldTree?: Parser.Tree;
+  /** Already preprocessed text (when the caller keeps trees and edits them). */
+  preprocessed?: ReturnType<typeof preprocess>;
+}
+
+export interface ExtractResult {
+  record: FileRecord;
+  tree?: Parser.Tree;
+  errors: number;
+}
+
+class Builder {
+  strings: string[] = [];
+  ids = new Map<string, number>();
+  syms: number[] = [];
+  calls: number[] = [];
+  icalls: number[] = [];
+  binds: number[] = [];
+  fieldTypes: number[] = [];
+  aliases: number[] = [];
+  constructor(
+    readonly text: string,
+    readonly starts: number[],
+  ) {}
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, i);
+    }
+    return i;
+  }
+  pos(at: number): [number, number] {
+    const line = lineOf(this.starts, at);
+    return [line, at - this.starts[line]];
+  }
+  sym(name: string, kind: SymbolKind, nameAt: number, start: number, end: number, flags = 0, aux = -1): void {
+    const [nl, nc] = this.pos(nameAt);
+    const [sl, sc] = start === nameAt ? [nl, nc] : this.pos(start);
+    const [el, ec] = end === nameAt + name.length ? [nl, nc + name.length] : this.pos(end);
+    this.syms.push(this.id(name), KIND_ID[kind] | flags, nl, nc, sl, sc, el, ec, aux);
+  }
+}
+
+/** Parses and extracts one file's text. `file` is the path relative to the tree root. */
+export function extractSource(source: string, file: string, size: number, mtimeMs: number, opts: ExtractOptions = {}): ExtractResult {
+  const pre = opts.preprocessed ?? preprocess(source);
+  const text = pre.text;
+  const tree = cParser().parse(text, opts.oldTree);
+  const b = new Builder(text, lineStarts(text));
+  let errors = 0;
+  try {
+    errors = collect(b, tree, pre.generated, text);
+  } finally {
+    if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
+  }
+  const idents = distinctIdentifiers(source);
+  const identIds = new Int32Array(idents.size);
+  let k = 0;
+  for (const s of idents) identIds[k++] = b.id(s);
+  const record: FileRecord = {
+    file,
+    size,
+    mtimeMs,
+    strings: b.strings,
+    syms: Int32Array.from(b.syms),
+    calls: Int32Array.from(b.calls),
+    icalls: Int32Array.from(b.icalls),
+    binds: Int32Array.from(b.binds),
+    fieldTypes: Int32Array.from(b.fieldTypes),
+    aliases: Int32Array.from(b.aliases),
+    idents: identIds,
+  };
+  return { record, tree: opts.keepTree ? tree : undefined, errors };
+}
+
+const NOT_FUNCTION_NAMES = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
+
+function collect(b: Builder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string): number {
+  const fns: Fn[] = [];
+  const fdNames: number[] = [];
+  const protos: number[] = [];
+  const types: { kind: SymbolKind; name: string; nameAt: number; bodyStart: number; body: TSNode }[] = [];
+  const anon: { name: string; nameAt: number; body: TSNode }[] = [];
+  const fieldDecls: { type: string; name: string; at: number }[] = [];
+  const vars: { name: string; type: string; at: number; init?: TSNode; typeAt: number }[] = [];
+  const params: Local[] = [];
+  const directCalls: number[] = [];
+  const icalls: { recv: TSNode; field: number }[] = [];
+  const bindPairs: { field: number; target: number }[] = [];
+  const nests: Range[] = [];
+  const asgs: { recv: TSNode; field: number; target: number }[] = [];
+  const errorRanges: Range[] = [];
+
+  for (const m of extractQuery().matches(tree.rootNode)) {
+    const c = m.captures;
+    const head = c[0].name;
+    switch (head) {
+      case 'fn.def': {
+        const def = c[0].node;
+        const decl = c.find((x) => x.name === 'fn.decl')!.node;
+        const body = c.find((x) => x.name === 'fn.body')!.node;
+        fns.push({ start: startOf(def), end: def.endIndex, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1 });
+        break;
+      }
+      case 'fd.name':
+        fdNames.push(startOf(c[0].node));
+        break;
+      case 'proto.name':
+        protos.push(startOf(c[0].node));
+        break;
+      case 'macro.obj':
+      case 'macro.fn': {
+        const at = startOf(c[0].node);
+        const name = wordAt(text, at);
+        b.sym(name, 'macro', at, at, at + name.length, head === 'macro.fn' ? F_FUNCLIKE : 0);
+        break;
+      }
+      case 'struct.name':
+      case 'union.name':
+      case 'enum.name': {
+        const at = startOf(c[0].node);
+        const body = c[1].node;
+        types.push({ kind: head.slice(0, head.indexOf('.')) as SymbolKind, name: wordAt(text, at), nameAt: at, bodyStart: startOf(body), body });
+        break;
+      }
+      case 'enumerator.name': {
+        const at = startOf(c[0].node);
+        const name = wordAt(text, at);
+        b.sym(name, 'enumerator', at, at, at + name.length);
+        break;
+      }
+      case 'anon.body': {
+        const nameNode = c.find((x) => x.name === 'anon.name')!.node;
+        const at = startOf(nameNode);
+        anon.push({ name: wordAt(text, at), nameAt: at, body: c[0].node });
+        break;
+      }
+      case 'alias.tag': {
+        const tag = wordAt(text, startOf(c[0].node));
+        const name = wordAt(text, startOf(c[1].node));
+        b.aliases.push(b.id(name), b.id(tag));
+        break;
+      }
+      case 'typedef.name': {
+        const at = startOf(c[0].node);
+        const name = wordAt(text, at);
+        b.sym(name, 'typedef', at, at, at + name.length);
+        break;
+      }
+      case 'field.type': {
+        const type = typeNameAt(text, startOf(c[0].node));
+        const at = startOf(c[1].node);
+        fieldDecls.push({ type, name: wordAt(text, at), at });
+        break;
+      }
+      case 'var.type': {
+        const typeAt = startOf(c[0].node);
+        const at = startOf(c[1].node);
+        const init = c[2]?.node;
+        vars.push({ name: wordAt(text, at), type: typeNameAt(text, typeAt), at, init, typeAt });
+        break;
+      }
+      case 'param.type': {
+        const at = startOf(c[1].node);
+        params.push({ name: wordAt(text, at), type: typeNameAt(text, startOf(c[0].node)), at });
+        break;
+      }
+      case 'call.callee':
+        directCalls.push(startOf(c[0].node));
+        break;
+      case 'icall.recv':
+        icalls.push({ recv: c[0].node, field: startOf(c[1].node) });
+        break;
+      case 'bind.field':
+        bindPairs.push({ field: startOf(c[0].node), target: startOf(c[1].node) });
+        break;
+      case 'nest.field': {
+        const list = c[1].node;
+        nests.push({ start: startOf(list), end: list.endIndex });
+        break;
+      }
+      case 'asg.recv':
+        asgs.push({ recv: c[0].node, field: startOf(c[1].node), target: startOf(c[2].node) });
+        break;
+      case 'error.node': {
+        const n = c[0].node;
+        errorRanges.push({ start: startOf(n), end: n.endIndex });
+        break;
+      }
+    }
+  }
+
+  // Functions: name = first function_declarator identifier inside the declarator.
+  fns.sort((x, y) => x.start - y.start);
+  fdNames.sort((x, y) => x - y);
+  const genAt = new Map(generated.map((g) => [g.at, g]));
+  const fnNames: Fn[] = [];
+  for (const f of fns) {
+    let lo = 0;
+    let hi = fdNames.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fdNames[mid] < f.declStart) lo = mid + 1;
+      else hi = mid;
+    }
+    let nameAt = lo < fdNames.length && fdNames[lo] < f.bodyStart ? fdNames[lo] : -1;
+    if (nameAt < 0) nameAt = fallbackName(text, f.declStart, f.bodyStart);
+    if (nameAt < 0) continue;
+    const name = wordAt(text, nameAt);
+    if (!name || NOT_FUNCTION_NAMES.has(name)) continue;
+    f.name = b.id(name);
+    f.nameAt = nameAt;
+    const gen = genAt.get(nameAt);
+    let flags = /\bstatic\b/.test(text.slice(f.start, nameAt)) ? F_STATIC : 0;
+    let aux = -1;
+    let shownAt = nameAt;
+    if (gen) {
+      flags |= F_GENERATED;
+      aux = b.id(gen.macro);
+      shownAt = gen.original;
+    }
+    b.sym(name, 'function', shownAt, f.start, f.end, flags, aux);
+    fnNames.push(f);
+  }
+  const inFunction = (at: number) => containing(fnNames, at);
+  const inAnyFunction = (at: number) => containing(fns, at);
+
+  // Functions tree-sitter could not see (inside ERROR regions): a careful line-anchored scan of those regions.
+  if (errorRanges.length) recoverFunctions(b, text, errorRanges, fnNames);
+
+  for (const at of protos) {
+    if (inAnyFunction(at)) continue;
+    const name = wordAt(text, at);
+    if (NOT_FUNCTION_NAMES.has(name)) continue;
+    b.sym(name, 'prototype', at, at, at + name.length);
+  }
+
+  // Types, with struct bodies as containers for field types.
+  const containers: Named[] = [];
+  for (const t of types) {
+    const end = t.body.endIndex;
+    b.sym(t.name, t.kind, t.nameAt, t.nameAt, end);
+    if (t.kind !== 'enum') containers.push({ start: t.bodyStart, end, name: t.name });
+  }
+  for (const a of anon) containers.push({ start: startOf(a.body), end: a.body.endIndex, name: a.name });
+  if (fieldDecls.length && containers.length) {
+    containers.sort((x, y) => x.start - y.start || y.end - x.end);
+    for (const f of fieldDecls) {
+      // Innermost named container: scan back from the last one starting before the field.
+      for (let i = lastStartingBefore(containers, f.at); i >= 0; i--) {
+        if (f.at < containers[i].end) {
+          b.fieldTypes.push(b.id(containers[i].name), b.id(f.name), b.id(f.type));
+          break;
+        }
+      }
+    }
+  }
+
+  // Variables: file-scope ones are symbols; initialised struct objects are tables for bindings; all type receivers.
+  const tables: Named[] = [];
+  const globalTypes = new Map<string, string>();
+  const localsByFn = new Map<Fn, Local[]>();
+  for (const v of vars) {
+    const fn = inAnyFunction(v.at);
+    if (v.init && text.charCodeAt(startOf(v.init)) === 123) tables.push({ start: startOf(v.init), end: v.init.endIndex, name: v.name, type: v.type });
+    if (fn) {
+      let l = localsByFn.get(fn);
+      if (!l) localsByFn.set(fn, (l = []));
+      l.push({ name: v.name, type: v.type, at: v.at });
+      continue;
+    }
+    if (C_KEYWORDS.has(v.name)) continue;
+    globalTypes.set(v.name, v.type);
+    const isStatic = /\bstatic\b/.test(text.slice(Math.max(0, v.typeAt - 40), v.typeAt));
+    const structType = /^(struct|union)\b/.test(text.slice(v.typeAt, v.typeAt + 6)) || /^[A-Z]/.test(v.type) || v.type.endsWith('_t') ? b.id(v.type) : -1;
+    b.sym(v.name, 'variable', v.at, v.at, v.at + v.name.length, isStatic ? F_STATIC : 0, structType);
+  }
+  for (const p of params) {
+    const fn = inAnyFunction(p.at);
+    if (!fn) continue;
+    let l = localsByFn.get(fn);
+    if (!l) localsByFn.set(fn, (l = []));
+    l.push(p);
+  }
+  const baseType = (recvText: string, at: number): number => {
+    const m = /^[\s(*&]*([A-Za-z_]\w*)/.exec(recvText);
+    if (!m) return -1;
+    const name = m[1];
+    const fn = inAnyFunction(at);
+    const locals = fn ? localsByFn.get(fn) : undefined;
+    if (locals) {
+      for (let i = locals.length - 1; i >= 0; i--) if (locals[i].name === name && locals[i].at < at) return b.id(locals[i].type);
+    }
+    const g = globalTypes.get(name);
+    return g ? b.id(g) : -1;
+  };
+  const recvText = (n: TSNode) => text.slice(startOf(n), n.endIndex).replace(/\s+/g, '');
+
+  for (const at of directCalls) {
+    const fn = inFunction(at);
+    const [l, c] = b.pos(at);
+    b.calls.push(b.id(wordAt(text, at)), fn ? fn.name : -1, l, c);
+  }
+  for (const ic of icalls) {
+    const fn = inFunction(ic.field);
+    const [l, c] = b.pos(ic.field);
+    const recv = recvText(ic.recv);
+    b.icalls.push(b.id(wordAt(text, ic.field)), fn ? fn.name : -1, l, c, b.id(recv), baseType(recv, ic.field));
+  }
+  tables.sort((x, y) => x.start - y.start);
+  nests.sort((x, y) => x.start - y.start);
+  for (const p of bindPairs) {
+    const table = containing(tables, p.field);
+    if (!table) continue;
+    const nested = containing(nests, p.field) !== undefined && (containing(nests, p.field)!.start > table.start);
+    const [l, c] = b.pos(p.field);
+    b.binds.push(b.id(wordAt(text, p.field)), b.id(wordAt(text, p.target)), b.id(table.name), nested ? -1 : b.id(table.type ?? ''), l, c, nested ? B_NESTED : 0, -1);
+  }
+  for (const a of asgs) {
+    const [l, c] = b.pos(a.field);
+    const recv = recvText(a.recv);
+    b.binds.push(b.id(wordAt(text, a.field)), b.id(wordAt(text, a.target)), b.id(recv), -1, l, c, B_ASSIGN, baseType(recv, a.field));
+  }
+  return errorRanges.length;
+}
+
+/** For a declarator tree-sitter could not resolve: the last identifier followed by `(` before the body. */
+function fallbackName(text: string, from: number, to: number): number {
+  const re = /([A-Za-z_]\w*)\s*\(/g;
+  re.lastIndex = from;
+  let found = -1;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) && m.index < to) {
+    if (!NOT_FUNCTION_NAMES.has(m[1])) {
+      found = m.index;
+      break;
+    }
+  }
+  return found;
+}
+
+// A function header at the start of a line: return type words, a name, a parameter list, then `{` (K&R parameter
+// declarations allowed in between). Only used inside ERROR regions, where tree-sitter gave up.
+const HEADER = /^(?:[A-Za-z_][\w]*[\s*]+)+?\**\s*([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}()]*\))*\)\s*(?:[A-Za-z_][^;{}]*;\s*)*\{/gm;
+
+function recoverFunctions(b: Builder, text: string, errors: Range[], known: Fn[]): void {
+  const have = new Set(known.map((f) => f.nameAt));
+  for (const r of errors) {
+    HEADER.lastIndex = r.start;
+    let m: RegExpExecArray | null;
+    while ((m = HEADER.exec(text)) && m.index < r.end) {
+      const nameAt = m.index + m[0].indexOf(m[1], m[0].search(/[A-Za-z_]\w*\s*\(/));
+      const name = m[1];
+      if (have.has(nameAt) || NOT_FUNCTION_NAMES.has(name) || C_KEYWORDS.has(name)) continue;
+      if (containing(known, nameAt)) continue;
+      const first = wordAt(text, m.index);
+      if (NOT_FUNCTION_NAMES.has(first) || first === 'else' || first === 'return' || first === 'typedef' || first === 'struct' && m[0].indexOf('(') < 0) continue;
+      const bodyStart = m.index + m[0].length - 1;
+      const end = matchBrace(text, bodyStart);
+      b.sym(name, 'function', nameAt, m.index, end, F_RECOVERED | (/\bstatic\b/.test(m[0].slice(0, nameAt - m.index)) ? F_STATIC : 0));
+      have.add(nameAt);
+      HEADER.lastIndex = Math.max(HEADER.lastIndex, end);
+    }
+  }
+}
+
+function matchBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 123) depth++;
+    else if (ch === 125 && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** Cheap indexing for huge (generated) headers: `#define` names by a line scan, nothing parsed. */
+export function extractDefinesOnly(source: string, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
+  const b = new Builder(source, lineStarts(source));
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(source))) {
+    const at = m.index + m[0].indexOf(m[1], m[0].indexOf('define') + 6);
+    b.sym(m[1], 'macro', at, at, at + m[1].length, m[2] ? F_FUNCLIKE : 0);
+  }
+  return {
+    file, size, mtimeMs, strings: b.strings, syms: Int32Array.from(b.syms),
+    calls: new Int32Array(0), icalls: new Int32Array(0), binds: new Int32Array(0), fieldTypes: new Int32Array(0),
+    aliases: new Int32Array(0), idents: new Int32Array(0), problem,
+  };
+}
+
+export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
+
+/** Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. */
+export function extractFile(root: string, rel: string): FileRecord {
+  const abs = path.join(root, rel);
+  let buf: Buffer;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+    buf = fs.readFileSync(abs);
+  } catch (e) {
+    return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
+  const size = st.size;
+  const mtimeMs = st.mtimeMs;
+  const probe = buf.subarray(0, 8192);
+  if (probe.includes(0)) return { ...emptyFile(rel, size, mtimeMs), problem: 'binary (NUL bytes), skipped' };
+  let text: string;
+  let problem: string | undefined;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    // Not UTF-8 (Latin-1 comments in old drivers): one character per byte keeps identifiers and offsets intact.
+    text = buf.toString('latin1');
+    problem = 'not UTF-8, decoded as Latin-1';
+  }
+  if (size > HUGE_FILE_BYTES) return extractDefinesOnly(text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+  try {
+    const r = extractSource(text, rel, size, mtimeMs);
+    if (problem) r.record.problem = problem;
+    return r.record;
+  } catch (e) {
+    return { ...emptyFile(rel, size, mtimeMs), problem: `parse failed: ${(e as Error).message}` };
+  }
+}
+
+function emptyFile(file: string, size: number, mtimeMs: number): FileRecord {
+  const z = new Int32Array(0);
+  return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z };
+}
+
+export { SYM, CALL, ICALL, BIND, FIELDT, ALIAS };

@@ -1,0 +1,89 @@
+// A pool of parse workers over all cores. Finds the bundled worker next to the running bundle (out/parseWorker.js);
+// from TypeScript sources (tsx) it starts parseWorker.ts with the same execArgv (the tsx loader).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { emptyRecord, type FileRecord } from './fileRecord';
+import type { ParseReply, ParseRequest } from './parseWorker';
+
+function workerScript(): string {
+  for (const name of ['parseWorker.js', 'parseWorker.ts']) {
+    const p = path.join(__dirname, name);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error(`parse worker not found next to ${__dirname}`);
+}
+
+interface Slot {
+  worker: Worker;
+  busy?: { req: ParseRequest; resolve: (r: FileRecord[]) => void };
+}
+
+export class ParsePool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    readonly size = Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    private readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void,
+  ) {}
+
+  private spawn(): Slot {
+    const script = workerScript();
+    const worker = new Worker(script, { execArgv: process.execArgv });
+    const slot: Slot = { worker };
+    worker.on('message', (reply: ParseReply) => {
+      const busy = slot.busy;
+      slot.busy = undefined;
+      busy?.resolve(reply.records);
+      this.waiting.shift()?.();
+    });
+    worker.on('error', (e) => {
+      // A worker that throws loses its batch: report the files, replace the worker, go on.
+      const busy = slot.busy;
+      slot.busy = undefined;
+      this.log?.('error', `parse worker failed on ${busy?.req.files.length ?? 0} file(s) of ${busy?.req.root}: ${e.message}`);
+      this.slots = this.slots.filter((s) => s !== slot);
+      busy?.resolve(busy.req.files.map((f) => emptyRecord(f, 0, 0, `parse worker failed: ${e.message}`)));
+      this.waiting.shift()?.();
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private async idleSlot(): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((s) => !s.busy);
+      if (free) return free;
+      if (this.slots.length < this.size) return this.spawn();
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
+  }
+
+  /** Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive. */
+  async run(root: string, files: string[], onBatch: (records: FileRecord[]) => void, signal?: AbortSignal): Promise<void> {
+    // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
+    const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (this.size * 8))));
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < files.length; i += batchSize) {
+      if (signal?.aborted) break;
+      const slot = await this.idleSlot();
+      const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize) };
+      pending.push(
+        new Promise<FileRecord[]>((resolve) => {
+          slot.busy = { req, resolve };
+          slot.worker.postMessage(req);
+        }).then(onBatch),
+      );
+    }
+    await Promise.all(pending);
+  }
+
+  async dispose(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

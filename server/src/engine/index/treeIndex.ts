@@ -1,0 +1,218 @@
+// The index of one tree: interned strings, one compact FileRecord per file, and the query maps (CSR arrays keyed by
+// string id) that make definitions, call hierarchy and workspace-symbol search answer in milliseconds.
+import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM } from './fileRecord';
+import type { TreeInfo } from './types';
+
+/** Compressed rows: entries of key k are file[off[k]..off[k+1]) / idx[…] (element index inside the file's array). */
+export interface Csr {
+  off: Int32Array;
+  file: Int32Array;
+  idx: Int32Array;
+}
+
+export interface QueryMaps {
+  symByName: Csr;
+  callByCallee: Csr;
+  callByCaller: Csr;
+  icallByField: Csr;
+  icallByCaller: Csr;
+  bindByField: Csr;
+  bindByTarget: Csr;
+  /** struct id * 2^26 + field id → field type id. */
+  fieldType: Map<number, number>;
+  /** typedef id → struct/union tag id. */
+  alias: Map<number, number>;
+  /** Distinct symbol names sorted by lower case, for search. */
+  names: string[];
+  nameIds: Int32Array;
+  /** `names` joined by '\n', lower case, and the start offset of each name in it. */
+  joined: string;
+  joinedStarts: Int32Array;
+}
+
+export const FIELD_KEY = 2 ** 26;
+
+function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: FileRecord) => Int32Array, stride: number, slot: number): Csr {
+  const count = new Int32Array(nKeys + 1);
+  let total = 0;
+  for (const r of files) {
+    if (!r) continue;
+    const a = pick(r);
+    for (let i = slot; i < a.length; i += stride) {
+      const k = a[i];
+      if (k >= 0) {
+        count[k + 1]++;
+        total++;
+      }
+    }
+  }
+  for (let k = 0; k < nKeys; k++) count[k + 1] += count[k];
+  const fill = count.slice(0, nKeys);
+  const file = new Int32Array(total);
+  const idx = new Int32Array(total);
+  for (let f = 0; f < files.length; f++) {
+    const r = files[f];
+    if (!r) continue;
+    const a = pick(r);
+    for (let i = slot, e = 0; i < a.length; i += stride, e++) {
+      const k = a[i];
+      if (k < 0) continue;
+      const p = fill[k]++;
+      file[p] = f;
+      idx[p] = e;
+    }
+  }
+  return { off: count, file, idx };
+}
+
+export class TreeIndex {
+  strings: string[] = [];
+  ids = new Map<string, number>();
+  files: (FileRecord | undefined)[] = [];
+  slotOf = new Map<string, number>();
+  private maps?: QueryMaps;
+
+  constructor(readonly info: TreeInfo) {}
+
+  get root(): string {
+    return this.info.root;
+  }
+
+  intern(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, i);
+    }
+    return i;
+  }
+
+  loadStrings(strings: string[]): void {
+    this.strings = strings;
+    this.ids = new Map();
+    for (let i = 0; i < strings.length; i++) this.ids.set(strings[i], i);
+  }
+
+  /** Adds or replaces a record; records with local `strings` are re-mapped to this tree's ids first. */
+  setRecord(r: FileRecord): void {
+    if (r.strings) {
+      const local = r.strings;
+      const map = new Int32Array(local.length);
+      for (let i = 0; i < local.length; i++) map[i] = this.intern(local[i]);
+      remapRecord(r, map);
+    }
+    const slot = this.slotOf.get(r.file);
+    if (slot === undefined) {
+      this.slotOf.set(r.file, this.files.length);
+      this.files.push(r);
+    } else this.files[slot] = r;
+    this.maps = undefined;
+  }
+
+  removeFile(rel: string): void {
+    const slot = this.slotOf.get(rel);
+    if (slot === undefined) return;
+    this.files[slot] = undefined;
+    this.slotOf.delete(rel);
+    this.maps = undefined;
+  }
+
+  record(rel: string): FileRecord | undefined {
+    const slot = this.slotOf.get(rel);
+    return slot === undefined ? undefined : this.files[slot];
+  }
+
+  liveRecords(): FileRecord[] {
+    return this.files.filter((r): r is FileRecord => r !== undefined);
+  }
+
+  /** Drops dead slots (after deletions) so the cache and CSR arrays stay dense. */
+  compact(): void {
+    const live = this.liveRecords();
+    this.files = live;
+    this.slotOf = new Map(live.map((r, i) => [r.file, i]));
+    this.maps = undefined;
+  }
+
+  queryMaps(): QueryMaps {
+    if (this.maps) return this.maps;
+    const n = this.strings.length;
+    const files = this.files;
+    const fieldType = new Map<number, number>();
+    const alias = new Map<number, number>();
+    const symNames = new Uint8Array(n);
+    for (const r of files) {
+      if (!r) continue;
+      for (let i = 0; i < r.fieldTypes.length; i += FIELDT) fieldType.set(r.fieldTypes[i] * FIELD_KEY + r.fieldTypes[i + 1], r.fieldTypes[i + 2]);
+      for (let i = 0; i < r.aliases.length; i += ALIAS) if (r.aliases[i] !== r.aliases[i + 1]) alias.set(r.aliases[i], r.aliases[i + 1]);
+      for (let i = 0; i < r.syms.length; i += SYM) symNames[r.syms[i]] = 1;
+    }
+    const nameIdList: number[] = [];
+    for (let i = 0; i < n; i++) if (symNames[i]) nameIdList.push(i);
+    const lower = nameIdList.map((i) => this.strings[i].toLowerCase());
+    const order = nameIdList.map((_, i) => i).sort((a, b) => (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : 0));
+    const names = order.map((i) => lower[i]);
+    const nameIds = Int32Array.from(order.map((i) => nameIdList[i]));
+    const joinedStarts = new Int32Array(names.length);
+    let off = 0;
+    for (let i = 0; i < names.length; i++) {
+      joinedStarts[i] = off;
+      off += names[i].length + 1;
+    }
+    this.maps = {
+      symByName: buildCsr(n, files, (r) => r.syms, SYM, 0),
+      callByCallee: buildCsr(n, files, (r) => r.calls, CALL, 0),
+      callByCaller: buildCsr(n, files, (r) => r.calls, CALL, 1),
+      icallByField: buildCsr(n, files, (r) => r.icalls, ICALL, 0),
+      icallByCaller: buildCsr(n, files, (r) => r.icalls, ICALL, 1),
+      bindByField: buildCsr(n, files, (r) => r.binds, BIND, 0),
+      bindByTarget: buildCsr(n, files, (r) => r.binds, BIND, 1),
+      fieldType,
+      alias,
+      names,
+      nameIds,
+      joined: names.join('\n'),
+      joinedStarts,
+    };
+    return this.maps;
+  }
+
+  /** Normalises a type id through typedef aliases (`MemoryRegionOps` → its struct tag). */
+  normType(id: number): number {
+    const alias = this.queryMaps().alias;
+    for (let i = 0; i < 8; i++) {
+      const a = alias.get(id);
+      if (a === undefined || a === id) break;
+      id = a;
+    }
+    return id;
+  }
+
+  /**
+   * The struct type an indirect call's receiver evaluates to: the base variable's type, then each field step
+   * through the recorded struct field types (`desc->irq_data.chip` → irq_desc → irq_data → irq_chip).
+   */
+  receiverType(baseType: number, receiver: number): number {
+    if (baseType < 0) return -1;
+    const text = this.strings[receiver];
+    const m = /^[(*&]*[A-Za-z_]\w*((?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*)\)*$/.exec(text);
+    if (!m) return -1;
+    let t = this.normType(baseType);
+    const steps = m[1].replace(/\[[^\]]*\]/g, '').split(/->|\./).filter(Boolean);
+    const maps = this.queryMaps();
+    for (const s of steps) {
+      const f = this.ids.get(s);
+      if (f === undefined) return -1;
+      const next = maps.fieldType.get(t * FIELD_KEY + f);
+      if (next === undefined) return -1;
+      t = this.normType(next);
+    }
+    return t;
+  }
+}
+
+export function csrRange(c: Csr, key: number): [number, number] {
+  if (key < 0 || key + 1 >= c.off.length) return [0, 0];
+  return [c.off[key], c.off[key + 1]];
+}

@@ -1,0 +1,82 @@
+// Walks a source tree for the files to index: .c/.h by default, include/exclude globs (picomatch), skipping .git,
+// node_modules and build outputs; symlinked directories are followed once, loops detected by their real path.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+export const DEFAULT_INCLUDE = ['**/*.c', '**/*.h'];
+/** Folders never worth indexing: VCS metadata, dependency caches, build outputs (Kbuild/meson/autotools). */
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.pc', 'build', 'out', '.cache', '.tmp_versions', 'autom4te.cache', '.vscode-test']);
+
+export interface WalkEntry {
+  /** Path relative to the root, forward slashes. */
+  rel: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface WalkResult {
+  files: WalkEntry[];
+  skipped: { file: string; reason: string }[];
+}
+
+export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, exclude: string[] = [], log?: (level: 'warn' | 'debug', msg: string) => void): WalkResult {
+  const isIncluded = picomatch(include, { dot: false });
+  const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false;
+  const files: WalkEntry[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  const seen = new Set<string>();
+  const walk = (dirAbs: string, dirRel: string) => {
+    let real: string;
+    try {
+      real = fs.realpathSync(dirAbs);
+    } catch (e) {
+      skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
+      return;
+    }
+    if (seen.has(real)) {
+      skipped.push({ file: dirRel, reason: `symlink loop (already visited as ${real})` });
+      log?.('warn', `${path.join(root, dirRel)}: symlink loop, not followed again`);
+      return;
+    }
+    seen.add(real);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dirAbs, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
+      log?.('warn', `${dirAbs}: unreadable folder, skipped`);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
+      const abs = path.join(dirAbs, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = fs.statSync(abs);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch {
+          skipped.push({ file: rel, reason: 'dangling symlink' });
+          continue;
+        }
+      }
+      if (isDir) {
+        if (SKIP_DIRS.has(e.name) || isExcluded(rel) || isExcluded(rel + '/')) continue;
+        walk(abs, rel);
+      } else if (isFile && isIncluded(rel) && !isExcluded(rel)) {
+        try {
+          const st = fs.statSync(abs);
+          files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+        } catch (err) {
+          skipped.push({ file: rel, reason: `unreadable: ${(err as NodeJS.ErrnoException).code}` });
+        }
+      }
+    }
+  };
+  walk(root, '');
+  return { files, skipped };
+}
