@@ -191,7 +191,7 @@ const steps: Step<S>[] = [
     role: 'IO-APIC input pin (R8): a level pin latches the line and services only while Remote-IRR=0; an edge pin fires on every assert while unmasked.',
     component: 'ioapic',
     operation: 'ioapic.input',
-    links: [q('ioapic_set_irq', IOAPIC_C), q('ioapic_stat_update_irq', IOAPIC_C)],
+    links: [q('ioapic_set_irq', IOAPIC_C), q('ioapic_stat_update_irq', 'hw/intc/ioapic_common.c')],
     contracts: [
       { id: 'Q1.3-remote-irr', text: 'a level assert services the pin only when Remote-IRR is clear', source: 'qemu-kvm.md R8/R9', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
       { id: 'Q1.3-masked-edge', text: 'an edge assert while the RTE is masked is ignored (82093AA)', source: 'qemu-kvm.md R8', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_MASKED'] } },
