@@ -1,4 +1,5 @@
 // The xen flows, in catalogue order.
 import { Flow } from '../../core/types';
+import { x1Interdomain } from './x1-interdomain';
 
-export const xenFlows: Flow<any>[] = [];
+export const xenFlows: Flow<any>[] = [x1Interdomain];

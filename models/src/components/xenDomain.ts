@@ -1,0 +1,125 @@
+// One Xen guest domain as the X1–X7 flows see it: the event-channel ABI state (2-level or FIFO), struct evtchn,
+// per-vCPU scheduling facts, the HVM callback (hvm_irq, vIOAPIC, vLAPICs), guest-bound PIRQs, and the Linux
+// guest's tables. State names follow xen-linux.md §0.1; the constructor builds a small default domain.
+
+import { LapicState, newLapic } from './lapic';
+import { EVTCHN_2L_NR_CHANNELS, Evtchn, SharedInfo, VcpuInfo, evtchn2lProblems, newEvtchn, newVcpuInfo } from './evtchn2l';
+import { EVTCHN_FIFO_NR_CHANNELS, FifoState, fifoProblems, newFifo } from './evtchnFifo';
+import { HvmIrq, VioapicPin, hvmCallbackProblems, newHvmIrq } from './xenHvmCallback';
+import { LinuxEvtchnState, linuxEvtchnProblems, newLinuxEvtchn } from './linuxEvtchn';
+
+/** Per-vCPU scheduler / arch facts the delivery path reads (struct vcpu). */
+export interface XenVcpu {
+  /** v->is_running: on a pCPU right now. */
+  is_running: boolean;
+  /** Blocked in SCHEDOP_block / HLT (vcpu_block), woken by vcpu_unblock. */
+  blocked: boolean;
+  /** SCHEDOP_poll: −1 not polling, 0 polling any port, p polling port p (v->poll_evtchn + d->poll_mask). */
+  poll_evtchn: number;
+  /** PV: the UM saved in the bounce frame (saved_upcall_mask), restored by do_iret. */
+  saved_upcall_mask: number;
+  /** HVM: guest RFLAGS.IF (hvm_interrupt_blocked). Cleared while a handler runs (interrupt gate). */
+  rflags_if: boolean;
+  /** UV[v] = v->arch.hvm.evtchn_upcall_vector, 0 = none (HVMOP_set_evtchn_upcall_vector). */
+  evtchn_upcall_vector: number;
+  /** VIRQ2P[v]: v->virq_to_evtchn[virq] (0 = not bound). */
+  virq_to_evtchn: Record<string, number>;
+}
+
+/** Xen's guest-bound physical IRQ (struct pirq + irq_guest_action_t), one domain bound. */
+export interface XenPirq {
+  /** pirq->evtchn: the port bound to it, 0 = none. */
+  evtchn: number;
+  /** pirq->masked: an interrupt is in flight and awaits the guest's EOI. */
+  masked: number;
+  in_flight: number;
+  ack_type: 'ACKTYPE_NONE' | 'ACKTYPE_UNMASK' | 'ACKTYPE_EOI';
+  /** The LAPIC EOI (ACKTYPE_EOI) or line unmask (ACKTYPE_UNMASK) Xen is withholding. */
+  eoi_withheld: boolean;
+  eoi_timer_armed: boolean;
+}
+
+export interface XenDomainState {
+  guest: 'pv' | 'hvm';
+  /** d->evtchn_port_ops: 2-level or FIFO. */
+  abi: '2l' | 'fifo';
+  shared_info: SharedInfo;
+  vcpu_info: VcpuInfo[];
+  vcpu: XenVcpu[];
+  /** struct evtchn by port. */
+  evtchn: Record<string, Evtchn>;
+  /** The other end of interdomain channels (the backend domain, e.g. dom0), by its port. */
+  peer_evtchn: Record<string, Evtchn>;
+  fifo: FifoState | null;
+  hvm_irq: HvmIrq;
+  vioapic: Record<string, VioapicPin>;
+  vlapic: LapicState[];
+  pirq: Record<string, XenPirq>;
+  linux: LinuxEvtchnState;
+}
+
+export interface DomainOptions {
+  nrVcpus: number;
+  guest: 'pv' | 'hvm';
+  abi: '2l' | 'fifo';
+}
+
+export function newXenVcpu(): XenVcpu {
+  return { is_running: true, blocked: false, poll_evtchn: -1, saved_upcall_mask: 0, rflags_if: true, evtchn_upcall_vector: 0, virq_to_evtchn: {} };
+}
+
+export function newDomain(o: DomainOptions): XenDomainState {
+  return {
+    guest: o.guest,
+    abi: o.abi,
+    shared_info: { evtchn_pending: [], evtchn_mask: [] },
+    vcpu_info: Array.from({ length: o.nrVcpus }, newVcpuInfo),
+    vcpu: Array.from({ length: o.nrVcpus }, newXenVcpu),
+    evtchn: { '0': newEvtchn({ state: 'ECS_RESERVED' }) },
+    peer_evtchn: {},
+    fifo: o.abi === 'fifo' ? newFifo(o.nrVcpus) : null,
+    hvm_irq: newHvmIrq(),
+    vioapic: {},
+    vlapic: Array.from({ length: o.nrVcpus }, newLapic),
+    pirq: {},
+    linux: newLinuxEvtchn(o.nrVcpus),
+  };
+}
+
+export const maxPorts = (d: XenDomainState): number => (d.abi === 'fifo' ? EVTCHN_FIFO_NR_CHANNELS : EVTCHN_2L_NR_CHANNELS);
+export const nrVcpus = (d: XenDomainState): number => d.vcpu_info.length;
+
+/** Check a port parameter against the domain's ABI (bad input → a precise message). */
+export function portProblem(d: XenDomainState, port: number, field = 'port'): string | undefined {
+  const max = maxPorts(d);
+  if (!Number.isInteger(port) || port < 1 || port >= max) {
+    return `${field} = ${port}: the ${d.abi === 'fifo' ? 'FIFO' : '2-level'} ABI has ports 1..${max - 1} (port 0 is reserved)`;
+  }
+  return undefined;
+}
+
+export function vcpuProblem(d: XenDomainState, v: number, field = 'vcpu'): string | undefined {
+  if (!Number.isInteger(v) || v < 0 || v >= nrVcpus(d)) return `${field} = ${v}: unknown vCPU (the domain has vCPUs 0..${nrVcpus(d) - 1})`;
+  return undefined;
+}
+
+/** Every impossible state of the domain, each naming its field. */
+export function domainProblems(d: XenDomainState): string[] {
+  const n = nrVcpus(d);
+  const out: string[] = [];
+  if (d.guest !== 'pv' && d.guest !== 'hvm') out.push(`guest = ${JSON.stringify(d.guest)}: pv or hvm`);
+  if (d.abi !== '2l' && d.abi !== 'fifo') out.push(`abi = ${JSON.stringify(d.abi)}: 2l or fifo`);
+  if (d.abi === 'fifo' && !d.fifo) out.push('abi = fifo but the fifo state is null');
+  if (d.vcpu.length !== n) out.push(`vcpu has ${d.vcpu.length} entries but vcpu_info has ${n}`);
+  out.push(...evtchn2lProblems(d.shared_info, d.vcpu_info, d.evtchn, n, maxPorts(d)));
+  if (d.abi === 'fifo' && (d.shared_info.evtchn_pending.length || d.shared_info.evtchn_mask.length)) {
+    out.push('shared_info.evtchn_pending/evtchn_mask are unused once FIFO is active: use fifo.event_word');
+  }
+  if (d.fifo) out.push(...fifoProblems(d.fifo, n));
+  out.push(...hvmCallbackProblems(d.hvm_irq, d.vioapic, d.vcpu.map((v) => v.evtchn_upcall_vector), n));
+  out.push(...linuxEvtchnProblems(d.linux, n, maxPorts(d)));
+  d.vcpu.forEach((v, i) => {
+    if (v.poll_evtchn < -1 || v.poll_evtchn >= maxPorts(d)) out.push(`vcpu.${i}.poll_evtchn = ${v.poll_evtchn}: −1 (not polling), 0 (any) or a port`);
+  });
+  return out;
+}

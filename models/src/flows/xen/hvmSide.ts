@@ -1,0 +1,208 @@
+// Xen-side HVM callback steps shared by the X flows: hvm_assert_evtchn_irq and its four variants (per-vCPU
+// vector, global vector, GSI, PCI INTx), the vIOAPIC/vLAPIC they drive, the late deassert and VM-entry injection.
+// xen-linux.md §6.1 X6.4–X6.14; rules R16–R18c.
+
+import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
+import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
+import { XCtx, XHIRQ, XStep, call, finish, go, num, xen } from './xenFlowKit';
+import { StepResult } from '../../core/types';
+
+const tag = (v: number): string => `vcpu${v}`;
+
+/** Run X6.10 on each GSI in turn (INTx can raise the GSI and the PCI-ISA link's IRQ). */
+function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResult {
+  if (gsis.length === 0) return finish(ctx, branch, `${why}; no wire went 0→1 (already asserted by another source)`);
+  if (gsis.length === 1) return go(branch, why, 'X6.10', { gsi: gsis[0] });
+  return call(ctx, branch, why, 'X6.10', { gsi: gsis[0] }, 'X6.10', { gsi: gsis[1] });
+}
+
+export const hvmSideSteps: XStep[] = [
+  {
+    id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
+    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (R17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
+    source: 'xen-linux.md §6.1 X6.4; R17',
+    links: [xen('hvm_assert_evtchn_irq', XHIRQ)],
+    contracts: [{
+      id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'R17',
+      codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
+    }],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
+      const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
+      switch (dec) {
+        case 'tasklet': return go(dec, 'in_irq() or Xen IRQs off (e.g. under irq_lock): defer', 'X6.5');
+        case 'percpu-vector': return go(dec, `UV[${v}]=0x${uv[v].toString(16)} and the vLAPIC is enabled`, 'X6.6', { target: v, vector: uv[v], trig: 0 });
+        case 'vlapic-disabled':
+          ctx.emit({ kind: 'pending', target: tag(v), detail: `UV[${v}] set but the vLAPIC is software-disabled: re-raised when the guest enables it (X6.7)` });
+          return finish(ctx, dec, `UV[${v}]≠0, vLAPIC disabled`);
+        default: return go('no-upcall-vector', `UV[${v}]=0: domain-wide callback decides`, 'X6.8');
+      }
+    },
+  },
+  {
+    id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
+    role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
+    source: 'xen-linux.md §6.1 X6.5',
+    links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    run: () => go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false }),
+  },
+  {
+    id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
+    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (R18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
+    source: 'xen-linux.md §6.1 X6.6; R18b',
+    links: [xen('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
+    contracts: [{
+      id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'R18b',
+      codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
+    }],
+    run(ctx) {
+      const t = num(ctx.params, 'target');
+      const vec = num(ctx.params, 'vector');
+      const level = ctx.params.trig === 1;
+      if (vec < 16) {
+        ctx.emit({ kind: 'error', target: tag(t), detail: `vector ${vec} < 16: APIC error (ESR receive illegal vector)` });
+        return finish(ctx, 'illegal-vector', `vector ${vec} < 16`);
+      }
+      const coalesced = acceptFixed(ctx.state.vlapic[t], vec, level);
+      if (coalesced) return finish(ctx, 'irr-already-set', `IRR[${vec}] was already 1 on vCPU ${t}: this raise is absorbed`);
+      return go('accepted', `IRR[${vec}] 0→1, TMR=${level ? 1 : 0} on vCPU ${t} → vcpu_kick`, 'X1.9', { vcpu: t });
+    },
+  },
+  {
+    id: 'X6.8', title: 'is_hvm_pv_evtchn_domain', component: 'hvm-callback',
+    role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
+    source: 'xen-linux.md §6.1 X6.8',
+    links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const why = `callback_via_type=${d.hvm_irq.callback_via_type}, UV[0]=${d.vcpu[0].evtchn_upcall_vector}`;
+      if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
+      if (v === 0) return go('vcpu0-level', `${why}; v is vCPU0 → drive the callback line`, 'X6.9');
+      ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (R17, §6.2 item 1)` });
+      return finish(ctx, 'nothing', `${why}; vCPU ${v} ≠ 0 → nothing at all`);
+    },
+  },
+  {
+    id: 'X6.9', title: 'hvm_set_callback_irq_level', component: 'hvm-callback',
+    role: 'Makes the GSI/INTx line follow UP[vcpu0] (R18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
+    source: 'xen-linux.md §6.1 X6.9; R18c',
+    links: [xen('hvm_set_callback_irq_level', XHIRQ)],
+    contracts: [{
+      id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'R16, R18c',
+      codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
+    }],
+    run(ctx) {
+      const h = ctx.state.hvm_irq;
+      const up0 = ctx.state.vcpu_info[0].evtchn_upcall_pending;
+      if ((up0 !== 0) === h.callback_via_asserted) return finish(ctx, 'unchanged', `UP[0]=${up0} equals callback_via_asserted`);
+      if (h.callback_via_type === 'HVMIRQ_callback_pci_intx') {
+        h.callback_via_asserted = up0 !== 0;
+        return up0 ? go('intx-assert', 'UP[0] 0→1 on a PCI INTx callback', 'X6.11') : finish(ctx, 'intx-deassert', 'UP[0] 1→0: __hvm_pci_intx_deassert');
+      }
+      const r = setCallbackIrqLevel(h, up0);
+      if (h.callback_via_type !== 'HVMIRQ_callback_gsi') return finish(ctx, 'flag-only', `callback_via_asserted:=${r.asserted}; type ${h.callback_via_type} drives no line`);
+      if (!r.asserted) return finish(ctx, 'deassert', `UP[0]=0 → gsi_assert_count[${h.callback_via.gsi}]=${h.gsi_assert_count[String(h.callback_via.gsi)]}`);
+      return edges(ctx, r.positiveEdges, 'assert', `UP[0]=1 → gsi_assert_count[${h.callback_via.gsi}]=${h.gsi_assert_count[String(h.callback_via.gsi)]}`);
+    },
+  },
+  {
+    id: 'X6.10', title: 'vioapic_irq_positive_edge', component: 'vioapic', operation: 'ioapic.service',
+    role: 'A wire of the vIOAPIC went high: a masked pin latches nothing (the count remembers the level), a level pin with Remote IRR waits for the EOI, otherwise vioapic_deliver sends the pin\'s vector to the vLAPIC the guest programmed — not to notify_vcpu_id.',
+    source: 'xen-linux.md §6.1 X6.10; R18c',
+    links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
+    run(ctx) {
+      const gsi = num(ctx.params, 'gsi');
+      const r = vioapicPositiveEdge(ctx.state.vioapic, gsi);
+      const pin = ctx.state.vioapic[String(gsi)];
+      if (r === 'no-pin') return finish(ctx, r, `GSI ${gsi} has no programmed vIOAPIC pin in the model`);
+      if (r === 'masked') {
+        ctx.emit({ kind: 'pending', what: `GSI ${gsi}`, detail: 'vIOAPIC pin masked: the level is counted in gsi_assert_count, delivered when the guest unmasks the pin' });
+        return finish(ctx, r, `pin ${gsi} mask=1`);
+      }
+      if (r === 'remote-irr-set') return finish(ctx, r, `level pin ${gsi} has remote_irr=1: waits for the EOI (X6.13)`);
+      return go('deliver', `pin ${gsi}: ${pin.trig_mode ? 'level, remote_irr 0→1' : 'edge'} → vector 0x${pin.vector.toString(16)} to vCPU ${pin.dest_vcpu}`, 'X6.6', { target: pin.dest_vcpu, vector: pin.vector, trig: pin.trig_mode });
+    },
+  },
+  {
+    id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback',
+    role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
+    source: 'xen-linux.md §6.1 X6.11',
+    links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
+    run(ctx) {
+      const e = driveVia(ctx.state.hvm_irq, true);
+      const { dev, intx } = ctx.state.hvm_irq.callback_via;
+      return edges(ctx, e.positiveEdges, 'assert', `INTx wire dev ${dev} INT${'ABCD'[intx]} → GSI ${e.positiveEdges.join(', ') || '(already high)'}`);
+    },
+  },
+  {
+    id: 'X6.12', title: 'hvm_maybe_deassert_evtchn_irq', component: 'hvm-callback',
+    role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (R18c).',
+    source: 'xen-linux.md §6.1 X6.12; R18c',
+    links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    run(ctx) {
+      const h = ctx.state.hvm_irq;
+      const up0 = ctx.state.vcpu_info[0].evtchn_upcall_pending;
+      if (!h.callback_via_asserted) return finish(ctx, 'not-asserted', 'callback_via_asserted=0');
+      if (up0) return finish(ctx, 'still-pending', 'UP[0]=1: the line stays high');
+      if (h.callback_via_type === 'HVMIRQ_callback_pci_intx') { h.callback_via_asserted = false; driveVia(h, false); }
+      else setCallbackIrqLevel(h, 0);
+      return finish(ctx, 'deassert', `asserted and UP[0]=0 → line lowered (gsi_assert_count now ${JSON.stringify(h.gsi_assert_count)})`);
+    },
+  },
+  {
+    id: 'X6.13', title: 'vlapic_EOI_set → vioapic_update_EOI', component: 'vlapic', operation: 'lapic.eoi',
+    role: 'Guest EOI: clears the highest ISR bit; a level (TMR) vector goes to every vIOAPIC pin with that vector, clearing Remote IRR and re-delivering while the wire is still asserted. Xen\'s vLAPIC has no directed EOI.',
+    source: 'xen-linux.md §6.1 X6.13; R18c',
+    links: [xen('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xen('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xen('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
+    contracts: [{
+      id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'R18c; seed 002',
+      codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
+    }],
+    run(ctx) {
+      const c = num(ctx.params, 'cpu');
+      const l = ctx.state.vlapic[c];
+      const r = eoi(l);
+      if (r.vector < 0) return finish(ctx, 'no-isr', `ISR of vCPU ${c} is empty: nothing to EOI`);
+      if (!r.level) return finish(ctx, 'edge', `EOI of vector 0x${r.vector.toString(16)} (TMR=0): no vIOAPIC work`);
+      const again = vioapicUpdateEoi(ctx.state.vioapic, ctx.state.hvm_irq, r.vector);
+      if (again.length === 0) return finish(ctx, 'level-done', `EOI of level vector 0x${r.vector.toString(16)}: Remote IRR cleared, line no longer asserted`);
+      const pin = ctx.state.vioapic[String(again[0])];
+      ctx.emit({ kind: 'note', what: `GSI ${again[0]}`, detail: `line still asserted at EOI: re-delivered (Remote IRR set again)` });
+      return go('redeliver', `EOI of level vector 0x${r.vector.toString(16)}, GSI ${again[0]} still asserted (count ${ctx.state.hvm_irq.gsi_assert_count[String(again[0])]})`, 'X6.6', { target: pin.dest_vcpu, vector: pin.vector, trig: 1 });
+    },
+  },
+  {
+    id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry',
+    role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (R16, R18).',
+    source: 'xen-linux.md §6.1 X6.14; R16, R18',
+    links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const h = d.hvm_irq;
+      const globalVec = h.callback_via_type === 'HVMIRQ_callback_vector' && d.vcpu_info[v].evtchn_upcall_pending === 1;
+      const lv = deliverableVector(d.vlapic[v], 'sdm');
+      if (!globalVec && lv < 0) return finish(ctx, 'nothing', `vCPU ${v}: no callback vector pending and no deliverable vLAPIC vector`);
+      const what = globalVec ? `global callback vector 0x${h.callback_via.vector.toString(16)}` : `vLAPIC vector 0x${lv.toString(16)}`;
+      if (!d.vcpu[v].rflags_if) {
+        ctx.emit({ kind: 'pending', target: tag(v), detail: `${what} waits: guest RFLAGS.IF=0 (interrupt window exiting)` });
+        return finish(ctx, 'blocked', `RFLAGS.IF=0 on vCPU ${v}`);
+      }
+      d.vcpu[v].rflags_if = false;
+      if (globalVec) return go('inject-callback-vector', `callback_via_type=vector and UP[${v}]=1 → vmx_inject_extint, no IRR/ISR`, 'X6.15', { cpu: v, entry: 'hvm-global-vector' });
+      const vec = acknowledge(d.vlapic[v], 'sdm');
+      if (vec === d.vcpu[v].evtchn_upcall_vector && d.linux.xen_percpu_upcall) {
+        return go('inject-upcall-vector', `vLAPIC IRR→ISR vector 0x${vec.toString(16)} = UV[${v}]`, 'X6.15', { cpu: v, entry: 'hvm-percpu-vector' });
+      }
+      const cbPin = Object.entries(d.vioapic).find(([, p]) => p.vector === vec);
+      if (cbPin && d.hvm_irq.callback_via_type !== 'HVMIRQ_callback_vector' && d.vcpu[0].evtchn_upcall_vector === 0) {
+        return go('inject-callback-gsi', `vLAPIC IRR→ISR vector 0x${vec.toString(16)} of vIOAPIC pin ${cbPin[0]} (the platform device's line)`, 'X6.15', { cpu: v, entry: 'hvm-gsi' });
+      }
+      ctx.emit({ kind: 'delivered', target: tag(v), what: `vector 0x${vec.toString(16)}`, detail: 'an ordinary interrupt, not the event-channel callback' });
+      return finish(ctx, 'inject-other', `vector 0x${vec.toString(16)} is not the callback`);
+    },
+  },
+];

@@ -1,0 +1,307 @@
+// Xen-side steps shared by the X flows: set-pending (2-level and FIFO), pollers, vcpu_mark_events_pending,
+// vcpu_kick, the PV return-to-guest check and bounce frame, Xen's unmask, and the PIRQ EOI (xen-linux.md §1, §3, §7).
+
+import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
+import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
+import { F2007, XStep, XEC, finish, go, lnx, num, str, xen } from './xenFlowKit';
+
+const tag = (v: number): string => `vcpu${v}`;
+
+export const xenSideSteps: XStep[] = [
+  {
+    id: 'X1.2', title: 'notify_remote_via_evtchn', component: 'linux-evtchn',
+    role: 'The sender\'s EVTCHNOP_send hypercall on its local port; touches no guest state.',
+    source: 'xen-linux.md §1.1 X1.2',
+    links: [lnx('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: F2007 }] })],
+    run: (ctx) => go('hypercall', `EVTCHNOP_send {port ${num(ctx.params, 'lport')}}`, 'X1.3'),
+  },
+  {
+    id: 'X1.3', title: 'do_event_channel_op', component: 'evtchn',
+    role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
+    source: 'xen-linux.md §1.1 X1.3',
+    links: [xen('do_event_channel_op', XEC)],
+    run: () => go('EVTCHNOP_send', 'cmd EVTCHNOP_send', 'X1.4'),
+  },
+  {
+    id: 'X1.4', title: 'evtchn_send', component: 'evtchn', operation: 'evtchn.send',
+    role: 'Sends on the caller\'s local port (R2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; anything else is -EINVAL.',
+    source: 'xen-linux.md §1.1 X1.4; R2, R3',
+    links: [xen('evtchn_send', XEC)],
+    contracts: [{
+      id: 'X1.4-notify-vcpu', text: 'targets the receiving channel\'s notify_vcpu_id', source: 'R3',
+      codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
+    }],
+    run(ctx) {
+      const lport = num(ctx.params, 'lport');
+      const self = str(ctx.params, 'sender', 'peer') === 'self';
+      const d = ctx.state;
+      const ch = self ? d.evtchn[String(lport)] : d.peer_evtchn[String(lport)];
+      const who = self ? 'this domain' : 'the peer domain';
+      if (!ch || ch.state === 'ECS_FREE' || ch.state === 'ECS_RESERVED') {
+        ctx.emit({ kind: 'error', what: `port ${lport}`, detail: `-EINVAL: port ${lport} of ${who} is not allocated` });
+        return finish(ctx, 'einval', `port ${lport} of ${who} is ${ch ? ch.state : 'absent'}`);
+      }
+      if (ch.state === 'ECS_UNBOUND') {
+        ctx.emit({ kind: 'dropped', what: `port ${lport}`, detail: 'ECS_UNBOUND: silently dropped, returns 0 (R2)' });
+        return finish(ctx, 'unbound', `port ${lport} is ECS_UNBOUND`);
+      }
+      if (ch.state === 'ECS_IPI' && self) return go('ipi', `ECS_IPI → port ${lport} on its notify_vcpu_id ${ch.notify_vcpu_id}`, 'X1.5', { port: lport, vcpu: ch.notify_vcpu_id });
+      if (ch.state === 'ECS_INTERDOMAIN' && !self) {
+        const rport = ch.remote_port;
+        const r = d.evtchn[String(rport)];
+        if (r && r.xen_consumer) {
+          ctx.emit({ kind: 'note', what: `port ${rport}`, detail: 'remote port consumed by Xen: its notification function runs instead (default_xen_notification_fn)' });
+          return finish(ctx, 'xen-consumer', `E[${rport}].xen_consumer=${r.xen_consumer}`);
+        }
+        return go('interdomain', `ECS_INTERDOMAIN → remote port ${rport}, notify_vcpu_id ${r?.notify_vcpu_id ?? 0}`, 'X1.5', { port: rport, vcpu: r?.notify_vcpu_id ?? 0 });
+      }
+      if (ch.state === 'ECS_INTERDOMAIN') {
+        ctx.emit({ kind: 'note', what: `port ${lport}`, detail: 'pends the peer domain\'s port; the peer is not modelled' });
+        return finish(ctx, 'to-peer', 'sending from the modelled domain to its peer');
+      }
+      ctx.emit({ kind: 'error', what: `port ${lport}`, detail: `-EINVAL: cannot send on ${ch.state}` });
+      return finish(ctx, 'einval', `port ${lport} is ${ch.state}`);
+    },
+  },
+  {
+    id: 'X1.5', title: 'evtchn_port_set_pending', component: 'evtchn', operation: 'evtchn.set_pending',
+    role: 'Generic entry of every Xen set-pending: drops unusable ports (R1), then calls the ABI\'s set_pending on the target vCPU (2-level → X1.6, FIFO → X7.5).',
+    source: 'xen-linux.md §1.1 X1.5; R1',
+    links: [xen('evtchn_port_set_pending', 'xen/include/xen/event.h'), xen('evtchn_usable', 'xen/include/xen/event.h')],
+    run(ctx) {
+      const port = num(ctx.params, 'port');
+      const ch = ctx.state.evtchn[String(port)];
+      const given = num(ctx.params, 'vcpu');
+      const v = given >= 0 ? given : ch?.notify_vcpu_id ?? 0; // R3: the sender passes notify_vcpu_id
+      if (!evtchnUsable(ch)) {
+        ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (R1)` });
+        return finish(ctx, 'unusable', `E[${port}] is ${ch ? ch.state : 'absent'}${ch?.xen_consumer ? ', Xen-consumed' : ''}`);
+      }
+      return ctx.state.abi === 'fifo'
+        ? go('fifo', `d->evtchn_port_ops is FIFO; target vCPU ${v}`, 'X7.5', { vcpu: v })
+        : go('2-level', `d->evtchn_port_ops is 2-level; target vCPU ${v}`, 'X1.6', { vcpu: v });
+    },
+  },
+  {
+    id: 'X1.6', title: 'evtchn_2l_set_pending', component: 'evtchn-2l', operation: 'evtchn.set_pending.2l',
+    role: 'Sets P[p]; if it was already set nothing else happens (R8); a masked port only latches P (R9); otherwise sets SEL[v] bit p/64 and, if that bit was 0, marks events pending (R10).',
+    source: 'xen-linux.md §1.1 X1.6; R8–R10',
+    links: [xen('evtchn_2l_set_pending', 'xen/common/event_2l.c')],
+    contracts: [{
+      id: 'X1.6-sel-before-mark', text: 'sets the selector bit before vcpu_mark_events_pending, and only when P was newly set and the port unmasked', source: 'R8–R10',
+      codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_and_set_bit'], then: ['vcpu_mark_events_pending'] },
+    }, {
+      id: 'X1.6-pollers', text: 'wakes pollers of the port (evtchn_check_pollers) whether or not it is masked', source: 'R12',
+      codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'calls', anyOf: ['evtchn_check_pollers'] },
+    }],
+    run(ctx) {
+      const port = num(ctx.params, 'port');
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const r = set2lPending(d.shared_info, d.vcpu_info[v], port);
+      const w = Math.floor(port / 64);
+      switch (r) {
+        case 'already-pending':
+          ctx.emit({ kind: 'note', target: tag(v), what: `port ${port}`, detail: `coalesced: P[${port}] was already 1, so no selector, no upcall, no kick (R8)` });
+          return finish(ctx, r, `P[${port}] was already 1`);
+        case 'masked':
+          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: `latched in P[${port}] only: M[${port}]=1, no selector/upcall until an unmask (R9)` });
+          return go(r, `P[${port}] 0→1 but M[${port}]=1`, 'X1.7', { newly: true, mark: false });
+        case 'sel-already-set':
+          return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} was already 1 (an upcall will scan word ${w})`, 'X1.7', { newly: true, mark: false });
+        default:
+          return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} 0→1`, 'X1.7', { newly: true, mark: true });
+      }
+    },
+  },
+  {
+    id: 'X1.7', title: 'evtchn_check_pollers', component: 'xen-sched',
+    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (R12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
+    source: 'xen-linux.md §1.1 X1.7; R12',
+    links: [xen('evtchn_check_pollers', XEC)],
+    run(ctx) {
+      const port = num(ctx.params, 'port');
+      const woken: number[] = [];
+      if (ctx.params.newly === true) {
+        ctx.state.vcpu.forEach((vc, i) => {
+          if (vc.poll_evtchn === 0 || vc.poll_evtchn === port) {
+            vc.poll_evtchn = -1;
+            vc.blocked = false;
+            woken.push(i);
+            ctx.emit({ kind: 'woken', target: tag(i), what: `port ${port}`, detail: `vCPU ${i} was polling ${vc.poll_evtchn === 0 ? 'any port' : `port ${port}`} (SCHEDOP_poll): unblocked` });
+          }
+        });
+      }
+      const why = woken.length ? `woke polling vCPU(s) ${woken.join(', ')}` : 'no vCPU polls this port';
+      if (ctx.params.mark === true) return go('mark', `${why}; selector bit was newly set`, 'X1.8');
+      return finish(ctx, 'no-mark', `${why}; no vcpu_mark_events_pending (selector bit already set or port masked)`);
+    },
+  },
+  {
+    id: 'X1.8', title: 'vcpu_mark_events_pending', component: 'vcpu-info', operation: 'evtchn.mark_upcall',
+    role: 'Sets UP[v]; only a 0→1 change notifies the vCPU: PV → vcpu_kick, HVM → hvm_assert_evtchn_irq (R10, R17).',
+    source: 'xen-linux.md §1.1 X1.8; R10',
+    links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      if (!markEventsPending(d.vcpu_info[v])) {
+        ctx.emit({ kind: 'note', target: tag(v), detail: `UP[${v}] was already 1: the outstanding upcall (or its re-loop, R19) picks the event up` });
+        return finish(ctx, 'upcall-already-pending', `UP[${v}] was already 1`);
+      }
+      return d.guest === 'hvm'
+        ? go('hvm', `UP[${v}] 0→1 on an HVM vCPU`, 'X6.4')
+        : go('pv', `UP[${v}] 0→1 on a PV vCPU`, 'X1.9');
+    },
+  },
+  {
+    id: 'X1.9', title: 'vcpu_kick', component: 'xen-sched',
+    role: 'Makes the target vCPU notice: unblocks it if blocked, or sends VCPU_KICK_SOFTIRQ to its pCPU so it passes the return-to-guest checks (PV X1.10, HVM X6.14).',
+    source: 'xen-linux.md §1.1 X1.9; R14',
+    links: [xen('vcpu_kick', 'xen/arch/x86/domain.c'), xen('vcpu_unblock', 'xen/common/sched/core.c')],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const vc = ctx.state.vcpu[v];
+      let why: string;
+      if (vc.blocked) {
+        vc.blocked = false;
+        vc.is_running = true;
+        ctx.emit({ kind: 'woken', target: tag(v), detail: `vCPU ${v} was blocked: vcpu_unblock` });
+        why = `vCPU ${v} was blocked → unblocked`;
+      } else {
+        why = vc.is_running ? `vCPU ${v} is running → VCPU_KICK_SOFTIRQ forces it through the entry checks` : `vCPU ${v} is runnable, not running: checks run when it is next scheduled`;
+      }
+      return ctx.state.guest === 'hvm' ? go('hvm', why, 'X6.14') : go('pv', why, 'X1.10');
+    },
+  },
+  {
+    id: 'X1.10', title: 'test_guest_events', component: 'pv-entry',
+    role: 'PV return-to-guest: delivers the event upcall iff UP[v]!=0 and UM[v]==0 (R14); otherwise returns to the guest and UP stays set.',
+    source: 'xen-linux.md §1.1 X1.10; R14',
+    links: [xen('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const vi = ctx.state.vcpu_info[v];
+      if (vi.evtchn_upcall_pending && !vi.evtchn_upcall_mask) return go('deliver', `UP[${v}]=1 and UM[${v}]=0`, 'X1.11');
+      if (vi.evtchn_upcall_pending) {
+        ctx.emit({ kind: 'pending', target: tag(v), detail: `UP[${v}]=1 but UM[${v}]=1 (events disabled): delivered when the guest re-enables events (X1.25) or by the running upcall's loop` });
+        return finish(ctx, 'masked-by-UM', `UP[${v}]=1, UM[${v}]=1`);
+      }
+      return finish(ctx, 'nothing-pending', `UP[${v}]=0`);
+    },
+  },
+  {
+    id: 'X1.11', title: 'create_bounce_frame', component: 'pv-entry',
+    role: 'Builds the guest exception frame for the event callback, saves UM as saved_upcall_mask and sets UM[v]=1 (TBF_INTERRUPT), like an interrupt gate clearing IF (R14).',
+    source: 'xen-linux.md §1.1 X1.11; R14',
+    links: [xen('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      ctx.state.vcpu[v].saved_upcall_mask = ctx.state.vcpu_info[v].evtchn_upcall_mask;
+      ctx.state.vcpu_info[v].evtchn_upcall_mask = 1;
+      return go('bounce', `saved UM=${ctx.state.vcpu[v].saved_upcall_mask} in the frame, UM[${v}]:=1; guest resumes at its event callback`, 'X1.12', { cpu: v, entry: 'pv' });
+    },
+  },
+  {
+    id: 'X1.11i', title: 'do_iret', component: 'pv-entry',
+    role: 'The guest\'s HYPERVISOR_iret after the upcall: restores UM from the frame\'s IF (saved_upcall_mask) and returns through test_all_events, which re-delivers if UP was set meanwhile (R14).',
+    source: 'xen-linux.md §1.1 X1.11 (restore); R14',
+    links: [xen('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
+    run(ctx) {
+      const v = num(ctx.params, 'cpu');
+      ctx.state.vcpu_info[v].evtchn_upcall_mask = ctx.state.vcpu[v].saved_upcall_mask;
+      return go('iret', `UM[${v}] := saved ${ctx.state.vcpu[v].saved_upcall_mask}; back through test_all_events`, 'X1.10', { vcpu: v, entry: '' });
+    },
+  },
+  {
+    id: 'X1.23', title: 'evtchn_unmask', component: 'evtchn', operation: 'evtchn.unmask.xen',
+    role: 'EVTCHNOP_unmask: 2-level clears M[p] and, if it was set and P[p] is set, re-raises on notify_vcpu_id (R11); FIFO clears MASKED and re-links a pending event on notify_vcpu_id (R33).',
+    source: 'xen-linux.md §1.1 X1.23, §7 X7.7; R11, R33',
+    links: [xen('evtchn_unmask', XEC), xen('evtchn_2l_unmask', 'xen/common/event_2l.c'), xen('evtchn_fifo_unmask', 'xen/common/event_fifo.c'), xen('evtchn_port_unmask', 'xen/common/event_channel.h')],
+    contracts: [{
+      id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'R3, R11',
+      codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
+    }],
+    run(ctx) {
+      const port = num(ctx.params, 'port');
+      const d = ctx.state;
+      const ch = d.evtchn[String(port)];
+      if (!evtchnUsable(ch)) return finish(ctx, 'unusable', `E[${port}] not usable: evtchn_port_unmask is a no-op (R1)`);
+      const n = ch.notify_vcpu_id;
+      if (d.abi === 'fifo') {
+        const r = fifoUnmaskXen(d.fifo!, port);
+        if (r === 'relink') return go('relink', `MASKED cleared; PENDING=1 → evtchn_fifo_set_pending on notify_vcpu_id ${n}`, 'X7.5', { vcpu: n });
+        return finish(ctx, r, r === 'no-page' ? 'no event-array page' : 'MASKED cleared; not pending');
+      }
+      const r = unmask2lXen(d.shared_info, d.vcpu_info[n], port);
+      if (r === 're-raise') return go(r, `M[${port}] was 1, P[${port}]=1, SEL[${n}] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id ${n})`, 'X1.8', { vcpu: n });
+      const why = { 'was-not-masked': `M[${port}] was already 0: unmasking an unmasked port never re-raises (R11)`, 'not-pending': `M[${port}] 1→0, P[${port}]=0`, 'sel-already-set': `M[${port}] 1→0, P=1 but SEL[${n}] bit already set` }[r];
+      return finish(ctx, r, why);
+    },
+  },
+  {
+    id: 'X7.5', title: 'evtchn_fifo_set_pending', component: 'evtchn-fifo', operation: 'evtchn.set_pending.fifo',
+    role: 'FIFO set-pending: PENDING:=1; an unmasked, unlinked port is linked at the tail of Q[v][priority] (even if it was already pending); the vCPU is notified only when the queue was empty and READY[prio] was 0 (R29, R30).',
+    source: 'xen-linux.md §7 X7.5, X7.6; R29, R30',
+    links: [xen('evtchn_fifo_set_pending', 'xen/common/event_fifo.c'), xen('evtchn_fifo_set_link', 'xen/common/event_fifo.c')],
+    contracts: [{
+      id: 'X7.5-lastq', text: 'tracks the queue a port was linked on (fifo_lastq) so a priority/vCPU change never corrupts the old queue', source: 'R30',
+      codebase: 'xen', symbol: 'evtchn_fifo_set_pending', check: { kind: 'mentions', anyOf: ['fifo_lastq'] },
+    }],
+    run(ctx) {
+      const port = num(ctx.params, 'port');
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const ch = d.evtchn[String(port)];
+      const r = fifoSetPending(d.fifo!, ch, port, v);
+      const q = `Q[${v}][${ch.priority}]`;
+      switch (r.result) {
+        case 'no-page':
+          ctx.emit({ kind: 'pending', what: `port ${port}`, detail: `no event-array page yet: remembered in E[${port}].pending, raised by EVTCHNOP_expand_array` });
+          return finish(ctx, r.result, `port ${port} ≥ ${d.fifo!.event_array_pages * 1024} (no event word)`);
+        case 'no-control-block':
+          ctx.emit({ kind: 'lost', target: tag(v), what: `port ${port}`, detail: `vCPU ${v} has no FIFO control block mapped: event dropped` });
+          return finish(ctx, r.result, `CB[${v}] not mapped`);
+        case 'masked':
+          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: 'MASKED: PENDING set, not linked, no notification (R29)' });
+          return go(r.result, 'W.MASKED=1', 'X1.7', { newly: r.newlyPending, mark: false });
+        case 'already-linked':
+          return go(r.result, `W.LINKED=1: already queued, no new link or notification`, 'X1.7', { newly: r.newlyPending, mark: false });
+        default:
+          return go(r.result, `${r.result === 'linked-to-tail' ? `linked after the tail of ${q}` : `${q} was empty → head[${ch.priority}]=${port}`}; ${r.notify ? `READY bit ${ch.priority} 0→1 → notify` : 'no notification (queue non-empty or READY already set)'}`,
+            'X1.7', { newly: r.newlyPending, mark: r.notify });
+      }
+    },
+  },
+  {
+    id: 'X3.12', title: 'PHYSDEVOP_eoi', component: 'pirq',
+    role: 'The guest\'s PHYSDEVOP_eoi for a pirq: with auto_unmask also unmasks its port; for PV / real-IRQ pirqs calls pirq_guest_eoi (X3.13).',
+    source: 'xen-linux.md §3.1 X3.12; R28',
+    links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      if (!ctx.state.pirq[String(pirq)]) return finish(ctx, 'no-pirq', `pirq ${pirq} is not guest-bound`);
+      return go('pirq_guest_eoi', `pirq ${pirq} is bound to a real IRQ`, 'X3.13');
+    },
+  },
+  {
+    id: 'X3.13', title: 'pirq_guest_eoi → desc_guest_eoi', component: 'pirq',
+    role: 'Ends the guest\'s part of a guest-bound IRQ: clears pirq->masked, and when in_flight drops to 0 performs the withheld physical EOI/unmask (R27). A second EOI finds masked=0 and does nothing.',
+    source: 'xen-linux.md §3.1 X3.13; R27',
+    links: [xen('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xen('desc_guest_eoi', 'xen/arch/x86/irq.c'), xen('flush_ready_eoi', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const p = ctx.state.pirq[String(pirq)];
+      if (!p.masked) return finish(ctx, 'already-eoied', `pirq->masked was 0 (already EOIed or force-EOIed by the timer)`);
+      p.masked = 0;
+      p.in_flight = Math.max(0, p.in_flight - 1);
+      if (p.in_flight !== 0) return finish(ctx, 'others-in-flight', `in_flight=${p.in_flight}: other sharers still busy`);
+      p.eoi_timer_armed = false;
+      const was = p.eoi_withheld;
+      p.eoi_withheld = false;
+      ctx.emit({ kind: 'note', what: `pirq ${pirq}`, detail: was ? `${p.ack_type === 'ACKTYPE_EOI' ? 'physical LAPIC EOI' : 'line unmask'} performed now that the guest EOIed` : 'nothing was withheld' });
+      return finish(ctx, 'eoi', `in_flight 1→0: ${p.ack_type} completed`);
+    },
+  },
+];
+
