@@ -469,15 +469,23 @@ export function checkAndInject(s: KvmState, i: number): { kind: 'reinject' | 'nm
     v.irq_window_exiting = true;
     return { kind: 'window', vector: vec, why: `IRR ${hex(vec)} is deliverable but RFLAGS.IF=0: vmx_enable_irq_window (R6)` };
   }
-  // Q3.7 kvm_get_apic_interrupt (R5): IRR → ISR, PPR.
-  clearBit(slot.lapic.irr, vec);
-  addBit(slot.lapic.isr, vec);
-  updatePpr(slot.lapic);
-  v.irr_pending = slot.lapic.irr.length > 0;
-  v.highest_isr_cache = vec;
+  ackApicInterrupt(s, i);
   v.intr_info = vec;
   v.irq_window_exiting = false;
   return { kind: 'injected', vector: vec, why: `IF=1, ${hex(vec)} class ${vclass(vec)} > PPR: IRR→ISR, PPR := ${hex(slot.lapic.ppr)}; VM_ENTRY_INTR_INFO_FIELD := 0x8000_00${vec.toString(16).padStart(2, '0')} (R5)` };
+}
+
+/** Q3.7 `kvm_get_apic_interrupt` (R5): hi(IRR) deliverable → IRR[v]=0, ISR[v]=1, PPR recomputed; −1 if none. */
+export function ackApicInterrupt(s: KvmState, i: number): number {
+  const slot = s.vcpus[i];
+  const vec = deliverableVector(slot.lapic, 'kvm');
+  if (vec < 0) return -1;
+  clearBit(slot.lapic.irr, vec);
+  addBit(slot.lapic.isr, vec);
+  updatePpr(slot.lapic);
+  slot.vcpu.irr_pending = slot.lapic.irr.length > 0;
+  slot.vcpu.highest_isr_cache = vec;
+  return vec;
 }
 
 /** Q12.3 `kvm_lapic_sync_to_vapic` → `apic_sync_pv_eoi_to_guest` (R23). */

@@ -8,7 +8,7 @@ import {
   KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, pendingWhat, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
+import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
 
 const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const LAPIC = 'arch/x86/kvm/lapic.c';

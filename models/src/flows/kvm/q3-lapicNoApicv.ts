@@ -1,0 +1,452 @@
+// Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
+// trapped EOI, and the in-kernel or split IO-APIC EOI (qemu-kvm.md §3 Q3; rules R2–R10, R13, R18, R20, R23, R28).
+
+import { Flow, Link, Step, StepResult } from '../../core/types';
+import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
+import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
+import { makeRequest, checkRequest } from '../../components/vcpu';
+import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
+import {
+  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
+  checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
+  profileConfig, vname, hex,
+} from './kvmMachine';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction } from './kvmFlowKit';
+
+const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+const Qm = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
+const LAPIC = 'arch/x86/kvm/lapic.c';
+const VMX = 'arch/x86/kvm/vmx/vmx.c';
+const X86 = 'arch/x86/kvm/x86.c';
+const IOAPIC = 'arch/x86/kvm/ioapic.c';
+const SRC = 'qemu-kvm.md §3 Q3';
+
+const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.split(',').map(Number) : []);
+const join = (xs: number[]): string => [...new Set(xs)].join(',');
+
+/** After one target's acceptance and kick: the next target, else the first vCPU to run, else the end. */
+function afterAccept(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>, enters: number[]): StepResult {
+  const rest = list(ctx.params.rest);
+  const enter = list(ctx.params.enter).concat(enters);
+  if (rest.length) return { ...r, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
+  if (enter.length) return { ...r, why: `${r.why}; ${vname(enter[0])} runs vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
+  return { ...r, next: null };
+}
+
+/** This vCPU is back in the guest with nothing to do: run the next queued vCPU, or end. */
+function afterVcpu(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>): StepResult {
+  const cur = num(ctx, 'vcpu', -1);
+  const enter = list(ctx.params.enter).filter((x) => x !== cur);
+  if (enter.length) return { ...r, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
+  return { ...r, next: null };
+}
+
+/** Continue a re-sent IO-APIC message through Q3.1, keeping the current vCPU queued to re-enter. */
+function resend(ctx: Ctx, m: IoapicMessage, r: Omit<StepResult, 'next' | 'params'>): StepResult {
+  const cur = num(ctx, 'vcpu', -1);
+  const enter = [cur, ...list(ctx.params.enter)].filter((x) => x >= 0);
+  return { ...r, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(m)), src: -1, rest: '', enter: join(enter) } };
+}
+
+const steps: Step<KvmState>[] = [
+  {
+    id: 'Q3.0',
+    title: 'kvm_set_irq → kvm_ioapic_set_irq → ioapic_service',
+    role: 'An IO-APIC input changes level: the in-kernel IO-APIC (or QEMU\'s, with a split irqchip) latches it and services the pin into a LAPIC message (R8, R9).',
+    component: 'ioapic',
+    operation: 'ioapic.service',
+    links: [
+      L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_set_ioapic_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_ioapic_set_irq', IOAPIC), L('ioapic_set_irq', IOAPIC), L('ioapic_service', IOAPIC),
+      Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }), Qm('ioapic_service', 'hw/intc/ioapic.c', { note: 'kvm-split: sends kvm_set_irq(gsi) → KVM MSI route' }),
+    ],
+    contracts: [
+      { id: 'Q3.0-remote-irr', text: 'a level pin with Remote-IRR set is not re-sent until the EOI', source: 'R9', codebase: 'linux', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['remote_irr'] } },
+    ],
+    source: `${SRC} "in-kernel IO-APIC input side"; R8, R9`,
+    run(ctx) {
+      const pin = num(ctx, 'pin', 10);
+      checkPin(pin);
+      const form = profileConfig(ctx.profile).split ? 'kvm-split' : 'kvm-inkernel';
+      let msg: IoapicMessage | undefined;
+      const r = ioapicSetIrq(ctx.state.ioapic, pin, ctx.params.level !== false, form, (m) => {
+        msg = m;
+        const t = routeIrq(ctx.state, irqFromIoapic(m), -1).targets.length;
+        return t === 0 ? -1 : t;
+      });
+      if (!msg) {
+        if (r.action === 'hold') ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
+        if (r.action === 'ignored') ctx.emit({ kind: 'lost', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
+        return { branch: r.action, why: r.why, next: null };
+      }
+      return { branch: 'message', why: `${r.why}: vector ${hex(msg.vector)} ${msg.trig_mode ? 'level' : 'edge'} → APIC ${msg.dest}${msg.trig_mode ? ', Remote-IRR := 1' : ''}`, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(msg)), src: -1 } };
+    },
+  },
+  {
+    id: 'Q3.1',
+    title: 'kvm_irq_delivery_to_apic',
+    role: 'Finds the destination vCPUs: the fast path on the RCU APIC map (SELF, physical, logical, lowest priority by vector hashing), else the slow loop with kvm_apic_match_dest (R15).',
+    component: 'lapic',
+    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC), L('kvm_vector_to_index', LAPIC), L('kvm_apic_match_dest', LAPIC)],
+    source: `${SRC}.1; R15`,
+    run(ctx) {
+      const irq = irqFromParams(ctx.params);
+      const r = routeIrq(ctx.state, irq, num(ctx, 'src', -1));
+      if (r.targets.length === 0) {
+        ctx.emit({ kind: 'dropped', what: `vector ${hex(irq.vector)}`, detail: `no destination vCPU: ${r.why}` });
+        return afterVcpu(ctx, { branch: 'no-target', why: `${r.why}: returns ${r.path.startsWith('slow') ? -1 : 0}` });
+      }
+      return { branch: r.path, why: r.why, next: 'Q3.2', params: { vcpu: r.targets[0], rest: join(r.targets.slice(1)) } };
+    },
+  },
+  {
+    id: 'Q3.2',
+    title: '__apic_accept_irq',
+    role: 'Accepts the message on one vCPU\'s LAPIC by delivery mode: Fixed/LowestPrio set TMR and go on to deliver_interrupt; NMI/INIT/SIPI become pending events; a disabled APIC drops it (R4, §6.1).',
+    component: 'lapic',
+    operation: 'lapic.accept',
+    links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC)],
+    contracts: [
+      { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'R4; §6.2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
+      { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: '§6.1', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
+    ],
+    source: `${SRC}.2; R4, R26`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const irq = irqFromParams(ctx.params);
+      const a = apicAcceptIrq(ctx.state, i, irq);
+      if (a.kind === 'dropped') {
+        ctx.emit({ kind: 'dropped', target: vname(i), what: `vector ${hex(irq.vector)}`, detail: a.why });
+        return afterAccept(ctx, { branch: 'dropped', why: a.why }, []);
+      }
+      if (a.kind === 'fixed') return { branch: irq.delivery, why: a.why, next: 'Q3.3' };
+      if (a.kind === 'nmi') makeRequest(ctx.state.vcpus[i].vcpu, 'KVM_REQ_EVENT');
+      return { branch: a.kind, why: a.why, next: 'Q3.4' };
+    },
+  },
+  {
+    id: 'Q3.3',
+    title: 'vmx_deliver_interrupt → kvm_lapic_set_irr',
+    role: 'With APICv inactive, vmx_deliver_posted_interrupt returns −1: IRR[v] := 1 (coalescing with a set bit), irr_pending, KVM_REQ_EVENT (R4).',
+    component: 'lapic',
+    links: [L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_lapic_set_irr', 'arch/x86/kvm/lapic.h'), L('kvm_make_request', 'include/linux/kvm_host.h')],
+    contracts: [
+      { id: 'Q3.3-order', text: 'sets IRR before raising KVM_REQ_EVENT and kicking, so the target cannot miss it', source: 'R20', codebase: 'linux', symbol: 'vmx_deliver_interrupt', check: { kind: 'callOrder', first: ['kvm_lapic_set_irr'], then: ['kvm_vcpu_kick'] } },
+    ],
+    source: `${SRC}.3; R4`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const d = deliverInterrupt(ctx.state, i, num(ctx, 'vector', 0));
+      if (d.kind === 'posted') {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'APICv active on this vCPU: posted (flow Q4)' });
+        return afterAccept(ctx, { branch: 'posted', why: `${d.why} (APICv active: see flow Q4)` }, []);
+      }
+      return { branch: d.coalesced ? 'coalesced' : 'irr-set', why: d.why, next: 'Q3.4' };
+    },
+  },
+  {
+    id: 'Q3.4',
+    title: 'kvm_vcpu_kick',
+    role: 'Makes the target notice the request: wake a blocked vCPU, flip the own thread to EXITING_GUEST_MODE, or IPI a vCPU in guest mode on another pCPU (EXTERNAL_INTERRUPT exit); otherwise the next entry sees it (R20).',
+    component: 'vcpu',
+    links: [L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_should_kick', X86), L('kvm_vcpu_exiting_guest_mode', 'include/linux/kvm_host.h'), L('handle_external_interrupt_irqoff', VMX)],
+    contracts: [
+      { id: 'Q3.4-wake-first', text: 'tries to wake a blocked vCPU before considering the reschedule IPI', source: 'R20', codebase: 'linux', symbol: 'kvm_vcpu_kick', check: { kind: 'callOrder', first: ['kvm_vcpu_wake_up'], then: ['smp_send_reschedule'] } },
+    ],
+    source: `${SRC}.4; R20`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+      if (k.result === 'woken') ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
+      if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
+      return afterAccept(ctx, { branch: k.result === 'none' ? (k.enters ? 'seen-at-entry' : 'not-running') : k.result, why: k.why }, k.enters ? [i] : []);
+    },
+  },
+  {
+    id: 'Q3.5',
+    title: 'vcpu_run → vcpu_enter_guest',
+    role: 'The vCPU\'s run loop: a halted vCPU re-checks kvm_vcpu_check_block; pending timers are injected; INIT/SIPI accepted; KVM_REQ_EVENT leads to kvm_check_and_inject_events.',
+    component: 'vcpu',
+    links: [L('vcpu_run', X86), L('vcpu_enter_guest', X86), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_apic_accept_events', LAPIC), L('handle_interrupt_window', VMX)],
+    source: `${SRC}.5; R20`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      if (v.preempted) {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'preempted: runs when scheduled in' });
+        return afterVcpu(ctx, { branch: 'preempted', why: `${vname(i)} is preempted: vcpu_run resumes only after kvm_sched_in` });
+      }
+      const notes: string[] = [];
+      if (v.halted) {
+        const c = checkBlock(ctx.state, i);
+        if (!c.runnable) {
+          v.blocked = true;
+          v.mode = 'OUTSIDE_GUEST_MODE';
+          ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: c.why });
+          return afterVcpu(ctx, { branch: 'stays-blocked', why: `kvm_vcpu_check_block: ${c.why}` });
+        }
+        v.halted = false;
+        v.blocked = false;
+        notes.push(`kvm_vcpu_check_block: ${c.why}`);
+      }
+      v.mode = 'OUTSIDE_GUEST_MODE';
+      if (v.irq_window_exiting && v.rflags_if) {
+        v.irq_window_exiting = false;
+        makeRequest(v, 'KVM_REQ_EVENT');
+        notes.push('interrupt-window exit: handle_interrupt_window clears the control, KVM_REQ_EVENT');
+      }
+      if (slot.timer.pending > 0) notes.push(injectPendingTimer(ctx.state, i));
+      if (v.pending_events.length) notes.push(acceptEvents(ctx.state, i));
+      const ev = checkRequest(v, 'KVM_REQ_EVENT');
+      if (ev || v.intr_info >= 0 || v.nmi_pending > 0) return { branch: 'event', why: [...notes, `KVM_REQ_EVENT${ev ? '' : ' (or an event to re-inject)'}: kvm_check_and_inject_events`].join('; '), next: 'Q3.6' };
+      return { branch: 'no-event', why: [...notes, 'no KVM_REQ_EVENT: straight to entry'].join('; '), next: 'Q3.5e' };
+    },
+  },
+  {
+    id: 'Q3.6',
+    title: 'kvm_check_and_inject_events',
+    role: 'In order: re-inject an injected event, NMI, then a LAPIC interrupt if kvm_apic_has_interrupt beats PPR and vmx_interrupt_allowed (IF); if blocked by IF, arm interrupt-window exiting (R3, R6, R28).',
+    component: 'lapic',
+    links: [
+      L('kvm_check_and_inject_events', X86, { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19 and seed 003' }] }),
+      L('kvm_cpu_has_injectable_intr', 'arch/x86/kvm/irq.c'), L('kvm_apic_has_interrupt', LAPIC), L('apic_has_interrupt_for_ppr', LAPIC), L('vmx_interrupt_allowed', VMX), L('vmx_enable_irq_window', VMX),
+    ],
+    contracts: [
+      { id: 'Q3.6-window', text: 'arms interrupt-window exiting when an interrupt is pending but cannot be injected', source: 'R6', codebase: 'linux', symbol: 'kvm_check_and_inject_events', check: { kind: 'mentions', anyOf: ['enable_irq_window', 'kvm_x86_enable_irq_window'] } },
+    ],
+    source: `${SRC}.6; R3, R6, R28`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      if (v.intr_info >= 0) return { branch: 'reinject', why: `interrupt.injected ${hex(v.intr_info)}: re-injected, no second ISR transition (R28)`, next: 'Q3.8', params: { inject: v.intr_info } };
+      if (v.nmi_pending > 0) {
+        v.nmi_pending--;
+        ctx.emit({ kind: 'delivered', target: vname(i), handler: 'exc_nmi', what: 'NMI', detail: 'vmx_inject_nmi' });
+        return { branch: 'nmi', why: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8', params: { inject: -1 } };
+      }
+      const vec = deliverableVector(slot.lapic, 'kvm');
+      if (vec < 0) {
+        const hi = highest(slot.lapic.irr);
+        const why = hi < 0 ? 'IRR empty: nothing injectable' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (R3); it waits for an EOI or a TPR drop`;
+        if (hi >= 0) ctx.emit({ kind: 'pending', target: vname(i), what: `IRR [${slot.lapic.irr.map(hex).join(', ')}]`, detail: why });
+        return { branch: 'nothing', why, next: 'Q3.8', params: { inject: -1 } };
+      }
+      if (!v.rflags_if) {
+        v.irq_window_exiting = true;
+        ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: 'IF=0: interrupt window armed' });
+        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (R6)`, next: 'Q3.8', params: { inject: -1 } };
+      }
+      return { branch: 'interrupt', why: `IF=1 and ${hex(vec)} class ${vclass(vec)} > PPR ${hex(slot.lapic.ppr)}: kvm_queue_interrupt(kvm_cpu_get_interrupt)`, next: 'Q3.7' };
+    },
+  },
+  {
+    id: 'Q3.7',
+    title: 'kvm_cpu_get_interrupt → kvm_get_apic_interrupt',
+    role: 'Acknowledges for the guest: no ExtINT pending, so hi(IRR) moves to ISR and PPR rises to its class (R5).',
+    component: 'lapic',
+    operation: 'lapic.ack',
+    links: [L('kvm_cpu_get_interrupt', 'arch/x86/kvm/irq.c'), L('kvm_cpu_get_extint', 'arch/x86/kvm/irq.c'), L('kvm_get_apic_interrupt', LAPIC), L('apic_clear_irr', LAPIC), L('apic_set_isr', LAPIC), L('__apic_update_ppr', LAPIC)],
+    contracts: [
+      { id: 'Q3.7-irr-isr', text: 'clears the IRR bit and sets the ISR bit of the same vector, then updates PPR', source: 'R5', codebase: 'linux', symbol: 'kvm_get_apic_interrupt', check: { kind: 'callOrder', first: ['apic_clear_irr'], then: ['apic_set_isr'] } },
+    ],
+    source: `${SRC}.7; R5`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const vec = ackApicInterrupt(ctx.state, i);
+      const l = ctx.state.vcpus[i].lapic;
+      return { branch: 'acked', why: `IRR[${hex(vec)}] := 0, ISR[${hex(vec)}] := 1, PPR := ${hex(l.ppr)} (R5)`, next: 'Q3.8', params: { inject: vec } };
+    },
+  },
+  {
+    id: 'Q3.8',
+    title: 'vmx_inject_irq; update_cr8_intercept; kvm_lapic_sync_to_vapic',
+    role: 'Writes VM_ENTRY_INTR_INFO_FIELD = 0x80000000|v, sets TPR_THRESHOLD, and lets PV EOI arm if the in-service vector is the only work (R23).',
+    component: 'vcpu',
+    links: [L('vmx_inject_irq', VMX), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX), L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC)],
+    source: `${SRC}.8, Q12.3; R23, R28`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const v = ctx.state.vcpus[i].vcpu;
+      const inj = num(ctx, 'inject', -1);
+      const parts: string[] = [];
+      if (inj >= 16) {
+        v.intr_info = inj;
+        v.irq_window_exiting = false;
+        parts.push(`VM_ENTRY_INTR_INFO_FIELD := 0x800000${inj.toString(16).padStart(2, '0')}`);
+      }
+      const arm = pvEoiArm(ctx.state, i);
+      parts.push(`kvm_lapic_sync_to_vapic: ${arm.why}`);
+      return { branch: inj >= 16 ? (arm.decision === 'armed' ? 'injected-pv-eoi-armed' : 'injected') : 'no-injection', why: parts.join('; '), next: 'Q3.5e' };
+    },
+  },
+  {
+    id: 'Q3.5e',
+    title: 'vcpu_enter_guest: IN_GUEST_MODE, kvm_vcpu_exit_request, VM entry',
+    role: 'IRQs off, mode := IN_GUEST_MODE, re-check requests (a late request cancels the entry and re-queues the injection); the CPU injects the event through the guest IDT (SDM 26.6).',
+    component: 'vcpu',
+    links: [L('vcpu_enter_guest', X86), L('kvm_vcpu_exit_request', X86), L('vmx_vcpu_run', VMX), L('vmx_cancel_injection', VMX), L('__vmx_complete_interrupts', VMX)],
+    source: `${SRC}.5, Q3.8; R20, R28; SDM 26.6`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const v = ctx.state.vcpus[i].vcpu;
+      v.mode = 'IN_GUEST_MODE';
+      if (v.requests.includes('KVM_REQ_EVENT')) {
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        return { branch: 'exit-request', why: `a request arrived after injection (${v.requests.join(', ')}): kvm_vcpu_exit_request, vmx_cancel_injection re-queues ${v.intr_info >= 0 ? hex(v.intr_info) : 'nothing'}`, next: 'Q3.5' };
+      }
+      const e = vmEntry(ctx.state, i);
+      if (e.vector < 0) return afterVcpu(ctx, { branch: 'guest-runs', why: e.why });
+      ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
+      if (ctx.params.handler_eoi === false) return afterVcpu(ctx, { branch: 'delivered-in-service', why: `${e.why}; the handler has not written EOI: ISR[${hex(e.vector)}] stays` });
+      return { branch: 'delivered', why: e.why, next: 'Q3.9', params: { handled: e.vector } };
+    },
+  },
+  {
+    id: 'Q3.9',
+    title: 'guest EOI write (linux-guest) → exit',
+    role: 'The guest handler services its device and writes EOI: with PV EOI armed the guest only clears its byte (no exit); otherwise the write traps (APIC access or x2APIC WRMSR 0x80B) (R23).',
+    component: 'guest',
+    links: [
+      L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'),
+      L('handle_apic_access', VMX), L('kvm_lapic_set_eoi', LAPIC), L('kvm_x2apic_msr_write', LAPIC), L('kvm_lapic_reg_write', LAPIC),
+    ],
+    source: `${SRC}.9, Q12.4; R23`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const s = ctx.state;
+      const slot = s.vcpus[i];
+      const vec = highest(slot.lapic.isr);
+      const notes: string[] = [];
+      // The handler services its device first: a level line it drove falls (the condition the EOI re-check reads).
+      if (ctx.params.handler_clears_line !== false) {
+        s.ioapic.ioredtbl.forEach((e, pin) => {
+          if (e.vector === vec && s.ioapic.line.includes(pin)) {
+            ioapicSetIrq(s.ioapic, pin, false, profileConfig(ctx.profile).split ? 'kvm-split' : 'kvm-inkernel');
+            notes.push(`the handler services the device: pin ${pin} line falls`);
+          }
+        });
+      }
+      if (slot.pv_eoi.msr_val !== 0 && guestTestAndClear(slot.pv_eoi)) {
+        const r = consumeAtExit(slot.pv_eoi);
+        return { branch: 'pv-eoi-no-exit', why: [...notes, `kvm_guest_apic_eoi_write: guest byte was 1, cleared, no APIC access and no exit; at the next exit apic_sync_pv_eoi_from_guest finds it 0 (${r}) and performs the EOI`].join('; '), next: 'Q3.10' };
+      }
+      return { branch: 'trap', why: [...notes, `EOI write traps (${s.config.x2apic ? 'x2APIC WRMSR 0x80B → kvm_x2apic_msr_write' : 'APIC-access exit → handle_apic_access → kvm_lapic_set_eoi'})`].join('; '), next: 'Q3.10' };
+    },
+  },
+  {
+    id: 'Q3.10',
+    title: 'apic_set_eoi',
+    role: 'Clears the highest ISR bit (whatever the handler meant), recomputes PPR, raises KVM_REQ_EVENT, and tells the IO-APIC (R7).',
+    component: 'lapic',
+    operation: 'lapic.eoi',
+    links: [L('apic_set_eoi', LAPIC), L('apic_find_highest_isr', LAPIC), L('apic_clear_isr', LAPIC), L('apic_update_ppr', LAPIC)],
+    contracts: [
+      { id: 'Q3.10-highest', text: 'EOI clears the highest in-service vector, then forwards it to the IO-APIC', source: 'R7', codebase: 'linux', symbol: 'apic_set_eoi', check: { kind: 'callOrder', first: ['apic_find_highest_isr'], then: ['kvm_ioapic_send_eoi'] } },
+    ],
+    source: `${SRC}.10; R7`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const vec = highest(slot.lapic.isr);
+      if (vec < 0) return { branch: 'stray', why: 'apic_find_highest_isr = −1: stray EOI, nothing cleared (R7)', next: 'Q3.5' };
+      clearBit(slot.lapic.isr, vec);
+      updatePpr(slot.lapic);
+      slot.vcpu.highest_isr_cache = -1;
+      makeRequest(slot.vcpu, 'KVM_REQ_EVENT');
+      return { branch: 'eoi', why: `ISR[${hex(vec)}] := 0 (the highest), PPR := ${hex(slot.lapic.ppr)}, KVM_REQ_EVENT`, next: 'Q3.11', params: { eoi_vector: vec } };
+    },
+  },
+  {
+    id: 'Q3.11',
+    title: 'kvm_ioapic_send_eoi',
+    role: 'Only vectors in ioapic_handled_vectors reach the IO-APIC: split → KVM_EXIT_IOAPIC_EOI to QEMU (SVR[12] not consulted); in-kernel → kvm_ioapic_update_eoi with trigger = TMR[v] (R7, R13, R18).',
+    component: 'ioapic',
+    links: [L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_handles_vector', LAPIC), Qm('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'kvm-split: KVM_EXIT_IOAPIC_EOI → ioapic_eoi_broadcast' })],
+    contracts: [
+      { id: 'Q3.11-handled', text: 'forwards the EOI only for vectors the IO-APIC handles', source: 'R18', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
+      { id: 'Q3.11-split', text: 'with a split irqchip, exits to userspace instead of consulting SVR[12]', source: 'R13', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'mentions', anyOf: ['KVM_REQ_IOAPIC_EOI_EXIT'] } },
+    ],
+    source: `${SRC}.11; R7, R13, R18`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const vec = num(ctx, 'eoi_vector', 0);
+      if (!slot.vcpu.ioapic_handled_vectors.includes(vec)) return { branch: 'not-ioapic', why: `${hex(vec)} is not in ioapic_handled_vectors [${slot.vcpu.ioapic_handled_vectors.map(hex).join(', ')}]: return`, next: 'Q3.5' };
+      if (profileConfig(ctx.profile).split) {
+        slot.vcpu.pending_ioapic_eoi = vec;
+        return { branch: 'split-exit', why: `split irqchip: pending_ioapic_eoi := ${hex(vec)}, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR[12]=${slot.lapic.svr_directed_eoi ? 1 : 0} is not consulted (R13)`, next: 'Q3.12' };
+      }
+      const level = slot.lapic.tmr.includes(vec);
+      return { branch: level ? 'in-kernel-level' : 'in-kernel-edge', why: `in-kernel: kvm_ioapic_update_eoi(${hex(vec)}, trigger = TMR[${hex(vec)}] = ${level ? 'level' : 'edge'})`, next: 'Q3.12' };
+    },
+  },
+  {
+    id: 'Q3.12',
+    title: 'kvm_ioapic_update_eoi_one / ioapic_eoi_broadcast',
+    role: 'Runs ack notifiers, then for each level pin with this vector clears Remote-IRR and re-services a still-asserted line (storm limiter at 10000); edge trigger or SVR[12] keeps Remote-IRR (in-kernel) (R10, R13).',
+    component: 'ioapic',
+    operation: 'ioapic.eoi',
+    links: [
+      L('kvm_ioapic_update_eoi', IOAPIC), L('kvm_ioapic_update_eoi_one', IOAPIC), L('kvm_notify_acked_irq', 'virt/kvm/eventfd.c'),
+      Qm('ioapic_eoi_broadcast', 'hw/intc/ioapic.c', { note: 'kvm-split' }),
+    ],
+    contracts: [
+      { id: 'Q3.12-ack-first', text: 'runs the ack notifiers (irqfd resampler) before clearing Remote-IRR', source: 'R10; Q6.5', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'callOrder', first: ['kvm_notify_acked_irq'], then: ['ioapic_service'] } },
+      { id: 'Q3.12-directed', text: 'does not clear Remote-IRR for an edge trigger or when the LAPIC has SVR[12] set', source: 'R13', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'mentions', anyOf: ['APIC_SPIV_DIRECTED_EOI'] } },
+    ],
+    source: `${SRC}.12; R10, R13`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const s = ctx.state;
+      const slot = s.vcpus[i];
+      const vec = num(ctx, 'eoi_vector', 0);
+      const split = profileConfig(ctx.profile).split;
+      const level = slot.lapic.tmr.includes(vec);
+      const notes: string[] = [];
+      const pin = s.irqfd.gsi;
+      if (s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.ioapic.ioredtbl[pin]?.vector === vec) notes.push(resamplerAck(s));
+      if (!split && (!level || slot.lapic.svr_directed_eoi)) {
+        return { branch: 'remote-irr-kept', why: [...notes, `trigger ${level ? 'level' : 'edge'}${slot.lapic.svr_directed_eoi ? ', SVR[12]=1' : ''}: return without clearing Remote-IRR (R13)`].join('; '), next: 'Q3.5' };
+      }
+      let resent: IoapicMessage | undefined;
+      const eoi = ioapicEoi(s.ioapic, vec, split ? 'kvm-split' : 'kvm-inkernel', {
+        trigger_level: split ? undefined : level,
+        svr_directed_eoi: split ? false : slot.lapic.svr_directed_eoi,
+        deliver: (m) => {
+          resent = m;
+          const t = routeIrq(s, irqFromIoapic(m), -1).targets.length;
+          return t === 0 ? -1 : t;
+        },
+      });
+      slot.vcpu.pending_ioapic_eoi = -1;
+      notes.push(eoi.released.length ? `Remote-IRR := 0 on pin ${eoi.released.join(', ')}` : `no level pin with vector ${hex(vec)} had Remote-IRR`);
+      if (eoi.delayed.length) notes.push(`irq_eoi reached 10000: re-service of pin ${eoi.delayed.join(', ')} delayed by HZ/100`);
+      if (resent) return resend(ctx, resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (R10)`].join('; ') });
+      return { branch: eoi.released.length ? 'released' : 'no-pin', why: notes.join('; '), next: 'Q3.5' };
+    },
+  },
+];
+
+
+export const q3LapicNoApicv: Flow<KvmState> = {
+  id: 'Q3',
+  name: 'KVM LAPIC without APICv',
+  description: 'Every KVM source ends in kvm_irq_delivery_to_apic: routing, __apic_accept_irq into IRR with KVM_REQ_EVENT and a kick, injection through VM_ENTRY_INTR_INFO_FIELD after kvm_get_apic_interrupt moved IRR→ISR, an EOI that traps into apic_set_eoi, and the EOI to the in-kernel (or QEMU\'s split) IO-APIC that clears Remote-IRR.',
+  codebases: ['linux', 'qemu'],
+  profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'kvm-split', 'apicv-off'].includes(p.id)),
+  defaultProfile: 'kvm-inkernel',
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
+  entry: 'Q3.1',
+  steps,
+  actions: [
+    { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), from: 'Q3.1' },
+    { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
+    { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
+    { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
+    setIfAction, blockAction, preemptAction, writeRteAction,
+  ],
+  initialState: (profile) => newKvmState(profile),
+  validate: kvmValidate,
+  stateDoc: KVM_STATE_DOC,
+};
