@@ -2,5 +2,7 @@
 import { Flow } from '../../core/types';
 import { q1Flow } from './q1-tcgLineToEoi';
 import { q2Flow } from './q2-tcgApicTimer';
+import { q7Flow } from './q7-vhostToGuest';
+import { q8Flow } from './q8-qemuVirtioToGuest';
 
-export const qemuFlows: Flow<any>[] = [q1Flow, q2Flow];
+export const qemuFlows: Flow<any>[] = [q1Flow, q2Flow, q7Flow, q8Flow];
