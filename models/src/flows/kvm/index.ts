@@ -3,5 +3,6 @@ import { Flow } from '../../core/types';
 import { q3LapicNoApicv } from './q3-lapicNoApicv';
 import { q4ApicvPosted } from './q4-apicvPosted';
 import { q5VtdPosting } from './q5-vtdPosting';
+import { q9LapicTimer } from './q9-lapicTimer';
 
-export const kvmFlows: Flow<any>[] = [q3LapicNoApicv, q4ApicvPosted, q5VtdPosting];
+export const kvmFlows: Flow<any>[] = [q3LapicNoApicv, q4ApicvPosted, q5VtdPosting, q9LapicTimer];

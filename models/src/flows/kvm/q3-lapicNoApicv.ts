@@ -54,7 +54,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_set_irq → kvm_ioapic_set_irq → ioapic_service',
     role: 'An IO-APIC input changes level: the in-kernel IO-APIC (or QEMU\'s, with a split irqchip) latches it and services the pin into a LAPIC message (R8, R9).',
     component: 'ioapic',
-    operation: 'ioapic.service',
+    operation: 'ioapic.input',
     links: [
       L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_set_ioapic_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_ioapic_set_irq', IOAPIC), L('ioapic_set_irq', IOAPIC), L('ioapic_service', IOAPIC),
       Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }), Qm('ioapic_service', 'hw/intc/ioapic.c', { note: 'kvm-split: sends kvm_set_irq(gsi) → KVM MSI route' }),
@@ -84,6 +84,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
+    operation: 'lapic.route',
     role: 'Finds the destination vCPUs: the fast path on the RCU APIC map (SELF, physical, logical, lowest priority by vector hashing), else the slow loop with kvm_apic_match_dest (R15).',
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC), L('kvm_vector_to_index', LAPIC), L('kvm_apic_match_dest', LAPIC)],

@@ -23,7 +23,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_ioapic_set_irq → ioapic_service',
     role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (R8, R9).',
     component: 'ioapic',
-    operation: 'ioapic.service',
+    operation: 'ioapic.input',
     links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
     source: `${SRC}; Q3 "in-kernel IO-APIC input side"; R8, R9`,
     run(ctx): StepResult {
@@ -42,6 +42,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
+    operation: 'lapic.route',
     role: 'Routes the message to its destination vCPUs (fast path on the APIC map, or the slow loop), as in Q3.1 (R15).',
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],

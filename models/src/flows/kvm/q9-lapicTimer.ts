@@ -1,0 +1,276 @@
+// Flow Q9: KVM LAPIC timer — one-shot, periodic and TSC-deadline, on an hrtimer or the VMX preemption timer;
+// expiry, the single pending slot, injection through LVTT and the guest's EOI (qemu-kvm.md §3 Q9; rules R25, R26).
+
+import { Flow, Link, Step, StepResult } from '../../core/types';
+import { makeRequest } from '../../components/vcpu';
+import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
+import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+
+const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+const LAPIC = 'arch/x86/kvm/lapic.c';
+const VMX = 'arch/x86/kvm/vmx/vmx.c';
+const SRC = 'qemu-kvm.md §3 Q9';
+
+const mode = (ctx: Ctx, i: number): TimerMode => ctx.state.vcpus[i].lapic.lvt_timer.mode;
+
+const steps: Step<KvmState>[] = [
+  {
+    id: 'Q9.1',
+    title: 'kvm_lapic_reg_write (LVTT, TDCR, TMICT) / kvm_set_lapic_tscdeadline_msr',
+    role: 'The guest programs the timer: LVTT mode (a switch into or out of TSC-deadline cancels and zeroes it), TDCR → divide_count, TMICT (ignored in TSC-deadline mode) or the IA32_TSC_DEADLINE MSR (R25).',
+    component: 'kvm_timer',
+    operation: 'lapic.timer-program',
+    links: [L('kvm_lapic_reg_write', LAPIC), L('apic_update_lvtt', LAPIC), L('update_divide_count', LAPIC), L('cancel_apic_timer', LAPIC), L('kvm_set_lapic_tscdeadline_msr', LAPIC), L('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
+    source: `${SRC}.1; R25`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const t = slot.timer;
+      const want = (ctx.params.mode ?? 'oneshot') as TimerMode;
+      const parts: string[] = [];
+      const old = slot.lapic.lvt_timer.mode;
+      slot.lapic.lvt_timer.mode = want;
+      slot.lapic.lvt_timer.vector = num(ctx, 'timer_vector', slot.lapic.lvt_timer.vector);
+      slot.lapic.lvt_timer.masked = ctx.params.masked === true;
+      parts.push(`LVTT := vector ${hex(slot.lapic.lvt_timer.vector)}, ${want}${slot.lapic.lvt_timer.masked ? ', masked' : ''}`);
+      if ((old === 'tsc-deadline') !== (want === 'tsc-deadline')) {
+        t.hrtimer_armed = false;
+        t.hv_timer_in_use = false;
+        t.pending = 0;
+        t.tmict = 0;
+        t.period = 0;
+        t.tscdeadline = 0;
+        parts.push(`apic_update_lvtt: ${old} → ${want} crosses TSC-deadline: cancel_apic_timer, TMICT, period and tscdeadline := 0`);
+      }
+      if (want === 'tsc-deadline') {
+        t.hrtimer_armed = false;
+        t.hv_timer_in_use = false;
+        t.pending = 0;
+        t.tscdeadline = num(ctx, 'deadline', 0);
+        parts.push(`WRMSR IA32_TSC_DEADLINE: kvm_set_lapic_tscdeadline_msr: hrtimer_cancel, tscdeadline := ${t.tscdeadline}`);
+        return { branch: 'tsc-deadline-msr', why: parts.join('; '), next: 'Q9.2' };
+      }
+      t.tdcr = num(ctx, 'tdcr', t.tdcr);
+      t.tmict = num(ctx, 'tmict', 0);
+      t.hrtimer_armed = false;
+      t.hv_timer_in_use = false;
+      t.pending = 0;
+      parts.push(`TDCR := ${hex(t.tdcr)} (update_divide_count); TMICT := ${t.tmict}: cancel_apic_timer, start_apic_timer`);
+      return { branch: 'tmict', why: parts.join('; '), next: 'Q9.2' };
+    },
+  },
+  {
+    id: 'Q9.2',
+    title: 'start_apic_timer → restart_apic_timer (start_hv_timer | start_sw_timer)',
+    role: 'Computes period = TMICT × divide_count ns (periodic ≥ 200 µs) or takes the TSC deadline; arms the VMX preemption timer when kvm_can_use_hv_timer, else an hrtimer; a deadline already past expires at once (R25).',
+    component: 'kvm_timer',
+    operation: 'lapic.timer-arm',
+    links: [
+      L('start_apic_timer', LAPIC), L('__start_apic_timer', LAPIC), L('set_target_expiration', LAPIC), L('limit_periodic_timer_frequency', LAPIC), L('restart_apic_timer', LAPIC),
+      L('start_hv_timer', LAPIC), L('kvm_can_use_hv_timer', LAPIC), L('vmx_set_hv_timer', VMX), L('start_sw_timer', LAPIC), L('start_sw_period', LAPIC), L('start_sw_tscdeadline', LAPIC),
+    ],
+    contracts: [
+      { id: 'Q9.2-clamp', text: 'periodic timers are clamped to min_timer_period_us', source: 'R25', codebase: 'linux', symbol: 'limit_periodic_timer_frequency', check: { kind: 'mentions', anyOf: ['min_timer_period_us'] } },
+      { id: 'Q9.2-hv-first', text: 'tries the VMX preemption timer before falling back to the hrtimer', source: 'R25; Q9.2', codebase: 'linux', symbol: 'restart_apic_timer', check: { kind: 'callOrder', first: ['start_hv_timer'], then: ['start_sw_timer'] } },
+    ],
+    source: `${SRC}.2; R25`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const t = slot.timer;
+      const m = mode(ctx, i);
+      t.pending = 0;
+      let head: string;
+      if (m === 'tsc-deadline') {
+        if (t.tscdeadline === 0) return { branch: 'stopped', why: 'tscdeadline = 0: no timer', next: null };
+        head = `TSC deadline ${t.tscdeadline} ns (now ${t.now})`;
+        if (t.tscdeadline <= t.now) return { branch: 'expired-now', why: `${head}: already past → apic_timer_expired at once`, next: 'Q9.4', params: { from_timer_fn: false } };
+      } else {
+        const r = setTargetExpiration(t, m);
+        if (!r.running) return { branch: 'stopped', why: `TMICT × divide_count = 0: the timer stops`, next: null };
+        head = `period = ${t.tmict} × ${t.divide_count} = ${t.period} ns${r.clamped ? ` (clamped up to min_timer_period_us ${MIN_TIMER_PERIOD_NS} ns)` : ''}; target_expiration := ${t.target_expiration}`;
+      }
+      if (ctx.state.config.hv_timer && !slot.vcpu.blocked) {
+        t.hv_timer_in_use = true;
+        t.hrtimer_armed = false;
+        return { branch: 'hv-timer', why: `${head}; kvm_can_use_hv_timer: vmx_set_hv_timer, hv_timer_in_use (VMX-preemption timer, SDM 25.5.1)`, next: null };
+      }
+      t.hrtimer_armed = true;
+      t.hv_timer_in_use = false;
+      return { branch: 'hrtimer', why: `${head}; start_sw_timer: hrtimer_start(ABS_HARD)`, next: null };
+    },
+  },
+  {
+    id: 'Q9.3',
+    title: 'apic_timer_fn / handle_fastpath_preemption_timer',
+    role: 'Time passes: at the deadline the hrtimer callback runs in host context, or the VMX preemption timer causes a VM exit on the vCPU thread (fastpath) (R25).',
+    component: 'kvm_timer',
+    links: [L('apic_timer_fn', LAPIC), L('vmx_exit_handlers_fastpath', VMX), L('handle_fastpath_preemption_timer', VMX), L('kvm_lapic_expired_hv_timer', LAPIC)],
+    source: `${SRC}.3; R25; §6.2 (kvm_apic_expired does not exist in 6.1)`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const t = slot.timer;
+      t.now += num(ctx, 'ns', 0);
+      const m = mode(ctx, i);
+      const d = timerDeadline(t, m);
+      if (d < 0) return { branch: 'not-armed', why: `now ${t.now}: no timer armed`, next: null };
+      if (t.now < d) return { branch: 'not-yet', why: `now ${t.now} < deadline ${d}: nothing fires`, next: null };
+      if (t.hv_timer_in_use && slot.vcpu.mode === 'IN_GUEST_MODE') {
+        slot.vcpu.mode = 'OUTSIDE_GUEST_MODE';
+        return { branch: 'preemption-timer-exit', why: `now ${t.now} ≥ ${d}: EXIT_REASON_PREEMPTION_TIMER → handle_fastpath_preemption_timer → kvm_lapic_expired_hv_timer (on ${vname(i)}'s thread)`, next: 'Q9.4', params: { from_timer_fn: false, src: i } };
+      }
+      if (t.hv_timer_in_use) {
+        t.hv_timer_in_use = false;
+        t.hrtimer_armed = true;
+        return { branch: 'hrtimer', why: `now ${t.now} ≥ ${d}; ${vname(i)} is not in guest mode, so the deadline sits on the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn`, next: 'Q9.4', params: { from_timer_fn: true, src: -1 } };
+      }
+      return { branch: 'hrtimer', why: `now ${t.now} ≥ ${d}: apic_timer_fn in hard-IRQ context`, next: 'Q9.4', params: { from_timer_fn: true, src: -1 } };
+    },
+  },
+  {
+    id: 'Q9.4',
+    title: 'apic_timer_expired',
+    role: 'At most one timer interrupt is pending: a second expiry is dropped. On the vCPU thread with APICv it injects at once; otherwise pending := 1, KVM_REQ_UNBLOCK and a kick. Periodic timers advance, snapping a past target to now (R25).',
+    component: 'kvm_timer',
+    links: [L('apic_timer_expired', LAPIC, { formerly: [{ symbol: 'kvm_apic_expired', in: 'common usage; no such function in 6.1 (§6.2)' }] }), L('kvm_use_posted_timer_interrupt', LAPIC), L('advance_periodic_target_expiration', LAPIC), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
+    contracts: [
+      { id: 'Q9.4-drop', text: 'returns at once when a timer interrupt is already pending (at most one pending)', source: 'R25', codebase: 'linux', symbol: 'apic_timer_expired', check: { kind: 'mentions', anyOf: ['pending'] } },
+      { id: 'Q9.4-snap', text: 'a periodic target in the past snaps to now instead of replaying missed periods', source: 'R25', codebase: 'linux', symbol: 'advance_periodic_target_expiration', check: { kind: 'calls', anyOf: ['ktime_before'] } },
+    ],
+    source: `${SRC}.4; R25`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const t = slot.timer;
+      const m = mode(ctx, i);
+      const fromFn = ctx.params.from_timer_fn !== false;
+      // Re-arm (periodic) or disarm, as apic_timer_fn / kvm_lapic_expired_hv_timer do after apic_timer_expired.
+      const rearm = (): string => {
+        if (m === 'periodic') {
+          const r = advancePeriodic(t);
+          return `; periodic: next target ${t.target_expiration}${r.snapped ? ' (the past target snapped to now: missed periods are not replayed)' : ''}`;
+        }
+        t.hrtimer_armed = false;
+        t.hv_timer_in_use = false;
+        return '';
+      };
+      if (t.pending !== 0) {
+        t.dropped++;
+        const tail = rearm();
+        ctx.emit({ kind: 'lost', target: vname(i), what: `timer vector ${hex(slot.lapic.lvt_timer.vector)}`, detail: 'a timer interrupt was already pending: this expiry is dropped (R25)' });
+        return { branch: 'dropped', why: `pending = 1: return — the tick is dropped${tail}`, next: null };
+      }
+      if (m === 'tsc-deadline' || t.hv_timer_in_use) t.expired_tscdeadline = t.tscdeadline;
+      if (!fromFn && slot.vcpu.apicv_active) {
+        const tail = rearm();
+        return { branch: 'inject-now', why: `on ${vname(i)}'s own thread with APICv: kvm_apic_inject_pending_timer_irqs now (posted into the PIR)${tail}`, next: 'Q9.5', params: { direct: true } };
+      }
+      t.pending = 1;
+      makeRequest(slot.vcpu, 'KVM_REQ_UNBLOCK');
+      const tail = rearm();
+      if (!fromFn) return { branch: 'pending-own-thread', why: `pending := 1, KVM_REQ_UNBLOCK; on ${vname(i)}'s thread (no kick): vcpu_run injects next${tail}`, next: 'Q9.5' };
+      const k = kickVcpu(ctx.state, i, -1);
+      if (!k.enters) {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
+        return { branch: 'pending-not-running', why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: null };
+      }
+      if (k.result === 'woken') ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: 'pending timer' });
+      return { branch: `pending-kick-${k.result}`, why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: 'Q9.5' };
+    },
+  },
+  {
+    id: 'Q9.5',
+    title: 'kvm_inject_pending_timer_irqs → kvm_apic_local_deliver(APIC_LVTT)',
+    role: 'vcpu_run sees the pending timer (or the fastpath injects directly): LVTT unmasked → __apic_accept_irq with the LVTT vector (0xec = 236 for Linux); one-shot/TSC-deadline clear their deadline; pending := 0 (R25, R26).',
+    component: 'lapic',
+    operation: 'lapic.local-deliver',
+    links: [
+      L('kvm_cpu_has_pending_timer', 'arch/x86/kvm/irq.c'), L('kvm_inject_pending_timer_irqs', 'arch/x86/kvm/irq.c'), L('kvm_inject_apic_timer_irqs', LAPIC),
+      L('kvm_apic_inject_pending_timer_irqs', LAPIC), L('kvm_apic_local_deliver', LAPIC), L('__apic_accept_irq', LAPIC),
+    ],
+    contracts: [
+      { id: 'Q9.5-lvt-mask', text: 'local delivery does nothing when the LVT entry is masked', source: 'R26', codebase: 'linux', symbol: 'kvm_apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
+    ],
+    source: `${SRC}.5; R25, R26`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      if (v.preempted) {
+        ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'preempted' });
+        return { branch: 'not-running', why: `${vname(i)} is preempted: vcpu_run is not running`, next: null };
+      }
+      if (v.halted) {
+        // kvm_vcpu_check_block wakes on kvm_cpu_has_pending_timer even with IF=0.
+        v.halted = false;
+        v.blocked = false;
+      }
+      if (ctx.params.direct !== true) v.mode = 'OUTSIDE_GUEST_MODE';
+      const why = injectPendingTimer(ctx.state, i);
+      return { branch: slot.lapic.lvt_timer.masked ? 'masked' : 'injected', why, next: 'Q9.6' };
+    },
+  },
+  {
+    id: 'Q9.6',
+    title: 'vcpu_enter_guest → guest timer handler → EOI',
+    role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (R7, R18).',
+    component: 'lapic',
+    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), L('apic_set_eoi', LAPIC)],
+    source: `${SRC}.6; R7, R18`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const log = runVcpu(ctx.state, i, runOptions(ctx));
+      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: null };
+    },
+  },
+  {
+    id: 'Q9.7',
+    title: 'kvm_sched_in → vcpu_run',
+    role: 'A preempted vCPU is scheduled in and runs vcpu_run, which injects a pending timer interrupt.',
+    component: 'vcpu',
+    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c')],
+    source: `${SRC}.5 with Q5.8; R20`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const why = piLoad(ctx.state, i, ctx.state.vcpus[i].vcpu.pcpu);
+      const t = ctx.state.vcpus[i].timer;
+      return t.pending > 0 ? { branch: 'timer-pending', why: `${why}; kvm_cpu_has_pending_timer`, next: 'Q9.5' } : { branch: 'runs', why, next: 'Q9.6' };
+    },
+  },
+];
+
+const modeSpec = { name: 'mode', type: 'enum' as const, description: 'LVTT timer mode.', default: 'oneshot', values: ['oneshot', 'periodic', 'tsc-deadline'] };
+const tmictSpec = { name: 'tmict', type: 'int' as const, description: 'TMICT (initial count).', default: 100000, min: 0, max: 0xffffffff };
+const tdcrSpec = { name: 'tdcr', type: 'int' as const, description: 'TDCR (divide configuration); 0xb = ÷1.', default: 0xb, min: 0, max: 0xb };
+const deadlineSpec = { name: 'deadline', type: 'int' as const, description: 'IA32_TSC_DEADLINE (ns at the model\'s 1 GHz TSC).', default: 500000, min: 0, max: Number.MAX_SAFE_INTEGER };
+const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'The vCPU whose LAPIC timer runs.', default: 0, min: 0, max: 63 };
+
+export const q9LapicTimer: Flow<KvmState> = {
+  id: 'Q9',
+  name: 'KVM LAPIC timer',
+  description: 'The guest programs its LAPIC timer (one-shot, periodic, TSC-deadline); KVM arms the VMX preemption timer or an hrtimer; at expiry apic_timer_expired keeps at most one pending interrupt and kicks the vCPU; vcpu_run injects the LVTT vector (236) through kvm_apic_local_deliver; the guest EOIs it.',
+  codebases: ['linux'],
+  profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'apicv-off', 'apicv-on'].includes(p.id)),
+  defaultProfile: 'kvm-inkernel',
+  params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'handler_eoi', type: 'bool', description: 'The guest timer handler runs to its EOI.', default: true }],
+  entry: 'Q9.1',
+  steps,
+  actions: [
+    { name: 'program', description: 'Program LVTT + TDCR + TMICT, or the TSC deadline.', params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'masked', type: 'bool', description: 'LVTT mask', default: false }], from: 'Q9.1' },
+    { name: 'advance', description: 'Let host time pass by ns; a due timer fires.', params: [vcpuSpec, { name: 'ns', type: 'int', description: 'nanoseconds', default: 100000, min: 0, max: Number.MAX_SAFE_INTEGER }], from: 'Q9.3' },
+    { name: 'schedule-in', description: 'A preempted vCPU is scheduled in and runs.', params: [vcpuSpec], from: 'Q9.7' },
+    {
+      name: 'hv-timer', description: 'Whether the VMX preemption timer is usable (kvm_can_use_hv_timer).', params: [{ name: 'on', type: 'bool', description: 'usable', default: false }],
+      apply(state, params) {
+        state.config.hv_timer = params.on === true;
+        return `kvm_can_use_hv_timer := ${params.on === true}`;
+      },
+    },
+    blockAction, preemptAction, setIfAction,
+  ],
+  initialState: (profile) => newKvmState(profile),
+  validate: kvmValidate,
+  stateDoc: KVM_STATE_DOC,
+};
