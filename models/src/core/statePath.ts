@@ -100,6 +100,8 @@ function describe(v: Json): string {
 }
 
 export function deepClone<T>(v: T): T {
+  // A field added or removed by a step diffs against `undefined`, which JSON cannot round-trip.
+  if (v === undefined) return v;
   return JSON.parse(JSON.stringify(v)) as T;
 }
 

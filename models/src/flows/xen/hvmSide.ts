@@ -81,7 +81,9 @@ export const hvmSideSteps: XStep[] = [
       const why = `callback_via_type=${d.hvm_irq.callback_via_type}, UV[0]=${d.vcpu[0].evtchn_upcall_vector}`;
       if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
       if (v === 0) return go('vcpu0-level', `${why}; v is vCPU0 → drive the callback line`, 'X6.9');
-      ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (R17, §6.2 item 1)` });
+      if (d.vcpu_info[v].evtchn_upcall_pending) {
+        ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (R17, §6.2 item 1)` });
+      }
       return finish(ctx, 'nothing', `${why}; vCPU ${v} ≠ 0 → nothing at all`);
     },
   },

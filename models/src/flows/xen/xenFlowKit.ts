@@ -58,13 +58,13 @@ export function go(branch: string, why: string, next: string, params?: ParamValu
 }
 
 /** This chain ends here: resume the innermost suspended caller, or end the run. */
-export function finish(ctx: XCtx, branch: string, why: string): StepResult {
+export function finish(ctx: XCtx, branch: string, why: string, result: ParamValues = {}): StepResult {
   const stack = frames(ctx.params);
   const top = stack.pop();
   if (!top) return { branch, why, next: null };
   const restored: ParamValues = {};
   for (const k of Object.keys(ctx.params)) (restored as Record<string, unknown>)[k] = undefined; // drop keys the callee added
-  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ret: JSON.stringify(stack) } };
+  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ...result, ret: JSON.stringify(stack) } };
 }
 
 // ---- per-flow ids ------------------------------------------------------------------------------------

@@ -133,8 +133,8 @@ export const xenSideSteps: XStep[] = [
         });
       }
       const why = woken.length ? `woke polling vCPU(s) ${woken.join(', ')}` : 'no vCPU polls this port';
-      if (ctx.params.mark === true) return go('mark', `${why}; selector bit was newly set`, 'X1.8');
-      return finish(ctx, 'no-mark', `${why}; no vcpu_mark_events_pending (selector bit already set or port masked)`);
+      if (ctx.params.mark === true) return go('mark', `${why}; the set-pending asked for a notification`, 'X1.8');
+      return finish(ctx, 'no-mark', `${why}; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)`);
     },
   },
   {

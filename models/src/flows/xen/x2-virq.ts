@@ -1,0 +1,162 @@
+// Flow X2: VIRQ binding and delivery — per-vCPU VIRQ_TIMER and global VIRQs (xen-linux.md §2; R6, R7).
+
+import { bindVcpu, getFreePort, newEvtchn, virqIsGlobal, VIRQ_NAMES } from '../../components/evtchn2l';
+import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
+import { maxPorts, nrVcpus } from '../../components/xenDomain';
+import { addBit } from '../../components/lapic';
+import { newWord } from '../../components/evtchnFifo';
+import { makeXenFlow, specFrom } from './xenFlowBase';
+import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
+
+const NR_VIRQS = 24;
+const vname = (virq: number): string => VIRQ_NAMES[virq] ?? `VIRQ ${virq}`;
+
+const own: XStep[] = [
+  {
+    id: 'X2.1', title: 'xen_setup_timer', component: 'linux-time',
+    role: 'Per CPU: binds VIRQ_TIMER as a per-CPU irq (xen_timer_interrupt), then asks for FIFO priority 0 (2-level has no priorities: -ENOSYS, ignored). HVM only with a vector callback.',
+    source: 'xen-linux.md §2 X2.1',
+    links: [lnx('xen_setup_timer', 'arch/x86/xen/time.c'), lnx('xen_set_irq_priority', EB)],
+    run(ctx) {
+      const cpu = num(ctx.params, 'cpu');
+      const d = ctx.state;
+      if (ctx.params.phase !== 'prio') {
+        if (d.guest === 'hvm' && !d.linux.xen_have_vector_callback) return finish(ctx, 'no-vector-callback', 'HVM without a vector callback: "we cannot receive interrupts on cpu > 0" → native APIC timer kept');
+        return call(ctx, 'bind', `bind VIRQ_TIMER on CPU ${cpu}`, 'X2.2', { virq: 0 }, 'X2.1', { phase: 'prio' });
+      }
+      const port = d.vcpu[cpu].virq_to_evtchn['0'];
+      if (d.abi === 'fifo' && port) {
+        d.evtchn[String(port)].priority = 0;
+        return finish(ctx, 'priority-0', `FIFO: E[${port}].priority := 0 (XEN_IRQ_PRIORITY_MAX) via EVTCHNOP_set_priority`);
+      }
+      return finish(ctx, 'enosys', '2-level has no set_priority hook: -ENOSYS, ignored');
+    },
+  },
+  {
+    id: 'X2.2', title: 'bind_virq_to_irq', component: 'linux-evtchn',
+    role: 'Linux side of a VIRQ binding: reuse virq_to_irq[cpu][virq] if bound; else EVTCHNOP_bind_virq on xen_vcpu_nr(cpu), then irq_info (type VIRQ, per-CPU chip for per-CPU VIRQs), evtchn_to_irq, and the port into cpu_evtchn_mask[cpu].',
+    source: 'xen-linux.md §2 X2.2; R34',
+    links: [lnx('bind_virq_to_irq', EB), lnx('xen_irq_info_virq_setup', EB), lnx('find_virq', EB)],
+    run(ctx) {
+      const cpu = num(ctx.params, 'cpu');
+      const virq = num(ctx.params, 'virq');
+      const d = ctx.state;
+      const res = ctx.params.result;
+      if (res === undefined) {
+        const irq = d.linux.virq_to_irq[cpu][String(virq)];
+        if (irq !== undefined) return finish(ctx, 'already-bound', `virq_to_irq[${cpu}][${vname(virq)}] = irq ${irq}: reused`);
+        return call(ctx, 'hypercall', `EVTCHNOP_bind_virq {${vname(virq)}, vcpu ${cpu}}`, 'X2.3', { vcpu: cpu }, 'X2.2');
+      }
+      const port = res as number;
+      if (port === -17) return finish(ctx, 'eexist', `-EEXIST: find_virq scans every port with EVTCHNOP_status for the existing ${vname(virq)} channel of vCPU ${cpu}`);
+      if (port < 0) return finish(ctx, 'error', `Xen refused: ${port}`);
+      const percpu = !virqIsGlobal(virq);
+      const irq = Math.max(20, ...Object.keys(d.linux.irq_info).map(Number)) + 1;
+      d.linux.evtchn_to_irq[String(port)] = irq;
+      d.linux.irq_info[String(irq)] = newIrqInfo({ type: 'IRQT_VIRQ', evtchn: port, cpu, mask_reason: EVT_MASK_REASON_EXPLICIT, chip: percpu ? 'xen_percpu_chip' : 'xen_dynamic_chip', handler: virq === 0 ? 'xen_timer_interrupt' : 'virq_handler' });
+      d.linux.virq_to_irq[cpu][String(virq)] = irq;
+      if (d.abi === '2l') { addBit(d.shared_info.evtchn_mask, port); bindPortToCpu(d.linux, port, cpu); }
+      else d.fifo!.event_word[String(port)] = newWord({ MASKED: 1 });
+      return go('setup', `port ${port} → irq ${irq} (${percpu ? 'xen_percpu_chip, handle_percpu_irq' : 'xen_dynamic_chip'}), CPU ${cpu}; request_irq enables it`, 'X1.b4', { port });
+    },
+  },
+  {
+    id: 'X2.3', title: 'evtchn_bind_virq', component: 'evtchn',
+    role: 'Xen binds a VIRQ (R6): bad virq → -EINVAL; a global VIRQ only on vCPU0; unknown vCPU → -ENOENT; one channel per VIRQ per vCPU (-EEXIST). Writes state ECS_VIRQ, notify_vcpu_id = vcpu, VIRQ2P.',
+    source: 'xen-linux.md §2 X2.3; R4, R6',
+    links: [xen('evtchn_bind_virq', XEC)],
+    run(ctx) {
+      const d = ctx.state;
+      const virq = num(ctx.params, 'virq');
+      const v = num(ctx.params, 'vcpu');
+      const back = (r: number, branch: string, why: string) => finish(ctx, branch, why, { result: r });
+      if (virq < 0 || virq >= NR_VIRQS) return back(-22, 'einval', `virq ${virq} out of range`);
+      if (virqIsGlobal(virq) && v !== 0) return back(-22, 'einval-global', `${vname(virq)} is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu`);
+      if (v < 0 || v >= nrVcpus(d)) return back(-2, 'enoent', `no vCPU ${v}`);
+      if (d.vcpu[v].virq_to_evtchn[String(virq)]) return back(-17, 'eexist', `VIRQ2P[${v}][${vname(virq)}] is already port ${d.vcpu[v].virq_to_evtchn[String(virq)]}`);
+      const p = getFreePort(d.evtchn, maxPorts(d));
+      d.evtchn[String(p)] = newEvtchn({ state: 'ECS_VIRQ', virq, notify_vcpu_id: v });
+      d.vcpu[v].virq_to_evtchn[String(virq)] = p;
+      return back(p, 'bound', `port ${p}: ECS_VIRQ ${vname(virq)}, notify_vcpu_id=${v}`);
+    },
+  },
+  {
+    id: 'X2.4', title: 'send_timer_event', component: 'xen-time',
+    role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
+    source: 'xen-linux.md §2 X2.4',
+    links: [xen('send_timer_event', 'xen/arch/x86/time.c'), xen('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
+    run: (ctx) => go('fire', `timer of vCPU ${num(ctx.params, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
+  },
+  {
+    id: 'X2.5', title: 'send_guest_vcpu_virq', component: 'evtchn',
+    role: 'Per-vCPU VIRQ: looks up VIRQ2P[v][virq]; unbound → the VIRQ is lost, not latched (R7); else set-pending on that vCPU (R3).',
+    source: 'xen-linux.md §2 X2.5; R3, R7',
+    links: [xen('send_guest_vcpu_virq', XEC)],
+    run(ctx) {
+      const v = num(ctx.params, 'vcpu');
+      const virq = num(ctx.params, 'virq');
+      const p = ctx.state.vcpu[v].virq_to_evtchn[String(virq)] ?? 0;
+      if (!p) {
+        ctx.emit({ kind: 'lost', target: `vcpu${v}`, what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU ${v}: lost, not latched (R7)` });
+        return finish(ctx, 'unbound', `VIRQ2P[${v}][${vname(virq)}]=0`);
+      }
+      return go('send', `VIRQ2P[${v}][${vname(virq)}] = port ${p}, target vCPU ${v}`, 'X1.5', { port: p, vcpu: v });
+    },
+  },
+  {
+    id: 'X2.6', title: 'send_guest_global_virq', component: 'evtchn',
+    role: 'Global VIRQ: the channel lives on vCPU0\'s VIRQ2P; unbound → lost (R7); else set-pending on the channel\'s notify_vcpu_id, which EVTCHNOP_bind_vcpu may have moved (R3).',
+    source: 'xen-linux.md §2 X2.6; R3, R7',
+    links: [xen('send_guest_global_virq', XEC)],
+    run(ctx) {
+      const virq = num(ctx.params, 'virq');
+      const p = ctx.state.vcpu[0].virq_to_evtchn[String(virq)] ?? 0;
+      if (!p) {
+        ctx.emit({ kind: 'lost', what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU0: lost (R7)` });
+        return finish(ctx, 'unbound', `VIRQ2P[0][${vname(virq)}]=0`);
+      }
+      const n = ctx.state.evtchn[String(p)].notify_vcpu_id;
+      return go('send', `VIRQ2P[0][${vname(virq)}] = port ${p}, notify_vcpu_id ${n}`, 'X1.5', { port: p, vcpu: n });
+    },
+  },
+  {
+    id: 'X2.8', title: 'evtchn_bind_vcpu (VIRQ)', component: 'evtchn',
+    role: 'Re-binding a VIRQ channel: a global VIRQ gets notify_vcpu_id := vcpu; a per-vCPU VIRQ is refused with -EINVAL (R4).',
+    source: 'xen-linux.md §2 X2.8; R4',
+    links: [xen('evtchn_bind_vcpu', XEC)],
+    run(ctx) {
+      const virq = num(ctx.params, 'virq');
+      const v = num(ctx.params, 'vcpu');
+      const d = ctx.state;
+      const p = d.vcpu[0].virq_to_evtchn[String(virq)] ?? 0;
+      const r = bindVcpu(d.evtchn[String(p)], v, nrVcpus(d), virqIsGlobal);
+      if (r < 0) {
+        ctx.emit({ kind: 'error', what: vname(virq), detail: `EVTCHNOP_bind_vcpu → ${r === -2 ? '-ENOENT' : '-EINVAL'}` });
+        return finish(ctx, 'refused', `${vname(virq)} on port ${p || 'none'} ${virqIsGlobal(virq) ? '' : 'is per-vCPU'}`);
+      }
+      return finish(ctx, 'rebound', `port ${p} (${vname(virq)}): notify_vcpu_id := ${v}; pending state not moved (R5)`);
+    },
+  },
+];
+
+const pVirq = { name: 'virq', type: 'int' as const, description: 'VIRQ number: 0 VIRQ_TIMER, 1 VIRQ_DEBUG (per-vCPU), 2 VIRQ_CONSOLE, 3 VIRQ_DOM_EXC (global) …', default: 0, min: 0, max: 255 };
+const pV = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 0, min: 0, max: 63 };
+const pC = { name: 'cpu', type: 'int' as const, description: 'The Linux CPU.', default: 0, min: 0, max: 63 };
+
+export const x2Virq = makeXenFlow({
+  id: 'X2',
+  name: 'VIRQ binding and delivery (VIRQ_TIMER, global VIRQs)',
+  description: 'A vCPU\'s Xen timer fires: send_guest_vcpu_virq → set-pending on that vCPU → upcall → the CPU\'s VIRQ_TIMER port handled first → handle_percpu_irq → xen_timer_interrupt. Binding and global VIRQs via actions.',
+  entry: 'X2.4',
+  params: [pV, { ...pC }, P_VCPUS, P_GUEST('pv'), P_ABI('2l'), P_CALLBACK],
+  ownSteps: own,
+  spec: (p) => specFrom(p, { frontend: false }),
+  actions: [
+    { name: 'timer', description: 'The vCPU\'s Xen timer fires (VIRQ_TIMER).', params: [pV], from: 'X2.4' },
+    { name: 'vcpu-virq', description: 'Xen sends a per-vCPU VIRQ to a vCPU.', params: [pV, pVirq], from: 'X2.5' },
+    { name: 'global-virq', description: 'Xen sends a global VIRQ to the domain.', params: [{ ...pVirq, default: 2 }], from: 'X2.6' },
+    { name: 'setup-timer', description: 'xen_setup_timer on a CPU (unbinds nothing: re-binding an existing VIRQ reuses it).', params: [pC], from: 'X2.1' },
+    { name: 'bind-virq', description: 'bind_virq_to_irq(virq, cpu).', params: [pVirq, pC], from: 'X2.2' },
+    { name: 'rebind-virq', description: 'EVTCHNOP_bind_vcpu on vCPU0\'s channel of a VIRQ.', params: [pVirq, pV], from: 'X2.8' },
+  ],
+});

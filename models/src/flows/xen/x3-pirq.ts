@@ -1,0 +1,168 @@
+// Flow X3: a physical IRQ passed to a guest through an event channel — do_IRQ → do_IRQ_guest →
+// send_guest_pirq → guest fasteoi handling → PHYSDEVOP_eoi → the withheld physical EOI (xen-linux.md §3; R27, R28).
+
+import { getFreePort, newEvtchn } from '../../components/evtchn2l';
+import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
+import { maxPorts } from '../../components/xenDomain';
+import { addBit } from '../../components/lapic';
+import { makeXenFlow, specFrom } from './xenFlowBase';
+import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen } from './xenFlowKit';
+
+const PIRQ_PORT = 12;
+const NR_PIRQS = 256;
+
+const own: XStep[] = [
+  {
+    id: 'X3.1', title: 'xen_bind_pirq_gsi_to_irq', component: 'linux-evtchn',
+    role: 'Linux maps a GSI to an irq of xen_pirq_chip (dom0/HVM: irq = GSI; a PV domU gets a dynamic irq — "a PV guest has no concept of a GSI"); no channel yet (evtchn 0).',
+    source: 'xen-linux.md §3.0 X3.1',
+    links: [lnx('xen_bind_pirq_gsi_to_irq', EB)],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const d = ctx.state;
+      const irq = pirq; // dom0: irq = gsi = pirq in the model
+      if (d.linux.irq_info[String(irq)]) return finish(ctx, 'exists', `xen_irq_from_gsi: irq ${irq} already mapped`);
+      d.linux.irq_info[String(irq)] = newIrqInfo({ type: 'IRQT_PIRQ', evtchn: 0, pirq, chip: 'xen_pirq_chip', mask_reason: EVT_MASK_REASON_EXPLICIT, handler: 'device_irq_handler', needs_eoi: true });
+      return go('mapped', `GSI ${pirq} → irq ${irq} (xen_pirq_chip, handle_fasteoi_irq); request_irq → startup_pirq`, 'X3.2', { irq });
+    },
+  },
+  {
+    id: 'X3.2', title: '__startup_pirq', component: 'linux-evtchn',
+    role: 'Where the guest binds the pirq to an event channel (seed 000): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
+    source: 'xen-linux.md §3.0 X3.2',
+    links: [lnx('__startup_pirq', EB), lnx('startup_pirq', EB)],
+    run(ctx) {
+      const irq = num(ctx.params, 'irq');
+      const d = ctx.state;
+      const info = d.linux.irq_info[String(irq)];
+      const res = ctx.params.result;
+      if (res === undefined) {
+        if (info.evtchn) return go('has-channel', `port ${info.evtchn} already valid → unmask`, 'X1.b4', { port: info.evtchn });
+        return call(ctx, 'hypercall', `EVTCHNOP_bind_pirq {pirq ${info.pirq}, BIND_PIRQ__WILL_SHARE}`, 'X3.3', { pirq: info.pirq }, 'X3.2');
+      }
+      const port = res as number;
+      if (port < 0) {
+        ctx.emit({ kind: 'error', what: `pirq ${info.pirq}`, detail: `Failed to obtain physical IRQ ${irq}: ${port}` });
+        return finish(ctx, 'failed', `EVTCHNOP_bind_pirq → ${port}`);
+      }
+      info.evtchn = port;
+      d.linux.evtchn_to_irq[String(port)] = irq;
+      if (d.abi === '2l') { addBit(d.shared_info.evtchn_mask, port); bindPortToCpu(d.linux, port, 0); }
+      return go('bound', `port ${port} ↔ irq ${irq}, CPU0 → enable`, 'X1.b4', { port, cpu: 0 });
+    },
+  },
+  {
+    id: 'X3.3', title: 'evtchn_bind_pirq', component: 'evtchn',
+    role: 'Xen binds a pirq to a new port on vCPU0 (R6): pirq range, one channel per pirq (-EEXIST); PV → pirq_guest_bind; ECS_PIRQ with notify_vcpu_id left 0.',
+    source: 'xen-linux.md §3.0 X3.3; R4, R6',
+    links: [xen('evtchn_bind_pirq', XEC), xen('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const d = ctx.state;
+      if (pirq < 0 || pirq >= NR_PIRQS) return finish(ctx, 'einval', `pirq ${pirq} ≥ nr_pirqs ${NR_PIRQS}`, { result: -22 });
+      if (d.pirq[String(pirq)]?.evtchn) return finish(ctx, 'eexist', `pirq ${pirq} already has port ${d.pirq[String(pirq)].evtchn}`, { result: -17 });
+      const p = getFreePort(d.evtchn, maxPorts(d));
+      d.evtchn[String(p)] = newEvtchn({ state: 'ECS_PIRQ', pirq });
+      return go('bind', `port ${p}: ECS_PIRQ ${pirq}, notify_vcpu_id 0 → pirq_guest_bind`, 'X3.4', { port: p });
+    },
+  },
+  {
+    id: 'X3.4', title: 'pirq_guest_bind', component: 'pirq',
+    role: 'Makes the physical IRQ guest-owned (IRQ_GUEST): ack type from irq_acktype (IO-APIC level → ACKTYPE_EOI, edge → NONE), pirq_eoi_map bit set iff ack type ≠ NONE, affinity to the binding vCPU\'s pCPU.',
+    source: 'xen-linux.md §3.0 X3.4; R27, R28',
+    links: [xen('pirq_guest_bind', 'xen/arch/x86/irq.c'), xen('irq_acktype', 'xen/arch/x86/irq.c'), xen('set_pirq_eoi', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const port = num(ctx.params, 'port');
+      const ack = str(ctx.params, 'ack_type', 'ACKTYPE_EOI') as 'ACKTYPE_NONE' | 'ACKTYPE_UNMASK' | 'ACKTYPE_EOI';
+      ctx.state.pirq[String(pirq)] = { evtchn: port, masked: 0, in_flight: 0, ack_type: ack, eoi_withheld: false, eoi_timer_armed: false };
+      return finish(ctx, 'bound', `pirq ${pirq} → port ${port}, ${ack}${ack === 'ACKTYPE_NONE' ? ' (no guest EOI needed)' : ', pirq_eoi_map bit set'}`, { result: port });
+    },
+  },
+  {
+    id: 'X3.7', title: 'common_interrupt → do_IRQ', component: 'xen-irq',
+    role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
+    source: 'xen-linux.md §3.1 X3.7',
+    links: [xen('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('do_IRQ', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      if (!ctx.state.pirq[String(pirq)]) {
+        ctx.emit({ kind: 'note', what: `irq ${pirq}`, detail: 'not guest-bound: Xen\'s own handler' });
+        return finish(ctx, 'xen-irq', `irq ${pirq} has no IRQ_GUEST binding`);
+      }
+      return go('guest-irq', `vector → irq ${pirq}, IRQ_GUEST set`, 'X3.8');
+    },
+  },
+  {
+    id: 'X3.8', title: 'do_IRQ_guest', component: 'pirq',
+    role: 'For a guest-bound IRQ (R27): ACKTYPE_EOI withholds the LAPIC EOI (pending_eoi stack), each bound domain\'s pirq->masked 0→1 counts in_flight, the event is sent, and a 1 ms eoi_timer is armed.',
+    source: 'xen-linux.md §3.1 X3.8; R27',
+    links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1 (seed 000)' }] })],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const p = ctx.state.pirq[String(pirq)];
+      if (p.ack_type === 'ACKTYPE_NONE') return go('acktype-none', 'ACKTYPE_NONE: nothing withheld', 'X3.9');
+      p.eoi_withheld = true;
+      p.eoi_timer_armed = true;
+      if (p.masked) return go('already-in-flight', `pirq->masked was 1: in_flight stays ${p.in_flight}; the event is sent again`, 'X3.9');
+      p.masked = 1;
+      p.in_flight++;
+      return go('in-flight', `${p.ack_type}: physical EOI withheld, masked 0→1, in_flight=${p.in_flight}, eoi_timer +1 ms`, 'X3.9');
+    },
+  },
+  {
+    id: 'X3.9', title: 'send_guest_pirq', component: 'evtchn',
+    role: 'Sends the pirq\'s port to the guest on its notify_vcpu_id (R3); no port → HVM returns, PV would BUG.',
+    source: 'xen-linux.md §3.1 X3.9; R3',
+    links: [xen('send_guest_pirq', XEC)],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const port = ctx.state.pirq[String(pirq)].evtchn;
+      if (!port) return finish(ctx, 'no-channel', `pirq ${pirq} has no port`);
+      const n = ctx.state.evtchn[String(port)].notify_vcpu_id;
+      return go('send', `pirq ${pirq} → port ${port} on notify_vcpu_id ${n}`, 'X1.5', { port, vcpu: n });
+    },
+  },
+  {
+    id: 'X3.14', title: 'irq_guest_eoi_timer_fn', component: 'pirq',
+    role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (R27).',
+    source: 'xen-linux.md §3.1 X3.14; R27',
+    links: [xen('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const pirq = num(ctx.params, 'pirq');
+      const p = ctx.state.pirq[String(pirq)];
+      if (!p || !p.eoi_timer_armed || p.in_flight === 0) return finish(ctx, 'nothing', 'no interrupt in flight');
+      p.masked = 0;
+      p.in_flight = 0;
+      p.eoi_withheld = false;
+      p.eoi_timer_armed = false;
+      ctx.emit({ kind: 'note', what: `pirq ${pirq}`, detail: 'guest did not EOI within 1 ms: Xen forced the physical EOI' });
+      return finish(ctx, 'forced-eoi', 'in_flight → 0, masked → 0');
+    },
+  },
+];
+
+const pPirq = { name: 'pirq', type: 'int' as const, description: 'The pirq (= GSI = irq in the model).', default: 16, min: 0, max: 1023 };
+
+export const x3Pirq = makeXenFlow({
+  id: 'X3',
+  name: 'PIRQ: a physical IRQ delivered through an event channel',
+  description: 'do_IRQ → do_IRQ_guest (EOI withheld, in_flight) → send_guest_pirq → guest handle_fasteoi_irq → eoi_pirq → PHYSDEVOP_eoi → desc_guest_eoi. Binding (X3.1–X3.4) and the 1 ms timer as actions.',
+  entry: 'X3.7',
+  params: [pPirq, { name: 'vcpus', type: 'int', description: 'vCPUs.', default: 2, min: 1, max: 8 },
+    { name: 'guest', type: 'enum', description: 'PV (dom0) or HVM.', default: 'pv', values: ['pv', 'hvm'] },
+    { name: 'abi', type: 'enum', description: 'ABI.', default: '2l', values: ['2l', 'fifo'] },
+    { name: 'ack_type', type: 'enum', description: 'irq_acktype of the line: IO-APIC level → ACKTYPE_EOI, edge → ACKTYPE_NONE, XT-PIC → ACKTYPE_UNMASK.', default: 'ACKTYPE_EOI', values: ['ACKTYPE_NONE', 'ACKTYPE_UNMASK', 'ACKTYPE_EOI'] }],
+  ownSteps: own,
+  spec: (p) => specFrom(p, { frontend: false, callback: 'percpu-vector' }),
+  setup(d, p) {
+    const pirq = p.pirq as number;
+    bindPort(d, PIRQ_PORT, { state: 'ECS_PIRQ', pirq }, pirq, { type: 'IRQT_PIRQ', cpu: 0, chip: 'xen_pirq_chip', handler: 'device_irq_handler', pirq, needs_eoi: p.ack_type !== 'ACKTYPE_NONE' });
+    d.pirq[String(pirq)] = { evtchn: PIRQ_PORT, masked: 0, in_flight: 0, ack_type: p.ack_type as 'ACKTYPE_EOI', eoi_withheld: false, eoi_timer_armed: false };
+  },
+  actions: [
+    { name: 'irq', description: 'The physical interrupt fires.', params: [pPirq], from: 'X3.7' },
+    { name: 'eoi-timer', description: 'Xen\'s 1 ms eoi_timer fires.', params: [pPirq], from: 'X3.14' },
+    { name: 'bind-pirq', description: 'The guest maps and starts a new pirq (X3.1 → X3.2 → X3.3 → X3.4).', params: [{ ...pPirq, default: 17 }], from: 'X3.1' },
+  ],
+});
