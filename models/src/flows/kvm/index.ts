@@ -4,5 +4,6 @@ import { q3LapicNoApicv } from './q3-lapicNoApicv';
 import { q4ApicvPosted } from './q4-apicvPosted';
 import { q5VtdPosting } from './q5-vtdPosting';
 import { q9LapicTimer } from './q9-lapicTimer';
+import { q10Ipi } from './q10-ipi';
 
-export const kvmFlows: Flow<any>[] = [q3LapicNoApicv, q4ApicvPosted, q5VtdPosting, q9LapicTimer];
+export const kvmFlows: Flow<any>[] = [q3LapicNoApicv, q4ApicvPosted, q5VtdPosting, q9LapicTimer, q10Ipi];

@@ -24,11 +24,12 @@ export const KVM_PROFILES: Profile[] = [
   { id: 'kvm-split', title: 'KVM split irqchip, APICv off', description: 'KVM LAPIC + QEMU IO-APIC (kernel-irqchip=split): level EOIs leave KVM as KVM_EXIT_IOAPIC_EOI for QEMU ioapic_eoi_broadcast.' },
   { id: 'apicv-off', title: 'APICv off (in-kernel irqchip)', description: 'Same machine as kvm-inkernel, named for comparison with apicv-on.' },
   { id: 'apicv-on', title: 'APICv on (in-kernel irqchip)', description: 'Virtual-interrupt delivery, EOI virtualization with the EOI-exit bitmap, CPU posted interrupts (PIR/ON/SN/NV/NDST).' },
+  { id: 'apicv-ipiv', title: 'APICv on with IPI virtualization', description: 'apicv-on plus enable_ipiv (PID_POINTER_TABLE): Fixed, physical, no-shorthand ICR writes are posted by the CPU into the target\'s PID with no exit; blocked vCPUs use the wakeup vector.' },
   { id: 'kvm-split-apicv', title: 'KVM split irqchip, APICv on', description: 'QEMU IO-APIC with APICv: level EOIs exit through the EOI-exit bitmap, then KVM_EXIT_IOAPIC_EOI.' },
 ];
 
 export function profileConfig(profile: string): { split: boolean; apicv: boolean } {
-  return { split: profile.startsWith('kvm-split'), apicv: profile === 'apicv-on' || profile === 'kvm-split-apicv' };
+  return { split: profile.startsWith('kvm-split'), apicv: profile === 'apicv-on' || profile === 'apicv-ipiv' || profile === 'kvm-split-apicv' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ export function newKvmState(profile: string, nvcpus = 2): KvmState {
   ioapic.ioredtbl[10] = newRte({ vector: 0x31, trig_mode: 1, mask: 0, dest: 0 });
   const s: KvmState = {
     vcpus, pcpus, wakeup_vcpus_on_cpu: Array.from({ length: pcpus }, () => []),
-    config: { x2apic: false, vtd_pi: apicv && !split, ipiv: false, hv_timer: true, vector_hashing: true },
+    config: { x2apic: false, vtd_pi: apicv && !split, ipiv: profile === 'apicv-ipiv', hv_timer: true, vector_hashing: true },
     ioapic, irte: newRemappedIrte(), irqfd: newIrqfd(), device: newVfioDevice(),
   };
   for (let i = 0; i < vcpus.length; i++) scanIoapic(s, i, profile);
@@ -749,45 +750,62 @@ export function injectPendingTimer(s: KvmState, i: number): string {
   return `kvm_apic_local_deliver(APIC_LVTT): vector ${hex(lvt.vector)} → ${d}; pending := 0`;
 }
 
-/** Deliver a message to every target: Q3.1 → Q3.2 → Q3.3/Q4.1 → Q3.4/Q4.2 (+ Q4.3 in hardware); returns accepted count. */
+/** Deliver a message to every target: Q3.1 → deliverOne per target; returns accepted count. */
 export function deliverToApics(s: KvmState, irq: LapicIrq, src: number, o: RunOptions, run: boolean): { accepted: number; log: string[] } {
   const r = routeIrq(s, irq, src);
   const log = [`kvm_irq_delivery_to_apic: ${r.why}`];
   let accepted = 0;
   for (const i of r.targets) {
-    const acc = apicAcceptIrq(s, i, irq);
-    log.push(`__apic_accept_irq(${vname(i)}): ${acc.why}`);
-    if (acc.kind === 'dropped') continue;
-    accepted++;
-    if (acc.kind === 'fixed') {
-      const d = deliverInterrupt(s, i, irq.vector);
-      log.push(`vmx_deliver_interrupt: ${d.why}`);
-      if (d.kind === 'posted') {
-        if (d.post !== 'notify') continue;
-        const t = triggerPosted(s, i, src);
-        log.push(`kvm_vcpu_trigger_posted_interrupt: ${t.why}`);
-        if (t.kind === 'ipi') {
-          log.push(hwProcessNotification(s, i));
-          if (run) log.push(...runInGuest(s, i, o));
-        } else if (t.kind === 'woken') {
-          s.vcpus[i].vcpu.blocked = false;
-          if (run) log.push(...runVcpu(s, i, o));
-        } else if (run && t.kind === 'self') {
-          log.push(...runVcpu(s, i, o));
-        } else if (t.kind === 'none') {
-          o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: t.why });
-        }
-        continue;
-      }
-    } else if (acc.kind === 'nmi') {
-      makeRequest(s.vcpus[i].vcpu, 'KVM_REQ_EVENT');
-    }
-    const k = kickVcpu(s, i, src);
-    log.push(`kvm_vcpu_kick: ${k.why}`);
-    if (k.enters && run) log.push(...runVcpu(s, i, o));
-    else if (!k.enters) o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: k.why });
+    const d = deliverOne(s, i, irq, src, o, run);
+    log.push(...d.log);
+    if (d.accepted) accepted++;
   }
   return { accepted, log };
+}
+
+/**
+ * One target: Q3.2 `__apic_accept_irq` → Q3.3/Q4.1 `vmx_deliver_interrupt` → Q3.4 kick or Q4.2 notification
+ * (+ Q4.3 in hardware), then, when `run`, the target's vcpu_run / in-guest delivery.
+ */
+export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o: RunOptions, run: boolean): { accepted: boolean; log: string[] } {
+  const log: string[] = [];
+  const acc = apicAcceptIrq(s, i, irq);
+  log.push(`__apic_accept_irq(${vname(i)}): ${acc.why}`);
+  if (acc.kind === 'dropped') {
+    o.emit({ kind: 'dropped', target: vname(i), what: `vector ${hex(irq.vector)}`, detail: acc.why });
+    return { accepted: false, log };
+  }
+  if (acc.kind === 'fixed') {
+    const d = deliverInterrupt(s, i, irq.vector);
+    log.push(`vmx_deliver_interrupt: ${d.why}`);
+    if (d.kind === 'posted') {
+      if (d.post !== 'notify') {
+        o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: d.why });
+        return { accepted: true, log };
+      }
+      const t = triggerPosted(s, i, src);
+      log.push(`kvm_vcpu_trigger_posted_interrupt: ${t.why}`);
+      if (t.kind === 'ipi') {
+        log.push(hwProcessNotification(s, i));
+        if (run) log.push(...runInGuest(s, i, o));
+      } else if (t.kind === 'woken') {
+        if (run) log.push(...runVcpu(s, i, o));
+      } else if (run && t.kind === 'self') {
+        log.push(...runVcpu(s, i, o));
+      } else if (t.kind === 'none') {
+        o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: t.why });
+      }
+      return { accepted: true, log };
+    }
+  } else if (acc.kind === 'nmi') {
+    makeRequest(s.vcpus[i].vcpu, 'KVM_REQ_EVENT');
+  }
+  const k = kickVcpu(s, i, src);
+  log.push(`kvm_vcpu_kick: ${k.why}`);
+  if (k.result === 'woken') o.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
+  if (k.enters && run) log.push(...runVcpu(s, i, o));
+  else if (!k.enters) o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: k.why });
+  return { accepted: true, log };
 }
 
 /** A vCPU already in non-root mode after a notification: the CPU evaluates and delivers without an exit. */

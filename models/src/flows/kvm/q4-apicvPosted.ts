@@ -281,7 +281,12 @@ export const q4ApicvPosted: Flow<KvmState> = {
     { name: 'scan-ioapic', description: 'KVM_REQ_SCAN_IOAPIC on every vCPU.', params: [], from: 'Q4.7' },
     blockAction, preemptAction, setIfAction, writeRteAction,
   ],
-  initialState: (profile) => newKvmState(profile),
+  initialState: (profile) => {
+    // CPU posting alone: no assigned device, so vmx_can_use_vtd_pi is false (set config.vtd_pi to model one).
+    const s = newKvmState(profile);
+    s.config.vtd_pi = false;
+    return s;
+  },
   validate: kvmValidate,
   stateDoc: KVM_STATE_DOC,
 };
