@@ -4,5 +4,6 @@ import { q1Flow } from './q1-tcgLineToEoi';
 import { q2Flow } from './q2-tcgApicTimer';
 import { q7Flow } from './q7-vhostToGuest';
 import { q8Flow } from './q8-qemuVirtioToGuest';
+import { q11Flow } from './q11-linuxIoapicSetup';
 
-export const qemuFlows: Flow<any>[] = [q1Flow, q2Flow, q7Flow, q8Flow];
+export const qemuFlows: Flow<any>[] = [q1Flow, q2Flow, q7Flow, q8Flow, q11Flow];
