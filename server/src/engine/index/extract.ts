@@ -73,6 +73,7 @@ interface Range {
   end: number;
 }
 interface Fn extends Range {
+  typeAt: number;
   declStart: number;
   bodyStart: number;
   name: number;
@@ -212,12 +213,13 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     switch (head) {
       case 'fn.def': {
         const def = c[0].node;
+        const type = c.find((x) => x.name === 'fn.type')?.node;
         const decl = c.find((x) => x.name === 'fn.decl')!.node;
         const body = c.find((x) => x.name === 'fn.body')!.node;
-        fns.push({ start: startOf(def), end: def.endIndex, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1 });
+        fns.push({ start: startOf(def), end: def.endIndex, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1, typeAt: type ? startOf(type) : -1 });
         break;
       }
-      case 'fd.name':
+      case 'fd.params':
         fdNames.push(startOf(c[0].node));
         break;
       case 'proto.name':
@@ -318,14 +320,28 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
       if (fdNames[mid] < f.declStart) lo = mid + 1;
       else hi = mid;
     }
-    let nameAt = lo < fdNames.length && fdNames[lo] < f.bodyStart ? fdNames[lo] : -1;
+    let nameAt = -1;
+    for (let i = lo; i < fdNames.length && fdNames[i] < f.bodyStart && nameAt < 0; i++) nameAt = identBefore(text, fdNames[i]);
+    let generator: string | undefined;
+    if (nameAt < 0 && f.typeAt >= 0 && text.charCodeAt(f.declStart) === 40) {
+      // `T(x) {` with no function declarator: a generator macro (`DISAS_INSN(undef)`: the function is named after x,
+      // the macro recorded) or a function whose return type hid behind an unknown macro (`void VISIBLE16\nwait_irq(void)`).
+      const t = wordAt(text, f.typeAt);
+      const inner = /^\(\s*([A-Za-z_]\w*)?\s*\)/.exec(text.slice(f.declStart, f.bodyStart));
+      if (t && inner) {
+        if (/^[A-Z][A-Z0-9_]*$/.test(t) && inner[1] && inner[1] !== 'void') {
+          generator = t;
+          nameAt = f.declStart + inner[0].indexOf(inner[1]);
+        } else nameAt = f.typeAt;
+      }
+    }
     if (nameAt < 0) nameAt = fallbackName(text, f.declStart, f.bodyStart);
     if (nameAt < 0) continue;
     const name = wordAt(text, nameAt);
     if (!name || NOT_FUNCTION_NAMES.has(name)) continue;
     f.name = b.id(name);
     f.nameAt = nameAt;
-    const gen = genAt.get(nameAt);
+    const gen = genAt.get(nameAt) ?? (generator ? { at: nameAt, original: nameAt, macro: generator } : undefined);
     let flags = /\bstatic\b/.test(text.slice(f.start, nameAt)) ? F_STATIC : 0;
     let aux = -1;
     let shownAt = nameAt;
@@ -437,6 +453,17 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     b.binds.push(b.id(wordAt(text, a.field)), b.id(wordAt(text, a.target)), b.id(recv), -1, l, c, B_ASSIGN, baseType(recv, a.field));
   }
   return errorRanges.length;
+}
+
+/** The identifier ending right before `at` (whitespace allowed in between), or -1. */
+function identBefore(text: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i--;
+  const end = i + 1;
+  while (i >= 0 && /[A-Za-z0-9_]/.test(text[i])) i--;
+  const start = i + 1;
+  if (start >= end || !/[A-Za-z_]/.test(text[start])) return -1;
+  return NOT_FUNCTION_NAMES.has(text.slice(start, end)) ? -1 : start;
 }
 
 /** For a declarator tree-sitter could not resolve: the last identifier followed by `(` before the body. */

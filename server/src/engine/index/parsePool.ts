@@ -32,7 +32,10 @@ export class ParsePool {
 
   private spawn(): Slot {
     const script = workerScript();
-    const worker = new Worker(script, { execArgv: process.execArgv });
+    // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
+    const worker = script.endsWith('.ts')
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
+      : new Worker(script, { execArgv: process.execArgv });
     const slot: Slot = { worker };
     worker.on('message', (reply: ParseReply) => {
       const busy = slot.busy;

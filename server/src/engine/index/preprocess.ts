@@ -23,7 +23,7 @@ const ATTRIBUTE_WORDS = [
   '__noinstr_section', '__entry_text', '__xen_pv_text', '__no_stack_protector', '__kprobes_text', '__packed_aligned',
   '__fastpath_inline', '__no_profile', '__noendbr', '__uaccess_begin', '__must_hold_rcu', '__trace_hardirqs',
   '__bpf_kfunc', '__diag_ignore_all', 'fastcall', '__ftrace_ops', '__always_used', '__cpu_init', '__init_kprobes',
-  '__nosavedata', '__page_aligned', '__aligned_largest', '__alloc_size__', '__malloc', '__counted_by',
+  '__nosavedata', '__page_aligned', '__aligned_largest', '__alloc_size__', '__counted_by',
   '__restrict', '__restrict__', '__extension__', '__volatile__', '__signed__', 'noinstr_text', '__flatten_inline',
   // QEMU (include/qemu/compiler.h, glib)
   'QEMU_NORETURN', 'QEMU_PACKED', 'QEMU_ALWAYS_INLINE', 'QEMU_WARN_UNUSED_RESULT', 'QEMU_SENTINEL', 'QEMU_FLATTEN',
@@ -117,6 +117,32 @@ function onDirectiveLine(text: string, at: number): boolean {
   return text.charCodeAt(j) === 35;
 }
 
+// Iterator macros used as loop heads (`for_each_vcpu ( d, v ) stmt;`, `list_for_each_entry(…) {`, `QTAILQ_FOREACH(…)`,
+// `WITH_RCU_READ_LOCK_GUARD() {`): without their expansion tree-sitter sees a call missing its `;` and loses the rest of
+// the function. `while` (or `if(1)` for empty arguments) in their place parses the same statement shape.
+const LOOP_MACRO = /\b([A-Za-z_]\w*(?:for_each|FOREACH|for_every|_GUARD)\w*|for_each\w*)([ \t]*\()/g;
+
+function rewriteLoopMacros(text: string): string {
+  if (!/for_each|FOREACH|for_every|_GUARD/.test(text)) return text;
+  return text.replace(LOOP_MACRO, (all: string, name: string, open: string, offset: number) => {
+    if (name.length < 5 || onDirectiveLine(text, offset)) return all;
+    // Only at the head of a statement: after `;`, `{`, `}`, `)` (if/for heads), `else` or a label's `:`.
+    let i = offset - 1;
+    while (i >= 0 && /\s/.test(text[i])) i--;
+    const prev = text[i];
+    const afterElse = i >= 3 && text.slice(i - 3, i + 1) === 'else';
+    if (!(prev === ';' || prev === '{' || prev === '}' || prev === ')' || prev === ':' || afterElse || i < 0)) return all;
+    const close = skipParens(text, offset + name.length + open.length - 1);
+    if (close < 0) return all;
+    const after = text.slice(close).match(/^\s*(.)/);
+    if (!after || after[1] === ';') return all;
+    const args = text.slice(offset + name.length + open.length, close - 1);
+    // `NAME(` → `if(1` + spaces (the `)` stays), or `NAME (` → `while (` with the name padded.
+    if (!args.trim()) return 'if(1' + ' '.repeat(all.length - 4);
+    return 'while' + ' '.repeat(name.length - 5) + open;
+  });
+}
+
 export function preprocess(source: string): Preprocessed {
   const parts: string[] = [];
   let last = 0;
@@ -125,6 +151,8 @@ export function preprocess(source: string): Preprocessed {
   while ((m = re.exec(source))) {
     if (onDirectiveLine(source, m.index)) continue;
     let end = m.index + m[0].length;
+    // A bare attribute word followed by `(` is a call or a definition of that name (`__malloc(size_t …)`), not an attribute.
+    if (m[2] && /^\s*\(/.test(source.slice(end, end + 8))) continue;
     if (m[1]) {
       const close = skipParens(source, end - 1);
       if (close < 0) continue;
@@ -135,6 +163,7 @@ export function preprocess(source: string): Preprocessed {
     re.lastIndex = end;
   }
   let text = last === 0 ? source : (parts.push(source.slice(last)), parts.join(''));
+  text = rewriteLoopMacros(text);
   const generated: GeneratedDef[] = [];
   if (text.includes('DEFINE')) {
     text = text.replace(GENERATOR_SINGLE, (all: string, macro: string, name: string, offset: number) => {

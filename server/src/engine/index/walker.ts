@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 
 export const DEFAULT_INCLUDE = ['**/*.c', '**/*.h'];
 /** Folders never worth indexing: VCS metadata, dependency caches, build outputs (Kbuild/meson/autotools). */
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.pc', 'build', 'out', '.cache', '.tmp_versions', 'autom4te.cache', '.vscode-test']);
+export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.pc', 'build', 'out', '.cache', '.tmp_versions', 'autom4te.cache', '.vscode-test']);
 
 export interface WalkEntry {
   /** Path relative to the root, forward slashes. */

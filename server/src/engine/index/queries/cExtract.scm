@@ -2,10 +2,10 @@
 ; indirect calls. Capture names are `<kind>.<role>`; extract.ts dispatches on the kind of a match's first capture.
 
 ; ---- functions -------------------------------------------------------------------------------------------------
-(function_definition declarator: (_) @fn.decl body: (compound_statement) @fn.body) @fn.def
-; The name of a function is the identifier of its innermost function_declarator, at any depth of pointers/parens.
-(function_declarator declarator: (identifier) @fd.name)
-(function_declarator declarator: (parenthesized_declarator (identifier) @fd.name))
+(function_definition type: (_)? @fn.type declarator: (_) @fn.decl body: (compound_statement) @fn.body) @fn.def
+; A function's name is the identifier right before the first parameter list inside its declarator, at any depth of
+; pointers and parentheses (`int __attrconst toupper (int c)` has an unknown attribute before the name).
+(function_declarator parameters: (parameter_list) @fd.params)
 
 ; ---- prototypes (file-scope declarations of functions) ----------------------------------------------------------
 (declaration declarator: (function_declarator declarator: (identifier) @proto.name))
