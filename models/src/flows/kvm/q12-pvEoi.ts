@@ -1,0 +1,190 @@
+// Flow Q12: KVM PV EOI — the guest enables MSR_KVM_PV_EOI_EN, KVM arms the shared byte before entry when the
+// in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
+// next exit (qemu-kvm.md §3 Q12; rule R23).
+
+import { Flow, Link, Step, StepResult } from '../../core/types';
+import { highest } from '../../components/lapic';
+import { checkRequest } from '../../components/vcpu';
+import { MSR_KVM_PV_EOI_EN, KVM_MSR_ENABLED, consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
+import {
+  KVM_PROFILES, KvmState, newKvmState, pick, irqFromParams, routeIrq, deliverOne, checkAndInject, pvEoiArm, vmEntry, apicSetEoi, guestEoi, syncPir, guestHandler, vname, hex,
+} from './kvmMachine';
+import { KVM_STATE_DOC, kvmValidate, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+
+const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+const LAPIC = 'arch/x86/kvm/lapic.c';
+const SRC = 'qemu-kvm.md §3 Q12';
+
+const steps: Step<KvmState>[] = [
+  {
+    id: 'Q12.1',
+    title: 'kvm_guest_init → apic_set_eoi_write; kvm_guest_cpu_init',
+    role: 'With KVM_FEATURE_PV_EOI the guest replaces its EOI write by kvm_guest_apic_eoi_write and, per CPU, zeroes its kvm_apic_eoi byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN.',
+    component: 'pv_eoi',
+    links: [L('kvm_guest_init', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
+    source: `${SRC}.1`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      if (ctx.params.pv_eoi_feature === false) return { branch: 'no-feature', why: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null };
+      ctx.state.vcpus[i].pv_eoi.guest_byte = 0;
+      return { branch: 'enable', why: `${vname(i)}: kvm_apic_eoi := 0; wrmsrl(MSR_KVM_PV_EOI_EN ${hex(MSR_KVM_PV_EOI_EN)}, __pa(&kvm_apic_eoi) | KVM_MSR_ENABLED)`, next: 'Q12.2' };
+    },
+  },
+  {
+    id: 'Q12.2',
+    title: 'kvm_set_msr_common → kvm_lapic_set_pv_eoi',
+    role: 'KVM records the guest byte\'s address (4-byte aligned, through a gfn_to_hva cache) in pv_eoi.msr_val.',
+    component: 'pv_eoi',
+    links: [L('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), L('kvm_lapic_set_pv_eoi', LAPIC)],
+    source: `${SRC}.2`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      ctx.state.vcpus[i].pv_eoi.msr_val = 0x1000 | KVM_MSR_ENABLED;
+      return { branch: 'enabled', why: `pv_eoi.msr_val := 0x1001 (address 0x1000 | KVM_MSR_ENABLED)`, next: 'Q12.i' };
+    },
+  },
+  {
+    id: 'Q12.i',
+    title: 'kvm_irq_delivery_to_apic → __apic_accept_irq (Q3.1–Q3.4)',
+    role: 'An interrupt for the vCPU is accepted into IRR with KVM_REQ_EVENT and a kick (no APICv) or posted (APICv).',
+    component: 'lapic',
+    operation: 'lapic.accept',
+    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('__apic_accept_irq', LAPIC)],
+    source: `${SRC} with Q3.1–Q3.4`,
+    run(ctx): StepResult {
+      const irq = irqFromParams(ctx.params);
+      const r = routeIrq(ctx.state, irq, -1);
+      if (r.targets.length === 0) return { branch: 'no-target', why: r.why, next: null };
+      const i = r.targets[0];
+      const d = deliverOne(ctx.state, i, irq, -1, runOptions(ctx), false);
+      return { branch: 'accepted', why: `${r.why}; ${d.log.join('; ')}`, next: 'Q12.e', params: { vcpu: i } };
+    },
+  },
+  {
+    id: 'Q12.e',
+    title: 'vcpu_enter_guest → kvm_check_and_inject_events',
+    role: 'The KVM_REQ_EVENT block injects hi(IRR) (IRR→ISR, highest_isr_cache := v) and then runs kvm_lapic_sync_to_vapic.',
+    component: 'lapic',
+    operation: 'lapic.ack',
+    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), L('kvm_get_apic_interrupt', LAPIC)],
+    source: `${SRC}.3 with Q3.5–Q3.7`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const v = ctx.state.vcpus[i].vcpu;
+      v.mode = 'OUTSIDE_GUEST_MODE';
+      checkRequest(v, 'KVM_REQ_EVENT');
+      const r = checkAndInject(ctx.state, i);
+      return { branch: r.kind, why: r.why, next: 'Q12.3', params: { vcpu: i } };
+    },
+  },
+  {
+    id: 'Q12.3',
+    title: 'kvm_lapic_sync_to_vapic → apic_sync_pv_eoi_to_guest',
+    role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (R23).',
+    component: 'pv_eoi',
+    links: [L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC), L('pv_eoi_enabled', LAPIC), L('pv_eoi_set_pending', LAPIC), L('pv_eoi_put_user', LAPIC)],
+    contracts: [
+      { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'R23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
+    ],
+    source: `${SRC}.3; R23`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const a = pvEoiArm(ctx.state, i);
+      return { branch: a.decision, why: a.why, next: 'Q12.g' };
+    },
+  },
+  {
+    id: 'Q12.g',
+    title: '[hw] VM entry → guest handler',
+    role: 'VM entry delivers the vector (event injection, or virtual-interrupt delivery with APICv) and the guest handler runs.',
+    component: 'vcpu',
+    links: [L('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), L('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
+    source: `${SRC} with Q3.8`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const s = ctx.state;
+      // APICv: the CPU delivers from RVI after the PIR sync at entry.
+      if (s.vcpus[i].vcpu.apicv_active) syncPir(s, i);
+      const e = vmEntry(s, i);
+      if (e.vector < 0) return { branch: 'nothing', why: e.why, next: null };
+      ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
+      if (ctx.params.handler_eoi === false) return { branch: 'in-service', why: `${e.why}; the handler has not written EOI yet`, next: null };
+      return { branch: 'delivered', why: e.why, next: 'Q12.4' };
+    },
+  },
+  {
+    id: 'Q12.4',
+    title: 'kvm_guest_apic_eoi_write (linux-guest)',
+    role: 'The guest EOI: __test_and_clear_bit(KVM_PV_EOI_BIT) — if it was set, return with no APIC access and no exit; else native EOI, which traps to apic_set_eoi (R23).',
+    component: 'pv_eoi',
+    operation: 'lapic.eoi',
+    links: [L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi', LAPIC)],
+    contracts: [
+      { id: 'Q12.4-test-and-clear', text: 'tests and clears the PV EOI bit before falling back to the native EOI write', source: 'R23', codebase: 'linux', symbol: 'kvm_guest_apic_eoi_write', check: { kind: 'calls', anyOf: ['__test_and_clear_bit'] } },
+    ],
+    source: `${SRC}.4; R23`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const s = ctx.state;
+      const slot = s.vcpus[i];
+      if (slot.pv_eoi.msr_val !== 0 && guestTestAndClear(slot.pv_eoi)) return { branch: 'no-exit', why: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' };
+      const o = runOptions(ctx);
+      if (slot.vcpu.apicv_active) {
+        const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
+        return { branch: 'native-apicv', why: `guest byte was 0: native EOI write; ${r.why}`, next: null };
+      }
+      const r = apicSetEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
+      return { branch: 'native-trap', why: `guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[${hex(r.vector)}]; ${r.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null };
+    },
+  },
+  {
+    id: 'Q12.5',
+    title: 'kvm_lapic_sync_from_vapic → apic_sync_pv_eoi_from_guest',
+    role: 'At the next exit with KVM_APIC_PV_EOI_PENDING: byte 0 means the guest EOI\'d — KVM runs apic_set_eoi for it; byte still 1 means it did not — KVM disarms it and no EOI happens (R23).',
+    component: 'pv_eoi',
+    operation: 'lapic.eoi',
+    links: [L('kvm_lapic_sync_from_vapic', LAPIC), L('apic_sync_pv_eoi_from_guest', LAPIC), L('pv_eoi_test_and_clr_pending', LAPIC), L('pv_eoi_get_user', LAPIC), L('apic_set_eoi', LAPIC)],
+    contracts: [
+      { id: 'Q12.5-eoi', text: 'completes the EOI on the guest\'s behalf when the byte was cleared', source: 'R23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_from_guest', check: { kind: 'calls', anyOf: ['apic_set_eoi'] } },
+    ],
+    source: `${SRC}.5; R23`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const s = ctx.state;
+      const slot = s.vcpus[i];
+      if (!slot.pv_eoi.pending) return { branch: 'not-pending', why: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null };
+      const r = consumeAtExit(slot.pv_eoi);
+      if (r === 'disarmed') return { branch: 'disarmed', why: `guest byte still 1 (ISR[${hex(highest(slot.lapic.isr))}] not yet EOI'd): KVM writes 0, clears PENDING, no EOI`, next: null };
+      const e = apicSetEoi(s, i, ctx.profile, ctx.emit, runOptions(ctx).redeliver);
+      return { branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(e.vector)}) on its behalf; ${e.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null };
+    },
+  },
+];
+
+function moreWork(s: KvmState, i: number): boolean {
+  const slot = s.vcpus[i];
+  return slot.lapic.irr.some((v) => (v & 0xf0) > slot.lapic.ppr);
+}
+
+export const q12PvEoi: Flow<KvmState> = {
+  id: 'Q12',
+  name: 'KVM PV EOI',
+  description: 'The guest shares a byte with KVM (MSR_KVM_PV_EOI_EN). Before entry KVM sets it when the injected vector is the only work and not IO-APIC-handled; the guest\'s EOI then only clears the byte (no VM exit) and KVM performs the EOI at the next exit. Never armed with APICv.',
+  codebases: ['linux'],
+  profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'apicv-on'].includes(p.id)),
+  defaultProfile: 'kvm-inkernel',
+  params: [{ name: 'vcpu', type: 'int', description: 'The vCPU enabling PV EOI.', default: 1, min: 0, max: 63 }, ...pick('vector', 'dest', 'trigger', 'handler_eoi'), { name: 'pv_eoi_feature', type: 'bool', description: 'CPUID advertises KVM_FEATURE_PV_EOI.', default: true }],
+  entry: 'Q12.1',
+  steps,
+  actions: [
+    { name: 'enable', description: 'The guest enables PV EOI on a vCPU (then the flow\'s interrupt runs).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.1' },
+    { name: 'send', description: 'An interrupt for the vCPU.', params: pick('vector', 'dest', 'trigger'), from: 'Q12.i' },
+    { name: 'eoi', description: 'The guest handler writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.4' },
+    { name: 'exit', description: 'Any VM exit: apic_sync_pv_eoi_from_guest runs.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.5' },
+    setIfAction,
+  ],
+  initialState: (profile) => newKvmState(profile),
+  validate: kvmValidate,
+  stateDoc: KVM_STATE_DOC,
+};
+
