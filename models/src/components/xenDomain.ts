@@ -56,6 +56,8 @@ export interface XenDomainState {
   vlapic: LapicState[];
   pirq: Record<string, XenPirq>;
   linux: LinuxEvtchnState;
+  /** Model log, not kernel state: per CPU, the ports whose driver handlers ran, in order (scan order checks). */
+  handled: number[][];
 }
 
 export interface DomainOptions {
@@ -83,6 +85,7 @@ export function newDomain(o: DomainOptions): XenDomainState {
     vlapic: Array.from({ length: o.nrVcpus }, newLapic),
     pirq: {},
     linux: newLinuxEvtchn(o.nrVcpus),
+    handled: Array.from({ length: o.nrVcpus }, () => []),
   };
 }
 

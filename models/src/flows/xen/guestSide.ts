@@ -195,6 +195,7 @@ export const guestSideSteps: XStep[] = [
       const cpu = num(ctx.params, 'cpu');
       const i = f!.info;
       ctx.emit({ kind: 'delivered', target: tag(cpu), handler: i.handler, what: `port ${port}`, detail: `irq ${f!.irq} handled on CPU ${cpu}` });
+      ctx.state.handled[cpu].push(port);
       if (i.resend_in_handler > 0) {
         i.resend_in_handler--;
         const n = ctx.state.evtchn[String(port)]?.notify_vcpu_id ?? 0;

@@ -4,7 +4,7 @@
 import { EVTCHN_FIFO_EVENT_WORDS_PER_PAGE, newFifo, newWord, word } from '../../components/evtchnFifo';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EFIFO, FRONT_PORT, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, bindPort, call, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EFIFO, FRONT_PORT, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -109,10 +109,6 @@ export const x7Fifo = makeXenFlow({
   params: [pPort, pV, { name: 'cpu', type: 'int', description: 'The CPU.', default: 0, min: 0, max: 63 }, P_VCPUS, P_GUEST('pv'), { name: 'abi', type: 'enum', description: 'ABI (X7 starts in FIFO; 2l lets init-fifo switch).', default: 'fifo', values: ['fifo', '2l'] }, P_CALLBACK],
   ownSteps: own,
   spec: (p) => specFrom(p),
-  setup(d) {
-    // A second frontend port at a different priority, so the queues can be compared.
-    if (d.fifo) bindPort(d, FRONT_PORT + 1, { state: 'ECS_INTERDOMAIN', remote_port: 8 }, 41, { type: 'IRQT_EVTCHN', cpu: 0, chip: 'xen_dynamic_chip', handler: 'xennet_interrupt' });
-  },
   actions: [
     { name: 'init-fifo', description: 'Linux switches a 2-level domain to FIFO (EVTCHNOP_init_control on a vCPU).', params: [{ ...pV, default: 0, min: 0 }], from: 'X7.1' },
     { name: 'init-control', description: 'EVTCHNOP_init_control for another vCPU.', params: [{ ...pV, default: 1, min: 0 }], from: 'X7.2' },

@@ -175,6 +175,8 @@ export function buildDomain(s: DomainSpec): XenDomainState {
     }
   }
   if (s.frontend) {
+    bindPort(d, FRONT_PORT + 1, { state: 'ECS_INTERDOMAIN', remote_port: PEER_PORT + 1 }, FRONT_IRQ + 1, { type: 'IRQT_EVTCHN', cpu: 0, chip: 'xen_dynamic_chip', handler: 'xennet_interrupt' });
+    d.peer_evtchn[String(PEER_PORT + 1)] = newEvtchn({ state: 'ECS_INTERDOMAIN', remote_port: FRONT_PORT + 1 });
     bindPort(d, FRONT_PORT, { state: 'ECS_INTERDOMAIN', remote_port: PEER_PORT }, FRONT_IRQ, { type: 'IRQT_EVTCHN', cpu: 0, chip: s.chip as IrqInfo['chip'], handler: 'blkif_interrupt' });
     d.peer_evtchn[String(PEER_PORT)] = newEvtchn({ state: 'ECS_INTERDOMAIN', remote_port: FRONT_PORT });
   }
@@ -204,6 +206,7 @@ export function configureCallback(d: XenDomainState, callback: string): void {
       h.callback_via.dev = 3; // platform device 00:03.0 INTA → GSI 28 (hvm_pci_intx_gsi)
       h.callback_via.intx = 0;
     }
+    h.gsi_assert_count[String(CALLBACK_GSI)] = 0;
     // The guest's IO-APIC programs the platform device's pin level-triggered to CPU0 (forced affinity, X6.0b).
     d.vioapic[String(CALLBACK_GSI)] = { vector: 0x31, delivery_mode: 0, dest_vcpu: 0, mask: 0, trig_mode: 1, remote_irr: 0 };
   } else {
@@ -249,5 +252,6 @@ export const STATE_DOC: Record<string, string> = {
   'linux.current_word_idx / current_bit_idx': 'Per-CPU scan cursor (R21c).',
   'linux.virq_to_irq.C / ipi_to_evtchn.C': 'Per-CPU VIRQ → irq and IPI → port tables.',
   'linux.xen_have_vector_callback / xen_percpu_upcall': 'What X6.0 chose.',
+  'handled.C': 'Model log (not kernel state): ports whose driver handler ran on CPU C, in order.',
   'linux.scan.C': 'Locals of the running evtchn_2l_handle_events / FIFO handler on CPU C (null when none).',
 };
