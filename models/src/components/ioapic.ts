@@ -169,9 +169,9 @@ export function ioapicService(s: IoapicState, profile: string, pins?: number[], 
     if (form !== 'qemu' && e.trig_mode === 0 && s.irr_delivered.includes(pin) && pins === undefined) continue;
     const m = rteMessage(pin, e);
     if (e.trig_mode === 0) {
-      // QEMU clears the edge latch; KVM keeps the line state and marks the assertion delivered.
-      if (form === 'kvm') addPin(s.irr_delivered, pin);
-      else clearPin(s.irr, pin);
+      // QEMU clears the edge latch; KVM (and the 82093AA) keep the line state and mark the assertion delivered.
+      if (form === 'qemu') clearPin(s.irr, pin);
+      else addPin(s.irr_delivered, pin);
     }
     const accepted = deliver(m);
     if (e.trig_mode === 1 && (form !== 'kvm' || accepted !== 0)) e.remote_irr = 1;
@@ -315,13 +315,13 @@ export function ioapicWriteRte(s: IoapicState, pin: number, value: Partial<Ioapi
   const form = ioapicForm(profile);
   const old = s.ioredtbl[pin];
   const next: IoapicRte = { ...old, ...value, remote_irr: old.remote_irr };
-  const problems = rteProblems(next, `RTE ${pin}`);
-  if (problems.length > 0) throw new ModelError(problems.join('; '), 'value');
   let remoteIrrCleared = false;
   if (next.trig_mode === 0 && next.remote_irr) {
     next.remote_irr = 0;
     remoteIrrCleared = true;
   }
+  const problems = rteProblems(next, `RTE ${pin}`);
+  if (problems.length > 0) throw new ModelError(problems.join('; '), 'value');
   s.ioredtbl[pin] = next;
   if (form === 'qemu') {
     s.irq_eoi[pin] = 0;

@@ -209,6 +209,10 @@ const steps: Step<S>[] = [
         ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: 'line latched in irr; Remote-IRR=1 holds it until an EOI for its vector' });
         return { branch: 'held-remote-irr', why: r.why, next: null };
       }
+      if (r.action === 'coalesced') {
+        ctx.emit({ kind: 'note', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
+        return { branch: 'coalesced', why: r.why, next: null };
+      }
       if (r.action === 'ignored' && level) {
         ctx.emit({ kind: 'lost', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
         return { branch: 'masked-edge-lost', why: r.why, next: null };

@@ -461,12 +461,21 @@ function pinOrFail(s: S, p: ParamValues): number {
 }
 
 const actions: ActionSpec<S>[] = [
+  { name: 'boot', description: 'the guest boots and a driver requests the followed IRQ (Q11.1 → Q11.9)', from: 'Q11.1', params: [] },
   {
     name: 'raise-line', description: 'the device asserts the traced pin’s line at the IO-APIC (level: Remote-IRR := 1 once sent)', params: [],
     apply(state, p) {
       const pin = pinOrFail(state, p);
       const r = ioapicSetIrq(state.ioapic, pin, true, state.ioapic.version === 0x11 ? 'kvm-inkernel' : 'qemu-tcg');
       return `pin ${pin} asserted: ${r.why}${r.service?.sent.length ? `; message vector ${hex(r.service.sent[0].vector)} sent` : ''}; Remote-IRR = ${state.ioapic.ioredtbl[pin].remote_irr}`;
+    },
+  },
+  {
+    name: 'lower-line', description: 'the driver services the device, which de-asserts the traced pin’s line', params: [],
+    apply(state, p) {
+      const pin = pinOrFail(state, p);
+      const r = ioapicSetIrq(state.ioapic, pin, false, state.ioapic.version === 0x11 ? 'kvm-inkernel' : 'qemu-tcg');
+      return `pin ${pin}: ${r.why}`;
     },
   },
   { name: 'ack-level', description: 'the guest finishes a level interrupt on the traced pin (Q11.10)', from: 'Q11.10', params: [{ name: 'tmr_set', type: 'bool', description: 'the LAPIC TMR bit was set (false: it arrived as edge)', default: true }] },
