@@ -24,9 +24,12 @@ function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-function firstLine(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return (r.stdout || r.stderr || '').split('\n')[0].trim() || 'unknown';
+/** The Debian package version (what a reader can install to reproduce), else the tool's own first line. */
+function toolVersion(debPackage: string, cmd: string): string {
+  const deb = spawnSync('dpkg-query', ['-W', '-f', '${Version}', debPackage], { encoding: 'utf8' });
+  if (deb.status === 0 && deb.stdout.trim()) return `${deb.stdout.trim()} (Debian)`;
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return (r.stdout || r.stderr || '').split('\n')[0].split(',')[0].trim() || 'unknown';
 }
 
 /** Tree roots from scripts/fetch-trees.sh (KEY=path lines; it reuses unpacked trees and honours IRQLENS_XEN etc.). */
@@ -152,8 +155,8 @@ async function main(): Promise<void> {
       memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
       loadAvgStart: os.loadavg(),
       versions: {
-        'GNU Global': firstLine('gtags', ['--version']),
-        'universal-ctags': firstLine('ctags', ['--version']),
+        'GNU Global': toolVersion('global', 'gtags'),
+        'universal-ctags': toolVersion('universal-ctags', 'ctags'),
         Node: process.version,
         irqlens: `${pkg.version}${commit ? ` (${commit})` : ''}`,
       },
