@@ -10,7 +10,7 @@ import {
 } from '../../components/linuxEvtchn';
 import { XenDomainState } from '../../components/xenDomain';
 import { StepResult } from '../../core/types';
-import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str } from './xenFlowKit';
+import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, portOf, vcpuOf } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -32,14 +32,14 @@ export function maskEvtchn(d: XenDomainState, port: number): void {
 export const unmaskStep = (d: XenDomainState): string => (d.abi === 'fifo' ? 'X7.10' : 'X1.22');
 
 function info(ctx: XCtx) {
-  const port = num(ctx.params, 'port');
+  const port = portOf(ctx);
   const f = infoForPort(ctx.state.linux, port);
   return { port, f };
 }
 
 /** Leave xen_evtchn_do_upcall: return the way the upcall came in (PV iret, HVM iret + next VM entry, GSI EOI). */
 function exitUpcall(ctx: XCtx, why: string): StepResult {
-  const cpu = num(ctx.params, 'cpu');
+  const cpu = vcpuOf(ctx, 'cpu');
   const entry = str(ctx.params, 'entry');
   const d = ctx.state;
   if (entry === 'pv') return go('return-pv', `${why}; HYPERVISOR_iret`, 'X1.11i');
@@ -66,7 +66,7 @@ export const guestSideSteps: XStep[] = [
       lnx('xen_pv_trap', 'arch/x86/xen/xen-asm.S', { kind: 'macro', note: 'expands to the label xen_asm_exc_xen_hypervisor_callback', formerly: [{ symbol: 'hypervisor_callback', in: F2007 }] }),
       lnx('exc_xen_hypervisor_callback', 'arch/x86/entry/entry_64.S', { kind: 'asm' }),
     ],
-    run: (ctx) => go('enter', `event callback on CPU ${num(ctx.params, 'cpu')}`, 'X1.13'),
+    run: (ctx) => go('enter', `event callback on CPU ${vcpuOf(ctx, 'cpu')}`, 'X1.13'),
   },
   {
     id: 'X1.13', title: 'xen_pv_evtchn_do_upcall', component: 'linux-entry',
@@ -90,7 +90,7 @@ export const guestSideSteps: XStep[] = [
       codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'mentions', anyOf: ['xen_vcpu'] },
     }],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       const vi = d.vcpu_info[cpu];
       const s = d.linux.scan[cpu];
@@ -126,7 +126,7 @@ export const guestSideSteps: XStep[] = [
       codebase: 'linux', symbol: 'evtchn_2l_handle_events', check: { kind: 'callOrder', first: ['irq_evtchn_from_virq'], then: ['handle_irq_for_port'] },
     }],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       const s = d.linux.scan[cpu]!;
       const timerIrq = d.linux.virq_to_irq[cpu]['0'];
@@ -145,7 +145,7 @@ export const guestSideSteps: XStep[] = [
     links: [lnx('handle_irq_for_port', EB), lnx('evtchn_to_info', EB), lnx('generic_handle_irq', 'kernel/irq/irqdesc.c')],
     run(ctx) {
       const { port, f } = info(ctx);
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       if (!f) {
         ctx.emit({ kind: 'pending', target: tag(cpu), what: `port ${port}`, detail: 'no Linux irq bound to this port: skipped, P stays set (R22)' });
         return finish(ctx, 'no-irq', `evtchn_to_irq[${port}] is unset`);
@@ -192,7 +192,7 @@ export const guestSideSteps: XStep[] = [
     links: [lnx('handle_irq_event', 'kernel/irq/handle.c')],
     run(ctx) {
       const { port, f } = info(ctx);
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const i = f!.info;
       ctx.emit({ kind: 'delivered', target: tag(cpu), handler: i.handler, what: `port ${port}`, detail: `irq ${f!.irq} handled on CPU ${cpu}` });
       ctx.state.handled[cpu].push(port);
@@ -262,7 +262,7 @@ export const guestSideSteps: XStep[] = [
     }],
     run(ctx) {
       const { port, f } = info(ctx);
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       const owner = f ? f.info.cpu : 0;
       if (d.abi === 'fifo') return go('fifo-abi', 'the FIFO ABI\'s unmask is evtchn_fifo_unmask', 'X7.10');
@@ -308,7 +308,7 @@ export const guestSideSteps: XStep[] = [
       lnx('xen_force_evtchn_callback', 'arch/x86/xen/irq.c', { formerly: [{ symbol: 'force_evtchn_callback', in: F2007 }] }),
     ],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       if (d.guest === 'hvm') {
         d.vcpu[cpu].rflags_if = true;
@@ -389,7 +389,7 @@ export const guestSideSteps: XStep[] = [
       lnx('do_hvm_evtchn_intr', 'drivers/xen/platform-pci.c'),
     ],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const entry = str(ctx.params, 'entry');
       if (entry === 'hvm-percpu-vector') return call(ctx, 'percpu-vector', `vector 0x${ctx.state.vcpu[cpu].evtchn_upcall_vector.toString(16)} on CPU ${cpu}: ack_APIC_irq first`, 'X6.13', {}, 'X1.14');
       if (entry === 'hvm-gsi') return go('platform-pci-irq', `platform PCI IRQ on CPU ${cpu}: do_hvm_evtchn_intr scans CPU ${cpu}'s vcpu_info`, 'X1.14');
@@ -402,7 +402,7 @@ export const guestSideSteps: XStep[] = [
     source: 'xen-linux.md §7 X7.8; R31, R32',
     links: [lnx('evtchn_fifo_handle_events', EFIFO), lnx('__evtchn_fifo_handle_events', EFIFO)],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       const s = d.linux.scan[cpu]!;
       const cb = d.fifo!.control_block[cpu];
@@ -424,7 +424,7 @@ export const guestSideSteps: XStep[] = [
     source: 'xen-linux.md §7 X7.9; R31',
     links: [lnx('consume_one_event', EFIFO), lnx('clear_linked', EFIFO)],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const q = num(ctx.params, 'q');
       const s = ctx.state.linux.scan[cpu]!;
       const r = fifoConsumeOne(ctx.state.fifo!, cpu, q, s.ready);
@@ -438,7 +438,7 @@ export const guestSideSteps: XStep[] = [
     source: 'xen-linux.md §7 X7.10; R33',
     links: [lnx('evtchn_fifo_unmask', EFIFO)],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const r = fifoUnmaskGuest(ctx.state.fifo!, port);
       if (r === 'hypercall') return go(r, `W[${port}].PENDING=1 → EVTCHNOP_unmask`, 'X1.23');
       return finish(ctx, r, `W[${port}] not pending: MASKED cleared by the guest`);

@@ -4,7 +4,7 @@
 
 import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
-import { XCtx, XHIRQ, XStep, call, finish, go, num, xen } from './xenFlowKit';
+import { XCtx, XHIRQ, XStep, call, finish, go, num, xen, vcpuOf } from './xenFlowKit';
 import { StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -27,7 +27,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
       const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
@@ -58,7 +58,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
     run(ctx) {
-      const t = num(ctx.params, 'target');
+      const t = vcpuOf(ctx, 'target');
       const vec = num(ctx.params, 'vector');
       const level = ctx.params.trig === 1;
       if (vec < 16) {
@@ -76,7 +76,7 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.8',
     links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       const why = `callback_via_type=${d.hvm_irq.callback_via_type}, UV[0]=${d.vcpu[0].evtchn_upcall_vector}`;
       if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
@@ -164,7 +164,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
     run(ctx) {
-      const c = num(ctx.params, 'cpu');
+      const c = vcpuOf(ctx, 'cpu');
       const l = ctx.state.vlapic[c];
       const r = eoi(l);
       if (r.vector < 0) return finish(ctx, 'no-isr', `ISR of vCPU ${c} is empty: nothing to EOI`);
@@ -182,7 +182,7 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.14; R16, R18',
     links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       const h = d.hvm_irq;
       const globalVec = h.callback_via_type === 'HVMIRQ_callback_vector' && d.vcpu_info[v].evtchn_upcall_pending === 1;

@@ -7,7 +7,7 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, PEER_PORT, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, PEER_PORT, XEC, XStep, call, finish, go, lnx, num, xen, portOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -30,7 +30,7 @@ const own: XStep[] = [
     links: [lnx('bind_evtchn_to_irq_chip', EB, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: F2007 }] }), lnx('xen_irq_info_common_setup', EB), lnx('xen_allocate_irq_dynamic', EB, { formerly: [{ symbol: 'find_unbound_irq', in: F2007 }] })],
     run(ctx) {
       const d = ctx.state;
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const irq = Math.max(40, ...Object.keys(d.linux.irq_info).map(Number)) + 1;
       d.linux.evtchn_to_irq[String(port)] = irq;
       d.linux.irq_info[String(irq)] = newIrqInfo({ evtchn: port, cpu: 0, mask_reason: EVT_MASK_REASON_EXPLICIT, chip: ctx.params.chip === 'xen_lateeoi_chip' ? 'xen_lateeoi_chip' : 'xen_dynamic_chip', handler: 'xenbus_driver_handler' });
@@ -46,7 +46,7 @@ const own: XStep[] = [
     links: [xen('evtchn_bind_interdomain', XEC), lnx('bind_interdomain_evtchn_to_irq_chip', EB)],
     run(ctx) {
       const d = ctx.state;
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const ch = d.evtchn[String(port)];
       if (!ch || ch.state !== 'ECS_UNBOUND') return finish(ctx, 'einval', `port ${port} is not ECS_UNBOUND: -EINVAL`);
       const lp = getFreePort(d.peer_evtchn, maxPorts(d));

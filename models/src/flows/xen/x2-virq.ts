@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, vcpuOf } from './xenFlowKit';
 
 const NR_VIRQS = 24;
 const vname = (virq: number): string => VIRQ_NAMES[virq] ?? `VIRQ ${virq}`;
@@ -18,7 +18,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §2 X2.1',
     links: [lnx('xen_setup_timer', 'arch/x86/xen/time.c'), lnx('xen_set_irq_priority', EB)],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       if (ctx.params.phase !== 'prio') {
         if (d.guest === 'hvm' && !d.linux.xen_have_vector_callback) return finish(ctx, 'no-vector-callback', 'HVM without a vector callback: "we cannot receive interrupts on cpu > 0" → native APIC timer kept');
@@ -38,7 +38,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §2 X2.2; R34',
     links: [lnx('bind_virq_to_irq', EB), lnx('xen_irq_info_virq_setup', EB), lnx('find_virq', EB)],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const virq = num(ctx.params, 'virq');
       const d = ctx.state;
       const res = ctx.params.result;
@@ -68,7 +68,7 @@ const own: XStep[] = [
     run(ctx) {
       const d = ctx.state;
       const virq = num(ctx.params, 'virq');
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const back = (r: number, branch: string, why: string) => finish(ctx, branch, why, { result: r });
       if (virq < 0 || virq >= NR_VIRQS) return back(-22, 'einval', `virq ${virq} out of range`);
       if (virqIsGlobal(virq) && v !== 0) return back(-22, 'einval-global', `${vname(virq)} is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu`);
@@ -85,7 +85,7 @@ const own: XStep[] = [
     role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
     source: 'xen-linux.md §2 X2.4',
     links: [xen('send_timer_event', 'xen/arch/x86/time.c'), xen('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
-    run: (ctx) => go('fire', `timer of vCPU ${num(ctx.params, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
+    run: (ctx) => go('fire', `timer of vCPU ${vcpuOf(ctx, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
   },
   {
     id: 'X2.5', title: 'send_guest_vcpu_virq', component: 'evtchn',
@@ -93,7 +93,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §2 X2.5; R3, R7',
     links: [xen('send_guest_vcpu_virq', XEC)],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const virq = num(ctx.params, 'virq');
       const p = ctx.state.vcpu[v].virq_to_evtchn[String(virq)] ?? 0;
       if (!p) {
@@ -126,7 +126,7 @@ const own: XStep[] = [
     links: [xen('evtchn_bind_vcpu', XEC)],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       const p = d.vcpu[0].virq_to_evtchn[String(virq)] ?? 0;
       const r = bindVcpu(d.evtchn[String(p)], v, nrVcpus(d), virqIsGlobal);

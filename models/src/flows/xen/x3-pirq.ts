@@ -6,7 +6,7 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen } from './xenFlowKit';
+import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf } from './xenFlowKit';
 
 const PIRQ_PORT = 12;
 const NR_PIRQS = 256;
@@ -73,7 +73,7 @@ const own: XStep[] = [
     links: [xen('pirq_guest_bind', 'xen/arch/x86/irq.c'), xen('irq_acktype', 'xen/arch/x86/irq.c'), xen('set_pirq_eoi', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const ack = str(ctx.params, 'ack_type', 'ACKTYPE_EOI') as 'ACKTYPE_NONE' | 'ACKTYPE_UNMASK' | 'ACKTYPE_EOI';
       ctx.state.pirq[String(pirq)] = { evtchn: port, masked: 0, in_flight: 0, ack_type: ack, eoi_withheld: false, eoi_timer_armed: false };
       return finish(ctx, 'bound', `pirq ${pirq} → port ${port}, ${ack}${ack === 'ACKTYPE_NONE' ? ' (no guest EOI needed)' : ', pirq_eoi_map bit set'}`, { result: port });
@@ -154,6 +154,7 @@ export const x3Pirq = makeXenFlow({
     { name: 'abi', type: 'enum', description: 'ABI.', default: '2l', values: ['2l', 'fifo'] },
     { name: 'ack_type', type: 'enum', description: 'irq_acktype of the line: IO-APIC level → ACKTYPE_EOI, edge → ACKTYPE_NONE, XT-PIC → ACKTYPE_UNMASK.', default: 'ACKTYPE_EOI', values: ['ACKTYPE_NONE', 'ACKTYPE_UNMASK', 'ACKTYPE_EOI'] }],
   ownSteps: own,
+  profiles: ['xen417-linux61'], // seed 004: no PIRQ support in the 2007 patch
   spec: (p) => specFrom(p, { frontend: false, callback: 'percpu-vector' }),
   setup(d, p) {
     const pirq = p.pirq as number;

@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, xen, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -15,7 +15,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §4 X4.1',
     links: [lnx('xen_smp_intr_init', 'arch/x86/xen/smp.c'), lnx('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       if (ctx.state.guest === 'hvm' && !ctx.state.linux.xen_have_vector_callback) return finish(ctx, 'native-ipis', 'HVM without a vector callback: xen_hvm_smp_init returns early, native APIC IPIs');
       return go('bind', `bind XEN_RESCHEDULE_VECTOR on CPU ${cpu}`, 'X4.2');
     },
@@ -26,7 +26,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §4 X4.2',
     links: [lnx('bind_ipi_to_irq', EB), lnx('xen_irq_info_ipi_setup', EB)],
     run(ctx) {
-      const cpu = num(ctx.params, 'cpu');
+      const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
       if (ctx.params.result === undefined) {
         if (d.linux.ipi_to_evtchn[cpu]['XEN_RESCHEDULE_VECTOR']) return finish(ctx, 'already-bound', `ipi_to_evtchn[${cpu}] is already port ${d.linux.ipi_to_evtchn[cpu]['XEN_RESCHEDULE_VECTOR']}`);
@@ -49,7 +49,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §4 X4.3; R4',
     links: [xen('evtchn_bind_ipi', XEC)],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       if (v < 0 || v >= nrVcpus(d)) return finish(ctx, 'enoent', `no vCPU ${v}`, { result: -2 });
       const p = getFreePort(d.evtchn, maxPorts(d));
@@ -63,7 +63,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §4 X4.4; R2',
     links: [lnx('xen_send_IPI_one', EB)],
     run(ctx) {
-      const t = num(ctx.params, 'tcpu');
+      const t = vcpuOf(ctx, 'tcpu');
       const p = ctx.state.linux.ipi_to_evtchn[t]['XEN_RESCHEDULE_VECTOR'] ?? 0;
       if (!p) {
         ctx.emit({ kind: 'error', target: `vcpu${t}`, detail: `ipi_to_evtchn[${t}] is 0: BUG_ON in xen_send_IPI_one` });

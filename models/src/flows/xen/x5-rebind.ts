@@ -7,7 +7,7 @@ import { nrVcpus } from '../../components/xenDomain';
 import { clearBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
 import { maskEvtchn, unmaskStep } from './guestSide';
-import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -16,7 +16,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §5 X5.1',
     links: [lnx('set_affinity_irq', EB, { formerly: [{ symbol: 'set_affinity_irq', in: F2007 }] })],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const f = infoForPort(ctx.state.linux, port);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
       if (f.info.chip === 'xen_percpu_chip') return finish(ctx, 'no-set-affinity', 'xen_percpu_chip has no irq_set_affinity: per-CPU VIRQs and IPIs cannot move');
@@ -55,8 +55,8 @@ const own: XStep[] = [
       codebase: 'linux', symbol: 'xen_rebind_evtchn_to_cpu', check: { kind: 'callOrder', first: ['do_mask'], then: ['do_unmask'] },
     }],
     run(ctx) {
-      const port = num(ctx.params, 'port');
-      const t = num(ctx.params, 'tcpu');
+      const port = portOf(ctx);
+      const t = vcpuOf(ctx, 'tcpu');
       const d = ctx.state;
       const f = infoForPort(d.linux, port)!;
       if (d.guest === 'hvm' && !d.linux.xen_have_vector_callback) {
@@ -79,8 +79,8 @@ const own: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
     }],
     run(ctx) {
-      const port = num(ctx.params, 'port');
-      const v = num(ctx.params, 'vcpu');
+      const port = portOf(ctx);
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       const ch = d.evtchn[String(port)];
       const old = ch?.notify_vcpu_id;
@@ -102,8 +102,8 @@ const own: XStep[] = [
     source: 'xen-linux.md §5 X5.5; R20, R32',
     links: [lnx('bind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: F2007 }] }), lnx('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), lnx('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     run(ctx) {
-      const port = num(ctx.params, 'port');
-      const t = num(ctx.params, 'tcpu');
+      const port = portOf(ctx);
+      const t = vcpuOf(ctx, 'tcpu');
       const d = ctx.state;
       const f = infoForPort(d.linux, port)!;
       const old = f.info.cpu;
@@ -119,9 +119,9 @@ const own: XStep[] = [
     source: 'xen-linux.md §5 X5.6; R11, R24',
     links: [lnx('do_unmask', EB)],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const f = infoForPort(ctx.state.linux, port)!;
-      if (doUnmask(f.info, EVT_MASK_REASON_TEMPORARY)) return go('unmask', `mask_reason none → unmask on CPU ${num(ctx.params, 'cpu')}`, unmaskStep(ctx.state));
+      if (doUnmask(f.info, EVT_MASK_REASON_TEMPORARY)) return go('unmask', `mask_reason none → unmask on CPU ${vcpuOf(ctx, 'cpu')}`, unmaskStep(ctx.state));
       return finish(ctx, 'still-masked', `mask_reason still ${maskReasonText(f.info.mask_reason)}`);
     },
   },
@@ -131,7 +131,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §5 X5.7; R4',
     links: [xen('evtchn_free', XEC), xen('evtchn_close', XEC), lnx('__unbind_from_irq', EB)],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const d = ctx.state;
       const irq = d.linux.evtchn_to_irq[String(port)];
       delete d.linux.evtchn_to_irq[String(port)];

@@ -4,7 +4,7 @@
 import { parseCallbackVia, driveVia } from '../../components/xenHvmCallback';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { CALLBACK_GSI, CALLBACK_VECTOR, EB, P_ABI, P_CALLBACK, P_VCPUS, XHIRQ, XStep, call, finish, go, lnx, num, str, xen } from './xenFlowKit';
+import { CALLBACK_GSI, CALLBACK_VECTOR, EB, P_ABI, P_CALLBACK, P_VCPUS, XHIRQ, XStep, call, finish, go, lnx, num, str, xen, vcpuOf } from './xenFlowKit';
 
 const hex = (b: bigint): string => `0x${b.toString(16)}`;
 
@@ -78,7 +78,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §6.1 X6.3; R18b',
     links: [xen('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const vec = num(ctx.params, 'vector');
       const d = ctx.state;
       if (d.guest !== 'hvm') return finish(ctx, 'einval', 'not an HVM domain: -EINVAL');
@@ -93,7 +93,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §6.1 X6.7; R18b',
     links: [xen('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       d.vlapic[v].svr_enabled = true;
       const uv = d.vcpu[v].evtchn_upcall_vector;
@@ -112,6 +112,7 @@ export const x6HvmCallback = makeXenFlow({
   entry: 'X6.0',
   params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l')],
   ownSteps: own,
+  profiles: ['xen417-linux61'], // seed 004: no HVM support in the 2007 patch
   spec: (p) => specFrom(p),
   actions: [
     { name: 'set-callback-via', description: 'The guest sets HVM_PARAM_CALLBACK_IRQ (a 64-bit value as a hex string).', params: [{ name: 'via', type: 'string', description: 'e.g. 0x1c (GSI 28), 0x0100000000001800 (PCI 00:03.0 INTA), 0x02000000000000f3 (vector 0xf3).', default: '0x1c' }], from: 'X6.1' },

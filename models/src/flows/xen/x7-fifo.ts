@@ -4,7 +4,7 @@
 import { EVTCHN_FIFO_EVENT_WORDS_PER_PAGE, newFifo, newWord, word } from '../../components/evtchnFifo';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EFIFO, FRONT_PORT, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen } from './xenFlowKit';
+import { EFIFO, FRONT_PORT, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -12,7 +12,7 @@ const own: XStep[] = [
     role: 'Linux switches to FIFO: allocates CPU0\'s control block and issues EVTCHNOP_init_control (other CPUs do it when they come up); falls back to 2-level if it fails.',
     source: 'xen-linux.md §7 X7.1',
     links: [lnx('xen_evtchn_fifo_init', EFIFO), lnx('init_control_block', EFIFO)],
-    run: (ctx) => go('init-control', `EVTCHNOP_init_control {vcpu ${num(ctx.params, 'vcpu')}}`, 'X7.2'),
+    run: (ctx) => go('init-control', `EVTCHNOP_init_control {vcpu ${vcpuOf(ctx, 'vcpu')}}`, 'X7.2'),
   },
   {
     id: 'X7.2', title: 'evtchn_fifo_init_control', component: 'evtchn-fifo',
@@ -20,7 +20,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §7 X7.2',
     links: [xen('evtchn_fifo_init_control', 'xen/common/event_fifo.c'), xen('setup_ports', 'xen/common/event_fifo.c')],
     run(ctx) {
-      const v = num(ctx.params, 'vcpu');
+      const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
       if (d.abi === 'fifo') {
         const cb = d.fifo!.control_block[v];
@@ -69,7 +69,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §7 X7.4',
     links: [xen('evtchn_fifo_init', 'xen/common/event_fifo.c')],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const ch = ctx.state.evtchn[String(port)];
       if (!ch) return finish(ctx, 'no-port', `no port ${port}`);
       ch.priority = 7;
@@ -83,7 +83,7 @@ const own: XStep[] = [
     source: 'xen-linux.md §7 X7.7, X7.10; R30',
     links: [xen('evtchn_fifo_set_priority', 'xen/common/event_fifo.c'), xen('evtchn_set_priority', XEC), lnx('xen_set_irq_priority', 'drivers/xen/events/events_base.c')],
     run(ctx) {
-      const port = num(ctx.params, 'port');
+      const port = portOf(ctx);
       const prio = num(ctx.params, 'priority');
       const d = ctx.state;
       if (d.abi !== 'fifo') return finish(ctx, 'enosys', '2-level has no set_priority: -ENOSYS');
@@ -108,6 +108,7 @@ export const x7Fifo = makeXenFlow({
   entry: 'X1.5',
   params: [pPort, pV, { name: 'cpu', type: 'int', description: 'The CPU.', default: 0, min: 0, max: 63 }, P_VCPUS, P_GUEST('pv'), { name: 'abi', type: 'enum', description: 'ABI (X7 starts in FIFO; 2l lets init-fifo switch).', default: 'fifo', values: ['fifo', '2l'] }, P_CALLBACK],
   ownSteps: own,
+  profiles: ['xen417-linux61'], // seed 004: no FIFO support in the 2007 patch
   spec: (p) => specFrom(p),
   actions: [
     { name: 'init-fifo', description: 'Linux switches a 2-level domain to FIFO (EVTCHNOP_init_control on a vCPU).', params: [{ ...pV, default: 0, min: 0 }], from: 'X7.1' },

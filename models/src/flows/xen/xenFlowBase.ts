@@ -64,6 +64,8 @@ export interface XenFlowDef {
   setup?(d: XenDomainState, params: ParamValues, profile: string): void;
   actions?: ActionSpec<XenDomainState>[];
   validate?(d: XenDomainState, params: ParamValues, profile: string): string[];
+  /** Profiles this flow runs under (default: both; the 2007 patch had no HVM, FIFO or PIRQ support). */
+  profiles?: string[];
   stateDoc?: Record<string, string>;
 }
 
@@ -77,7 +79,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
     name: def.name,
     description: def.description,
     codebases: def.codebases ?? ['xen', 'linux'],
-    profiles: XEN_PROFILES,
+    profiles: XEN_PROFILES.filter((p) => !def.profiles || def.profiles.includes(p.id)),
     defaultProfile: 'xen417-linux61',
     params: def.params,
     entry,

@@ -122,6 +122,22 @@ export function num(params: ParamValues, name: string): number {
   return v;
 }
 
+/** A port parameter, checked against the domain's ABI: out of range is bad input (ModelError naming the field), never a trace. */
+export function portOf(ctx: XCtx, name = 'port'): number {
+  const p = num(ctx.params, name);
+  const m = portProblem(ctx.state, p, name);
+  if (m) throw new ModelError(m, name);
+  return p;
+}
+
+/** A vCPU/CPU parameter, checked against the domain. */
+export function vcpuOf(ctx: XCtx, name = 'vcpu'): number {
+  const v = num(ctx.params, name);
+  const m = vcpuProblem(ctx.state, v, name);
+  if (m) throw new ModelError(m, name);
+  return v;
+}
+
 export function str(params: ParamValues, name: string, def = ''): string {
   const v = params[name];
   return typeof v === 'string' ? v : def;
