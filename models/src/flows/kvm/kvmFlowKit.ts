@@ -10,7 +10,7 @@ import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProb
 export type Ctx = StepContext<KvmState>;
 
 export function runOptions(ctx: Ctx, run = true): RunOptions {
-  const base = { handlerEoi: ctx.params.handler_eoi !== false, emit: ctx.emit, profile: ctx.profile };
+  const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile };
   return { ...base, redeliver: makeRedeliver(ctx.state, base, run) };
 }
 

@@ -4,7 +4,7 @@
 // EOI Q3.10–Q3.12/Q4.6, PID lifecycle Q5.7–Q5.9). Each flow's steps call these, so the rules live in one place.
 
 import { LapicState, addBit, clearBit, deliverableVector, hasBit, highest, lapicProblems, newLapic, updatePpr, vclass } from '../../components/lapic';
-import { IoapicState, IoapicMessage, ioapicEoi, ioapicProblems, newIoapic, newRte, DM_FIXED, DM_LOWPRI, DM_NMI, DM_INIT } from '../../components/ioapic';
+import { IoapicState, IoapicMessage, ioapicEoi, ioapicProblems, ioapicSetIrq, newIoapic, newRte, DM_FIXED, DM_LOWPRI, DM_NMI, DM_INIT } from '../../components/ioapic';
 import {
   PiDesc, PostedIrte, newPiDesc, newRemappedIrte, postSoftware, processNotification, syncPirToIrr, piDescProblems, irteProblems,
   POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR, SoftwarePost,
@@ -105,6 +105,7 @@ export function kvmProblems(s: KvmState, profile: string): string[] {
     out.push(...kvmTimerProblems(v.timer, `${w}.timer`), ...pvEoiProblems(v.pv_eoi, `${w}.pv_eoi`));
     if (v.vcpu.apicv_active && !apicv) out.push(`${w}.vcpu.apicv_active is set but profile ${profile} has enable_apicv=0`);
     if (!v.vcpu.apicv_active && (v.pi_desc.pir.length > 0 || v.pi_desc.on) && !apicv) out.push(`${w}.pi_desc holds posted state but APICv is off (profile ${profile}): nothing posts`);
+    if (v.lapic.lvr_directed_eoi && !split) out.push(`${w}.lapic.lvr_directed_eoi: KVM advertises LVR[24] only with a split irqchip (kvm_apic_set_version), not with profile ${profile}`);
     if (v.vcpu.blocked && !v.vcpu.halted) out.push(`${w}.vcpu.blocked without ${w}.vcpu.halted: only a halted vCPU sleeps in kvm_vcpu_block`);
   });
   const ids = s.vcpus.map((v) => v.apic_id);
@@ -539,9 +540,10 @@ export interface EoiRun {
  * Q3.9–Q3.12 / Q4.6 / Q12.4–Q12.5: the guest writes EOI. PV EOI armed → no exit and KVM completes it at the next
  * exit; APICv → EOI virtualization, exit only if EOI_EXIT_BITMAP[v]; else the write traps and `apic_set_eoi` runs.
  */
-export function guestEoi(s: KvmState, i: number, profile: string, emit: (e: OutcomeEvent) => void, redeliver: RedeliverFn): EoiRun {
+export function guestEoi(s: KvmState, i: number, profile: string, emit: (e: OutcomeEvent) => void, redeliver: RedeliverFn, clearsLine = true): EoiRun {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
+  if (clearsLine) guestServicesDevice(s, v.apicv_active ? v.svi : highest(slot.lapic.isr), profile);
   if (slot.pv_eoi.msr_val !== 0 && guestTestAndClear(slot.pv_eoi)) {
     // Q12.4 → Q12.5: the next exit finds the byte clear and performs the EOI on the guest's behalf.
     consumeAtExit(slot.pv_eoi);
@@ -558,6 +560,22 @@ export function guestEoi(s: KvmState, i: number, profile: string, emit: (e: Outc
   const r = apicSetEoi(s, i, profile, emit, redeliver);
   if (r.vector < 0) return { path: 'stray', vector: -1, why: 'ISR empty: stray EOI, no effect (R7)' };
   return { path: 'trap', vector: r.vector, ioapic: r.ioapic, why: `the EOI write traps: apic_set_eoi clears ISR[${hex(r.vector)}] (the highest, R7); ${r.ioapic}` };
+}
+
+/**
+ * The guest handler services its device before the EOI: a level IO-APIC line that device drove falls (R8), so the
+ * EOI's re-check (R10) finds it low. Returns the pins lowered.
+ */
+export function guestServicesDevice(s: KvmState, vector: number, profile: string): number[] {
+  const form = profileConfig(profile).split ? 'kvm-split' : 'kvm-inkernel';
+  const pins: number[] = [];
+  s.ioapic.ioredtbl.forEach((e, pin) => {
+    if (vector > 0 && e.vector === vector && s.ioapic.line.includes(pin)) {
+      ioapicSetIrq(s.ioapic, pin, false, form);
+      pins.push(pin);
+    }
+  });
+  return pins;
 }
 
 /** Re-delivery of an IO-APIC message from inside an EOI (ioapic_service → kvm_irq_delivery_to_apic): returns accepted count. */
@@ -640,6 +658,8 @@ export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
 
 export interface RunOptions {
   handlerEoi: boolean;
+  /** The guest handler services its device before the EOI (a level line it drove falls); default true. */
+  clearsLine?: boolean;
   emit: (e: OutcomeEvent) => void;
   profile: string;
   redeliver: RedeliverFn;
@@ -700,7 +720,7 @@ export function runVcpu(s: KvmState, i: number, o: RunOptions): string[] {
       log.push(`guest handler for ${hex(e.vector)} has not written EOI yet`);
       break;
     }
-    const eoi = guestEoi(s, i, o.profile, o.emit, o.redeliver);
+    const eoi = guestEoi(s, i, o.profile, o.emit, o.redeliver, o.clearsLine !== false);
     log.push(`EOI ${hex(eoi.vector)}: ${eoi.why}`);
     if (eoi.path === 'virtualized-no-exit' && !recognised(slot.lapic, v) && slot.pi_desc.pir.length === 0) break;
   }
@@ -822,7 +842,7 @@ export function runInGuest(s: KvmState, i: number, o: RunOptions): string[] {
     }
     o.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
     if (!o.handlerEoi) break;
-    const eoi = guestEoi(s, i, o.profile, o.emit, o.redeliver);
+    const eoi = guestEoi(s, i, o.profile, o.emit, o.redeliver, o.clearsLine !== false);
     log.push(`EOI ${hex(eoi.vector)}: ${eoi.why}`);
     if (eoi.path === 'eoi-induced-exit') {
       // The exit goes back through vcpu_run; KVM_REQ_EVENT is consumed at the next entry.

@@ -8,7 +8,7 @@ import { makeRequest, checkRequest } from '../../components/vcpu';
 import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
-  checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
+  checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction } from './kvmFlowKit';
@@ -321,12 +321,7 @@ const steps: Step<KvmState>[] = [
       const notes: string[] = [];
       // The handler services its device first: a level line it drove falls (the condition the EOI re-check reads).
       if (ctx.params.handler_clears_line !== false) {
-        s.ioapic.ioredtbl.forEach((e, pin) => {
-          if (e.vector === vec && s.ioapic.line.includes(pin)) {
-            ioapicSetIrq(s.ioapic, pin, false, profileConfig(ctx.profile).split ? 'kvm-split' : 'kvm-inkernel');
-            notes.push(`the handler services the device: pin ${pin} line falls`);
-          }
-        });
+        for (const pin of guestServicesDevice(s, vec, ctx.profile)) notes.push(`the handler services the device: pin ${pin} line falls`);
       }
       if (slot.pv_eoi.msr_val !== 0 && guestTestAndClear(slot.pv_eoi)) {
         const r = consumeAtExit(slot.pv_eoi);

@@ -6,7 +6,7 @@ import { makeRequest, checkRequest } from '../../components/vcpu';
 import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
-  triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, pendingWhat, vname, hex,
+  triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, vname, hex,
 } from './kvmMachine';
 import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
 
@@ -195,7 +195,8 @@ const steps: Step<KvmState>[] = [
       const vec = num(ctx, 'delivered', num(ctx, 'vector', 0));
       ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(vec), what: `vector ${hex(vec)}`, detail: 'virtual-interrupt delivery, no VM exit' });
       if (ctx.params.handler_eoi === false) return nextTarget(ctx, 'Q4.1', { branch: 'in-service', why: `handler for ${hex(vec)} has not written EOI: VISR[${hex(vec)}] stays set` });
-      return { branch: 'eoi', why: `${guestHandler(vec)} ends with an EOI write`, next: 'Q4.6' };
+      const lowered = ctx.params.handler_clears_line === false ? [] : guestServicesDevice(ctx.state, vec, ctx.profile);
+      return { branch: 'eoi', why: `${guestHandler(vec)}${lowered.length ? ` services its device (pin ${lowered.join(', ')} line falls) and` : ''} ends with an EOI write`, next: 'Q4.6' };
     },
   },
   {
@@ -270,7 +271,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   codebases: ['linux'],
   profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'kvm-split-apicv', 'apicv-off'].includes(p.id)),
   defaultProfile: 'apicv-on',
-  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi')],
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
   entry: 'Q4.0',
   steps,
   actions: [

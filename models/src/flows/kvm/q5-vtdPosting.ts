@@ -152,7 +152,7 @@ const steps: Step<KvmState>[] = [
     title: 'pi_wakeup_handler',
     role: 'The wakeup vector (0xf1) reaches the host: sysvec_kvm_posted_intr_wakeup_ipi → pi_wakeup_handler wakes every vCPU on this pCPU\'s list whose ON is set (R21).',
     component: 'vcpu',
-    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { formerly: [{ symbol: 'POSTED_INTERRUPT_WAKEUP_VECTOR', in: 'seed 003 (the vector; the 6.1 macro is POSTED_INTR_WAKEUP_VECTOR)' }] }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { note: 'seed 003 calls the vector POSTED_INTERRUPT_WAKEUP_VECTOR; in 6.1 the macro is POSTED_INTR_WAKEUP_VECTOR (0xf1)' }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
     contracts: [
       { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'R21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
     ],

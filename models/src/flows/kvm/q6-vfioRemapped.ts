@@ -139,7 +139,8 @@ const steps: Step<KvmState>[] = [
       if (vec < 0) return { branch: 'nothing-in-service', why: `${vname(i)} has nothing in service`, next: null };
       const before = s.irqfd.resample_count;
       const o = runOptions(ctx);
-      const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
+      // The GSI is held by KVM's resampler source, not the device: only the ack notifier lowers it.
+      const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver, false);
       const pin = s.irqfd.gsi;
       const unmasked = s.irqfd.resample_count > before;
       if (!unmasked) {
