@@ -69,7 +69,9 @@ export function loadCache(file: string, root: string): CachedTree | undefined {
   try {
     const size = fs.fstatSync(fd).size;
     const head = Buffer.alloc(HEADER_BYTES);
-    if (fs.readSync(fd, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES) throw new CacheError('truncated header');
+    const got = fs.readSync(fd, head, 0, HEADER_BYTES, 0);
+    if (!head.subarray(0, got).toString('latin1').startsWith(MAGIC)) throw new CacheError('not an irqlens index cache');
+    if (got !== HEADER_BYTES) throw new CacheError('truncated header');
     const m = /^(\S+) (\d+) ([0-9a-f]{40})\n/.exec(head.toString('latin1'));
     if (!m || m[1] !== MAGIC) throw new CacheError('not an irqlens index cache');
     if (Number(m[2]) !== CACHE_FORMAT) throw new CacheError(`cache format ${m[2]}, expected ${CACHE_FORMAT}`);

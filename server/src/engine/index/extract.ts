@@ -353,11 +353,14 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     b.sym(name, 'function', shownAt, f.start, f.end, flags, aux);
     fnNames.push(f);
   }
+  // Functions tree-sitter could not see (inside ERROR regions): a careful line-anchored scan of those regions. They
+  // enclose the calls found inside them like any other function.
+  if (errorRanges.length) {
+    for (const f of recoverFunctions(b, text, errorRanges, fnNames)) fnNames.push(f);
+    fnNames.sort((x, y) => x.start - y.start);
+  }
   const inFunction = (at: number) => containing(fnNames, at);
   const inAnyFunction = (at: number) => containing(fns, at);
-
-  // Functions tree-sitter could not see (inside ERROR regions): a careful line-anchored scan of those regions.
-  if (errorRanges.length) recoverFunctions(b, text, errorRanges, fnNames);
 
   for (const at of protos) {
     if (inAnyFunction(at)) continue;
@@ -485,7 +488,8 @@ function fallbackName(text: string, from: number, to: number): number {
 // declarations allowed in between). Only used inside ERROR regions, where tree-sitter gave up.
 const HEADER = /^(?:[A-Za-z_][\w]*[\s*]+)+?\**\s*([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}()]*\))*\)\s*(?:[A-Za-z_][^;{}]*;\s*)*\{/gm;
 
-function recoverFunctions(b: Builder, text: string, errors: Range[], known: Fn[]): void {
+function recoverFunctions(b: Builder, text: string, errors: Range[], known: Fn[]): Fn[] {
+  const found: Fn[] = [];
   const have = new Set(known.map((f) => f.nameAt));
   for (const r of errors) {
     HEADER.lastIndex = r.start;
@@ -500,10 +504,12 @@ function recoverFunctions(b: Builder, text: string, errors: Range[], known: Fn[]
       const bodyStart = m.index + m[0].length - 1;
       const end = matchBrace(text, bodyStart);
       b.sym(name, 'function', nameAt, m.index, end, F_RECOVERED | (/\bstatic\b/.test(m[0].slice(0, nameAt - m.index)) ? F_STATIC : 0));
+      found.push({ start: m.index, end, typeAt: -1, declStart: nameAt, bodyStart, name: b.id(name), nameAt });
       have.add(nameAt);
       HEADER.lastIndex = Math.max(HEADER.lastIndex, end);
     }
   }
+  return found;
 }
 
 function matchBrace(text: string, open: number): number {

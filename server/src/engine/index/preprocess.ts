@@ -47,9 +47,9 @@ const ATTRIBUTE_CALLS = [
 ];
 
 /** Generators with a single name argument; the body that follows is (the inner half of) that function. */
-const GENERATOR_SINGLE = /^[ \t]*((?:static[ \t]+)?(?:DEFINE_IDTENTRY\w*|DEFINE_FREDENTRY\w*|SYSCALL_DEFINE0|COMPAT_SYSCALL_DEFINE0|DEFINE_INTERRUPT_HANDLER\w*|DEFINE_KVM_HANDLER\w*|__visible_SYSCALL0))\(\s*(\w+)\s*\)(?=\s*\{)/gm;
+const GENERATOR_SINGLE = /^[ \t]*((?:static[ \t]+)?(?:DEFINE_IDTENTRY\w*|DEFINE_FREDENTRY\w*|SYSCALL_DEFINE0|COMPAT_SYSCALL_DEFINE0|DEFINE_INTERRUPT_HANDLER\w*|DEFINE_KVM_HANDLER\w*|__visible_SYSCALL0))\(\s*(\w+)\s*\)(?=\s*(?:\/\*[^]*?\*\/\s*|\/\/[^\n]*\n\s*)*\{)/gm;
 /** Generators of the SYSCALL_DEFINEn(name, type, arg, …) family. */
-const GENERATOR_ARGS = /^[ \t]*((?:COMPAT_)?SYSCALL_DEFINE[1-6]|SYSCALL32_DEFINE[1-6]|BPF_CALL_[0-5]|SYSCALL_DEFINE_MAXARGS)\(\s*(\w+)\s*,([^{};]*)\)(?=\s*\{)/gm;
+const GENERATOR_ARGS = /^[ \t]*((?:COMPAT_)?SYSCALL_DEFINE[1-6]|SYSCALL32_DEFINE[1-6]|BPF_CALL_[0-5]|SYSCALL_DEFINE_MAXARGS)\(\s*(\w+)\s*,([^{};]*)\)(?=\s*(?:\/\*[^]*?\*\/\s*|\/\/[^\n]*\n\s*)*\{)/gm;
 
 let attributeRe: RegExp | undefined;
 function attributeRegex(): RegExp {

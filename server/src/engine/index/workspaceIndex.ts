@@ -573,7 +573,10 @@ export class WorkspaceIndex implements IndexQueries {
         if (names[mid] < q) lo = mid + 1;
         else hi = mid;
       }
-      for (let i = lo; i < names.length && names[i].startsWith(q) && seen.size < limit * 4; i++) take(i, names[i] === q ? 0 : 1);
+      for (let i = lo; i < names.length && names[i].startsWith(q) && seen.size < limit * 4; i++) {
+        const exact = t.strings[nameIds[i]];
+        take(i, exact === query ? 0 : names[i] === q ? 0.5 : exact.startsWith(query) ? 1 : 1.5);
+      }
       const nameAt = (off: number) => {
         let a = 0;
         let b = joinedStarts.length - 1;
