@@ -100,7 +100,8 @@ export const P_CHIP: ParamSpec = { name: 'chip', type: 'enum', default: 'xen_dyn
 /** Parameters every flow validates the same way: port against the ABI, vcpu/cpu against the domain. */
 export function commonParamProblems(d: XenDomainState, params: ParamValues): string[] {
   const out: string[] = [];
-  if (typeof params.port === 'number') { const m = portProblem(d, params.port); if (m) out.push(m); }
+  // port 0 is legal only where it means "any" (poll); steps reading a port check it again (portOf).
+  if (typeof params.port === 'number' && params.port !== 0) { const m = portProblem(d, params.port); if (m) out.push(m); }
   if (typeof params.lport === 'number' && (params.lport < 0 || params.lport >= maxPorts(d))) out.push(`lport = ${params.lport}: beyond the ABI's ports`);
   for (const f of ['vcpu', 'cpu', 'tcpu']) {
     const v = params[f];
