@@ -810,7 +810,8 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
         if (run) log.push(...runInGuest(s, i, o));
       } else if (t.kind === 'woken') {
         if (run) log.push(...runVcpu(s, i, o));
-      } else if (run && t.kind === 'self') {
+      } else if (run && (t.kind === 'self' || (t.kind === 'none' && i === src && !s.vcpus[i].vcpu.preempted))) {
+        // The sender itself (e.g. a broadcast IPI including self): it re-enters after its exit and syncs the PIR.
         log.push(...runVcpu(s, i, o));
       } else if (t.kind === 'none') {
         o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: t.why });

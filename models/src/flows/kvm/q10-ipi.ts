@@ -61,6 +61,13 @@ const steps: Step<KvmState>[] = [
         return { branch: 'pv-hypercall', why: `VMCALL exit → kvm_emulate_hypercall → kvm_pv_send_ipi: kvm_apic_set_irq for each set bit of ${hex(irq.dest)}`, next: 'Q10.5', params: { vcpu: firstBit(ctx, irq.dest), rest: restBits(ctx, irq.dest) } };
       }
       const simple = irq.delivery === 'fixed' && !irq.logical && irq.shorthand === 'none';
+      // The PID-pointer table covers APIC IDs 0..LAST_PID_POINTER_INDEX (the highest vCPU APIC ID); a broadcast or an ID
+      // beyond it exits (APIC-write / MSR-write) like any other ICR write.
+      const inTable = irq.dest <= Math.max(...ctx.state.vcpus.map((v) => v.apic_id));
+      if (sv.apicv_active && ctx.state.config.ipiv && simple && !inTable) {
+        sv.mode = 'OUTSIDE_GUEST_MODE';
+        return { branch: ctx.state.config.x2apic ? 'x2apic-slow' : 'apic-write-exit', why: `destination ${hex(irq.dest)} is beyond LAST_PID_POINTER_INDEX (or broadcast): IPI virtualization does not apply, the write exits`, next: 'Q10.3' };
+      }
       if (sv.apicv_active && ctx.state.config.ipiv && simple) return { branch: 'ipiv-no-exit', why: 'IPI virtualization: Fixed, physical, no shorthand — the CPU posts into the target\'s PID through PID_POINTER_TABLE, no VM exit', next: 'Q10.2e' };
       sv.mode = 'OUTSIDE_GUEST_MODE';
       if (ctx.state.config.x2apic) {
