@@ -3,7 +3,7 @@
 import { Flow, StateChange, Trace } from './types';
 
 function show(v: unknown): string {
-  if (Array.isArray(v)) return `{${v.join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',')}]`;
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }

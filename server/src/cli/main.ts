@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import * as calls from './commands/calls';
 import * as def from './commands/def';
+import * as demo from './commands/demo';
 import * as flows from './commands/flows';
 import * as index from './commands/index';
 import * as links from './commands/links';
@@ -14,7 +15,7 @@ import * as symbols from './commands/symbols';
 const program = new Command();
 program.name('irqlens').description('Read, run and review the interrupt-delivery paths of Xen, QEMU, KVM and the Linux guest.').showHelpAfterError();
 
-for (const command of [index, symbols, calls, def, refs, flows, links, simulate, scenarios]) command.register(program);
+for (const command of [index, symbols, calls, def, refs, flows, links, simulate, scenarios, demo]) command.register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`irqlens: ${e instanceof Error ? e.message : String(e)}\n`);
