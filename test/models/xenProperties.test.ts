@@ -23,7 +23,7 @@ function rng(seed: number): () => number {
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const sample = (r: () => number, n: number, max: number): number[] => [...new Set(Array.from({ length: n }, () => 1 + Math.floor(r() * (max - 1))))].sort((a, b) => a - b);
 
-test('property: a masked port never raises the upcall (R9), on any flow state, PV or HVM', () => {
+void test('property: a masked port never raises the upcall (R9), on any flow state, PV or HVM', () => {
   const r = rng(1);
   for (let i = 0; i < 60; i++) {
     const guest = pick(r, ['pv', 'hvm'] as const);
@@ -43,7 +43,7 @@ test('property: a masked port never raises the upcall (R9), on any flow state, P
   }
 });
 
-test('property: set-pending is idempotent — a second call changes nothing (R8)', () => {
+void test('property: set-pending is idempotent — a second call changes nothing (R8)', () => {
   const r = rng(2);
   for (let i = 0; i < 200; i++) {
     const si: SharedInfo = { evtchn_pending: sample(r, 5, 4096), evtchn_mask: sample(r, 5, 4096) };
@@ -57,7 +57,7 @@ test('property: set-pending is idempotent — a second call changes nothing (R8)
 });
 
 for (const profile of ['xen417-linux61', 'linux2007']) {
-  test(`property (${profile}): the 2-level scan handles every pending unmasked port bound to the CPU exactly once (R20, R21)`, () => {
+  void test(`property (${profile}): the 2-level scan handles every pending unmasked port bound to the CPU exactly once (R20, R21)`, () => {
     const r = rng(profile === 'linux2007' ? 4 : 3);
     for (let i = 0; i < 300; i++) {
       const cpus = 2;
@@ -90,7 +90,7 @@ for (const profile of ['xen417-linux61', 'linux2007']) {
   });
 }
 
-test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () => {
+void test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () => {
   const r = rng(5);
   for (let i = 0; i < 200; i++) {
     const l = newLinuxEvtchn(1);
@@ -112,7 +112,7 @@ test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () => {
   }
 });
 
-test('property: FIFO consumes each linked, pending, unmasked port once, by priority then arrival (R29, R31)', () => {
+void test('property: FIFO consumes each linked, pending, unmasked port once, by priority then arrival (R29, R31)', () => {
   const r = rng(6);
   for (let i = 0; i < 200; i++) {
     const f = newFifo(1);
@@ -134,7 +134,7 @@ test('property: FIFO consumes each linked, pending, unmasked port once, by prior
   }
 });
 
-test('property: EVTCHNOP_bind_vcpu never touches pending or selector state (R5)', () => {
+void test('property: EVTCHNOP_bind_vcpu never touches pending or selector state (R5)', () => {
   const r = rng(7);
   for (let i = 0; i < 200; i++) {
     const st = pick(r, ['ECS_UNBOUND', 'ECS_INTERDOMAIN', 'ECS_PIRQ', 'ECS_VIRQ', 'ECS_IPI'] as const);
@@ -155,20 +155,20 @@ function throwsModelError(fn: () => unknown, field: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof ModelError && field.test(e.message), `expected a ModelError matching ${field}`);
 }
 
-test('bad input: port ≥ 4096 under 2-level and ≥ 131072 under FIFO are ModelErrors naming the port', () => {
+void test('bad input: port ≥ 4096 under 2-level and ≥ 131072 under FIFO are ModelErrors naming the port', () => {
   throwsModelError(() => simulate(findFlow('X5')!, { params: { port: 4096 } }), /port = 4096: the 2-level ABI has ports 1\.\.4095/);
   throwsModelError(() => simulate(findFlow('X7')!, { params: { port: 131072 } }), /port = 131072: the FIFO ABI has ports 1\.\.131071/);
   assert.doesNotThrow(() => simulate(findFlow('X7')!, { params: { port: 5000 } }), 'FIFO accepts port 5000');
   throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', actions: [{ do: 'raise', with: { port: 5000 } }] }), /port = 5000/);
 });
 
-test('bad input: unknown vCPU is a ModelError naming the field', () => {
+void test('bad input: unknown vCPU is a ModelError naming the field', () => {
   throwsModelError(() => simulate(findFlow('X2')!, { params: { vcpu: 5 } }), /vcpu = 5: unknown vCPU/);
   throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', actions: [{ do: 'unmask', with: { port: 10, cpu: 3 } }] }), /cpu = 3: unknown vCPU/);
   throwsModelError(() => simulate(findFlow('X1')!, { set: { 'evtchn.10.notify_vcpu_id': '7' } }), /evtchn\.10\.notify_vcpu_id = 7: unknown vCPU/);
 });
 
-test('bad input: impossible states name the field', () => {
+void test('bad input: impossible states name the field', () => {
   throwsModelError(() => simulate(findFlow('X1')!, { set: { 'shared_info.evtchn_pending': '10,4100' } }), /shared_info\.evtchn_pending holds port 4100/);
   throwsModelError(() => simulate(findFlow('X1')!, { set: { 'shared_info.evtchn_pending': '0' } }), /port 0/);
   throwsModelError(() => simulate(findFlow('X1')!, { set: { 'vcpu_info.0.evtchn_pending_sel': '64' } }), /evtchn_pending_sel holds word 64/);

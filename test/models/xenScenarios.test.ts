@@ -17,7 +17,7 @@ function run(s: Omit<Scenario, 'name' | 'title'> & { name?: string }): { trace: 
 const branches = (t: Trace, step: string): string[] => t.steps.filter((s) => s.step === step).map((s) => s.branch);
 const delivered = (t: Trace) => t.outcome.filter((o) => o.kind === 'delivered');
 
-test('every built-in xen-*.json scenario passes', () => {
+void test('every built-in xen-*.json scenario passes', () => {
   const files = fs.readdirSync(dir).filter((f) => f.startsWith('xen-') && f.endsWith('.json'));
   assert.ok(files.length >= 20, `found ${files.length} Xen scenarios`);
   for (const f of files) {
@@ -27,33 +27,33 @@ test('every built-in xen-*.json scenario passes', () => {
   }
 });
 
-test('the required Xen scenarios exist', () => {
+void test('the required Xen scenarios exist', () => {
   for (const n of ['xen-gsi-callback-only-vcpu0', 'xen-pvhvm-vector-callback-gain', 'xen-event-while-masked-then-unmask']) {
     assert.ok(fs.existsSync(path.join(dir, `${n}.json`)), n);
   }
 });
 
-test('R2/R3: an interdomain send pends the remote port on its notify_vcpu_id', () => {
+void test('R2/R3: an interdomain send pends the remote port on its notify_vcpu_id', () => {
   const { trace, state } = run({ flow: 'X1', set: { 'evtchn.10.notify_vcpu_id': 1, 'linux.irq_info.40.cpu': 1, 'linux.cpu_evtchn_mask.0': [1, 11], 'linux.cpu_evtchn_mask.1': [2, 10] }, actions: [{ do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.4'), ['interdomain']);
   assert.equal(delivered(trace)[0].target, 'vcpu1');
   assert.deepEqual(state.vcpu_info[0].evtchn_pending_sel, []);
 });
 
-test('R2: a send on an ECS_UNBOUND peer port is dropped silently', () => {
+void test('R2: a send on an ECS_UNBOUND peer port is dropped silently', () => {
   const { trace } = run({ flow: 'X1', set: { 'peer_evtchn.7.state': 'ECS_UNBOUND' }, actions: [{ do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.4'), ['unbound']);
   assert.equal(trace.outcome.filter((o) => o.kind === 'dropped').length, 1);
   assert.equal(delivered(trace).length, 0);
 });
 
-test('R8: a second send while pending changes nothing (one handler run)', () => {
+void test('R8: a second send while pending changes nothing (one handler run)', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send' }, { do: 'send' }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['sel-newly-set', 'already-pending']);
   assert.equal(delivered(trace).length, 1);
 });
 
-test('R9: a masked port latches P only — no selector, no upcall', () => {
+void test('R9: a masked port latches P only — no selector, no upcall', () => {
   const { trace, state } = run({ flow: 'X1', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['masked']);
   assert.deepEqual(state.shared_info.evtchn_pending, [10]);
@@ -61,27 +61,27 @@ test('R9: a masked port latches P only — no selector, no upcall', () => {
   assert.equal(state.vcpu_info[0].evtchn_upcall_pending, 0);
 });
 
-test('R10: a second port in an already-selected word does not call vcpu_mark_events_pending', () => {
+void test('R10: a second port in an already-selected word does not call vcpu_mark_events_pending', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['sel-newly-set', 'sel-already-set']);
   assert.equal(branches(trace, 'X1.8').length, 1);
 });
 
-test('R11/R24 case 1: an unmask from a non-owning CPU goes through EVTCHNOP_unmask and re-raises on notify_vcpu_id', () => {
+void test('R11/R24 case 1: an unmask from a non-owning CPU goes through EVTCHNOP_unmask and re-raises on notify_vcpu_id', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'send' }, { do: 'unmask', with: { port: 10, cpu: 1 } }] });
   assert.deepEqual(branches(trace, 'X1.22'), ['non-local']);
   assert.deepEqual(branches(trace, 'X1.23'), ['re-raise']);
   assert.equal(delivered(trace)[0].target, 'vcpu0');
 });
 
-test('R14/R15: UM=1 holds the upcall until events are re-enabled', () => {
+void test('R14/R15: UM=1 holds the upcall until events are re-enabled', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send' }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.ok(branches(trace, 'X1.10').includes('masked-by-UM'));
   assert.deepEqual(branches(trace, 'X1.25'), ['check_events']);
   assert.equal(delivered(trace).length, 1);
 });
 
-test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 drives the line', () => {
+void test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 drives the line', () => {
   const { trace, state } = run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'raise', with: { port: 2 } }] });
   assert.deepEqual(branches(trace, 'X6.8'), ['nothing']);
   assert.equal(state.vcpu_info[1].evtchn_upcall_pending, 1);
@@ -89,20 +89,20 @@ test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 dr
   assert.equal(state.hvm_irq.callback_via_asserted, false);
 });
 
-test('R18: the global callback vector never touches the vLAPIC and needs no EOI', () => {
+void test('R18: the global callback vector never touches the vLAPIC and needs no EOI', () => {
   const { trace, state } = run({ flow: 'X6', params: { callback: 'vector' }, actions: [{ do: 'raise', with: { port: 10 } }] });
   assert.ok(branches(trace, 'X6.14').includes('inject-callback-vector'));
   assert.equal(branches(trace, 'X6.13').length, 0);
   assert.deepEqual(state.vlapic[0].isr, []);
 });
 
-test('R18b: HVMOP_set_evtchn_upcall_vector raises the vector unconditionally (spurious upcall)', () => {
+void test('R18b: HVMOP_set_evtchn_upcall_vector raises the vector unconditionally (spurious upcall)', () => {
   const { trace } = run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'set-upcall-vector', with: { vcpu: 1, vector: 0xf3 } }] });
   assert.deepEqual(branches(trace, 'X6.4'), ['percpu-vector']);
   assert.deepEqual(branches(trace, 'X6.6'), ['accepted']);
 });
 
-test('R18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI 0 and unknown types mean none', () => {
+void test('R18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI 0 and unknown types mean none', () => {
   const type = (via: string) => (run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'set-callback-via', with: { via } }] }).state.hvm_irq);
   assert.equal(type('0x11c').callback_via.gsi, 0x1c);
   assert.equal(type('0x0').callback_via_type, 'HVMIRQ_callback_none');
@@ -112,7 +112,7 @@ test('R18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI 0 an
   assert.deepEqual([intx.callback_via_type, intx.callback_via.dev, intx.callback_via.intx], ['HVMIRQ_callback_pci_intx', 3, 1]);
 });
 
-test('R19: xen_evtchn_do_upcall loops while UP is set again; the 2007 version does not', () => {
+void test('R19: xen_evtchn_do_upcall loops while UP is set again; the 2007 version does not', () => {
   const set = { 'linux.irq_info.40.resend_in_handler': 1 };
   const now = run({ flow: 'X1', set, actions: [{ do: 'send' }] }).trace;
   assert.ok(branches(now, 'X1.14').includes('loop'));
@@ -122,25 +122,25 @@ test('R19: xen_evtchn_do_upcall loops while UP is set again; the 2007 version do
   assert.equal(delivered(old).length, 2);
 });
 
-test('R20: the CPU is chosen by Linux cpu_evtchn_mask, not by notify_vcpu_id', () => {
+void test('R20: the CPU is chosen by Linux cpu_evtchn_mask, not by notify_vcpu_id', () => {
   const { trace, state } = run({ flow: 'X5', actions: [{ do: 'bind-vcpu', with: { port: 10, vcpu: 1 } }, { do: 'raise', with: { port: 10 } }] });
   assert.equal(delivered(trace).length, 0, 'vCPU1 scans but port 10 is in CPU0\'s mask');
   assert.deepEqual(state.shared_info.evtchn_pending, [10]);
 });
 
-test('R21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
+void test('R21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
   const actions = [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }, { do: 'enable-events', with: { cpu: 0 } }];
   const set = { 'linux.irq_info.40.resend_in_handler': 2 };
   assert.deepEqual(run({ flow: 'X1', set, actions }).state.handled[0], [10, 11, 10, 10]);
   assert.deepEqual(run({ flow: 'X1', profile: 'linux2007', set, actions }).state.handled[0], [10, 10, 10, 11]);
 });
 
-test('R21a: the CPU\'s VIRQ_TIMER port is handled before lower ports', () => {
+void test('R21a: the CPU\'s VIRQ_TIMER port is handled before lower ports', () => {
   const { state } = run({ flow: 'X2', set: { 'linux.current_bit_idx.0': 5 }, actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'vcpu-virq', with: { vcpu: 0, virq: 0 } }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(state.handled[0], [1]);
 });
 
-test('R22: a port without a Linux irq is skipped and stays pending', () => {
+void test('R22: a port without a Linux irq is skipped and stays pending', () => {
   const { trace, state } = run({ flow: 'X1', set: { 'evtchn.11.state': 'ECS_UNBOUND', 'linux.evtchn_to_irq.11': -1 }, actions: [{ do: 'raise', with: { port: 11 } }] });
   // The start word is visited twice (R21b), so the unbound port is looked at twice and left pending both times.
   assert.deepEqual(branches(trace, 'X1.17'), ['no-irq', 'no-irq']);
@@ -148,7 +148,7 @@ test('R22: a port without a Linux irq is skipped and stays pending', () => {
   assert.equal(delivered(trace).length, 0);
 });
 
-test('R23/R25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_lateeoi', () => {
+void test('R23/R25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_lateeoi', () => {
   const { state, trace } = run({ flow: 'X1', params: { chip: 'xen_lateeoi_chip', lateeoi: 'deferred' }, actions: [{ do: 'send' }] });
   assert.equal(state.linux.irq_info['40'].mask_reason, 4);
   assert.deepEqual(state.shared_info.evtchn_mask, [10]);
@@ -156,29 +156,29 @@ test('R23/R25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_lateeoi
   assert.equal(delivered(trace).length, 1);
 });
 
-test('R25: unmask only when the last mask reason goes', () => {
+void test('R25: unmask only when the last mask reason goes', () => {
   const { trace, state } = run({ flow: 'X1', params: { chip: 'xen_lateeoi_chip', lateeoi: 'deferred' }, actions: [{ do: 'send' }, { do: 'disable', with: { port: 10 } }, { do: 'lateeoi', with: { port: 10, cpu: 0 } }] });
   assert.deepEqual(branches(trace, 'X1.21'), ['still-masked']);
   assert.deepEqual(state.shared_info.evtchn_mask, [10]);
 });
 
-test('R4/R6: a global VIRQ binds on vCPU0 only; a per-vCPU VIRQ cannot be re-bound', () => {
+void test('R4/R6: a global VIRQ binds on vCPU0 only; a per-vCPU VIRQ cannot be re-bound', () => {
   const { trace } = run({ flow: 'X2', actions: [{ do: 'bind-virq', with: { virq: 3, cpu: 1 } }, { do: 'rebind-virq', with: { virq: 0, vcpu: 1 } }] });
   assert.deepEqual(branches(trace, 'X2.3'), ['einval-global']);
   assert.deepEqual(branches(trace, 'X2.8'), ['refused']);
 });
 
-test('R7: a VIRQ with no bound channel is lost', () => {
+void test('R7: a VIRQ with no bound channel is lost', () => {
   const { trace } = run({ flow: 'X2', actions: [{ do: 'vcpu-virq', with: { vcpu: 1, virq: 1 } }] });
   assert.equal(trace.outcome.filter((o) => o.kind === 'lost').length, 1);
 });
 
-test('R12: pollers are woken by a newly pending port even when masked', () => {
+void test('R12: pollers are woken by a newly pending port even when masked', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'poll', with: { vcpu: 1, port: 0 } }, { do: 'mask', with: { port: 10 } }, { do: 'send' }] });
   assert.equal(trace.outcome.filter((o) => o.kind === 'woken' && o.target === 'vcpu1').length, 1);
 });
 
-test('R27/R28: the physical EOI is withheld until the guest EOIs; a second EOI is harmless', () => {
+void test('R27/R28: the physical EOI is withheld until the guest EOIs; a second EOI is harmless', () => {
   const { state, trace } = run({ flow: 'X3', actions: [{ do: 'irq' }] });
   assert.equal(state.pirq['16'].eoi_withheld, false);
   assert.deepEqual(branches(trace, 'X3.13'), ['eoi']);
@@ -187,25 +187,25 @@ test('R27/R28: the physical EOI is withheld until the guest EOIs; a second EOI i
   assert.equal(t2.state.pirq['16'].in_flight, 1);
 });
 
-test('R29: FIFO notifies only when the queue was empty and READY was clear', () => {
+void test('R29: FIFO notifies only when the queue was empty and READY was clear', () => {
   const { trace } = run({ flow: 'X7', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 11 } }] });
   assert.deepEqual(branches(trace, 'X7.5'), ['queued-at-head', 'linked-to-tail']);
   assert.equal(branches(trace, 'X1.8@X7').length, 1);
 });
 
-test('R30: a LINKED port stays in its old queue after a priority change', () => {
+void test('R30: a LINKED port stays in its old queue after a priority change', () => {
   const { state } = run({ flow: 'X7', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'set-priority', with: { port: 10, priority: 0 } }] });
   assert.equal(state.fifo!.control_block[0].head[7], 10);
   assert.equal(state.evtchn['10'].last_priority, 7);
   assert.equal(state.evtchn['10'].priority, 0);
 });
 
-test('R31: FIFO consumes the highest-priority queue first', () => {
+void test('R31: FIFO consumes the highest-priority queue first', () => {
   const { state } = run({ flow: 'X7', actions: [{ do: 'set-priority', with: { port: 11, priority: 3 } }, { do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 11 } }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(state.handled[0], [11, 10]);
 });
 
-test('R33: FIFO unmask of a pending port hypercalls; of an idle port clears MASKED locally', () => {
+void test('R33: FIFO unmask of a pending port hypercalls; of an idle port clears MASKED locally', () => {
   const a = run({ flow: 'X7', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'unmask', with: { port: 10, cpu: 0 } }] });
   assert.deepEqual(branches(a.trace, 'X7.10'), ['cleared-locally']);
   const b = run({ flow: 'X7', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'raise', with: { port: 10 } }, { do: 'unmask', with: { port: 10, cpu: 0 } }] });
@@ -213,7 +213,7 @@ test('R33: FIFO unmask of a pending port hypercalls; of an idle port clears MASK
   assert.equal(delivered(b.trace).length, 1);
 });
 
-test('the default run of every Xen flow ends and names its profile', () => {
+void test('the default run of every Xen flow ends and names its profile', () => {
   for (const id of ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']) {
     const f = findFlow(id)!;
     for (const p of f.profiles) {

@@ -84,7 +84,7 @@ export const guestSideSteps: XStep[] = [
     }), lnx('xen_evtchn_handle_events', 'drivers/xen/events/events_internal.h')],
     contracts: [{
       id: 'X1.14-clear-before-scan', text: 'clears evtchn_upcall_pending before scanning and loops while it is set again', source: 'R19',
-      codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'callOrder', first: ['xen_evtchn_handle_events'], then: ['xen_evtchn_handle_events'] },
+      codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }, {
       id: 'X1.14-own-vcpu-info', text: 'reads the vcpu_info of the CPU it runs on (xen_vcpu)', source: 'R19',
       codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'mentions', anyOf: ['xen_vcpu'] },
