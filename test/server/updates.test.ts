@@ -16,6 +16,8 @@ const blobOnDisk = 'linux/drivers/xen/events/corrupt_blob.c';
 
 const symbols = (query: string) => server.request<SymbolInformation[]>('workspace/symbol', { query });
 const names = async (query: string) => (await symbols(query)).map((s) => s.name).filter((n) => n.includes(query));
+/** The server still answers: a known function is found by its exact name. */
+const stillServing = async () => assert.ok((await names('ack_dynirq')).includes('ack_dynirq'), 'still serving: ack_dynirq found');
 
 before(async () => {
   ws = copyFixture();
@@ -39,7 +41,7 @@ void test('a binary .c file on disk is skipped, reported once in the log, and in
   assert.ok(linux.skipped >= 1, `skipped count includes the blob (got ${linux.skipped})`);
   const lines = server.logs.filter((l) => l.message.includes('corrupt_blob.c'));
   assert.equal(lines.length, 1, `one log line names the file: ${JSON.stringify(lines)}`);
-  assert.deepEqual(await names('ack_dynirq'), ['ack_dynirq'], 'the rest of the directory is indexed');
+  await stillServing(); // the rest of the directory is indexed
 });
 
 void test('didChange (incremental): a function added to an open document is found, renamed, then gone when closed', async () => {
@@ -107,7 +109,7 @@ void test('a binary document opened in the editor: requests answer, one clear lo
   assert.equal(hover, null);
   const line = await server.waitLog(/opened_blob\.c: binary/);
   assert.equal(line.type, 2, 'logged as a warning');
-  assert.deepEqual(await names('ack_dynirq'), ['ack_dynirq'], 'still serving');
+  await stillServing();
   await server.notify('textDocument/didClose', { textDocument: { uri: uri(file) } });
 });
 
@@ -123,7 +125,7 @@ void test('an unparsable document: requests answer, what parses is still indexed
     position: { line: lineOf(src, 'survivor_after_garbage'), character: 6 },
   });
   assert.ok(Array.isArray(def) || def === null, 'definition answers');
-  assert.deepEqual(await names('ack_dynirq'), ['ack_dynirq'], 'still serving');
+  await stillServing();
   assert.equal(server.exitCode, undefined, 'the server is alive');
   assert.equal(server.stderr.includes('Error'), false, `nothing thrown to stderr: ${server.stderr}`);
 });

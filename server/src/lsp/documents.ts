@@ -68,12 +68,6 @@ export class Documents {
     const file = uriToPath(doc.uri);
     if (!file || !indexable.test(file)) return;
     this.reportedBinary.delete(file);
-    const idx = this.index.current;
-    if (!idx || !this.index.covers(file)) return;
-    try {
-      idx.closeDocument(file);
-    } catch (err) {
-      this.logger.error(`${file}: closing the document in the index failed`, err);
-    }
+    this.index.closeDocument(file);
   }
 }

@@ -24,7 +24,9 @@ export class IndexService {
   private index: WorkspaceIndex | undefined;
   private roots: string[] = [];
   /** The current build; resolves to the index, or undefined when the build failed or was superseded. */
-  private building: Promise<WorkspaceIndex | undefined> = Promise.resolve(undefined);
+  private building: Promise<WorkspaceIndex | undefined>;
+  /** Until the first build starts (on `initialized`), requests wait on this; the first start() settles it. */
+  private settleFirst: ((p: Promise<WorkspaceIndex | undefined>) => void) | undefined;
   private abort: AbortController | undefined;
   /** Disk refreshes run one after another; queries wait for the queue to drain. */
   private refreshQueue: Promise<void> = Promise.resolve();
@@ -40,6 +42,7 @@ export class IndexService {
   ) {
     this.folders = options.folders;
     this.settings = options.settings;
+    this.building = new Promise((resolve) => (this.settleFirst = resolve));
   }
 
   get status(): StatusParams {
@@ -78,8 +81,11 @@ export class IndexService {
     const abort = new AbortController();
     this.abort = abort;
     const generation = ++this.generation;
-    const previous = this.building;
+    const first = this.settleFirst;
+    this.settleFirst = undefined;
+    const previous = first ? Promise.resolve(undefined) : this.building;
     this.building = this.build(generation, abort.signal, previous);
+    first?.(this.building);
   }
 
   private async build(
@@ -190,6 +196,21 @@ export class IndexService {
   /** The index when one is ready (edits before that are replayed by the ready listeners). */
   get current(): WorkspaceIndex | undefined {
     return this.index;
+  }
+
+  /**
+   * An open document was closed: the index goes back to the disk copy. The re-read is queued like a disk change, so
+   * requests after the close see the file as it is on disk.
+   */
+  closeDocument(file: string): void {
+    const idx = this.index;
+    if (!idx || !this.covers(file)) return;
+    try {
+      idx.closeDocument(file);
+    } catch (err) {
+      this.logger.error(`${file}: closing the document in the index failed`, err);
+    }
+    this.refreshFile(file);
   }
 
   /** A file changed, appeared or vanished on disk (workspace/didChangeWatchedFiles). */
