@@ -92,7 +92,7 @@ const steps: Step<S>[] = [
     operation: 'virtqueue.add-used',
     links: [lx('vhost_add_used_n', VHOST_C), lx('__vhost_add_used_n', VHOST_C), lx('vhost_put_used_idx', VHOST_C)],
     contracts: [
-      { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'qemu-kvm.md R22', codebase: 'linux', symbol: 'vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
+      { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'qemu-kvm.md R22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
     source: `${SRC}.2; R22`,
     run(ctx) {
