@@ -55,6 +55,8 @@ export interface XenDomainState {
   vioapic: Record<string, VioapicPin>;
   vlapic: LapicState[];
   pirq: Record<string, XenPirq>;
+  /** PHYSDEVOP_pirq_eoi_gmfn: 0 none, 1 v1 (also sets auto_unmask), 2 v2 — the shared pirq_eoi_map Linux reads (R28). */
+  physdev: { pirq_eoi_map: number; auto_unmask: boolean };
   linux: LinuxEvtchnState;
   /** Model log, not kernel state: per CPU, the ports whose driver handlers ran, in order (scan order checks). */
   handled: number[][];
@@ -84,6 +86,7 @@ export function newDomain(o: DomainOptions): XenDomainState {
     vioapic: {},
     vlapic: Array.from({ length: o.nrVcpus }, newLapic),
     pirq: {},
+    physdev: { pirq_eoi_map: 0, auto_unmask: false },
     linux: newLinuxEvtchn(o.nrVcpus),
     handled: Array.from({ length: o.nrVcpus }, () => []),
   };

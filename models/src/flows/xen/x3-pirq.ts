@@ -80,6 +80,27 @@ const own: XStep[] = [
     },
   },
   {
+    id: 'X3.6', title: 'PHYSDEVOP_pirq_eoi_gmfn_v1/v2', component: 'pirq',
+    role: 'Linux PV registers a shared pirq_eoi_map page at xen_init_IRQ: with it, a pirq needs PHYSDEVOP_eoi iff Xen set its bit (ack type ≠ NONE); without it Linux asks PHYSDEVOP_irq_status_query, which always says needs_eoi. v1 also sets auto_unmask (R28).',
+    source: 'xen-linux.md §3.0 X3.6; R28',
+    links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c'), lnx('xen_init_IRQ', EB), lnx('pirq_check_eoi_map', EB), lnx('pirq_needs_eoi_flag', EB)],
+    run(ctx) {
+      const ver = num(ctx.params, 'version');
+      const d = ctx.state;
+      d.physdev.pirq_eoi_map = ver;
+      d.physdev.auto_unmask = ver === 1;
+      const irqs: string[] = [];
+      for (const [irq, info] of Object.entries(d.linux.irq_info)) {
+        if (info.type !== 'IRQT_PIRQ') continue;
+        const ack = d.pirq[String(info.pirq)]?.ack_type ?? 'ACKTYPE_EOI';
+        info.needs_eoi = ver === 0 ? true : ack !== 'ACKTYPE_NONE';
+        irqs.push(`irq ${irq}: needs_eoi=${info.needs_eoi}`);
+      }
+      const how = ver === 0 ? 'no map: pirq_needs_eoi_flag from PHYSDEVOP_irq_status_query (always needs_eoi in 4.17)' : `v${ver} map: pirq_check_eoi_map reads the bit Xen set iff ack type ≠ NONE${ver === 1 ? '; auto_unmask on' : ''}`;
+      return finish(ctx, ver === 0 ? 'no-map' : `v${ver}`, `${how}; ${irqs.join(', ') || 'no pirqs bound'}`);
+    },
+  },
+  {
     id: 'X3.7', title: 'common_interrupt → do_IRQ', component: 'xen-irq',
     role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
     source: 'xen-linux.md §3.1 X3.7',
@@ -159,11 +180,13 @@ export const x3Pirq = makeXenFlow({
   setup(d, p) {
     const pirq = p.pirq as number;
     bindPort(d, PIRQ_PORT, { state: 'ECS_PIRQ', pirq }, pirq, { type: 'IRQT_PIRQ', cpu: 0, chip: 'xen_pirq_chip', handler: 'device_irq_handler', pirq, needs_eoi: p.ack_type !== 'ACKTYPE_NONE' });
+    d.physdev.pirq_eoi_map = 2; // Linux PV registers PHYSDEVOP_pirq_eoi_gmfn_v2 at boot
     d.pirq[String(pirq)] = { evtchn: PIRQ_PORT, masked: 0, in_flight: 0, ack_type: p.ack_type as 'ACKTYPE_EOI', eoi_withheld: false, eoi_timer_armed: false };
   },
   actions: [
     { name: 'irq', description: 'The physical interrupt fires.', params: [pPirq], from: 'X3.7' },
     { name: 'eoi-timer', description: 'Xen\'s 1 ms eoi_timer fires.', params: [pPirq], from: 'X3.14' },
+    { name: 'eoi-map', description: 'Register the pirq_eoi_map with PHYSDEVOP_pirq_eoi_gmfn v1 or v2 (0: none, use the status query).', params: [{ name: 'version', type: 'int', description: '0, 1 or 2.', default: 2, min: 0, max: 2 }], from: 'X3.6' },
     { name: 'bind-pirq', description: 'The guest maps and starts a new pirq (X3.1 → X3.2 → X3.3 → X3.4).', params: [{ ...pPirq, default: 17 }], from: 'X3.1' },
   ],
 });

@@ -262,6 +262,7 @@ export const STATE_DOC: Record<string, string> = {
   'hvm_irq.pci_intx': 'Asserted PCI INTx wires (dev*4+intx).',
   'vioapic.G': 'vIOAPIC pin G: vector, delivery_mode (0 fixed, 1 lowest), dest_vcpu, mask, trig_mode (0 edge, 1 level), remote_irr.',
   'vlapic.N': 'vLAPIC of vCPU N (components/lapic.ts): irr, isr, tmr, tpr, ppr, svr_enabled …',
+ 'physdev.pirq_eoi_map / auto_unmask': 'PHYSDEVOP_pirq_eoi_gmfn registration: 0 none, 1 v1 (+auto_unmask), 2 v2 (R28).',
   'pirq.N': 'Guest-bound pirq N: evtchn, masked, in_flight, ack_type, eoi_withheld, eoi_timer_armed.',
   'linux.evtchn_to_irq.P': 'Linux evtchn_to_irq[P] (the only port→irq table, R34).',
   'linux.irq_info.I': 'struct irq_info of irq I: type, evtchn, cpu, mask_reason (1 EXPLICIT, 2 TEMPORARY, 4 EOI_PENDING), is_active, chip, handler, disabled, irqs_pending, pirq, needs_eoi, resend_in_handler (model knob: a busy device re-pends its port from the handler).',

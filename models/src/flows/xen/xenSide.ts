@@ -3,7 +3,7 @@
 
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
-import { F2007, XStep, XEC, finish, go, lnx, num, str, xen, portOf, vcpuOf } from './xenFlowKit';
+import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -280,7 +280,9 @@ export const xenSideSteps: XStep[] = [
     links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
-      if (!ctx.state.pirq[String(pirq)]) return finish(ctx, 'no-pirq', `pirq ${pirq} is not guest-bound`);
+      const p = ctx.state.pirq[String(pirq)];
+      if (!p) return finish(ctx, 'no-pirq', `pirq ${pirq} is not guest-bound`);
+      if (ctx.state.physdev.auto_unmask) return call(ctx, 'auto-unmask', `v1 pirq_eoi_map registered: auto_unmask → evtchn_unmask(port ${p.evtchn}) first`, 'X1.23', { port: p.evtchn }, 'X3.13');
       return go('pirq_guest_eoi', `pirq ${pirq} is bound to a real IRQ`, 'X3.13');
     },
   },
