@@ -129,7 +129,7 @@ export const hvmSideSteps: XStep[] = [
     },
   },
   {
-    id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback',
+    id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback', operation: 'ioapic.input',
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
     source: 'xen-linux.md §6.1 X6.11',
     links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
@@ -177,7 +177,7 @@ export const hvmSideSteps: XStep[] = [
     },
   },
   {
-    id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry',
+    id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry', operation: 'lapic.ack',
     role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (R16, R18).',
     source: 'xen-linux.md §6.1 X6.14; R16, R18',
     links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],

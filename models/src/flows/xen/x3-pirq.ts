@@ -6,7 +6,7 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf } from './xenFlowKit';
+import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf , vcpuOf } from './xenFlowKit';
 
 const PIRQ_PORT = 12;
 const NR_PIRQS = 256;
@@ -161,6 +161,19 @@ const own: XStep[] = [
       return finish(ctx, 'forced-eoi', 'in_flight → 0, masked → 0');
     },
   },
+  {
+    id: 'X3.15', title: 'evtchn_move_pirqs', component: 'pirq',
+    role: 'When a vCPU moves to another pCPU (vcpu_move_irqs), every pirq whose port notifies that vCPU gets its physical IRQ affinity moved to the new pCPU, so the interrupt arrives where the vCPU runs.',
+    source: 'xen-linux.md §3.1 X3.15',
+    links: [xen('evtchn_move_pirqs', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
+    run(ctx) {
+      const v = vcpuOf(ctx, 'vcpu');
+      const d = ctx.state;
+      const moved = Object.entries(d.pirq).filter(([, p]) => p.evtchn && d.evtchn[String(p.evtchn)]?.notify_vcpu_id === v).map(([k]) => k);
+      for (const k of moved) ctx.emit({ kind: 'note', what: `pirq ${k}`, detail: `physical IRQ affinity follows vCPU ${v} to its new pCPU (pirq_set_affinity)` });
+      return finish(ctx, moved.length ? 'moved' : 'none', moved.length ? `pirq(s) ${moved.join(', ')} are on vCPU ${v}'s pirq list` : `no pirq port notifies vCPU ${v}`);
+    },
+  },
 ];
 
 const pPirq = { name: 'pirq', type: 'int' as const, description: 'The pirq (= GSI = irq in the model).', default: 16, min: 0, max: 1023 };
@@ -186,6 +199,7 @@ export const x3Pirq = makeXenFlow({
   actions: [
     { name: 'irq', description: 'The physical interrupt fires.', params: [pPirq], from: 'X3.7' },
     { name: 'eoi-timer', description: 'Xen\'s 1 ms eoi_timer fires.', params: [pPirq], from: 'X3.14' },
+    { name: 'vcpu-migrate', description: 'The scheduler moves a vCPU to another pCPU (vcpu_move_irqs → evtchn_move_pirqs).', params: [{ name: 'vcpu', type: 'int', description: 'The vCPU.', default: 0, min: 0, max: 63 }], from: 'X3.15' },
     { name: 'eoi-map', description: 'Register the pirq_eoi_map with PHYSDEVOP_pirq_eoi_gmfn v1 or v2 (0: none, use the status query).', params: [{ name: 'version', type: 'int', description: '0, 1 or 2.', default: 2, min: 0, max: 2 }], from: 'X3.6' },
     { name: 'bind-pirq', description: 'The guest maps and starts a new pirq (X3.1 → X3.2 → X3.3 → X3.4).', params: [{ ...pPirq, default: 17 }], from: 'X3.1' },
   ],
