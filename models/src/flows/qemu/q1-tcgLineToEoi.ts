@@ -94,7 +94,7 @@ function msgParams(msg: IoapicMessage): ParamValues {
 const steps: Step<S>[] = [
   {
     id: 'Q1.0',
-    title: 'device raises its line (ISA / PCI INTx)',
+    title: 'pci_set_irq / ISA line',
     role: 'The device model drives its interrupt line; PCI INTx goes through the bus swizzle and the chipset PIRQ routing to a GSI.',
     component: 'pci-intx',
     links: [
@@ -284,7 +284,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.6',
-    title: 'apic_deliver_irq → apic_bus_deliver',
+    title: 'apic_deliver_irq',
     role: 'R15 QEMU form: destination bitmask (physical ID, 0xff broadcast, logical flat/cluster); LOWPRI goes to the first APIC in the mask (no arbitration); FIXED to all; NMI/SMI/INIT bypass IRR.',
     component: 'lapic',
     operation: 'lapic.route',
@@ -381,7 +381,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.9',
-    title: 'cpu_interrupt → tcg_handle_interrupt',
+    title: 'cpu_interrupt',
     role: 'Sets the request bit; from another thread kicks the vCPU (wakes it from halt or forces it out of the TB loop); on its own thread makes it leave the TB at the next check.',
     component: 'tcg-cpu',
     links: [q('cpu_interrupt', 'softmmu/cpus.c'), q('tcg_handle_interrupt', 'accel/tcg/tcg-accel-ops.c'), q('qemu_cpu_kick', 'softmmu/cpus.c')],
@@ -404,7 +404,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.10',
-    title: 'cpu_handle_interrupt → x86_cpu_exec_interrupt',
+    title: 'x86_cpu_exec_interrupt',
     role: 'On the vCPU thread between TBs, one request per call: POLL (not gated by IF) → apic_poll_irq; HARD needs IF=1 and no STI/MOV-SS shadow (R6). Also where a running guest handler returns (iret restores IF).',
     component: 'tcg-cpu',
     links: [
@@ -452,7 +452,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.11',
-    title: 'cpu_get_pic_interrupt → apic_get_interrupt',
+    title: 'apic_get_interrupt',
     role: 'R5 INTA: hi(IRR) → ISR if it still beats PPR; if it became blocked, the SVR spurious vector with IRR/ISR untouched; 8259 vectors when LINT0 takes ExtINT.',
     component: 'lapic',
     operation: 'lapic.ack',
@@ -479,7 +479,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.12',
-    title: 'do_interrupt_x86_hardirq → do_interrupt_all',
+    title: 'do_interrupt_x86_hardirq',
     role: 'Pushes the frame and loads CS:RIP from the IDT gate; an interrupt gate clears IF (a trap gate would not).',
     component: 'tcg-cpu',
     links: [
@@ -499,7 +499,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.13',
-    title: 'guest handler (common_interrupt → flow handler)',
+    title: 'guest common_interrupt',
     role: 'Linux: vector_irq[v] → handle_fasteoi_irq (level IO-APIC: handler, then ioapic_ack_level EOI) or handle_edge_irq (edge/MSI: apic_ack_edge EOI first).',
     component: 'linux-guest',
     links: [
@@ -599,7 +599,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q1.15',
-    title: 'ioapic_eoi_broadcast (and the IO-APIC register writes)',
+    title: 'ioapic_eoi_broadcast / mem_write',
     role: 'R10: for every level RTE with this vector clear Remote-IRR; a still-asserted unmasked line is re-sent at once (storm limiter: 10000 → 10 ms). Also the EOI register (R12) and RTE writes (R11: edge write clears Remote-IRR, then service).',
     component: 'ioapic',
     operation: 'ioapic.eoi',

@@ -141,7 +141,7 @@ function allocVector(s: S): number {
 const steps: Step<S>[] = [
   {
     id: 'Q11.1',
-    title: 'acpi_parse_ioapic → mp_register_ioapic',
+    title: 'mp_register_ioapic',
     role: 'Discovery: records the IO-APIC (ID, version from register 1, entries) and its GSI range; the irqdomain is created here only on hot-plug (at boot setup_IO_APIC does it). MP-table boots reach the same function through smp_read_mpc.',
     component: 'linux-ioapic',
     links: [
@@ -166,7 +166,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q11.2',
-    title: 'acpi_parse_int_src_ovr → mp_override_legacy_irq; mp_config_acpi_legacy_irqs',
+    title: 'mp_override_legacy_irq',
     role: 'ISA IRQ → GSI through MADT interrupt source overrides (QEMU: IRQ0 → GSI2, 5/9/10/11 level active-high), then identity entries for the remaining ISA IRQs that no override or pin already claims.',
     component: 'linux-ioapic',
     links: [
@@ -202,7 +202,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q11.3',
-    title: 'apic_intr_mode_init → apic_bsp_setup → setup_local_APIC, enable_IO_APIC',
+    title: 'apic_bsp_setup / enable_IO_APIC',
     role: 'Bring-up: SVR = enable|0xFF, BSP LINT0 = ExtINT masked (0x10700) because the IO-APIC is used, LINT1 = NMI (0x400), LVTERR = 0xFE; enable_IO_APIC looks for the 8259 ExtINT pin and clears (masks) every RTE.',
     component: 'linux-ioapic',
     links: [
@@ -330,7 +330,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q11.8',
-    title: 'acpi_register_gsi → mp_map_gsi_to_irq',
+    title: 'acpi_register_gsi',
     role: 'A PCI device’s INTx GSI from the ACPI _PRT: trigger/polarity from the _PRT resource (ioapic_set_alloc_attr), then mp_find_ioapic + pin + mp_map_pin_to_irq (LEGACY domain: Linux IRQ == GSI for GSI ≥ 16).',
     component: 'linux-ioapic',
     links: [
@@ -351,7 +351,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q11.9',
-    title: 'request_irq → irq_domain_activate_irq → ioapic_configure_entry → __ioapic_write_entry',
+    title: 'ioapic_configure_entry',
     role: 'Activation: x86_vector_activate picks the CPU vector and destination; mp_irqdomain_activate writes the RTE (vector, or the pin number under interrupt remapping), high dword then low; startup_ioapic_irq unmasks it. The IO-APIC (QEMU or KVM) re-services on the write (R11).',
     component: 'linux-ioapic',
     links: [
@@ -396,7 +396,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q11.10',
-    title: 'ioapic_ack_level / ioapic_ir_ack_level → eoi_ioapic_pin',
+    title: 'ioapic_ack_level / eoi_ioapic_pin',
     role: 'Guest-side IO-APIC EOI: LAPIC EOI first; if the LAPIC TMR bit was 0 (level interrupt arrived as edge) or under IR (always), eoi_ioapic_pin: IO-APIC version ≥ 0x20 → EOI register (io_apic_eoi), else the masked-edge-then-restore RTE rewrite that clears Remote-IRR.',
     component: 'linux-ioapic',
     operation: 'ioapic.eoi',

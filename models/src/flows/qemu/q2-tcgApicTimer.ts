@@ -30,7 +30,7 @@ const form = (profile: string): 'qemu' | 'sdm' => (profile === 'sdm' ? 'sdm' : '
 const steps: Step<S>[] = [
   {
     id: 'Q2.1',
-    title: 'apic_mem_write (LVTT 0x320, TMICT 0x380, TDCR 0x3E0)',
+    title: 'apic_mem_write (LVTT/TMICT/TDCR)',
     role: 'The guest programs the timer: TDCR sets count_shift, LVTT is lvt[0] (vector, mode, mask), TMICT loads the count at the current virtual time; each write re-runs apic_timer_update.',
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-program',
@@ -63,7 +63,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q2.2',
-    title: 'apic_timer_update → apic_next_timer',
+    title: 'apic_timer_update',
     role: 'R24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0).',
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-arm',
@@ -108,7 +108,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q2.4',
-    title: 'apic_local_deliver(s, APIC_LVT_TIMER)',
+    title: 'apic_local_deliver(APIC_LVT_TIMER)',
     role: 'R26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge.',
     component: 'lapic',
     operation: 'lapic.local-deliver',
@@ -142,7 +142,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q2.5',
-    title: 'apic_update_irq (POLL) → vCPU → sysvec_apic_timer_interrupt',
+    title: 'POLL → sysvec_apic_timer_interrupt',
     role: 'The timer runs off the vCPU thread, so apic_update_irq only posts POLL (R16); the vCPU runs apic_poll_irq, takes HARD when IF=1, INTA moves 0xEC to ISR, and Linux enters sysvec_apic_timer_interrupt, which EOIs first.',
     component: 'lapic',
     links: [
@@ -185,7 +185,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q2.6',
-    title: 'apic_eoi (timer vector: no IO-APIC broadcast)',
+    title: 'apic_eoi (no IO-APIC broadcast)',
     role: 'R7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms (one-shot: a new TMICT write) or the periodic timer goes on.',
     component: 'lapic',
     operation: 'lapic.eoi',

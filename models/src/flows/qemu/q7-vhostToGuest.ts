@@ -35,7 +35,7 @@ const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === '
 const steps: Step<S>[] = [
   {
     id: 'Q7.0',
-    title: 'vhost_virtqueue_mask (VHOST_SET_VRING_CALL)',
+    title: 'vhost_virtqueue_mask',
     role: 'QEMU wires one KVM MSI route + irqfd per vector and points vhost’s call fd at the same eventfd; while the guest masks the vector it swaps in masked_notifier, and on unmask re-fires if that latched a signal (R27).',
     component: 'eventfd',
     links: [
@@ -68,7 +68,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q7.1',
-    title: 'handle_rx / handle_tx → vhost_add_used_and_signal_n',
+    title: 'handle_rx / handle_tx',
     role: 'The vhost worker completes buffers and adds them to the used ring in a batch, then signals.',
     component: 'vhost',
     links: [
@@ -149,7 +149,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q7.5',
-    title: 'irqfd_wakeup → kvm_arch_set_irq_inatomic → kvm_set_msi_irq',
+    title: 'irqfd_wakeup',
     role: 'KVM’s wait-queue callback reads the eventfd and injects the MSI in atomic context (fast path), else via irqfd_inject work; the LAPIC accepts the edge vector and the vCPU is kicked. Without irqfd, QEMU’s main loop reads the notifier and sends the MSI itself.',
     component: 'irqfd',
     operation: 'irqfd.inject',

@@ -45,7 +45,7 @@ function masked(s: S): boolean {
 const steps: Step<S>[] = [
   {
     id: 'Q8.1',
-    title: 'virtqueue_push → virtqueue_flush → virtqueue_split_flush',
+    title: 'virtqueue_split_flush',
     role: 'The device completes a request: used idx advanced (mod 2^16), inuse reduced; signalled_used_valid cleared when the index overtakes it (QEMU compares (int16_t)(new − signalled_used), vhost (u16)).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
@@ -63,7 +63,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q8.2',
-    title: 'virtio_notify / virtio_notify_irqfd',
+    title: 'virtio_notify(_irqfd)',
     role: 'Main-loop devices call virtio_notify (→ virtio_irq); dataplane/iothread devices call virtio_notify_irqfd (→ the guest notifier eventfd).',
     component: 'virtio',
     links: [q('virtio_notify', VIRTIO_C), q('virtio_notify_irqfd', VIRTIO_C)],
@@ -75,7 +75,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q8.3',
-    title: 'virtio_should_notify → virtio_split_should_notify',
+    title: 'virtio_split_should_notify',
     role: 'R22: NOTIFY_ON_EMPTY with nothing in flight; without EVENT_IDX the NO_INTERRUPT flag; with it !valid || vring_need_event(used_event, new, old). False → no interrupt.',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
@@ -96,7 +96,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q8.4a',
-    title: 'virtio_notify_irqfd → event_notifier_set',
+    title: 'virtio_notify_irqfd',
     role: 'Sets ISR bit 0 (for old Windows drivers) and signals the guest notifier: KVM’s irqfd injects directly (kvm-inkernel), or without one QEMU’s main loop reads it (virtio_queue_guest_notifier_read → virtio_irq).',
     component: 'eventfd',
     links: [q('virtio_notify_irqfd', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_queue_guest_notifier_read', VIRTIO_C), lx('irqfd_wakeup', 'virt/kvm/eventfd.c')],
@@ -181,7 +181,7 @@ const steps: Step<S>[] = [
   },
   {
     id: 'Q8.7',
-    title: 'MSI lands: apic_mem_write (TCG) / kvm_apic_mem_write → KVM_SIGNAL_MSI',
+    title: 'MSI lands (apic-msi / KVM)',
     role: 'TCG: the "apic-msi" region → apic_send_msi → apic_set_irq (Q1.6). KVM in-kernel LAPIC: "kvm-apic-msi" → kvm_send_msi → kvm_irqchip_send_msi → KVM_SIGNAL_MSI → kvm_set_msi (Q3.1). The guest then runs vring_interrupt.',
     component: 'lapic',
     operation: 'lapic.accept',
