@@ -163,3 +163,21 @@ void test('bad input gives a ModelError naming the field', () => {
   throwsField(() => simulate(flow('Q7'), { set: { 'vq.used_idx': '3' } }), /vq\.used_idx/, 'no such field');
   throwsField(() => simulate(flow('Q7'), { set: { 'vq.used.idx': '70000', 'vq.last_used_idx': '70000' } }), /vq\.used\.idx/, '16-bit index');
 });
+
+void test('R15: lowest priority — QEMU-TCG takes the first APIC in the mask, the SDM profile arbitrates to the lowest PPR', () => {
+  const set = { 'cpus.0.lapic.tpr': 0x80, 'cpus.0.lapic.ppr': 0x80 };
+  const q = run({ flow: 'Q1', profile: 'qemu-tcg', params: { cpus: 2 }, set, actions: [{ do: 'msi', with: { vector: 0x61, dest: 3, delivery_mode: 1 } }] });
+  const s = run({ flow: 'Q1', profile: 'sdm', params: { cpus: 2 }, set, actions: [{ do: 'msi', with: { vector: 0x61, dest: 3, delivery_mode: 1 } }] });
+  assert.deepEqual(q.trace.steps.filter((x) => x.step === 'Q1.6').map((x) => x.branch), ['lowpri-first']);
+  assert.deepEqual(s.trace.steps.filter((x) => x.step === 'Q1.6').map((x) => x.branch), ['lowpri-arbitrated']);
+  const irr = (r: typeof q) => (r.trace.finalState as { cpus: { lapic: { irr: number[] } }[] }).cpus.map((c) => c.lapic.irr);
+  assert.deepEqual(irr(q), [[0x61], []], 'QEMU: cpu0 although its TPR blocks class 6');
+  assert.deepEqual(irr(s), [[], []], 'SDM: cpu1 (PPR 0) took it and handled it');
+  assert.ok(s.trace.outcome.some((o) => o.kind === 'delivered' && o.target === 'vcpu1'));
+});
+
+void test('R24 vs SDM 10.5.4: QEMU fires after (IC+1) ticks, the SDM profile after IC ticks', () => {
+  const at = (profile: string) => simulate(flow('Q2'), { profile, params: { tmict: 99, tdcr: 0xb, ticks: 1 } }).steps.find((s) => s.step === 'Q2.3')?.why.match(/reaches (\d+)/)?.[1];
+  assert.equal(at('qemu-tcg'), '100');
+  assert.equal(at('sdm'), '99');
+});

@@ -1,5 +1,5 @@
 // QEMU 7.2's APIC timer arithmetic (one QEMUTimer per APIC on QEMU_CLOCK_VIRTUAL): TDCR → count_shift,
-// one-shot and periodic expiry times, current count. Catalogue qemu-kvm.md Q2.1–Q2.3, R24 and §6.1 ("timer period");
+// one-shot and periodic expiry times, current count; and the SDM's IC × divisor for the `sdm` profile. Catalogue qemu-kvm.md Q2.1–Q2.3, R24 and §6.1 ("timer period");
 // mirrors `apic_mem_write` (TDCR/TMICT), `apic_next_timer` and `apic_get_current_count` (hw/intc/apic_common.c).
 
 import { ModelError } from '../core/types';
@@ -42,11 +42,21 @@ export function writeTmict(t: QemuApicTimer, val: number, now: number): void {
  * One-shot fires at load + (IC+1)<<shift; periodic at the next multiple of (IC+1) ticks after `now`.
  * Any mode other than periodic (including the TSC-deadline encoding, which QEMU-TCG does not implement) is one-shot.
  */
-export function apicNextTimer(t: QemuApicTimer, lvtt: number, now: number): { armed: boolean; why: string } {
+export function apicNextTimer(t: QemuApicTimer, lvtt: number, now: number, form: 'qemu' | 'sdm' = 'qemu'): { armed: boolean; why: string } {
   t.timer_expiry = -1;
   if (lvtt & APIC_LVT_MASKED) return { armed: false, why: 'LVTT masked: timer_del' };
   let d = Math.floor((now - t.initial_count_load_time) / 2 ** t.count_shift);
   const ic = t.initial_count;
+  if (form === 'sdm') {
+    // SDM 10.5.4: the count decrements once per divided clock and fires at 0: IC ticks, periodic reloads IC.
+    if (ic === 0) return { armed: false, why: 'TMICT = 0: the timer is stopped (SDM 10.5.4)' };
+    if (lvtt & APIC_LVT_TIMER_PERIODIC) d = (Math.floor(d / ic) + 1) * ic;
+    else if (d >= ic) return { armed: false, why: `one-shot: ${d} ticks elapsed ≥ TMICT ${ic}: expired` };
+    else d = ic;
+    t.next_time = t.initial_count_load_time + d * 2 ** t.count_shift;
+    t.timer_expiry = t.next_time;
+    return { armed: true, why: `SDM: next expiry = load ${t.initial_count_load_time} + ${d} ticks × ${2 ** t.count_shift} ns = ${t.next_time} ns` };
+  }
   if (lvtt & APIC_LVT_TIMER_PERIODIC) {
     if (ic === 0) return { armed: false, why: 'periodic with TMICT = 0: timer_del' };
     d = (Math.floor(d / (ic + 1)) + 1) * (ic + 1);

@@ -268,7 +268,7 @@ const steps: Step<S>[] = [
         const vector = num(ctx.params, 'vector', 0x41);
         if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (R1; QEMU itself does not check)`, 'vector');
         address = (0xfee00000 | (num(ctx.params, 'dest', 1) << 12) | (num(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
-        data = vector | (num(ctx.params, 'trig_mode', 0) << 15);
+        data = vector | (num(ctx.params, 'delivery_mode', 0) << 8) | (num(ctx.params, 'trig_mode', 0) << 15);
       }
       const d = decodeMsi(address, data);
       if ((d.delivery_mode === DM_FIXED || d.delivery_mode === DM_LOWPRI) && d.vector < 16) {
@@ -307,16 +307,20 @@ const steps: Step<S>[] = [
         ctx.emit({ kind: 'pending', target: mask.map((i) => `vcpu${i}`).join(','), what: r, detail: `CPU_INTERRUPT_${r}: bypasses IRR` });
         return { branch: r.toLowerCase(), why: `delivery mode ${mode}: cpu_interrupt(CPU_INTERRUPT_${r}) on ${mask.length} CPU(s)`, next: null };
       }
-      const chosen = mode === DM_LOWPRI ? [mask[0]] : mask;
+      // R15: QEMU picks the first APIC in the mask; the SDM arbitrates for the lowest priority (modelled by PPR, ties → lowest index).
+      const lowest = ctx.profile === 'sdm' ? mask.reduce((a, b) => (m.cpus[b].lapic.ppr < m.cpus[a].lapic.ppr ? b : a), mask[0]) : mask[0];
+      const chosen = mode === DM_LOWPRI ? [lowest] : mask;
       for (const i of chosen.slice(1)) {
         apicSetIrq(m.cpus[i], vector, num(ctx.params, 'trig_mode', 0) === 1);
         apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(ctx.profile));
         ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'IRR set on another APIC in the mask; its own vCPU will take it' });
       }
       const why = mode === DM_LOWPRI
-        ? `lowest priority: QEMU picks the first APIC in mask [${mask.join(',')}] → cpu${chosen[0]} (no arbitration)`
+        ? ctx.profile === 'sdm'
+          ? `lowest priority: arbitration over mask [${mask.join(',')}] picks the lowest PPR → cpu${chosen[0]} (PPR ${hex(m.cpus[chosen[0]].lapic.ppr)})`
+          : `lowest priority: QEMU picks the first APIC in mask [${mask.join(',')}] → cpu${chosen[0]} (no arbitration)`
         : `fixed: every APIC in mask [${mask.join(',')}]; following cpu${chosen[0]}`;
-      return { branch: mode === DM_LOWPRI ? 'lowpri-first' : 'fixed', why, next: 'Q1.7', params: { cpu: chosen[0] } };
+      return { branch: mode === DM_LOWPRI ? (ctx.profile === 'sdm' ? 'lowpri-arbitrated' : 'lowpri-first') : 'fixed', why, next: 'Q1.7', params: { cpu: chosen[0] } };
     },
   },
   {
@@ -690,6 +694,7 @@ const actions: ActionSpec<S>[] = [
       { name: 'dest', type: 'int', description: 'destination (logical mask by default)', default: 1, min: 0, max: 255 },
       { name: 'dest_mode', type: 'int', description: '0 physical, 1 logical', default: 1, min: 0, max: 1 },
       { name: 'trig_mode', type: 'int', description: '0 edge, 1 level', default: 0, min: 0, max: 1 },
+      { name: 'delivery_mode', type: 'int', description: '0 fixed, 1 lowest priority, 2 SMI, 4 NMI, 5 INIT', default: 0, min: 0, max: 5 },
     ],
   },
   { name: 'eoi', description: 'the guest writes the LAPIC EOI register (Q1.14)', from: 'Q1.14', params: [cpuParam, { name: 'eoi_from_guest', type: 'bool', description: 'runs on the vCPU thread', default: true }] },
@@ -749,7 +754,7 @@ export const q1Flow: Flow<S> = {
   codebases: ['qemu', 'linux'],
   profiles: [
     { id: 'qemu-tcg', title: 'QEMU 7.2 TCG', description: 'QEMU userspace APIC + IO-APIC: SVR & 0x1ff (no directed EOI), IO-APIC version 0x20 with EOI register, edge pins fire on every assert, storm limiter 10000 → 10 ms.' },
-    { id: 'sdm', title: 'Architectural (SDM / 82093AA)', description: 'An APIC that advertises EOI-broadcast suppression (LVR[24]=1, SVR[12] writable); edge pins fire on 0→1 only; no storm limiter.' },
+    { id: 'sdm', title: 'Architectural (SDM / 82093AA)', description: 'An APIC that advertises EOI-broadcast suppression (LVR[24]=1, SVR[12] writable); lowest-priority arbitration (by PPR); edge pins fire on 0→1 only; no storm limiter.' },
   ],
   defaultProfile: 'qemu-tcg',
   params: [

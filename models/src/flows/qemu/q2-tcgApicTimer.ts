@@ -76,7 +76,7 @@ const steps: Step<S>[] = [
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
       const t = m.timers[cpu.index];
-      const r = apicNextTimer(t, cpu.lvt[LVT_TIMER], m.now);
+      const r = apicNextTimer(t, cpu.lvt[LVT_TIMER], m.now, form(ctx.profile));
       if (!r.armed) return { branch: 'timer-del', why: r.why, next: null };
       const ticks = num(ctx.params, 'ticks', 2);
       if (m.fired >= ticks) {
@@ -245,7 +245,7 @@ export const q2Flow: Flow<S> = {
   codebases: ['qemu', 'linux'],
   profiles: [
     { id: 'qemu-tcg', title: 'QEMU 7.2 TCG', description: 'QEMU arithmetic: one tick = 2^count_shift ns, one-shot at load + (IC+1) ticks; no TSC-deadline mode (the encoding behaves as one-shot).' },
-    { id: 'sdm', title: 'Architectural (SDM)', description: 'Same timer arithmetic in this model; the SDM deliverability test for the vector.' },
+    { id: 'sdm', title: 'Architectural (SDM)', description: 'SDM 10.5.4 arithmetic: the count runs IC ticks of the divided clock (one-shot at load + IC·div, periodic every IC·div; TMICT 0 stops it), and the SDM deliverability test.' },
   ],
   defaultProfile: 'qemu-tcg',
   params: [
