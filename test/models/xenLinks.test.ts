@@ -78,3 +78,45 @@ void test('every Xen-flow link resolves to a definition in Xen 4.17.5 and Linux 
   assert.ok(count.xen > 50 && count.linux > 50, `distinct links: xen ${count.xen}, linux ${count.linux}`);
   assert.deepEqual(failures, [], `unresolved links (xen ${count.xen}, linux ${count.linux} checked)`);
 });
+
+/** The body of a function definition, comments stripped, from our extraction's range. */
+function functionBody(root: string, file: string, symbol: string): string | undefined {
+  const rec = extractFile(root, file);
+  const strings = rec.strings ?? [];
+  for (let i = 0; i < rec.syms.length; i += SYM) {
+    if (strings[rec.syms[i]] !== symbol || KINDS[rec.syms[i + 1] & 0xff] !== 'function') continue;
+    const lines = fs.readFileSync(path.join(root, file), 'latin1').split('\n');
+    const text = lines.slice(rec.syms[i + 4], rec.syms[i + 6] + 1).join('\n');
+    return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ');
+  }
+  return undefined;
+}
+
+void test('every contract of the Xen flows holds on the real function body', () => {
+  const trees = realTrees();
+  const failures: string[] = [];
+  const done = new Set<string>();
+  for (const id of XEN_FLOWS) {
+    for (const s of findFlow(id)!.steps) {
+      for (const c of s.contracts ?? []) {
+        if (done.has(c.id)) continue;
+        done.add(c.id);
+        const link = s.links.find((l) => l.symbol === c.symbol && l.codebase === c.codebase);
+        assert.ok(link?.file, `${c.id}: the contract's function is one of the step's links`);
+        const body = functionBody(c.codebase === 'xen' ? trees.xen : trees.linux, link.file, c.symbol);
+        if (!body) { failures.push(`${c.id}: no body for ${c.symbol}`); continue; }
+        const calls = (n: string): number[] => [...body.matchAll(new RegExp(`\\b${n}\\s*\\(`, 'g'))].map((m) => m.index ?? 0);
+        const mentions = (n: string): boolean => new RegExp(`\\b${n}\\b`).test(body);
+        const k = c.check;
+        let ok: boolean;
+        if (k.kind === 'calls') ok = k.anyOf.some((x) => calls(x).length > 0);
+        else if (k.kind === 'mentions') ok = k.anyOf.some(mentions);
+        else if (k.kind === 'doesNotCall') ok = !k.names.some((x) => calls(x).length > 0);
+        else ok = Math.min(...k.first.flatMap(calls)) < Math.max(...k.then.flatMap(calls));
+        if (!ok) failures.push(`${s.id} ${c.id} (${c.symbol}): ${JSON.stringify(k)}`);
+      }
+    }
+  }
+  assert.ok(done.size >= 25, `${done.size} contracts checked`);
+  assert.deepEqual(failures, []);
+});

@@ -146,6 +146,7 @@ export const guestSideSteps: XStep[] = [
     role: 'Maps the port to its irq (evtchn_to_irq, R34); skips ports without an irq and ports already being handled (is_active, R22), otherwise sets is_active and runs the irq\'s flow handler.',
     source: 'xen-linux.md §1.1 X1.17; R22, R34',
     links: [lnx('handle_irq_for_port', EB), lnx('evtchn_to_info', EB), lnx('generic_handle_irq', 'kernel/irq/irqdesc.c')],
+    contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'R22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -228,6 +229,7 @@ export const guestSideSteps: XStep[] = [
     role: 'Ack of lateeoi irqs: mask the port (reason EOI_PENDING) and clear P; is_active stays 1 until the driver\'s xen_irq_lateeoi (R23, R25).',
     source: 'xen-linux.md §1.1 X1.20; R23, R25',
     links: [lnx('lateeoi_ack_dynirq', EB), lnx('do_mask', EB)],
+    contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'R23, R25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
     run(ctx) {
       const { port, f } = info(ctx);
       const phys = doMask(f!.info, EVT_MASK_REASON_EOI_PENDING);
@@ -426,6 +428,7 @@ export const guestSideSteps: XStep[] = [
     role: 'Pops the head of queue q (clear_linked: LINKED and LINK cleared, old LINK = next); handles it if PENDING and not MASKED, otherwise drops the entry silently (R31).',
     source: 'xen-linux.md §7 X7.9; R31',
     links: [lnx('consume_one_event', EFIFO), lnx('clear_linked', EFIFO)],
+    contracts: [{ id: 'X7.9-unlink-first', text: 'unlinks the head (clear_linked) before handling it', source: 'R31', codebase: 'linux', symbol: 'consume_one_event', check: { kind: 'callOrder', first: ['clear_linked'], then: ['handle_irq_for_port'] } }],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const q = num(ctx.params, 'q');
@@ -440,6 +443,7 @@ export const guestSideSteps: XStep[] = [
     role: 'Linux FIFO unmask (R33): clears MASKED locally only if not PENDING; if PENDING leaves it masked and asks Xen (EVTCHNOP_unmask), which relinks it. No local re-raise, no non-local case.',
     source: 'xen-linux.md §7 X7.10; R33',
     links: [lnx('evtchn_fifo_unmask', EFIFO)],
+    contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'R33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
     run(ctx) {
       const port = portOf(ctx);
       const r = fifoUnmaskGuest(ctx.state.fifo!, port);

@@ -144,6 +144,7 @@ export const hvmSideSteps: XStep[] = [
     role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (R18c).',
     source: 'xen-linux.md §6.1 X6.12; R18c',
     links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'R18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
     run(ctx) {
       const h = ctx.state.hvm_irq;
       const up0 = ctx.state.vcpu_info[0].evtchn_upcall_pending;

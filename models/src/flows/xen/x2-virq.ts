@@ -65,6 +65,7 @@ const own: XStep[] = [
     role: 'Xen binds a VIRQ (R6): bad virq → -EINVAL; a global VIRQ only on vCPU0; unknown vCPU → -ENOENT; one channel per VIRQ per vCPU (-EEXIST). Writes state ECS_VIRQ, notify_vcpu_id = vcpu, VIRQ2P.',
     source: 'xen-linux.md §2 X2.3; R4, R6',
     links: [xen('evtchn_bind_virq', XEC)],
+    contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'R6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
     run(ctx) {
       const d = ctx.state;
       const virq = num(ctx.params, 'virq');
@@ -92,6 +93,7 @@ const own: XStep[] = [
     role: 'Per-vCPU VIRQ: looks up VIRQ2P[v][virq]; unbound → the VIRQ is lost, not latched (R7); else set-pending on that vCPU (R3).',
     source: 'xen-linux.md §2 X2.5; R3, R7',
     links: [xen('send_guest_vcpu_virq', XEC)],
+    contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'R3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const virq = num(ctx.params, 'virq');

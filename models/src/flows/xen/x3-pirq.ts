@@ -119,6 +119,7 @@ const own: XStep[] = [
     role: 'For a guest-bound IRQ (R27): ACKTYPE_EOI withholds the LAPIC EOI (pending_eoi stack), each bound domain\'s pirq->masked 0→1 counts in_flight, the event is sent, and a 1 ms eoi_timer is armed.',
     source: 'xen-linux.md §3.1 X3.8; R27',
     links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1 (seed 000)' }] })],
+    contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'R27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];

@@ -53,6 +53,7 @@ const own: XStep[] = [
     role: 'Parses the via (R18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
     source: 'xen-linux.md §6.1 X6.2; R18b, R18d',
     links: [xen('hvm_set_callback_via', XHIRQ)],
+    contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'R18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
       const d = ctx.state;
       const phase = typeof ctx.params.phase === 'number' ? ctx.params.phase : 0;
@@ -77,6 +78,7 @@ const own: XStep[] = [
     role: 'Sets UV[v] (vector ≥ 0x10, HVM only), then hvm_assert_evtchn_irq(v) unconditionally — one possibly spurious upcall (R18b). Exists in 4.17: "used in preference to the domain global callback via".',
     source: 'xen-linux.md §6.1 X6.3; R18b',
     links: [xen('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
+    contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'R18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const vec = num(ctx.params, 'vector');

@@ -142,6 +142,7 @@ export const xenSideSteps: XStep[] = [
     role: 'Sets UP[v]; only a 0→1 change notifies the vCPU: PV → vcpu_kick, HVM → hvm_assert_evtchn_irq (R10, R17).',
     source: 'xen-linux.md §1.1 X1.8; R10',
     links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
+    contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'R10, R17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
@@ -291,6 +292,7 @@ export const xenSideSteps: XStep[] = [
     role: 'Ends the guest\'s part of a guest-bound IRQ: clears pirq->masked, and when in_flight drops to 0 performs the withheld physical EOI/unmask (R27). A second EOI finds masked=0 and does nothing.',
     source: 'xen-linux.md §3.1 X3.13; R27',
     links: [xen('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xen('desc_guest_eoi', 'xen/arch/x86/irq.c'), xen('flush_ready_eoi', 'xen/arch/x86/irq.c')],
+    contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'R27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
