@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allFlows, findFlow, runScenario, simulate, Flow, Trace } from '../../models/src/index';
 import { KvmState, newKvmState, routeIrq, kickVcpu, apicSetEoi } from '../../models/src/flows/kvm/kvmMachine';
-import { newPiDesc, postSoftware, postHardware, syncPirToIrr, POSTED_INTR_WAKEUP_VECTOR } from '../../models/src/components/postedInterrupt';
+import { newPiDesc, postSoftware, postHardware, syncPirToIrr } from '../../models/src/components/postedInterrupt';
 import { divideCount, newKvmTimer, setTargetExpiration, advancePeriodic } from '../../models/src/components/kvmTimer';
 import { armDecision, newPvEoi } from '../../models/src/components/pvEoi';
 import { newLapic } from '../../models/src/components/lapic';
@@ -23,7 +23,7 @@ const scen = (raw: Record<string, unknown>) => runScenario(allFlows, { name: 't'
 const branches = (t: Trace, step: string): string[] => t.steps.filter((s) => s.step === step).map((s) => s.branch);
 const delivered = (t: Trace, target?: string): string[] => t.outcome.filter((o) => o.kind === 'delivered' && (!target || o.target === target)).map((o) => o.what ?? '');
 
-test('every built-in kvm-*.json scenario passes, and the three posted-interrupt scenarios exist', () => {
+void test('every built-in kvm-*.json scenario passes, and the three posted-interrupt scenarios exist', () => {
   const files = fs.readdirSync(scenarioDir).filter((f) => /^kvm-.*\.json$/.test(f));
   assert.ok(files.length >= 20, `found ${files.length} kvm scenarios`);
   for (const need of ['kvm-posted-interrupt-vcpu-running', 'kvm-posted-interrupt-vcpu-blocked', 'kvm-posted-interrupt-vcpu-preempted']) {
@@ -38,7 +38,7 @@ test('every built-in kvm-*.json scenario passes, and the three posted-interrupt 
   }
 });
 
-test('every KVM flow runs in every profile from its entry and ends', () => {
+void test('every KVM flow runs in every profile from its entry and ends', () => {
   for (const id of ['Q3', 'Q4', 'Q5', 'Q6', 'Q9', 'Q10', 'Q12']) {
     const f = flow(id);
     for (const p of f.profiles) {
@@ -49,7 +49,7 @@ test('every KVM flow runs in every profile from its entry and ends', () => {
   }
 });
 
-test('R19: the software sender coalesces on a set PIR bit and sends no second notification while ON=1; SN is not consulted', () => {
+void test('R19: the software sender coalesces on a set PIR bit and sends no second notification while ON=1; SN is not consulted', () => {
   const pi = newPiDesc(1);
   pi.sn = true;
   assert.equal(postSoftware(pi, 0x41), 'notify', 'SN=1 does not stop the KVM sender');
@@ -64,7 +64,7 @@ test('R19: the software sender coalesces on a set PIR bit and sends no second no
   assert.deepEqual(pi.pir, []);
 });
 
-test('R21: the IOMMU honours SN unless URG; ON suppresses a second notification', () => {
+void test('R21: the IOMMU honours SN unless URG; ON suppresses a second notification', () => {
   const pi = newPiDesc(0);
   pi.sn = true;
   assert.equal(postHardware(pi, 0x41, false), 'suppressed');
@@ -73,7 +73,7 @@ test('R21: the IOMMU honours SN unless URG; ON suppresses a second notification'
   assert.equal(postHardware(pi, 0x43, true), 'on-already-set');
 });
 
-test('R21: schedule-in after a suppressed post sets ON (pi_set_on), so the next entry syncs it (flow Q5)', () => {
+void test('R21: schedule-in after a suppressed post sets ON (pi_set_on), so the next entry syncs it (flow Q5)', () => {
   const r = scen({
     flow: 'Q5', profile: 'apicv-on', params: { vector: 0x45, dest: 1 },
     actions: [{ do: 'setup', with: { vector: 0x45, dest: 1 } }, { do: 'preempt', with: { vcpu: 1 } }, { do: 'fire' }, { do: 'fire' }, { do: 'schedule-in', with: { vcpu: 1, cpu: 2 } }],
@@ -85,7 +85,7 @@ test('R21: schedule-in after a suppressed post sets ON (pi_set_on), so the next 
   assert.deepEqual(delivered(r.trace, 'vcpu1'), ['vector 0x45'], 'two posts of one vector: one delivery (coalesced in PIR)');
 });
 
-test('R20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST_MODE without IPI, guest mode elsewhere → IPI, preempted → nothing', () => {
+void test('R20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST_MODE without IPI, guest mode elsewhere → IPI, preempted → nothing', () => {
   const s = newKvmState('kvm-inkernel');
   assert.equal(kickVcpu(s, 1, 1).result, 'self');
   assert.equal(s.vcpus[1].vcpu.mode, 'EXITING_GUEST_MODE');
@@ -102,7 +102,7 @@ test('R20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST_MODE
   assert.equal(k.enters, false);
 });
 
-test('R20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)', () => {
+void test('R20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)', () => {
   const r = scen({
     flow: 'Q3', profile: 'kvm-inkernel',
     set: { 'vcpus.1.vcpu.rflags_if': false },
@@ -113,14 +113,14 @@ test('R20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)', () 
   assert.equal((r.trace.finalState as KvmState).vcpus[1].vcpu.blocked, true);
 });
 
-test('R3/R5: KVM acks only a vector whose class beats PPR; TPR blocks a lower class (flow Q3)', () => {
+void test('R3/R5: KVM acks only a vector whose class beats PPR; TPR blocks a lower class (flow Q3)', () => {
   const r = scen({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'vcpus.1.lapic.tpr': 0x50 }, actions: [{ do: 'send', with: { vector: 0x45, dest: 1 } }, { do: 'send', with: { vector: 0x65, dest: 1 } }] });
   assert.ok(branches(r.trace, 'Q3.6').includes('nothing'), '0x45 is blocked by TPR 0x50');
   assert.deepEqual(delivered(r.trace), ['vector 0x65']);
   assert.deepEqual((r.trace.finalState as KvmState).vcpus[1].lapic.irr, [0x45]);
 });
 
-test('R7: apic_set_eoi clears the highest ISR bit whatever the handler meant', () => {
+void test('R7: apic_set_eoi clears the highest ISR bit whatever the handler meant', () => {
   const s = newKvmState('kvm-inkernel');
   s.vcpus[0].lapic.isr = [0x31, 0x61];
   const r = apicSetEoi(s, 0, 'kvm-inkernel', () => undefined, () => 0);
@@ -129,7 +129,7 @@ test('R7: apic_set_eoi clears the highest ISR bit whatever the handler meant', (
   assert.equal(s.vcpus[0].lapic.ppr, 0x30);
 });
 
-test('R15: lowest priority with vector hashing picks the (vector mod n)-th candidate', () => {
+void test('R15: lowest priority with vector hashing picks the (vector mod n)-th candidate', () => {
   const s = newKvmState('kvm-inkernel', 4);
   const r = routeIrq(s, { vector: 0x42, delivery: 'lowest', dest: 0x0f, logical: true, shorthand: 'none', level_triggered: false, level: true }, -1);
   assert.deepEqual(r.targets, [0x42 % 4]);
@@ -141,7 +141,7 @@ test('R15: lowest priority with vector hashing picks the (vector mod n)-th candi
   assert.deepEqual(routeIrq(s, { vector: 0x42, delivery: 'lowest', dest: 0x0f, logical: true, shorthand: 'none', level_triggered: false, level: true }, -1).targets, [1]);
 });
 
-test('R17/R18: virtual-interrupt delivery and EOI virtualization; an EOI exits only for a vector in the EOI-exit bitmap', () => {
+void test('R17/R18: virtual-interrupt delivery and EOI virtualization; an EOI exits only for a vector in the EOI-exit bitmap', () => {
   const l = newLapic();
   const v = newVcpu(0, true);
   l.irr = [0x31, 0x61];
@@ -157,7 +157,7 @@ test('R17/R18: virtual-interrupt delivery and EOI virtualization; an EOI exits o
   assert.deepEqual(virtualizeEoi(l, v), { vector: 0x31, exit: true });
 });
 
-test('R13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-APIC never offers LVR[24]', () => {
+void test('R13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-APIC never offers LVR[24]', () => {
   const r = scen({ flow: 'Q3', profile: 'kvm-split', set: { 'vcpus.0.lapic.lvr_directed_eoi': true, 'vcpus.0.lapic.svr_directed_eoi': true }, actions: [{ do: 'raise', with: { pin: 10 } }] });
   assert.ok(r.passed);
   assert.deepEqual(branches(r.trace, 'Q3.11'), ['split-exit']);
@@ -165,7 +165,7 @@ test('R13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-APIC n
   assert.throws(() => simulate(flow('Q3'), { profile: 'kvm-inkernel', set: { 'vcpus.0.lapic.lvr_directed_eoi': 'true' } }), /split irqchip/);
 });
 
-test('R25: divide count, 200 µs periodic clamp, one pending slot, periodic snap to now', () => {
+void test('R25: divide count, 200 µs periodic clamp, one pending slot, periodic snap to now', () => {
   assert.equal(divideCount(0xb), 1);
   assert.equal(divideCount(0x0), 2);
   assert.equal(divideCount(0x3), 16);
@@ -186,7 +186,7 @@ test('R25: divide count, 200 µs periodic clamp, one pending slot, periodic snap
   assert.deepEqual(branches(r.trace, 'Q9.3'), ['hrtimer', 'not-armed'], 'a one-shot timer fires once');
 });
 
-test('R25/R26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0] (236 for Linux)', () => {
+void test('R25/R26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0] (236 for Linux)', () => {
   const r = scen({ flow: 'Q9', profile: 'kvm-inkernel', actions: [{ do: 'program', with: { vcpu: 0, mode: 'oneshot', tmict: 1000, masked: true } }, { do: 'advance', with: { vcpu: 0, ns: 2000 } }] });
   assert.deepEqual(branches(r.trace, 'Q9.5'), ['masked']);
   assert.deepEqual(delivered(r.trace), []);
@@ -194,7 +194,7 @@ test('R25/R26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0] (23
   assert.deepEqual(delivered(ok.trace, 'vcpu0'), ['vector 0xec']);
 });
 
-test('R23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-APIC-handled, else armed', () => {
+void test('R23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-APIC-handled, else armed', () => {
   const p = newPvEoi();
   assert.equal(armDecision(p, false, 0x41, () => false), 'disabled');
   p.msr_val = 0x1001;
@@ -204,7 +204,7 @@ test('R23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-APIC-h
   assert.equal(armDecision(p, false, 0x41, () => false), 'armed');
 });
 
-test('R23: a guest that has not EOI\'d by the next exit gets its byte disarmed, and no EOI happens (flow Q12)', () => {
+void test('R23: a guest that has not EOI\'d by the next exit gets its byte disarmed, and no EOI happens (flow Q12)', () => {
   const r = scen({ flow: 'Q12', profile: 'kvm-inkernel', params: { vcpu: 1, dest: 1, handler_eoi: false }, actions: [{ do: 'enable', with: { vcpu: 1 } }, { do: 'exit', with: { vcpu: 1 } }] });
   assert.deepEqual(branches(r.trace, 'Q12.5'), ['disarmed']);
   const s = r.trace.finalState as KvmState;
@@ -212,13 +212,13 @@ test('R23: a guest that has not EOI\'d by the next exit gets its byte disarmed, 
   assert.equal(s.vcpus[1].pv_eoi.guest_byte, 0);
 });
 
-test('R9/R10 (KVM in-kernel): Remote-IRR holds a re-asserted level line until the EOI, which re-delivers it', () => {
+void test('R9/R10 (KVM in-kernel): Remote-IRR holds a re-asserted level line until the EOI, which re-delivers it', () => {
   const r = runScenario(allFlows, JSON.parse(fs.readFileSync(path.join(scenarioDir, 'kvm-level-eoi-must-reach-ioapic.json'), 'utf8')));
   assert.ok(r.passed);
   assert.equal(delivered(r.trace, 'vcpu0').length, 2);
 });
 
-test('R28: an injection cancelled by a late request is re-injected with no second ISR transition (flow Q3)', () => {
+void test('R28: an injection cancelled by a late request is re-injected with no second ISR transition (flow Q3)', () => {
   const r = scen({
     flow: 'Q3', profile: 'kvm-inkernel',
     set: { 'vcpus.1.lapic.isr': [0x41], 'vcpus.1.lapic.ppr': 0x40, 'vcpus.1.vcpu.intr_info': 0x41, 'vcpus.1.vcpu.mode': 'OUTSIDE_GUEST_MODE' },
@@ -230,14 +230,14 @@ test('R28: an injection cancelled by a late request is re-injected with no secon
   assert.deepEqual((r.trace.finalState as KvmState).vcpus[1].lapic.isr, []);
 });
 
-test('Q10(e): IPI virtualization handles only Fixed physical no-shorthand IPIs; a broadcast still exits', () => {
+void test('Q10(e): IPI virtualization handles only Fixed physical no-shorthand IPIs; a broadcast still exits', () => {
   const r = scen({ flow: 'Q10', profile: 'apicv-ipiv', actions: [{ do: 'ipi', with: { src: 0, dest: 0xff, vector: 0xfd } }] });
   assert.deepEqual(branches(r.trace, 'Q10.2'), ['apic-write-exit']);
   assert.deepEqual(branches(r.trace, 'Q10.4'), ['slow-broadcast']);
   assert.deepEqual(delivered(r.trace).length, 2);
 });
 
-test('Q10.6: INIT becomes a pending event accepted by kvm_apic_accept_events, never IRR', () => {
+void test('Q10.6: INIT becomes a pending event accepted by kvm_apic_accept_events, never IRR', () => {
   const r = scen({ flow: 'Q10', profile: 'kvm-inkernel', actions: [{ do: 'ipi', with: { src: 0, dest: 1, vector: 0, delivery: 'init' } }] });
   assert.deepEqual(branches(r.trace, 'Q10.6'), ['accepted']);
   const s = r.trace.finalState as KvmState;
@@ -245,7 +245,7 @@ test('Q10.6: INIT becomes a pending event accepted by kvm_apic_accept_events, ne
   assert.deepEqual(s.vcpus[1].vcpu.pending_events, []);
 });
 
-test('Q5.4: a multicast MSI is not postable and stays remapped; with posting off (apicv-off) the IRTE stays remapped', () => {
+void test('Q5.4: a multicast MSI is not postable and stays remapped; with posting off (apicv-off) the IRTE stays remapped', () => {
   const r = scen({ flow: 'Q5', profile: 'apicv-on', actions: [{ do: 'setup', with: { vector: 0x41, dest: 0xff } }] });
   assert.deepEqual(branches(r.trace, 'Q5.4'), ['not-single-vcpu']);
   const off = scen({ flow: 'Q5', profile: 'apicv-off', actions: [{ do: 'setup' }, { do: 'fire' }] });
@@ -254,7 +254,7 @@ test('Q5.4: a multicast MSI is not postable and stays remapped; with posting off
   assert.equal(delivered(off.trace).length, 1, 'delivered through vfio_msihandler and the irqfd instead');
 });
 
-test('R27: a masked MSI-X vector latches its PBA bit in QEMU instead of reaching KVM (flow Q6)', () => {
+void test('R27: a masked MSI-X vector latches its PBA bit in QEMU instead of reaching KVM (flow Q6)', () => {
   const r = scen({ flow: 'Q6', profile: 'kvm-inkernel', actions: [{ do: 'mask' }, { do: 'msi' }] });
   assert.deepEqual(branches(r.trace, 'Q6.6'), ['masked-pba']);
   assert.equal((r.trace.finalState as KvmState).device.pba, true);

@@ -1,7 +1,7 @@
 // Flow Q5: VT-d posted interrupts for a VFIO device — IRTE set-up, IOMMU posting, the wakeup vector and the
 // PID lifecycle across block / preempt / schedule-in (qemu-kvm.md §3 Q5; rules R19–R21; VT-d §5.2.3).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import {
@@ -225,7 +225,7 @@ const steps: Step<KvmState>[] = [
       const i = vcpuParam(ctx);
       const v = s.vcpus[i].vcpu;
       if (ctx.params.phase === 'halt') {
-        if (v.preempted) return { branch: 'preempted', why: `${vname(i)} is preempted and cannot execute HLT`, next: null };
+        if (v.preempted) throw new ModelError(`${vname(i)} is preempted: it cannot execute HLT until scheduled in`, 'vcpu');
         v.mode = 'OUTSIDE_GUEST_MODE';
         v.halted = true;
       }
