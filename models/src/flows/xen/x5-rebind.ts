@@ -6,7 +6,7 @@ import { EVT_MASK_REASON_TEMPORARY, bindPortToCpu, doMask, doUnmask, infoForPort
 import { nrVcpus } from '../../components/xenDomain';
 import { clearBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { maskEvtchn, unmaskStep } from './guestSide';
+import { maskEvtchn, unmaskStep } from './guestIrqChip';
 import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [

@@ -7,9 +7,10 @@ import { EVT_MASK_REASON_EXPLICIT, doMask } from '../../components/linuxEvtchn';
 import { DomainSpec, STATE_DOC, XEN_PROFILES, XStep, buildDomain, localId, localize, validateDomain } from './xenFlowKit';
 import { xenSideSteps } from './xenSide';
 import { hvmSideSteps } from './hvmSide';
-import { guestSideSteps, maskEvtchn } from './guestSide';
+import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
+import { guestUpcallSteps } from './guestUpcall';
 
-export const sharedSteps: XStep[] = [...xenSideSteps, ...hvmSideSteps, ...guestSideSteps];
+export const sharedSteps: XStep[] = [...xenSideSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
 const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).', default: -1, min: -1, max: 63 };
