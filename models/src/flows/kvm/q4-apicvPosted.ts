@@ -1,12 +1,13 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (qemu-kvm.md §3 Q4; rules R17–R19).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
+import { highest } from '../../components/lapic';
 import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
-  triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, vname, hex,
+  triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
 import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
 
@@ -200,6 +201,38 @@ const steps: Step<KvmState>[] = [
     },
   },
   {
+    id: 'Q4.5',
+    title: 'kvm_vcpu_update_apicv → kvm_apic_update_apicv, kvm_apic_update_hwapic_isr',
+    role: 'APICv is activated or inhibited for the vCPU: KVM resets its IRR/ISR caches (irr_pending, isr_count, highest_isr_cache), reloads SVI from ISR and RVI from IRR, or falls back to injection (Q3) and moves stray PIR bits into IRR.',
+    component: 'vcpu',
+    links: [L('kvm_vcpu_update_apicv', X86), L('kvm_apic_update_apicv', LAPIC), L('vmx_refresh_apicv_exec_ctrl', VMX), L('kvm_apic_update_hwapic_isr', LAPIC), L('vmx_hwapic_isr_update', VMX)],
+    source: `${SRC}.5; R17`,
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      const on = ctx.params.active !== false;
+      if (on && !profileConfig(ctx.profile).apicv) throw new ModelError(`profile ${ctx.profile} has enable_apicv=0: APICv cannot be activated`, 'active');
+      if (on === v.apicv_active) return { branch: 'unchanged', why: `APICv already ${on ? 'active' : 'inactive'} on ${vname(i)}`, next: null };
+      v.apicv_active = on;
+      v.irr_pending = true;
+      v.highest_isr_cache = -1;
+      if (on) {
+        v.svi = Math.max(highest(slot.lapic.isr), 0);
+        v.rvi = Math.max(highest(slot.lapic.irr), 0);
+        scanIoapic(ctx.state, i, ctx.profile);
+        makeRequest(v, 'KVM_REQ_EVENT');
+        return { branch: 'activated', why: `apicv_active := 1; irr_pending := true, isr_count := 1, highest_isr_cache := −1; SVI := hi(ISR) ${hex(v.svi)}, RVI := hi(IRR) ${hex(v.rvi)}; EOI-exit bitmap reloaded`, next: 'Q4.4' };
+      }
+      // Inhibited: the sync still runs (sync_pir_to_irr is only NULL when enable_apicv=0), moving stray PIR bits into IRR.
+      const moved = [...slot.pi_desc.pir];
+      if (slot.pi_desc.on) syncPir(ctx.state, i);
+      v.eoi_exit_bitmap = [];
+      if (slot.lapic.irr.length) makeRequest(v, 'KVM_REQ_EVENT');
+      return { branch: 'inhibited', why: `apicv_active := 0: injection through VM_ENTRY_INTR_INFO_FIELD from now on (Q3), EOIs trap; ${moved.length ? `sync_pir_to_irr moved stray PIR [${moved.map(hex).join(', ')}] into IRR, KVM_REQ_EVENT` : 'PIR empty'}`, next: null };
+    },
+  },
+  {
     id: 'Q4.6',
     title: '[hw] EOI virtualization',
     role: 'The CPU clears VISR[SVI], recomputes SVI and VPPR, and exits only when EOI_EXIT_BITMAP[v] is set (R18).',
@@ -280,6 +313,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q4.6' },
     { name: 'schedule-in', description: 'kvm_sched_in on a pCPU, then entry.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q4.8' },
     { name: 'scan-ioapic', description: 'KVM_REQ_SCAN_IOAPIC on every vCPU.', params: [], from: 'Q4.7' },
+    { name: 'apicv', description: 'Activate or inhibit APICv on a vCPU (kvm_vcpu_update_apicv).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'active', type: 'bool', description: 'APICv active', default: false }], from: 'Q4.5' },
     blockAction, preemptAction, setIfAction, writeRteAction,
   ],
   initialState: (profile) => {
