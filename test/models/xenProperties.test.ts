@@ -176,4 +176,7 @@ void test('bad input: impossible states name the field', () => {
   throwsModelError(() => simulate(findFlow('X6')!, { set: { 'vcpu.1.evtchn_upcall_vector': '5' } }), /evtchn_upcall_vector = 5/);
   throwsModelError(() => simulate(findFlow('X1')!, { profile: 'linux2007', params: { guest: 'hvm' } }), /linux2007\) supports PV guests only/);
   throwsModelError(() => simulate(findFlow('X7')!, { set: { 'fifo.event_word.10.LINK': '200000' } }), /LINK = 200000/);
+  throwsModelError(() => simulate(findFlow('X1')!, { from: 'X6.4@X1' }), /X6\.4 runs only for HVM guests, but the domain is pv/);
+  throwsModelError(() => simulate(findFlow('X1')!, { from: 'X1.10', params: { guest: 'hvm' } }), /X1\.10 runs only for PV guests/);
+  throwsModelError(() => simulate(findFlow('X1')!, { from: 'X1.6', params: { port: 10, vcpu: 4 } }), /vcpu = 4: unknown vCPU/);
 });

@@ -6,7 +6,7 @@ import { wordOf } from '../../components/evtchn2l';
 import { fifoConsumeOne } from '../../components/evtchnFifo';
 import { newScan, scan2lNext } from '../../components/linuxEvtchn';
 import { StepResult } from '../../core/types';
-import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, vcpuOf } from './xenFlowKit';
+import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, vcpuOf, requireGuest } from './xenFlowKit';
 
 /** Leave xen_evtchn_do_upcall: return the way the upcall came in (PV iret, HVM iret + next VM entry, GSI EOI). */
 function exitUpcall(ctx: XCtx, why: string): StepResult {
@@ -40,14 +40,20 @@ export const guestUpcallSteps: XStep[] = [
         formerly: [{ symbol: 'hypervisor_callback', in: F2007 }],
       }),
     ],
-    run: (ctx) => go('enter', `event callback on CPU ${vcpuOf(ctx, 'cpu')}`, 'X1.13'),
+    run(ctx) {
+      requireGuest(ctx, 'pv', 'X1.12');
+      return go('enter', `event callback on CPU ${vcpuOf(ctx, 'cpu')}`, 'X1.13');
+    },
   },
   {
     id: 'X1.13', title: 'xen_pv_evtchn_do_upcall', component: 'linux-entry',
     role: 'PV upcall C entry: irqentry_enter, switch to the irq stack, count the callback, call xen_evtchn_do_upcall.',
     source: 'xen-linux.md §1.1 X1.13',
     links: [lnx('xen_pv_evtchn_do_upcall', 'arch/x86/xen/enlighten_pv.c')],
-    run: () => go('upcall', 'irqentry_enter; __xen_pv_evtchn_do_upcall on the irq stack', 'X1.14'),
+    run(ctx) {
+      requireGuest(ctx, 'pv', 'X1.13');
+      return go('upcall', 'irqentry_enter; __xen_pv_evtchn_do_upcall on the irq stack', 'X1.14');
+    },
   },
   {
     id: 'X1.14', title: 'xen_evtchn_do_upcall', component: 'linux-evtchn',
@@ -121,6 +127,7 @@ export const guestUpcallSteps: XStep[] = [
       lnx('do_hvm_evtchn_intr', 'drivers/xen/platform-pci.c'),
     ],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.15');
       const cpu = vcpuOf(ctx, 'cpu');
       const entry = str(ctx.params, 'entry');
       if (entry === 'hvm-percpu-vector') return call(ctx, 'percpu-vector', `vector 0x${ctx.state.vcpu[cpu].evtchn_upcall_vector.toString(16)} on CPU ${cpu}: ack_APIC_irq first`, 'X6.13', {}, 'X1.14');

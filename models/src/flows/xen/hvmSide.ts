@@ -4,7 +4,7 @@
 
 import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
-import { XCtx, XHIRQ, XStep, call, finish, go, num, xen, vcpuOf } from './xenFlowKit';
+import { XCtx, XHIRQ, XStep, call, finish, go, num, xen, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 import { StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -27,7 +27,8 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      requireGuest(ctx, 'hvm', 'X6.4');
+      const v = targetOf(ctx);
       const d = ctx.state;
       const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
       const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
@@ -46,7 +47,10 @@ export const hvmSideSteps: XStep[] = [
     role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
     source: 'xen-linux.md §6.1 X6.5',
     links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
-    run: () => go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false }),
+    run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.5');
+      return go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false });
+    },
   },
   {
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
@@ -58,6 +62,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.6');
       const t = vcpuOf(ctx, 'target');
       const vec = num(ctx.params, 'vector');
       const level = ctx.params.trig === 1;
@@ -76,7 +81,8 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.8',
     links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      requireGuest(ctx, 'hvm', 'X6.8');
+      const v = targetOf(ctx);
       const d = ctx.state;
       const why = `callback_via_type=${d.hvm_irq.callback_via_type}, UV[0]=${d.vcpu[0].evtchn_upcall_vector}`;
       if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
@@ -97,6 +103,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.9');
       const h = ctx.state.hvm_irq;
       const up0 = ctx.state.vcpu_info[0].evtchn_upcall_pending;
       if ((up0 !== 0) === h.callback_via_asserted) return finish(ctx, 'unchanged', `UP[0]=${up0} equals callback_via_asserted`);
@@ -116,6 +123,7 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.10; R18c',
     links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.10');
       const gsi = num(ctx.params, 'gsi');
       const r = vioapicPositiveEdge(ctx.state.vioapic, gsi);
       const pin = ctx.state.vioapic[String(gsi)];
@@ -134,6 +142,7 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.11',
     links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.11');
       const e = driveVia(ctx.state.hvm_irq, true);
       const { dev, intx } = ctx.state.hvm_irq.callback_via;
       return edges(ctx, e.positiveEdges, 'assert', `INTx wire dev ${dev} INT${'ABCD'[intx]} → GSI ${e.positiveEdges.join(', ') || '(already high)'}`);
@@ -146,6 +155,7 @@ export const hvmSideSteps: XStep[] = [
     links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
     contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'R18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.12');
       const h = ctx.state.hvm_irq;
       const up0 = ctx.state.vcpu_info[0].evtchn_upcall_pending;
       if (!h.callback_via_asserted) return finish(ctx, 'not-asserted', 'callback_via_asserted=0');
@@ -165,6 +175,7 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
     run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.13');
       const c = vcpuOf(ctx, 'cpu');
       const l = ctx.state.vlapic[c];
       const r = eoi(l);
@@ -183,7 +194,8 @@ export const hvmSideSteps: XStep[] = [
     source: 'xen-linux.md §6.1 X6.14; R16, R18',
     links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      requireGuest(ctx, 'hvm', 'X6.14');
+      const v = targetOf(ctx);
       const d = ctx.state;
       const h = d.hvm_irq;
       const globalVec = h.callback_via_type === 'HVMIRQ_callback_vector' && d.vcpu_info[v].evtchn_upcall_pending === 1;

@@ -4,7 +4,7 @@
 import { ActionSpec, Codebase, Flow, ParamSpec, ParamValues } from '../../core/types';
 import { XenDomainState } from '../../components/xenDomain';
 import { EVT_MASK_REASON_EXPLICIT, doMask } from '../../components/linuxEvtchn';
-import { DomainSpec, STATE_DOC, XEN_PROFILES, XStep, buildDomain, localId, localize, validateDomain } from './xenFlowKit';
+import { DomainSpec, FRONT_PORT, P_CPU, P_PORT, P_VCPU, STATE_DOC, XEN_PROFILES, XStep, buildDomain, localId, localize, validateDomain } from './xenFlowKit';
 import { xenSideSteps } from './xenSide';
 import { hvmSideSteps } from './hvmSide';
 import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
@@ -74,6 +74,9 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const steps = localize(def.id, [...def.ownSteps, ...sharedSteps]);
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
+  // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).'), P_CPU(0)];
+  const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {
     id: def.id,
@@ -82,7 +85,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
     codebases: def.codebases ?? ['xen', 'linux'],
     profiles: XEN_PROFILES.filter((p) => !def.profiles || def.profiles.includes(p.id)),
     defaultProfile: 'xen417-linux61',
-    params: def.params,
+    params,
     entry,
     steps,
     actions,

@@ -139,6 +139,21 @@ export function vcpuOf(ctx: XCtx, name = 'vcpu'): number {
   return v;
 }
 
+/** The target vCPU of a set-pending / delivery step: the `vcpu` parameter, or −1 for the port's notify_vcpu_id (R3). */
+export function targetOf(ctx: XCtx): number {
+  const given = num(ctx.params, 'vcpu');
+  if (given >= 0) return vcpuOf(ctx, 'vcpu');
+  const p = ctx.params.port;
+  return typeof p === 'number' ? ctx.state.evtchn[String(p)]?.notify_vcpu_id ?? 0 : 0;
+}
+
+/** Steps of the PV-only or HVM-only path refuse the other guest type: bad input, not a trace. */
+export function requireGuest(ctx: XCtx, guest: 'pv' | 'hvm', step: string): void {
+  if (ctx.state.guest !== guest) {
+    throw new ModelError(`step ${step} runs only for ${guest === 'pv' ? 'PV' : 'HVM'} guests, but the domain is ${ctx.state.guest} (parameter guest)`, 'guest');
+  }
+}
+
 export function str(params: ParamValues, name: string, def = ''): string {
   const v = params[name];
   return typeof v === 'string' ? v : def;

@@ -3,7 +3,7 @@
 
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
-import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf } from './xenFlowKit';
+import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -72,7 +72,7 @@ export const xenSideSteps: XStep[] = [
       const port = portOf(ctx);
       const ch = ctx.state.evtchn[String(port)];
       const given = num(ctx.params, 'vcpu');
-      const v = given >= 0 ? vcpuOf(ctx, 'vcpu') : ch?.notify_vcpu_id ?? 0; // R3: the sender passes notify_vcpu_id
+      const v = given >= 0 ? targetOf(ctx) : ch?.notify_vcpu_id ?? 0; // R3: the sender passes notify_vcpu_id
       if (!evtchnUsable(ch)) {
         ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (R1)` });
         return finish(ctx, 'unusable', `E[${port}] is ${ch ? ch.state : 'absent'}${ch?.xen_consumer ? ', Xen-consumed' : ''}`);
@@ -96,7 +96,7 @@ export const xenSideSteps: XStep[] = [
     }],
     run(ctx) {
       const port = portOf(ctx);
-      const v = vcpuOf(ctx, 'vcpu');
+      const v = targetOf(ctx);
       const d = ctx.state;
       const r = set2lPending(d.shared_info, d.vcpu_info[v], port);
       const w = Math.floor(port / 64);
@@ -144,7 +144,7 @@ export const xenSideSteps: XStep[] = [
     links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
     contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'R10, R17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      const v = targetOf(ctx);
       const d = ctx.state;
       if (!markEventsPending(d.vcpu_info[v])) {
         ctx.emit({ kind: 'note', target: tag(v), detail: `UP[${v}] was already 1: the outstanding upcall (or its re-loop, R19) picks the event up` });
@@ -161,7 +161,7 @@ export const xenSideSteps: XStep[] = [
     source: 'xen-linux.md §1.1 X1.9; R14',
     links: [xen('vcpu_kick', 'xen/arch/x86/domain.c'), xen('vcpu_unblock', 'xen/common/sched/core.c')],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      const v = targetOf(ctx);
       const vc = ctx.state.vcpu[v];
       let why: string;
       if (vc.blocked) {
@@ -181,7 +181,8 @@ export const xenSideSteps: XStep[] = [
     source: 'xen-linux.md §1.1 X1.10; R14',
     links: [xen('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      requireGuest(ctx, 'pv', 'X1.10');
+      const v = targetOf(ctx);
       const vi = ctx.state.vcpu_info[v];
       if (vi.evtchn_upcall_pending && !vi.evtchn_upcall_mask) return go('deliver', `UP[${v}]=1 and UM[${v}]=0`, 'X1.11');
       if (vi.evtchn_upcall_pending) {
@@ -197,7 +198,8 @@ export const xenSideSteps: XStep[] = [
     source: 'xen-linux.md §1.1 X1.11; R14',
     links: [xen('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     run(ctx) {
-      const v = vcpuOf(ctx, 'vcpu');
+      requireGuest(ctx, 'pv', 'X1.11');
+      const v = targetOf(ctx);
       ctx.state.vcpu[v].saved_upcall_mask = ctx.state.vcpu_info[v].evtchn_upcall_mask;
       ctx.state.vcpu_info[v].evtchn_upcall_mask = 1;
       return go('bounce', `saved UM=${ctx.state.vcpu[v].saved_upcall_mask} in the frame, UM[${v}]:=1; guest resumes at its event callback`, 'X1.12', { cpu: v, entry: 'pv' });
@@ -209,6 +211,7 @@ export const xenSideSteps: XStep[] = [
     source: 'xen-linux.md §1.1 X1.11 (restore); R14',
     links: [xen('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
     run(ctx) {
+      requireGuest(ctx, 'pv', 'X1.11i');
       const v = vcpuOf(ctx, 'cpu');
       ctx.state.vcpu_info[v].evtchn_upcall_mask = ctx.state.vcpu[v].saved_upcall_mask;
       return go('iret', `UM[${v}] := saved ${ctx.state.vcpu[v].saved_upcall_mask}; back through test_all_events`, 'X1.10', { vcpu: v, entry: '' });
@@ -251,7 +254,7 @@ export const xenSideSteps: XStep[] = [
     }],
     run(ctx) {
       const port = portOf(ctx);
-      const v = vcpuOf(ctx, 'vcpu');
+      const v = targetOf(ctx);
       const d = ctx.state;
       const ch = d.evtchn[String(port)];
       const r = fifoSetPending(d.fifo!, ch, port, v);
