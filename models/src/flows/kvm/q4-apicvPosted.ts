@@ -129,7 +129,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.3',
     title: '[hw] posted-interrupt processing',
-    role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, R19).',
+    role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, R19). If the target already left guest mode, the host IDT entry only EOIs and the PIR waits for the next entry.',
     component: 'pi_desc',
     links: [
       L('kvm_vcpu_trigger_posted_interrupt', VMX, { note: 'the sender; the processing is done by the CPU (SDM 29.6)' }),
@@ -138,6 +138,13 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.3; R19; SDM 29.6`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
+      if (ctx.params.notification_race === true) {
+        // The target exited (e.g. for an unrelated reason) before the IPI landed: the host IDT entry only EOIs.
+        const v = ctx.state.vcpus[i].vcpu;
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        ctx.emit({ kind: 'note', target: vname(i), detail: 'notification landed in root mode: sysvec_kvm_posted_intr_ipi only EOIs; PIR and ON stay' });
+        return { branch: 'root-mode', why: `${vname(i)} left guest mode before the 0xf2 IPI arrived: sysvec_kvm_posted_intr_ipi only acks it; PIR [${ctx.state.vcpus[i].pi_desc.pir.map(hex).join(', ')}] and ON=1 wait for vmx_sync_pir_to_irr at the next entry`, next: 'Q4.4' };
+      }
       return { branch: 'non-root', why: hwProcessNotification(ctx.state, i), next: 'Q4.3a' };
     },
   },
@@ -304,11 +311,11 @@ export const q4ApicvPosted: Flow<KvmState> = {
   codebases: ['linux'],
   profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'kvm-split-apicv', 'apicv-off'].includes(p.id)),
   defaultProfile: 'apicv-on',
-  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'notification_race', type: 'bool', description: 'The target leaves guest mode before the 0xf2 notification lands (it reaches the host IDT).', default: false }],
   entry: 'Q4.0',
   steps,
   actions: [
-    { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: pick('vector', 'dest', 'trigger', 'src'), from: 'Q4.0' },
+    { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
     { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q4.6' },
     { name: 'schedule-in', description: 'kvm_sched_in on a pCPU, then entry.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q4.8' },
