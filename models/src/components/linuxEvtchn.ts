@@ -43,9 +43,9 @@ export function newIrqInfo(over: Partial<IrqInfo> = {}): IrqInfo {
   };
 }
 
-/** Locals of one evtchn_2l_handle_events / __evtchn_fifo_handle_events run on a CPU (null when not scanning). */
+/** Locals of one evtchn_2l_handle_events / __evtchn_fifo_handle_events run on a CPU (phase idle when not in an upcall). */
 export interface ScanLocals {
-  phase: 'timer' | 'words' | 'done';
+  phase: 'idle' | 'timer' | 'words' | 'done';
   pending_words: number[];
   start_word_idx: number;
   start_bit_idx: number;
@@ -74,7 +74,7 @@ export interface LinuxEvtchnState {
   ipi_to_evtchn: Record<string, number>[];
   xen_have_vector_callback: boolean;
   xen_percpu_upcall: boolean;
-  scan: (ScanLocals | null)[];
+  scan: ScanLocals[];
 }
 
 export function newLinuxEvtchn(nrCpus: number): LinuxEvtchnState {
@@ -88,7 +88,7 @@ export function newLinuxEvtchn(nrCpus: number): LinuxEvtchnState {
     ipi_to_evtchn: Array.from({ length: nrCpus }, () => ({})),
     xen_have_vector_callback: false,
     xen_percpu_upcall: false,
-    scan: new Array<ScanLocals | null>(nrCpus).fill(null),
+    scan: Array.from({ length: nrCpus }, idleScan),
   };
 }
 
@@ -133,6 +133,11 @@ export function bindPortToCpu(l: LinuxEvtchnState, port: number, cpu: number): v
   addBit(l.cpu_evtchn_mask[cpu], port);
 }
 
+/** A CPU that is not inside xen_evtchn_do_upcall. */
+export function idleScan(): ScanLocals {
+  return { ...newScan(), phase: 'idle' };
+}
+
 export function newScan(): ScanLocals {
   return { phase: 'timer', pending_words: [], start_word_idx: 0, start_bit_idx: 0, word_idx: 0, bit_idx: 0, i: 0, pending_bits: [], in_word: false, word_ended: false, ready: [] };
 }
@@ -169,7 +174,7 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
     }
     return scan2lNext(s, si, vi, l, cpu, timerPort, profile);
   }
-  if (s.phase === 'done') return null;
+  if (s.phase === 'done' || s.phase === 'idle') return null;
   if (profile === 'linux2007') {
     for (;;) {
       if (s.word_idx >= 0) {
@@ -242,6 +247,7 @@ export function linuxEvtchnProblems(l: LinuxEvtchnState, nrCpus: number, maxPort
     for (const p of m) if (p <= 0 || p >= maxPorts) out.push(`linux.cpu_evtchn_mask.${c} holds port ${p}, beyond the ABI's ${maxPorts} ports`);
     for (let c2 = 0; c2 < c; c2++) for (const p of m) if (hasBit(l.cpu_evtchn_mask[c2], p)) out.push(`port ${p} is in linux.cpu_evtchn_mask of CPUs ${c2} and ${c}: each port is bound to exactly one CPU (R20)`);
   });
+  if (l.scan.length !== nrCpus) out.push(`linux.scan has ${l.scan.length} entries for ${nrCpus} CPUs`);
   for (const f of ['current_word_idx', 'current_bit_idx'] as const) {
     l[f].forEach((x, c) => { if (!Number.isInteger(x) || x < 0 || x >= BITS_PER_EVTCHN_WORD) out.push(`linux.${f}.${c} = ${x}, not 0..63`); });
   }

@@ -181,7 +181,7 @@ export const guestIrqChipSteps: XStep[] = [
       addBit(vi.evtchn_pending_sel, w);
       if (!selWas) vi.evtchn_upcall_pending = 1;
       ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, R24 case 3)` });
-      if (d.linux.scan[cpu]) return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (R19)`);
+      if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (R19)`);
       return go('local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; delivered when events are re-enabled`, 'X1.25');
     },
   },

@@ -4,7 +4,7 @@
 import { addBit } from '../../components/lapic';
 import { wordOf } from '../../components/evtchn2l';
 import { fifoConsumeOne } from '../../components/evtchnFifo';
-import { newScan, scan2lNext } from '../../components/linuxEvtchn';
+import { idleScan, newScan, scan2lNext } from '../../components/linuxEvtchn';
 import { StepResult } from '../../core/types';
 import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, vcpuOf, requireGuest } from './xenFlowKit';
 
@@ -75,7 +75,7 @@ export const guestUpcallSteps: XStep[] = [
       const vi = d.vcpu_info[cpu];
       const s = d.linux.scan[cpu];
       const scanStep = d.abi === 'fifo' ? 'X7.8' : 'X1.15';
-      if (!s) {
+      if (s.phase === 'idle') {
         const was = vi.evtchn_upcall_pending;
         vi.evtchn_upcall_pending = 0;
         d.linux.scan[cpu] = newScan();
@@ -86,7 +86,7 @@ export const guestUpcallSteps: XStep[] = [
         d.linux.scan[cpu] = newScan();
         return go('loop', `UP[${cpu}] was set again during the scan → clear it and scan again (R19)`, scanStep);
       }
-      d.linux.scan[cpu] = null;
+      d.linux.scan[cpu] = idleScan();
       if (ctx.profile === 'linux2007' && vi.evtchn_upcall_pending) {
         return exitUpcall(ctx, `2007: one pass only, UP[${cpu}]=1 is left for the next delivery`);
       }
@@ -108,7 +108,7 @@ export const guestUpcallSteps: XStep[] = [
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
-      const s = d.linux.scan[cpu]!;
+      const s = d.linux.scan[cpu];
       const timerIrq = d.linux.virq_to_irq[cpu]['0'];
       const timerPort = timerIrq !== undefined ? d.linux.irq_info[String(timerIrq)]?.evtchn ?? 0 : 0;
       const pick = scan2lNext(s, d.shared_info, d.vcpu_info[cpu], d.linux, cpu, timerPort, ctx.profile);
@@ -143,7 +143,7 @@ export const guestUpcallSteps: XStep[] = [
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
-      const s = d.linux.scan[cpu]!;
+      const s = d.linux.scan[cpu];
       const cb = d.fifo!.control_block[cpu];
       const took = [...cb.ready];
       for (const q of cb.ready) addBit(s.ready, q);
@@ -166,7 +166,7 @@ export const guestUpcallSteps: XStep[] = [
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const q = num(ctx.params, 'q');
-      const s = ctx.state.linux.scan[cpu]!;
+      const s = ctx.state.linux.scan[cpu];
       const r = fifoConsumeOne(ctx.state.fifo!, cpu, q, s.ready);
       if (!r.handle) return finish(ctx, 'skip', `head of queue ${q} is port ${r.port}: not pending or masked → unlinked and dropped`);
       return go('handle', `head of queue ${q} is port ${r.port} (next ${r.next || 'none'})`, 'X1.17', { port: r.port });

@@ -286,5 +286,5 @@ export const STATE_DOC: Record<string, string> = {
   'linux.virq_to_irq.C / ipi_to_evtchn.C': 'Per-CPU VIRQ → irq and IPI → port tables.',
   'linux.xen_have_vector_callback / xen_percpu_upcall': 'What X6.0 chose.',
   'handled.C': 'Model log (not kernel state): ports whose driver handler ran on CPU C, in order.',
-  'linux.scan.C': 'Locals of the running evtchn_2l_handle_events / FIFO handler on CPU C (null when none).',
+  'linux.scan.C': 'Locals of the running evtchn_2l_handle_events / FIFO handler on CPU C (phase idle when not in an upcall; in the code these are locals).',
 };
