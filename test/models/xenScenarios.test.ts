@@ -193,6 +193,16 @@ void test('R29: FIFO notifies only when the queue was empty and READY was clear'
   assert.equal(branches(trace, 'X1.8@X7').length, 1);
 });
 
+void test('R8 vs R29: a second event on a pending, already-consumed port: 2-level ignores it, FIFO links and notifies again', () => {
+  const set = { 'linux.irq_info.40.is_active': 1 };
+  const actions = [{ do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 10 } }];
+  const twoLevel = run({ flow: 'X1', set, actions }).trace;
+  assert.deepEqual(branches(twoLevel, 'X1.6'), ['sel-newly-set', 'already-pending']);
+  const fifo = run({ flow: 'X7', set, actions }).trace;
+  assert.deepEqual(branches(fifo, 'X7.5'), ['queued-at-head', 'queued-at-head']);
+  assert.equal(branches(fifo, 'X1.8@X7').length, 2);
+});
+
 void test('R30: a LINKED port stays in its old queue after a priority change', () => {
   const { state } = run({ flow: 'X7', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'set-priority', with: { port: 10, priority: 0 } }] });
   assert.equal(state.fifo!.control_block[0].head[7], 10);
