@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { findFlow, Link } from '../../models/src/index';
 import { extractFile } from '../../server/src/engine/index/extract';
 import { KINDS, SYM } from '../../server/src/engine/index/fileRecord';
+import { findAsmLabel } from '../../server/src/engine/links/asmLabels';
 import { realTrees } from '../support/realTrees';
 
 const XEN_FLOWS = ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7'];
@@ -46,11 +47,10 @@ function definitions(root: string, file: string): Map<string, string[]> {
 function resolves(root: string, l: Link): string | undefined {
   const abs = path.join(root, l.file!);
   if (!fs.existsSync(abs)) return `${l.file} does not exist`;
-  if (l.kind === 'asm' || (l.kind === 'macro' && l.file!.endsWith('.S'))) {
-    const text = fs.readFileSync(abs, 'utf8');
-    const e = l.symbol.replace(/[$]/g, '\\$');
-    const re = new RegExp(`^(${e}:|\\s*(SYM_[A-Z_]+|ENTRY|FUNC|LABEL)\\(${e}\\b|\\s*\\.macro\\s+${e}\\b)`, 'm');
-    return re.test(text) ? undefined : `no asm label/macro ${l.symbol} in ${l.file}`;
+  if (l.kind === 'asm') {
+    // The same label finder `irqlens links` uses; the label must be in the hinted file.
+    const hit = findAsmLabel(root, l.symbol, l.file);
+    return hit && hit.file === abs ? undefined : `no asm label ${l.symbol} in ${l.file}`;
   }
   const kinds = definitions(root, l.file!).get(l.symbol) ?? [];
   const want = l.kind === 'macro' ? ['macro'] : ['function'];
