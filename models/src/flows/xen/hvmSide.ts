@@ -184,8 +184,14 @@ export const hvmSideSteps: XStep[] = [
       const again = vioapicUpdateEoi(ctx.state.vioapic, ctx.state.hvm_irq, r.vector);
       if (again.length === 0) return finish(ctx, 'level-done', `EOI of level vector 0x${r.vector.toString(16)}: Remote IRR cleared, line no longer asserted`);
       const pin = ctx.state.vioapic[String(again[0])];
+      const n = (typeof ctx.params.redeliveries === 'number' ? ctx.params.redeliveries : 0) + 1;
+      if (n > 3) {
+        // Each pass re-delivers the same still-asserted line: an interrupt storm, not a model loop. Stop and say why.
+        ctx.emit({ kind: 'error', target: tag(pin.dest_vcpu), what: `GSI ${again[0]}`, detail: `interrupt storm: the line stays asserted (UP[0]=${ctx.state.vcpu_info[0].evtchn_upcall_pending}) and is re-delivered at every EOI to vCPU ${pin.dest_vcpu}, whose upcall never clears UP[vcpu0] — why Linux forces the platform IRQ onto CPU0 (X6.0b)` });
+        return finish(ctx, 'storm', `GSI ${again[0]} re-delivered ${n - 1} times without UP[0] clearing`);
+      }
       ctx.emit({ kind: 'note', what: `GSI ${again[0]}`, detail: `line still asserted at EOI: re-delivered (Remote IRR set again)` });
-      return go('redeliver', `EOI of level vector 0x${r.vector.toString(16)}, GSI ${again[0]} still asserted (count ${ctx.state.hvm_irq.gsi_assert_count[String(again[0])]})`, 'X6.6', { target: pin.dest_vcpu, vector: pin.vector, trig: 1 });
+      return go('redeliver', `EOI of level vector 0x${r.vector.toString(16)}, GSI ${again[0]} still asserted (count ${ctx.state.hvm_irq.gsi_assert_count[String(again[0])]})`, 'X6.6', { target: pin.dest_vcpu, vector: pin.vector, trig: 1, redeliveries: n });
     },
   },
   {
