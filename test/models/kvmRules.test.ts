@@ -260,3 +260,18 @@ void test('R27: a masked MSI-X vector latches its PBA bit in QEMU instead of rea
   assert.equal((r.trace.finalState as KvmState).device.pba, true);
   assert.deepEqual(delivered(r.trace), []);
 });
+
+void test('R9/§6.1: KVM sets Remote-IRR only when kvm_irq_delivery_to_apic returned non-zero — a disabled APIC or an empty fast-path destination leaves it 0', () => {
+  const disabled = scen({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'vcpus.0.lapic.svr_enabled': false }, actions: [{ do: 'raise', with: { pin: 10 } }] });
+  assert.deepEqual(branches(disabled.trace, 'Q3.2'), ['dropped']);
+  assert.equal((disabled.trace.finalState as KvmState).ioapic.ioredtbl[10].remote_irr, 0);
+  // Physical destination 7 has no LAPIC: the fast path handles it with an empty bitmap and returns 0 (not −1).
+  const nobody = scen({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'ioapic.ioredtbl.10.dest': 7 }, actions: [{ do: 'raise', with: { pin: 10 } }, { do: 'raise', with: { pin: 10, level: false } }, { do: 'raise', with: { pin: 10 } }] });
+  assert.equal((nobody.trace.finalState as KvmState).ioapic.ioredtbl[10].remote_irr, 0);
+  assert.deepEqual(branches(nobody.trace, 'Q3.0'), ['message', 'lowered', 'message'], 'with Remote-IRR 0 the next assertion is sent again');
+  assert.deepEqual(branches(nobody.trace, 'Q3.1'), ['no-target', 'no-target']);
+  // A level message to all (broadcast, slow path) with every APIC enabled is accepted and sets Remote-IRR.
+  const all = scen({ flow: 'Q3', profile: 'kvm-inkernel', params: { handler_eoi: false }, set: { 'ioapic.ioredtbl.10.dest': 255 }, actions: [{ do: 'raise', with: { pin: 10 } }] });
+  assert.equal((all.trace.finalState as KvmState).ioapic.ioredtbl[10].remote_irr, 1);
+  assert.equal(delivered(all.trace).length, 2);
+});

@@ -238,6 +238,18 @@ export function routeIrq(s: KvmState, irq: LapicIrq, src: number): RouteResult {
   return { targets: cands, path, why: `${map} → ${cands.length ? cands.map(vname).join(', ') : 'no vCPU'}${lp}` };
 }
 
+/**
+ * What `kvm_irq_delivery_to_apic` returns for an IO-APIC message, without delivering it: −1 when no vCPU matched
+ * (slow path), else the number of LAPICs that would accept (a software-disabled APIC drops a fixed message). KVM's
+ * `ioapic_service` sets Remote-IRR when this is non-zero (§6.1), so −1 counts.
+ */
+export function expectedAccepts(s: KvmState, irq: LapicIrq): number {
+  const r = routeIrq(s, irq, -1);
+  if (r.targets.length === 0) return r.path.startsWith('slow') ? -1 : 0;
+  if (irq.delivery !== 'fixed' && irq.delivery !== 'lowest') return r.targets.length;
+  return r.targets.filter((i) => s.vcpus[i].lapic.svr_enabled).length;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Acceptance and delivery (Q3.2, Q3.3, Q4.1).
 

@@ -171,7 +171,7 @@ const steps: Step<KvmState>[] = [
       // INIT/SIPI are accepted on the target by Q10.6 before it re-enters; other vectors run the target now.
       const d = deliverOne(ctx.state, i, irq, srcVcpu(ctx), runOptions(ctx), !init);
       const rest = restOf(ctx.params);
-      const branch = ctx.state.vcpus[i].vcpu.apicv_active ? 'posted' : 'irr-kick';
+      const branch = irq.delivery === 'nmi' ? 'nmi-kick' : ctx.state.vcpus[i].vcpu.apicv_active ? 'posted' : 'irr-kick';
       if (init) return { branch: irq.delivery, why: d.log.join('; '), next: 'Q10.6' };
       if (rest.length) return { branch, why: `${d.log.join('; ')}; next ${vname(rest[0])}`, next: 'Q10.5', params: { vcpu: rest[0], rest: rest.slice(1).join(',') } };
       return { branch, why: d.log.join('; '), next: null };

@@ -7,7 +7,7 @@ import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../c
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
+  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
   checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
@@ -70,8 +70,7 @@ const steps: Step<KvmState>[] = [
       let msg: IoapicMessage | undefined;
       const r = ioapicSetIrq(ctx.state.ioapic, pin, ctx.params.level !== false, form, (m) => {
         msg = m;
-        const t = routeIrq(ctx.state, irqFromIoapic(m), -1).targets.length;
-        return t === 0 ? -1 : t;
+        return expectedAccepts(ctx.state, irqFromIoapic(m));
       });
       if (!msg) {
         if (r.action === 'hold') ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
@@ -411,8 +410,7 @@ const steps: Step<KvmState>[] = [
         svr_directed_eoi: split ? false : slot.lapic.svr_directed_eoi,
         deliver: (m) => {
           resent = m;
-          const t = routeIrq(s, irqFromIoapic(m), -1).targets.length;
-          return t === 0 ? -1 : t;
+          return expectedAccepts(s, irqFromIoapic(m));
         },
       });
       slot.vcpu.pending_ioapic_eoi = -1;

@@ -6,7 +6,7 @@ import { makeRequest, checkRequest } from '../../components/vcpu';
 import { highest } from '../../components/lapic';
 import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
+  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
 import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
@@ -33,8 +33,7 @@ const steps: Step<KvmState>[] = [
       let msg: ReturnType<typeof irqFromIoapic> | undefined;
       const r = ioapicSetIrq(ctx.state.ioapic, pin, ctx.params.level !== false, ctx.profile, (m) => {
         msg = irqFromIoapic(m);
-        const t = routeIrq(ctx.state, msg, -1).targets.length;
-        return t === 0 ? -1 : t;
+        return expectedAccepts(ctx.state, msg);
       });
       if (!msg) return { branch: r.action, why: r.why, next: null };
       return { branch: 'message', why: `${r.why}: message vector ${hex(msg.vector)} ${msg.level_triggered ? 'level' : 'edge'} → APIC ${msg.dest}`, next: 'Q4.0', params: { ...irqToParams(msg), src: -1 } };

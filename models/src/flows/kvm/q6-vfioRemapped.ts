@@ -6,7 +6,7 @@ import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import { highest } from '../../components/lapic';
-import { KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, deliverToApics, irqFromIoapic, guestEoi, profileConfig, scanIoapic, vname, hex } from './kvmMachine';
+import { KVM_PROFILES, KvmState, expectedAccepts, LapicIrq, newKvmState, pick, routeIrq, deliverToApics, irqFromIoapic, guestEoi, profileConfig, scanIoapic, vname, hex } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, preemptAction, runOptions, setIfAction } from './kvmFlowKit';
 
 const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
@@ -104,8 +104,7 @@ const steps: Step<KvmState>[] = [
       const form = profileConfig(ctx.profile).split ? 'kvm-split' : 'kvm-inkernel';
       const r = ioapicSetIrq(s.ioapic, pin, true, form, (m) => {
         msg = m;
-        const t = routeIrq(s, irqFromIoapic(m), -1).targets.length;
-        return t === 0 ? -1 : t;
+        return expectedAccepts(s, irqFromIoapic(m));
       });
       const head = `device asserts INTx: vfio_intx_handler masks it (intx_masked), eventfd_signal → irqfd_wakeup → irqfd_inject → kvm_set_irq(GSI ${pin}, 1): ${r.why}`;
       if (!msg) {
