@@ -81,6 +81,13 @@ void test('R14/R15: UM=1 holds the upcall until events are re-enabled', () => {
   assert.equal(delivered(trace).length, 1);
 });
 
+void test('R16: an HVM vCPU ignores evtchn_upcall_mask', () => {
+  const { trace } = run({ flow: 'X1', params: { guest: 'hvm', callback: 'percpu-vector' }, set: { 'vcpu_info.0.evtchn_upcall_mask': 1 }, actions: [{ do: 'send' }] });
+  assert.equal(delivered(trace).length, 1);
+  const gsi = run({ flow: 'X1', params: { guest: 'hvm', callback: 'gsi' }, set: { 'vcpu_info.0.evtchn_upcall_mask': 1 }, actions: [{ do: 'send' }] });
+  assert.equal(delivered(gsi.trace).length, 1);
+});
+
 void test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 drives the line', () => {
   const { trace, state } = run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'raise', with: { port: 2 } }] });
   assert.deepEqual(branches(trace, 'X6.8'), ['nothing']);
@@ -126,6 +133,13 @@ void test('R20: the CPU is chosen by Linux cpu_evtchn_mask, not by notify_vcpu_i
   const { trace, state } = run({ flow: 'X5', actions: [{ do: 'bind-vcpu', with: { port: 10, vcpu: 1 } }, { do: 'raise', with: { port: 10 } }] });
   assert.equal(delivered(trace).length, 0, 'vCPU1 scans but port 10 is in CPU0\'s mask');
   assert.deepEqual(state.shared_info.evtchn_pending, [10]);
+});
+
+void test('R32: under FIFO the handling CPU is the vCPU whose queue the port was linked on; bind_to_cpu is a no-op', () => {
+  const { trace, state } = run({ flow: 'X5', params: { abi: 'fifo' }, actions: [{ do: 'set-affinity', with: { port: 10, dest: 2, cpu: 0 } }, { do: 'raise', with: { port: 10 } }] });
+  assert.ok(trace.steps.some((s) => s.step === 'X5.5' && s.why.includes('FIFO')));
+  assert.deepEqual(state.linux.cpu_evtchn_mask, [[], []]);
+  assert.equal(delivered(trace)[0].target, 'vcpu1');
 });
 
 void test('R21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
