@@ -11,9 +11,10 @@ import {
 } from './fileRecord';
 import { C_KEYWORDS, distinctIdentifiers, lineOf, lineStarts } from './lexer';
 import { preprocess } from './preprocess';
+import { type Capture, runQuery } from './queryRunner';
 import type { SymbolKind } from './types';
 
-type TSNode = Parser.SyntaxNode;
+type TSNode = Capture;
 
 let parser: Parser | undefined;
 let query: Parser.Query | undefined;
@@ -45,9 +46,8 @@ function extractQuery(): Parser.Query {
   return query;
 }
 
-/** Start offset (UTF-16 index) of a node without a native call: the binding keeps it in slot 2, in bytes. */
 function startOf(n: TSNode): number {
-  return ((n as unknown as number[])[2] >>> 0) / 2;
+  return n.start;
 }
 
 const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -207,27 +207,27 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
   const asgs: { recv: TSNode; field: number; target: number }[] = [];
   const errorRanges: Range[] = [];
 
-  for (const m of extractQuery().matches(tree.rootNode)) {
+  for (const m of runQuery(extractQuery(), tree)) {
     const c = m.captures;
     const head = c[0].name;
     switch (head) {
       case 'fn.def': {
-        const def = c[0].node;
-        const type = c.find((x) => x.name === 'fn.type')?.node;
-        const decl = c.find((x) => x.name === 'fn.decl')!.node;
-        const body = c.find((x) => x.name === 'fn.body')!.node;
-        fns.push({ start: startOf(def), end: def.endIndex, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1, typeAt: type ? startOf(type) : -1 });
+        const def = c[0];
+        const type = c.find((x) => x.name === 'fn.type');
+        const decl = c.find((x) => x.name === 'fn.decl')!;
+        const body = c.find((x) => x.name === 'fn.body')!;
+        fns.push({ start: startOf(def), end: def.end, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1, typeAt: type ? startOf(type) : -1 });
         break;
       }
       case 'fd.params':
-        fdNames.push(startOf(c[0].node));
+        fdNames.push(startOf(c[0]));
         break;
       case 'proto.name':
-        protos.push(startOf(c[0].node));
+        protos.push(startOf(c[0]));
         break;
       case 'macro.obj':
       case 'macro.fn': {
-        const at = startOf(c[0].node);
+        const at = startOf(c[0]);
         const name = wordAt(text, at);
         b.sym(name, 'macro', at, at, at + name.length, head === 'macro.fn' ? F_FUNCLIKE : 0);
         break;
@@ -235,73 +235,73 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
       case 'struct.name':
       case 'union.name':
       case 'enum.name': {
-        const at = startOf(c[0].node);
-        const body = c[1].node;
+        const at = startOf(c[0]);
+        const body = c[1];
         types.push({ kind: head.slice(0, head.indexOf('.')) as SymbolKind, name: wordAt(text, at), nameAt: at, bodyStart: startOf(body), body });
         break;
       }
       case 'enumerator.name': {
-        const at = startOf(c[0].node);
+        const at = startOf(c[0]);
         const name = wordAt(text, at);
         b.sym(name, 'enumerator', at, at, at + name.length);
         break;
       }
       case 'anon.body': {
-        const nameNode = c.find((x) => x.name === 'anon.name')!.node;
+        const nameNode = c.find((x) => x.name === 'anon.name')!;
         const at = startOf(nameNode);
-        anon.push({ name: wordAt(text, at), nameAt: at, body: c[0].node });
+        anon.push({ name: wordAt(text, at), nameAt: at, body: c[0] });
         break;
       }
       case 'alias.tag': {
-        const tag = wordAt(text, startOf(c[0].node));
-        const name = wordAt(text, startOf(c[1].node));
+        const tag = wordAt(text, startOf(c[0]));
+        const name = wordAt(text, startOf(c[1]));
         b.aliases.push(b.id(name), b.id(tag));
         break;
       }
       case 'typedef.name': {
-        const at = startOf(c[0].node);
+        const at = startOf(c[0]);
         const name = wordAt(text, at);
         b.sym(name, 'typedef', at, at, at + name.length);
         break;
       }
       case 'field.type': {
-        const type = typeNameAt(text, startOf(c[0].node));
-        const at = startOf(c[1].node);
+        const type = typeNameAt(text, startOf(c[0]));
+        const at = startOf(c[1]);
         fieldDecls.push({ type, name: wordAt(text, at), at });
         break;
       }
       case 'var.type': {
-        const typeAt = startOf(c[0].node);
-        const at = startOf(c[1].node);
-        const init = c[2]?.node;
+        const typeAt = startOf(c[0]);
+        const at = startOf(c[1]);
+        const init = c[2];
         vars.push({ name: wordAt(text, at), type: typeNameAt(text, typeAt), at, init, typeAt });
         break;
       }
       case 'param.type': {
-        const at = startOf(c[1].node);
-        params.push({ name: wordAt(text, at), type: typeNameAt(text, startOf(c[0].node)), at });
+        const at = startOf(c[1]);
+        params.push({ name: wordAt(text, at), type: typeNameAt(text, startOf(c[0])), at });
         break;
       }
       case 'call.callee':
-        directCalls.push(startOf(c[0].node));
+        directCalls.push(startOf(c[0]));
         break;
       case 'icall.recv':
-        icalls.push({ recv: c[0].node, field: startOf(c[1].node) });
+        icalls.push({ recv: c[0], field: startOf(c[1]) });
         break;
       case 'bind.field':
-        bindPairs.push({ field: startOf(c[0].node), target: startOf(c[1].node) });
+        bindPairs.push({ field: startOf(c[0]), target: startOf(c[1]) });
         break;
       case 'nest.field': {
-        const list = c[1].node;
-        nests.push({ start: startOf(list), end: list.endIndex });
+        const list = c[1];
+        nests.push({ start: startOf(list), end: list.end });
         break;
       }
       case 'asg.recv':
-        asgs.push({ recv: c[0].node, field: startOf(c[1].node), target: startOf(c[2].node) });
+        asgs.push({ recv: c[0], field: startOf(c[1]), target: startOf(c[2]) });
         break;
       case 'error.node': {
-        const n = c[0].node;
-        errorRanges.push({ start: startOf(n), end: n.endIndex });
+        const n = c[0];
+        errorRanges.push({ start: startOf(n), end: n.end });
         break;
       }
     }
@@ -372,11 +372,11 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
   // Types, with struct bodies as containers for field types.
   const containers: Named[] = [];
   for (const t of types) {
-    const end = t.body.endIndex;
+    const end = t.body.end;
     b.sym(t.name, t.kind, t.nameAt, t.nameAt, end);
     if (t.kind !== 'enum') containers.push({ start: t.bodyStart, end, name: t.name });
   }
-  for (const a of anon) containers.push({ start: startOf(a.body), end: a.body.endIndex, name: a.name });
+  for (const a of anon) containers.push({ start: startOf(a.body), end: a.body.end, name: a.name });
   if (fieldDecls.length && containers.length) {
     containers.sort((x, y) => x.start - y.start || y.end - x.end);
     for (const f of fieldDecls) {
@@ -396,7 +396,7 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
   const localsByFn = new Map<Fn, Local[]>();
   for (const v of vars) {
     const fn = inAnyFunction(v.at);
-    if (v.init && text.charCodeAt(startOf(v.init)) === 123) tables.push({ start: startOf(v.init), end: v.init.endIndex, name: v.name, type: v.type });
+    if (v.init && text.charCodeAt(startOf(v.init)) === 123) tables.push({ start: startOf(v.init), end: v.init.end, name: v.name, type: v.type });
     if (fn) {
       let l = localsByFn.get(fn);
       if (!l) localsByFn.set(fn, (l = []));
@@ -428,7 +428,7 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     const g = globalTypes.get(name);
     return g ? b.id(g) : -1;
   };
-  const recvText = (n: TSNode) => text.slice(startOf(n), n.endIndex).replace(/\s+/g, '');
+  const recvText = (n: TSNode) => text.slice(startOf(n), n.end).replace(/\s+/g, '');
 
   for (const at of directCalls) {
     const fn = inFunction(at);

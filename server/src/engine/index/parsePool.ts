@@ -34,7 +34,7 @@ export class ParsePool {
     const script = workerScript();
     // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
     const worker = script.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
+      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
       : new Worker(script, { execArgv: process.execArgv });
     const slot: Slot = { worker };
     worker.on('message', (reply: ParseReply) => {

@@ -32,6 +32,19 @@ export interface QueryMaps {
 
 export const FIELD_KEY = 2 ** 26;
 
+export type CsrName = 'symByName' | 'callByCallee' | 'callByCaller' | 'icallByField' | 'icallByCaller' | 'bindByField' | 'bindByTarget';
+const CSR_SPEC: Record<CsrName, { pick: (r: FileRecord) => Int32Array; stride: number; slot: number }> = {
+  symByName: { pick: (r) => r.syms, stride: SYM, slot: 0 },
+  callByCallee: { pick: (r) => r.calls, stride: CALL, slot: 0 },
+  callByCaller: { pick: (r) => r.calls, stride: CALL, slot: 1 },
+  icallByField: { pick: (r) => r.icalls, stride: ICALL, slot: 0 },
+  icallByCaller: { pick: (r) => r.icalls, stride: ICALL, slot: 1 },
+  bindByField: { pick: (r) => r.binds, stride: BIND, slot: 0 },
+  bindByTarget: { pick: (r) => r.binds, stride: BIND, slot: 1 },
+};
+/** Past this many changed files since the maps were built, rebuild them instead of scanning the changed files. */
+const MAX_DIRTY = 256;
+
 function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: FileRecord) => Int32Array, stride: number, slot: number): Csr {
   const count = new Int32Array(nKeys + 1);
   let total = 0;
@@ -71,6 +84,8 @@ export class TreeIndex {
   files: (FileRecord | undefined)[] = [];
   slotOf = new Map<string, number>();
   private maps?: QueryMaps;
+  /** Slots changed since the maps were built: their CSR entries are stale, their records are scanned directly. */
+  private dirty = new Set<number>();
 
   constructor(readonly info: TreeInfo) {}
 
@@ -102,12 +117,46 @@ export class TreeIndex {
       for (let i = 0; i < local.length; i++) map[i] = this.intern(local[i]);
       remapRecord(r, map);
     }
-    const slot = this.slotOf.get(r.file);
+    let slot = this.slotOf.get(r.file);
     if (slot === undefined) {
-      this.slotOf.set(r.file, this.files.length);
+      slot = this.files.length;
+      this.slotOf.set(r.file, slot);
       this.files.push(r);
     } else this.files[slot] = r;
-    this.maps = undefined;
+    this.touch(slot, r);
+  }
+
+  /** Keeps built maps usable after a change: field types and aliases are added, the slot is marked dirty. */
+  private touch(slot: number, r: FileRecord | undefined): void {
+    if (!this.maps) return;
+    if (this.dirty.size >= MAX_DIRTY) {
+      this.maps = undefined;
+      this.dirty.clear();
+      return;
+    }
+    this.dirty.add(slot);
+    if (!r) return;
+    for (let i = 0; i < r.fieldTypes.length; i += FIELDT) this.maps.fieldType.set(r.fieldTypes[i] * FIELD_KEY + r.fieldTypes[i + 1], r.fieldTypes[i + 2]);
+    for (let i = 0; i < r.aliases.length; i += ALIAS) if (r.aliases[i] !== r.aliases[i + 1]) this.maps.alias.set(r.aliases[i], r.aliases[i + 1]);
+  }
+
+  /** Entries of `key` in one of the maps, as [file slot, element index] pairs, changed files included. */
+  lookup(name: CsrName, key: number): [number, number][] {
+    const out: [number, number][] = [];
+    if (key < 0) return out;
+    const c = this.queryMaps()[name];
+    const [a, b] = csrRange(c, key);
+    for (let p = a; p < b; p++) if (!this.dirty.has(c.file[p])) out.push([c.file[p], c.idx[p]]);
+    if (this.dirty.size) {
+      const spec = CSR_SPEC[name];
+      for (const slot of this.dirty) {
+        const r = this.files[slot];
+        if (!r) continue;
+        const arr = spec.pick(r);
+        for (let i = spec.slot, e = 0; i < arr.length; i += spec.stride, e++) if (arr[i] === key) out.push([slot, e]);
+      }
+    }
+    return out;
   }
 
   removeFile(rel: string): void {
@@ -115,7 +164,7 @@ export class TreeIndex {
     if (slot === undefined) return;
     this.files[slot] = undefined;
     this.slotOf.delete(rel);
-    this.maps = undefined;
+    this.touch(slot, undefined);
   }
 
   record(rel: string): FileRecord | undefined {
@@ -133,10 +182,12 @@ export class TreeIndex {
     this.files = live;
     this.slotOf = new Map(live.map((r, i) => [r.file, i]));
     this.maps = undefined;
+    this.dirty.clear();
   }
 
   queryMaps(): QueryMaps {
     if (this.maps) return this.maps;
+    this.dirty.clear();
     const n = this.strings.length;
     const files = this.files;
     const fieldType = new Map<number, number>();
@@ -160,14 +211,15 @@ export class TreeIndex {
       joinedStarts[i] = off;
       off += names[i].length + 1;
     }
+    const csr = (name: CsrName) => buildCsr(n, files, CSR_SPEC[name].pick, CSR_SPEC[name].stride, CSR_SPEC[name].slot);
     this.maps = {
-      symByName: buildCsr(n, files, (r) => r.syms, SYM, 0),
-      callByCallee: buildCsr(n, files, (r) => r.calls, CALL, 0),
-      callByCaller: buildCsr(n, files, (r) => r.calls, CALL, 1),
-      icallByField: buildCsr(n, files, (r) => r.icalls, ICALL, 0),
-      icallByCaller: buildCsr(n, files, (r) => r.icalls, ICALL, 1),
-      bindByField: buildCsr(n, files, (r) => r.binds, BIND, 0),
-      bindByTarget: buildCsr(n, files, (r) => r.binds, BIND, 1),
+      symByName: csr('symByName'),
+      callByCallee: csr('callByCallee'),
+      callByCaller: csr('callByCaller'),
+      icallByField: csr('icallByField'),
+      icallByCaller: csr('icallByCaller'),
+      bindByField: csr('bindByField'),
+      bindByTarget: csr('bindByTarget'),
       fieldType,
       alias,
       names,

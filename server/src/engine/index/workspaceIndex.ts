@@ -11,7 +11,7 @@ import { findIdentifier, identifierAtOffset, lineStarts } from './lexer';
 import { ParsePool } from './parsePool';
 import { preprocess } from './preprocess';
 import { detectTree } from './treeInfo';
-import { csrRange, TreeIndex } from './treeIndex';
+import { TreeIndex } from './treeIndex';
 import type { CallEdge, Codebase, IndexProgress, IndexQueries, Reference, SymbolDef, SymbolKind, TreeInfo } from './types';
 import { walkTree } from './walker';
 
@@ -155,6 +155,11 @@ export class WorkspaceIndex implements IndexQueries {
     const seconds = (performance.now() - t0) / 1000;
     this.stats_.push({ root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache });
     this.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
+  }
+
+  /** Builds the query maps now (name maps, sorted names), so the first request does not pay for them. */
+  prepareQueries(): void {
+    for (const t of this.trees_) t.queryMaps();
   }
 
   stats(): TreeStats[] {
@@ -353,9 +358,7 @@ export class WorkspaceIndex implements IndexQueries {
     for (const t of this.trees_) {
       const id = t.ids.get(name);
       if (id === undefined) continue;
-      const m = t.queryMaps().symByName;
-      const [a, b] = csrRange(m, id);
-      for (let p = a; p < b; p++) out.push(this.symbol(t, t.files[m.file[p]]!, m.idx[p]));
+      for (const [f, e] of t.lookup('symByName', id)) out.push(this.symbol(t, t.files[f]!, e));
     }
     const local = (d: SymbolDef & { root: string }) => (from && d.root === from.tree.root && d.file === from.rel ? 0 : 1);
     out.sort((x, y) => KIND_RANK[x.kind] - KIND_RANK[y.kind] || local(x) - local(y) || Number(!!x.isStatic) - Number(!!y.isStatic) || (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.nameSpan.line - y.nameSpan.line);
@@ -390,24 +393,20 @@ export class WorkspaceIndex implements IndexQueries {
 
   /** Where a function is defined in a tree, preferring the given file (static functions). */
   private functionDef(t: TreeIndex, nameId: number, preferFile?: number): { file: string; line: number } | undefined {
-    const m = t.queryMaps().symByName;
-    const [a, b] = csrRange(m, nameId);
     let best: { file: string; line: number; rank: number } | undefined;
-    for (let p = a; p < b; p++) {
-      const r = t.files[m.file[p]]!;
-      const o = m.idx[p] * SYM;
+    for (const [f, e] of t.lookup('symByName', nameId)) {
+      const r = t.files[f]!;
+      const o = e * SYM;
       const kind = r.syms[o + 1] & 0xff;
-      const rank = (kind === 0 ? 0 : kind === 1 ? 2 : kind === 2 ? 4 : 6) + (preferFile === m.file[p] ? 0 : 1);
+      const rank = (kind === 0 ? 0 : kind === 1 ? 2 : kind === 2 ? 4 : 6) + (preferFile === f ? 0 : 1);
       if (!best || rank < best.rank) best = { file: path.join(t.root, r.file), line: r.syms[o + 2], rank };
     }
     return best && { file: best.file, line: best.line };
   }
 
   private isFunctionName(t: TreeIndex, nameId: number): boolean {
-    const m = t.queryMaps().symByName;
-    const [a, b] = csrRange(m, nameId);
-    for (let p = a; p < b; p++) {
-      const k = t.files[m.file[p]]!.syms[m.idx[p] * SYM + 1] & 0xff;
+    for (const [f, e] of t.lookup('symByName', nameId)) {
+      const k = t.files[f]!.syms[e * SYM + 1] & 0xff;
       if (k === 0 || k === 1) return true;
     }
     return false;
@@ -441,27 +440,21 @@ export class WorkspaceIndex implements IndexQueries {
     for (const t of this.trees_) {
       const id = t.ids.get(name);
       if (id === undefined) continue;
-      const maps = t.queryMaps();
-      const [a, b] = csrRange(maps.callByCallee, id);
-      for (let p = a; p < b; p++) {
-        const f = maps.callByCallee.file[p];
-        const o = maps.callByCallee.idx[p] * CALL;
+      for (const [f, e] of t.lookup('callByCallee', id)) {
+        const o = e * CALL;
         const c = t.files[f]!.calls;
         add(t, c[o + 1], f, c[o + 2], c[o + 3]);
       }
       // Indirect: every binding of this function to a field, then every call through that field.
-      const [ba, bb] = csrRange(maps.bindByTarget, id);
-      for (let p = ba; p < bb; p++) {
-        const br = t.files[maps.bindByTarget.file[p]]!;
-        const bo = maps.bindByTarget.idx[p] * BIND;
+      for (const [bf, be] of t.lookup('bindByTarget', id)) {
+        const br = t.files[bf]!;
+        const bo = be * BIND;
         const field = br.binds[bo];
         const btype = this.bindingType(t, br, bo);
         const via = this.via(t, br, bo);
-        const [ia, ib] = csrRange(maps.icallByField, field);
-        for (let q = ia; q < ib; q++) {
-          const f = maps.icallByField.file[q];
+        for (const [f, ie] of t.lookup('icallByField', field)) {
           const ir = t.files[f]!;
-          const io = maps.icallByField.idx[q] * ICALL;
+          const io = ie * ICALL;
           const ctype = t.receiverType(ir.icalls[io + 5], ir.icalls[io + 4]);
           if (btype >= 0 && ctype >= 0 && btype !== ctype) continue;
           add(t, ir.icalls[io + 1], f, ir.icalls[io + 2], ir.icalls[io + 3], via);
@@ -476,7 +469,6 @@ export class WorkspaceIndex implements IndexQueries {
     for (const t of this.trees_) {
       const id = t.ids.get(name);
       if (id === undefined) continue;
-      const maps = t.queryMaps();
       const add = (callee: number, fileSlot: number, line: number, col: number, via?: string) => {
         const key = `${t.root}\0${callee}\0${via ?? ''}`;
         let e = edges.get(key);
@@ -487,23 +479,18 @@ export class WorkspaceIndex implements IndexQueries {
         }
         e.sites.push({ file: path.join(t.root, t.files[fileSlot]!.file), line, col });
       };
-      const [a, b] = csrRange(maps.callByCaller, id);
-      for (let p = a; p < b; p++) {
-        const f = maps.callByCaller.file[p];
-        const o = maps.callByCaller.idx[p] * CALL;
+      for (const [f, e] of t.lookup('callByCaller', id)) {
+        const o = e * CALL;
         const c = t.files[f]!.calls;
         add(c[o], f, c[o + 2], c[o + 3]);
       }
-      const [ia, ib] = csrRange(maps.icallByCaller, id);
-      for (let p = ia; p < ib; p++) {
-        const f = maps.icallByCaller.file[p];
+      for (const [f, ie] of t.lookup('icallByCaller', id)) {
         const ir = t.files[f]!;
-        const io = maps.icallByCaller.idx[p] * ICALL;
+        const io = ie * ICALL;
         const ctype = t.receiverType(ir.icalls[io + 5], ir.icalls[io + 4]);
-        const [ba, bb] = csrRange(maps.bindByField, ir.icalls[io]);
-        for (let q = ba; q < bb; q++) {
-          const br = t.files[maps.bindByField.file[q]]!;
-          const bo = maps.bindByField.idx[q] * BIND;
+        for (const [bf, be] of t.lookup('bindByField', ir.icalls[io])) {
+          const br = t.files[bf]!;
+          const bo = be * BIND;
           const btype = this.bindingType(t, br, bo);
           if (btype >= 0 && ctype >= 0 && btype !== ctype) continue;
           const target = br.binds[bo + 1];
@@ -521,11 +508,9 @@ export class WorkspaceIndex implements IndexQueries {
     for (const t of this.trees_) {
       const id = t.ids.get(name);
       if (id === undefined) continue;
-      const maps = t.queryMaps();
-      const [a, b] = csrRange(maps.bindByTarget, id);
-      for (let p = a; p < b; p++) {
-        const r = t.files[maps.bindByTarget.file[p]]!;
-        const o = maps.bindByTarget.idx[p] * BIND;
+      for (const [f, e] of t.lookup('bindByTarget', id)) {
+        const r = t.files[f]!;
+        const o = e * BIND;
         const st = this.bindingType(t, r, o);
         out.push({
           table: t.strings[r.binds[o + 2]],
@@ -608,10 +593,9 @@ export class WorkspaceIndex implements IndexQueries {
     scored.sort((a, b) => a.score - b.score || a.len - b.len);
     const out: (SymbolDef & { root: string })[] = [];
     for (const s of scored) {
-      const m = s.t.queryMaps().symByName;
-      const [a, b] = csrRange(m, s.id);
-      for (let p = a; p < b && out.length < limit; p++) {
-        const d = this.symbol(s.t, s.t.files[m.file[p]]!, m.idx[p]);
+      for (const [f, e] of s.t.lookup('symByName', s.id)) {
+        if (out.length >= limit) break;
+        const d = this.symbol(s.t, s.t.files[f]!, e);
         if (d.kind !== 'enumerator' || s.score === 0) out.push(d);
       }
       if (out.length >= limit) break;
