@@ -47,7 +47,7 @@ void test('property: set-pending is idempotent — a second call changes nothing
   const r = rng(2);
   for (let i = 0; i < 200; i++) {
     const si: SharedInfo = { evtchn_pending: sample(r, 5, 4096), evtchn_mask: sample(r, 5, 4096) };
-    const vi: VcpuInfo = { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: [...new Set(sample(r, 3, 4096).map(wordOf))].sort((a, b) => a - b) };
+    const vi: VcpuInfo = { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: [...new Set(sample(r, 3, 4096).map((p) => wordOf(p)))].sort((a, b) => a - b) };
     const port = 1 + Math.floor(r() * 4095);
     set2lPending(si, vi, port);
     const snap = JSON.stringify([si, vi]);
@@ -59,26 +59,27 @@ void test('property: set-pending is idempotent — a second call changes nothing
 for (const profile of ['xen417-linux61', 'linux2007']) {
   void test(`property (${profile}): the 2-level scan handles every pending unmasked port bound to the CPU exactly once (R20, R21)`, () => {
     const r = rng(profile === 'linux2007' ? 4 : 3);
+    const W = profile === 'linux2007' ? 32 : 64; // the 2007 guest is i386: 32-port words, 1024 ports
     for (let i = 0; i < 300; i++) {
       const cpus = 2;
       const l = newLinuxEvtchn(cpus);
-      const bound = sample(r, 12, 4096);
+      const bound = sample(r, 12, W * W);
       for (const p of bound) l.cpu_evtchn_mask[Math.floor(r() * cpus)].push(p);
       l.cpu_evtchn_mask.forEach((m) => m.sort((a, b) => a - b));
       const si: SharedInfo = { evtchn_pending: bound.filter(() => r() < 0.6), evtchn_mask: bound.filter(() => r() < 0.25) };
       const cpu = Math.floor(r() * cpus);
-      const words = [...new Set(si.evtchn_pending.map(wordOf))];
+      const words = [...new Set(si.evtchn_pending.map((p) => wordOf(p, W)))];
       const vi: VcpuInfo = { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: words.filter(() => r() < 0.8).sort((a, b) => a - b) };
-      l.current_word_idx[cpu] = Math.floor(r() * 64);
-      l.current_bit_idx[cpu] = Math.floor(r() * 64);
+      l.current_word_idx[cpu] = Math.floor(r() * W);
+      l.current_bit_idx[cpu] = Math.floor(r() * W);
       const timerPort = r() < 0.3 ? pick(r, bound) : 0;
       const expected = si.evtchn_pending
-        .filter((p) => vi.evtchn_pending_sel.includes(wordOf(p)) && activeEvtchns(si, l.cpu_evtchn_mask[cpu], wordOf(p)).includes(p % 64))
-        .concat(timerPort && activeEvtchns(si, l.cpu_evtchn_mask[cpu], wordOf(timerPort)).includes(timerPort % 64) && profile !== 'linux2007' && !vi.evtchn_pending_sel.includes(wordOf(timerPort)) ? [timerPort] : []);
+        .filter((p) => vi.evtchn_pending_sel.includes(wordOf(p, W)) && activeEvtchns(si, l.cpu_evtchn_mask[cpu], wordOf(p, W), W).includes(p % W))
+        .concat(timerPort && activeEvtchns(si, l.cpu_evtchn_mask[cpu], wordOf(timerPort, W), W).includes(timerPort % W) && profile !== 'linux2007' && !vi.evtchn_pending_sel.includes(wordOf(timerPort, W)) ? [timerPort] : []);
       const s = newScan();
       const seen: number[] = [];
       for (let n = 0; n < 10000; n++) {
-        const got = scan2lNext(s, si, vi, l, cpu, timerPort, profile);
+        const got = scan2lNext(s, si, vi, l, cpu, timerPort, profile, W);
         if (!got) break;
         seen.push(got.port);
         si.evtchn_pending = si.evtchn_pending.filter((p) => p !== got.port); // the handler's ack clears P (R23)
@@ -97,7 +98,7 @@ void test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () =
     const ports = sample(r, 10, 4096);
     l.cpu_evtchn_mask[0] = ports;
     const si: SharedInfo = { evtchn_pending: [...ports], evtchn_mask: [] };
-    const vi: VcpuInfo = { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: [...new Set(ports.map(wordOf))].sort((a, b) => a - b) };
+    const vi: VcpuInfo = { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: [...new Set(ports.map((p) => wordOf(p)))].sort((a, b) => a - b) };
     const cursor = Math.floor(r() * 4096);
     l.current_word_idx[0] = Math.floor(cursor / 64);
     l.current_bit_idx[0] = cursor % 64;
@@ -160,6 +161,9 @@ void test('bad input: port ≥ 4096 under 2-level and ≥ 131072 under FIFO are 
   throwsModelError(() => simulate(findFlow('X7')!, { params: { port: 131072 } }), /port = 131072: the FIFO ABI has ports 1\.\.131071/);
   assert.doesNotThrow(() => simulate(findFlow('X7')!, { params: { port: 5000 } }), 'FIFO accepts port 5000');
   throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', actions: [{ do: 'raise', with: { port: 5000 } }] }), /port = 5000/);
+  // The 2007 guest is i386: a 32-bit shared_info has 32 × 32 = 1024 ports (seed 004's "1024 event channels").
+  throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', profile: 'linux2007', actions: [{ do: 'raise', with: { port: 1024 } }] }), /port = 1024: the 2-level ABI has ports 1\.\.1023/);
+  throwsModelError(() => simulate(findFlow('X1')!, { profile: 'linux2007', set: { 'shared_info.evtchn_pending': '2000' } }), /holds port 2000, beyond the ABI's 1024 ports/);
 });
 
 void test('bad input: unknown vCPU is a ModelError naming the field', () => {

@@ -7,7 +7,7 @@ import { addBit, clearBit, hasBit } from './lapic';
 
 /** EVTCHN_2L_NR_CHANNELS for a 64-bit shared_info: 64 words × 64 bits (xen/include/public/event_channel.h). */
 export const EVTCHN_2L_NR_CHANNELS = 4096;
-/** BITS_PER_EVTCHN_WORD(d) for a 64-bit guest (xen/include/xen/sched.h). */
+/** BITS_PER_EVTCHN_WORD(d) for a 64-bit guest (xen/include/xen/sched.h); 32 when has_32bit_shinfo(d) (1024 ports, seed 004). */
 export const BITS_PER_EVTCHN_WORD = 64;
 
 /** `struct evtchn.state` values (ECS_*, xen/include/xen/sched.h). */
@@ -62,7 +62,7 @@ export function newVcpuInfo(): VcpuInfo {
   return { evtchn_upcall_pending: 0, evtchn_upcall_mask: 0, evtchn_pending_sel: [] };
 }
 
-export const wordOf = (port: number): number => Math.floor(port / BITS_PER_EVTCHN_WORD);
+export const wordOf = (port: number, bits = BITS_PER_EVTCHN_WORD): number => Math.floor(port / bits);
 
 /** R1: `evtchn_usable` — set/clear-pending and unmask act only on guest-visible, allocated ports. */
 export function evtchnUsable(ch: Evtchn | undefined): boolean {
@@ -76,11 +76,11 @@ export type SetPending2l = 'already-pending' | 'masked' | 'sel-already-set' | 's
  * R8–R10: `evtchn_2l_set_pending` (xen/common/event_2l.c). Returns what happened; the caller calls
  * vcpu_mark_events_pending only on `sel-newly-set`, and checks pollers unless `already-pending`.
  */
-export function set2lPending(si: SharedInfo, vi: VcpuInfo, port: number): SetPending2l {
+export function set2lPending(si: SharedInfo, vi: VcpuInfo, port: number, bits = BITS_PER_EVTCHN_WORD): SetPending2l {
   if (hasBit(si.evtchn_pending, port)) return 'already-pending'; // R8: test_and_set was 1
   addBit(si.evtchn_pending, port);
   if (hasBit(si.evtchn_mask, port)) return 'masked'; // R9: latched in P only
-  const w = wordOf(port);
+  const w = wordOf(port, bits);
   if (hasBit(vi.evtchn_pending_sel, w)) return 'sel-already-set';
   addBit(vi.evtchn_pending_sel, w);
   return 'sel-newly-set';
@@ -99,11 +99,11 @@ export type Unmask2lXen = 'was-not-masked' | 'not-pending' | 'sel-already-set' |
  * R11: Xen's `evtchn_2l_unmask` (EVTCHNOP_unmask). `vi` is the vcpu_info of E[p].notify_vcpu_id.
  * On `re-raise` the caller calls vcpu_mark_events_pending(notify_vcpu_id).
  */
-export function unmask2lXen(si: SharedInfo, vi: VcpuInfo, port: number): Unmask2lXen {
+export function unmask2lXen(si: SharedInfo, vi: VcpuInfo, port: number, bits = BITS_PER_EVTCHN_WORD): Unmask2lXen {
   if (!hasBit(si.evtchn_mask, port)) return 'was-not-masked';
   clearBit(si.evtchn_mask, port);
   if (!hasBit(si.evtchn_pending, port)) return 'not-pending';
-  const w = wordOf(port);
+  const w = wordOf(port, bits);
   if (hasBit(vi.evtchn_pending_sel, w)) return 'sel-already-set';
   addBit(vi.evtchn_pending_sel, w);
   return 're-raise';
@@ -150,7 +150,7 @@ function sortedDistinct(a: number[]): boolean {
 }
 
 /** Impossible 2-level states: ports beyond the ABI, port 0 pending, unsorted sets, bad selector words. */
-export function evtchn2lProblems(si: SharedInfo, vcpuInfo: VcpuInfo[], evtchn: Record<string, Evtchn>, nrVcpus: number, maxPorts = EVTCHN_2L_NR_CHANNELS): string[] {
+export function evtchn2lProblems(si: SharedInfo, vcpuInfo: VcpuInfo[], evtchn: Record<string, Evtchn>, nrVcpus: number, maxPorts = EVTCHN_2L_NR_CHANNELS, bits = BITS_PER_EVTCHN_WORD): string[] {
   const out: string[] = [];
   for (const f of ['evtchn_pending', 'evtchn_mask'] as const) {
     for (const p of si[f]) {
@@ -161,7 +161,7 @@ export function evtchn2lProblems(si: SharedInfo, vcpuInfo: VcpuInfo[], evtchn: R
   if (si.evtchn_pending.includes(0)) out.push('shared_info.evtchn_pending holds port 0, which is ECS_RESERVED and never pends (evtchn_init)');
   vcpuInfo.forEach((vi, v) => {
     for (const w of vi.evtchn_pending_sel) {
-      if (!Number.isInteger(w) || w < 0 || w >= maxPorts / BITS_PER_EVTCHN_WORD) out.push(`vcpu_info.${v}.evtchn_pending_sel holds word ${w}, not 0..${maxPorts / BITS_PER_EVTCHN_WORD - 1}`);
+      if (!Number.isInteger(w) || w < 0 || w >= Math.ceil(maxPorts / bits)) out.push(`vcpu_info.${v}.evtchn_pending_sel holds word ${w}, not 0..${Math.ceil(maxPorts / bits) - 1}`);
     }
     if (!sortedDistinct(vi.evtchn_pending_sel)) out.push(`vcpu_info.${v}.evtchn_pending_sel must be a sorted list of distinct word indices`);
     for (const f of ['evtchn_upcall_pending', 'evtchn_upcall_mask'] as const) {

@@ -101,10 +101,10 @@ export function infoForPort(l: LinuxEvtchnState, port: number): { irq: number; i
 }
 
 /** R20: `active_evtchns(cpu, word)`: P & cpu_evtchn_mask[cpu] & ~M, as bit indices of that word. */
-export function activeEvtchns(si: SharedInfo, cpuMask: number[], word: number): number[] {
+export function activeEvtchns(si: SharedInfo, cpuMask: number[], word: number, bits = BITS_PER_EVTCHN_WORD): number[] {
   return si.evtchn_pending
-    .filter((p) => wordOf(p) === word && hasBit(cpuMask, p) && !hasBit(si.evtchn_mask, p))
-    .map((p) => p % BITS_PER_EVTCHN_WORD);
+    .filter((p) => wordOf(p, bits) === word && hasBit(cpuMask, p) && !hasBit(si.evtchn_mask, p))
+    .map((p) => p % bits);
 }
 
 /** R25: `do_mask`: add a reason; physically mask only when the set was empty. Returns true if it must mask. */
@@ -153,8 +153,9 @@ export interface ScanPick {
  * scan is over. Advances the locals in `s` and the per-CPU cursor exactly as the 6.1 loop does; under
  * `linux2007` it restarts from the lowest word and lowest bit and re-reads the active bits after every port.
  */
-export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: LinuxEvtchnState, cpu: number, timerPort: number, profile: string): ScanPick | null {
+export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: LinuxEvtchnState, cpu: number, timerPort: number, profile: string, bits = BITS_PER_EVTCHN_WORD): ScanPick | null {
   const mask = l.cpu_evtchn_mask[cpu];
+  const W = bits;
   if (s.phase === 'timer') {
     s.phase = 'words';
     // Master flag (UP) was cleared by the caller; now the selector: xchg(SEL, 0).
@@ -162,24 +163,24 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
     vi.evtchn_pending_sel = [];
     if (profile === 'linux2007') {
       s.word_idx = -1;
-      return scan2lNext(s, si, vi, l, cpu, timerPort, profile);
+      return scan2lNext(s, si, vi, l, cpu, timerPort, profile, W);
     }
     s.start_word_idx = l.current_word_idx[cpu];
     s.start_bit_idx = l.current_bit_idx[cpu];
     s.word_idx = s.start_word_idx;
     s.i = 0;
     // The timer check happens before the xchg in the code; it reads only P/M/mask, so the order is immaterial here.
-    if (timerPort > 0 && activeEvtchns(si, mask, wordOf(timerPort)).includes(timerPort % BITS_PER_EVTCHN_WORD)) {
+    if (timerPort > 0 && activeEvtchns(si, mask, wordOf(timerPort, W), W).includes(timerPort % W)) {
       return { port: timerPort, timer: true };
     }
-    return scan2lNext(s, si, vi, l, cpu, timerPort, profile);
+    return scan2lNext(s, si, vi, l, cpu, timerPort, profile, W);
   }
   if (s.phase === 'done' || s.phase === 'idle') return null;
   if (profile === 'linux2007') {
     for (;;) {
       if (s.word_idx >= 0) {
-        const bits = activeEvtchns(si, mask, s.word_idx); // re-read after every port (2007)
-        if (bits.length > 0) return { port: s.word_idx * BITS_PER_EVTCHN_WORD + bits[0], timer: false };
+        const active = activeEvtchns(si, mask, s.word_idx, W); // re-read after every port (2007)
+        if (active.length > 0) return { port: s.word_idx * W + active[0], timer: false };
       }
       if (s.pending_words.length === 0) {
         s.phase = 'done';
@@ -194,9 +195,9 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
       const bits = s.pending_bits.filter((b) => b >= s.bit_idx);
       if (bits.length > 0) {
         const b = bits[0];
-        const port = s.word_idx * BITS_PER_EVTCHN_WORD + b;
-        s.bit_idx = (b + 1) % BITS_PER_EVTCHN_WORD;
-        l.current_word_idx[cpu] = s.bit_idx ? s.word_idx : (s.word_idx + 1) % BITS_PER_EVTCHN_WORD;
+        const port = s.word_idx * W + b;
+        s.bit_idx = (b + 1) % W;
+        l.current_word_idx[cpu] = s.bit_idx ? s.word_idx : (s.word_idx + 1) % W;
         l.current_bit_idx[cpu] = s.bit_idx;
         if (s.bit_idx === 0) s.word_ended = true;
         return { port, timer: false };
@@ -205,7 +206,7 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
     if (s.in_word) {
       // End of a word visit: the start word is scanned twice, every other word once.
       if (s.word_idx !== s.start_word_idx || s.i !== 0) s.pending_words = s.pending_words.filter((w) => w !== s.word_idx);
-      s.word_idx = (s.word_idx + 1) % BITS_PER_EVTCHN_WORD;
+      s.word_idx = (s.word_idx + 1) % W;
       s.in_word = false;
       s.word_ended = false;
       s.i++;
@@ -222,7 +223,7 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
       continue;
     }
     s.word_idx = words[0];
-    s.pending_bits = activeEvtchns(si, mask, s.word_idx);
+    s.pending_bits = activeEvtchns(si, mask, s.word_idx, W);
     s.bit_idx = s.word_idx === s.start_word_idx && s.i === 0 ? s.start_bit_idx : 0;
     s.in_word = true;
     s.word_ended = false;
@@ -230,7 +231,7 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
 }
 
 /** Impossible guest states: tables naming unknown irqs, CPUs or ports beyond the ABI, bad mask reasons. */
-export function linuxEvtchnProblems(l: LinuxEvtchnState, nrCpus: number, maxPorts: number): string[] {
+export function linuxEvtchnProblems(l: LinuxEvtchnState, nrCpus: number, maxPorts: number, bits = BITS_PER_EVTCHN_WORD): string[] {
   const out: string[] = [];
   for (const [p, irq] of Object.entries(l.evtchn_to_irq)) {
     if (Number(p) <= 0 || Number(p) >= maxPorts) out.push(`linux.evtchn_to_irq.${p}: port beyond the ABI's ${maxPorts} ports (port 0 is never valid, VALID_EVTCHN)`);
@@ -249,7 +250,7 @@ export function linuxEvtchnProblems(l: LinuxEvtchnState, nrCpus: number, maxPort
   });
   if (l.scan.length !== nrCpus) out.push(`linux.scan has ${l.scan.length} entries for ${nrCpus} CPUs`);
   for (const f of ['current_word_idx', 'current_bit_idx'] as const) {
-    l[f].forEach((x, c) => { if (!Number.isInteger(x) || x < 0 || x >= BITS_PER_EVTCHN_WORD) out.push(`linux.${f}.${c} = ${x}, not 0..63`); });
+    l[f].forEach((x, c) => { if (!Number.isInteger(x) || x < 0 || x >= bits) out.push(`linux.${f}.${c} = ${x}, not 0..${bits - 1}`); });
   }
   return out;
 }

@@ -41,6 +41,8 @@ export interface XenPirq {
 
 export interface XenDomainState {
   guest: 'pv' | 'hvm';
+  /** has_32bit_shinfo(d): 32-port words, 1024 2-level ports (the i386 guest of seed 004); else 64 × 64 = 4096. */
+  has_32bit_shinfo: boolean;
   /** d->evtchn_port_ops: 2-level or FIFO. */
   abi: '2l' | 'fifo';
   shared_info: SharedInfo;
@@ -75,6 +77,7 @@ export function newXenVcpu(): XenVcpu {
 export function newDomain(o: DomainOptions): XenDomainState {
   return {
     guest: o.guest,
+    has_32bit_shinfo: false,
     abi: o.abi,
     shared_info: { evtchn_pending: [], evtchn_mask: [] },
     vcpu_info: Array.from({ length: o.nrVcpus }, newVcpuInfo),
@@ -92,7 +95,9 @@ export function newDomain(o: DomainOptions): XenDomainState {
   };
 }
 
-export const maxPorts = (d: XenDomainState): number => (d.abi === 'fifo' ? EVTCHN_FIFO_NR_CHANNELS : EVTCHN_2L_NR_CHANNELS);
+/** BITS_PER_EVTCHN_WORD(d). */
+export const wordBits = (d: XenDomainState): number => (d.has_32bit_shinfo ? 32 : 64);
+export const maxPorts = (d: XenDomainState): number => (d.abi === 'fifo' ? EVTCHN_FIFO_NR_CHANNELS : d.has_32bit_shinfo ? 32 * 32 : EVTCHN_2L_NR_CHANNELS);
 export const nrVcpus = (d: XenDomainState): number => d.vcpu_info.length;
 
 /** Check a port parameter against the domain's ABI (bad input → a precise message). */
@@ -117,13 +122,13 @@ export function domainProblems(d: XenDomainState): string[] {
   if (d.abi !== '2l' && d.abi !== 'fifo') out.push(`abi = ${JSON.stringify(d.abi)}: 2l or fifo`);
   if (d.abi === 'fifo' && !d.fifo) out.push('abi = fifo but the fifo state is null');
   if (d.vcpu.length !== n) out.push(`vcpu has ${d.vcpu.length} entries but vcpu_info has ${n}`);
-  out.push(...evtchn2lProblems(d.shared_info, d.vcpu_info, d.evtchn, n, maxPorts(d)));
+  out.push(...evtchn2lProblems(d.shared_info, d.vcpu_info, d.evtchn, n, maxPorts(d), wordBits(d)));
   if (d.abi === 'fifo' && (d.shared_info.evtchn_pending.length || d.shared_info.evtchn_mask.length)) {
     out.push('shared_info.evtchn_pending/evtchn_mask are unused once FIFO is active: use fifo.event_word');
   }
   if (d.fifo) out.push(...fifoProblems(d.fifo, n));
   out.push(...hvmCallbackProblems(d.hvm_irq, d.vioapic, d.vcpu.map((v) => v.evtchn_upcall_vector), n));
-  out.push(...linuxEvtchnProblems(d.linux, n, maxPorts(d)));
+  out.push(...linuxEvtchnProblems(d.linux, n, maxPorts(d), wordBits(d)));
   d.vcpu.forEach((v, i) => {
     if (v.poll_evtchn < -1 || v.poll_evtchn >= maxPorts(d)) out.push(`vcpu.${i}.poll_evtchn = ${v.poll_evtchn}: −1 (not polling), 0 (any) or a port`);
   });

@@ -8,7 +8,7 @@ import { fifoUnmaskGuest, word } from '../../components/evtchnFifo';
 import {
   EVT_MASK_REASON_EOI_PENDING, EVT_MASK_REASON_EXPLICIT, EVT_MASK_REASON_TEMPORARY, doMask, doUnmask, infoForPort, maskReasonText,
 } from '../../components/linuxEvtchn';
-import { XenDomainState } from '../../components/xenDomain';
+import { XenDomainState, wordBits } from '../../components/xenDomain';
 import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, portOf, vcpuOf } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -176,7 +176,7 @@ export const guestIrqChipSteps: XStep[] = [
         return go('hvm-pending', `M[${port}]=0 then P[${port}]=1 on HVM → mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)`, 'X1.23');
       }
       const vi = d.vcpu_info[cpu];
-      const w = wordOf(port);
+      const w = wordOf(port, wordBits(d));
       const selWas = hasBit(vi.evtchn_pending_sel, w);
       addBit(vi.evtchn_pending_sel, w);
       if (!selWas) vi.evtchn_upcall_pending = 1;

@@ -3,6 +3,7 @@
 
 import { addBit } from '../../components/lapic';
 import { wordOf } from '../../components/evtchn2l';
+import { wordBits } from '../../components/xenDomain';
 import { fifoConsumeOne } from '../../components/evtchnFifo';
 import { idleScan, newScan, scan2lNext } from '../../components/linuxEvtchn';
 import { StepResult } from '../../core/types';
@@ -111,11 +112,11 @@ export const guestUpcallSteps: XStep[] = [
       const s = d.linux.scan[cpu];
       const timerIrq = d.linux.virq_to_irq[cpu]['0'];
       const timerPort = timerIrq !== undefined ? d.linux.irq_info[String(timerIrq)]?.evtchn ?? 0 : 0;
-      const pick = scan2lNext(s, d.shared_info, d.vcpu_info[cpu], d.linux, cpu, timerPort, ctx.profile);
+      const pick = scan2lNext(s, d.shared_info, d.vcpu_info[cpu], d.linux, cpu, timerPort, ctx.profile, wordBits(d));
       if (!pick) return go('scan-done', `no selected word has active ports for CPU ${cpu}`, 'X1.14');
       if (pick.timer) return call(ctx, 'timer-first', `VIRQ_TIMER port ${pick.port} of CPU ${cpu} is active: generic_handle_irq directly (R21a)`, 'X2.7', { port: pick.port }, 'X1.15');
       const cursor = ctx.profile === 'linux2007' ? 'lowest active bit (2007)' : `cursor now (${d.linux.current_word_idx[cpu]}, ${d.linux.current_bit_idx[cpu]})`;
-      return call(ctx, 'port', `word ${wordOf(pick.port)} bit ${pick.port % 64} active → port ${pick.port}; ${cursor}`, 'X1.17', { port: pick.port }, 'X1.15');
+      return call(ctx, 'port', `word ${wordOf(pick.port, wordBits(d))} bit ${pick.port % wordBits(d)} active → port ${pick.port}; ${cursor}`, 'X1.17', { port: pick.port }, 'X1.15');
     },
   },
   {

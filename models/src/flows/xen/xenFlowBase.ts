@@ -91,6 +91,8 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
     actions,
     initialState(profile, params) {
       const d = buildDomain(def.spec(params, profile));
+      // The 2007 patch is arch/i386: a 32-bit shared_info, 32-port words, 1024 2-level ports (xen-linux.md §0).
+      d.has_32bit_shinfo = profile === 'linux2007';
       def.setup?.(d, params, profile);
       return d;
     },

@@ -251,6 +251,7 @@ export const fifoWord = (d: XenDomainState, port: number) => word(d.fifo!, port)
 
 export const STATE_DOC: Record<string, string> = {
   guest: 'pv | hvm: the domain type (is_hvm_domain).',
+  has_32bit_shinfo: '32-bit shared_info: 32-port words and 1024 2-level ports (profile linux2007, i386); else 64 × 64 = 4096.',
   abi: '2l | fifo: d->evtchn_port_ops (2-level installed by evtchn_init, FIFO after EVTCHNOP_init_control).',
   'shared_info.evtchn_pending': 'P: 2-level pending ports (sorted). Set by Xen, cleared by the guest ack.',
   'shared_info.evtchn_mask': 'M: 2-level masked ports (sorted). Only ports the model tracks are listed.',

@@ -2,6 +2,7 @@
 // vcpu_kick, the PV return-to-guest check and bounce frame, Xen's unmask, and the PIRQ EOI (xen-linux.md §1, §3, §7).
 
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
+import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
 import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
@@ -98,8 +99,8 @@ export const xenSideSteps: XStep[] = [
       const port = portOf(ctx);
       const v = targetOf(ctx);
       const d = ctx.state;
-      const r = set2lPending(d.shared_info, d.vcpu_info[v], port);
-      const w = Math.floor(port / 64);
+      const r = set2lPending(d.shared_info, d.vcpu_info[v], port, wordBits(d));
+      const w = Math.floor(port / wordBits(d));
       switch (r) {
         case 'already-pending':
           ctx.emit({ kind: 'note', target: tag(v), what: `port ${port}`, detail: `coalesced: P[${port}] was already 1, so no selector, no upcall, no kick (R8)` });
@@ -237,7 +238,7 @@ export const xenSideSteps: XStep[] = [
         if (r === 'relink') return go('relink', `MASKED cleared; PENDING=1 → evtchn_fifo_set_pending on notify_vcpu_id ${n}`, 'X7.5', { vcpu: n });
         return finish(ctx, r, r === 'no-page' ? 'no event-array page' : 'MASKED cleared; not pending');
       }
-      const r = unmask2lXen(d.shared_info, d.vcpu_info[n], port);
+      const r = unmask2lXen(d.shared_info, d.vcpu_info[n], port, wordBits(d));
       if (r === 're-raise') return go(r, `M[${port}] was 1, P[${port}]=1, SEL[${n}] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id ${n})`, 'X1.8', { vcpu: n });
       const why = { 'was-not-masked': `M[${port}] was already 0: unmasking an unmasked port never re-raises (R11)`, 'not-pending': `M[${port}] 1→0, P[${port}]=0`, 'sel-already-set': `M[${port}] 1→0, P=1 but SEL[${n}] bit already set` }[r];
       return finish(ctx, r, why);
