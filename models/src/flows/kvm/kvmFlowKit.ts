@@ -52,7 +52,7 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'vcpus.N.timer.*': 'kvm_timer: now, tmict, tdcr, divide_count, period, target_expiration, tscdeadline (ns), pending (0/1), hv_timer_in_use, hrtimer_armed, dropped.',
   'vcpus.N.pv_eoi.msr_val / guest_byte / pending': 'MSR_KVM_PV_EOI_EN value, the guest byte, KVM_APIC_PV_EOI_PENDING.',
   'wakeup_vcpus_on_cpu.C': 'vCPUs blocked with NV = POSTED_INTR_WAKEUP_VECTOR on pCPU C.',
-  'config.x2apic / vtd_pi / ipiv / hv_timer / vector_hashing': 'Guest x2APIC mode, VT-d posting usable, IPI virtualization, VMX preemption timer usable, lowest-priority vector hashing.',
+  'config.x2apic / vtd_pi / ipiv / hv_timer / vector_hashing': 'Guest x2APIC mode, VT-d posting usable (an assigned device: on by default only in Q5 with APICv), IPI virtualization (profile apicv-ipiv), VMX preemption timer usable, lowest-priority vector hashing.',
   'ioapic.*': 'The IO-APIC (in-kernel for kvm-inkernel/apicv-*, QEMU\'s for kvm-split*): ioredtbl.P.{vector,trig_mode,mask,dest,remote_irr}, irr, line.',
   'irte.p_pst / p_urgent / p_vector / pda': 'The device vector\'s VT-d IRTE: posted, urgent, guest vector, whose pi_desc (vCPU index).',
   'irqfd.count / route / gsi / msi / resampler / resample_count': 'The irqfd\'s eventfd counter, route type, GSI, MSI message, resampler.',

@@ -74,7 +74,7 @@ export function newKvmState(profile: string, nvcpus = 2): KvmState {
   ioapic.ioredtbl[10] = newRte({ vector: 0x31, trig_mode: 1, mask: 0, dest: 0 });
   const s: KvmState = {
     vcpus, pcpus, wakeup_vcpus_on_cpu: Array.from({ length: pcpus }, () => []),
-    config: { x2apic: false, vtd_pi: apicv && !split, ipiv: profile === 'apicv-ipiv', hv_timer: true, vector_hashing: true },
+    config: { x2apic: false, vtd_pi: false, ipiv: profile === 'apicv-ipiv', hv_timer: true, vector_hashing: true },
     ioapic, irte: newRemappedIrte(), irqfd: newIrqfd(), device: newVfioDevice(),
   };
   for (let i = 0; i < vcpus.length; i++) scanIoapic(s, i, profile);

@@ -322,12 +322,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
     { name: 'apicv', description: 'Activate or inhibit APICv on a vCPU (kvm_vcpu_update_apicv).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'active', type: 'bool', description: 'APICv active', default: false }], from: 'Q4.5' },
     blockAction, preemptAction, setIfAction, writeRteAction,
   ],
-  initialState: (profile) => {
-    // CPU posting alone: no assigned device, so vmx_can_use_vtd_pi is false (set config.vtd_pi to model one).
-    const s = newKvmState(profile);
-    s.config.vtd_pi = false;
-    return s;
-  },
+  initialState: (profile) => newKvmState(profile),
   validate: kvmValidate,
   stateDoc: KVM_STATE_DOC,
 };

@@ -5,7 +5,7 @@ import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
+  KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
   piWakeupHandler, pendingWhat, vname, hex, LapicIrq,
 } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
@@ -283,7 +283,13 @@ export const q5VtdPosting: Flow<KvmState> = {
     },
     setIfAction,
   ],
-  initialState: (profile) => newKvmState(profile),
+  initialState: (profile) => {
+    // An assigned device is present: VT-d posting is usable when vmx_can_use_vtd_pi (APICv, in-kernel irqchip, IRQ_POSTING_CAP).
+    const s = newKvmState(profile);
+    const { apicv, split } = profileConfig(profile);
+    s.config.vtd_pi = apicv && !split;
+    return s;
+  },
   validate: kvmValidate,
   stateDoc: KVM_STATE_DOC,
 };

@@ -205,12 +205,7 @@ export const q6VfioRemapped: Flow<KvmState> = {
     },
     blockAction, preemptAction, setIfAction,
   ],
-  initialState: (profile) => {
-    const s = newKvmState(profile);
-    // No VT-d posting here: the IRTE stays remapped.
-    s.config.vtd_pi = false;
-    return s;
-  },
+  initialState: (profile) => newKvmState(profile),
   validate: kvmValidate,
   stateDoc: KVM_STATE_DOC,
 };

@@ -121,10 +121,14 @@ const steps: Step<KvmState>[] = [
         slot.vcpu.mode = 'OUTSIDE_GUEST_MODE';
         return { branch: 'preemption-timer-exit', why: `now ${t.now} ≥ ${d}: EXIT_REASON_PREEMPTION_TIMER → handle_fastpath_preemption_timer → kvm_lapic_expired_hv_timer (on ${vname(i)}'s thread)`, next: 'Q9.4', params: { from_timer_fn: false, src: i } };
       }
-      if (t.hv_timer_in_use) {
+      if (t.hv_timer_in_use && slot.vcpu.blocked) {
         t.hv_timer_in_use = false;
         t.hrtimer_armed = true;
-        return { branch: 'hrtimer', why: `now ${t.now} ≥ ${d}; ${vname(i)} is not in guest mode, so the deadline sits on the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn`, next: 'Q9.4', params: { from_timer_fn: true, src: -1 } };
+        return { branch: 'hrtimer', why: `now ${t.now} ≥ ${d}; ${vname(i)} is blocked and vcpu_block moved the deadline to the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn`, next: 'Q9.4', params: { from_timer_fn: true, src: -1 } };
+      }
+      if (t.hv_timer_in_use) {
+        ctx.emit({ kind: 'note', target: vname(i), detail: 'the VMX-preemption timer runs only in guest mode: the expiry happens at the next VM entry' });
+        return { branch: 'hv-deferred', why: `now ${t.now} ≥ ${d}, but ${vname(i)} is ${slot.vcpu.preempted ? 'preempted' : 'outside guest mode'}: the VMX-preemption timer counts only in non-root mode, so it fires right after the next entry (SDM 25.5.1)`, next: null };
       }
       return { branch: 'hrtimer', why: `now ${t.now} ≥ ${d}: apic_timer_fn in hard-IRQ context`, next: 'Q9.4', params: { from_timer_fn: true, src: -1 } };
     },
@@ -228,14 +232,19 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.7',
     title: 'kvm_sched_in → vcpu_run',
-    role: 'A preempted vCPU is scheduled in and runs vcpu_run, which injects a pending timer interrupt.',
+    role: 'A preempted vCPU is scheduled in and runs vcpu_run, which injects a pending timer interrupt; a VMX-preemption-timer deadline that passed while it was out fires right after entry.',
     component: 'vcpu',
-    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c')],
+    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c'), L('vmx_update_hv_timer', VMX)],
     source: `${SRC}.5 with Q5.8; R20`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const why = piLoad(ctx.state, i, ctx.state.vcpus[i].vcpu.pcpu);
       const t = ctx.state.vcpus[i].timer;
+      const d = timerDeadline(t, mode(ctx, i));
+      if (t.hv_timer_in_use && d >= 0 && t.now >= d && t.pending === 0) {
+        // kvm_lapic_restart_hv_timer on load; vmx_update_hv_timer at entry finds the deadline passed: immediate exit.
+        return { branch: 'preemption-timer-at-entry', why: `${why}; the deadline ${d} has passed: VMX_PREEMPTION_TIMER_VALUE 0, the timer exits right after entry → kvm_lapic_expired_hv_timer`, next: 'Q9.4', params: { from_timer_fn: false, src: i } };
+      }
       return t.pending > 0 ? { branch: 'timer-pending', why: `${why}; kvm_cpu_has_pending_timer`, next: 'Q9.5' } : { branch: 'runs', why, next: 'Q9.6' };
     },
   },
