@@ -97,3 +97,18 @@ void test('R22 through flow Q7: over random batches near the wrap, an interrupt 
   }
   assert.equal(runs, 150);
 });
+
+void test('R22 without EVENT_IDX (Q7): the guest’s virtqueue_disable_cb sets NO_INTERRUPT and vhost stays silent until enable_cb', () => {
+  const r = runScenario(allFlows, {
+    name: 'flags', title: 'flags', flow: 'Q7', params: { event_idx: false },
+    actions: [{ do: 'disable-cb' }, { do: 'complete', with: { count: 2 } }, { do: 'enable-cb' }, { do: 'complete', with: { count: 1 } }],
+  });
+  const q74 = r.trace.steps.filter((s) => s.step === 'Q7.4').map((s) => s.branch);
+  assert.deepEqual(q74, ['flags-suppressed', 'flags']);
+  assert.equal(r.trace.outcome.filter((o) => o.kind === 'delivered').length, 1);
+});
+
+void test('Q8 dataplane on TCG: with no irqfd the main loop reads the guest notifier and takes the virtio_irq path', () => {
+  const r = runScenario(allFlows, { name: 'dp', title: 'dp', flow: 'Q8', profile: 'qemu-tcg', params: { dataplane: true }, actions: [{ do: 'complete' }] });
+  assert.deepEqual(r.trace.steps.map((s) => `${s.step}:${s.branch}`), ['Q8.1:flushed', 'Q8.2:irqfd', 'Q8.3:not-valid', 'Q8.4a:main-loop-read', 'Q8.4b:notify-vector', 'Q8.5:msix', 'Q8.6:send', 'Q8.7:tcg-apic']);
+});
