@@ -275,3 +275,23 @@ void test('R9/§6.1: KVM sets Remote-IRR only when kvm_irq_delivery_to_apic retu
   assert.equal((all.trace.finalState as KvmState).ioapic.ioredtbl[10].remote_irr, 1);
   assert.equal(delivered(all.trace).length, 2);
 });
+
+void test('R8 (KVM in-kernel): an edge pin fires only on a 0→1 transition, and an edge that rises while masked is lost', () => {
+  const r = scen({
+    flow: 'Q3', profile: 'kvm-inkernel',
+    actions: [
+      { do: 'write-rte', with: { pin: 4, vector: 0x34, trigger: 'edge', dest: 1, mask: false } },
+      { do: 'raise', with: { pin: 4, level: true } },
+      { do: 'raise', with: { pin: 4, level: true } },
+      { do: 'raise', with: { pin: 4, level: false } },
+      { do: 'write-rte', with: { pin: 4, vector: 0x34, trigger: 'edge', dest: 1, mask: true } },
+      { do: 'raise', with: { pin: 4, level: true } },
+      { do: 'write-rte', with: { pin: 4, vector: 0x34, trigger: 'edge', dest: 1, mask: false } },
+    ],
+  });
+  assert.deepEqual(branches(r.trace, 'Q3.0'), ['message', 'coalesced', 'lowered', 'ignored']);
+  assert.deepEqual(delivered(r.trace, 'vcpu1'), ['vector 0x34'], 'one delivery: the re-assert coalesced and the masked edge was not replayed on unmask');
+  assert.ok(r.trace.outcome.some((o) => o.kind === 'lost' && o.what === 'pin 4'));
+  const s = r.trace.finalState as KvmState;
+  assert.deepEqual(s.vcpus[1].vcpu.ioapic_handled_vectors, [], 'an edge RTE is not IO-APIC-handled (R18)');
+});

@@ -138,7 +138,7 @@ export function guestServicesDevice(s: KvmState, vector: number, profile: string
   const form = profileConfig(profile).split ? 'kvm-split' : 'kvm-inkernel';
   const pins: number[] = [];
   s.ioapic.ioredtbl.forEach((e, pin) => {
-    if (vector > 0 && e.vector === vector && s.ioapic.line.includes(pin)) {
+    if (vector > 0 && e.vector === vector && e.trig_mode === 1 && s.ioapic.line.includes(pin)) {
       ioapicSetIrq(s.ioapic, pin, false, form);
       pins.push(pin);
     }
