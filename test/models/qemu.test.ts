@@ -181,3 +181,27 @@ void test('R24 vs SDM 10.5.4: QEMU fires after (IC+1) ticks, the SDM profile aft
   assert.equal(at('qemu-tcg'), '100');
   assert.equal(at('sdm'), '99');
 });
+
+void test('every step of Q1, Q2, Q7, Q8, Q11 can be a starting point in every profile: a finished trace or a ModelError, never a crash', () => {
+  let traces = 0;
+  for (const id of ['Q1', 'Q2', 'Q7', 'Q8', 'Q11']) {
+    const f = flow(id);
+    for (const p of f.profiles) {
+      for (const s of f.steps) {
+        try {
+          const t = simulate(f, { profile: p.id, from: s.id });
+          assert.equal(t.truncated, false, `${id}/${p.id} from ${s.id} ends`);
+          assert.equal(t.steps[0].step, s.id);
+          traces++;
+        } catch (e) {
+          assert.ok(e instanceof ModelError, `${id}/${p.id} from ${s.id}: ${(e as Error).message}`);
+          assert.match(e.message, /\S+/);
+        }
+      }
+    }
+  }
+  assert.ok(traces > 80, `${traces} runs from a middle step`);
+  // and from a linked function name, as `irqlens simulate Q1 --from apic_eoi` does
+  assert.equal(simulate(flow('Q1'), { from: 'apic_eoi' }).steps[0].step, 'Q1.14');
+  assert.equal(simulate(flow('Q2'), { from: 'apic_local_deliver' }).steps[0].step, 'Q2.4');
+});
