@@ -55,9 +55,15 @@ function warmPageCache(root: string): void {
   spawnSync('sh', ['-c', "find . -type f \\( -name '*.[chsS]' -o -name '*.cc' -o -name '*.cpp' -o -name '*.y' \\) -print0 | xargs -0 cat > /dev/null"], { cwd: root, stdio: 'ignore' });
 }
 
-function toRun(tool: ToolRun['tool'], r: TimedRun, extra: Partial<ToolRun> = {}): ToolRun {
-  const { wallS, userS, sysS, cpuS, peakRssMiB, command } = r;
-  return { tool, wallS, userS, sysS, cpuS, peakRssMiB, command, ...extra };
+function toRun(tool: ToolRun['tool'], r: TimedRun & { loadAvg1: number }, extra: Partial<ToolRun> = {}): ToolRun {
+  const { wallS, userS, sysS, cpuS, peakRssMiB, command, loadAvg1 } = r;
+  return { tool, wallS, userS, sysS, cpuS, peakRssMiB, command, loadAvg1: +loadAvg1.toFixed(2), ...extra };
+}
+
+/** `timed`, with the load average at the start recorded. */
+async function timedWithLoad(cmd: string, args: string[], cwd: string): Promise<TimedRun & { loadAvg1: number }> {
+  const loadAvg1 = os.loadavg()[0];
+  return { ...(await timed(cmd, args, cwd)), loadAvg1 };
 }
 
 function parseIrqlensJson(stdout: string): Record<string, unknown> | undefined {
@@ -83,7 +89,7 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
     const gtagsDb = path.join(dir, 'gtags');
     mkdirSync(gtagsDb);
     log(`${tree}: gtags`);
-    const g = await timed('gtags', ['--skip-unreadable', gtagsDb], root);
+    const g = await timedWithLoad('gtags', ['--skip-unreadable', gtagsDb], root);
     runs.push(toRun('gtags', g, { outputMiB: duMiB(gtagsDb) }));
   }
 
@@ -91,7 +97,7 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
     const tagsFile = path.join(dir, 'tags');
     log(`${tree}: ctags`);
     // universal-ctags maps *.h to C++; C headers are C here, and every tool must read the same files.
-    const c = await timed('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
+    const c = await timedWithLoad('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
     runs.push(toRun('ctags', c, { outputMiB: duMiB(tagsFile) }));
   }
 
@@ -101,7 +107,7 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
     cacheDir = path.join(dir, 'irqlens-cache');
     for (const tool of ['irqlens cold', 'irqlens warm'] as const) {
       log(`${tree}: ${tool}`);
-      const r = await timed(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root);
+      const r = await timedWithLoad(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root);
       runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: parseIrqlensJson(r.stdout), outputMiB: duMiB(cacheDir) }));
     }
   }

@@ -12,6 +12,8 @@ export interface ToolRun extends Measurement {
   irqlens?: Record<string, unknown>;
   /** Size on disk of what the tool wrote (tags file, GTAGS/GRTAGS/GPATH, the irqlens cache), MiB. */
   outputMiB?: number;
+  /** 1-minute load average when the run started: on a shared machine, wall time means little without it. */
+  loadAvg1?: number;
 }
 
 export interface TreeResult {
@@ -88,10 +90,10 @@ export function renderMarkdown(r: BenchReport): string {
       (e.loadAvgEnd ? `, ${e.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at end` : '') +
       `, by \`npm run bench\`. ${Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
   );
-  lines.push('Wall and CPU (user+sys, children included) seconds and peak RSS from GNU time; ratios are wall time against gtags on the same tree, after one untimed read of the tree into the page cache.');
+  lines.push('Wall and CPU (user+sys, children included) seconds and peak RSS from GNU time, after one untimed read of the tree into the page cache; ratios against gtags and ctags on the same tree; load is the 1-minute load average when the run started (the machine is shared).');
   lines.push('');
-  lines.push('| tree | tool | files | functions | wall s | CPU s | peak RSS MiB | output MiB | wall ÷ gtags | wall ÷ ctags |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| tree | tool | files | functions | wall s | CPU s | peak RSS MiB | output MiB | wall ÷ gtags | wall ÷ ctags | CPU ÷ gtags | load |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const t of r.trees) {
     const g = run(t, 'gtags');
     const c = run(t, 'ctags');
@@ -100,7 +102,7 @@ export function renderMarkdown(r: BenchReport): string {
       const functions = x.irqlens?.functions;
       lines.push(
         `| ${t.tree} | ${x.tool} | ${files ?? ''} | ${functions ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.outputMiB, 1)} | ` +
-          `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} |`,
+          `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} | ${g ? fmt(ratio(x.cpuS, g.cpuS), 2) : '–'} | ${fmt(x.loadAvg1, 1)} |`,
       );
     }
   }
