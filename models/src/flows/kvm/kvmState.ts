@@ -131,7 +131,7 @@ export const P: Record<string, ParamSpec> = {
   trigger: { name: 'trigger', type: 'enum', description: 'Trigger mode of the message (sets TMR, R4).', default: 'edge', values: ['edge', 'level'] },
   shorthand: { name: 'shorthand', type: 'enum', description: 'ICR destination shorthand.', default: 'none', values: ['none', 'self', 'all-including-self', 'all-excluding-self'] },
   src: { name: 'src', type: 'int', description: 'The thread that delivers: a vCPU index (its own thread, e.g. an IPI sender or a fastpath exit) or −1 for a host thread (irqfd, IO-APIC, hrtimer).', default: -1, min: -1, max: 63 },
-  vcpu: { name: 'vcpu', type: 'int', description: 'The vCPU an action applies to.', default: 1, min: 0, max: 63 },
+  vcpu: { name: 'vcpu', type: 'int', description: 'The vCPU a step works on when a run starts mid-flow (routing steps set it themselves).', default: 1, min: 0, max: 63 },
   handler_eoi: { name: 'handler_eoi', type: 'bool', description: 'The guest handler runs to its EOI (false: the vector stays in service).', default: true },
 };
 

@@ -216,7 +216,7 @@ export const q10Ipi: Flow<KvmState> = {
   codebases: ['linux'],
   profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'apicv-off', 'apicv-on', 'apicv-ipiv'].includes(p.id)),
   defaultProfile: 'kvm-inkernel',
-  params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand', 'handler_eoi'), pvSpec],
+  params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand', 'handler_eoi', 'vcpu'), pvSpec],
   entry: 'Q10.1',
   steps,
   actions: [

@@ -430,7 +430,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   codebases: ['linux', 'qemu'],
   profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'kvm-split', 'apicv-off'].includes(p.id)),
   defaultProfile: 'kvm-inkernel',
-  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
   entry: 'Q3.1',
   steps,
   actions: [

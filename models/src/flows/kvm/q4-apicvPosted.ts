@@ -310,7 +310,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   codebases: ['linux'],
   profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'kvm-split-apicv', 'apicv-off'].includes(p.id)),
   defaultProfile: 'apicv-on',
-  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'notification_race', type: 'bool', description: 'The target leaves guest mode before the 0xf2 notification lands (it reaches the host IDT).', default: false }],
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'notification_race', type: 'bool', description: 'The target leaves guest mode before the 0xf2 notification lands (it reaches the host IDT).', default: false }],
   entry: 'Q4.0',
   steps,
   actions: [

@@ -265,7 +265,7 @@ export const q5VtdPosting: Flow<KvmState> = {
   codebases: ['qemu', 'linux'],
   profiles: KVM_PROFILES.filter((p) => ['apicv-on', 'apicv-off', 'kvm-split-apicv'].includes(p.id)),
   defaultProfile: 'apicv-on',
-  params: [...pick('vector', 'dest', 'dest_mode', 'handler_eoi')],
+  params: [...pick('vector', 'dest', 'dest_mode', 'handler_eoi', 'vcpu')],
   entry: 'Q5.1',
   steps,
   actions: [

@@ -179,7 +179,7 @@ export const q6VfioRemapped: Flow<KvmState> = {
   codebases: ['linux', 'qemu'],
   profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'kvm-split', 'apicv-off', 'apicv-on'].includes(p.id)),
   defaultProfile: 'kvm-inkernel',
-  params: [...pick('handler_eoi'), { name: 'device_reasserts', type: 'bool', description: 'INTx: the device still has work when VFIO unmasks it.', default: false }],
+  params: [...pick('handler_eoi'), { ...pick('vcpu')[0], default: 0 }, { name: 'device_reasserts', type: 'bool', description: 'INTx: the device still has work when VFIO unmasks it.', default: false }],
   entry: 'Q6.1',
   steps,
   actions: [
