@@ -74,3 +74,25 @@ void test('a simulation can start from a linked function name, including a forme
   assert.equal(simulate(flow('Q9'), { from: 'kvm_apic_expired' }).steps[0].step, 'Q9.4');
   assert.equal(simulate(flow('Q5'), { from: 'vmx_pi_update_irte' }).steps[0].step, 'Q5.4');
 });
+
+void test('a run may start at any step of a KVM flow in any profile: it ends, or it refuses with a ModelError — it never crashes', () => {
+  let runs = 0;
+  let refused = 0;
+  for (const id of ['Q3', 'Q4', 'Q5', 'Q6', 'Q9', 'Q10', 'Q12']) {
+    const f = flow(id);
+    for (const p of f.profiles) {
+      for (const s of f.steps) {
+        runs++;
+        try {
+          const t = simulate(f, { profile: p.id, from: s.id });
+          assert.equal(t.truncated, false, `${id}/${p.id} from ${s.id} ended`);
+        } catch (e) {
+          assert.ok(e instanceof ModelError, `${id}/${p.id} from ${s.id}: ${String(e)}`);
+          assert.ok(e.field, `${id}/${p.id} from ${s.id}: the refusal names a field (${e.message})`);
+          refused++;
+        }
+      }
+    }
+  }
+  assert.ok(runs > 150 && refused < runs / 10, `${runs} runs, ${refused} refused`);
+});

@@ -2,7 +2,7 @@
 // kvm_set_msi; level INTx with a resampling irqfd whose EOI unmasks the device; QEMU's fallback for masked
 // vectors (qemu-kvm.md §3 Q6; rules R9, R10, R14, R18, R27).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import { highest } from '../../components/lapic';
@@ -96,6 +96,7 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.5; R8, R9`,
     run(ctx): StepResult {
       const s = ctx.state;
+      if (s.irqfd.route !== 'ioapic') throw new ModelError(`irqfd.route is ${s.irqfd.route} (GSI ${s.irqfd.gsi}): INTx needs a resampling IO-APIC route (action use-intx)`, 'irqfd.route');
       if (s.device.intx_masked) return { branch: 'device-masked', why: 'VFIO has the device\'s INTx masked until the resamplefd fires: the line cannot reach the guest', next: null };
       s.device.intx_asserted = true;
       s.device.intx_masked = true;
