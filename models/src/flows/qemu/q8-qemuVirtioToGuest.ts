@@ -154,6 +154,7 @@ const steps: Step<S>[] = [
       q('msix_get_message', 'hw/pci/msix.c'),
       q('msi_send_message', 'hw/pci/msi.c'),
       q('pci_msi_trigger', 'hw/pci/pci.c'),
+      q('msi_notify', 'hw/pci/msi.c', { note: 'plain MSI: the per-vector mask bit latches a pending bit the same way' }),
     ],
     contracts: [
       { id: 'Q8.6-pba', text: 'a masked MSI-X vector latches into the PBA instead of being lost', source: 'qemu-kvm.md R27', codebase: 'qemu', symbol: 'msix_notify', check: { kind: 'calls', anyOf: ['msix_set_pending'] } },
