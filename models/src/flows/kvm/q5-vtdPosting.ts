@@ -6,7 +6,7 @@ import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/posted
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
-  piWakeupHandler, pendingWhat, vname, hex, LapicIrq,
+  piWakeupHandler, pendingWhat, guestEoi, vname, hex, LapicIrq,
 } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
 
@@ -137,8 +137,8 @@ const steps: Step<KvmState>[] = [
       const v = s.vcpus[i].vcpu;
       const cpu = num(ctx, 'cpu', v.pcpu);
       if (v.mode === 'IN_GUEST_MODE' && v.pcpu === cpu) {
-        const log = [hwProcessNotification(s, i), ...runInGuest(s, i, runOptions(ctx))];
-        return { branch: 'non-root', why: log.join('; '), next: null };
+        const log = [hwProcessNotification(s, i), ...runInGuest(s, i, { ...runOptions(ctx), handlerEoi: false })];
+        return { branch: 'non-root', why: log.join('; '), next: inService(s, i, ctx.params.handler_eoi) ? 'Q5.10' : null };
       }
       if (v.preempted || v.blocked) {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'notification reached the host handler' });
@@ -245,18 +245,40 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.e',
     title: 'vcpu_enter_guest → vmx_sync_pir_to_irr',
-    role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler\'s EOI of the edge MSI vector is virtualized with no exit (Q4.4, Q5.10).',
+    role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler then writes its EOI (Q5.10).',
     component: 'vcpu',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
     source: `${SRC}.6, Q5.10 → Q4.4; R17, R18`,
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
-      const log = runVcpu(s, i, runOptions(ctx));
-      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: null };
+      const log = runVcpu(s, i, { ...runOptions(ctx), handlerEoi: false });
+      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: inService(s, i, ctx.params.handler_eoi) ? 'Q5.10' : null };
+    },
+  },
+  {
+    id: 'Q5.10',
+    title: 'guest EOI (linux-guest) → [hw] EOI virtualization',
+    role: 'The guest vector of an MSI is edge and not IO-APIC-handled, so it is not in the EOI-exit bitmap: the CPU virtualizes the EOI with no exit; the physical MSI needs no host EOI because no host handler ran (R18).',
+    component: 'lapic',
+    operation: 'lapic.eoi',
+    links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
+    source: `${SRC}.10; R18`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const i = vcpuParam(ctx);
+      const o = runOptions(ctx);
+      const e = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
+      const more = s.vcpus[i].vcpu.apicv_active ? runInGuest(s, i, o) : runVcpu(s, i, o);
+      return { branch: e.path, why: [`EOI ${hex(e.vector)}: ${e.why}`, ...more].join('; '), next: null };
     },
   },
 ];
+
+/** A vector is in service and the guest handler is to write its EOI (Q5.10 follows). */
+function inService(s: KvmState, i: number, handlerEoi: unknown): boolean {
+  return handlerEoi !== false && s.vcpus[i].lapic.isr.length > 0;
+}
 
 export const q5VtdPosting: Flow<KvmState> = {
   id: 'Q5',
