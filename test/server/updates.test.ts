@@ -87,6 +87,8 @@ void test('watched files: a file created, changed and deleted on disk', async ()
   const file = f(rel);
   const change = (type: 1 | 2 | 3) => server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file), type }] });
 
+  // A search first, so the index has built its lookup tables: names that appear later must still be found.
+  await stillServing();
   fs.writeFileSync(file, '/* 2-level upcall. */\nvoid evtchn_2l_handle_events(unsigned int cpu)\n{\n    (void)cpu;\n}\n');
   await change(1); // Created
   assert.deepEqual(await names('evtchn_2l_handle_events'), ['evtchn_2l_handle_events']);
@@ -125,6 +127,7 @@ void test('an unparsable document: requests answer, what parses is still indexed
     position: { line: lineOf(src, 'survivor_after_garbage'), character: 6 },
   });
   assert.ok(Array.isArray(def) || def === null, 'definition answers');
+  assert.deepEqual(await names('survivor_after_garbage'), ['survivor_after_garbage'], 'the function after the garbage is indexed');
   await stillServing();
   assert.equal(server.exitCode, undefined, 'the server is alive');
   assert.equal(server.stderr.includes('Error'), false, `nothing thrown to stderr: ${server.stderr}`);
