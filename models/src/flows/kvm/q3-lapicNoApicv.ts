@@ -277,7 +277,14 @@ const steps: Step<KvmState>[] = [
       }
       const arm = pvEoiArm(ctx.state, i);
       parts.push(`kvm_lapic_sync_to_vapic: ${arm.why}`);
-      return { branch: inj >= 16 ? (arm.decision === 'armed' ? 'injected-pv-eoi-armed' : 'injected') : 'no-injection', why: parts.join('; '), next: 'Q3.5e' };
+      const late = num(ctx, 'late_vector', 0);
+      if (late >= 16) {
+        // Another thread delivers while this vCPU is between injection and IN_GUEST_MODE (R20: nothing is lost).
+        const a = apicAcceptIrq(ctx.state, i, { vector: late, delivery: 'fixed', dest: ctx.state.vcpus[i].apic_id, logical: false, shorthand: 'none', level_triggered: false, level: true });
+        const d = a.kind === 'fixed' ? deliverInterrupt(ctx.state, i, late).why : a.why;
+        parts.push(`meanwhile another thread delivers ${hex(late)}: ${d}`);
+      }
+      return { branch: inj >= 16 ? (arm.decision === 'armed' ? 'injected-pv-eoi-armed' : 'injected') : 'no-injection', why: parts.join('; '), next: 'Q3.5e', params: { late_vector: 0 } };
     },
   },
   {
@@ -430,17 +437,22 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   codebases: ['linux', 'qemu'],
   profiles: KVM_PROFILES.filter((p) => ['kvm-inkernel', 'kvm-split', 'apicv-off'].includes(p.id)),
   defaultProfile: 'kvm-inkernel',
-  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }],
+  params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'late_vector', type: 'int', description: 'A vector another thread delivers to the vCPU between injection and VM entry (0: none).', default: 0, min: 0, max: 255 }],
   entry: 'Q3.1',
   steps,
   actions: [
-    { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), from: 'Q3.1' },
+    { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
     { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
     setIfAction, blockAction, preemptAction, writeRteAction,
   ],
   initialState: (profile) => newKvmState(profile),
-  validate: kvmValidate,
+  validate(state, params, profile) {
+    const out = kvmValidate(state, params, profile);
+    const late = params.late_vector;
+    if (typeof late === 'number' && late > 0 && late < 16) out.push(`parameter "late_vector" = ${late}: vectors 1..15 are illegal for fixed delivery (R1); 0 means none`);
+    return out;
+  },
   stateDoc: KVM_STATE_DOC,
 };
