@@ -205,3 +205,11 @@ void test('every step of Q1, Q2, Q7, Q8, Q11 can be a starting point in every pr
   assert.equal(simulate(flow('Q1'), { from: 'apic_eoi' }).steps[0].step, 'Q1.14');
   assert.equal(simulate(flow('Q2'), { from: 'apic_local_deliver' }).steps[0].step, 'Q2.4');
 });
+
+void test('R16 (Q1): a halted vCPU is woken by the POLL kick, takes the interrupt, and is no longer halted', () => {
+  const r = run({ flow: 'Q1', params: { source: 'isa', irq: 4 }, set: { 'cpus.0.halted': true }, actions: [{ do: 'raise' }] });
+  const kick = r.trace.steps.find((s) => s.step === 'Q1.9' && s.branch === 'kick');
+  assert.ok(kick && /wakes it from hlt/.test(kick.why));
+  assert.equal((r.trace.finalState as { cpus: { halted: boolean }[] }).cpus[0].halted, false);
+  assert.equal(r.trace.outcome.filter((o) => o.kind === 'delivered').length, 1);
+});
