@@ -132,7 +132,13 @@ const steps: Step<S>[] = [
     title: 'qemu_set_irq',
     role: 'An indirect call: irq->handler(opaque, n, level). For x86ms->gsi[n] the handler is gsi_handler (pc_gsi_create).',
     component: 'qemu-irq',
-    links: [q('qemu_set_irq', 'hw/core/irq.c'), q('pc_gsi_create', 'hw/i386/pc.c')],
+    links: [
+      q('qemu_set_irq', 'hw/core/irq.c'),
+      q('pc_gsi_create', 'hw/i386/pc.c'),
+      q('qemu_allocate_irqs', 'hw/core/irq.c', { note: 'gives every gsi[n] the handler gsi_handler' }),
+      q('qdev_connect_gpio_out', 'hw/core/gpio.c', { note: 'stores the input qemu_irq in the device’s output link; a later qemu_set_irq on that output runs the input’s handler' }),
+      q('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
+    ],
     source: `${SRC}.1`,
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
@@ -144,7 +150,14 @@ const steps: Step<S>[] = [
     title: 'gsi_handler',
     role: 'Fans a GSI out: ISA range (0–15) to the i8259 input and the IO-APIC pin, 16–23 to the IO-APIC only.',
     component: 'gsi',
-    links: [q('gsi_handler', 'hw/i386/x86.c'), q('ioapic_init_gsi', 'hw/i386/x86.c'), q('qdev_get_gpio_in', 'hw/core/gpio.c')],
+    links: [
+      q('gsi_handler', 'hw/i386/x86.c'),
+      q('ioapic_init_gsi', 'hw/i386/x86.c'),
+      q('qdev_get_gpio_in', 'hw/core/gpio.c'),
+      q('qdev_init_gpio_in', 'hw/core/gpio.c', { note: 'ioapic_realize creates the 24 inputs with handler ioapic_set_irq' }),
+      q('ioapic_realize', IOAPIC_C),
+      q('pc_i8259_create', 'hw/i386/pc.c'),
+    ],
     source: `${SRC}.2`,
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
@@ -163,6 +176,8 @@ const steps: Step<S>[] = [
       q('pic_update_irq', 'hw/intc/i8259.c'),
       q('pic_get_irq', 'hw/intc/i8259.c'),
       q('pic_irq_request', 'hw/i386/x86.c'),
+      q('i8259_init', 'hw/intc/i8259.c', { note: 'master output → pic_irq_request, slave output → master input 2' }),
+      q('pic_realize', 'hw/intc/i8259.c', { note: 'one output (int_out), eight inputs with handler pic_set_irq' }),
       q('apic_accept_pic_intr', APIC_C),
       q('apic_deliver_pic_intr', APIC_C),
     ],
@@ -513,7 +528,8 @@ const steps: Step<S>[] = [
       lx('handle_edge_irq', 'kernel/irq/chip.c'),
       lx('ioapic_ack_level', 'arch/x86/kernel/apic/io_apic.c'),
       lx('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
-      lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h'),
+      lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)' }),
+      lx('apic_eoi', 'arch/x86/include/asm/apic.h', { note: 'apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
       lx('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
