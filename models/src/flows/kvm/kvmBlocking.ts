@@ -1,7 +1,7 @@
 // A blocked vCPU and its posted-interrupt descriptor: kvm_vcpu_check_block (Q5.9, R20), vmx_vcpu_pi_put / _load on
 // schedule-out / -in and pi_wakeup_handler (Q5.7, Q5.8, R21).
 
-import { deliverableVector } from '../../components/lapic';
+import { deliverableVector, updatePpr } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import { syncPir } from './kvmDelivery';
 import { hex, KvmState, vname } from './kvmState';
@@ -15,6 +15,8 @@ export function checkBlock(s: KvmState, i: number): { runnable: boolean; why: st
   const v = slot.vcpu;
   let synced = '';
   if (v.apicv_active && slot.pi_desc.on) synced = `sync_pir_to_irr moved [${syncPir(s, i).moved.map(hex).join(', ')}]; `;
+  // kvm_cpu_has_interrupt → kvm_apic_has_interrupt refreshes PPR first (__apic_update_ppr).
+  updatePpr(slot.lapic);
   const vec = deliverableVector(slot.lapic, 'kvm');
   if (v.rflags_if && vec >= 0) return { runnable: true, why: `${synced}IF=1 and IRR ${hex(vec)} beats PPR ${hex(slot.lapic.ppr)}: runnable` };
   if (slot.timer.pending > 0 && !slot.lapic.lvt_timer.masked) return { runnable: true, why: `${synced}a timer interrupt is pending: runnable` };

@@ -30,6 +30,8 @@ export function checkAndInject(s: KvmState, i: number): { kind: 'reinject' | 'nm
     return { kind: 'nmi', vector: 2, why: 'NMI pending and allowed: vmx_inject_nmi' };
   }
   if (v.apicv_active) return { kind: 'nothing', vector: -1, why: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (R17)' };
+  // kvm_apic_has_interrupt refreshes PPR (__apic_update_ppr) before comparing (R2, R3).
+  updatePpr(slot.lapic);
   const vec = deliverableVector(slot.lapic, 'kvm');
   if (vec < 0) {
     const hi = highest(slot.lapic.irr);

@@ -3,7 +3,7 @@
 // next exit (qemu-kvm.md §3 Q12; rule R23).
 
 import { Flow, Link, Step, StepResult } from '../../core/types';
-import { highest } from '../../components/lapic';
+import { computePpr, highest } from '../../components/lapic';
 import { checkRequest } from '../../components/vcpu';
 import { MSR_KVM_PV_EOI_EN, KVM_MSR_ENABLED, consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
@@ -163,7 +163,7 @@ const steps: Step<KvmState>[] = [
 
 function moreWork(s: KvmState, i: number): boolean {
   const slot = s.vcpus[i];
-  return slot.lapic.irr.some((v) => (v & 0xf0) > slot.lapic.ppr);
+  return slot.lapic.irr.some((v) => (v & 0xf0) > computePpr(slot.lapic));
 }
 
 export const q12PvEoi: Flow<KvmState> = {

@@ -225,6 +225,8 @@ const steps: Step<KvmState>[] = [
         ctx.emit({ kind: 'delivered', target: vname(i), handler: 'exc_nmi', what: 'NMI', detail: 'vmx_inject_nmi' });
         return { branch: 'nmi', why: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8', params: { inject: -1 } };
       }
+      // kvm_apic_has_interrupt: __apic_update_ppr, then apic_has_interrupt_for_ppr (R2, R3).
+      updatePpr(slot.lapic);
       const vec = deliverableVector(slot.lapic, 'kvm');
       if (vec < 0) {
         const hi = highest(slot.lapic.irr);

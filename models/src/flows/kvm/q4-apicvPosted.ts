@@ -4,7 +4,7 @@ import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { highest } from '../../components/lapic';
-import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
+import { deliverVirtual, recognised, virtualizeEoi, vppr } from '../../components/apicv';
 import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
@@ -161,7 +161,7 @@ const steps: Step<KvmState>[] = [
       const v = slot.vcpu;
       if (!recognised(slot.lapic, v)) {
         if (slot.lapic.irr.length) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: `RVI ${hex(v.rvi)} does not beat VPPR` });
-        return nextTarget(ctx, 'Q4.1', { branch: 'not-recognised', why: `RVI ${hex(v.rvi)} class ${v.rvi >> 4} does not exceed VPPR class ${slot.lapic.ppr >> 4}${v.rvi === 0 ? ' (VIRR empty)' : ''} (SDM 29.2.1)` });
+        return nextTarget(ctx, 'Q4.1', { branch: 'not-recognised', why: `RVI ${hex(v.rvi)} class ${v.rvi >> 4} does not exceed VPPR class ${vppr(slot.lapic, v.svi) >> 4}${v.rvi === 0 ? ' (VIRR empty)' : ''} (SDM 29.2.1)` });
       }
       if (!v.rflags_if) {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'recognised, IF=0' });
