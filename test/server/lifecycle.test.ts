@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import type { Location, SymbolInformation } from 'vscode-languageserver-protocol';
-import { copyFixture, ServerClient, uri } from './serverClient';
+import { copyFixture, hangGuardMs, ServerClient, uri } from './serverClient';
 
 /** LSPErrorCodes.RequestCancelled */
 const requestCancelled = -32800;
 
-void test('requests before indexing wait for the index; a cancelled one answers RequestCancelled; progress and status are reported', async () => {
+void test('requests before indexing wait for the index; a cancelled one answers RequestCancelled; progress and status are reported', { timeout: hangGuardMs }, async () => {
   const ws = copyFixture();
   const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, sendInitialized: false });
   try {
@@ -55,7 +55,7 @@ void test('requests before indexing wait for the index; a cancelled one answers 
   }
 });
 
-void test('requests about files outside every tree, or that do not exist, answer empty', async () => {
+void test('requests about files outside every tree, or that do not exist, answer empty', { timeout: hangGuardMs }, async () => {
   const ws = copyFixture();
   const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, workDoneProgress: false });
   try {
@@ -77,7 +77,7 @@ void test('requests about files outside every tree, or that do not exist, answer
   }
 });
 
-void test('a warm start reads the cache in the storage folder and finds the same trees', async () => {
+void test('a warm start reads the cache in the storage folder and finds the same trees', { timeout: hangGuardMs }, async () => {
   const ws = copyFixture();
   try {
     const first = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
@@ -92,6 +92,19 @@ void test('a warm start reads the cache in the storage folder and finds the same
       warm.trees.every((t) => Number(t.fromCache) > 0),
       `warm start served from the cache: ${JSON.stringify(warm.trees.map((t) => t.fromCache))}`,
     );
+  } finally {
+    ws.cleanup();
+  }
+});
+
+void test('shutdown before `initialized` releases waiting requests and exits cleanly', { timeout: hangGuardMs }, async () => {
+  const ws = copyFixture();
+  try {
+    const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, sendInitialized: false });
+    const waiting = server.request<SymbolInformation[]>('workspace/symbol', { query: 'ack_dynirq' }).catch((e: unknown) => e);
+    assert.equal(await server.stop(), 0);
+    const answer = await waiting;
+    assert.ok(Array.isArray(answer) || answer instanceof Error, `the waiting request is answered or dropped, not left hanging: ${String(answer)}`);
   } finally {
     ws.cleanup();
   }

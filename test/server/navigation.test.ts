@@ -14,7 +14,7 @@ import type {
   MarkupContent,
   SymbolInformation,
 } from 'vscode-languageserver-protocol';
-import { copyFixture, lineOf, positionOf, ServerClient, uri } from './serverClient';
+import { copyFixture, hangGuardMs, lineOf, positionOf, ServerClient, uri } from './serverClient';
 
 let server: ServerClient;
 let ws: ReturnType<typeof copyFixture>;
@@ -26,13 +26,13 @@ const chip = 'linux/kernel/irq/chip.c';
 const eventH = 'xen/xen/include/xen/event.h';
 const event2l = 'xen/xen/common/event_2l.c';
 
-before(async () => {
+before({ timeout: hangGuardMs }, async () => {
   ws = copyFixture();
   server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
   await server.waitReady();
 });
 
-after(async () => {
+after({ timeout: hangGuardMs }, async () => {
   const code = await server?.stop();
   ws?.cleanup();
   assert.equal(code, 0, 'the server exits cleanly after shutdown/exit');
@@ -66,7 +66,7 @@ void test('status: both trees found below the workspace folder, with codebase an
   for (const t of ready.trees) assert.ok(t.files > 0 && t.functions > 0, `${t.root}: files and functions counted`);
 });
 
-void test('definition: a function passed as a value resolves to its body, not the prototype', async () => {
+void test('definition: a function passed as a value resolves to its body, not the prototype', { timeout: hangGuardMs }, async () => {
   const locs = await server.request<Location[]>('textDocument/definition', {
     textDocument: { uri: uri(f(eventsBase)) },
     position: positionOf(text(eventsBase), 'chip, handle_edge_irq', 0, 'chip, '.length + 2),
@@ -74,7 +74,7 @@ void test('definition: a function passed as a value resolves to its body, not th
   assert.deepEqual(places(locs), [`${chip}:${lineOf(text(chip), 'void handle_edge_irq(struct irq_desc *desc)')}`]);
 });
 
-void test('definition: a static helper called in the same file', async () => {
+void test('definition: a static helper called in the same file', { timeout: hangGuardMs }, async () => {
   const src = text(eventsBase);
   const locs = await server.request<Location[]>('textDocument/definition', {
     textDocument: { uri: uri(f(eventsBase)) },
@@ -83,7 +83,7 @@ void test('definition: a static helper called in the same file', async () => {
   assert.deepEqual(places(locs), [`${eventsBase}:${lineOf(src, 'static evtchn_port_t evtchn_from_irq(unsigned int irq)')}`]);
 });
 
-void test('declaration: the prototype in the header', async () => {
+void test('declaration: the prototype in the header', { timeout: hangGuardMs }, async () => {
   const src = text(eventsBase);
   const locs = await server.request<Location[]>('textDocument/declaration', {
     textDocument: { uri: uri(f(eventsBase)) },
@@ -93,7 +93,7 @@ void test('declaration: the prototype in the header', async () => {
   assert.deepEqual(places(locs), [`${h}:${lineOf(text(h), 'void notify_remote_via_irq(int irq);')}`]);
 });
 
-void test('references: every use of ack_dynirq, with and without its definition', async () => {
+void test('references: every use of ack_dynirq, with and without its definition', { timeout: hangGuardMs }, async () => {
   const src = text(eventsBase);
   const position = positionOf(src, 'static void ack_dynirq', 0, 'static void '.length + 1);
   const expectedUses = [lineOf(src, '    ack_dynirq(data);'), lineOf(src, '.irq_ack      = ack_dynirq')].map((l) => `${eventsBase}:${l}`);
@@ -112,7 +112,7 @@ void test('references: every use of ack_dynirq, with and without its definition'
   assert.deepEqual(places(withoutDecl), expectedUses.sort());
 });
 
-void test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq through xen_dynamic_chip.irq_ack', async () => {
+void test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq through xen_dynamic_chip.irq_ack', { timeout: hangGuardMs }, async () => {
   const item = await prepare(eventsBase, 'static void ack_dynirq', 0);
   assert.equal(item.name, 'ack_dynirq');
   const calls = await server.request<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item });
@@ -128,7 +128,7 @@ void test('call hierarchy: incoming of ack_dynirq reaches handle_edge_irq throug
   );
 });
 
-void test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to every bound function, labelled', async () => {
+void test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to every bound function, labelled', { timeout: hangGuardMs }, async () => {
   const item = await prepare(chip, 'void handle_edge_irq(struct irq_desc *desc)\n{', 0);
   const calls = await server.request<CallHierarchyOutgoingCall[]>('callHierarchy/outgoingCalls', { item });
   const got = calls.map((c) => `${c.to.name} [${c.to.detail?.startsWith('via ') ? c.to.detail : 'direct'}]`).sort();
@@ -142,7 +142,7 @@ void test('call hierarchy: outgoing of handle_edge_irq expands chip->irq_ack to 
   assert.equal(ack?.to.selectionRange.start.line, lineOf(text(eventsBase), 'static void ack_dynirq'));
 });
 
-void test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_port_set_pending via evtchn_port_ops_2l.set_pending', async () => {
+void test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_port_set_pending via evtchn_port_ops_2l.set_pending', { timeout: hangGuardMs }, async () => {
   const item = await prepare(event2l, 'evtchn_2l_set_pending(struct vcpu', 0);
   const calls = await server.request<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item });
   assert.deepEqual(
@@ -159,7 +159,7 @@ void test('call hierarchy (Xen): incoming of evtchn_2l_set_pending is evtchn_por
   ]);
 });
 
-void test('document symbols: the outline of events_base.c, nothing missing, nothing extra', async () => {
+void test('document symbols: the outline of events_base.c, nothing missing, nothing extra', { timeout: hangGuardMs }, async () => {
   const syms = await server.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: uri(f(eventsBase)) } });
   assert.deepEqual(syms.map((s) => s.name).sort(), [
     'VALID_EVTCHN',
@@ -195,7 +195,7 @@ void test('document symbols: the outline of events_base.c, nothing missing, noth
   }
 });
 
-void test('workspace symbols: substring and fuzzy queries across both trees', async () => {
+void test('workspace symbols: substring and fuzzy queries across both trees', { timeout: hangGuardMs }, async () => {
   const hits = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'set_pending' });
   const names = new Set(hits.map((h) => h.name));
   for (const n of ['evtchn_2l_set_pending', 'evtchn_fifo_set_pending', 'evtchn_port_set_pending']) assert.ok(names.has(n), `${n} found`);
@@ -210,7 +210,7 @@ void test('workspace symbols: substring and fuzzy queries across both trees', as
   assert.deepEqual(none, []);
 });
 
-void test('hover: signature as written and the leading comment', async () => {
+void test('hover: signature as written and the leading comment', { timeout: hangGuardMs }, async () => {
   const src = text('xen/xen/common/event_channel.c');
   const hover = await server.request<Hover | null>('textDocument/hover', {
     textDocument: { uri: uri(f('xen/xen/common/event_channel.c')) },

@@ -12,6 +12,9 @@ import type { StatusParams } from '../../server/src/protocol/customMessages';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const fixtureRoot = path.join(repoRoot, 'test', 'fixtures', 'server');
 
+/** Per-test limit that turns a hung server into a failure (a hang guard, not a timing assertion). */
+export const hangGuardMs = 120_000;
+
 let built = false;
 
 /** Builds the bundles once per test process (the tests drive the shipped server, not the sources). */

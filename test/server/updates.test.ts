@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CallHierarchyIncomingCall, CallHierarchyItem, DocumentSymbol, Hover, SymbolInformation } from 'vscode-languageserver-protocol';
-import { copyFixture, lineOf, positionOf, ServerClient, uri } from './serverClient';
+import { copyFixture, hangGuardMs, lineOf, positionOf, ServerClient, uri } from './serverClient';
 
 let server: ServerClient;
 let ws: ReturnType<typeof copyFixture>;
@@ -19,7 +19,7 @@ const names = async (query: string) => (await symbols(query)).map((s) => s.name)
 /** The server still answers: a known function is found by its exact name. */
 const stillServing = async () => assert.ok((await names('ack_dynirq')).includes('ack_dynirq'), 'still serving: ack_dynirq found');
 
-before(async () => {
+before({ timeout: hangGuardMs }, async () => {
   ws = copyFixture();
   const blob = Buffer.alloc(4096);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) % 256; // NULs and invalid UTF-8 included
@@ -28,13 +28,13 @@ before(async () => {
   await server.waitReady();
 });
 
-after(async () => {
+after({ timeout: hangGuardMs }, async () => {
   const code = await server?.stop();
   ws?.cleanup();
   assert.equal(code, 0, 'the server exits cleanly after shutdown/exit');
 });
 
-void test('a binary .c file on disk is skipped, reported once in the log, and indexing goes on', async () => {
+void test('a binary .c file on disk is skipped, reported once in the log, and indexing goes on', { timeout: hangGuardMs }, async () => {
   const ready = server.statuses.find((s) => s.state === 'ready');
   const linux = ready?.trees.find((t) => t.codebase === 'linux');
   assert.ok(linux, 'linux tree indexed');
@@ -44,7 +44,7 @@ void test('a binary .c file on disk is skipped, reported once in the log, and in
   await stillServing(); // the rest of the directory is indexed
 });
 
-void test('didChange (incremental): a function added to an open document is found, renamed, then gone when closed', async () => {
+void test('didChange (incremental): a function added to an open document is found, renamed, then gone when closed', { timeout: hangGuardMs }, async () => {
   const file = f(eventsBase);
   const original = fs.readFileSync(file, 'utf8');
   await server.open(file, original, 1);
@@ -82,7 +82,7 @@ void test('didChange (incremental): a function added to an open document is foun
   assert.deepEqual(await names('xen_fixture_'), []);
 });
 
-void test('watched files: a file created, changed and deleted on disk', async () => {
+void test('watched files: a file created, changed and deleted on disk', { timeout: hangGuardMs }, async () => {
   const rel = 'linux/drivers/xen/events/events_2l.c';
   const file = f(rel);
   const change = (type: 1 | 2 | 3) => server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(file), type }] });
@@ -102,7 +102,7 @@ void test('watched files: a file created, changed and deleted on disk', async ()
   assert.deepEqual(await names('evtchn_2l_handle_events'), []);
 });
 
-void test('a binary document opened in the editor: requests answer, one clear log line, the server goes on', async () => {
+void test('a binary document opened in the editor: requests answer, one clear log line, the server goes on', { timeout: hangGuardMs }, async () => {
   const file = f('linux/drivers/xen/events/opened_blob.c');
   await server.open(file, 'ELF\u0000\u0001\u0002\u0000\u0000garbage\u0000\ufffd\ufffd', 1);
   const syms = await server.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: uri(file) } });
@@ -115,7 +115,7 @@ void test('a binary document opened in the editor: requests answer, one clear lo
   await server.notify('textDocument/didClose', { textDocument: { uri: uri(file) } });
 });
 
-void test('an unparsable document: requests answer, what parses is still indexed, the server goes on', async () => {
+void test('an unparsable document: requests answer, what parses is still indexed, the server goes on', { timeout: hangGuardMs }, async () => {
   const file = f('linux/drivers/xen/events/broken.c');
   const src = 'static void {{{ ))) int x = ;; struct {\n#if\n\nint survivor_after_garbage(void)\n{\n    return 0;\n}\n';
   fs.writeFileSync(file, src);

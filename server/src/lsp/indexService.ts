@@ -229,6 +229,9 @@ export class IndexService {
 
   async dispose(): Promise<void> {
     this.abort?.abort();
+    // Shut down before `initialized`: no build ever started; release the requests waiting for one.
+    this.settleFirst?.(Promise.resolve(undefined));
+    this.settleFirst = undefined;
     const idx = await this.building.catch(() => undefined);
     await idx?.dispose();
   }
