@@ -113,10 +113,11 @@ export function renderMarkdown(r: BenchReport): string {
       `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB), every query timed once, first included:`,
     );
     lines.push('');
-    lines.push('| request | queries | p50 ms | p95 ms | max ms | empty results |');
-    lines.push('|---|---:|---:|---:|---:|---:|');
-    lines.push(`| workspace symbols (exact, prefix, fuzzy; limit 100) | ${q.workspaceSymbols.queries} | ${q.workspaceSymbols.p50Ms} | ${q.workspaceSymbols.p95Ms} | ${q.workspaceSymbols.maxMs} | ${q.workspaceSymbols.empty} |`);
-    lines.push(`| call hierarchy (incoming, outgoing) | ${q.callHierarchy.queries} | ${q.callHierarchy.p50Ms} | ${q.callHierarchy.p95Ms} | ${q.callHierarchy.maxMs} | ${q.callHierarchy.empty} |`);
+    lines.push('| request | queries | p50 ms | p95 ms | max ms | first ms | p95 after first ms | empty results |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [label, st] of [['workspace symbols (exact, prefix, fuzzy; limit 100)', q.workspaceSymbols], ['call hierarchy (incoming, outgoing)', q.callHierarchy]] as const) {
+      lines.push(`| ${label} | ${st.queries} | ${fmt(st.p50Ms, 2)} | ${fmt(st.p95Ms, 2)} | ${fmt(st.maxMs, 1)} | ${fmt(st.firstMs, 1)} | ${fmt(st.p95AfterFirstMs, 2)} | ${st.empty} |`);
+    }
     if (q.namesNotFound.length) lines.push('', `Names not listed by an exact workspace-symbol query: ${q.namesNotFound.map((n) => `\`${n}\``).join(', ')}.`);
   } else if (r.queriesError) {
     lines.push('', `Query latency not measured: ${r.queriesError}`);
