@@ -528,8 +528,7 @@ const steps: Step<S>[] = [
       lx('handle_edge_irq', 'kernel/irq/chip.c'),
       lx('ioapic_ack_level', 'arch/x86/kernel/apic/io_apic.c'),
       lx('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
-      lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)' }),
-      lx('apic_eoi', 'arch/x86/include/asm/apic.h', { note: 'apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
+      lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)', note: 'ack_APIC_irq → apic_eoi → apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
       lx('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
