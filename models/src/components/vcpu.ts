@@ -34,6 +34,8 @@ export interface VcpuState {
   apicv_active: boolean;
   /** VM_ENTRY_INTR_INFO_FIELD: the vector KVM injects at the next entry, −1 for none (Q3.8). */
   intr_info: number;
+  /** VMCS TPR_THRESHOLD (no APICv): a guest TPR write below it exits (`update_cr8_intercept`). */
+  tpr_threshold: number;
   /** CPU_BASED_INTR_WINDOW_EXITING armed by `vmx_enable_irq_window` (R6). */
   irq_window_exiting: boolean;
   /** `apic->irr_pending` hint (always true with APICv). */
@@ -65,6 +67,7 @@ export function newVcpu(pcpu: number, apicv: boolean): VcpuState {
     svi: 0,
     apicv_active: apicv,
     intr_info: -1,
+    tpr_threshold: 0,
     irq_window_exiting: false,
     irr_pending: apicv,
     highest_isr_cache: -1,

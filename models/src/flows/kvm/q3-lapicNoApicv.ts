@@ -277,6 +277,11 @@ const steps: Step<KvmState>[] = [
         v.irq_window_exiting = false;
         parts.push(`VM_ENTRY_INTR_INFO_FIELD := 0x800000${inj.toString(16).padStart(2, '0')}`);
       }
+      // update_cr8_intercept → vmx_update_cr8_intercept: TPR_THRESHOLD = class of hi(IRR) if TPR ≥ it, else 0.
+      const l = ctx.state.vcpus[i].lapic;
+      const maxIrr = highest(l.irr) < 0 ? -1 : highest(l.irr) >> 4;
+      v.tpr_threshold = maxIrr === -1 || l.tpr >> 4 < maxIrr ? 0 : maxIrr;
+      if (v.tpr_threshold) parts.push(`TPR_THRESHOLD := ${v.tpr_threshold} (IRR ${hex(highest(l.irr))} is held back by TPR ${hex(l.tpr)})`);
       const arm = pvEoiArm(ctx.state, i);
       parts.push(`kvm_lapic_sync_to_vapic: ${arm.why}`);
       const late = num(ctx, 'late_vector', 0);
@@ -287,6 +292,28 @@ const steps: Step<KvmState>[] = [
         parts.push(`meanwhile another thread delivers ${hex(late)}: ${d}`);
       }
       return { branch: inj >= 16 ? (arm.decision === 'armed' ? 'injected-pv-eoi-armed' : 'injected') : 'no-injection', why: parts.join('; '), next: 'Q3.5e', params: { late_vector: 0 } };
+    },
+  },
+  {
+    id: 'Q3.8t',
+    title: 'guest TPR write → handle_tpr_below_threshold → kvm_apic_update_ppr',
+    role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (R2, R3).',
+    component: 'lapic',
+    links: [L('handle_tpr_below_threshold', VMX), L('kvm_apic_update_ppr', LAPIC), L('apic_update_ppr', LAPIC), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX)],
+    source: `${SRC}.8; R2, R3`,
+    run(ctx) {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      const v = slot.vcpu;
+      const value = num(ctx, 'tpr', 0);
+      const before = slot.lapic.tpr;
+      slot.lapic.tpr = value & 0xff;
+      if (value >> 4 >= v.tpr_threshold) return afterVcpu(ctx, { branch: 'no-exit', why: `TPR ${hex(before)} → ${hex(slot.lapic.tpr)}: class ${value >> 4} is not below TPR_THRESHOLD ${v.tpr_threshold}, the TPR shadow absorbs the write (no exit)` });
+      v.mode = 'OUTSIDE_GUEST_MODE';
+      updatePpr(slot.lapic);
+      const vec = deliverableVector(slot.lapic, 'kvm');
+      if (vec >= 0) makeRequest(v, 'KVM_REQ_EVENT');
+      return { branch: 'below-threshold', why: `TPR ${hex(before)} → ${hex(slot.lapic.tpr)} is below TPR_THRESHOLD ${v.tpr_threshold}: TPR-below-threshold exit, PPR := ${hex(slot.lapic.ppr)}${vec >= 0 ? `; IRR ${hex(vec)} now beats it: KVM_REQ_EVENT` : ''}`, next: 'Q3.5' };
     },
   },
   {
@@ -446,6 +473,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
+    { name: 'write-tpr', description: 'The guest writes its TPR (MOV CR8 / TASKPRI) on a vCPU.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'tpr', type: 'int', description: 'new TPR', default: 0, min: 0, max: 255 }], from: 'Q3.8t' },
     { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
     setIfAction, blockAction, preemptAction, writeRteAction,
   ],
