@@ -26,17 +26,17 @@ const chip = 'linux/kernel/irq/chip.c';
 const eventH = 'xen/xen/include/xen/event.h';
 const event2l = 'xen/xen/common/event_2l.c';
 
-before({ timeout: hangGuardMs }, async () => {
+before(async () => {
   ws = copyFixture();
   server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
   await server.waitReady();
-});
+}, { timeout: hangGuardMs });
 
-after({ timeout: hangGuardMs }, async () => {
+after(async () => {
   const code = await server?.stop();
   ws?.cleanup();
   assert.equal(code, 0, 'the server exits cleanly after shutdown/exit');
-});
+}, { timeout: hangGuardMs });
 
 /** `file:line` (one-based in messages, zero-based in LSP) of each location, sorted. */
 function places(locs: Location[] | null): string[] {

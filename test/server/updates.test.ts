@@ -19,20 +19,20 @@ const names = async (query: string) => (await symbols(query)).map((s) => s.name)
 /** The server still answers: a known function is found by its exact name. */
 const stillServing = async () => assert.ok((await names('ack_dynirq')).includes('ack_dynirq'), 'still serving: ack_dynirq found');
 
-before({ timeout: hangGuardMs }, async () => {
+before(async () => {
   ws = copyFixture();
   const blob = Buffer.alloc(4096);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) % 256; // NULs and invalid UTF-8 included
   fs.writeFileSync(f(blobOnDisk), blob);
   server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
   await server.waitReady();
-});
+}, { timeout: hangGuardMs });
 
-after({ timeout: hangGuardMs }, async () => {
+after(async () => {
   const code = await server?.stop();
   ws?.cleanup();
   assert.equal(code, 0, 'the server exits cleanly after shutdown/exit');
-});
+}, { timeout: hangGuardMs });
 
 void test('a binary .c file on disk is skipped, reported once in the log, and indexing goes on', { timeout: hangGuardMs }, async () => {
   const ready = server.statuses.find((s) => s.state === 'ready');
