@@ -44,6 +44,9 @@ static void cf_check evtchn_2l_set_pending(
          !test_and_set_bit(port / BITS_PER_EVTCHN_WORD,
                            &v->vcpu_info->evtchn_pending_sel) )
         vcpu_mark_events_pending(v);
+
+    /* A vCPU blocked in SCHEDOP_poll on this port wakes even if it is masked. */
+    evtchn_check_pollers(d, port);
 }
 
 static void cf_check evtchn_2l_clear_pending(

@@ -15,6 +15,15 @@
 
 #define NR_VIRQS 24
 
+#define EVTCHNOP_send 4
+
+struct evtchn_send {
+    unsigned int port;
+};
+
+/* Stand-in for the hypervisor's `current`: the domain whose vCPU made the hypercall. */
+static struct domain *current_domain;
+
 static struct evtchn *evtchn_from_port(struct domain *d, unsigned int port)
 {
     if ( port >= d->max_evtchns )
@@ -67,6 +76,45 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 
     chn = evtchn_from_port(d, virq_to_evtchn[virq]);
     evtchn_port_set_pending(d, v->vcpu_id, chn);
+}
+
+/*
+ * Wake vCPUs that block in SCHEDOP_poll on this port. Polling ignores the
+ * mask: that is the point of polling a masked port.
+ */
+void evtchn_check_pollers(struct domain *d, unsigned int port)
+{
+    unsigned int vcpuid;
+
+    if ( !d->poll_mask )
+        return;
+
+    for ( vcpuid = 0; vcpuid < d->max_vcpus; vcpuid++ )
+    {
+        struct vcpu *v = d->vcpu[vcpuid];
+
+        if ( !(d->poll_mask & (1UL << vcpuid)) ||
+             (v->poll_evtchn != 0 && v->poll_evtchn != (int)port) )
+            continue;
+        d->poll_mask &= ~(1UL << vcpuid);
+        vcpu_kick(v);
+    }
+}
+
+/* HYPERVISOR_event_channel_op: the guest's entry to every EVTCHNOP_*. */
+long do_event_channel_op(int cmd, void *arg)
+{
+    switch ( cmd )
+    {
+    case EVTCHNOP_send:
+    {
+        const struct evtchn_send *send = arg;
+
+        return evtchn_send(current_domain, send->port);
+    }
+    default:
+        return -38; /* ENOSYS */
+    }
 }
 
 /* A new domain gets the 2-level ABI; EVTCHNOP_init_control may switch it. */

@@ -7,6 +7,7 @@
  */
 
 #include <linux/irq.h>
+#include <xen/events.h>
 #include "events_internal.h"
 
 #define NR_EVENT_CHANNELS 4096
@@ -143,6 +144,15 @@ int bind_evtchn_to_irq(evtchn_port_t evtchn)
 		evtchn_to_irq[evtchn] = irq;
 	}
 	return irq;
+}
+
+/* A driver kicks the other end by IRQ; the port behind it is what the hypervisor knows. */
+void notify_remote_via_irq(int irq)
+{
+	evtchn_port_t evtchn = evtchn_from_irq(irq);
+
+	if (evtchn)
+		notify_remote_via_evtchn(evtchn);
 }
 
 void __init xen_init_IRQ(void)

@@ -18,6 +18,8 @@ struct evtchn_port_ops {
 };
 
 int evtchn_send(struct domain *ld, unsigned int lport);
+void evtchn_check_pollers(struct domain *d, unsigned int port);
+long do_event_channel_op(int cmd, void *arg);
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 void evtchn_2l_init(struct domain *d);
 

@@ -50,6 +50,7 @@ struct vcpu
     struct vcpu_info *vcpu_info;
     struct domain *domain;
     unsigned long pause_flags;
+    int poll_evtchn;               /* port polled with SCHEDOP_poll, or 0 */
 };
 
 struct domain
@@ -59,6 +60,7 @@ struct domain
     struct shared_info *shared_info;
     struct vcpu **vcpu;
     unsigned int max_vcpus;
+    unsigned long poll_mask;       /* vCPUs blocked in SCHEDOP_poll */
     struct evtchn **evtchn;
     unsigned int max_evtchns;
     /* The ABI in use: 2-level or FIFO; every set_pending goes through it. */
