@@ -213,3 +213,15 @@ void test('R16 (Q1): a halted vCPU is woken by the POLL kick, takes the interrup
   assert.equal((r.trace.finalState as { cpus: { halted: boolean }[] }).cpus[0].halted, false);
   assert.equal(r.trace.outcome.filter((o) => o.kind === 'delivered').length, 1);
 });
+
+void test('Q1.2a: in PIC mode (LINT0 = unmasked ExtINT, IRQ open in the 8259, RTE masked) the IRQ is not reported lost: the 8259 posts HARD', () => {
+  const r = run({
+    flow: 'Q1', params: { source: 'isa', irq: 4 },
+    set: { 'cpus.0.lvt.3': 0x700, 'pic.master.imr': 0, 'ioapic.ioredtbl.4.mask': 1 },
+    actions: [{ do: 'raise' }],
+  });
+  assert.deepEqual(r.trace.steps.filter((s) => s.step === 'Q1.2a').map((s) => s.branch), ['extint']);
+  assert.deepEqual(r.trace.steps.filter((s) => s.step === 'Q1.3').map((s) => s.branch), ['masked-edge-pic']);
+  assert.ok(!r.trace.outcome.some((o) => o.kind === 'lost'));
+  assert.deepEqual((r.trace.finalState as { cpus: { interrupt_request: string[] }[] }).cpus[0].interrupt_request, ['HARD']);
+});

@@ -11,7 +11,7 @@ import {
 import { decodeMsi } from '../../components/eventfd';
 import {
   apicAcceptPicIntr, apicSetIrq, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
-  pendingInterrupt, TcgCpu, vcpuThread,
+  pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
 import { cpuAt, hex, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
@@ -117,6 +117,8 @@ const steps: Step<S>[] = [
     run(ctx) {
       const m = ctx.state;
       m.thread = String(ctx.params.from_thread ?? 'main-loop');
+      // The raw lvt[] words are the source of truth (a scenario may set them); keep the decoded LapicState view in step.
+      for (const c of m.cpus) syncLvt(c);
       const level = bool(ctx.params, 'level', true);
       if (level && m.device.events <= 0) m.device.events = 1;
       const r = routeSource(m, ctx.params, level);
@@ -197,7 +199,7 @@ const steps: Step<S>[] = [
       }
       for (const c of takers) cpuInterrupt(c, 'HARD', m.thread);
       ctx.emit({ kind: 'pending', target: takers.map((c) => vcpuThread(c)).join(','), what: `ExtINT IRQ${gsi}`, detail: 'LINT0 unmasked ExtINT: CPU_INTERRUPT_HARD, vector read later by pic_read_irq' });
-      return { branch: 'extint', why: `8259 output high and LINT0 accepts it on ${takers.map((c) => vcpuThread(c)).join(', ')}: apic_local_deliver(LINT0) ExtINT → cpu_interrupt(HARD)`, next: 'Q1.3' };
+      return { branch: 'extint', why: `8259 output high and LINT0 accepts it on ${takers.map((c) => vcpuThread(c)).join(', ')}: apic_local_deliver(LINT0) ExtINT → cpu_interrupt(HARD); the vector comes later from pic_read_irq (this path is not followed further)`, next: 'Q1.3', params: { pic_took: true } };
     },
   },
   {
@@ -229,6 +231,10 @@ const steps: Step<S>[] = [
         return { branch: 'coalesced', why: r.why, next: null };
       }
       if (r.action === 'ignored' && level) {
+        if (ctx.params.pic_took === true) {
+          ctx.emit({ kind: 'note', target: 'ioapic', what: `pin ${pin}`, detail: `${r.why}; the 8259 carries this IRQ through LINT0 instead` });
+          return { branch: 'masked-edge-pic', why: `${r.why}; the i8259 ExtINT path already posted CPU_INTERRUPT_HARD`, next: null };
+        }
         ctx.emit({ kind: 'lost', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
         return { branch: 'masked-edge-lost', why: r.why, next: null };
       }
