@@ -60,6 +60,21 @@ const steps: Step<KvmState>[] = [
     },
   },
   {
+    id: 'Q5.3r',
+    title: 'kvm_irq_routing_update → kvm_arch_update_irqfd_routing',
+    role: 'The guest reprograms the MSI (new destination or vector): QEMU updates the KVM route, KVM re-snapshots it for the irqfd and calls pi_update_irte again, so the IRTE follows the guest\'s affinity.',
+    component: 'irqfd',
+    links: [L('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
+    source: `${SRC}.3; R21`,
+    run(ctx): StepResult {
+      const s = ctx.state;
+      const m = guestMsi(ctx);
+      const old = s.irqfd.msi;
+      s.irqfd.msi = { dest: m.dest, vector: m.vector, logical: m.logical, delivery: m.delivery === 'lowest' ? 'lowest' : 'fixed', level_triggered: false };
+      return { branch: 'rerouted', why: `MSI route GSI ${s.irqfd.gsi}: vector ${hex(old.vector)} → APIC ${old.dest} becomes vector ${hex(m.vector)} → APIC ${m.dest}; irqfd_update, then static_call(kvm_x86_pi_update_irte)`, next: 'Q5.4' };
+    },
+  },
+  {
     id: 'Q5.4',
     title: 'vmx_pi_update_irte → intel_ir_set_vcpu_affinity',
     role: 'If VT-d posting is usable and the MSI targets one vCPU with Fixed/LowestPrio, the IRTE becomes posted: p_pst=1, p_urgent=0, p_vector = guest vector, pda = the vCPU\'s pi_desc.',
@@ -293,6 +308,7 @@ export const q5VtdPosting: Flow<KvmState> = {
   actions: [
     { name: 'setup', description: 'The guest unmasks the MSI-X vector: route, irqfd, bypass, IRTE.', params: pick('vector', 'dest'), from: 'Q5.1' },
     { name: 'fire', description: 'The device raises its MSI.', params: [], from: 'Q5.5' },
+    { name: 'reroute', description: 'The guest reprograms the MSI-X entry (new destination / vector): the route and the IRTE follow.', params: pick('vector', 'dest'), from: 'Q5.3r' },
     { name: 'block', description: 'The vCPU executes HLT (vcpu_block).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'phase', type: 'enum', description: 'halt', default: 'halt', values: ['halt'] }], from: 'Q5.9' },
     { name: 'preempt', description: 'The host preempts the vCPU (kvm_sched_out with on_rq).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'reason', type: 'enum', description: 'preempt', default: 'preempt', values: ['preempt'] }], from: 'Q5.8a' },
     { name: 'schedule-in', description: 'The vCPU is scheduled in on a pCPU and enters.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q5.8b' },
