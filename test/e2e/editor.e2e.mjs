@@ -179,6 +179,43 @@ try {
     await page.keyboard.press('Escape');
   });
 
+  await step('mouse hover on ack_dynirq in the xen_dynamic_chip table shows its signature and comment', page, async () => {
+    const line = lineOf('linux/drivers/xen/events/events_base.c', /\.irq_ack\s*=\s*ack_dynirq/);
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(line));
+    await page.keyboard.press('Enter');
+    await waitForCursor(page, line, 1, 'Go to Line');
+    // The exact on-screen box of the word, from a DOM Range over the rendered line's text.
+    const box = await page.waitForFunction(() => {
+      const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => /\.irq_ack\s*=\s*ack_dynirq/.test(l.textContent ?? ''));
+      if (!row) return null;
+      const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const i = n.textContent.indexOf('ack_dynirq');
+        if (i < 0) continue;
+        const r = document.createRange();
+        r.setStart(n, i);
+        r.setEnd(n, i + 'ack_dynirq'.length);
+        const b = r.getBoundingClientRect();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+      return null;
+    }, null, { timeout: TIMEOUT }).then((h) => h.jsonValue());
+    // Two moves, as a user would: onto the line, then onto the word.
+    await page.mouse.move(box.x - 60, box.y);
+    await page.mouse.move(box.x, box.y, { steps: 5 });
+    const hover = page.locator('.monaco-hover .hover-contents', { hasText: 'ack_dynirq' }).first();
+    await hover.waitFor({ timeout: TIMEOUT });
+    const text = await hover.innerText();
+    log(`mouse hover: ${JSON.stringify(text.slice(0, 300))}`);
+    if (!/static void ack_dynirq\(struct irq_data \*data\)/.test(text)) throw new Error(`hover lacks the signature: ${text}`);
+    if (!/The flow handler's ack/.test(text)) throw new Error(`hover lacks the leading comment: ${text}`);
+    await shot(page, '06-mouse-hover');
+    await page.mouse.move(5, 450);
+    await page.keyboard.press('Escape');
+  });
+
   await step('workspace symbols (Ctrl+T) list evtchn_2l_set_pending in Xen and Linux', page, async () => {
     await page.keyboard.press('Control+T');
     const input = page.locator('.quick-input-widget input');
@@ -194,7 +231,7 @@ try {
     }, null, { timeout: TIMEOUT });
     const texts = await rows.allInnerTexts();
     log(`symbols: ${JSON.stringify(texts)}`);
-    await shot(page, '06-workspace-symbols');
+    await shot(page, '07-workspace-symbols');
     await page.keyboard.press('Escape');
   });
 } catch {
