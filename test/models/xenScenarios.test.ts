@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, Scenario, Trace } from '../../models/src/index';
+import { allFlows, findFlow, runScenario, simulate, Scenario, ScenarioAction, Trace } from '../../models/src/index';
 import type { XenDomainState } from '../../models/src/components/xenDomain';
 
 const dir = path.join(__dirname, '..', '..', 'models', 'scenarios');
@@ -143,7 +143,7 @@ void test('R32: under FIFO the handling CPU is the vCPU whose queue the port was
 });
 
 void test('R21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
-  const actions = [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }, { do: 'enable-events', with: { cpu: 0 } }];
+  const actions: ScenarioAction[] = [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }, { do: 'enable-events', with: { cpu: 0 } }];
   const set = { 'linux.irq_info.40.resend_in_handler': 2 };
   assert.deepEqual(run({ flow: 'X1', set, actions }).state.handled[0], [10, 11, 10, 10]);
   assert.deepEqual(run({ flow: 'X1', profile: 'linux2007', set, actions }).state.handled[0], [10, 10, 10, 11]);
