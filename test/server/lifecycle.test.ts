@@ -109,3 +109,29 @@ void test('shutdown before `initialized` releases waiting requests and exits cle
     ws.cleanup();
   }
 });
+
+void test('settings change (irqlens.trees) and irqlens/reindex rebuild the index; logLevel applies at once', { timeout: hangGuardMs }, async () => {
+  const ws = copyFixture();
+  const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
+  try {
+    await server.waitReady();
+    const readies = () => server.statuses.filter((s) => s.state === 'ready');
+    const found = async (name: string) =>
+      (await server.request<SymbolInformation[]>('workspace/symbol', { query: name })).some((s) => s.name === name);
+    assert.ok(await found('ack_dynirq'));
+
+    await server.notify('workspace/didChangeConfiguration', { settings: { irqlens: { trees: ['xen'], logLevel: 'debug' } } });
+    // Requests after the change wait for the new index: only the Xen tree is left.
+    assert.equal(await found('ack_dynirq'), false, 'the Linux tree is gone');
+    assert.ok(await found('evtchn_2l_set_pending'), 'the Xen tree is still there');
+    assert.equal(readies().length, 2);
+    assert.deepEqual(readies()[1].trees.map((t) => path.basename(t.root)), ['xen']);
+
+    await server.request('irqlens/reindex', null);
+    assert.equal(readies().length, 3, 'reindex answers once the new index is ready');
+    assert.ok(server.logs.some((l) => l.type === 5), 'debug lines appear once logLevel is debug');
+  } finally {
+    await server.stop();
+    ws.cleanup();
+  }
+});

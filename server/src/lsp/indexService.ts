@@ -106,6 +106,10 @@ export class IndexService {
     const progress = new IndexingProgress(this.connection, this.options.workDoneProgress, this.logger, (done, total) => {
       if (generation === this.generation) this.sendStatus({ state: 'indexing', done, total, trees: [], message: `${done}/${total} files` });
     });
+    this.logger.debug(
+      `build ${generation}: include ${JSON.stringify(this.settings.include)}, exclude ${JSON.stringify(this.settings.exclude)}, ` +
+        `cache ${this.options.storagePath ?? '(engine default)'}`,
+    );
     await progress.begin(roots.length);
     try {
       const idx = await WorkspaceIndex.build({

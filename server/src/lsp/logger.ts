@@ -29,6 +29,11 @@ export class Logger {
     this.log('debug', msg);
   }
 
+  /** For messages that cost something to build (per-request timings). */
+  enabled(level: LogLevel): boolean {
+    return rank[level] <= rank[this.level];
+  }
+
   log(level: LogLevel, msg: string): void {
     if (rank[level] > rank[this.level]) return;
     // LogOutputChannel on the client shows its own timestamp and level, so the text carries neither.

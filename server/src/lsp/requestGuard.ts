@@ -36,7 +36,9 @@ export class RequestGuard {
       const idx = await Promise.race([this.index.ready(), whenCancelled(token)]);
       if (idx === 'cancelled' || token.isCancellationRequested) return cancelled();
       if (!idx) return empty;
+      const started = performance.now();
       const result = await handler(idx);
+      if (this.logger.enabled('debug')) this.logger.debug(`${method}: ${(performance.now() - started).toFixed(1)} ms`);
       return token.isCancellationRequested ? cancelled() : result;
     } catch (err) {
       this.logger.error(`${method} failed: ${describeError(err)}`);
