@@ -98,7 +98,9 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
     log(`${tree}: ctags`);
     // universal-ctags maps *.h to C++; C headers are C here, and every tool must read the same files.
     const c = await timedWithLoad('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
-    runs.push(toRun('ctags', c, { outputMiB: duMiB(tagsFile) }));
+    // Function definitions (kind f): the same count the recall test compares irqlens against.
+    const f = spawnSync('grep', ['-c', '-P', ';"\tf(\t|$)', tagsFile], { encoding: 'utf8' });
+    runs.push(toRun('ctags', c, { outputMiB: duMiB(tagsFile), functions: Number(f.stdout.trim()) || undefined }));
   }
 
   let cacheDir: string | undefined;
