@@ -176,6 +176,13 @@ void test('R25: unmask only when the last mask reason goes', () => {
   assert.deepEqual(state.shared_info.evtchn_mask, [10]);
 });
 
+void test('R26: an event dispatched to a disabled irq is mask-acked (IRQS_PENDING) and retriggered by enable_irq', () => {
+  const { trace } = run({ flow: 'X1', set: { 'linux.irq_info.40.disabled': true }, actions: [{ do: 'raise', with: { port: 10 } }, { do: 'enable', with: { port: 10, cpu: 0 } }] });
+  assert.deepEqual(branches(trace, 'X1.18'), ['disabled', 'ack']);
+  assert.deepEqual(branches(trace, 'X1.24'), ['retrigger']);
+  assert.equal(delivered(trace).length, 1);
+});
+
 void test('R4/R6: a global VIRQ binds on vCPU0 only; a per-vCPU VIRQ cannot be re-bound', () => {
   const { trace } = run({ flow: 'X2', actions: [{ do: 'bind-virq', with: { virq: 3, cpu: 1 } }, { do: 'rebind-virq', with: { virq: 0, vcpu: 1 } }] });
   assert.deepEqual(branches(trace, 'X2.3'), ['einval-global']);
