@@ -9,11 +9,11 @@ import { allFlows, findFlow, runScenario, simulate, CODEBASES } from '../../mode
 const EXPECTED = ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6', 'Q7', 'Q8', 'Q9', 'Q10', 'Q11', 'Q12'];
 const scenarioDir = path.join(__dirname, '..', '..', 'models', 'scenarios');
 
-test('every catalogue flow is modelled', () => {
+void test('every catalogue flow is modelled', () => {
   assert.deepEqual(allFlows.map((f) => f.id).sort(), [...EXPECTED].sort());
 });
 
-test('every step of every flow has a link, a role and a unique id', () => {
+void test('every step of every flow has a link, a role and a unique id', () => {
   const ids = new Set<string>();
   for (const flow of allFlows) {
     assert.ok(flow.steps.length > 1, `${flow.id} has steps`);
@@ -31,7 +31,7 @@ test('every step of every flow has a link, a role and a unique id', () => {
   }
 });
 
-test('every flow runs from its entry with defaults in every profile, and ends', () => {
+void test('every flow runs from its entry with defaults in every profile, and ends', () => {
   for (const flow of allFlows) {
     for (const p of flow.profiles) {
       const t = simulate(flow, { profile: p.id });
@@ -42,7 +42,7 @@ test('every flow runs from its entry with defaults in every profile, and ends', 
   }
 });
 
-test('every built-in scenario is valid and passes', () => {
+void test('every built-in scenario is valid and passes', () => {
   const files = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json') && f !== 'scenario.schema.json');
   assert.ok(files.length >= 12, `found ${files.length} scenarios`);
   for (const f of files) {
@@ -54,7 +54,7 @@ test('every built-in scenario is valid and passes', () => {
   }
 });
 
-test('findFlow is case-insensitive and unknown flows are undefined', () => {
+void test('findFlow is case-insensitive and unknown flows are undefined', () => {
   assert.equal(findFlow('x1')?.id, 'X1');
   assert.equal(findFlow('Z9'), undefined);
 });
@@ -74,7 +74,7 @@ const REQUIRED_SCENARIOS = [
   'kvm-posted-interrupt-vcpu-preempted',
 ];
 
-test('each open question of the seeds has its named scenario', () => {
+void test('each open question of the seeds has its named scenario', () => {
   for (const name of REQUIRED_SCENARIOS) {
     assert.ok(fs.existsSync(path.join(scenarioDir, `${name}.json`)), `models/scenarios/${name}.json exists`);
   }

@@ -49,7 +49,7 @@ const toy: Flow<Toy> = {
   ],
 };
 
-test('a run records branch, reason and before → after per step', () => {
+void test('a run records branch, reason and before → after per step', () => {
   const t = simulate(toy, { params: { vector: 50 } });
   assert.deepEqual(t.steps.map((s) => [s.step, s.branch]), [['T1.1', 'latched'], ['T1.2', 'deliver']]);
   assert.deepEqual(t.steps[0].changes, [
@@ -61,27 +61,27 @@ test('a run records branch, reason and before → after per step', () => {
   assert.match(traceToText(t, toy as Flow<unknown>), /T1\.1\s+toy_raise\s+latched/);
 });
 
-test('from accepts a step id, a linked symbol or a former name', () => {
+void test('from accepts a step id, a linked symbol or a former name', () => {
   assert.equal(simulate(toy, { from: 'T1.2' }).steps[0].step, 'T1.2');
   assert.equal(simulate(toy, { from: 'toy_deliver' }).steps[0].step, 'T1.2');
   assert.equal(simulate(toy, { from: 'old_deliver' }).steps[0].step, 'T1.2');
   assert.throws(() => simulate(toy, { from: 'nope' }), (e: unknown) => e instanceof ModelError && /no step or linked function "nope"/.test(e.message));
 });
 
-test('--set checks the path and the type, and validate rejects impossible state', () => {
+void test('--set checks the path and the type, and validate rejects impossible state', () => {
   assert.equal(simulate(toy, { set: { 'line.latched': 'true' } }).steps[0].branch, 'coalesced');
   assert.throws(() => simulate(toy, { set: { 'line.nope': '1' } }), /no field "nope" in line/);
   assert.throws(() => simulate(toy, { set: { 'line.level': 'high' } }), /holds a number/);
   assert.throws(() => simulate(toy, { set: { 'line.level': '7' } }), /line.level = 7 is not 0 or 1/);
 });
 
-test('parameters are range-checked and unknown ones named', () => {
+void test('parameters are range-checked and unknown ones named', () => {
   assert.throws(() => simulate(toy, { params: { vector: 3 } }), (e: unknown) => e instanceof ModelError && e.field === 'vector');
   assert.throws(() => simulate(toy, { params: { vectr: 50 } }), /unknown parameter "vectr"/);
   assert.throws(() => simulate(toy, { profile: 'z' }), /no profile "z"/);
 });
 
-test('a scenario chains actions on one state and checks expectations', () => {
+void test('a scenario chains actions on one state and checks expectations', () => {
   const run = runScenario([toy as Flow<unknown>], {
     name: 'toy', title: 'toy', flow: 'T1',
     actions: [{ do: 'raise' }, { do: 'raise' }, { do: 'lower' }],
@@ -98,7 +98,7 @@ test('a scenario chains actions on one state and checks expectations', () => {
   assert.match(failing.expectations[0].text, /expected \[\]/);
 });
 
-test('scenario validation names the bad field', () => {
+void test('scenario validation names the bad field', () => {
   assert.throws(() => parseScenario({ name: 'a', title: 'b', flow: 'T1', actions: [] }), /field "actions"/);
   assert.throws(() => parseScenario({ name: 'a', title: 'b', flow: 'T1', actions: [{ do: 'raise', width: 1 }] }), /actions\[0\]\.width/);
   assert.throws(() => parseScenario({ name: 'a', title: 'b', flow: 'T1', actions: [{ do: 'raise' }], bogus: 1 }), /field "bogus"/);
@@ -107,7 +107,7 @@ test('scenario validation names the bad field', () => {
   assert.throws(() => runScenario([toy as Flow<unknown>], { name: 'a', title: 'b', flow: 'T1', set: { 'line.zz': 1 }, actions: [{ do: 'raise' }] }), /set\.line\.zz/);
 });
 
-test('diffStates treats bit-set arrays as values and recurses into records', () => {
+void test('diffStates treats bit-set arrays as values and recurses into records', () => {
   assert.deepEqual(diffStates({ a: [1], b: [{ x: 1 }] }, { a: [1, 2], b: [{ x: 2 }] }), [
     { path: 'a', before: [1], after: [1, 2] },
     { path: 'b.0.x', before: 1, after: 2 },
