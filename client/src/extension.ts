@@ -60,7 +60,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     const initializationOptions: InitializationOptions = { storagePath: storage.fsPath, settings: readSettings() };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'c' }],
+      // Headers may be opened as C++ (VS Code's default for .h when a C++ extension is installed): match them by name too.
+      documentSelector: [
+        { scheme: 'file', language: 'c' },
+        { scheme: 'file', pattern: '**/*.{c,h}' },
+      ],
       // The server registers its own file watchers (workspace/didChangeWatchedFiles) and reads this section on change.
       synchronize: { configurationSection: settingsSection },
       initializationOptions,
