@@ -11,8 +11,9 @@ REPO=$PWD
 log() { echo "e2e: $*" >&2; }
 
 # Node 24, code-server and playwright-core, reused when present.
-eval "$(bash test/e2e/install.sh | grep -E '^(NODE24|CODE_SERVER|PLAYWRIGHT)=')"
-: "${NODE24:?}" "${CODE_SERVER:?}" "${PLAYWRIGHT:?}"
+installed=$(bash test/e2e/install.sh) || { log "FAIL: test/e2e/install.sh failed (see above)"; exit 1; }
+eval "$(grep -E '^(NODE24|CODE_SERVER|PLAYWRIGHT)=' <<<"$installed")"
+: "${NODE24:?install.sh did not report NODE24}" "${CODE_SERVER:?}" "${PLAYWRIGHT:?}"
 
 [ "${IRQLENS_E2E_SKIP_BUILD:-}" = 1 ] || npm run build >&2
 for f in out/client.js out/server.js; do
