@@ -40,7 +40,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q10.2',
-    title: 'ICR write exit (fastpath / APIC-write / APIC-access / hypercall) or IPI virtualization',
+    title: 'ICR write: exit or IPIv',
     role: 'Decides how the ICR write reaches KVM: IPIv posts Fixed physical no-shorthand IPIs with no exit; x2APIC takes the WRMSR fastpath; xAPIC exits as APIC-write (APICv) or APIC-access (no APICv); PV IPIs are a hypercall.',
     component: 'vcpu',
     links: [
@@ -80,7 +80,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q10.2e',
-    title: '[hw] IPI virtualization posts into the target PID',
+    title: '[hw] IPI virtualization',
     role: 'The CPU sets PIR[v] in the target\'s PID and, if ON was 0 and SN is 0, sets ON and sends its NV to NDST: the notification vector reaches a running target without exits, the wakeup vector wakes a blocked one (R21).',
     component: 'pi_desc',
     operation: 'pi.post',
@@ -141,7 +141,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q10.4',
-    title: 'kvm_irq_delivery_to_apic (kvm_irq_delivery_to_apic_fast)',
+    title: 'kvm_irq_delivery_to_apic',
     role: 'Routes from the source APIC: SELF → the sender, ALLINC/ALLBUT or broadcast → slow loop, physical → phys_map, logical → cluster maps (R15).',
     component: 'lapic',
     operation: 'lapic.route',
@@ -158,7 +158,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q10.5',
-    title: 'kvm_apic_set_irq → __apic_accept_irq → vmx_deliver_interrupt',
+    title: '__apic_accept_irq',
     role: 'Per target: with APICv the vector is posted (0xf2 IPI to a target in guest mode, wake-up or nothing otherwise, Q4.1); without, IRR + KVM_REQ_EVENT + kick (reschedule IPI → exit → injection, Q3.3).',
     component: 'lapic',
     operation: 'lapic.accept',

@@ -18,7 +18,7 @@ const SRC = 'qemu-kvm.md §3 Q12';
 const steps: Step<KvmState>[] = [
   {
     id: 'Q12.1',
-    title: 'kvm_guest_init → apic_set_eoi_write; kvm_guest_cpu_init',
+    title: 'kvm_guest_init',
     role: 'With KVM_FEATURE_PV_EOI the guest replaces its EOI write by kvm_guest_apic_eoi_write and, per CPU, zeroes its kvm_apic_eoi byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN.',
     component: 'pv_eoi',
     links: [L('kvm_guest_init', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
@@ -32,7 +32,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.2',
-    title: 'kvm_set_msr_common → kvm_lapic_set_pv_eoi',
+    title: 'kvm_lapic_set_pv_eoi',
     role: 'KVM records the guest byte\'s address (4-byte aligned, through a gfn_to_hva cache) in pv_eoi.msr_val.',
     component: 'pv_eoi',
     links: [L('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), L('kvm_lapic_set_pv_eoi', LAPIC)],
@@ -45,7 +45,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.i',
-    title: 'kvm_irq_delivery_to_apic → __apic_accept_irq (Q3.1–Q3.4)',
+    title: '__apic_accept_irq',
     role: 'An interrupt for the vCPU is accepted into IRR with KVM_REQ_EVENT and a kick (no APICv) or posted (APICv).',
     component: 'lapic',
     operation: 'lapic.accept',
@@ -62,7 +62,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.e',
-    title: 'vcpu_enter_guest → kvm_check_and_inject_events',
+    title: 'kvm_check_and_inject_events',
     role: 'The KVM_REQ_EVENT block injects hi(IRR) (IRR→ISR, highest_isr_cache := v) and then runs kvm_lapic_sync_to_vapic.',
     component: 'lapic',
     operation: 'lapic.ack',
@@ -79,7 +79,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.3',
-    title: 'kvm_lapic_sync_to_vapic → apic_sync_pv_eoi_to_guest',
+    title: 'apic_sync_pv_eoi_to_guest',
     role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (R23).',
     component: 'pv_eoi',
     links: [L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC), L('pv_eoi_enabled', LAPIC), L('pv_eoi_set_pending', LAPIC), L('pv_eoi_put_user', LAPIC)],
@@ -114,7 +114,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.4',
-    title: 'kvm_guest_apic_eoi_write (linux-guest)',
+    title: 'kvm_guest_apic_eoi_write',
     role: 'The guest EOI: __test_and_clear_bit(KVM_PV_EOI_BIT) — if it was set, return with no APIC access and no exit; else native EOI, which traps to apic_set_eoi (R23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',
@@ -139,7 +139,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q12.5',
-    title: 'kvm_lapic_sync_from_vapic → apic_sync_pv_eoi_from_guest',
+    title: 'apic_sync_pv_eoi_from_guest',
     role: 'At the next exit with KVM_APIC_PV_EOI_PENDING: byte 0 means the guest EOI\'d — KVM runs apic_set_eoi for it; byte still 1 means it did not — KVM disarms it and no EOI happens (R23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',

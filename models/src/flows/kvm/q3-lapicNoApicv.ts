@@ -51,7 +51,7 @@ function resend(ctx: Ctx, m: IoapicMessage, r: Omit<StepResult, 'next' | 'params
 const steps: Step<KvmState>[] = [
   {
     id: 'Q3.0',
-    title: 'kvm_set_irq → kvm_ioapic_set_irq → ioapic_service',
+    title: 'kvm_ioapic_set_irq',
     role: 'An IO-APIC input changes level: the in-kernel IO-APIC (or QEMU\'s, with a split irqchip) latches it and services the pin into a LAPIC message (R8, R9).',
     component: 'ioapic',
     operation: 'ioapic.input',
@@ -125,7 +125,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.3',
-    title: 'vmx_deliver_interrupt → kvm_lapic_set_irr',
+    title: 'vmx_deliver_interrupt',
     role: 'With APICv inactive, vmx_deliver_posted_interrupt returns −1: IRR[v] := 1 (coalescing with a set bit), irr_pending, KVM_REQ_EVENT (R4).',
     component: 'lapic',
     links: [L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_lapic_set_irr', 'arch/x86/kvm/lapic.h'), L('kvm_make_request', 'include/linux/kvm_host.h')],
@@ -244,7 +244,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.7',
-    title: 'kvm_cpu_get_interrupt → kvm_get_apic_interrupt',
+    title: 'kvm_get_apic_interrupt',
     role: 'Acknowledges for the guest: no ExtINT pending, so hi(IRR) moves to ISR and PPR rises to its class (R5).',
     component: 'lapic',
     operation: 'lapic.ack',
@@ -262,7 +262,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.8',
-    title: 'vmx_inject_irq; update_cr8_intercept; kvm_lapic_sync_to_vapic',
+    title: 'vmx_inject_irq',
     role: 'Writes VM_ENTRY_INTR_INFO_FIELD = 0x80000000|v, sets TPR_THRESHOLD, and lets PV EOI arm if the in-service vector is the only work (R23).',
     component: 'vcpu',
     links: [L('vmx_inject_irq', VMX), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX), L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC)],
@@ -296,7 +296,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.8t',
-    title: 'guest TPR write → handle_tpr_below_threshold → kvm_apic_update_ppr',
+    title: 'handle_tpr_below_threshold',
     role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (R2, R3).',
     component: 'lapic',
     links: [L('handle_tpr_below_threshold', VMX), L('kvm_apic_update_ppr', LAPIC), L('apic_update_ppr', LAPIC), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX)],
@@ -318,7 +318,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.5e',
-    title: 'vcpu_enter_guest: IN_GUEST_MODE, kvm_vcpu_exit_request, VM entry',
+    title: 'vcpu_enter_guest (VM entry)',
     role: 'IRQs off, mode := IN_GUEST_MODE, re-check requests (a late request cancels the entry and re-queues the injection); the CPU injects the event through the guest IDT (SDM 26.6).',
     component: 'vcpu',
     links: [L('vcpu_enter_guest', X86), L('kvm_vcpu_exit_request', X86), L('vmx_vcpu_run', VMX), L('vmx_cancel_injection', VMX), L('__vmx_complete_interrupts', VMX)],
@@ -340,7 +340,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.9',
-    title: 'guest EOI write (linux-guest) → exit',
+    title: 'guest EOI write → exit',
     role: 'The guest handler services its device and writes EOI: with PV EOI armed the guest only clears its byte (no exit); otherwise the write traps (APIC access or x2APIC WRMSR 0x80B) (R23).',
     component: 'guest',
     links: [
@@ -414,7 +414,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q3.12',
-    title: 'kvm_ioapic_update_eoi_one / ioapic_eoi_broadcast',
+    title: 'kvm_ioapic_update_eoi_one',
     role: 'Runs ack notifiers, then for each level pin with this vector clears Remote-IRR and re-services a still-asserted line (storm limiter at 10000); edge trigger or SVR[12] keeps Remote-IRR (in-kernel) (R10, R13).',
     component: 'ioapic',
     operation: 'ioapic.eoi',

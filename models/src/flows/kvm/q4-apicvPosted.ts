@@ -21,7 +21,7 @@ const SRC = 'qemu-kvm.md §3 Q4';
 const steps: Step<KvmState>[] = [
   {
     id: 'Q4.0i',
-    title: 'kvm_ioapic_set_irq → ioapic_service',
+    title: 'kvm_ioapic_set_irq',
     role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (R8, R9).',
     component: 'ioapic',
     operation: 'ioapic.input',
@@ -149,7 +149,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.3a',
-    title: '[hw] virtual-interrupt evaluation and delivery',
+    title: '[hw] virtual-interrupt delivery',
     role: 'The CPU recognises RVI if its class beats VPPR and delivers it when IF=1: VISR, SVI, RVI updated, vector through the guest IDT (R17).',
     component: 'lapic',
     operation: 'lapic.ack',
@@ -173,7 +173,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.4',
-    title: 'vcpu_enter_guest → vmx_sync_pir_to_irr',
+    title: 'vmx_sync_pir_to_irr',
     role: 'Before entry (IRQs off, mode = IN_GUEST_MODE): if ON, clear it and move PIR into IRR; RVI := hi(IRR). The CPU then evaluates at entry (R19).',
     component: 'pi_desc',
     links: [L('vcpu_enter_guest', X86), L('vmx_sync_pir_to_irr', VMX), L('kvm_apic_update_irr', LAPIC), L('__kvm_apic_update_irr', LAPIC), L('pi_clear_on', PIH)],
@@ -192,7 +192,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.g',
-    title: 'guest interrupt handler (linux-guest)',
+    title: 'guest interrupt handler',
     role: 'The Linux guest runs the handler for the vector and writes EOI (xAPIC 0xB0 or x2APIC MSR 0x80B).',
     component: 'guest',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
@@ -208,7 +208,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.5',
-    title: 'kvm_vcpu_update_apicv → kvm_apic_update_apicv, kvm_apic_update_hwapic_isr',
+    title: 'kvm_vcpu_update_apicv',
     role: 'APICv is activated or inhibited for the vCPU: KVM resets its IRR/ISR caches (irr_pending, isr_count, highest_isr_cache), reloads SVI from ISR and RVI from IRR, or falls back to injection (Q3) and moves stray PIR bits into IRR.',
     component: 'vcpu',
     links: [L('kvm_vcpu_update_apicv', X86), L('kvm_apic_update_apicv', LAPIC), L('vmx_refresh_apicv_exec_ctrl', VMX), L('kvm_apic_update_hwapic_isr', LAPIC), L('vmx_hwapic_isr_update', VMX)],
@@ -257,7 +257,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.6x',
-    title: 'handle_apic_eoi_induced → kvm_apic_set_eoi_accelerated',
+    title: 'handle_apic_eoi_induced',
     role: 'The EOI-induced exit forwards the EOI to the IO-APIC (kvm_ioapic_send_eoi, Q3.11) and raises KVM_REQ_EVENT; the ISR was already updated by the CPU.',
     component: 'ioapic',
     operation: 'ioapic.eoi',
@@ -277,7 +277,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q4.7',
-    title: 'vcpu_scan_ioapic → vmx_load_eoi_exitmap',
+    title: 'vcpu_scan_ioapic',
     role: 'KVM_REQ_SCAN_IOAPIC rebuilds ioapic_handled_vectors from level (or ack-notified, or RTC) RTEs aimed at the vCPU and loads it as the EOI-exit bitmap (R18).',
     component: 'vcpu',
     links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],

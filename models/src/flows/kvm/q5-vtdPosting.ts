@@ -22,7 +22,7 @@ function guestMsi(ctx: Ctx): LapicIrq {
 const steps: Step<KvmState>[] = [
   {
     id: 'Q5.1',
-    title: 'vfio_msix_vector_do_use → kvm_irqchip_add_irqfd_notifier_gsi',
+    title: 'vfio_msix_vector_do_use',
     role: 'QEMU gives the unmasked MSI-X vector a KVM MSI route with the guest\'s address/data and binds its eventfd as an irqfd (KVM_IRQFD).',
     component: 'irqfd',
     links: [Qm('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), Qm('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), Qm('vfio_enable_vectors', 'hw/vfio/pci.c')],
@@ -50,7 +50,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.3',
-    title: 'vfio_msi_set_vector_signal → kvm_arch_irq_bypass_add_producer',
+    title: 'kvm_arch_irq_bypass_add_producer',
     role: 'VFIO requests the host IRQ (vfio_msihandler) and registers the producer with the same eventfd token; the match calls KVM\'s pi_update_irte hook.',
     component: 'irqfd',
     links: [L('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), L('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), L('__connect', 'virt/lib/irqbypass.c'), L('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
@@ -61,7 +61,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.3r',
-    title: 'kvm_irq_routing_update → kvm_arch_update_irqfd_routing',
+    title: 'kvm_arch_update_irqfd_routing',
     role: 'The guest reprograms the MSI (new destination or vector): QEMU updates the KVM route, KVM re-snapshots it for the irqfd and calls pi_update_irte again, so the IRTE follows the guest\'s affinity.',
     component: 'irqfd',
     links: [L('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
@@ -76,7 +76,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.4',
-    title: 'vmx_pi_update_irte → intel_ir_set_vcpu_affinity',
+    title: 'vmx_pi_update_irte',
     role: 'If VT-d posting is usable and the MSI targets one vCPU with Fixed/LowestPrio, the IRTE becomes posted: p_pst=1, p_urgent=0, p_vector = guest vector, pda = the vCPU\'s pi_desc.',
     component: 'irte',
     links: [
@@ -141,7 +141,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.6',
-    title: 'NV = POSTED_INTR_VECTOR: [hw] or sysvec_kvm_posted_intr_ipi',
+    title: '[hw] NV = POSTED_INTR_VECTOR',
     role: 'If NDST runs this vCPU in non-root mode the CPU processes the PIR with no exit (Q4.3); in root mode the host handler only EOIs and the next entry syncs the PIR (Q4.4).',
     component: 'pi_desc',
     links: [L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
@@ -259,7 +259,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.e',
-    title: 'vcpu_enter_guest → vmx_sync_pir_to_irr',
+    title: 'vmx_sync_pir_to_irr (at entry)',
     role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler then writes its EOI (Q5.10).',
     component: 'vcpu',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
@@ -273,7 +273,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q5.10',
-    title: 'guest EOI (linux-guest) → [hw] EOI virtualization',
+    title: '[hw] EOI virtualization',
     role: 'The guest vector of an MSI is edge and not IO-APIC-handled, so it is not in the EOI-exit bitmap: the CPU virtualizes the EOI with no exit; the physical MSI needs no host EOI because no host handler ran (R18).',
     component: 'lapic',
     operation: 'lapic.eoi',

@@ -56,7 +56,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q6.3',
-    title: 'kvm_arch_set_irq_inatomic → kvm_set_msi_irq',
+    title: 'kvm_arch_set_irq_inatomic',
     role: 'Decodes the MSI (dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], level forced to 1) and tries kvm_irq_delivery_to_apic_fast; a miss returns -EWOULDBLOCK and the work item calls kvm_set_msi (R14).',
     component: 'irqfd',
     operation: 'msi.decode',
@@ -72,7 +72,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q6.4',
-    title: 'kvm_apic_set_irq → __apic_accept_irq',
+    title: '__apic_accept_irq',
     role: 'The MSI is accepted on the target: IRR + KVM_REQ_EVENT + kick without APICv (Q3.3), PIR/ON + notification or wake with APICv (Q4.1); the edge vector\'s EOI never reaches an IO-APIC.',
     component: 'lapic',
     operation: 'lapic.accept',
@@ -85,7 +85,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q6.5',
-    title: 'vfio_intx_handler → irqfd_inject → kvm_set_irq(resample source, GSI, 1)',
+    title: 'vfio_intx_handler → irqfd_inject',
     role: 'Level INTx: VFIO masks the device (DisINTx) and signals the eventfd; the irqfd work asserts the IO-APIC pin for the resampler source; the pin is serviced with Remote-IRR (R8, R9).',
     component: 'ioapic',
     operation: 'ioapic.input',
@@ -122,7 +122,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q6.5e',
-    title: 'guest EOI → kvm_ioapic_update_eoi_one → irqfd_resampler_ack',
+    title: 'irqfd_resampler_ack',
     role: 'The guest\'s EOI must reach the IO-APIC: the ack notifier de-asserts the GSI and signals the resamplefd, so VFIO unmasks the device, and Remote-IRR is cleared. Without the EOI the device stays masked forever (R10, R18).',
     component: 'ioapic',
     operation: 'ioapic.eoi',

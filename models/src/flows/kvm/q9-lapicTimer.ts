@@ -17,7 +17,7 @@ const mode = (ctx: Ctx, i: number): TimerMode => ctx.state.vcpus[i].lapic.lvt_ti
 const steps: Step<KvmState>[] = [
   {
     id: 'Q9.1',
-    title: 'kvm_lapic_reg_write (LVTT, TDCR, TMICT) / kvm_set_lapic_tscdeadline_msr',
+    title: 'kvm_lapic_reg_write (LVTT, TMICT)',
     role: 'The guest programs the timer: LVTT mode (a switch into or out of TSC-deadline cancels and zeroes it), TDCR → divide_count, TMICT (ignored in TSC-deadline mode) or the IA32_TSC_DEADLINE MSR (R25).',
     component: 'kvm_timer',
     operation: 'lapic.timer-program',
@@ -62,7 +62,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q9.2',
-    title: 'start_apic_timer → restart_apic_timer (start_hv_timer | start_sw_timer)',
+    title: 'start_apic_timer',
     role: 'Computes period = TMICT × divide_count ns (periodic ≥ 200 µs) or takes the TSC deadline; arms the VMX preemption timer when kvm_can_use_hv_timer, else an hrtimer; a deadline already past expires at once (R25).',
     component: 'kvm_timer',
     operation: 'lapic.timer-arm',
@@ -103,7 +103,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q9.3',
-    title: 'apic_timer_fn / handle_fastpath_preemption_timer',
+    title: 'apic_timer_fn / preemption timer',
     role: 'Time passes: at the deadline the hrtimer callback runs in host context, or the VMX preemption timer causes a VM exit on the vCPU thread (fastpath) (R25).',
     component: 'kvm_timer',
     links: [L('apic_timer_fn', LAPIC), L('vmx_exit_handlers_fastpath', VMX), L('handle_fastpath_preemption_timer', VMX), L('kvm_lapic_expired_hv_timer', LAPIC)],
@@ -186,7 +186,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q9.5',
-    title: 'kvm_inject_pending_timer_irqs → kvm_apic_local_deliver(APIC_LVTT)',
+    title: 'kvm_apic_local_deliver(LVTT)',
     role: 'vcpu_run sees the pending timer (or the fastpath injects directly): LVTT unmasked → __apic_accept_irq with the LVTT vector (0xec = 236 for Linux); one-shot/TSC-deadline clear their deadline; pending := 0 (R25, R26).',
     component: 'lapic',
     operation: 'lapic.local-deliver',
@@ -218,7 +218,7 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q9.6',
-    title: 'vcpu_enter_guest → guest timer handler → EOI',
+    title: 'guest timer handler → EOI',
     role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (R7, R18).',
     component: 'lapic',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), L('apic_set_eoi', LAPIC)],
