@@ -126,6 +126,10 @@ export class IndexService {
         await idx.dispose();
         return undefined;
       }
+      // Build the lookup tables now, while the status still says indexing: the first request should not pay for them.
+      const prepStart = performance.now();
+      idx.prepareQueries();
+      this.logger.debug(`query tables built in ${(performance.now() - prepStart).toFixed(0)} ms`);
       this.index = idx;
       for (const l of this.readyListeners) {
         try {
