@@ -123,5 +123,10 @@ export function diffStates(before: Json, after: Json, prefix = ''): StateChange[
     for (let i = 0; i < before.length; i++) out.push(...diffStates(before[i], after[i], prefix ? `${prefix}.${i}` : String(i)));
     return out;
   }
+  // Per-index counters and tables (irq_eoi[24], irq_count[8]): name the slots that changed, not the whole row.
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.length > 4) {
+    const changed = before.map((_, i) => i).filter((i) => !sameValue(before[i], after[i]));
+    if (changed.length <= 2) return changed.map((i) => ({ path: `${prefix}.${i}`, before: deepClone(before[i]), after: deepClone(after[i]) }));
+  }
   return [{ path: prefix || '(state)', before: deepClone(before), after: deepClone(after) }];
 }
