@@ -1,7 +1,7 @@
 // The simulator machinery on a small flow written here: state paths, parameters, traces, scenario validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Flow, ModelError, simulate, runScenario, parseScenario, diffStates, traceToText } from '../../models/src/index';
+import { Flow, ModelError, simulate, runScenario, parseScenario, diffStates, traceToText, parseValueFor } from '../../models/src/index';
 
 interface Toy {
   line: { level: number; latched: boolean };
@@ -112,4 +112,17 @@ void test('diffStates treats bit-set arrays as values and recurses into records'
     { path: 'a', before: [1], after: [1, 2] },
     { path: 'b.0.x', before: 1, after: 2 },
   ]);
+});
+
+void test('scenario-level params reach actions that declare the same parameter', () => {
+  const withAction: Flow<Toy> = { ...toy, actions: [{ name: 'raise', description: 'raise', params: [toy.params[0]], from: 'T1.1' }] };
+  const run = runScenario([withAction as Flow<unknown>], { name: 'p', title: 'p', flow: 'T1', params: { vector: 77 }, actions: [{ do: 'raise' }, { do: 'raise', with: { vector: 90 } }], expect: [{ path: 'delivered', equals: [77, 90] }] });
+  assert.ok(run.passed, run.expectations.map((e) => e.text).join('\n'));
+});
+
+void test('--set on a list of names takes strings; on a bit set, numbers', () => {
+  const s = { requests: ['KVM_REQ_EVENT'], irr: [] as number[] };
+  assert.deepEqual(parseValueFor(s.requests, 'KVM_REQ_EVENT,KVM_REQ_UNBLOCK', 'requests'), ['KVM_REQ_EVENT', 'KVM_REQ_UNBLOCK']);
+  assert.deepEqual(parseValueFor(s.irr, '48, 80', 'irr'), [48, 80]);
+  assert.throws(() => parseValueFor([1], '48,x-y', 'irr'), /not a number/);
 });

@@ -116,7 +116,9 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
   scenario.actions.forEach((act, i) => {
     const spec = flow.actions.find((a) => a.name === act.do);
     if (!spec) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
-    const actParams = resolveParams(spec.params, act.with, `actions[${i}] (${act.do})`);
+    // An action parameter the scenario's `params` already sets keeps that value unless `with` overrides it.
+    const inherited = Object.fromEntries(spec.params.filter((p) => p.name in params).map((p) => [p.name, params[p.name]]));
+    const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
     actionStarts.push(steps.length);
     if (spec.apply) {
       const before = deepClone(state);

@@ -62,10 +62,14 @@ export function parseValueFor(existing: Json, raw: string, path: string): Json {
     // Bit sets and lists: `48,49` or `[48,49]` or `` (empty).
     const body = raw.trim().replace(/^\[|\]$/g, '').trim();
     if (body === '') return [];
+    // Lists of names (KVM requests, CPU interrupt_request flags) take strings; bit sets take numbers.
+    const holdsStrings = Array.isArray(existing) && existing.some((x) => typeof x === 'string');
     return body.split(',').map((s) => {
-      const n = Number(s.trim());
-      if (!Number.isFinite(n)) throw new ModelError(`state path "${path}" holds a list of numbers; "${s.trim()}" is not a number`, path);
-      return n;
+      const item = s.trim();
+      const n = Number(item);
+      if (Number.isFinite(n) && item !== '' && !holdsStrings) return n;
+      if (holdsStrings || (Array.isArray(existing) && existing.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(item))) return item;
+      throw new ModelError(`state path "${path}" holds a list of numbers; "${item}" is not a number`, path);
     });
   }
   try {
