@@ -24,7 +24,7 @@ before(async () => {
   const blob = Buffer.alloc(4096);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 7919) % 256; // NULs and invalid UTF-8 included
   fs.writeFileSync(f(blobOnDisk), blob);
-  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
+  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, settings: { exclude: ['**/generated/**'] } });
   await server.waitReady();
 }, { timeout: hangGuardMs });
 
@@ -100,6 +100,13 @@ void test('watched files: a file created, changed and deleted on disk', { timeou
   fs.rmSync(file);
   await change(3); // Deleted
   assert.deepEqual(await names('evtchn_2l_handle_events'), []);
+
+  // irqlens.exclude applies to watched files as it does to the tree walk.
+  const excluded = f('linux/drivers/xen/events/generated/gen_table.c');
+  fs.mkdirSync(path.dirname(excluded));
+  fs.writeFileSync(excluded, 'void generated_should_not_show(void)\n{\n}\n');
+  await server.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(excluded), type: 1 }] });
+  assert.deepEqual(await names('generated_should_not_show'), []);
 });
 
 void test('a binary document opened in the editor: requests answer, one clear log line, the server goes on', { timeout: hangGuardMs }, async () => {

@@ -1,10 +1,12 @@
 // Owns the WorkspaceIndex of the language server: which trees (workspace folders, `irqlens.trees`, detected markers),
 // building it with progress and status, waiting for it, feeding it document edits and disk changes, rebuilding on demand.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
 import { StatusNotification, type StatusParams, type TreeStatus } from '../protocol/customMessages';
 import type { IrqLensSettings } from '../protocol/configuration';
+import { FileFilter } from './fileFilter';
 import { describeError, type Logger } from './logger';
 import { IndexingProgress } from './progress';
 import { treeRootsOf } from './treeRoots';
@@ -23,6 +25,7 @@ export class IndexService {
   private settings: IrqLensSettings;
   private index: WorkspaceIndex | undefined;
   private roots: string[] = [];
+  private filter = new FileFilter([], [], []);
   /** The current build; resolves to the index, or undefined when the build failed or was superseded. */
   private building: Promise<WorkspaceIndex | undefined>;
   /** Until the first build starts (on `initialized`), requests wait on this; the first start() settles it. */
@@ -102,6 +105,7 @@ export class IndexService {
     this.sendStatus({ state: 'indexing', trees: [], message: 'finding trees' });
     const roots = await this.findRoots();
     this.roots = roots;
+    this.filter = new FileFilter(roots, this.settings.include, this.settings.exclude);
     this.logger.info(`indexing ${roots.length} tree(s): ${roots.join(', ')}`);
     const progress = new IndexingProgress(this.connection, this.options.workDoneProgress, this.logger, (done, total) => {
       if (generation === this.generation) this.sendStatus({ state: 'indexing', done, total, trees: [], message: `${done}/${total} files` });
@@ -194,7 +198,7 @@ export class IndexService {
 
   /** True for files of a tree being indexed (open documents elsewhere are not fed to the index). */
   covers(file: string): boolean {
-    return this.roots.some((r) => file === r || file.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    return this.filter.rootOf(file) !== undefined;
   }
 
   onReady(listener: (idx: WorkspaceIndex) => void): void {
@@ -218,11 +222,21 @@ export class IndexService {
     } catch (err) {
       this.logger.error(`${file}: closing the document in the index failed`, err);
     }
-    this.refreshFile(file);
+    this.enqueueRefresh(file);
   }
 
   /** A file changed, appeared or vanished on disk (workspace/didChangeWatchedFiles). */
   refreshFile(file: string): void {
+    // A deletion is always applied (the file may have been indexed under older settings); a new or changed file only
+    // when the tree walk would have picked it up.
+    if (fs.existsSync(file) && !this.filter.wants(file)) {
+      this.logger.debug(`${file}: changed on disk, outside irqlens.include/exclude; not indexed`);
+      return;
+    }
+    this.enqueueRefresh(file);
+  }
+
+  private enqueueRefresh(file: string): void {
     this.refreshQueue = this.refreshQueue.then(async () => {
       const idx = await this.building;
       if (!idx || !this.covers(file)) return;
