@@ -539,6 +539,7 @@ export function extractDefinesOnly(source: string, file: string, size: number, m
 }
 
 export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
+export const GENERATED_HEADER_BYTES = 256 * 1024;
 
 /** Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. */
 export function extractFile(root: string, rel: string): FileRecord {
@@ -565,6 +566,15 @@ export function extractFile(root: string, rel: string): FileRecord {
     problem = 'not UTF-8, decoded as Latin-1';
   }
   if (size > HUGE_FILE_BYTES) return extractDefinesOnly(text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+  if (size > GENERATED_HEADER_BYTES) {
+    // Register-definition headers (amdgpu's asic_reg, NIC firmware interfaces) are mostly #define lines: a line scan
+    // finds every name they define at a fraction of a parse.
+    const lines = text.match(/^[ \t]*\S/gm)?.length ?? 0;
+    const defines = text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0;
+    if (lines > 0 && defines / lines >= 0.6) {
+      return extractDefinesOnly(text, rel, size, mtimeMs, `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+    }
+  }
   try {
     const r = extractSource(text, rel, size, mtimeMs);
     if (problem) r.record.problem = problem;

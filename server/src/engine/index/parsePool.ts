@@ -15,6 +15,25 @@ function workerScript(): string {
   throw new Error(`parse worker not found next to ${__dirname}`);
 }
 
+/**
+ * The parent's execArgv minus what a worker refuses (V8 flags such as --expose-gc, --max-old-space-size):
+ * loaders (--import tsx, --require) are kept so the worker can run from TypeScript sources.
+ */
+function workerExecArgv(): string[] {
+  const keepWithValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const flag = a.split('=')[0];
+    if (keepWithValue.has(flag)) {
+      out.push(a);
+      if (!a.includes('=') && i + 1 < argv.length) out.push(argv[++i]);
+    } else if (a === '--enable-source-maps' || a === '--no-warnings') out.push(a);
+  }
+  return out;
+}
+
 interface Slot {
   worker: Worker;
   busy?: { req: ParseRequest; resolve: (r: FileRecord[]) => void };
@@ -34,8 +53,8 @@ export class ParsePool {
     const script = workerScript();
     // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
     const worker = script.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
-      : new Worker(script, { execArgv: process.execArgv });
+      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv() })
+      : new Worker(script, { execArgv: workerExecArgv() });
     const slot: Slot = { worker };
     worker.on('message', (reply: ParseReply) => {
       const busy = slot.busy;

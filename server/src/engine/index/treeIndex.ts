@@ -201,10 +201,18 @@ export class TreeIndex {
     }
     const nameIdList: number[] = [];
     for (let i = 0; i < n; i++) if (symNames[i]) nameIdList.push(i);
-    const lower = nameIdList.map((i) => this.strings[i].toLowerCase());
-    const order = nameIdList.map((_, i) => i).sort((a, b) => (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : 0));
-    const names = order.map((i) => lower[i]);
-    const nameIds = Int32Array.from(order.map((i) => nameIdList[i]));
+    // Sorted with the default (native string) order: `name\x01id` keys avoid a JS comparator over millions of names.
+    const keyed = nameIdList.map((i) => `${this.strings[i].toLowerCase()}\x01${i}`);
+    keyed.sort();
+    const names: string[] = new Array(keyed.length);
+    const nameIds = new Int32Array(keyed.length);
+    for (let i = 0; i < keyed.length; i++) {
+      const k = keyed[i];
+      const cut = k.lastIndexOf('\x01');
+      nameIds[i] = Number(k.slice(cut + 1));
+      // A fresh string, not a slice that would keep the whole key alive.
+      names[i] = this.strings[nameIds[i]].toLowerCase();
+    }
     const joinedStarts = new Int32Array(names.length);
     let off = 0;
     for (let i = 0; i < names.length; i++) {

@@ -20,7 +20,7 @@ export interface WalkResult {
   skipped: { file: string; reason: string }[];
 }
 
-export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, exclude: string[] = [], log?: (level: 'warn' | 'debug', msg: string) => void): WalkResult {
+export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, exclude: string[] = []): WalkResult {
   const isIncluded = picomatch(include, { dot: false });
   const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false;
   const files: WalkEntry[] = [];
@@ -35,8 +35,8 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
       return;
     }
     if (seen.has(real)) {
+      // Reported once, by the caller, with every other skipped entry.
       skipped.push({ file: dirRel, reason: `symlink loop (already visited as ${real})` });
-      log?.('warn', `${path.join(root, dirRel)}: symlink loop, not followed again`);
       return;
     }
     seen.add(real);
@@ -45,7 +45,6 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
       entries = fs.readdirSync(dirAbs, { withFileTypes: true });
     } catch (e) {
       skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
-      log?.('warn', `${dirAbs}: unreadable folder, skipped`);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

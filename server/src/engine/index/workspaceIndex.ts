@@ -86,7 +86,7 @@ export class WorkspaceIndex implements IndexQueries {
     const t0 = performance.now();
     const info = detectTree(root);
     const tree = new TreeIndex(info);
-    const walked = walkTree(root, this.opts.include, this.opts.exclude, (l, m) => this.log(l, m));
+    const walked = walkTree(root, this.opts.include, this.opts.exclude);
     for (const s of walked.skipped) this.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
     const useCache = !this.opts.noCache && this.opts.cacheDir;
     const cachePath = useCache ? cacheFile(this.opts.cacheDir!, root) : undefined;
@@ -579,14 +579,22 @@ export class WorkspaceIndex implements IndexQueries {
           take(i, off === joinedStarts[i] ? 1 : names[i][off - joinedStarts[i] - 1] === '_' ? 2 : 3);
         }
       }
-      // 3. Fuzzy: the query's characters in order.
+      // 3. Fuzzy: the query's characters in order, among the names that start with its first character (a
+      //    contiguous range of the sorted names), checked with a plain loop (no backtracking regex over everything).
       if (q.length > 1 && seen.size < limit) {
-        const re = new RegExp(q.split('').map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^\\n]*?'), 'g');
-        let m: RegExpExecArray | null;
-        while ((m = re.exec(joined)) && seen.size < limit * 2) {
-          const i = nameAt(m.index);
-          take(i, 4);
-          re.lastIndex = joinedStarts[i] + names[i].length + 1;
+        const first = q[0];
+        let a = 0;
+        let z = names.length;
+        while (a < z) {
+          const mid = (a + z) >> 1;
+          if (names[mid] < first) a = mid + 1;
+          else z = mid;
+        }
+        for (let i = a, scanned = 0; i < names.length && names[i].charCodeAt(0) === q.charCodeAt(0) && seen.size < limit * 2 && scanned < 300_000; i++, scanned++) {
+          const n = names[i];
+          let k = 1;
+          for (let j = 1; j < n.length && k < q.length; j++) if (n.charCodeAt(j) === q.charCodeAt(k)) k++;
+          if (k === q.length) take(i, 4);
         }
       }
     }
