@@ -135,3 +135,21 @@ void test('settings change (irqlens.trees) and irqlens/reindex rebuild the index
     ws.cleanup();
   }
 });
+
+void test('a request waiting for the index is answered by the newest build when settings change meanwhile', { timeout: hangGuardMs }, async () => {
+  const ws = copyFixture();
+  const server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, sendInitialized: false });
+  try {
+    await server.initialized();
+    // Both messages are queued before the first build can finish: the request waits on a build that gets superseded.
+    const waiting = server.request<SymbolInformation[]>('workspace/symbol', { query: 'evtchn_2l_set_pending' });
+    await server.notify('workspace/didChangeConfiguration', { settings: { irqlens: { trees: ['xen'] } } });
+    const answer = await waiting;
+    assert.ok(answer.some((s) => s.name === 'evtchn_2l_set_pending'), 'answered from the new index, not emptied by the superseded one');
+    const ready = server.statuses.filter((s) => s.state === 'ready');
+    assert.deepEqual(ready.at(-1)?.trees.map((t) => path.basename(t.root)), ['xen']);
+  } finally {
+    await server.stop();
+    ws.cleanup();
+  }
+});

@@ -54,9 +54,13 @@ export class IndexService {
 
   /** The index once built and every queued disk refresh applied; undefined when there is none (build failed). */
   async ready(): Promise<WorkspaceIndex | undefined> {
-    const idx = await this.building;
-    await this.refreshQueue;
-    return idx;
+    // A rebuild that starts while we wait supersedes the build we waited on: wait for the newest one.
+    for (;;) {
+      const building = this.building;
+      const idx = await building;
+      await this.refreshQueue;
+      if (building === this.building) return idx;
+    }
   }
 
   setFolders(folders: string[]): void {
@@ -145,7 +149,8 @@ export class IndexService {
       const trees = this.treeStatus(idx);
       progress.done(trees.reduce((n, t) => n + t.files, 0));
       for (const t of trees) {
-        this.logger.info(
+        // The engine logs each tree at info already; this line adds what the status item shows.
+        this.logger.debug(
           `${t.root}: ${t.codebase}${t.version ? ' ' + t.version : ''}, ${t.files} files, ${t.functions} functions, ${t.calls} calls, ` +
             `${t.skipped} skipped, ${t.seconds.toFixed(2)} s`,
         );
