@@ -83,6 +83,21 @@ void test('definition: a static helper called in the same file', { timeout: hang
   assert.deepEqual(places(locs), [`${eventsBase}:${lineOf(src, 'static evtchn_port_t evtchn_from_irq(unsigned int irq)')}`]);
 });
 
+void test('definition on an #include line opens the header, found in the tree without a build', { timeout: hangGuardMs }, async () => {
+  const cases: [string, string, string][] = [
+    [eventsBase, '#include <xen/events.h>', 'linux/include/xen/events.h'],
+    [chip, '#include <linux/irq.h>', 'linux/include/linux/irq.h'],
+    [event2l, '#include <xen/event.h>', 'xen/xen/include/xen/event.h'],
+  ];
+  for (const [from, line, header] of cases) {
+    const locs = await server.request<Location[]>('textDocument/definition', {
+      textDocument: { uri: uri(f(from)) },
+      position: positionOf(text(from), line, 0, line.length - 4),
+    });
+    assert.deepEqual(places(locs), [`${header}:0`], `${from}: ${line}`);
+  }
+});
+
 void test('declaration: the prototype in the header', { timeout: hangGuardMs }, async () => {
   const src = text(eventsBase);
   const locs = await server.request<Location[]>('textDocument/declaration', {

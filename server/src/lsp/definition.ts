@@ -1,8 +1,12 @@
 // Implements textDocument/definition: where the name under the cursor is defined (function bodies, macros, types,
 // variables); prototypes only when nothing defines it. A `static` definition in the same file hides the others.
+// On an `#include` line: the header, found without a build (includes.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Connection, Location, Position } from 'vscode-languageserver';
 import type { IndexQueries, SymbolDef } from '../engine/index/types';
 import type { Documents } from './documents';
+import { parseInclude, resolveInclude } from './includes';
 import { location, nameAt, spanRange, uriToPath } from './positions';
 import type { RequestGuard } from './requestGuard';
 import { absolutePath } from './symbolKinds';
@@ -15,7 +19,31 @@ export function preferLocal(defs: RootedDef[], file: string): RootedDef[] {
   return local.length > 0 ? local : defs;
 }
 
+/** `#include` lines go to the header: the tree the file is in says where to look. */
+function includeTarget(index: IndexQueries, file: string, pos: Position, text?: string): Location[] | undefined {
+  const line = (text ?? readText(file))?.split('\n', pos.line + 1)[pos.line];
+  const inc = line === undefined ? undefined : parseInclude(line);
+  if (!inc) return undefined;
+  const root = index
+    .trees()
+    .map((t) => t.root)
+    .filter((r) => file.startsWith(r + path.sep))
+    .sort((a, b) => b.length - a.length)[0];
+  const target = root ? resolveInclude(root, file, inc.spec, inc.quoted) : undefined;
+  return target ? [location(target, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } })] : [];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function computeDefinition(index: IndexQueries, file: string, pos: Position, text?: string): Location[] {
+  const included = includeTarget(index, file, pos, text);
+  if (included) return included;
   const name = nameAt(index, file, pos, text);
   if (!name) return [];
   const defs = index.definitions(name, file);
