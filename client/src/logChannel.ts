@@ -3,7 +3,8 @@ import type * as vscode from 'vscode';
 
 /**
  * vscode-languageclient 9 writes server logs as `[Error - 10:42:01] text` lines via appendLine; this adapter turns the
- * prefix back into a LogOutputChannel level (the channel adds its own timestamp).
+ * prefix back into a LogOutputChannel level (the channel adds its own timestamp). Protocol traces (`[Trace - …]`, asked
+ * for by `irqlens.trace.server`) stay at info so they show without also lowering the channel's level.
  */
 export function levelledChannel(log: vscode.LogOutputChannel): vscode.OutputChannel {
   const prefix = /^\[(Error|Warn|Info|Debug|Trace)\s*- [^\]]*\] ?/;
@@ -22,9 +23,6 @@ export function levelledChannel(log: vscode.LogOutputChannel): vscode.OutputChan
           break;
         case 'Debug':
           log.debug(text);
-          break;
-        case 'Trace':
-          log.trace(text);
           break;
         default:
           log.info(text);
