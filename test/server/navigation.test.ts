@@ -243,3 +243,24 @@ void test('hover: signature as written and the leading comment', { timeout: hang
   });
   assert.equal(onSpace, null, 'no hover on an empty line');
 });
+
+void test('hover on an ops table shows its bindings; on a struct, its fields', { timeout: hangGuardMs }, async () => {
+  const src = text(eventsBase);
+  const table = await server.request<Hover | null>('textDocument/hover', {
+    textDocument: { uri: uri(f(eventsBase)) },
+    position: positionOf(src, 'return bind_evtchn_to_irq_chip(evtchn, &xen_dynamic_chip)', 0, 'return bind_evtchn_to_irq_chip(evtchn, &'.length + 2),
+  });
+  const tv = (table?.contents as MarkupContent | undefined)?.value ?? '';
+  assert.match(tv, /static struct irq_chip xen_dynamic_chip __read_mostly = \{/);
+  assert.match(tv, /\.irq_ack {6}= ack_dynirq,/);
+  assert.match(tv, /\n\};\n```/, 'the whole initializer, closed');
+  assert.doesNotMatch(tv, /xen_lateeoi_chip/, 'and not the next table');
+
+  const st = await server.request<Hover | null>('textDocument/hover', {
+    textDocument: { uri: uri(f(eventsBase)) },
+    position: positionOf(src, 'struct irq_chip xen_dynamic_chip', 0, 'struct '.length + 2),
+  });
+  const sv = (st?.contents as MarkupContent | undefined)?.value ?? '';
+  assert.match(sv, /struct irq_chip \{/);
+  assert.match(sv, /void \(\*irq_ack\)\(struct irq_data \*data\);/);
+});

@@ -1,11 +1,13 @@
-// Implements textDocument/hover: the signature of the name under the cursor as written, its leading comment, and where
-// it is defined (tree-relative path and line).
+// Implements textDocument/hover: the signature of the name under the cursor as written (types and tables: their source,
+// so an ops table shows its `.field = function` bindings), its leading comment, and where it is defined.
+import * as fs from 'node:fs';
 import { MarkupKind, type Connection, type Hover, type Position } from 'vscode-languageserver';
 import type { IndexQueries, SymbolDef } from '../engine/index/types';
 import { preferLocal } from './definition';
 import type { Documents } from './documents';
 import { nameAt, uriToPath } from './positions';
 import type { RequestGuard } from './requestGuard';
+import { absolutePath } from './symbolKinds';
 
 function codeOf(def: SymbolDef): string {
   if (def.signature) return def.signature;
@@ -21,6 +23,34 @@ function codeOf(def: SymbolDef): string {
   }
 }
 
+/** Types and tables are best read as written: a struct's fields, an ops table's `.field = function` lines. */
+const shownAsSource = new Set<SymbolDef['kind']>(['struct', 'union', 'enum', 'typedef', 'variable']);
+const maxSourceLines = 25;
+
+function sourceOf(def: SymbolDef & { root: string }): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(absolutePath(def.root, def.file), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const all = text.split('\n');
+  let end = def.span.endLine;
+  // A table's span may stop at its name: follow the initializer's braces to the closing `};`.
+  if (/[{=]\s*$/.test(all[end] ?? '')) {
+    let depth = 0;
+    for (let l = def.span.line; l < all.length && l < def.span.line + 200; l++) {
+      for (const ch of all[l]) depth += ch === '{' ? 1 : ch === '}' ? -1 : 0;
+      end = l;
+      if (depth <= 0 && l > def.span.line && /[;}]\s*$/.test(all[l])) break;
+    }
+  }
+  const lines = all.slice(def.span.line, end + 1);
+  if (lines.length === 0) return undefined;
+  const shown = lines.length > maxSourceLines ? [...lines.slice(0, maxSourceLines - 1), '    …'] : lines;
+  return shown.join('\n').trimEnd();
+}
+
 export function computeHover(index: IndexQueries, file: string, pos: Position, text?: string): Hover | null {
   const name = nameAt(index, file, pos, text);
   if (!name) return null;
@@ -30,7 +60,8 @@ export function computeHover(index: IndexQueries, file: string, pos: Position, t
   const bodies = preferLocal(defs.filter((d) => d.kind !== 'prototype'), file);
   const def = bodies[0] ?? defs[0];
   const comment = def.comment ?? defs.find((d) => d.comment)?.comment;
-  const parts = ['```c\n' + codeOf(def) + '\n```'];
+  const code = (shownAsSource.has(def.kind) ? sourceOf(def) : undefined) ?? codeOf(def);
+  const parts = ['```c\n' + code + '\n```'];
   if (comment) parts.push(comment);
   const more = defs.length > 1 ? ` (+${defs.length - 1} more)` : '';
   parts.push(`*${def.kind}* · \`${def.file}:${def.nameSpan.line + 1}\`${more}`);
