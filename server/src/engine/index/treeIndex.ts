@@ -1,6 +1,7 @@
 // The index of one tree: interned strings, one compact FileRecord per file, and the query maps (CSR arrays keyed by
 // string id) that make definitions, call hierarchy and workspace-symbol search answer in milliseconds.
 import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM } from './fileRecord';
+import { StringTable } from './stringTable';
 import type { TreeInfo } from './types';
 
 /** Compressed rows: entries of key k are file[off[k]..off[k+1]) / idx[…] (element index inside the file's array). */
@@ -79,8 +80,7 @@ function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: Fi
 }
 
 export class TreeIndex {
-  strings: string[] = [];
-  ids = new Map<string, number>();
+  ids = new StringTable();
   files: (FileRecord | undefined)[] = [];
   slotOf = new Map<string, number>();
   private maps?: QueryMaps;
@@ -93,20 +93,16 @@ export class TreeIndex {
     return this.info.root;
   }
 
+  get strings(): string[] {
+    return this.ids.strings;
+  }
+
   intern(s: string): number {
-    let i = this.ids.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.ids.set(s, i);
-    }
-    return i;
+    return this.ids.intern(s);
   }
 
   loadStrings(strings: string[]): void {
-    this.strings = strings;
-    this.ids = new Map();
-    for (let i = 0; i < strings.length; i++) this.ids.set(strings[i], i);
+    this.ids = new StringTable(strings);
   }
 
   /** Adds or replaces a record; records with local `strings` are re-mapped to this tree's ids first. */
