@@ -47,6 +47,8 @@ export interface LatencyStats {
 
 export interface QueryLatencyResult {
   buildS: number;
+  /** `prepareQueries()`: the lookup tables the server builds before it says ready. */
+  prepareS: number;
   rssAfterBuildMiB: number;
   heapUsedAfterBuildMiB: number;
   workspaceSymbols: LatencyStats;
@@ -88,13 +90,18 @@ function time<T>(f: () => T): { ms: number; value: T } {
 }
 
 /**
- * Builds (warm, from the benchmark's cache) an index of `root` and times every query once, first call included:
+ * Builds (warm, from the benchmark's cache) an index of `root`, prepares its query tables as the server does before it
+ * reports ready, and times every query once, first call included:
  * a first query that is slow is what a user waits for, so nothing is discarded as warm-up.
  */
 export async function measureQueryLatency(root: string, cacheDir: string, limit = 100): Promise<QueryLatencyResult> {
   const t0 = performance.now();
   const index = await WorkspaceIndex.build({ roots: [root], cacheDir });
   const buildS = +((performance.now() - t0) / 1000).toFixed(2);
+  // As the language server does before it reports ready (server/src/lsp/indexService.ts): requests do not pay for this.
+  const t1 = performance.now();
+  index.prepareQueries();
+  const prepareS = +((performance.now() - t1) / 1000).toFixed(2);
   const mem = process.memoryUsage();
 
   const symbolSamples: Sample[] = [];
@@ -119,6 +126,7 @@ export async function measureQueryLatency(root: string, cacheDir: string, limit 
 
   return {
     buildS,
+    prepareS,
     rssAfterBuildMiB: +(mem.rss / 2 ** 20).toFixed(1),
     heapUsedAfterBuildMiB: +(mem.heapUsed / 2 ** 20).toFixed(1),
     workspaceSymbols: stats(symbolSamples),
