@@ -22,14 +22,28 @@ export function register(program: Command): void {
       const index = await openIndex([tree], opts);
       const kinds = opts.kind ? new Set(KIND_GROUPS[opts.kind]) : undefined;
       const root = index.trees()[0].root;
-      const rows = [...index.allSymbols(root)].filter((s) => !kinds || kinds.has(s.kind));
-      rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.nameSpan.line - b.nameSpan.line));
-      if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(rows.map((s) => ({ path: s.file, name: s.name, line: s.nameSpan.line + 1, kind: s.kind, ...(s.isStatic ? { static: true } : {}) }))) + '\n');
-      } else {
-        const lines = rows.map((s) => `${s.file}\t${s.name}\t${s.nameSpan.line + 1}\t${s.kind}`);
-        process.stdout.write(lines.join('\n') + (lines.length ? '\n' : ''));
+      // Streamed file by file: full Linux has millions of symbols.
+      const out: string[] = [];
+      let first = true;
+      const flush = (force = false) => {
+        if (out.length && (force || out.length > 5000)) {
+          process.stdout.write(out.join(''));
+          out.length = 0;
+        }
+      };
+      if (opts.format === 'json') out.push('[');
+      for (const batch of index.symbolsByFile(root)) {
+        for (const s of batch) {
+          if (kinds && !kinds.has(s.kind)) continue;
+          if (opts.format === 'json') {
+            out.push(`${first ? '\n' : ',\n'}${JSON.stringify({ path: s.file, name: s.name, line: s.nameSpan.line + 1, kind: s.kind, ...(s.isStatic ? { static: true } : {}) })}`);
+          } else out.push(`${s.file}\t${s.name}\t${s.nameSpan.line + 1}\t${s.kind}\n`);
+          first = false;
+        }
+        flush();
       }
+      if (opts.format === 'json') out.push('\n]\n');
+      flush(true);
       await index.dispose();
     });
 }

@@ -26,6 +26,8 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
   const files: WalkEntry[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const seen = new Set<string>();
+  /** Real paths of the folders on the current descent (a symlink to one of them is a loop). */
+  const realParents = new Set<string>();
   const walk = (dirAbs: string, dirRel: string) => {
     let real: string;
     try {
@@ -35,16 +37,20 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
       return;
     }
     if (seen.has(real)) {
-      // Reported once, by the caller, with every other skipped entry.
-      skipped.push({ file: dirRel, reason: `symlink loop (already visited as ${real})` });
+      // Reported once, by the caller, with every other skipped entry. A loop points back at one of its own parents;
+      // anything else is a second path to a folder already indexed.
+      const parentReal = realParents.has(real);
+      skipped.push({ file: dirRel, reason: parentReal ? `symlink loop (points back to ${real})` : `symlinked folder already indexed as ${path.relative(root, real) || '.'}` });
       return;
     }
     seen.add(real);
+    realParents.add(real);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dirAbs, { withFileTypes: true });
     } catch (e) {
       skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
+      realParents.delete(real);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,6 +81,7 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
         }
       }
     }
+    realParents.delete(real);
   };
   walk(root, '');
   return { files, skipped };

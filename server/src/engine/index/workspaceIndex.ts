@@ -309,9 +309,20 @@ export class WorkspaceIndex implements IndexQueries {
 
   /** Every symbol of one tree, for listing (the CLI's `symbols`). */
   *allSymbols(root: string): Generator<SymbolDef & { root: string }> {
+    for (const batch of this.symbolsByFile(root)) yield* batch;
+  }
+
+  /** The symbols of one tree file by file (paths sorted, symbols by line): streams a Linux-sized listing. */
+  *symbolsByFile(root: string): Generator<(SymbolDef & { root: string })[]> {
     const t = this.trees_.find((x) => x.root === path.resolve(root));
     if (!t) return;
-    for (const r of t.liveRecords()) for (let e = 0; e < r.syms.length / SYM; e++) yield this.symbol(t, r, e);
+    const records = t.liveRecords().sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    for (const r of records) {
+      const batch: (SymbolDef & { root: string })[] = [];
+      for (let e = 0; e < r.syms.length / SYM; e++) batch.push(this.symbol(t, r, e));
+      batch.sort((a, b) => a.nameSpan.line - b.nameSpan.line || a.nameSpan.col - b.nameSpan.col);
+      if (batch.length) yield batch;
+    }
   }
 
   private addDetails(def: SymbolDef & { root: string }): void {
