@@ -23,10 +23,10 @@ export interface QueryMaps {
   fieldType: Map<number, number>;
   /** typedef id → struct/union tag id. */
   alias: Map<number, number>;
-  /** Distinct symbol names sorted by lower case, for search. */
-  names: string[];
+  /** Distinct symbol names sorted by lower case, for search (generated headers' #define names left out). */
+  nameCount: number;
   nameIds: Int32Array;
-  /** `names` joined by '\n', lower case, and the start offset of each name in it. */
+  /** The sorted lower-case names joined by '\n' (one string, not millions), and the start offset of each name in it. */
   joined: string;
   joinedStarts: Int32Array;
 }
@@ -84,10 +84,19 @@ export class TreeIndex {
   files: (FileRecord | undefined)[] = [];
   slotOf = new Map<string, number>();
   private maps?: QueryMaps;
+  /** Per-name answers derived from the maps (a function's preferred definition); cleared on every change. */
+  readonly memo = new Map<number, unknown>();
   /** Slots changed since the maps were built: their CSR entries are stale, their records are scanned directly. */
   private dirty = new Set<number>();
 
   constructor(readonly info: TreeInfo) {}
+
+  /** The i-th name of the sorted search list, lower case. */
+  searchName(i: number): string {
+    const m = this.queryMaps();
+    const end = i + 1 < m.nameCount ? m.joinedStarts[i + 1] - 1 : m.joined.length;
+    return m.joined.slice(m.joinedStarts[i], end);
+  }
 
   get root(): string {
     return this.info.root;
@@ -124,6 +133,7 @@ export class TreeIndex {
 
   /** Keeps built maps usable after a change: field types and aliases are added, the slot is marked dirty. */
   private touch(slot: number, r: FileRecord | undefined): void {
+    this.memo.clear();
     if (!this.maps) return;
     if (this.dirty.size >= MAX_DIRTY) {
       this.maps = undefined;
@@ -193,6 +203,9 @@ export class TreeIndex {
       if (!r) continue;
       for (let i = 0; i < r.fieldTypes.length; i += FIELDT) fieldType.set(r.fieldTypes[i] * FIELD_KEY + r.fieldTypes[i + 1], r.fieldTypes[i + 2]);
       for (let i = 0; i < r.aliases.length; i += ALIAS) if (r.aliases[i] !== r.aliases[i + 1]) alias.set(r.aliases[i], r.aliases[i + 1]);
+      // Register headers indexed by a #define scan hold millions of names: reachable by definitions and references,
+      // not offered by workspace-symbol search (it would triple the memory of the search structures on Linux).
+      if (r.problem?.includes('#define names indexed')) continue;
       for (let i = 0; i < r.syms.length; i += SYM) symNames[r.syms[i]] = 1;
     }
     const nameIdList: number[] = [];
@@ -200,21 +213,21 @@ export class TreeIndex {
     // Sorted with the default (native string) order: `name\x01id` keys avoid a JS comparator over millions of names.
     const keyed = nameIdList.map((i) => `${this.strings[i].toLowerCase()}\x01${i}`);
     keyed.sort();
-    const names: string[] = new Array(keyed.length);
     const nameIds = new Int32Array(keyed.length);
+    const joinedStarts = new Int32Array(keyed.length);
+    const parts: string[] = new Array(keyed.length);
+    let off = 0;
     for (let i = 0; i < keyed.length; i++) {
       const k = keyed[i];
       const cut = k.lastIndexOf('\x01');
       nameIds[i] = Number(k.slice(cut + 1));
-      // A fresh string, not a slice that would keep the whole key alive.
-      names[i] = this.strings[nameIds[i]].toLowerCase();
-    }
-    const joinedStarts = new Int32Array(names.length);
-    let off = 0;
-    for (let i = 0; i < names.length; i++) {
+      parts[i] = k.slice(0, cut);
       joinedStarts[i] = off;
-      off += names[i].length + 1;
+      off += cut + 1;
     }
+    keyed.length = 0;
+    const joined = parts.join('\n');
+    parts.length = 0;
     const csr = (name: CsrName) => buildCsr(n, files, CSR_SPEC[name].pick, CSR_SPEC[name].stride, CSR_SPEC[name].slot);
     this.maps = {
       symByName: csr('symByName'),
@@ -226,9 +239,9 @@ export class TreeIndex {
       bindByTarget: csr('bindByTarget'),
       fieldType,
       alias,
-      names,
+      nameCount: nameIds.length,
       nameIds,
-      joined: names.join('\n'),
+      joined,
       joinedStarts,
     };
     return this.maps;

@@ -404,6 +404,10 @@ export class WorkspaceIndex implements IndexQueries {
 
   /** Where a function is defined in a tree, preferring the given file (static functions). */
   private functionDef(t: TreeIndex, nameId: number, preferFile?: number): { file: string; line: number } | undefined {
+    // Memoised per name for the common case (no preference decides): call hierarchies of kfree-like functions ask
+    // for tens of thousands of callers' definitions at once.
+    const memo = t.memo.get(nameId) as { def?: { file: string; line: number }; files: Set<number> } | undefined;
+    if (memo && (preferFile === undefined || !memo.files.has(preferFile))) return memo.def;
     let best: { file: string; line: number; rank: number } | undefined;
     for (const [f, e] of t.lookup('symByName', nameId)) {
       const r = t.files[f]!;
@@ -412,7 +416,20 @@ export class WorkspaceIndex implements IndexQueries {
       const rank = (kind === 0 ? 0 : kind === 1 ? 2 : kind === 2 ? 4 : 6) + (preferFile === f ? 0 : 1);
       if (!best || rank < best.rank) best = { file: path.join(t.root, r.file), line: r.syms[o + 2], rank };
     }
-    return best && { file: best.file, line: best.line };
+    const def = best && { file: best.file, line: best.line };
+    if (!memo) {
+      // Files where a preference could change the answer: those holding a definition of the name.
+      const files = new Set<number>(t.lookup('symByName', nameId).map(([f]) => f));
+      let neutral: { file: string; line: number; rank: number } | undefined;
+      for (const [f, e] of t.lookup('symByName', nameId)) {
+        const r = t.files[f]!;
+        const kind = r.syms[e * SYM + 1] & 0xff;
+        const rank = kind === 0 ? 0 : kind === 1 ? 2 : kind === 2 ? 4 : 6;
+        if (!neutral || rank < neutral.rank) neutral = { file: path.join(t.root, r.file), line: r.syms[e * SYM + 2], rank };
+      }
+      t.memo.set(nameId, { def: neutral && { file: neutral.file, line: neutral.line }, files });
+    }
+    return def;
   }
 
   private isFunctionName(t: TreeIndex, nameId: number): boolean {
@@ -551,31 +568,34 @@ export class WorkspaceIndex implements IndexQueries {
 
   searchSymbols(query: string, limit: number): (SymbolDef & { root: string })[] {
     const q = query.toLowerCase();
+    // A time budget keeps workspace-symbol requests interactive on Linux: prefix matches always come first and are
+    // found by binary search; substring and fuzzy matches fill up the rest while the budget lasts.
+    const deadline = performance.now() + 12;
     const scored: { score: number; t: TreeIndex; id: number; len: number }[] = [];
     for (const t of this.trees_) {
-      const maps = t.queryMaps();
-      const { names, nameIds, joined, joinedStarts } = maps;
+      const { nameCount, nameIds, joined, joinedStarts } = t.queryMaps();
       const seen = new Set<number>();
-      const take = (i: number, score: number) => {
+      const take = (i: number, score: number, len: number) => {
         if (seen.has(i)) return;
         seen.add(i);
-        scored.push({ score, t, id: nameIds[i], len: names[i].length });
+        scored.push({ score, t, id: nameIds[i], len });
       };
-      // 1. Prefix matches (exact first): binary search in the sorted names.
       let lo = 0;
-      let hi = names.length;
+      let hi = nameCount;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (names[mid] < q) lo = mid + 1;
+        if (t.searchName(mid) < q) lo = mid + 1;
         else hi = mid;
       }
-      for (let i = lo; i < names.length && names[i].startsWith(q) && seen.size < limit * 4; i++) {
+      for (let i = lo; i < nameCount && seen.size < limit * 4; i++) {
+        const n = t.searchName(i);
+        if (!n.startsWith(q)) break;
         const exact = t.strings[nameIds[i]];
-        take(i, exact === query ? 0 : names[i] === q ? 0.5 : exact.startsWith(query) ? 1 : 1.5);
+        take(i, exact === query ? 0 : n === q ? 0.5 : exact.startsWith(query) ? 1 : 1.5, n.length);
       }
       const nameAt = (off: number) => {
         let a = 0;
-        let b = joinedStarts.length - 1;
+        let b = nameCount - 1;
         while (a < b) {
           const mid = (a + b + 1) >> 1;
           if (joinedStarts[mid] <= off) a = mid;
@@ -583,29 +603,30 @@ export class WorkspaceIndex implements IndexQueries {
         }
         return a;
       };
-      // 2. Substrings, found by the native string search over all names at once.
-      if (q && seen.size < limit * 4) {
-        for (let off = joined.indexOf(q); off >= 0 && seen.size < limit * 4; off = joined.indexOf(q, off + 1)) {
+      // Substrings: the native string search over all names at once.
+      if (q && !q.includes('\n') && seen.size < limit * 4) {
+        for (let off = joined.indexOf(q); off >= 0 && seen.size < limit * 4 && performance.now() < deadline; off = joined.indexOf(q, off + 1)) {
           const i = nameAt(off);
-          take(i, off === joinedStarts[i] ? 1 : names[i][off - joinedStarts[i] - 1] === '_' ? 2 : 3);
+          const n = t.searchName(i);
+          take(i, off === joinedStarts[i] ? 1 : n[off - joinedStarts[i] - 1] === '_' ? 2 : 3, n.length);
         }
       }
-      // 3. Fuzzy: the query's characters in order, among the names that start with its first character (a
-      //    contiguous range of the sorted names), checked with a plain loop (no backtracking regex over everything).
+      // Fuzzy: the query's characters in order, among the names starting with its first character.
       if (q.length > 1 && seen.size < limit) {
-        const first = q[0];
         let a = 0;
-        let z = names.length;
+        let z = nameCount;
         while (a < z) {
           const mid = (a + z) >> 1;
-          if (names[mid] < first) a = mid + 1;
+          if (t.searchName(mid) < q[0]) a = mid + 1;
           else z = mid;
         }
-        for (let i = a, scanned = 0; i < names.length && names[i].charCodeAt(0) === q.charCodeAt(0) && seen.size < limit * 2 && scanned < 300_000; i++, scanned++) {
-          const n = names[i];
+        const c0 = q.charCodeAt(0);
+        for (let i = a; i < nameCount && joined.charCodeAt(joinedStarts[i]) === c0 && seen.size < limit * 2; i++) {
+          if ((i & 1023) === 0 && performance.now() > deadline) break;
+          const end = i + 1 < nameCount ? joinedStarts[i + 1] - 1 : joined.length;
           let k = 1;
-          for (let j = 1; j < n.length && k < q.length; j++) if (n.charCodeAt(j) === q.charCodeAt(k)) k++;
-          if (k === q.length) take(i, 4);
+          for (let j = joinedStarts[i] + 1; j < end && k < q.length; j++) if (joined.charCodeAt(j) === q.charCodeAt(k)) k++;
+          if (k === q.length) take(i, 4, end - joinedStarts[i]);
         }
       }
     }
