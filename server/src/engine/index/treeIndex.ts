@@ -4,8 +4,12 @@ import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM } from '
 import { StringTable } from './stringTable';
 import type { TreeInfo } from './types';
 
-/** Compressed rows: entries of key k are file[off[k]..off[k+1]) / idx[…] (element index inside the file's array). */
+/**
+ * Compressed rows over the keys present: entries of keys[k] are file[off[k]..off[k+1]) / idx[…] (element index inside
+ * the file's array). Only present keys take room (a Linux tree has 4 M strings but 300 k distinct callees).
+ */
 export interface Csr {
+  keys: Int32Array;
   off: Int32Array;
   file: Int32Array;
   idx: Int32Array;
@@ -47,7 +51,8 @@ const CSR_SPEC: Record<CsrName, { pick: (r: FileRecord) => Int32Array; stride: n
 const MAX_DIRTY = 256;
 
 function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: FileRecord) => Int32Array, stride: number, slot: number): Csr {
-  const count = new Int32Array(nKeys + 1);
+  // Counting sort by key through a transient per-key count array, then only the keys present are kept.
+  const count = new Int32Array(nKeys);
   let total = 0;
   for (const r of files) {
     if (!r) continue;
@@ -55,13 +60,27 @@ function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: Fi
     for (let i = slot; i < a.length; i += stride) {
       const k = a[i];
       if (k >= 0) {
-        count[k + 1]++;
+        count[k]++;
         total++;
       }
     }
   }
-  for (let k = 0; k < nKeys; k++) count[k + 1] += count[k];
-  const fill = count.slice(0, nKeys);
+  let present = 0;
+  for (let k = 0; k < nKeys; k++) if (count[k]) present++;
+  const keys = new Int32Array(present);
+  const off = new Int32Array(present + 1);
+  let j = 0;
+  let acc = 0;
+  for (let k = 0; k < nKeys; k++) {
+    if (!count[k]) continue;
+    keys[j] = k;
+    off[j] = acc;
+    acc += count[k];
+    // count[k] now holds where the next entry of k goes.
+    count[k] = off[j];
+    j++;
+  }
+  off[present] = acc;
   const file = new Int32Array(total);
   const idx = new Int32Array(total);
   for (let f = 0; f < files.length; f++) {
@@ -71,12 +90,12 @@ function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: Fi
     for (let i = slot, e = 0; i < a.length; i += stride, e++) {
       const k = a[i];
       if (k < 0) continue;
-      const p = fill[k]++;
+      const p = count[k]++;
       file[p] = f;
       idx[p] = e;
     }
   }
-  return { off: count, file, idx };
+  return { keys, off, file, idx };
 }
 
 export class TreeIndex {
@@ -282,6 +301,14 @@ export class TreeIndex {
 }
 
 export function csrRange(c: Csr, key: number): [number, number] {
-  if (key < 0 || key + 1 >= c.off.length) return [0, 0];
-  return [c.off[key], c.off[key + 1]];
+  let lo = 0;
+  let hi = c.keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const k = c.keys[mid];
+    if (k === key) return [c.off[mid], c.off[mid + 1]];
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return [0, 0];
 }

@@ -570,7 +570,7 @@ export class WorkspaceIndex implements IndexQueries {
     const q = query.toLowerCase();
     // A time budget keeps workspace-symbol requests interactive on Linux: prefix matches always come first and are
     // found by binary search; substring and fuzzy matches fill up the rest while the budget lasts.
-    const deadline = performance.now() + 12;
+    const deadline = performance.now() + 8;
     const scored: { score: number; t: TreeIndex; id: number; len: number }[] = [];
     for (const t of this.trees_) {
       const { nameCount, nameIds, joined, joinedStarts } = t.queryMaps();
@@ -604,11 +604,19 @@ export class WorkspaceIndex implements IndexQueries {
         return a;
       };
       // Substrings: the native string search over all names at once.
+      // Scanned in 1 MB chunks (a bounded slice) so the budget is checked even when nothing matches.
+      const substringDeadline = performance.now() + 5;
       if (q && !q.includes('\n') && seen.size < limit * 4) {
-        for (let off = joined.indexOf(q); off >= 0 && seen.size < limit * 4 && performance.now() < deadline; off = joined.indexOf(q, off + 1)) {
-          const i = nameAt(off);
-          const n = t.searchName(i);
-          take(i, off === joinedStarts[i] ? 1 : n[off - joinedStarts[i] - 1] === '_' ? 2 : 3, n.length);
+        const CHUNK = 1 << 20;
+        scan: for (let base = 0; base < joined.length && performance.now() < substringDeadline; base += CHUNK) {
+          const chunk = joined.slice(base, Math.min(joined.length, base + CHUNK + q.length - 1));
+          for (let at = chunk.indexOf(q); at >= 0; at = chunk.indexOf(q, at + 1)) {
+            const off = base + at;
+            const i = nameAt(off);
+            const n = t.searchName(i);
+            take(i, off === joinedStarts[i] ? 1 : n[off - joinedStarts[i] - 1] === '_' ? 2 : 3, n.length);
+            if (seen.size >= limit * 4) break scan;
+          }
         }
       }
       // Fuzzy: the query's characters in order, among the names starting with its first character.
