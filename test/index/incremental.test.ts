@@ -44,6 +44,13 @@ void test('files created, changed and deleted on disk are refreshed', async () =
   await index.refreshFile(created);
   assert.equal(index.definitions('newcomer')[0]?.file, 'new.c');
   assert.ok(index.incomingCalls('mask_lapic').some((e) => e.name === 'newcomer'));
+  // Two static functions of the same name in different files are two callers, each with its own definition.
+  for (const f of ['drv_a.c', 'drv_b.c']) {
+    fs.writeFileSync(path.join(tree, f), 'static int probe(void)\n{\n    mask_lapic(0);\n    return 0;\n}\n');
+    await index.refreshFile(path.join(tree, f));
+  }
+  const probes = index.incomingCalls('mask_lapic').filter((e) => e.name === 'probe');
+  assert.deepEqual(probes.map((e) => `${path.basename(e.file ?? '')}:${e.line}:${e.sites.length}`).sort(), ['drv_a.c:0:1', 'drv_b.c:0:1']);
   fs.rmSync(path.join(tree, 'apic.c'));
   await index.refreshFile(path.join(tree, 'apic.c'));
   assert.deepEqual(index.definitions('apic_mem_write'), []);

@@ -453,17 +453,29 @@ export class WorkspaceIndex implements IndexQueries {
 
   incomingCalls(name: string): CallEdge[] {
     const edges = new Map<string, CallEdge>();
+    // Per-query caches: absolute paths of file slots, and the caller's definition seen from a call site's file
+    // (static functions of the same name in different files are different callers).
+    const absPaths = new Map<string, string>();
+    const defs = new Map<string, { file: string; line: number } | undefined>();
     const add = (t: TreeIndex, caller: number, fileSlot: number, line: number, col: number, via?: string) => {
-      const callerName = caller >= 0 ? t.strings[caller] : '(file scope)';
       const r = t.files[fileSlot]!;
-      const key = `${t.root}\0${callerName}\0${via ?? ''}\0${caller >= 0 ? '' : r.file}`;
+      const slotKey = `${t.root}\0${fileSlot}`;
+      let abs = absPaths.get(slotKey);
+      if (abs === undefined) absPaths.set(slotKey, (abs = path.join(t.root, r.file)));
+      let def: { file: string; line: number } | undefined;
+      if (caller >= 0) {
+        const dk = `${slotKey}\0${caller}`;
+        if (defs.has(dk)) def = defs.get(dk);
+        else defs.set(dk, (def = this.functionDef(t, caller, fileSlot)));
+      } else def = { file: abs, line };
+      const callerName = caller >= 0 ? t.strings[caller] : '(file scope)';
+      const key = `${t.root}\0${callerName}\0${via ?? ''}\0${def ? `${def.file}:${def.line}` : ''}`;
       let e = edges.get(key);
       if (!e) {
-        const def = caller >= 0 ? this.functionDef(t, caller, fileSlot) : { file: path.join(t.root, r.file), line };
         e = { name: callerName, ...(def ? { file: def.file, line: def.line } : {}), sites: [], ...(via ? { via } : {}) };
         edges.set(key, e);
       }
-      e.sites.push({ file: path.join(t.root, r.file), line, col });
+      e.sites.push({ file: abs, line, col });
     };
     for (const t of this.trees_) {
       const id = t.ids.get(name);
