@@ -32,10 +32,11 @@ export function headsBody(text: string, name: string, line: number): boolean {
     if (text[i] === '(') depth++;
     else if (text[i] === ')' && --depth === 0) break;
   }
-  // Skip further parameter lists (`HELPER(x)(args)`), comments and preprocessor lines up to the first `{` or `;`.
-  const rest = text.slice(i + 1, i + 4000).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/^[ \t]*#.*$/gm, ' ').replace(/\/\/.*$/gm, ' ');
+  const rest = text.slice(i + 1, i + 4000).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ');
   const brace = rest.indexOf('{');
   if (brace < 0) return false;
+  // Alternative headers under #if/#else before one body: a definition (counted, even when we cannot see it).
+  if (/^[ \t]*#/m.test(rest.slice(0, brace))) return true;
   const head = rest.slice(0, brace).trim();
   if (head === '') return true;
   if (head.startsWith('(')) return true;
