@@ -143,6 +143,10 @@ function rewriteLoopMacros(text: string): string {
   });
 }
 
+// Two headers for one body (`#ifdef CONFIG_LINUX\nstatic void f(int a, siginfo_t *i)\n#else\nstatic void f(int a)\n#endif\n{`):
+// keep the first header, blank the directives and the alternative, so tree-sitter sees one definition.
+const ALTERNATIVE_HEADERS = /^([ \t]*#[ \t]*if[^\n]*\n)([^#{};]*\)[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?\n)[ \t]*#[ \t]*else[^\n]*\n[^#{};]*\)[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?\n[ \t]*#[ \t]*endif[^\n]*(?=\n\s*\{)/gm;
+
 export function preprocess(source: string): Preprocessed {
   const parts: string[] = [];
   let last = 0;
@@ -164,6 +168,7 @@ export function preprocess(source: string): Preprocessed {
   }
   let text = last === 0 ? source : (parts.push(source.slice(last)), parts.join(''));
   text = rewriteLoopMacros(text);
+  if (text.includes('#else')) text = text.replace(ALTERNATIVE_HEADERS, (all: string, ifLine: string, first: string) => ifLine.replace(/[^\n]/g, ' ') + first + blank(all.slice(ifLine.length + first.length)));
   const generated: GeneratedDef[] = [];
   if (text.includes('DEFINE')) {
     text = text.replace(GENERATOR_SINGLE, (all: string, macro: string, name: string, offset: number) => {
