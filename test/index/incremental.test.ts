@@ -51,6 +51,10 @@ void test('files created, changed and deleted on disk are refreshed', async () =
   }
   const probes = index.incomingCalls('mask_lapic').filter((e) => e.name === 'probe');
   assert.deepEqual(probes.map((e) => `${path.basename(e.file ?? '')}:${e.line}:${e.sites.length}`).sort(), ['drv_a.c:0:1', 'drv_b.c:0:1']);
+  // A file the walk would not index stays out when it changes.
+  fs.writeFileSync(path.join(tree, 'notes.txt'), 'int not_indexed_here(void) { return 0; }\n');
+  await index.refreshFile(path.join(tree, 'notes.txt'));
+  assert.deepEqual(index.definitions('not_indexed_here'), []);
   fs.rmSync(path.join(tree, 'apic.c'));
   await index.refreshFile(path.join(tree, 'apic.c'));
   assert.deepEqual(index.definitions('apic_mem_write'), []);

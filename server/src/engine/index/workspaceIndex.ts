@@ -13,7 +13,8 @@ import { preprocess } from './preprocess';
 import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { CallEdge, Codebase, IndexProgress, IndexQueries, Reference, SymbolDef, SymbolKind, TreeInfo } from './types';
-import { walkTree } from './walker';
+import picomatch from 'picomatch';
+import { DEFAULT_INCLUDE, SKIP_DIRS, walkTree } from './walker';
 
 export interface IndexOptions {
   roots: string[];
@@ -172,13 +173,23 @@ export class WorkspaceIndex implements IndexQueries {
 
   // ---- documents and files ---------------------------------------------------------------------------------------
 
+  private isIndexed?: (rel: string) => boolean;
+
   private locate(file: string): { tree: TreeIndex; rel: string } | undefined {
     const abs = path.resolve(file);
+    if (!this.isIndexed) {
+      const inc = picomatch(this.opts.include ?? DEFAULT_INCLUDE);
+      const exc = this.opts.exclude?.length ? picomatch(this.opts.exclude, { dot: true }) : () => false;
+      this.isIndexed = (rel) => inc(rel) && !exc(rel) && !rel.split('/').some((p) => SKIP_DIRS.has(p));
+    }
     let best: TreeIndex | undefined;
     for (const t of this.trees_) {
       if ((abs === t.root || abs.startsWith(t.root + path.sep)) && (!best || t.root.length > best.root.length)) best = t;
     }
-    return best ? { tree: best, rel: path.relative(best.root, abs).split(path.sep).join('/') } : undefined;
+    if (!best) return undefined;
+    const rel = path.relative(best.root, abs).split(path.sep).join('/');
+    // Files the walk would not index (other extensions, excluded globs, build folders) stay out on updates too.
+    return this.isIndexed(rel) ? { tree: best, rel } : undefined;
   }
 
   /** An open, edited document: re-parse incrementally (tree-sitter edit + reparse) and update its FileIndex. */
