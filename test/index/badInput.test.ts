@@ -27,6 +27,7 @@ void test('generated headers, symlink loops and dangling links are reported once
   assert.match(reasons['drivers/dangling.c'], /dangling symlink/);
   for (const f of ['regs.h', 'drivers/loop', 'dangling.c']) assert.equal(logs.filter((l) => l.includes(f)).length, 1, `${f}: ${logs.join('\n')}`);
   assert.equal(index.definitions('mmREG_11999_OFFSET')[0]?.kind, 'macro');
+  assert.deepEqual(index.references('mmREG_7_OFFSET').map((r) => `${path.basename(r.file)}:${r.line + 1}`).sort(), ['ok.c:3', 'regs.h:9']);
   assert.equal(index.definitions('ok_function')[0]?.kind, 'function');
   assert.deepEqual(index.definitions('never_indexed'), []);
   assert.deepEqual(index.definitions('not_c'), []);

@@ -534,7 +534,8 @@ export function extractDefinesOnly(source: string, file: string, size: number, m
   return {
     file, size, mtimeMs, strings: b.strings, syms: Int32Array.from(b.syms),
     calls: new Int32Array(0), icalls: new Int32Array(0), binds: new Int32Array(0), fieldTypes: new Int32Array(0),
-    aliases: new Int32Array(0), idents: new Int32Array(0), problem,
+    // The defined names are the file's identifiers for find-references (their uses inside the header are not scanned).
+    aliases: new Int32Array(0), idents: Int32Array.from(b.strings.keys()), problem,
   };
 }
 
