@@ -184,6 +184,17 @@ export class TreeIndex {
     return out;
   }
 
+  /** Ids of the symbol names defined in files changed since the maps were built: the sorted search list lacks new ones. */
+  dirtySymbolIds(): number[] {
+    const out = new Set<number>();
+    for (const slot of this.dirty) {
+      const r = this.files[slot];
+      if (!r) continue;
+      for (let i = 0; i < r.syms.length; i += SYM) out.add(r.syms[i]);
+    }
+    return [...out];
+  }
+
   removeFile(rel: string): void {
     const slot = this.slotOf.get(rel);
     if (slot === undefined) return;

@@ -661,6 +661,17 @@ export class WorkspaceIndex implements IndexQueries {
         }
       }
     }
+    // Names first defined in files changed after the search list was built (an edited document, a new file on disk).
+    for (const t of this.trees_) {
+      const listed = new Set(scored.filter((s) => s.t === t).map((s) => s.id));
+      for (const id of t.dirtySymbolIds()) {
+        if (listed.has(id)) continue;
+        const name = t.strings[id];
+        const n = name.toLowerCase();
+        const score = name === query ? 0 : n === q ? 0.5 : n.startsWith(q) ? 1.5 : n.includes(q) ? 3 : fuzzyMatch(n, q) ? 4 : -1;
+        if (score >= 0) scored.push({ score, t, id, len: n.length });
+      }
+    }
     scored.sort((a, b) => a.score - b.score || a.len - b.len);
     const out: (SymbolDef & { root: string })[] = [];
     for (const s of scored) {
@@ -711,4 +722,11 @@ function hasSorted(a: Int32Array, v: number): boolean {
     else hi = mid - 1;
   }
   return false;
+}
+
+/** The query's characters appear in order in the name (both lower case). */
+function fuzzyMatch(name: string, q: string): boolean {
+  let k = 0;
+  for (let j = 0; j < name.length && k < q.length; j++) if (name.charCodeAt(j) === q.charCodeAt(k)) k++;
+  return k === q.length;
 }
