@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow } from '../../models/src/index';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
-import { checkContractBody, checkContracts, ContractResult, summarizeContracts } from '../../server/src/engine/contracts/checkContracts';
+import { checkContractBody, checkContractInFile, checkContracts, ContractResult, summarizeContracts } from '../../server/src/engine/contracts/checkContracts';
 
 const tree = path.join(__dirname, '..', 'fixtures', 'contracts', 'xen');
 const RING = 'xen/common/ring.c';
@@ -119,4 +119,19 @@ void test('a contract checks on a given body text (the post-patch body in review
   assert.equal(checkContractBody(order, '{ b(); a(); b(); }').status, 'kept');
   assert.equal(checkContractBody(order, '{ b(); a(); }').status, 'broken');
   assert.equal(checkContractBody({ kind: 'doesNotCall', names: ['b'] }, '{ x = "b()"; y = b; }').status, 'kept');
+});
+
+void test('a contract checks on the hinted file alone, without an index', () => {
+  const info = { root: tree, codebase: 'xen' as const, version: '4.17.0' };
+  const link = { codebase: 'xen' as const, symbol: 'ring_post_backwards', file: RING };
+  const order = contract('order', 'ring_post_backwards', { kind: 'callOrder', first: ['ring_mark'], then: ['ring_kick'] });
+  const r = checkContractInFile(info, order, link);
+  assert.equal(r.status, 'broken');
+  assert.equal(r.line, lineOf('static void ring_post_backwards'));
+  const renamed = checkContractInFile(info, { ...order, symbol: 'ring_post_backwards_v2' }, { ...link, symbol: 'ring_post_backwards_v2', formerly: [{ symbol: 'ring_post_backwards', in: 'fixture 1' }] });
+  assert.equal(renamed.foundAs, 'ring_post_backwards');
+  assert.equal(renamed.status, 'broken');
+  const elsewhere = checkContractInFile(info, contract('h', 'ring_post', { kind: 'calls', anyOf: ['ring_kick'] }), { ...link, symbol: 'ring_post', file: 'xen/common/ring.h' });
+  assert.equal(elsewhere.status, 'unresolved');
+  assert.equal(elsewhere.reason, 'no function or macro definition of ring_post in xen/common/ring.h in xen 4.17.0');
 });

@@ -209,24 +209,51 @@ function readLines(file: string, cache: Map<string, string[]>): string[] {
 
 type Checked = Omit<ContractResult, 'flow' | 'step' | 'contract' | 'codebase' | 'symbol' | 'text' | 'kind'>;
 
-function checkIn(index: IndexQueries, tree: TreeInfo, contract: Contract, link: Link | undefined, files: Map<string, string[]>): Checked {
+/** Reads the definition's body and checks the contract on it. */
+function checkDefinition(tree: TreeInfo, def: Def, contract: Contract, name: string, files: Map<string, string[]>): Checked {
   const base = { tree: tree.root, version: tree.version };
-  const tried = [contract.symbol, ...(link?.symbol === contract.symbol ? (link.formerly ?? []).map((f) => f.symbol) : [])];
+  const file = path.join(tree.root, def.file);
+  let source: string[];
+  try {
+    source = readLines(file, files);
+  } catch (e) {
+    return { ...base, status: 'unresolved', file, reason: `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const body = bodyText(source, def);
+  const r = checkContractBody(contract.check, body.text, body.line + 1);
+  return { ...base, status: r.status, file, line: def.nameSpan.line + 1, foundAs: name !== contract.symbol ? name : undefined, evidence: r.evidence };
+}
+
+function namesOf(contract: Contract, link: Link | undefined): string[] {
+  return [contract.symbol, ...(link?.symbol === contract.symbol ? (link.formerly ?? []).map((f) => f.symbol) : [])];
+}
+
+function unresolved(tree: TreeInfo, tried: string[], where: string): Checked {
+  return { tree: tree.root, version: tree.version, status: 'unresolved', reason: `no function or macro definition of ${tried.join(' / ')}${where} in ${tree.codebase} ${tree.version ?? '(unknown version)'}` };
+}
+
+function checkIn(index: IndexQueries, tree: TreeInfo, contract: Contract, link: Link | undefined, files: Map<string, string[]>): Checked {
+  const tried = namesOf(contract, link);
   for (const name of tried) {
     const def = pickDefinition(index, tree, name, link);
-    if (!def) continue;
-    const file = path.join(tree.root, def.file);
-    let source: string[];
-    try {
-      source = readLines(file, files);
-    } catch (e) {
-      return { ...base, status: 'unresolved', file, reason: `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    const body = bodyText(source, def);
-    const r = checkContractBody(contract.check, body.text, body.line + 1);
-    return { ...base, status: r.status, file, line: def.nameSpan.line + 1, foundAs: name !== contract.symbol ? name : undefined, evidence: r.evidence };
+    if (def) return checkDefinition(tree, def, contract, name, files);
   }
-  return { ...base, status: 'unresolved', reason: `no function or macro definition of ${tried.join(' / ')} in ${tree.codebase} ${tree.version ?? '(unknown version)'}` };
+  return unresolved(tree, tried, '');
+}
+
+/**
+ * Checks one contract on the definition in the link's hinted file only, extracting that one file (no index): for
+ * quick checks of a few contracts, e.g. the model tests. `tree.codebase` is not checked.
+ */
+export function checkContractInFile(tree: TreeInfo, contract: Contract, link: Link & { file: string }): Omit<ContractResult, 'flow' | 'step'> {
+  const head = { contract: contract.id, codebase: contract.codebase, symbol: contract.symbol, text: contract.text, kind: contract.check.kind };
+  const tried = namesOf(contract, link);
+  for (const name of tried) {
+    const defs = definitionsInFile(tree.root, link.file, name);
+    const def = BODY_KINDS.map((k) => defs.find((d) => d.kind === k)).find((d) => d !== undefined);
+    if (def) return { ...head, ...checkDefinition(tree, def, contract, name, new Map()) };
+  }
+  return { ...head, ...unresolved(tree, tried, ` in ${link.file}`) };
 }
 
 /** Check every contract of every flow on the indexed trees. Contracts of codebases with no tree are unresolved. */
