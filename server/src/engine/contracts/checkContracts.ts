@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '../../../../models/src/index';
 import { extractFile } from '../index/extract';
-import { KINDS, SYM } from '../index/fileRecord';
+import { F_FUNCLIKE, KINDS, SYM } from '../index/fileRecord';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
 import { IndexQueries, Span, SymbolDef, TreeInfo } from '../index/types';
 
@@ -16,6 +16,8 @@ export type ContractStatus = 'kept' | 'broken' | 'unresolved';
 export interface EvidenceSite {
   name: string;
   how: 'call' | 'mention';
+  /** The function-like macro called at this line whose expansion makes the call (`POKE(r)` → `ring_kick`). */
+  via?: string;
   /** Line of the site: 1-based in the file for `checkContracts`, `firstLine`-based for `checkContractBody`. */
   line: number;
 }
@@ -63,6 +65,40 @@ interface Occurrence {
   offset: number;
   /** Followed by `(` (after blanks and comments): a call of a function or a function-like macro expansion. */
   call: boolean;
+  via?: string;
+}
+
+/** The replacement text of a function-like macro named `name`, or undefined when `name` is not one we can read. */
+export type MacroExpander = (name: string) => string | undefined;
+
+/** How deep calls are followed through macros that call macros (`spin_lock_irqsave` → `raw_…` → `_raw_…`). */
+const MACRO_DEPTH = 3;
+
+/** The identifiers of a text outside comments and literals, collected first: the lexer's scan is not re-entrant (one
+ *  shared regex), and macro expansion scans a macro's text while the body's scan is under way. */
+function identifiers(text: string): { name: string; offset: number }[] {
+  const out: { name: string; offset: number }[] = [];
+  forEachIdentifier(text, (name, offset) => out.push({ name, offset }));
+  return out;
+}
+
+/** The wanted names a call to `macro` ends up calling, through up to `depth` levels of function-like macros. */
+function callsThrough(macro: string, wanted: ReadonlySet<string>, expand: MacroExpander, depth: number, memo: Map<string, string[]>, seen = new Set<string>()): string[] {
+  const hit = memo.get(macro);
+  if (hit) return hit;
+  const text = expand(macro);
+  if (text === undefined || depth === 0 || seen.has(macro)) return [];
+  seen.add(macro);
+  const found = new Set<string>();
+  for (const { name, offset } of identifiers(text)) {
+    if (text[skipBlanks(text, offset + name.length)] !== '(') continue;
+    if (wanted.has(name)) found.add(name);
+    else for (const n of callsThrough(name, wanted, expand, depth - 1, memo, seen)) found.add(n);
+  }
+  seen.delete(macro);
+  const out = [...found];
+  memo.set(macro, out);
+  return out;
 }
 
 /** Skips blanks and comments from `i`; returns the index of the next significant character. */
@@ -84,12 +120,14 @@ function skipBlanks(text: string, i: number): number {
 }
 
 /** Every occurrence of the wanted names as whole identifiers outside comments and literals, in text order. */
-function occurrences(body: string, wanted: ReadonlySet<string>): Occurrence[] {
+function occurrences(body: string, wanted: ReadonlySet<string>, expand?: MacroExpander): Occurrence[] {
   const out: Occurrence[] = [];
-  forEachIdentifier(body, (name, offset) => {
-    if (!wanted.has(name)) return;
-    out.push({ name, offset, call: body[skipBlanks(body, offset + name.length)] === '(' });
-  });
+  const memo = new Map<string, string[]>();
+  for (const { name, offset } of identifiers(body)) {
+    const call = body[skipBlanks(body, offset + name.length)] === '(';
+    if (wanted.has(name)) out.push({ name, offset, call });
+    else if (call && expand) for (const n of callsThrough(name, wanted, expand, MACRO_DEPTH, memo)) out.push({ name: n, offset, call: true, via: name });
+  }
   return out;
 }
 
@@ -100,18 +138,19 @@ function names(list: readonly string[]): string {
 /**
  * Checks one contract rule on a body text (a function body, or the post-patch body in review). Names match as whole
  * identifiers outside comments and string/char literals; a call is a name followed by `(`, so a function-like macro
- * that expands the name counts as calling it, and `ops->name(x)` counts too. `firstLine` is the number given to the
- * text's first line in the evidence (default 0: zero-based lines of `body`).
+ * named in the rule counts as a call, and `ops->name(x)` counts too. With `expand`, a call to a function-like macro
+ * whose expansion calls a name (up to three macro levels) counts as calling that name, `via` the macro. `firstLine` is
+ * the number given to the text's first line in the evidence (default 0: zero-based lines of `body`).
  */
-export function checkContractBody(check: ContractCheck, body: string, firstLine = 0): BodyCheck {
+export function checkContractBody(check: ContractCheck, body: string, firstLine = 0, expand?: MacroExpander): BodyCheck {
   const wanted = new Set(check.kind === 'callOrder' ? [...check.first, ...check.then] : check.kind === 'doesNotCall' ? check.names : check.anyOf);
-  const occ = occurrences(body, wanted);
+  const occ = occurrences(body, wanted, expand);
   let starts: number[] | undefined;
   const site = (o: Occurrence, how: EvidenceSite['how']): EvidenceSite => {
     starts ??= lineStarts(body);
-    return { name: o.name, how, line: lineOf(starts, o.offset) + firstLine };
+    return { name: o.name, how, line: lineOf(starts, o.offset) + firstLine, ...(o.via ? { via: o.via } : {}) };
   };
-  const at = (s: EvidenceSite): string => `${s.name} (line ${s.line})`;
+  const at = (s: EvidenceSite): string => `${s.name}${s.via ? ` via ${s.via}` : ''} (line ${s.line})`;
   const kept = (summary: string, sites: EvidenceSite[]): BodyCheck => ({ status: 'kept', evidence: { summary, sites } });
   const broken = (summary: string, sites: EvidenceSite[]): BodyCheck => ({ status: 'broken', evidence: { summary, sites } });
 
@@ -122,7 +161,7 @@ export function checkContractBody(check: ContractCheck, body: string, firstLine 
       return broken(`no call to ${names(check.anyOf)}`, []);
     }
     case 'mentions': {
-      const hit = occ[0];
+      const hit = occ.find((o) => !o.via);
       if (hit) return kept(`mentions ${at(site(hit, 'mention'))}`, [site(hit, 'mention')]);
       return broken(`no mention of ${names(check.anyOf)}`, []);
     }
@@ -147,24 +186,30 @@ export function checkContractBody(check: ContractCheck, body: string, firstLine 
   }
 }
 
-type Def = Pick<SymbolDef, 'kind' | 'file' | 'nameSpan' | 'span'>;
+type Def = Pick<SymbolDef, 'kind' | 'file' | 'nameSpan' | 'span' | 'isFunctionLike'>;
 
 const BODY_KINDS: readonly SymbolDef['kind'][] = ['function', 'macro'];
 
-/** The definitions of `name` in one file as the extractor sees it (when the index left the hinted file out). */
-function definitionsInFile(root: string, rel: string, name: string): Def[] {
-  if (!fs.existsSync(path.join(root, rel))) return [];
+/** Every definition in one file, by name, as the extractor sees it (when the index left the hinted file out, or no index). */
+function fileDefinitions(root: string, rel: string): Map<string, Def[]> {
+  const out = new Map<string, Def[]>();
+  if (!fs.existsSync(path.join(root, rel))) return out;
   const rec = extractFile(root, rel);
   const strings = rec.strings ?? [];
-  const out: Def[] = [];
-  for (let i = 0; i < rec.syms.length; i += SYM) {
-    if (strings[rec.syms[i]] !== name) continue;
-    const s = rec.syms;
+  const s = rec.syms;
+  for (let i = 0; i < s.length; i += SYM) {
+    const name = strings[s[i]];
+    const kind = KINDS[s[i + 1] & 0xff];
     const nameSpan: Span = { line: s[i + 2], col: s[i + 3], endLine: s[i + 2], endCol: s[i + 3] + name.length };
     const span: Span = { line: s[i + 4], col: s[i + 5], endLine: s[i + 6], endCol: s[i + 7] };
-    out.push({ kind: KINDS[s[i + 1] & 0xff], file: rel, nameSpan, span });
+    const def: Def = { kind, file: rel, nameSpan, span, ...(kind === 'macro' ? { isFunctionLike: (s[i + 1] & F_FUNCLIKE) !== 0 } : {}) };
+    out.set(name, [...(out.get(name) ?? []), def]);
   }
   return out;
+}
+
+function definitionsInFile(root: string, rel: string, name: string): Def[] {
+  return fileDefinitions(root, rel).get(name) ?? [];
 }
 
 /** The definition whose body the contract reads: in the link's hinted file first, a function before a macro. */
@@ -185,9 +230,17 @@ function pickDefinition(index: IndexQueries, tree: TreeInfo, name: string, link:
  *  body), after the name for a macro. Lines are kept: the text's first line is the name's line (zero-based `line`). */
 function bodyText(source: string[], def: Def): { text: string; line: number } {
   const { span, nameSpan } = def;
-  const lines = source.slice(nameSpan.line, span.endLine + 1);
+  // A macro's span is its name only: its replacement runs to the first line not continued by a backslash.
+  let endLine = span.endLine;
+  let endCol = span.endCol;
+  if (def.kind === 'macro') {
+    endLine = nameSpan.line;
+    while (endLine + 1 < source.length && /\\\s*$/.test(source[endLine])) endLine++;
+    endCol = source[endLine]?.length ?? 0;
+  }
+  const lines = source.slice(nameSpan.line, endLine + 1);
   if (lines.length === 0) return { text: '', line: nameSpan.line };
-  lines[lines.length - 1] = lines[lines.length - 1].slice(0, span.endCol);
+  lines[lines.length - 1] = lines[lines.length - 1].slice(0, endCol);
   lines[0] = lines[0].slice(nameSpan.endCol);
   let text = lines.join('\n');
   if (def.kind === 'function') {
@@ -210,7 +263,7 @@ function readLines(file: string, cache: Map<string, string[]>): string[] {
 type Checked = Omit<ContractResult, 'flow' | 'step' | 'contract' | 'codebase' | 'symbol' | 'text' | 'kind'>;
 
 /** Reads the definition's body and checks the contract on it. */
-function checkDefinition(tree: TreeInfo, def: Def, contract: Contract, name: string, files: Map<string, string[]>): Checked {
+function checkDefinition(tree: TreeInfo, def: Def, contract: Contract, name: string, files: Map<string, string[]>, macros: (file: string) => MacroExpander): Checked {
   const base = { tree: tree.root, version: tree.version };
   const file = path.join(tree.root, def.file);
   let source: string[];
@@ -220,7 +273,7 @@ function checkDefinition(tree: TreeInfo, def: Def, contract: Contract, name: str
     return { ...base, status: 'unresolved', file, reason: `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const body = bodyText(source, def);
-  const r = checkContractBody(contract.check, body.text, body.line + 1);
+  const r = checkContractBody(contract.check, body.text, body.line + 1, macros(def.file));
   return { ...base, status: r.status, file, line: def.nameSpan.line + 1, foundAs: name !== contract.symbol ? name : undefined, evidence: r.evidence };
 }
 
@@ -232,11 +285,34 @@ function unresolved(tree: TreeInfo, tried: string[], where: string): Checked {
   return { tree: tree.root, version: tree.version, status: 'unresolved', reason: `no function or macro definition of ${tried.join(' / ')}${where} in ${tree.codebase} ${tree.version ?? '(unknown version)'}` };
 }
 
-function checkIn(index: IndexQueries, tree: TreeInfo, contract: Contract, link: Link | undefined, files: Map<string, string[]>): Checked {
+/** The replacement text of a function-like macro definition. */
+function macroText(tree: TreeInfo, def: Def, files: Map<string, string[]>): string | undefined {
+  try {
+    return bodyText(readLines(path.join(tree.root, def.file), files), def).text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Function-like macros of a tree through the index: the one defined in the body's own file first, else the first. */
+function indexMacros(index: IndexQueries, tree: TreeInfo, files: Map<string, string[]>): (file: string) => MacroExpander {
+  const cache = new Map<string, string | undefined>();
+  return (file) => (name) => {
+    const key = `${file}\0${name}`;
+    if (cache.has(key)) return cache.get(key);
+    const defs = index.definitions(name).filter((d) => d.kind === 'macro' && d.isFunctionLike && path.resolve(d.root) === path.resolve(tree.root));
+    const def = defs.find((d) => d.file === file) ?? defs[0];
+    const text = def ? macroText(tree, def, files) : undefined;
+    cache.set(key, text);
+    return text;
+  };
+}
+
+function checkIn(index: IndexQueries, tree: TreeInfo, contract: Contract, link: Link | undefined, files: Map<string, string[]>, macros: (file: string) => MacroExpander): Checked {
   const tried = namesOf(contract, link);
   for (const name of tried) {
     const def = pickDefinition(index, tree, name, link);
-    if (def) return checkDefinition(tree, def, contract, name, files);
+    if (def) return checkDefinition(tree, def, contract, name, files, macros);
   }
   return unresolved(tree, tried, '');
 }
@@ -248,10 +324,17 @@ function checkIn(index: IndexQueries, tree: TreeInfo, contract: Contract, link: 
 export function checkContractInFile(tree: TreeInfo, contract: Contract, link: Link & { file: string }): Omit<ContractResult, 'flow' | 'step'> {
   const head = { contract: contract.id, codebase: contract.codebase, symbol: contract.symbol, text: contract.text, kind: contract.check.kind };
   const tried = namesOf(contract, link);
+  const inFile = fileDefinitions(tree.root, link.file);
+  const files = new Map<string, string[]>();
+  // Without an index only the file's own function-like macros expand.
+  const macros = () => (name: string) => {
+    const def = inFile.get(name)?.find((d) => d.kind === 'macro' && d.isFunctionLike);
+    return def ? macroText(tree, def, files) : undefined;
+  };
   for (const name of tried) {
-    const defs = definitionsInFile(tree.root, link.file, name);
+    const defs = inFile.get(name) ?? [];
     const def = BODY_KINDS.map((k) => defs.find((d) => d.kind === k)).find((d) => d !== undefined);
-    if (def) return { ...head, ...checkDefinition(tree, def, contract, name, new Map()) };
+    if (def) return { ...head, ...checkDefinition(tree, def, contract, name, files, macros) };
   }
   return { ...head, ...unresolved(tree, tried, ` in ${link.file}`) };
 }
@@ -262,6 +345,7 @@ export function checkContracts(flows: readonly Flow<unknown>[], index: IndexQuer
   const files = new Map<string, string[]>();
   // Shared steps (X1.4@X2 …) repeat the same contract on the same function: check each once.
   const done = new Map<string, Checked>();
+  const macros = new Map(trees.map((t) => [t.root, indexMacros(index, t, files)]));
   const out: ContractResult[] = [];
   for (const flow of flows) {
     for (const step of flow.steps as Step<unknown>[]) {
@@ -274,7 +358,7 @@ export function checkContracts(flows: readonly Flow<unknown>[], index: IndexQuer
           const candidates = trees.filter((t) => t.codebase === c.codebase);
           if (candidates.length === 0) r = { status: 'unresolved', reason: `no ${c.codebase} tree given` };
           for (const t of candidates) {
-            r = checkIn(index, t, c, link, files);
+            r = checkIn(index, t, c, link, files, macros.get(t.root)!);
             if (r.status !== 'unresolved') break;
           }
           done.set(key, r as Checked);
