@@ -1,7 +1,7 @@
 // `irqlens calls <name> --tree … (--incoming|--outgoing)`: call-graph edges, indirect ones with `via` (table.field).
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { collect, type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+import { checkTrees, collect, type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
 
 export function register(program: Command): void {
   withIndexOptions(program.command('calls').description('callers (--incoming) or callees (--outgoing) of a function, through function-pointer tables too'))
@@ -25,9 +25,20 @@ export function register(program: Command): void {
       if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
         if (!rows.length) process.stderr.write(`irqlens: no ${opts.incoming ? 'callers' : 'callees'} of ${name}\n`);
+        // One line per caller/callee: the tables that bind the same field are listed together, paths are
+        // relative to the tree they are in (absolute when several trees were given).
+        const roots = checkTrees(opts.tree);
+        const show = (f: string) => (roots.length === 1 && !path.relative(roots[0], f).startsWith('..') ? path.relative(roots[0], f) : f);
+        const merged = new Map<string, { name: string; where: string; via: string[]; sites: number }>();
         for (const r of rows) {
-          const where = r.file ? `${path.relative(process.cwd(), r.file)}:${r.line}` : '(no definition)';
-          process.stdout.write(`${r.name}\t${where}${r.via ? `\tvia ${r.via}` : ''}\t${r.sites.length} site(s)\n`);
+          const where = r.file ? `${show(r.file)}:${r.line}` : '(no definition)';
+          const key = `${r.name}\0${where}\0${r.via ? 'i' : 'd'}`;
+          const m = merged.get(key) ?? { name: r.name, where, via: [], sites: r.sites.length };
+          if (r.via) m.via.push(r.via);
+          merged.set(key, m);
+        }
+        for (const m of merged.values()) {
+          process.stdout.write(`${m.name}\t${m.where}${m.via.length ? `\tvia ${m.via.join(', ')}` : ''}\t${m.sites} site(s)\n`);
         }
       }
       await index.dispose();
