@@ -4,6 +4,10 @@
 # (VS Code 1.139.1, web workbench) runs on Node 24 and Playwright drives Debian's Chromium. Everything is reused when present.
 set -euo pipefail
 
+# Run from `npm test`, this script inherits the outer npm's npm_* variables (npm_config_user_agent names Node 20, and
+# code-server's postinstall reads its Node version from it); the installs below must see only their own settings.
+for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
+
 CACHE="${IRQLENS_E2E_CACHE:-$HOME/.cache/irqlens/e2e}"
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$CACHE"
