@@ -11,7 +11,7 @@ export function collect(value: string, previous: string[]): string[] {
 
 export function withIndexOptions(cmd: Command): Command {
   return cmd
-    .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens or ~/.cache/irqlens)')
+    .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens/index or ~/.cache/irqlens/index)')
     .option('--no-cache', 'do not read or write the index cache')
     .option('--verbose', 'log every skipped file and progress to stderr');
 }
