@@ -651,13 +651,27 @@ export class WorkspaceIndex implements IndexQueries {
           if (t.searchName(mid) < q[0]) a = mid + 1;
           else z = mid;
         }
-        const c0 = q.charCodeAt(0);
-        for (let i = a; i < nameCount && joined.charCodeAt(joinedStarts[i]) === c0 && seen.size < limit * 2; i++) {
-          if ((i & 1023) === 0 && performance.now() > deadline) break;
-          const end = i + 1 < nameCount ? joinedStarts[i + 1] - 1 : joined.length;
-          let k = 1;
-          for (let j = joinedStarts[i] + 1; j < end && k < q.length; j++) if (joined.charCodeAt(j) === q.charCodeAt(k)) k++;
-          if (k === q.length) take(i, 4, end - joinedStarts[i]);
+        // The names starting with q[0] are one contiguous block of `joined`; a regex built so that each step
+        // consumes up to the first occurrence of the next character (`^h[^\na]*a[^\nn]*n…`) matches exactly the
+        // subsequence test, runs in the regex engine, and cannot backtrack more than linearly per line.
+        let zEnd = a;
+        let hiEnd = nameCount;
+        while (zEnd < hiEnd) {
+          const mid = (zEnd + hiEnd) >> 1;
+          if (joined.charCodeAt(joinedStarts[mid]) <= q.charCodeAt(0)) zEnd = mid + 1;
+          else hiEnd = mid;
+        }
+        const blockEnd = zEnd < nameCount ? joinedStarts[zEnd] : joined.length;
+        const re = new RegExp(`^${escapeRe(q[0])}${[...q.slice(1)].map((c) => `[^\\n${escapeClass(c)}]*${escapeRe(c)}`).join('')}[^\\n]*`, 'gm');
+        // Its own budget: the substring scan above may have used all of the shared one, and abbreviations
+        // (`hanedgirq` → handle_edge_irq) only ever match here.
+        const fuzzyDeadline = Math.max(deadline, performance.now() + 6);
+        const blockStart = a < nameCount ? joinedStarts[a] : joined.length;
+        const block = joined.slice(blockStart, blockEnd);
+        let found = 0;
+        for (let m = re.exec(block); m && seen.size < limit * 2; m = re.exec(block)) {
+          take(nameAt(blockStart + m.index), 4, m[0].length);
+          if ((++found & 63) === 0 && performance.now() > fuzzyDeadline) break;
         }
       }
     }
@@ -729,4 +743,13 @@ function fuzzyMatch(name: string, q: string): boolean {
   let k = 0;
   for (let j = 0; j < name.length && k < q.length; j++) if (name.charCodeAt(j) === q.charCodeAt(k)) k++;
   return k === q.length;
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&');
+}
+
+/** Escapes a character for use inside a regex character class. */
+function escapeClass(c: string): string {
+  return c.replace(/[\\\]^-]/g, '\\$&');
 }
