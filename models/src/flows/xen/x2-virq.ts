@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, vcpuOf } from './xenFlowKit';
+import { EB, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, vcpuOf } from './xenFlowKit';
 
 const NR_VIRQS = 24;
 const vname = (virq: number): string => VIRQ_NAMES[virq] ?? `VIRQ ${virq}`;
@@ -142,8 +142,8 @@ const own: XStep[] = [
 ];
 
 const pVirq = { name: 'virq', type: 'int' as const, description: 'VIRQ number: 0 VIRQ_TIMER, 1 VIRQ_DEBUG (per-vCPU), 2 VIRQ_CONSOLE, 3 VIRQ_DOM_EXC (global) …', default: 0, min: 0, max: 255 };
-const pV = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 0, min: 0, max: 63 };
-const pC = { name: 'cpu', type: 'int' as const, description: 'The Linux CPU.', default: 0, min: 0, max: 63 };
+const pV = P_VCPU(0, 'The vCPU.', 0);
+const pC = P_CPU(0, 'The Linux CPU.', 0);
 
 export const x2Virq = makeXenFlow({
   id: 'X2',

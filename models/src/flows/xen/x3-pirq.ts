@@ -6,7 +6,7 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf , vcpuOf } from './xenFlowKit';
+import { EB, P_VCPU, P_VCPUS, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf , vcpuOf } from './xenFlowKit';
 
 const PIRQ_PORT = 12;
 const NR_PIRQS = 256;
@@ -184,7 +184,7 @@ export const x3Pirq = makeXenFlow({
   name: 'PIRQ: a physical IRQ delivered through an event channel',
   description: 'do_IRQ → do_IRQ_guest (EOI withheld, in_flight) → send_guest_pirq → guest handle_fasteoi_irq → eoi_pirq → PHYSDEVOP_eoi → desc_guest_eoi. Binding (X3.1–X3.4) and the 1 ms timer as actions.',
   entry: 'X3.7',
-  params: [pPirq, { name: 'vcpus', type: 'int', description: 'vCPUs.', default: 2, min: 1, max: 8 },
+  params: [pPirq, { ...P_VCPUS, description: 'vCPUs.' },
     { name: 'guest', type: 'enum', description: 'PV (dom0) or HVM.', default: 'pv', values: ['pv', 'hvm'] },
     { name: 'abi', type: 'enum', description: 'ABI.', default: '2l', values: ['2l', 'fifo'] },
     { name: 'ack_type', type: 'enum', description: 'irq_acktype of the line: IO-APIC level → ACKTYPE_EOI, edge → ACKTYPE_NONE, XT-PIC → ACKTYPE_UNMASK.', default: 'ACKTYPE_EOI', values: ['ACKTYPE_NONE', 'ACKTYPE_UNMASK', 'ACKTYPE_EOI'] }],
@@ -200,7 +200,7 @@ export const x3Pirq = makeXenFlow({
   actions: [
     { name: 'irq', description: 'The physical interrupt fires.', params: [pPirq], from: 'X3.7' },
     { name: 'eoi-timer', description: 'Xen\'s 1 ms eoi_timer fires.', params: [pPirq], from: 'X3.14' },
-    { name: 'vcpu-migrate', description: 'The scheduler moves a vCPU to another pCPU (vcpu_move_irqs → evtchn_move_pirqs).', params: [{ name: 'vcpu', type: 'int', description: 'The vCPU.', default: 0, min: 0, max: 63 }], from: 'X3.15' },
+    { name: 'vcpu-migrate', description: 'The scheduler moves a vCPU to another pCPU (vcpu_move_irqs → evtchn_move_pirqs).', params: [P_VCPU(0, 'The vCPU.', 0)], from: 'X3.15' },
     { name: 'eoi-map', description: 'Register the pirq_eoi_map with PHYSDEVOP_pirq_eoi_gmfn v1 or v2 (0: none, use the status query).', params: [{ name: 'version', type: 'int', description: '0, 1 or 2.', default: 2, min: 0, max: 2 }], from: 'X3.6' },
     { name: 'bind-pirq', description: 'The guest maps and starts a new pirq (X3.1 → X3.2 → X3.3 → X3.4).', params: [{ ...pPirq, default: 17 }], from: 'X3.1' },
   ],

@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, xen, vcpuOf } from './xenFlowKit';
+import { EB, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, xen, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -75,7 +75,7 @@ const own: XStep[] = [
 ];
 
 const pT = { name: 'tcpu', type: 'int' as const, description: 'The target CPU of the IPI.', default: 1, min: 0, max: 63 };
-const pC = { name: 'cpu', type: 'int' as const, description: 'The CPU.', default: 0, min: 0, max: 63 };
+const pC = P_CPU(0, 'The CPU.', 0);
 
 export const x4Ipi = makeXenFlow({
   id: 'X4',

@@ -7,7 +7,7 @@ import { nrVcpus } from '../../components/xenDomain';
 import { clearBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
 import { maskEvtchn, unmaskStep } from './guestIrqChip';
-import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
+import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_CPU, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -147,7 +147,7 @@ const own: XStep[] = [
 
 const pPort = { name: 'port', type: 'int' as const, description: 'The port whose irq is moved.', default: FRONT_PORT, min: 0, max: 1 << 20 };
 const pDest = { name: 'dest', type: 'int' as const, description: 'Requested affinity as a CPU bitmask (2 = CPU1).', default: 2, min: 0, max: 255 };
-const pCpu = { name: 'cpu', type: 'int' as const, description: 'The CPU running set_affinity (and so the unmask).', default: 0, min: 0, max: 63 };
+const pCpu = P_CPU(0, 'The CPU running set_affinity (and so the unmask).', 0);
 
 export const x5Rebind = makeXenFlow({
   id: 'X5',

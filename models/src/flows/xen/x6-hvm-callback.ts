@@ -4,7 +4,7 @@
 import { parseCallbackVia, driveVia } from '../../components/xenHvmCallback';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { CALLBACK_GSI, CALLBACK_VECTOR, EB, P_ABI, P_CALLBACK, P_VCPUS, XHIRQ, XStep, call, finish, go, lnx, num, str, xen, vcpuOf } from './xenFlowKit';
+import { CALLBACK_GSI, CALLBACK_VECTOR, EB, P_ABI, P_CALLBACK, P_VCPU, P_VCPUS, XHIRQ, XStep, call, finish, go, lnx, num, str, xen, vcpuOf } from './xenFlowKit';
 
 const hex = (b: bigint): string => `0x${b.toString(16)}`;
 
@@ -105,7 +105,7 @@ const own: XStep[] = [
   },
 ];
 
-const pV = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 0, min: 0, max: 63 };
+const pV = P_VCPU(0, 'The vCPU.', 0);
 
 export const x6HvmCallback = makeXenFlow({
   id: 'X6',

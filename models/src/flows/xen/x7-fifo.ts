@@ -4,7 +4,7 @@
 import { EVTCHN_FIFO_EVENT_WORDS_PER_PAGE, newFifo, newWord, word } from '../../components/evtchnFifo';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EFIFO, FRONT_PORT, P_CALLBACK, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
+import { EFIFO, FRONT_PORT, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
@@ -99,14 +99,14 @@ const own: XStep[] = [
 ];
 
 const pPort = { name: 'port', type: 'int' as const, description: 'The port (1..131071).', default: FRONT_PORT, min: 0, max: 1 << 20 };
-const pV = { name: 'vcpu', type: 'int' as const, description: 'The vCPU (−1: the port\'s notify_vcpu_id).', default: -1, min: -1, max: 63 };
+const pV = P_VCPU(-1, 'The vCPU (−1: the port\'s notify_vcpu_id).');
 
 export const x7Fifo = makeXenFlow({
   id: 'X7',
   name: 'FIFO event-channel ABI',
   description: 'Set-pending links the port into Q[v][priority] (notify only when the queue was empty and READY was clear); the guest consumes the highest-priority READY queue one event at a time; FIFO unmask; init, expand-array and priorities as actions.',
   entry: 'X1.5',
-  params: [pPort, pV, { name: 'cpu', type: 'int', description: 'The CPU.', default: 0, min: 0, max: 63 }, P_VCPUS, P_GUEST('pv'), { name: 'abi', type: 'enum', description: 'ABI (X7 starts in FIFO; 2l lets init-fifo switch).', default: 'fifo', values: ['fifo', '2l'] }, P_CALLBACK],
+  params: [pPort, pV, P_CPU(0, 'The CPU.', 0), P_VCPUS, P_GUEST('pv'), { name: 'abi', type: 'enum', description: 'ABI (X7 starts in FIFO; 2l lets init-fifo switch).', default: 'fifo', values: ['fifo', '2l'] }, P_CALLBACK],
   ownSteps: own,
   profiles: ['xen417-linux61'], // seed 004: no FIFO support in the 2007 patch
   spec: (p) => specFrom(p),

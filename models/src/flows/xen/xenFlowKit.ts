@@ -86,8 +86,8 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
 
 // ---- parameters --------------------------------------------------------------------------------------
 export const P_PORT = (def: number, description = 'The event-channel port (2-level: 1..4095; FIFO: 1..131071).'): ParamSpec => ({ name: 'port', type: 'int', description, default: def, min: 0, max: 1 << 20 });
-export const P_VCPU = (def = 0, description = 'The target vCPU.'): ParamSpec => ({ name: 'vcpu', type: 'int', description, default: def, min: -1, max: 63 });
-export const P_CPU = (def = 0): ParamSpec => ({ name: 'cpu', type: 'int', description: 'The Linux CPU (= Xen vCPU, R35) running the guest code.', default: def, min: -1, max: 63 });
+export const P_VCPU = (def = 0, description = 'The target vCPU.', min = -1): ParamSpec => ({ name: 'vcpu', type: 'int', description, default: def, min, max: 63 });
+export const P_CPU = (def = 0, description = 'The Linux CPU (= Xen vCPU, R35) running the guest code.', min = -1): ParamSpec => ({ name: 'cpu', type: 'int', description, default: def, min, max: 63 });
 export const P_VCPUS: ParamSpec = { name: 'vcpus', type: 'int', description: 'Number of vCPUs of the domain (2–4 keeps traces small).', default: 2, min: 1, max: 8 };
 export const P_GUEST = (def: 'pv' | 'hvm'): ParamSpec => ({ name: 'guest', type: 'enum', description: 'PV or HVM (PVHVM) guest.', default: def, values: ['pv', 'hvm'] });
 export const P_ABI = (def: '2l' | 'fifo'): ParamSpec => ({ name: 'abi', type: 'enum', description: 'Event-channel ABI: 2-level or FIFO.', default: def, values: ['2l', 'fifo'] });
