@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SKIP_DIRS } from '../../server/src/engine/index/walker';
+import { SKIP_DIRS } from '../../server/src/engine/index/treeMembership';
 import type { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 
 export interface Recall {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { Link, Step } from '../../models/src/index';
 import { checkContractInFile } from '../../server/src/engine/contracts/checkContracts';
 import { extractFile } from '../../server/src/engine/index/extract';
-import { KINDS, SYM } from '../../server/src/engine/index/fileRecord';
+import { namedSymbols } from '../../server/src/engine/index/recordViews';
 import { realTrees } from './realTrees';
 
 /** The real tree a codebase's links point into. */
@@ -32,11 +32,7 @@ export function extractedDefinitions(rootDir: string, file: string): Map<string,
   if (m) return m;
   m = new Map();
   const rec = extractFile(rootDir, file);
-  const strings = rec.strings ?? [];
-  for (let i = 0; i < rec.syms.length; i += SYM) {
-    const name = strings[rec.syms[i]];
-    m.set(name, [...(m.get(name) ?? []), KINDS[rec.syms[i + 1] & 0xff]]);
-  }
+  for (const { name, entry } of namedSymbols(rec)) m.set(name, [...(m.get(name) ?? []), entry.kind]);
   defCache.set(key, m);
   return m;
 }

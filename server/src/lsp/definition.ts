@@ -1,8 +1,8 @@
 // Implements textDocument/definition: where the name under the cursor is defined (function bodies, macros, types,
 // variables); prototypes only when nothing defines it. A `static` definition in the same file hides the others.
 // On an `#include` line: the header, found without a build (includes.ts).
+import { longestRoot } from '../engine/index/treeMembership';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Connection, Location, Position } from 'vscode-languageserver';
 import type { IndexQueries, SymbolDef } from '../engine/index/types';
 import type { Documents } from './documents';
@@ -24,11 +24,10 @@ function includeTarget(index: IndexQueries, file: string, pos: Position, text?: 
   const line = (text ?? readText(file))?.split('\n', pos.line + 1)[pos.line];
   const inc = line === undefined ? undefined : parseInclude(line);
   if (!inc) return undefined;
-  const root = index
-    .trees()
-    .map((t) => t.root)
-    .filter((r) => file.startsWith(r + path.sep))
-    .sort((a, b) => b.length - a.length)[0];
+  const root = longestRoot(
+    index.trees().map((t) => t.root),
+    file,
+  );
   const target = root ? resolveInclude(root, file, inc.spec, inc.quoted) : undefined;
   return target ? [location(target, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } })] : [];
 }

@@ -3,10 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
+import { TreeMembership } from '../engine/index/treeMembership';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
 import { StatusNotification, type StatusParams, type TreeStatus } from '../protocol/customMessages';
 import type { IrqLensSettings } from '../protocol/configuration';
-import { FileFilter } from './fileFilter';
 import { describeError, type Logger } from './logger';
 import { IndexingProgress } from './progress';
 import { treeRootsOf } from './treeRoots';
@@ -25,7 +25,8 @@ export class IndexService {
   private settings: IrqLensSettings;
   private index: WorkspaceIndex | undefined;
   private roots: string[] = [];
-  private filter = new FileFilter([], [], []);
+  /** Which files the current build indexes (the engine's rule, shared with the index itself). */
+  private filter = new TreeMembership([]);
   /** The current build; resolves to the index, or undefined when the build failed or was superseded. */
   private building: Promise<WorkspaceIndex | undefined>;
   /** Until the first build starts (on `initialized`), requests wait on this; the first start() settles it. */
@@ -109,7 +110,7 @@ export class IndexService {
     this.sendStatus({ state: 'indexing', trees: [], message: 'finding trees' });
     const roots = await this.findRoots();
     this.roots = roots;
-    this.filter = new FileFilter(roots, this.settings.include, this.settings.exclude);
+    this.filter = new TreeMembership(roots, this.settings.include, this.settings.exclude);
     this.logger.info(`indexing ${roots.length} tree(s): ${roots.join(', ')}`);
     const progress = new IndexingProgress(this.connection, this.options.workDoneProgress, this.logger, (done, total) => {
       if (generation === this.generation) this.sendStatus({ state: 'indexing', done, total, trees: [], message: `${done}/${total} files` });
@@ -220,10 +221,10 @@ export class IndexService {
    * requests after the close see the file as it is on disk.
    */
   closeDocument(file: string): void {
-    const idx = this.index;
-    if (!idx || !this.covers(file)) return;
+    if (!this.covers(file)) return;
+    // The index forgets the editor's text at once; the disk copy is read once, in the refresh queue.
     try {
-      idx.closeDocument(file);
+      this.index?.closeDocument(file);
     } catch (err) {
       this.logger.error(`${file}: closing the document in the index failed`, err);
     }

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '../../../../models/src/index';
 import { extractFile } from '../index/extract';
-import { F_FUNCLIKE, KINDS, SYM } from '../index/fileRecord';
+import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
-import { IndexQueries, Span, SymbolDef, TreeInfo } from '../index/types';
+import { IndexQueries, SymbolDef, TreeInfo } from '../index/types';
 
 export type ContractStatus = 'kept' | 'broken' | 'unresolved';
 
@@ -195,14 +195,9 @@ function fileDefinitions(root: string, rel: string): Map<string, Def[]> {
   const out = new Map<string, Def[]>();
   if (!fs.existsSync(path.join(root, rel))) return out;
   const rec = extractFile(root, rel);
-  const strings = rec.strings ?? [];
-  const s = rec.syms;
-  for (let i = 0; i < s.length; i += SYM) {
-    const name = strings[s[i]];
-    const kind = KINDS[s[i + 1] & 0xff];
-    const nameSpan: Span = { line: s[i + 2], col: s[i + 3], endLine: s[i + 2], endCol: s[i + 3] + name.length };
-    const span: Span = { line: s[i + 4], col: s[i + 5], endLine: s[i + 6], endCol: s[i + 7] };
-    const def: Def = { kind, file: rel, nameSpan, span, ...(kind === 'macro' ? { isFunctionLike: (s[i + 1] & F_FUNCLIKE) !== 0 } : {}) };
+  for (const { name, entry } of namedSymbols(rec)) {
+    const { kind, nameSpan, span, isFunctionLike } = toSymbolDef(rec, entry.element, rec.strings ?? []);
+    const def: Def = { kind, file: rel, nameSpan, span, ...(kind === 'macro' ? { isFunctionLike } : {}) };
     out.set(name, [...(out.get(name) ?? []), def]);
   }
   return out;

@@ -1,5 +1,5 @@
-// The shape of the symbol index: what extraction produces per file and what queries return.
-// The language server, the CLI, link resolution and patch review all read the index through these types.
+// The shape of the symbol index: what queries return, and the query interfaces. The language server, the CLI, link
+// resolution and the contract checker read the index through these; each asks only the interface it needs.
 
 export type Codebase = 'xen' | 'qemu' | 'linux' | 'unknown';
 
@@ -34,38 +34,6 @@ export interface SymbolDef {
   structType?: string;
 }
 
-export interface CallSite {
-  /** The called name: a function for direct calls, the field for indirect ones (`irq_ack`). */
-  callee: string;
-  /** Enclosing function (or macro) name. */
-  caller: string;
-  file: string;
-  line: number;
-  col: number;
-  /** Indirect through a function pointer field: `chip->irq_ack(d)` → field `irq_ack`. */
-  indirect?: {
-    field: string;
-    /** The struct type of the object the field is read from, when it can be told (`irq_chip`). */
-    structType?: string;
-    /** The receiver expression as written, e.g. `chip`, `d->evtchn_port_ops`. */
-    receiver: string;
-  };
-}
-
-/** A function bound to a struct field: `.irq_ack = ack_dynirq` in `xen_dynamic_chip`, or `ops->f = g`. */
-export interface FieldBinding {
-  field: string;
-  /** The bound function. */
-  target: string;
-  /** The table variable (`xen_dynamic_chip`), or the assigned expression for assignments. */
-  table: string;
-  /** The struct type of the table (`irq_chip`), when known. */
-  structType?: string;
-  file: string;
-  line: number;
-  col: number;
-}
-
 /** Any identifier occurrence, for find-references. */
 export interface Reference {
   name: string;
@@ -74,19 +42,6 @@ export interface Reference {
   col: number;
   /** Enclosing function, if any. */
   container?: string;
-}
-
-/** Everything extracted from one file: plain data, cheap to cache. */
-export interface FileIndex {
-  file: string;
-  size: number;
-  mtimeMs: number;
-  symbols: SymbolDef[];
-  calls: CallSite[];
-  bindings: FieldBinding[];
-  references: Reference[];
-  /** Set when the file was skipped or only partly indexed, with the reason (binary, huge, unreadable, parse errors). */
-  problem?: string;
 }
 
 export interface TreeInfo {
@@ -116,26 +71,59 @@ export interface IndexProgress {
   total: number;
 }
 
-/**
- * What the language server, the CLI and link resolution ask of an index over one or more trees.
- * Paths in and out are absolute; lines and columns zero-based.
- */
-export interface IndexQueries {
+/** A function bound to a struct field: `.irq_ack = ack_dynirq` in `xen_dynamic_chip`, or `ops->f = g`. */
+export interface FunctionBinding {
+  /** The table variable (`xen_dynamic_chip`), or the assigned expression for assignments. */
+  table: string;
+  field: string;
+  /** The struct type of the table (`irq_chip`), when known. */
+  structType?: string;
+  /** Absolute path; zero-based line and column of the binding. */
+  file: string;
+  line: number;
+  col: number;
+  /** How an edge through this binding is labelled: `table.field` or `receiver->field`. */
+  via: string;
+}
+
+// The query interfaces. Paths in and out are absolute; lines and columns zero-based.
+
+export interface TreeQueries {
   trees(): TreeInfo[];
+}
+
+export interface DefinitionQueries {
   /** Definitions of a name (functions first, then prototypes, macros, types, variables). */
   definitions(name: string, fromFile?: string): (SymbolDef & { root: string })[];
+  /** Symbols defined in one file (absolute path). */
+  fileSymbols(file: string): SymbolDef[];
+  /** The function whose definition encloses a position. */
+  enclosingFunction(file: string, line: number): SymbolDef | undefined;
+}
+
+export interface ReferenceQueries {
   /** Every occurrence of a name as an identifier, across trees. */
   references(name: string): (Reference & { root: string })[];
+}
+
+export interface PositionQueries {
+  /** The identifier at a position, and the function enclosing it. */
+  identifierAt(file: string, line: number, col: number): { name: string; container?: string } | undefined;
+}
+
+export interface CallGraphQueries {
   /** Callers of `name`, direct and through field bindings. */
   incomingCalls(name: string): CallEdge[];
   /** Callees of `name`, with indirect calls expanded to every bound function. */
   outgoingCalls(name: string): CallEdge[];
-  /** Symbols defined in one file (absolute path). */
-  fileSymbols(file: string): SymbolDef[];
+  /** Every binding of a function to a struct field. */
+  bindingsOf(name: string): FunctionBinding[];
+}
+
+export interface SearchQueries {
   /** Fuzzy workspace-symbol search, best first. */
   searchSymbols(query: string, limit: number): (SymbolDef & { root: string })[];
-  /** The identifier at a position, and the function enclosing it. */
-  identifierAt(file: string, line: number, col: number): { name: string; container?: string } | undefined;
-  /** The function whose definition encloses a position. */
-  enclosingFunction(file: string, line: number): SymbolDef | undefined;
 }
+
+/** Everything at once: what the façade (WorkspaceIndex) answers. */
+export interface IndexQueries extends TreeQueries, DefinitionQueries, ReferenceQueries, PositionQueries, CallGraphQueries, SearchQueries {}

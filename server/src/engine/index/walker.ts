@@ -2,11 +2,7 @@
 // node_modules and build outputs; symlinked directories are followed once, loops detected by their real path.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
-
-export const DEFAULT_INCLUDE = ['**/*.c', '**/*.h'];
-/** Folders never worth indexing: VCS metadata, dependency caches, build outputs (Kbuild/meson/autotools). */
-export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.pc', 'build', 'out', '.cache', '.tmp_versions', 'autom4te.cache', '.vscode-test']);
+import { FileSelection } from './treeMembership';
 
 export interface WalkEntry {
   /** Path relative to the root, forward slashes. */
@@ -20,9 +16,7 @@ export interface WalkResult {
   skipped: { file: string; reason: string }[];
 }
 
-export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, exclude: string[] = []): WalkResult {
-  const isIncluded = picomatch(include, { dot: false });
-  const isExcluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false;
+export function walkTree(root: string, selection: FileSelection = new FileSelection()): WalkResult {
   const files: WalkEntry[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const seen = new Set<string>();
@@ -70,9 +64,9 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
         }
       }
       if (isDir) {
-        if (SKIP_DIRS.has(e.name) || isExcluded(rel) || isExcluded(rel + '/')) continue;
+        if (!selection.wantsFolder(rel, e.name)) continue;
         walk(abs, rel);
-      } else if (isFile && isIncluded(rel) && !isExcluded(rel)) {
+      } else if (isFile && selection.wantsFileIn(rel)) {
         try {
           const st = fs.statSync(abs);
           files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });

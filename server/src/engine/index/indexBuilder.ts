@@ -1,0 +1,116 @@
+// Builds the index of one tree: walk it, take unchanged files from the cache, parse the rest in the worker pool
+// (largest first), count what was found, and write the cache back when anything changed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CacheError, cacheFile, loadCache, saveCache } from './cache';
+import type { FileRecord } from './fileRecord';
+import type { ParsePool } from './parsePool';
+import { callSiteCount, functionCount } from './recordViews';
+import { detectTree } from './treeInfo';
+import { TreeIndex } from './treeIndex';
+import type { FileSelection } from './treeMembership';
+import type { Codebase, IndexProgress } from './types';
+import { walkTree } from './walker';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type IndexLog = (level: LogLevel, msg: string) => void;
+
+export interface TreeStats {
+  root: string;
+  codebase: Codebase;
+  version?: string;
+  files: number;
+  functions: number;
+  calls: number;
+  skipped: { file: string; reason: string }[];
+  seconds: number;
+  fromCache: number;
+}
+
+export interface BuildTreeOptions {
+  selection: FileSelection;
+  /** Where the tree's cache file lives; undefined: no cache. */
+  cacheDir?: string;
+  log: IndexLog;
+  onProgress?: (p: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The cached records of a tree, or none when the cache is missing or unusable (then it is removed and rebuilt). */
+function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexLog): Map<string, FileRecord> {
+  const cached = new Map<string, FileRecord>();
+  try {
+    const c = loadCache(cachePath, root);
+    if (c) {
+      tree.loadStrings(c.strings);
+      for (const r of c.files) cached.set(r.file, r);
+    }
+  } catch (e) {
+    log('warn', `index cache ${cachePath} is unusable (${e instanceof CacheError ? e.message : String(e)}); rebuilding it`);
+    try {
+      fs.rmSync(cachePath, { force: true });
+    } catch {
+      // Rewritten after the build anyway.
+    }
+  }
+  return cached;
+}
+
+export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: BuildTreeOptions): Promise<{ tree: TreeIndex; stats: TreeStats }> {
+  const t0 = performance.now();
+  const root = path.resolve(rootIn);
+  const info = detectTree(root);
+  const tree = new TreeIndex(info);
+  const walked = walkTree(root, opts.selection);
+  for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
+  const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
+  const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
+  const toParse: { rel: string; size: number }[] = [];
+  let fromCache = 0;
+  for (const f of walked.files) {
+    const c = cached.get(f.rel);
+    if (c && c.size === f.size && c.mtimeMs === f.mtimeMs) {
+      tree.setRecord(c);
+      fromCache++;
+    } else toParse.push({ rel: f.rel, size: f.size });
+  }
+  const changed = toParse.length > 0 || cached.size !== fromCache;
+  cached.clear();
+  // Largest files first: the pool's tail is then made of small files.
+  toParse.sort((a, b) => b.size - a.size);
+  let done = fromCache;
+  const total = walked.files.length;
+  opts.onProgress?.({ tree: root, done, total });
+  await pool.run(
+    root,
+    toParse.map((f) => f.rel),
+    (records) => {
+      for (const r of records) tree.setRecord(r);
+      done += records.length;
+      opts.onProgress?.({ tree: root, done, total });
+    },
+    opts.signal,
+  );
+  const skipped = [...walked.skipped];
+  let functions = 0;
+  let calls = 0;
+  for (const r of tree.liveRecords()) {
+    if (r.problem) {
+      skipped.push({ file: r.file, reason: r.problem });
+      opts.log('warn', `${path.join(root, r.file)}: ${r.problem}`);
+    }
+    functions += functionCount(r);
+    calls += callSiteCount(r);
+  }
+  if (cachePath && changed && !opts.signal?.aborted) {
+    try {
+      saveCache(cachePath, { root, strings: tree.strings, files: tree.liveRecords() });
+    } catch (e) {
+      opts.log('warn', `could not write index cache ${cachePath}: ${(e as Error).message}`);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache };
+  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
+  return { tree, stats };
+}

@@ -1,0 +1,57 @@
+// References and positions: every occurrence of a name as an identifier (files holding it are known from each
+// record's identifier set; positions are found in the text on demand), and the identifier at a position.
+import * as path from 'node:path';
+import type { Definitions } from './definitionQueries';
+import type { IndexedTrees } from './indexedTrees';
+import { findIdentifier, identifierAtOffset, lineStarts } from './lexer';
+import type { PositionQueries, Reference, ReferenceQueries } from './types';
+
+export class References implements ReferenceQueries, PositionQueries {
+  constructor(
+    private readonly trees: IndexedTrees,
+    private readonly defs: Definitions,
+  ) {}
+
+  references(name: string): (Reference & { root: string })[] {
+    const out: (Reference & { root: string })[] = [];
+    for (const t of this.trees.list) {
+      const id = t.ids.get(name);
+      if (id === undefined) continue;
+      for (const r of t.liveRecords()) {
+        if (!hasSorted(r.idents, id)) continue;
+        const abs = path.join(t.root, r.file);
+        const text = this.trees.textOf(abs);
+        if (!text) continue;
+        for (const p of findIdentifier(text, name)) {
+          const container = this.defs.containerIn(t, r, p.line);
+          out.push({ name, file: abs, line: p.line, col: p.col, root: t.root, ...(container ? { container } : {}) });
+        }
+      }
+    }
+    return out;
+  }
+
+  identifierAt(file: string, line: number, col: number): { name: string; container?: string } | undefined {
+    const abs = path.resolve(file);
+    const text = this.trees.textOf(abs);
+    if (!text) return undefined;
+    const starts = lineStarts(text);
+    if (line >= starts.length) return undefined;
+    const id = identifierAtOffset(text, starts[line] + col);
+    if (!id) return undefined;
+    const container = this.defs.enclosingFunction(abs, line)?.name;
+    return { name: id.name, ...(container ? { container } : {}) };
+  }
+}
+
+function hasSorted(a: Int32Array, v: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] === v) return true;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
