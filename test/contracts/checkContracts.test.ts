@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Contract, ContractCheck, Flow } from '../../models/src/index';
+import { Contract, ContractCheck, Flow } from '@irqlens/models';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 import { checkContractBody, checkContractInFile, checkContracts, ContractResult, summarizeContracts } from '../../server/src/engine/contracts/checkContracts';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Flow } from '../../models/src/index';
+import { Flow } from '@irqlens/models';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 import { resolveLinks, summarizeLinks } from '../../server/src/engine/links/resolveLinks';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, CODEBASES } from '../../models/src/index';
+import { allFlows, findFlow, runScenario, simulate, CODEBASES } from '@irqlens/models';
 
 const EXPECTED = ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6', 'Q7', 'Q8', 'Q9', 'Q10', 'Q11', 'Q12'];
 const scenarioDir = path.join(__dirname, '..', '..', 'models', 'scenarios');

@@ -1,7 +1,7 @@
 // The simulator machinery on a small flow written here: state paths, parameters, traces, scenario validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Flow, ModelError, simulate, runScenario, parseScenario, diffStates, traceToText, parseValueFor } from '../../models/src/index';
+import { Flow, ModelError, simulate, runScenario, parseScenario, diffStates, traceToText, parseValueFor } from '@irqlens/models';
 
 interface Toy {
   line: { level: number; latched: boolean };

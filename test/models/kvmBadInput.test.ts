@@ -2,7 +2,7 @@
 // impossible vCPU modes, impossible posted-interrupt descriptors, IRTEs, timers and profile combinations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, findFlow, ModelError, runScenario, simulate, Flow } from '../../models/src/index';
+import { allFlows, findFlow, ModelError, runScenario, simulate, Flow } from '@irqlens/models';
 
 const flow = (id: string): Flow<unknown> => {
   const f = findFlow(id);

@@ -3,7 +3,7 @@
 // clears exactly the highest in-service vector, and the timer's pending slot never exceeds one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, runScenario, ScenarioAction, Trace } from '../../models/src/index';
+import { allFlows, runScenario, ScenarioAction, Trace } from '@irqlens/models';
 import { KvmState, newKvmState, ackApicInterrupt, apicSetEoi } from '../../models/src/flows/kvm/kvmMachine';
 import { newLapic, computePpr, vclass, highest } from '../../models/src/components/lapic';
 import { newVcpu } from '../../models/src/components/vcpu';

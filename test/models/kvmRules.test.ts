@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, Flow, Trace } from '../../models/src/index';
+import { allFlows, findFlow, runScenario, simulate, Flow, Trace } from '@irqlens/models';
 import { KvmState, newKvmState, routeIrq, kickVcpu, apicSetEoi } from '../../models/src/flows/kvm/kvmMachine';
 import { newPiDesc, postSoftware, postHardware, syncPirToIrr } from '../../models/src/components/postedInterrupt';
 import { divideCount, newKvmTimer, setTargetExpiration, advancePeriodic } from '../../models/src/components/kvmTimer';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { acknowledge, computePpr, eoi, highest, newLapic, acceptFixed, writeSvr, deliverableVector, LapicState, vclass } from '../../models/src/components/lapic';
 import { apicGetInterruptLike } from './lapicHelpers';
 import { seeded } from './seededRandom';
-import { findFlow, runScenario, allFlows } from '../../models/src/index';
+import { findFlow, runScenario, allFlows } from '@irqlens/models';
 
 function randomLapic(seed: number): { l: LapicState; rng: ReturnType<typeof seeded> } {
   const rng = seeded(seed);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, ModelError, runScenario, simulate, Trace } from '../../models/src/index';
+import { allFlows, findFlow, ModelError, runScenario, simulate, Trace } from '@irqlens/models';
 
 const scenarioDir = path.join(__dirname, '..', '..', 'models', 'scenarios');
 const MINE = /^(qemu|virtio|vhost|linux-ioapic)-.*\.json$/;

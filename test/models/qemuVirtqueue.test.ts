@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addUsed, newVirtqueue, shouldNotify, u16, vringNeedEvent, VRING_AVAIL_F_NO_INTERRUPT } from '../../models/src/components/virtqueue';
-import { allFlows, runScenario } from '../../models/src/index';
+import { allFlows, runScenario } from '@irqlens/models';
 import { seeded } from './seededRandom';
 
 /** The definition: the used index, stepping one by one from old to new (mod 2^16), passes used_event (reaches event+1). */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findFlow, Link } from '../../models/src/index';
+import { findFlow, Link } from '@irqlens/models';
 import { findAsmLabel } from '../../server/src/engine/links/asmLabels';
 import { contractFailures, extractedDefinitions } from '../support/linkCheck';
 import { realTrees } from '../support/realTrees';

@@ -3,7 +3,7 @@
 // FIFO consumes in priority order, rebinding never moves pending state; plus bad input → ModelError.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ModelError, allFlows, findFlow, runScenario, simulate } from '../../models/src/index';
+import { ModelError, allFlows, findFlow, runScenario, simulate } from '@irqlens/models';
 import { SharedInfo, VcpuInfo, bindVcpu, newEvtchn, set2lPending, virqIsGlobal, wordOf } from '../../models/src/components/evtchn2l';
 import { activeEvtchns, newLinuxEvtchn, newScan, scan2lNext } from '../../models/src/components/linuxEvtchn';
 import { newFifo, newWord, fifoSetPending, fifoConsumeOne } from '../../models/src/components/evtchnFifo';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, Scenario, ScenarioAction, Trace } from '../../models/src/index';
+import { allFlows, findFlow, runScenario, simulate, Scenario, ScenarioAction, Trace } from '@irqlens/models';
 import type { XenDomainState } from '../../models/src/components/xenDomain';
 
 const dir = path.join(__dirname, '..', '..', 'models', 'scenarios');

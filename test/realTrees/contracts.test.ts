@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { allFlows, Contract, ContractCheck, Flow } from '../../models/src/index';
+import { allFlows, Contract, ContractCheck, Flow } from '@irqlens/models';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 import { checkContracts, summarizeContracts } from '../../server/src/engine/contracts/checkContracts';
 import { realTrees } from '../support/realTrees';

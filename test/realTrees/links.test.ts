@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { allFlows } from '../../models/src/index';
+import { allFlows } from '@irqlens/models';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 import { resolveLinks, summarizeLinks } from '../../server/src/engine/links/resolveLinks';
 import { realTrees } from '../support/realTrees';

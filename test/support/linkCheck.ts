@@ -1,7 +1,7 @@
 // Helpers the model link tests share: the real tree of a codebase, cached file lines, the definitions our extraction
 // finds in one file, a textual definition finder, and the contract check through the engine (checkContractInFile).
 import * as fs from 'node:fs';
-import { Link, Step } from '../../models/src/index';
+import { Link, Step } from '@irqlens/models';
 import { checkContractInFile } from '../../server/src/engine/contracts/checkContracts';
 import { extractFile } from '../../server/src/engine/index/extract';
 import { namedSymbols } from '../../server/src/engine/index/recordViews';

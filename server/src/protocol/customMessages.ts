@@ -1,13 +1,13 @@
 // The custom messages between the IRQ Lens client and language server: one namespace per message.
-// The client imports only this module (and configuration.ts) from the server side.
+// The client imports only the protocol folder from the server side; the protocol imports nothing of the engine.
 /* eslint-disable @typescript-eslint/no-namespace -- one namespace per message (method, types), as in vscode-eslint's customMessages */
 import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { Codebase } from '../engine/index/types';
 
 /** What the server passes back about one indexed tree (mirrors the engine's TreeStats). */
 export interface TreeStatus {
   root: string;
-  codebase: Codebase;
+  /** `unknown` when the folder is none of the three (it is still indexed). */
+  codebase: 'xen' | 'qemu' | 'linux' | 'unknown';
   version?: string;
   files: number;
   functions: number;

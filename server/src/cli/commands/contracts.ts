@@ -1,7 +1,7 @@
 // `irqlens contracts`: check every model contract on the real function bodies of the given trees; exit 1 if any broke.
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { allFlows } from '../../../../models/src/index';
+import { allFlows } from '@irqlens/models';
 import { checkContracts, ContractResult, summarizeContracts } from '../../engine/contracts/checkContracts';
 import { collect, IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
 

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, traceToText } from '../../../../models/src/index';
+import { allFlows, findFlow, runScenario, traceToText } from '@irqlens/models';
 import { WorkspaceIndex } from '../../engine/index/workspaceIndex';
 import { resolveLinks } from '../../engine/links/resolveLinks';
 import { packageRoot } from '../../engine/packageRoot';

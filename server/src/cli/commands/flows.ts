@@ -1,6 +1,6 @@
 // `irqlens flows`: every modelled flow with its steps and each step's links.
 import { Command } from 'commander';
-import { allFlows, Flow } from '../../../../models/src/index';
+import { allFlows, Flow } from '@irqlens/models';
 
 export function flowsAsJson(flows: readonly Flow<unknown>[]) {
   return flows.map((f) => ({

@@ -1,7 +1,7 @@
 // `irqlens links`: resolve every model link against real trees and report what resolved, where, and why not.
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { allFlows } from '../../../../models/src/index';
+import { allFlows } from '@irqlens/models';
 import { resolveLinks, summarizeLinks } from '../../engine/links/resolveLinks';
 import { collect, IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
 

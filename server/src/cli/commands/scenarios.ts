@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, runScenario } from '../../../../models/src/index';
+import { allFlows, runScenario } from '@irqlens/models';
 import { builtinScenarioDir } from '../../engine/packageRoot';
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError } from '../../../../models/src/index';
+import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError } from '@irqlens/models';
 import { builtinScenarioDir } from '../../engine/packageRoot';
 
 function collect(value: string, previous: string[]): string[] {

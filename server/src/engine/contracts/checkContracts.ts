@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Contract, ContractCheck, Flow, Link, Step } from '../../../../models/src/index';
+import { Contract, ContractCheck, Flow, Link, Step } from '@irqlens/models';
 import { extractFile } from '../index/extract';
 import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';

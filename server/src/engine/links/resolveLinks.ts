@@ -2,7 +2,7 @@
 // line, or not, with the reason. A link never resolves to a different function than the one it names.
 
 import * as path from 'node:path';
-import { Flow, Link, allLinks } from '../../../../models/src/index';
+import { Flow, Link, allLinks } from '@irqlens/models';
 import { IndexQueries, SymbolDef, TreeInfo } from '../index/types';
 import { findAsmLabel } from './asmLabels';
 

@@ -1,0 +1,43 @@
+import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+/** What the server passes back about one indexed tree (mirrors the engine's TreeStats). */
+export interface TreeStatus {
+    root: string;
+    /** `unknown` when the folder is none of the three (it is still indexed). */
+    codebase: 'xen' | 'qemu' | 'linux' | 'unknown';
+    version?: string;
+    files: number;
+    functions: number;
+    calls: number;
+    /** Files skipped or only partly indexed. */
+    skipped: number;
+    seconds: number;
+    fromCache: number | boolean;
+}
+export type IndexState = 'indexing' | 'ready' | 'error';
+export interface StatusParams {
+    state: IndexState;
+    /** Files done / total while indexing (all trees together). */
+    done?: number;
+    total?: number;
+    /** One line for the status item's tooltip; the error text when `state` is `error`. */
+    message?: string;
+    /** Present once the index is ready. */
+    trees: TreeStatus[];
+}
+/** server → client: the index's health; sent when indexing starts, while it runs (throttled), and when it ends. */
+export declare namespace StatusNotification {
+    const method = "irqlens/status";
+    const type: NotificationType<StatusParams>;
+}
+/** client → server: rebuild the index of every tree (re-walks the trees; the cache still saves unchanged files). */
+export declare namespace ReindexRequest {
+    const method = "irqlens/reindex";
+    const type: RequestType0<void, void>;
+}
+/** client → server, in `initialize`: where to keep the index cache, and the `irqlens` settings at start. */
+export interface InitializationOptions {
+    /** The extension's workspace storage folder; the index cache goes below it. Absent: the engine's default. */
+    storagePath?: string;
+    /** The `irqlens` configuration section (see configuration.ts). */
+    settings?: unknown;
+}
