@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the editor end-to-end test needs (Node 24, code-server, playwright-core, Debian Chromium), outside the repo.
-# Why each piece: /work/shared/e2e/RECIPE.md — no VS Code download is reachable here, so code-server 4.139.1
+# Why each piece: no VS Code download is reachable here, so code-server 4.139.1
 # (VS Code 1.139.1, web workbench) runs on Node 24 and Playwright drives Debian's Chromium. Everything is reused when present.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Editor end-to-end: builds and packages the extension, starts code-server (VS Code 1.139 web) on a free loopback port
 # under its own process group, and drives it with Playwright in Debian's Chromium (test/e2e/editor.e2e.mjs).
-# How and why: /work/shared/e2e/RECIPE.md. Exits non-zero on any failure; always kills code-server's process group.
+# Why code-server: VS Code itself cannot be downloaded on the test machines; code-server bundles the same workbench. Exits non-zero on any failure; always kills code-server's process group.
 #   IRQLENS_E2E_CACHE      where install.sh keeps Node 24, code-server and playwright-core
 #   IRQLENS_E2E_SKIP_BUILD=1  reuse out/ as it is
 #   IRQLENS_E2E_KEEP=1     keep the scratch folder (logs, profile) for a look afterwards

@@ -1,4 +1,4 @@
-// The extension's settings, one table for the client, the server and the package.json check (test/client/configuration.test.ts).
+// The extension's settings, one table for the client, the server and the package.json check (test/protocol/configuration.test.ts).
 // Pattern from bash-language-server's config.ts: the manifest's `contributes.configuration` must match this table.
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
