@@ -128,7 +128,7 @@ function runFromSnapshot(): boolean {
   const snap = path.join(REPO, 'out', `.bench-snapshot-${process.pid}`);
   mkdirSync(snap, { recursive: true });
   try {
-    for (const f of ['bench.js', 'cli.js', 'parseWorker.js']) {
+    for (const f of ['bench.js', 'cli.js', 'server.js', 'parseWorker.js']) {
       if (existsSync(path.join(REPO, 'out', f))) copyFileSync(path.join(REPO, 'out', f), path.join(snap, f));
     }
     const r = spawnSync(process.execPath, [path.join(snap, 'bench.js'), ...process.argv.slice(2)], {
@@ -151,13 +151,14 @@ async function main(): Promise<void> {
       'skip-linux': { type: 'boolean', default: false },
       'no-readme': { type: 'boolean', default: false },
       'no-queries': { type: 'boolean', default: false },
+      'no-editor': { type: 'boolean', default: false },
       tools: { type: 'string', default: 'gtags,ctags,irqlens' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries]\n' +
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor]\n' +
         'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index.\n',
     );
     return;
@@ -219,12 +220,24 @@ async function main(): Promise<void> {
         log(`query latency failed: ${report.queriesError}`);
       }
     }
+    if (trees.includes('xen') && trees.includes('linux') && tools.has('irqlens') && !values['no-editor']) {
+      log('xen + linux: the editor on a cold workspace (server over stdio, empty cache)');
+      try {
+        const { measureColdEditor } = await import('./coldEditor');
+        const serverJs = path.join(path.dirname(cli), 'server.js');
+        report.coldEditor = await measureColdEditor(serverJs, roots.xen, roots.linux);
+        log(`cold editor: ${JSON.stringify(report.coldEditor)}`);
+      } catch (e) {
+        report.coldEditorError = e instanceof Error ? e.message : String(e);
+        log(`cold editor failed: ${report.coldEditorError}`);
+      }
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 
   report.environment.loadAvgEnd = os.loadavg();
-  report.targets = checkTargets(report.trees, report.queries);
+  report.targets = checkTargets(report.trees, report.queries, report.coldEditor);
   const md = renderMarkdown(report);
   mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
   writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');

@@ -1,6 +1,7 @@
 // Turns benchmark results into ratios, target checks and the Markdown table written to stdout and into README.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Measurement } from './measure';
+import type { ColdEditorResult } from './coldEditor';
 import type { QueryLatencyResult } from './queryLatency';
 
 export type ToolName = 'gtags' | 'ctags' | 'irqlens cold' | 'irqlens warm';
@@ -45,6 +46,9 @@ export interface BenchReport {
   trees: TreeResult[];
   queries?: QueryLatencyResult & { tree: string };
   queriesError?: string;
+  /** The editor's first answers on a cold Xen + Linux workspace (coldEditor.ts). */
+  coldEditor?: ColdEditorResult;
+  coldEditorError?: string;
   targets: TargetCheck[];
 }
 
@@ -52,8 +56,18 @@ const run = (t: TreeResult, tool: ToolName) => t.runs.find((r) => r.tool === too
 const ratio = (a: number, b: number) => (b > 0 ? +(a / b).toFixed(2) : NaN);
 
 /** The issue's targets (issue 2, Benchmark): cold ≤ 1.5× gtags per tree, warm ≤ 0.25× gtags on QEMU and Linux, RSS, latency. */
-export function checkTargets(trees: TreeResult[], queries?: QueryLatencyResult): TargetCheck[] {
+export function checkTargets(trees: TreeResult[], queries?: QueryLatencyResult, coldEditor?: ColdEditorResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  const linuxGtags = trees.find((t) => t.tree === 'linux') && run(trees.find((t) => t.tree === 'linux')!, 'gtags');
+  if (coldEditor && linuxGtags) {
+    for (const [label, value, limit] of [
+      ['cold Xen + Linux workspace: first definition ≤ 0.05× gtags (Linux)', coldEditor.firstDefinitionS, 0.05],
+      ['cold Xen + Linux workspace: first Simulate lens ≤ 0.1× gtags (Linux)', coldEditor.firstSimulateLensS, 0.1],
+    ] as const) {
+      const r = value === undefined ? undefined : ratio(value, linuxGtags.wallS);
+      checks.push({ target: label, measured: r === undefined ? 'not measured' : `${value} s = ${r}×`, met: r !== undefined && r <= limit });
+    }
+  }
   for (const t of trees) {
     const g = run(t, 'gtags');
     const cold = run(t, 'irqlens cold');
@@ -128,6 +142,21 @@ export function renderMarkdown(r: BenchReport): string {
     }
   } else if (r.queriesError) {
     lines.push('', `Query latency not measured: ${r.queriesError}`);
+  }
+  if (r.coldEditor) {
+    const c = r.coldEditor;
+    lines.push('');
+    lines.push(
+      'The editor on a cold workspace (the bundled server over stdio; Xen and Linux as two workspace folders; empty cache; ' +
+        "`xen/arch/x86/hvm/irq.c` opened; seconds from `initialize`): first definition (`vlapic_set_irq` from `hvm_assert_evtchn_irq`), first resolved \"Simulate\" lens on `hvm_assert_evtchn_irq`, full index ready.",
+    );
+    lines.push('');
+    lines.push('| first definition s | first Simulate lens s | full index ready s |');
+    lines.push('|---:|---:|---:|');
+    lines.push(`| ${fmt(c.firstDefinitionS, 2)} | ${fmt(c.firstSimulateLensS, 2)} | ${fmt(c.fullReadyS, 1)} |`);
+    if (c.notes.length) lines.push('', `Notes: ${c.notes.join('; ')}.`);
+  } else if (r.coldEditorError) {
+    lines.push('', `Cold editor start not measured: ${r.coldEditorError}`);
   }
   lines.push('');
   lines.push('| target | measured | met |');

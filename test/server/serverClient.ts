@@ -66,6 +66,8 @@ export interface ProgressEntry {
 
 export interface StartOptions {
   workspace: string;
+  /** More workspace folders (multi-root), after `workspace`. */
+  moreFolders?: string[];
   storage: string;
   settings?: unknown;
   /** Advertise window.workDoneProgress (default true). */
@@ -111,7 +113,7 @@ export class ServerClient {
     client.initializeResult = await conn.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,
       rootUri: uri(opts.workspace),
-      workspaceFolders: [{ uri: uri(opts.workspace), name: path.basename(opts.workspace) }],
+      workspaceFolders: [opts.workspace, ...(opts.moreFolders ?? [])].map((f) => ({ uri: uri(f), name: path.basename(f) })),
       capabilities: {
         window: { workDoneProgress: opts.workDoneProgress ?? true },
         textDocument: {

@@ -24,10 +24,16 @@ export class DeclarationFeature {
 
   register(connection: Connection): void {
     connection.onDeclaration((params, token) =>
-      this.guard.run('textDocument/declaration', token, [] as Location[], (idx) => {
-        const file = uriToPath(params.textDocument.uri);
-        return file ? computeDeclaration(idx, file, params.position, this.documents.text(params.textDocument.uri)) : [];
-      }),
+      this.guard.run(
+        'textDocument/declaration',
+        token,
+        [] as Location[],
+        (idx) => {
+          const file = uriToPath(params.textDocument.uri);
+          return file ? computeDeclaration(idx, file, params.position, this.documents.text(params.textDocument.uri)) : [];
+        },
+        { partialOk: (r) => r.length > 0 },
+      ),
     );
   }
 }

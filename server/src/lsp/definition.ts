@@ -58,10 +58,16 @@ export class DefinitionFeature {
 
   register(connection: Connection): void {
     connection.onDefinition((params, token) =>
-      this.guard.run('textDocument/definition', token, [] as Location[], (idx) => {
-        const file = uriToPath(params.textDocument.uri);
-        return file ? computeDefinition(idx, file, params.position, this.documents.text(params.textDocument.uri)) : [];
-      }),
+      this.guard.run(
+        'textDocument/definition',
+        token,
+        [] as Location[],
+        (idx) => {
+          const file = uriToPath(params.textDocument.uri);
+          return file ? computeDefinition(idx, file, params.position, this.documents.text(params.textDocument.uri)) : [];
+        },
+        { partialOk: (r) => r.length > 0 },
+      ),
     );
   }
 }

@@ -41,10 +41,16 @@ export class DocumentSymbolsFeature {
 
   register(connection: Connection): void {
     connection.onDocumentSymbol((params, token: CancellationToken) =>
-      this.guard.run('textDocument/documentSymbol', token, [] as DocumentSymbol[], (idx: IndexQueries) => {
-        const file = uriToPath(params.textDocument.uri);
-        return file ? computeDocumentSymbols(idx.fileSymbols(file)) : [];
-      }),
+      this.guard.run(
+        'textDocument/documentSymbol',
+        token,
+        [] as DocumentSymbol[],
+        (idx: IndexQueries) => {
+          const file = uriToPath(params.textDocument.uri);
+          return file ? computeDocumentSymbols(idx.fileSymbols(file)) : [];
+        },
+        { partialOk: () => true },
+      ),
     );
   }
 }

@@ -24,6 +24,12 @@ export class Documents {
     this.index.onReady(() => {
       for (const d of this.docs.all()) this.feed(d);
     });
+    this.index.setOpenDocuments(() =>
+      this.docs
+        .all()
+        .map((d) => ({ file: uriToPath(d.uri), text: d.getText() }))
+        .filter((d): d is { file: string; text: string } => d.file !== undefined && indexable.test(d.file)),
+    );
   }
 
   /** Starts listening for textDocument/did* on the connection. */

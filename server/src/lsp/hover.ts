@@ -76,10 +76,16 @@ export class HoverFeature {
 
   register(connection: Connection): void {
     connection.onHover((params, token) =>
-      this.guard.run('textDocument/hover', token, null as Hover | null, (idx) => {
-        const file = uriToPath(params.textDocument.uri);
-        return file ? computeHover(idx, file, params.position, this.documents.text(params.textDocument.uri)) : null;
-      }),
+      this.guard.run(
+        'textDocument/hover',
+        token,
+        null as Hover | null,
+        (idx) => {
+          const file = uriToPath(params.textDocument.uri);
+          return file ? computeHover(idx, file, params.position, this.documents.text(params.textDocument.uri)) : null;
+        },
+        { partialOk: (h) => h !== null },
+      ),
     );
   }
 }

@@ -1,5 +1,7 @@
 // Owns the WorkspaceIndex of the language server: which trees (workspace folders, `irqlens.trees`, detected markers),
 // building it with progress and status, waiting for it, feeding it document edits and disk changes, rebuilding on demand.
+// A build first indexes the priority files (open documents, their headers and neighbours, the model links' files) into
+// an early, partial index, so definitions, hovers and lenses answer within seconds of a cold start.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
@@ -9,6 +11,7 @@ import { StatusNotification, type StatusParams, type TreeStatus } from '../proto
 import type { IrqLensSettings } from '../protocol/configuration';
 import { describeError, type Logger } from './logger';
 import { IndexingProgress } from './progress';
+import { priorityFiles } from './priorityFiles';
 import { treeRootsOf } from './treeRoots';
 
 export interface IndexServiceOptions {
@@ -24,6 +27,15 @@ export class IndexService {
   private folders: string[];
   private settings: IrqLensSettings;
   private index: WorkspaceIndex | undefined;
+  /** The partial index of the priority files, while the full build runs; dropped once the full index is ready. */
+  private early: WorkspaceIndex | undefined;
+  /** Settles with the current build's early index (undefined when there is none, or the full index came first). */
+  private earlyReady: Promise<WorkspaceIndex | undefined> = new Promise(() => undefined);
+  private settleEarly: ((idx: WorkspaceIndex | undefined) => void) | undefined;
+  /** True once the current build's full index is in place. */
+  private fullReady = false;
+  /** The open documents (path and text), for the priority files. */
+  private openDocuments: () => { file: string; text: string }[] = () => [];
   private roots: string[] = [];
   /** Which files the current build indexes (the engine's rule, shared with the index itself). */
   private filter = new TreeMembership([]);
@@ -64,6 +76,22 @@ export class IndexService {
     }
   }
 
+  /**
+   * The full index when it is ready; else the early, partial one as soon as it exists (`partial: true`), else whichever
+   * comes first. For requests that can answer from what is known (definitions in open and linked files, lenses).
+   */
+  async readyOrPartial(): Promise<{ idx: WorkspaceIndex | undefined; partial: boolean }> {
+    const full = this.ready().then((idx) => ({ idx, partial: false }));
+    if (this.fullReady) return full;
+    const early = this.earlyReady.then((idx) => (idx && !this.fullReady ? { idx, partial: true } : full));
+    return Promise.race([full, early]);
+  }
+
+  /** Where the open documents come from (the Documents module registers itself). */
+  setOpenDocuments(provider: () => { file: string; text: string }[]): void {
+    this.openDocuments = provider;
+  }
+
   setFolders(folders: string[]): void {
     this.folders = folders;
     this.rebuild('workspace folders changed');
@@ -92,6 +120,12 @@ export class IndexService {
     const first = this.settleFirst;
     this.settleFirst = undefined;
     const previous = first ? Promise.resolve(undefined) : this.building;
+    this.fullReady = false;
+    const oldEarly = this.early;
+    this.early = undefined;
+    void oldEarly?.dispose();
+    this.settleEarly?.(undefined);
+    this.earlyReady = new Promise((resolve) => (this.settleEarly = resolve));
     this.building = this.build(generation, abort.signal, previous);
     first?.(this.building);
   }
@@ -120,6 +154,7 @@ export class IndexService {
         `cache ${this.options.storagePath ?? '(engine default)'}`,
     );
     await progress.begin(roots.length);
+    await this.buildEarly(roots, generation, signal);
     try {
       const idx = await WorkspaceIndex.build({
         roots,
@@ -140,6 +175,8 @@ export class IndexService {
       idx.prepareQueries();
       this.logger.debug(`query tables built in ${(performance.now() - prepStart).toFixed(0)} ms`);
       this.index = idx;
+      this.fullReady = true;
+      this.dropEarly();
       for (const l of this.readyListeners) {
         try {
           l(idx);
@@ -165,6 +202,47 @@ export class IndexService {
       this.sendStatus({ state: 'error', trees: [], message: err instanceof Error ? err.message : String(err) });
       return undefined;
     }
+  }
+
+  /** Indexes the priority files first, so requests can be answered while the whole trees are indexed. */
+  private async buildEarly(roots: string[], generation: number, signal: AbortSignal): Promise<void> {
+    const settle = this.settleEarly;
+    try {
+      const open = this.openDocuments();
+      const texts = new Map(open.map((d) => [d.file, d.text]));
+      const only = priorityFiles(roots, open.map((d) => d.file), (f) => texts.get(f));
+      const count = [...only.values()].reduce((n, l) => n + l.length, 0);
+      const started = performance.now();
+      // No cache: the early index is partial; the full build writes the cache.
+      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, signal });
+      if (signal.aborted || generation !== this.generation) {
+        await early.dispose();
+        return;
+      }
+      early.prepareQueries();
+      this.early = early;
+      for (const l of this.readyListeners) {
+        try {
+          l(early);
+        } catch (err) {
+          this.logger.error('index ready listener failed', err);
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      this.logger.info(`early index: ${count} priority files (open documents, their headers and neighbours, model links) in ${seconds.toFixed(2)} s`);
+      this.sendStatus({ state: 'indexing', trees: [], message: `${count} priority files ready (open documents and interrupt-path files); indexing the rest` });
+      settle?.(early);
+    } catch (err) {
+      this.logger.warn(`early index failed (the full index still builds): ${describeError(err)}`);
+      settle?.(undefined);
+    }
+  }
+
+  private dropEarly(): void {
+    const early = this.early;
+    this.early = undefined;
+    this.settleEarly?.(undefined);
+    void early?.dispose();
   }
 
   private async findRoots(): Promise<string[]> {
@@ -211,9 +289,9 @@ export class IndexService {
     this.readyListeners.push(listener);
   }
 
-  /** The index when one is ready (edits before that are replayed by the ready listeners). */
+  /** The full index when ready, else the early one (edits before that are replayed by the ready listeners). */
   get current(): WorkspaceIndex | undefined {
-    return this.index;
+    return this.index ?? this.early;
   }
 
   /**

@@ -16,6 +16,14 @@ function whenCancelled(token: CancellationToken): Promise<'cancelled'> {
   });
 }
 
+export interface RunOptions<T> {
+  /**
+   * The request may be answered from the early, partial index while the full one is built, when this says the answer
+   * is useful (a definition found); otherwise it waits for the full index.
+   */
+  partialOk?: (result: T) => boolean;
+}
+
 export class RequestGuard {
   constructor(
     private readonly index: IndexService,
@@ -31,13 +39,24 @@ export class RequestGuard {
     token: CancellationToken,
     empty: T,
     handler: (idx: WorkspaceIndex) => T | Promise<T>,
+    options: RunOptions<T> = {},
   ): Promise<T | ResponseError<void>> {
     try {
-      const idx = await Promise.race([this.index.ready(), whenCancelled(token)]);
-      if (idx === 'cancelled' || token.isCancellationRequested) return cancelled();
+      const waited = await Promise.race([options.partialOk ? this.index.readyOrPartial() : this.index.ready().then((idx) => ({ idx, partial: false })), whenCancelled(token)]);
+      if (waited === 'cancelled' || token.isCancellationRequested) return cancelled();
+      let { idx } = waited;
       if (!idx) return empty;
       const started = performance.now();
-      const result = await handler(idx);
+      let result = await handler(idx);
+      if (waited.partial && !options.partialOk!(result)) {
+        // Not known yet from the priority files: answer from the full index when it is ready (progress is showing).
+        this.logger.debug(`${method}: not in the early index; waiting for the full index`);
+        const full = await Promise.race([this.index.ready(), whenCancelled(token)]);
+        if (full === 'cancelled' || token.isCancellationRequested) return cancelled();
+        if (!full) return empty;
+        idx = full;
+        result = await handler(idx);
+      }
       if (this.logger.enabled('debug')) this.logger.debug(`${method}: ${(performance.now() - started).toFixed(1)} ms`);
       return token.isCancellationRequested ? cancelled() : result;
     } catch (err) {

@@ -10,7 +10,7 @@ import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
 import type { Codebase, IndexProgress } from './types';
-import { walkTree } from './walker';
+import { walkTree, type WalkResult } from './walker';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type IndexLog = (level: LogLevel, msg: string) => void;
@@ -32,6 +32,8 @@ export interface BuildTreeOptions {
   /** Where the tree's cache file lives; undefined: no cache. */
   cacheDir?: string;
   log: IndexLog;
+  /** Index only these tree-relative files (those that exist and are selected) instead of walking the tree. */
+  only?: readonly string[];
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
 }
@@ -61,7 +63,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const root = path.resolve(rootIn);
   const info = detectTree(root);
   const tree = new TreeIndex(info);
-  const walked = walkTree(root, opts.selection);
+  const walked = opts.only ? statFiles(root, opts.only, opts.selection) : walkTree(root, opts.selection);
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
@@ -113,4 +115,19 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache };
   opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
+}
+
+/** The listed files as a walk would report them: missing or unselected ones are left out silently (they are hints). */
+function statFiles(root: string, rels: readonly string[], selection: FileSelection): WalkResult {
+  const files: WalkResult['files'] = [];
+  for (const rel of new Set(rels)) {
+    if (!selection.wantsFile(rel)) continue;
+    try {
+      const st = fs.statSync(path.join(root, rel));
+      if (st.isFile()) files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+    } catch {
+      // Not in this version of the tree.
+    }
+  }
+  return { files, skipped: [] };
 }

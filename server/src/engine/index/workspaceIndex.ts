@@ -27,6 +27,8 @@ export interface IndexOptions {
   include?: string[];
   exclude?: string[];
   workers?: number;
+  /** Per tree root: index only these tree-relative files (an early, partial index), not the whole tree. */
+  only?: ReadonlyMap<string, readonly string[]>;
   log?: IndexLog;
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
@@ -60,6 +62,7 @@ export class WorkspaceIndex implements IndexQueries {
         const { tree, stats } = await buildTreeIndex(root, pool, {
           selection: index.state.membership.selection,
           cacheDir,
+          only: opts.only?.get(root) ?? (opts.only ? [] : undefined),
           log: (level, msg) => opts.log?.(level, msg),
           onProgress: opts.onProgress,
           signal: opts.signal,
