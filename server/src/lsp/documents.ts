@@ -8,22 +8,31 @@ import { uriToPath } from './positions';
 
 /** Only C sources and headers go to the index; other languages may be open in the same editor. */
 const indexable = /\.[ch]$/i;
+/**
+ * Documents larger than this are re-parsed at most once per `largeDebounceMs` while typing (a 5 MB file takes ~0.6 s to
+ * parse); a request flushes the pending edit first, so answers never lag behind the text.
+ */
+const largeDocumentChars = 256 * 1024;
+const largeDebounceMs = 400;
 
 export class Documents {
   private readonly docs = new TextDocuments(TextDocument);
   /** Files already reported as binary, so the log says it once per file, not once per keystroke. */
   private readonly reportedBinary = new Set<string>();
+  /** Large documents with an edit not yet parsed, and the timer that will parse it. */
+  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly index: IndexService,
     private readonly logger: Logger,
   ) {
     this.docs.onDidOpen((e) => this.feed(e.document));
-    this.docs.onDidChangeContent((e) => this.feed(e.document));
+    this.docs.onDidChangeContent((e) => this.changed(e.document));
     this.docs.onDidClose((e) => this.close(e.document));
     this.index.onReady(() => {
       for (const d of this.docs.all()) this.feed(d);
     });
+    this.index.setPendingEdits(() => this.flushPending());
     this.index.setOpenDocuments(() =>
       this.docs
         .all()
@@ -50,6 +59,32 @@ export class Documents {
     return this.docs.get(uri) !== undefined;
   }
 
+  /** Parses every edit not yet parsed (before a request reads the index). */
+  flushPending(): void {
+    for (const [uri, timer] of [...this.pending]) {
+      clearTimeout(timer);
+      this.pending.delete(uri);
+      const doc = this.docs.get(uri);
+      if (doc) this.feed(doc);
+    }
+  }
+
+  private changed(doc: TextDocument): void {
+    if (doc.getText().length < largeDocumentChars) {
+      this.feed(doc);
+      return;
+    }
+    clearTimeout(this.pending.get(doc.uri));
+    this.pending.set(
+      doc.uri,
+      setTimeout(() => {
+        this.pending.delete(doc.uri);
+        const current = this.docs.get(doc.uri);
+        if (current) this.feed(current);
+      }, largeDebounceMs),
+    );
+  }
+
   private feed(doc: TextDocument): void {
     const file = uriToPath(doc.uri);
     if (!file || !indexable.test(file)) return;
@@ -65,12 +100,15 @@ export class Documents {
     if (!idx || !this.index.covers(file)) return; // replayed when the index is ready
     try {
       idx.updateDocument(file, text);
+      if (text.length >= largeDocumentChars) this.logger.debug(`${file}: parsed the open document (${text.length} characters)`);
     } catch (err) {
       this.logger.error(`${file}: updating the index from the open document failed`, err);
     }
   }
 
   private close(doc: TextDocument): void {
+    clearTimeout(this.pending.get(doc.uri));
+    this.pending.delete(doc.uri);
     const file = uriToPath(doc.uri);
     if (!file || !indexable.test(file)) return;
     this.reportedBinary.delete(file);

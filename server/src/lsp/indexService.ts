@@ -87,6 +87,13 @@ export class IndexService {
     return Promise.race([full, early]);
   }
 
+  /** Applies edits of open documents that were held back (large documents are parsed at most every few hundred ms). */
+  flushPendingEdits: () => void = () => undefined;
+
+  setPendingEdits(flush: () => void): void {
+    this.flushPendingEdits = flush;
+  }
+
   /** Where the open documents come from (the Documents module registers itself). */
   setOpenDocuments(provider: () => { file: string; text: string }[]): void {
     this.openDocuments = provider;

@@ -44,6 +44,7 @@ export class RequestGuard {
     try {
       const waited = await Promise.race([options.partialOk ? this.index.readyOrPartial() : this.index.ready().then((idx) => ({ idx, partial: false })), whenCancelled(token)]);
       if (waited === 'cancelled' || token.isCancellationRequested) return cancelled();
+      this.index.flushPendingEdits();
       let { idx } = waited;
       if (!idx) return empty;
       const started = performance.now();
