@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '@irqlens/models';
+import { endsWithContinuation } from '../index/cScan';
 import { extractFile } from '../index/extract';
 import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
@@ -230,7 +231,7 @@ function bodyText(source: string[], def: Def): { text: string; line: number } {
   let endCol = span.endCol;
   if (def.kind === 'macro') {
     endLine = nameSpan.line;
-    while (endLine + 1 < source.length && /\\\s*$/.test(source[endLine])) endLine++;
+    while (endLine + 1 < source.length && endsWithContinuation(source[endLine])) endLine++;
     endCol = source[endLine]?.length ?? 0;
   }
   const lines = source.slice(nameSpan.line, endLine + 1);

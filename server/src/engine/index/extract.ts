@@ -10,6 +10,9 @@ import {
   ALIAS, B_ASSIGN, B_NESTED, BIND, CALL, F_FUNCLIKE, F_GENERATED, F_RECOVERED, F_STATIC, FIELDT, FileRecord, ICALL, KIND_ID, SYM,
 } from './fileRecord';
 import { C_KEYWORDS, distinctIdentifiers, lineOf, lineStarts } from './lexer';
+import { identEnd, isIdentStart, skipSpaces } from './cScan';
+import { scanHeader } from './functionHeader';
+import { describeCuts } from './nestingLimit';
 import { preprocess } from './preprocess';
 import { type Capture, runQuery } from './queryRunner';
 import type { SymbolKind } from './types';
@@ -115,7 +118,12 @@ export interface ExtractOptions {
   oldTree?: Parser.Tree;
   /** Already preprocessed text (when the caller keeps trees and edits them). */
   preprocessed?: ReturnType<typeof preprocess>;
+  /** Time the parse and the query together may take, in ms (default EXTRACT_BUDGET_MS). */
+  budgetMs?: number;
 }
+
+/** How long one file's parse and query may take before the rest of the file is left out. */
+export const EXTRACT_BUDGET_MS = 10_000;
 
 export interface ExtractResult {
   record: FileRecord;
@@ -161,11 +169,21 @@ class Builder {
 export function extractSource(source: string, file: string, size: number, mtimeMs: number, opts: ExtractOptions = {}): ExtractResult {
   const pre = opts.preprocessed ?? preprocess(source);
   const text = pre.text;
-  const tree = cParser().parse(text, opts.oldTree);
+  const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
+  const started = performance.now();
+  const tree = parseWithin(text, opts.oldTree, budgetMs);
+  if (!tree) {
+    const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
+    return { record, errors: 0 };
+  }
   const b = new Builder(text, lineStarts(text));
   let errors = 0;
+  const problems: string[] = [];
+  if (pre.cuts?.length) problems.push(describeCuts(text, pre.cuts));
   try {
-    errors = collect(b, tree, pre.generated, text);
+    const left = Math.max(1, budgetMs - (performance.now() - started));
+    errors = collect(b, tree, pre.generated, text, left);
+    if (performance.now() - started >= budgetMs) problems.push(`extraction stopped after ${budgetMs / 1000} s: later definitions and calls may be missing`);
   } finally {
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
   }
@@ -186,12 +204,31 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     aliases: Int32Array.from(b.aliases),
     idents: identIds,
   };
+  if (problems.length) record.problem = problems.join('; ');
   return { record, tree: opts.keepTree ? tree : undefined, errors };
 }
 
+/** Parses with a time limit; undefined when the parser gave up (its state is reset for the next file). */
+function parseWithin(text: string, oldTree: Parser.Tree | undefined, budgetMs: number): Parser.Tree | undefined {
+  const p = cParser();
+  p.setTimeoutMicros(budgetMs * 1000);
+  try {
+    const tree = p.parse(text, oldTree) as Parser.Tree | null;
+    if (tree) return tree;
+  } catch {
+    // A halted parse may throw instead of returning null, depending on the binding.
+  } finally {
+    p.setTimeoutMicros(0);
+  }
+  p.reset();
+  return undefined;
+}
+
+const MAX_RECEIVER_CHARS = 256;
+
 const NOT_FUNCTION_NAMES = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
 
-function collect(b: Builder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string): number {
+function collect(b: Builder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number): number {
   const fns: Fn[] = [];
   const fdNames: number[] = [];
   const protos: number[] = [];
@@ -207,7 +244,7 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
   const asgs: { recv: TSNode; field: number; target: number }[] = [];
   const errorRanges: Range[] = [];
 
-  for (const m of runQuery(extractQuery(), tree)) {
+  for (const m of runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000))) {
     const c = m.captures;
     const head = c[0].name;
     switch (head) {
@@ -428,7 +465,14 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     const g = globalTypes.get(name);
     return g ? b.id(g) : -1;
   };
-  const recvText = (n: TSNode) => text.slice(startOf(n), n.end).replace(/\s+/g, '');
+  // Receivers are short expressions; a chained one (`a->f()->f()->…`) is capped so that each call does not copy the
+  // whole chain (quadratic in the chain's length); a capped receiver keeps its base name and resolves no deeper.
+  const recvText = (n: TSNode) => {
+    const start = startOf(n);
+    const end = n.end;
+    const raw = text.slice(start, Math.min(end, start + MAX_RECEIVER_CHARS)).replace(/\s+/g, '');
+    return end - start > MAX_RECEIVER_CHARS ? raw + '…' : raw;
+  };
 
   for (const at of directCalls) {
     const fn = inFunction(at);
@@ -469,57 +513,71 @@ function identBefore(text: string, at: number): number {
   return NOT_FUNCTION_NAMES.has(text.slice(start, end)) ? -1 : start;
 }
 
-/** For a declarator tree-sitter could not resolve: the last identifier followed by `(` before the body. */
+/** For a declarator tree-sitter could not resolve: the first identifier (not a keyword) followed by `(` before the body. */
 function fallbackName(text: string, from: number, to: number): number {
-  const re = /([A-Za-z_]\w*)\s*\(/g;
-  re.lastIndex = from;
-  let found = -1;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) && m.index < to) {
-    if (!NOT_FUNCTION_NAMES.has(m[1])) {
-      found = m.index;
-      break;
+  for (let i = from; i < to; ) {
+    const c = text.charCodeAt(i);
+    if (!isIdentStart(c)) {
+      i++;
+      continue;
     }
+    const end = identEnd(text, i);
+    if (text.charCodeAt(skipSpaces(text, end)) === 40 && !NOT_FUNCTION_NAMES.has(text.slice(i, end))) return i;
+    i = end;
   }
-  return found;
+  return -1;
 }
 
-// A function header at the start of a line: return type words, a name, a parameter list, then `{` (K&R parameter
-// declarations allowed in between). Only used inside ERROR regions, where tree-sitter gave up.
-const HEADER = /^(?:[A-Za-z_][\w]*[\s*]+)+?\**\s*([A-Za-z_]\w*)\s*\(([^;{}()]|\([^;{}()]*\))*\)\s*(?:[A-Za-z_][^;{}]*;\s*)*\{/gm;
-
+/** Functions inside ERROR regions, found by a line-anchored header scan (see functionHeader.ts). */
 function recoverFunctions(b: Builder, text: string, errors: Range[], known: Fn[]): Fn[] {
   const found: Fn[] = [];
   const have = new Set(known.map((f) => f.nameAt));
+  const braces = new BracePairs(text);
+  // Line starts below `failedTo` were read as type words by a header scan that failed: they fail the same way.
+  let failedTo = 0;
   for (const r of errors) {
-    HEADER.lastIndex = r.start;
-    let m: RegExpExecArray | null;
-    while ((m = HEADER.exec(text)) && m.index < r.end) {
-      const nameAt = m.index + m[0].indexOf(m[1], m[0].search(/[A-Za-z_]\w*\s*\(/));
-      const name = m[1];
+    let line = r.start;
+    if (line > 0 && text.charCodeAt(line - 1) !== 10) line = text.indexOf('\n', line) + 1 || text.length;
+    for (; line < r.end && line < text.length; line = text.indexOf('\n', line) + 1 || text.length) {
+      if (line < failedTo) continue;
+      const h = scanHeader(text, line);
+      if (!h.header) {
+        failedTo = Math.max(failedTo, h.wordsTo);
+        continue;
+      }
+      const { nameAt, bodyStart } = h.header;
+      const name = wordAt(text, nameAt);
       if (have.has(nameAt) || NOT_FUNCTION_NAMES.has(name) || C_KEYWORDS.has(name)) continue;
       if (containing(known, nameAt)) continue;
-      const first = wordAt(text, m.index);
-      if (NOT_FUNCTION_NAMES.has(first) || first === 'else' || first === 'return' || first === 'typedef' || first === 'struct' && m[0].indexOf('(') < 0) continue;
-      const bodyStart = m.index + m[0].length - 1;
-      const end = matchBrace(text, bodyStart);
-      b.sym(name, 'function', nameAt, m.index, end, F_RECOVERED | (/\bstatic\b/.test(m[0].slice(0, nameAt - m.index)) ? F_STATIC : 0));
-      found.push({ start: m.index, end, typeAt: -1, declStart: nameAt, bodyStart, name: b.id(name), nameAt });
+      const first = wordAt(text, line);
+      if (NOT_FUNCTION_NAMES.has(first) || first === 'else' || first === 'return' || first === 'typedef') continue;
+      const end = braces.closeAfter(bodyStart);
+      b.sym(name, 'function', nameAt, line, end, F_RECOVERED | (/\bstatic\b/.test(text.slice(line, nameAt)) ? F_STATIC : 0));
+      found.push({ start: line, end, typeAt: -1, declStart: nameAt, bodyStart, name: b.id(name), nameAt });
       have.add(nameAt);
-      HEADER.lastIndex = Math.max(HEADER.lastIndex, end);
+      // Go on at the first line starting at or after the body's end.
+      line = end - 1;
     }
   }
   return found;
 }
 
-function matchBrace(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 123) depth++;
-    else if (ch === 125 && --depth === 0) return i + 1;
+/** Each `{` paired with the offset just past its `}` (the text's end when unclosed), computed once for the text. */
+class BracePairs {
+  private pairs?: Map<number, number>;
+  constructor(private readonly text: string) {}
+  closeAfter(open: number): number {
+    if (!this.pairs) {
+      this.pairs = new Map();
+      const stack: number[] = [];
+      for (let i = 0; i < this.text.length; i++) {
+        const c = this.text.charCodeAt(i);
+        if (c === 123) stack.push(i);
+        else if (c === 125 && stack.length) this.pairs.set(stack.pop()!, i + 1);
+      }
+    }
+    return this.pairs.get(open) ?? this.text.length;
   }
-  return text.length;
 }
 
 /** Cheap indexing for huge (generated) headers: `#define` names by a line scan, nothing parsed. */
@@ -578,7 +636,7 @@ export function extractFile(root: string, rel: string): FileRecord {
   }
   try {
     const r = extractSource(text, rel, size, mtimeMs);
-    if (problem) r.record.problem = problem;
+    if (problem) r.record.problem = r.record.problem ? `${problem}; ${r.record.problem}` : problem;
     return r.record;
   } catch (e) {
     return { ...emptyFile(rel, size, mtimeMs), problem: `parse failed: ${(e as Error).message}` };

@@ -3,6 +3,13 @@
 // Why: tree-sitter sees `static void __init cf_check f(void)` or `DEFINE_IDTENTRY_SYSVEC(f) {` without the macros'
 // expansions and mis-parses them; replacing tokens by spaces keeps every offset, line and column unchanged.
 
+import { mergeAlternativeHeaders } from './alternativeHeaders';
+import { DirectiveLines, ParenPairs, identEnd, isBlank, isIdentChar, isIdentStart, skipInlineSpaces, skipSpaces } from './cScan';
+import { type GeneratedDef, rewriteGeneratedDefs } from './generatedDefs';
+import { limitNesting, type NestingCut } from './nestingLimit';
+
+export type { GeneratedDef } from './generatedDefs';
+
 /** Attribute-like macros that expand to nothing or to `__attribute__((…))` in Xen, QEMU and Linux (no arguments). */
 const ATTRIBUTE_WORDS = [
   // Xen (xen/include/xen/compiler.h, init.h)
@@ -46,11 +53,6 @@ const ATTRIBUTE_CALLS = [
   '__format__', 'PRINTF_LIKE', 'XEN_GUEST_HANDLE_PARAM_ATTR', '__releases_shared', '__acquires_shared',
 ];
 
-/** Generators with a single name argument; the body that follows is (the inner half of) that function. */
-const GENERATOR_SINGLE = /^[ \t]*((?:static[ \t]+)?(?:DEFINE_IDTENTRY\w*|DEFINE_FREDENTRY\w*|SYSCALL_DEFINE0|COMPAT_SYSCALL_DEFINE0|DEFINE_INTERRUPT_HANDLER\w*|DEFINE_KVM_HANDLER\w*|__visible_SYSCALL0))\(\s*(\w+)\s*\)(?=\s*(?:\/\*[^]*?\*\/\s*|\/\/[^\n]*\n\s*)*\{)/gm;
-/** Generators of the SYSCALL_DEFINEn(name, type, arg, …) family. */
-const GENERATOR_ARGS = /^[ \t]*((?:COMPAT_)?SYSCALL_DEFINE[1-6]|SYSCALL32_DEFINE[1-6]|BPF_CALL_[0-5]|SYSCALL_DEFINE_MAXARGS)\(\s*(\w+)\s*,([^{};]*)\)(?=\s*(?:\/\*[^]*?\*\/\s*|\/\/[^\n]*\n\s*)*\{)/gm;
-
 let attributeRe: RegExp | undefined;
 function attributeRegex(): RegExp {
   if (!attributeRe) {
@@ -63,102 +65,92 @@ function attributeRegex(): RegExp {
   return attributeRe;
 }
 
-/** A generated definition: the function's name as it appears in the source, and the macro that generated it. */
-export interface GeneratedDef {
-  /** Offset of the name in the rewritten text (where tree-sitter will report it). */
-  at: number;
-  /** Offset of the name in the original text. */
-  original: number;
-  macro: string;
-}
-
 export interface Preprocessed {
   text: string;
   generated: GeneratedDef[];
+  /** Parts blanked because they nested deeper than the parser can take (see nestingLimit.ts). */
+  cuts?: NestingCut[];
 }
 
 function blank(s: string): string {
   return s.replace(/[^\n]/g, ' ');
 }
 
-/** Index just past the parenthesised group starting at `open` (which holds '('), or -1 if unbalanced within 4 KB. */
-function skipParens(text: string, open: number): number {
-  let depth = 0;
-  const limit = Math.min(text.length, open + 4096);
-  for (let i = open; i < limit; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 40) depth++;
-    else if (c === 41) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-/** True when offset `at` is on a preprocessor directive line (`#define __init …` must stay intact). */
-function onDirectiveLine(text: string, at: number): boolean {
-  let i = at - 1;
-  // Walk back to the start of the logical line, through backslash continuations.
-  for (;;) {
-    while (i >= 0 && text.charCodeAt(i) !== 10) i--;
-    if (i > 0 && text.charCodeAt(i - 1) === 92) {
-      i -= 2;
-      continue;
-    }
-    if (i > 1 && text.charCodeAt(i - 1) === 13 && text.charCodeAt(i - 2) === 92) {
-      i -= 3;
-      continue;
-    }
-    break;
-  }
-  let j = i + 1;
-  while (j < at && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
-  return text.charCodeAt(j) === 35;
-}
+/** Attribute and loop-macro argument lists longer than this are not treated as such. */
+const MAX_ARGS_SPAN = 4096;
 
 // Iterator macros used as loop heads (`for_each_vcpu ( d, v ) stmt;`, `list_for_each_entry(…) {`, `QTAILQ_FOREACH(…)`,
 // `WITH_RCU_READ_LOCK_GUARD() {`): without their expansion tree-sitter sees a call missing its `;` and loses the rest of
 // the function. `while` (or `if(1)` for empty arguments) in their place parses the same statement shape.
-const LOOP_MACRO = /\b([A-Za-z_]\w*(?:for_each|FOREACH|for_every|_GUARD)\w*|for_each\w*)([ \t]*\()/g;
+/** True for identifiers that name an iterator macro (a `for_each`, `FOREACH`, `for_every` or `_GUARD` after the first
+ *  character, or a name starting with `for_each`). */
+function isLoopMacroName(name: string): boolean {
+  if (name.startsWith('for_each')) return true;
+  for (const part of ['for_each', 'FOREACH', 'for_every', '_GUARD']) if (name.indexOf(part, 1) > 0) return true;
+  return false;
+}
 
 function rewriteLoopMacros(text: string): string {
   if (!/for_each|FOREACH|for_every|_GUARD/.test(text)) return text;
-  return text.replace(LOOP_MACRO, (all: string, name: string, open: string, offset: number) => {
-    if (name.length < 5 || onDirectiveLine(text, offset)) return all;
+  let directives: DirectiveLines | undefined;
+  const pairs = new ParenPairs(text);
+  const parts: string[] = [];
+  let last = 0;
+  for (let offset = 0; offset < text.length; ) {
+    const c = text.charCodeAt(offset);
+    if (!isIdentStart(c)) {
+      // A digit starts a number whose letters are no identifier (`0x1f`).
+      if (c >= 48 && c <= 57) while (offset < text.length && isIdentChar(text.charCodeAt(offset))) offset++;
+      else offset++;
+      continue;
+    }
+    const nameEnd = identEnd(text, offset);
+    const name = text.slice(offset, nameEnd);
+    const paren = skipInlineSpaces(text, nameEnd);
+    const at = offset;
+    offset = nameEnd;
+    if (text.charCodeAt(paren) !== 40 || !isLoopMacroName(name)) continue;
+    offset = paren + 1;
+    const open = text.slice(nameEnd, paren + 1);
+    directives ??= new DirectiveLines(text);
+    if (name.length < 5 || directives.has(at)) continue;
     // Only at the head of a statement: after `;`, `{`, `}`, `)` (if/for heads), `else` or a label's `:`.
-    let i = offset - 1;
-    while (i >= 0 && /\s/.test(text[i])) i--;
+    let i = at - 1;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
     const prev = text[i];
     const afterElse = i >= 3 && text.slice(i - 3, i + 1) === 'else';
-    if (!(prev === ';' || prev === '{' || prev === '}' || prev === ')' || prev === ':' || afterElse || i < 0)) return all;
-    const close = skipParens(text, offset + name.length + open.length - 1);
-    if (close < 0) return all;
-    const after = text.slice(close).match(/^\s*(.)/);
-    if (!after || after[1] === ';') return all;
-    const args = text.slice(offset + name.length + open.length, close - 1);
+    if (!(prev === ';' || prev === '{' || prev === '}' || prev === ')' || prev === ':' || afterElse || i < 0)) continue;
+    const close = pairs.closeAfter(paren, MAX_ARGS_SPAN);
+    if (close < 0) continue;
+    const after = skipSpaces(text, close);
+    if (after >= text.length || text.charCodeAt(after) === 59) continue;
+    const args = text.slice(paren + 1, close - 1);
     // `NAME(` → `if(1` + spaces (the `)` stays), or `NAME (` → `while (` with the name padded.
-    if (!args.trim()) return 'if(1' + ' '.repeat(all.length - 4);
-    return 'while' + ' '.repeat(name.length - 5) + open;
-  });
+    const all = name + open;
+    const out = !args.trim() ? 'if(1' + ' '.repeat(all.length - 4) : 'while' + ' '.repeat(name.length - 5) + open;
+    parts.push(text.slice(last, at), out);
+    last = paren + 1;
+  }
+  if (last === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join('');
 }
-
-// Two headers for one body (`#ifdef CONFIG_LINUX\nstatic void f(int a, siginfo_t *i)\n#else\nstatic void f(int a)\n#endif\n{`):
-// keep the first header, blank the directives and the alternative, so tree-sitter sees one definition.
-const ALTERNATIVE_HEADERS = /^([ \t]*#[ \t]*if[^\n]*\n)([^#{};]*\)[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?\n)[ \t]*#[ \t]*else[^\n]*\n[^#{};]*\)[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?\n[ \t]*#[ \t]*endif[^\n]*(?=\n\s*\{)/gm;
 
 export function preprocess(source: string): Preprocessed {
   const parts: string[] = [];
   let last = 0;
   const re = attributeRegex();
+  let directives: DirectiveLines | undefined;
+  const pairs = new ParenPairs(source);
   let m: RegExpExecArray | null;
   while ((m = re.exec(source))) {
-    if (onDirectiveLine(source, m.index)) continue;
+    directives ??= new DirectiveLines(source);
+    if (directives.has(m.index)) continue;
     let end = m.index + m[0].length;
     // A bare attribute word followed by `(` is a call or a definition of that name (`__malloc(size_t …)`), not an attribute.
     if (m[2] && /^\s*\(/.test(source.slice(end, end + 8))) continue;
     if (m[1]) {
-      const close = skipParens(source, end - 1);
+      const close = pairs.closeAfter(end - 1, MAX_ARGS_SPAN);
       if (close < 0) continue;
       end = close;
     }
@@ -168,30 +160,10 @@ export function preprocess(source: string): Preprocessed {
   }
   let text = last === 0 ? source : (parts.push(source.slice(last)), parts.join(''));
   text = rewriteLoopMacros(text);
-  if (text.includes('#else')) text = text.replace(ALTERNATIVE_HEADERS, (all: string, ifLine: string, first: string) => ifLine.replace(/[^\n]/g, ' ') + first + blank(all.slice(ifLine.length + first.length)));
-  const generated: GeneratedDef[] = [];
-  if (text.includes('DEFINE')) {
-    text = text.replace(GENERATOR_SINGLE, (all: string, macro: string, name: string, offset: number) => {
-      // `M(name)` → `void    name()`: the name moves one column left to make room for `()`.
-      const nameAt = offset + all.indexOf(name, all.indexOf('(') + 1);
-      const out = 'void' + ' '.repeat(Math.max(0, all.length - 4 - name.length - 2)) + name + '()';
-      if (out.length !== all.length) return all;
-      generated.push({ at: offset + all.length - 2 - name.length, original: nameAt, macro: macro.replace(/^static\s+/, '') });
-      return out;
-    });
-    text = text.replace(GENERATOR_ARGS, (all: string, macro: string, name: string, args: string, offset: number) => {
-      // `SYSCALL_DEFINE2(name, int, a, char *, b)` → `long            name( int  a, char *  b)`.
-      const open = all.indexOf('(');
-      const nameAt = all.indexOf(name, open + 1);
-      const comma = all.indexOf(',', nameAt + name.length);
-      let n = 0;
-      const params = args.replace(/,/g, () => (n++ % 2 === 0 ? ' ' : ','));
-      const head = all.slice(0, open + 1);
-      const out = 'long' + ' '.repeat(head.length - 4) + all.slice(open + 1, comma) + '(' + params + ')';
-      if (out.length !== all.length) return all;
-      generated.push({ at: offset + nameAt, original: offset + nameAt, macro: macro.trim() });
-      return out;
-    });
-  }
+  text = mergeAlternativeHeaders(text);
+  let generated: GeneratedDef[] = [];
+  if (text.includes('DEFINE')) ({ text, generated } = rewriteGeneratedDefs(text));
+  const limited = limitNesting(text);
+  if (limited.cuts.length) return { text: limited.text, generated, cuts: limited.cuts };
   return { text, generated };
 }

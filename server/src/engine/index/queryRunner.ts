@@ -78,14 +78,18 @@ type RawMatchesFn = (
   startIndex: number, endIndex: number, matchLimit: number, maxStartDepth: number, timeoutMicros: number,
 ) => [(number | string)[], (number | object)[]];
 
-export function runQuery(query: Parser.Query, tree: Parser.Tree): Match[] {
+/**
+ * Every match of `query` in `tree`. With `timeoutMicros`, matching stops after that long and the matches found so far
+ * are returned (the caller tells a cut-short run by the time it took).
+ */
+export function runQuery(query: Parser.Query, tree: Parser.Tree, timeoutMicros = 0): Match[] {
   const b = loadBinding();
   const raw = (Parser.Query.prototype as unknown as { _matches?: RawMatchesFn })._matches;
-  if (!b || !raw) return query.matches(tree.rootNode).map((m) => ({ pattern: m.pattern, captures: m.captures.map((c) => new NodeCapture(c.name, c.node)) }));
+  if (!b || !raw) return query.matches(tree.rootNode, { timeoutMicros }).map((m) => ({ pattern: m.pattern, captures: m.captures.map((c) => new NodeCapture(c.name, c.node)) }));
   // The native side reads the node to query from the transfer buffer: marshal the root into it.
   const root = tree.rootNode as unknown as ArrayLike<number>;
   for (let i = 0; i < FIELDS; i++) b.nodeTransferArray[i] = root[i];
-  const [flat, nodes] = raw.call(query, tree, 0, 0, 0, 0, 0, 0, 0xffffffff, 0xffffffff, 0);
+  const [flat, nodes] = raw.call(query, tree, 0, 0, 0, 0, 0, 0, 0xffffffff, 0xffffffff, timeoutMicros);
   // Copy the node fields out before any other native call reuses the buffer.
   const fields = new Uint32Array(nodes.length * FIELDS);
   const transfer = b.nodeTransferArray;

@@ -1,0 +1,139 @@
+// Small linear scans over C text, used where a regular expression would backtrack on hostile input (runs of
+// comments, blanks or parentheses). Every function here reads each character a bounded number of times.
+
+export function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+export function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+/** True for the characters `\s` matches in the ASCII range (space, tab, newline, CR, vertical tab, form feed). */
+export function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** End of the identifier starting at `i` (i itself when there is none). */
+export function identEnd(text: string, i: number): number {
+  if (i >= text.length || !isIdentStart(text.charCodeAt(i))) return i;
+  let j = i + 1;
+  while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
+  return j;
+}
+
+/** Skips whitespace from `i`. */
+export function skipSpaces(text: string, i: number): number {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Skips spaces and tabs (not newlines) from `i`. */
+export function skipInlineSpaces(text: string, i: number): number {
+  let c: number;
+  while (i < text.length && ((c = text.charCodeAt(i)) === 32 || c === 9)) i++;
+  return i;
+}
+
+/**
+ * Skips whitespace, block comments and line comments from `i` and returns the next significant index. An unterminated
+ * block comment runs to the end of the text; a line comment needs its newline (at the end of the text it is not
+ * skipped, so a caller looking for a following token sees none).
+ */
+export function skipBlanksAndComments(text: string, i: number): number {
+  for (;;) {
+    i = skipSpaces(text, i);
+    if (text.charCodeAt(i) !== 47) return i;
+    const next = text.charCodeAt(i + 1);
+    if (next === 42) {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return text.length;
+      i = end + 2;
+    } else if (next === 47) {
+      const end = text.indexOf('\n', i + 2);
+      if (end < 0) return i;
+      i = end + 1;
+    } else return i;
+  }
+}
+
+/** The start of the line holding offset `at`. */
+export function lineStartOf(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}
+
+/**
+ * The preprocessor directive lines of a text as sorted [start, end) spans of logical lines (continuations included),
+ * found in one pass, so that "is this offset on a directive line?" costs a binary search instead of a walk back.
+ */
+export class DirectiveLines {
+  private readonly spans: number[] = [];
+
+  constructor(text: string) {
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      // Logical line [i, end): runs through backslash-newline continuations.
+      let end = i;
+      for (;;) {
+        const nl = text.indexOf('\n', end);
+        if (nl < 0) {
+          end = n;
+          break;
+        }
+        const bs = nl > 0 && text.charCodeAt(nl - 1) === 92 ? 1 : nl > 1 && text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92 ? 2 : 0;
+        end = nl + 1;
+        if (!bs) break;
+      }
+      const first = skipInlineSpaces(text, i);
+      if (first < end && text.charCodeAt(first) === 35) this.spans.push(i, end);
+      i = end;
+    }
+  }
+
+  /** True when `at` lies on a directive line. */
+  has(at: number): boolean {
+    const s = this.spans;
+    let lo = 0;
+    let hi = s.length / 2 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[2 * mid] > at) hi = mid - 1;
+      else if (s[2 * mid + 1] <= at) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+/** True when the line (without its newline) ends with a backslash, trailing blanks allowed: a continued macro line. */
+export function endsWithContinuation(line: string): boolean {
+  let i = line.length - 1;
+  while (i >= 0 && isBlank(line.charCodeAt(i))) i--;
+  return i >= 0 && line.charCodeAt(i) === 92;
+}
+
+/**
+ * Each `(` paired with the offset just past its `)`, found in one stack pass (comments not skipped), so that asking
+ * for the closer of many openers costs one scan instead of one per opener.
+ */
+export class ParenPairs {
+  private pairs?: Int32Array;
+  constructor(private readonly text: string) {}
+
+  /** Offset past the `)` closing the `(` at `open`, or -1 when unclosed or further than `maxSpan` characters away. */
+  closeAfter(open: number, maxSpan = Infinity): number {
+    if (!this.pairs) {
+      const pairs = new Int32Array(this.text.length).fill(-1);
+      const stack: number[] = [];
+      for (let i = 0; i < this.text.length; i++) {
+        const c = this.text.charCodeAt(i);
+        if (c === 40) stack.push(i);
+        else if (c === 41 && stack.length) pairs[stack.pop()!] = i + 1;
+      }
+      this.pairs = pairs;
+    }
+    const close = this.pairs[open] ?? -1;
+    return close >= 0 && close - open <= maxSpan ? close : -1;
+  }
+}
