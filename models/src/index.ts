@@ -8,6 +8,7 @@ export * from './core/types';
 export * from './core/simulator';
 export * from './core/scenario';
 export * from './core/statePath';
+export * from './rules/index';
 
 /** Every flow: X1–X7 (Xen + Linux guest), Q1–Q12 (QEMU, KVM, Linux guest). */
 export const allFlows: Flow<unknown>[] = [...xenFlows, ...qemuFlows, ...kvmFlows] as Flow<unknown>[];

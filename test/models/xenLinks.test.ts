@@ -20,7 +20,7 @@ void test('every step of the Xen flows has at least one link and a non-empty rol
       assert.ok(s.links.length > 0, `${s.id} has a link`);
       assert.ok(s.role.trim().length > 20, `${s.id} has a role`);
       for (const l of s.links) assert.ok(l.file && l.file.length > 0, `${s.id} ${l.symbol} has a file hint`);
-      assert.ok(s.source.includes('xen-linux.md'), `${s.id} cites the catalogue`);
+      assert.ok(!s.source || !/\.md\b/.test(s.source), `${s.id}: further reading is checkable, not a file of ours`);
     }
   }
 });

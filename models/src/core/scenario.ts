@@ -20,9 +20,9 @@ export type Expectation =
 export interface Scenario {
   name: string;
   title: string;
-  /** The open question from the seeds this scenario answers, quoted or paraphrased. */
+  /** The open question this scenario answers, quoted or paraphrased from reading notes. */
   question?: string;
-  /** Where the answer comes from (catalogue section, seed file). */
+  /** Where the answer comes from: model steps, rule ids, SDM sections. */
   source?: string;
   flow: string;
   profile?: string;

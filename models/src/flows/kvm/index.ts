@@ -1,4 +1,4 @@
-// The kvm flows, in catalogue order.
+// The kvm flows, in id order.
 import { Flow } from '../../core/types';
 import { q3LapicNoApicv } from './q3-lapicNoApicv';
 import { q4ApicvPosted } from './q4-apicvPosted';

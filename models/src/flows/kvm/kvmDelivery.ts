@@ -1,5 +1,5 @@
-// Delivery of a message to a vCPU: __apic_accept_irq (Q3.2, R4), vmx_deliver_interrupt into IRR or the PIR (Q3.3,
-// Q4.1, R19), kvm_vcpu_kick (Q3.4, R20), the posted-interrupt notification (Q4.2/Q4.3) and the PIR sync (Q4.4).
+// Delivery of a message to a vCPU: __apic_accept_irq (Q3.2, QR4), vmx_deliver_interrupt into IRR or the PIR (Q3.3,
+// Q4.1, QR19), kvm_vcpu_kick (Q3.4, QR20), the posted-interrupt notification (Q4.2/Q4.3) and the PIR sync (Q4.4).
 
 import { setRviFromIrr } from '../../components/apicv';
 import { addBit, clearBit, hasBit } from '../../components/lapic';
@@ -15,20 +15,20 @@ export type AcceptResult =
   | { kind: 'dropped'; why: string }
   | { kind: 'nmi' | 'init' | 'startup'; why: string };
 
-/** Q3.2 `__apic_accept_irq` up to the `deliver_interrupt` call (R4: TMR := trigger; KVM drops when disabled). */
+/** Q3.2 `__apic_accept_irq` up to the `deliver_interrupt` call (QR4: TMR := trigger; KVM drops when disabled). */
 export function apicAcceptIrq(s: KvmState, i: number, irq: LapicIrq): AcceptResult {
   const slot = s.vcpus[i];
   if (irq.delivery === 'fixed' || irq.delivery === 'lowest') {
     if (irq.delivery === 'lowest') slot.vcpu.apic_arb_prio++;
-    if (irq.level_triggered && !irq.level) return { kind: 'dropped', why: 'level-triggered message with level=0: nothing to accept (R4)' };
-    if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (§6.1)` };
+    if (irq.level_triggered && !irq.level) return { kind: 'dropped', why: 'level-triggered message with level=0: nothing to accept (QR4)' };
+    if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (QR4)` };
     if (irq.level_triggered) addBit(slot.lapic.tmr, irq.vector);
     else clearBit(slot.lapic.tmr, irq.vector);
-    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, R4)` };
+    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, QR4)` };
   }
   if (irq.delivery === 'nmi') {
     slot.vcpu.nmi_pending++;
-    return { kind: 'nmi', why: 'NMI: kvm_inject_nmi (nmi_queued++) and kick; bypasses IRR (R26)' };
+    return { kind: 'nmi', why: 'NMI: kvm_inject_nmi (nmi_queued++) and kick; bypasses IRR (QR26)' };
   }
   if (irq.delivery === 'init') {
     if (!slot.vcpu.pending_events.includes('INIT')) slot.vcpu.pending_events.push('INIT');
@@ -44,25 +44,25 @@ export type DeliverResult =
   | { kind: 'irr'; coalesced: boolean; why: string }
   | { kind: 'posted'; post: SoftwarePost; why: string };
 
-/** Q3.3 / Q4.1 `vmx_deliver_interrupt`: APICv → `vmx_deliver_posted_interrupt` (R19); else IRR + KVM_REQ_EVENT. */
+/** Q3.3 / Q4.1 `vmx_deliver_interrupt`: APICv → `vmx_deliver_posted_interrupt` (QR19); else IRR + KVM_REQ_EVENT. */
 export function deliverInterrupt(s: KvmState, i: number, vector: number): DeliverResult {
   const slot = s.vcpus[i];
   if (slot.vcpu.apicv_active) {
     const post = postSoftware(slot.pi_desc, vector);
     const why =
-      post === 'pir-coalesced' ? `PIR[${hex(vector)}] was already 1: coalesced, no notification (R19)`
-        : post === 'on-already-set' ? `PIR[${hex(vector)}] := 1; ON was already 1: a notification is outstanding, nothing sent (R19)`
-          : `PIR[${hex(vector)}] := 1 and ON 0 → 1: notify (R19; SN=${slot.pi_desc.sn ? 1 : 0} is not consulted)`;
+      post === 'pir-coalesced' ? `PIR[${hex(vector)}] was already 1: coalesced, no notification (QR19)`
+        : post === 'on-already-set' ? `PIR[${hex(vector)}] := 1; ON was already 1: a notification is outstanding, nothing sent (QR19)`
+          : `PIR[${hex(vector)}] := 1 and ON 0 → 1: notify (QR19; SN=${slot.pi_desc.sn ? 1 : 0} is not consulted)`;
     return { kind: 'posted', post, why };
   }
   const coalesced = hasBit(slot.lapic.irr, vector);
   addBit(slot.lapic.irr, vector);
   slot.vcpu.irr_pending = true;
   makeRequest(slot.vcpu, 'KVM_REQ_EVENT');
-  return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, R4)' : ':= 1'}; KVM_REQ_EVENT` };
+  return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, QR4)' : ':= 1'}; KVM_REQ_EVENT` };
 }
 
-/** Q3.4 `kvm_vcpu_kick` (R20), with whether the vCPU now runs its entry path. */
+/** Q3.4 `kvm_vcpu_kick` (QR20), with whether the vCPU now runs its entry path. */
 export function kickVcpu(s: KvmState, i: number, src: number): { result: KickResult; enters: boolean; why: string } {
   const v = s.vcpus[i].vcpu;
   const mode = v.mode;
@@ -75,7 +75,7 @@ export function kickVcpu(s: KvmState, i: number, src: number): { result: KickRes
   return { result, enters: true, why: `${vname(i)} is ${mode} in the host: the request is seen before the next entry (kvm_vcpu_exit_request)` };
 }
 
-/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (R19). */
+/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (QR19). */
 export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
   const v = s.vcpus[i].vcpu;
   if (v.mode === 'IN_GUEST_MODE' && i !== src) {
@@ -171,7 +171,7 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
 
 /** A RedeliverFn for IO-APIC messages: route + accept + deliver, and run the targets when `run`. */
 export function makeRedeliver(s: KvmState, o: Omit<RunOptions, 'redeliver'>, run: boolean): RedeliverFn {
-  // A line that stays asserted re-fires at every EOI (R10); the guest would loop until the storm limiter. Nested
+  // A line that stays asserted re-fires at every EOI (QR10); the guest would loop until the storm limiter. Nested
   // re-deliveries past a few levels are accepted but not run, so a model run always ends.
   let depth = 0;
   const fn: RedeliverFn = (m) => {

@@ -72,7 +72,7 @@ function vcpuOf(state: KvmState, params: ParamValues): number {
 
 const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 1, min: 0, max: 63 };
 
-/** `preempt {vcpu}`: `kvm_sched_out` with `on_rq` → `vmx_vcpu_pi_put` (R20, R21: SN := 1 when PI wakeup is needed). */
+/** `preempt {vcpu}`: `kvm_sched_out` with `on_rq` → `vmx_vcpu_pi_put` (QR20, QR21: SN := 1 when PI wakeup is needed). */
 export const preemptAction: ActionSpec<KvmState> = {
   name: 'preempt',
   description: 'The host scheduler preempts the vCPU thread (kvm_sched_out with on_rq): preempted := 1, vmx_vcpu_pi_put.',
@@ -100,7 +100,7 @@ export const setIfAction: ActionSpec<KvmState> = {
   },
 };
 
-/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (R11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
+/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (QR11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
 export const writeRteAction: ActionSpec<KvmState> = {
   name: 'write-rte',
   description: 'The guest programs an IO-APIC redirection entry; KVM rescans ioapic_handled_vectors and the EOI-exit bitmaps (Q4.7).',

@@ -25,7 +25,7 @@ export function profileConfig(profile: string): { split: boolean; apicv: boolean
 }
 
 export interface KvmVcpuSlot {
-  /** xAPIC/x2APIC ID; `dest` of a physical message matches it (R15). */
+  /** xAPIC/x2APIC ID; `dest` of a physical message matches it (QR15). */
   apic_id: number;
   lapic: LapicState;
   vcpu: VcpuState;
@@ -118,7 +118,7 @@ export function paramProblems(s: KvmState, params: ParamValues): string[] {
   }
   const vec = params.vector;
   if (typeof vec === 'number' && vec < 16 && params.delivery !== 'nmi' && params.delivery !== 'init' && params.delivery !== 'startup') {
-    out.push(`parameter "vector" = ${vec}: vectors 0..15 are illegal for fixed delivery (R1, SDM 10.5.2)`);
+    out.push(`parameter "vector" = ${vec}: vectors 0..15 are illegal for fixed delivery (QR1, SDM 10.5.2)`);
   }
   return out;
 }
@@ -128,7 +128,7 @@ export const P: Record<string, ParamSpec> = {
   dest: { name: 'dest', type: 'int', description: 'Destination APIC ID (physical) or logical mask; 0xff (xAPIC) / 0xffffffff (x2APIC) broadcasts.', default: 1, min: 0, max: 0xffffffff },
   dest_mode: { name: 'dest_mode', type: 'enum', description: 'Physical or logical (flat) destination.', default: 'physical', values: ['physical', 'logical'] },
   delivery: { name: 'delivery', type: 'enum', description: 'Delivery mode.', default: 'fixed', values: ['fixed', 'lowest', 'nmi', 'init', 'startup'] },
-  trigger: { name: 'trigger', type: 'enum', description: 'Trigger mode of the message (sets TMR, R4).', default: 'edge', values: ['edge', 'level'] },
+  trigger: { name: 'trigger', type: 'enum', description: 'Trigger mode of the message (sets TMR, QR4).', default: 'edge', values: ['edge', 'level'] },
   shorthand: { name: 'shorthand', type: 'enum', description: 'ICR destination shorthand.', default: 'none', values: ['none', 'self', 'all-including-self', 'all-excluding-self'] },
   src: { name: 'src', type: 'int', description: 'The thread that delivers: a vCPU index (its own thread, e.g. an IPI sender or a fastpath exit) or −1 for a host thread (irqfd, IO-APIC, hrtimer).', default: -1, min: -1, max: 63 },
   vcpu: { name: 'vcpu', type: 'int', description: 'The vCPU a step works on when a run starts mid-flow (routing steps set it themselves).', default: 1, min: 0, max: 63 },

@@ -1,5 +1,5 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
-// virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (qemu-kvm.md §3 Q10; R15, R19–R21).
+// virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (rules QR15, QR19–QR21).
 
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
@@ -13,7 +13,6 @@ const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ 
 const LAPIC = 'arch/x86/kvm/lapic.c';
 const VMX = 'arch/x86/kvm/vmx/vmx.c';
 const X86 = 'arch/x86/kvm/x86.c';
-const SRC = 'qemu-kvm.md §3 Q10';
 
 function srcVcpu(ctx: Ctx): number {
   return vcpuParam(ctx, 'src');
@@ -29,7 +28,6 @@ const steps: Step<KvmState>[] = [
       L('native_smp_send_reschedule', 'arch/x86/kernel/apic/ipi.c'), L('x2apic_send_IPI', 'arch/x86/kernel/apic/x2apic_phys.c'), L('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h'),
       L('default_send_IPI_single_phys', 'arch/x86/kernel/apic/ipi.c'), L('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_send_ipi_mask', 'arch/x86/kernel/kvm.c'),
     ],
-    source: `${SRC}.1`,
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
       const vec = num(ctx, 'vector', 0xfd);
@@ -49,9 +47,8 @@ const steps: Step<KvmState>[] = [
       L('kvm_pv_send_ipi', LAPIC), L('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h'),
     ],
     contracts: [
-      { id: 'Q10.2-fastpath', text: 'the x2APIC ICR fastpath handles only no-shorthand, physical, Fixed IPIs to a non-broadcast destination', source: 'Q10.2(a)', codebase: 'linux', symbol: 'handle_fastpath_set_x2apic_icr_irqoff', check: { kind: 'mentions', anyOf: ['APIC_SHORT_MASK', 'APIC_DEST_NOSHORT'] } },
+      { id: 'Q10.2-fastpath', text: 'the x2APIC ICR fastpath handles only no-shorthand, physical, Fixed IPIs to a non-broadcast destination', source: 'docs/flows/Q10.md#q10-2', codebase: 'linux', symbol: 'handle_fastpath_set_x2apic_icr_irqoff', check: { kind: 'mentions', anyOf: ['APIC_SHORT_MASK', 'APIC_DEST_NOSHORT'] } },
     ],
-    source: `${SRC}.2`,
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
       const irq = irqFromParams(ctx.params);
@@ -81,11 +78,11 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q10.2e',
     title: '[hw] IPI virtualization',
-    role: 'The CPU sets PIR[v] in the target\'s PID and, if ON was 0 and SN is 0, sets ON and sends its NV to NDST: the notification vector reaches a running target without exits, the wakeup vector wakes a blocked one (R21).',
+    role: 'The CPU sets PIR[v] in the target\'s PID and, if ON was 0 and SN is 0, sets ON and sends its NV to NDST: the notification vector reaches a running target without exits, the wakeup vector wakes a blocked one (QR21).',
     component: 'pi_desc',
     operation: 'pi.post',
     links: [L('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h', { note: 'gates IPIv; the posting itself is done by the CPU' }), L('pi_wakeup_handler', 'arch/x86/kvm/vmx/posted_intr.c'), L('vmx_vcpu_pi_put', 'arch/x86/kvm/vmx/posted_intr.c')],
-    source: `${SRC}.2(e); R21; §6.3 (IPIv)`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       const irq = irqFromParams(ctx.params);
@@ -131,9 +128,8 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('kvm_apic_send_ipi', LAPIC)],
     contracts: [
-      { id: 'Q10.3-route', text: 'routes the IPI through kvm_irq_delivery_to_apic with the sending APIC as source', source: 'Q10.3', codebase: 'linux', symbol: 'kvm_apic_send_ipi', check: { kind: 'calls', anyOf: ['kvm_irq_delivery_to_apic'] } },
+      { id: 'Q10.3-route', text: 'routes the IPI through kvm_irq_delivery_to_apic with the sending APIC as source', source: 'docs/flows/Q10.md#q10-3', codebase: 'linux', symbol: 'kvm_apic_send_ipi', check: { kind: 'calls', anyOf: ['kvm_irq_delivery_to_apic'] } },
     ],
-    source: `${SRC}.3`,
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
       return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR BUSY cleared`, next: 'Q10.4' };
@@ -142,11 +138,11 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q10.4',
     title: 'kvm_irq_delivery_to_apic',
-    role: 'Routes from the source APIC: SELF → the sender, ALLINC/ALLBUT or broadcast → slow loop, physical → phys_map, logical → cluster maps (R15).',
+    role: 'Routes from the source APIC: SELF → the sender, ALLINC/ALLBUT or broadcast → slow loop, physical → phys_map, logical → cluster maps (QR15).',
     component: 'lapic',
     operation: 'lapic.route',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_match_dest', LAPIC)],
-    source: `${SRC}.4; R15`,
+    rules: ['QR15'],
     run(ctx): StepResult {
       const r = routeIrq(ctx.state, irqFromParams(ctx.params), srcVcpu(ctx));
       if (r.targets.length === 0) {
@@ -163,7 +159,7 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
-    source: `${SRC}.5 → Q3.2/Q3.3, Q4.1; R4, R19, R20`,
+    rules: ['QR4', 'QR19', 'QR20'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const irq: LapicIrq = irqFromParams(ctx.params);
@@ -183,7 +179,6 @@ const steps: Step<KvmState>[] = [
     role: 'INIT and SIPI never touch IRR: they become pending_events and are processed on the target before its next entry (INIT → wait-for-SIPI, SIPI → start at vector × 4 KiB).',
     component: 'vcpu',
     links: [L('kvm_apic_accept_events', LAPIC)],
-    source: `${SRC}.6`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;

@@ -1,6 +1,6 @@
 // Flow Q12: KVM PV EOI — the guest enables MSR_KVM_PV_EOI_EN, KVM arms the shared byte before entry when the
 // in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
-// next exit (qemu-kvm.md §3 Q12; rule R23).
+// next exit (rule QR23).
 
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { computePpr, highest } from '../../components/lapic';
@@ -13,7 +13,6 @@ import { KVM_STATE_DOC, kvmValidate, runOptions, setIfAction, vcpuParam } from '
 
 const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const LAPIC = 'arch/x86/kvm/lapic.c';
-const SRC = 'qemu-kvm.md §3 Q12';
 
 const steps: Step<KvmState>[] = [
   {
@@ -22,7 +21,6 @@ const steps: Step<KvmState>[] = [
     role: 'With KVM_FEATURE_PV_EOI the guest replaces its EOI write by kvm_guest_apic_eoi_write and, per CPU, zeroes its kvm_apic_eoi byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN.',
     component: 'pv_eoi',
     links: [L('kvm_guest_init', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
-    source: `${SRC}.1`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       if (ctx.params.pv_eoi_feature === false) return { branch: 'no-feature', why: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null };
@@ -36,7 +34,6 @@ const steps: Step<KvmState>[] = [
     role: 'KVM records the guest byte\'s address (4-byte aligned, through a gfn_to_hva cache) in pv_eoi.msr_val.',
     component: 'pv_eoi',
     links: [L('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), L('kvm_lapic_set_pv_eoi', LAPIC)],
-    source: `${SRC}.2`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       ctx.state.vcpus[i].pv_eoi.msr_val = 0x1000 | KVM_MSR_ENABLED;
@@ -50,7 +47,6 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('__apic_accept_irq', LAPIC)],
-    source: `${SRC} with Q3.1–Q3.4`,
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
       const r = routeIrq(ctx.state, irq, -1);
@@ -67,7 +63,6 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.ack',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), L('kvm_get_apic_interrupt', LAPIC)],
-    source: `${SRC}.3 with Q3.5–Q3.7`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -80,13 +75,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q12.3',
     title: 'apic_sync_pv_eoi_to_guest',
-    role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (R23).',
+    role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (QR23).',
     component: 'pv_eoi',
     links: [L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC), L('pv_eoi_enabled', LAPIC), L('pv_eoi_set_pending', LAPIC), L('pv_eoi_put_user', LAPIC)],
     contracts: [
-      { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'R23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
+      { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
     ],
-    source: `${SRC}.3; R23`,
+    rules: ['QR23'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const a = pvEoiArm(ctx.state, i);
@@ -99,7 +94,6 @@ const steps: Step<KvmState>[] = [
     role: 'VM entry delivers the vector (event injection, or virtual-interrupt delivery with APICv) and the guest handler runs.',
     component: 'vcpu',
     links: [L('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), L('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
-    source: `${SRC} with Q3.8`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -115,14 +109,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q12.4',
     title: 'kvm_guest_apic_eoi_write',
-    role: 'The guest EOI: __test_and_clear_bit(KVM_PV_EOI_BIT) — if it was set, return with no APIC access and no exit; else native EOI, which traps to apic_set_eoi (R23).',
+    role: 'The guest EOI: __test_and_clear_bit(KVM_PV_EOI_BIT) — if it was set, return with no APIC access and no exit; else native EOI, which traps to apic_set_eoi (QR23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',
     links: [L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi', LAPIC)],
     contracts: [
-      { id: 'Q12.4-test-and-clear', text: 'tests and clears the PV EOI bit before falling back to the native EOI write', source: 'R23', codebase: 'linux', symbol: 'kvm_guest_apic_eoi_write', check: { kind: 'calls', anyOf: ['__test_and_clear_bit'] } },
+      { id: 'Q12.4-test-and-clear', text: 'tests and clears the PV EOI bit before falling back to the native EOI write', source: 'QR23', codebase: 'linux', symbol: 'kvm_guest_apic_eoi_write', check: { kind: 'calls', anyOf: ['__test_and_clear_bit'] } },
     ],
-    source: `${SRC}.4; R23`,
+    rules: ['QR23'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -140,14 +134,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q12.5',
     title: 'apic_sync_pv_eoi_from_guest',
-    role: 'At the next exit with KVM_APIC_PV_EOI_PENDING: byte 0 means the guest EOI\'d — KVM runs apic_set_eoi for it; byte still 1 means it did not — KVM disarms it and no EOI happens (R23).',
+    role: 'At the next exit with KVM_APIC_PV_EOI_PENDING: byte 0 means the guest EOI\'d — KVM runs apic_set_eoi for it; byte still 1 means it did not — KVM disarms it and no EOI happens (QR23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',
     links: [L('kvm_lapic_sync_from_vapic', LAPIC), L('apic_sync_pv_eoi_from_guest', LAPIC), L('pv_eoi_test_and_clr_pending', LAPIC), L('pv_eoi_get_user', LAPIC), L('apic_set_eoi', LAPIC)],
     contracts: [
-      { id: 'Q12.5-eoi', text: 'completes the EOI on the guest\'s behalf when the byte was cleared', source: 'R23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_from_guest', check: { kind: 'calls', anyOf: ['apic_set_eoi'] } },
+      { id: 'Q12.5-eoi', text: 'completes the EOI on the guest\'s behalf when the byte was cleared', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_from_guest', check: { kind: 'calls', anyOf: ['apic_set_eoi'] } },
     ],
-    source: `${SRC}.5; R23`,
+    rules: ['QR23'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;

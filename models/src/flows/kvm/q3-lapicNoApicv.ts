@@ -1,5 +1,5 @@
 // Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
-// trapped EOI, and the in-kernel or split IO-APIC EOI (qemu-kvm.md §3 Q3; rules R2–R10, R13, R18, R20, R23, R28).
+// trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
@@ -19,7 +19,6 @@ const LAPIC = 'arch/x86/kvm/lapic.c';
 const VMX = 'arch/x86/kvm/vmx/vmx.c';
 const X86 = 'arch/x86/kvm/x86.c';
 const IOAPIC = 'arch/x86/kvm/ioapic.c';
-const SRC = 'qemu-kvm.md §3 Q3';
 
 const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.split(',').map(Number) : []);
 const join = (xs: number[]): string => [...new Set(xs)].join(',');
@@ -52,7 +51,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.0',
     title: 'kvm_ioapic_set_irq',
-    role: 'An IO-APIC input changes level: the in-kernel IO-APIC (or QEMU\'s, with a split irqchip) latches it and services the pin into a LAPIC message (R8, R9).',
+    role: 'An IO-APIC input changes level: the in-kernel IO-APIC (or QEMU\'s, with a split irqchip) latches it and services the pin into a LAPIC message (QR8, QR9).',
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [
@@ -60,9 +59,9 @@ const steps: Step<KvmState>[] = [
       Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }), Qm('ioapic_service', 'hw/intc/ioapic.c', { note: 'kvm-split: sends kvm_set_irq(gsi) → KVM MSI route' }),
     ],
     contracts: [
-      { id: 'Q3.0-remote-irr', text: 'a level pin with Remote-IRR set is not re-sent until the EOI', source: 'R9', codebase: 'linux', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['remote_irr'] } },
+      { id: 'Q3.0-remote-irr', text: 'a level pin with Remote-IRR set is not re-sent until the EOI', source: 'QR9', codebase: 'linux', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['remote_irr'] } },
     ],
-    source: `${SRC} "in-kernel IO-APIC input side"; R8, R9`,
+    rules: ['QR8', 'QR9'],
     run(ctx) {
       const pin = num(ctx, 'pin', 10);
       checkPin(pin);
@@ -84,10 +83,10 @@ const steps: Step<KvmState>[] = [
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
     operation: 'lapic.route',
-    role: 'Finds the destination vCPUs: the fast path on the RCU APIC map (SELF, physical, logical, lowest priority by vector hashing), else the slow loop with kvm_apic_match_dest (R15).',
+    role: 'Finds the destination vCPUs: the fast path on the RCU APIC map (SELF, physical, logical, lowest priority by vector hashing), else the slow loop with kvm_apic_match_dest (QR15).',
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC), L('kvm_vector_to_index', LAPIC), L('kvm_apic_match_dest', LAPIC)],
-    source: `${SRC}.1; R15`,
+    rules: ['QR15'],
     run(ctx) {
       const irq = irqFromParams(ctx.params);
       const r = routeIrq(ctx.state, irq, num(ctx, 'src', -1));
@@ -101,15 +100,15 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.2',
     title: '__apic_accept_irq',
-    role: 'Accepts the message on one vCPU\'s LAPIC by delivery mode: Fixed/LowestPrio set TMR and go on to deliver_interrupt; NMI/INIT/SIPI become pending events; a disabled APIC drops it (R4, §6.1).',
+    role: 'Accepts the message on one vCPU\'s LAPIC by delivery mode: Fixed/LowestPrio set TMR and go on to deliver_interrupt; NMI/INIT/SIPI become pending events; a disabled APIC drops it (QR4).',
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC)],
     contracts: [
-      { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'R4; §6.2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
-      { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: '§6.1', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
+      { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'QR4', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
+      { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: 'docs/flows/Q3.md#q3-2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
     ],
-    source: `${SRC}.2; R4, R26`,
+    rules: ['QR4', 'QR26'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const irq = irqFromParams(ctx.params);
@@ -126,13 +125,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.3',
     title: 'vmx_deliver_interrupt',
-    role: 'With APICv inactive, vmx_deliver_posted_interrupt returns −1: IRR[v] := 1 (coalescing with a set bit), irr_pending, KVM_REQ_EVENT (R4).',
+    role: 'With APICv inactive, vmx_deliver_posted_interrupt returns −1: IRR[v] := 1 (coalescing with a set bit), irr_pending, KVM_REQ_EVENT (QR4).',
     component: 'lapic',
     links: [L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_lapic_set_irr', 'arch/x86/kvm/lapic.h'), L('kvm_make_request', 'include/linux/kvm_host.h')],
     contracts: [
-      { id: 'Q3.3-order', text: 'sets IRR before raising KVM_REQ_EVENT and kicking, so the target cannot miss it', source: 'R20', codebase: 'linux', symbol: 'vmx_deliver_interrupt', check: { kind: 'callOrder', first: ['kvm_lapic_set_irr'], then: ['kvm_vcpu_kick'] } },
+      { id: 'Q3.3-order', text: 'sets IRR before raising KVM_REQ_EVENT and kicking, so the target cannot miss it', source: 'QR20', codebase: 'linux', symbol: 'vmx_deliver_interrupt', check: { kind: 'callOrder', first: ['kvm_lapic_set_irr'], then: ['kvm_vcpu_kick'] } },
     ],
-    source: `${SRC}.3; R4`,
+    rules: ['QR4'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const d = deliverInterrupt(ctx.state, i, num(ctx, 'vector', 0));
@@ -146,13 +145,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.4',
     title: 'kvm_vcpu_kick',
-    role: 'Makes the target notice the request: wake a blocked vCPU, flip the own thread to EXITING_GUEST_MODE, or IPI a vCPU in guest mode on another pCPU (EXTERNAL_INTERRUPT exit); otherwise the next entry sees it (R20).',
+    role: 'Makes the target notice the request: wake a blocked vCPU, flip the own thread to EXITING_GUEST_MODE, or IPI a vCPU in guest mode on another pCPU (EXTERNAL_INTERRUPT exit); otherwise the next entry sees it (QR20).',
     component: 'vcpu',
     links: [L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_should_kick', X86), L('kvm_vcpu_exiting_guest_mode', 'include/linux/kvm_host.h'), L('handle_external_interrupt_irqoff', VMX)],
     contracts: [
-      { id: 'Q3.4-wake-first', text: 'tries to wake a blocked vCPU before considering the reschedule IPI', source: 'R20', codebase: 'linux', symbol: 'kvm_vcpu_kick', check: { kind: 'callOrder', first: ['kvm_vcpu_wake_up'], then: ['smp_send_reschedule'] } },
+      { id: 'Q3.4-wake-first', text: 'tries to wake a blocked vCPU before considering the reschedule IPI', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_kick', check: { kind: 'callOrder', first: ['kvm_vcpu_wake_up'], then: ['smp_send_reschedule'] } },
     ],
-    source: `${SRC}.4; R20`,
+    rules: ['QR20'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
@@ -167,7 +166,7 @@ const steps: Step<KvmState>[] = [
     role: 'The vCPU\'s run loop: a halted vCPU re-checks kvm_vcpu_check_block; pending timers are injected; INIT/SIPI accepted; KVM_REQ_EVENT leads to kvm_check_and_inject_events.',
     component: 'vcpu',
     links: [L('vcpu_run', X86), L('vcpu_enter_guest', X86), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_apic_accept_events', LAPIC), L('handle_interrupt_window', VMX)],
-    source: `${SRC}.5; R20`,
+    rules: ['QR20'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -205,39 +204,39 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.6',
     title: 'kvm_check_and_inject_events',
-    role: 'In order: re-inject an injected event, NMI, then a LAPIC interrupt if kvm_apic_has_interrupt beats PPR and vmx_interrupt_allowed (IF); if blocked by IF, arm interrupt-window exiting (R3, R6, R28).',
+    role: 'In order: re-inject an injected event, NMI, then a LAPIC interrupt if kvm_apic_has_interrupt beats PPR and vmx_interrupt_allowed (IF); if blocked by IF, arm interrupt-window exiting (QR3, QR6, QR28).',
     component: 'lapic',
     links: [
-      L('kvm_check_and_inject_events', X86, { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19 and seed 003' }] }),
+      L('kvm_check_and_inject_events', X86, { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }),
       L('kvm_cpu_has_injectable_intr', 'arch/x86/kvm/irq.c'), L('kvm_apic_has_interrupt', LAPIC), L('apic_has_interrupt_for_ppr', LAPIC), L('vmx_interrupt_allowed', VMX), L('vmx_enable_irq_window', VMX),
     ],
     contracts: [
-      { id: 'Q3.6-window', text: 'arms interrupt-window exiting when an interrupt is pending but cannot be injected', source: 'R6', codebase: 'linux', symbol: 'kvm_check_and_inject_events', check: { kind: 'mentions', anyOf: ['enable_irq_window', 'kvm_x86_enable_irq_window'] } },
+      { id: 'Q3.6-window', text: 'arms interrupt-window exiting when an interrupt is pending but cannot be injected', source: 'QR6', codebase: 'linux', symbol: 'kvm_check_and_inject_events', check: { kind: 'mentions', anyOf: ['enable_irq_window', 'kvm_x86_enable_irq_window'] } },
     ],
-    source: `${SRC}.6; R3, R6, R28`,
+    rules: ['QR3', 'QR6', 'QR28'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
       const v = slot.vcpu;
-      if (v.intr_info >= 0) return { branch: 'reinject', why: `interrupt.injected ${hex(v.intr_info)}: re-injected, no second ISR transition (R28)`, next: 'Q3.8', params: { inject: v.intr_info } };
+      if (v.intr_info >= 0) return { branch: 'reinject', why: `interrupt.injected ${hex(v.intr_info)}: re-injected, no second ISR transition (QR28)`, next: 'Q3.8', params: { inject: v.intr_info } };
       if (v.nmi_pending > 0) {
         v.nmi_pending--;
         ctx.emit({ kind: 'delivered', target: vname(i), handler: 'exc_nmi', what: 'NMI', detail: 'vmx_inject_nmi' });
         return { branch: 'nmi', why: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8', params: { inject: -1 } };
       }
-      // kvm_apic_has_interrupt: __apic_update_ppr, then apic_has_interrupt_for_ppr (R2, R3).
+      // kvm_apic_has_interrupt: __apic_update_ppr, then apic_has_interrupt_for_ppr (QR2, QR3).
       updatePpr(slot.lapic);
       const vec = deliverableVector(slot.lapic, 'kvm');
       if (vec < 0) {
         const hi = highest(slot.lapic.irr);
-        const why = hi < 0 ? 'IRR empty: nothing injectable' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (R3); it waits for an EOI or a TPR drop`;
+        const why = hi < 0 ? 'IRR empty: nothing injectable' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (QR3); it waits for an EOI or a TPR drop`;
         if (hi >= 0) ctx.emit({ kind: 'pending', target: vname(i), what: `IRR [${slot.lapic.irr.map(hex).join(', ')}]`, detail: why });
         return { branch: 'nothing', why, next: 'Q3.8', params: { inject: -1 } };
       }
       if (!v.rflags_if) {
         v.irq_window_exiting = true;
         ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: 'IF=0: interrupt window armed' });
-        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (R6)`, next: 'Q3.8', params: { inject: -1 } };
+        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)`, next: 'Q3.8', params: { inject: -1 } };
       }
       return { branch: 'interrupt', why: `IF=1 and ${hex(vec)} class ${vclass(vec)} > PPR ${hex(slot.lapic.ppr)}: kvm_queue_interrupt(kvm_cpu_get_interrupt)`, next: 'Q3.7' };
     },
@@ -245,28 +244,28 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.7',
     title: 'kvm_get_apic_interrupt',
-    role: 'Acknowledges for the guest: no ExtINT pending, so hi(IRR) moves to ISR and PPR rises to its class (R5).',
+    role: 'Acknowledges for the guest: no ExtINT pending, so hi(IRR) moves to ISR and PPR rises to its class (QR5).',
     component: 'lapic',
     operation: 'lapic.ack',
     links: [L('kvm_cpu_get_interrupt', 'arch/x86/kvm/irq.c'), L('kvm_cpu_get_extint', 'arch/x86/kvm/irq.c'), L('kvm_get_apic_interrupt', LAPIC), L('apic_clear_irr', LAPIC), L('apic_set_isr', LAPIC), L('__apic_update_ppr', LAPIC)],
     contracts: [
-      { id: 'Q3.7-irr-isr', text: 'clears the IRR bit and sets the ISR bit of the same vector, then updates PPR', source: 'R5', codebase: 'linux', symbol: 'kvm_get_apic_interrupt', check: { kind: 'callOrder', first: ['apic_clear_irr'], then: ['apic_set_isr'] } },
+      { id: 'Q3.7-irr-isr', text: 'clears the IRR bit and sets the ISR bit of the same vector, then updates PPR', source: 'QR5', codebase: 'linux', symbol: 'kvm_get_apic_interrupt', check: { kind: 'callOrder', first: ['apic_clear_irr'], then: ['apic_set_isr'] } },
     ],
-    source: `${SRC}.7; R5`,
+    rules: ['QR5'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const vec = ackApicInterrupt(ctx.state, i);
       const l = ctx.state.vcpus[i].lapic;
-      return { branch: 'acked', why: `IRR[${hex(vec)}] := 0, ISR[${hex(vec)}] := 1, PPR := ${hex(l.ppr)} (R5)`, next: 'Q3.8', params: { inject: vec } };
+      return { branch: 'acked', why: `IRR[${hex(vec)}] := 0, ISR[${hex(vec)}] := 1, PPR := ${hex(l.ppr)} (QR5)`, next: 'Q3.8', params: { inject: vec } };
     },
   },
   {
     id: 'Q3.8',
     title: 'vmx_inject_irq',
-    role: 'Writes VM_ENTRY_INTR_INFO_FIELD = 0x80000000|v, sets TPR_THRESHOLD, and lets PV EOI arm if the in-service vector is the only work (R23).',
+    role: 'Writes VM_ENTRY_INTR_INFO_FIELD = 0x80000000|v, sets TPR_THRESHOLD, and lets PV EOI arm if the in-service vector is the only work (QR23).',
     component: 'vcpu',
     links: [L('vmx_inject_irq', VMX), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX), L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC)],
-    source: `${SRC}.8, Q12.3; R23, R28`,
+    rules: ['QR23', 'QR28'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -286,7 +285,7 @@ const steps: Step<KvmState>[] = [
       parts.push(`kvm_lapic_sync_to_vapic: ${arm.why}`);
       const late = num(ctx, 'late_vector', 0);
       if (late >= 16) {
-        // Another thread delivers while this vCPU is between injection and IN_GUEST_MODE (R20: nothing is lost).
+        // Another thread delivers while this vCPU is between injection and IN_GUEST_MODE (QR20: nothing is lost).
         const a = apicAcceptIrq(ctx.state, i, { vector: late, delivery: 'fixed', dest: ctx.state.vcpus[i].apic_id, logical: false, shorthand: 'none', level_triggered: false, level: true });
         const d = a.kind === 'fixed' ? deliverInterrupt(ctx.state, i, late).why : a.why;
         parts.push(`meanwhile another thread delivers ${hex(late)}: ${d}`);
@@ -297,10 +296,10 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.8t',
     title: 'handle_tpr_below_threshold',
-    role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (R2, R3).',
+    role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (QR2, QR3).',
     component: 'lapic',
     links: [L('handle_tpr_below_threshold', VMX), L('kvm_apic_update_ppr', LAPIC), L('apic_update_ppr', LAPIC), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX)],
-    source: `${SRC}.8; R2, R3`,
+    rules: ['QR2', 'QR3'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -322,7 +321,8 @@ const steps: Step<KvmState>[] = [
     role: 'IRQs off, mode := IN_GUEST_MODE, re-check requests (a late request cancels the entry and re-queues the injection); the CPU injects the event through the guest IDT (SDM 26.6).',
     component: 'vcpu',
     links: [L('vcpu_enter_guest', X86), L('kvm_vcpu_exit_request', X86), L('vmx_vcpu_run', VMX), L('vmx_cancel_injection', VMX), L('__vmx_complete_interrupts', VMX)],
-    source: `${SRC}.5, Q3.8; R20, R28; SDM 26.6`,
+    rules: ['QR20', 'QR28'],
+    source: 'SDM 26.6',
     run(ctx) {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -341,13 +341,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.9',
     title: 'guest EOI write → exit',
-    role: 'The guest handler services its device and writes EOI: with PV EOI armed the guest only clears its byte (no exit); otherwise the write traps (APIC access or x2APIC WRMSR 0x80B) (R23).',
+    role: 'The guest handler services its device and writes EOI: with PV EOI armed the guest only clears its byte (no exit); otherwise the write traps (APIC access or x2APIC WRMSR 0x80B) (QR23).',
     component: 'guest',
     links: [
       L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'),
       L('handle_apic_access', VMX), L('kvm_lapic_set_eoi', LAPIC), L('kvm_x2apic_msr_write', LAPIC), L('kvm_lapic_reg_write', LAPIC),
     ],
-    source: `${SRC}.9, Q12.4; R23`,
+    rules: ['QR23'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -368,19 +368,19 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.10',
     title: 'apic_set_eoi',
-    role: 'Clears the highest ISR bit (whatever the handler meant), recomputes PPR, raises KVM_REQ_EVENT, and tells the IO-APIC (R7).',
+    role: 'Clears the highest ISR bit (whatever the handler meant), recomputes PPR, raises KVM_REQ_EVENT, and tells the IO-APIC (QR7).',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [L('apic_set_eoi', LAPIC), L('apic_find_highest_isr', LAPIC), L('apic_clear_isr', LAPIC), L('apic_update_ppr', LAPIC)],
     contracts: [
-      { id: 'Q3.10-highest', text: 'EOI clears the highest in-service vector, then forwards it to the IO-APIC', source: 'R7', codebase: 'linux', symbol: 'apic_set_eoi', check: { kind: 'callOrder', first: ['apic_find_highest_isr'], then: ['kvm_ioapic_send_eoi'] } },
+      { id: 'Q3.10-highest', text: 'EOI clears the highest in-service vector, then forwards it to the IO-APIC', source: 'QR7', codebase: 'linux', symbol: 'apic_set_eoi', check: { kind: 'callOrder', first: ['apic_find_highest_isr'], then: ['kvm_ioapic_send_eoi'] } },
     ],
-    source: `${SRC}.10; R7`,
+    rules: ['QR7'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
       const vec = highest(slot.lapic.isr);
-      if (vec < 0) return { branch: 'stray', why: 'apic_find_highest_isr = −1: stray EOI, nothing cleared (R7)', next: 'Q3.5' };
+      if (vec < 0) return { branch: 'stray', why: 'apic_find_highest_isr = −1: stray EOI, nothing cleared (QR7)', next: 'Q3.5' };
       clearBit(slot.lapic.isr, vec);
       updatePpr(slot.lapic);
       slot.vcpu.highest_isr_cache = -1;
@@ -391,14 +391,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.11',
     title: 'kvm_ioapic_send_eoi',
-    role: 'Only vectors in ioapic_handled_vectors reach the IO-APIC: split → KVM_EXIT_IOAPIC_EOI to QEMU (SVR[12] not consulted); in-kernel → kvm_ioapic_update_eoi with trigger = TMR[v] (R7, R13, R18).',
+    role: 'Only vectors in ioapic_handled_vectors reach the IO-APIC: split → KVM_EXIT_IOAPIC_EOI to QEMU (SVR[12] not consulted); in-kernel → kvm_ioapic_update_eoi with trigger = TMR[v] (QR7, QR13, QR18).',
     component: 'ioapic',
     links: [L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_handles_vector', LAPIC), Qm('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'kvm-split: KVM_EXIT_IOAPIC_EOI → ioapic_eoi_broadcast' })],
     contracts: [
-      { id: 'Q3.11-handled', text: 'forwards the EOI only for vectors the IO-APIC handles', source: 'R18', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
-      { id: 'Q3.11-split', text: 'with a split irqchip, exits to userspace instead of consulting SVR[12]', source: 'R13', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'mentions', anyOf: ['KVM_REQ_IOAPIC_EOI_EXIT'] } },
+      { id: 'Q3.11-handled', text: 'forwards the EOI only for vectors the IO-APIC handles', source: 'QR18', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
+      { id: 'Q3.11-split', text: 'with a split irqchip, exits to userspace instead of consulting SVR[12]', source: 'QR13', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'mentions', anyOf: ['KVM_REQ_IOAPIC_EOI_EXIT'] } },
     ],
-    source: `${SRC}.11; R7, R13, R18`,
+    rules: ['QR7', 'QR13', 'QR18'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -406,7 +406,7 @@ const steps: Step<KvmState>[] = [
       if (!slot.vcpu.ioapic_handled_vectors.includes(vec)) return { branch: 'not-ioapic', why: `${hex(vec)} is not in ioapic_handled_vectors [${slot.vcpu.ioapic_handled_vectors.map(hex).join(', ')}]: return`, next: 'Q3.5' };
       if (profileConfig(ctx.profile).split) {
         slot.vcpu.pending_ioapic_eoi = vec;
-        return { branch: 'split-exit', why: `split irqchip: pending_ioapic_eoi := ${hex(vec)}, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR[12]=${slot.lapic.svr_directed_eoi ? 1 : 0} is not consulted (R13)`, next: 'Q3.12' };
+        return { branch: 'split-exit', why: `split irqchip: pending_ioapic_eoi := ${hex(vec)}, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR[12]=${slot.lapic.svr_directed_eoi ? 1 : 0} is not consulted (QR13)`, next: 'Q3.12' };
       }
       const level = slot.lapic.tmr.includes(vec);
       return { branch: level ? 'in-kernel-level' : 'in-kernel-edge', why: `in-kernel: kvm_ioapic_update_eoi(${hex(vec)}, trigger = TMR[${hex(vec)}] = ${level ? 'level' : 'edge'})`, next: 'Q3.12' };
@@ -415,7 +415,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q3.12',
     title: 'kvm_ioapic_update_eoi_one',
-    role: 'Runs ack notifiers, then for each level pin with this vector clears Remote-IRR and re-services a still-asserted line (storm limiter at 10000); edge trigger or SVR[12] keeps Remote-IRR (in-kernel) (R10, R13).',
+    role: 'Runs ack notifiers, then for each level pin with this vector clears Remote-IRR and re-services a still-asserted line (storm limiter at 10000); edge trigger or SVR[12] keeps Remote-IRR (in-kernel) (QR10, QR13).',
     component: 'ioapic',
     operation: 'ioapic.eoi',
     links: [
@@ -423,10 +423,10 @@ const steps: Step<KvmState>[] = [
       Qm('ioapic_eoi_broadcast', 'hw/intc/ioapic.c', { note: 'kvm-split' }),
     ],
     contracts: [
-      { id: 'Q3.12-ack-first', text: 'runs the ack notifiers (irqfd resampler) before clearing Remote-IRR', source: 'R10; Q6.5', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'callOrder', first: ['kvm_notify_acked_irq'], then: ['ioapic_service'] } },
-      { id: 'Q3.12-directed', text: 'does not clear Remote-IRR for an edge trigger or when the LAPIC has SVR[12] set', source: 'R13', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'mentions', anyOf: ['APIC_SPIV_DIRECTED_EOI'] } },
+      { id: 'Q3.12-ack-first', text: 'runs the ack notifiers (irqfd resampler) before clearing Remote-IRR', source: 'QR10', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'callOrder', first: ['kvm_notify_acked_irq'], then: ['ioapic_service'] } },
+      { id: 'Q3.12-directed', text: 'does not clear Remote-IRR for an edge trigger or when the LAPIC has SVR[12] set', source: 'QR13', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'mentions', anyOf: ['APIC_SPIV_DIRECTED_EOI'] } },
     ],
-    source: `${SRC}.12; R10, R13`,
+    rules: ['QR10', 'QR13'],
     run(ctx) {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -438,7 +438,7 @@ const steps: Step<KvmState>[] = [
       const pin = s.irqfd.gsi;
       if (s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.ioapic.ioredtbl[pin]?.vector === vec) notes.push(resamplerAck(s));
       if (!split && (!level || slot.lapic.svr_directed_eoi)) {
-        return { branch: 'remote-irr-kept', why: [...notes, `trigger ${level ? 'level' : 'edge'}${slot.lapic.svr_directed_eoi ? ', SVR[12]=1' : ''}: return without clearing Remote-IRR (R13)`].join('; '), next: 'Q3.5' };
+        return { branch: 'remote-irr-kept', why: [...notes, `trigger ${level ? 'level' : 'edge'}${slot.lapic.svr_directed_eoi ? ', SVR[12]=1' : ''}: return without clearing Remote-IRR (QR13)`].join('; '), next: 'Q3.5' };
       }
       let resent: IoapicMessage | undefined;
       const eoi = ioapicEoi(s.ioapic, vec, split ? 'kvm-split' : 'kvm-inkernel', {
@@ -452,7 +452,7 @@ const steps: Step<KvmState>[] = [
       slot.vcpu.pending_ioapic_eoi = -1;
       notes.push(eoi.released.length ? `Remote-IRR := 0 on pin ${eoi.released.join(', ')}` : `no level pin with vector ${hex(vec)} had Remote-IRR`);
       if (eoi.delayed.length) notes.push(`irq_eoi reached 10000: re-service of pin ${eoi.delayed.join(', ')} delayed by HZ/100`);
-      if (resent) return resend(ctx, resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (R10)`].join('; ') });
+      if (resent) return resend(ctx, resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (QR10)`].join('; ') });
       return { branch: eoi.released.length ? 'released' : 'no-pin', why: notes.join('; '), next: 'Q3.5' };
     },
   },
@@ -481,7 +481,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   validate(state, params, profile) {
     const out = kvmValidate(state, params, profile);
     const late = params.late_vector;
-    if (typeof late === 'number' && late > 0 && late < 16) out.push(`parameter "late_vector" = ${late}: vectors 1..15 are illegal for fixed delivery (R1); 0 means none`);
+    if (typeof late === 'number' && late > 0 && late < 16) out.push(`parameter "late_vector" = ${late}: vectors 1..15 are illegal for fixed delivery (QR1); 0 means none`);
     return out;
   },
   stateDoc: KVM_STATE_DOC,

@@ -1,4 +1,4 @@
-// Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (qemu-kvm.md §3 Q4; rules R17–R19).
+// Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
@@ -16,17 +16,16 @@ const LAPIC = 'arch/x86/kvm/lapic.c';
 const VMX = 'arch/x86/kvm/vmx/vmx.c';
 const PIH = 'arch/x86/kvm/vmx/posted_intr.h';
 const X86 = 'arch/x86/kvm/x86.c';
-const SRC = 'qemu-kvm.md §3 Q4';
 
 const steps: Step<KvmState>[] = [
   {
     id: 'Q4.0i',
     title: 'kvm_ioapic_set_irq',
-    role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (R8, R9).',
+    role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (QR8, QR9).',
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
-    source: `${SRC}; Q3 "in-kernel IO-APIC input side"; R8, R9`,
+    rules: ['QR8', 'QR9'],
     run(ctx): StepResult {
       const pin = num(ctx, 'pin', 10);
       checkPin(pin);
@@ -43,10 +42,10 @@ const steps: Step<KvmState>[] = [
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
     operation: 'lapic.route',
-    role: 'Routes the message to its destination vCPUs (fast path on the APIC map, or the slow loop), as in Q3.1 (R15).',
+    role: 'Routes the message to its destination vCPUs (fast path on the APIC map, or the slow loop), as in Q3.1 (QR15).',
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],
-    source: `${SRC}.1 (via Q3.1); R15`,
+    rules: ['QR15'],
     run(ctx): StepResult {
       const r = routeIrq(ctx.state, irqFromParams(ctx.params), num(ctx, 'src', -1));
       if (r.targets.length === 0) {
@@ -59,15 +58,15 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.1',
     title: 'vmx_deliver_posted_interrupt',
-    role: '__apic_accept_irq → vmx_deliver_interrupt posts the vector: PIR bit, then ON; a set PIR bit or a set ON means no notification (R19).',
+    role: '__apic_accept_irq → vmx_deliver_interrupt posts the vector: PIR bit, then ON; a set PIR bit or a set ON means no notification (QR19).',
     component: 'pi_desc',
     operation: 'pi.post',
     links: [L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('pi_test_and_set_pir', PIH), L('pi_test_and_set_on', PIH)],
     contracts: [
-      { id: 'Q4.1-pir-before-on', text: 'sets the PIR bit before testing-and-setting ON, so a notification never precedes its vector', source: 'R19; SDM 29.6', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'callOrder', first: ['pi_test_and_set_pir'], then: ['pi_test_and_set_on'] } },
-      { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'R19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
+      { id: 'Q4.1-pir-before-on', text: 'sets the PIR bit before testing-and-setting ON, so a notification never precedes its vector', source: 'QR19; SDM 29.6', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'callOrder', first: ['pi_test_and_set_pir'], then: ['pi_test_and_set_on'] } },
+      { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'QR19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
     ],
-    source: `${SRC}.1; R4, R19`,
+    rules: ['QR4', 'QR19'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const irq = irqFromParams(ctx.params);
@@ -97,13 +96,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.2',
     title: 'kvm_vcpu_trigger_posted_interrupt',
-    role: 'Sends the notification: an IPI of POSTED_INTR_VECTOR to a vCPU in guest mode elsewhere; nothing for the running vCPU; a wake-up otherwise (R19).',
+    role: 'Sends the notification: an IPI of POSTED_INTR_VECTOR to a vCPU in guest mode elsewhere; nothing for the running vCPU; a wake-up otherwise (QR19).',
     component: 'vcpu',
     links: [L('kvm_vcpu_trigger_posted_interrupt', VMX), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
     contracts: [
-      { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'R19, R20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
+      { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'QR19; QR20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
     ],
-    source: `${SRC}.2; R19, R20`,
+    rules: ['QR19', 'QR20'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
@@ -128,13 +127,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.3',
     title: '[hw] posted-interrupt processing',
-    role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, R19). If the target already left guest mode, the host IDT entry only EOIs and the PIR waits for the next entry.',
+    role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, QR19). If the target already left guest mode, the host IDT entry only EOIs and the PIR waits for the next entry.',
     component: 'pi_desc',
     links: [
       L('kvm_vcpu_trigger_posted_interrupt', VMX, { note: 'the sender; the processing is done by the CPU (SDM 29.6)' }),
       L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c', { note: 'host IDT entry that only EOIs when the notification lands in root mode' }),
     ],
-    source: `${SRC}.3; R19; SDM 29.6`,
+    rules: ['QR19'],
+    source: 'SDM 29.6',
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       if (ctx.params.notification_race === true) {
@@ -150,11 +150,12 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.3a',
     title: '[hw] virtual-interrupt delivery',
-    role: 'The CPU recognises RVI if its class beats VPPR and delivers it when IF=1: VISR, SVI, RVI updated, vector through the guest IDT (R17).',
+    role: 'The CPU recognises RVI if its class beats VPPR and delivers it when IF=1: VISR, SVI, RVI updated, vector through the guest IDT (QR17).',
     component: 'lapic',
     operation: 'lapic.ack',
     links: [L('vmx_set_rvi', VMX, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), L('vmx_hwapic_isr_update', VMX)],
-    source: `${SRC}.3/Q4.4; R17; SDM 29.2.1, 29.2.2`,
+    rules: ['QR17'],
+    source: 'SDM 29.2.1, 29.2.2',
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -165,22 +166,22 @@ const steps: Step<KvmState>[] = [
       }
       if (!v.rflags_if) {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'recognised, IF=0' });
-        return nextTarget(ctx, 'Q4.1', { branch: 'if-clear', why: `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: delivery waits (SDM 29.2.2, R6)` });
+        return nextTarget(ctx, 'Q4.1', { branch: 'if-clear', why: `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: delivery waits (SDM 29.2.2, QR6)` });
       }
       const vec = deliverVirtual(slot.lapic, v);
-      return { branch: 'deliver', why: `RVI ${hex(vec)} class ${vec >> 4} > VPPR: VISR[${hex(vec)}] := 1, SVI := ${hex(v.svi)}, VIRR[${hex(vec)}] := 0, RVI := ${hex(v.rvi)} (R17)`, next: 'Q4.g', params: { delivered: vec } };
+      return { branch: 'deliver', why: `RVI ${hex(vec)} class ${vec >> 4} > VPPR: VISR[${hex(vec)}] := 1, SVI := ${hex(v.svi)}, VIRR[${hex(vec)}] := 0, RVI := ${hex(v.rvi)} (QR17)`, next: 'Q4.g', params: { delivered: vec } };
     },
   },
   {
     id: 'Q4.4',
     title: 'vmx_sync_pir_to_irr',
-    role: 'Before entry (IRQs off, mode = IN_GUEST_MODE): if ON, clear it and move PIR into IRR; RVI := hi(IRR). The CPU then evaluates at entry (R19).',
+    role: 'Before entry (IRQs off, mode = IN_GUEST_MODE): if ON, clear it and move PIR into IRR; RVI := hi(IRR). The CPU then evaluates at entry (QR19).',
     component: 'pi_desc',
     links: [L('vcpu_enter_guest', X86), L('vmx_sync_pir_to_irr', VMX), L('kvm_apic_update_irr', LAPIC), L('__kvm_apic_update_irr', LAPIC), L('pi_clear_on', PIH)],
     contracts: [
-      { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'R19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
+      { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'QR19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
     ],
-    source: `${SRC}.4; R19`,
+    rules: ['QR19'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -196,7 +197,6 @@ const steps: Step<KvmState>[] = [
     role: 'The Linux guest runs the handler for the vector and writes EOI (xAPIC 0xB0 or x2APIC MSR 0x80B).',
     component: 'guest',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
-    source: `${SRC}.3 → Q1.13; Q3.9`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'delivered', num(ctx, 'vector', 0));
@@ -212,7 +212,7 @@ const steps: Step<KvmState>[] = [
     role: 'APICv is activated or inhibited for the vCPU: KVM resets its IRR/ISR caches (irr_pending, isr_count, highest_isr_cache), reloads SVI from ISR and RVI from IRR, or falls back to injection (Q3) and moves stray PIR bits into IRR.',
     component: 'vcpu',
     links: [L('kvm_vcpu_update_apicv', X86), L('kvm_apic_update_apicv', LAPIC), L('vmx_refresh_apicv_exec_ctrl', VMX), L('kvm_apic_update_hwapic_isr', LAPIC), L('vmx_hwapic_isr_update', VMX)],
-    source: `${SRC}.5; R17`,
+    rules: ['QR17'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -241,11 +241,12 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.6',
     title: '[hw] EOI virtualization',
-    role: 'The CPU clears VISR[SVI], recomputes SVI and VPPR, and exits only when EOI_EXIT_BITMAP[v] is set (R18).',
+    role: 'The CPU clears VISR[SVI], recomputes SVI and VPPR, and exits only when EOI_EXIT_BITMAP[v] is set (QR18).',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [L('vmx_load_eoi_exitmap', VMX, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
-    source: `${SRC}.6; R18; SDM 29.1.4`,
+    rules: ['QR18'],
+    source: 'SDM 29.1.4',
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -263,9 +264,9 @@ const steps: Step<KvmState>[] = [
     operation: 'ioapic.eoi',
     links: [L('handle_apic_eoi_induced', VMX), L('kvm_apic_set_eoi_accelerated', LAPIC), L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_update_eoi', 'arch/x86/kvm/ioapic.c')],
     contracts: [
-      { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'R18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
+      { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'QR18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
     ],
-    source: `${SRC}.6; R10, R18`,
+    rules: ['QR10', 'QR18'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'eoi_vector', 0);
@@ -278,10 +279,10 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.7',
     title: 'vcpu_scan_ioapic',
-    role: 'KVM_REQ_SCAN_IOAPIC rebuilds ioapic_handled_vectors from level (or ack-notified, or RTC) RTEs aimed at the vCPU and loads it as the EOI-exit bitmap (R18).',
+    role: 'KVM_REQ_SCAN_IOAPIC rebuilds ioapic_handled_vectors from level (or ack-notified, or RTC) RTEs aimed at the vCPU and loads it as the EOI-exit bitmap (QR18).',
     component: 'vcpu',
     links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],
-    source: `${SRC}.7; R18`,
+    rules: ['QR18'],
     run(ctx): StepResult {
       const out = ctx.state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(ctx.state, i, ctx.profile).map(hex).join(', ')}]`);
       return { branch: 'loaded', why: `ioapic_handled_vectors → EOI_EXIT_BITMAP: ${out.join('; ')}`, next: null };
@@ -290,10 +291,10 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q4.8',
     title: 'kvm_sched_in → vmx_vcpu_pi_load',
-    role: 'The vCPU is scheduled in: NDST := this pCPU, SN := 0, NV := POSTED_INTR_VECTOR; a non-empty PIR sets ON so the next sync sees it (R21).',
+    role: 'The vCPU is scheduled in: NDST := this pCPU, SN := 0, NV := POSTED_INTR_VECTOR; a non-empty PIR sets ON so the next sync sees it (QR21).',
     component: 'pi_desc',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', VMX), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
-    source: `${SRC} → Q5.8; R21`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const cpu = num(ctx, 'cpu', ctx.state.vcpus[i].vcpu.pcpu);

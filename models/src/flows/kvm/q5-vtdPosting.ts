@@ -1,5 +1,5 @@
 // Flow Q5: VT-d posted interrupts for a VFIO device — IRTE set-up, IOMMU posting, the wakeup vector and the
-// PID lifecycle across block / preempt / schedule-in (qemu-kvm.md §3 Q5; rules R19–R21; VT-d §5.2.3).
+// PID lifecycle across block / preempt / schedule-in (rules QR19–QR21; VT-d 5.2.3).
 
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
@@ -13,7 +13,6 @@ import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuPara
 const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const Qm = (symbol: string, file: string): Link => ({ codebase: 'qemu', symbol, file });
 const PIC = 'arch/x86/kvm/vmx/posted_intr.c';
-const SRC = 'qemu-kvm.md §3 Q5';
 
 function guestMsi(ctx: Ctx): LapicIrq {
   return { vector: num(ctx, 'vector', 0x41), delivery: ctx.params.delivery === 'lowest' ? 'lowest' : 'fixed', dest: num(ctx, 'dest', 1), logical: ctx.params.dest_mode === 'logical', shorthand: 'none', level_triggered: false, level: true };
@@ -26,7 +25,6 @@ const steps: Step<KvmState>[] = [
     role: 'QEMU gives the unmasked MSI-X vector a KVM MSI route with the guest\'s address/data and binds its eventfd as an irqfd (KVM_IRQFD).',
     component: 'irqfd',
     links: [Qm('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), Qm('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), Qm('vfio_enable_vectors', 'hw/vfio/pci.c')],
-    source: `${SRC}.1`,
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.device.msix_masked) return { branch: 'masked', why: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null };
@@ -43,7 +41,6 @@ const steps: Step<KvmState>[] = [
     role: 'KVM snapshots the route, hooks irqfd_wakeup into the eventfd wait queue and registers an irq-bypass consumer keyed by the eventfd.',
     component: 'irqfd',
     links: [L('kvm_irqfd', 'virt/kvm/eventfd.c'), L('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
-    source: `${SRC}.2`,
     run(): StepResult {
       return { branch: 'consumer', why: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' };
     },
@@ -54,7 +51,6 @@ const steps: Step<KvmState>[] = [
     role: 'VFIO requests the host IRQ (vfio_msihandler) and registers the producer with the same eventfd token; the match calls KVM\'s pi_update_irte hook.',
     component: 'irqfd',
     links: [L('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), L('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), L('__connect', 'virt/lib/irqbypass.c'), L('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
-    source: `${SRC}.3`,
     run(): StepResult {
       return { branch: 'connected', why: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' };
     },
@@ -65,7 +61,7 @@ const steps: Step<KvmState>[] = [
     role: 'The guest reprograms the MSI (new destination or vector): QEMU updates the KVM route, KVM re-snapshots it for the irqfd and calls pi_update_irte again, so the IRTE follows the guest\'s affinity.',
     component: 'irqfd',
     links: [L('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
-    source: `${SRC}.3; R21`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       const m = guestMsi(ctx);
@@ -85,10 +81,10 @@ const steps: Step<KvmState>[] = [
       L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c'), L('modify_irte', 'drivers/iommu/intel/irq_remapping.c'),
     ],
     contracts: [
-      { id: 'Q5.4-single-vcpu', text: 'posts only MSIs that target a single vCPU; multicast stays remapped', source: 'R21; Q5.4', codebase: 'linux', symbol: 'vmx_pi_update_irte', check: { kind: 'calls', anyOf: ['kvm_intr_is_single_vcpu'] } },
-      { id: 'Q5.4-urgent-0', text: 'programs the posted IRTE with p_urgent = 0', source: 'R21; seed 003', codebase: 'linux', symbol: 'intel_ir_set_vcpu_affinity', check: { kind: 'mentions', anyOf: ['p_urgent'] } },
+      { id: 'Q5.4-single-vcpu', text: 'posts only MSIs that target a single vCPU; multicast stays remapped', source: 'QR21', codebase: 'linux', symbol: 'vmx_pi_update_irte', check: { kind: 'calls', anyOf: ['kvm_intr_is_single_vcpu'] } },
+      { id: 'Q5.4-urgent-0', text: 'programs the posted IRTE with p_urgent = 0', source: 'QR21', codebase: 'linux', symbol: 'intel_ir_set_vcpu_affinity', check: { kind: 'mentions', anyOf: ['p_urgent'] } },
     ],
-    source: `${SRC}.4; R21`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.config.vtd_pi) {
@@ -109,11 +105,12 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.5',
     title: '[hw] IOMMU posts the interrupt',
-    role: 'The device\'s MSI hits a posted IRTE: PIR[p_vector] := 1; if ON=0 and (URG or SN=0), ON := 1 and NV is sent to NDST. No host handler runs (R21).',
+    role: 'The device\'s MSI hits a posted IRTE: PIR[p_vector] := 1; if ON=0 and (URG or SN=0), ON := 1 and NV is sent to NDST. No host handler runs (QR21).',
     component: 'pi_desc',
     operation: 'pi.post',
-    links: [L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d §5.2.3)' }), L('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
-    source: `${SRC}.5; R21; VT-d §5.2.3`,
+    links: [L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d 5.2.3)' }), L('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
+    rules: ['QR21'],
+    source: 'VT-d 5.2.3',
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.irte.p_pst) {
@@ -128,11 +125,11 @@ const steps: Step<KvmState>[] = [
       const r = postHardware(pi, s.irte.p_vector, s.irte.p_urgent);
       if (r === 'suppressed') {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'posted with SN=1: no notification' });
-        return { branch: 'suppressed', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (R21)`, next: null, params: { vcpu: i } };
+        return { branch: 'suppressed', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (QR21)`, next: null, params: { vcpu: i } };
       }
       if (r === 'on-already-set') {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'ON already set' });
-        return { branch: 'on-already-set', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON was already 1: a notification is outstanding (R21)`, next: null, params: { vcpu: i } };
+        return { branch: 'on-already-set', why: `PIR[${hex(s.irte.p_vector)}] := 1; ON was already 1: a notification is outstanding (QR21)`, next: null, params: { vcpu: i } };
       }
       const why = `PIR[${hex(s.irte.p_vector)}] := 1; ON 0 → 1, SN=0: notification vector ${hex(pi.nv)} to NDST pCPU ${pi.ndst}`;
       if (pi.nv === POSTED_INTR_WAKEUP_VECTOR) return { branch: 'notify-wakeup', why, next: 'Q5.7', params: { vcpu: i, cpu: pi.ndst } };
@@ -145,7 +142,7 @@ const steps: Step<KvmState>[] = [
     role: 'If NDST runs this vCPU in non-root mode the CPU processes the PIR with no exit (Q4.3); in root mode the host handler only EOIs and the next entry syncs the PIR (Q4.4).',
     component: 'pi_desc',
     links: [L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
-    source: `${SRC}.6; R19`,
+    rules: ['QR19'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -165,13 +162,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.7',
     title: 'pi_wakeup_handler',
-    role: 'The wakeup vector (0xf1) reaches the host: sysvec_kvm_posted_intr_wakeup_ipi → pi_wakeup_handler wakes every vCPU on this pCPU\'s list whose ON is set (R21).',
+    role: 'The wakeup vector (0xf1) reaches the host: sysvec_kvm_posted_intr_wakeup_ipi → pi_wakeup_handler wakes every vCPU on this pCPU\'s list whose ON is set (QR21).',
     component: 'vcpu',
-    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { note: 'seed 003 calls the vector POSTED_INTERRUPT_WAKEUP_VECTOR; in 6.1 the macro is POSTED_INTR_WAKEUP_VECTOR (0xf1)' }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { note: 'older comments call the vector POSTED_INTERRUPT_WAKEUP_VECTOR; in 6.1 the macro is POSTED_INTR_WAKEUP_VECTOR (0xf1)' }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
     contracts: [
-      { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'R21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
+      { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'QR21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
     ],
-    source: `${SRC}.7; R21`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       const cpu = num(ctx, 'cpu', 0);
@@ -184,14 +181,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.8a',
     title: 'kvm_sched_out → vmx_vcpu_pi_put',
-    role: 'Schedule-out: a vCPU blocking with IF=1 switches NV to the wakeup vector and joins its pCPU\'s wakeup list (self-IPI if ON already set); a preempted vCPU gets SN=1 (R21).',
+    role: 'Schedule-out: a vCPU blocking with IF=1 switches NV to the wakeup vector and joins its pCPU\'s wakeup list (self-IPI if ON already set); a preempted vCPU gets SN=1 (QR21).',
     component: 'pi_desc',
     links: [L('kvm_sched_out', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_put', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_put', PIC), L('pi_enable_wakeup_handler', PIC), L('pi_set_sn', 'arch/x86/kvm/vmx/posted_intr.h')],
     contracts: [
-      { id: 'Q5.8a-needs-wakeup', text: 'does nothing unless IPIv or VT-d posting can target a blocked vCPU', source: 'R21', codebase: 'linux', symbol: 'vmx_vcpu_pi_put', check: { kind: 'calls', anyOf: ['vmx_needs_pi_wakeup'] } },
-      { id: 'Q5.8a-race', text: 'after switching NV to the wakeup vector, self-IPIs if ON was already set so a racing post is not lost', source: 'R21', codebase: 'linux', symbol: 'pi_enable_wakeup_handler', check: { kind: 'callOrder', first: ['pi_try_set_control'], then: ['pi_test_on'] } },
+      { id: 'Q5.8a-needs-wakeup', text: 'does nothing unless IPIv or VT-d posting can target a blocked vCPU', source: 'QR21', codebase: 'linux', symbol: 'vmx_vcpu_pi_put', check: { kind: 'calls', anyOf: ['vmx_needs_pi_wakeup'] } },
+      { id: 'Q5.8a-race', text: 'after switching NV to the wakeup vector, self-IPIs if ON was already set so a racing post is not lost', source: 'QR21', codebase: 'linux', symbol: 'pi_enable_wakeup_handler', check: { kind: 'callOrder', first: ['pi_try_set_control'], then: ['pi_test_on'] } },
     ],
-    source: `${SRC}.8; R20, R21`,
+    rules: ['QR20', 'QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -210,13 +207,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.8b',
     title: 'kvm_sched_in → vmx_vcpu_pi_load',
-    role: 'Schedule-in: leave the wakeup list, NDST := this pCPU, SN := 0, NV := 0xf2; a non-empty PIR sets ON so posts made while SN=1 are seen (R21).',
+    role: 'Schedule-in: leave the wakeup list, NDST := this pCPU, SN := 0, NV := 0xf2; a non-empty PIR sets ON so posts made while SN=1 are seen (QR21).',
     component: 'pi_desc',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_load', PIC), L('pi_test_and_clear_sn', 'arch/x86/kvm/vmx/posted_intr.h'), L('pi_set_on', 'arch/x86/kvm/vmx/posted_intr.h')],
     contracts: [
-      { id: 'Q5.8b-rearm', text: 'sets ON when the PIR is non-empty after clearing SN, so posts made while suppressed are not stranded', source: 'R21', codebase: 'linux', symbol: 'vmx_vcpu_pi_load', check: { kind: 'calls', anyOf: ['pi_set_on'] } },
+      { id: 'Q5.8b-rearm', text: 'sets ON when the PIR is non-empty after clearing SN, so posts made while suppressed are not stranded', source: 'QR21', codebase: 'linux', symbol: 'vmx_vcpu_pi_load', check: { kind: 'calls', anyOf: ['pi_set_on'] } },
     ],
-    source: `${SRC}.8; R21`,
+    rules: ['QR21'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -228,13 +225,13 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.9',
     title: 'vcpu_block → kvm_vcpu_check_block',
-    role: 'A halted vCPU blocks until kvm_vcpu_has_events: IF=1 and a deliverable interrupt (after syncing the PIR), a pending timer, KVM_REQ_UNBLOCK (R20).',
+    role: 'A halted vCPU blocks until kvm_vcpu_has_events: IF=1 and a deliverable interrupt (after syncing the PIR), a pending timer, KVM_REQ_UNBLOCK (QR20).',
     component: 'vcpu',
     links: [L('kvm_emulate_halt', 'arch/x86/kvm/x86.c'), L('vcpu_block', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_block', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_runnable', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_has_events', 'arch/x86/kvm/x86.c')],
     contracts: [
-      { id: 'Q5.9-if', text: 'a blocked vCPU is woken by an interrupt only when interrupts are allowed (IF=1)', source: 'R20', codebase: 'linux', symbol: 'kvm_vcpu_has_events', check: { kind: 'calls', anyOf: ['kvm_arch_interrupt_allowed'] } },
+      { id: 'Q5.9-if', text: 'a blocked vCPU is woken by an interrupt only when interrupts are allowed (IF=1)', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_has_events', check: { kind: 'calls', anyOf: ['kvm_arch_interrupt_allowed'] } },
     ],
-    source: `${SRC}.9; R20`,
+    rules: ['QR20'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -263,7 +260,7 @@ const steps: Step<KvmState>[] = [
     role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler then writes its EOI (Q5.10).',
     component: 'vcpu',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
-    source: `${SRC}.6, Q5.10 → Q4.4; R17, R18`,
+    rules: ['QR17', 'QR18'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -274,11 +271,11 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q5.10',
     title: '[hw] EOI virtualization',
-    role: 'The guest vector of an MSI is edge and not IO-APIC-handled, so it is not in the EOI-exit bitmap: the CPU virtualizes the EOI with no exit; the physical MSI needs no host EOI because no host handler ran (R18).',
+    role: 'The guest vector of an MSI is edge and not IO-APIC-handled, so it is not in the EOI-exit bitmap: the CPU virtualizes the EOI with no exit; the physical MSI needs no host EOI because no host handler ran (QR18).',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
-    source: `${SRC}.10; R18`,
+    rules: ['QR18'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);

@@ -1,6 +1,6 @@
 // Flow Q6: VFIO passthrough without posting — remapped MSI through vfio_msihandler, eventfd and irqfd into
 // kvm_set_msi; level INTx with a resampling irqfd whose EOI unmasks the device; QEMU's fallback for masked
-// vectors (qemu-kvm.md §3 Q6; rules R9, R10, R14, R18, R27).
+// vectors (rules QR9, QR10, QR14, QR18, QR27).
 
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
@@ -13,7 +13,6 @@ const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ 
 const Qm = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const INTRS = 'drivers/vfio/pci/vfio_pci_intrs.c';
 const EVT = 'virt/kvm/eventfd.c';
-const SRC = 'qemu-kvm.md §3 Q6';
 
 function msiIrq(ctx: Ctx): LapicIrq {
   const m = ctx.state.irqfd.msi;
@@ -27,7 +26,6 @@ const steps: Step<KvmState>[] = [
     role: 'The device MSI goes through a remapped IRTE to a host vector; the host IRQ handler vfio_msihandler signals the vector\'s eventfd (count += 1, EPOLLIN to waiters).',
     component: 'irqfd',
     links: [L('vfio_msihandler', INTRS), L('eventfd_signal', 'fs/eventfd.c'), L('eventfd_signal_mask', 'fs/eventfd.c')],
-    source: `${SRC}.1`,
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.irte.p_pst) return { branch: 'posted', why: `the IRTE is posted (p_vector ${hex(s.irte.p_vector)}): the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)`, next: null };
@@ -44,9 +42,8 @@ const steps: Step<KvmState>[] = [
     operation: 'irqfd.inject',
     links: [L('irqfd_wakeup', EVT), L('eventfd_ctx_do_read', 'fs/eventfd.c'), L('irqfd_inject', EVT)],
     contracts: [
-      { id: 'Q6.2-atomic-first', text: 'tries kvm_arch_set_irq_inatomic before deferring to the work queue', source: 'Q6.2', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'callOrder', first: ['kvm_arch_set_irq_inatomic'], then: ['schedule_work'] } },
+      { id: 'Q6.2-atomic-first', text: 'tries kvm_arch_set_irq_inatomic before deferring to the work queue', source: 'docs/flows/Q6.md#q6-2', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'callOrder', first: ['kvm_arch_set_irq_inatomic'], then: ['schedule_work'] } },
     ],
-    source: `${SRC}.2`,
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.irqfd.active) return { branch: 'inactive', why: 'the irqfd was shut down (EPOLLHUP): nothing injected', next: null };
@@ -57,11 +54,11 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q6.3',
     title: 'kvm_arch_set_irq_inatomic',
-    role: 'Decodes the MSI (dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], level forced to 1) and tries kvm_irq_delivery_to_apic_fast; a miss returns -EWOULDBLOCK and the work item calls kvm_set_msi (R14).',
+    role: 'Decodes the MSI (dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], level forced to 1) and tries kvm_irq_delivery_to_apic_fast; a miss returns -EWOULDBLOCK and the work item calls kvm_set_msi (QR14).',
     component: 'irqfd',
     operation: 'msi.decode',
     links: [L('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'), L('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'), L('kvm_set_msi', 'arch/x86/kvm/irq_comm.c')],
-    source: `${SRC}.3; R14`,
+    rules: ['QR14'],
     run(ctx): StepResult {
       const irq = msiIrq(ctx);
       const r = routeIrq(ctx.state, irq, -1);
@@ -77,7 +74,6 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_apic_set_irq', 'arch/x86/kvm/lapic.c'), L('__apic_accept_irq', 'arch/x86/kvm/lapic.c')],
-    source: `${SRC}.4 → Q3.2/Q4.1`,
     run(ctx): StepResult {
       const d = deliverToApics(ctx.state, msiIrq(ctx), -1, runOptions(ctx), true);
       return { branch: d.accepted ? 'accepted' : 'not-accepted', why: d.log.join('; '), next: null };
@@ -86,14 +82,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q6.5',
     title: 'vfio_intx_handler → irqfd_inject',
-    role: 'Level INTx: VFIO masks the device (DisINTx) and signals the eventfd; the irqfd work asserts the IO-APIC pin for the resampler source; the pin is serviced with Remote-IRR (R8, R9).',
+    role: 'Level INTx: VFIO masks the device (DisINTx) and signals the eventfd; the irqfd work asserts the IO-APIC pin for the resampler source; the pin is serviced with Remote-IRR (QR8, QR9).',
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [
       L('vfio_intx_handler', INTRS), L('vfio_send_intx_eventfd', INTRS), L('irqfd_inject', EVT), L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'),
       Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }),
     ],
-    source: `${SRC}.5; R8, R9`,
+    rules: ['QR8', 'QR9'],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.irqfd.route !== 'ioapic') throw new ModelError(`irqfd.route is ${s.irqfd.route} (GSI ${s.irqfd.gsi}): INTx needs a resampling IO-APIC route (action use-intx)`, 'irqfd.route');
@@ -123,14 +119,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q6.5e',
     title: 'irqfd_resampler_ack',
-    role: 'The guest\'s EOI must reach the IO-APIC: the ack notifier de-asserts the GSI and signals the resamplefd, so VFIO unmasks the device, and Remote-IRR is cleared. Without the EOI the device stays masked forever (R10, R18).',
+    role: 'The guest\'s EOI must reach the IO-APIC: the ack notifier de-asserts the GSI and signals the resamplefd, so VFIO unmasks the device, and Remote-IRR is cleared. Without the EOI the device stays masked forever (QR10, QR18).',
     component: 'ioapic',
     operation: 'ioapic.eoi',
     links: [L('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'), L('kvm_notify_acked_irq', EVT), L('irqfd_resampler_ack', EVT), Qm('kvm_resample_fd_notify', 'accel/kvm/kvm-all.c', { note: 'kvm-split: QEMU keeps the resamplefd and kicks it from ioapic_eoi_broadcast' }), Qm('vfio_intx_eoi', 'hw/vfio/pci.c')],
     contracts: [
-      { id: 'Q6.5e-deassert-then-signal', text: 'de-asserts the GSI before signalling the resamplefd, so a device that re-asserts raises a new edge', source: 'Q6.5', codebase: 'linux', symbol: 'irqfd_resampler_ack', check: { kind: 'callOrder', first: ['kvm_set_irq'], then: ['eventfd_signal'] } },
+      { id: 'Q6.5e-deassert-then-signal', text: 'de-asserts the GSI before signalling the resamplefd, so a device that re-asserts raises a new edge', source: 'docs/flows/Q6.md#q6-5', codebase: 'linux', symbol: 'irqfd_resampler_ack', check: { kind: 'callOrder', first: ['kvm_set_irq'], then: ['eventfd_signal'] } },
     ],
-    source: `${SRC}.5; R10, R18`,
+    rules: ['QR10', 'QR18'],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = typeof ctx.params.vcpu === 'number' ? ctx.params.vcpu : 0;
@@ -155,17 +151,17 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q6.6',
     title: 'vfio_msi_interrupt (QEMU fallback)',
-    role: 'QEMU handles the eventfd itself: a masked MSI-X vector latches its PBA bit (delivered on unmask, R27); otherwise msix_notify sends the MSI through KVM.',
+    role: 'QEMU handles the eventfd itself: a masked MSI-X vector latches its PBA bit (delivered on unmask, QR27); otherwise msix_notify sends the MSI through KVM.',
     component: 'irqfd',
     operation: 'msix.notify',
     links: [Qm('vfio_msi_interrupt', 'hw/vfio/pci.c'), Qm('msix_set_pending', 'hw/pci/msix.c'), Qm('msix_notify', 'hw/pci/msix.c'), Qm('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c')],
-    source: `${SRC}.6; R27`,
+    rules: ['QR27'],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.device.msix_masked) {
         s.device.pba = true;
-        ctx.emit({ kind: 'pending', target: 'device', what: `MSI-X vector (guest ${hex(s.irqfd.msi.vector)})`, detail: 'masked: PBA bit set, sent on unmask (R27)' });
-        return { branch: 'masked-pba', why: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (R27)', next: null };
+        ctx.emit({ kind: 'pending', target: 'device', what: `MSI-X vector (guest ${hex(s.irqfd.msi.vector)})`, detail: 'masked: PBA bit set, sent on unmask (QR27)' });
+        return { branch: 'masked-pba', why: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (QR27)', next: null };
       }
       const d = deliverToApics(s, msiIrq(ctx), -1, runOptions(ctx), true);
       return { branch: 'msix-notify', why: `msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: ${d.log.join('; ')}`, next: null };

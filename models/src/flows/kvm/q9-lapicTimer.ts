@@ -1,5 +1,5 @@
 // Flow Q9: KVM LAPIC timer — one-shot, periodic and TSC-deadline, on an hrtimer or the VMX preemption timer;
-// expiry, the single pending slot, injection through LVTT and the guest's EOI (qemu-kvm.md §3 Q9; rules R25, R26).
+// expiry, the single pending slot, injection through LVTT and the guest's EOI (rules QR25, QR26).
 
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
@@ -10,7 +10,6 @@ import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOp
 const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const LAPIC = 'arch/x86/kvm/lapic.c';
 const VMX = 'arch/x86/kvm/vmx/vmx.c';
-const SRC = 'qemu-kvm.md §3 Q9';
 
 const mode = (ctx: Ctx, i: number): TimerMode => ctx.state.vcpus[i].lapic.lvt_timer.mode;
 
@@ -18,11 +17,11 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.1',
     title: 'kvm_lapic_reg_write (LVTT, TMICT)',
-    role: 'The guest programs the timer: LVTT mode (a switch into or out of TSC-deadline cancels and zeroes it), TDCR → divide_count, TMICT (ignored in TSC-deadline mode) or the IA32_TSC_DEADLINE MSR (R25).',
+    role: 'The guest programs the timer: LVTT mode (a switch into or out of TSC-deadline cancels and zeroes it), TDCR → divide_count, TMICT (ignored in TSC-deadline mode) or the IA32_TSC_DEADLINE MSR (QR25).',
     component: 'kvm_timer',
     operation: 'lapic.timer-program',
     links: [L('kvm_lapic_reg_write', LAPIC), L('apic_update_lvtt', LAPIC), L('update_divide_count', LAPIC), L('cancel_apic_timer', LAPIC), L('kvm_set_lapic_tscdeadline_msr', LAPIC), L('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
-    source: `${SRC}.1; R25`,
+    rules: ['QR25'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -63,7 +62,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.2',
     title: 'start_apic_timer',
-    role: 'Computes period = TMICT × divide_count ns (periodic ≥ 200 µs) or takes the TSC deadline; arms the VMX preemption timer when kvm_can_use_hv_timer, else an hrtimer; a deadline already past expires at once (R25).',
+    role: 'Computes period = TMICT × divide_count ns (periodic ≥ 200 µs) or takes the TSC deadline; arms the VMX preemption timer when kvm_can_use_hv_timer, else an hrtimer; a deadline already past expires at once (QR25).',
     component: 'kvm_timer',
     operation: 'lapic.timer-arm',
     links: [
@@ -71,10 +70,10 @@ const steps: Step<KvmState>[] = [
       L('start_hv_timer', LAPIC), L('kvm_can_use_hv_timer', LAPIC), L('vmx_set_hv_timer', VMX), L('start_sw_timer', LAPIC), L('start_sw_period', LAPIC), L('start_sw_tscdeadline', LAPIC),
     ],
     contracts: [
-      { id: 'Q9.2-clamp', text: 'periodic timers are clamped to min_timer_period_us', source: 'R25', codebase: 'linux', symbol: 'limit_periodic_timer_frequency', check: { kind: 'mentions', anyOf: ['min_timer_period_us'] } },
-      { id: 'Q9.2-hv-first', text: 'tries the VMX preemption timer before falling back to the hrtimer', source: 'R25; Q9.2', codebase: 'linux', symbol: 'restart_apic_timer', check: { kind: 'callOrder', first: ['start_hv_timer'], then: ['start_sw_timer'] } },
+      { id: 'Q9.2-clamp', text: 'periodic timers are clamped to min_timer_period_us', source: 'QR25', codebase: 'linux', symbol: 'limit_periodic_timer_frequency', check: { kind: 'mentions', anyOf: ['min_timer_period_us'] } },
+      { id: 'Q9.2-hv-first', text: 'tries the VMX preemption timer before falling back to the hrtimer', source: 'QR25', codebase: 'linux', symbol: 'restart_apic_timer', check: { kind: 'callOrder', first: ['start_hv_timer'], then: ['start_sw_timer'] } },
     ],
-    source: `${SRC}.2; R25`,
+    rules: ['QR25'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -104,10 +103,10 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.3',
     title: 'apic_timer_fn / preemption timer',
-    role: 'Time passes: at the deadline the hrtimer callback runs in host context, or the VMX preemption timer causes a VM exit on the vCPU thread (fastpath) (R25).',
+    role: 'Time passes: at the deadline the hrtimer callback runs in host context, or the VMX preemption timer causes a VM exit on the vCPU thread (fastpath) (QR25).',
     component: 'kvm_timer',
     links: [L('apic_timer_fn', LAPIC), L('vmx_exit_handlers_fastpath', VMX), L('handle_fastpath_preemption_timer', VMX), L('kvm_lapic_expired_hv_timer', LAPIC)],
-    source: `${SRC}.3; R25; §6.2 (kvm_apic_expired does not exist in 6.1)`,
+    rules: ['QR25'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -136,14 +135,14 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.4',
     title: 'apic_timer_expired',
-    role: 'At most one timer interrupt is pending: a second expiry is dropped. On the vCPU thread with APICv it injects at once; otherwise pending := 1, KVM_REQ_UNBLOCK and a kick. Periodic timers advance, snapping a past target to now (R25).',
+    role: 'At most one timer interrupt is pending: a second expiry is dropped. On the vCPU thread with APICv it injects at once; otherwise pending := 1, KVM_REQ_UNBLOCK and a kick. Periodic timers advance, snapping a past target to now (QR25).',
     component: 'kvm_timer',
-    links: [L('apic_timer_expired', LAPIC, { formerly: [{ symbol: 'kvm_apic_expired', in: 'common usage; no such function in 6.1 (§6.2)' }] }), L('kvm_use_posted_timer_interrupt', LAPIC), L('advance_periodic_target_expiration', LAPIC), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
+    links: [L('apic_timer_expired', LAPIC, { formerly: [{ symbol: 'kvm_apic_expired', in: 'common usage; no such function in 6.1' }] }), L('kvm_use_posted_timer_interrupt', LAPIC), L('advance_periodic_target_expiration', LAPIC), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
     contracts: [
-      { id: 'Q9.4-drop', text: 'returns at once when a timer interrupt is already pending (at most one pending)', source: 'R25', codebase: 'linux', symbol: 'apic_timer_expired', check: { kind: 'mentions', anyOf: ['pending'] } },
-      { id: 'Q9.4-snap', text: 'a periodic target in the past snaps to now instead of replaying missed periods', source: 'R25', codebase: 'linux', symbol: 'advance_periodic_target_expiration', check: { kind: 'calls', anyOf: ['ktime_before'] } },
+      { id: 'Q9.4-drop', text: 'returns at once when a timer interrupt is already pending (at most one pending)', source: 'QR25', codebase: 'linux', symbol: 'apic_timer_expired', check: { kind: 'mentions', anyOf: ['pending'] } },
+      { id: 'Q9.4-snap', text: 'a periodic target in the past snaps to now instead of replaying missed periods', source: 'QR25', codebase: 'linux', symbol: 'advance_periodic_target_expiration', check: { kind: 'calls', anyOf: ['ktime_before'] } },
     ],
-    source: `${SRC}.4; R25`,
+    rules: ['QR25'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -163,7 +162,7 @@ const steps: Step<KvmState>[] = [
       if (t.pending !== 0) {
         t.dropped++;
         const tail = rearm();
-        ctx.emit({ kind: 'lost', target: vname(i), what: `timer vector ${hex(slot.lapic.lvt_timer.vector)}`, detail: 'a timer interrupt was already pending: this expiry is dropped (R25)' });
+        ctx.emit({ kind: 'lost', target: vname(i), what: `timer vector ${hex(slot.lapic.lvt_timer.vector)}`, detail: 'a timer interrupt was already pending: this expiry is dropped (QR25)' });
         return { branch: 'dropped', why: `pending = 1: return — the tick is dropped${tail}`, next: null };
       }
       if (m === 'tsc-deadline' || t.hv_timer_in_use) t.expired_tscdeadline = t.tscdeadline;
@@ -187,7 +186,7 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.5',
     title: 'kvm_apic_local_deliver(LVTT)',
-    role: 'vcpu_run sees the pending timer (or the fastpath injects directly): LVTT unmasked → __apic_accept_irq with the LVTT vector (0xec = 236 for Linux); one-shot/TSC-deadline clear their deadline; pending := 0 (R25, R26).',
+    role: 'vcpu_run sees the pending timer (or the fastpath injects directly): LVTT unmasked → __apic_accept_irq with the LVTT vector (0xec = 236 for Linux); one-shot/TSC-deadline clear their deadline; pending := 0 (QR25, QR26).',
     component: 'lapic',
     operation: 'lapic.local-deliver',
     links: [
@@ -195,9 +194,9 @@ const steps: Step<KvmState>[] = [
       L('kvm_apic_inject_pending_timer_irqs', LAPIC), L('kvm_apic_local_deliver', LAPIC), L('__apic_accept_irq', LAPIC),
     ],
     contracts: [
-      { id: 'Q9.5-lvt-mask', text: 'local delivery does nothing when the LVT entry is masked', source: 'R26', codebase: 'linux', symbol: 'kvm_apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
+      { id: 'Q9.5-lvt-mask', text: 'local delivery does nothing when the LVT entry is masked', source: 'QR26', codebase: 'linux', symbol: 'kvm_apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
     ],
-    source: `${SRC}.5; R25, R26`,
+    rules: ['QR25', 'QR26'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -219,10 +218,10 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q9.6',
     title: 'guest timer handler → EOI',
-    role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (R7, R18).',
+    role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (QR7, QR18).',
     component: 'lapic',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), L('apic_set_eoi', LAPIC)],
-    source: `${SRC}.6; R7, R18`,
+    rules: ['QR7', 'QR18'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const log = runVcpu(ctx.state, i, runOptions(ctx));
@@ -235,7 +234,7 @@ const steps: Step<KvmState>[] = [
     role: 'A preempted vCPU is scheduled in and runs vcpu_run, which injects a pending timer interrupt; a VMX-preemption-timer deadline that passed while it was out fires right after entry.',
     component: 'vcpu',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c'), L('vmx_update_hv_timer', VMX)],
-    source: `${SRC}.5 with Q5.8; R20`,
+    rules: ['QR20'],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const why = piLoad(ctx.state, i, ctx.state.vcpus[i].vcpu.pcpu);

@@ -1,4 +1,4 @@
-// The qemu flows, in catalogue order: Q1, Q2 (QEMU TCG), Q7 (vhost), Q8 (QEMU virtio), Q11 (Linux guest IO-APIC setup).
+// The qemu flows, in id order: Q1, Q2 (QEMU TCG), Q7 (vhost), Q8 (QEMU virtio), Q11 (Linux guest IO-APIC setup).
 import { Flow } from '../../core/types';
 import { q1Flow } from './q1-tcgLineToEoi';
 import { q2Flow } from './q2-tcgApicTimer';

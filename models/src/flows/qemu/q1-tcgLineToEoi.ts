@@ -1,5 +1,5 @@
 // Flow Q1: QEMU TCG, an ISA/PCI line → IO-APIC (+ i8259) → LAPIC → CPU → guest handler → EOI → re-service.
-// Catalogue qemu-kvm.md §3 Q1.0–Q1.15, rules R3–R13, R16; seed 002. Branches are decided by the machine state.
+// Steps Q1.0–Q1.15, rules QR3–QR13, QR16. Branches are decided by the machine state.
 
 import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
 import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr } from '../../components/lapic';
@@ -21,7 +21,6 @@ const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ 
 const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const APIC_C = 'hw/intc/apic.c';
 const IOAPIC_C = 'hw/intc/ioapic.c';
-const SRC = 'qemu-kvm.md §3 Q1';
 
 const form = (profile: string): 'qemu' | 'sdm' => (profile === 'sdm' ? 'sdm' : 'qemu');
 const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
@@ -111,9 +110,8 @@ const steps: Step<S>[] = [
       q('ich9_lpc_update_apic', 'hw/isa/lpc_ich9.c'),
     ],
     contracts: [
-      { id: 'Q1.0-intx-disable', text: 'a PCI INTx change is recorded but not propagated while PCI_COMMAND_INTX_DISABLE is set', source: 'qemu-kvm.md Q1.0', codebase: 'qemu', symbol: 'pci_irq_handler', check: { kind: 'calls', anyOf: ['pci_irq_disabled'] } },
+      { id: 'Q1.0-intx-disable', text: 'a PCI INTx change is recorded but not propagated while PCI_COMMAND_INTX_DISABLE is set', source: 'docs/flows/Q1.md#q1-0', codebase: 'qemu', symbol: 'pci_irq_handler', check: { kind: 'calls', anyOf: ['pci_irq_disabled'] } },
     ],
-    source: `${SRC}.0`,
     run(ctx) {
       const m = ctx.state;
       m.thread = String(ctx.params.from_thread ?? 'main-loop');
@@ -141,7 +139,6 @@ const steps: Step<S>[] = [
       q('qdev_connect_gpio_out', 'hw/core/gpio.c', { note: 'stores the input qemu_irq in the device’s output link; a later qemu_set_irq on that output runs the input’s handler' }),
       q('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
     ],
-    source: `${SRC}.1`,
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
       return { branch: 'gsi_handler', why: `gsi[${gsi}] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[${gsi}], ${ctx.params.line ? 1 : 0}) is gsi_handler(gsi_state, ${gsi}, …)`, next: 'Q1.2' };
@@ -160,7 +157,6 @@ const steps: Step<S>[] = [
       q('ioapic_realize', IOAPIC_C),
       q('pc_i8259_create', 'hw/i386/pc.c'),
     ],
-    source: `${SRC}.2`,
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
       if (gsi < 16) return { branch: 'isa-range', why: `GSI ${gsi} < 16: qemu_set_irq(i8259_irq[${gsi}]) first, then falls through to ioapic_irq[${gsi}]`, next: 'Q1.2a' };
@@ -183,7 +179,6 @@ const steps: Step<S>[] = [
       q('apic_accept_pic_intr', APIC_C),
       q('apic_deliver_pic_intr', APIC_C),
     ],
-    source: `${SRC}.2a; seed 002 "why we need i8259"`,
     run(ctx) {
       const m = ctx.state;
       const gsi = num(ctx.params, 'gsi', 0);
@@ -205,15 +200,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.3',
     title: 'ioapic_set_irq',
-    role: 'IO-APIC input pin (R8): a level pin latches the line and services only while Remote-IRR=0; an edge pin fires on every assert while unmasked.',
+    role: 'IO-APIC input pin (QR8): a level pin latches the line and services only while Remote-IRR=0; an edge pin fires on every assert while unmasked.',
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [q('ioapic_set_irq', IOAPIC_C), q('ioapic_stat_update_irq', 'hw/intc/ioapic_common.c')],
     contracts: [
-      { id: 'Q1.3-remote-irr', text: 'a level assert services the pin only when Remote-IRR is clear', source: 'qemu-kvm.md R8/R9', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
-      { id: 'Q1.3-masked-edge', text: 'an edge assert while the RTE is masked is ignored (82093AA)', source: 'qemu-kvm.md R8', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_MASKED'] } },
+      { id: 'Q1.3-remote-irr', text: 'a level assert services the pin only when Remote-IRR is clear', source: 'QR8; QR9', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
+      { id: 'Q1.3-masked-edge', text: 'an edge assert while the RTE is masked is ignored (82093AA)', source: 'QR8', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_MASKED'] } },
     ],
-    source: `${SRC}.3; R8`,
+    rules: ['QR8'],
     run(ctx) {
       const m = ctx.state;
       const gsi = num(ctx.params, 'gsi', 0);
@@ -244,15 +239,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.4',
     title: 'ioapic_service',
-    role: 'R9: scans all 24 pins with a latched request; masked → hold; level with Remote-IRR → coalesce; else send the MSI-format message and set Remote-IRR (level) or clear the latch (edge).',
+    role: 'QR9: scans all 24 pins with a latched request; masked → hold; level with Remote-IRR → coalesce; else send the MSI-format message and set Remote-IRR (level) or clear the latch (edge).',
     component: 'ioapic',
     operation: 'ioapic.service',
     links: [q('ioapic_service', IOAPIC_C), q('ioapic_entry_parse', IOAPIC_C), q('kvm_set_irq', 'accel/kvm/kvm-all.c', { note: 'split irqchip only: the message goes to KVM instead of stl_le_phys' })],
     contracts: [
-      { id: 'Q1.4-sets-remote-irr', text: 'sending a level message sets Remote-IRR; a pin with Remote-IRR already set is skipped', source: 'qemu-kvm.md R9', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
-      { id: 'Q1.4-msi-write', text: 'the message is an MSI write into the IO-APIC address space (so an IOMMU can remap it)', source: 'qemu-kvm.md Q1.4', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'calls', anyOf: ['stl_le_phys'] } },
+      { id: 'Q1.4-sets-remote-irr', text: 'sending a level message sets Remote-IRR; a pin with Remote-IRR already set is skipped', source: 'QR9', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
+      { id: 'Q1.4-msi-write', text: 'the message is an MSI write into the IO-APIC address space (so an IOMMU can remap it)', source: 'docs/flows/Q1.md#q1-4', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'calls', anyOf: ['stl_le_phys'] } },
     ],
-    source: `${SRC}.4; R9`,
+    rules: ['QR9'],
     run(ctx) {
       const m = ctx.state;
       const res = ioapicService(m.ioapic, ioProfile(ctx.profile));
@@ -277,23 +272,23 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.5',
     title: 'apic_mem_write → apic_send_msi',
-    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an MSI is decoded (R14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
+    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an MSI is decoded (QR14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
     component: 'lapic',
     operation: 'msi.decode',
     links: [q('apic_mem_write', APIC_C), q('apic_send_msi', APIC_C), q('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
-    source: `${SRC}.5; R14`,
+    rules: ['QR14'],
     run(ctx) {
       let address = typeof ctx.params.msi_address === 'number' ? ctx.params.msi_address : -1;
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
       if (address < 0 || data < 0) {
         const vector = num(ctx.params, 'vector', 0x41);
-        if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (R1; QEMU itself does not check)`, 'vector');
+        if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (QR1; QEMU itself does not check)`, 'vector');
         address = (0xfee00000 | (num(ctx.params, 'dest', 1) << 12) | (num(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
         data = vector | (num(ctx.params, 'delivery_mode', 0) << 8) | (num(ctx.params, 'trig_mode', 0) << 15);
       }
       const d = decodeMsi(address, data);
       if ((d.delivery_mode === DM_FIXED || d.delivery_mode === DM_LOWPRI) && d.vector < 16) {
-        throw new ModelError(`vector = ${d.vector}: vectors 0..15 are illegal for fixed delivery (R1; QEMU itself does not check)`, 'vector');
+        throw new ModelError(`vector = ${d.vector}: vectors 0..15 are illegal for fixed delivery (QR1; QEMU itself does not check)`, 'vector');
       }
       return {
         branch: 'msi',
@@ -306,11 +301,11 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.6',
     title: 'apic_deliver_irq',
-    role: 'R15 QEMU form: destination bitmask (physical ID, 0xff broadcast, logical flat/cluster); LOWPRI goes to the first APIC in the mask (no arbitration); FIXED to all; NMI/SMI/INIT bypass IRR.',
+    role: 'QR15 QEMU form: destination bitmask (physical ID, 0xff broadcast, logical flat/cluster); LOWPRI goes to the first APIC in the mask (no arbitration); FIXED to all; NMI/SMI/INIT bypass IRR.',
     component: 'lapic',
     operation: 'lapic.route',
     links: [q('apic_deliver_irq', APIC_C), q('apic_get_delivery_bitmask', APIC_C), q('apic_find_dest', APIC_C), q('apic_bus_deliver', APIC_C)],
-    source: `${SRC}.6; R15`,
+    rules: ['QR15'],
     run(ctx) {
       const m = ctx.state;
       const dest = num(ctx.params, 'dest', 1);
@@ -328,7 +323,7 @@ const steps: Step<S>[] = [
         ctx.emit({ kind: 'pending', target: mask.map((i) => `vcpu${i}`).join(','), what: r, detail: `CPU_INTERRUPT_${r}: bypasses IRR` });
         return { branch: r.toLowerCase(), why: `delivery mode ${mode}: cpu_interrupt(CPU_INTERRUPT_${r}) on ${mask.length} CPU(s)`, next: null };
       }
-      // R15: QEMU picks the first APIC in the mask; the SDM arbitrates for the lowest priority (modelled by PPR, ties → lowest index).
+      // QR15: QEMU picks the first APIC in the mask; the SDM arbitrates for the lowest priority (modelled by PPR, ties → lowest index).
       const lowest = ctx.profile === 'sdm' ? mask.reduce((a, b) => (m.cpus[b].lapic.ppr < m.cpus[a].lapic.ppr ? b : a), mask[0]) : mask[0];
       const chosen = mode === DM_LOWPRI ? [lowest] : mask;
       for (const i of chosen.slice(1)) {
@@ -347,15 +342,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.7',
     title: 'apic_set_irq',
-    role: 'R4: IRR[v]=1 and TMR[v]=trigger (level sets, edge clears); a vector already in IRR coalesces. Accepted even when SVR[8]=0.',
+    role: 'QR4: IRR[v]=1 and TMR[v]=trigger (level sets, edge clears); a vector already in IRR coalesces. Accepted even when SVR[8]=0.',
     component: 'lapic',
     operation: 'lapic.accept',
     links: [q('apic_set_irq', APIC_C), q('apic_report_irq_delivered', 'hw/intc/apic_common.c')],
     contracts: [
-      { id: 'Q1.7-tmr', text: 'acceptance records the trigger mode in TMR, so the EOI knows to reach the IO-APIC', source: 'qemu-kvm.md R4/R7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'mentions', anyOf: ['tmr'] } },
-      { id: 'Q1.7-update', text: 'acceptance re-evaluates the CPU interrupt line', source: 'qemu-kvm.md Q1.7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
+      { id: 'Q1.7-tmr', text: 'acceptance records the trigger mode in TMR, so the EOI knows to reach the IO-APIC', source: 'QR4; QR7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'mentions', anyOf: ['tmr'] } },
+      { id: 'Q1.7-update', text: 'acceptance re-evaluates the CPU interrupt line', source: 'docs/flows/Q1.md#q1-7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
     ],
-    source: `${SRC}.7; R4`,
+    rules: ['QR4'],
     run(ctx) {
       const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
       const v = num(ctx.params, 'vector', 0);
@@ -372,15 +367,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.8',
     title: 'apic_update_irq',
-    role: 'R16: off the vCPU thread only CPU_INTERRUPT_POLL is posted; on it, R3 decides HARD, or HARD is reset when neither the APIC nor the 8259 has anything.',
+    role: 'QR16: off the vCPU thread only CPU_INTERRUPT_POLL is posted; on it, QR3 decides HARD, or HARD is reset when neither the APIC nor the 8259 has anything.',
     component: 'lapic',
     operation: 'lapic.update',
     links: [q('apic_update_irq', APIC_C), q('apic_irq_pending', APIC_C), q('apic_get_ppr', APIC_C), q('apic_set_tpr', APIC_C), q('cpu_reset_interrupt', 'hw/core/cpu-common.c'), q('pic_get_output', 'hw/intc/i8259.c')],
     contracts: [
-      { id: 'Q1.8-poll', text: 'off the target vCPU thread, only a POLL request is posted; the evaluation happens on the vCPU thread', source: 'qemu-kvm.md R16', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['qemu_cpu_is_self'] } },
-      { id: 'Q1.8-reset', text: 'with nothing deliverable and no 8259 interrupt, HARD is withdrawn', source: 'qemu-kvm.md Q1.8; seed 002', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['cpu_reset_interrupt'] } },
+      { id: 'Q1.8-poll', text: 'off the target vCPU thread, only a POLL request is posted; the evaluation happens on the vCPU thread', source: 'QR16', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['qemu_cpu_is_self'] } },
+      { id: 'Q1.8-reset', text: 'with nothing deliverable and no 8259 interrupt, HARD is withdrawn', source: 'docs/flows/Q1.md#q1-8', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['cpu_reset_interrupt'] } },
     ],
-    source: `${SRC}.8; R3, R16; seed 002 "apic_poll_irq", "if not from the PIC, clear the interrupt"`,
+    rules: ['QR3', 'QR16'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -411,9 +406,9 @@ const steps: Step<S>[] = [
     component: 'tcg-cpu',
     links: [q('cpu_interrupt', 'softmmu/cpus.c'), q('tcg_handle_interrupt', 'accel/tcg/tcg-accel-ops.c'), q('qemu_cpu_kick', 'softmmu/cpus.c')],
     contracts: [
-      { id: 'Q1.9-kick', text: 'a request from another thread kicks the vCPU', source: 'qemu-kvm.md Q1.9', codebase: 'qemu', symbol: 'tcg_handle_interrupt', check: { kind: 'calls', anyOf: ['qemu_cpu_kick'] } },
+      { id: 'Q1.9-kick', text: 'a request from another thread kicks the vCPU', source: 'docs/flows/Q1.md#q1-9', codebase: 'qemu', symbol: 'tcg_handle_interrupt', check: { kind: 'calls', anyOf: ['qemu_cpu_kick'] } },
     ],
-    source: `${SRC}.9; R16`,
+    rules: ['QR16'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -430,7 +425,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.10',
     title: 'x86_cpu_exec_interrupt',
-    role: 'On the vCPU thread between TBs, one request per call: POLL (not gated by IF) → apic_poll_irq; HARD needs IF=1 and no STI/MOV-SS shadow (R6). Also where a running guest handler returns (iret restores IF).',
+    role: 'On the vCPU thread between TBs, one request per call: POLL (not gated by IF) → apic_poll_irq; HARD needs IF=1 and no STI/MOV-SS shadow (QR6). Also where a running guest handler returns (iret restores IF).',
     component: 'tcg-cpu',
     links: [
       q('cpu_handle_interrupt', 'accel/tcg/cpu-exec.c'),
@@ -439,10 +434,10 @@ const steps: Step<S>[] = [
       q('apic_poll_irq', APIC_C),
     ],
     contracts: [
-      { id: 'Q1.10-poll', text: 'a POLL request is cleared and handed to apic_poll_irq', source: 'qemu-kvm.md R16', codebase: 'qemu', symbol: 'x86_cpu_exec_interrupt', check: { kind: 'calls', anyOf: ['apic_poll_irq'] } },
-      { id: 'Q1.10-if', text: 'HARD is taken only with IF=1 and no interrupt shadow', source: 'qemu-kvm.md R6', codebase: 'qemu', symbol: 'x86_cpu_pending_interrupt', check: { kind: 'mentions', anyOf: ['IF_MASK'] } },
+      { id: 'Q1.10-poll', text: 'a POLL request is cleared and handed to apic_poll_irq', source: 'QR16', codebase: 'qemu', symbol: 'x86_cpu_exec_interrupt', check: { kind: 'calls', anyOf: ['apic_poll_irq'] } },
+      { id: 'Q1.10-if', text: 'HARD is taken only with IF=1 and no interrupt shadow', source: 'QR6', codebase: 'qemu', symbol: 'x86_cpu_pending_interrupt', check: { kind: 'mentions', anyOf: ['IF_MASK'] } },
     ],
-    source: `${SRC}.10; R6, R16`,
+    rules: ['QR6', 'QR16'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -469,7 +464,7 @@ const steps: Step<S>[] = [
         return { branch: 'iret', why: `no request the CPU can take now${cpu.interrupt_request.includes('HARD') ? ' (HARD waits for IF=1)' : ''}; the guest handler for ${hex(v)} returns: iret restores IF=1`, next: 'Q1.10' };
       }
       if (cpu.interrupt_request.includes('HARD')) {
-        ctx.emit({ kind: 'pending', target: vcpuThread(cpu), what: 'CPU_INTERRUPT_HARD', detail: cpu.eflags_if ? 'blocked by the STI/MOV-SS shadow' : 'IF=0: stays set until the guest executes sti (R6)' });
+        ctx.emit({ kind: 'pending', target: vcpuThread(cpu), what: 'CPU_INTERRUPT_HARD', detail: cpu.eflags_if ? 'blocked by the STI/MOV-SS shadow' : 'IF=0: stays set until the guest executes sti (QR6)' });
         return { branch: 'blocked-if', why: `HARD is set but ${cpu.eflags_if ? 'an interrupt shadow is active' : 'IF=0'}: not taken`, next: null };
       }
       return { branch: cpu.halted ? 'halted' : 'idle', why: cpu.halted ? 'no request: the vCPU stays halted' : 'no interrupt request: the guest keeps running', next: null };
@@ -478,14 +473,14 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.11',
     title: 'apic_get_interrupt',
-    role: 'R5 INTA: hi(IRR) → ISR if it still beats PPR; if it became blocked, the SVR spurious vector with IRR/ISR untouched; 8259 vectors when LINT0 takes ExtINT.',
+    role: 'QR5 INTA: hi(IRR) → ISR if it still beats PPR; if it became blocked, the SVR spurious vector with IRR/ISR untouched; 8259 vectors when LINT0 takes ExtINT.',
     component: 'lapic',
     operation: 'lapic.ack',
     links: [q('cpu_get_pic_interrupt', 'hw/i386/x86.c'), q('apic_get_interrupt', APIC_C), q('apic_check_pic', APIC_C), q('pic_read_irq', 'hw/intc/i8259.c')],
     contracts: [
-      { id: 'Q1.11-spurious', text: 'an interrupt blocked between request and INTA yields the spurious vector', source: 'qemu-kvm.md R5', codebase: 'qemu', symbol: 'apic_get_interrupt', check: { kind: 'mentions', anyOf: ['spurious_vec'] } },
+      { id: 'Q1.11-spurious', text: 'an interrupt blocked between request and INTA yields the spurious vector', source: 'QR5', codebase: 'qemu', symbol: 'apic_get_interrupt', check: { kind: 'mentions', anyOf: ['spurious_vec'] } },
     ],
-    source: `${SRC}.11; R5`,
+    rules: ['QR5'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -513,7 +508,7 @@ const steps: Step<S>[] = [
       q('do_interrupt64', 'target/i386/tcg/seg_helper.c'),
       q('do_interrupt_protected', 'target/i386/tcg/seg_helper.c'),
     ],
-    source: `${SRC}.12; R6; seed 003 (interrupt vs trap gate)`,
+    rules: ['QR6'],
     run(ctx) {
       const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
       const v = num(ctx.params, 'vector', 0);
@@ -538,10 +533,9 @@ const steps: Step<S>[] = [
       lx('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
-      { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'qemu-kvm.md Q1.13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
-      { id: 'Q1.13-level-eoi', text: 'ioapic_ack_level EOIs the LAPIC, and EOIs the IO-APIC pin itself when the TMR says the level interrupt arrived as edge', source: 'qemu-kvm.md Q1.13, Q11.10', codebase: 'linux', symbol: 'ioapic_ack_level', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['eoi_ioapic_pin'] } },
+      { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
+      { id: 'Q1.13-level-eoi', text: 'ioapic_ack_level EOIs the LAPIC, and EOIs the IO-APIC pin itself when the TMR says the level interrupt arrived as edge', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'ioapic_ack_level', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['eoi_ioapic_pin'] } },
     ],
-    source: `${SRC}.13`,
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -561,7 +555,7 @@ const steps: Step<S>[] = [
       const level = m.ioapic.ioredtbl[pin].trig_mode === 1;
       m.guest.handled++;
       if (m.guest.handled > max) {
-        ctx.emit({ kind: 'note', target, what: `pin ${pin}`, detail: `stopped after ${max} handler runs: the line is still asserted, so every EOI re-delivers it (R10); raise max_handler_runs to go on` });
+        ctx.emit({ kind: 'note', target, what: `pin ${pin}`, detail: `stopped after ${max} handler runs: the line is still asserted, so every EOI re-delivers it (QR10); raise max_handler_runs to go on` });
         return { branch: 'stop', why: `handler run ${m.guest.handled} > max_handler_runs ${max}`, next: null };
       }
       const handler = level ? 'handle_fasteoi_irq' : 'handle_edge_irq';
@@ -583,16 +577,16 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.14',
     title: 'apic_eoi',
-    role: 'R7: clears the highest ISR bit (whatever the handler meant); if its TMR bit is set and SVR[12]=0, broadcasts EOI(v) to the IO-APICs; then re-evaluates (the next IRR vector may now beat PPR).',
+    role: 'QR7: clears the highest ISR bit (whatever the handler meant); if its TMR bit is set and SVR[12]=0, broadcasts EOI(v) to the IO-APICs; then re-evaluates (the next IRR vector may now beat PPR).',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [q('apic_eoi', APIC_C), q('apic_mem_write', APIC_C, { note: 'register index 0x0b (offset 0xB0) is EOI' })],
     contracts: [
-      { id: 'Q1.14-broadcast', text: "a TMR-set vector's EOI reaches the IO-APIC unless directed EOI is enabled", source: 'qemu-kvm.md R7, R13; SDM 10.8.5', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['ioapic_eoi_broadcast'] } },
-      { id: 'Q1.14-svr12', text: 'the broadcast is suppressed only by SVR[12] (APIC_SV_DIRECTED_IO)', source: 'qemu-kvm.md R13', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'mentions', anyOf: ['APIC_SV_DIRECTED_IO'] } },
-      { id: 'Q1.14-reeval', text: 'after the EOI the CPU interrupt line is re-evaluated', source: 'qemu-kvm.md R7', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
+      { id: 'Q1.14-broadcast', text: "a TMR-set vector's EOI reaches the IO-APIC unless directed EOI is enabled", source: 'QR7; QR13; SDM 10.8.5', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['ioapic_eoi_broadcast'] } },
+      { id: 'Q1.14-svr12', text: 'the broadcast is suppressed only by SVR[12] (APIC_SV_DIRECTED_IO)', source: 'QR13', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'mentions', anyOf: ['APIC_SV_DIRECTED_IO'] } },
+      { id: 'Q1.14-reeval', text: 'after the EOI the CPU interrupt line is re-evaluated', source: 'QR7', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
     ],
-    source: `${SRC}.14; R7, R13; seed 002 "10.8.5"`,
+    rules: ['QR7', 'QR13'],
     run(ctx): StepResult {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -625,7 +619,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.15',
     title: 'ioapic_eoi_broadcast / mem_write',
-    role: 'R10: for every level RTE with this vector clear Remote-IRR; a still-asserted unmasked line is re-sent at once (storm limiter: 10000 → 10 ms). Also the EOI register (R12) and RTE writes (R11: edge write clears Remote-IRR, then service).',
+    role: 'QR10: for every level RTE with this vector clear Remote-IRR; a still-asserted unmasked line is re-sent at once (storm limiter: 10000 → 10 ms). Also the EOI register (QR12) and RTE writes (QR11: edge write clears Remote-IRR, then service).',
     component: 'ioapic',
     operation: 'ioapic.eoi',
     links: [
@@ -637,11 +631,11 @@ const steps: Step<S>[] = [
       q('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'KVM_EXIT_IOAPIC_EOI: the split-irqchip caller' }),
     ],
     contracts: [
-      { id: 'Q1.15-clear-reservice', text: 'an EOI clears Remote-IRR and re-services a line that is still asserted', source: 'qemu-kvm.md R10', codebase: 'qemu', symbol: 'ioapic_eoi_broadcast', check: { kind: 'calls', anyOf: ['ioapic_service'] } },
-      { id: 'Q1.15-storm', text: 'consecutive re-sends are counted and delayed past the storm threshold', source: 'qemu-kvm.md R10', codebase: 'qemu', symbol: 'ioapic_eoi_broadcast', check: { kind: 'mentions', anyOf: ['irq_eoi'] } },
-      { id: 'Q1.15-rte-write', text: 'an RTE write keeps the read-only bits, clears Remote-IRR for edge, and re-services', source: 'qemu-kvm.md R11', codebase: 'qemu', symbol: 'ioapic_mem_write', check: { kind: 'callOrder', first: ['ioapic_fix_edge_remote_irr'], then: ['ioapic_service'] } },
+      { id: 'Q1.15-clear-reservice', text: 'an EOI clears Remote-IRR and re-services a line that is still asserted', source: 'QR10', codebase: 'qemu', symbol: 'ioapic_eoi_broadcast', check: { kind: 'calls', anyOf: ['ioapic_service'] } },
+      { id: 'Q1.15-storm', text: 'consecutive re-sends are counted and delayed past the storm threshold', source: 'QR10', codebase: 'qemu', symbol: 'ioapic_eoi_broadcast', check: { kind: 'mentions', anyOf: ['irq_eoi'] } },
+      { id: 'Q1.15-rte-write', text: 'an RTE write keeps the read-only bits, clears Remote-IRR for edge, and re-services', source: 'QR11', codebase: 'qemu', symbol: 'ioapic_mem_write', check: { kind: 'callOrder', first: ['ioapic_fix_edge_remote_irr'], then: ['ioapic_service'] } },
     ],
-    source: `${SRC}.15; R10, R11, R12`,
+    rules: ['QR10', 'QR11', 'QR12'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -730,7 +724,7 @@ const actions: ActionSpec<S>[] = [
     },
   },
   {
-    name: 'write-svr', description: 'the guest writes the spurious-interrupt vector register (R13)', params: [cpuParam, { name: 'svr', type: 'int', description: 'value written', default: 0x11ff, min: 0, max: 0xffff }],
+    name: 'write-svr', description: 'the guest writes the spurious-interrupt vector register (QR13)', params: [cpuParam, { name: 'svr', type: 'int', description: 'value written', default: 0x11ff, min: 0, max: 0xffff }],
     apply(state, p) {
       const c = cpuAt(state, p.cpu as number);
       writeSvr(c.lapic, p.svr as number);
@@ -739,7 +733,7 @@ const actions: ActionSpec<S>[] = [
     },
   },
   {
-    name: 'write-rte', description: 'the guest rewrites one redirection entry (R11, ioapic_mem_write)', from: 'Q1.15',
+    name: 'write-rte', description: 'the guest rewrites one redirection entry (QR11, ioapic_mem_write)', from: 'Q1.15',
     params: [
       cpuParam,
       { name: 'op', type: 'enum', description: 'IO-APIC operation', default: 'rte-write', values: ['rte-write'] },
@@ -750,7 +744,7 @@ const actions: ActionSpec<S>[] = [
     ],
   },
   {
-    name: 'ioapic-eoi', description: 'the guest writes the IO-APIC EOI register (offset 0x40, R12)', from: 'Q1.15',
+    name: 'ioapic-eoi', description: 'the guest writes the IO-APIC EOI register (offset 0x40, QR12)', from: 'Q1.15',
     params: [
       cpuParam,
       { name: 'op', type: 'enum', description: 'IO-APIC operation', default: 'eoi-register', values: ['eoi-register'] },
@@ -808,13 +802,13 @@ export const q1Flow: Flow<S> = {
     return out;
   },
   stateDoc: {
-    thread: 'the thread running the current step: main-loop, iothread or vcpuN (R16)',
+    thread: 'the thread running the current step: main-loop, iothread or vcpuN (QR16)',
     'device.events / device.stuck': 'work the guest handler must consume before the device lowers its line; stuck = never lowers',
     'pci.irq_state, pci.intx_disable, pci.irq_count.N, pci.pirq_route.N': 'PCI INTx wiring (PIIX3 route registers default 10,10,11,11)',
     'pic.master|slave.{irr,imr,isr,elcr,irq_base}': 'the i8259 pair (8-bit masks); Linux in APIC mode masks every IRQ',
     'ioapic.irr, ioapic.line': 'per-pin request latch and asserted lines (pin lists)',
     'ioapic.ioredtbl.N.{vector,delivery_mode,dest_mode,dest,trig_mode,mask,remote_irr,polarity}': 'redirection entries; defaults are example vectors (0x30+pin for ISA pins, 0x40+pin above), logical dest 0x01',
-    'ioapic.irq_eoi.N, ioapic.delayed_service_pending': 'R10 storm limiter',
+    'ioapic.irq_eoi.N, ioapic.delayed_service_pending': 'QR10 storm limiter',
     'cpus.N.lapic.{irr,isr,tmr,tpr,ppr,svr_enabled,spurious_vector,svr_directed_eoi,lvr_directed_eoi}': 'the APIC registers (sorted vector lists)',
     'cpus.N.{interrupt_request,eflags_if,inhibit_irq,halted,in_handler,lvt}': 'TCG vCPU state: CPU_INTERRUPT_* requests, IF, shadow, hlt, running handlers, raw LVT words',
   },

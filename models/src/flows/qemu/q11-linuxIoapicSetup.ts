@@ -1,6 +1,6 @@
 // Flow Q11: the Linux 6.1 guest's IO-APIC setup: discovery, ISA overrides (QEMU's MADT), LAPIC/IO-APIC bring-up,
 // pin → GSI → Linux IRQ (irqdomain), PCI GSIs via ACPI, vector/RTE programming at request_irq, and the guest-side
-// IO-APIC EOI. Catalogue qemu-kvm.md §3 Q11.1–Q11.10, R11, R12, R13; seed 002 (function traces, "what is a pin / GSI").
+// IO-APIC EOI. Steps Q11.1–Q11.10, rules QR11, QR12, QR13 (what a pin, a GSI and an irq are).
 
 import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
 import { IoapicState, ioapicEoi, ioapicProblems, ioapicSetIrq, ioapicWriteEoiRegister, ioapicWriteRte, newIoapic, newRte } from '../../components/ioapic';
@@ -58,7 +58,6 @@ const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({
 const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const IO = 'arch/x86/kernel/apic/io_apic.c';
 const BOOT = 'arch/x86/kernel/acpi/boot.c';
-const SRC = 'qemu-kvm.md §3 Q11';
 const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 const hex = (v: number): string => `0x${v.toString(16)}`;
 
@@ -152,7 +151,6 @@ const steps: Step<S>[] = [
       lx('MP_ioapic_info', 'arch/x86/kernel/mpparse.c'),
       q('acpi_build_madt', 'hw/i386/acpi-common.c', { note: 'what QEMU puts in the MADT' }),
     ],
-    source: `${SRC}.1; seed 002 trace 2`,
     run(ctx): StepResult {
       const s = ctx.state;
       const mp = ctx.params.mptable === true;
@@ -179,7 +177,6 @@ const steps: Step<S>[] = [
       lx('mp_config_acpi_legacy_irqs', BOOT),
       lx('acpi_isa_irq_to_gsi', BOOT),
     ],
-    source: `${SRC}.2`,
     run(ctx): StepResult {
       const s = ctx.state;
       const parts: string[] = [];
@@ -214,7 +211,6 @@ const steps: Step<S>[] = [
       lx('enable_IO_APIC', IO),
       lx('clear_IO_APIC', IO),
     ],
-    source: `${SRC}.3; seed 002 "why we need i8259"`,
     run(ctx): StepResult {
       const s = ctx.state;
       s.lapic = { svr: 0x1ff, lvt_lint0: 0x10700, lvt_lint1: 0x400, lvt_error: 0xfe };
@@ -229,7 +225,6 @@ const steps: Step<S>[] = [
     role: 'io_apic_irqs = ~PIC_IRQS (IRQ2 never routed); mp_irqdomain_create (linear domain, hwirq = pin, parent = vector domain or IR); then setup_IO_APIC_irqs, init_IO_APIC_traps, check_timer; ioapic_initialized = 1.',
     component: 'linux-ioapic',
     links: [lx('setup_IO_APIC', IO), lx('mp_irqdomain_create', IO), lx('init_IO_APIC_traps', IO), lx('check_timer', IO)],
-    source: `${SRC}.4; correction to seed 002: the boot-time domain is created here`,
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.mp_ioapic) throw new ModelError('no IO-APIC registered (run from Q11.1)', 'mp_ioapic');
@@ -243,7 +238,6 @@ const steps: Step<S>[] = [
     role: 'For every pin: find_irq_entry(mp_INT) → "not connected" or pin_2_irq with IOAPIC_MAP_ALLOC (first IO-APIC). PCI GSIs ≥ 16 have no MADT entry, so they wait for the device’s ACPI _PRT (Q11.8).',
     component: 'linux-ioapic',
     links: [lx('setup_IO_APIC_irqs', IO), lx('find_irq_entry', IO)],
-    source: `${SRC}.5`,
     run(ctx): StepResult {
       const s = ctx.state;
       const traced = tracedPin(s, ctx.params);
@@ -277,7 +271,6 @@ const steps: Step<S>[] = [
     role: 'A pin is an IO-APIC input (INTIN#), not a CPU pin: GSI = gsi_base + pin. (mp_map_gsi_to_irq is the GSI-indexed twin.)',
     component: 'linux-ioapic',
     links: [lx('pin_2_irq', IO), lx('mp_pin_to_gsi', IO)],
-    source: `${SRC}.6; seed 002 "what is a pin / GSI"`,
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -305,10 +298,9 @@ const steps: Step<S>[] = [
       lx('mp_preconfigure_entry', IO),
     ],
     contracts: [
-      { id: 'Q11.7-attr', text: 'a pin already mapped is reused only if its trigger/polarity match', source: 'qemu-kvm.md Q11.7', codebase: 'linux', symbol: 'mp_map_pin_to_irq', check: { kind: 'calls', anyOf: ['mp_check_pin_attr'] } },
-      { id: 'Q11.7-handler', text: 'level pins get handle_fasteoi_irq, edge pins handle_edge_irq', source: 'qemu-kvm.md Q11.7', codebase: 'linux', symbol: 'mp_register_handler', check: { kind: 'mentions', anyOf: ['handle_fasteoi_irq'] } },
+      { id: 'Q11.7-attr', text: 'a pin already mapped is reused only if its trigger/polarity match', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_map_pin_to_irq', check: { kind: 'calls', anyOf: ['mp_check_pin_attr'] } },
+      { id: 'Q11.7-handler', text: 'level pins get handle_fasteoi_irq, edge pins handle_edge_irq', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_register_handler', check: { kind: 'mentions', anyOf: ['handle_fasteoi_irq'] } },
     ],
-    source: `${SRC}.7; seed 002 trace 1 (alloc_desc ⇐ … ⇐ mp_map_pin_to_irq)`,
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -340,7 +332,6 @@ const steps: Step<S>[] = [
       lx('mp_map_gsi_to_irq', IO),
       lx('acpi_gsi_to_irq', BOOT),
     ],
-    source: `${SRC}.8`,
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -352,7 +343,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q11.9',
     title: 'ioapic_configure_entry',
-    role: 'Activation: x86_vector_activate picks the CPU vector and destination; mp_irqdomain_activate writes the RTE (vector, or the pin number under interrupt remapping), high dword then low; startup_ioapic_irq unmasks it. The IO-APIC (QEMU or KVM) re-services on the write (R11).',
+    role: 'Activation: x86_vector_activate picks the CPU vector and destination; mp_irqdomain_activate writes the RTE (vector, or the pin number under interrupt remapping), high dword then low; startup_ioapic_irq unmasks it. The IO-APIC (QEMU or KVM) re-services on the write (QR11).',
     component: 'linux-ioapic',
     links: [
       lx('irq_domain_activate_irq', 'kernel/irq/irqdomain.c'),
@@ -368,9 +359,9 @@ const steps: Step<S>[] = [
       lx('ioapic_write_indirect', 'arch/x86/kvm/ioapic.c'),
     ],
     contracts: [
-      { id: 'Q11.9-order', text: 'the RTE is written high dword first, then the low dword that holds the mask', source: 'qemu-kvm.md Q11.9', codebase: 'linux', symbol: '__ioapic_write_entry', check: { kind: 'calls', anyOf: ['io_apic_write'] } },
+      { id: 'Q11.9-order', text: 'the RTE is written high dword first, then the low dword that holds the mask', source: 'docs/flows/Q11.md#q11-9', codebase: 'linux', symbol: '__ioapic_write_entry', check: { kind: 'calls', anyOf: ['io_apic_write'] } },
     ],
-    source: `${SRC}.9; R11`,
+    rules: ['QR11'],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -385,7 +376,7 @@ const steps: Step<S>[] = [
       ioapicWriteRte(s.ioapic, pin, { vector: rteVector, trig_mode: rec.is_level ? 1 : 0, polarity: rec.active_low ? 1 : 0, dest_mode: 1, dest: 0x01, mask: rec.is_level ? 1 : 0 }, profile);
       const un = ioapicWriteRte(s.ioapic, pin, { mask: 0 }, profile);
       const sent = un.service.sent.filter((m) => m.pin === pin);
-      if (sent.length > 0) ctx.emit({ kind: 'delivered', target: 'cpu0', what: `vector ${hex(sent[0].vector)} (pin ${pin})`, detail: 'the line was already asserted: the unmasking RTE write delivers it at once (R11)' });
+      if (sent.length > 0) ctx.emit({ kind: 'delivered', target: 'cpu0', what: `vector ${hex(sent[0].vector)} (pin ${pin})`, detail: 'the line was already asserted: the unmasking RTE write delivers it at once (QR11)' });
       ctx.emit({ kind: 'note', target: `IRQ ${rec.irq}`, what: `pin ${pin} → GSI ${rec.gsi} → IRQ ${rec.irq} → vector ${hex(rec.vector)}`, detail: `${rec.handler}, ${rec.chip}` });
       return {
         branch: ir ? 'activated-ir' : 'activated',
@@ -410,10 +401,10 @@ const steps: Step<S>[] = [
       lx('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'),
     ],
     contracts: [
-      { id: 'Q11.10-version', text: 'an IO-APIC with an EOI register (version ≥ 0x20) gets a directed EOI; older ones the edge/level RTE rewrite', source: 'qemu-kvm.md Q11.10, R11, R12', codebase: 'linux', symbol: '__eoi_ioapic_pin', check: { kind: 'calls', anyOf: ['io_apic_eoi'] } },
-      { id: 'Q11.10-ir-always', text: 'under interrupt remapping the IO-APIC is always EOIed explicitly (the LAPIC broadcast carries the CPU vector, which matches no RTE)', source: 'qemu-kvm.md Q11.10', codebase: 'linux', symbol: 'ioapic_ir_ack_level', check: { kind: 'calls', anyOf: ['eoi_ioapic_pin'] } },
+      { id: 'Q11.10-version', text: 'an IO-APIC with an EOI register (version ≥ 0x20) gets a directed EOI; older ones the edge/level RTE rewrite', source: 'QR11; QR12', codebase: 'linux', symbol: '__eoi_ioapic_pin', check: { kind: 'calls', anyOf: ['io_apic_eoi'] } },
+      { id: 'Q11.10-ir-always', text: 'under interrupt remapping the IO-APIC is always EOIed explicitly (the LAPIC broadcast carries the CPU vector, which matches no RTE)', source: 'docs/flows/Q11.md#q11-10', codebase: 'linux', symbol: 'ioapic_ir_ack_level', check: { kind: 'calls', anyOf: ['eoi_ioapic_pin'] } },
     ],
-    source: `${SRC}.10; R11, R12, R13`,
+    rules: ['QR11', 'QR12', 'QR13'],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -436,7 +427,7 @@ const steps: Step<S>[] = [
       const saved = { ...s.ioapic.ioredtbl[pin] };
       ioapicWriteRte(s.ioapic, pin, { mask: 1, trig_mode: 0 }, profile);
       ioapicWriteRte(s.ioapic, pin, { mask: saved.mask, trig_mode: saved.trig_mode }, profile);
-      return { branch: 'rte-rewrite', why: `${why0}; version ${hex(s.ioapic.version)} has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, R11), then restored; Remote-IRR ${before} → ${s.ioapic.ioredtbl[pin].remote_irr}`, next: null };
+      return { branch: 'rte-rewrite', why: `${why0}; version ${hex(s.ioapic.version)} has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR ${before} → ${s.ioapic.ioredtbl[pin].remote_irr}`, next: null };
     },
   },
 ];
@@ -484,7 +475,7 @@ const actions: ActionSpec<S>[] = [
 export const q11Flow: Flow<S> = {
   id: 'Q11',
   name: 'Linux guest IO-APIC setup: pin → GSI → IRQ → vector/RTE',
-  description: 'How a Linux 6.1 guest discovers the IO-APIC, applies QEMU’s MADT overrides, creates the irqdomain, maps pins to Linux IRQs (the seed’s alloc_desc trace), registers PCI GSIs, programs the RTE at request_irq, and EOIs the IO-APIC itself when it must.',
+  description: 'How a Linux 6.1 guest discovers the IO-APIC, applies QEMU’s MADT overrides, creates the irqdomain, maps pins to Linux IRQs (the alloc_desc call trace), registers PCI GSIs, programs the RTE at request_irq, and EOIs the IO-APIC itself when it must.',
   codebases: ['linux', 'qemu'],
   profiles: [
     { id: 'qemu-tcg', title: 'QEMU IO-APIC (TCG or split irqchip)', description: 'IO-APIC version 0x20: has the EOI register; RTE writes re-service every pin.' },

@@ -1,6 +1,6 @@
 // Flow Q2: the QEMU-TCG APIC timer, from the guest's LVTT/TDCR/TMICT writes to the expiry on the main loop,
 // LVT index 0 becoming vector 0xEC (236, Linux LOCAL_TIMER_VECTOR), the POLL hand-off to the vCPU thread, and the
-// EOI that never reaches the IO-APIC. Catalogue qemu-kvm.md §3 Q2.1–Q2.6, R16, R24, R26; seed 002 "lvt … 236".
+// EOI that never reaches the IO-APIC. Steps Q2.1–Q2.6, rules QR16, QR24, QR26 (why the timer arrives as vector 236).
 
 import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
 import { eoi as lapicEoi, hasBit, highest } from '../../components/lapic';
@@ -23,7 +23,6 @@ type S = Q2State;
 const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const APIC_C = 'hw/intc/apic.c';
-const SRC = 'qemu-kvm.md §3 Q2';
 const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 const form = (profile: string): 'qemu' | 'sdm' => (profile === 'sdm' ? 'sdm' : 'qemu');
 
@@ -40,7 +39,7 @@ const steps: Step<S>[] = [
       lx('__setup_APIC_LVTT', 'arch/x86/kernel/apic/apic.c'),
       lx('lapic_next_event', 'arch/x86/kernel/apic/apic.c'),
     ],
-    source: `${SRC}.1; R24`,
+    rules: ['QR24'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -64,14 +63,14 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.2',
     title: 'apic_timer_update',
-    role: 'R24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0).',
+    role: 'QR24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0).',
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-arm',
     links: [q('apic_timer_update', APIC_C), q('apic_next_timer', 'hw/intc/apic_common.c')],
     contracts: [
-      { id: 'Q2.2-masked', text: 'a masked LVTT never arms the timer', source: 'qemu-kvm.md R24', codebase: 'qemu', symbol: 'apic_next_timer', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
+      { id: 'Q2.2-masked', text: 'a masked LVTT never arms the timer', source: 'QR24', codebase: 'qemu', symbol: 'apic_next_timer', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
     ],
-    source: `${SRC}.2; R24`,
+    rules: ['QR24'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -93,9 +92,8 @@ const steps: Step<S>[] = [
     component: 'qemu-apic-timer',
     links: [q('apic_timer', APIC_C), q('apic_realize', APIC_C, { note: 'creates one QEMUTimer per APIC' })],
     contracts: [
-      { id: 'Q2.3-index', text: 'the timer callback delivers LVT index APIC_LVT_TIMER, not a vector', source: 'qemu-kvm.md Q2.3/Q2.4', codebase: 'qemu', symbol: 'apic_timer', check: { kind: 'callOrder', first: ['apic_local_deliver'], then: ['apic_timer_update'] } },
+      { id: 'Q2.3-index', text: 'the timer callback delivers LVT index APIC_LVT_TIMER, not a vector', source: 'docs/flows/Q2.md#q2-3', codebase: 'qemu', symbol: 'apic_timer', check: { kind: 'callOrder', first: ['apic_local_deliver'], then: ['apic_timer_update'] } },
     ],
-    source: `${SRC}.3; seed 002 "one timer per vCPU?"`,
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -109,15 +107,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.4',
     title: 'apic_local_deliver(APIC_LVT_TIMER)',
-    role: 'R26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge.',
+    role: 'QR26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge.',
     component: 'lapic',
     operation: 'lapic.local-deliver',
     links: [q('apic_local_deliver', APIC_C)],
     contracts: [
-      { id: 'Q2.4-masked', text: 'a masked LVT entry delivers nothing', source: 'qemu-kvm.md R26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
-      { id: 'Q2.4-set-irq', text: 'a FIXED LVT entry becomes an IRR bit for its own vector', source: 'qemu-kvm.md R26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'calls', anyOf: ['apic_set_irq'] } },
+      { id: 'Q2.4-masked', text: 'a masked LVT entry delivers nothing', source: 'QR26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
+      { id: 'Q2.4-set-irq', text: 'a FIXED LVT entry becomes an IRR bit for its own vector', source: 'QR26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'calls', anyOf: ['apic_set_irq'] } },
     ],
-    source: `${SRC}.4; R26; seed 002 "APIC_LVT_TIMER converted to 236"`,
+    rules: ['QR26'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -143,7 +141,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.5',
     title: 'POLL → sysvec_apic_timer_interrupt',
-    role: 'The timer runs off the vCPU thread, so apic_update_irq only posts POLL (R16); the vCPU runs apic_poll_irq, takes HARD when IF=1, INTA moves 0xEC to ISR, and Linux enters sysvec_apic_timer_interrupt, which EOIs first.',
+    role: 'The timer runs off the vCPU thread, so apic_update_irq only posts POLL (QR16); the vCPU runs apic_poll_irq, takes HARD when IF=1, INTA moves 0xEC to ISR, and Linux enters sysvec_apic_timer_interrupt, which EOIs first.',
     component: 'lapic',
     links: [
       q('apic_update_irq', APIC_C),
@@ -153,9 +151,9 @@ const steps: Step<S>[] = [
       lx('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
-      { id: 'Q2.5-eoi-first', text: 'the Linux timer handler acknowledges the APIC before running the clockevent', source: 'qemu-kvm.md Q2.5', codebase: 'linux', symbol: 'sysvec_apic_timer_interrupt', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['local_apic_timer_interrupt'] } },
+      { id: 'Q2.5-eoi-first', text: 'the Linux timer handler acknowledges the APIC before running the clockevent', source: 'docs/flows/Q2.md#q2-5', codebase: 'linux', symbol: 'sysvec_apic_timer_interrupt', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['local_apic_timer_interrupt'] } },
     ],
-    source: `${SRC}.5; R16, R5`,
+    rules: ['QR16', 'QR5'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -171,7 +169,7 @@ const steps: Step<S>[] = [
         parts.push(`${vcpuThread(cpu)}: apic_poll_irq → ${u2.branch}`);
       }
       if (pendingInterrupt(cpu) !== 'HARD') {
-        const why = cpu.interrupt_request.includes('HARD') ? 'HARD waits for IF=1 (R6)' : `hi(IRR)=${hex(highest(cpu.lapic.irr))} does not beat PPR ${hex(cpu.lapic.ppr)}`;
+        const why = cpu.interrupt_request.includes('HARD') ? 'HARD waits for IF=1 (QR6)' : `hi(IRR)=${hex(highest(cpu.lapic.irr))} does not beat PPR ${hex(cpu.lapic.ppr)}`;
         ctx.emit({ kind: 'pending', target: vcpuThread(cpu), what: `vector ${hex(num(ctx.params, 'vector', 0xec))}`, detail: why });
         return { branch: 'pending', why: `${parts.join('; ')}; ${why}`, next: null };
       }
@@ -186,11 +184,11 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.6',
     title: 'apic_eoi (no IO-APIC broadcast)',
-    role: 'R7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms (one-shot: a new TMICT write) or the periodic timer goes on.',
+    role: 'QR7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms (one-shot: a new TMICT write) or the periodic timer goes on.',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [q('apic_eoi', APIC_C), lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
-    source: `${SRC}.6; R7`,
+    rules: ['QR7'],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -212,7 +210,7 @@ const cpuParam = { name: 'cpu', type: 'int' as const, description: 'which vCPU/A
 const actions: ActionSpec<S>[] = [
   { name: 'program', description: 'the guest programs TDCR, LVTT and TMICT (Q2.1)', from: 'Q2.1', params: [cpuParam, { name: 'program', type: 'enum', description: 'what is written', default: 'full', values: ['full'] }] },
   {
-    name: 'write-lvt', description: 'the guest writes one raw LVT word (the seed dump: [0=236] [1=65536] [2=65536] [3=67328] [4=1024] [5=254])',
+    name: 'write-lvt', description: 'the guest writes one raw LVT word (e.g. a dump reading [0=236] [1=65536] [2=65536] [3=67328] [4=1024] [5=254])',
     params: [cpuParam, { name: 'index', type: 'int', description: 'LVT index 0..5', default: 0, min: 0, max: 5 }, { name: 'value', type: 'int', description: 'raw value', default: 236, min: 0, max: 0xffffffff }],
     apply(state, p) {
       const c = cpuAt(state, p.cpu as number);
@@ -268,7 +266,7 @@ export const q2Flow: Flow<S> = {
     const out = machineProblems(state, profile);
     if ((params.cpu as number) >= state.cpus.length) out.push(`cpu = ${params.cpu}: no such vCPU (cpus 0..${state.cpus.length - 1})`);
     const v = (params.lvtt as number) & 0xff;
-    if (((params.lvtt as number) & APIC_LVT_MASKED) === 0 && (((params.lvtt as number) >> 8) & 7) === 0 && v < 16) out.push(`lvtt vector = ${v}: vectors 0..15 are illegal for fixed delivery (R1)`);
+    if (((params.lvtt as number) & APIC_LVT_MASKED) === 0 && (((params.lvtt as number) >> 8) & 7) === 0 && v < 16) out.push(`lvtt vector = ${v}: vectors 0..15 are illegal for fixed delivery (QR1)`);
     if (state.timers.length !== state.cpus.length) out.push(`timers has ${state.timers.length} entries for ${state.cpus.length} APICs (one QEMUTimer per APIC)`);
     return out;
   },

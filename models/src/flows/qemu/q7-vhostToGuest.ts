@@ -1,6 +1,6 @@
 // Flow Q7: vhost (in-kernel backend) → guest virtio: used ring update, event-index suppression, the call eventfd
 // that is also the KVM irqfd, MSI injection into the vCPU's LAPIC, and the guest's vring_interrupt.
-// Catalogue qemu-kvm.md §3 Q7.0–Q7.6 (with Q6.2–Q6.4), R22, R27; seed 003 objective 1 ("virtio/vhost … conditional").
+// Steps Q7.0–Q7.6 (with Q6.2–Q6.4), rules QR22, QR27: the vhost notification is conditional.
 
 import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
 import { acceptFixed, LapicState, lapicProblems, newLapic } from '../../components/lapic';
@@ -19,7 +19,7 @@ export interface Q7State {
   irqfd: MsiRoute;
   /** The guest's MSI-X table entry mask for this queue's vector. */
   msix_masked: boolean;
-  /** The target vCPU: its LAPIC and KVM mode (R20). */
+  /** The target vCPU: its LAPIC and KVM mode (QR20). */
   vcpu: { lapic: LapicState; mode: 'IN_GUEST_MODE' | 'OUTSIDE_GUEST_MODE' | 'blocked' };
   /** Guest interrupts handled for this queue. */
   interrupts: number;
@@ -29,14 +29,13 @@ type S = Q7State;
 const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const VHOST_C = 'drivers/vhost/vhost.c';
-const SRC = 'qemu-kvm.md §3 Q7';
 const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 
 const steps: Step<S>[] = [
   {
     id: 'Q7.0',
     title: 'vhost_virtqueue_mask',
-    role: 'QEMU wires one KVM MSI route + irqfd per vector and points vhost’s call fd at the same eventfd; while the guest masks the vector it swaps in masked_notifier, and on unmask re-fires if that latched a signal (R27).',
+    role: 'QEMU wires one KVM MSI route + irqfd per vector and points vhost’s call fd at the same eventfd; while the guest masks the vector it swaps in masked_notifier, and on unmask re-fires if that latched a signal (QR27).',
     component: 'eventfd',
     links: [
       q('virtio_pci_set_guest_notifiers', 'hw/virtio/virtio-pci.c'),
@@ -48,7 +47,7 @@ const steps: Step<S>[] = [
       q('vhost_virtqueue_pending', 'hw/virtio/vhost.c'),
       lx('vhost_vring_ioctl', VHOST_C),
     ],
-    source: `${SRC}.0; R27`,
+    rules: ['QR27'],
     run(ctx) {
       const s = ctx.state;
       const mask = ctx.params.mask === true;
@@ -78,7 +77,6 @@ const steps: Step<S>[] = [
       lx('vhost_add_used_and_signal_n', VHOST_C),
       lx('vhost_add_used_and_signal', VHOST_C),
     ],
-    source: `${SRC}.1`,
     run(ctx) {
       const n = num(ctx.params, 'count', 1);
       return { branch: 'batch', why: `worker completed ${n} buffer(s): vhost_add_used_and_signal_n`, next: 'Q7.2' };
@@ -87,14 +85,14 @@ const steps: Step<S>[] = [
   {
     id: 'Q7.2',
     title: '__vhost_add_used_n',
-    role: 'Writes used elements, advances last_used_idx (mod 2^16) and used->idx; if the index overtook signalled_used, signalled_used_valid := false (R22).',
+    role: 'Writes used elements, advances last_used_idx (mod 2^16) and used->idx; if the index overtook signalled_used, signalled_used_valid := false (QR22).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
     links: [lx('vhost_add_used_n', VHOST_C), lx('__vhost_add_used_n', VHOST_C), lx('vhost_put_used_idx', VHOST_C)],
     contracts: [
-      { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'qemu-kvm.md R22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
+      { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'QR22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
-    source: `${SRC}.2; R22`,
+    rules: ['QR22'],
     run(ctx) {
       const s = ctx.state;
       const r = addUsed(s.vq, num(ctx.params, 'count', 1), 'vhost');
@@ -112,9 +110,8 @@ const steps: Step<S>[] = [
     component: 'vhost',
     links: [lx('vhost_signal', VHOST_C), lx('eventfd_signal', 'fs/eventfd.c')],
     contracts: [
-      { id: 'Q7.3-conditional', text: 'the call eventfd is signalled only when vhost_notify agrees', source: 'qemu-kvm.md R22', codebase: 'linux', symbol: 'vhost_signal', check: { kind: 'callOrder', first: ['vhost_notify'], then: ['eventfd_signal'] } },
+      { id: 'Q7.3-conditional', text: 'the call eventfd is signalled only when vhost_notify agrees', source: 'QR22', codebase: 'linux', symbol: 'vhost_signal', check: { kind: 'callOrder', first: ['vhost_notify'], then: ['eventfd_signal'] } },
     ],
-    source: `${SRC}.3`,
     run(ctx) {
       const s = ctx.state;
       if (s.call_ctx === 'none') return { branch: 'no-call-fd', why: 'vq->call_ctx.ctx is NULL: no interrupt', next: null };
@@ -124,14 +121,14 @@ const steps: Step<S>[] = [
   {
     id: 'Q7.4',
     title: 'vhost_notify → vring_need_event',
-    role: 'R22: NOTIFY_ON_EMPTY; without EVENT_IDX the avail NO_INTERRUPT flag; with EVENT_IDX !valid || vring_need_event(used_event, new, old), consuming the window (signalled_used := new).',
+    role: 'QR22: NOTIFY_ON_EMPTY; without EVENT_IDX the avail NO_INTERRUPT flag; with EVENT_IDX !valid || vring_need_event(used_event, new, old), consuming the window (signalled_used := new).',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
     links: [lx('vhost_notify', VHOST_C), lx('vhost_get_avail_flags', VHOST_C), lx('vhost_get_used_event', VHOST_C), lx('vring_need_event', 'include/uapi/linux/virtio_ring.h')],
     contracts: [
-      { id: 'Q7.4-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old) after recording signalled_used', source: 'qemu-kvm.md R22', codebase: 'linux', symbol: 'vhost_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
+      { id: 'Q7.4-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old) after recording signalled_used', source: 'QR22', codebase: 'linux', symbol: 'vhost_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
-    source: `${SRC}.4; R22`,
+    rules: ['QR22'],
     run(ctx) {
       const s = ctx.state;
       const d = shouldNotify(s.vq, 'vhost');
@@ -141,7 +138,7 @@ const steps: Step<S>[] = [
       }
       const who = eventfdSignal(s.call_ctx === 'masked_notifier' ? s.masked_notifier : s.guest_notifier, 1);
       if (s.call_ctx === 'masked_notifier') {
-        ctx.emit({ kind: 'pending', target: 'masked_notifier', what: `vector ${s.irqfd.data & 0xff}`, detail: 'vector masked: the signal latches in masked_notifier until the guest unmasks (R27)' });
+        ctx.emit({ kind: 'pending', target: 'masked_notifier', what: `vector ${s.irqfd.data & 0xff}`, detail: 'vector masked: the signal latches in masked_notifier until the guest unmasks (QR27)' });
         return { branch: `${d.branch}-masked`, why: `${d.why}; eventfd_signal(masked_notifier): nobody polls it`, next: null };
       }
       return { branch: d.branch, why: `${d.why}; eventfd_signal(call_ctx = guest_notifier, 1) wakes ${who}`, next: 'Q7.5' };
@@ -165,9 +162,8 @@ const steps: Step<S>[] = [
       q('msix_notify', 'hw/pci/msix.c'),
     ],
     contracts: [
-      { id: 'Q7.5-read', text: 'the irqfd consumes the eventfd count before injecting (several signals → one interrupt)', source: 'qemu-kvm.md Q6.2', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'calls', anyOf: ['eventfd_ctx_do_read'] } },
+      { id: 'Q7.5-read', text: 'the irqfd consumes the eventfd count before injecting (several signals → one interrupt)', source: 'docs/flows/Q7.md#q7-5', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'calls', anyOf: ['eventfd_ctx_do_read'] } },
     ],
-    source: `${SRC}.5; qemu-kvm.md Q6.2–Q6.4`,
     run(ctx) {
       const s = ctx.state;
       const count = eventfdRead(s.guest_notifier);
@@ -199,9 +195,9 @@ const steps: Step<S>[] = [
       lx('virtqueue_poll_split', 'drivers/virtio/virtio_ring.c'),
     ],
     contracts: [
-      { id: 'Q7.6-more-used', text: 'an interrupt with no new used buffers is reported as IRQ_NONE', source: 'qemu-kvm.md Q7.6', codebase: 'linux', symbol: 'vring_interrupt', check: { kind: 'calls', anyOf: ['more_used'] } },
+      { id: 'Q7.6-more-used', text: 'an interrupt with no new used buffers is reported as IRQ_NONE', source: 'docs/flows/Q7.md#q7-6', codebase: 'linux', symbol: 'vring_interrupt', check: { kind: 'calls', anyOf: ['more_used'] } },
     ],
-    source: `${SRC}.6; R22`,
+    rules: ['QR22'],
     run(ctx) {
       const s = ctx.state;
       const v = num(ctx.params, 'vector', s.irqfd.data & 0xff);
@@ -295,7 +291,7 @@ export const q7Flow: Flow<S> = {
   },
   validate(state) {
     const out = [...virtqueueProblems(state.vq, 'vq'), ...lapicProblems(state.vcpu.lapic, 'vcpu.lapic')];
-    if ((state.irqfd.data & 0xff) < 16) out.push(`irqfd.data vector = ${state.irqfd.data & 0xff}: vectors 0..15 are illegal for fixed delivery (R1)`);
+    if ((state.irqfd.data & 0xff) < 16) out.push(`irqfd.data vector = ${state.irqfd.data & 0xff}: vectors 0..15 are illegal for fixed delivery (QR1)`);
     if (state.msix_masked !== (state.call_ctx === 'masked_notifier') && state.call_ctx !== 'none') out.push('call_ctx must be masked_notifier exactly when msix_masked (vhost_virtqueue_mask)');
     return out;
   },

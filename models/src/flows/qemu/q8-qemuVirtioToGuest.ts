@@ -1,6 +1,6 @@
 // Flow Q8: a QEMU userspace virtio backend → guest: virtqueue flush, virtio_should_notify (event index), the ISR,
 // virtio_pci_notify choosing MSI-X or INTx, msix_notify with the PBA for a masked vector, and where the MSI lands.
-// Catalogue qemu-kvm.md §3 Q8.1–Q8.7, R22, R27; seed 003 objective 2; seed 002 (nvme msix-table / msix-pba).
+// Steps Q8.1–Q8.7, rules QR22, QR27 (MSI-X table and PBA).
 
 import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
 import { acceptFixed, LapicState, lapicProblems, newLapic } from '../../components/lapic';
@@ -35,7 +35,6 @@ type S = Q8State;
 const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const VIRTIO_C = 'hw/virtio/virtio.c';
-const SRC = 'qemu-kvm.md §3 Q8';
 const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 
 function masked(s: S): boolean {
@@ -51,9 +50,9 @@ const steps: Step<S>[] = [
     operation: 'virtqueue.add-used',
     links: [q('virtqueue_push', VIRTIO_C), q('virtqueue_flush', VIRTIO_C), q('virtqueue_split_flush', VIRTIO_C), q('vring_used_idx_set', VIRTIO_C)],
     contracts: [
-      { id: 'Q8.1-invalidate', text: 'overtaking signalled_used invalidates it', source: 'qemu-kvm.md R22', codebase: 'qemu', symbol: 'virtqueue_split_flush', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
+      { id: 'Q8.1-invalidate', text: 'overtaking signalled_used invalidates it', source: 'QR22', codebase: 'qemu', symbol: 'virtqueue_split_flush', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
-    source: `${SRC}.1; R22`,
+    rules: ['QR22'],
     run(ctx) {
       const s = ctx.state;
       s.vq.inuse += num(ctx.params, 'count', 1);
@@ -67,7 +66,6 @@ const steps: Step<S>[] = [
     role: 'Main-loop devices call virtio_notify (→ virtio_irq); dataplane/iothread devices call virtio_notify_irqfd (→ the guest notifier eventfd).',
     component: 'virtio',
     links: [q('virtio_notify', VIRTIO_C), q('virtio_notify_irqfd', VIRTIO_C)],
-    source: `${SRC}.2`,
     run(ctx) {
       const dp = ctx.params.dataplane === true;
       return { branch: dp ? 'irqfd' : 'main-loop', why: dp ? 'dataplane device on an iothread: virtio_notify_irqfd' : 'device on the main loop: virtio_notify', next: 'Q8.3', params: { path: dp ? 'irqfd' : 'irq' } };
@@ -76,14 +74,14 @@ const steps: Step<S>[] = [
   {
     id: 'Q8.3',
     title: 'virtio_split_should_notify',
-    role: 'R22: NOTIFY_ON_EMPTY with nothing in flight; without EVENT_IDX the NO_INTERRUPT flag; with it !valid || vring_need_event(used_event, new, old). False → no interrupt.',
+    role: 'QR22: NOTIFY_ON_EMPTY with nothing in flight; without EVENT_IDX the NO_INTERRUPT flag; with it !valid || vring_need_event(used_event, new, old). False → no interrupt.',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
     links: [q('virtio_should_notify', VIRTIO_C), q('virtio_split_should_notify', VIRTIO_C), q('vring_get_used_event', VIRTIO_C), q('vring_need_event', 'include/standard-headers/linux/virtio_ring.h')],
     contracts: [
-      { id: 'Q8.3-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old)', source: 'qemu-kvm.md R22', codebase: 'qemu', symbol: 'virtio_split_should_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
+      { id: 'Q8.3-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old)', source: 'QR22', codebase: 'qemu', symbol: 'virtio_split_should_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
-    source: `${SRC}.3; R22`,
+    rules: ['QR22'],
     run(ctx) {
       const s = ctx.state;
       const d = shouldNotify(s.vq, 'qemu');
@@ -100,7 +98,6 @@ const steps: Step<S>[] = [
     role: 'Sets ISR bit 0 (for old Windows drivers) and signals the guest notifier: KVM’s irqfd injects directly (kvm-inkernel), or without one QEMU’s main loop reads it (virtio_queue_guest_notifier_read → virtio_irq).',
     component: 'eventfd',
     links: [q('virtio_notify_irqfd', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_queue_guest_notifier_read', VIRTIO_C), lx('irqfd_wakeup', 'virt/kvm/eventfd.c')],
-    source: `${SRC}.4a`,
     run(ctx) {
       const s = ctx.state;
       s.isr |= 1;
@@ -119,7 +116,6 @@ const steps: Step<S>[] = [
     role: 'Sets ISR bit 0 and asks the transport to notify the queue’s vector.',
     component: 'virtio',
     links: [q('virtio_irq', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_notify_vector', VIRTIO_C)],
-    source: `${SRC}.4b`,
     run(ctx) {
       ctx.state.isr |= 1;
       return { branch: 'notify-vector', why: `ISR |= 1; virtio_notify_vector(queue vector ${ctx.state.msix.queue_vector})`, next: 'Q8.5' };
@@ -131,7 +127,6 @@ const steps: Step<S>[] = [
     role: 'MSI-X enabled with a vector → msix_notify; otherwise level INTx pci_set_irq(isr & 1), de-asserted when the guest reads the ISR.',
     component: 'virtio-pci',
     links: [q('virtio_pci_notify', 'hw/virtio/virtio-pci.c'), q('pci_set_irq', 'hw/pci/pci.c'), q('virtio_pci_isr_read', 'hw/virtio/virtio-pci.c')],
-    source: `${SRC}.5`,
     run(ctx) {
       const s = ctx.state;
       if (s.msix.enabled && s.msix.queue_vector >= 0) return { branch: 'msix', why: `MSI-X enabled, queue vector ${s.msix.queue_vector}: msix_notify`, next: 'Q8.6' };
@@ -143,7 +138,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q8.6',
     title: 'msix_notify',
-    role: 'R27: a masked vector (entry or function mask) sets its PBA bit instead of firing and is re-sent by msix_handle_mask_update on unmask; else msix_get_message → msi_send_message → pci_msi_trigger (an MSI write).',
+    role: 'QR27: a masked vector (entry or function mask) sets its PBA bit instead of firing and is re-sent by msix_handle_mask_update on unmask; else msix_get_message → msi_send_message → pci_msi_trigger (an MSI write).',
     component: 'msix',
     operation: 'msix.notify',
     links: [
@@ -157,10 +152,10 @@ const steps: Step<S>[] = [
       q('msi_notify', 'hw/pci/msi.c', { note: 'plain MSI: the per-vector mask bit latches a pending bit the same way' }),
     ],
     contracts: [
-      { id: 'Q8.6-pba', text: 'a masked MSI-X vector latches into the PBA instead of being lost', source: 'qemu-kvm.md R27', codebase: 'qemu', symbol: 'msix_notify', check: { kind: 'calls', anyOf: ['msix_set_pending'] } },
-      { id: 'Q8.6-unmask', text: 'unmasking a vector with its PBA bit set sends it', source: 'qemu-kvm.md R27', codebase: 'qemu', symbol: 'msix_handle_mask_update', check: { kind: 'calls', anyOf: ['msix_notify'] } },
+      { id: 'Q8.6-pba', text: 'a masked MSI-X vector latches into the PBA instead of being lost', source: 'QR27', codebase: 'qemu', symbol: 'msix_notify', check: { kind: 'calls', anyOf: ['msix_set_pending'] } },
+      { id: 'Q8.6-unmask', text: 'unmasking a vector with its PBA bit set sends it', source: 'QR27', codebase: 'qemu', symbol: 'msix_handle_mask_update', check: { kind: 'calls', anyOf: ['msix_notify'] } },
     ],
-    source: `${SRC}.6; R27; seed 002 (msix-table / msix-pba)`,
+    rules: ['QR27'],
     run(ctx) {
       const s = ctx.state;
       if (ctx.params.op === 'unmask') {
@@ -195,7 +190,6 @@ const steps: Step<S>[] = [
       lx('kvm_send_userspace_msi', 'virt/kvm/irqchip.c'),
       lx('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
     ],
-    source: `${SRC}.7`,
     run(ctx) {
       const s = ctx.state;
       const v = s.msix.guest_vector;
@@ -265,7 +259,7 @@ export const q8Flow: Flow<S> = {
   },
   validate(state) {
     const out = [...virtqueueProblems(state.vq, 'vq'), ...lapicProblems(state.lapic, 'lapic')];
-    if (state.msix.guest_vector < 16 || state.msix.guest_vector > 255) out.push(`msix.guest_vector = ${state.msix.guest_vector}: vectors 0..15 are illegal for fixed delivery (R1)`);
+    if (state.msix.guest_vector < 16 || state.msix.guest_vector > 255) out.push(`msix.guest_vector = ${state.msix.guest_vector}: vectors 0..15 are illegal for fixed delivery (QR1)`);
     if (state.msix.queue_vector < -1 || state.msix.queue_vector > 2047) out.push(`msix.queue_vector = ${state.msix.queue_vector}: an MSI-X table has at most 2048 entries (−1 = VIRTIO_NO_VECTOR)`);
     return out;
   },

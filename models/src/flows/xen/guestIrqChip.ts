@@ -1,6 +1,6 @@
 // Linux-guest irq_chip steps shared by the X flows: handle_irq_for_port, the flow handlers and chip callbacks
-// (ack, lateeoi, unmask, retrigger, enable) and events re-enable. xen-linux.md §1.1 X1.17–X1.25, X1.b4, §2 X2.7,
-// §3 X3.10–X3.11, §4 X4.5, §7 X7.10; rules R22–R26, R33.
+// (ack, lateeoi, unmask, retrigger, enable) and events re-enable. Steps X1.17–X1.25, X1.b4, X2.7,
+// X3.10–X3.11, X4.5, X7.10; rules XR22–XR26, XR33.
 
 import { addBit, clearBit, hasBit } from '../../components/lapic';
 import { wordOf } from '../../components/evtchn2l';
@@ -39,19 +39,19 @@ function info(ctx: XCtx) {
 export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X1.17', title: 'handle_irq_for_port', component: 'linux-evtchn',
-    role: 'Maps the port to its irq (evtchn_to_irq, R34); skips ports without an irq and ports already being handled (is_active, R22), otherwise sets is_active and runs the irq\'s flow handler.',
-    source: 'xen-linux.md §1.1 X1.17; R22, R34',
+    role: 'Maps the port to its irq (evtchn_to_irq, XR34); skips ports without an irq and ports already being handled (is_active, XR22), otherwise sets is_active and runs the irq\'s flow handler.',
+    rules: ['XR22', 'XR34'],
     links: [lnx('handle_irq_for_port', EB), lnx('evtchn_to_info', EB), lnx('generic_handle_irq', 'kernel/irq/irqdesc.c')],
-    contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'R22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
+    contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'XR22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
       if (!f) {
-        ctx.emit({ kind: 'pending', target: tag(cpu), what: `port ${port}`, detail: 'no Linux irq bound to this port: skipped, P stays set (R22)' });
+        ctx.emit({ kind: 'pending', target: tag(cpu), what: `port ${port}`, detail: 'no Linux irq bound to this port: skipped, P stays set (XR22)' });
         return finish(ctx, 'no-irq', `evtchn_to_irq[${port}] is unset`);
       }
       if (ctx.profile !== 'linux2007') {
-        if (f.info.is_active) return finish(ctx, 'already-active', `irq ${f.irq}: is_active was 1 (being handled), P stays set (R22)`);
+        if (f.info.is_active) return finish(ctx, 'already-active', `irq ${f.irq}: is_active was 1 (being handled), P stays set (XR22)`);
         f.info.is_active = 1;
       }
       const why = `port ${port} → irq ${f.irq} (${f.info.chip})`;
@@ -63,7 +63,7 @@ export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X1.18', title: 'handle_edge_irq', component: 'linux-irq',
     role: 'Flow handler of dynamic irqs: a disabled/in-progress irq is marked IRQS_PENDING and mask-acked; otherwise the chip ack (X1.19 or X1.20) runs before the driver. Under linux2007 the dynamic chip used handle_level_irq: mask+ack, handler, unmask.',
-    source: 'xen-linux.md §1.1 X1.18; R23, R26',
+    rules: ['XR23', 'XR26'],
     links: [lnx('handle_edge_irq', 'kernel/irq/chip.c'), lnx('handle_level_irq', 'kernel/irq/chip.c', { note: 'the 2007 flow handler of xen_dynamic_chip' }), lnx('mask_ack_dynirq', EB)],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -79,7 +79,7 @@ export const guestIrqChipSteps: XStep[] = [
         if (doMask(i, EVT_MASK_REASON_EXPLICIT)) maskEvtchn(d, port);
         i.is_active = 0;
         clearEvtchn(d, port);
-        ctx.emit({ kind: 'pending', what: `irq ${f!.irq}`, detail: 'irq disabled: IRQS_PENDING, masked and acked; resent at enable_irq (R26)' });
+        ctx.emit({ kind: 'pending', what: `irq ${f!.irq}`, detail: 'irq disabled: IRQS_PENDING, masked and acked; resent at enable_irq (XR26)' });
         return finish(ctx, 'disabled', `irq ${f!.irq} is disabled → mask_ack_dynirq`);
       }
       return i.chip === 'xen_lateeoi_chip' ? go('ack-lateeoi', 'chip xen_lateeoi_chip', 'X1.20') : go('ack', 'chip xen_dynamic_chip', 'X1.19');
@@ -87,8 +87,7 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.18h', title: 'handle_irq_event', component: 'linux-irq',
-    role: 'Runs the driver\'s irqaction handler (the seeds\' "callback()"). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
-    source: 'xen-linux.md §1.1 X1.18; §10 "what is callback()"',
+    role: 'Runs the driver\'s irqaction handler (the "callback()" of older descriptions). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
     links: [lnx('handle_irq_event', 'kernel/irq/handle.c')],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -106,11 +105,11 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.19', title: 'ack_dynirq', component: 'linux-evtchn',
-    role: 'Edge ack of dynamic irqs: is_active=0 and P[p]=0 before the driver runs (R23): a send after this point pends the port again and re-raises SEL/UP.',
-    source: 'xen-linux.md §1.1 X1.19; R23',
+    role: 'Edge ack of dynamic irqs: is_active=0 and P[p]=0 before the driver runs (XR23): a send after this point pends the port again and re-raises SEL/UP.',
+    rules: ['XR23'],
     links: [lnx('ack_dynirq', EB), lnx('event_handler_exit', EB), lnx('clear_evtchn', 'drivers/xen/events/events_internal.h')],
     contracts: [{
-      id: 'X1.19-clear', text: 'clears the pending bit (event_handler_exit → clear_evtchn) before the driver handler', source: 'R23',
+      id: 'X1.19-clear', text: 'clears the pending bit (event_handler_exit → clear_evtchn) before the driver handler', source: 'XR23',
       codebase: 'linux', symbol: 'ack_dynirq', check: { kind: 'calls', anyOf: ['event_handler_exit', 'clear_evtchn'] },
     }],
     run(ctx) {
@@ -122,10 +121,10 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.20', title: 'lateeoi_ack_dynirq', component: 'linux-evtchn',
-    role: 'Ack of lateeoi irqs: mask the port (reason EOI_PENDING) and clear P; is_active stays 1 until the driver\'s xen_irq_lateeoi (R23, R25).',
-    source: 'xen-linux.md §1.1 X1.20; R23, R25',
+    role: 'Ack of lateeoi irqs: mask the port (reason EOI_PENDING) and clear P; is_active stays 1 until the driver\'s xen_irq_lateeoi (XR23, XR25).',
+    rules: ['XR23', 'XR25'],
     links: [lnx('lateeoi_ack_dynirq', EB), lnx('do_mask', EB)],
-    contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'R23, R25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
+    contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'XR23; XR25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
     run(ctx) {
       const { port, f } = info(ctx);
       const phys = doMask(f!.info, EVT_MASK_REASON_EOI_PENDING);
@@ -138,8 +137,8 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.21', title: 'xen_irq_lateeoi', component: 'linux-evtchn',
-    role: 'The driver\'s late EOI: is_active=0 and drop EOI_PENDING; the port is unmasked only if no other mask reason remains (R25).',
-    source: 'xen-linux.md §1.1 X1.21; R25',
+    role: 'The driver\'s late EOI: is_active=0 and drop EOI_PENDING; the port is unmasked only if no other mask reason remains (XR25).',
+    rules: ['XR25'],
     links: [lnx('xen_irq_lateeoi', EB), lnx('do_unmask', EB)],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -151,14 +150,14 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.22', title: 'evtchn_2l_unmask', component: 'linux-evtchn', operation: 'evtchn.unmask.guest',
-    role: 'Linux 2-level unmask (R24): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), delivered at the next events-enable or by the upcall loop.',
-    source: 'xen-linux.md §1.1 X1.22; R24',
+    role: 'Linux 2-level unmask (XR24): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), delivered at the next events-enable or by the upcall loop.',
+    rules: ['XR24'],
     links: [lnx('evtchn_2l_unmask', E2L, { formerly: [{ symbol: 'unmask_evtchn', in: F2007 }] })],
     contracts: [{
-      id: 'X1.22-clear-then-test', text: 'clears the mask before testing pending, and re-raises the upcall if pending', source: 'R24; seed 004',
+      id: 'X1.22-clear-then-test', text: 'clears the mask before testing pending, and re-raises the upcall if pending', source: 'XR24; Linux 2.6.23 arch/i386/xen/events.c',
       codebase: 'linux', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }, {
-      id: 'X1.22-hypercall', text: 'uses EVTCHNOP_unmask for a non-local port', source: 'R24',
+      id: 'X1.22-hypercall', text: 'uses EVTCHNOP_unmask for a non-local port', source: 'XR24',
       codebase: 'linux', symbol: 'evtchn_2l_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] },
     }],
     run(ctx) {
@@ -180,15 +179,15 @@ export const guestIrqChipSteps: XStep[] = [
       const selWas = hasBit(vi.evtchn_pending_sel, w);
       addBit(vi.evtchn_pending_sel, w);
       if (!selWas) vi.evtchn_upcall_pending = 1;
-      ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, R24 case 3)` });
-      if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (R19)`);
+      ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, XR24 case 3)` });
+      if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)`);
       return go('local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; delivered when events are re-enabled`, 'X1.25');
     },
   },
   {
     id: 'X1.24', title: 'retrigger_dynirq', component: 'linux-evtchn',
-    role: 'irq-core resend (enable_irq after an IRQS_PENDING event): mask (TEMPORARY), set P itself, unmask — the unmask re-raises it (R26).',
-    source: 'xen-linux.md §1.1 X1.24; R26',
+    role: 'irq-core resend (enable_irq after an IRQS_PENDING event): mask (TEMPORARY), set P itself, unmask — the unmask re-raises it (XR26).',
+    rules: ['XR26'],
     links: [lnx('retrigger_dynirq', EB, { formerly: [{ symbol: 'retrigger_dynirq', in: F2007 }] })],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -201,8 +200,8 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.25', title: 'xen_irq_enable_direct', component: 'linux-entry',
-    role: 'PV local_irq_enable: UM[this]=0, and if UP[this] is set force a no-op hypercall so Xen\'s return path delivers the upcall (R15). HVM: STI; the next VM entry injects what is pending.',
-    source: 'xen-linux.md §1.1 X1.25; R15',
+    role: 'PV local_irq_enable: UM[this]=0, and if UP[this] is set force a no-op hypercall so Xen\'s return path delivers the upcall (XR15). HVM: STI; the next VM entry injects what is pending.',
+    rules: ['XR15'],
     links: [
       lnx('xen_irq_enable_direct', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
       lnx('check_events', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
@@ -222,8 +221,8 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.b4', title: 'enable_dynirq', component: 'linux-evtchn',
-    role: 'Chip irq_unmask / enable_irq: drops the EXPLICIT mask reason and unmasks when none remain (X1.22); an event held back while disabled is then retriggered (R25, R26).',
-    source: 'xen-linux.md §1.0 X1.b4; R25, R26',
+    role: 'Chip irq_unmask / enable_irq: drops the EXPLICIT mask reason and unmasks when none remain (X1.22); an event held back while disabled is then retriggered (XR25, XR26).',
+    rules: ['XR25', 'XR26'],
     links: [lnx('enable_dynirq', EB, { formerly: [{ symbol: 'enable_dynirq', in: F2007 }] }), lnx('do_unmask', EB)],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -238,8 +237,8 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X2.7', title: 'handle_percpu_irq', component: 'linux-irq',
-    role: 'Per-CPU flow (VIRQ_TIMER …): chip ack = ack_dynirq (is_active=0, P=0) before the handler, no masking, no affinity (R23).',
-    source: 'xen-linux.md §2 X2.7; R23',
+    role: 'Per-CPU flow (VIRQ_TIMER …): chip ack = ack_dynirq (is_active=0, P=0) before the handler, no masking, no affinity (XR23).',
+    rules: ['XR23'],
     links: [lnx('handle_percpu_irq', 'kernel/irq/chip.c'), lnx('xen_timer_interrupt', 'arch/x86/xen/time.c')],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -252,7 +251,6 @@ export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X4.5', title: 'xen_reschedule_interrupt', component: 'linux-irq',
     role: 'IPI target handling: handle_percpu_irq acks (P=0) then runs xen_reschedule_interrupt / xen_call_function_interrupt on the target CPU; the sender is untouched.',
-    source: 'xen-linux.md §4 X4.5',
     links: [lnx('xen_reschedule_interrupt', 'arch/x86/xen/smp.c'), lnx('handle_percpu_irq', 'kernel/irq/chip.c')],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -263,15 +261,15 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X3.10', title: 'handle_fasteoi_irq', component: 'linux-irq',
-    role: 'Level/shareable PIRQ flow: the driver runs first and the chip irq_eoi (eoi_pirq) clears P afterwards (R23).',
-    source: 'xen-linux.md §3.1 X3.10; R23',
+    role: 'Level/shareable PIRQ flow: the driver runs first and the chip irq_eoi (eoi_pirq) clears P afterwards (XR23).',
+    rules: ['XR23'],
     links: [lnx('handle_fasteoi_irq', 'kernel/irq/chip.c')],
     run: (ctx) => call(ctx, 'handler-then-eoi', `irq ${num(ctx.params, 'irq')}: handler first, P stays set until eoi_pirq`, 'X1.18h', {}, 'X3.11'),
   },
   {
     id: 'X3.11', title: 'eoi_pirq', component: 'linux-evtchn',
-    role: 'PIRQ EOI: is_active=0, P=0, and PHYSDEVOP_eoi when the pirq needs it (pirq_eoi_map bit or status query, R28).',
-    source: 'xen-linux.md §3.1 X3.11; R28',
+    role: 'PIRQ EOI: is_active=0, P=0, and PHYSDEVOP_eoi when the pirq needs it (pirq_eoi_map bit or status query, XR28).',
+    rules: ['XR28'],
     links: [lnx('eoi_pirq', EB)],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -283,10 +281,10 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X7.10', title: 'evtchn_fifo_unmask', component: 'linux-evtchn-fifo', operation: 'evtchn.unmask.guest',
-    role: 'Linux FIFO unmask (R33): clears MASKED locally only if not PENDING; if PENDING leaves it masked and asks Xen (EVTCHNOP_unmask), which relinks it. No local re-raise, no non-local case.',
-    source: 'xen-linux.md §7 X7.10; R33',
+    role: 'Linux FIFO unmask (XR33): clears MASKED locally only if not PENDING; if PENDING leaves it masked and asks Xen (EVTCHNOP_unmask), which relinks it. No local re-raise, no non-local case.',
+    rules: ['XR33'],
     links: [lnx('evtchn_fifo_unmask', EFIFO)],
-    contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'R33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
+    contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'XR33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
     run(ctx) {
       const port = portOf(ctx);
       const r = fifoUnmaskGuest(ctx.state.fifo!, port);

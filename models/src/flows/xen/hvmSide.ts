@@ -1,6 +1,6 @@
 // Xen-side HVM callback steps shared by the X flows: hvm_assert_evtchn_irq and its four variants (per-vCPU
 // vector, global vector, GSI, PCI INTx), the vIOAPIC/vLAPIC they drive, the late deassert and VM-entry injection.
-// xen-linux.md §6.1 X6.4–X6.14; rules R16–R18c.
+// Steps X6.4–X6.14; rules XR16–XR18c.
 
 import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
@@ -19,11 +19,11 @@ function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResu
 export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
-    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (R17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
-    source: 'xen-linux.md §6.1 X6.4; R17',
+    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
+    rules: ['XR17'],
     links: [xen('hvm_assert_evtchn_irq', XHIRQ)],
     contracts: [{
-      id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'R17',
+      id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'XR17',
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     run(ctx) {
@@ -45,7 +45,6 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
     role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
-    source: 'xen-linux.md §6.1 X6.5',
     links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
@@ -54,11 +53,11 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
-    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (R18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
-    source: 'xen-linux.md §6.1 X6.6; R18b',
+    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
+    rules: ['XR18b'],
     links: [xen('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
     contracts: [{
-      id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'R18b',
+      id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
     run(ctx) {
@@ -78,7 +77,6 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.8', title: 'is_hvm_pv_evtchn_domain', component: 'hvm-callback',
     role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
-    source: 'xen-linux.md §6.1 X6.8',
     links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.8');
@@ -88,18 +86,18 @@ export const hvmSideSteps: XStep[] = [
       if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
       if (v === 0) return go('vcpu0-level', `${why}; v is vCPU0 → drive the callback line`, 'X6.9');
       if (d.vcpu_info[v].evtchn_upcall_pending) {
-        ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (R17, §6.2 item 1)` });
+        ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (XR17)` });
       }
       return finish(ctx, 'nothing', `${why}; vCPU ${v} ≠ 0 → nothing at all`);
     },
   },
   {
     id: 'X6.9', title: 'hvm_set_callback_irq_level', component: 'hvm-callback',
-    role: 'Makes the GSI/INTx line follow UP[vcpu0] (R18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
-    source: 'xen-linux.md §6.1 X6.9; R18c',
+    role: 'Makes the GSI/INTx line follow UP[vcpu0] (XR18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
+    rules: ['XR18c'],
     links: [xen('hvm_set_callback_irq_level', XHIRQ)],
     contracts: [{
-      id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'R16, R18c',
+      id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'XR16; XR18c',
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }],
     run(ctx) {
@@ -120,7 +118,7 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.10', title: 'vioapic_irq_positive_edge', component: 'vioapic', operation: 'ioapic.service',
     role: 'A wire of the vIOAPIC went high: a masked pin latches nothing (the count remembers the level), a level pin with Remote IRR waits for the EOI, otherwise vioapic_deliver sends the pin\'s vector to the vLAPIC the guest programmed — not to notify_vcpu_id.',
-    source: 'xen-linux.md §6.1 X6.10; R18c',
+    rules: ['XR18c'],
     links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.10');
@@ -139,7 +137,6 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback', operation: 'ioapic.input',
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
-    source: 'xen-linux.md §6.1 X6.11',
     links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.11');
@@ -150,10 +147,10 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.12', title: 'hvm_maybe_deassert_evtchn_irq', component: 'hvm-callback',
-    role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (R18c).',
-    source: 'xen-linux.md §6.1 X6.12; R18c',
+    role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (XR18c).',
+    rules: ['XR18c'],
     links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
-    contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'R18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
+    contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'XR18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.12');
       const h = ctx.state.hvm_irq;
@@ -168,10 +165,10 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.13', title: 'vlapic_EOI_set → vioapic_update_EOI', component: 'vlapic', operation: 'lapic.eoi',
     role: 'Guest EOI: clears the highest ISR bit; a level (TMR) vector goes to every vIOAPIC pin with that vector, clearing Remote IRR and re-delivering while the wire is still asserted. Xen\'s vLAPIC has no directed EOI.',
-    source: 'xen-linux.md §6.1 X6.13; R18c',
+    rules: ['XR18c'],
     links: [xen('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xen('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xen('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
     contracts: [{
-      id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'R18c; seed 002',
+      id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'XR18c',
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
     run(ctx) {
@@ -196,8 +193,8 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry', operation: 'lapic.ack',
-    role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (R16, R18).',
-    source: 'xen-linux.md §6.1 X6.14; R16, R18',
+    role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (XR16, XR18).',
+    rules: ['XR16', 'XR18'],
     links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.14');

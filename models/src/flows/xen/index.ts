@@ -1,4 +1,4 @@
-// The xen flows, in catalogue order.
+// The xen flows, in id order.
 import { Flow } from '../../core/types';
 import { x1Interdomain } from './x1-interdomain';
 import { x2Virq } from './x2-virq';

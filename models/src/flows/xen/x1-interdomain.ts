@@ -1,5 +1,5 @@
 // Flow X1: an interdomain event, backend notify → Xen set-pending → upcall → scan → frontend handler → ack/unmask
-// (xen-linux.md §1), with the one-time binding X1.b1–X1.b4 as the `bind` action.
+// (docs/flows/X1.md), with the one-time binding X1.b1–X1.b4 as the `bind` action.
 
 import { addBit } from '../../components/lapic';
 import { getFreePort, newEvtchn } from '../../components/evtchn2l';
@@ -12,8 +12,8 @@ import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, PEER_PORT, XEC,
 const own: XStep[] = [
   {
     id: 'X1.b1', title: 'evtchn_alloc_unbound', component: 'evtchn',
-    role: 'The frontend domain allocates an unbound port for the backend: lowest free port (get_free_port), state ECS_UNBOUND, notify_vcpu_id left at 0 (R4).',
-    source: 'xen-linux.md §1.0 X1.b1; R4',
+    role: 'The frontend domain allocates an unbound port for the backend: lowest free port (get_free_port), state ECS_UNBOUND, notify_vcpu_id left at 0 (XR4).',
+    rules: ['XR4'],
     links: [xen('evtchn_alloc_unbound', XEC), xen('get_free_port', XEC)],
     run(ctx) {
       const d = ctx.state;
@@ -25,8 +25,8 @@ const own: XStep[] = [
   },
   {
     id: 'X1.b3', title: 'bind_evtchn_to_irq_chip', component: 'linux-evtchn',
-    role: 'Linux binds the port to a new dynamic irq: evtchn_to_irq[p]=irq, mask_reason EXPLICIT (still masked since xen_init_IRQ), bound to CPU0 (R25, R34, §5 intro).',
-    source: 'xen-linux.md §1.0 X1.b3; R25, R34',
+    role: 'Linux binds the port to a new dynamic irq: evtchn_to_irq[p]=irq, mask_reason EXPLICIT (still masked since xen_init_IRQ), bound to CPU0 (XR25, XR34).',
+    rules: ['XR25', 'XR34'],
     links: [lnx('bind_evtchn_to_irq_chip', EB, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: F2007 }] }), lnx('xen_irq_info_common_setup', EB), lnx('xen_allocate_irq_dynamic', EB, { formerly: [{ symbol: 'find_unbound_irq', in: F2007 }] })],
     run(ctx) {
       const d = ctx.state;
@@ -41,8 +41,8 @@ const own: XStep[] = [
   },
   {
     id: 'X1.b2', title: 'evtchn_bind_interdomain', component: 'evtchn',
-    role: 'The backend binds its new port to the frontend\'s unbound port: both become ECS_INTERDOMAIN; Xen leaves the binder\'s (backend\'s) port pending "in case notifications were lost" (R6).',
-    source: 'xen-linux.md §1.0 X1.b2; R6',
+    role: 'The backend binds its new port to the frontend\'s unbound port: both become ECS_INTERDOMAIN; Xen leaves the binder\'s (backend\'s) port pending "in case notifications were lost" (XR6).',
+    rules: ['XR6'],
     links: [xen('evtchn_bind_interdomain', XEC), lnx('bind_interdomain_evtchn_to_irq_chip', EB)],
     run(ctx) {
       const d = ctx.state;
@@ -60,7 +60,6 @@ const own: XStep[] = [
   {
     id: 'X1.1', title: 'notify_remote_via_irq', component: 'linux-evtchn',
     role: 'The backend driver notifies its peer (after RING_PUSH_RESPONSES_AND_CHECK_NOTIFY says the frontend wants it): a closed channel (port 0) is silently dropped.',
-    source: 'xen-linux.md §1.1 X1.1',
     links: [lnx('notify_remote_via_irq', EB, { formerly: [{ symbol: 'notify_remote_via_irq', in: F2007 }] })],
     run(ctx) {
       const lport = num(ctx.params, 'lport');

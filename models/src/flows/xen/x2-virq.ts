@@ -1,4 +1,4 @@
-// Flow X2: VIRQ binding and delivery — per-vCPU VIRQ_TIMER and global VIRQs (xen-linux.md §2; R6, R7).
+// Flow X2: VIRQ binding and delivery — per-vCPU VIRQ_TIMER and global VIRQs (rules XR6, XR7).
 
 import { bindVcpu, getFreePort, newEvtchn, virqIsGlobal, VIRQ_NAMES } from '../../components/evtchn2l';
 import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -15,7 +15,6 @@ const own: XStep[] = [
   {
     id: 'X2.1', title: 'xen_setup_timer', component: 'linux-time',
     role: 'Per CPU: binds VIRQ_TIMER as a per-CPU irq (xen_timer_interrupt), then asks for FIFO priority 0 (2-level has no priorities: -ENOSYS, ignored). HVM only with a vector callback.',
-    source: 'xen-linux.md §2 X2.1',
     links: [lnx('xen_setup_timer', 'arch/x86/xen/time.c'), lnx('xen_set_irq_priority', EB)],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -35,7 +34,7 @@ const own: XStep[] = [
   {
     id: 'X2.2', title: 'bind_virq_to_irq', component: 'linux-evtchn',
     role: 'Linux side of a VIRQ binding: reuse virq_to_irq[cpu][virq] if bound; else EVTCHNOP_bind_virq on xen_vcpu_nr(cpu), then irq_info (type VIRQ, per-CPU chip for per-CPU VIRQs), evtchn_to_irq, and the port into cpu_evtchn_mask[cpu].',
-    source: 'xen-linux.md §2 X2.2; R34',
+    rules: ['XR34'],
     links: [lnx('bind_virq_to_irq', EB), lnx('xen_irq_info_virq_setup', EB), lnx('find_virq', EB)],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -62,10 +61,10 @@ const own: XStep[] = [
   },
   {
     id: 'X2.3', title: 'evtchn_bind_virq', component: 'evtchn',
-    role: 'Xen binds a VIRQ (R6): bad virq → -EINVAL; a global VIRQ only on vCPU0; unknown vCPU → -ENOENT; one channel per VIRQ per vCPU (-EEXIST). Writes state ECS_VIRQ, notify_vcpu_id = vcpu, VIRQ2P.',
-    source: 'xen-linux.md §2 X2.3; R4, R6',
+    role: 'Xen binds a VIRQ (XR6): bad virq → -EINVAL; a global VIRQ only on vCPU0; unknown vCPU → -ENOENT; one channel per VIRQ per vCPU (-EEXIST). Writes state ECS_VIRQ, notify_vcpu_id = vcpu, VIRQ2P.',
+    rules: ['XR4', 'XR6'],
     links: [xen('evtchn_bind_virq', XEC)],
-    contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'R6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
+    contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'XR6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
     run(ctx) {
       const d = ctx.state;
       const virq = num(ctx.params, 'virq');
@@ -84,22 +83,21 @@ const own: XStep[] = [
   {
     id: 'X2.4', title: 'send_timer_event', component: 'xen-time',
     role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
-    source: 'xen-linux.md §2 X2.4',
     links: [xen('send_timer_event', 'xen/arch/x86/time.c'), xen('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
     run: (ctx) => go('fire', `timer of vCPU ${vcpuOf(ctx, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
   },
   {
     id: 'X2.5', title: 'send_guest_vcpu_virq', component: 'evtchn',
-    role: 'Per-vCPU VIRQ: looks up VIRQ2P[v][virq]; unbound → the VIRQ is lost, not latched (R7); else set-pending on that vCPU (R3).',
-    source: 'xen-linux.md §2 X2.5; R3, R7',
+    role: 'Per-vCPU VIRQ: looks up VIRQ2P[v][virq]; unbound → the VIRQ is lost, not latched (XR7); else set-pending on that vCPU (XR3).',
+    rules: ['XR3', 'XR7'],
     links: [xen('send_guest_vcpu_virq', XEC)],
-    contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'R3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
+    contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'XR3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const virq = num(ctx.params, 'virq');
       const p = ctx.state.vcpu[v].virq_to_evtchn[String(virq)] ?? 0;
       if (!p) {
-        ctx.emit({ kind: 'lost', target: `vcpu${v}`, what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU ${v}: lost, not latched (R7)` });
+        ctx.emit({ kind: 'lost', target: `vcpu${v}`, what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU ${v}: lost, not latched (XR7)` });
         return finish(ctx, 'unbound', `VIRQ2P[${v}][${vname(virq)}]=0`);
       }
       return go('send', `VIRQ2P[${v}][${vname(virq)}] = port ${p}, target vCPU ${v}`, 'X1.5', { port: p, vcpu: v });
@@ -107,14 +105,14 @@ const own: XStep[] = [
   },
   {
     id: 'X2.6', title: 'send_guest_global_virq', component: 'evtchn',
-    role: 'Global VIRQ: the channel lives on vCPU0\'s VIRQ2P; unbound → lost (R7); else set-pending on the channel\'s notify_vcpu_id, which EVTCHNOP_bind_vcpu may have moved (R3).',
-    source: 'xen-linux.md §2 X2.6; R3, R7',
+    role: 'Global VIRQ: the channel lives on vCPU0\'s VIRQ2P; unbound → lost (XR7); else set-pending on the channel\'s notify_vcpu_id, which EVTCHNOP_bind_vcpu may have moved (XR3).',
+    rules: ['XR3', 'XR7'],
     links: [xen('send_guest_global_virq', XEC)],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
       const p = ctx.state.vcpu[0].virq_to_evtchn[String(virq)] ?? 0;
       if (!p) {
-        ctx.emit({ kind: 'lost', what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU0: lost (R7)` });
+        ctx.emit({ kind: 'lost', what: vname(virq), detail: `no channel bound to ${vname(virq)} on vCPU0: lost (XR7)` });
         return finish(ctx, 'unbound', `VIRQ2P[0][${vname(virq)}]=0`);
       }
       const n = ctx.state.evtchn[String(p)].notify_vcpu_id;
@@ -123,8 +121,8 @@ const own: XStep[] = [
   },
   {
     id: 'X2.8', title: 'evtchn_bind_vcpu (VIRQ)', component: 'evtchn',
-    role: 'Re-binding a VIRQ channel: a global VIRQ gets notify_vcpu_id := vcpu; a per-vCPU VIRQ is refused with -EINVAL (R4).',
-    source: 'xen-linux.md §2 X2.8; R4',
+    role: 'Re-binding a VIRQ channel: a global VIRQ gets notify_vcpu_id := vcpu; a per-vCPU VIRQ is refused with -EINVAL (XR4).',
+    rules: ['XR4'],
     links: [xen('evtchn_bind_vcpu', XEC)],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
@@ -136,7 +134,7 @@ const own: XStep[] = [
         ctx.emit({ kind: 'error', what: vname(virq), detail: `EVTCHNOP_bind_vcpu → ${r === -2 ? '-ENOENT' : '-EINVAL'}` });
         return finish(ctx, 'refused', `${vname(virq)} on port ${p || 'none'} ${virqIsGlobal(virq) ? '' : 'is per-vCPU'}`);
       }
-      return finish(ctx, 'rebound', `port ${p} (${vname(virq)}): notify_vcpu_id := ${v}; pending state not moved (R5)`);
+      return finish(ctx, 'rebound', `port ${p} (${vname(virq)}): notify_vcpu_id := ${v}; pending state not moved (XR5)`);
     },
   },
 ];

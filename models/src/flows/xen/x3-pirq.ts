@@ -1,5 +1,5 @@
 // Flow X3: a physical IRQ passed to a guest through an event channel — do_IRQ → do_IRQ_guest →
-// send_guest_pirq → guest fasteoi handling → PHYSDEVOP_eoi → the withheld physical EOI (xen-linux.md §3; R27, R28).
+// send_guest_pirq → guest fasteoi handling → PHYSDEVOP_eoi → the withheld physical EOI (rules XR27, XR28).
 
 import { getFreePort, newEvtchn } from '../../components/evtchn2l';
 import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -15,7 +15,6 @@ const own: XStep[] = [
   {
     id: 'X3.1', title: 'xen_bind_pirq_gsi_to_irq', component: 'linux-evtchn',
     role: 'Linux maps a GSI to an irq of xen_pirq_chip (dom0/HVM: irq = GSI; a PV domU gets a dynamic irq — "a PV guest has no concept of a GSI"); no channel yet (evtchn 0).',
-    source: 'xen-linux.md §3.0 X3.1',
     links: [lnx('xen_bind_pirq_gsi_to_irq', EB)],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -28,8 +27,7 @@ const own: XStep[] = [
   },
   {
     id: 'X3.2', title: '__startup_pirq', component: 'linux-evtchn',
-    role: 'Where the guest binds the pirq to an event channel (seed 000): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
-    source: 'xen-linux.md §3.0 X3.2',
+    role: 'Where the guest binds the pirq to an event channel (at irq startup): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
     links: [lnx('__startup_pirq', EB), lnx('startup_pirq', EB)],
     run(ctx) {
       const irq = num(ctx.params, 'irq');
@@ -53,8 +51,8 @@ const own: XStep[] = [
   },
   {
     id: 'X3.3', title: 'evtchn_bind_pirq', component: 'evtchn',
-    role: 'Xen binds a pirq to a new port on vCPU0 (R6): pirq range, one channel per pirq (-EEXIST); PV → pirq_guest_bind; ECS_PIRQ with notify_vcpu_id left 0.',
-    source: 'xen-linux.md §3.0 X3.3; R4, R6',
+    role: 'Xen binds a pirq to a new port on vCPU0 (XR6): pirq range, one channel per pirq (-EEXIST); PV → pirq_guest_bind; ECS_PIRQ with notify_vcpu_id left 0.',
+    rules: ['XR4', 'XR6'],
     links: [xen('evtchn_bind_pirq', XEC), xen('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -69,7 +67,7 @@ const own: XStep[] = [
   {
     id: 'X3.4', title: 'pirq_guest_bind', component: 'pirq',
     role: 'Makes the physical IRQ guest-owned (IRQ_GUEST): ack type from irq_acktype (IO-APIC level → ACKTYPE_EOI, edge → NONE), pirq_eoi_map bit set iff ack type ≠ NONE, affinity to the binding vCPU\'s pCPU.',
-    source: 'xen-linux.md §3.0 X3.4; R27, R28',
+    rules: ['XR27', 'XR28'],
     links: [xen('pirq_guest_bind', 'xen/arch/x86/irq.c'), xen('irq_acktype', 'xen/arch/x86/irq.c'), xen('set_pirq_eoi', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -81,8 +79,8 @@ const own: XStep[] = [
   },
   {
     id: 'X3.6', title: 'PHYSDEVOP_pirq_eoi_gmfn_v1/v2', component: 'pirq',
-    role: 'Linux PV registers a shared pirq_eoi_map page at xen_init_IRQ: with it, a pirq needs PHYSDEVOP_eoi iff Xen set its bit (ack type ≠ NONE); without it Linux asks PHYSDEVOP_irq_status_query, which always says needs_eoi. v1 also sets auto_unmask (R28).',
-    source: 'xen-linux.md §3.0 X3.6; R28',
+    role: 'Linux PV registers a shared pirq_eoi_map page at xen_init_IRQ: with it, a pirq needs PHYSDEVOP_eoi iff Xen set its bit (ack type ≠ NONE); without it Linux asks PHYSDEVOP_irq_status_query, which always says needs_eoi. v1 also sets auto_unmask (XR28).',
+    rules: ['XR28'],
     links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c'), lnx('xen_init_IRQ', EB), lnx('pirq_check_eoi_map', EB), lnx('pirq_needs_eoi_flag', EB)],
     run(ctx) {
       const ver = num(ctx.params, 'version');
@@ -103,7 +101,6 @@ const own: XStep[] = [
   {
     id: 'X3.7', title: 'common_interrupt → do_IRQ', component: 'xen-irq',
     role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
-    source: 'xen-linux.md §3.1 X3.7',
     links: [xen('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('do_IRQ', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -116,10 +113,10 @@ const own: XStep[] = [
   },
   {
     id: 'X3.8', title: 'do_IRQ_guest', component: 'pirq',
-    role: 'For a guest-bound IRQ (R27): ACKTYPE_EOI withholds the LAPIC EOI (pending_eoi stack), each bound domain\'s pirq->masked 0→1 counts in_flight, the event is sent, and a 1 ms eoi_timer is armed.',
-    source: 'xen-linux.md §3.1 X3.8; R27',
-    links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1 (seed 000)' }] })],
-    contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'R27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
+    role: 'For a guest-bound IRQ (XR27): ACKTYPE_EOI withholds the LAPIC EOI (pending_eoi stack), each bound domain\'s pirq->masked 0→1 counts in_flight, the event is sent, and a 1 ms eoi_timer is armed.',
+    rules: ['XR27'],
+    links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1' }] })],
+    contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'XR27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
@@ -134,8 +131,8 @@ const own: XStep[] = [
   },
   {
     id: 'X3.9', title: 'send_guest_pirq', component: 'evtchn',
-    role: 'Sends the pirq\'s port to the guest on its notify_vcpu_id (R3); no port → HVM returns, PV would BUG.',
-    source: 'xen-linux.md §3.1 X3.9; R3',
+    role: 'Sends the pirq\'s port to the guest on its notify_vcpu_id (XR3); no port → HVM returns, PV would BUG.',
+    rules: ['XR3'],
     links: [xen('send_guest_pirq', XEC)],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -147,8 +144,8 @@ const own: XStep[] = [
   },
   {
     id: 'X3.14', title: 'irq_guest_eoi_timer_fn', component: 'pirq',
-    role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (R27).',
-    source: 'xen-linux.md §3.1 X3.14; R27',
+    role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (XR27).',
+    rules: ['XR27'],
     links: [xen('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -165,7 +162,6 @@ const own: XStep[] = [
   {
     id: 'X3.15', title: 'evtchn_move_pirqs', component: 'pirq',
     role: 'When a vCPU moves to another pCPU (vcpu_move_irqs), every pirq whose port notifies that vCPU gets its physical IRQ affinity moved to the new pCPU, so the interrupt arrives where the vCPU runs.',
-    source: 'xen-linux.md §3.1 X3.15',
     links: [xen('evtchn_move_pirqs', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -189,7 +185,7 @@ export const x3Pirq = makeXenFlow({
     { name: 'abi', type: 'enum', description: 'ABI.', default: '2l', values: ['2l', 'fifo'] },
     { name: 'ack_type', type: 'enum', description: 'irq_acktype of the line: IO-APIC level → ACKTYPE_EOI, edge → ACKTYPE_NONE, XT-PIC → ACKTYPE_UNMASK.', default: 'ACKTYPE_EOI', values: ['ACKTYPE_NONE', 'ACKTYPE_UNMASK', 'ACKTYPE_EOI'] }],
   ownSteps: own,
-  profiles: ['xen417-linux61'], // seed 004: no PIRQ support in the 2007 patch
+  profiles: ['xen417-linux61'], // no PIRQ support in the 2007 patch
   spec: (p) => specFrom(p, { frontend: false, callback: 'percpu-vector' }),
   setup(d, p) {
     const pirq = p.pirq as number;

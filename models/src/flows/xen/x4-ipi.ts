@@ -1,4 +1,4 @@
-// Flow X4: an IPI between vCPUs over a loop-back IPI channel (xen-linux.md §4).
+// Flow X4: an IPI between vCPUs over a loop-back IPI channel (docs/flows/X4.md).
 
 import { getFreePort, newEvtchn } from '../../components/evtchn2l';
 import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -12,7 +12,6 @@ const own: XStep[] = [
   {
     id: 'X4.1', title: 'xen_smp_intr_init', component: 'linux-smp',
     role: 'Per CPU: binds the Xen IPIs (reschedule, call-function …) as per-CPU irqs. HVM guests do this only with a vector callback; otherwise they keep native APIC IPIs.',
-    source: 'xen-linux.md §4 X4.1',
     links: [lnx('xen_smp_intr_init', 'arch/x86/xen/smp.c'), lnx('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -23,7 +22,6 @@ const own: XStep[] = [
   {
     id: 'X4.2', title: 'bind_ipi_to_irq', component: 'linux-evtchn',
     role: 'Linux side of an IPI binding: EVTCHNOP_bind_ipi on xen_vcpu_nr(cpu), then a per-CPU irq (xen_percpu_chip, handle_percpu_irq), ipi_to_evtchn[cpu], port in cpu_evtchn_mask[cpu].',
-    source: 'xen-linux.md §4 X4.2',
     links: [lnx('bind_ipi_to_irq', EB), lnx('xen_irq_info_ipi_setup', EB)],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -45,8 +43,8 @@ const own: XStep[] = [
   },
   {
     id: 'X4.3', title: 'evtchn_bind_ipi', component: 'evtchn',
-    role: 'Xen allocates a loop-back IPI port: ECS_IPI, notify_vcpu_id = the requested vCPU (R4); unknown vCPU → -ENOENT.',
-    source: 'xen-linux.md §4 X4.3; R4',
+    role: 'Xen allocates a loop-back IPI port: ECS_IPI, notify_vcpu_id = the requested vCPU (XR4); unknown vCPU → -ENOENT.',
+    rules: ['XR4'],
     links: [xen('evtchn_bind_ipi', XEC)],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -59,8 +57,8 @@ const own: XStep[] = [
   },
   {
     id: 'X4.4', title: 'xen_send_IPI_one', component: 'linux-smp',
-    role: 'Sends an IPI to a CPU: looks up that CPU\'s IPI port and does EVTCHNOP_send on it (XEN_NMI_VECTOR instead uses VCPUOP_send_nmi). Xen pends the same port on its notify_vcpu_id (R2).',
-    source: 'xen-linux.md §4 X4.4; R2',
+    role: 'Sends an IPI to a CPU: looks up that CPU\'s IPI port and does EVTCHNOP_send on it (XEN_NMI_VECTOR instead uses VCPUOP_send_nmi). Xen pends the same port on its notify_vcpu_id (XR2).',
+    rules: ['XR2'],
     links: [lnx('xen_send_IPI_one', EB)],
     run(ctx) {
       const t = vcpuOf(ctx, 'tcpu');

@@ -1,5 +1,5 @@
 // Flow X5: re-binding a channel to another vCPU — set_affinity_irq → xen_rebind_evtchn_to_cpu →
-// EVTCHNOP_bind_vcpu (notify_vcpu_id) → Linux bind_evtchn_to_cpu → unmask (xen-linux.md §5; R3–R5, R24).
+// EVTCHNOP_bind_vcpu (notify_vcpu_id) → Linux bind_evtchn_to_cpu → unmask (rules XR3–XR5, XR24).
 
 import { bindVcpu, virqIsGlobal } from '../../components/evtchn2l';
 import { EVT_MASK_REASON_TEMPORARY, bindPortToCpu, doMask, doUnmask, infoForPort, maskReasonText } from '../../components/linuxEvtchn';
@@ -13,7 +13,6 @@ const own: XStep[] = [
   {
     id: 'X5.1', title: 'set_affinity_irq', component: 'linux-evtchn',
     role: 'irq_chip irq_set_affinity of dynamic, lateeoi and pirq chips (not per-CPU ones), e.g. from /proc/irq/N/smp_affinity or irqbalance: picks a CPU and rebinds the channel.',
-    source: 'xen-linux.md §5 X5.1',
     links: [lnx('set_affinity_irq', EB, { formerly: [{ symbol: 'set_affinity_irq', in: F2007 }] })],
     run(ctx) {
       const port = portOf(ctx);
@@ -31,7 +30,6 @@ const own: XStep[] = [
   {
     id: 'X5.2', title: 'select_target_cpu', component: 'linux-evtchn',
     role: 'Picks the online CPU of the requested mask with the fewest bound channels (first on ties); an empty intersection falls back to all online CPUs.',
-    source: 'xen-linux.md §5 X5.2',
     links: [lnx('select_target_cpu', EB)],
     run(ctx) {
       const d = ctx.state;
@@ -48,10 +46,9 @@ const own: XStep[] = [
   {
     id: 'X5.3', title: 'xen_rebind_evtchn_to_cpu', component: 'linux-evtchn',
     role: 'Masks the port (TEMPORARY) so no event is delivered on an unexpected vCPU, asks Xen to move notify_vcpu_id, then unmasks. An HVM guest without a vector callback cannot rebind at all (xen_support_evtchn_rebind). 2007 (rebind_irq_to_cpu) did not mask.',
-    source: 'xen-linux.md §5 X5.3; §6.2 item 2',
     links: [lnx('xen_rebind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'rebind_irq_to_cpu', in: F2007 }] }), lnx('xen_support_evtchn_rebind', 'arch/x86/include/asm/xen/events.h')],
     contracts: [{
-      id: 'X5.3-mask-around', text: 'masks the event while changing the vCPU binding and unmasks afterwards', source: '§5 X5.3',
+      id: 'X5.3-mask-around', text: 'masks the event while changing the vCPU binding and unmasks afterwards', source: 'docs/flows/X5.md#x5-3',
       codebase: 'linux', symbol: 'xen_rebind_evtchn_to_cpu', check: { kind: 'callOrder', first: ['do_mask'], then: ['do_unmask'] },
     }],
     run(ctx) {
@@ -60,7 +57,7 @@ const own: XStep[] = [
       const d = ctx.state;
       const f = infoForPort(d.linux, port)!;
       if (d.guest === 'hvm' && !d.linux.xen_have_vector_callback) {
-        ctx.emit({ kind: 'note', what: `port ${port}`, detail: 'xen_support_evtchn_rebind() is false (HVM without a vector callback): the channel stays on CPU0 (§6.2)' });
+        ctx.emit({ kind: 'note', what: `port ${port}`, detail: 'xen_support_evtchn_rebind() is false (HVM without a vector callback): the channel stays on CPU0' });
         return finish(ctx, 'no-rebind', 'HVM guest on a GSI/INTx callback: returns -1');
       }
       if (ctx.profile === 'linux2007') return go('bind-vcpu', `2007: EVTCHNOP_bind_vcpu {port ${port}, vcpu ${t}} without masking`, 'X5.4', { vcpu: t });
@@ -71,11 +68,11 @@ const own: XStep[] = [
   },
   {
     id: 'X5.4', title: 'evtchn_bind_vcpu', component: 'evtchn',
-    role: 'Xen moves notify_vcpu_id for UNBOUND, INTERDOMAIN, PIRQ (also re-targeting the physical IRQ) and global VIRQ channels; per-vCPU VIRQ and IPI → -EINVAL (R4). Pending state is not moved (R5).',
-    source: 'xen-linux.md §5 X5.4; R4, R5',
+    role: 'Xen moves notify_vcpu_id for UNBOUND, INTERDOMAIN, PIRQ (also re-targeting the physical IRQ) and global VIRQ channels; per-vCPU VIRQ and IPI → -EINVAL (XR4). Pending state is not moved (XR5).',
+    rules: ['XR4', 'XR5'],
     links: [xen('evtchn_bind_vcpu', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
     contracts: [{
-      id: 'X5.4-notify', text: 'writes notify_vcpu_id and nothing of the pending/selector state', source: 'R5',
+      id: 'X5.4-notify', text: 'writes notify_vcpu_id and nothing of the pending/selector state', source: 'XR5',
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
     }],
     run(ctx) {
@@ -91,15 +88,15 @@ const own: XStep[] = [
         return next ? go('refused', why, next) : finish(ctx, 'refused', why);
       }
       const stale = d.abi === '2l' && d.shared_info.evtchn_pending.includes(port);
-      const why = `notify_vcpu_id ${old} → ${v}${ch.state === 'ECS_PIRQ' ? '; physical IRQ affinity → vCPU ' + v + '\'s pCPU' : ''}${stale ? `; P[${port}] still 1, nothing set on vCPU ${v} (R5)` : ''}`;
+      const why = `notify_vcpu_id ${old} → ${v}${ch.state === 'ECS_PIRQ' ? '; physical IRQ affinity → vCPU ' + v + '\'s pCPU' : ''}${stale ? `; P[${port}] still 1, nothing set on vCPU ${v} (XR5)` : ''}`;
       if (ctx.params.raw === true) return finish(ctx, 'rebound-xen-only', `${why}; Linux's cpu_evtchn_mask/info.cpu unchanged`);
       return go('rebound', why, 'X5.5', { tcpu: v });
     },
   },
   {
     id: 'X5.5', title: 'bind_evtchn_to_cpu', component: 'linux-evtchn',
-    role: 'Linux follows: info.cpu = tcpu and, for 2-level, the port moves between cpu_evtchn_mask of the old and new CPU (R20); FIFO bind_to_cpu is a no-op (R32).',
-    source: 'xen-linux.md §5 X5.5; R20, R32',
+    role: 'Linux follows: info.cpu = tcpu and, for 2-level, the port moves between cpu_evtchn_mask of the old and new CPU (XR20); FIFO bind_to_cpu is a no-op (XR32).',
+    rules: ['XR20', 'XR32'],
     links: [lnx('bind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: F2007 }] }), lnx('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), lnx('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     run(ctx) {
       const port = portOf(ctx);
@@ -116,7 +113,7 @@ const own: XStep[] = [
   {
     id: 'X5.6', title: 'do_unmask(TEMPORARY)', component: 'linux-evtchn',
     role: 'Drops the TEMPORARY reason; if none remains the port is unmasked from the CPU running set_affinity. Off the new CPU this is the non-local hypercall path, so Xen re-raises a pending event on the new notify_vcpu_id — how a pending event follows the channel.',
-    source: 'xen-linux.md §5 X5.6; R11, R24',
+    rules: ['XR11', 'XR24'],
     links: [lnx('do_unmask', EB)],
     run(ctx) {
       const port = portOf(ctx);
@@ -127,8 +124,8 @@ const own: XStep[] = [
   },
   {
     id: 'X5.7', title: 'evtchn_free', component: 'evtchn',
-    role: 'Closing a channel: Linux removes evtchn_to_irq and the cpu_evtchn_mask bit (__unbind_from_irq), then Xen clears P[p], sets ECS_FREE and notify_vcpu_id = 0 (R4).',
-    source: 'xen-linux.md §5 X5.7; R4',
+    role: 'Closing a channel: Linux removes evtchn_to_irq and the cpu_evtchn_mask bit (__unbind_from_irq), then Xen clears P[p], sets ECS_FREE and notify_vcpu_id = 0 (XR4).',
+    rules: ['XR4'],
     links: [xen('evtchn_free', XEC), xen('evtchn_close', XEC), lnx('__unbind_from_irq', EB)],
     run(ctx) {
       const port = portOf(ctx);

@@ -1,5 +1,5 @@
 // Flow X6: the HVM/PVHVM callback variants — Linux chooses (per-vCPU vector, global vector, GSI, PCI INTx),
-// Xen parses HVM_PARAM_CALLBACK_IRQ and re-asserts every vCPU; delivery through X6.4–X6.15 (xen-linux.md §6).
+// Xen parses HVM_PARAM_CALLBACK_IRQ and re-asserts every vCPU; delivery through X6.4–X6.15 (docs/flows/X6.md).
 
 import { parseCallbackVia, driveVia } from '../../components/xenHvmCallback';
 import { nrVcpus } from '../../components/xenDomain';
@@ -12,8 +12,7 @@ const own: XStep[] = [
   {
     id: 'X6.0', title: 'xen_init_IRQ → xen_init_setup_upcall_vector', component: 'linux-evtchn',
     role: 'Linux 6.1 picks the callback: per-vCPU upcall vector if Xen offers it (the default on Xen 4.17), else the global callback vector (XENFEAT_hvm_callback_vector), else none — then the platform PCI device\'s GSI/INTx line.',
-    source: 'xen-linux.md §6.0 X6.0',
-    links: [lnx('xen_init_IRQ', EB), lnx('xen_init_setup_upcall_vector', EB), lnx('xen_set_upcall_vector', EB), lnx('xen_setup_callback_vector', EB, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x (seed 000)' }] })],
+    links: [lnx('xen_init_IRQ', EB), lnx('xen_init_setup_upcall_vector', EB), lnx('xen_set_upcall_vector', EB), lnx('xen_setup_callback_vector', EB, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x' }] })],
     run(ctx) {
       const cb = str(ctx.params, 'callback', 'percpu-vector');
       if (cb === 'percpu-vector') {
@@ -32,7 +31,6 @@ const own: XStep[] = [
   {
     id: 'X6.0b', title: 'platform_pci_probe', component: 'linux-evtchn',
     role: 'Without a vector callback: request_irq(pdev->irq, do_hvm_evtchn_intr) with affinity forced to CPU0, then HVM_PARAM_CALLBACK_IRQ = GSI (irq < 16) or PCI INTx (type 1, device/INTx).',
-    source: 'xen-linux.md §6.0 X6.0b',
     links: [lnx('platform_pci_probe', 'drivers/xen/platform-pci.c'), lnx('xen_set_callback_via', 'drivers/xen/xenbus/xenbus_probe.c')],
     run(ctx) {
       const cb = str(ctx.params, 'callback', 'gsi');
@@ -44,16 +42,15 @@ const own: XStep[] = [
   {
     id: 'X6.1', title: 'hvm_set_param (HVM_PARAM_CALLBACK_IRQ)', component: 'hvm-callback',
     role: 'HVMOP_set_param from the guest itself: HVM_PARAM_CALLBACK_IRQ goes to hvm_set_callback_via (and latches the shared-info layout).',
-    source: 'xen-linux.md §6.1 X6.1',
     links: [xen('hvm_set_param', 'xen/arch/x86/hvm/hvm.c')],
     run: (ctx) => go('callback-irq', `HVM_PARAM_CALLBACK_IRQ = ${str(ctx.params, 'via', '0')}`, 'X6.2', { phase: 0 }),
   },
   {
     id: 'X6.2', title: 'hvm_set_callback_via', component: 'hvm-callback',
-    role: 'Parses the via (R18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
-    source: 'xen-linux.md §6.1 X6.2; R18b, R18d',
+    role: 'Parses the via (XR18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
+    rules: ['XR18b', 'XR18d'],
     links: [xen('hvm_set_callback_via', XHIRQ)],
-    contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'R18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
       const d = ctx.state;
       const phase = typeof ctx.params.phase === 'number' ? ctx.params.phase : 0;
@@ -75,10 +72,10 @@ const own: XStep[] = [
   },
   {
     id: 'X6.3', title: 'hvmop_set_evtchn_upcall_vector', component: 'hvm-callback',
-    role: 'Sets UV[v] (vector ≥ 0x10, HVM only), then hvm_assert_evtchn_irq(v) unconditionally — one possibly spurious upcall (R18b). Exists in 4.17: "used in preference to the domain global callback via".',
-    source: 'xen-linux.md §6.1 X6.3; R18b',
+    role: 'Sets UV[v] (vector ≥ 0x10, HVM only), then hvm_assert_evtchn_irq(v) unconditionally — one possibly spurious upcall (XR18b). Exists in 4.17: "used in preference to the domain global callback via".',
+    rules: ['XR18b'],
     links: [xen('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
-    contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'R18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'XR18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const vec = num(ctx.params, 'vector');
@@ -92,7 +89,7 @@ const own: XStep[] = [
   {
     id: 'X6.7', title: 'vlapic_reg_write (APIC_SPIV)', component: 'vlapic',
     role: 'Software-enabling the vLAPIC re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
-    source: 'xen-linux.md §6.1 X6.7; R18b',
+    rules: ['XR18b'],
     links: [xen('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -114,7 +111,7 @@ export const x6HvmCallback = makeXenFlow({
   entry: 'X6.0',
   params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l')],
   ownSteps: own,
-  profiles: ['xen417-linux61'], // seed 004: no HVM support in the 2007 patch
+  profiles: ['xen417-linux61'], // no HVM support in the 2007 patch
   spec: (p) => specFrom(p),
   actions: [
     { name: 'set-callback-via', description: 'The guest sets HVM_PARAM_CALLBACK_IRQ (a 64-bit value as a hex string).', params: [{ name: 'via', type: 'string', description: 'e.g. 0x1c (GSI 28), 0x0100000000001800 (PCI 00:03.0 INTA), 0x02000000000000f3 (vector 0xf3).', default: '0x1c' }], from: 'X6.1' },

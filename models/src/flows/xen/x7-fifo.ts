@@ -1,5 +1,5 @@
 // Flow X7: the FIFO event-channel ABI — per-vCPU control blocks, event words, 16 priority queues
-// (xen-linux.md §7; R29–R33). Delivery reuses X1.5 → X7.5 → X1.8 … → X7.8/X7.9.
+// (rules XR29–XR33). Delivery reuses X1.5 → X7.5 → X1.8 … → X7.8/X7.9.
 
 import { EVTCHN_FIFO_EVENT_WORDS_PER_PAGE, newFifo, newWord, word } from '../../components/evtchnFifo';
 import { nrVcpus } from '../../components/xenDomain';
@@ -10,14 +10,12 @@ const own: XStep[] = [
   {
     id: 'X7.1', title: 'xen_evtchn_fifo_init', component: 'linux-evtchn-fifo',
     role: 'Linux switches to FIFO: allocates CPU0\'s control block and issues EVTCHNOP_init_control (other CPUs do it when they come up); falls back to 2-level if it fails.',
-    source: 'xen-linux.md §7 X7.1',
     links: [lnx('xen_evtchn_fifo_init', EFIFO), lnx('init_control_block', EFIFO)],
     run: (ctx) => go('init-control', `EVTCHNOP_init_control {vcpu ${vcpuOf(ctx, 'vcpu')}}`, 'X7.2'),
   },
   {
     id: 'X7.2', title: 'evtchn_fifo_init_control', component: 'evtchn-fifo',
     role: 'Maps a vCPU\'s control block; on the domain\'s first call sets up every vCPU\'s queues, switches the port ops to FIFO and carries each port\'s 2-level pending bit over as E[p].pending, priority 7.',
-    source: 'xen-linux.md §7 X7.2',
     links: [xen('evtchn_fifo_init_control', 'xen/common/event_fifo.c'), xen('setup_ports', 'xen/common/event_fifo.c')],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -48,7 +46,6 @@ const own: XStep[] = [
   {
     id: 'X7.3', title: 'evtchn_fifo_setup → EVTCHNOP_expand_array', component: 'evtchn-fifo',
     role: 'Linux adds an event-array page (every word MASKED); Xen maps it and re-raises every port of the page whose E[p].pending was remembered.',
-    source: 'xen-linux.md §7 X7.3',
     links: [lnx('evtchn_fifo_setup', EFIFO), xen('evtchn_fifo_expand_array', 'xen/common/event_fifo.c')],
     run(ctx) {
       const d = ctx.state;
@@ -66,7 +63,6 @@ const own: XStep[] = [
   {
     id: 'X7.4', title: 'evtchn_fifo_init', component: 'evtchn-fifo',
     role: 'Port-ops init hook at every bind: E[p].priority = 7 (default); warns if the word is still LINKED.',
-    source: 'xen-linux.md §7 X7.4',
     links: [xen('evtchn_fifo_init', 'xen/common/event_fifo.c')],
     run(ctx) {
       const port = portOf(ctx);
@@ -79,8 +75,8 @@ const own: XStep[] = [
   },
   {
     id: 'X7.7', title: 'evtchn_fifo_set_priority', component: 'evtchn-fifo',
-    role: 'EVTCHNOP_set_priority (xen_set_irq_priority): > 15 → -EINVAL; else stores E[p].priority only — a LINKED event stays in its old queue, the new priority applies from the next link (R30). 2-level: -ENOSYS.',
-    source: 'xen-linux.md §7 X7.7, X7.10; R30',
+    role: 'EVTCHNOP_set_priority (xen_set_irq_priority): > 15 → -EINVAL; else stores E[p].priority only — a LINKED event stays in its old queue, the new priority applies from the next link (XR30). 2-level: -ENOSYS.',
+    rules: ['XR30'],
     links: [xen('evtchn_fifo_set_priority', 'xen/common/event_fifo.c'), xen('evtchn_set_priority', XEC), lnx('xen_set_irq_priority', 'drivers/xen/events/events_base.c')],
     run(ctx) {
       const port = portOf(ctx);
@@ -93,7 +89,7 @@ const own: XStep[] = [
       const old = ch.priority;
       ch.priority = prio;
       const linked = word(d.fifo!, port).LINKED === 1;
-      return finish(ctx, 'set', `E[${port}].priority ${old} → ${prio}${linked ? `; still LINKED in queue ${ch.last_priority} until consumed (R30)` : ''}`);
+      return finish(ctx, 'set', `E[${port}].priority ${old} → ${prio}${linked ? `; still LINKED in queue ${ch.last_priority} until consumed (XR30)` : ''}`);
     },
   },
 ];
@@ -108,7 +104,7 @@ export const x7Fifo = makeXenFlow({
   entry: 'X1.5',
   params: [pPort, pV, P_CPU(0, 'The CPU.', 0), P_VCPUS, P_GUEST('pv'), { name: 'abi', type: 'enum', description: 'ABI (X7 starts in FIFO; 2l lets init-fifo switch).', default: 'fifo', values: ['fifo', '2l'] }, P_CALLBACK],
   ownSteps: own,
-  profiles: ['xen417-linux61'], // seed 004: no FIFO support in the 2007 patch
+  profiles: ['xen417-linux61'], // no FIFO support in the 2007 patch
   spec: (p) => specFrom(p),
   actions: [
     { name: 'init-fifo', description: 'Linux switches a 2-level domain to FIFO (EVTCHNOP_init_control on a vCPU).', params: [{ ...pV, default: 0, min: 0 }], from: 'X7.1' },

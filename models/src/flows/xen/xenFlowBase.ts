@@ -1,4 +1,4 @@
-// Builds an X flow: its own catalogue steps plus the shared delivery steps (renamed `<id>@<flow>`), the
+// Builds an X flow: its own steps plus the shared delivery steps (renamed `<id>@<flow>`), the
 // common scenario actions (send, mask, unmask, enable, lateeoi, block, poll, vm-exit, eoi …), state and docs.
 
 import { ActionSpec, Codebase, Flow, ParamSpec, ParamValues } from '../../core/types';
@@ -13,7 +13,7 @@ import { guestUpcallSteps } from './guestUpcall';
 export const sharedSteps: XStep[] = [...xenSideSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
-const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).', default: -1, min: -1, max: 63 };
+const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
 const aCpu: ParamSpec = { name: 'cpu', type: 'int', description: 'The CPU running the guest code.', default: 0, min: 0, max: 63 };
 
 function irqOf(d: XenDomainState, port: number) {
@@ -75,7 +75,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
   // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
-  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).'), P_CPU(0)];
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0)];
   const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {
@@ -91,7 +91,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
     actions,
     initialState(profile, params) {
       const d = buildDomain(def.spec(params, profile));
-      // The 2007 patch is arch/i386: a 32-bit shared_info, 32-port words, 1024 2-level ports (xen-linux.md §0).
+      // The 2007 patch is arch/i386: a 32-bit shared_info, 32-port words, 1024 2-level ports.
       d.has_32bit_shinfo = profile === 'linux2007';
       def.setup?.(d, params, profile);
       return d;
