@@ -18,3 +18,4 @@ export function findFlow(id: string): Flow<unknown> | undefined {
 }
 export * from './core/traceText';
 export * from './core/linkQueries';
+export * from './docs/flowPages';
