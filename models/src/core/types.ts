@@ -109,7 +109,11 @@ export interface StepContext<S> {
   emit(event: OutcomeEvent): void;
 }
 
-/** A branch a step declares: its name as `StepResult.branch`, when it is taken, and where it leads. */
+/**
+ * A branch a step declares: its name as `StepResult.branch`, when it is taken (in words, or as the model explains it),
+ * and the step it leads to; null when the chain ends there (the run ends, or resumes the step that called the chain,
+ * or goes on with the next queued target). A name may appear twice when it can lead to two steps.
+ */
 export interface StepBranch {
   name: string;
   when: string;

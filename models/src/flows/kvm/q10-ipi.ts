@@ -28,6 +28,11 @@ const steps: Step<KvmState>[] = [
       L('native_smp_send_reschedule', 'arch/x86/kernel/apic/ipi.c'), L('x2apic_send_IPI', 'arch/x86/kernel/apic/x2apic_phys.c'), L('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h'),
       L('default_send_IPI_single_phys', 'arch/x86/kernel/apic/ipi.c'), L('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_send_ipi_mask', 'arch/x86/kernel/kvm.c'),
     ],
+    branches: [
+      { name: 'pv-hypercall', when: 's: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs (vector vec)', next: 'Q10.2' },
+      { name: 'x2apic-wrmsr', when: 's: WRMSR 0x830 (64-bit ICR: dest ctx, vector vec)', next: 'Q10.2' },
+      { name: 'xapic-mmio', when: 's: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector vec', next: 'Q10.2' },
+    ],
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
       const vec = num(ctx, 'vector', 0xfd);
@@ -48,6 +53,15 @@ const steps: Step<KvmState>[] = [
     ],
     contracts: [
       { id: 'Q10.2-fastpath', text: 'the x2APIC ICR fastpath handles only no-shorthand, physical, Fixed IPIs to a non-broadcast destination', source: 'docs/flows/Q10.md#q10-2', codebase: 'linux', symbol: 'handle_fastpath_set_x2apic_icr_irqoff', check: { kind: 'mentions', anyOf: ['APIC_SHORT_MASK', 'APIC_DEST_NOSHORT'] } },
+    ],
+    branches: [
+      { name: 'pv-hypercall', when: 'VMCALL exit → kvm_emulate_hypercall → kvm_pv_send_ipi: kvm_apic_set_irq for each set bit of irq.dest', next: 'Q10.5' },
+      { name: 'x2apic-slow', when: 'destination irq.dest is beyond LAST_PID_POINTER_INDEX (or broadcast): IPI virtualization does not apply, the write exits', next: 'Q10.3' },
+      { name: 'apic-write-exit', when: 'destination irq.dest is beyond LAST_PID_POINTER_INDEX (or broadcast): IPI virtualization does not apply, the write exits', next: 'Q10.3' },
+      { name: 'ipiv-no-exit', when: 'IPI virtualization: Fixed, physical, no shorthand — the CPU posts into the target\'s PID through PID_POINTER_TABLE, no VM exit', next: 'Q10.2e' },
+      { name: 'x2apic-fastpath', when: 'MSR-write exit → vmx_exit_handlers_fastpath → handle_fastpath_set_x2apic_icr_irqoff → kvm_x2apic_icr_write', next: 'Q10.3' },
+      { name: 'apic-access-exit', when: 'xAPIC without APICv: APIC-access exit → handle_apic_access → emulation → apic_mmio_write → kvm_lapic_reg_write(APIC_ICR)', next: 'Q10.3' },
+      { name: 'x2apic-slow', when: 'x2APIC ICR write that is not fastpath-eligible: kvm_emulate_wrmsr → kvm_x2apic_msr_write → kvm_x2apic_icr_write', next: 'Q10.3' },
     ],
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
@@ -83,6 +97,14 @@ const steps: Step<KvmState>[] = [
     operation: 'pi.post',
     links: [L('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h', { note: 'gates IPIv; the posting itself is done by the CPU' }), L('pi_wakeup_handler', 'arch/x86/kvm/vmx/posted_intr.c'), L('vmx_vcpu_pi_put', 'arch/x86/kvm/vmx/posted_intr.c')],
     rules: ['QR21'],
+    branches: [
+      { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0)', next: null },
+      { name: 'wakeup-vector', when: 'PIR[0xfd] := 1, ON := 1, NV 0xf1 → pi_wakeup_handler: wakeup_vcpus_on_cpu[1] = [vcpu1] …', next: null },
+      { name: 'notification', when: 'PIR[0xfd] := 1, ON := 1, NV 0xf2 to pCPU 1: vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit …', next: null },
+      { name: 'root-mode', when: 'PIR[irq.vector] := 1, ON := 1; i is not in guest mode: sysvec_kvm_posted_intr_ipi only EOIs, the next entry syncs', next: null },
+      { name: 'no-target', when: 'the destination selects no vCPU', next: null },
+      { name: 'wakeup-nobody', when: 'the wake-up handler finds the target not on the pCPU\'s wake-up list with ON set: nobody is woken', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const irq = irqFromParams(ctx.params);
@@ -130,6 +152,9 @@ const steps: Step<KvmState>[] = [
     contracts: [
       { id: 'Q10.3-route', text: 'routes the IPI through kvm_irq_delivery_to_apic with the sending APIC as source', source: 'docs/flows/Q10.md#q10-3', codebase: 'linux', symbol: 'kvm_apic_send_ipi', check: { kind: 'calls', anyOf: ['kvm_irq_delivery_to_apic'] } },
     ],
+    branches: [
+      { name: 'fixed', when: 'kvm_lapic_irq {vector 0xfd, fixed, physical, shorthand none, dest 0x1}; ICR BUSY cleared', next: 'Q10.4' },
+    ],
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
       return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR BUSY cleared`, next: 'Q10.4' };
@@ -143,6 +168,10 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.route',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_match_dest', LAPIC)],
     rules: ['QR15'],
+    branches: [
+      { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q10.5' },
+      { name: 'no-target', when: 'the destination selects no vCPU', next: null },
+    ],
     run(ctx): StepResult {
       const r = routeIrq(ctx.state, irqFromParams(ctx.params), srcVcpu(ctx));
       if (r.targets.length === 0) {
@@ -160,6 +189,10 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.accept',
     links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
     rules: ['QR4', 'QR19', 'QR20'],
+    branches: [
+      { name: 'irr-kick', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfd] := 0 (edge, QR4) …', next: null },
+      { name: 'posted', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfb] := 0 (edge, QR4) …', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const irq: LapicIrq = irqFromParams(ctx.params);
@@ -179,6 +212,10 @@ const steps: Step<KvmState>[] = [
     role: 'INIT and SIPI never touch IRR: they become pending_events and are processed on the target before its next entry (INIT → wait-for-SIPI, SIPI → start at vector × 4 KiB).',
     component: 'vcpu',
     links: [L('kvm_apic_accept_events', LAPIC)],
+    branches: [
+      { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: 'Q10.5' },
+      { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;

@@ -21,6 +21,10 @@ const steps: Step<KvmState>[] = [
     role: 'With KVM_FEATURE_PV_EOI the guest replaces its EOI write by kvm_guest_apic_eoi_write and, per CPU, zeroes its kvm_apic_eoi byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN.',
     component: 'pv_eoi',
     links: [L('kvm_guest_init', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
+    branches: [
+      { name: 'no-feature', when: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null },
+      { name: 'enable', when: 'i: kvm_apic_eoi := 0; wrmsrl(MSR_KVM_PV_EOI_EN MSR_KVM_PV_EOI_EN, __pa(&kvm_apic_eoi) | KVM_MSR_ENABLED)', next: 'Q12.2' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       if (ctx.params.pv_eoi_feature === false) return { branch: 'no-feature', why: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null };
@@ -34,6 +38,9 @@ const steps: Step<KvmState>[] = [
     role: 'KVM records the guest byte\'s address (4-byte aligned, through a gfn_to_hva cache) in pv_eoi.msr_val.',
     component: 'pv_eoi',
     links: [L('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), L('kvm_lapic_set_pv_eoi', LAPIC)],
+    branches: [
+      { name: 'enabled', when: 'pv_eoi.msr_val := 0x1001 (address 0x1000 | KVM_MSR_ENABLED)', next: 'Q12.i' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       ctx.state.vcpus[i].pv_eoi.msr_val = 0x1000 | KVM_MSR_ENABLED;
@@ -47,6 +54,10 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('__apic_accept_irq', LAPIC)],
+    branches: [
+      { name: 'accepted', when: 'phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled; TMR[0x41] := 0 (edge, QR4) …', next: 'Q12.e' },
+      { name: 'no-target', when: 'the IO-APIC message selects no vCPU', next: null },
+    ],
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
       const r = routeIrq(ctx.state, irq, -1);
@@ -63,6 +74,10 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.ack',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), L('kvm_get_apic_interrupt', LAPIC)],
+    branches: [
+      { name: 'nothing', when: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (QR17)', next: 'Q12.3' },
+      { name: 'injected', when: 'IF=1, 0x41 class 4 > PPR: IRR→ISR, PPR := 0x40; VM_ENTRY_INTR_INFO_FIELD := 0x8000_0041 (QR5)', next: 'Q12.3' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -82,6 +97,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
     ],
     rules: ['QR23'],
+    branches: [
+      { name: 'irr-pending', when: 'APICv: irr_pending is always true, so PV EOI is never armed (QR23)', next: 'Q12.g' },
+      { name: 'ioapic-needs-eoi', when: '0x41 is in ioapic_handled_vectors: the IO-APIC needs this EOI', next: 'Q12.g' },
+      { name: 'armed', when: 'ISR 0x41 is the only work: pv_eoi_set_pending, guest byte := 1, KVM_APIC_PV_EOI_PENDING', next: 'Q12.g' },
+      { name: 'disabled', when: 'pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q12.g' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const a = pvEoiArm(ctx.state, i);
@@ -94,6 +115,11 @@ const steps: Step<KvmState>[] = [
     role: 'VM entry delivers the vector (event injection, or virtual-interrupt delivery with APICv) and the guest handler runs.',
     component: 'vcpu',
     links: [L('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), L('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
+    branches: [
+      { name: 'nothing', when: 'nothing injected: the guest runs', next: null },
+      { name: 'in-service', when: 'the handler has not written EOI yet', next: null },
+      { name: 'delivered', when: 'RVI 0x41 class > VPPR class: virtual-interrupt delivery, VISR[0x41]=1, SVI := 0x41, RVI := 0x0 (QR17)', next: 'Q12.4' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -117,6 +143,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q12.4-test-and-clear', text: 'tests and clears the PV EOI bit before falling back to the native EOI write', source: 'QR23', codebase: 'linux', symbol: 'kvm_guest_apic_eoi_write', check: { kind: 'calls', anyOf: ['__test_and_clear_bit'] } },
     ],
     rules: ['QR23'],
+    branches: [
+      { name: 'no-exit', when: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' },
+      { name: 'native-apicv', when: 'guest byte was 0: native EOI write;', next: null },
+      { name: 'native-trap', when: 'guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[r.vector]; r.ioapic', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -142,6 +173,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q12.5-eoi', text: 'completes the EOI on the guest\'s behalf when the byte was cleared', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_from_guest', check: { kind: 'calls', anyOf: ['apic_set_eoi'] } },
     ],
     rules: ['QR23'],
+    branches: [
+      { name: 'not-pending', when: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null },
+      { name: 'disarmed', when: 'guest byte still 1 (ISR[slot.lapic.isr] not yet EOI\'d): KVM writes 0, clears PENDING, no EOI', next: null },
+      { name: 'guest-eoi-done', when: 'guest byte 0: the guest EOI\'d — apic_set_eoi(e.vector) on its behalf; e.ioapic', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const s = ctx.state;

@@ -62,6 +62,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.0-remote-irr', text: 'a level pin with Remote-IRR set is not re-sent until the EOI', source: 'QR9', codebase: 'linux', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['remote_irr'] } },
     ],
     rules: ['QR8', 'QR9'],
+    branches: [
+      { name: 'message', when: 'vector msg.vector level / edge → APIC msg.dest, Remote-IRR := 1', next: 'Q3.1' },
+      { name: 'hold', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
+      { name: 'lowered', when: 'level pin 10 de-asserted: request latch cleared', next: null },
+    ],
     run(ctx) {
       const pin = num(ctx, 'pin', 10);
       checkPin(pin);
@@ -87,6 +92,9 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC), L('kvm_vector_to_index', LAPIC), L('kvm_apic_match_dest', LAPIC)],
     rules: ['QR15'],
+    branches: [
+      { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q3.2' },
+    ],
     run(ctx) {
       const irq = irqFromParams(ctx.params);
       const r = routeIrq(ctx.state, irq, num(ctx, 'src', -1));
@@ -109,6 +117,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: 'docs/flows/Q3.md#q3-2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
     ],
     rules: ['QR4', 'QR26'],
+    branches: [
+      { name: 'fixed', when: 'APIC enabled; TMR[0x51] := 0 (edge, QR4)', next: 'Q3.3' },
+      { name: 'dropped', when: 'the target APIC is disabled (or a level message with level 0): KVM drops it at acceptance (QR4)', next: null },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const irq = irqFromParams(ctx.params);
@@ -132,6 +144,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.3-order', text: 'sets IRR before raising KVM_REQ_EVENT and kicking, so the target cannot miss it', source: 'QR20', codebase: 'linux', symbol: 'vmx_deliver_interrupt', check: { kind: 'callOrder', first: ['kvm_lapic_set_irr'], then: ['kvm_vcpu_kick'] } },
     ],
     rules: ['QR4'],
+    branches: [
+      { name: 'coalesced', when: 'APICv inactive: kvm_lapic_set_irr: IRR[0x41] was already 1 (coalesced, QR4); KVM_REQ_EVENT', next: 'Q3.4' },
+      { name: 'irr-set', when: 'APICv inactive: kvm_lapic_set_irr: IRR[0x51] := 1; KVM_REQ_EVENT', next: 'Q3.4' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const d = deliverInterrupt(ctx.state, i, num(ctx, 'vector', 0));
@@ -152,6 +168,9 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.4-wake-first', text: 'tries to wake a blocked vCPU before considering the reschedule IPI', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_kick', check: { kind: 'callOrder', first: ['kvm_vcpu_wake_up'], then: ['smp_send_reschedule'] } },
     ],
     rules: ['QR20'],
+    branches: [
+      { name: 'ipi', when: 'vcpu1 IN_GUEST_MODE on pCPU 1: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit; vcpu1 runs vcpu_run', next: 'Q3.5' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
@@ -167,6 +186,10 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('vcpu_run', X86), L('vcpu_enter_guest', X86), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_apic_accept_events', LAPIC), L('handle_interrupt_window', VMX)],
     rules: ['QR20'],
+    branches: [
+      { name: 'event', when: 'KVM_REQ_EVENT: kvm_check_and_inject_events', next: 'Q3.6' },
+      { name: 'no-event', when: 'no KVM_REQ_EVENT: straight to entry', next: 'Q3.5e' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -214,6 +237,13 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.6-window', text: 'arms interrupt-window exiting when an interrupt is pending but cannot be injected', source: 'QR6', codebase: 'linux', symbol: 'kvm_check_and_inject_events', check: { kind: 'mentions', anyOf: ['enable_irq_window', 'kvm_x86_enable_irq_window'] } },
     ],
     rules: ['QR3', 'QR6', 'QR28'],
+    branches: [
+      { name: 'reinject', when: 'interrupt.injected v.intr_info: re-injected, no second ISR transition (QR28)', next: 'Q3.8' },
+      { name: 'nmi', when: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8' },
+      { name: 'nothing', when: 'IRR empty: nothing injectable', next: 'Q3.8' },
+      { name: 'irq-window', when: 'IRR vec deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
+      { name: 'interrupt', when: 'IF=1 and vec class vec > PPR slot.lapic.ppr: kvm_queue_interrupt(kvm_cpu_get_interrupt)', next: 'Q3.7' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -252,6 +282,9 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.7-irr-isr', text: 'clears the IRR bit and sets the ISR bit of the same vector, then updates PPR', source: 'QR5', codebase: 'linux', symbol: 'kvm_get_apic_interrupt', check: { kind: 'callOrder', first: ['apic_clear_irr'], then: ['apic_set_isr'] } },
     ],
     rules: ['QR5'],
+    branches: [
+      { name: 'acked', when: 'IRR[vec] := 0, ISR[vec] := 1, PPR := l.ppr (QR5)', next: 'Q3.8' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const vec = ackApicInterrupt(ctx.state, i);
@@ -266,6 +299,11 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('vmx_inject_irq', VMX), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX), L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC)],
     rules: ['QR23', 'QR28'],
+    branches: [
+      { name: 'injected', when: 'VM_ENTRY_INTR_INFO_FIELD := 0x80000051; kvm_lapic_sync_to_vapic: pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q3.5e' },
+      { name: 'no-injection', when: 'kvm_lapic_sync_to_vapic: pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q3.5e' },
+      { name: 'injected-pv-eoi-armed', when: 'a vector is injected and PV EOI is armed for the in-service vector before entry (QR23)', next: 'Q3.5e' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -300,6 +338,10 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('handle_tpr_below_threshold', VMX), L('kvm_apic_update_ppr', LAPIC), L('apic_update_ppr', LAPIC), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX)],
     rules: ['QR2', 'QR3'],
+    branches: [
+      { name: 'no-exit', when: 'TPR before → slot.lapic.tpr: class … is not below TPR_THRESHOLD v.tpr_threshold, the TPR shadow absorbs the write (no exit)', next: null },
+      { name: 'below-threshold', when: 'TPR before → slot.lapic.tpr is below TPR_THRESHOLD v.tpr_threshold: TPR-below-threshold exit, PPR := slot.lapic.ppr; IRR vec now beats it: KVM_REQ_EVENT', next: 'Q3.5' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -323,6 +365,12 @@ const steps: Step<KvmState>[] = [
     links: [L('vcpu_enter_guest', X86), L('kvm_vcpu_exit_request', X86), L('vmx_vcpu_run', VMX), L('vmx_cancel_injection', VMX), L('__vmx_complete_interrupts', VMX)],
     rules: ['QR20', 'QR28'],
     source: 'SDM 26.6',
+    branches: [
+      { name: 'exit-request', when: 'a request arrived after injection (, ): kvm_vcpu_exit_request, vmx_cancel_injection re-queues …', next: 'Q3.5' },
+      { name: 'guest-runs', when: 'nothing injected: the guest runs', next: null },
+      { name: 'delivered-in-service', when: 'VM entry injects 0x31 from VM_ENTRY_INTR_INFO_FIELD through the guest IDT (SDM 26.6); the handler has not written EOI: ISR[0x31] stays', next: null },
+      { name: 'delivered', when: 'VM entry injects 0x51 from VM_ENTRY_INTR_INFO_FIELD through the guest IDT (SDM 26.6)', next: 'Q3.9' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -348,6 +396,10 @@ const steps: Step<KvmState>[] = [
       L('handle_apic_access', VMX), L('kvm_lapic_set_eoi', LAPIC), L('kvm_x2apic_msr_write', LAPIC), L('kvm_lapic_reg_write', LAPIC),
     ],
     rules: ['QR23'],
+    branches: [
+      { name: 'trap', when: 'EOI write traps (APIC-access exit → handle_apic_access → kvm_lapic_set_eoi)', next: 'Q3.10' },
+      { name: 'pv-eoi-no-exit', when: 'the guest\'s PV EOI byte was 1: cleared with no APIC access and no exit; KVM completes the EOI at the next exit (QR23)', next: 'Q3.10' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const s = ctx.state;
@@ -376,6 +428,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.10-highest', text: 'EOI clears the highest in-service vector, then forwards it to the IO-APIC', source: 'QR7', codebase: 'linux', symbol: 'apic_set_eoi', check: { kind: 'callOrder', first: ['apic_find_highest_isr'], then: ['kvm_ioapic_send_eoi'] } },
     ],
     rules: ['QR7'],
+    branches: [
+      { name: 'stray', when: 'apic_find_highest_isr = −1: stray EOI, nothing cleared (QR7)', next: 'Q3.5' },
+      { name: 'eoi', when: 'ISR[vec] := 0 (the highest), PPR := slot.lapic.ppr, KVM_REQ_EVENT', next: 'Q3.11' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -399,6 +455,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.11-split', text: 'with a split irqchip, exits to userspace instead of consulting SVR[12]', source: 'QR13', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'mentions', anyOf: ['KVM_REQ_IOAPIC_EOI_EXIT'] } },
     ],
     rules: ['QR7', 'QR13', 'QR18'],
+    branches: [
+      { name: 'not-ioapic', when: 'vec is not in ioapic_handled_vectors [, ]: return', next: 'Q3.5' },
+      { name: 'split-exit', when: 'split irqchip: pending_ioapic_eoi := vec, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR[12]=… is not consulted (QR13)', next: 'Q3.12' },
+      { name: 'in-kernel-level', when: 'in-kernel: kvm_ioapic_update_eoi(vec, trigger = TMR[vec] = level / edge)', next: 'Q3.12' },
+      { name: 'in-kernel-edge', when: 'in-kernel: kvm_ioapic_update_eoi(vec, trigger = TMR[vec] = level / edge)', next: 'Q3.12' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -427,6 +489,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.12-directed', text: 'does not clear Remote-IRR for an edge trigger or when the LAPIC has SVR[12] set', source: 'QR13', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'mentions', anyOf: ['APIC_SPIV_DIRECTED_EOI'] } },
     ],
     rules: ['QR10', 'QR13'],
+    branches: [
+      { name: 'remote-irr-kept', when: 'trigger edge: return without clearing Remote-IRR (QR13)', next: 'Q3.5' },
+      { name: 'resent', when: 'Remote-IRR := 0 on pin 10; pin 10 still asserted and unmasked: irq_eoi++, ioapic_service re-sends 0x31 (QR10)', next: 'Q3.1' },
+      { name: 'released', when: 'Remote-IRR := 0 on pin 10', next: 'Q3.5' },
+      { name: 'no-pin', when: 'no level pin with vector 0x0 had Remote-IRR', next: 'Q3.5' },
+    ],
     run(ctx) {
       const i = vcpuParam(ctx);
       const s = ctx.state;

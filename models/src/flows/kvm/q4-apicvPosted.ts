@@ -26,6 +26,9 @@ const steps: Step<KvmState>[] = [
     operation: 'ioapic.input',
     links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
     rules: ['QR8', 'QR9'],
+    branches: [
+      { name: 'message', when: 'level pin 10 asserted with Remote-IRR=0: message vector 0x31 level → APIC 0', next: 'Q4.0' },
+    ],
     run(ctx): StepResult {
       const pin = num(ctx, 'pin', 10);
       checkPin(pin);
@@ -46,6 +49,10 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],
     rules: ['QR15'],
+    branches: [
+      { name: 'fast-physical', when: 'phys_map[0] → vcpu0', next: 'Q4.1' },
+      { name: 'no-target', when: 'the destination selects no vCPU', next: null },
+    ],
     run(ctx): StepResult {
       const r = routeIrq(ctx.state, irqFromParams(ctx.params), num(ctx, 'src', -1));
       if (r.targets.length === 0) {
@@ -67,6 +74,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'QR19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
     ],
     rules: ['QR4', 'QR19'],
+    branches: [
+      { name: 'apicv-inactive', when: 'vmx_deliver_posted_interrupt returned −1: ;', next: null },
+      { name: 'notify', when: 'PIR[0x41] := 1 and ON 0 → 1: notify (QR19; SN=0 is not consulted)', next: 'Q4.2' },
+      { name: 'on-already-set', when: 'PIR[0x61] := 1; ON was already 1: a notification is outstanding, nothing sent (QR19)', next: null },
+      { name: 'dropped', when: 'the target APIC is disabled: KVM drops the interrupt at acceptance (QR4)', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const irq = irqFromParams(ctx.params);
@@ -103,6 +116,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'QR19; QR20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
     ],
     rules: ['QR19', 'QR20'],
+    branches: [
+      { name: 'notification-ipi', when: 'vcpu0 IN_GUEST_MODE on pCPU 0: send_IPI_mask(POSTED_INTR_VECTOR 0xf2)', next: 'Q4.3' },
+      { name: 'woken', when: 'kvm_vcpu_check_block:', next: 'Q4.8' },
+      { name: 'not-in-guest', when: 'vcpu1 is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
+      { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
@@ -135,6 +154,10 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR19'],
     source: 'SDM 29.6',
+    branches: [
+      { name: 'root-mode', when: 'i left guest mode before the 0xf2 IPI arrived: sysvec_kvm_posted_intr_ipi only acks it; PIR [, ] and ON=1 wait for vmx_sync_pir_to_irr at the next entry', next: 'Q4.4' },
+      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x41], RVI := 0x41', next: 'Q4.3a' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       if (ctx.params.notification_race === true) {
@@ -156,6 +179,10 @@ const steps: Step<KvmState>[] = [
     links: [L('vmx_set_rvi', VMX, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), L('vmx_hwapic_isr_update', VMX)],
     rules: ['QR17'],
     source: 'SDM 29.2.1, 29.2.2',
+    branches: [
+      { name: 'not-recognised', when: 'RVI v.rvi class … does not exceed VPPR class … (VIRR empty) (SDM 29.2.1)', next: null },
+      { name: 'deliver', when: 'RVI vec class … > VPPR: VISR[vec] := 1, SVI := v.svi, VIRR[vec] := 0, RVI := v.rvi (QR17)', next: 'Q4.g' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -182,6 +209,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'QR19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
     ],
     rules: ['QR19'],
+    branches: [
+      { name: 'pir-moved', when: 'ON was 1: ON := 0, IRR |= PIR [0x51]; max_irr 0x51; RVI := 0x51', next: 'Q4.3a' },
+      { name: 'nothing-posted', when: 'ON was 0: PIR left alone; RVI := hi(IRR) = 0x0', next: 'Q4.3a' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const v = ctx.state.vcpus[i].vcpu;
@@ -197,6 +228,9 @@ const steps: Step<KvmState>[] = [
     role: 'The Linux guest runs the handler for the vector and writes EOI (xAPIC 0xB0 or x2APIC MSR 0x80B).',
     component: 'guest',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
+    branches: [
+      { name: 'eoi', when: 'common_interrupt ends with an EOI write', next: 'Q4.6' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'delivered', num(ctx, 'vector', 0));
@@ -213,6 +247,11 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('kvm_vcpu_update_apicv', X86), L('kvm_apic_update_apicv', LAPIC), L('vmx_refresh_apicv_exec_ctrl', VMX), L('kvm_apic_update_hwapic_isr', LAPIC), L('vmx_hwapic_isr_update', VMX)],
     rules: ['QR17'],
+    branches: [
+      { name: 'unchanged', when: 'APICv already active / inactive on i', next: null },
+      { name: 'activated', when: 'apicv_active := 1; irr_pending := true, isr_count := 1, highest_isr_cache := −1; SVI := hi(ISR) v.svi, RVI := hi(IRR) v.rvi; EOI-exit bitmap reloaded', next: 'Q4.4' },
+      { name: 'inhibited', when: 'apicv_active := 0: injection through VM_ENTRY_INTR_INFO_FIELD from now on (Q3), EOIs trap; sync_pir_to_irr moved stray PIR [, ] into IRR, KVM_REQ_EVENT / PIR empty', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -247,6 +286,11 @@ const steps: Step<KvmState>[] = [
     links: [L('vmx_load_eoi_exitmap', VMX, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
     source: 'SDM 29.1.4',
+    branches: [
+      { name: 'stray', when: 'SVI was 0: nothing in service', next: null },
+      { name: 'eoi-exit', when: 'VISR[r.vector] := 0, SVI := slot.vcpu.svi; EOI_EXIT_BITMAP[r.vector]=1: trap-like EOI-induced VM exit', next: 'Q4.6x' },
+      { name: 'no-exit', when: 'VISR[r.vector] := 0, SVI := slot.vcpu.svi; EOI_EXIT_BITMAP[r.vector]=0: no exit, the CPU re-evaluates', next: 'Q4.3a' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -267,6 +311,9 @@ const steps: Step<KvmState>[] = [
       { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'QR18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
     ],
     rules: ['QR10', 'QR18'],
+    branches: [
+      { name: 'forwarded', when: 'exit qualification vec: io; KVM_REQ_EVENT', next: 'Q4.4' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const vec = num(ctx, 'eoi_vector', 0);
@@ -283,6 +330,9 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],
     rules: ['QR18'],
+    branches: [
+      { name: 'loaded', when: 'ioapic_handled_vectors → EOI_EXIT_BITMAP: vcpu0 [0x31]; vcpu1 []', next: null },
+    ],
     run(ctx): StepResult {
       const out = ctx.state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(ctx.state, i, ctx.profile).map(hex).join(', ')}]`);
       return { branch: 'loaded', why: `ioapic_handled_vectors → EOI_EXIT_BITMAP: ${out.join('; ')}`, next: null };
@@ -295,6 +345,10 @@ const steps: Step<KvmState>[] = [
     component: 'pi_desc',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', VMX), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
     rules: ['QR21'],
+    branches: [
+      { name: 'bad-cpu', when: 'pCPU cpu does not exist', next: null },
+      { name: 'loaded', when: 'same pCPU 1, NV 0xf2, SN was 0: return', next: 'Q4.4' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const cpu = num(ctx, 'cpu', ctx.state.vcpus[i].vcpu.pcpu);

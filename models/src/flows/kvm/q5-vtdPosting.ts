@@ -25,6 +25,10 @@ const steps: Step<KvmState>[] = [
     role: 'QEMU gives the unmasked MSI-X vector a KVM MSI route with the guest\'s address/data and binds its eventfd as an irqfd (KVM_IRQFD).',
     component: 'irqfd',
     links: [Qm('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), Qm('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), Qm('vfio_enable_vectors', 'hw/vfio/pci.c')],
+    branches: [
+      { name: 'masked', when: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null },
+      { name: 'kvm-route', when: 'MSI route GSI s.irqfd.gsi: guest vector m.vector → APIC m.dest; eventfd bound with KVM_IRQFD and passed to VFIO_DEVICE_SET_IRQS', next: 'Q5.2' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.device.msix_masked) return { branch: 'masked', why: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null };
@@ -41,6 +45,9 @@ const steps: Step<KvmState>[] = [
     role: 'KVM snapshots the route, hooks irqfd_wakeup into the eventfd wait queue and registers an irq-bypass consumer keyed by the eventfd.',
     component: 'irqfd',
     links: [L('kvm_irqfd', 'virt/kvm/eventfd.c'), L('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
+    branches: [
+      { name: 'consumer', when: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' },
+    ],
     run(): StepResult {
       return { branch: 'consumer', why: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' };
     },
@@ -51,6 +58,9 @@ const steps: Step<KvmState>[] = [
     role: 'VFIO requests the host IRQ (vfio_msihandler) and registers the producer with the same eventfd token; the match calls KVM\'s pi_update_irte hook.',
     component: 'irqfd',
     links: [L('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), L('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), L('__connect', 'virt/lib/irqbypass.c'), L('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
+    branches: [
+      { name: 'connected', when: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
+    ],
     run(): StepResult {
       return { branch: 'connected', why: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' };
     },
@@ -62,6 +72,9 @@ const steps: Step<KvmState>[] = [
     component: 'irqfd',
     links: [L('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
     rules: ['QR21'],
+    branches: [
+      { name: 'rerouted', when: 'MSI route GSI s.irqfd.gsi: vector old.vector → APIC old.dest becomes vector m.vector → APIC m.dest; irqfd_update, then static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const m = guestMsi(ctx);
@@ -85,6 +98,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q5.4-urgent-0', text: 'programs the posted IRTE with p_urgent = 0', source: 'QR21', codebase: 'linux', symbol: 'intel_ir_set_vcpu_affinity', check: { kind: 'mentions', anyOf: ['p_urgent'] } },
     ],
     rules: ['QR21'],
+    branches: [
+      { name: 'remapped', when: 'vmx_can_use_vtd_pi is false (ctx.profile: needs the in-kernel irqchip, enable_apicv, an assigned device and IRQ_POSTING_CAP): the IRTE stays remapped (Q6)', next: null },
+      { name: 'not-single-vcpu', when: 'kvm_intr_is_single_vcpu is false (): irq_set_vcpu_affinity(host_irq, NULL), remapped', next: null },
+      { name: 'posted', when: 'single target t: IRTE p_pst=1, p_urgent=0, p_vector=m.vector, pda=&t.pi_desc; modify_irte', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.config.vtd_pi) {
@@ -111,6 +129,13 @@ const steps: Step<KvmState>[] = [
     links: [L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d 5.2.3)' }), L('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
     rules: ['QR21'],
     source: 'VT-d 5.2.3',
+    branches: [
+      { name: 'remapped', when: 'IRTE not posted: host vector → vfio_msihandler → r → irqfd_wakeup → kvm_set_msi: →', next: null },
+      { name: 'suppressed', when: 'PIR[s.irte.p_vector] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (QR21)', next: null },
+      { name: 'on-already-set', when: 'PIR[s.irte.p_vector] := 1; ON was already 1: a notification is outstanding (QR21)', next: null },
+      { name: 'notify-wakeup', when: 'PIR[0x41] := 1; ON 0 → 1, SN=0: notification vector 0xf1 to NDST pCPU 1', next: 'Q5.7' },
+      { name: 'notify', when: 'PIR[0x41] := 1; ON 0 → 1, SN=0: notification vector 0xf2 to NDST pCPU 1', next: 'Q5.6' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.irte.p_pst) {
@@ -143,6 +168,12 @@ const steps: Step<KvmState>[] = [
     component: 'pi_desc',
     links: [L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR19'],
+    branches: [
+      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x42], RVI := 0x42; virtual-interrupt delivery of 0x42: VISR[0x42]=1, SVI := 0x42, RVI := 0x0 (QR17)', next: 'Q5.10' },
+      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x42], RVI := 0x42; virtual-interrupt delivery of 0x42: VISR[0x42]=1, SVI := 0x42, RVI := 0x0 (QR17)', next: null },
+      { name: 'root-ignored', when: 'pCPU cpu is in root mode (i blocked with NV 0xf2 (IF=0) / preempted): sysvec_kvm_posted_intr_ipi only EOIs; PIR and ON stay', next: null },
+      { name: 'root-then-entry', when: 'pCPU cpu in root mode: sysvec_kvm_posted_intr_ipi EOIs; i syncs the PIR at its next entry', next: 'Q5.e' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -169,6 +200,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'QR21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
     ],
     rules: ['QR21'],
+    branches: [
+      { name: 'nobody', when: 'wakeup_vcpus_on_cpu[0] = []; ON set on none → kvm_vcpu_wake_up', next: null },
+      { name: 'woken', when: 'wakeup_vcpus_on_cpu[1] = [vcpu1]; ON set on vcpu1 → kvm_vcpu_wake_up', next: 'Q5.9' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const cpu = num(ctx, 'cpu', 0);
@@ -189,6 +224,13 @@ const steps: Step<KvmState>[] = [
       { id: 'Q5.8a-race', text: 'after switching NV to the wakeup vector, self-IPIs if ON was already set so a racing post is not lost', source: 'QR21', codebase: 'linux', symbol: 'pi_enable_wakeup_handler', check: { kind: 'callOrder', first: ['pi_try_set_control'], then: ['pi_test_on'] } },
     ],
     rules: ['QR20', 'QR21'],
+    branches: [
+      { name: 'blocked', when: 'i is blocked, not runnable: kvm_sched_out does not set preempted', next: null },
+      { name: 'blocking', when: 'blocking with IF=1: added to wakeup_vcpus_on_cpu[1], NV := 0xf1', next: null },
+      { name: 'preempted', when: 'vcpu->preempted: SN := 1 (pi_set_sn)', next: null },
+      { name: 'put', when: 'vmx_needs_pi_wakeup is false (neither IPIv nor VT-d PI in use): return', next: null },
+      { name: 'self-wakeup-ipi', when: 'ON was already set when the vCPU blocked: KVM sends itself the wake-up vector (QR21)', next: 'Q5.7' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -214,6 +256,10 @@ const steps: Step<KvmState>[] = [
       { id: 'Q5.8b-rearm', text: 'sets ON when the PIR is non-empty after clearing SN, so posts made while suppressed are not stranded', source: 'QR21', codebase: 'linux', symbol: 'vmx_vcpu_pi_load', check: { kind: 'calls', anyOf: ['pi_set_on'] } },
     ],
     rules: ['QR21'],
+    branches: [
+      { name: 'bad-cpu', when: 'pCPU cpu does not exist (0..…)', next: null },
+      { name: 'loaded', when: 'left wakeup_vcpus_on_cpu[1]; NDST := pCPU 1 (xAPIC: ID<<8), SN := 0, NV := 0xf2; ON stays 0 (PIR empty)', next: 'Q5.e' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -232,6 +278,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q5.9-if', text: 'a blocked vCPU is woken by an interrupt only when interrupts are allowed (IF=1)', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_has_events', check: { kind: 'calls', anyOf: ['kvm_arch_interrupt_allowed'] } },
     ],
     rules: ['QR20'],
+    branches: [
+      { name: 'runnable', when: 'sync_pir_to_irr moved [0x41]; IF=1 and IRR 0x41 beats PPR 0x0: runnable', next: 'Q5.8b' },
+      { name: 'blocks', when: 'schedule() → kvm_sched_out', next: 'Q5.8a' },
+      { name: 'stays-blocked', when: 'kvm_vcpu_check_block finds nothing that lets the vCPU run (e.g. IF=0): it stays blocked (QR20)', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -261,6 +312,10 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR17', 'QR18'],
+    branches: [
+      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 0: PIR left alone; RVI := hi(IRR) = 0x41 …', next: 'Q5.10' },
+      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 0: PIR left alone; RVI := hi(IRR) = 0x41 …', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
@@ -276,6 +331,10 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.eoi',
     links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
+    branches: [
+      { name: 'virtualized-no-exit', when: 'EOI 0x41: EOI virtualization: VISR[0x41] := 0, SVI := 0x0; EOI_EXIT_BITMAP[0x41]=0: no exit (QR18); RVI 0x0 does not beat VPPR (SDM 29.2.1): nothing delivered', next: null },
+      { name: 'stray', when: 'EOI 0x-1: ISR empty: stray EOI, no effect (QR7); nothing injected: the guest runs', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);

@@ -26,6 +26,11 @@ const steps: Step<KvmState>[] = [
     role: 'The device MSI goes through a remapped IRTE to a host vector; the host IRQ handler vfio_msihandler signals the vector\'s eventfd (count += 1, EPOLLIN to waiters).',
     component: 'irqfd',
     links: [L('vfio_msihandler', INTRS), L('eventfd_signal', 'fs/eventfd.c'), L('eventfd_signal_mask', 'fs/eventfd.c')],
+    branches: [
+      { name: 'posted', when: 'the IRTE is posted (p_vector s.irte.p_vector): the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)', next: null },
+      { name: 'qemu-eventfd', when: 'the vector is masked in the guest\'s MSI-X table: VFIO signals QEMU\'s `interrupt` eventfd, not the irqfd', next: 'Q6.6' },
+      { name: 'irqfd', when: 'host vector → vfio_msihandler → eventfd_signal: s.irqfd', next: 'Q6.2' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.irte.p_pst) return { branch: 'posted', why: `the IRTE is posted (p_vector ${hex(s.irte.p_vector)}): the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)`, next: null };
@@ -44,6 +49,11 @@ const steps: Step<KvmState>[] = [
     contracts: [
       { id: 'Q6.2-atomic-first', text: 'tries kvm_arch_set_irq_inatomic before deferring to the work queue', source: 'docs/flows/Q6.md#q6-2', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'callOrder', first: ['kvm_arch_set_irq_inatomic'], then: ['schedule_work'] } },
     ],
+    branches: [
+      { name: 'inactive', when: 'the irqfd was shut down (EPOLLHUP): nothing injected', next: null },
+      { name: 'msi', when: 'route GSI s.irqfd.gsi is MSI → kvm_arch_set_irq_inatomic', next: 'Q6.3' },
+      { name: 'work', when: 'route GSI s.irqfd.gsi is an IO-APIC pin: schedule_work(irqfd_inject) → kvm_set_irq', next: 'Q6.5' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.irqfd.active) return { branch: 'inactive', why: 'the irqfd was shut down (EPOLLHUP): nothing injected', next: null };
@@ -59,6 +69,10 @@ const steps: Step<KvmState>[] = [
     operation: 'msi.decode',
     links: [L('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'), L('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'), L('kvm_set_msi', 'arch/x86/kvm/irq_comm.c')],
     rules: ['QR14'],
+    branches: [
+      { name: 'fast-path', when: 'MSI dest 1 physical, vector 0x42, fixed: kvm_irq_delivery_to_apic_fast handles it in atomic context (phys_map[1] → vcpu1)', next: 'Q6.4' },
+      { name: 'ewouldblock', when: 'desc: not handled by the fast path () → -EWOULDBLOCK → irqfd_inject work → kvm_set_msi', next: 'Q6.4' },
+    ],
     run(ctx): StepResult {
       const irq = msiIrq(ctx);
       const r = routeIrq(ctx.state, irq, -1);
@@ -74,6 +88,10 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_apic_set_irq', 'arch/x86/kvm/lapic.c'), L('__apic_accept_irq', 'arch/x86/kvm/lapic.c')],
+    branches: [
+      { name: 'accepted', when: 'kvm_irq_delivery_to_apic: phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled …', next: null },
+      { name: 'not-accepted', when: 'no target APIC accepted the interrupt', next: null },
+    ],
     run(ctx): StepResult {
       const d = deliverToApics(ctx.state, msiIrq(ctx), -1, runOptions(ctx), true);
       return { branch: d.accepted ? 'accepted' : 'not-accepted', why: d.log.join('; '), next: null };
@@ -90,6 +108,11 @@ const steps: Step<KvmState>[] = [
       Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }),
     ],
     rules: ['QR8', 'QR9'],
+    branches: [
+      { name: 'device-masked', when: 'VFIO has the device\'s INTx masked until the resamplefd fires: the line cannot reach the guest', next: null },
+      { name: 'in-service', when: 'head; ; ; the handler has not written EOI: Remote-IRR stays 1, the device stays masked', next: null },
+      { name: 'delivered', when: 'head; ;', next: 'Q6.5e' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.irqfd.route !== 'ioapic') throw new ModelError(`irqfd.route is ${s.irqfd.route} (GSI ${s.irqfd.gsi}): INTx needs a resampling IO-APIC route (action use-intx)`, 'irqfd.route');
@@ -127,6 +150,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q6.5e-deassert-then-signal', text: 'de-asserts the GSI before signalling the resamplefd, so a device that re-asserts raises a new edge', source: 'docs/flows/Q6.md#q6-5', codebase: 'linux', symbol: 'irqfd_resampler_ack', check: { kind: 'callOrder', first: ['kvm_set_irq'], then: ['eventfd_signal'] } },
     ],
     rules: ['QR10', 'QR18'],
+    branches: [
+      { name: 'nothing-in-service', when: 'i has nothing in service', next: null },
+      { name: 'device-stays-masked', when: 'EOI vec: vec not IO-APIC-handled on i: no ack notifier, Remote-IRR=s.ioapic.ioredtbl[pin].remote_irr, device masked', next: null },
+      { name: 'unmasked-reasserts', when: 'EOI vec: VFIO unmasks the device, which still has work and re-asserts INTx', next: 'Q6.5' },
+      { name: 'unmasked', when: 'EOI vec: VFIO unmasks the device (vfio_pci_intx_unmask)', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = typeof ctx.params.vcpu === 'number' ? ctx.params.vcpu : 0;
@@ -156,6 +185,10 @@ const steps: Step<KvmState>[] = [
     operation: 'msix.notify',
     links: [Qm('vfio_msi_interrupt', 'hw/vfio/pci.c'), Qm('msix_set_pending', 'hw/pci/msix.c'), Qm('msix_notify', 'hw/pci/msix.c'), Qm('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c')],
     rules: ['QR27'],
+    branches: [
+      { name: 'masked-pba', when: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (QR27)', next: null },
+      { name: 'msix-notify', when: 'msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: kvm_irq_delivery_to_apic: phys_map[0] → vcpu0 …', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (s.device.msix_masked) {

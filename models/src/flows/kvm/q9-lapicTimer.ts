@@ -22,6 +22,10 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.timer-program',
     links: [L('kvm_lapic_reg_write', LAPIC), L('apic_update_lvtt', LAPIC), L('update_divide_count', LAPIC), L('cancel_apic_timer', LAPIC), L('kvm_set_lapic_tscdeadline_msr', LAPIC), L('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
     rules: ['QR25'],
+    branches: [
+      { name: 'tsc-deadline-msr', when: 'LVTT := vector 0xec, tsc-deadline; apic_update_lvtt: oneshot → tsc-deadline crosses TSC-deadline: cancel_apic_timer, TMICT, period and tscdeadline := 0 …', next: 'Q9.2' },
+      { name: 'tmict', when: 'LVTT := vector 0xec, oneshot; TDCR := 0xb (update_divide_count); TMICT := 250000: cancel_apic_timer, start_apic_timer', next: 'Q9.2' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -74,6 +78,12 @@ const steps: Step<KvmState>[] = [
       { id: 'Q9.2-hv-first', text: 'tries the VMX preemption timer before falling back to the hrtimer', source: 'QR25', codebase: 'linux', symbol: 'restart_apic_timer', check: { kind: 'callOrder', first: ['start_hv_timer'], then: ['start_sw_timer'] } },
     ],
     rules: ['QR25'],
+    branches: [
+      { name: 'stopped', when: 'tscdeadline = 0: no timer', next: null },
+      { name: 'expired-now', when: 'head: already past → apic_timer_expired at once', next: 'Q9.4' },
+      { name: 'hv-timer', when: 'head; kvm_can_use_hv_timer: vmx_set_hv_timer, hv_timer_in_use (VMX-preemption timer, SDM 25.5.1)', next: null },
+      { name: 'hrtimer', when: 'head; start_sw_timer: hrtimer_start(ABS_HARD)', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -107,6 +117,13 @@ const steps: Step<KvmState>[] = [
     component: 'kvm_timer',
     links: [L('apic_timer_fn', LAPIC), L('vmx_exit_handlers_fastpath', VMX), L('handle_fastpath_preemption_timer', VMX), L('kvm_lapic_expired_hv_timer', LAPIC)],
     rules: ['QR25'],
+    branches: [
+      { name: 'not-armed', when: 'now t.now: no timer armed', next: null },
+      { name: 'not-yet', when: 'now t.now < deadline d: nothing fires', next: null },
+      { name: 'preemption-timer-exit', when: 'now t.now ≥ d: EXIT_REASON_PREEMPTION_TIMER → handle_fastpath_preemption_timer → kvm_lapic_expired_hv_timer (on i\'s thread)', next: 'Q9.4' },
+      { name: 'hrtimer', when: 'now t.now ≥ d; i is blocked and vcpu_block moved the deadline to the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn', next: 'Q9.4' },
+      { name: 'hv-deferred', when: 'now t.now ≥ d, but i is preempted / outside guest mode: the VMX-preemption timer counts only in non-root mode, so it fires right after the next entry (SDM 25.5.1)', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -143,6 +160,13 @@ const steps: Step<KvmState>[] = [
       { id: 'Q9.4-snap', text: 'a periodic target in the past snaps to now instead of replaying missed periods', source: 'QR25', codebase: 'linux', symbol: 'advance_periodic_target_expiration', check: { kind: 'calls', anyOf: ['ktime_before'] } },
     ],
     rules: ['QR25'],
+    branches: [
+      { name: 'dropped', when: 'pending = 1: return — the tick is droppedtail', next: null },
+      { name: 'inject-now', when: 'on i\'s own thread with APICv: kvm_apic_inject_pending_timer_irqs now (posted into the PIR)tail', next: 'Q9.5' },
+      { name: 'pending-own-thread', when: 'pending := 1, KVM_REQ_UNBLOCK; on i\'s thread (no kick): vcpu_run injects nexttail', next: 'Q9.5' },
+      { name: 'pending-not-running', when: 'pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: k.whytail', next: null },
+      { name: 'pending-kick-ipi', when: 'pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: vcpu0 IN_GUEST_MODE on pCPU 0: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit', next: 'Q9.5' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -197,6 +221,11 @@ const steps: Step<KvmState>[] = [
       { id: 'Q9.5-lvt-mask', text: 'local delivery does nothing when the LVT entry is masked', source: 'QR26', codebase: 'linux', symbol: 'kvm_apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
     ],
     rules: ['QR25', 'QR26'],
+    branches: [
+      { name: 'not-running', when: 'i is preempted: vcpu_run is not running', next: null },
+      { name: 'injected', when: 'kvm_apic_local_deliver(APIC_LVTT): vector 0xec → PIR[0xec] := 1 and ON 0 → 1: notify (QR19; SN=0 is not consulted); pending := 0', next: 'Q9.6' },
+      { name: 'masked', when: 'the timer LVT is masked: the expiry delivers nothing (QR26)', next: 'Q9.6' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
@@ -222,6 +251,9 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), L('apic_set_eoi', LAPIC)],
     rules: ['QR7', 'QR18'],
+    branches: [
+      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 1: ON := 0, IRR |= PIR [0xec]; max_irr 0xec …', next: null },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const log = runVcpu(ctx.state, i, runOptions(ctx));
@@ -235,6 +267,11 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c'), L('vmx_update_hv_timer', VMX)],
     rules: ['QR20'],
+    branches: [
+      { name: 'preemption-timer-at-entry', when: 'same pCPU 0, NV 0xf2, SN was 0: return; the deadline 250000 has passed: VMX_PREEMPTION_TIMER_VALUE 0, the timer exits right after entry → kvm_lapic_expired_hv_timer', next: 'Q9.4' },
+      { name: 'timer-pending', when: '!enable_apicv: return; kvm_cpu_has_pending_timer', next: 'Q9.5' },
+      { name: 'runs', when: '!enable_apicv: return', next: 'Q9.6' },
+    ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const why = piLoad(ctx.state, i, ctx.state.vcpus[i].vcpu.pcpu);

@@ -112,6 +112,10 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q1.0-intx-disable', text: 'a PCI INTx change is recorded but not propagated while PCI_COMMAND_INTX_DISABLE is set', source: 'docs/flows/Q1.md#q1-0', codebase: 'qemu', symbol: 'pci_irq_handler', check: { kind: 'calls', anyOf: ['pci_irq_disabled'] } },
     ],
+    branches: [
+      { name: 'isa', when: 'ISA device: isa_get_irq(dev, 4) is x86ms->gsi[4] (isa_bus_irqs); runs on main-loop', next: 'Q1.1' },
+      { name: 'pci-i440fx', when: 'i440fx: piix3_set_irq(PIRQA) → route register 10 → gsi[10], level = OR of PIRQs routed there = 1; runs on main-loop', next: 'Q1.1' },
+    ],
     run(ctx) {
       const m = ctx.state;
       m.thread = String(ctx.params.from_thread ?? 'main-loop');
@@ -139,6 +143,9 @@ const steps: Step<S>[] = [
       q('qdev_connect_gpio_out', 'hw/core/gpio.c', { note: 'stores the input qemu_irq in the device’s output link; a later qemu_set_irq on that output runs the input’s handler' }),
       q('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
     ],
+    branches: [
+      { name: 'gsi_handler', when: 'gsi[gsi] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[gsi], …) is gsi_handler(gsi_state, gsi, …)', next: 'Q1.2' },
+    ],
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
       return { branch: 'gsi_handler', why: `gsi[${gsi}] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[${gsi}], ${ctx.params.line ? 1 : 0}) is gsi_handler(gsi_state, ${gsi}, …)`, next: 'Q1.2' };
@@ -156,6 +163,10 @@ const steps: Step<S>[] = [
       q('qdev_init_gpio_in', 'hw/core/gpio.c', { note: 'ioapic_realize creates the 24 inputs with handler ioapic_set_irq' }),
       q('ioapic_realize', IOAPIC_C),
       q('pc_i8259_create', 'hw/i386/pc.c'),
+    ],
+    branches: [
+      { name: 'isa-range', when: 'GSI gsi < 16: qemu_set_irq(i8259_irq[gsi]) first, then falls through to ioapic_irq[gsi]', next: 'Q1.2a' },
+      { name: 'ioapic', when: 'GSI gsi in 16..23: qemu_set_irq(ioapic_irq[gsi]) only', next: 'Q1.3' },
     ],
     run(ctx) {
       const gsi = num(ctx.params, 'gsi', 0);
@@ -178,6 +189,11 @@ const steps: Step<S>[] = [
       q('pic_realize', 'hw/intc/i8259.c', { note: 'one output (int_out), eight inputs with handler pic_set_irq' }),
       q('apic_accept_pic_intr', APIC_C),
       q('apic_deliver_pic_intr', APIC_C),
+    ],
+    branches: [
+      { name: 'pic-inert', when: '8259 output stays low (IRQgsi masked in IMR, as Linux masks every IRQ it routes through the IO-APIC / not deliverable); on to the IO-APIC pin', next: 'Q1.3' },
+      { name: 'lint0-masked', when: '8259 output high, but every APIC has LINT0 masked (m.cpus[0].lvt[LVT_LINT0]): pic_irq_request delivers nothing', next: 'Q1.3' },
+      { name: 'extint', when: '8259 output high and LINT0 accepts it: apic_local_deliver(LINT0) ExtINT → cpu_interrupt(HARD); the vector comes later from pic_read_irq (this path is not followed further)', next: 'Q1.3' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -209,6 +225,15 @@ const steps: Step<S>[] = [
       { id: 'Q1.3-masked-edge', text: 'an edge assert while the RTE is masked is ignored (82093AA)', source: 'QR8', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_MASKED'] } },
     ],
     rules: ['QR8'],
+    branches: [
+      { name: 'service', when: 'edge pin 4 asserted, RTE unmasked: QEMU fires on every assert call', next: 'Q1.4' },
+      { name: 'held-remote-irr', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
+      { name: 'coalesced', when: 'edge pin 4 was already high: no 0→1 transition, coalesced (QR8)', next: null },
+      { name: 'masked-edge-pic', when: 'the i8259 ExtINT path already posted CPU_INTERRUPT_HARD', next: null },
+      { name: 'masked-edge-lost', when: 'an edge assert while the RTE is masked: QEMU drops it and nothing is latched (QR8)', next: null },
+      { name: 'deasserted', when: 'the line goes low: a level pin\'s request latch follows it', next: null },
+      { name: 'ignored', when: 'a de-assert on an edge pin, or a change that changes nothing: ignored (QR8)', next: null },
+    ],
     run(ctx) {
       const m = ctx.state;
       const gsi = num(ctx.params, 'gsi', 0);
@@ -248,6 +273,11 @@ const steps: Step<S>[] = [
       { id: 'Q1.4-msi-write', text: 'the message is an MSI write into the IO-APIC address space (so an IOMMU can remap it)', source: 'docs/flows/Q1.md#q1-4', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'calls', anyOf: ['stl_le_phys'] } },
     ],
     rules: ['QR9'],
+    branches: [
+      { name: 'held', when: 'no pin has a latched request', next: null },
+      { name: 'send-level', when: 'pin 10: RTE unmasked, level → Remote-IRR := 1; message vector 0x3a dest 0x1 (logical) → stl_le_phys(0xfee01004, 0x803a)', next: 'Q1.5' },
+      { name: 'send-edge', when: 'pin 4: RTE unmasked, edge → latch cleared; message vector 0x34 dest 0x1 (logical) → stl_le_phys(0xfee01004, 0x34)', next: 'Q1.5' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const res = ioapicService(m.ioapic, ioProfile(ctx.profile));
@@ -277,6 +307,9 @@ const steps: Step<S>[] = [
     operation: 'msi.decode',
     links: [q('apic_mem_write', APIC_C), q('apic_send_msi', APIC_C), q('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
     rules: ['QR14'],
+    branches: [
+      { name: 'msi', when: 'write data to address: dest d.dest, logical / physical, vector d.vector, delivery d.delivery_mode, level / edge (redirection hint ignored)', next: 'Q1.6' },
+    ],
     run(ctx) {
       let address = typeof ctx.params.msi_address === 'number' ? ctx.params.msi_address : -1;
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
@@ -306,6 +339,12 @@ const steps: Step<S>[] = [
     operation: 'lapic.route',
     links: [q('apic_deliver_irq', APIC_C), q('apic_get_delivery_bitmask', APIC_C), q('apic_find_dest', APIC_C), q('apic_bus_deliver', APIC_C)],
     rules: ['QR15'],
+    branches: [
+      { name: 'no-target', when: 'destination dest selects no APIC', next: null },
+      { name: 'fixed', when: 'fixed: every APIC in mask [0]; following cpu0', next: 'Q1.7' },
+      { name: 'lowpri-arbitrated', when: 'lowest-priority delivery under the SDM profile: arbitration picks the APIC with the lowest PPR (QR15)', next: 'Q1.7' },
+      { name: 'lowpri-first', when: 'lowest-priority delivery in QEMU TCG: the first APIC in the destination mask, no arbitration (QR15)', next: 'Q1.7' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const dest = num(ctx.params, 'dest', 1);
@@ -351,6 +390,10 @@ const steps: Step<S>[] = [
       { id: 'Q1.7-update', text: 'acceptance re-evaluates the CPU interrupt line', source: 'docs/flows/Q1.md#q1-7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
     ],
     rules: ['QR4'],
+    branches: [
+      { name: 'coalesced', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
+      { name: 'accepted', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
+    ],
     run(ctx) {
       const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
       const v = num(ctx.params, 'vector', 0);
@@ -376,6 +419,11 @@ const steps: Step<S>[] = [
       { id: 'Q1.8-reset', text: 'with nothing deliverable and no 8259 interrupt, HARD is withdrawn', source: 'docs/flows/Q1.md#q1-8', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['cpu_reset_interrupt'] } },
     ],
     rules: ['QR3', 'QR16'],
+    branches: [
+      { name: 'poll', when: 'running on main-loop, not vcpu0 (qemu_cpu_is_self false): post CPU_INTERRUPT_POLL and kick', next: 'Q1.9' },
+      { name: 'hard', when: 'on vcpu0: hi(IRR)=0x34 class 3 > PPR 0x0: CPU_INTERRUPT_HARD', next: 'Q1.9' },
+      { name: 'reset-hard', when: 'IRR empty, and no 8259 interrupt through LINT0: cpu_reset_interrupt(HARD)', next: 'Q1.10' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -409,6 +457,10 @@ const steps: Step<S>[] = [
       { id: 'Q1.9-kick', text: 'a request from another thread kicks the vCPU', source: 'docs/flows/Q1.md#q1-9', codebase: 'qemu', symbol: 'tcg_handle_interrupt', check: { kind: 'calls', anyOf: ['qemu_cpu_kick'] } },
     ],
     rules: ['QR16'],
+    branches: [
+      { name: 'kick', when: 'CPU_INTERRUPT_req set from from: qemu_cpu_kick(cpu) wakes it from hlt / forces it out of the TB loop; it continues on its own thread', next: 'Q1.10' },
+      { name: 'self', when: 'CPU_INTERRUPT_req set on m.thread itself: icount_decr.u16.high = -1, leaves the TB at the next check', next: 'Q1.10' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -438,6 +490,14 @@ const steps: Step<S>[] = [
       { id: 'Q1.10-if', text: 'HARD is taken only with IF=1 and no interrupt shadow', source: 'QR6', codebase: 'qemu', symbol: 'x86_cpu_pending_interrupt', check: { kind: 'mentions', anyOf: ['IF_MASK'] } },
     ],
     rules: ['QR6', 'QR16'],
+    branches: [
+      { name: 'poll', when: 'CPU_INTERRUPT_POLL is pending (served regardless of IF): clear it, apic_poll_irq → apic_update_irq, now on the vCPU thread', next: 'Q1.8' },
+      { name: 'hard', when: 'CPU_INTERRUPT_HARD with IF=1 and no interrupt shadow: clear HARD|VIRQ, cpu_get_pic_interrupt', next: 'Q1.11' },
+      { name: 'iret', when: 'no request the CPU can take now (HARD waits for IF=1); the guest handler for v returns: iret restores IF=1', next: 'Q1.10' },
+      { name: 'blocked-if', when: 'HARD is set but an interrupt shadow is active / IF=0: not taken', next: null },
+      { name: 'idle', when: 'no interrupt request: the guest keeps running', next: null },
+      { name: 'halted', when: 'no interrupt request and the vCPU is halted: it stays halted', next: null },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -481,6 +541,11 @@ const steps: Step<S>[] = [
       { id: 'Q1.11-spurious', text: 'an interrupt blocked between request and INTA yields the spurious vector', source: 'QR5', codebase: 'qemu', symbol: 'apic_get_interrupt', check: { kind: 'mentions', anyOf: ['spurious_vec'] } },
     ],
     rules: ['QR5'],
+    branches: [
+      { name: 'none', when: 'apic_irq_pending is 0; the APIC does not accept the 8259 (LINT0 masked): no vector', next: 'Q1.10' },
+      { name: 'none', when: 'apic_irq_pending is 0; the APIC does not accept the 8259 (LINT0 masked): no vector', next: null },
+      { name: 'apic', when: 'IRR[0x34] → ISR; PPR now 0x30; apic_update_irq: reset-hard', next: 'Q1.12' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -509,6 +574,9 @@ const steps: Step<S>[] = [
       q('do_interrupt_protected', 'target/i386/tcg/seg_helper.c'),
     ],
     rules: ['QR6'],
+    branches: [
+      { name: 'interrupt-gate', when: 'vector v through its IDT interrupt gate: frame pushed, IF := 0 until iret', next: 'Q1.13' },
+    ],
     run(ctx) {
       const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
       const v = num(ctx.params, 'vector', 0);
@@ -535,6 +603,13 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
       { id: 'Q1.13-level-eoi', text: 'ioapic_ack_level EOIs the LAPIC, and EOIs the IO-APIC pin itself when the TMR says the level interrupt arrived as edge', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'ioapic_ack_level', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['eoi_ioapic_pin'] } },
+    ],
+    branches: [
+      { name: 'spurious', when: 'vector v is the SVR spurious vector: handle_spurious_interrupt, no EOI', next: 'Q1.10' },
+      { name: 'edge-or-msi', when: 'no RTE carries v: handled as an edge/MSI vector, ack_APIC_irq first', next: 'Q1.14' },
+      { name: 'stop', when: 'handler run m.guest.handled > max_handler_runs max', next: null },
+      { name: 'fasteoi', when: 'RTE pin is level: handler runs the action (device), then ioapic_ack_level reads TMR[v]=… and EOIs', next: 'Q1.14' },
+      { name: 'edge', when: 'RTE pin is edge: handler acks the LAPIC first, then runs the action (device)', next: 'Q1.14' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -587,6 +662,14 @@ const steps: Step<S>[] = [
       { id: 'Q1.14-reeval', text: 'after the EOI the CPU interrupt line is re-evaluated', source: 'QR7', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
     ],
     rules: ['QR7', 'QR13'],
+    branches: [
+      { name: 'stray', when: 'ISR is empty: a stray EOI is ignored', next: null },
+      { name: 'broadcast', when: 'head; TMR[r.vector]=1 and SVR[12]=0: ioapic_eoi_broadcast(r.vector)', next: 'Q1.15' },
+      { name: 'directed', when: 'head; TMR=1 but SVR[12]=1: no broadcast; the guest follows with a directed EOI to the IO-APIC EOI register', next: 'Q1.15' },
+      { name: 'suppressed', when: 'head; TMR=1 but SVR[12]=1 suppresses the broadcast and the guest does no directed EOI', next: 'Q1.8' },
+      { name: 'edge-tmr-level-rte', when: 'head; TMR[r.vector]=0 although RTE guestPin is level: ioapic_ack_level sends eoi_ioapic_pin itself (Q11.10)', next: 'Q1.15' },
+      { name: 'edge', when: 'head; TMR[r.vector]=0: edge, nothing for the IO-APIC; apic_update_irq', next: 'Q1.8' },
+    ],
     run(ctx): StepResult {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -636,6 +719,14 @@ const steps: Step<S>[] = [
       { id: 'Q1.15-rte-write', text: 'an RTE write keeps the read-only bits, clears Remote-IRR for edge, and re-services', source: 'QR11', codebase: 'qemu', symbol: 'ioapic_mem_write', check: { kind: 'callOrder', first: ['ioapic_fix_edge_remote_irr'], then: ['ioapic_service'] } },
     ],
     rules: ['QR10', 'QR11', 'QR12'],
+    branches: [
+      { name: 'storm-delayed', when: 'head: Remote-IRR cleared on pin,, line still high and irq_eoi reached 10000: counter reset, re-send delayed by 10 ms', next: 'Q1.8' },
+      { name: 'nothing', when: 'no IO-APIC operation (op)', next: null },
+      { name: 'released', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: Remote-IRR cleared on pin 10, line low → irq_eoi := 0', next: 'Q1.8' },
+      { name: 'no-match', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: no level RTE with vector 0x3a has Remote-IRR set', next: 'Q1.8' },
+      { name: 'released-resend', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: Remote-IRR cleared on pin 10, line still asserted and unmasked → ioapic_service; re-sent pin 10 (vector 0x3a)', next: 'Q1.5' },
+      { name: 'delayed-sent', when: 'delayed_ioapic_service_cb fired (10 ms of virtual time later): ioapic_service; re-sent pin 10 (vector 0x3a)', next: 'Q1.5' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));

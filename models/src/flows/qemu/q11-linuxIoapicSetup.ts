@@ -151,6 +151,10 @@ const steps: Step<S>[] = [
       lx('MP_ioapic_info', 'arch/x86/kernel/mpparse.c'),
       q('acpi_build_madt', 'hw/i386/acpi-common.c', { note: 'what QEMU puts in the MADT' }),
     ],
+    branches: [
+      { name: 'mptable', when: 'MP table: default_get_smp_config → check_physptr → smp_read_mpc → MP_ioapic_info / MADT IO-APIC entry: acpi_parse_ioapic → mp_register_ioapic: version s.ioapic.version …', next: 'Q11.2' },
+      { name: 'acpi', when: 'MP table: default_get_smp_config → check_physptr → smp_read_mpc → MP_ioapic_info / MADT IO-APIC entry: acpi_parse_ioapic → mp_register_ioapic: version s.ioapic.version …', next: 'Q11.2' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const mp = ctx.params.mptable === true;
@@ -176,6 +180,9 @@ const steps: Step<S>[] = [
       lx('mp_save_irq', IO),
       lx('mp_config_acpi_legacy_irqs', BOOT),
       lx('acpi_isa_irq_to_gsi', BOOT),
+    ],
+    branches: [
+      { name: 'overrides', when: 'overrides IRQ0→GSI2, IRQ5→GSI5 level/high, IRQ9→GSI9 level/high, IRQ10→GSI10 level/high, IRQ11→GSI11 level/high …', next: 'Q11.3' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -211,6 +218,9 @@ const steps: Step<S>[] = [
       lx('enable_IO_APIC', IO),
       lx('clear_IO_APIC', IO),
     ],
+    branches: [
+      { name: 'apic-mode', when: 'SVR := 0x1ff (enabled, spurious 0xFF; bit 12 never set by Linux 6.1) …', next: 'Q11.4' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       s.lapic = { svr: 0x1ff, lvt_lint0: 0x10700, lvt_lint1: 0x400, lvt_error: 0xfe };
@@ -225,6 +235,9 @@ const steps: Step<S>[] = [
     role: 'io_apic_irqs = ~PIC_IRQS (IRQ2 never routed); mp_irqdomain_create (linear domain, hwirq = pin, parent = vector domain or IR); then setup_IO_APIC_irqs, init_IO_APIC_traps, check_timer; ioapic_initialized = 1.',
     component: 'linux-ioapic',
     links: [lx('setup_IO_APIC', IO), lx('mp_irqdomain_create', IO), lx('init_IO_APIC_traps', IO), lx('check_timer', IO)],
+    branches: [
+      { name: 'domain-created', when: 'mp_irqdomain_create: s.mp_ioapic.domain_type linear domain for IO-APIC s.mp_ioapic.apicid, hwirq = pin, parent the interrupt-remapping domain / the x86 vector domain', next: 'Q11.5' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       if (!s.mp_ioapic) throw new ModelError('no IO-APIC registered (run from Q11.1)', 'mp_ioapic');
@@ -238,6 +251,11 @@ const steps: Step<S>[] = [
     role: 'For every pin: find_irq_entry(mp_INT) → "not connected" or pin_2_irq with IOAPIC_MAP_ALLOC (first IO-APIC). PCI GSIs ≥ 16 have no MADT entry, so they wait for the device’s ACPI _PRT (Q11.8).',
     component: 'linux-ioapic',
     links: [lx('setup_IO_APIC_irqs', IO), lx('find_irq_entry', IO)],
+    branches: [
+      { name: 'no-gsi', when: 'ISA IRQ ctx.params.irq has no GSI (isa_irq_to_gsi = −1): nothing to map; other pins:,', next: null },
+      { name: 'not-connected', when: 'pin 16: no mp_irqs entry ("apic 0 pin 16 not connected"); other pins: pin 1→IRQ 1, pin 2→IRQ 0, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin …', next: 'Q11.8' },
+      { name: 'connected', when: 'pin 2: mp_irqs[0] (ISA IRQ 0, flags 0x0) → pin_2_irq; other pins: pin 1→IRQ 1, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin 8→IRQ 8, pin 9→IRQ 9 …', next: 'Q11.6' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const traced = tracedPin(s, ctx.params);
@@ -271,6 +289,9 @@ const steps: Step<S>[] = [
     role: 'A pin is an IO-APIC input (INTIN#), not a CPU pin: GSI = gsi_base + pin. (mp_map_gsi_to_irq is the GSI-indexed twin.)',
     component: 'linux-ioapic',
     links: [lx('pin_2_irq', IO), lx('mp_pin_to_gsi', IO)],
+    branches: [
+      { name: 'gsi', when: 'GSI = gsi_base … + pin pin = gsi', next: 'Q11.7' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -300,6 +321,10 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q11.7-attr', text: 'a pin already mapped is reused only if its trigger/polarity match', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_map_pin_to_irq', check: { kind: 'calls', anyOf: ['mp_check_pin_attr'] } },
       { id: 'Q11.7-handler', text: 'level pins get handle_fasteoi_irq, edge pins handle_edge_irq', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_register_handler', check: { kind: 'mentions', anyOf: ['handle_fasteoi_irq'] } },
+    ],
+    branches: [
+      { name: 'alloc', when: 'attributes from the caller (ACPI): level/high; alloc_irq_from_domain (legacy domain): IRQ 16 → __irq_domain_alloc_irqs → … → alloc_desc …', next: 'Q11.9' },
+      { name: 'legacy-alloc', when: 'attributes from MP flags 0x0: edge/high; legacy ISA IRQ 0: alloc_isa_irq_from_domain at that number, legacy_pic->mask(0) → __irq_domain_alloc_irqs → … → alloc_desc …', next: 'Q11.9' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -332,6 +357,9 @@ const steps: Step<S>[] = [
       lx('mp_map_gsi_to_irq', IO),
       lx('acpi_gsi_to_irq', BOOT),
     ],
+    branches: [
+      { name: 'register-gsi', when: 'driver probe: acpi_register_gsi(GSI pin, level / edge, active-low / active-high per QEMU\'s _PRT) → ioapic_set_alloc_attr → mp_map_gsi_to_irq(IOAPIC_MAP_ALLOC) → …', next: 'Q11.7' },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -362,6 +390,10 @@ const steps: Step<S>[] = [
       { id: 'Q11.9-order', text: 'the RTE is written high dword first, then the low dword that holds the mask', source: 'docs/flows/Q11.md#q11-9', codebase: 'linux', symbol: '__ioapic_write_entry', check: { kind: 'calls', anyOf: ['io_apic_write'] } },
     ],
     rules: ['QR11'],
+    branches: [
+      { name: 'activated-ir', when: 'x86_vector_activate: vector rec.vector on CPU 0 (IRQ0 keeps its legacy vector ISA_IRQ_VECTOR(0) / lowest free in this model of irq_matrix_alloc) …', next: null },
+      { name: 'activated', when: 'x86_vector_activate: vector rec.vector on CPU 0 (IRQ0 keeps its legacy vector ISA_IRQ_VECTOR(0) / lowest free in this model of irq_matrix_alloc) …', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
@@ -405,6 +437,11 @@ const steps: Step<S>[] = [
       { id: 'Q11.10-ir-always', text: 'under interrupt remapping the IO-APIC is always EOIed explicitly (the LAPIC broadcast carries the CPU vector, which matches no RTE)', source: 'docs/flows/Q11.md#q11-10', codebase: 'linux', symbol: 'ioapic_ir_ack_level', check: { kind: 'calls', anyOf: ['eoi_ioapic_pin'] } },
     ],
     rules: ['QR11', 'QR12', 'QR13'],
+    branches: [
+      { name: 'lapic-broadcast', when: 'ack_APIC_irq: TMR[rec.vector]=1, the LAPIC broadcasts EOI(rec.vector); IO-APIC Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr, line still high: re-sent', next: null },
+      { name: 'eoi-register', when: 'why0; version s.ioapic.version ≥ 0x20: io_apic_eoi writes v to the EOI register → Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr', next: null },
+      { name: 'rte-rewrite', when: 'why0; version s.ioapic.version has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr', next: null },
+    ],
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);

@@ -40,6 +40,10 @@ const steps: Step<S>[] = [
       lx('lapic_next_event', 'arch/x86/kernel/apic/apic.c'),
     ],
     rules: ['QR24'],
+    branches: [
+      { name: 'tmict', when: 'clockevent re-arm: lapic_next_event writes TMICT = t.initial_count at t=m.now ns', next: 'Q2.2' },
+      { name: 'program', when: 'TDCR t.divide_conf → count_shift t.count_shift (one tick = … ns); lvt[0] = cpu.lvt[LVT_TIMER] (LVT_TIMER); TMICT = t.initial_count at t=m.now', next: 'Q2.2' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -71,6 +75,11 @@ const steps: Step<S>[] = [
       { id: 'Q2.2-masked', text: 'a masked LVTT never arms the timer', source: 'QR24', codebase: 'qemu', symbol: 'apic_next_timer', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
     ],
     rules: ['QR24'],
+    branches: [
+      { name: 'timer-del', when: 'one-shot: 0 ticks elapsed ≥ TMICT 0: timer_del', next: null },
+      { name: 'armed-stop', when: 'm.fired expiries reached the ticks limit', next: null },
+      { name: 'armed', when: 'timer_mod(s->timer)', next: 'Q2.3' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -94,6 +103,9 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q2.3-index', text: 'the timer callback delivers LVT index APIC_LVT_TIMER, not a vector', source: 'docs/flows/Q2.md#q2-3', codebase: 'qemu', symbol: 'apic_timer', check: { kind: 'callOrder', first: ['apic_local_deliver'], then: ['apic_timer_update'] } },
     ],
+    branches: [
+      { name: 'expired', when: 'virtual time reaches t.next_time ns: APIC cpu.index\'s own QEMUTimer fires on the main loop (expiry m.fired)', next: 'Q2.4' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -116,6 +128,10 @@ const steps: Step<S>[] = [
       { id: 'Q2.4-set-irq', text: 'a FIXED LVT entry becomes an IRR bit for its own vector', source: 'QR26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'calls', anyOf: ['apic_set_irq'] } },
     ],
     rules: ['QR26'],
+    branches: [
+      { name: 'masked', when: 'lvt[0] = lvt is masked: nothing latched', next: 'Q2.2' },
+      { name: 'fixed', when: 'LVT index LVT_TIMER (APIC_LVT_TIMER) → lvt[0] & 0xff = v = v (Linux LOCAL_TIMER_VECTOR): apic_set_irq(edge): IRR[v] was already set (an undelivered expiry merges) / := …', next: 'Q2.5' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -154,6 +170,10 @@ const steps: Step<S>[] = [
       { id: 'Q2.5-eoi-first', text: 'the Linux timer handler acknowledges the APIC before running the clockevent', source: 'docs/flows/Q2.md#q2-5', codebase: 'linux', symbol: 'sysvec_apic_timer_interrupt', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['local_apic_timer_interrupt'] } },
     ],
     rules: ['QR16', 'QR5'],
+    branches: [
+      { name: 'pending', when: '; ; why', next: null },
+      { name: 'taken', when: 'apic_update_irq on main-loop: poll; vcpu1: apic_poll_irq → hard; INTA: IRR[0xec] → ISR; PPR now 0xe0', next: 'Q2.6' },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
@@ -189,6 +209,11 @@ const steps: Step<S>[] = [
     operation: 'lapic.eoi',
     links: [q('apic_eoi', APIC_C), lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
     rules: ['QR7'],
+    branches: [
+      { name: 'periodic', when: 'head; periodic: apic_timer\'s own apic_timer_update(next_time) re-arms (linearised after the guest\'s EOI)', next: 'Q2.2' },
+      { name: 'oneshot-rearm', when: 'head; one-shot: apic_timer_update(next_time) deleted the timer, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
+      { name: 'oneshot-done', when: 'ISR[0xec] := 0, TMR[0xec]=0: no IO-APIC broadcast; one-shot: timer deleted; run stops after 1 expiries', next: null },
+    ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));

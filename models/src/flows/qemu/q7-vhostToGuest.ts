@@ -48,6 +48,11 @@ const steps: Step<S>[] = [
       lx('vhost_vring_ioctl', VHOST_C),
     ],
     rules: ['QR27'],
+    branches: [
+      { name: 'mask', when: 'guest masks the MSI-X vector: vhost_virtqueue_mask(true) → VHOST_SET_VRING_CALL(masked_notifier); signals now latch there', next: null },
+      { name: 'unmask-pending', when: 'guest unmasks: call fd back to guest_notifier; vhost_virtqueue_pending finds masked_notifier count latched → event_notifier_set(guest_notifier)', next: 'Q7.5' },
+      { name: 'unmask', when: 'guest unmasks: VHOST_SET_VRING_CALL(guest_notifier) = the irqfd; nothing latched while masked', next: null },
+    ],
     run(ctx) {
       const s = ctx.state;
       const mask = ctx.params.mask === true;
@@ -77,6 +82,9 @@ const steps: Step<S>[] = [
       lx('vhost_add_used_and_signal_n', VHOST_C),
       lx('vhost_add_used_and_signal', VHOST_C),
     ],
+    branches: [
+      { name: 'batch', when: 'worker completed n buffer(s): vhost_add_used_and_signal_n', next: 'Q7.2' },
+    ],
     run(ctx) {
       const n = num(ctx.params, 'count', 1);
       return { branch: 'batch', why: `worker completed ${n} buffer(s): vhost_add_used_and_signal_n`, next: 'Q7.2' };
@@ -93,6 +101,10 @@ const steps: Step<S>[] = [
       { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'QR22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
     rules: ['QR22'],
+    branches: [
+      { name: 'overtook', when: 'last_used_idx r.old → r.new (wrapped past 65535); used->idx := r.new; (u16)(new − signalled_used s.vq.signalled_used) < (u16)(new − old): signalled_used_valid := false', next: 'Q7.3' },
+      { name: 'added', when: 'last_used_idx r.old → r.new (wrapped past 65535); used->idx := r.new; (u16)(new − signalled_used s.vq.signalled_used) < (u16)(new − old): signalled_used_valid := false', next: 'Q7.3' },
+    ],
     run(ctx) {
       const s = ctx.state;
       const r = addUsed(s.vq, num(ctx.params, 'count', 1), 'vhost');
@@ -112,6 +124,10 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q7.3-conditional', text: 'the call eventfd is signalled only when vhost_notify agrees', source: 'QR22', codebase: 'linux', symbol: 'vhost_signal', check: { kind: 'callOrder', first: ['vhost_notify'], then: ['eventfd_signal'] } },
     ],
+    branches: [
+      { name: 'no-call-fd', when: 'vq->call_ctx.ctx is NULL: no interrupt', next: null },
+      { name: 'check', when: 'call_ctx = s.call_ctx: ask vhost_notify', next: 'Q7.4' },
+    ],
     run(ctx) {
       const s = ctx.state;
       if (s.call_ctx === 'none') return { branch: 'no-call-fd', why: 'vq->call_ctx.ctx is NULL: no interrupt', next: null };
@@ -129,6 +145,12 @@ const steps: Step<S>[] = [
       { id: 'Q7.4-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old) after recording signalled_used', source: 'QR22', codebase: 'linux', symbol: 'vhost_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
     rules: ['QR22'],
+    branches: [
+      { name: 'not-valid-masked', when: 'signalled_used_valid was false: notify unconditionally (used idx 1); eventfd_signal(masked_notifier): nobody polls it', next: null },
+      { name: 'suppressed', when: 'used_event 65535 is outside [old 65534, new 65535) mod 2^16: (u16)(65535−65535−1)=65535 ≥ (u16)(65535−65534)=1', next: null },
+      { name: 'need-event', when: 'used_event 65535 lies in [old 65535, new 1) mod 2^16: (u16)(1−65535−1)=1 < (u16)(1−65535)=2; eventfd_signal(call_ctx = guest_notifier, 1) wakes kvm-irqfd', next: 'Q7.5' },
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1); eventfd_signal(call_ctx = guest_notifier, 1) wakes kvm-irqfd', next: 'Q7.5' },
+    ],
     run(ctx) {
       const s = ctx.state;
       const d = shouldNotify(s.vq, 'vhost');
@@ -164,6 +186,11 @@ const steps: Step<S>[] = [
     contracts: [
       { id: 'Q7.5-read', text: 'the irqfd consumes the eventfd count before injecting (several signals → one interrupt)', source: 'docs/flows/Q7.md#q7-5', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'calls', anyOf: ['eventfd_ctx_do_read'] } },
     ],
+    branches: [
+      { name: 'nothing', when: 'eventfd count is 0: nothing to inject', next: null },
+      { name: 'qemu-msix', when: 'via; __apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
+      { name: 'irqfd-fast', when: 'via; __apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
+    ],
     run(ctx) {
       const s = ctx.state;
       const count = eventfdRead(s.guest_notifier);
@@ -198,6 +225,11 @@ const steps: Step<S>[] = [
       { id: 'Q7.6-more-used', text: 'an interrupt with no new used buffers is reported as IRQ_NONE', source: 'docs/flows/Q7.md#q7-6', codebase: 'linux', symbol: 'vring_interrupt', check: { kind: 'calls', anyOf: ['more_used'] } },
     ],
     rules: ['QR22'],
+    branches: [
+      { name: 'irq-none', when: 'used.idx s.vq.used.idx = driver last_used_idx: nothing to do', next: null },
+      { name: 'callback', when: 'more_used: callback runs; the driver has not consumed yet', next: null },
+      { name: 'napi', when: 'more_used: callback; d1; consumed n; virtqueue_enable_cb_prepare_split: used_event := last_used_idx last; virtqueue_poll_split: more arrived, poll again / nothing new', next: null },
+    ],
     run(ctx) {
       const s = ctx.state;
       const v = num(ctx.params, 'vector', s.irqfd.data & 0xff);

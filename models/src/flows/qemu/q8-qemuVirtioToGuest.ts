@@ -53,6 +53,10 @@ const steps: Step<S>[] = [
       { id: 'Q8.1-invalidate', text: 'overtaking signalled_used invalidates it', source: 'QR22', codebase: 'qemu', symbol: 'virtqueue_split_flush', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
     rules: ['QR22'],
+    branches: [
+      { name: 'overtook', when: 'used_idx r.old → r.new; inuse → s.vq.inuse; (int16_t)(new − signalled_used) < (uint16_t)(new − old): signalled_used_valid := false', next: 'Q8.2' },
+      { name: 'flushed', when: 'used_idx r.old → r.new; inuse → s.vq.inuse; (int16_t)(new − signalled_used) < (uint16_t)(new − old): signalled_used_valid := false', next: 'Q8.2' },
+    ],
     run(ctx) {
       const s = ctx.state;
       s.vq.inuse += num(ctx.params, 'count', 1);
@@ -66,6 +70,10 @@ const steps: Step<S>[] = [
     role: 'Main-loop devices call virtio_notify (→ virtio_irq); dataplane/iothread devices call virtio_notify_irqfd (→ the guest notifier eventfd).',
     component: 'virtio',
     links: [q('virtio_notify', VIRTIO_C), q('virtio_notify_irqfd', VIRTIO_C)],
+    branches: [
+      { name: 'irqfd', when: 'dataplane device on an iothread: virtio_notify_irqfd', next: 'Q8.3' },
+      { name: 'main-loop', when: 'device on the main loop: virtio_notify', next: 'Q8.3' },
+    ],
     run(ctx) {
       const dp = ctx.params.dataplane === true;
       return { branch: dp ? 'irqfd' : 'main-loop', why: dp ? 'dataplane device on an iothread: virtio_notify_irqfd' : 'device on the main loop: virtio_notify', next: 'Q8.3', params: { path: dp ? 'irqfd' : 'irq' } };
@@ -82,6 +90,11 @@ const steps: Step<S>[] = [
       { id: 'Q8.3-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old)', source: 'QR22', codebase: 'qemu', symbol: 'virtio_split_should_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
     rules: ['QR22'],
+    branches: [
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1)', next: 'Q8.4b' },
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1)', next: 'Q8.4a' },
+      { name: 'suppressed', when: 'used_event 0 is outside [old 2, new 3) mod 2^16: (u16)(3−0−1)=2 ≥ (u16)(3−2)=1', next: null },
+    ],
     run(ctx) {
       const s = ctx.state;
       const d = shouldNotify(s.vq, 'qemu');
@@ -98,6 +111,10 @@ const steps: Step<S>[] = [
     role: 'Sets ISR bit 0 (for old Windows drivers) and signals the guest notifier: KVM’s irqfd injects directly (kvm-inkernel), or without one QEMU’s main loop reads it (virtio_queue_guest_notifier_read → virtio_irq).',
     component: 'eventfd',
     links: [q('virtio_notify_irqfd', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_queue_guest_notifier_read', VIRTIO_C), lx('irqfd_wakeup', 'virt/kvm/eventfd.c')],
+    branches: [
+      { name: 'kvm-irqfd', when: 'ISR |= 1; event_notifier_set(guest_notifier): KVM irqfd_wakeup reads it and injects the MSI route (Q6.2)', next: 'Q8.7' },
+      { name: 'main-loop-read', when: 'ISR |= 1; event_notifier_set(guest_notifier): no irqfd, the main loop’s virtio_queue_guest_notifier_read clears it and calls virtio_irq', next: 'Q8.4b' },
+    ],
     run(ctx) {
       const s = ctx.state;
       s.isr |= 1;
@@ -116,6 +133,9 @@ const steps: Step<S>[] = [
     role: 'Sets ISR bit 0 and asks the transport to notify the queue’s vector.',
     component: 'virtio',
     links: [q('virtio_irq', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_notify_vector', VIRTIO_C)],
+    branches: [
+      { name: 'notify-vector', when: 'ISR |= 1; virtio_notify_vector(queue vector ctx.state.msix.queue_vector)', next: 'Q8.5' },
+    ],
     run(ctx) {
       ctx.state.isr |= 1;
       return { branch: 'notify-vector', why: `ISR |= 1; virtio_notify_vector(queue vector ${ctx.state.msix.queue_vector})`, next: 'Q8.5' };
@@ -127,6 +147,10 @@ const steps: Step<S>[] = [
     role: 'MSI-X enabled with a vector → msix_notify; otherwise level INTx pci_set_irq(isr & 1), de-asserted when the guest reads the ISR.',
     component: 'virtio-pci',
     links: [q('virtio_pci_notify', 'hw/virtio/virtio-pci.c'), q('pci_set_irq', 'hw/pci/pci.c'), q('virtio_pci_isr_read', 'hw/virtio/virtio-pci.c')],
+    branches: [
+      { name: 'msix', when: 'MSI-X enabled, queue vector s.msix.queue_vector: msix_notify', next: 'Q8.6' },
+      { name: 'intx', when: 'VIRTIO_NO_VECTOR / MSI-X disabled: pci_set_irq(isr & 1 = s.intx_level), level INTx (Q1.0)', next: null },
+    ],
     run(ctx) {
       const s = ctx.state;
       if (s.msix.enabled && s.msix.queue_vector >= 0) return { branch: 'msix', why: `MSI-X enabled, queue vector ${s.msix.queue_vector}: msix_notify`, next: 'Q8.6' };
@@ -156,6 +180,14 @@ const steps: Step<S>[] = [
       { id: 'Q8.6-unmask', text: 'unmasking a vector with its PBA bit set sends it', source: 'QR27', codebase: 'qemu', symbol: 'msix_handle_mask_update', check: { kind: 'calls', anyOf: ['msix_notify'] } },
     ],
     rules: ['QR27'],
+    branches: [
+      { name: 'unmask-idle', when: 'entry unmasked; PBA bit clear: nothing to send', next: null },
+      { name: 'unmask-still-masked', when: 'entry unmasked but the function mask is still set: stays pending', next: null },
+      { name: 'unmask-send', when: 'msix_handle_mask_update: entry now unmasked and its PBA bit is set → clear it, msix_notify sends the message', next: 'Q8.7' },
+      { name: 'unused', when: 'vector not in use: return', next: null },
+      { name: 'masked-pending', when: 'entry / function mask set: msix_set_pending (PBA bit s.msix.queue_vector := 1)', next: null },
+      { name: 'send', when: 'msix_get_message(s.msix.queue_vector) → msi_send_message → pci_msi_trigger: MSI data vector 0x…', next: 'Q8.7' },
+    ],
     run(ctx) {
       const s = ctx.state;
       if (ctx.params.op === 'unmask') {
@@ -189,6 +221,11 @@ const steps: Step<S>[] = [
       q('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c'),
       lx('kvm_send_userspace_msi', 'virt/kvm/irqchip.c'),
       lx('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
+    ],
+    branches: [
+      { name: 'kvm-irqfd', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'kvm-signal-msi', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'tcg-apic', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
     ],
     run(ctx) {
       const s = ctx.state;

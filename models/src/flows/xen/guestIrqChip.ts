@@ -43,6 +43,14 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR22', 'XR34'],
     links: [lnx('handle_irq_for_port', EB), lnx('evtchn_to_info', EB), lnx('generic_handle_irq', 'kernel/irq/irqdesc.c')],
     contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'XR22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
+    branches: [
+      { name: 'no-irq', when: 'evtchn_to_irq[port] is unset', next: null },
+      { name: 'already-active', when: 'irq f.irq: is_active was 1 (being handled), P stays set (XR22)', next: null },
+      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X4.5' },
+      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X2.7' },
+      { name: 'pirq', when: 'port 3 → irq 17 (xen_pirq_chip)', next: 'X3.10' },
+      { name: 'edge', when: 'port 10 → irq 40 (xen_dynamic_chip)', next: 'X1.18' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -65,6 +73,12 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'Flow handler of dynamic irqs: a disabled/in-progress irq is marked IRQS_PENDING and mask-acked; otherwise the chip ack (X1.19 or X1.20) runs before the driver. Under linux2007 the dynamic chip used handle_level_irq: mask+ack, handler, unmask.',
     rules: ['XR23', 'XR26'],
     links: [lnx('handle_edge_irq', 'kernel/irq/chip.c'), lnx('handle_level_irq', 'kernel/irq/chip.c', { note: 'the 2007 flow handler of xen_dynamic_chip' }), lnx('mask_ack_dynirq', EB)],
+    branches: [
+      { name: 'level-2007', when: 'handle_level_irq: mask_ack (M[port]=1, P[port]=0), handler, then unmask', next: 'X1.18h' },
+      { name: 'disabled', when: 'irq f!.irq is disabled → mask_ack_dynirq', next: null },
+      { name: 'ack-lateeoi', when: 'chip xen_lateeoi_chip', next: 'X1.20' },
+      { name: 'ack', when: 'chip xen_dynamic_chip', next: 'X1.19' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const i = f!.info;
@@ -89,6 +103,10 @@ export const guestIrqChipSteps: XStep[] = [
     id: 'X1.18h', title: 'handle_irq_event', component: 'linux-irq',
     role: 'Runs the driver\'s irqaction handler (the "callback()" of older descriptions). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
     links: [lnx('handle_irq_event', 'kernel/irq/handle.c')],
+    branches: [
+      { name: 'handler-resend', when: 'i.handler ran; the device sends again on port port (i.resend_in_handler more)', next: 'X1.5' },
+      { name: 'handled', when: 'i.handler ran on CPU cpu', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -112,6 +130,9 @@ export const guestIrqChipSteps: XStep[] = [
       id: 'X1.19-clear', text: 'clears the pending bit (event_handler_exit → clear_evtchn) before the driver handler', source: 'XR23',
       codebase: 'linux', symbol: 'ack_dynirq', check: { kind: 'calls', anyOf: ['event_handler_exit', 'clear_evtchn'] },
     }],
+    branches: [
+      { name: 'acked', when: 'is_active=0, P[port]=0 before the handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -125,6 +146,10 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR23', 'XR25'],
     links: [lnx('lateeoi_ack_dynirq', EB), lnx('do_mask', EB)],
     contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'XR23; XR25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
+    branches: [
+      { name: 'acked-eoi-deferred', when: 'the driver EOIs later (action lateeoi)', next: 'X1.18h' },
+      { name: 'acked', when: 'driver EOIs when done', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const phys = doMask(f!.info, EVT_MASK_REASON_EOI_PENDING);
@@ -140,6 +165,12 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'The driver\'s late EOI: is_active=0 and drop EOI_PENDING; the port is unmasked only if no other mask reason remains (XR25).',
     rules: ['XR25'],
     links: [lnx('xen_irq_lateeoi', EB), lnx('do_unmask', EB)],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X1.22' },
+      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X7.10' },
+      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -160,6 +191,14 @@ export const guestIrqChipSteps: XStep[] = [
       id: 'X1.22-hypercall', text: 'uses EVTCHNOP_unmask for a non-local port', source: 'XR24',
       codebase: 'linux', symbol: 'evtchn_2l_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] },
     }],
+    branches: [
+      { name: 'fifo-abi', when: 'the FIFO ABI\'s unmask is evtchn_fifo_unmask', next: 'X7.10' },
+      { name: 'non-local', when: 'running on CPU cpu, port port belongs to CPU owner → EVTCHNOP_unmask', next: 'X1.23' },
+      { name: 'unmasked', when: 'M[port]=0, P[port]=0: nothing to re-raise', next: null },
+      { name: 'hvm-pending', when: 'M[port]=0 then P[port]=1 on HVM → mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)', next: 'X1.23' },
+      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)', next: null },
+      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; delivered when events are re-enabled', next: 'X1.25' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -189,6 +228,11 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'irq-core resend (enable_irq after an IRQS_PENDING event): mask (TEMPORARY), set P itself, unmask — the unmask re-raises it (XR26).',
     rules: ['XR26'],
     links: [lnx('retrigger_dynirq', EB, { formerly: [{ symbol: 'retrigger_dynirq', in: F2007 }] })],
+    branches: [
+      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X1.22' },
+      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X7.10' },
+      { name: 'still-masked', when: 'P[port]:=1; mask_reason still f!.info.mask_reason', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const d = ctx.state;
@@ -207,6 +251,11 @@ export const guestIrqChipSteps: XStep[] = [
       lnx('check_events', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
       lnx('xen_force_evtchn_callback', 'arch/x86/xen/irq.c', { formerly: [{ symbol: 'force_evtchn_callback', in: F2007 }] }),
     ],
+    branches: [
+      { name: 'sti', when: 'HVM CPU cpu: IF=1, next VM entry', next: 'X6.14' },
+      { name: 'check_events', when: 'UM[cpu]=0 and UP[cpu]=1 → xen_force_evtchn_callback', next: 'X1.10' },
+      { name: 'enabled', when: 'UM[cpu]=0, UP[cpu]=0', next: null },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -224,6 +273,11 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'Chip irq_unmask / enable_irq: drops the EXPLICIT mask reason and unmasks when none remain (X1.22); an event held back while disabled is then retriggered (XR25, XR26).',
     rules: ['XR25', 'XR26'],
     links: [lnx('enable_dynirq', EB, { formerly: [{ symbol: 'enable_dynirq', in: F2007 }] }), lnx('do_unmask', EB)],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'unmask', when: 'mask_reason none → unmask; IRQS_PENDING → retrigger after', next: 'X1.22' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -240,6 +294,10 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'Per-CPU flow (VIRQ_TIMER …): chip ack = ack_dynirq (is_active=0, P=0) before the handler, no masking, no affinity (XR23).',
     rules: ['XR23'],
     links: [lnx('handle_percpu_irq', 'kernel/irq/chip.c'), lnx('xen_timer_interrupt', 'arch/x86/xen/time.c')],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f.info.handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -252,6 +310,9 @@ export const guestIrqChipSteps: XStep[] = [
     id: 'X4.5', title: 'xen_reschedule_interrupt', component: 'linux-irq',
     role: 'IPI target handling: handle_percpu_irq acks (P=0) then runs xen_reschedule_interrupt / xen_call_function_interrupt on the target CPU; the sender is untouched.',
     links: [lnx('xen_reschedule_interrupt', 'arch/x86/xen/smp.c'), lnx('handle_percpu_irq', 'kernel/irq/chip.c')],
+    branches: [
+      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f!.info.handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -264,6 +325,9 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'Level/shareable PIRQ flow: the driver runs first and the chip irq_eoi (eoi_pirq) clears P afterwards (XR23).',
     rules: ['XR23'],
     links: [lnx('handle_fasteoi_irq', 'kernel/irq/chip.c')],
+    branches: [
+      { name: 'handler-then-eoi', when: 'irq ctx.params: handler first, P stays set until eoi_pirq', next: 'X1.18h' },
+    ],
     run: (ctx) => call(ctx, 'handler-then-eoi', `irq ${num(ctx.params, 'irq')}: handler first, P stays set until eoi_pirq`, 'X1.18h', {}, 'X3.11'),
   },
   {
@@ -271,6 +335,10 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'PIRQ EOI: is_active=0, P=0, and PHYSDEVOP_eoi when the pirq needs it (pirq_eoi_map bit or status query, XR28).',
     rules: ['XR28'],
     links: [lnx('eoi_pirq', EB)],
+    branches: [
+      { name: 'physdevop-eoi', when: 'P[port]=0; pirq f!.info.pirq needs EOI', next: 'X3.12' },
+      { name: 'no-eoi', when: 'P[port]=0; pirq f!.info.pirq needs no EOI', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -285,6 +353,10 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR33'],
     links: [lnx('evtchn_fifo_unmask', EFIFO)],
     contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'XR33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
+    branches: [
+      { name: 'hypercall', when: 'W[10].PENDING=1 → EVTCHNOP_unmask', next: 'X1.23' },
+      { name: 'cleared-locally', when: 'W[10] not pending: MASKED cleared by the guest', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const r = fifoUnmaskGuest(ctx.state.fifo!, port);

@@ -40,6 +40,9 @@ export const guestUpcallSteps: XStep[] = [
         formerly: [{ symbol: 'hypervisor_callback', in: F2007 }],
       }),
     ],
+    branches: [
+      { name: 'enter', when: 'event callback on CPU ctx', next: 'X1.13' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.12');
       return go('enter', `event callback on CPU ${vcpuOf(ctx, 'cpu')}`, 'X1.13');
@@ -49,6 +52,9 @@ export const guestUpcallSteps: XStep[] = [
     id: 'X1.13', title: 'xen_pv_evtchn_do_upcall', component: 'linux-entry',
     role: 'PV upcall C entry: irqentry_enter, switch to the irq stack, count the callback, call xen_evtchn_do_upcall.',
     links: [lnx('xen_pv_evtchn_do_upcall', 'arch/x86/xen/enlighten_pv.c')],
+    branches: [
+      { name: 'upcall', when: 'irqentry_enter; __xen_pv_evtchn_do_upcall on the irq stack', next: 'X1.14' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.13');
       return go('upcall', 'irqentry_enter; __xen_pv_evtchn_do_upcall on the irq stack', 'X1.14');
@@ -68,6 +74,15 @@ export const guestUpcallSteps: XStep[] = [
       id: 'X1.14-own-vcpu-info', text: 'reads the vcpu_info of the CPU it runs on (xen_vcpu)', source: 'XR19',
       codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'mentions', anyOf: ['xen_vcpu'] },
     }],
+    branches: [
+      { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X1.15' },
+      { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X7.8' },
+      { name: 'loop', when: 'UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X1.15' },
+      { name: 'return-pv', when: '2007: one pass only, UP[0]=1 is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
+      { name: 'return-gsi', when: 'UP[0]=0 after the scan: done; the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
+      { name: 'return-hvm', when: 'UP[0]=0 after the scan: done; iret re-enables IF, next VM entry re-checks', next: 'X6.14' },
+      { name: 'return', when: 'UP[0]=0 after the scan: done', next: null },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -104,6 +119,11 @@ export const guestUpcallSteps: XStep[] = [
       id: 'X1.15-timer-first', text: 'handles the CPU\'s VIRQ_TIMER port before the others', source: 'XR21a',
       codebase: 'linux', symbol: 'evtchn_2l_handle_events', check: { kind: 'callOrder', first: ['irq_evtchn_from_virq'], then: ['handle_irq_for_port'] },
     }],
+    branches: [
+      { name: 'scan-done', when: 'no selected word has active ports for CPU cpu', next: 'X1.14' },
+      { name: 'timer-first', when: 'VIRQ_TIMER port pick.port of CPU cpu is active: generic_handle_irq directly (XR21a)', next: 'X2.7' },
+      { name: 'port', when: 'word pick.port bit … active → port pick.port; cursor', next: 'X1.17' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -124,6 +144,11 @@ export const guestUpcallSteps: XStep[] = [
       lnx('sysvec_xen_hvm_callback', 'arch/x86/xen/enlighten_hvm.c', { note: 'defined through DEFINE_IDTENTRY_SYSVEC', formerly: [{ symbol: 'xen_hvm_callback_vector', in: 'Linux ≤ 5.7' }] }),
       lnx('do_hvm_evtchn_intr', 'drivers/xen/platform-pci.c'),
     ],
+    branches: [
+      { name: 'percpu-vector', when: 'vector 0x… on CPU cpu: ack_APIC_irq first', next: 'X6.13' },
+      { name: 'platform-pci-irq', when: 'platform PCI IRQ on CPU cpu: do_hvm_evtchn_intr scans CPU cpu\'s vcpu_info', next: 'X1.14' },
+      { name: 'global-vector', when: 'global callback vector on CPU cpu: no EOI', next: 'X1.14' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.15');
       const cpu = vcpuOf(ctx, 'cpu');
@@ -138,6 +163,10 @@ export const guestUpcallSteps: XStep[] = [
     role: 'FIFO scan (XR31, XR32): take READY (xchg to 0), then repeatedly consume one event from the highest-priority ready queue, OR-ing in newly ready queues after each — strict priority, FIFO within a priority, no per-CPU mask.',
     rules: ['XR31', 'XR32'],
     links: [lnx('evtchn_fifo_handle_events', EFIFO), lnx('__evtchn_fifo_handle_events', EFIFO)],
+    branches: [
+      { name: 'done', when: 'ready is empty', next: 'X1.14' },
+      { name: 'consume', when: 'ready s.ready (took took from CB) → highest priority queue q', next: 'X7.9' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -161,6 +190,10 @@ export const guestUpcallSteps: XStep[] = [
     rules: ['XR31'],
     links: [lnx('consume_one_event', EFIFO), lnx('clear_linked', EFIFO)],
     contracts: [{ id: 'X7.9-unlink-first', text: 'unlinks the head (clear_linked) before handling it', source: 'XR31', codebase: 'linux', symbol: 'consume_one_event', check: { kind: 'callOrder', first: ['clear_linked'], then: ['handle_irq_for_port'] } }],
+    branches: [
+      { name: 'skip', when: 'head of queue q is port r.port: not pending or masked → unlinked and dropped', next: null },
+      { name: 'handle', when: 'head of queue q is port r.port (next …)', next: 'X1.17' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const q = num(ctx.params, 'q');

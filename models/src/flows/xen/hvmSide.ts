@@ -26,6 +26,11 @@ export const hvmSideSteps: XStep[] = [
       id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'XR17',
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
+    branches: [
+      { name: 'no-upcall-vector', when: 'UV[v]=0: domain-wide callback decides', next: 'X6.8' },
+      { name: 'percpu-vector', when: 'UV[1]=0xf3 and the vLAPIC is enabled', next: 'X6.6' },
+      { name: 'vlapic-disabled', when: 'UV[1]≠0, vLAPIC disabled', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
       const v = targetOf(ctx);
@@ -46,6 +51,9 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
     role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
     links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    branches: [
+      { name: 'rerun', when: 'tasklet runs from softirq context with IRQs on', next: 'X6.4' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
       return go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false });
@@ -60,6 +68,11 @@ export const hvmSideSteps: XStep[] = [
       id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
+    branches: [
+      { name: 'illegal-vector', when: 'vector vec < 16', next: null },
+      { name: 'irr-already-set', when: 'IRR[vec] was already 1 on vCPU t: this raise is absorbed', next: null },
+      { name: 'accepted', when: 'IRR[vec] 0→1, TMR=… on vCPU t → vcpu_kick', next: 'X1.9' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.6');
       const t = vcpuOf(ctx, 'target');
@@ -78,6 +91,11 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.8', title: 'is_hvm_pv_evtchn_domain', component: 'hvm-callback',
     role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
     links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
+    branches: [
+      { name: 'vector-mode', when: 'callback_via_type=HVMIRQ_callback_vector, UV[0]=0 → vcpu_kick; injected at VM entry', next: 'X1.9' },
+      { name: 'vcpu0-level', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; v is vCPU0 → drive the callback line', next: 'X6.9' },
+      { name: 'nothing', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; vCPU 1 ≠ 0 → nothing at all', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.8');
       const v = targetOf(ctx);
@@ -100,6 +118,14 @@ export const hvmSideSteps: XStep[] = [
       id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'XR16; XR18c',
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }],
+    branches: [
+      { name: 'unchanged', when: 'UP[0]=up0 equals callback_via_asserted', next: null },
+      { name: 'intx-assert', when: 'UP[0] 0→1 on a PCI INTx callback', next: 'X6.11' },
+      { name: 'intx-deassert', when: 'UP[0] 1→0: __hvm_pci_intx_deassert', next: null },
+      { name: 'flag-only', when: 'callback_via_asserted:=r.asserted; type h.callback_via_type drives no line', next: null },
+      { name: 'deassert', when: 'UP[0]=0 → gsi_assert_count[h.callback_via.gsi]=h.gsi_assert_count[String(h.callback_via.gsi)]', next: null },
+      { name: 'assert', when: 'UP[0]=1 → gsi_assert_count[28]=1', next: 'X6.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.9');
       const h = ctx.state.hvm_irq;
@@ -120,6 +146,10 @@ export const hvmSideSteps: XStep[] = [
     role: 'A wire of the vIOAPIC went high: a masked pin latches nothing (the count remembers the level), a level pin with Remote IRR waits for the EOI, otherwise vioapic_deliver sends the pin\'s vector to the vLAPIC the guest programmed — not to notify_vcpu_id.',
     rules: ['XR18c'],
     links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
+    branches: [
+      { name: 'deliver', when: 'pin gsi: level, remote_irr 0→1 / edge → vector 0x… to vCPU pin.dest_vcpu', next: 'X6.6' },
+      { name: 'no-pin', when: 'GSI 1 has no programmed vIOAPIC pin in the model', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.10');
       const gsi = num(ctx.params, 'gsi');
@@ -138,6 +168,9 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback', operation: 'ioapic.input',
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
     links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
+    branches: [
+      { name: 'assert', when: 'INTx wire dev 3 INTA → GSI 28', next: 'X6.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.11');
       const e = driveVia(ctx.state.hvm_irq, true);
@@ -151,6 +184,11 @@ export const hvmSideSteps: XStep[] = [
     rules: ['XR18c'],
     links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
     contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'XR18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
+    branches: [
+      { name: 'not-asserted', when: 'callback_via_asserted=0', next: null },
+      { name: 'still-pending', when: 'UP[0]=1: the line stays high', next: null },
+      { name: 'deassert', when: 'asserted and UP[0]=0 → line lowered (gsi_assert_count now h.gsi_assert_count)', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.12');
       const h = ctx.state.hvm_irq;
@@ -171,6 +209,13 @@ export const hvmSideSteps: XStep[] = [
       id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'XR18c',
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
+    branches: [
+      { name: 'no-isr', when: 'ISR of vCPU c is empty: nothing to EOI', next: null },
+      { name: 'edge', when: 'EOI of vector 0x… (TMR=0): no vIOAPIC work', next: null },
+      { name: 'level-done', when: 'EOI of level vector 0x…: Remote IRR cleared, line no longer asserted', next: null },
+      { name: 'storm', when: 'GSI again[0] re-delivered … times without UP[0] clearing', next: null },
+      { name: 'redeliver', when: 'EOI of level vector 0x…, GSI again[0] still asserted (count ctx.state.hvm_irq.gsi_assert_count[String(again[0])])', next: 'X6.6' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.13');
       const c = vcpuOf(ctx, 'cpu');
@@ -196,6 +241,14 @@ export const hvmSideSteps: XStep[] = [
     role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (XR16, XR18).',
     rules: ['XR16', 'XR18'],
     links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    branches: [
+      { name: 'nothing', when: 'vCPU v: no callback vector pending and no deliverable vLAPIC vector', next: null },
+      { name: 'blocked', when: 'RFLAGS.IF=0 on vCPU v', next: null },
+      { name: 'inject-callback-vector', when: 'callback_via_type=vector and UP[v]=1 → vmx_inject_extint, no IRR/ISR', next: 'X6.15' },
+      { name: 'inject-upcall-vector', when: 'vLAPIC IRR→ISR vector 0x… = UV[v]', next: 'X6.15' },
+      { name: 'inject-callback-gsi', when: 'vLAPIC IRR→ISR vector 0x… of vIOAPIC pin cbPin[0] (the platform device\'s line)', next: 'X6.15' },
+      { name: 'inject-other', when: 'vector 0x… is not the callback', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.14');
       const v = targetOf(ctx);

@@ -15,6 +15,10 @@ const own: XStep[] = [
     role: 'The frontend domain allocates an unbound port for the backend: lowest free port (get_free_port), state ECS_UNBOUND, notify_vcpu_id left at 0 (XR4).',
     rules: ['XR4'],
     links: [xen('evtchn_alloc_unbound', XEC), xen('get_free_port', XEC)],
+    branches: [
+      { name: 'enospc', when: 'no free port', next: null },
+      { name: 'allocated', when: 'lowest free port is p: ECS_UNBOUND, notify_vcpu_id=0', next: 'X1.b3' },
+    ],
     run(ctx) {
       const d = ctx.state;
       const p = getFreePort(d.evtchn, maxPorts(d));
@@ -28,6 +32,9 @@ const own: XStep[] = [
     role: 'Linux binds the port to a new dynamic irq: evtchn_to_irq[p]=irq, mask_reason EXPLICIT (still masked since xen_init_IRQ), bound to CPU0 (XR25, XR34).',
     rules: ['XR25', 'XR34'],
     links: [lnx('bind_evtchn_to_irq_chip', EB, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: F2007 }] }), lnx('xen_irq_info_common_setup', EB), lnx('xen_allocate_irq_dynamic', EB, { formerly: [{ symbol: 'find_unbound_irq', in: F2007 }] })],
+    branches: [
+      { name: 'bound', when: 'irq irq ← port port, mask_reason=EXPLICIT, CPU0; request_irq next', next: 'X1.b4' },
+    ],
     run(ctx) {
       const d = ctx.state;
       const port = portOf(ctx);
@@ -44,6 +51,10 @@ const own: XStep[] = [
     role: 'The backend binds its new port to the frontend\'s unbound port: both become ECS_INTERDOMAIN; Xen leaves the binder\'s (backend\'s) port pending "in case notifications were lost" (XR6).',
     rules: ['XR6'],
     links: [xen('evtchn_bind_interdomain', XEC), lnx('bind_interdomain_evtchn_to_irq_chip', EB)],
+    branches: [
+      { name: 'einval', when: 'port port is not ECS_UNBOUND: -EINVAL', next: null },
+      { name: 'bound', when: 'peer port lp ↔ port port: ECS_INTERDOMAIN both sides', next: null },
+    ],
     run(ctx) {
       const d = ctx.state;
       const port = portOf(ctx);
@@ -61,6 +72,10 @@ const own: XStep[] = [
     id: 'X1.1', title: 'notify_remote_via_irq', component: 'linux-evtchn',
     role: 'The backend driver notifies its peer (after RING_PUSH_RESPONSES_AND_CHECK_NOTIFY says the frontend wants it): a closed channel (port 0) is silently dropped.',
     links: [lnx('notify_remote_via_irq', EB, { formerly: [{ symbol: 'notify_remote_via_irq', in: F2007 }] })],
+    branches: [
+      { name: 'invalid-evtchn', when: 'evtchn_from_irq gave port 0', next: null },
+      { name: 'notify', when: 'irq → local port lport', next: 'X1.2' },
+    ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');
       if (lport === 0) {

@@ -16,6 +16,12 @@ const own: XStep[] = [
     id: 'X2.1', title: 'xen_setup_timer', component: 'linux-time',
     role: 'Per CPU: binds VIRQ_TIMER as a per-CPU irq (xen_timer_interrupt), then asks for FIFO priority 0 (2-level has no priorities: -ENOSYS, ignored). HVM only with a vector callback.',
     links: [lnx('xen_setup_timer', 'arch/x86/xen/time.c'), lnx('xen_set_irq_priority', EB)],
+    branches: [
+      { name: 'no-vector-callback', when: 'HVM without a vector callback: "we cannot receive interrupts on cpu > 0" → native APIC timer kept', next: null },
+      { name: 'bind', when: 'bind VIRQ_TIMER on CPU cpu', next: 'X2.2' },
+      { name: 'priority-0', when: 'FIFO: E[port].priority := 0 (XEN_IRQ_PRIORITY_MAX) via EVTCHNOP_set_priority', next: null },
+      { name: 'enosys', when: '2-level has no set_priority hook: -ENOSYS, ignored', next: null },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -36,6 +42,13 @@ const own: XStep[] = [
     role: 'Linux side of a VIRQ binding: reuse virq_to_irq[cpu][virq] if bound; else EVTCHNOP_bind_virq on xen_vcpu_nr(cpu), then irq_info (type VIRQ, per-CPU chip for per-CPU VIRQs), evtchn_to_irq, and the port into cpu_evtchn_mask[cpu].',
     rules: ['XR34'],
     links: [lnx('bind_virq_to_irq', EB), lnx('xen_irq_info_virq_setup', EB), lnx('find_virq', EB)],
+    branches: [
+      { name: 'already-bound', when: 'virq_to_irq[cpu][virq] = irq irq: reused', next: null },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_virq {virq, vcpu cpu}', next: 'X2.3' },
+      { name: 'eexist', when: '-EEXIST: find_virq scans every port with EVTCHNOP_status for the existing virq channel of vCPU cpu', next: null },
+      { name: 'error', when: 'Xen refused: port', next: null },
+      { name: 'setup', when: 'port port → irq irq (xen_percpu_chip, handle_percpu_irq / xen_dynamic_chip), CPU cpu; request_irq enables it', next: 'X1.b4' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const virq = num(ctx.params, 'virq');
@@ -65,6 +78,10 @@ const own: XStep[] = [
     rules: ['XR4', 'XR6'],
     links: [xen('evtchn_bind_virq', XEC)],
     contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'XR6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
+    branches: [
+      { name: 'einval-global', when: 'VIRQ_DOM_EXC is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu; returns to X2.2', next: 'X2.2' },
+      { name: 'bound', when: 'port 3: ECS_VIRQ VIRQ_CONSOLE, notify_vcpu_id=0; returns to X2.2', next: 'X2.2' },
+    ],
     run(ctx) {
       const d = ctx.state;
       const virq = num(ctx.params, 'virq');
@@ -84,6 +101,9 @@ const own: XStep[] = [
     id: 'X2.4', title: 'send_timer_event', component: 'xen-time',
     role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
     links: [xen('send_timer_event', 'xen/arch/x86/time.c'), xen('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
+    branches: [
+      { name: 'fire', when: 'timer of vCPU ctx expired', next: 'X2.5' },
+    ],
     run: (ctx) => go('fire', `timer of vCPU ${vcpuOf(ctx, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
   },
   {
@@ -92,6 +112,10 @@ const own: XStep[] = [
     rules: ['XR3', 'XR7'],
     links: [xen('send_guest_vcpu_virq', XEC)],
     contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'XR3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
+    branches: [
+      { name: 'unbound', when: 'VIRQ2P[v][virq]=0', next: null },
+      { name: 'send', when: 'VIRQ2P[v][virq] = port p, target vCPU v', next: 'X1.5' },
+    ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const virq = num(ctx.params, 'virq');
@@ -108,6 +132,10 @@ const own: XStep[] = [
     role: 'Global VIRQ: the channel lives on vCPU0\'s VIRQ2P; unbound → lost (XR7); else set-pending on the channel\'s notify_vcpu_id, which EVTCHNOP_bind_vcpu may have moved (XR3).',
     rules: ['XR3', 'XR7'],
     links: [xen('send_guest_global_virq', XEC)],
+    branches: [
+      { name: 'unbound', when: 'VIRQ2P[0][virq]=0', next: null },
+      { name: 'send', when: 'VIRQ2P[0][virq] = port p, notify_vcpu_id n', next: 'X1.5' },
+    ],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
       const p = ctx.state.vcpu[0].virq_to_evtchn[String(virq)] ?? 0;
@@ -124,6 +152,10 @@ const own: XStep[] = [
     role: 'Re-binding a VIRQ channel: a global VIRQ gets notify_vcpu_id := vcpu; a per-vCPU VIRQ is refused with -EINVAL (XR4).',
     rules: ['XR4'],
     links: [xen('evtchn_bind_vcpu', XEC)],
+    branches: [
+      { name: 'refused', when: 'virq on port … is per-vCPU', next: null },
+      { name: 'rebound', when: 'port p (virq): notify_vcpu_id := v; pending state not moved (XR5)', next: null },
+    ],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
       const v = vcpuOf(ctx, 'vcpu');

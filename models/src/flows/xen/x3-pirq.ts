@@ -16,6 +16,10 @@ const own: XStep[] = [
     id: 'X3.1', title: 'xen_bind_pirq_gsi_to_irq', component: 'linux-evtchn',
     role: 'Linux maps a GSI to an irq of xen_pirq_chip (dom0/HVM: irq = GSI; a PV domU gets a dynamic irq — "a PV guest has no concept of a GSI"); no channel yet (evtchn 0).',
     links: [lnx('xen_bind_pirq_gsi_to_irq', EB)],
+    branches: [
+      { name: 'exists', when: 'xen_irq_from_gsi: irq irq already mapped', next: null },
+      { name: 'mapped', when: 'GSI pirq → irq irq (xen_pirq_chip, handle_fasteoi_irq); request_irq → startup_pirq', next: 'X3.2' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const d = ctx.state;
@@ -29,6 +33,12 @@ const own: XStep[] = [
     id: 'X3.2', title: '__startup_pirq', component: 'linux-evtchn',
     role: 'Where the guest binds the pirq to an event channel (at irq startup): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
     links: [lnx('__startup_pirq', EB), lnx('startup_pirq', EB)],
+    branches: [
+      { name: 'has-channel', when: 'port info.evtchn already valid → unmask', next: 'X1.b4' },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_pirq {pirq info.pirq, BIND_PIRQ__WILL_SHARE}', next: 'X3.3' },
+      { name: 'failed', when: 'EVTCHNOP_bind_pirq → port', next: null },
+      { name: 'bound', when: 'port port ↔ irq irq, CPU0 → enable', next: 'X1.b4' },
+    ],
     run(ctx) {
       const irq = num(ctx.params, 'irq');
       const d = ctx.state;
@@ -54,6 +64,11 @@ const own: XStep[] = [
     role: 'Xen binds a pirq to a new port on vCPU0 (XR6): pirq range, one channel per pirq (-EEXIST); PV → pirq_guest_bind; ECS_PIRQ with notify_vcpu_id left 0.',
     rules: ['XR4', 'XR6'],
     links: [xen('evtchn_bind_pirq', XEC), xen('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
+    branches: [
+      { name: 'einval', when: 'pirq pirq ≥ nr_pirqs NR_PIRQS', next: null },
+      { name: 'eexist', when: 'pirq pirq already has port d.pirq[String(pirq)].evtchn', next: null },
+      { name: 'bind', when: 'port p: ECS_PIRQ pirq, notify_vcpu_id 0 → pirq_guest_bind', next: 'X3.4' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const d = ctx.state;
@@ -69,6 +84,9 @@ const own: XStep[] = [
     role: 'Makes the physical IRQ guest-owned (IRQ_GUEST): ack type from irq_acktype (IO-APIC level → ACKTYPE_EOI, edge → NONE), pirq_eoi_map bit set iff ack type ≠ NONE, affinity to the binding vCPU\'s pCPU.',
     rules: ['XR27', 'XR28'],
     links: [xen('pirq_guest_bind', 'xen/arch/x86/irq.c'), xen('irq_acktype', 'xen/arch/x86/irq.c'), xen('set_pirq_eoi', 'xen/arch/x86/irq.c')],
+    branches: [
+      { name: 'bound', when: 'pirq 17 → port 3, ACKTYPE_EOI, pirq_eoi_map bit set; returns to X3.2', next: null },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const port = portOf(ctx);
@@ -82,6 +100,9 @@ const own: XStep[] = [
     role: 'Linux PV registers a shared pirq_eoi_map page at xen_init_IRQ: with it, a pirq needs PHYSDEVOP_eoi iff Xen set its bit (ack type ≠ NONE); without it Linux asks PHYSDEVOP_irq_status_query, which always says needs_eoi. v1 also sets auto_unmask (XR28).',
     rules: ['XR28'],
     links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c'), lnx('xen_init_IRQ', EB), lnx('pirq_check_eoi_map', EB), lnx('pirq_needs_eoi_flag', EB)],
+    branches: [
+      { name: 'v1', when: 'v1 map: pirq_check_eoi_map reads the bit Xen set iff ack type ≠ NONE; auto_unmask on; irq 16: needs_eoi=true', next: null },
+    ],
     run(ctx) {
       const ver = num(ctx.params, 'version');
       const d = ctx.state;
@@ -102,6 +123,10 @@ const own: XStep[] = [
     id: 'X3.7', title: 'common_interrupt → do_IRQ', component: 'xen-irq',
     role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
     links: [xen('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('do_IRQ', 'xen/arch/x86/irq.c')],
+    branches: [
+      { name: 'xen-irq', when: 'irq pirq has no IRQ_GUEST binding', next: null },
+      { name: 'guest-irq', when: 'vector → irq pirq, IRQ_GUEST set', next: 'X3.8' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       if (!ctx.state.pirq[String(pirq)]) {
@@ -117,6 +142,11 @@ const own: XStep[] = [
     rules: ['XR27'],
     links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1' }] })],
     contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'XR27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
+    branches: [
+      { name: 'acktype-none', when: 'ACKTYPE_NONE: nothing withheld', next: 'X3.9' },
+      { name: 'already-in-flight', when: 'pirq->masked was 1: in_flight stays p.in_flight; the event is sent again', next: 'X3.9' },
+      { name: 'in-flight', when: 'p.ack_type: physical EOI withheld, masked 0→1, in_flight=p.in_flight, eoi_timer +1 ms', next: 'X3.9' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
@@ -134,6 +164,10 @@ const own: XStep[] = [
     role: 'Sends the pirq\'s port to the guest on its notify_vcpu_id (XR3); no port → HVM returns, PV would BUG.',
     rules: ['XR3'],
     links: [xen('send_guest_pirq', XEC)],
+    branches: [
+      { name: 'no-channel', when: 'pirq pirq has no port', next: null },
+      { name: 'send', when: 'pirq pirq → port port on notify_vcpu_id n', next: 'X1.5' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const port = ctx.state.pirq[String(pirq)].evtchn;
@@ -147,6 +181,10 @@ const own: XStep[] = [
     role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (XR27).',
     rules: ['XR27'],
     links: [xen('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
+    branches: [
+      { name: 'nothing', when: 'no interrupt in flight', next: null },
+      { name: 'forced-eoi', when: 'in_flight → 0, masked → 0', next: null },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
@@ -163,6 +201,10 @@ const own: XStep[] = [
     id: 'X3.15', title: 'evtchn_move_pirqs', component: 'pirq',
     role: 'When a vCPU moves to another pCPU (vcpu_move_irqs), every pirq whose port notifies that vCPU gets its physical IRQ affinity moved to the new pCPU, so the interrupt arrives where the vCPU runs.',
     links: [xen('evtchn_move_pirqs', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
+    branches: [
+      { name: 'moved', when: 'some pirq\'s port notifies the moved vCPU: its physical IRQ affinity follows the vCPU', next: null },
+      { name: 'none', when: 'no pirq port notifies the moved vCPU: nothing to move', next: null },
+    ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;

@@ -13,6 +13,10 @@ const own: XStep[] = [
     id: 'X4.1', title: 'xen_smp_intr_init', component: 'linux-smp',
     role: 'Per CPU: binds the Xen IPIs (reschedule, call-function …) as per-CPU irqs. HVM guests do this only with a vector callback; otherwise they keep native APIC IPIs.',
     links: [lnx('xen_smp_intr_init', 'arch/x86/xen/smp.c'), lnx('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
+    branches: [
+      { name: 'native-ipis', when: 'HVM without a vector callback: xen_hvm_smp_init returns early, native APIC IPIs', next: null },
+      { name: 'bind', when: 'bind XEN_RESCHEDULE_VECTOR on CPU cpu', next: 'X4.2' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       if (ctx.state.guest === 'hvm' && !ctx.state.linux.xen_have_vector_callback) return finish(ctx, 'native-ipis', 'HVM without a vector callback: xen_hvm_smp_init returns early, native APIC IPIs');
@@ -23,6 +27,12 @@ const own: XStep[] = [
     id: 'X4.2', title: 'bind_ipi_to_irq', component: 'linux-evtchn',
     role: 'Linux side of an IPI binding: EVTCHNOP_bind_ipi on xen_vcpu_nr(cpu), then a per-CPU irq (xen_percpu_chip, handle_percpu_irq), ipi_to_evtchn[cpu], port in cpu_evtchn_mask[cpu].',
     links: [lnx('bind_ipi_to_irq', EB), lnx('xen_irq_info_ipi_setup', EB)],
+    branches: [
+      { name: 'already-bound', when: 'ipi_to_evtchn[cpu] is already port d.linux.ipi_to_evtchn[cpu][\'XEN_RESCHEDULE_VECTOR\']', next: null },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_ipi {vcpu cpu}', next: 'X4.3' },
+      { name: 'error', when: 'Xen refused: port', next: null },
+      { name: 'setup', when: 'port port → irq irq on CPU cpu; request_irq enables it', next: 'X1.b4' },
+    ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
       const d = ctx.state;
@@ -46,6 +56,10 @@ const own: XStep[] = [
     role: 'Xen allocates a loop-back IPI port: ECS_IPI, notify_vcpu_id = the requested vCPU (XR4); unknown vCPU → -ENOENT.',
     rules: ['XR4'],
     links: [xen('evtchn_bind_ipi', XEC)],
+    branches: [
+      { name: 'enoent', when: 'no vCPU v', next: null },
+      { name: 'bound', when: 'port p: ECS_IPI, notify_vcpu_id=v', next: null },
+    ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
@@ -60,6 +74,10 @@ const own: XStep[] = [
     role: 'Sends an IPI to a CPU: looks up that CPU\'s IPI port and does EVTCHNOP_send on it (XEN_NMI_VECTOR instead uses VCPUOP_send_nmi). Xen pends the same port on its notify_vcpu_id (XR2).',
     rules: ['XR2'],
     links: [lnx('xen_send_IPI_one', EB)],
+    branches: [
+      { name: 'no-port', when: 'CPU t has no IPI port', next: null },
+      { name: 'send', when: 'ipi_to_evtchn[t][XEN_RESCHEDULE_VECTOR] = port p', next: 'X1.2' },
+    ],
     run(ctx) {
       const t = vcpuOf(ctx, 'tcpu');
       const p = ctx.state.linux.ipi_to_evtchn[t]['XEN_RESCHEDULE_VECTOR'] ?? 0;

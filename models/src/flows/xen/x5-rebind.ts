@@ -14,6 +14,12 @@ const own: XStep[] = [
     id: 'X5.1', title: 'set_affinity_irq', component: 'linux-evtchn',
     role: 'irq_chip irq_set_affinity of dynamic, lateeoi and pirq chips (not per-CPU ones), e.g. from /proc/irq/N/smp_affinity or irqbalance: picks a CPU and rebinds the channel.',
     links: [lnx('set_affinity_irq', EB, { formerly: [{ symbol: 'set_affinity_irq', in: F2007 }] })],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'no-set-affinity', when: 'xen_percpu_chip has no irq_set_affinity: per-CPU VIRQs and IPIs cannot move', next: null },
+      { name: 'first-cpu', when: '2007: tcpu = first_cpu(dest 0x…) = t', next: 'X5.3' },
+      { name: 'select', when: 'irq f.irq: choose a CPU from dest', next: 'X5.2' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const f = infoForPort(ctx.state.linux, port);
@@ -31,6 +37,9 @@ const own: XStep[] = [
     id: 'X5.2', title: 'select_target_cpu', component: 'linux-evtchn',
     role: 'Picks the online CPU of the requested mask with the fewest bound channels (first on ties); an empty intersection falls back to all online CPUs.',
     links: [lnx('select_target_cpu', EB)],
+    branches: [
+      { name: 'chosen', when: 'candidates 1: channels_on_cpu 1:2 → CPU 1', next: 'X5.3' },
+    ],
     run(ctx) {
       const d = ctx.state;
       const n = nrVcpus(d);
@@ -51,6 +60,11 @@ const own: XStep[] = [
       id: 'X5.3-mask-around', text: 'masks the event while changing the vCPU binding and unmasks afterwards', source: 'docs/flows/X5.md#x5-3',
       codebase: 'linux', symbol: 'xen_rebind_evtchn_to_cpu', check: { kind: 'callOrder', first: ['do_mask'], then: ['do_unmask'] },
     }],
+    branches: [
+      { name: 'no-rebind', when: 'HVM guest on a GSI/INTx callback: returns -1', next: null },
+      { name: 'bind-vcpu', when: '2007: EVTCHNOP_bind_vcpu {port port, vcpu t} without masking', next: 'X5.4' },
+      { name: 'mask-and-bind', when: 'mask_reason → f.info.mask_reason, port masked; EVTCHNOP_bind_vcpu {port port, vcpu t}', next: 'X5.4' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const t = vcpuOf(ctx, 'tcpu');
@@ -75,6 +89,12 @@ const own: XStep[] = [
       id: 'X5.4-notify', text: 'writes notify_vcpu_id and nothing of the pending/selector state', source: 'XR5',
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
     }],
+    branches: [
+      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: 'X5.6' },
+      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: null },
+      { name: 'rebound-xen-only', when: 'Linux\'s cpu_evtchn_mask/info.cpu unchanged', next: null },
+      { name: 'rebound', when: 'notify_vcpu_id 0 → 1; P[10] still 1, nothing set on vCPU 1 (XR5)', next: 'X5.5' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const v = vcpuOf(ctx, 'vcpu');
@@ -98,6 +118,10 @@ const own: XStep[] = [
     role: 'Linux follows: info.cpu = tcpu and, for 2-level, the port moves between cpu_evtchn_mask of the old and new CPU (XR20); FIFO bind_to_cpu is a no-op (XR32).',
     rules: ['XR20', 'XR32'],
     links: [lnx('bind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: F2007 }] }), lnx('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), lnx('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
+    branches: [
+      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: null },
+      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: 'X5.6' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const t = vcpuOf(ctx, 'tcpu');
@@ -115,6 +139,10 @@ const own: XStep[] = [
     role: 'Drops the TEMPORARY reason; if none remains the port is unmasked from the CPU running set_affinity. Off the new CPU this is the non-local hypercall path, so Xen re-raises a pending event on the new notify_vcpu_id — how a pending event follows the channel.',
     rules: ['XR11', 'XR24'],
     links: [lnx('do_unmask', EB)],
+    branches: [
+      { name: 'unmask', when: 'mask_reason none → unmask on CPU ctx', next: 'X1.22' },
+      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const f = infoForPort(ctx.state.linux, port)!;
@@ -127,6 +155,9 @@ const own: XStep[] = [
     role: 'Closing a channel: Linux removes evtchn_to_irq and the cpu_evtchn_mask bit (__unbind_from_irq), then Xen clears P[p], sets ECS_FREE and notify_vcpu_id = 0 (XR4).',
     rules: ['XR4'],
     links: [xen('evtchn_free', XEC), xen('evtchn_close', XEC), lnx('__unbind_from_irq', EB)],
+    branches: [
+      { name: 'closed', when: 'port port: P cleared, ECS_FREE, notify_vcpu_id 0', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const d = ctx.state;

@@ -13,6 +13,11 @@ const own: XStep[] = [
     id: 'X6.0', title: 'xen_init_IRQ → xen_init_setup_upcall_vector', component: 'linux-evtchn',
     role: 'Linux 6.1 picks the callback: per-vCPU upcall vector if Xen offers it (the default on Xen 4.17), else the global callback vector (XENFEAT_hvm_callback_vector), else none — then the platform PCI device\'s GSI/INTx line.',
     links: [lnx('xen_init_IRQ', EB), lnx('xen_init_setup_upcall_vector', EB), lnx('xen_set_upcall_vector', EB), lnx('xen_setup_callback_vector', EB, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x' }] })],
+    branches: [
+      { name: 'percpu-upcall', when: 'CPUID leaf 4 has XEN_HVM_CPUID_UPCALL_VECTOR: HVMOP_set_evtchn_upcall_vector for CPU0, then a dummy GSI-1 via for the toolstack', next: 'X6.3' },
+      { name: 'callback-vector', when: 'XENFEAT_hvm_callback_vector → HVM_CALLBACK_VECTOR(0xf3)', next: 'X6.1' },
+      { name: 'no-vector-callback', when: 'no vector callback (or xen_no_vector_callback): the platform PCI driver sets a line callback', next: 'X6.0b' },
+    ],
     run(ctx) {
       const cb = str(ctx.params, 'callback', 'percpu-vector');
       if (cb === 'percpu-vector') {
@@ -32,6 +37,11 @@ const own: XStep[] = [
     id: 'X6.0b', title: 'platform_pci_probe', component: 'linux-evtchn',
     role: 'Without a vector callback: request_irq(pdev->irq, do_hvm_evtchn_intr) with affinity forced to CPU0, then HVM_PARAM_CALLBACK_IRQ = GSI (irq < 16) or PCI INTx (type 1, device/INTx).',
     links: [lnx('platform_pci_probe', 'drivers/xen/platform-pci.c'), lnx('xen_set_callback_via', 'drivers/xen/xenbus/xenbus_probe.c')],
+    branches: [
+      { name: 'none', when: 'no callback set: events are never signalled to the guest', next: null },
+      { name: 'gsi', when: 'type 0: GSI CALLBACK_GSI', next: 'X6.1' },
+      { name: 'pci-intx', when: 'type 1: (1<<56) | devfn 00:03.0 << 8 | INTA', next: 'X6.1' },
+    ],
     run(ctx) {
       const cb = str(ctx.params, 'callback', 'gsi');
       if (cb === 'none') return finish(ctx, 'none', 'no callback set: events are never signalled to the guest');
@@ -43,6 +53,9 @@ const own: XStep[] = [
     id: 'X6.1', title: 'hvm_set_param (HVM_PARAM_CALLBACK_IRQ)', component: 'hvm-callback',
     role: 'HVMOP_set_param from the guest itself: HVM_PARAM_CALLBACK_IRQ goes to hvm_set_callback_via (and latches the shared-info layout).',
     links: [xen('hvm_set_param', 'xen/arch/x86/hvm/hvm.c')],
+    branches: [
+      { name: 'callback-irq', when: 'HVM_PARAM_CALLBACK_IRQ = ctx.params', next: 'X6.2' },
+    ],
     run: (ctx) => go('callback-irq', `HVM_PARAM_CALLBACK_IRQ = ${str(ctx.params, 'via', '0')}`, 'X6.2', { phase: 0 }),
   },
   {
@@ -51,6 +64,14 @@ const own: XStep[] = [
     rules: ['XR18b', 'XR18d'],
     links: [xen('hvm_set_callback_via', XHIRQ)],
     contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    branches: [
+      { name: 'bad-via', when: 'via "ctx.params" is not a number', next: null },
+      { name: 'assert-next', when: 'hvm_assert_evtchn_irq on vCPU phase', next: 'X6.4' },
+      { name: 'done', when: 'asserted on all n vCPUs', next: null },
+      { name: 'HVMIRQ_callback_gsi', when: 'type 0 → GSI 1; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_pci_intx', when: 'type 1 → PCI INTx dev 3 INTA (bus, function and PCI domain ignored); now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_none', when: 'type 0 (GSI) with gsi 0: 0 or ≥ nr_gsis 48 → none; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
+    ],
     run(ctx) {
       const d = ctx.state;
       const phase = typeof ctx.params.phase === 'number' ? ctx.params.phase : 0;
@@ -76,6 +97,10 @@ const own: XStep[] = [
     rules: ['XR18b'],
     links: [xen('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
     contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'XR18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    branches: [
+      { name: 'einval', when: 'not an HVM domain: -EINVAL', next: null },
+      { name: 'set', when: 'UV[v] := 0x… → hvm_assert_evtchn_irq(vv)', next: 'X6.4' },
+    ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const vec = num(ctx.params, 'vector');
@@ -91,6 +116,10 @@ const own: XStep[] = [
     role: 'Software-enabling the vLAPIC re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
     rules: ['XR18b'],
     links: [xen('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
+    branches: [
+      { name: 'reraise', when: 'SPIV enable with UV[v]=0x… and UP[v]=1', next: 'X6.6' },
+      { name: 'enabled', when: 'vLAPIC of vCPU v enabled; nothing to re-raise', next: null },
+    ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;

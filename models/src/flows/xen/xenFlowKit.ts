@@ -77,6 +77,7 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
   return steps.map((s) => ({
     ...s,
     id: localId(flowId, s.id),
+    branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
       return { ...r, next: r.next === null ? null : localId(flowId, r.next) };

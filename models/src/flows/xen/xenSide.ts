@@ -13,12 +13,18 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.2', title: 'notify_remote_via_evtchn', component: 'linux-evtchn',
     role: 'The sender\'s EVTCHNOP_send hypercall on its local port; touches no guest state.',
     links: [lnx('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: F2007 }] })],
+    branches: [
+      { name: 'hypercall', when: 'EVTCHNOP_send {port ctx.params}', next: 'X1.3' },
+    ],
     run: (ctx) => go('hypercall', `EVTCHNOP_send {port ${num(ctx.params, 'lport')}}`, 'X1.3'),
   },
   {
     id: 'X1.3', title: 'do_event_channel_op', component: 'evtchn',
     role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
     links: [xen('do_event_channel_op', XEC)],
+    branches: [
+      { name: 'EVTCHNOP_send', when: 'cmd EVTCHNOP_send', next: 'X1.4' },
+    ],
     run: () => go('EVTCHNOP_send', 'cmd EVTCHNOP_send', 'X1.4'),
   },
   {
@@ -30,6 +36,14 @@ export const xenSideSteps: XStep[] = [
       id: 'X1.4-notify-vcpu', text: 'targets the receiving channel\'s notify_vcpu_id', source: 'XR3',
       codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
+    branches: [
+      { name: 'einval', when: 'port lport of who is …', next: null },
+      { name: 'unbound', when: 'port lport is ECS_UNBOUND', next: null },
+      { name: 'ipi', when: 'ECS_IPI → port lport on its notify_vcpu_id ch.notify_vcpu_id', next: 'X1.5' },
+      { name: 'xen-consumer', when: 'E[rport].xen_consumer=r.xen_consumer', next: null },
+      { name: 'interdomain', when: 'ECS_INTERDOMAIN → remote port rport, notify_vcpu_id …', next: 'X1.5' },
+      { name: 'to-peer', when: 'sending from the modelled domain to its peer', next: null },
+    ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');
       const self = str(ctx.params, 'sender', 'peer') === 'self';
@@ -67,6 +81,11 @@ export const xenSideSteps: XStep[] = [
     role: 'Generic entry of every Xen set-pending: drops unusable ports (XR1), then calls the ABI\'s set_pending on the target vCPU (2-level → X1.6, FIFO → X7.5).',
     rules: ['XR1'],
     links: [xen('evtchn_port_set_pending', 'xen/include/xen/event.h'), xen('evtchn_usable', 'xen/include/xen/event.h')],
+    branches: [
+      { name: 'unusable', when: 'E[port] is …, Xen-consumed', next: null },
+      { name: 'fifo', when: 'd->evtchn_port_ops is FIFO; target vCPU v', next: 'X7.5' },
+      { name: '2-level', when: 'd->evtchn_port_ops is 2-level; target vCPU v', next: 'X1.6' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const ch = ctx.state.evtchn[String(port)];
@@ -93,6 +112,12 @@ export const xenSideSteps: XStep[] = [
       id: 'X1.6-pollers', text: 'wakes pollers of the port (evtchn_check_pollers) whether or not it is masked', source: 'XR12',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'calls', anyOf: ['evtchn_check_pollers'] },
     }],
+    branches: [
+      { name: 'sel-newly-set', when: 'P[10] 0→1, unmasked; SEL[0] bit 0 0→1', next: 'X1.7' },
+      { name: 'sel-already-set', when: 'P[11] 0→1, unmasked; SEL[0] bit 0 was already 1 (an upcall will scan word 0)', next: 'X1.7' },
+      { name: 'masked', when: 'P[10] 0→1 but M[10]=1', next: 'X1.7' },
+      { name: 'already-pending', when: 'P[10] was already 1', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const v = targetOf(ctx);
@@ -118,6 +143,10 @@ export const xenSideSteps: XStep[] = [
     role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
     rules: ['XR12'],
     links: [xen('evtchn_check_pollers', XEC)],
+    branches: [
+      { name: 'mark', when: 'no vCPU polls this port; the set-pending asked for a notification', next: 'X1.8' },
+      { name: 'no-mark', when: 'no vCPU polls this port; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const woken: number[] = [];
@@ -142,6 +171,11 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR10'],
     links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
     contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'XR10; XR17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    branches: [
+      { name: 'upcall-already-pending', when: 'UP[v] was already 1', next: null },
+      { name: 'hvm', when: 'UP[v] 0→1 on an HVM vCPU', next: 'X6.4' },
+      { name: 'pv', when: 'UP[v] 0→1 on a PV vCPU', next: 'X1.9' },
+    ],
     run(ctx) {
       const v = targetOf(ctx);
       const d = ctx.state;
@@ -159,6 +193,10 @@ export const xenSideSteps: XStep[] = [
     role: 'Makes the target vCPU notice: unblocks it if blocked, or sends VCPU_KICK_SOFTIRQ to its pCPU so it passes the return-to-guest checks (PV X1.10, HVM X6.14).',
     rules: ['XR14'],
     links: [xen('vcpu_kick', 'xen/arch/x86/domain.c'), xen('vcpu_unblock', 'xen/common/sched/core.c')],
+    branches: [
+      { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X6.14' },
+      { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X1.10' },
+    ],
     run(ctx) {
       const v = targetOf(ctx);
       const vc = ctx.state.vcpu[v];
@@ -179,6 +217,11 @@ export const xenSideSteps: XStep[] = [
     role: 'PV return-to-guest: delivers the event upcall iff UP[v]!=0 and UM[v]==0 (XR14); otherwise returns to the guest and UP stays set.',
     rules: ['XR14'],
     links: [xen('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    branches: [
+      { name: 'deliver', when: 'UP[v]=1 and UM[v]=0', next: 'X1.11' },
+      { name: 'masked-by-UM', when: 'UP[v]=1, UM[v]=1', next: null },
+      { name: 'nothing-pending', when: 'UP[v]=0', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.10');
       const v = targetOf(ctx);
@@ -196,6 +239,9 @@ export const xenSideSteps: XStep[] = [
     role: 'Builds the guest exception frame for the event callback, saves UM as saved_upcall_mask and sets UM[v]=1 (TBF_INTERRUPT), like an interrupt gate clearing IF (XR14).',
     rules: ['XR14'],
     links: [xen('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    branches: [
+      { name: 'bounce', when: 'saved UM=ctx.state.vcpu[v].saved_upcall_mask in the frame, UM[v]:=1; guest resumes at its event callback', next: 'X1.12' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11');
       const v = targetOf(ctx);
@@ -209,6 +255,9 @@ export const xenSideSteps: XStep[] = [
     role: 'The guest\'s HYPERVISOR_iret after the upcall: restores UM from the frame\'s IF (saved_upcall_mask) and returns through test_all_events, which re-delivers if UP was set meanwhile (XR14).',
     rules: ['XR14'],
     links: [xen('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
+    branches: [
+      { name: 'iret', when: 'UM[v] := saved ctx.state.vcpu[v].saved_upcall_mask; back through test_all_events', next: 'X1.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11i');
       const v = vcpuOf(ctx, 'cpu');
@@ -225,6 +274,14 @@ export const xenSideSteps: XStep[] = [
       id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'XR3; XR11',
       codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
+    branches: [
+      { name: 'unusable', when: 'E[port] not usable: evtchn_port_unmask is a no-op (XR1)', next: null },
+      { name: 'relink', when: 'MASKED cleared; PENDING=1 → evtchn_fifo_set_pending on notify_vcpu_id n', next: 'X7.5' },
+      { name: 'not-pending', when: 'MASKED cleared; not pending', next: null },
+      { name: 're-raise', when: 'M[10] was 1, P[10]=1, SEL[0] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id 0)', next: 'X1.8' },
+      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: null },
+      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: 'X3.13' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const d = ctx.state;
@@ -251,6 +308,11 @@ export const xenSideSteps: XStep[] = [
       id: 'X7.5-lastq', text: 'tracks the queue a port was linked on (fifo_lastq) so a priority/vCPU change never corrupts the old queue', source: 'XR30',
       codebase: 'xen', symbol: 'evtchn_fifo_set_pending', check: { kind: 'mentions', anyOf: ['fifo_lastq'] },
     }],
+    branches: [
+      { name: 'masked', when: 'W.MASKED=1', next: 'X1.7' },
+      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY bit 7 0→1 → notify', next: 'X1.7' },
+      { name: 'no-control-block', when: 'CB[1] not mapped', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const v = targetOf(ctx);
@@ -281,6 +343,11 @@ export const xenSideSteps: XStep[] = [
     role: 'The guest\'s PHYSDEVOP_eoi for a pirq: with auto_unmask also unmasks its port; for PV / real-IRQ pirqs calls pirq_guest_eoi (X3.13).',
     rules: ['XR28'],
     links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c')],
+    branches: [
+      { name: 'no-pirq', when: 'pirq pirq is not guest-bound', next: null },
+      { name: 'auto-unmask', when: 'v1 pirq_eoi_map registered: auto_unmask → evtchn_unmask(port p.evtchn) first', next: 'X1.23' },
+      { name: 'pirq_guest_eoi', when: 'pirq pirq is bound to a real IRQ', next: 'X3.13' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
@@ -295,6 +362,11 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR27'],
     links: [xen('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xen('desc_guest_eoi', 'xen/arch/x86/irq.c'), xen('flush_ready_eoi', 'xen/arch/x86/irq.c')],
     contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'XR27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
+    branches: [
+      { name: 'already-eoied', when: 'pirq->masked was 0 (already EOIed or force-EOIed by the timer)', next: null },
+      { name: 'others-in-flight', when: 'in_flight=p.in_flight: other sharers still busy', next: null },
+      { name: 'eoi', when: 'in_flight 1→0: p.ack_type completed', next: null },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
