@@ -204,20 +204,3 @@ export function resamplerAck(s: KvmState): string {
   s.device.intx_masked = false;
   return `irqfd_resampler_ack: kvm_set_irq(GSI ${pin}, 0) and eventfd_signal(resamplefd): VFIO unmasks the device`;
 }
-
-/** Q4.7 `vcpu_scan_ioapic` → `kvm_ioapic_scan_entry` / `kvm_scan_ioapic_routes` → `vmx_load_eoi_exitmap` (QR18). */
-export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
-  const { split } = profileConfig(profile);
-  const slot = s.vcpus[i];
-  const handled: number[] = [];
-  s.ioapic.ioredtbl.forEach((e, pin) => {
-    const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
-    const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
-    if (!relevant || e.mask) return;
-    const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
-    if (matches && e.vector >= 16) addBit(handled, e.vector);
-  });
-  slot.vcpu.ioapic_handled_vectors = handled;
-  slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];
-  return handled;
-}

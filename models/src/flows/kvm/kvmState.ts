@@ -4,12 +4,11 @@
 import { ioapicProblems, IoapicState, newIoapic, newRte } from '../../components/ioapic';
 import { irqfdProblems, IrqfdState, newIrqfd, newVfioDevice, VfioDeviceState } from '../../components/irqfd';
 import { kvmTimerProblems, KvmTimerState, newKvmTimer } from '../../components/kvmTimer';
-import { lapicProblems, LapicState, newLapic } from '../../components/lapic';
+import { addBit, lapicProblems, LapicState, newLapic } from '../../components/lapic';
 import { irteProblems, newPiDesc, newRemappedIrte, PiDesc, piDescProblems, PostedIrte } from '../../components/postedInterrupt';
 import { newPvEoi, pvEoiProblems, PvEoiState } from '../../components/pvEoi';
 import { newVcpu, vcpuProblems, VcpuState } from '../../components/vcpu';
 import { ParamSpec, ParamValues, Profile } from '../../core/types';
-import { scanIoapic } from './kvmEntry';
 
 export const KVM_PROFILES: Profile[] = [
   { id: 'kvm-inkernel', title: 'KVM in-kernel irqchip, APICv off', description: 'KVM 6.1 LAPIC + in-kernel IO-APIC (version 0x11, no EOI register); enable_apicv=0: injection through VM_ENTRY_INTR_INFO_FIELD, EOIs trap.' },
@@ -137,4 +136,21 @@ export const P: Record<string, ParamSpec> = {
 
 export function pick(...names: string[]): ParamSpec[] {
   return names.map((n) => P[n]);
+}
+
+/** Q4.7 `vcpu_scan_ioapic` → `kvm_ioapic_scan_entry` / `kvm_scan_ioapic_routes` → `vmx_load_eoi_exitmap` (QR18). */
+export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
+  const { split } = profileConfig(profile);
+  const slot = s.vcpus[i];
+  const handled: number[] = [];
+  s.ioapic.ioredtbl.forEach((e, pin) => {
+    const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
+    const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
+    if (!relevant || e.mask) return;
+    const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
+    if (matches && e.vector >= 16) addBit(handled, e.vector);
+  });
+  slot.vcpu.ioapic_handled_vectors = handled;
+  slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];
+  return handled;
 }
