@@ -1,7 +1,7 @@
 // Flow Q1: QEMU TCG, an ISA/PCI line → IO-APIC (+ i8259) → LAPIC → CPU → guest handler → EOI → re-service.
 // Steps Q1.0–Q1.15, rules QR3–QR13, QR16. Branches are decided by the machine state.
 
-import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
+import { ActionSpec, Flow, ModelError, ParamValues, Step, StepResult } from '../../core/types';
 import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr } from '../../components/lapic';
 import { picSetIrq } from '../../components/i8259';
 import {
@@ -14,27 +14,21 @@ import {
   pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
-import { cpuAt, hex, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
+import { cpuAt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
+import { qemuLink, linuxLink, numParam, boolParam, lapicForm, hex, QEMU_APIC_FILE, QEMU_IOAPIC_FILE } from './qemuFlowKit';
 
 type S = TcgMachine;
-const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
-const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const APIC_C = 'hw/intc/apic.c';
-const IOAPIC_C = 'hw/intc/ioapic.c';
 
-const form = (profile: string): 'qemu' | 'sdm' => (profile === 'sdm' ? 'sdm' : 'qemu');
-const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
-const bool = (p: ParamValues, k: string, d: boolean): boolean => (typeof p[k] === 'boolean' ? (p[k] as boolean) : d);
 
 /** The GSI/ISA line a source drives, and its level after the PCI wiring ORs every device on it. */
 function routeSource(m: S, p: ParamValues, level: boolean): { gsi: number; level: boolean; why: string } | { stop: string; branch: string } {
   const src = m.device.source;
   if (src === 'isa') {
-    const irq = num(p, 'irq', 4);
+    const irq = numParam(p, 'irq', 4);
     if (irq > 15) throw new ModelError(`irq = ${irq}: an ISA device drives ISA IRQ 0..15`, 'irq');
     return { gsi: irq, level, why: `ISA device: isa_get_irq(dev, ${irq}) is x86ms->gsi[${irq}] (isa_bus_irqs)` };
   }
-  const pirq = num(p, 'pirq', 0);
+  const pirq = numParam(p, 'pirq', 0);
   const change = (level ? 1 : 0) - m.pci.irq_state;
   if (change === 0) return { stop: `pci_irq_handler: INTx state already ${m.pci.irq_state}, no level change`, branch: 'no-change' };
   m.pci.irq_state = level ? 1 : 0;
@@ -72,7 +66,7 @@ function deliverQuietly(m: S, msg: IoapicMessage, profile: string): string[] {
   const chosen = msg.delivery_mode === DM_LOWPRI ? targets.slice(0, 1) : targets;
   for (const i of chosen) {
     apicSetIrq(m.cpus[i], msg.vector, msg.trig_mode === 1);
-    apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(profile));
+    apicUpdateIrq(m.cpus[i], m.thread, m.pic, lapicForm(profile));
   }
   return chosen.map((i) => `cpu${i}`);
 }
@@ -97,17 +91,17 @@ const steps: Step<S>[] = [
     role: 'The device model drives its interrupt line; PCI INTx goes through the bus swizzle and the chipset PIRQ routing to a GSI.',
     component: 'pci-intx',
     links: [
-      q('isa_get_irq', 'hw/isa/isa-bus.c'),
-      q('isa_bus_irqs', 'hw/isa/isa-bus.c'),
-      q('pci_set_irq', 'hw/pci/pci.c'),
-      q('pci_irq_handler', 'hw/pci/pci.c'),
-      q('pci_change_irq_level', 'hw/pci/pci.c'),
-      q('pci_bus_change_irq_level', 'hw/pci/pci.c'),
-      q('piix3_set_irq', 'hw/isa/piix3.c'),
-      q('piix3_set_irq_level', 'hw/isa/piix3.c'),
-      q('piix3_set_irq_pic', 'hw/isa/piix3.c'),
-      q('ich9_lpc_set_irq', 'hw/isa/lpc_ich9.c'),
-      q('ich9_lpc_update_apic', 'hw/isa/lpc_ich9.c'),
+      qemuLink('isa_get_irq', 'hw/isa/isa-bus.c'),
+      qemuLink('isa_bus_irqs', 'hw/isa/isa-bus.c'),
+      qemuLink('pci_set_irq', 'hw/pci/pci.c'),
+      qemuLink('pci_irq_handler', 'hw/pci/pci.c'),
+      qemuLink('pci_change_irq_level', 'hw/pci/pci.c'),
+      qemuLink('pci_bus_change_irq_level', 'hw/pci/pci.c'),
+      qemuLink('piix3_set_irq', 'hw/isa/piix3.c'),
+      qemuLink('piix3_set_irq_level', 'hw/isa/piix3.c'),
+      qemuLink('piix3_set_irq_pic', 'hw/isa/piix3.c'),
+      qemuLink('ich9_lpc_set_irq', 'hw/isa/lpc_ich9.c'),
+      qemuLink('ich9_lpc_update_apic', 'hw/isa/lpc_ich9.c'),
     ],
     contracts: [
       { id: 'Q1.0-intx-disable', text: 'a PCI INTx change is recorded but not propagated while PCI_COMMAND_INTX_DISABLE is set', source: 'docs/flows/Q1.md#q1-0', codebase: 'qemu', symbol: 'pci_irq_handler', check: { kind: 'calls', anyOf: ['pci_irq_disabled'] } },
@@ -121,7 +115,7 @@ const steps: Step<S>[] = [
       m.thread = String(ctx.params.from_thread ?? 'main-loop');
       // The raw lvt[] words are the source of truth (a scenario may set them); keep the decoded LapicState view in step.
       for (const c of m.cpus) syncLvt(c);
-      const level = bool(ctx.params, 'level', true);
+      const level = boolParam(ctx.params, 'level', true);
       if (level && m.device.events <= 0) m.device.events = 1;
       const r = routeSource(m, ctx.params, level);
       if ('stop' in r) {
@@ -137,17 +131,17 @@ const steps: Step<S>[] = [
     role: 'An indirect call: irq->handler(opaque, n, level). For x86ms->gsi[n] the handler is gsi_handler (pc_gsi_create).',
     component: 'qemu-irq',
     links: [
-      q('qemu_set_irq', 'hw/core/irq.c'),
-      q('pc_gsi_create', 'hw/i386/pc.c'),
-      q('qemu_allocate_irqs', 'hw/core/irq.c', { note: 'gives every gsi[n] the handler gsi_handler' }),
-      q('qdev_connect_gpio_out', 'hw/core/gpio.c', { note: 'stores the input qemu_irq in the device’s output link; a later qemu_set_irq on that output runs the input’s handler' }),
-      q('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
+      qemuLink('qemu_set_irq', 'hw/core/irq.c'),
+      qemuLink('pc_gsi_create', 'hw/i386/pc.c'),
+      qemuLink('qemu_allocate_irqs', 'hw/core/irq.c', { note: 'gives every gsi[n] the handler gsi_handler' }),
+      qemuLink('qdev_connect_gpio_out', 'hw/core/gpio.c', { note: 'stores the input qemu_irq in the device’s output link; a later qemu_set_irq on that output runs the input’s handler' }),
+      qemuLink('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
     ],
     branches: [
       { name: 'gsi_handler', when: 'gsi[gsi] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[gsi], …) is gsi_handler(gsi_state, gsi, …)', next: 'Q1.2' },
     ],
     run(ctx) {
-      const gsi = num(ctx.params, 'gsi', 0);
+      const gsi = numParam(ctx.params, 'gsi', 0);
       return { branch: 'gsi_handler', why: `gsi[${gsi}] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[${gsi}], ${ctx.params.line ? 1 : 0}) is gsi_handler(gsi_state, ${gsi}, …)`, next: 'Q1.2' };
     },
   },
@@ -157,19 +151,19 @@ const steps: Step<S>[] = [
     role: 'Fans a GSI out: ISA range (0–15) to the i8259 input and the IO-APIC pin, 16–23 to the IO-APIC only.',
     component: 'gsi',
     links: [
-      q('gsi_handler', 'hw/i386/x86.c'),
-      q('ioapic_init_gsi', 'hw/i386/x86.c'),
-      q('qdev_get_gpio_in', 'hw/core/gpio.c'),
-      q('qdev_init_gpio_in', 'hw/core/gpio.c', { note: 'ioapic_realize creates the 24 inputs with handler ioapic_set_irq' }),
-      q('ioapic_realize', IOAPIC_C),
-      q('pc_i8259_create', 'hw/i386/pc.c'),
+      qemuLink('gsi_handler', 'hw/i386/x86.c'),
+      qemuLink('ioapic_init_gsi', 'hw/i386/x86.c'),
+      qemuLink('qdev_get_gpio_in', 'hw/core/gpio.c'),
+      qemuLink('qdev_init_gpio_in', 'hw/core/gpio.c', { note: 'ioapic_realize creates the 24 inputs with handler ioapic_set_irq' }),
+      qemuLink('ioapic_realize', QEMU_IOAPIC_FILE),
+      qemuLink('pc_i8259_create', 'hw/i386/pc.c'),
     ],
     branches: [
       { name: 'isa-range', when: 'GSI gsi < 16: qemu_set_irq(i8259_irq[gsi]) first, then falls through to ioapic_irq[gsi]', next: 'Q1.2a' },
       { name: 'ioapic', when: 'GSI gsi in 16..23: qemu_set_irq(ioapic_irq[gsi]) only', next: 'Q1.3' },
     ],
     run(ctx) {
-      const gsi = num(ctx.params, 'gsi', 0);
+      const gsi = numParam(ctx.params, 'gsi', 0);
       if (gsi < 16) return { branch: 'isa-range', why: `GSI ${gsi} < 16: qemu_set_irq(i8259_irq[${gsi}]) first, then falls through to ioapic_irq[${gsi}]`, next: 'Q1.2a' };
       if (gsi < 24) return { branch: 'ioapic', why: `GSI ${gsi} in 16..23: qemu_set_irq(ioapic_irq[${gsi}]) only`, next: 'Q1.3' };
       throw new ModelError(`gsi = ${gsi}: the first IO-APIC has pins 0..23`, 'gsi');
@@ -181,14 +175,14 @@ const steps: Step<S>[] = [
     role: 'The 8259 input follows the line (ELCR level) or latches an edge; its output reaches the APIC only through an unmasked LINT0 (ExtINT).',
     component: 'i8259',
     links: [
-      q('pic_set_irq', 'hw/intc/i8259.c'),
-      q('pic_update_irq', 'hw/intc/i8259.c'),
-      q('pic_get_irq', 'hw/intc/i8259.c'),
-      q('pic_irq_request', 'hw/i386/x86.c'),
-      q('i8259_init', 'hw/intc/i8259.c', { note: 'master output → pic_irq_request, slave output → master input 2' }),
-      q('pic_realize', 'hw/intc/i8259.c', { note: 'one output (int_out), eight inputs with handler pic_set_irq' }),
-      q('apic_accept_pic_intr', APIC_C),
-      q('apic_deliver_pic_intr', APIC_C),
+      qemuLink('pic_set_irq', 'hw/intc/i8259.c'),
+      qemuLink('pic_update_irq', 'hw/intc/i8259.c'),
+      qemuLink('pic_get_irq', 'hw/intc/i8259.c'),
+      qemuLink('pic_irq_request', 'hw/i386/x86.c'),
+      qemuLink('i8259_init', 'hw/intc/i8259.c', { note: 'master output → pic_irq_request, slave output → master input 2' }),
+      qemuLink('pic_realize', 'hw/intc/i8259.c', { note: 'one output (int_out), eight inputs with handler pic_set_irq' }),
+      qemuLink('apic_accept_pic_intr', QEMU_APIC_FILE),
+      qemuLink('apic_deliver_pic_intr', QEMU_APIC_FILE),
     ],
     branches: [
       { name: 'pic-inert', when: '8259 output stays low (IRQgsi masked in IMR, as Linux masks every IRQ it routes through the IO-APIC / not deliverable); on to the IO-APIC pin', next: 'Q1.3' },
@@ -197,8 +191,8 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const gsi = num(ctx.params, 'gsi', 0);
-      const level = bool(ctx.params, 'line', true);
+      const gsi = numParam(ctx.params, 'gsi', 0);
+      const level = boolParam(ctx.params, 'line', true);
       const out = picSetIrq(m.pic, gsi, level);
       const irqMasked = gsi < 8 ? (m.pic.master.imr >> gsi) & 1 : (m.pic.slave.imr >> (gsi - 8)) & 1;
       if (!out) {
@@ -219,7 +213,7 @@ const steps: Step<S>[] = [
     role: 'IO-APIC input pin (QR8): a level pin latches the line and services only while Remote-IRR=0; an edge pin fires on every assert while unmasked.',
     component: 'ioapic',
     operation: 'ioapic.input',
-    links: [q('ioapic_set_irq', IOAPIC_C), q('ioapic_stat_update_irq', 'hw/intc/ioapic_common.c')],
+    links: [qemuLink('ioapic_set_irq', QEMU_IOAPIC_FILE), qemuLink('ioapic_stat_update_irq', 'hw/intc/ioapic_common.c')],
     contracts: [
       { id: 'Q1.3-remote-irr', text: 'a level assert services the pin only when Remote-IRR is clear', source: 'QR8; QR9', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
       { id: 'Q1.3-masked-edge', text: 'an edge assert while the RTE is masked is ignored (82093AA)', source: 'QR8', codebase: 'qemu', symbol: 'ioapic_set_irq', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_MASKED'] } },
@@ -236,9 +230,9 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const gsi = num(ctx.params, 'gsi', 0);
+      const gsi = numParam(ctx.params, 'gsi', 0);
       const pin = ioapicGpioToPin(gsi);
-      const level = bool(ctx.params, 'line', true);
+      const level = boolParam(ctx.params, 'line', true);
       const r = ioapicSetIrq(m.ioapic, pin, level, ioProfile(ctx.profile), undefined, { defer: true });
       const remap = gsi === 0 ? ' (GPIO 0 remapped to pin 2)' : '';
       if (r.action === 'service') return { branch: 'service', why: r.why + remap, next: 'Q1.4', params: { pin } };
@@ -267,7 +261,7 @@ const steps: Step<S>[] = [
     role: 'QR9: scans all 24 pins with a latched request; masked → hold; level with Remote-IRR → coalesce; else send the MSI-format message and set Remote-IRR (level) or clear the latch (edge).',
     component: 'ioapic',
     operation: 'ioapic.service',
-    links: [q('ioapic_service', IOAPIC_C), q('ioapic_entry_parse', IOAPIC_C), q('kvm_set_irq', 'accel/kvm/kvm-all.c', { note: 'split irqchip only: the message goes to KVM instead of stl_le_phys' })],
+    links: [qemuLink('ioapic_service', QEMU_IOAPIC_FILE), qemuLink('ioapic_entry_parse', QEMU_IOAPIC_FILE), qemuLink('kvm_set_irq', 'accel/kvm/kvm-all.c', { note: 'split irqchip only: the message goes to KVM instead of stl_le_phys' })],
     contracts: [
       { id: 'Q1.4-sets-remote-irr', text: 'sending a level message sets Remote-IRR; a pin with Remote-IRR already set is skipped', source: 'QR9', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['IOAPIC_LVT_REMOTE_IRR'] } },
       { id: 'Q1.4-msi-write', text: 'the message is an MSI write into the IO-APIC address space (so an IOMMU can remap it)', source: 'docs/flows/Q1.md#q1-4', codebase: 'qemu', symbol: 'ioapic_service', check: { kind: 'calls', anyOf: ['stl_le_phys'] } },
@@ -305,7 +299,7 @@ const steps: Step<S>[] = [
     role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an MSI is decoded (QR14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
     component: 'lapic',
     operation: 'msi.decode',
-    links: [q('apic_mem_write', APIC_C), q('apic_send_msi', APIC_C), q('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
+    links: [qemuLink('apic_mem_write', QEMU_APIC_FILE), qemuLink('apic_send_msi', QEMU_APIC_FILE), qemuLink('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
     rules: ['QR14'],
     branches: [
       { name: 'msi', when: 'write data to address: dest d.dest, logical / physical, vector d.vector, delivery d.delivery_mode, level / edge (redirection hint ignored)', next: 'Q1.6' },
@@ -314,10 +308,10 @@ const steps: Step<S>[] = [
       let address = typeof ctx.params.msi_address === 'number' ? ctx.params.msi_address : -1;
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
       if (address < 0 || data < 0) {
-        const vector = num(ctx.params, 'vector', 0x41);
+        const vector = numParam(ctx.params, 'vector', 0x41);
         if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (QR1; QEMU itself does not check)`, 'vector');
-        address = (0xfee00000 | (num(ctx.params, 'dest', 1) << 12) | (num(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
-        data = vector | (num(ctx.params, 'delivery_mode', 0) << 8) | (num(ctx.params, 'trig_mode', 0) << 15);
+        address = (0xfee00000 | (numParam(ctx.params, 'dest', 1) << 12) | (numParam(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
+        data = vector | (numParam(ctx.params, 'delivery_mode', 0) << 8) | (numParam(ctx.params, 'trig_mode', 0) << 15);
       }
       const d = decodeMsi(address, data);
       if ((d.delivery_mode === DM_FIXED || d.delivery_mode === DM_LOWPRI) && d.vector < 16) {
@@ -337,7 +331,7 @@ const steps: Step<S>[] = [
     role: 'QR15 QEMU form: destination bitmask (physical ID, 0xff broadcast, logical flat/cluster); LOWPRI goes to the first APIC in the mask (no arbitration); FIXED to all; NMI/SMI/INIT bypass IRR.',
     component: 'lapic',
     operation: 'lapic.route',
-    links: [q('apic_deliver_irq', APIC_C), q('apic_get_delivery_bitmask', APIC_C), q('apic_find_dest', APIC_C), q('apic_bus_deliver', APIC_C)],
+    links: [qemuLink('apic_deliver_irq', QEMU_APIC_FILE), qemuLink('apic_get_delivery_bitmask', QEMU_APIC_FILE), qemuLink('apic_find_dest', QEMU_APIC_FILE), qemuLink('apic_bus_deliver', QEMU_APIC_FILE)],
     rules: ['QR15'],
     branches: [
       { name: 'no-target', when: 'destination dest selects no APIC', next: null },
@@ -347,10 +341,10 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const dest = num(ctx.params, 'dest', 1);
-      const dm = num(ctx.params, 'dest_mode', 1);
-      const mode = num(ctx.params, 'delivery_mode', DM_FIXED);
-      const vector = num(ctx.params, 'vector', 0);
+      const dest = numParam(ctx.params, 'dest', 1);
+      const dm = numParam(ctx.params, 'dest_mode', 1);
+      const mode = numParam(ctx.params, 'delivery_mode', DM_FIXED);
+      const vector = numParam(ctx.params, 'vector', 0);
       const mask = deliveryBitmask(m.cpus, dest, dm);
       if (mask.length === 0) {
         ctx.emit({ kind: 'lost', what: `vector ${hex(vector)}`, detail: `no APIC matches dest ${hex(dest)} (${dm ? 'logical' : 'physical'})` });
@@ -366,8 +360,8 @@ const steps: Step<S>[] = [
       const lowest = ctx.profile === 'sdm' ? mask.reduce((a, b) => (m.cpus[b].lapic.ppr < m.cpus[a].lapic.ppr ? b : a), mask[0]) : mask[0];
       const chosen = mode === DM_LOWPRI ? [lowest] : mask;
       for (const i of chosen.slice(1)) {
-        apicSetIrq(m.cpus[i], vector, num(ctx.params, 'trig_mode', 0) === 1);
-        apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(ctx.profile));
+        apicSetIrq(m.cpus[i], vector, numParam(ctx.params, 'trig_mode', 0) === 1);
+        apicUpdateIrq(m.cpus[i], m.thread, m.pic, lapicForm(ctx.profile));
         ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'IRR set on another APIC in the mask; its own vCPU will take it' });
       }
       const why = mode === DM_LOWPRI
@@ -384,7 +378,7 @@ const steps: Step<S>[] = [
     role: 'QR4: IRR[v]=1 and TMR[v]=trigger (level sets, edge clears); a vector already in IRR coalesces. Accepted even when SVR[8]=0.',
     component: 'lapic',
     operation: 'lapic.accept',
-    links: [q('apic_set_irq', APIC_C), q('apic_report_irq_delivered', 'hw/intc/apic_common.c')],
+    links: [qemuLink('apic_set_irq', QEMU_APIC_FILE), qemuLink('apic_report_irq_delivered', 'hw/intc/apic_common.c')],
     contracts: [
       { id: 'Q1.7-tmr', text: 'acceptance records the trigger mode in TMR, so the EOI knows to reach the IO-APIC', source: 'QR4; QR7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'mentions', anyOf: ['tmr'] } },
       { id: 'Q1.7-update', text: 'acceptance re-evaluates the CPU interrupt line', source: 'docs/flows/Q1.md#q1-7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
@@ -395,9 +389,9 @@ const steps: Step<S>[] = [
       { name: 'accepted', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
     ],
     run(ctx) {
-      const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
-      const v = num(ctx.params, 'vector', 0);
-      const level = num(ctx.params, 'trig_mode', 0) === 1;
+      const cpu = cpuAt(ctx.state, numParam(ctx.params, 'cpu', 0));
+      const v = numParam(ctx.params, 'vector', 0);
+      const level = numParam(ctx.params, 'trig_mode', 0) === 1;
       const coalesced = apicSetIrq(cpu, v, level);
       if (coalesced) ctx.emit({ kind: 'note', target: vcpuThread(cpu), what: `vector ${hex(v)}`, detail: 'IRR bit already set: the two requests coalesce into one' });
       return {
@@ -413,7 +407,7 @@ const steps: Step<S>[] = [
     role: 'QR16: off the vCPU thread only CPU_INTERRUPT_POLL is posted; on it, QR3 decides HARD, or HARD is reset when neither the APIC nor the 8259 has anything.',
     component: 'lapic',
     operation: 'lapic.update',
-    links: [q('apic_update_irq', APIC_C), q('apic_irq_pending', APIC_C), q('apic_get_ppr', APIC_C), q('apic_set_tpr', APIC_C), q('cpu_reset_interrupt', 'hw/core/cpu-common.c'), q('pic_get_output', 'hw/intc/i8259.c')],
+    links: [qemuLink('apic_update_irq', QEMU_APIC_FILE), qemuLink('apic_irq_pending', QEMU_APIC_FILE), qemuLink('apic_get_ppr', QEMU_APIC_FILE), qemuLink('apic_set_tpr', QEMU_APIC_FILE), qemuLink('cpu_reset_interrupt', 'hw/core/cpu-common.c'), qemuLink('pic_get_output', 'hw/intc/i8259.c')],
     contracts: [
       { id: 'Q1.8-poll', text: 'off the target vCPU thread, only a POLL request is posted; the evaluation happens on the vCPU thread', source: 'QR16', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['qemu_cpu_is_self'] } },
       { id: 'Q1.8-reset', text: 'with nothing deliverable and no 8259 interrupt, HARD is withdrawn', source: 'docs/flows/Q1.md#q1-8', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['cpu_reset_interrupt'] } },
@@ -426,9 +420,9 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       let pre = '';
-      const tpr = num(ctx.params, 'write_tpr', -1);
+      const tpr = numParam(ctx.params, 'write_tpr', -1);
       const out: Partial<StepResult> = {};
       if (tpr >= 0) {
         m.thread = vcpuThread(cpu);
@@ -438,7 +432,7 @@ const steps: Step<S>[] = [
         pre = `guest wrote TPR ${hex(old)} → ${hex(tpr)} (apic_set_tpr, on its own thread); `;
         out.params = { write_tpr: -1 };
       }
-      const u = apicUpdateIrq(cpu, m.thread, m.pic, form(ctx.profile));
+      const u = apicUpdateIrq(cpu, m.thread, m.pic, lapicForm(ctx.profile));
       if (u.branch === 'poll') return { branch: 'poll', why: pre + u.why, next: 'Q1.9', params: { ...out.params, request: 'POLL' } };
       if (u.branch === 'hard') return { branch: 'hard', why: pre + u.why, next: 'Q1.9', params: { ...out.params, request: 'HARD' } };
       if (u.branch === 'reset-hard' && cpu.lapic.irr.length > 0) {
@@ -452,7 +446,7 @@ const steps: Step<S>[] = [
     title: 'cpu_interrupt',
     role: 'Sets the request bit; from another thread kicks the vCPU (wakes it from halt or forces it out of the TB loop); on its own thread makes it leave the TB at the next check.',
     component: 'tcg-cpu',
-    links: [q('cpu_interrupt', 'softmmu/cpus.c'), q('tcg_handle_interrupt', 'accel/tcg/tcg-accel-ops.c'), q('qemu_cpu_kick', 'softmmu/cpus.c')],
+    links: [qemuLink('cpu_interrupt', 'softmmu/cpus.c'), qemuLink('tcg_handle_interrupt', 'accel/tcg/tcg-accel-ops.c'), qemuLink('qemu_cpu_kick', 'softmmu/cpus.c')],
     contracts: [
       { id: 'Q1.9-kick', text: 'a request from another thread kicks the vCPU', source: 'docs/flows/Q1.md#q1-9', codebase: 'qemu', symbol: 'tcg_handle_interrupt', check: { kind: 'calls', anyOf: ['qemu_cpu_kick'] } },
     ],
@@ -463,7 +457,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const req = String(ctx.params.request ?? 'HARD') as 'HARD' | 'POLL';
       const how = cpuInterrupt(cpu, req, m.thread);
       if (how === 'kick') {
@@ -480,10 +474,10 @@ const steps: Step<S>[] = [
     role: 'On the vCPU thread between TBs, one request per call: POLL (not gated by IF) → apic_poll_irq; HARD needs IF=1 and no STI/MOV-SS shadow (QR6). Also where a running guest handler returns (iret restores IF).',
     component: 'tcg-cpu',
     links: [
-      q('cpu_handle_interrupt', 'accel/tcg/cpu-exec.c'),
-      q('x86_cpu_exec_interrupt', 'target/i386/tcg/sysemu/seg_helper.c'),
-      q('x86_cpu_pending_interrupt', 'target/i386/cpu.c'),
-      q('apic_poll_irq', APIC_C),
+      qemuLink('cpu_handle_interrupt', 'accel/tcg/cpu-exec.c'),
+      qemuLink('x86_cpu_exec_interrupt', 'target/i386/tcg/sysemu/seg_helper.c'),
+      qemuLink('x86_cpu_pending_interrupt', 'target/i386/cpu.c'),
+      qemuLink('apic_poll_irq', QEMU_APIC_FILE),
     ],
     contracts: [
       { id: 'Q1.10-poll', text: 'a POLL request is cleared and handed to apic_poll_irq', source: 'QR16', codebase: 'qemu', symbol: 'x86_cpu_exec_interrupt', check: { kind: 'calls', anyOf: ['apic_poll_irq'] } },
@@ -500,7 +494,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       m.thread = vcpuThread(cpu);
       const p = pendingInterrupt(cpu);
       if (p === 'POLL') {
@@ -536,7 +530,7 @@ const steps: Step<S>[] = [
     role: 'QR5 INTA: hi(IRR) → ISR if it still beats PPR; if it became blocked, the SVR spurious vector with IRR/ISR untouched; 8259 vectors when LINT0 takes ExtINT.',
     component: 'lapic',
     operation: 'lapic.ack',
-    links: [q('cpu_get_pic_interrupt', 'hw/i386/x86.c'), q('apic_get_interrupt', APIC_C), q('apic_check_pic', APIC_C), q('pic_read_irq', 'hw/intc/i8259.c')],
+    links: [qemuLink('cpu_get_pic_interrupt', 'hw/i386/x86.c'), qemuLink('apic_get_interrupt', QEMU_APIC_FILE), qemuLink('apic_check_pic', QEMU_APIC_FILE), qemuLink('pic_read_irq', 'hw/intc/i8259.c')],
     contracts: [
       { id: 'Q1.11-spurious', text: 'an interrupt blocked between request and INTA yields the spurious vector', source: 'QR5', codebase: 'qemu', symbol: 'apic_get_interrupt', check: { kind: 'mentions', anyOf: ['spurious_vec'] } },
     ],
@@ -548,15 +542,15 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
-      const g = cpuGetPicInterrupt(cpu, m.pic, form(ctx.profile));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
+      const g = cpuGetPicInterrupt(cpu, m.pic, lapicForm(ctx.profile));
       if (g.intno < 0) {
         ctx.emit({ kind: 'note', target: vcpuThread(cpu), detail: g.why });
         return { branch: 'none', why: g.why, next: backToCpu(m, cpu) };
       }
       let why = g.why;
       if (g.source === 'apic') {
-        const u = apicUpdateIrq(cpu, m.thread, m.pic, form(ctx.profile));
+        const u = apicUpdateIrq(cpu, m.thread, m.pic, lapicForm(ctx.profile));
         why += `; apic_update_irq: ${u.branch}`;
       }
       return { branch: g.source, why, next: 'Q1.12', params: { vector: g.intno } };
@@ -568,18 +562,18 @@ const steps: Step<S>[] = [
     role: 'Pushes the frame and loads CS:RIP from the IDT gate; an interrupt gate clears IF (a trap gate would not).',
     component: 'tcg-cpu',
     links: [
-      q('do_interrupt_x86_hardirq', 'target/i386/tcg/seg_helper.c'),
-      q('do_interrupt_all', 'target/i386/tcg/seg_helper.c'),
-      q('do_interrupt64', 'target/i386/tcg/seg_helper.c'),
-      q('do_interrupt_protected', 'target/i386/tcg/seg_helper.c'),
+      qemuLink('do_interrupt_x86_hardirq', 'target/i386/tcg/seg_helper.c'),
+      qemuLink('do_interrupt_all', 'target/i386/tcg/seg_helper.c'),
+      qemuLink('do_interrupt64', 'target/i386/tcg/seg_helper.c'),
+      qemuLink('do_interrupt_protected', 'target/i386/tcg/seg_helper.c'),
     ],
     rules: ['QR6'],
     branches: [
       { name: 'interrupt-gate', when: 'vector v through its IDT interrupt gate: frame pushed, IF := 0 until iret', next: 'Q1.13' },
     ],
     run(ctx) {
-      const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
-      const v = num(ctx.params, 'vector', 0);
+      const cpu = cpuAt(ctx.state, numParam(ctx.params, 'cpu', 0));
+      const v = numParam(ctx.params, 'vector', 0);
       cpu.eflags_if = false;
       cpu.in_handler.push(v);
       return { branch: 'interrupt-gate', why: `vector ${hex(v)} through its IDT interrupt gate: frame pushed, IF := 0 until iret`, next: 'Q1.13' };
@@ -591,14 +585,14 @@ const steps: Step<S>[] = [
     role: 'Linux: vector_irq[v] → handle_fasteoi_irq (level IO-APIC: handler, then ioapic_ack_level EOI) or handle_edge_irq (edge/MSI: apic_ack_edge EOI first).',
     component: 'linux-guest',
     links: [
-      lx('common_interrupt', 'arch/x86/kernel/irq.c', { kind: 'function', note: 'DEFINE_IDTENTRY_IRQ(common_interrupt)' }),
-      lx('handle_irq', 'arch/x86/kernel/irq.c'),
-      lx('handle_fasteoi_irq', 'kernel/irq/chip.c'),
-      lx('handle_edge_irq', 'kernel/irq/chip.c'),
-      lx('ioapic_ack_level', 'arch/x86/kernel/apic/io_apic.c'),
-      lx('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
-      lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)', note: 'ack_APIC_irq → apic_eoi → apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
-      lx('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('common_interrupt', 'arch/x86/kernel/irq.c', { kind: 'function', note: 'DEFINE_IDTENTRY_IRQ(common_interrupt)' }),
+      linuxLink('handle_irq', 'arch/x86/kernel/irq.c'),
+      linuxLink('handle_fasteoi_irq', 'kernel/irq/chip.c'),
+      linuxLink('handle_edge_irq', 'kernel/irq/chip.c'),
+      linuxLink('ioapic_ack_level', 'arch/x86/kernel/apic/io_apic.c'),
+      linuxLink('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
+      linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)', note: 'ack_APIC_irq → apic_eoi → apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
+      linuxLink('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
       { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
@@ -613,9 +607,9 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
-      const v = num(ctx.params, 'vector', 0);
-      const max = num(ctx.params, 'max_handler_runs', 3);
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
+      const v = numParam(ctx.params, 'vector', 0);
+      const max = numParam(ctx.params, 'max_handler_runs', 3);
       const target = vcpuThread(cpu);
       if (v === cpu.lapic.spurious_vector && !hasBit(cpu.lapic.isr, v)) {
         ctx.emit({ kind: 'note', target, handler: 'handle_spurious_interrupt', what: `vector ${hex(v)}`, detail: 'spurious APIC vector: Linux does not acknowledge it' });
@@ -655,7 +649,7 @@ const steps: Step<S>[] = [
     role: 'QR7: clears the highest ISR bit (whatever the handler meant); if its TMR bit is set and SVR[12]=0, broadcasts EOI(v) to the IO-APICs; then re-evaluates (the next IRR vector may now beat PPR).',
     component: 'lapic',
     operation: 'lapic.eoi',
-    links: [q('apic_eoi', APIC_C), q('apic_mem_write', APIC_C, { note: 'register index 0x0b (offset 0xB0) is EOI' })],
+    links: [qemuLink('apic_eoi', QEMU_APIC_FILE), qemuLink('apic_mem_write', QEMU_APIC_FILE, { note: 'register index 0x0b (offset 0xB0) is EOI' })],
     contracts: [
       { id: 'Q1.14-broadcast', text: "a TMR-set vector's EOI reaches the IO-APIC unless directed EOI is enabled", source: 'QR7; QR13; SDM 10.8.5', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'calls', anyOf: ['ioapic_eoi_broadcast'] } },
       { id: 'Q1.14-svr12', text: 'the broadcast is suppressed only by SVR[12] (APIC_SV_DIRECTED_IO)', source: 'QR13', codebase: 'qemu', symbol: 'apic_eoi', check: { kind: 'mentions', anyOf: ['APIC_SV_DIRECTED_IO'] } },
@@ -672,21 +666,21 @@ const steps: Step<S>[] = [
     ],
     run(ctx): StepResult {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       if (ctx.params.eoi_from_guest === true) m.thread = vcpuThread(cpu);
       const r = lapicEoi(cpu.lapic);
       if (r.vector < 0) {
         return { branch: 'stray', why: 'ISR is empty: a stray EOI is ignored', next: backToCpu(m, cpu) };
       }
       const tmrWasSet = ctx.params.tmr_was_set;
-      const guestPin = num(ctx.params, 'guest_pin', -1);
+      const guestPin = numParam(ctx.params, 'guest_pin', -1);
       const head = `ISR[${hex(r.vector)}] := 0 (highest in-service), PPR → ${hex(cpu.lapic.ppr)}`;
       if (r.broadcast) {
         return { branch: 'broadcast', why: `${head}; TMR[${hex(r.vector)}]=1 and SVR[12]=0: ioapic_eoi_broadcast(${hex(r.vector)})`, next: 'Q1.15', params: { op: 'eoi-broadcast', vector: r.vector, after_eoi: tmrWasSet === false && guestPin >= 0 ? 'ioapic-pin' : 'none' } };
       }
       if (r.level) {
         // SVR[12] set (only possible in the sdm profile): the guest must write the IO-APIC EOI register itself.
-        if (bool(ctx.params, 'guest_directed_eoi', false)) {
+        if (boolParam(ctx.params, 'guest_directed_eoi', false)) {
           return { branch: 'directed', why: `${head}; TMR=1 but SVR[12]=1: no broadcast; the guest follows with a directed EOI to the IO-APIC EOI register`, next: 'Q1.15', params: { op: 'eoi-register', vector: r.vector, after_eoi: 'none' } };
         }
         const stuck = m.ioapic.ioredtbl.map((e, i) => (e.vector === r.vector && e.trig_mode === 1 && e.remote_irr ? i : -1)).filter((i) => i >= 0);
@@ -706,12 +700,12 @@ const steps: Step<S>[] = [
     component: 'ioapic',
     operation: 'ioapic.eoi',
     links: [
-      q('ioapic_eoi_broadcast', IOAPIC_C),
-      q('ioapic_mem_write', IOAPIC_C),
-      q('ioapic_fix_edge_remote_irr', IOAPIC_C),
-      q('delayed_ioapic_service_cb', IOAPIC_C),
-      q('kvm_resample_fd_notify', 'accel/kvm/kvm-all.c'),
-      q('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'KVM_EXIT_IOAPIC_EOI: the split-irqchip caller' }),
+      qemuLink('ioapic_eoi_broadcast', QEMU_IOAPIC_FILE),
+      qemuLink('ioapic_mem_write', QEMU_IOAPIC_FILE),
+      qemuLink('ioapic_fix_edge_remote_irr', QEMU_IOAPIC_FILE),
+      qemuLink('delayed_ioapic_service_cb', QEMU_IOAPIC_FILE),
+      qemuLink('kvm_resample_fd_notify', 'accel/kvm/kvm-all.c'),
+      qemuLink('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'KVM_EXIT_IOAPIC_EOI: the split-irqchip caller' }),
     ],
     contracts: [
       { id: 'Q1.15-clear-reservice', text: 'an EOI clears Remote-IRR and re-services a line that is still asserted', source: 'QR10', codebase: 'qemu', symbol: 'ioapic_eoi_broadcast', check: { kind: 'calls', anyOf: ['ioapic_service'] } },
@@ -729,9 +723,9 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const op = String(ctx.params.op ?? 'eoi-broadcast');
-      const v = num(ctx.params, 'vector', 0);
+      const v = numParam(ctx.params, 'vector', 0);
       const io = ioProfile(ctx.profile);
       const afterEoi = String(ctx.params.after_eoi ?? 'none');
       const cont = (sent: IoapicMessage[], why: string, branch: string, isEoi: boolean): StepResult => {
@@ -750,7 +744,7 @@ const steps: Step<S>[] = [
         let head: string;
         if (op === 'eoi-register') {
           m.thread = vcpuThread(cpu);
-          const w = ioapicWriteEoiRegister(m.ioapic, v, io, num(ctx.params, 'size', 4));
+          const w = ioapicWriteEoiRegister(m.ioapic, v, io, numParam(ctx.params, 'size', 4));
           if (!w.honoured || !w.eoi) {
             ctx.emit({ kind: 'note', target: 'ioapic', detail: w.why });
             return cont([], w.why, 'eoi-register-ignored', true);
@@ -773,8 +767,8 @@ const steps: Step<S>[] = [
       }
       if (op === 'rte-write') {
         m.thread = vcpuThread(cpu);
-        const pin = num(ctx.params, 'pin', 0);
-        const r = ioapicWriteRte(m.ioapic, pin, { vector: num(ctx.params, 'rte_vector', m.ioapic.ioredtbl[pin].vector), trig_mode: num(ctx.params, 'trig_mode', m.ioapic.ioredtbl[pin].trig_mode), mask: num(ctx.params, 'mask', m.ioapic.ioredtbl[pin].mask) }, io);
+        const pin = numParam(ctx.params, 'pin', 0);
+        const r = ioapicWriteRte(m.ioapic, pin, { vector: numParam(ctx.params, 'rte_vector', m.ioapic.ioredtbl[pin].vector), trig_mode: numParam(ctx.params, 'trig_mode', m.ioapic.ioredtbl[pin].trig_mode), mask: numParam(ctx.params, 'mask', m.ioapic.ioredtbl[pin].mask) }, io);
         const why = `RTE ${pin} written (Remote-IRR preserved${r.remoteIrrCleared ? ', then cleared because the RTE is now edge' : ''}), irq_eoi[${pin}] := 0, ioapic_service for every pin`;
         return cont(r.service.sent, why, r.service.sent.length > 0 ? 'rte-service-sent' : 'rte-written', false);
       }

@@ -2,8 +2,9 @@
 // pin → GSI → Linux IRQ (irqdomain), PCI GSIs via ACPI, vector/RTE programming at request_irq, and the guest-side
 // IO-APIC EOI. Steps Q11.1–Q11.10, rules QR11, QR12, QR13 (what a pin, a GSI and an irq are).
 
-import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
+import { ActionSpec, Flow, ModelError, ParamValues, Step, StepResult } from '../../core/types';
 import { IoapicState, ioapicEoi, ioapicProblems, ioapicSetIrq, ioapicWriteEoiRegister, ioapicWriteRte, newIoapic, newRte } from '../../components/ioapic';
+import { qemuLink, linuxLink, numParam, hex } from './qemuFlowKit';
 
 /** One `struct mpc_intsrc` in `mp_irqs[]`. `irqflag` = trigger<<2 | polarity (0 conforming, 1 high/edge, 3 low/level). */
 export interface MpIrq {
@@ -54,12 +55,8 @@ export interface Q11State {
 }
 
 type S = Q11State;
-const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const IO = 'arch/x86/kernel/apic/io_apic.c';
 const BOOT = 'arch/x86/kernel/acpi/boot.c';
-const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
-const hex = (v: number): string => `0x${v.toString(16)}`;
 
 /** QEMU's PC MADT (`acpi_build_madt`): IRQ0 → GSI2 (flags 0), IRQs 5, 9, 10, 11 level/active-high (flags 0xD). */
 const QEMU_MADT_OVERRIDES: { irq: number; gsi: number; flags: number }[] = [
@@ -144,12 +141,12 @@ const steps: Step<S>[] = [
     role: 'Discovery: records the IO-APIC (ID, version from register 1, entries) and its GSI range; the irqdomain is created here only on hot-plug (at boot setup_IO_APIC does it). MP-table boots reach the same function through smp_read_mpc.',
     component: 'linux-ioapic',
     links: [
-      lx('acpi_parse_ioapic', BOOT),
-      lx('mp_register_ioapic', IO),
-      lx('default_get_smp_config', 'arch/x86/kernel/mpparse.c'),
-      lx('smp_read_mpc', 'arch/x86/kernel/mpparse.c'),
-      lx('MP_ioapic_info', 'arch/x86/kernel/mpparse.c'),
-      q('acpi_build_madt', 'hw/i386/acpi-common.c', { note: 'what QEMU puts in the MADT' }),
+      linuxLink('acpi_parse_ioapic', BOOT),
+      linuxLink('mp_register_ioapic', IO),
+      linuxLink('default_get_smp_config', 'arch/x86/kernel/mpparse.c'),
+      linuxLink('smp_read_mpc', 'arch/x86/kernel/mpparse.c'),
+      linuxLink('MP_ioapic_info', 'arch/x86/kernel/mpparse.c'),
+      qemuLink('acpi_build_madt', 'hw/i386/acpi-common.c', { note: 'what QEMU puts in the MADT' }),
     ],
     branches: [
       { name: 'mptable', when: 'MP table: default_get_smp_config → check_physptr → smp_read_mpc → MP_ioapic_info / MADT IO-APIC entry: acpi_parse_ioapic → mp_register_ioapic: version s.ioapic.version …', next: 'Q11.2' },
@@ -172,14 +169,14 @@ const steps: Step<S>[] = [
     role: 'ISA IRQ → GSI through MADT interrupt source overrides (QEMU: IRQ0 → GSI2, 5/9/10/11 level active-high), then identity entries for the remaining ISA IRQs that no override or pin already claims.',
     component: 'linux-ioapic',
     links: [
-      lx('acpi_parse_int_src_ovr', BOOT),
-      lx('mp_override_legacy_irq', BOOT),
-      lx('mp_register_ioapic_irq', BOOT),
-      lx('mp_find_ioapic', IO),
-      lx('mp_find_ioapic_pin', IO),
-      lx('mp_save_irq', IO),
-      lx('mp_config_acpi_legacy_irqs', BOOT),
-      lx('acpi_isa_irq_to_gsi', BOOT),
+      linuxLink('acpi_parse_int_src_ovr', BOOT),
+      linuxLink('mp_override_legacy_irq', BOOT),
+      linuxLink('mp_register_ioapic_irq', BOOT),
+      linuxLink('mp_find_ioapic', IO),
+      linuxLink('mp_find_ioapic_pin', IO),
+      linuxLink('mp_save_irq', IO),
+      linuxLink('mp_config_acpi_legacy_irqs', BOOT),
+      linuxLink('acpi_isa_irq_to_gsi', BOOT),
     ],
     branches: [
       { name: 'overrides', when: 'overrides IRQ0→GSI2, IRQ5→GSI5 level/high, IRQ9→GSI9 level/high, IRQ10→GSI10 level/high, IRQ11→GSI11 level/high …', next: 'Q11.3' },
@@ -210,13 +207,13 @@ const steps: Step<S>[] = [
     role: 'Bring-up: SVR = enable|0xFF, BSP LINT0 = ExtINT masked (0x10700) because the IO-APIC is used, LINT1 = NMI (0x400), LVTERR = 0xFE; enable_IO_APIC looks for the 8259 ExtINT pin and clears (masks) every RTE.',
     component: 'linux-ioapic',
     links: [
-      lx('apic_intr_mode_init', 'arch/x86/kernel/apic/apic.c'),
-      lx('apic_intr_mode_select', 'arch/x86/kernel/apic/apic.c'),
-      lx('apic_bsp_setup', 'arch/x86/kernel/apic/apic.c'),
-      lx('setup_local_APIC', 'arch/x86/kernel/apic/apic.c'),
-      lx('end_local_APIC_setup', 'arch/x86/kernel/apic/apic.c'),
-      lx('enable_IO_APIC', IO),
-      lx('clear_IO_APIC', IO),
+      linuxLink('apic_intr_mode_init', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('apic_intr_mode_select', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('apic_bsp_setup', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('setup_local_APIC', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('end_local_APIC_setup', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('enable_IO_APIC', IO),
+      linuxLink('clear_IO_APIC', IO),
     ],
     branches: [
       { name: 'apic-mode', when: 'SVR := 0x1ff (enabled, spurious 0xFF; bit 12 never set by Linux 6.1) …', next: 'Q11.4' },
@@ -234,7 +231,7 @@ const steps: Step<S>[] = [
     title: 'setup_IO_APIC',
     role: 'io_apic_irqs = ~PIC_IRQS (IRQ2 never routed); mp_irqdomain_create (linear domain, hwirq = pin, parent = vector domain or IR); then setup_IO_APIC_irqs, init_IO_APIC_traps, check_timer; ioapic_initialized = 1.',
     component: 'linux-ioapic',
-    links: [lx('setup_IO_APIC', IO), lx('mp_irqdomain_create', IO), lx('init_IO_APIC_traps', IO), lx('check_timer', IO)],
+    links: [linuxLink('setup_IO_APIC', IO), linuxLink('mp_irqdomain_create', IO), linuxLink('init_IO_APIC_traps', IO), linuxLink('check_timer', IO)],
     branches: [
       { name: 'domain-created', when: 'mp_irqdomain_create: s.mp_ioapic.domain_type linear domain for IO-APIC s.mp_ioapic.apicid, hwirq = pin, parent the interrupt-remapping domain / the x86 vector domain', next: 'Q11.5' },
     ],
@@ -250,7 +247,7 @@ const steps: Step<S>[] = [
     title: 'setup_IO_APIC_irqs',
     role: 'For every pin: find_irq_entry(mp_INT) → "not connected" or pin_2_irq with IOAPIC_MAP_ALLOC (first IO-APIC). PCI GSIs ≥ 16 have no MADT entry, so they wait for the device’s ACPI _PRT (Q11.8).',
     component: 'linux-ioapic',
-    links: [lx('setup_IO_APIC_irqs', IO), lx('find_irq_entry', IO)],
+    links: [linuxLink('setup_IO_APIC_irqs', IO), linuxLink('find_irq_entry', IO)],
     branches: [
       { name: 'no-gsi', when: 'ISA IRQ ctx.params.irq has no GSI (isa_irq_to_gsi = −1): nothing to map; other pins:,', next: null },
       { name: 'not-connected', when: 'pin 16: no mp_irqs entry ("apic 0 pin 16 not connected"); other pins: pin 1→IRQ 1, pin 2→IRQ 0, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin …', next: 'Q11.8' },
@@ -288,7 +285,7 @@ const steps: Step<S>[] = [
     title: 'pin_2_irq → mp_pin_to_gsi',
     role: 'A pin is an IO-APIC input (INTIN#), not a CPU pin: GSI = gsi_base + pin. (mp_map_gsi_to_irq is the GSI-indexed twin.)',
     component: 'linux-ioapic',
-    links: [lx('pin_2_irq', IO), lx('mp_pin_to_gsi', IO)],
+    links: [linuxLink('pin_2_irq', IO), linuxLink('mp_pin_to_gsi', IO)],
     branches: [
       { name: 'gsi', when: 'GSI = gsi_base … + pin pin = gsi', next: 'Q11.7' },
     ],
@@ -305,18 +302,18 @@ const steps: Step<S>[] = [
     role: 'ISA source → IRQ = ISA number (IRQ2 → -EINVAL); with ALLOC: attributes (caller, MP flags, PCI default), then legacy allocation at the fixed number, an existing mapping checked by mp_check_pin_attr (-EBUSY on mismatch), or alloc_irq_from_domain (LEGACY: IRQ = GSI); the hierarchy picks the chip and flow handler.',
     component: 'linux-ioapic',
     links: [
-      lx('mp_map_pin_to_irq', IO),
-      lx('ioapic_copy_alloc_attr', IO),
-      lx('alloc_isa_irq_from_domain', IO),
-      lx('alloc_irq_from_domain', IO),
-      lx('mp_check_pin_attr', IO),
-      lx('__irq_domain_alloc_irqs', 'kernel/irq/irqdomain.c'),
-      lx('__irq_alloc_descs', 'kernel/irq/irqdesc.c'),
-      lx('alloc_desc', 'kernel/irq/irqdesc.c'),
-      lx('mp_irqdomain_alloc', IO),
-      lx('x86_vector_alloc_irqs', 'arch/x86/kernel/apic/vector.c'),
-      lx('mp_register_handler', IO),
-      lx('mp_preconfigure_entry', IO),
+      linuxLink('mp_map_pin_to_irq', IO),
+      linuxLink('ioapic_copy_alloc_attr', IO),
+      linuxLink('alloc_isa_irq_from_domain', IO),
+      linuxLink('alloc_irq_from_domain', IO),
+      linuxLink('mp_check_pin_attr', IO),
+      linuxLink('__irq_domain_alloc_irqs', 'kernel/irq/irqdomain.c'),
+      linuxLink('__irq_alloc_descs', 'kernel/irq/irqdesc.c'),
+      linuxLink('alloc_desc', 'kernel/irq/irqdesc.c'),
+      linuxLink('mp_irqdomain_alloc', IO),
+      linuxLink('x86_vector_alloc_irqs', 'arch/x86/kernel/apic/vector.c'),
+      linuxLink('mp_register_handler', IO),
+      linuxLink('mp_preconfigure_entry', IO),
     ],
     contracts: [
       { id: 'Q11.7-attr', text: 'a pin already mapped is reused only if its trigger/polarity match', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_map_pin_to_irq', check: { kind: 'calls', anyOf: ['mp_check_pin_attr'] } },
@@ -329,7 +326,7 @@ const steps: Step<S>[] = [
     run(ctx): StepResult {
       const s = ctx.state;
       const pin = pinOrFail(s, ctx.params);
-      const gsi = num(ctx.params, 'gsi_found', pin);
+      const gsi = numParam(ctx.params, 'gsi_found', pin);
       const idx = findIrqEntry(s, pin);
       const info = ctx.params.phase === 'probe' || ctx.params.phase === 'acpi' ? { is_level: ctx.params.pci_level !== false, active_low: ctx.params.pci_active_low === true } : null;
       const r = mapPinToIrq(s, gsi, idx, pin, info, ctx.params.ir === true);
@@ -351,11 +348,11 @@ const steps: Step<S>[] = [
     role: 'A PCI device’s INTx GSI from the ACPI _PRT: trigger/polarity from the _PRT resource (ioapic_set_alloc_attr), then mp_find_ioapic + pin + mp_map_pin_to_irq (LEGACY domain: Linux IRQ == GSI for GSI ≥ 16).',
     component: 'linux-ioapic',
     links: [
-      lx('acpi_register_gsi', BOOT),
-      lx('acpi_register_gsi_ioapic', BOOT),
-      lx('ioapic_set_alloc_attr', IO),
-      lx('mp_map_gsi_to_irq', IO),
-      lx('acpi_gsi_to_irq', BOOT),
+      linuxLink('acpi_register_gsi', BOOT),
+      linuxLink('acpi_register_gsi_ioapic', BOOT),
+      linuxLink('ioapic_set_alloc_attr', IO),
+      linuxLink('mp_map_gsi_to_irq', IO),
+      linuxLink('acpi_gsi_to_irq', BOOT),
     ],
     branches: [
       { name: 'register-gsi', when: 'driver probe: acpi_register_gsi(GSI pin, level / edge, active-low / active-high per QEMU\'s _PRT) → ioapic_set_alloc_attr → mp_map_gsi_to_irq(IOAPIC_MAP_ALLOC) → …', next: 'Q11.7' },
@@ -374,17 +371,17 @@ const steps: Step<S>[] = [
     role: 'Activation: x86_vector_activate picks the CPU vector and destination; mp_irqdomain_activate writes the RTE (vector, or the pin number under interrupt remapping), high dword then low; startup_ioapic_irq unmasks it. The IO-APIC (QEMU or KVM) re-services on the write (QR11).',
     component: 'linux-ioapic',
     links: [
-      lx('irq_domain_activate_irq', 'kernel/irq/irqdomain.c'),
-      lx('x86_vector_activate', 'arch/x86/kernel/apic/vector.c'),
-      lx('mp_irqdomain_activate', IO),
-      lx('ioapic_configure_entry', IO),
-      lx('ioapic_setup_msg_from_msi', IO),
-      lx('__ioapic_write_entry', IO),
-      lx('startup_ioapic_irq', IO),
-      lx('__unmask_ioapic', IO),
-      lx('io_apic_modify_irq', IO),
-      q('ioapic_mem_write', 'hw/intc/ioapic.c'),
-      lx('ioapic_write_indirect', 'arch/x86/kvm/ioapic.c'),
+      linuxLink('irq_domain_activate_irq', 'kernel/irq/irqdomain.c'),
+      linuxLink('x86_vector_activate', 'arch/x86/kernel/apic/vector.c'),
+      linuxLink('mp_irqdomain_activate', IO),
+      linuxLink('ioapic_configure_entry', IO),
+      linuxLink('ioapic_setup_msg_from_msi', IO),
+      linuxLink('__ioapic_write_entry', IO),
+      linuxLink('startup_ioapic_irq', IO),
+      linuxLink('__unmask_ioapic', IO),
+      linuxLink('io_apic_modify_irq', IO),
+      qemuLink('ioapic_mem_write', 'hw/intc/ioapic.c'),
+      linuxLink('ioapic_write_indirect', 'arch/x86/kvm/ioapic.c'),
     ],
     contracts: [
       { id: 'Q11.9-order', text: 'the RTE is written high dword first, then the low dword that holds the mask', source: 'docs/flows/Q11.md#q11-9', codebase: 'linux', symbol: '__ioapic_write_entry', check: { kind: 'calls', anyOf: ['io_apic_write'] } },
@@ -424,13 +421,13 @@ const steps: Step<S>[] = [
     component: 'linux-ioapic',
     operation: 'ioapic.eoi',
     links: [
-      lx('ioapic_ack_level', IO),
-      lx('ioapic_ir_ack_level', IO),
-      lx('eoi_ioapic_pin', IO),
-      lx('__eoi_ioapic_pin', IO),
-      lx('io_apic_eoi', IO),
-      q('ioapic_eoi_broadcast', 'hw/intc/ioapic.c'),
-      lx('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'),
+      linuxLink('ioapic_ack_level', IO),
+      linuxLink('ioapic_ir_ack_level', IO),
+      linuxLink('eoi_ioapic_pin', IO),
+      linuxLink('__eoi_ioapic_pin', IO),
+      linuxLink('io_apic_eoi', IO),
+      qemuLink('ioapic_eoi_broadcast', 'hw/intc/ioapic.c'),
+      linuxLink('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'),
     ],
     contracts: [
       { id: 'Q11.10-version', text: 'an IO-APIC with an EOI register (version ≥ 0x20) gets a directed EOI; older ones the edge/level RTE rewrite', source: 'QR11; QR12', codebase: 'linux', symbol: '__eoi_ioapic_pin', check: { kind: 'calls', anyOf: ['io_apic_eoi'] } },
@@ -475,8 +472,8 @@ function ioProfile(profile: string): string {
 
 /** The pin the run follows: ISA IRQ → GSI through the overrides; a PCI GSI is its pin. */
 function tracedPin(s: S, p: ParamValues): number {
-  if (p.source === 'pci-gsi') return num(p, 'gsi', 16);
-  const irq = num(p, 'irq', 4);
+  if (p.source === 'pci-gsi') return numParam(p, 'gsi', 16);
+  const irq = numParam(p, 'irq', 4);
   if (irq > 15) throw new ModelError(`irq = ${irq}: ISA IRQs are 0..15`, 'irq');
   return s.isa_irq_to_gsi[irq];
 }

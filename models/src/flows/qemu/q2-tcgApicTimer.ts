@@ -2,13 +2,14 @@
 // LVT index 0 becoming vector 0xEC (236, Linux LOCAL_TIMER_VECTOR), the POLL hand-off to the vCPU thread, and the
 // EOI that never reaches the IO-APIC. Steps Q2.1–Q2.6, rules QR16, QR24, QR26 (why the timer arrives as vector 236).
 
-import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
+import { ActionSpec, Flow, Step } from '../../core/types';
 import { eoi as lapicEoi, hasBit, highest } from '../../components/lapic';
 import { apicNextTimer, newQemuApicTimer, QemuApicTimer, writeTdcr, writeTmict } from '../../components/qemuApicTimer';
 import {
   APIC_LVT_MASKED, apicSetIrq, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, decodeLvt, LVT_TIMER, pendingInterrupt, syncLvt, vcpuThread,
 } from '../../components/tcgCpu';
-import { cpuAt, hex, MACHINE_PARAMS, machineProblems, newTcgMachine, TcgMachine } from './tcgMachine';
+import { cpuAt, MACHINE_PARAMS, machineProblems, newTcgMachine, TcgMachine } from './tcgMachine';
+import { qemuLink, linuxLink, numParam, lapicForm, hex, QEMU_APIC_FILE } from './qemuFlowKit';
 
 export interface Q2State extends TcgMachine {
   /** QEMU_CLOCK_VIRTUAL, in ns. */
@@ -20,11 +21,6 @@ export interface Q2State extends TcgMachine {
 }
 
 type S = Q2State;
-const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
-const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const APIC_C = 'hw/intc/apic.c';
-const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
-const form = (profile: string): 'qemu' | 'sdm' => (profile === 'sdm' ? 'sdm' : 'qemu');
 
 const steps: Step<S>[] = [
   {
@@ -34,10 +30,10 @@ const steps: Step<S>[] = [
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-program',
     links: [
-      q('apic_mem_write', APIC_C),
-      q('apic_get_current_count', 'hw/intc/apic_common.c'),
-      lx('__setup_APIC_LVTT', 'arch/x86/kernel/apic/apic.c'),
-      lx('lapic_next_event', 'arch/x86/kernel/apic/apic.c'),
+      qemuLink('apic_mem_write', QEMU_APIC_FILE),
+      qemuLink('apic_get_current_count', 'hw/intc/apic_common.c'),
+      linuxLink('__setup_APIC_LVTT', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('lapic_next_event', 'arch/x86/kernel/apic/apic.c'),
     ],
     rules: ['QR24'],
     branches: [
@@ -46,17 +42,17 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const t = m.timers[cpu.index];
       m.thread = vcpuThread(cpu);
       if (ctx.params.program === 'tmict') {
-        writeTmict(t, num(ctx.params, 'tmict', 62499), m.now);
+        writeTmict(t, numParam(ctx.params, 'tmict', 62499), m.now);
         return { branch: 'tmict', why: `clockevent re-arm: lapic_next_event writes TMICT = ${t.initial_count} at t=${m.now} ns`, next: 'Q2.2' };
       }
-      writeTdcr(t, num(ctx.params, 'tdcr', 0x3));
-      cpu.lvt[LVT_TIMER] = num(ctx.params, 'lvtt', 0xec);
+      writeTdcr(t, numParam(ctx.params, 'tdcr', 0x3));
+      cpu.lvt[LVT_TIMER] = numParam(ctx.params, 'lvtt', 0xec);
       syncLvt(cpu);
-      writeTmict(t, num(ctx.params, 'tmict', 62499), m.now);
+      writeTmict(t, numParam(ctx.params, 'tmict', 62499), m.now);
       return {
         branch: 'program',
         why: `TDCR ${hex(t.divide_conf)} → count_shift ${t.count_shift} (one tick = ${2 ** t.count_shift} ns); lvt[0] = ${cpu.lvt[LVT_TIMER]} (${decodeLvt(LVT_TIMER, cpu.lvt[LVT_TIMER])}); TMICT = ${t.initial_count} at t=${m.now}`,
@@ -70,7 +66,7 @@ const steps: Step<S>[] = [
     role: 'QR24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0).',
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-arm',
-    links: [q('apic_timer_update', APIC_C), q('apic_next_timer', 'hw/intc/apic_common.c')],
+    links: [qemuLink('apic_timer_update', QEMU_APIC_FILE), qemuLink('apic_next_timer', 'hw/intc/apic_common.c')],
     contracts: [
       { id: 'Q2.2-masked', text: 'a masked LVTT never arms the timer', source: 'QR24', codebase: 'qemu', symbol: 'apic_next_timer', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
     ],
@@ -82,11 +78,11 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const t = m.timers[cpu.index];
-      const r = apicNextTimer(t, cpu.lvt[LVT_TIMER], m.now, form(ctx.profile));
+      const r = apicNextTimer(t, cpu.lvt[LVT_TIMER], m.now, lapicForm(ctx.profile));
       if (!r.armed) return { branch: 'timer-del', why: r.why, next: null };
-      const ticks = num(ctx.params, 'ticks', 2);
+      const ticks = numParam(ctx.params, 'ticks', 2);
       if (m.fired >= ticks) {
         ctx.emit({ kind: 'pending', target: `apic${cpu.index}`, what: 'timer', detail: `armed for t=${t.next_time} ns; the run stops after ${ticks} expiries` });
         return { branch: 'armed-stop', why: `${r.why}; ${m.fired} expiries reached the ticks limit`, next: null };
@@ -99,7 +95,7 @@ const steps: Step<S>[] = [
     title: 'apic_timer',
     role: 'The QEMUTimer callback, on the main loop (QEMU_CLOCK_VIRTUAL stops while the VM is stopped): local delivery of LVT index 0, then apic_timer_update(next_time) re-arms (periodic) or deletes (one-shot).',
     component: 'qemu-apic-timer',
-    links: [q('apic_timer', APIC_C), q('apic_realize', APIC_C, { note: 'creates one QEMUTimer per APIC' })],
+    links: [qemuLink('apic_timer', QEMU_APIC_FILE), qemuLink('apic_realize', QEMU_APIC_FILE, { note: 'creates one QEMUTimer per APIC' })],
     contracts: [
       { id: 'Q2.3-index', text: 'the timer callback delivers LVT index APIC_LVT_TIMER, not a vector', source: 'docs/flows/Q2.md#q2-3', codebase: 'qemu', symbol: 'apic_timer', check: { kind: 'callOrder', first: ['apic_local_deliver'], then: ['apic_timer_update'] } },
     ],
@@ -108,7 +104,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const t = m.timers[cpu.index];
       m.now = t.next_time;
       m.fired++;
@@ -122,7 +118,7 @@ const steps: Step<S>[] = [
     role: 'QR26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge.',
     component: 'lapic',
     operation: 'lapic.local-deliver',
-    links: [q('apic_local_deliver', APIC_C)],
+    links: [qemuLink('apic_local_deliver', QEMU_APIC_FILE)],
     contracts: [
       { id: 'Q2.4-masked', text: 'a masked LVT entry delivers nothing', source: 'QR26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
       { id: 'Q2.4-set-irq', text: 'a FIXED LVT entry becomes an IRR bit for its own vector', source: 'QR26', codebase: 'qemu', symbol: 'apic_local_deliver', check: { kind: 'calls', anyOf: ['apic_set_irq'] } },
@@ -134,7 +130,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const lvt = cpu.lvt[LVT_TIMER];
       if (lvt & APIC_LVT_MASKED) return { branch: 'masked', why: `lvt[0] = ${hex(lvt)} is masked: nothing latched`, next: 'Q2.2' };
       const dm = (lvt >> 8) & 7;
@@ -160,11 +156,11 @@ const steps: Step<S>[] = [
     role: 'The timer runs off the vCPU thread, so apic_update_irq only posts POLL (QR16); the vCPU runs apic_poll_irq, takes HARD when IF=1, INTA moves 0xEC to ISR, and Linux enters sysvec_apic_timer_interrupt, which EOIs first.',
     component: 'lapic',
     links: [
-      q('apic_update_irq', APIC_C),
-      q('apic_poll_irq', APIC_C),
-      q('apic_get_interrupt', APIC_C),
-      lx('sysvec_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c', { note: 'DEFINE_IDTENTRY_SYSVEC' }),
-      lx('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'),
+      qemuLink('apic_update_irq', QEMU_APIC_FILE),
+      qemuLink('apic_poll_irq', QEMU_APIC_FILE),
+      qemuLink('apic_get_interrupt', QEMU_APIC_FILE),
+      linuxLink('sysvec_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c', { note: 'DEFINE_IDTENTRY_SYSVEC' }),
+      linuxLink('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'),
     ],
     contracts: [
       { id: 'Q2.5-eoi-first', text: 'the Linux timer handler acknowledges the APIC before running the clockevent', source: 'docs/flows/Q2.md#q2-5', codebase: 'linux', symbol: 'sysvec_apic_timer_interrupt', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['local_apic_timer_interrupt'] } },
@@ -176,8 +172,8 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
-      const f = form(ctx.profile);
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
+      const f = lapicForm(ctx.profile);
       const parts: string[] = [];
       const u = apicUpdateIrq(cpu, m.thread, m.pic, f);
       parts.push(`apic_update_irq on ${m.thread}: ${u.branch}`);
@@ -190,7 +186,7 @@ const steps: Step<S>[] = [
       }
       if (pendingInterrupt(cpu) !== 'HARD') {
         const why = cpu.interrupt_request.includes('HARD') ? 'HARD waits for IF=1 (QR6)' : `hi(IRR)=${hex(highest(cpu.lapic.irr))} does not beat PPR ${hex(cpu.lapic.ppr)}`;
-        ctx.emit({ kind: 'pending', target: vcpuThread(cpu), what: `vector ${hex(num(ctx.params, 'vector', 0xec))}`, detail: why });
+        ctx.emit({ kind: 'pending', target: vcpuThread(cpu), what: `vector ${hex(numParam(ctx.params, 'vector', 0xec))}`, detail: why });
         return { branch: 'pending', why: `${parts.join('; ')}; ${why}`, next: null };
       }
       clearRequest(cpu, 'HARD');
@@ -207,7 +203,7 @@ const steps: Step<S>[] = [
     role: 'QR7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms (one-shot: a new TMICT write) or the periodic timer goes on.',
     component: 'lapic',
     operation: 'lapic.eoi',
-    links: [q('apic_eoi', APIC_C), lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
+    links: [qemuLink('apic_eoi', QEMU_APIC_FILE), linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
     rules: ['QR7'],
     branches: [
       { name: 'periodic', when: 'head; periodic: apic_timer\'s own apic_timer_update(next_time) re-arms (linearised after the guest\'s EOI)', next: 'Q2.2' },
@@ -216,11 +212,11 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const m = ctx.state;
-      const cpu = cpuAt(m, num(ctx.params, 'cpu', 0));
+      const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const r = lapicEoi(cpu.lapic);
       const head = r.vector < 0 ? 'ISR empty: stray EOI ignored' : `ISR[${hex(r.vector)}] := 0, TMR[${hex(r.vector)}]=${hasBit(cpu.lapic.tmr, r.vector) ? 1 : 0}: ${r.broadcast ? 'broadcast to the IO-APIC' : 'no IO-APIC broadcast'}`;
       const periodic = (cpu.lvt[LVT_TIMER] & (1 << 17)) !== 0;
-      const ticks = num(ctx.params, 'ticks', 2);
+      const ticks = numParam(ctx.params, 'ticks', 2);
       if (periodic) return { branch: 'periodic', why: `${head}; periodic: apic_timer's own apic_timer_update(next_time) re-arms (linearised after the guest's EOI)`, next: 'Q2.2' };
       if (ctx.params.guest_rearm !== false && m.fired < ticks) {
         return { branch: 'oneshot-rearm', why: `${head}; one-shot: apic_timer_update(next_time) deleted the timer, and the guest's clockevent re-arms it`, next: 'Q2.1', params: { program: 'tmict' } };

@@ -2,10 +2,11 @@
 // that is also the KVM irqfd, MSI injection into the vCPU's LAPIC, and the guest's vring_interrupt.
 // Steps Q7.0–Q7.6 (with Q6.2–Q6.4), rules QR22, QR27: the vhost notification is conditional.
 
-import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
+import { ActionSpec, Flow, Step } from '../../core/types';
 import { acceptFixed, LapicState, lapicProblems, newLapic } from '../../components/lapic';
 import { decodeMsi, EventfdState, eventfdRead, eventfdSignal, MsiRoute, msiRoute, newEventfd } from '../../components/eventfd';
 import { addUsed, consumeUsed, disableCb, enableCbPrepare, moreUsed, newVirtqueue, pollUsed, shouldNotify, VirtqueueState, virtqueueProblems } from '../../components/virtqueue';
+import { qemuLink, linuxLink, numParam } from './qemuFlowKit';
 
 export interface Q7State {
   vq: VirtqueueState;
@@ -26,10 +27,7 @@ export interface Q7State {
 }
 
 type S = Q7State;
-const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const VHOST_C = 'drivers/vhost/vhost.c';
-const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 
 const steps: Step<S>[] = [
   {
@@ -38,14 +36,14 @@ const steps: Step<S>[] = [
     role: 'QEMU wires one KVM MSI route + irqfd per vector and points vhost’s call fd at the same eventfd; while the guest masks the vector it swaps in masked_notifier, and on unmask re-fires if that latched a signal (QR27).',
     component: 'eventfd',
     links: [
-      q('virtio_pci_set_guest_notifiers', 'hw/virtio/virtio-pci.c'),
-      q('kvm_virtio_pci_vq_vector_use', 'hw/virtio/virtio-pci.c'),
-      q('kvm_virtio_pci_irqfd_use', 'hw/virtio/virtio-pci.c'),
-      q('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'),
-      q('vhost_virtqueue_mask', 'hw/virtio/vhost.c'),
-      q('virtio_pci_vq_vector_unmask', 'hw/virtio/virtio-pci.c'),
-      q('vhost_virtqueue_pending', 'hw/virtio/vhost.c'),
-      lx('vhost_vring_ioctl', VHOST_C),
+      qemuLink('virtio_pci_set_guest_notifiers', 'hw/virtio/virtio-pci.c'),
+      qemuLink('kvm_virtio_pci_vq_vector_use', 'hw/virtio/virtio-pci.c'),
+      qemuLink('kvm_virtio_pci_irqfd_use', 'hw/virtio/virtio-pci.c'),
+      qemuLink('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'),
+      qemuLink('vhost_virtqueue_mask', 'hw/virtio/vhost.c'),
+      qemuLink('virtio_pci_vq_vector_unmask', 'hw/virtio/virtio-pci.c'),
+      qemuLink('vhost_virtqueue_pending', 'hw/virtio/vhost.c'),
+      linuxLink('vhost_vring_ioctl', VHOST_C),
     ],
     rules: ['QR27'],
     branches: [
@@ -76,17 +74,17 @@ const steps: Step<S>[] = [
     role: 'The vhost worker completes buffers and adds them to the used ring in a batch, then signals.',
     component: 'vhost',
     links: [
-      lx('handle_rx', 'drivers/vhost/net.c'),
-      lx('handle_tx', 'drivers/vhost/net.c'),
-      lx('vhost_net_signal_used', 'drivers/vhost/net.c'),
-      lx('vhost_add_used_and_signal_n', VHOST_C),
-      lx('vhost_add_used_and_signal', VHOST_C),
+      linuxLink('handle_rx', 'drivers/vhost/net.c'),
+      linuxLink('handle_tx', 'drivers/vhost/net.c'),
+      linuxLink('vhost_net_signal_used', 'drivers/vhost/net.c'),
+      linuxLink('vhost_add_used_and_signal_n', VHOST_C),
+      linuxLink('vhost_add_used_and_signal', VHOST_C),
     ],
     branches: [
       { name: 'batch', when: 'worker completed n buffer(s): vhost_add_used_and_signal_n', next: 'Q7.2' },
     ],
     run(ctx) {
-      const n = num(ctx.params, 'count', 1);
+      const n = numParam(ctx.params, 'count', 1);
       return { branch: 'batch', why: `worker completed ${n} buffer(s): vhost_add_used_and_signal_n`, next: 'Q7.2' };
     },
   },
@@ -96,7 +94,7 @@ const steps: Step<S>[] = [
     role: 'Writes used elements, advances last_used_idx (mod 2^16) and used->idx; if the index overtook signalled_used, signalled_used_valid := false (QR22).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
-    links: [lx('vhost_add_used_n', VHOST_C), lx('__vhost_add_used_n', VHOST_C), lx('vhost_put_used_idx', VHOST_C)],
+    links: [linuxLink('vhost_add_used_n', VHOST_C), linuxLink('__vhost_add_used_n', VHOST_C), linuxLink('vhost_put_used_idx', VHOST_C)],
     contracts: [
       { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'QR22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
@@ -107,7 +105,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const s = ctx.state;
-      const r = addUsed(s.vq, num(ctx.params, 'count', 1), 'vhost');
+      const r = addUsed(s.vq, numParam(ctx.params, 'count', 1), 'vhost');
       return {
         branch: r.invalidated ? 'overtook' : 'added',
         why: `last_used_idx ${r.old} → ${r.new}${r.new < r.old ? ' (wrapped past 65535)' : ''}; used->idx := ${r.new}${r.invalidated ? `; (u16)(new − signalled_used ${s.vq.signalled_used}) < (u16)(new − old): signalled_used_valid := false` : ''}`,
@@ -120,7 +118,7 @@ const steps: Step<S>[] = [
     title: 'vhost_signal',
     role: 'Signals only if a call eventfd is set and vhost_notify says the guest wants this interrupt; then eventfd_signal(call_ctx, 1).',
     component: 'vhost',
-    links: [lx('vhost_signal', VHOST_C), lx('eventfd_signal', 'fs/eventfd.c')],
+    links: [linuxLink('vhost_signal', VHOST_C), linuxLink('eventfd_signal', 'fs/eventfd.c')],
     contracts: [
       { id: 'Q7.3-conditional', text: 'the call eventfd is signalled only when vhost_notify agrees', source: 'QR22', codebase: 'linux', symbol: 'vhost_signal', check: { kind: 'callOrder', first: ['vhost_notify'], then: ['eventfd_signal'] } },
     ],
@@ -140,7 +138,7 @@ const steps: Step<S>[] = [
     role: 'QR22: NOTIFY_ON_EMPTY; without EVENT_IDX the avail NO_INTERRUPT flag; with EVENT_IDX !valid || vring_need_event(used_event, new, old), consuming the window (signalled_used := new).',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
-    links: [lx('vhost_notify', VHOST_C), lx('vhost_get_avail_flags', VHOST_C), lx('vhost_get_used_event', VHOST_C), lx('vring_need_event', 'include/uapi/linux/virtio_ring.h')],
+    links: [linuxLink('vhost_notify', VHOST_C), linuxLink('vhost_get_avail_flags', VHOST_C), linuxLink('vhost_get_used_event', VHOST_C), linuxLink('vring_need_event', 'include/uapi/linux/virtio_ring.h')],
     contracts: [
       { id: 'Q7.4-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old) after recording signalled_used', source: 'QR22', codebase: 'linux', symbol: 'vhost_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
@@ -173,15 +171,15 @@ const steps: Step<S>[] = [
     component: 'irqfd',
     operation: 'irqfd.inject',
     links: [
-      lx('irqfd_wakeup', 'virt/kvm/eventfd.c'),
-      lx('irqfd_inject', 'virt/kvm/eventfd.c'),
-      lx('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'),
-      lx('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'),
-      lx('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'),
-      lx('__apic_accept_irq', 'arch/x86/kvm/lapic.c'),
-      q('virtio_queue_guest_notifier_read', 'hw/virtio/virtio.c', { note: 'vhost-qemu-call profile: no irqfd' }),
-      q('virtio_irq', 'hw/virtio/virtio.c'),
-      q('msix_notify', 'hw/pci/msix.c'),
+      linuxLink('irqfd_wakeup', 'virt/kvm/eventfd.c'),
+      linuxLink('irqfd_inject', 'virt/kvm/eventfd.c'),
+      linuxLink('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'),
+      linuxLink('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'),
+      linuxLink('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'),
+      linuxLink('__apic_accept_irq', 'arch/x86/kvm/lapic.c'),
+      qemuLink('virtio_queue_guest_notifier_read', 'hw/virtio/virtio.c', { note: 'vhost-qemu-call profile: no irqfd' }),
+      qemuLink('virtio_irq', 'hw/virtio/virtio.c'),
+      qemuLink('msix_notify', 'hw/pci/msix.c'),
     ],
     contracts: [
       { id: 'Q7.5-read', text: 'the irqfd consumes the eventfd count before injecting (several signals → one interrupt)', source: 'docs/flows/Q7.md#q7-5', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'calls', anyOf: ['eventfd_ctx_do_read'] } },
@@ -214,12 +212,12 @@ const steps: Step<S>[] = [
     role: 'The guest’s edge handler: no new used buffers → IRQ_NONE; else the callback (NAPI) disables callbacks (used_event := 0 / NO_INTERRUPT), consumes, re-arms (used_event := last_used_idx) and polls for the race.',
     component: 'linux-guest',
     links: [
-      lx('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
-      lx('vp_vring_interrupt', 'drivers/virtio/virtio_pci_common.c'),
-      lx('vp_interrupt', 'drivers/virtio/virtio_pci_common.c'),
-      lx('virtqueue_disable_cb_split', 'drivers/virtio/virtio_ring.c'),
-      lx('virtqueue_enable_cb_prepare_split', 'drivers/virtio/virtio_ring.c'),
-      lx('virtqueue_poll_split', 'drivers/virtio/virtio_ring.c'),
+      linuxLink('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
+      linuxLink('vp_vring_interrupt', 'drivers/virtio/virtio_pci_common.c'),
+      linuxLink('vp_interrupt', 'drivers/virtio/virtio_pci_common.c'),
+      linuxLink('virtqueue_disable_cb_split', 'drivers/virtio/virtio_ring.c'),
+      linuxLink('virtqueue_enable_cb_prepare_split', 'drivers/virtio/virtio_ring.c'),
+      linuxLink('virtqueue_poll_split', 'drivers/virtio/virtio_ring.c'),
     ],
     contracts: [
       { id: 'Q7.6-more-used', text: 'an interrupt with no new used buffers is reported as IRQ_NONE', source: 'docs/flows/Q7.md#q7-6', codebase: 'linux', symbol: 'vring_interrupt', check: { kind: 'calls', anyOf: ['more_used'] } },
@@ -232,7 +230,7 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const s = ctx.state;
-      const v = num(ctx.params, 'vector', s.irqfd.data & 0xff);
+      const v = numParam(ctx.params, 'vector', s.irqfd.data & 0xff);
       const i = s.vcpu.lapic.irr.indexOf(v);
       if (i >= 0) s.vcpu.lapic.irr.splice(i, 1); // the vCPU takes the edge vector and EOIs it (no TMR: no IO-APIC)
       if (!moreUsed(s.vq)) {

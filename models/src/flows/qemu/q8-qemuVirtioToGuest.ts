@@ -2,10 +2,11 @@
 // virtio_pci_notify choosing MSI-X or INTx, msix_notify with the PBA for a masked vector, and where the MSI lands.
 // Steps Q8.1–Q8.7, rules QR22, QR27 (MSI-X table and PBA).
 
-import { ActionSpec, Flow, Link, ParamValues, Step } from '../../core/types';
+import { ActionSpec, Flow, Step } from '../../core/types';
 import { acceptFixed, LapicState, lapicProblems, newLapic } from '../../components/lapic';
 import { EventfdState, eventfdRead, eventfdSignal, newEventfd } from '../../components/eventfd';
 import { addUsed, newVirtqueue, shouldNotify, VirtqueueState, virtqueueProblems } from '../../components/virtqueue';
+import { qemuLink, linuxLink, numParam } from './qemuFlowKit';
 
 export interface Q8State {
   vq: VirtqueueState;
@@ -32,10 +33,7 @@ export interface Q8State {
 }
 
 type S = Q8State;
-const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
-const lx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
 const VIRTIO_C = 'hw/virtio/virtio.c';
-const num = (p: ParamValues, k: string, d: number): number => (typeof p[k] === 'number' ? (p[k] as number) : d);
 
 function masked(s: S): boolean {
   return s.msix.entry_masked || s.msix.function_masked;
@@ -48,7 +46,7 @@ const steps: Step<S>[] = [
     role: 'The device completes a request: used idx advanced (mod 2^16), inuse reduced; signalled_used_valid cleared when the index overtakes it (QEMU compares (int16_t)(new − signalled_used), vhost (u16)).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
-    links: [q('virtqueue_push', VIRTIO_C), q('virtqueue_flush', VIRTIO_C), q('virtqueue_split_flush', VIRTIO_C), q('vring_used_idx_set', VIRTIO_C)],
+    links: [qemuLink('virtqueue_push', VIRTIO_C), qemuLink('virtqueue_flush', VIRTIO_C), qemuLink('virtqueue_split_flush', VIRTIO_C), qemuLink('vring_used_idx_set', VIRTIO_C)],
     contracts: [
       { id: 'Q8.1-invalidate', text: 'overtaking signalled_used invalidates it', source: 'QR22', codebase: 'qemu', symbol: 'virtqueue_split_flush', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
@@ -59,8 +57,8 @@ const steps: Step<S>[] = [
     ],
     run(ctx) {
       const s = ctx.state;
-      s.vq.inuse += num(ctx.params, 'count', 1);
-      const r = addUsed(s.vq, num(ctx.params, 'count', 1), 'qemu');
+      s.vq.inuse += numParam(ctx.params, 'count', 1);
+      const r = addUsed(s.vq, numParam(ctx.params, 'count', 1), 'qemu');
       return { branch: r.invalidated ? 'overtook' : 'flushed', why: `used_idx ${r.old} → ${r.new}; inuse → ${s.vq.inuse}${r.invalidated ? '; (int16_t)(new − signalled_used) < (uint16_t)(new − old): signalled_used_valid := false' : ''}`, next: 'Q8.2' };
     },
   },
@@ -69,7 +67,7 @@ const steps: Step<S>[] = [
     title: 'virtio_notify(_irqfd)',
     role: 'Main-loop devices call virtio_notify (→ virtio_irq); dataplane/iothread devices call virtio_notify_irqfd (→ the guest notifier eventfd).',
     component: 'virtio',
-    links: [q('virtio_notify', VIRTIO_C), q('virtio_notify_irqfd', VIRTIO_C)],
+    links: [qemuLink('virtio_notify', VIRTIO_C), qemuLink('virtio_notify_irqfd', VIRTIO_C)],
     branches: [
       { name: 'irqfd', when: 'dataplane device on an iothread: virtio_notify_irqfd', next: 'Q8.3' },
       { name: 'main-loop', when: 'device on the main loop: virtio_notify', next: 'Q8.3' },
@@ -85,7 +83,7 @@ const steps: Step<S>[] = [
     role: 'QR22: NOTIFY_ON_EMPTY with nothing in flight; without EVENT_IDX the NO_INTERRUPT flag; with it !valid || vring_need_event(used_event, new, old). False → no interrupt.',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
-    links: [q('virtio_should_notify', VIRTIO_C), q('virtio_split_should_notify', VIRTIO_C), q('vring_get_used_event', VIRTIO_C), q('vring_need_event', 'include/standard-headers/linux/virtio_ring.h')],
+    links: [qemuLink('virtio_should_notify', VIRTIO_C), qemuLink('virtio_split_should_notify', VIRTIO_C), qemuLink('vring_get_used_event', VIRTIO_C), qemuLink('vring_need_event', 'include/standard-headers/linux/virtio_ring.h')],
     contracts: [
       { id: 'Q8.3-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old)', source: 'QR22', codebase: 'qemu', symbol: 'virtio_split_should_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
@@ -110,7 +108,7 @@ const steps: Step<S>[] = [
     title: 'virtio_notify_irqfd',
     role: 'Sets ISR bit 0 (for old Windows drivers) and signals the guest notifier: KVM’s irqfd injects directly (kvm-inkernel), or without one QEMU’s main loop reads it (virtio_queue_guest_notifier_read → virtio_irq).',
     component: 'eventfd',
-    links: [q('virtio_notify_irqfd', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_queue_guest_notifier_read', VIRTIO_C), lx('irqfd_wakeup', 'virt/kvm/eventfd.c')],
+    links: [qemuLink('virtio_notify_irqfd', VIRTIO_C), qemuLink('virtio_set_isr', VIRTIO_C), qemuLink('virtio_queue_guest_notifier_read', VIRTIO_C), linuxLink('irqfd_wakeup', 'virt/kvm/eventfd.c')],
     branches: [
       { name: 'kvm-irqfd', when: 'ISR |= 1; event_notifier_set(guest_notifier): KVM irqfd_wakeup reads it and injects the MSI route (Q6.2)', next: 'Q8.7' },
       { name: 'main-loop-read', when: 'ISR |= 1; event_notifier_set(guest_notifier): no irqfd, the main loop’s virtio_queue_guest_notifier_read clears it and calls virtio_irq', next: 'Q8.4b' },
@@ -132,7 +130,7 @@ const steps: Step<S>[] = [
     title: 'virtio_irq → virtio_notify_vector',
     role: 'Sets ISR bit 0 and asks the transport to notify the queue’s vector.',
     component: 'virtio',
-    links: [q('virtio_irq', VIRTIO_C), q('virtio_set_isr', VIRTIO_C), q('virtio_notify_vector', VIRTIO_C)],
+    links: [qemuLink('virtio_irq', VIRTIO_C), qemuLink('virtio_set_isr', VIRTIO_C), qemuLink('virtio_notify_vector', VIRTIO_C)],
     branches: [
       { name: 'notify-vector', when: 'ISR |= 1; virtio_notify_vector(queue vector ctx.state.msix.queue_vector)', next: 'Q8.5' },
     ],
@@ -146,7 +144,7 @@ const steps: Step<S>[] = [
     title: 'virtio_pci_notify',
     role: 'MSI-X enabled with a vector → msix_notify; otherwise level INTx pci_set_irq(isr & 1), de-asserted when the guest reads the ISR.',
     component: 'virtio-pci',
-    links: [q('virtio_pci_notify', 'hw/virtio/virtio-pci.c'), q('pci_set_irq', 'hw/pci/pci.c'), q('virtio_pci_isr_read', 'hw/virtio/virtio-pci.c')],
+    links: [qemuLink('virtio_pci_notify', 'hw/virtio/virtio-pci.c'), qemuLink('pci_set_irq', 'hw/pci/pci.c'), qemuLink('virtio_pci_isr_read', 'hw/virtio/virtio-pci.c')],
     branches: [
       { name: 'msix', when: 'MSI-X enabled, queue vector s.msix.queue_vector: msix_notify', next: 'Q8.6' },
       { name: 'intx', when: 'VIRTIO_NO_VECTOR / MSI-X disabled: pci_set_irq(isr & 1 = s.intx_level), level INTx (Q1.0)', next: null },
@@ -166,14 +164,14 @@ const steps: Step<S>[] = [
     component: 'msix',
     operation: 'msix.notify',
     links: [
-      q('msix_notify', 'hw/pci/msix.c'),
-      q('msix_is_masked', 'hw/pci/msix.c'),
-      q('msix_set_pending', 'hw/pci/msix.c'),
-      q('msix_handle_mask_update', 'hw/pci/msix.c'),
-      q('msix_get_message', 'hw/pci/msix.c'),
-      q('msi_send_message', 'hw/pci/msi.c'),
-      q('pci_msi_trigger', 'hw/pci/pci.c'),
-      q('msi_notify', 'hw/pci/msi.c', { note: 'plain MSI: the per-vector mask bit latches a pending bit the same way' }),
+      qemuLink('msix_notify', 'hw/pci/msix.c'),
+      qemuLink('msix_is_masked', 'hw/pci/msix.c'),
+      qemuLink('msix_set_pending', 'hw/pci/msix.c'),
+      qemuLink('msix_handle_mask_update', 'hw/pci/msix.c'),
+      qemuLink('msix_get_message', 'hw/pci/msix.c'),
+      qemuLink('msi_send_message', 'hw/pci/msi.c'),
+      qemuLink('pci_msi_trigger', 'hw/pci/pci.c'),
+      qemuLink('msi_notify', 'hw/pci/msi.c', { note: 'plain MSI: the per-vector mask bit latches a pending bit the same way' }),
     ],
     contracts: [
       { id: 'Q8.6-pba', text: 'a masked MSI-X vector latches into the PBA instead of being lost', source: 'QR27', codebase: 'qemu', symbol: 'msix_notify', check: { kind: 'calls', anyOf: ['msix_set_pending'] } },
@@ -214,13 +212,13 @@ const steps: Step<S>[] = [
     component: 'lapic',
     operation: 'lapic.accept',
     links: [
-      q('apic_mem_write', 'hw/intc/apic.c'),
-      q('apic_send_msi', 'hw/intc/apic.c'),
-      q('kvm_apic_mem_write', 'hw/i386/kvm/apic.c'),
-      q('kvm_send_msi', 'hw/i386/kvm/apic.c'),
-      q('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c'),
-      lx('kvm_send_userspace_msi', 'virt/kvm/irqchip.c'),
-      lx('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
+      qemuLink('apic_mem_write', 'hw/intc/apic.c'),
+      qemuLink('apic_send_msi', 'hw/intc/apic.c'),
+      qemuLink('kvm_apic_mem_write', 'hw/i386/kvm/apic.c'),
+      qemuLink('kvm_send_msi', 'hw/i386/kvm/apic.c'),
+      qemuLink('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c'),
+      linuxLink('kvm_send_userspace_msi', 'virt/kvm/irqchip.c'),
+      linuxLink('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
     ],
     branches: [
       { name: 'kvm-irqfd', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },

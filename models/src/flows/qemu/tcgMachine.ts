@@ -96,4 +96,3 @@ export function cpuAt(m: TcgMachine, index: number, field = 'cpu'): TcgCpu {
   return c;
 }
 
-export const hex = (v: number): string => `0x${v.toString(16)}`;
