@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findFlow, Link } from '../../models/src/index';
+import { xenFlows } from '../../models/src/flows/xen/index';
 import { findAsmLabel } from '../../server/src/engine/links/asmLabels';
 import { contractFailures, extractedDefinitions } from '../support/linkCheck';
 import { realTrees } from '../support/realTrees';
 
-const XEN_FLOWS = ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7'];
+const XEN_FLOWS = xenFlows.map((f) => f.id);
 
 void test('every step of the Xen flows has at least one link and a non-empty role', () => {
   for (const id of XEN_FLOWS) {
