@@ -1,18 +1,14 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (rules QR15, QR19–QR21).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Step, StepResult } from '../../core/types';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import {
   KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
   checkBlock, piLoad, acceptEvents, pendingWhat, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const LAPIC = 'arch/x86/kvm/lapic.c';
-const VMX = 'arch/x86/kvm/vmx/vmx.c';
-const X86 = 'arch/x86/kvm/x86.c';
 
 function srcVcpu(ctx: Ctx): number {
   return vcpuParam(ctx, 'src');
@@ -25,8 +21,8 @@ const steps: Step<KvmState>[] = [
     role: 'The guest sends an IPI (e.g. RESCHEDULE_VECTOR 0xfd): x2APIC WRMSR 0x830, xAPIC ICR2 then ICR writes, or the PV_SEND_IPI hypercall.',
     component: 'guest',
     links: [
-      L('native_smp_send_reschedule', 'arch/x86/kernel/apic/ipi.c'), L('x2apic_send_IPI', 'arch/x86/kernel/apic/x2apic_phys.c'), L('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h'),
-      L('default_send_IPI_single_phys', 'arch/x86/kernel/apic/ipi.c'), L('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_send_ipi_mask', 'arch/x86/kernel/kvm.c'),
+      linuxLink('native_smp_send_reschedule', 'arch/x86/kernel/apic/ipi.c'), linuxLink('x2apic_send_IPI', 'arch/x86/kernel/apic/x2apic_phys.c'), linuxLink('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h'),
+      linuxLink('default_send_IPI_single_phys', 'arch/x86/kernel/apic/ipi.c'), linuxLink('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), linuxLink('kvm_send_ipi_mask', 'arch/x86/kernel/kvm.c'),
     ],
     branches: [
       { name: 'pv-hypercall', when: 's: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs (vector vec)', next: 'Q10.2' },
@@ -47,9 +43,9 @@ const steps: Step<KvmState>[] = [
     role: 'Decides how the ICR write reaches KVM: IPIv posts Fixed physical no-shorthand IPIs with no exit; x2APIC takes the WRMSR fastpath; xAPIC exits as APIC-write (APICv) or APIC-access (no APICv); PV IPIs are a hypercall.',
     component: 'vcpu',
     links: [
-      L('handle_fastpath_set_msr_irqoff', X86), L('handle_fastpath_set_x2apic_icr_irqoff', X86), L('kvm_x2apic_icr_write', LAPIC),
-      L('handle_apic_write', VMX), L('kvm_apic_write_nodecode', LAPIC), L('handle_apic_access', VMX), L('kvm_lapic_reg_write', LAPIC),
-      L('kvm_pv_send_ipi', LAPIC), L('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h'),
+      linuxLink('handle_fastpath_set_msr_irqoff', KVM_X86_FILE), linuxLink('handle_fastpath_set_x2apic_icr_irqoff', KVM_X86_FILE), linuxLink('kvm_x2apic_icr_write', KVM_LAPIC_FILE),
+      linuxLink('handle_apic_write', KVM_VMX_FILE), linuxLink('kvm_apic_write_nodecode', KVM_LAPIC_FILE), linuxLink('handle_apic_access', KVM_VMX_FILE), linuxLink('kvm_lapic_reg_write', KVM_LAPIC_FILE),
+      linuxLink('kvm_pv_send_ipi', KVM_LAPIC_FILE), linuxLink('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h'),
     ],
     contracts: [
       { id: 'Q10.2-fastpath', text: 'the x2APIC ICR fastpath handles only no-shorthand, physical, Fixed IPIs to a non-broadcast destination', source: 'docs/flows/Q10.md#q10-2', codebase: 'linux', symbol: 'handle_fastpath_set_x2apic_icr_irqoff', check: { kind: 'mentions', anyOf: ['APIC_SHORT_MASK', 'APIC_DEST_NOSHORT'] } },
@@ -95,7 +91,7 @@ const steps: Step<KvmState>[] = [
     role: 'The CPU sets PIR[v] in the target\'s PID and, if ON was 0 and SN is 0, sets ON and sends its NV to NDST: the notification vector reaches a running target without exits, the wakeup vector wakes a blocked one (QR21).',
     component: 'pi_desc',
     operation: 'pi.post',
-    links: [L('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h', { note: 'gates IPIv; the posting itself is done by the CPU' }), L('pi_wakeup_handler', 'arch/x86/kvm/vmx/posted_intr.c'), L('vmx_vcpu_pi_put', 'arch/x86/kvm/vmx/posted_intr.c')],
+    links: [linuxLink('vmx_can_use_ipiv', 'arch/x86/kvm/vmx/vmx.h', { note: 'gates IPIv; the posting itself is done by the CPU' }), linuxLink('pi_wakeup_handler', 'arch/x86/kvm/vmx/posted_intr.c'), linuxLink('vmx_vcpu_pi_put', 'arch/x86/kvm/vmx/posted_intr.c')],
     rules: ['QR21'],
     branches: [
       { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0)', next: null },
@@ -148,7 +144,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_apic_send_ipi',
     role: 'Decodes ICR into a kvm_lapic_irq (vector, delivery mode, dest mode, level, trigger, shorthand; dest = ICR_HIGH for x2APIC or ICR2[31:24]) and calls kvm_irq_delivery_to_apic with the sender as source.',
     component: 'lapic',
-    links: [L('kvm_apic_send_ipi', LAPIC)],
+    links: [linuxLink('kvm_apic_send_ipi', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q10.3-route', text: 'routes the IPI through kvm_irq_delivery_to_apic with the sending APIC as source', source: 'docs/flows/Q10.md#q10-3', codebase: 'linux', symbol: 'kvm_apic_send_ipi', check: { kind: 'calls', anyOf: ['kvm_irq_delivery_to_apic'] } },
     ],
@@ -166,7 +162,7 @@ const steps: Step<KvmState>[] = [
     role: 'Routes from the source APIC: SELF → the sender, ALLINC/ALLBUT or broadcast → slow loop, physical → phys_map, logical → cluster maps (QR15).',
     component: 'lapic',
     operation: 'lapic.route',
-    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_match_dest', LAPIC)],
+    links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_match_dest', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
       { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q10.5' },
@@ -187,7 +183,7 @@ const steps: Step<KvmState>[] = [
     role: 'Per target: with APICv the vector is posted (0xf2 IPI to a target in guest mode, wake-up or nothing otherwise, Q4.1); without, IRR + KVM_REQ_EVENT + kick (reschedule IPI → exit → injection, Q3.3).',
     component: 'lapic',
     operation: 'lapic.accept',
-    links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
+    links: [linuxLink('kvm_apic_set_irq', KVM_LAPIC_FILE), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE), linuxLink('vmx_deliver_interrupt', KVM_VMX_FILE), linuxLink('vmx_deliver_posted_interrupt', KVM_VMX_FILE), linuxLink('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
     rules: ['QR4', 'QR19', 'QR20'],
     branches: [
       { name: 'irr-kick', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfd] := 0 (edge, QR4) …', next: null },
@@ -211,7 +207,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_apic_accept_events',
     role: 'INIT and SIPI never touch IRR: they become pending_events and are processed on the target before its next entry (INIT → wait-for-SIPI, SIPI → start at vector × 4 KiB).',
     component: 'vcpu',
-    links: [L('kvm_apic_accept_events', LAPIC)],
+    links: [linuxLink('kvm_apic_accept_events', KVM_LAPIC_FILE)],
     branches: [
       { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: 'Q10.5' },
       { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: null },

@@ -2,17 +2,15 @@
 // in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
 // next exit (rule QR23).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Step, StepResult } from '../../core/types';
 import { computePpr, highest } from '../../components/lapic';
 import { checkRequest } from '../../components/vcpu';
 import { MSR_KVM_PV_EOI_EN, KVM_MSR_ENABLED, consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, irqFromParams, routeIrq, deliverOne, checkAndInject, pvEoiArm, vmEntry, apicSetEoi, guestEoi, syncPir, guestHandler, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, kvmValidate, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+import { KVM_STATE_DOC, kvmValidate, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const LAPIC = 'arch/x86/kvm/lapic.c';
 
 const steps: Step<KvmState>[] = [
   {
@@ -20,7 +18,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_guest_init',
     role: 'With KVM_FEATURE_PV_EOI the guest replaces its EOI write by kvm_guest_apic_eoi_write and, per CPU, zeroes its kvm_apic_eoi byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN.',
     component: 'pv_eoi',
-    links: [L('kvm_guest_init', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), L('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
+    links: [linuxLink('kvm_guest_init', 'arch/x86/kernel/kvm.c'), linuxLink('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), linuxLink('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
     branches: [
       { name: 'no-feature', when: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null },
       { name: 'enable', when: 'i: kvm_apic_eoi := 0; wrmsrl(MSR_KVM_PV_EOI_EN MSR_KVM_PV_EOI_EN, __pa(&kvm_apic_eoi) | KVM_MSR_ENABLED)', next: 'Q12.2' },
@@ -37,7 +35,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_lapic_set_pv_eoi',
     role: 'KVM records the guest byte\'s address (4-byte aligned, through a gfn_to_hva cache) in pv_eoi.msr_val.',
     component: 'pv_eoi',
-    links: [L('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), L('kvm_lapic_set_pv_eoi', LAPIC)],
+    links: [linuxLink('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), linuxLink('kvm_lapic_set_pv_eoi', KVM_LAPIC_FILE)],
     branches: [
       { name: 'enabled', when: 'pv_eoi.msr_val := 0x1001 (address 0x1000 | KVM_MSR_ENABLED)', next: 'Q12.i' },
     ],
@@ -53,7 +51,7 @@ const steps: Step<KvmState>[] = [
     role: 'An interrupt for the vCPU is accepted into IRR with KVM_REQ_EVENT and a kick (no APICv) or posted (APICv).',
     component: 'lapic',
     operation: 'lapic.accept',
-    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('__apic_accept_irq', LAPIC)],
+    links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE)],
     branches: [
       { name: 'accepted', when: 'phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled; TMR[0x41] := 0 (edge, QR4) …', next: 'Q12.e' },
       { name: 'no-target', when: 'the IO-APIC message selects no vCPU', next: null },
@@ -73,7 +71,7 @@ const steps: Step<KvmState>[] = [
     role: 'The KVM_REQ_EVENT block injects hi(IRR) (IRR→ISR, highest_isr_cache := v) and then runs kvm_lapic_sync_to_vapic.',
     component: 'lapic',
     operation: 'lapic.ack',
-    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), L('kvm_get_apic_interrupt', LAPIC)],
+    links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), linuxLink('kvm_get_apic_interrupt', KVM_LAPIC_FILE)],
     branches: [
       { name: 'nothing', when: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (QR17)', next: 'Q12.3' },
       { name: 'injected', when: 'IF=1, 0x41 class 4 > PPR: IRR→ISR, PPR := 0x40; VM_ENTRY_INTR_INFO_FIELD := 0x8000_0041 (QR5)', next: 'Q12.3' },
@@ -92,7 +90,7 @@ const steps: Step<KvmState>[] = [
     title: 'apic_sync_pv_eoi_to_guest',
     role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (QR23).',
     component: 'pv_eoi',
-    links: [L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC), L('pv_eoi_enabled', LAPIC), L('pv_eoi_set_pending', LAPIC), L('pv_eoi_put_user', LAPIC)],
+    links: [linuxLink('kvm_lapic_sync_to_vapic', KVM_LAPIC_FILE), linuxLink('apic_sync_pv_eoi_to_guest', KVM_LAPIC_FILE), linuxLink('pv_eoi_enabled', KVM_LAPIC_FILE), linuxLink('pv_eoi_set_pending', KVM_LAPIC_FILE), linuxLink('pv_eoi_put_user', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
     ],
@@ -114,7 +112,7 @@ const steps: Step<KvmState>[] = [
     title: '[hw] VM entry → guest handler',
     role: 'VM entry delivers the vector (event injection, or virtual-interrupt delivery with APICv) and the guest handler runs.',
     component: 'vcpu',
-    links: [L('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), L('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
+    links: [linuxLink('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
     branches: [
       { name: 'nothing', when: 'nothing injected: the guest runs', next: null },
       { name: 'in-service', when: 'the handler has not written EOI yet', next: null },
@@ -138,7 +136,7 @@ const steps: Step<KvmState>[] = [
     role: 'The guest EOI: __test_and_clear_bit(KVM_PV_EOI_BIT) — if it was set, return with no APIC access and no exit; else native EOI, which traps to apic_set_eoi (QR23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',
-    links: [L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'), L('apic_set_eoi', LAPIC)],
+    links: [linuxLink('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'), linuxLink('apic_set_eoi', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q12.4-test-and-clear', text: 'tests and clears the PV EOI bit before falling back to the native EOI write', source: 'QR23', codebase: 'linux', symbol: 'kvm_guest_apic_eoi_write', check: { kind: 'calls', anyOf: ['__test_and_clear_bit'] } },
     ],
@@ -168,7 +166,7 @@ const steps: Step<KvmState>[] = [
     role: 'At the next exit with KVM_APIC_PV_EOI_PENDING: byte 0 means the guest EOI\'d — KVM runs apic_set_eoi for it; byte still 1 means it did not — KVM disarms it and no EOI happens (QR23).',
     component: 'pv_eoi',
     operation: 'lapic.eoi',
-    links: [L('kvm_lapic_sync_from_vapic', LAPIC), L('apic_sync_pv_eoi_from_guest', LAPIC), L('pv_eoi_test_and_clr_pending', LAPIC), L('pv_eoi_get_user', LAPIC), L('apic_set_eoi', LAPIC)],
+    links: [linuxLink('kvm_lapic_sync_from_vapic', KVM_LAPIC_FILE), linuxLink('apic_sync_pv_eoi_from_guest', KVM_LAPIC_FILE), linuxLink('pv_eoi_test_and_clr_pending', KVM_LAPIC_FILE), linuxLink('pv_eoi_get_user', KVM_LAPIC_FILE), linuxLink('apic_set_eoi', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q12.5-eoi', text: 'completes the EOI on the guest\'s behalf when the byte was cleared', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_from_guest', check: { kind: 'calls', anyOf: ['apic_set_eoi'] } },
     ],

@@ -11,14 +11,9 @@ import {
   checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const Qm = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
-const LAPIC = 'arch/x86/kvm/lapic.c';
-const VMX = 'arch/x86/kvm/vmx/vmx.c';
-const X86 = 'arch/x86/kvm/x86.c';
-const IOAPIC = 'arch/x86/kvm/ioapic.c';
+const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 
 const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.split(',').map(Number) : []);
 const join = (xs: number[]): string => [...new Set(xs)].join(',');
@@ -55,8 +50,8 @@ const steps: Step<KvmState>[] = [
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [
-      L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_set_ioapic_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_ioapic_set_irq', IOAPIC), L('ioapic_set_irq', IOAPIC), L('ioapic_service', IOAPIC),
-      Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }), Qm('ioapic_service', 'hw/intc/ioapic.c', { note: 'kvm-split: sends kvm_set_irq(gsi) → KVM MSI route' }),
+      linuxLink('kvm_set_irq', 'virt/kvm/irqchip.c'), linuxLink('kvm_set_ioapic_irq', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_ioapic_set_irq', KVM_IOAPIC_FILE), linuxLink('ioapic_set_irq', KVM_IOAPIC_FILE), linuxLink('ioapic_service', KVM_IOAPIC_FILE),
+      qemuLink('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }), qemuLink('ioapic_service', 'hw/intc/ioapic.c', { note: 'kvm-split: sends kvm_set_irq(gsi) → KVM MSI route' }),
     ],
     contracts: [
       { id: 'Q3.0-remote-irr', text: 'a level pin with Remote-IRR set is not re-sent until the EOI', source: 'QR9', codebase: 'linux', symbol: 'ioapic_service', check: { kind: 'mentions', anyOf: ['remote_irr'] } },
@@ -90,7 +85,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.route',
     role: 'Finds the destination vCPUs: the fast path on the RCU APIC map (SELF, physical, logical, lowest priority by vector hashing), else the slow loop with kvm_apic_match_dest (QR15).',
     component: 'lapic',
-    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC), L('kvm_vector_to_index', LAPIC), L('kvm_apic_match_dest', LAPIC)],
+    links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_map_get_dest_lapic', KVM_LAPIC_FILE), linuxLink('kvm_vector_to_index', KVM_LAPIC_FILE), linuxLink('kvm_apic_match_dest', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
       { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q3.2' },
@@ -111,7 +106,7 @@ const steps: Step<KvmState>[] = [
     role: 'Accepts the message on one vCPU\'s LAPIC by delivery mode: Fixed/LowestPrio set TMR and go on to deliver_interrupt; NMI/INIT/SIPI become pending events; a disabled APIC drops it (QR4).',
     component: 'lapic',
     operation: 'lapic.accept',
-    links: [L('kvm_apic_set_irq', LAPIC), L('__apic_accept_irq', LAPIC)],
+    links: [linuxLink('kvm_apic_set_irq', KVM_LAPIC_FILE), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'QR4', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
       { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: 'docs/flows/Q3.md#q3-2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
@@ -139,7 +134,7 @@ const steps: Step<KvmState>[] = [
     title: 'vmx_deliver_interrupt',
     role: 'With APICv inactive, vmx_deliver_posted_interrupt returns −1: IRR[v] := 1 (coalescing with a set bit), irr_pending, KVM_REQ_EVENT (QR4).',
     component: 'lapic',
-    links: [L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('kvm_lapic_set_irr', 'arch/x86/kvm/lapic.h'), L('kvm_make_request', 'include/linux/kvm_host.h')],
+    links: [linuxLink('vmx_deliver_interrupt', KVM_VMX_FILE), linuxLink('vmx_deliver_posted_interrupt', KVM_VMX_FILE), linuxLink('kvm_lapic_set_irr', 'arch/x86/kvm/lapic.h'), linuxLink('kvm_make_request', 'include/linux/kvm_host.h')],
     contracts: [
       { id: 'Q3.3-order', text: 'sets IRR before raising KVM_REQ_EVENT and kicking, so the target cannot miss it', source: 'QR20', codebase: 'linux', symbol: 'vmx_deliver_interrupt', check: { kind: 'callOrder', first: ['kvm_lapic_set_irr'], then: ['kvm_vcpu_kick'] } },
     ],
@@ -163,7 +158,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_vcpu_kick',
     role: 'Makes the target notice the request: wake a blocked vCPU, flip the own thread to EXITING_GUEST_MODE, or IPI a vCPU in guest mode on another pCPU (EXTERNAL_INTERRUPT exit); otherwise the next entry sees it (QR20).',
     component: 'vcpu',
-    links: [L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_should_kick', X86), L('kvm_vcpu_exiting_guest_mode', 'include/linux/kvm_host.h'), L('handle_external_interrupt_irqoff', VMX)],
+    links: [linuxLink('kvm_vcpu_kick', 'virt/kvm/kvm_main.c'), linuxLink('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c'), linuxLink('kvm_arch_vcpu_should_kick', KVM_X86_FILE), linuxLink('kvm_vcpu_exiting_guest_mode', 'include/linux/kvm_host.h'), linuxLink('handle_external_interrupt_irqoff', KVM_VMX_FILE)],
     contracts: [
       { id: 'Q3.4-wake-first', text: 'tries to wake a blocked vCPU before considering the reschedule IPI', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_kick', check: { kind: 'callOrder', first: ['kvm_vcpu_wake_up'], then: ['smp_send_reschedule'] } },
     ],
@@ -184,7 +179,7 @@ const steps: Step<KvmState>[] = [
     title: 'vcpu_run → vcpu_enter_guest',
     role: 'The vCPU\'s run loop: a halted vCPU re-checks kvm_vcpu_check_block; pending timers are injected; INIT/SIPI accepted; KVM_REQ_EVENT leads to kvm_check_and_inject_events.',
     component: 'vcpu',
-    links: [L('vcpu_run', X86), L('vcpu_enter_guest', X86), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_apic_accept_events', LAPIC), L('handle_interrupt_window', VMX)],
+    links: [linuxLink('vcpu_run', KVM_X86_FILE), linuxLink('vcpu_enter_guest', KVM_X86_FILE), linuxLink('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), linuxLink('kvm_apic_accept_events', KVM_LAPIC_FILE), linuxLink('handle_interrupt_window', KVM_VMX_FILE)],
     rules: ['QR20'],
     branches: [
       { name: 'event', when: 'KVM_REQ_EVENT: kvm_check_and_inject_events', next: 'Q3.6' },
@@ -230,8 +225,8 @@ const steps: Step<KvmState>[] = [
     role: 'In order: re-inject an injected event, NMI, then a LAPIC interrupt if kvm_apic_has_interrupt beats PPR and vmx_interrupt_allowed (IF); if blocked by IF, arm interrupt-window exiting (QR3, QR6, QR28).',
     component: 'lapic',
     links: [
-      L('kvm_check_and_inject_events', X86, { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }),
-      L('kvm_cpu_has_injectable_intr', 'arch/x86/kvm/irq.c'), L('kvm_apic_has_interrupt', LAPIC), L('apic_has_interrupt_for_ppr', LAPIC), L('vmx_interrupt_allowed', VMX), L('vmx_enable_irq_window', VMX),
+      linuxLink('kvm_check_and_inject_events', KVM_X86_FILE, { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }),
+      linuxLink('kvm_cpu_has_injectable_intr', 'arch/x86/kvm/irq.c'), linuxLink('kvm_apic_has_interrupt', KVM_LAPIC_FILE), linuxLink('apic_has_interrupt_for_ppr', KVM_LAPIC_FILE), linuxLink('vmx_interrupt_allowed', KVM_VMX_FILE), linuxLink('vmx_enable_irq_window', KVM_VMX_FILE),
     ],
     contracts: [
       { id: 'Q3.6-window', text: 'arms interrupt-window exiting when an interrupt is pending but cannot be injected', source: 'QR6', codebase: 'linux', symbol: 'kvm_check_and_inject_events', check: { kind: 'mentions', anyOf: ['enable_irq_window', 'kvm_x86_enable_irq_window'] } },
@@ -277,7 +272,7 @@ const steps: Step<KvmState>[] = [
     role: 'Acknowledges for the guest: no ExtINT pending, so hi(IRR) moves to ISR and PPR rises to its class (QR5).',
     component: 'lapic',
     operation: 'lapic.ack',
-    links: [L('kvm_cpu_get_interrupt', 'arch/x86/kvm/irq.c'), L('kvm_cpu_get_extint', 'arch/x86/kvm/irq.c'), L('kvm_get_apic_interrupt', LAPIC), L('apic_clear_irr', LAPIC), L('apic_set_isr', LAPIC), L('__apic_update_ppr', LAPIC)],
+    links: [linuxLink('kvm_cpu_get_interrupt', 'arch/x86/kvm/irq.c'), linuxLink('kvm_cpu_get_extint', 'arch/x86/kvm/irq.c'), linuxLink('kvm_get_apic_interrupt', KVM_LAPIC_FILE), linuxLink('apic_clear_irr', KVM_LAPIC_FILE), linuxLink('apic_set_isr', KVM_LAPIC_FILE), linuxLink('__apic_update_ppr', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q3.7-irr-isr', text: 'clears the IRR bit and sets the ISR bit of the same vector, then updates PPR', source: 'QR5', codebase: 'linux', symbol: 'kvm_get_apic_interrupt', check: { kind: 'callOrder', first: ['apic_clear_irr'], then: ['apic_set_isr'] } },
     ],
@@ -297,7 +292,7 @@ const steps: Step<KvmState>[] = [
     title: 'vmx_inject_irq',
     role: 'Writes VM_ENTRY_INTR_INFO_FIELD = 0x80000000|v, sets TPR_THRESHOLD, and lets PV EOI arm if the in-service vector is the only work (QR23).',
     component: 'vcpu',
-    links: [L('vmx_inject_irq', VMX), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX), L('kvm_lapic_sync_to_vapic', LAPIC), L('apic_sync_pv_eoi_to_guest', LAPIC)],
+    links: [linuxLink('vmx_inject_irq', KVM_VMX_FILE), linuxLink('update_cr8_intercept', KVM_X86_FILE), linuxLink('vmx_update_cr8_intercept', KVM_VMX_FILE), linuxLink('kvm_lapic_sync_to_vapic', KVM_LAPIC_FILE), linuxLink('apic_sync_pv_eoi_to_guest', KVM_LAPIC_FILE)],
     rules: ['QR23', 'QR28'],
     branches: [
       { name: 'injected', when: 'VM_ENTRY_INTR_INFO_FIELD := 0x80000051; kvm_lapic_sync_to_vapic: pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q3.5e' },
@@ -336,7 +331,7 @@ const steps: Step<KvmState>[] = [
     title: 'handle_tpr_below_threshold',
     role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (QR2, QR3).',
     component: 'lapic',
-    links: [L('handle_tpr_below_threshold', VMX), L('kvm_apic_update_ppr', LAPIC), L('apic_update_ppr', LAPIC), L('update_cr8_intercept', X86), L('vmx_update_cr8_intercept', VMX)],
+    links: [linuxLink('handle_tpr_below_threshold', KVM_VMX_FILE), linuxLink('kvm_apic_update_ppr', KVM_LAPIC_FILE), linuxLink('apic_update_ppr', KVM_LAPIC_FILE), linuxLink('update_cr8_intercept', KVM_X86_FILE), linuxLink('vmx_update_cr8_intercept', KVM_VMX_FILE)],
     rules: ['QR2', 'QR3'],
     branches: [
       { name: 'no-exit', when: 'TPR before → slot.lapic.tpr: class … is not below TPR_THRESHOLD v.tpr_threshold, the TPR shadow absorbs the write (no exit)', next: null },
@@ -362,7 +357,7 @@ const steps: Step<KvmState>[] = [
     title: 'vcpu_enter_guest (VM entry)',
     role: 'IRQs off, mode := IN_GUEST_MODE, re-check requests (a late request cancels the entry and re-queues the injection); the CPU injects the event through the guest IDT (SDM 26.6).',
     component: 'vcpu',
-    links: [L('vcpu_enter_guest', X86), L('kvm_vcpu_exit_request', X86), L('vmx_vcpu_run', VMX), L('vmx_cancel_injection', VMX), L('__vmx_complete_interrupts', VMX)],
+    links: [linuxLink('vcpu_enter_guest', KVM_X86_FILE), linuxLink('kvm_vcpu_exit_request', KVM_X86_FILE), linuxLink('vmx_vcpu_run', KVM_VMX_FILE), linuxLink('vmx_cancel_injection', KVM_VMX_FILE), linuxLink('__vmx_complete_interrupts', KVM_VMX_FILE)],
     rules: ['QR20', 'QR28'],
     source: 'SDM 26.6',
     branches: [
@@ -392,8 +387,8 @@ const steps: Step<KvmState>[] = [
     role: 'The guest handler services its device and writes EOI: with PV EOI armed the guest only clears its byte (no exit); otherwise the write traps (APIC access or x2APIC WRMSR 0x80B) (QR23).',
     component: 'guest',
     links: [
-      L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'),
-      L('handle_apic_access', VMX), L('kvm_lapic_set_eoi', LAPIC), L('kvm_x2apic_msr_write', LAPIC), L('kvm_lapic_reg_write', LAPIC),
+      linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), linuxLink('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c'),
+      linuxLink('handle_apic_access', KVM_VMX_FILE), linuxLink('kvm_lapic_set_eoi', KVM_LAPIC_FILE), linuxLink('kvm_x2apic_msr_write', KVM_LAPIC_FILE), linuxLink('kvm_lapic_reg_write', KVM_LAPIC_FILE),
     ],
     rules: ['QR23'],
     branches: [
@@ -423,7 +418,7 @@ const steps: Step<KvmState>[] = [
     role: 'Clears the highest ISR bit (whatever the handler meant), recomputes PPR, raises KVM_REQ_EVENT, and tells the IO-APIC (QR7).',
     component: 'lapic',
     operation: 'lapic.eoi',
-    links: [L('apic_set_eoi', LAPIC), L('apic_find_highest_isr', LAPIC), L('apic_clear_isr', LAPIC), L('apic_update_ppr', LAPIC)],
+    links: [linuxLink('apic_set_eoi', KVM_LAPIC_FILE), linuxLink('apic_find_highest_isr', KVM_LAPIC_FILE), linuxLink('apic_clear_isr', KVM_LAPIC_FILE), linuxLink('apic_update_ppr', KVM_LAPIC_FILE)],
     contracts: [
       { id: 'Q3.10-highest', text: 'EOI clears the highest in-service vector, then forwards it to the IO-APIC', source: 'QR7', codebase: 'linux', symbol: 'apic_set_eoi', check: { kind: 'callOrder', first: ['apic_find_highest_isr'], then: ['kvm_ioapic_send_eoi'] } },
     ],
@@ -449,7 +444,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_ioapic_send_eoi',
     role: 'Only vectors in ioapic_handled_vectors reach the IO-APIC: split → KVM_EXIT_IOAPIC_EOI to QEMU (SVR[12] not consulted); in-kernel → kvm_ioapic_update_eoi with trigger = TMR[v] (QR7, QR13, QR18).',
     component: 'ioapic',
-    links: [L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_handles_vector', LAPIC), Qm('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'kvm-split: KVM_EXIT_IOAPIC_EOI → ioapic_eoi_broadcast' })],
+    links: [linuxLink('kvm_ioapic_send_eoi', KVM_LAPIC_FILE), linuxLink('kvm_ioapic_handles_vector', KVM_LAPIC_FILE), qemuLink('kvm_arch_handle_exit', 'target/i386/kvm/kvm.c', { note: 'kvm-split: KVM_EXIT_IOAPIC_EOI → ioapic_eoi_broadcast' })],
     contracts: [
       { id: 'Q3.11-handled', text: 'forwards the EOI only for vectors the IO-APIC handles', source: 'QR18', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
       { id: 'Q3.11-split', text: 'with a split irqchip, exits to userspace instead of consulting SVR[12]', source: 'QR13', codebase: 'linux', symbol: 'kvm_ioapic_send_eoi', check: { kind: 'mentions', anyOf: ['KVM_REQ_IOAPIC_EOI_EXIT'] } },
@@ -481,8 +476,8 @@ const steps: Step<KvmState>[] = [
     component: 'ioapic',
     operation: 'ioapic.eoi',
     links: [
-      L('kvm_ioapic_update_eoi', IOAPIC), L('kvm_ioapic_update_eoi_one', IOAPIC), L('kvm_notify_acked_irq', 'virt/kvm/eventfd.c'),
-      Qm('ioapic_eoi_broadcast', 'hw/intc/ioapic.c', { note: 'kvm-split' }),
+      linuxLink('kvm_ioapic_update_eoi', KVM_IOAPIC_FILE), linuxLink('kvm_ioapic_update_eoi_one', KVM_IOAPIC_FILE), linuxLink('kvm_notify_acked_irq', 'virt/kvm/eventfd.c'),
+      qemuLink('ioapic_eoi_broadcast', 'hw/intc/ioapic.c', { note: 'kvm-split' }),
     ],
     contracts: [
       { id: 'Q3.12-ack-first', text: 'runs the ack notifiers (irqfd resampler) before clearing Remote-IRR', source: 'QR10', codebase: 'linux', symbol: 'kvm_ioapic_update_eoi_one', check: { kind: 'callOrder', first: ['kvm_notify_acked_irq'], then: ['ioapic_service'] } },

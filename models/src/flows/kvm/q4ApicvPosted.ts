@@ -1,6 +1,6 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
-import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
+import { Flow, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { highest } from '../../components/lapic';
@@ -9,13 +9,8 @@ import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction } from './kvmFlowKit';
+import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const LAPIC = 'arch/x86/kvm/lapic.c';
-const VMX = 'arch/x86/kvm/vmx/vmx.c';
-const PIH = 'arch/x86/kvm/vmx/posted_intr.h';
-const X86 = 'arch/x86/kvm/x86.c';
 
 const steps: Step<KvmState>[] = [
   {
@@ -24,7 +19,7 @@ const steps: Step<KvmState>[] = [
     role: 'An in-kernel IO-APIC input (e.g. a level INTx line) is asserted; the pin is serviced into a LAPIC message (QR8, QR9).',
     component: 'ioapic',
     operation: 'ioapic.input',
-    links: [L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), L('ioapic_service', 'arch/x86/kvm/ioapic.c')],
+    links: [linuxLink('kvm_set_irq', 'virt/kvm/irqchip.c'), linuxLink('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), linuxLink('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), linuxLink('ioapic_service', 'arch/x86/kvm/ioapic.c')],
     rules: ['QR8', 'QR9'],
     branches: [
       { name: 'message', when: 'level pin 10 asserted with Remote-IRR=0: message vector 0x31 level → APIC 0', next: 'Q4.0' },
@@ -47,7 +42,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.route',
     role: 'Routes the message to its destination vCPUs (fast path on the APIC map, or the slow loop), as in Q3.1 (QR15).',
     component: 'lapic',
-    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', LAPIC), L('kvm_apic_map_get_dest_lapic', LAPIC)],
+    links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_map_get_dest_lapic', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
       { name: 'fast-physical', when: 'phys_map[0] → vcpu0', next: 'Q4.1' },
@@ -68,7 +63,7 @@ const steps: Step<KvmState>[] = [
     role: '__apic_accept_irq → vmx_deliver_interrupt posts the vector: PIR bit, then ON; a set PIR bit or a set ON means no notification (QR19).',
     component: 'pi_desc',
     operation: 'pi.post',
-    links: [L('__apic_accept_irq', LAPIC), L('vmx_deliver_interrupt', VMX), L('vmx_deliver_posted_interrupt', VMX), L('pi_test_and_set_pir', PIH), L('pi_test_and_set_on', PIH)],
+    links: [linuxLink('__apic_accept_irq', KVM_LAPIC_FILE), linuxLink('vmx_deliver_interrupt', KVM_VMX_FILE), linuxLink('vmx_deliver_posted_interrupt', KVM_VMX_FILE), linuxLink('pi_test_and_set_pir', KVM_POSTED_INTR_HEADER), linuxLink('pi_test_and_set_on', KVM_POSTED_INTR_HEADER)],
     contracts: [
       { id: 'Q4.1-pir-before-on', text: 'sets the PIR bit before testing-and-setting ON, so a notification never precedes its vector', source: 'QR19; SDM 29.6', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'callOrder', first: ['pi_test_and_set_pir'], then: ['pi_test_and_set_on'] } },
       { id: 'Q4.1-no-sn', text: 'the software sender never consults SN', source: 'QR19', codebase: 'linux', symbol: 'vmx_deliver_posted_interrupt', check: { kind: 'doesNotCall', names: ['pi_test_sn'] } },
@@ -111,7 +106,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_vcpu_trigger_posted_interrupt',
     role: 'Sends the notification: an IPI of POSTED_INTR_VECTOR to a vCPU in guest mode elsewhere; nothing for the running vCPU; a wake-up otherwise (QR19).',
     component: 'vcpu',
-    links: [L('kvm_vcpu_trigger_posted_interrupt', VMX), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    links: [linuxLink('kvm_vcpu_trigger_posted_interrupt', KVM_VMX_FILE), linuxLink('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
     contracts: [
       { id: 'Q4.2-mode', text: 'decides between the notification IPI and a wake-up on vcpu->mode', source: 'QR19; QR20', codebase: 'linux', symbol: 'kvm_vcpu_trigger_posted_interrupt', check: { kind: 'mentions', anyOf: ['IN_GUEST_MODE'] } },
     ],
@@ -149,8 +144,8 @@ const steps: Step<KvmState>[] = [
     role: 'The notification arrives while the pCPU runs this guest: no VM exit; ON := 0, VIRR |= PIR, PIR := 0, RVI updated (SDM 29.6, QR19). If the target already left guest mode, the host IDT entry only EOIs and the PIR waits for the next entry.',
     component: 'pi_desc',
     links: [
-      L('kvm_vcpu_trigger_posted_interrupt', VMX, { note: 'the sender; the processing is done by the CPU (SDM 29.6)' }),
-      L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c', { note: 'host IDT entry that only EOIs when the notification lands in root mode' }),
+      linuxLink('kvm_vcpu_trigger_posted_interrupt', KVM_VMX_FILE, { note: 'the sender; the processing is done by the CPU (SDM 29.6)' }),
+      linuxLink('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c', { note: 'host IDT entry that only EOIs when the notification lands in root mode' }),
     ],
     rules: ['QR19'],
     source: 'SDM 29.6',
@@ -176,7 +171,7 @@ const steps: Step<KvmState>[] = [
     role: 'The CPU recognises RVI if its class beats VPPR and delivers it when IF=1: VISR, SVI, RVI updated, vector through the guest IDT (QR17).',
     component: 'lapic',
     operation: 'lapic.ack',
-    links: [L('vmx_set_rvi', VMX, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), L('vmx_hwapic_isr_update', VMX)],
+    links: [linuxLink('vmx_set_rvi', KVM_VMX_FILE, { note: 'KVM keeps RVI = hi(IRR); evaluation and delivery are done by the CPU (SDM 29.2)' }), linuxLink('vmx_hwapic_isr_update', KVM_VMX_FILE)],
     rules: ['QR17'],
     source: 'SDM 29.2.1, 29.2.2',
     branches: [
@@ -204,7 +199,7 @@ const steps: Step<KvmState>[] = [
     title: 'vmx_sync_pir_to_irr',
     role: 'Before entry (IRQs off, mode = IN_GUEST_MODE): if ON, clear it and move PIR into IRR; RVI := hi(IRR). The CPU then evaluates at entry (QR19).',
     component: 'pi_desc',
-    links: [L('vcpu_enter_guest', X86), L('vmx_sync_pir_to_irr', VMX), L('kvm_apic_update_irr', LAPIC), L('__kvm_apic_update_irr', LAPIC), L('pi_clear_on', PIH)],
+    links: [linuxLink('vcpu_enter_guest', KVM_X86_FILE), linuxLink('vmx_sync_pir_to_irr', KVM_VMX_FILE), linuxLink('kvm_apic_update_irr', KVM_LAPIC_FILE), linuxLink('__kvm_apic_update_irr', KVM_LAPIC_FILE), linuxLink('pi_clear_on', KVM_POSTED_INTR_HEADER)],
     contracts: [
       { id: 'Q4.4-clear-on-first', text: 'clears ON before harvesting the PIR, so a post racing with the sync raises a new notification', source: 'QR19', codebase: 'linux', symbol: 'vmx_sync_pir_to_irr', check: { kind: 'callOrder', first: ['pi_clear_on'], then: ['kvm_apic_update_irr'] } },
     ],
@@ -227,7 +222,7 @@ const steps: Step<KvmState>[] = [
     title: 'guest interrupt handler',
     role: 'The Linux guest runs the handler for the vector and writes EOI (xAPIC 0xB0 or x2APIC MSR 0x80B).',
     component: 'guest',
-    links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
+    links: [linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), linuxLink('native_apic_msr_eoi_write', 'arch/x86/include/asm/apic.h')],
     branches: [
       { name: 'eoi', when: 'common_interrupt ends with an EOI write', next: 'Q4.6' },
     ],
@@ -245,7 +240,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_vcpu_update_apicv',
     role: 'APICv is activated or inhibited for the vCPU: KVM resets its IRR/ISR caches (irr_pending, isr_count, highest_isr_cache), reloads SVI from ISR and RVI from IRR, or falls back to injection (Q3) and moves stray PIR bits into IRR.',
     component: 'vcpu',
-    links: [L('kvm_vcpu_update_apicv', X86), L('kvm_apic_update_apicv', LAPIC), L('vmx_refresh_apicv_exec_ctrl', VMX), L('kvm_apic_update_hwapic_isr', LAPIC), L('vmx_hwapic_isr_update', VMX)],
+    links: [linuxLink('kvm_vcpu_update_apicv', KVM_X86_FILE), linuxLink('kvm_apic_update_apicv', KVM_LAPIC_FILE), linuxLink('vmx_refresh_apicv_exec_ctrl', KVM_VMX_FILE), linuxLink('kvm_apic_update_hwapic_isr', KVM_LAPIC_FILE), linuxLink('vmx_hwapic_isr_update', KVM_VMX_FILE)],
     rules: ['QR17'],
     branches: [
       { name: 'unchanged', when: 'APICv already active / inactive on i', next: null },
@@ -283,7 +278,7 @@ const steps: Step<KvmState>[] = [
     role: 'The CPU clears VISR[SVI], recomputes SVI and VPPR, and exits only when EOI_EXIT_BITMAP[v] is set (QR18).',
     component: 'lapic',
     operation: 'lapic.eoi',
-    links: [L('vmx_load_eoi_exitmap', VMX, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
+    links: [linuxLink('vmx_load_eoi_exitmap', KVM_VMX_FILE, { note: 'loads the bitmap the CPU consults; EOI virtualization itself is hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
     source: 'SDM 29.1.4',
     branches: [
@@ -306,7 +301,7 @@ const steps: Step<KvmState>[] = [
     role: 'The EOI-induced exit forwards the EOI to the IO-APIC (kvm_ioapic_send_eoi, Q3.11) and raises KVM_REQ_EVENT; the ISR was already updated by the CPU.',
     component: 'ioapic',
     operation: 'ioapic.eoi',
-    links: [L('handle_apic_eoi_induced', VMX), L('kvm_apic_set_eoi_accelerated', LAPIC), L('kvm_ioapic_send_eoi', LAPIC), L('kvm_ioapic_update_eoi', 'arch/x86/kvm/ioapic.c')],
+    links: [linuxLink('handle_apic_eoi_induced', KVM_VMX_FILE), linuxLink('kvm_apic_set_eoi_accelerated', KVM_LAPIC_FILE), linuxLink('kvm_ioapic_send_eoi', KVM_LAPIC_FILE), linuxLink('kvm_ioapic_update_eoi', 'arch/x86/kvm/ioapic.c')],
     contracts: [
       { id: 'Q4.6x-forward', text: 'forwards the accelerated EOI to the IO-APIC', source: 'QR18', codebase: 'linux', symbol: 'kvm_apic_set_eoi_accelerated', check: { kind: 'calls', anyOf: ['kvm_ioapic_send_eoi'] } },
     ],
@@ -328,7 +323,7 @@ const steps: Step<KvmState>[] = [
     title: 'vcpu_scan_ioapic',
     role: 'KVM_REQ_SCAN_IOAPIC rebuilds ioapic_handled_vectors from level (or ack-notified, or RTC) RTEs aimed at the vCPU and loads it as the EOI-exit bitmap (QR18).',
     component: 'vcpu',
-    links: [L('vcpu_scan_ioapic', X86), L('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), L('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), L('vcpu_load_eoi_exitmap', X86), L('vmx_load_eoi_exitmap', VMX)],
+    links: [linuxLink('vcpu_scan_ioapic', KVM_X86_FILE), linuxLink('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), linuxLink('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), linuxLink('vcpu_load_eoi_exitmap', KVM_X86_FILE), linuxLink('vmx_load_eoi_exitmap', KVM_VMX_FILE)],
     rules: ['QR18'],
     branches: [
       { name: 'loaded', when: 'ioapic_handled_vectors → EOI_EXIT_BITMAP: vcpu0 [0x31]; vcpu1 []', next: null },
@@ -343,7 +338,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_sched_in → vmx_vcpu_pi_load',
     role: 'The vCPU is scheduled in: NDST := this pCPU, SN := 0, NV := POSTED_INTR_VECTOR; a non-empty PIR sets ON so the next sync sees it (QR21).',
     component: 'pi_desc',
-    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', VMX), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
+    links: [linuxLink('kvm_sched_in', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_load', KVM_VMX_FILE), linuxLink('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
     rules: ['QR21'],
     branches: [
       { name: 'bad-cpu', when: 'pCPU cpu does not exist', next: null },

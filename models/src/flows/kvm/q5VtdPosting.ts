@@ -8,11 +8,9 @@ import {
   KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
   piWakeupHandler, pendingWhat, guestEoi, vname, hex, LapicIrq,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam, linuxLink, KVM_POSTED_INTR_FILE } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const Qm = (symbol: string, file: string): Link => ({ codebase: 'qemu', symbol, file });
-const PIC = 'arch/x86/kvm/vmx/posted_intr.c';
+const qemuLink = (symbol: string, file: string): Link => ({ codebase: 'qemu', symbol, file });
 
 function guestMsi(ctx: Ctx): LapicIrq {
   return { vector: num(ctx, 'vector', 0x41), delivery: ctx.params.delivery === 'lowest' ? 'lowest' : 'fixed', dest: num(ctx, 'dest', 1), logical: ctx.params.dest_mode === 'logical', shorthand: 'none', level_triggered: false, level: true };
@@ -24,7 +22,7 @@ const steps: Step<KvmState>[] = [
     title: 'vfio_msix_vector_do_use',
     role: 'QEMU gives the unmasked MSI-X vector a KVM MSI route with the guest\'s address/data and binds its eventfd as an irqfd (KVM_IRQFD).',
     component: 'irqfd',
-    links: [Qm('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), Qm('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), Qm('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), Qm('vfio_enable_vectors', 'hw/vfio/pci.c')],
+    links: [qemuLink('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), qemuLink('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), qemuLink('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), qemuLink('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), qemuLink('vfio_enable_vectors', 'hw/vfio/pci.c')],
     branches: [
       { name: 'masked', when: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null },
       { name: 'kvm-route', when: 'MSI route GSI s.irqfd.gsi: guest vector m.vector → APIC m.dest; eventfd bound with KVM_IRQFD and passed to VFIO_DEVICE_SET_IRQS', next: 'Q5.2' },
@@ -44,7 +42,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_irqfd_assign',
     role: 'KVM snapshots the route, hooks irqfd_wakeup into the eventfd wait queue and registers an irq-bypass consumer keyed by the eventfd.',
     component: 'irqfd',
-    links: [L('kvm_irqfd', 'virt/kvm/eventfd.c'), L('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
+    links: [linuxLink('kvm_irqfd', 'virt/kvm/eventfd.c'), linuxLink('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), linuxLink('irqfd_update', 'virt/kvm/eventfd.c'), linuxLink('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
     branches: [
       { name: 'consumer', when: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' },
     ],
@@ -57,7 +55,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_arch_irq_bypass_add_producer',
     role: 'VFIO requests the host IRQ (vfio_msihandler) and registers the producer with the same eventfd token; the match calls KVM\'s pi_update_irte hook.',
     component: 'irqfd',
-    links: [L('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), L('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), L('__connect', 'virt/lib/irqbypass.c'), L('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
+    links: [linuxLink('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), linuxLink('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), linuxLink('__connect', 'virt/lib/irqbypass.c'), linuxLink('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
     branches: [
       { name: 'connected', when: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
     ],
@@ -70,7 +68,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_arch_update_irqfd_routing',
     role: 'The guest reprograms the MSI (new destination or vector): QEMU updates the KVM route, KVM re-snapshots it for the irqfd and calls pi_update_irte again, so the IRTE follows the guest\'s affinity.',
     component: 'irqfd',
-    links: [L('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), L('irqfd_update', 'virt/kvm/eventfd.c'), L('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
+    links: [linuxLink('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), linuxLink('irqfd_update', 'virt/kvm/eventfd.c'), linuxLink('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
     rules: ['QR21'],
     branches: [
       { name: 'rerouted', when: 'MSI route GSI s.irqfd.gsi: vector old.vector → APIC old.dest becomes vector m.vector → APIC m.dest; irqfd_update, then static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
@@ -89,9 +87,9 @@ const steps: Step<KvmState>[] = [
     role: 'If VT-d posting is usable and the MSI targets one vCPU with Fixed/LowestPrio, the IRTE becomes posted: p_pst=1, p_urgent=0, p_vector = guest vector, pda = the vCPU\'s pi_desc.',
     component: 'irte',
     links: [
-      L('vmx_pi_update_irte', PIC, { formerly: [{ symbol: 'pi_update_irte', in: 'kvm_x86_ops member name (.pi_update_irte)' }] }),
-      L('vmx_can_use_vtd_pi', PIC), L('kvm_intr_is_single_vcpu', 'arch/x86/kvm/irq_comm.c'), L('irq_set_vcpu_affinity', 'kernel/irq/manage.c'),
-      L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c'), L('modify_irte', 'drivers/iommu/intel/irq_remapping.c'),
+      linuxLink('vmx_pi_update_irte', KVM_POSTED_INTR_FILE, { formerly: [{ symbol: 'pi_update_irte', in: 'kvm_x86_ops member name (.pi_update_irte)' }] }),
+      linuxLink('vmx_can_use_vtd_pi', KVM_POSTED_INTR_FILE), linuxLink('kvm_intr_is_single_vcpu', 'arch/x86/kvm/irq_comm.c'), linuxLink('irq_set_vcpu_affinity', 'kernel/irq/manage.c'),
+      linuxLink('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c'), linuxLink('modify_irte', 'drivers/iommu/intel/irq_remapping.c'),
     ],
     contracts: [
       { id: 'Q5.4-single-vcpu', text: 'posts only MSIs that target a single vCPU; multicast stays remapped', source: 'QR21', codebase: 'linux', symbol: 'vmx_pi_update_irte', check: { kind: 'calls', anyOf: ['kvm_intr_is_single_vcpu'] } },
@@ -126,7 +124,7 @@ const steps: Step<KvmState>[] = [
     role: 'The device\'s MSI hits a posted IRTE: PIR[p_vector] := 1; if ON=0 and (URG or SN=0), ON := 1 and NV is sent to NDST. No host handler runs (QR21).',
     component: 'pi_desc',
     operation: 'pi.post',
-    links: [L('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d 5.2.3)' }), L('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
+    links: [linuxLink('intel_ir_set_vcpu_affinity', 'drivers/iommu/intel/irq_remapping.c', { note: 'wrote the posted IRTE the IOMMU follows (VT-d 5.2.3)' }), linuxLink('vfio_msihandler', 'drivers/vfio/pci/vfio_pci_intrs.c', { note: 'runs only when the IRTE is remapped, not posted' })],
     rules: ['QR21'],
     source: 'VT-d 5.2.3',
     branches: [
@@ -166,7 +164,7 @@ const steps: Step<KvmState>[] = [
     title: '[hw] NV = POSTED_INTR_VECTOR',
     role: 'If NDST runs this vCPU in non-root mode the CPU processes the PIR with no exit (Q4.3); in root mode the host handler only EOIs and the next entry syncs the PIR (Q4.4).',
     component: 'pi_desc',
-    links: [L('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
+    links: [linuxLink('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), linuxLink('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR19'],
     branches: [
       { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x42], RVI := 0x42; virtual-interrupt delivery of 0x42: VISR[0x42]=1, SVI := 0x42, RVI := 0x0 (QR17)', next: 'Q5.10' },
@@ -195,7 +193,7 @@ const steps: Step<KvmState>[] = [
     title: 'pi_wakeup_handler',
     role: 'The wakeup vector (0xf1) reaches the host: sysvec_kvm_posted_intr_wakeup_ipi → pi_wakeup_handler wakes every vCPU on this pCPU\'s list whose ON is set (QR21).',
     component: 'vcpu',
-    links: [L('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), L('pi_wakeup_handler', PIC, { note: 'older comments call the vector POSTED_INTERRUPT_WAKEUP_VECTOR; in 6.1 the macro is POSTED_INTR_WAKEUP_VECTOR (0xf1)' }), L('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
+    links: [linuxLink('sysvec_kvm_posted_intr_wakeup_ipi', 'arch/x86/kernel/irq.c'), linuxLink('pi_wakeup_handler', KVM_POSTED_INTR_FILE, { note: 'older comments call the vector POSTED_INTERRUPT_WAKEUP_VECTOR; in 6.1 the macro is POSTED_INTR_WAKEUP_VECTOR (0xf1)' }), linuxLink('kvm_vcpu_wake_up', 'virt/kvm/kvm_main.c')],
     contracts: [
       { id: 'Q5.7-on', text: 'wakes only vCPUs whose ON bit is set', source: 'QR21', codebase: 'linux', symbol: 'pi_wakeup_handler', check: { kind: 'calls', anyOf: ['pi_test_on'] } },
     ],
@@ -218,7 +216,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_sched_out → vmx_vcpu_pi_put',
     role: 'Schedule-out: a vCPU blocking with IF=1 switches NV to the wakeup vector and joins its pCPU\'s wakeup list (self-IPI if ON already set); a preempted vCPU gets SN=1 (QR21).',
     component: 'pi_desc',
-    links: [L('kvm_sched_out', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_put', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_put', PIC), L('pi_enable_wakeup_handler', PIC), L('pi_set_sn', 'arch/x86/kvm/vmx/posted_intr.h')],
+    links: [linuxLink('kvm_sched_out', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_put', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vmx_vcpu_pi_put', KVM_POSTED_INTR_FILE), linuxLink('pi_enable_wakeup_handler', KVM_POSTED_INTR_FILE), linuxLink('pi_set_sn', 'arch/x86/kvm/vmx/posted_intr.h')],
     contracts: [
       { id: 'Q5.8a-needs-wakeup', text: 'does nothing unless IPIv or VT-d posting can target a blocked vCPU', source: 'QR21', codebase: 'linux', symbol: 'vmx_vcpu_pi_put', check: { kind: 'calls', anyOf: ['vmx_needs_pi_wakeup'] } },
       { id: 'Q5.8a-race', text: 'after switching NV to the wakeup vector, self-IPIs if ON was already set so a racing post is not lost', source: 'QR21', codebase: 'linux', symbol: 'pi_enable_wakeup_handler', check: { kind: 'callOrder', first: ['pi_try_set_control'], then: ['pi_test_on'] } },
@@ -251,7 +249,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_sched_in → vmx_vcpu_pi_load',
     role: 'Schedule-in: leave the wakeup list, NDST := this pCPU, SN := 0, NV := 0xf2; a non-empty PIR sets ON so posts made while SN=1 are seen (QR21).',
     component: 'pi_desc',
-    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_load', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_vcpu_pi_load', PIC), L('pi_test_and_clear_sn', 'arch/x86/kvm/vmx/posted_intr.h'), L('pi_set_on', 'arch/x86/kvm/vmx/posted_intr.h')],
+    links: [linuxLink('kvm_sched_in', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_load', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vmx_vcpu_pi_load', KVM_POSTED_INTR_FILE), linuxLink('pi_test_and_clear_sn', 'arch/x86/kvm/vmx/posted_intr.h'), linuxLink('pi_set_on', 'arch/x86/kvm/vmx/posted_intr.h')],
     contracts: [
       { id: 'Q5.8b-rearm', text: 'sets ON when the PIR is non-empty after clearing SN, so posts made while suppressed are not stranded', source: 'QR21', codebase: 'linux', symbol: 'vmx_vcpu_pi_load', check: { kind: 'calls', anyOf: ['pi_set_on'] } },
     ],
@@ -273,7 +271,7 @@ const steps: Step<KvmState>[] = [
     title: 'vcpu_block → kvm_vcpu_check_block',
     role: 'A halted vCPU blocks until kvm_vcpu_has_events: IF=1 and a deliverable interrupt (after syncing the PIR), a pending timer, KVM_REQ_UNBLOCK (QR20).',
     component: 'vcpu',
-    links: [L('kvm_emulate_halt', 'arch/x86/kvm/x86.c'), L('vcpu_block', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_block', 'virt/kvm/kvm_main.c'), L('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), L('kvm_arch_vcpu_runnable', 'arch/x86/kvm/x86.c'), L('kvm_vcpu_has_events', 'arch/x86/kvm/x86.c')],
+    links: [linuxLink('kvm_emulate_halt', 'arch/x86/kvm/x86.c'), linuxLink('vcpu_block', 'arch/x86/kvm/x86.c'), linuxLink('kvm_vcpu_block', 'virt/kvm/kvm_main.c'), linuxLink('kvm_vcpu_check_block', 'virt/kvm/kvm_main.c'), linuxLink('kvm_arch_vcpu_runnable', 'arch/x86/kvm/x86.c'), linuxLink('kvm_vcpu_has_events', 'arch/x86/kvm/x86.c')],
     contracts: [
       { id: 'Q5.9-if', text: 'a blocked vCPU is woken by an interrupt only when interrupts are allowed (IF=1)', source: 'QR20', codebase: 'linux', symbol: 'kvm_vcpu_has_events', check: { kind: 'calls', anyOf: ['kvm_arch_interrupt_allowed'] } },
     ],
@@ -310,7 +308,7 @@ const steps: Step<KvmState>[] = [
     title: 'vmx_sync_pir_to_irr (at entry)',
     role: 'The vCPU enters: ON → PIR moved into VIRR, RVI := hi(IRR), and the CPU delivers at entry; the guest handler then writes its EOI (Q5.10).',
     component: 'vcpu',
-    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), L('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
+    links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR17', 'QR18'],
     branches: [
       { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 0: PIR left alone; RVI := hi(IRR) = 0x41 …', next: 'Q5.10' },
@@ -329,7 +327,7 @@ const steps: Step<KvmState>[] = [
     role: 'The guest vector of an MSI is edge and not IO-APIC-handled, so it is not in the EOI-exit bitmap: the CPU virtualizes the EOI with no exit; the physical MSI needs no host EOI because no host handler ran (QR18).',
     component: 'lapic',
     operation: 'lapic.eoi',
-    links: [L('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), L('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
+    links: [linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), linuxLink('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
     branches: [
       { name: 'virtualized-no-exit', when: 'EOI 0x41: EOI virtualization: VISR[0x41] := 0, SVI := 0x0; EOI_EXIT_BITMAP[0x41]=0: no exit (QR18); RVI 0x0 does not beat VPPR (SDM 29.2.1): nothing delivered', next: null },

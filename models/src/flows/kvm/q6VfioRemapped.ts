@@ -7,12 +7,11 @@ import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import { highest } from '../../components/lapic';
 import { KVM_PROFILES, KvmState, expectedAccepts, LapicIrq, newKvmState, pick, routeIrq, deliverToApics, irqFromIoapic, guestEoi, profileConfig, scanIoapic, vname, hex } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, preemptAction, runOptions, setIfAction } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, preemptAction, runOptions, setIfAction, linuxLink } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const Qm = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
-const INTRS = 'drivers/vfio/pci/vfio_pci_intrs.c';
-const EVT = 'virt/kvm/eventfd.c';
+const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
+const VFIO_INTRS_FILE = 'drivers/vfio/pci/vfio_pci_intrs.c';
+const KVM_EVENTFD_FILE = 'virt/kvm/eventfd.c';
 
 function msiIrq(ctx: Ctx): LapicIrq {
   const m = ctx.state.irqfd.msi;
@@ -25,7 +24,7 @@ const steps: Step<KvmState>[] = [
     title: 'vfio_msihandler → eventfd_signal',
     role: 'The device MSI goes through a remapped IRTE to a host vector; the host IRQ handler vfio_msihandler signals the vector\'s eventfd (count += 1, EPOLLIN to waiters).',
     component: 'irqfd',
-    links: [L('vfio_msihandler', INTRS), L('eventfd_signal', 'fs/eventfd.c'), L('eventfd_signal_mask', 'fs/eventfd.c')],
+    links: [linuxLink('vfio_msihandler', VFIO_INTRS_FILE), linuxLink('eventfd_signal', 'fs/eventfd.c'), linuxLink('eventfd_signal_mask', 'fs/eventfd.c')],
     branches: [
       { name: 'posted', when: 'the IRTE is posted (p_vector s.irte.p_vector): the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)', next: null },
       { name: 'qemu-eventfd', when: 'the vector is masked in the guest\'s MSI-X table: VFIO signals QEMU\'s `interrupt` eventfd, not the irqfd', next: 'Q6.6' },
@@ -45,7 +44,7 @@ const steps: Step<KvmState>[] = [
     role: 'KVM\'s wait-queue callback (IRQs off) reads the counter back to 0 and snapshots the route; an MSI route tries atomic injection, anything else (or -EWOULDBLOCK) goes to the irqfd_inject work item.',
     component: 'irqfd',
     operation: 'irqfd.inject',
-    links: [L('irqfd_wakeup', EVT), L('eventfd_ctx_do_read', 'fs/eventfd.c'), L('irqfd_inject', EVT)],
+    links: [linuxLink('irqfd_wakeup', KVM_EVENTFD_FILE), linuxLink('eventfd_ctx_do_read', 'fs/eventfd.c'), linuxLink('irqfd_inject', KVM_EVENTFD_FILE)],
     contracts: [
       { id: 'Q6.2-atomic-first', text: 'tries kvm_arch_set_irq_inatomic before deferring to the work queue', source: 'docs/flows/Q6.md#q6-2', codebase: 'linux', symbol: 'irqfd_wakeup', check: { kind: 'callOrder', first: ['kvm_arch_set_irq_inatomic'], then: ['schedule_work'] } },
     ],
@@ -67,7 +66,7 @@ const steps: Step<KvmState>[] = [
     role: 'Decodes the MSI (dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], level forced to 1) and tries kvm_irq_delivery_to_apic_fast; a miss returns -EWOULDBLOCK and the work item calls kvm_set_msi (QR14).',
     component: 'irqfd',
     operation: 'msi.decode',
-    links: [L('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'), L('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'), L('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'), L('kvm_set_msi', 'arch/x86/kvm/irq_comm.c')],
+    links: [linuxLink('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'), linuxLink('kvm_set_msi', 'arch/x86/kvm/irq_comm.c')],
     rules: ['QR14'],
     branches: [
       { name: 'fast-path', when: 'MSI dest 1 physical, vector 0x42, fixed: kvm_irq_delivery_to_apic_fast handles it in atomic context (phys_map[1] → vcpu1)', next: 'Q6.4' },
@@ -87,7 +86,7 @@ const steps: Step<KvmState>[] = [
     role: 'The MSI is accepted on the target: IRR + KVM_REQ_EVENT + kick without APICv (Q3.3), PIR/ON + notification or wake with APICv (Q4.1); the edge vector\'s EOI never reaches an IO-APIC.',
     component: 'lapic',
     operation: 'lapic.accept',
-    links: [L('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), L('kvm_apic_set_irq', 'arch/x86/kvm/lapic.c'), L('__apic_accept_irq', 'arch/x86/kvm/lapic.c')],
+    links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_apic_set_irq', 'arch/x86/kvm/lapic.c'), linuxLink('__apic_accept_irq', 'arch/x86/kvm/lapic.c')],
     branches: [
       { name: 'accepted', when: 'kvm_irq_delivery_to_apic: phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled …', next: null },
       { name: 'not-accepted', when: 'no target APIC accepted the interrupt', next: null },
@@ -104,8 +103,8 @@ const steps: Step<KvmState>[] = [
     component: 'ioapic',
     operation: 'ioapic.input',
     links: [
-      L('vfio_intx_handler', INTRS), L('vfio_send_intx_eventfd', INTRS), L('irqfd_inject', EVT), L('kvm_set_irq', 'virt/kvm/irqchip.c'), L('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'),
-      Qm('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }),
+      linuxLink('vfio_intx_handler', VFIO_INTRS_FILE), linuxLink('vfio_send_intx_eventfd', VFIO_INTRS_FILE), linuxLink('irqfd_inject', KVM_EVENTFD_FILE), linuxLink('kvm_set_irq', 'virt/kvm/irqchip.c'), linuxLink('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'),
+      qemuLink('ioapic_set_irq', 'hw/intc/ioapic.c', { note: 'kvm-split: QEMU\'s IO-APIC' }),
     ],
     rules: ['QR8', 'QR9'],
     branches: [
@@ -145,7 +144,7 @@ const steps: Step<KvmState>[] = [
     role: 'The guest\'s EOI must reach the IO-APIC: the ack notifier de-asserts the GSI and signals the resamplefd, so VFIO unmasks the device, and Remote-IRR is cleared. Without the EOI the device stays masked forever (QR10, QR18).',
     component: 'ioapic',
     operation: 'ioapic.eoi',
-    links: [L('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'), L('kvm_notify_acked_irq', EVT), L('irqfd_resampler_ack', EVT), Qm('kvm_resample_fd_notify', 'accel/kvm/kvm-all.c', { note: 'kvm-split: QEMU keeps the resamplefd and kicks it from ioapic_eoi_broadcast' }), Qm('vfio_intx_eoi', 'hw/vfio/pci.c')],
+    links: [linuxLink('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'), linuxLink('kvm_notify_acked_irq', KVM_EVENTFD_FILE), linuxLink('irqfd_resampler_ack', KVM_EVENTFD_FILE), qemuLink('kvm_resample_fd_notify', 'accel/kvm/kvm-all.c', { note: 'kvm-split: QEMU keeps the resamplefd and kicks it from ioapic_eoi_broadcast' }), qemuLink('vfio_intx_eoi', 'hw/vfio/pci.c')],
     contracts: [
       { id: 'Q6.5e-deassert-then-signal', text: 'de-asserts the GSI before signalling the resamplefd, so a device that re-asserts raises a new edge', source: 'docs/flows/Q6.md#q6-5', codebase: 'linux', symbol: 'irqfd_resampler_ack', check: { kind: 'callOrder', first: ['kvm_set_irq'], then: ['eventfd_signal'] } },
     ],
@@ -183,7 +182,7 @@ const steps: Step<KvmState>[] = [
     role: 'QEMU handles the eventfd itself: a masked MSI-X vector latches its PBA bit (delivered on unmask, QR27); otherwise msix_notify sends the MSI through KVM.',
     component: 'irqfd',
     operation: 'msix.notify',
-    links: [Qm('vfio_msi_interrupt', 'hw/vfio/pci.c'), Qm('msix_set_pending', 'hw/pci/msix.c'), Qm('msix_notify', 'hw/pci/msix.c'), Qm('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c')],
+    links: [qemuLink('vfio_msi_interrupt', 'hw/vfio/pci.c'), qemuLink('msix_set_pending', 'hw/pci/msix.c'), qemuLink('msix_notify', 'hw/pci/msix.c'), qemuLink('kvm_irqchip_send_msi', 'accel/kvm/kvm-all.c')],
     rules: ['QR27'],
     branches: [
       { name: 'masked-pba', when: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (QR27)', next: null },

@@ -1,15 +1,12 @@
 // Flow Q9: KVM LAPIC timer — one-shot, periodic and TSC-deadline, on an hrtimer or the VMX preemption timer;
 // expiry, the single pending slot, injection through LVTT and the guest's EOI (rules QR25, QR26).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
 import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
 import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE } from './kvmFlowKit';
 
-const L = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-const LAPIC = 'arch/x86/kvm/lapic.c';
-const VMX = 'arch/x86/kvm/vmx/vmx.c';
 
 const mode = (ctx: Ctx, i: number): TimerMode => ctx.state.vcpus[i].lapic.lvt_timer.mode;
 
@@ -20,7 +17,7 @@ const steps: Step<KvmState>[] = [
     role: 'The guest programs the timer: LVTT mode (a switch into or out of TSC-deadline cancels and zeroes it), TDCR → divide_count, TMICT (ignored in TSC-deadline mode) or the IA32_TSC_DEADLINE MSR (QR25).',
     component: 'kvm_timer',
     operation: 'lapic.timer-program',
-    links: [L('kvm_lapic_reg_write', LAPIC), L('apic_update_lvtt', LAPIC), L('update_divide_count', LAPIC), L('cancel_apic_timer', LAPIC), L('kvm_set_lapic_tscdeadline_msr', LAPIC), L('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
+    links: [linuxLink('kvm_lapic_reg_write', KVM_LAPIC_FILE), linuxLink('apic_update_lvtt', KVM_LAPIC_FILE), linuxLink('update_divide_count', KVM_LAPIC_FILE), linuxLink('cancel_apic_timer', KVM_LAPIC_FILE), linuxLink('kvm_set_lapic_tscdeadline_msr', KVM_LAPIC_FILE), linuxLink('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
     rules: ['QR25'],
     branches: [
       { name: 'tsc-deadline-msr', when: 'LVTT := vector 0xec, tsc-deadline; apic_update_lvtt: oneshot → tsc-deadline crosses TSC-deadline: cancel_apic_timer, TMICT, period and tscdeadline := 0 …', next: 'Q9.2' },
@@ -70,8 +67,8 @@ const steps: Step<KvmState>[] = [
     component: 'kvm_timer',
     operation: 'lapic.timer-arm',
     links: [
-      L('start_apic_timer', LAPIC), L('__start_apic_timer', LAPIC), L('set_target_expiration', LAPIC), L('limit_periodic_timer_frequency', LAPIC), L('restart_apic_timer', LAPIC),
-      L('start_hv_timer', LAPIC), L('kvm_can_use_hv_timer', LAPIC), L('vmx_set_hv_timer', VMX), L('start_sw_timer', LAPIC), L('start_sw_period', LAPIC), L('start_sw_tscdeadline', LAPIC),
+      linuxLink('start_apic_timer', KVM_LAPIC_FILE), linuxLink('__start_apic_timer', KVM_LAPIC_FILE), linuxLink('set_target_expiration', KVM_LAPIC_FILE), linuxLink('limit_periodic_timer_frequency', KVM_LAPIC_FILE), linuxLink('restart_apic_timer', KVM_LAPIC_FILE),
+      linuxLink('start_hv_timer', KVM_LAPIC_FILE), linuxLink('kvm_can_use_hv_timer', KVM_LAPIC_FILE), linuxLink('vmx_set_hv_timer', KVM_VMX_FILE), linuxLink('start_sw_timer', KVM_LAPIC_FILE), linuxLink('start_sw_period', KVM_LAPIC_FILE), linuxLink('start_sw_tscdeadline', KVM_LAPIC_FILE),
     ],
     contracts: [
       { id: 'Q9.2-clamp', text: 'periodic timers are clamped to min_timer_period_us', source: 'QR25', codebase: 'linux', symbol: 'limit_periodic_timer_frequency', check: { kind: 'mentions', anyOf: ['min_timer_period_us'] } },
@@ -115,7 +112,7 @@ const steps: Step<KvmState>[] = [
     title: 'apic_timer_fn / preemption timer',
     role: 'Time passes: at the deadline the hrtimer callback runs in host context, or the VMX preemption timer causes a VM exit on the vCPU thread (fastpath) (QR25).',
     component: 'kvm_timer',
-    links: [L('apic_timer_fn', LAPIC), L('vmx_exit_handlers_fastpath', VMX), L('handle_fastpath_preemption_timer', VMX), L('kvm_lapic_expired_hv_timer', LAPIC)],
+    links: [linuxLink('apic_timer_fn', KVM_LAPIC_FILE), linuxLink('vmx_exit_handlers_fastpath', KVM_VMX_FILE), linuxLink('handle_fastpath_preemption_timer', KVM_VMX_FILE), linuxLink('kvm_lapic_expired_hv_timer', KVM_LAPIC_FILE)],
     rules: ['QR25'],
     branches: [
       { name: 'not-armed', when: 'now t.now: no timer armed', next: null },
@@ -154,7 +151,7 @@ const steps: Step<KvmState>[] = [
     title: 'apic_timer_expired',
     role: 'At most one timer interrupt is pending: a second expiry is dropped. On the vCPU thread with APICv it injects at once; otherwise pending := 1, KVM_REQ_UNBLOCK and a kick. Periodic timers advance, snapping a past target to now (QR25).',
     component: 'kvm_timer',
-    links: [L('apic_timer_expired', LAPIC, { formerly: [{ symbol: 'kvm_apic_expired', in: 'common usage; no such function in 6.1' }] }), L('kvm_use_posted_timer_interrupt', LAPIC), L('advance_periodic_target_expiration', LAPIC), L('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
+    links: [linuxLink('apic_timer_expired', KVM_LAPIC_FILE, { formerly: [{ symbol: 'kvm_apic_expired', in: 'common usage; no such function in 6.1' }] }), linuxLink('kvm_use_posted_timer_interrupt', KVM_LAPIC_FILE), linuxLink('advance_periodic_target_expiration', KVM_LAPIC_FILE), linuxLink('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
     contracts: [
       { id: 'Q9.4-drop', text: 'returns at once when a timer interrupt is already pending (at most one pending)', source: 'QR25', codebase: 'linux', symbol: 'apic_timer_expired', check: { kind: 'mentions', anyOf: ['pending'] } },
       { id: 'Q9.4-snap', text: 'a periodic target in the past snaps to now instead of replaying missed periods', source: 'QR25', codebase: 'linux', symbol: 'advance_periodic_target_expiration', check: { kind: 'calls', anyOf: ['ktime_before'] } },
@@ -214,8 +211,8 @@ const steps: Step<KvmState>[] = [
     component: 'lapic',
     operation: 'lapic.local-deliver',
     links: [
-      L('kvm_cpu_has_pending_timer', 'arch/x86/kvm/irq.c'), L('kvm_inject_pending_timer_irqs', 'arch/x86/kvm/irq.c'), L('kvm_inject_apic_timer_irqs', LAPIC),
-      L('kvm_apic_inject_pending_timer_irqs', LAPIC), L('kvm_apic_local_deliver', LAPIC), L('__apic_accept_irq', LAPIC),
+      linuxLink('kvm_cpu_has_pending_timer', 'arch/x86/kvm/irq.c'), linuxLink('kvm_inject_pending_timer_irqs', 'arch/x86/kvm/irq.c'), linuxLink('kvm_inject_apic_timer_irqs', KVM_LAPIC_FILE),
+      linuxLink('kvm_apic_inject_pending_timer_irqs', KVM_LAPIC_FILE), linuxLink('kvm_apic_local_deliver', KVM_LAPIC_FILE), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE),
     ],
     contracts: [
       { id: 'Q9.5-lvt-mask', text: 'local delivery does nothing when the LVT entry is masked', source: 'QR26', codebase: 'linux', symbol: 'kvm_apic_local_deliver', check: { kind: 'mentions', anyOf: ['APIC_LVT_MASKED'] } },
@@ -249,7 +246,7 @@ const steps: Step<KvmState>[] = [
     title: 'guest timer handler → EOI',
     role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (QR7, QR18).',
     component: 'lapic',
-    links: [L('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), L('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), L('apic_set_eoi', LAPIC)],
+    links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), linuxLink('apic_set_eoi', KVM_LAPIC_FILE)],
     rules: ['QR7', 'QR18'],
     branches: [
       { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 1: ON := 0, IRR |= PIR [0xec]; max_irr 0xec …', next: null },
@@ -265,7 +262,7 @@ const steps: Step<KvmState>[] = [
     title: 'kvm_sched_in → vcpu_run',
     role: 'A preempted vCPU is scheduled in and runs vcpu_run, which injects a pending timer interrupt; a VMX-preemption-timer deadline that passed while it was out fires right after entry.',
     component: 'vcpu',
-    links: [L('kvm_sched_in', 'virt/kvm/kvm_main.c'), L('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), L('vcpu_run', 'arch/x86/kvm/x86.c'), L('vmx_update_hv_timer', VMX)],
+    links: [linuxLink('kvm_sched_in', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), linuxLink('vcpu_run', 'arch/x86/kvm/x86.c'), linuxLink('vmx_update_hv_timer', KVM_VMX_FILE)],
     rules: ['QR20'],
     branches: [
       { name: 'preemption-timer-at-entry', when: 'same pCPU 0, NV 0xf2, SN was 0: return; the deadline 250000 has passed: VMX_PREEMPTION_TIMER_VALUE 0, the timer exits right after entry → kvm_lapic_expired_hv_timer', next: 'Q9.4' },

@@ -55,8 +55,8 @@ export interface Q11State {
 }
 
 type S = Q11State;
-const IO = 'arch/x86/kernel/apic/io_apic.c';
-const BOOT = 'arch/x86/kernel/acpi/boot.c';
+const LINUX_IO_APIC_FILE = 'arch/x86/kernel/apic/io_apic.c';
+const LINUX_ACPI_BOOT_FILE = 'arch/x86/kernel/acpi/boot.c';
 
 /** QEMU's PC MADT (`acpi_build_madt`): IRQ0 → GSI2 (flags 0), IRQs 5, 9, 10, 11 level/active-high (flags 0xD). */
 const QEMU_MADT_OVERRIDES: { irq: number; gsi: number; flags: number }[] = [
@@ -141,8 +141,8 @@ const steps: Step<S>[] = [
     role: 'Discovery: records the IO-APIC (ID, version from register 1, entries) and its GSI range; the irqdomain is created here only on hot-plug (at boot setup_IO_APIC does it). MP-table boots reach the same function through smp_read_mpc.',
     component: 'linux-ioapic',
     links: [
-      linuxLink('acpi_parse_ioapic', BOOT),
-      linuxLink('mp_register_ioapic', IO),
+      linuxLink('acpi_parse_ioapic', LINUX_ACPI_BOOT_FILE),
+      linuxLink('mp_register_ioapic', LINUX_IO_APIC_FILE),
       linuxLink('default_get_smp_config', 'arch/x86/kernel/mpparse.c'),
       linuxLink('smp_read_mpc', 'arch/x86/kernel/mpparse.c'),
       linuxLink('MP_ioapic_info', 'arch/x86/kernel/mpparse.c'),
@@ -169,14 +169,14 @@ const steps: Step<S>[] = [
     role: 'ISA IRQ → GSI through MADT interrupt source overrides (QEMU: IRQ0 → GSI2, 5/9/10/11 level active-high), then identity entries for the remaining ISA IRQs that no override or pin already claims.',
     component: 'linux-ioapic',
     links: [
-      linuxLink('acpi_parse_int_src_ovr', BOOT),
-      linuxLink('mp_override_legacy_irq', BOOT),
-      linuxLink('mp_register_ioapic_irq', BOOT),
-      linuxLink('mp_find_ioapic', IO),
-      linuxLink('mp_find_ioapic_pin', IO),
-      linuxLink('mp_save_irq', IO),
-      linuxLink('mp_config_acpi_legacy_irqs', BOOT),
-      linuxLink('acpi_isa_irq_to_gsi', BOOT),
+      linuxLink('acpi_parse_int_src_ovr', LINUX_ACPI_BOOT_FILE),
+      linuxLink('mp_override_legacy_irq', LINUX_ACPI_BOOT_FILE),
+      linuxLink('mp_register_ioapic_irq', LINUX_ACPI_BOOT_FILE),
+      linuxLink('mp_find_ioapic', LINUX_IO_APIC_FILE),
+      linuxLink('mp_find_ioapic_pin', LINUX_IO_APIC_FILE),
+      linuxLink('mp_save_irq', LINUX_IO_APIC_FILE),
+      linuxLink('mp_config_acpi_legacy_irqs', LINUX_ACPI_BOOT_FILE),
+      linuxLink('acpi_isa_irq_to_gsi', LINUX_ACPI_BOOT_FILE),
     ],
     branches: [
       { name: 'overrides', when: 'overrides IRQ0→GSI2, IRQ5→GSI5 level/high, IRQ9→GSI9 level/high, IRQ10→GSI10 level/high, IRQ11→GSI11 level/high …', next: 'Q11.3' },
@@ -212,8 +212,8 @@ const steps: Step<S>[] = [
       linuxLink('apic_bsp_setup', 'arch/x86/kernel/apic/apic.c'),
       linuxLink('setup_local_APIC', 'arch/x86/kernel/apic/apic.c'),
       linuxLink('end_local_APIC_setup', 'arch/x86/kernel/apic/apic.c'),
-      linuxLink('enable_IO_APIC', IO),
-      linuxLink('clear_IO_APIC', IO),
+      linuxLink('enable_IO_APIC', LINUX_IO_APIC_FILE),
+      linuxLink('clear_IO_APIC', LINUX_IO_APIC_FILE),
     ],
     branches: [
       { name: 'apic-mode', when: 'SVR := 0x1ff (enabled, spurious 0xFF; bit 12 never set by Linux 6.1) …', next: 'Q11.4' },
@@ -231,7 +231,7 @@ const steps: Step<S>[] = [
     title: 'setup_IO_APIC',
     role: 'io_apic_irqs = ~PIC_IRQS (IRQ2 never routed); mp_irqdomain_create (linear domain, hwirq = pin, parent = vector domain or IR); then setup_IO_APIC_irqs, init_IO_APIC_traps, check_timer; ioapic_initialized = 1.',
     component: 'linux-ioapic',
-    links: [linuxLink('setup_IO_APIC', IO), linuxLink('mp_irqdomain_create', IO), linuxLink('init_IO_APIC_traps', IO), linuxLink('check_timer', IO)],
+    links: [linuxLink('setup_IO_APIC', LINUX_IO_APIC_FILE), linuxLink('mp_irqdomain_create', LINUX_IO_APIC_FILE), linuxLink('init_IO_APIC_traps', LINUX_IO_APIC_FILE), linuxLink('check_timer', LINUX_IO_APIC_FILE)],
     branches: [
       { name: 'domain-created', when: 'mp_irqdomain_create: s.mp_ioapic.domain_type linear domain for IO-APIC s.mp_ioapic.apicid, hwirq = pin, parent the interrupt-remapping domain / the x86 vector domain', next: 'Q11.5' },
     ],
@@ -247,7 +247,7 @@ const steps: Step<S>[] = [
     title: 'setup_IO_APIC_irqs',
     role: 'For every pin: find_irq_entry(mp_INT) → "not connected" or pin_2_irq with IOAPIC_MAP_ALLOC (first IO-APIC). PCI GSIs ≥ 16 have no MADT entry, so they wait for the device’s ACPI _PRT (Q11.8).',
     component: 'linux-ioapic',
-    links: [linuxLink('setup_IO_APIC_irqs', IO), linuxLink('find_irq_entry', IO)],
+    links: [linuxLink('setup_IO_APIC_irqs', LINUX_IO_APIC_FILE), linuxLink('find_irq_entry', LINUX_IO_APIC_FILE)],
     branches: [
       { name: 'no-gsi', when: 'ISA IRQ ctx.params.irq has no GSI (isa_irq_to_gsi = −1): nothing to map; other pins:,', next: null },
       { name: 'not-connected', when: 'pin 16: no mp_irqs entry ("apic 0 pin 16 not connected"); other pins: pin 1→IRQ 1, pin 2→IRQ 0, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin …', next: 'Q11.8' },
@@ -285,7 +285,7 @@ const steps: Step<S>[] = [
     title: 'pin_2_irq → mp_pin_to_gsi',
     role: 'A pin is an IO-APIC input (INTIN#), not a CPU pin: GSI = gsi_base + pin. (mp_map_gsi_to_irq is the GSI-indexed twin.)',
     component: 'linux-ioapic',
-    links: [linuxLink('pin_2_irq', IO), linuxLink('mp_pin_to_gsi', IO)],
+    links: [linuxLink('pin_2_irq', LINUX_IO_APIC_FILE), linuxLink('mp_pin_to_gsi', LINUX_IO_APIC_FILE)],
     branches: [
       { name: 'gsi', when: 'GSI = gsi_base … + pin pin = gsi', next: 'Q11.7' },
     ],
@@ -302,18 +302,18 @@ const steps: Step<S>[] = [
     role: 'ISA source → IRQ = ISA number (IRQ2 → -EINVAL); with ALLOC: attributes (caller, MP flags, PCI default), then legacy allocation at the fixed number, an existing mapping checked by mp_check_pin_attr (-EBUSY on mismatch), or alloc_irq_from_domain (LEGACY: IRQ = GSI); the hierarchy picks the chip and flow handler.',
     component: 'linux-ioapic',
     links: [
-      linuxLink('mp_map_pin_to_irq', IO),
-      linuxLink('ioapic_copy_alloc_attr', IO),
-      linuxLink('alloc_isa_irq_from_domain', IO),
-      linuxLink('alloc_irq_from_domain', IO),
-      linuxLink('mp_check_pin_attr', IO),
+      linuxLink('mp_map_pin_to_irq', LINUX_IO_APIC_FILE),
+      linuxLink('ioapic_copy_alloc_attr', LINUX_IO_APIC_FILE),
+      linuxLink('alloc_isa_irq_from_domain', LINUX_IO_APIC_FILE),
+      linuxLink('alloc_irq_from_domain', LINUX_IO_APIC_FILE),
+      linuxLink('mp_check_pin_attr', LINUX_IO_APIC_FILE),
       linuxLink('__irq_domain_alloc_irqs', 'kernel/irq/irqdomain.c'),
       linuxLink('__irq_alloc_descs', 'kernel/irq/irqdesc.c'),
       linuxLink('alloc_desc', 'kernel/irq/irqdesc.c'),
-      linuxLink('mp_irqdomain_alloc', IO),
+      linuxLink('mp_irqdomain_alloc', LINUX_IO_APIC_FILE),
       linuxLink('x86_vector_alloc_irqs', 'arch/x86/kernel/apic/vector.c'),
-      linuxLink('mp_register_handler', IO),
-      linuxLink('mp_preconfigure_entry', IO),
+      linuxLink('mp_register_handler', LINUX_IO_APIC_FILE),
+      linuxLink('mp_preconfigure_entry', LINUX_IO_APIC_FILE),
     ],
     contracts: [
       { id: 'Q11.7-attr', text: 'a pin already mapped is reused only if its trigger/polarity match', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_map_pin_to_irq', check: { kind: 'calls', anyOf: ['mp_check_pin_attr'] } },
@@ -348,11 +348,11 @@ const steps: Step<S>[] = [
     role: 'A PCI device’s INTx GSI from the ACPI _PRT: trigger/polarity from the _PRT resource (ioapic_set_alloc_attr), then mp_find_ioapic + pin + mp_map_pin_to_irq (LEGACY domain: Linux IRQ == GSI for GSI ≥ 16).',
     component: 'linux-ioapic',
     links: [
-      linuxLink('acpi_register_gsi', BOOT),
-      linuxLink('acpi_register_gsi_ioapic', BOOT),
-      linuxLink('ioapic_set_alloc_attr', IO),
-      linuxLink('mp_map_gsi_to_irq', IO),
-      linuxLink('acpi_gsi_to_irq', BOOT),
+      linuxLink('acpi_register_gsi', LINUX_ACPI_BOOT_FILE),
+      linuxLink('acpi_register_gsi_ioapic', LINUX_ACPI_BOOT_FILE),
+      linuxLink('ioapic_set_alloc_attr', LINUX_IO_APIC_FILE),
+      linuxLink('mp_map_gsi_to_irq', LINUX_IO_APIC_FILE),
+      linuxLink('acpi_gsi_to_irq', LINUX_ACPI_BOOT_FILE),
     ],
     branches: [
       { name: 'register-gsi', when: 'driver probe: acpi_register_gsi(GSI pin, level / edge, active-low / active-high per QEMU\'s _PRT) → ioapic_set_alloc_attr → mp_map_gsi_to_irq(IOAPIC_MAP_ALLOC) → …', next: 'Q11.7' },
@@ -373,13 +373,13 @@ const steps: Step<S>[] = [
     links: [
       linuxLink('irq_domain_activate_irq', 'kernel/irq/irqdomain.c'),
       linuxLink('x86_vector_activate', 'arch/x86/kernel/apic/vector.c'),
-      linuxLink('mp_irqdomain_activate', IO),
-      linuxLink('ioapic_configure_entry', IO),
-      linuxLink('ioapic_setup_msg_from_msi', IO),
-      linuxLink('__ioapic_write_entry', IO),
-      linuxLink('startup_ioapic_irq', IO),
-      linuxLink('__unmask_ioapic', IO),
-      linuxLink('io_apic_modify_irq', IO),
+      linuxLink('mp_irqdomain_activate', LINUX_IO_APIC_FILE),
+      linuxLink('ioapic_configure_entry', LINUX_IO_APIC_FILE),
+      linuxLink('ioapic_setup_msg_from_msi', LINUX_IO_APIC_FILE),
+      linuxLink('__ioapic_write_entry', LINUX_IO_APIC_FILE),
+      linuxLink('startup_ioapic_irq', LINUX_IO_APIC_FILE),
+      linuxLink('__unmask_ioapic', LINUX_IO_APIC_FILE),
+      linuxLink('io_apic_modify_irq', LINUX_IO_APIC_FILE),
       qemuLink('ioapic_mem_write', 'hw/intc/ioapic.c'),
       linuxLink('ioapic_write_indirect', 'arch/x86/kvm/ioapic.c'),
     ],
@@ -421,11 +421,11 @@ const steps: Step<S>[] = [
     component: 'linux-ioapic',
     operation: 'ioapic.eoi',
     links: [
-      linuxLink('ioapic_ack_level', IO),
-      linuxLink('ioapic_ir_ack_level', IO),
-      linuxLink('eoi_ioapic_pin', IO),
-      linuxLink('__eoi_ioapic_pin', IO),
-      linuxLink('io_apic_eoi', IO),
+      linuxLink('ioapic_ack_level', LINUX_IO_APIC_FILE),
+      linuxLink('ioapic_ir_ack_level', LINUX_IO_APIC_FILE),
+      linuxLink('eoi_ioapic_pin', LINUX_IO_APIC_FILE),
+      linuxLink('__eoi_ioapic_pin', LINUX_IO_APIC_FILE),
+      linuxLink('io_apic_eoi', LINUX_IO_APIC_FILE),
       qemuLink('ioapic_eoi_broadcast', 'hw/intc/ioapic.c'),
       linuxLink('kvm_ioapic_update_eoi_one', 'arch/x86/kvm/ioapic.c'),
     ],
@@ -506,7 +506,7 @@ const actions: ActionSpec<S>[] = [
   { name: 'ack-level', description: 'the guest finishes a level interrupt on the traced pin (Q11.10)', from: 'Q11.10', params: [{ name: 'tmr_set', type: 'bool', description: 'the LAPIC TMR bit was set (false: it arrived as edge)', default: true }] },
 ];
 
-export const q11Flow: Flow<S> = {
+export const q11LinuxIoapicSetup: Flow<S> = {
   id: 'Q11',
   name: 'Linux guest IO-APIC setup: pin → GSI → IRQ → vector/RTE',
   description: 'How a Linux 6.1 guest discovers the IO-APIC, applies QEMU’s MADT overrides, creates the irqdomain, maps pins to Linux IRQs (the alloc_desc call trace), registers PCI GSIs, programs the RTE at request_irq, and EOIs the IO-APIC itself when it must.',

@@ -847,7 +847,7 @@ const actions: ActionSpec<S>[] = [
   },
 ];
 
-export const q1Flow: Flow<S> = {
+export const q1TcgLineToEoi: Flow<S> = {
   id: 'Q1',
   name: 'QEMU TCG: ISA/PCI line → IO-APIC (+ i8259) → LAPIC → CPU → guest handler → EOI → re-service',
   description: 'A device line through gsi_handler to the IO-APIC pin (and the inert 8259), the MSI-format message to the userspace APIC, the vCPU thread taking CPU_INTERRUPT_POLL/HARD, the Linux handler, the LAPIC EOI and its broadcast back to the IO-APIC, which re-services a line that is still high.',

@@ -257,7 +257,7 @@ const actions: ActionSpec<S>[] = [
   },
 ];
 
-export const q2Flow: Flow<S> = {
+export const q2TcgApicTimer: Flow<S> = {
   id: 'Q2',
   name: 'QEMU TCG APIC timer (and the "236")',
   description: 'LVTT/TDCR/TMICT programming, the per-APIC QEMUTimer on QEMU_CLOCK_VIRTUAL, expiry on the main loop, LVT index 0 → vector 0xEC, POLL to the vCPU thread, the Linux timer handler and an EOI with no IO-APIC broadcast.',

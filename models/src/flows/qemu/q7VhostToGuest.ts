@@ -27,7 +27,7 @@ export interface Q7State {
 }
 
 type S = Q7State;
-const VHOST_C = 'drivers/vhost/vhost.c';
+const VHOST_FILE = 'drivers/vhost/vhost.c';
 
 const steps: Step<S>[] = [
   {
@@ -43,7 +43,7 @@ const steps: Step<S>[] = [
       qemuLink('vhost_virtqueue_mask', 'hw/virtio/vhost.c'),
       qemuLink('virtio_pci_vq_vector_unmask', 'hw/virtio/virtio-pci.c'),
       qemuLink('vhost_virtqueue_pending', 'hw/virtio/vhost.c'),
-      linuxLink('vhost_vring_ioctl', VHOST_C),
+      linuxLink('vhost_vring_ioctl', VHOST_FILE),
     ],
     rules: ['QR27'],
     branches: [
@@ -77,8 +77,8 @@ const steps: Step<S>[] = [
       linuxLink('handle_rx', 'drivers/vhost/net.c'),
       linuxLink('handle_tx', 'drivers/vhost/net.c'),
       linuxLink('vhost_net_signal_used', 'drivers/vhost/net.c'),
-      linuxLink('vhost_add_used_and_signal_n', VHOST_C),
-      linuxLink('vhost_add_used_and_signal', VHOST_C),
+      linuxLink('vhost_add_used_and_signal_n', VHOST_FILE),
+      linuxLink('vhost_add_used_and_signal', VHOST_FILE),
     ],
     branches: [
       { name: 'batch', when: 'worker completed n buffer(s): vhost_add_used_and_signal_n', next: 'Q7.2' },
@@ -94,7 +94,7 @@ const steps: Step<S>[] = [
     role: 'Writes used elements, advances last_used_idx (mod 2^16) and used->idx; if the index overtook signalled_used, signalled_used_valid := false (QR22).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
-    links: [linuxLink('vhost_add_used_n', VHOST_C), linuxLink('__vhost_add_used_n', VHOST_C), linuxLink('vhost_put_used_idx', VHOST_C)],
+    links: [linuxLink('vhost_add_used_n', VHOST_FILE), linuxLink('__vhost_add_used_n', VHOST_FILE), linuxLink('vhost_put_used_idx', VHOST_FILE)],
     contracts: [
       { id: 'Q7.2-invalidate', text: 'overtaking signalled_used invalidates it, so the next signal is unconditional', source: 'QR22', codebase: 'linux', symbol: '__vhost_add_used_n', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
@@ -118,7 +118,7 @@ const steps: Step<S>[] = [
     title: 'vhost_signal',
     role: 'Signals only if a call eventfd is set and vhost_notify says the guest wants this interrupt; then eventfd_signal(call_ctx, 1).',
     component: 'vhost',
-    links: [linuxLink('vhost_signal', VHOST_C), linuxLink('eventfd_signal', 'fs/eventfd.c')],
+    links: [linuxLink('vhost_signal', VHOST_FILE), linuxLink('eventfd_signal', 'fs/eventfd.c')],
     contracts: [
       { id: 'Q7.3-conditional', text: 'the call eventfd is signalled only when vhost_notify agrees', source: 'QR22', codebase: 'linux', symbol: 'vhost_signal', check: { kind: 'callOrder', first: ['vhost_notify'], then: ['eventfd_signal'] } },
     ],
@@ -138,7 +138,7 @@ const steps: Step<S>[] = [
     role: 'QR22: NOTIFY_ON_EMPTY; without EVENT_IDX the avail NO_INTERRUPT flag; with EVENT_IDX !valid || vring_need_event(used_event, new, old), consuming the window (signalled_used := new).',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
-    links: [linuxLink('vhost_notify', VHOST_C), linuxLink('vhost_get_avail_flags', VHOST_C), linuxLink('vhost_get_used_event', VHOST_C), linuxLink('vring_need_event', 'include/uapi/linux/virtio_ring.h')],
+    links: [linuxLink('vhost_notify', VHOST_FILE), linuxLink('vhost_get_avail_flags', VHOST_FILE), linuxLink('vhost_get_used_event', VHOST_FILE), linuxLink('vring_need_event', 'include/uapi/linux/virtio_ring.h')],
     contracts: [
       { id: 'Q7.4-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old) after recording signalled_used', source: 'QR22', codebase: 'linux', symbol: 'vhost_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
@@ -286,7 +286,7 @@ const actions: ActionSpec<S>[] = [
   },
 ];
 
-export const q7Flow: Flow<S> = {
+export const q7VhostToGuest: Flow<S> = {
   id: 'Q7',
   name: 'vhost (in-kernel backend) → guest virtio',
   description: 'vhost adds used buffers, decides with the event index whether the guest wants an interrupt, signals the call eventfd that is also KVM’s irqfd, KVM injects the MSI into the LAPIC, and the guest’s vring_interrupt consumes and re-arms.',

@@ -33,7 +33,7 @@ export interface Q8State {
 }
 
 type S = Q8State;
-const VIRTIO_C = 'hw/virtio/virtio.c';
+const QEMU_VIRTIO_FILE = 'hw/virtio/virtio.c';
 
 function masked(s: S): boolean {
   return s.msix.entry_masked || s.msix.function_masked;
@@ -46,7 +46,7 @@ const steps: Step<S>[] = [
     role: 'The device completes a request: used idx advanced (mod 2^16), inuse reduced; signalled_used_valid cleared when the index overtakes it (QEMU compares (int16_t)(new − signalled_used), vhost (u16)).',
     component: 'virtqueue',
     operation: 'virtqueue.add-used',
-    links: [qemuLink('virtqueue_push', VIRTIO_C), qemuLink('virtqueue_flush', VIRTIO_C), qemuLink('virtqueue_split_flush', VIRTIO_C), qemuLink('vring_used_idx_set', VIRTIO_C)],
+    links: [qemuLink('virtqueue_push', QEMU_VIRTIO_FILE), qemuLink('virtqueue_flush', QEMU_VIRTIO_FILE), qemuLink('virtqueue_split_flush', QEMU_VIRTIO_FILE), qemuLink('vring_used_idx_set', QEMU_VIRTIO_FILE)],
     contracts: [
       { id: 'Q8.1-invalidate', text: 'overtaking signalled_used invalidates it', source: 'QR22', codebase: 'qemu', symbol: 'virtqueue_split_flush', check: { kind: 'mentions', anyOf: ['signalled_used_valid'] } },
     ],
@@ -67,7 +67,7 @@ const steps: Step<S>[] = [
     title: 'virtio_notify(_irqfd)',
     role: 'Main-loop devices call virtio_notify (→ virtio_irq); dataplane/iothread devices call virtio_notify_irqfd (→ the guest notifier eventfd).',
     component: 'virtio',
-    links: [qemuLink('virtio_notify', VIRTIO_C), qemuLink('virtio_notify_irqfd', VIRTIO_C)],
+    links: [qemuLink('virtio_notify', QEMU_VIRTIO_FILE), qemuLink('virtio_notify_irqfd', QEMU_VIRTIO_FILE)],
     branches: [
       { name: 'irqfd', when: 'dataplane device on an iothread: virtio_notify_irqfd', next: 'Q8.3' },
       { name: 'main-loop', when: 'device on the main loop: virtio_notify', next: 'Q8.3' },
@@ -83,7 +83,7 @@ const steps: Step<S>[] = [
     role: 'QR22: NOTIFY_ON_EMPTY with nothing in flight; without EVENT_IDX the NO_INTERRUPT flag; with it !valid || vring_need_event(used_event, new, old). False → no interrupt.',
     component: 'virtqueue',
     operation: 'virtqueue.should-notify',
-    links: [qemuLink('virtio_should_notify', VIRTIO_C), qemuLink('virtio_split_should_notify', VIRTIO_C), qemuLink('vring_get_used_event', VIRTIO_C), qemuLink('vring_need_event', 'include/standard-headers/linux/virtio_ring.h')],
+    links: [qemuLink('virtio_should_notify', QEMU_VIRTIO_FILE), qemuLink('virtio_split_should_notify', QEMU_VIRTIO_FILE), qemuLink('vring_get_used_event', QEMU_VIRTIO_FILE), qemuLink('vring_need_event', 'include/standard-headers/linux/virtio_ring.h')],
     contracts: [
       { id: 'Q8.3-event-idx', text: 'with EVENT_IDX the decision is vring_need_event(used_event, new, old)', source: 'QR22', codebase: 'qemu', symbol: 'virtio_split_should_notify', check: { kind: 'calls', anyOf: ['vring_need_event'] } },
     ],
@@ -108,7 +108,7 @@ const steps: Step<S>[] = [
     title: 'virtio_notify_irqfd',
     role: 'Sets ISR bit 0 (for old Windows drivers) and signals the guest notifier: KVM’s irqfd injects directly (kvm-inkernel), or without one QEMU’s main loop reads it (virtio_queue_guest_notifier_read → virtio_irq).',
     component: 'eventfd',
-    links: [qemuLink('virtio_notify_irqfd', VIRTIO_C), qemuLink('virtio_set_isr', VIRTIO_C), qemuLink('virtio_queue_guest_notifier_read', VIRTIO_C), linuxLink('irqfd_wakeup', 'virt/kvm/eventfd.c')],
+    links: [qemuLink('virtio_notify_irqfd', QEMU_VIRTIO_FILE), qemuLink('virtio_set_isr', QEMU_VIRTIO_FILE), qemuLink('virtio_queue_guest_notifier_read', QEMU_VIRTIO_FILE), linuxLink('irqfd_wakeup', 'virt/kvm/eventfd.c')],
     branches: [
       { name: 'kvm-irqfd', when: 'ISR |= 1; event_notifier_set(guest_notifier): KVM irqfd_wakeup reads it and injects the MSI route (Q6.2)', next: 'Q8.7' },
       { name: 'main-loop-read', when: 'ISR |= 1; event_notifier_set(guest_notifier): no irqfd, the main loop’s virtio_queue_guest_notifier_read clears it and calls virtio_irq', next: 'Q8.4b' },
@@ -130,7 +130,7 @@ const steps: Step<S>[] = [
     title: 'virtio_irq → virtio_notify_vector',
     role: 'Sets ISR bit 0 and asks the transport to notify the queue’s vector.',
     component: 'virtio',
-    links: [qemuLink('virtio_irq', VIRTIO_C), qemuLink('virtio_set_isr', VIRTIO_C), qemuLink('virtio_notify_vector', VIRTIO_C)],
+    links: [qemuLink('virtio_irq', QEMU_VIRTIO_FILE), qemuLink('virtio_set_isr', QEMU_VIRTIO_FILE), qemuLink('virtio_notify_vector', QEMU_VIRTIO_FILE)],
     branches: [
       { name: 'notify-vector', when: 'ISR |= 1; virtio_notify_vector(queue vector ctx.state.msix.queue_vector)', next: 'Q8.5' },
     ],
@@ -262,7 +262,7 @@ const actions: ActionSpec<S>[] = [
   },
 ];
 
-export const q8Flow: Flow<S> = {
+export const q8QemuVirtioToGuest: Flow<S> = {
   id: 'Q8',
   name: 'QEMU userspace virtio backend → guest',
   description: 'A QEMU virtio device flushes used buffers, decides with the event index whether to notify, sets the ISR, and notifies through MSI-X (masked vectors latch into the PBA) or INTx; the MSI lands in the TCG APIC or, with KVM, in the in-kernel LAPIC.',

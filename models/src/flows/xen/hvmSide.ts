@@ -4,7 +4,7 @@
 
 import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
-import { XCtx, XHIRQ, XStep, call, finish, go, num, xen, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 import { StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -21,7 +21,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
     role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
     rules: ['XR17'],
-    links: [xen('hvm_assert_evtchn_irq', XHIRQ)],
+    links: [xenLink('hvm_assert_evtchn_irq', XEN_HVM_IRQ)],
     contracts: [{
       id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'XR17',
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
@@ -50,7 +50,7 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
     role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
-    links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
     branches: [
       { name: 'rerun', when: 'tasklet runs from softirq context with IRQs on', next: 'X6.4' },
     ],
@@ -63,7 +63,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
     role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
     rules: ['XR18b'],
-    links: [xen('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
+    links: [xenLink('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
     contracts: [{
       id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
@@ -90,7 +90,7 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.8', title: 'is_hvm_pv_evtchn_domain', component: 'hvm-callback',
     role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
-    links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
+    links: [xenLink('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
     branches: [
       { name: 'vector-mode', when: 'callback_via_type=HVMIRQ_callback_vector, UV[0]=0 → vcpu_kick; injected at VM entry', next: 'X1.9' },
       { name: 'vcpu0-level', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; v is vCPU0 → drive the callback line', next: 'X6.9' },
@@ -113,7 +113,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.9', title: 'hvm_set_callback_irq_level', component: 'hvm-callback',
     role: 'Makes the GSI/INTx line follow UP[vcpu0] (XR18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
     rules: ['XR18c'],
-    links: [xen('hvm_set_callback_irq_level', XHIRQ)],
+    links: [xenLink('hvm_set_callback_irq_level', XEN_HVM_IRQ)],
     contracts: [{
       id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'XR16; XR18c',
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
@@ -145,7 +145,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.10', title: 'vioapic_irq_positive_edge', component: 'vioapic', operation: 'ioapic.service',
     role: 'A wire of the vIOAPIC went high: a masked pin latches nothing (the count remembers the level), a level pin with Remote IRR waits for the EOI, otherwise vioapic_deliver sends the pin\'s vector to the vLAPIC the guest programmed — not to notify_vcpu_id.',
     rules: ['XR18c'],
-    links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
+    links: [xenLink('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xenLink('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
     branches: [
       { name: 'deliver', when: 'pin gsi: level, remote_irr 0→1 / edge → vector 0x… to vCPU pin.dest_vcpu', next: 'X6.6' },
       { name: 'no-pin', when: 'GSI 1 has no programmed vIOAPIC pin in the model', next: null },
@@ -167,7 +167,7 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback', operation: 'ioapic.input',
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
-    links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
+    links: [xenLink('__hvm_pci_intx_assert', XEN_HVM_IRQ), xenLink('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
     branches: [
       { name: 'assert', when: 'INTx wire dev 3 INTA → GSI 28', next: 'X6.10' },
     ],
@@ -182,7 +182,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.12', title: 'hvm_maybe_deassert_evtchn_irq', component: 'hvm-callback',
     role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (XR18c).',
     rules: ['XR18c'],
-    links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    links: [xenLink('hvm_maybe_deassert_evtchn_irq', XEN_HVM_IRQ), xenLink('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
     contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'XR18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
     branches: [
       { name: 'not-asserted', when: 'callback_via_asserted=0', next: null },
@@ -204,7 +204,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.13', title: 'vlapic_EOI_set → vioapic_update_EOI', component: 'vlapic', operation: 'lapic.eoi',
     role: 'Guest EOI: clears the highest ISR bit; a level (TMR) vector goes to every vIOAPIC pin with that vector, clearing Remote IRR and re-delivering while the wire is still asserted. Xen\'s vLAPIC has no directed EOI.',
     rules: ['XR18c'],
-    links: [xen('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xen('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xen('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
+    links: [xenLink('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xenLink('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xenLink('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
     contracts: [{
       id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'XR18c',
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
@@ -240,7 +240,7 @@ export const hvmSideSteps: XStep[] = [
     id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry', operation: 'lapic.ack',
     role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (XR16, XR18).',
     rules: ['XR16', 'XR18'],
-    links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    links: [xenLink('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xenLink('hvm_vcpu_has_pending_irq', XEN_HVM_IRQ), xenLink('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
     branches: [
       { name: 'nothing', when: 'vCPU v: no callback vector pending and no deliverable vLAPIC vector', next: null },
       { name: 'blocked', when: 'RFLAGS.IF=0 on vCPU v', next: null },

@@ -7,14 +7,14 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, PEER_PORT, XEC, XStep, call, finish, go, lnx, num, xen, portOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, LINUX_2007_PATCH, P_ABI, P_CALLBACK, P_CHIP, P_GUEST, P_VCPUS, PEER_PORT, XEN_EVENT_CHANNEL, XStep, call, finish, go, linuxLink, num, xenLink, portOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
     id: 'X1.b1', title: 'evtchn_alloc_unbound', component: 'evtchn',
     role: 'The frontend domain allocates an unbound port for the backend: lowest free port (get_free_port), state ECS_UNBOUND, notify_vcpu_id left at 0 (XR4).',
     rules: ['XR4'],
-    links: [xen('evtchn_alloc_unbound', XEC), xen('get_free_port', XEC)],
+    links: [xenLink('evtchn_alloc_unbound', XEN_EVENT_CHANNEL), xenLink('get_free_port', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'enospc', when: 'no free port', next: null },
       { name: 'allocated', when: 'lowest free port is p: ECS_UNBOUND, notify_vcpu_id=0', next: 'X1.b3' },
@@ -31,7 +31,7 @@ const own: XStep[] = [
     id: 'X1.b3', title: 'bind_evtchn_to_irq_chip', component: 'linux-evtchn',
     role: 'Linux binds the port to a new dynamic irq: evtchn_to_irq[p]=irq, mask_reason EXPLICIT (still masked since xen_init_IRQ), bound to CPU0 (XR25, XR34).',
     rules: ['XR25', 'XR34'],
-    links: [lnx('bind_evtchn_to_irq_chip', EB, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: F2007 }] }), lnx('xen_irq_info_common_setup', EB), lnx('xen_allocate_irq_dynamic', EB, { formerly: [{ symbol: 'find_unbound_irq', in: F2007 }] })],
+    links: [linuxLink('bind_evtchn_to_irq_chip', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: LINUX_2007_PATCH }] }), linuxLink('xen_irq_info_common_setup', LINUX_EVENTS_BASE), linuxLink('xen_allocate_irq_dynamic', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'find_unbound_irq', in: LINUX_2007_PATCH }] })],
     branches: [
       { name: 'bound', when: 'irq irq ← port port, mask_reason=EXPLICIT, CPU0; request_irq next', next: 'X1.b4' },
     ],
@@ -50,7 +50,7 @@ const own: XStep[] = [
     id: 'X1.b2', title: 'evtchn_bind_interdomain', component: 'evtchn',
     role: 'The backend binds its new port to the frontend\'s unbound port: both become ECS_INTERDOMAIN; Xen leaves the binder\'s (backend\'s) port pending "in case notifications were lost" (XR6).',
     rules: ['XR6'],
-    links: [xen('evtchn_bind_interdomain', XEC), lnx('bind_interdomain_evtchn_to_irq_chip', EB)],
+    links: [xenLink('evtchn_bind_interdomain', XEN_EVENT_CHANNEL), linuxLink('bind_interdomain_evtchn_to_irq_chip', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'einval', when: 'port port is not ECS_UNBOUND: -EINVAL', next: null },
       { name: 'bound', when: 'peer port lp ↔ port port: ECS_INTERDOMAIN both sides', next: null },
@@ -71,7 +71,7 @@ const own: XStep[] = [
   {
     id: 'X1.1', title: 'notify_remote_via_irq', component: 'linux-evtchn',
     role: 'The backend driver notifies its peer (after RING_PUSH_RESPONSES_AND_CHECK_NOTIFY says the frontend wants it): a closed channel (port 0) is silently dropped.',
-    links: [lnx('notify_remote_via_irq', EB, { formerly: [{ symbol: 'notify_remote_via_irq', in: F2007 }] })],
+    links: [linuxLink('notify_remote_via_irq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'notify_remote_via_irq', in: LINUX_2007_PATCH }] })],
     branches: [
       { name: 'invalid-evtchn', when: 'evtchn_from_irq gave port 0', next: null },
       { name: 'notify', when: 'irq → local port lport', next: 'X1.2' },

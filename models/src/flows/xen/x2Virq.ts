@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEN_EVENT_CHANNEL, XStep, call, finish, go, linuxLink, num, xenLink, vcpuOf } from './xenFlowKit';
 
 const NR_VIRQS = 24;
 const vname = (virq: number): string => VIRQ_NAMES[virq] ?? `VIRQ ${virq}`;
@@ -15,7 +15,7 @@ const own: XStep[] = [
   {
     id: 'X2.1', title: 'xen_setup_timer', component: 'linux-time',
     role: 'Per CPU: binds VIRQ_TIMER as a per-CPU irq (xen_timer_interrupt), then asks for FIFO priority 0 (2-level has no priorities: -ENOSYS, ignored). HVM only with a vector callback.',
-    links: [lnx('xen_setup_timer', 'arch/x86/xen/time.c'), lnx('xen_set_irq_priority', EB)],
+    links: [linuxLink('xen_setup_timer', 'arch/x86/xen/time.c'), linuxLink('xen_set_irq_priority', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'no-vector-callback', when: 'HVM without a vector callback: "we cannot receive interrupts on cpu > 0" → native APIC timer kept', next: null },
       { name: 'bind', when: 'bind VIRQ_TIMER on CPU cpu', next: 'X2.2' },
@@ -41,7 +41,7 @@ const own: XStep[] = [
     id: 'X2.2', title: 'bind_virq_to_irq', component: 'linux-evtchn',
     role: 'Linux side of a VIRQ binding: reuse virq_to_irq[cpu][virq] if bound; else EVTCHNOP_bind_virq on xen_vcpu_nr(cpu), then irq_info (type VIRQ, per-CPU chip for per-CPU VIRQs), evtchn_to_irq, and the port into cpu_evtchn_mask[cpu].',
     rules: ['XR34'],
-    links: [lnx('bind_virq_to_irq', EB), lnx('xen_irq_info_virq_setup', EB), lnx('find_virq', EB)],
+    links: [linuxLink('bind_virq_to_irq', LINUX_EVENTS_BASE), linuxLink('xen_irq_info_virq_setup', LINUX_EVENTS_BASE), linuxLink('find_virq', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'already-bound', when: 'virq_to_irq[cpu][virq] = irq irq: reused', next: null },
       { name: 'hypercall', when: 'EVTCHNOP_bind_virq {virq, vcpu cpu}', next: 'X2.3' },
@@ -76,7 +76,7 @@ const own: XStep[] = [
     id: 'X2.3', title: 'evtchn_bind_virq', component: 'evtchn',
     role: 'Xen binds a VIRQ (XR6): bad virq → -EINVAL; a global VIRQ only on vCPU0; unknown vCPU → -ENOENT; one channel per VIRQ per vCPU (-EEXIST). Writes state ECS_VIRQ, notify_vcpu_id = vcpu, VIRQ2P.',
     rules: ['XR4', 'XR6'],
-    links: [xen('evtchn_bind_virq', XEC)],
+    links: [xenLink('evtchn_bind_virq', XEN_EVENT_CHANNEL)],
     contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'XR6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
     branches: [
       { name: 'einval-global', when: 'VIRQ_DOM_EXC is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu; returns to X2.2', next: 'X2.2' },
@@ -100,7 +100,7 @@ const own: XStep[] = [
   {
     id: 'X2.4', title: 'send_timer_event', component: 'xen-time',
     role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
-    links: [xen('send_timer_event', 'xen/arch/x86/time.c'), xen('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
+    links: [xenLink('send_timer_event', 'xen/arch/x86/time.c'), xenLink('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
     branches: [
       { name: 'fire', when: 'timer of vCPU ctx expired', next: 'X2.5' },
     ],
@@ -110,7 +110,7 @@ const own: XStep[] = [
     id: 'X2.5', title: 'send_guest_vcpu_virq', component: 'evtchn',
     role: 'Per-vCPU VIRQ: looks up VIRQ2P[v][virq]; unbound → the VIRQ is lost, not latched (XR7); else set-pending on that vCPU (XR3).',
     rules: ['XR3', 'XR7'],
-    links: [xen('send_guest_vcpu_virq', XEC)],
+    links: [xenLink('send_guest_vcpu_virq', XEN_EVENT_CHANNEL)],
     contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'XR3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
     branches: [
       { name: 'unbound', when: 'VIRQ2P[v][virq]=0', next: null },
@@ -131,7 +131,7 @@ const own: XStep[] = [
     id: 'X2.6', title: 'send_guest_global_virq', component: 'evtchn',
     role: 'Global VIRQ: the channel lives on vCPU0\'s VIRQ2P; unbound → lost (XR7); else set-pending on the channel\'s notify_vcpu_id, which EVTCHNOP_bind_vcpu may have moved (XR3).',
     rules: ['XR3', 'XR7'],
-    links: [xen('send_guest_global_virq', XEC)],
+    links: [xenLink('send_guest_global_virq', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'unbound', when: 'VIRQ2P[0][virq]=0', next: null },
       { name: 'send', when: 'VIRQ2P[0][virq] = port p, notify_vcpu_id n', next: 'X1.5' },
@@ -151,7 +151,7 @@ const own: XStep[] = [
     id: 'X2.8', title: 'evtchn_bind_vcpu (VIRQ)', component: 'evtchn',
     role: 'Re-binding a VIRQ channel: a global VIRQ gets notify_vcpu_id := vcpu; a per-vCPU VIRQ is refused with -EINVAL (XR4).',
     rules: ['XR4'],
-    links: [xen('evtchn_bind_vcpu', XEC)],
+    links: [xenLink('evtchn_bind_vcpu', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'refused', when: 'virq on port … is per-vCPU', next: null },
       { name: 'rebound', when: 'port p (virq): notify_vcpu_id := v; pending state not moved (XR5)', next: null },

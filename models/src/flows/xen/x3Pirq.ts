@@ -6,7 +6,7 @@ import { EVT_MASK_REASON_EXPLICIT, bindPortToCpu, newIrqInfo } from '../../compo
 import { maxPorts } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_VCPU, P_VCPUS, XEC, XStep, bindPort, call, finish, go, lnx, num, str, xen, portOf , vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, P_VCPU, P_VCPUS, XEN_EVENT_CHANNEL, XStep, bindPort, call, finish, go, linuxLink, num, str, xenLink, portOf , vcpuOf } from './xenFlowKit';
 
 const PIRQ_PORT = 12;
 const NR_PIRQS = 256;
@@ -15,7 +15,7 @@ const own: XStep[] = [
   {
     id: 'X3.1', title: 'xen_bind_pirq_gsi_to_irq', component: 'linux-evtchn',
     role: 'Linux maps a GSI to an irq of xen_pirq_chip (dom0/HVM: irq = GSI; a PV domU gets a dynamic irq — "a PV guest has no concept of a GSI"); no channel yet (evtchn 0).',
-    links: [lnx('xen_bind_pirq_gsi_to_irq', EB)],
+    links: [linuxLink('xen_bind_pirq_gsi_to_irq', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'exists', when: 'xen_irq_from_gsi: irq irq already mapped', next: null },
       { name: 'mapped', when: 'GSI pirq → irq irq (xen_pirq_chip, handle_fasteoi_irq); request_irq → startup_pirq', next: 'X3.2' },
@@ -32,7 +32,7 @@ const own: XStep[] = [
   {
     id: 'X3.2', title: '__startup_pirq', component: 'linux-evtchn',
     role: 'Where the guest binds the pirq to an event channel (at irq startup): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
-    links: [lnx('__startup_pirq', EB), lnx('startup_pirq', EB)],
+    links: [linuxLink('__startup_pirq', LINUX_EVENTS_BASE), linuxLink('startup_pirq', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'has-channel', when: 'port info.evtchn already valid → unmask', next: 'X1.b4' },
       { name: 'hypercall', when: 'EVTCHNOP_bind_pirq {pirq info.pirq, BIND_PIRQ__WILL_SHARE}', next: 'X3.3' },
@@ -63,7 +63,7 @@ const own: XStep[] = [
     id: 'X3.3', title: 'evtchn_bind_pirq', component: 'evtchn',
     role: 'Xen binds a pirq to a new port on vCPU0 (XR6): pirq range, one channel per pirq (-EEXIST); PV → pirq_guest_bind; ECS_PIRQ with notify_vcpu_id left 0.',
     rules: ['XR4', 'XR6'],
-    links: [xen('evtchn_bind_pirq', XEC), xen('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
+    links: [xenLink('evtchn_bind_pirq', XEN_EVENT_CHANNEL), xenLink('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
     branches: [
       { name: 'einval', when: 'pirq pirq ≥ nr_pirqs NR_PIRQS', next: null },
       { name: 'eexist', when: 'pirq pirq already has port d.pirq[String(pirq)].evtchn', next: null },
@@ -83,7 +83,7 @@ const own: XStep[] = [
     id: 'X3.4', title: 'pirq_guest_bind', component: 'pirq',
     role: 'Makes the physical IRQ guest-owned (IRQ_GUEST): ack type from irq_acktype (IO-APIC level → ACKTYPE_EOI, edge → NONE), pirq_eoi_map bit set iff ack type ≠ NONE, affinity to the binding vCPU\'s pCPU.',
     rules: ['XR27', 'XR28'],
-    links: [xen('pirq_guest_bind', 'xen/arch/x86/irq.c'), xen('irq_acktype', 'xen/arch/x86/irq.c'), xen('set_pirq_eoi', 'xen/arch/x86/irq.c')],
+    links: [xenLink('pirq_guest_bind', 'xen/arch/x86/irq.c'), xenLink('irq_acktype', 'xen/arch/x86/irq.c'), xenLink('set_pirq_eoi', 'xen/arch/x86/irq.c')],
     branches: [
       { name: 'bound', when: 'pirq 17 → port 3, ACKTYPE_EOI, pirq_eoi_map bit set; returns to X3.2', next: null },
     ],
@@ -99,7 +99,7 @@ const own: XStep[] = [
     id: 'X3.6', title: 'PHYSDEVOP_pirq_eoi_gmfn_v1/v2', component: 'pirq',
     role: 'Linux PV registers a shared pirq_eoi_map page at xen_init_IRQ: with it, a pirq needs PHYSDEVOP_eoi iff Xen set its bit (ack type ≠ NONE); without it Linux asks PHYSDEVOP_irq_status_query, which always says needs_eoi. v1 also sets auto_unmask (XR28).',
     rules: ['XR28'],
-    links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c'), lnx('xen_init_IRQ', EB), lnx('pirq_check_eoi_map', EB), lnx('pirq_needs_eoi_flag', EB)],
+    links: [xenLink('do_physdev_op', 'xen/arch/x86/physdev.c'), linuxLink('xen_init_IRQ', LINUX_EVENTS_BASE), linuxLink('pirq_check_eoi_map', LINUX_EVENTS_BASE), linuxLink('pirq_needs_eoi_flag', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'v1', when: 'v1 map: pirq_check_eoi_map reads the bit Xen set iff ack type ≠ NONE; auto_unmask on; irq 16: needs_eoi=true', next: null },
     ],
@@ -122,7 +122,7 @@ const own: XStep[] = [
   {
     id: 'X3.7', title: 'common_interrupt → do_IRQ', component: 'xen-irq',
     role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
-    links: [xen('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('do_IRQ', 'xen/arch/x86/irq.c')],
+    links: [xenLink('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xenLink('do_IRQ', 'xen/arch/x86/irq.c')],
     branches: [
       { name: 'xen-irq', when: 'irq pirq has no IRQ_GUEST binding', next: null },
       { name: 'guest-irq', when: 'vector → irq pirq, IRQ_GUEST set', next: 'X3.8' },
@@ -140,7 +140,7 @@ const own: XStep[] = [
     id: 'X3.8', title: 'do_IRQ_guest', component: 'pirq',
     role: 'For a guest-bound IRQ (XR27): ACKTYPE_EOI withholds the LAPIC EOI (pending_eoi stack), each bound domain\'s pirq->masked 0→1 counts in_flight, the event is sent, and a 1 ms eoi_timer is armed.',
     rules: ['XR27'],
-    links: [xen('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1' }] })],
+    links: [xenLink('do_IRQ_guest', 'xen/arch/x86/irq.c', { formerly: [{ symbol: '__do_IRQ_guest', in: 'Xen ≤ 4.1' }] })],
     contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'XR27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
     branches: [
       { name: 'acktype-none', when: 'ACKTYPE_NONE: nothing withheld', next: 'X3.9' },
@@ -163,7 +163,7 @@ const own: XStep[] = [
     id: 'X3.9', title: 'send_guest_pirq', component: 'evtchn',
     role: 'Sends the pirq\'s port to the guest on its notify_vcpu_id (XR3); no port → HVM returns, PV would BUG.',
     rules: ['XR3'],
-    links: [xen('send_guest_pirq', XEC)],
+    links: [xenLink('send_guest_pirq', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'no-channel', when: 'pirq pirq has no port', next: null },
       { name: 'send', when: 'pirq pirq → port port on notify_vcpu_id n', next: 'X1.5' },
@@ -180,7 +180,7 @@ const own: XStep[] = [
     id: 'X3.14', title: 'irq_guest_eoi_timer_fn', component: 'pirq',
     role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (XR27).',
     rules: ['XR27'],
-    links: [xen('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
+    links: [xenLink('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
     branches: [
       { name: 'nothing', when: 'no interrupt in flight', next: null },
       { name: 'forced-eoi', when: 'in_flight → 0, masked → 0', next: null },
@@ -200,7 +200,7 @@ const own: XStep[] = [
   {
     id: 'X3.15', title: 'evtchn_move_pirqs', component: 'pirq',
     role: 'When a vCPU moves to another pCPU (vcpu_move_irqs), every pirq whose port notifies that vCPU gets its physical IRQ affinity moved to the new pCPU, so the interrupt arrives where the vCPU runs.',
-    links: [xen('evtchn_move_pirqs', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
+    links: [xenLink('evtchn_move_pirqs', XEN_EVENT_CHANNEL), xenLink('pirq_set_affinity', 'xen/arch/x86/irq.c')],
     branches: [
       { name: 'moved', when: 'some pirq\'s port notifies the moved vCPU: its physical IRQ affinity follows the vCPU', next: null },
       { name: 'none', when: 'no pirq port notifies the moved vCPU: nothing to move', next: null },

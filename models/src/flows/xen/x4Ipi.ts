@@ -6,13 +6,13 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EB, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPUS, XEC, XStep, call, finish, go, lnx, xen, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPUS, XEN_EVENT_CHANNEL, XStep, call, finish, go, linuxLink, xenLink, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
     id: 'X4.1', title: 'xen_smp_intr_init', component: 'linux-smp',
     role: 'Per CPU: binds the Xen IPIs (reschedule, call-function …) as per-CPU irqs. HVM guests do this only with a vector callback; otherwise they keep native APIC IPIs.',
-    links: [lnx('xen_smp_intr_init', 'arch/x86/xen/smp.c'), lnx('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
+    links: [linuxLink('xen_smp_intr_init', 'arch/x86/xen/smp.c'), linuxLink('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
     branches: [
       { name: 'native-ipis', when: 'HVM without a vector callback: xen_hvm_smp_init returns early, native APIC IPIs', next: null },
       { name: 'bind', when: 'bind XEN_RESCHEDULE_VECTOR on CPU cpu', next: 'X4.2' },
@@ -26,7 +26,7 @@ const own: XStep[] = [
   {
     id: 'X4.2', title: 'bind_ipi_to_irq', component: 'linux-evtchn',
     role: 'Linux side of an IPI binding: EVTCHNOP_bind_ipi on xen_vcpu_nr(cpu), then a per-CPU irq (xen_percpu_chip, handle_percpu_irq), ipi_to_evtchn[cpu], port in cpu_evtchn_mask[cpu].',
-    links: [lnx('bind_ipi_to_irq', EB), lnx('xen_irq_info_ipi_setup', EB)],
+    links: [linuxLink('bind_ipi_to_irq', LINUX_EVENTS_BASE), linuxLink('xen_irq_info_ipi_setup', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'already-bound', when: 'ipi_to_evtchn[cpu] is already port d.linux.ipi_to_evtchn[cpu][\'XEN_RESCHEDULE_VECTOR\']', next: null },
       { name: 'hypercall', when: 'EVTCHNOP_bind_ipi {vcpu cpu}', next: 'X4.3' },
@@ -55,7 +55,7 @@ const own: XStep[] = [
     id: 'X4.3', title: 'evtchn_bind_ipi', component: 'evtchn',
     role: 'Xen allocates a loop-back IPI port: ECS_IPI, notify_vcpu_id = the requested vCPU (XR4); unknown vCPU → -ENOENT.',
     rules: ['XR4'],
-    links: [xen('evtchn_bind_ipi', XEC)],
+    links: [xenLink('evtchn_bind_ipi', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'enoent', when: 'no vCPU v', next: null },
       { name: 'bound', when: 'port p: ECS_IPI, notify_vcpu_id=v', next: null },
@@ -73,7 +73,7 @@ const own: XStep[] = [
     id: 'X4.4', title: 'xen_send_IPI_one', component: 'linux-smp',
     role: 'Sends an IPI to a CPU: looks up that CPU\'s IPI port and does EVTCHNOP_send on it (XEN_NMI_VECTOR instead uses VCPUOP_send_nmi). Xen pends the same port on its notify_vcpu_id (XR2).',
     rules: ['XR2'],
-    links: [lnx('xen_send_IPI_one', EB)],
+    links: [linuxLink('xen_send_IPI_one', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'no-port', when: 'CPU t has no IPI port', next: null },
       { name: 'send', when: 'ipi_to_evtchn[t][XEN_RESCHEDULE_VECTOR] = port p', next: 'X1.2' },

@@ -7,13 +7,13 @@ import { nrVcpus } from '../../components/xenDomain';
 import { clearBit } from '../../components/lapic';
 import { makeXenFlow, specFrom } from './xenFlowBase';
 import { maskEvtchn, unmaskStep } from './guestIrqChip';
-import { EB, F2007, P_ABI, P_CALLBACK, P_CHIP, P_CPU, P_GUEST, P_VCPUS, FRONT_PORT, XEC, XStep, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, LINUX_2007_PATCH, P_ABI, P_CALLBACK, P_CHIP, P_CPU, P_GUEST, P_VCPUS, FRONT_PORT, XEN_EVENT_CHANNEL, XStep, finish, go, linuxLink, num, xenLink, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
     id: 'X5.1', title: 'set_affinity_irq', component: 'linux-evtchn',
     role: 'irq_chip irq_set_affinity of dynamic, lateeoi and pirq chips (not per-CPU ones), e.g. from /proc/irq/N/smp_affinity or irqbalance: picks a CPU and rebinds the channel.',
-    links: [lnx('set_affinity_irq', EB, { formerly: [{ symbol: 'set_affinity_irq', in: F2007 }] })],
+    links: [linuxLink('set_affinity_irq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'set_affinity_irq', in: LINUX_2007_PATCH }] })],
     branches: [
       { name: 'no-irq', when: 'no irq on port port', next: null },
       { name: 'no-set-affinity', when: 'xen_percpu_chip has no irq_set_affinity: per-CPU VIRQs and IPIs cannot move', next: null },
@@ -36,7 +36,7 @@ const own: XStep[] = [
   {
     id: 'X5.2', title: 'select_target_cpu', component: 'linux-evtchn',
     role: 'Picks the online CPU of the requested mask with the fewest bound channels (first on ties); an empty intersection falls back to all online CPUs.',
-    links: [lnx('select_target_cpu', EB)],
+    links: [linuxLink('select_target_cpu', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'chosen', when: 'candidates 1: channels_on_cpu 1:2 → CPU 1', next: 'X5.3' },
     ],
@@ -55,7 +55,7 @@ const own: XStep[] = [
   {
     id: 'X5.3', title: 'xen_rebind_evtchn_to_cpu', component: 'linux-evtchn',
     role: 'Masks the port (TEMPORARY) so no event is delivered on an unexpected vCPU, asks Xen to move notify_vcpu_id, then unmasks. An HVM guest without a vector callback cannot rebind at all (xen_support_evtchn_rebind). 2007 (rebind_irq_to_cpu) did not mask.',
-    links: [lnx('xen_rebind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'rebind_irq_to_cpu', in: F2007 }] }), lnx('xen_support_evtchn_rebind', 'arch/x86/include/asm/xen/events.h')],
+    links: [linuxLink('xen_rebind_evtchn_to_cpu', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'rebind_irq_to_cpu', in: LINUX_2007_PATCH }] }), linuxLink('xen_support_evtchn_rebind', 'arch/x86/include/asm/xen/events.h')],
     contracts: [{
       id: 'X5.3-mask-around', text: 'masks the event while changing the vCPU binding and unmasks afterwards', source: 'docs/flows/X5.md#x5-3',
       codebase: 'linux', symbol: 'xen_rebind_evtchn_to_cpu', check: { kind: 'callOrder', first: ['do_mask'], then: ['do_unmask'] },
@@ -84,7 +84,7 @@ const own: XStep[] = [
     id: 'X5.4', title: 'evtchn_bind_vcpu', component: 'evtchn',
     role: 'Xen moves notify_vcpu_id for UNBOUND, INTERDOMAIN, PIRQ (also re-targeting the physical IRQ) and global VIRQ channels; per-vCPU VIRQ and IPI → -EINVAL (XR4). Pending state is not moved (XR5).',
     rules: ['XR4', 'XR5'],
-    links: [xen('evtchn_bind_vcpu', XEC), xen('pirq_set_affinity', 'xen/arch/x86/irq.c')],
+    links: [xenLink('evtchn_bind_vcpu', XEN_EVENT_CHANNEL), xenLink('pirq_set_affinity', 'xen/arch/x86/irq.c')],
     contracts: [{
       id: 'X5.4-notify', text: 'writes notify_vcpu_id and nothing of the pending/selector state', source: 'XR5',
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
@@ -117,7 +117,7 @@ const own: XStep[] = [
     id: 'X5.5', title: 'bind_evtchn_to_cpu', component: 'linux-evtchn',
     role: 'Linux follows: info.cpu = tcpu and, for 2-level, the port moves between cpu_evtchn_mask of the old and new CPU (XR20); FIFO bind_to_cpu is a no-op (XR32).',
     rules: ['XR20', 'XR32'],
-    links: [lnx('bind_evtchn_to_cpu', EB, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: F2007 }] }), lnx('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), lnx('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
+    links: [linuxLink('bind_evtchn_to_cpu', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: LINUX_2007_PATCH }] }), linuxLink('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), linuxLink('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     branches: [
       { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: null },
       { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: 'X5.6' },
@@ -138,7 +138,7 @@ const own: XStep[] = [
     id: 'X5.6', title: 'do_unmask(TEMPORARY)', component: 'linux-evtchn',
     role: 'Drops the TEMPORARY reason; if none remains the port is unmasked from the CPU running set_affinity. Off the new CPU this is the non-local hypercall path, so Xen re-raises a pending event on the new notify_vcpu_id — how a pending event follows the channel.',
     rules: ['XR11', 'XR24'],
-    links: [lnx('do_unmask', EB)],
+    links: [linuxLink('do_unmask', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'unmask', when: 'mask_reason none → unmask on CPU ctx', next: 'X1.22' },
       { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
@@ -154,7 +154,7 @@ const own: XStep[] = [
     id: 'X5.7', title: 'evtchn_free', component: 'evtchn',
     role: 'Closing a channel: Linux removes evtchn_to_irq and the cpu_evtchn_mask bit (__unbind_from_irq), then Xen clears P[p], sets ECS_FREE and notify_vcpu_id = 0 (XR4).',
     rules: ['XR4'],
-    links: [xen('evtchn_free', XEC), xen('evtchn_close', XEC), lnx('__unbind_from_irq', EB)],
+    links: [xenLink('evtchn_free', XEN_EVENT_CHANNEL), xenLink('evtchn_close', XEN_EVENT_CHANNEL), linuxLink('__unbind_from_irq', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'closed', when: 'port port: P cleared, ECS_FREE, notify_vcpu_id 0', next: null },
     ],

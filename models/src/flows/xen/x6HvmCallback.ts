@@ -4,7 +4,7 @@
 import { parseCallbackVia, driveVia } from '../../components/xenHvmCallback';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { CALLBACK_GSI, CALLBACK_VECTOR, EB, P_ABI, P_CALLBACK, P_VCPU, P_VCPUS, XHIRQ, XStep, call, finish, go, lnx, num, str, xen, vcpuOf } from './xenFlowKit';
+import { CALLBACK_GSI, CALLBACK_VECTOR, LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_VCPU, P_VCPUS, XEN_HVM_IRQ, XStep, call, finish, go, linuxLink, num, str, xenLink, vcpuOf } from './xenFlowKit';
 
 const hex = (b: bigint): string => `0x${b.toString(16)}`;
 
@@ -12,7 +12,7 @@ const own: XStep[] = [
   {
     id: 'X6.0', title: 'xen_init_IRQ → xen_init_setup_upcall_vector', component: 'linux-evtchn',
     role: 'Linux 6.1 picks the callback: per-vCPU upcall vector if Xen offers it (the default on Xen 4.17), else the global callback vector (XENFEAT_hvm_callback_vector), else none — then the platform PCI device\'s GSI/INTx line.',
-    links: [lnx('xen_init_IRQ', EB), lnx('xen_init_setup_upcall_vector', EB), lnx('xen_set_upcall_vector', EB), lnx('xen_setup_callback_vector', EB, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x' }] })],
+    links: [linuxLink('xen_init_IRQ', LINUX_EVENTS_BASE), linuxLink('xen_init_setup_upcall_vector', LINUX_EVENTS_BASE), linuxLink('xen_set_upcall_vector', LINUX_EVENTS_BASE), linuxLink('xen_setup_callback_vector', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x' }] })],
     branches: [
       { name: 'percpu-upcall', when: 'CPUID leaf 4 has XEN_HVM_CPUID_UPCALL_VECTOR: HVMOP_set_evtchn_upcall_vector for CPU0, then a dummy GSI-1 via for the toolstack', next: 'X6.3' },
       { name: 'callback-vector', when: 'XENFEAT_hvm_callback_vector → HVM_CALLBACK_VECTOR(0xf3)', next: 'X6.1' },
@@ -36,7 +36,7 @@ const own: XStep[] = [
   {
     id: 'X6.0b', title: 'platform_pci_probe', component: 'linux-evtchn',
     role: 'Without a vector callback: request_irq(pdev->irq, do_hvm_evtchn_intr) with affinity forced to CPU0, then HVM_PARAM_CALLBACK_IRQ = GSI (irq < 16) or PCI INTx (type 1, device/INTx).',
-    links: [lnx('platform_pci_probe', 'drivers/xen/platform-pci.c'), lnx('xen_set_callback_via', 'drivers/xen/xenbus/xenbus_probe.c')],
+    links: [linuxLink('platform_pci_probe', 'drivers/xen/platform-pci.c'), linuxLink('xen_set_callback_via', 'drivers/xen/xenbus/xenbus_probe.c')],
     branches: [
       { name: 'none', when: 'no callback set: events are never signalled to the guest', next: null },
       { name: 'gsi', when: 'type 0: GSI CALLBACK_GSI', next: 'X6.1' },
@@ -52,7 +52,7 @@ const own: XStep[] = [
   {
     id: 'X6.1', title: 'hvm_set_param (HVM_PARAM_CALLBACK_IRQ)', component: 'hvm-callback',
     role: 'HVMOP_set_param from the guest itself: HVM_PARAM_CALLBACK_IRQ goes to hvm_set_callback_via (and latches the shared-info layout).',
-    links: [xen('hvm_set_param', 'xen/arch/x86/hvm/hvm.c')],
+    links: [xenLink('hvm_set_param', 'xen/arch/x86/hvm/hvm.c')],
     branches: [
       { name: 'callback-irq', when: 'HVM_PARAM_CALLBACK_IRQ = ctx.params', next: 'X6.2' },
     ],
@@ -62,7 +62,7 @@ const own: XStep[] = [
     id: 'X6.2', title: 'hvm_set_callback_via', component: 'hvm-callback',
     role: 'Parses the via (XR18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
     rules: ['XR18b', 'XR18d'],
-    links: [xen('hvm_set_callback_via', XHIRQ)],
+    links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ)],
     contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
       { name: 'bad-via', when: 'via "ctx.params" is not a number', next: null },
@@ -95,7 +95,7 @@ const own: XStep[] = [
     id: 'X6.3', title: 'hvmop_set_evtchn_upcall_vector', component: 'hvm-callback',
     role: 'Sets UV[v] (vector ≥ 0x10, HVM only), then hvm_assert_evtchn_irq(v) unconditionally — one possibly spurious upcall (XR18b). Exists in 4.17: "used in preference to the domain global callback via".',
     rules: ['XR18b'],
-    links: [xen('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
+    links: [xenLink('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
     contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'XR18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
       { name: 'einval', when: 'not an HVM domain: -EINVAL', next: null },
@@ -115,7 +115,7 @@ const own: XStep[] = [
     id: 'X6.7', title: 'vlapic_reg_write (APIC_SPIV)', component: 'vlapic',
     role: 'Software-enabling the vLAPIC re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
     rules: ['XR18b'],
-    links: [xen('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
+    links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
     branches: [
       { name: 'reraise', when: 'SPIV enable with UV[v]=0x… and UP[v]=1', next: 'X6.6' },
       { name: 'enabled', when: 'vLAPIC of vCPU v enabled; nothing to re-raise', next: null },

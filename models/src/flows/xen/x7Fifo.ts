@@ -4,13 +4,13 @@
 import { EVTCHN_FIFO_EVENT_WORDS_PER_PAGE, newFifo, newWord, word } from '../../components/evtchnFifo';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { EFIFO, FRONT_PORT, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEC, XStep, call, finish, go, lnx, num, xen, portOf, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_FIFO, FRONT_PORT, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEN_EVENT_CHANNEL, XStep, call, finish, go, linuxLink, num, xenLink, portOf, vcpuOf } from './xenFlowKit';
 
 const own: XStep[] = [
   {
     id: 'X7.1', title: 'xen_evtchn_fifo_init', component: 'linux-evtchn-fifo',
     role: 'Linux switches to FIFO: allocates CPU0\'s control block and issues EVTCHNOP_init_control (other CPUs do it when they come up); falls back to 2-level if it fails.',
-    links: [lnx('xen_evtchn_fifo_init', EFIFO), lnx('init_control_block', EFIFO)],
+    links: [linuxLink('xen_evtchn_fifo_init', LINUX_EVENTS_FIFO), linuxLink('init_control_block', LINUX_EVENTS_FIFO)],
     branches: [
       { name: 'init-control', when: 'EVTCHNOP_init_control {vcpu ctx}', next: 'X7.2' },
     ],
@@ -19,7 +19,7 @@ const own: XStep[] = [
   {
     id: 'X7.2', title: 'evtchn_fifo_init_control', component: 'evtchn-fifo',
     role: 'Maps a vCPU\'s control block; on the domain\'s first call sets up every vCPU\'s queues, switches the port ops to FIFO and carries each port\'s 2-level pending bit over as E[p].pending, priority 7.',
-    links: [xen('evtchn_fifo_init_control', 'xen/common/event_fifo.c'), xen('setup_ports', 'xen/common/event_fifo.c')],
+    links: [xenLink('evtchn_fifo_init_control', 'xen/common/event_fifo.c'), xenLink('setup_ports', 'xen/common/event_fifo.c')],
     branches: [
       { name: 'einval', when: 'vCPU v\'s control block is already mapped: -EINVAL', next: null },
       { name: 'mapped', when: 'control block of vCPU v mapped', next: null },
@@ -54,7 +54,7 @@ const own: XStep[] = [
   {
     id: 'X7.3', title: 'evtchn_fifo_setup → EVTCHNOP_expand_array', component: 'evtchn-fifo',
     role: 'Linux adds an event-array page (every word MASKED); Xen maps it and re-raises every port of the page whose E[p].pending was remembered.',
-    links: [lnx('evtchn_fifo_setup', EFIFO), xen('evtchn_fifo_expand_array', 'xen/common/event_fifo.c')],
+    links: [linuxLink('evtchn_fifo_setup', LINUX_EVENTS_FIFO), xenLink('evtchn_fifo_expand_array', 'xen/common/event_fifo.c')],
     branches: [
       { name: 'mapped', when: 'page … mapped; no remembered pending ports', next: null },
       { name: 'reraise', when: 'page … mapped; port p was pending → evtchn_fifo_set_pending on notify_vcpu_id', next: 'X7.5' },
@@ -75,7 +75,7 @@ const own: XStep[] = [
   {
     id: 'X7.4', title: 'evtchn_fifo_init', component: 'evtchn-fifo',
     role: 'Port-ops init hook at every bind: E[p].priority = 7 (default); warns if the word is still LINKED.',
-    links: [xen('evtchn_fifo_init', 'xen/common/event_fifo.c')],
+    links: [xenLink('evtchn_fifo_init', 'xen/common/event_fifo.c')],
     branches: [
       { name: 'no-port', when: 'no port port', next: null },
       { name: 'still-linked', when: 'E[port].priority := 7; WARNING: the word is still LINKED', next: null },
@@ -94,7 +94,7 @@ const own: XStep[] = [
     id: 'X7.7', title: 'evtchn_fifo_set_priority', component: 'evtchn-fifo',
     role: 'EVTCHNOP_set_priority (xen_set_irq_priority): > 15 → -EINVAL; else stores E[p].priority only — a LINKED event stays in its old queue, the new priority applies from the next link (XR30). 2-level: -ENOSYS.',
     rules: ['XR30'],
-    links: [xen('evtchn_fifo_set_priority', 'xen/common/event_fifo.c'), xen('evtchn_set_priority', XEC), lnx('xen_set_irq_priority', 'drivers/xen/events/events_base.c')],
+    links: [xenLink('evtchn_fifo_set_priority', 'xen/common/event_fifo.c'), xenLink('evtchn_set_priority', XEN_EVENT_CHANNEL), linuxLink('xen_set_irq_priority', 'drivers/xen/events/events_base.c')],
     branches: [
       { name: 'enosys', when: '2-level has no set_priority: -ENOSYS', next: null },
       { name: 'einval', when: 'priority prio > 15: -EINVAL', next: null },

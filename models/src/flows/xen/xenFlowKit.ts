@@ -20,14 +20,14 @@ export const XEN_PROFILES: Profile[] = [
 ];
 
 // ---- links -------------------------------------------------------------------------------------------
-export const xen = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'xen', symbol, file, ...extra });
-export const lnx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-export const EB = 'drivers/xen/events/events_base.c';
-export const E2L = 'drivers/xen/events/events_2l.c';
-export const EFIFO = 'drivers/xen/events/events_fifo.c';
-export const XEC = 'xen/common/event_channel.c';
-export const XHIRQ = 'xen/arch/x86/hvm/irq.c';
-export const F2007 = 'Linux 2.6.23 arch/i386/xen/events.c (2007)';
+export const xenLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'xen', symbol, file, ...extra });
+export const linuxLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+export const LINUX_EVENTS_BASE = 'drivers/xen/events/events_base.c';
+export const LINUX_EVENTS_2L = 'drivers/xen/events/events_2l.c';
+export const LINUX_EVENTS_FIFO = 'drivers/xen/events/events_fifo.c';
+export const XEN_EVENT_CHANNEL = 'xen/common/event_channel.c';
+export const XEN_HVM_IRQ = 'xen/arch/x86/hvm/irq.c';
+export const LINUX_2007_PATCH = 'Linux 2.6.23 arch/i386/xen/events.c (2007)';
 
 // ---- call/return stack -------------------------------------------------------------------------------
 // A delivery chain started inside a handler (a resend, an unmask that re-raises) must come back to the scan

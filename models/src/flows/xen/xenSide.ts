@@ -4,7 +4,7 @@
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
-import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -12,7 +12,7 @@ export const xenSideSteps: XStep[] = [
   {
     id: 'X1.2', title: 'notify_remote_via_evtchn', component: 'linux-evtchn',
     role: 'The sender\'s EVTCHNOP_send hypercall on its local port; touches no guest state.',
-    links: [lnx('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: F2007 }] })],
+    links: [linuxLink('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: LINUX_2007_PATCH }] })],
     branches: [
       { name: 'hypercall', when: 'EVTCHNOP_send {port ctx.params}', next: 'X1.3' },
     ],
@@ -21,7 +21,7 @@ export const xenSideSteps: XStep[] = [
   {
     id: 'X1.3', title: 'do_event_channel_op', component: 'evtchn',
     role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
-    links: [xen('do_event_channel_op', XEC)],
+    links: [xenLink('do_event_channel_op', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'EVTCHNOP_send', when: 'cmd EVTCHNOP_send', next: 'X1.4' },
     ],
@@ -31,7 +31,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.4', title: 'evtchn_send', component: 'evtchn', operation: 'evtchn.send',
     role: 'Sends on the caller\'s local port (XR2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; anything else is -EINVAL.',
     rules: ['XR2', 'XR3'],
-    links: [xen('evtchn_send', XEC)],
+    links: [xenLink('evtchn_send', XEN_EVENT_CHANNEL)],
     contracts: [{
       id: 'X1.4-notify-vcpu', text: 'targets the receiving channel\'s notify_vcpu_id', source: 'XR3',
       codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
@@ -80,7 +80,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.5', title: 'evtchn_port_set_pending', component: 'evtchn', operation: 'evtchn.set_pending',
     role: 'Generic entry of every Xen set-pending: drops unusable ports (XR1), then calls the ABI\'s set_pending on the target vCPU (2-level → X1.6, FIFO → X7.5).',
     rules: ['XR1'],
-    links: [xen('evtchn_port_set_pending', 'xen/include/xen/event.h'), xen('evtchn_usable', 'xen/include/xen/event.h')],
+    links: [xenLink('evtchn_port_set_pending', 'xen/include/xen/event.h'), xenLink('evtchn_usable', 'xen/include/xen/event.h')],
     branches: [
       { name: 'unusable', when: 'E[port] is …, Xen-consumed', next: null },
       { name: 'fifo', when: 'd->evtchn_port_ops is FIFO; target vCPU v', next: 'X7.5' },
@@ -104,7 +104,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.6', title: 'evtchn_2l_set_pending', component: 'evtchn-2l', operation: 'evtchn.set_pending.2l',
     role: 'Sets P[p]; if it was already set nothing else happens (XR8); a masked port only latches P (XR9); otherwise sets SEL[v] bit p/64 and, if that bit was 0, marks events pending (XR10).',
     rules: ['XR8', 'XR9', 'XR10'],
-    links: [xen('evtchn_2l_set_pending', 'xen/common/event_2l.c')],
+    links: [xenLink('evtchn_2l_set_pending', 'xen/common/event_2l.c')],
     contracts: [{
       id: 'X1.6-sel-before-mark', text: 'sets the selector bit before vcpu_mark_events_pending, and only when P was newly set and the port unmasked', source: 'XR8; XR9; XR10',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_and_set_bit'], then: ['vcpu_mark_events_pending'] },
@@ -142,7 +142,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.7', title: 'evtchn_check_pollers', component: 'xen-sched',
     role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
     rules: ['XR12'],
-    links: [xen('evtchn_check_pollers', XEC)],
+    links: [xenLink('evtchn_check_pollers', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'mark', when: 'no vCPU polls this port; the set-pending asked for a notification', next: 'X1.8' },
       { name: 'no-mark', when: 'no vCPU polls this port; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)', next: null },
@@ -169,7 +169,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.8', title: 'vcpu_mark_events_pending', component: 'vcpu-info', operation: 'evtchn.mark_upcall',
     role: 'Sets UP[v]; only a 0→1 change notifies the vCPU: PV → vcpu_kick, HVM → hvm_assert_evtchn_irq (XR10, XR17).',
     rules: ['XR10'],
-    links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
+    links: [xenLink('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
     contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'XR10; XR17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
       { name: 'upcall-already-pending', when: 'UP[v] was already 1', next: null },
@@ -192,7 +192,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.9', title: 'vcpu_kick', component: 'xen-sched',
     role: 'Makes the target vCPU notice: unblocks it if blocked, or sends VCPU_KICK_SOFTIRQ to its pCPU so it passes the return-to-guest checks (PV X1.10, HVM X6.14).',
     rules: ['XR14'],
-    links: [xen('vcpu_kick', 'xen/arch/x86/domain.c'), xen('vcpu_unblock', 'xen/common/sched/core.c')],
+    links: [xenLink('vcpu_kick', 'xen/arch/x86/domain.c'), xenLink('vcpu_unblock', 'xen/common/sched/core.c')],
     branches: [
       { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X6.14' },
       { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X1.10' },
@@ -216,7 +216,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.10', title: 'test_guest_events', component: 'pv-entry',
     role: 'PV return-to-guest: delivers the event upcall iff UP[v]!=0 and UM[v]==0 (XR14); otherwise returns to the guest and UP stays set.',
     rules: ['XR14'],
-    links: [xen('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    links: [xenLink('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xenLink('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     branches: [
       { name: 'deliver', when: 'UP[v]=1 and UM[v]=0', next: 'X1.11' },
       { name: 'masked-by-UM', when: 'UP[v]=1, UM[v]=1', next: null },
@@ -238,7 +238,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.11', title: 'create_bounce_frame', component: 'pv-entry',
     role: 'Builds the guest exception frame for the event callback, saves UM as saved_upcall_mask and sets UM[v]=1 (TBF_INTERRUPT), like an interrupt gate clearing IF (XR14).',
     rules: ['XR14'],
-    links: [xen('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    links: [xenLink('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     branches: [
       { name: 'bounce', when: 'saved UM=ctx.state.vcpu[v].saved_upcall_mask in the frame, UM[v]:=1; guest resumes at its event callback', next: 'X1.12' },
     ],
@@ -254,7 +254,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.11i', title: 'do_iret', component: 'pv-entry',
     role: 'The guest\'s HYPERVISOR_iret after the upcall: restores UM from the frame\'s IF (saved_upcall_mask) and returns through test_all_events, which re-delivers if UP was set meanwhile (XR14).',
     rules: ['XR14'],
-    links: [xen('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
+    links: [xenLink('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
     branches: [
       { name: 'iret', when: 'UM[v] := saved ctx.state.vcpu[v].saved_upcall_mask; back through test_all_events', next: 'X1.10' },
     ],
@@ -269,7 +269,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X1.23', title: 'evtchn_unmask', component: 'evtchn', operation: 'evtchn.unmask.xen',
     role: 'EVTCHNOP_unmask: 2-level clears M[p] and, if it was set and P[p] is set, re-raises on notify_vcpu_id (XR11); FIFO clears MASKED and re-links a pending event on notify_vcpu_id (XR33).',
     rules: ['XR11', 'XR33'],
-    links: [xen('evtchn_unmask', XEC), xen('evtchn_2l_unmask', 'xen/common/event_2l.c'), xen('evtchn_fifo_unmask', 'xen/common/event_fifo.c'), xen('evtchn_port_unmask', 'xen/common/event_channel.h')],
+    links: [xenLink('evtchn_unmask', XEN_EVENT_CHANNEL), xenLink('evtchn_2l_unmask', 'xen/common/event_2l.c'), xenLink('evtchn_fifo_unmask', 'xen/common/event_fifo.c'), xenLink('evtchn_port_unmask', 'xen/common/event_channel.h')],
     contracts: [{
       id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'XR3; XR11',
       codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
@@ -303,7 +303,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X7.5', title: 'evtchn_fifo_set_pending', component: 'evtchn-fifo', operation: 'evtchn.set_pending.fifo',
     role: 'FIFO set-pending: PENDING:=1; an unmasked, unlinked port is linked at the tail of Q[v][priority] (even if it was already pending); the vCPU is notified only when the queue was empty and READY[prio] was 0 (XR29, XR30).',
     rules: ['XR29', 'XR30'],
-    links: [xen('evtchn_fifo_set_pending', 'xen/common/event_fifo.c'), xen('evtchn_fifo_set_link', 'xen/common/event_fifo.c')],
+    links: [xenLink('evtchn_fifo_set_pending', 'xen/common/event_fifo.c'), xenLink('evtchn_fifo_set_link', 'xen/common/event_fifo.c')],
     contracts: [{
       id: 'X7.5-lastq', text: 'tracks the queue a port was linked on (fifo_lastq) so a priority/vCPU change never corrupts the old queue', source: 'XR30',
       codebase: 'xen', symbol: 'evtchn_fifo_set_pending', check: { kind: 'mentions', anyOf: ['fifo_lastq'] },
@@ -342,7 +342,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X3.12', title: 'PHYSDEVOP_eoi', component: 'pirq',
     role: 'The guest\'s PHYSDEVOP_eoi for a pirq: with auto_unmask also unmasks its port; for PV / real-IRQ pirqs calls pirq_guest_eoi (X3.13).',
     rules: ['XR28'],
-    links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c')],
+    links: [xenLink('do_physdev_op', 'xen/arch/x86/physdev.c')],
     branches: [
       { name: 'no-pirq', when: 'pirq pirq is not guest-bound', next: null },
       { name: 'auto-unmask', when: 'v1 pirq_eoi_map registered: auto_unmask → evtchn_unmask(port p.evtchn) first', next: 'X1.23' },
@@ -360,7 +360,7 @@ export const xenSideSteps: XStep[] = [
     id: 'X3.13', title: 'pirq_guest_eoi → desc_guest_eoi', component: 'pirq',
     role: 'Ends the guest\'s part of a guest-bound IRQ: clears pirq->masked, and when in_flight drops to 0 performs the withheld physical EOI/unmask (XR27). A second EOI finds masked=0 and does nothing.',
     rules: ['XR27'],
-    links: [xen('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xen('desc_guest_eoi', 'xen/arch/x86/irq.c'), xen('flush_ready_eoi', 'xen/arch/x86/irq.c')],
+    links: [xenLink('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xenLink('desc_guest_eoi', 'xen/arch/x86/irq.c'), xenLink('flush_ready_eoi', 'xen/arch/x86/irq.c')],
     contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'XR27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
     branches: [
       { name: 'already-eoied', when: 'pirq->masked was 0 (already EOIed or force-EOIed by the timer)', next: null },
