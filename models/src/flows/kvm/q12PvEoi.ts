@@ -143,7 +143,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR23'],
     branches: [
       { name: 'no-exit', when: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' },
-      { name: 'native-apicv', when: 'guest byte was 0: native EOI write;', next: null },
+      { name: 'native-apicv', when: 'guest byte was 0: native EOI write', next: null },
       { name: 'native-trap', when: 'guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[r.vector]; r.ioapic', next: null },
     ],
     run(ctx): StepResult {

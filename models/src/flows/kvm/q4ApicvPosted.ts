@@ -70,7 +70,7 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR4', 'QR19'],
     branches: [
-      { name: 'apicv-inactive', when: 'vmx_deliver_posted_interrupt returned −1: ;', next: null },
+      { name: 'apicv-inactive', when: 'vmx_deliver_posted_interrupt returned −1:', next: null },
       { name: 'notify', when: 'PIR[0x41] := 1 and ON 0 → 1: notify (QR19; SN=0 is not consulted)', next: 'Q4.2' },
       { name: 'on-already-set', when: 'PIR[0x61] := 1; ON was already 1: a notification is outstanding, nothing sent (QR19)', next: null },
       { name: 'dropped', when: 'the target APIC is disabled: KVM drops the interrupt at acceptance (QR4)', next: null },

@@ -109,8 +109,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR8', 'QR9'],
     branches: [
       { name: 'device-masked', when: 'VFIO has the device\'s INTx masked until the resamplefd fires: the line cannot reach the guest', next: null },
-      { name: 'in-service', when: 'head; ; ; the handler has not written EOI: Remote-IRR stays 1, the device stays masked', next: null },
-      { name: 'delivered', when: 'head; ;', next: 'Q6.5e' },
+      { name: 'in-service', when: 'the handler has not written EOI: Remote-IRR stays 1, the device stays masked', next: null },
+      { name: 'delivered', when: 'device asserts INTx: vfio_intx_handler masks it (intx_masked), eventfd_signal → irqfd_wakeup → irqfd_inject → kvm_set_irq(GSI 10, 1): level pin 10 asserted with Remote-IRR=0 …', next: 'Q6.5e' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;

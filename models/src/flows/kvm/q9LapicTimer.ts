@@ -77,9 +77,9 @@ const steps: Step<KvmState>[] = [
     rules: ['QR25'],
     branches: [
       { name: 'stopped', when: 'tscdeadline = 0: no timer', next: null },
-      { name: 'expired-now', when: 'head: already past → apic_timer_expired at once', next: 'Q9.4' },
-      { name: 'hv-timer', when: 'head; kvm_can_use_hv_timer: vmx_set_hv_timer, hv_timer_in_use (VMX-preemption timer, SDM 25.5.1)', next: null },
-      { name: 'hrtimer', when: 'head; start_sw_timer: hrtimer_start(ABS_HARD)', next: null },
+      { name: 'expired-now', when: 'already past → apic_timer_expired at once', next: 'Q9.4' },
+      { name: 'hv-timer', when: 'kvm_can_use_hv_timer: vmx_set_hv_timer, hv_timer_in_use (VMX-preemption timer, SDM 25.5.1)', next: null },
+      { name: 'hrtimer', when: 'start_sw_timer: hrtimer_start(ABS_HARD)', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

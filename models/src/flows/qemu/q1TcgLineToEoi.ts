@@ -658,11 +658,11 @@ const steps: Step<S>[] = [
     rules: ['QR7', 'QR13'],
     branches: [
       { name: 'stray', when: 'ISR is empty: a stray EOI is ignored', next: null },
-      { name: 'broadcast', when: 'head; TMR[r.vector]=1 and SVR[12]=0: ioapic_eoi_broadcast(r.vector)', next: 'Q1.15' },
-      { name: 'directed', when: 'head; TMR=1 but SVR[12]=1: no broadcast; the guest follows with a directed EOI to the IO-APIC EOI register', next: 'Q1.15' },
-      { name: 'suppressed', when: 'head; TMR=1 but SVR[12]=1 suppresses the broadcast and the guest does no directed EOI', next: 'Q1.8' },
-      { name: 'edge-tmr-level-rte', when: 'head; TMR[r.vector]=0 although RTE guestPin is level: ioapic_ack_level sends eoi_ioapic_pin itself (Q11.10)', next: 'Q1.15' },
-      { name: 'edge', when: 'head; TMR[r.vector]=0: edge, nothing for the IO-APIC; apic_update_irq', next: 'Q1.8' },
+      { name: 'broadcast', when: 'TMR[r.vector]=1 and SVR[12]=0: ioapic_eoi_broadcast(r.vector)', next: 'Q1.15' },
+      { name: 'directed', when: 'TMR=1 but SVR[12]=1: no broadcast; the guest follows with a directed EOI to the IO-APIC EOI register', next: 'Q1.15' },
+      { name: 'suppressed', when: 'TMR=1 but SVR[12]=1 suppresses the broadcast and the guest does no directed EOI', next: 'Q1.8' },
+      { name: 'edge-tmr-level-rte', when: 'TMR[r.vector]=0 although RTE guestPin is level: ioapic_ack_level sends eoi_ioapic_pin itself (Q11.10)', next: 'Q1.15' },
+      { name: 'edge', when: 'TMR[r.vector]=0: edge, nothing for the IO-APIC; apic_update_irq', next: 'Q1.8' },
     ],
     run(ctx): StepResult {
       const m = ctx.state;
@@ -714,7 +714,7 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR10', 'QR11', 'QR12'],
     branches: [
-      { name: 'storm-delayed', when: 'head: Remote-IRR cleared on pin,, line still high and irq_eoi reached 10000: counter reset, re-send delayed by 10 ms', next: 'Q1.8' },
+      { name: 'storm-delayed', when: 'Remote-IRR cleared on pin,, line still high and irq_eoi reached 10000: counter reset, re-send delayed by 10 ms', next: 'Q1.8' },
       { name: 'nothing', when: 'no IO-APIC operation (op)', next: null },
       { name: 'released', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: Remote-IRR cleared on pin 10, line low → irq_eoi := 0', next: 'Q1.8' },
       { name: 'no-match', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: no level RTE with vector 0x3a has Remote-IRR set', next: 'Q1.8' },

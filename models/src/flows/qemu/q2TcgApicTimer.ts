@@ -167,7 +167,7 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR16', 'QR5'],
     branches: [
-      { name: 'pending', when: '; ; why', next: null },
+      { name: 'pending', when: 'why', next: null },
       { name: 'taken', when: 'apic_update_irq on main-loop: poll; vcpu1: apic_poll_irq → hard; INTA: IRR[0xec] → ISR; PPR now 0xe0', next: 'Q2.6' },
     ],
     run(ctx) {
@@ -206,8 +206,8 @@ const steps: Step<S>[] = [
     links: [qemuLink('apic_eoi', QEMU_APIC_FILE), linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
     rules: ['QR7'],
     branches: [
-      { name: 'periodic', when: 'head; periodic: apic_timer\'s own apic_timer_update(next_time) re-arms (linearised after the guest\'s EOI)', next: 'Q2.2' },
-      { name: 'oneshot-rearm', when: 'head; one-shot: apic_timer_update(next_time) deleted the timer, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
+      { name: 'periodic', when: 'periodic: apic_timer\'s own apic_timer_update(next_time) re-arms (linearised after the guest\'s EOI)', next: 'Q2.2' },
+      { name: 'oneshot-rearm', when: 'one-shot: apic_timer_update(next_time) deleted the timer, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
       { name: 'oneshot-done', when: 'ISR[0xec] := 0, TMR[0xec]=0: no IO-APIC broadcast; one-shot: timer deleted; run stops after 1 expiries', next: null },
     ],
     run(ctx) {

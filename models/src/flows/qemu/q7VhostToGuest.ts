@@ -186,8 +186,8 @@ const steps: Step<S>[] = [
     ],
     branches: [
       { name: 'nothing', when: 'eventfd count is 0: nothing to inject', next: null },
-      { name: 'qemu-msix', when: 'via; __apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
-      { name: 'irqfd-fast', when: 'via; __apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
+      { name: 'qemu-msix', when: '__apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
+      { name: 'irqfd-fast', when: '__apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
     ],
     run(ctx) {
       const s = ctx.state;

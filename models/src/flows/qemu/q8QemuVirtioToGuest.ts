@@ -221,9 +221,9 @@ const steps: Step<S>[] = [
       linuxLink('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
     ],
     branches: [
-      { name: 'kvm-irqfd', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
-      { name: 'kvm-signal-msi', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
-      { name: 'tcg-apic', when: 'via: IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'kvm-irqfd', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'kvm-signal-msi', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'tcg-apic', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
     ],
     run(ctx) {
       const s = ctx.state;
