@@ -29,6 +29,8 @@ export function stepDocRef(flowId: string, stepId: string): string {
   return `${FLOW_DOCS_DIR}/${flowId}.md#${stepAnchor(stepId)}`;
 }
 
+const RULE_ID = /\b[XQ]R\d+[a-d]?\b/g;
+
 const GENERATED = '<!-- Generated from the models by `irqlens flows --markdown`; edit the models, not this file. -->';
 
 /** Text safe inside a Markdown table cell or paragraph: no raw HTML, no cell breaks, no line breaks. */
@@ -139,7 +141,9 @@ function indexPage(flows: readonly Flow<unknown>[], rules: readonly Rule[]): Doc
   const usedBy = new Map<string, string[]>();
   for (const f of flows) {
     for (const s of f.steps) {
-      for (const id of s.rules ?? []) usedBy.set(id, [...(usedBy.get(id) ?? []), `[${s.id}](${f.id}.md#${stepAnchor(s.id)})`]);
+      // A step implements the rules it lists; its role and contracts may name more (sub-rules, one contract's rule).
+      const named = new Set([...(s.rules ?? []), ...(s.role.match(RULE_ID) ?? []), ...(s.contracts ?? []).flatMap((c) => c.source.match(RULE_ID) ?? [])]);
+      for (const id of named) usedBy.set(id, [...(usedBy.get(id) ?? []), `[${s.id}](${f.id}.md#${stepAnchor(s.id)})`]);
     }
   }
   const out: string[] = ['# Interrupt flows and their rules', '', GENERATED, ''];
@@ -153,7 +157,7 @@ function indexPage(flows: readonly Flow<unknown>[], rules: readonly Rule[]): Doc
     out.push(`### <a id="${ruleAnchor(r.id)}"></a>${r.id}: ${md(r.title)}`, '', md(r.text), '');
     out.push(`Check it in: ${r.checkIn.map(md).join('; ')}.`, '');
     const steps = usedBy.get(r.id);
-    out.push(`Steps: ${steps ? steps.join(', ') : 'none names it directly'}.`, '');
+    out.push(`Steps: ${steps ? steps.join(', ') : 'none names it; it describes the model as a whole or its parameters'}.`, '');
   }
   return { name: 'README.md', text: out.join('\n').replace(/\n+$/, '') + '\n' };
 }
