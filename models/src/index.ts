@@ -8,8 +8,9 @@ export * from './core/types';
 export * from './core/simulator';
 export * from './core/scenario';
 export * from './core/statePath';
+export * from './rules/index';
 
-/** Every flow: X1–X7 (Xen + Linux guest), Q1–Q12 (QEMU, KVM, Linux guest). */
+/** Every flow, in id order: the Xen flows (Xen + Linux guest), then QEMU and KVM (with the Linux guest). The one list of flow ids. */
 export const allFlows: Flow<unknown>[] = [...xenFlows, ...qemuFlows, ...kvmFlows] as Flow<unknown>[];
 
 export function findFlow(id: string): Flow<unknown> | undefined {
@@ -17,3 +18,4 @@ export function findFlow(id: string): Flow<unknown> | undefined {
 }
 export * from './core/traceText';
 export * from './core/linkQueries';
+export * from './docs/flowPages';

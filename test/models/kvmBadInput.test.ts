@@ -20,7 +20,7 @@ function rejects(fn: () => unknown, field: string, exactField?: string): void {
   });
 }
 
-void test('a vector below 16 is rejected for fixed delivery (R1), in parameters and in LAPIC / PIR state', () => {
+void test('a vector below 16 is rejected for fixed delivery (QR1), in parameters and in LAPIC / PIR state', () => {
   rejects(() => simulate(flow('Q3'), { params: { vector: 5 } }), 'parameter "vector"');
   rejects(() => simulate(flow('Q3'), { params: { late_vector: 9 } }), 'parameter "late_vector"');
   rejects(() => simulate(flow('Q4'), { set: { 'vcpus.1.pi_desc.pir': '3' } }), 'vcpus.1.pi_desc.pir');

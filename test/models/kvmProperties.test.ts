@@ -49,7 +49,7 @@ function pendingSets(s: KvmState, i: number): Set<number> {
   return new Set([...slot.pi_desc.pir, ...slot.lapic.irr, ...slot.lapic.isr]);
 }
 
-void test('property (R19, R21): a posted vector is never lost — it stays in PIR, IRR or ISR until it is delivered (software and IOMMU senders)', () => {
+void test('property (QR19, QR21): a posted vector is never lost — it stays in PIR, IRR or ISR until it is delivered (software and IOMMU senders)', () => {
   let cases = 0;
   for (let seed = 1; seed <= 40; seed++) {
     const r = rng(seed);
@@ -99,7 +99,7 @@ void test('property (R19, R21): a posted vector is never lost — it stays in PI
   assert.ok(cases > 300, `checked ${cases} states`);
 });
 
-void test('property (R19, R21): ON=1 implies a non-empty PIR; a non-empty PIR with ON=0 implies SN=1; a vCPU in guest mode has ON=0', () => {
+void test('property (QR19, QR21): ON=1 implies a non-empty PIR; a non-empty PIR with ON=0 implies SN=1; a vCPU in guest mode has ON=0', () => {
   let cases = 0;
   for (let seed = 100; seed < 130; seed++) {
     const r = rng(seed);
@@ -129,7 +129,7 @@ void test('property (R19, R21): ON=1 implies a non-empty PIR; a non-empty PIR wi
   assert.ok(cases > 200, `checked ${cases} states`);
 });
 
-void test('property (R3, R5, R17): KVM acks, and the CPU delivers, only a vector whose class exceeds the PPR class', () => {
+void test('property (QR3, QR5, QR17): KVM acks, and the CPU delivers, only a vector whose class exceeds the PPR class', () => {
   const r = rng(7);
   let acked = 0;
   for (let n = 0; n < 2000; n++) {
@@ -165,7 +165,7 @@ void test('property (R3, R5, R17): KVM acks, and the CPU delivers, only a vector
   assert.ok(acked > 300, `${acked} acknowledgements checked`);
 });
 
-void test('property (R7, R18): every EOI clears exactly the highest in-service vector (KVM apic_set_eoi and EOI virtualization)', () => {
+void test('property (QR7, QR18): every EOI clears exactly the highest in-service vector (KVM apic_set_eoi and EOI virtualization)', () => {
   const r = rng(11);
   for (let n = 0; n < 1000; n++) {
     const s = newKvmState('kvm-inkernel');
@@ -185,7 +185,7 @@ void test('property (R7, R18): every EOI clears exactly the highest in-service v
   }
 });
 
-void test('property (R25): the timer never holds more than one pending interrupt, and every expiry is delivered, pending, dropped or coalesced', () => {
+void test('property (QR25): the timer never holds more than one pending interrupt, and every expiry is delivered, pending, dropped or coalesced', () => {
   let cases = 0;
   for (let seed = 200; seed < 225; seed++) {
     const r = rng(seed);

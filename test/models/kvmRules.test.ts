@@ -1,4 +1,4 @@
-// Scenario tests of the KVM flows (Q3, Q4, Q5, Q6, Q9, Q10, Q12) written from the rules of qemu-kvm.md §4; each test
+// Scenario tests of the KVM flows (Q3, Q4, Q5, Q6, Q9, Q10, Q12) written from the rules QR…; each test
 // names the rule it checks. Also runs every built-in kvm-*.json scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ void test('every KVM flow runs in every profile from its entry and ends', () => 
   }
 });
 
-void test('R19: the software sender coalesces on a set PIR bit and sends no second notification while ON=1; SN is not consulted', () => {
+void test('QR19: the software sender coalesces on a set PIR bit and sends no second notification while ON=1; SN is not consulted', () => {
   const pi = newPiDesc(1);
   pi.sn = true;
   assert.equal(postSoftware(pi, 0x41), 'notify', 'SN=1 does not stop the KVM sender');
@@ -64,7 +64,7 @@ void test('R19: the software sender coalesces on a set PIR bit and sends no seco
   assert.deepEqual(pi.pir, []);
 });
 
-void test('R21: the IOMMU honours SN unless URG; ON suppresses a second notification', () => {
+void test('QR21: the IOMMU honours SN unless URG; ON suppresses a second notification', () => {
   const pi = newPiDesc(0);
   pi.sn = true;
   assert.equal(postHardware(pi, 0x41, false), 'suppressed');
@@ -73,7 +73,7 @@ void test('R21: the IOMMU honours SN unless URG; ON suppresses a second notifica
   assert.equal(postHardware(pi, 0x43, true), 'on-already-set');
 });
 
-void test('R21: schedule-in after a suppressed post sets ON (pi_set_on), so the next entry syncs it (flow Q5)', () => {
+void test('QR21: schedule-in after a suppressed post sets ON (pi_set_on), so the next entry syncs it (flow Q5)', () => {
   const r = scen({
     flow: 'Q5', profile: 'apicv-on', params: { vector: 0x45, dest: 1 },
     actions: [{ do: 'setup', with: { vector: 0x45, dest: 1 } }, { do: 'preempt', with: { vcpu: 1 } }, { do: 'fire' }, { do: 'fire' }, { do: 'schedule-in', with: { vcpu: 1, cpu: 2 } }],
@@ -85,7 +85,7 @@ void test('R21: schedule-in after a suppressed post sets ON (pi_set_on), so the 
   assert.deepEqual(delivered(r.trace, 'vcpu1'), ['vector 0x45'], 'two posts of one vector: one delivery (coalesced in PIR)');
 });
 
-void test('R20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST_MODE without IPI, guest mode elsewhere → IPI, preempted → nothing', () => {
+void test('QR20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST_MODE without IPI, guest mode elsewhere → IPI, preempted → nothing', () => {
   const s = newKvmState('kvm-inkernel');
   assert.equal(kickVcpu(s, 1, 1).result, 'self');
   assert.equal(s.vcpus[1].vcpu.mode, 'EXITING_GUEST_MODE');
@@ -102,7 +102,7 @@ void test('R20: kvm_vcpu_kick — blocked → wake, own thread → EXITING_GUEST
   assert.equal(k.enters, false);
 });
 
-void test('R20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)', () => {
+void test('QR20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)', () => {
   const r = scen({
     flow: 'Q3', profile: 'kvm-inkernel',
     set: { 'vcpus.1.vcpu.rflags_if': false },
@@ -113,14 +113,14 @@ void test('R20: a blocked vCPU with IF=0 is not woken by an interrupt (flow Q3)'
   assert.equal((r.trace.finalState as KvmState).vcpus[1].vcpu.blocked, true);
 });
 
-void test('R3/R5: KVM acks only a vector whose class beats PPR; TPR blocks a lower class (flow Q3)', () => {
+void test('QR3/QR5: KVM acks only a vector whose class beats PPR; TPR blocks a lower class (flow Q3)', () => {
   const r = scen({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'vcpus.1.lapic.tpr': 0x50 }, actions: [{ do: 'send', with: { vector: 0x45, dest: 1 } }, { do: 'send', with: { vector: 0x65, dest: 1 } }] });
   assert.ok(branches(r.trace, 'Q3.6').includes('nothing'), '0x45 is blocked by TPR 0x50');
   assert.deepEqual(delivered(r.trace), ['vector 0x65']);
   assert.deepEqual((r.trace.finalState as KvmState).vcpus[1].lapic.irr, [0x45]);
 });
 
-void test('R7: apic_set_eoi clears the highest ISR bit whatever the handler meant', () => {
+void test('QR7: apic_set_eoi clears the highest ISR bit whatever the handler meant', () => {
   const s = newKvmState('kvm-inkernel');
   s.vcpus[0].lapic.isr = [0x31, 0x61];
   const r = apicSetEoi(s, 0, 'kvm-inkernel', () => undefined, () => 0);
@@ -129,7 +129,7 @@ void test('R7: apic_set_eoi clears the highest ISR bit whatever the handler mean
   assert.equal(s.vcpus[0].lapic.ppr, 0x30);
 });
 
-void test('R15: lowest priority with vector hashing picks the (vector mod n)-th candidate', () => {
+void test('QR15: lowest priority with vector hashing picks the (vector mod n)-th candidate', () => {
   const s = newKvmState('kvm-inkernel', 4);
   const r = routeIrq(s, { vector: 0x42, delivery: 'lowest', dest: 0x0f, logical: true, shorthand: 'none', level_triggered: false, level: true }, -1);
   assert.deepEqual(r.targets, [0x42 % 4]);
@@ -141,7 +141,7 @@ void test('R15: lowest priority with vector hashing picks the (vector mod n)-th 
   assert.deepEqual(routeIrq(s, { vector: 0x42, delivery: 'lowest', dest: 0x0f, logical: true, shorthand: 'none', level_triggered: false, level: true }, -1).targets, [1]);
 });
 
-void test('R17/R18: virtual-interrupt delivery and EOI virtualization; an EOI exits only for a vector in the EOI-exit bitmap', () => {
+void test('QR17/QR18: virtual-interrupt delivery and EOI virtualization; an EOI exits only for a vector in the EOI-exit bitmap', () => {
   const l = newLapic();
   const v = newVcpu(0, true);
   l.irr = [0x31, 0x61];
@@ -157,7 +157,7 @@ void test('R17/R18: virtual-interrupt delivery and EOI virtualization; an EOI ex
   assert.deepEqual(virtualizeEoi(l, v), { vector: 0x31, exit: true });
 });
 
-void test('R13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-APIC never offers LVR[24]', () => {
+void test('QR13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-APIC never offers LVR[24]', () => {
   const r = scen({ flow: 'Q3', profile: 'kvm-split', set: { 'vcpus.0.lapic.lvr_directed_eoi': true, 'vcpus.0.lapic.svr_directed_eoi': true }, actions: [{ do: 'raise', with: { pin: 10 } }] });
   assert.ok(r.passed);
   assert.deepEqual(branches(r.trace, 'Q3.11'), ['split-exit']);
@@ -165,7 +165,7 @@ void test('R13: kvm-split forwards the EOI even with SVR[12]; the in-kernel IO-A
   assert.throws(() => simulate(flow('Q3'), { profile: 'kvm-inkernel', set: { 'vcpus.0.lapic.lvr_directed_eoi': 'true' } }), /split irqchip/);
 });
 
-void test('R25: divide count, 200 µs periodic clamp, one pending slot, periodic snap to now', () => {
+void test('QR25: divide count, 200 µs periodic clamp, one pending slot, periodic snap to now', () => {
   assert.equal(divideCount(0xb), 1);
   assert.equal(divideCount(0x0), 2);
   assert.equal(divideCount(0x3), 16);
@@ -186,7 +186,7 @@ void test('R25: divide count, 200 µs periodic clamp, one pending slot, periodic
   assert.deepEqual(branches(r.trace, 'Q9.3'), ['hrtimer', 'not-armed'], 'a one-shot timer fires once');
 });
 
-void test('R25/R26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0] (236 for Linux)', () => {
+void test('QR25/QR26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0] (236 for Linux)', () => {
   const r = scen({ flow: 'Q9', profile: 'kvm-inkernel', actions: [{ do: 'program', with: { vcpu: 0, mode: 'oneshot', tmict: 1000, masked: true } }, { do: 'advance', with: { vcpu: 0, ns: 2000 } }] });
   assert.deepEqual(branches(r.trace, 'Q9.5'), ['masked']);
   assert.deepEqual(delivered(r.trace), []);
@@ -194,7 +194,7 @@ void test('R25/R26: a masked LVTT delivers nothing; the timer vector is LVTT[7:0
   assert.deepEqual(delivered(ok.trace, 'vcpu0'), ['vector 0xec']);
 });
 
-void test('R23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-APIC-handled, else armed', () => {
+void test('QR23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-APIC-handled, else armed', () => {
   const p = newPvEoi();
   assert.equal(armDecision(p, false, 0x41, () => false), 'disabled');
   p.msr_val = 0x1001;
@@ -204,7 +204,7 @@ void test('R23: PV EOI arming order — disabled, IRR pending, ISR unknown, IO-A
   assert.equal(armDecision(p, false, 0x41, () => false), 'armed');
 });
 
-void test('R23: a guest that has not EOI\'d by the next exit gets its byte disarmed, and no EOI happens (flow Q12)', () => {
+void test('QR23: a guest that has not EOI\'d by the next exit gets its byte disarmed, and no EOI happens (flow Q12)', () => {
   const r = scen({ flow: 'Q12', profile: 'kvm-inkernel', params: { vcpu: 1, dest: 1, handler_eoi: false }, actions: [{ do: 'enable', with: { vcpu: 1 } }, { do: 'exit', with: { vcpu: 1 } }] });
   assert.deepEqual(branches(r.trace, 'Q12.5'), ['disarmed']);
   const s = r.trace.finalState as KvmState;
@@ -212,13 +212,13 @@ void test('R23: a guest that has not EOI\'d by the next exit gets its byte disar
   assert.equal(s.vcpus[1].pv_eoi.guest_byte, 0);
 });
 
-void test('R9/R10 (KVM in-kernel): Remote-IRR holds a re-asserted level line until the EOI, which re-delivers it', () => {
+void test('QR9/QR10 (KVM in-kernel): Remote-IRR holds a re-asserted level line until the EOI, which re-delivers it', () => {
   const r = runScenario(allFlows, JSON.parse(fs.readFileSync(path.join(scenarioDir, 'kvm-level-eoi-must-reach-ioapic.json'), 'utf8')));
   assert.ok(r.passed);
   assert.equal(delivered(r.trace, 'vcpu0').length, 2);
 });
 
-void test('R28: an injection cancelled by a late request is re-injected with no second ISR transition (flow Q3)', () => {
+void test('QR28: an injection cancelled by a late request is re-injected with no second ISR transition (flow Q3)', () => {
   const r = scen({
     flow: 'Q3', profile: 'kvm-inkernel',
     set: { 'vcpus.1.lapic.isr': [0x41], 'vcpus.1.lapic.ppr': 0x40, 'vcpus.1.vcpu.intr_info': 0x41, 'vcpus.1.vcpu.mode': 'OUTSIDE_GUEST_MODE' },
@@ -254,14 +254,14 @@ void test('Q5.4: a multicast MSI is not postable and stays remapped; with postin
   assert.equal(delivered(off.trace).length, 1, 'delivered through vfio_msihandler and the irqfd instead');
 });
 
-void test('R27: a masked MSI-X vector latches its PBA bit in QEMU instead of reaching KVM (flow Q6)', () => {
+void test('QR27: a masked MSI-X vector latches its PBA bit in QEMU instead of reaching KVM (flow Q6)', () => {
   const r = scen({ flow: 'Q6', profile: 'kvm-inkernel', actions: [{ do: 'mask' }, { do: 'msi' }] });
   assert.deepEqual(branches(r.trace, 'Q6.6'), ['masked-pba']);
   assert.equal((r.trace.finalState as KvmState).device.pba, true);
   assert.deepEqual(delivered(r.trace), []);
 });
 
-void test('R9/§6.1: KVM sets Remote-IRR only when kvm_irq_delivery_to_apic returned non-zero — a disabled APIC or an empty fast-path destination leaves it 0', () => {
+void test('QR9: KVM sets Remote-IRR only when kvm_irq_delivery_to_apic returned non-zero — a disabled APIC or an empty fast-path destination leaves it 0', () => {
   const disabled = scen({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'vcpus.0.lapic.svr_enabled': false }, actions: [{ do: 'raise', with: { pin: 10 } }] });
   assert.deepEqual(branches(disabled.trace, 'Q3.2'), ['dropped']);
   assert.equal((disabled.trace.finalState as KvmState).ioapic.ioredtbl[10].remote_irr, 0);
@@ -276,7 +276,7 @@ void test('R9/§6.1: KVM sets Remote-IRR only when kvm_irq_delivery_to_apic retu
   assert.equal(delivered(all.trace).length, 2);
 });
 
-void test('R8 (KVM in-kernel): an edge pin fires only on a 0→1 transition, and an edge that rises while masked is lost', () => {
+void test('QR8 (KVM in-kernel): an edge pin fires only on a 0→1 transition, and an edge that rises while masked is lost', () => {
   const r = scen({
     flow: 'Q3', profile: 'kvm-inkernel',
     actions: [
@@ -293,5 +293,5 @@ void test('R8 (KVM in-kernel): an edge pin fires only on a 0→1 transition, and
   assert.deepEqual(delivered(r.trace, 'vcpu1'), ['vector 0x34'], 'one delivery: the re-assert coalesced and the masked edge was not replayed on unmask');
   assert.ok(r.trace.outcome.some((o) => o.kind === 'lost' && o.what === 'pin 4'));
   const s = r.trace.finalState as KvmState;
-  assert.deepEqual(s.vcpus[1].vcpu.ioapic_handled_vectors, [], 'an edge RTE is not IO-APIC-handled (R18)');
+  assert.deepEqual(s.vcpus[1].vcpu.ioapic_handled_vectors, [], 'an edge RTE is not IO-APIC-handled (QR18)');
 });

@@ -1,4 +1,4 @@
-// Property tests of the shared LAPIC component (qemu-kvm.md R2, R3, R5, R7, R13) with a seeded generator, and the
+// Property tests of the shared LAPIC component (rules QR2, QR3, QR5, QR7, QR13) with a seeded generator, and the
 // same invariants observed through the QEMU-TCG flow Q1 (every delivery and every EOI in real traces).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ function randomLapic(seed: number): { l: LapicState; rng: ReturnType<typeof seed
   return { l, rng };
 }
 
-void test('R3/R5: a delivered vector’s class always exceeds the PPR class (2000 seeded cases, every form)', () => {
+void test('QR3/QR5: a delivered vector’s class always exceeds the PPR class (2000 seeded cases, every form)', () => {
   let delivered = 0;
   for (let seed = 1; seed <= 2000; seed++) {
     const { l, rng } = randomLapic(seed);
@@ -31,7 +31,7 @@ void test('R3/R5: a delivered vector’s class always exceeds the PPR class (200
         delivered++;
         assert.ok(vclass(v) > vclass(pprBefore), `seed ${seed}: delivered ${v} (class ${vclass(v)}) but PPR was ${pprBefore} (class ${vclass(pprBefore)})`);
         assert.ok(l.isr.includes(v) && !l.irr.includes(v), `seed ${seed}: ${v} moved IRR → ISR`);
-        assert.ok(vclass(l.ppr) >= vclass(v), 'R5: PPR is now at least the class of the acknowledged vector');
+        assert.ok(vclass(l.ppr) >= vclass(v), 'QR5: PPR is now at least the class of the acknowledged vector');
       } else if (highest(l.irr) >= 0 && l.svr_enabled) {
         assert.ok(vclass(highest(l.irr)) <= vclass(pprBefore), `seed ${seed}: hi(IRR) ${highest(l.irr)} was deliverable but not acknowledged`);
       }
@@ -40,7 +40,7 @@ void test('R3/R5: a delivered vector’s class always exceeds the PPR class (200
   assert.ok(delivered > 1000, `the generator exercised deliveries (${delivered})`);
 });
 
-void test('R7: every EOI clears exactly the highest ISR bit and nothing else (2000 seeded cases)', () => {
+void test('QR7: every EOI clears exactly the highest ISR bit and nothing else (2000 seeded cases)', () => {
   let eois = 0;
   for (let seed = 1; seed <= 2000; seed++) {
     const { l, rng } = randomLapic(seed * 7919);
@@ -51,7 +51,7 @@ void test('R7: every EOI clears exactly the highest ISR bit and nothing else (20
       const irrBefore = [...l.irr];
       const r = eoi(l);
       if (isrBefore.length === 0) {
-        assert.equal(r.vector, -1, 'R7: EOI with ISR empty has no effect');
+        assert.equal(r.vector, -1, 'QR7: EOI with ISR empty has no effect');
         assert.deepEqual(l.isr, []);
         continue;
       }
@@ -59,14 +59,14 @@ void test('R7: every EOI clears exactly the highest ISR bit and nothing else (20
       assert.equal(r.vector, highest(isrBefore), `seed ${seed}: EOI cleared ${r.vector}, highest was ${highest(isrBefore)}`);
       assert.deepEqual(l.isr, isrBefore.slice(0, -1), 'exactly one bit, the highest, cleared');
       assert.deepEqual(l.irr, irrBefore, 'IRR untouched by EOI');
-      assert.equal(l.ppr, computePpr(l), 'R2: PPR recomputed');
-      assert.equal(r.broadcast, r.level && !l.svr_directed_eoi, 'R7: broadcast iff TMR set and SVR[12]=0');
+      assert.equal(l.ppr, computePpr(l), 'QR2: PPR recomputed');
+      assert.equal(r.broadcast, r.level && !l.svr_directed_eoi, 'QR7: broadcast iff TMR set and SVR[12]=0');
     }
   }
   assert.ok(eois > 3000, `EOIs exercised (${eois})`);
 });
 
-void test('R3: the QEMU form differs from the KVM form only for vectors below 16 with PPR 0', () => {
+void test('QR3: the QEMU form differs from the KVM form only for vectors below 16 with PPR 0', () => {
   for (let seed = 1; seed <= 500; seed++) {
     const { l } = randomLapic(seed * 31);
     const q = deliverableVector(l, 'qemu');
@@ -79,13 +79,13 @@ void test('R3: the QEMU form differs from the KVM form only for vectors below 16
   assert.equal(deliverableVector(l, 'kvm'), -1, 'KVM: (5 & 0xF0) > 0 is false');
 });
 
-void test('R5 (QEMU): an interrupt blocked between request and INTA yields the spurious vector, ISR untouched', () => {
+void test('QR5 (QEMU): an interrupt blocked between request and INTA yields the spurious vector, ISR untouched', () => {
   const { intno, isr } = apicGetInterruptLike();
   assert.equal(intno, 0xff);
   assert.deepEqual(isr, []);
 });
 
-void test('R13: SVR bit 12 sticks only when LVR[24] advertises directed EOI', () => {
+void test('QR13: SVR bit 12 sticks only when LVR[24] advertises directed EOI', () => {
   const l = newLapic();
   writeSvr(l, 0x11ff);
   assert.equal(l.svr_directed_eoi, false, 'QEMU-TCG/KVM in-kernel: LVR[24]=0, bit 12 dropped');
@@ -94,7 +94,7 @@ void test('R13: SVR bit 12 sticks only when LVR[24] advertises directed EOI', ()
   assert.equal(l.svr_directed_eoi, true);
   acceptFixed(l, 0x50, true);
   acknowledge(l);
-  assert.deepEqual(eoi(l), { vector: 0x50, level: true, broadcast: false }, 'R7: a level EOI is not broadcast with SVR[12]=1');
+  assert.deepEqual(eoi(l), { vector: 0x50, level: true, broadcast: false }, 'QR7: a level EOI is not broadcast with SVR[12]=1');
 });
 
 void test('the invariants hold in Q1 traces: every handled vector beat the PPR it met, every EOI cleared the highest ISR bit', () => {

@@ -1,4 +1,4 @@
-// Helpers for the LAPIC tests: a QEMU-TCG vCPU whose pending vector becomes blocked before INTA (R5).
+// Helpers for the LAPIC tests: a QEMU-TCG vCPU whose pending vector becomes blocked before INTA (QR5).
 import { newTcgCpu, cpuGetPicInterrupt } from '../../models/src/components/tcgCpu';
 import { acceptFixed } from '../../models/src/components/lapic';
 

@@ -1,4 +1,4 @@
-// Flows Q1, Q2, Q7, Q8, Q11: scenario tests written from the catalogue's rules (each names its rule), every built-in
+// Flows Q1, Q2, Q7, Q8, Q11: scenario tests written from the rules (QR…) (each names its rule), every built-in
 // qemu/virtio/vhost/linux-ioapic scenario, step coverage, and bad input giving a ModelError that names the field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ void test('every step of Q1, Q2, Q7, Q8, Q11 is reached by a default run or a bu
   assert.deepEqual(missing, []);
 });
 
-void test('R7/R10 (Q1, QEMU-TCG): a level INTx goes line → Remote-IRR → LAPIC → handler → EOI broadcast → Remote-IRR cleared', () => {
+void test('QR7/QR10 (Q1, QEMU-TCG): a level INTx goes line → Remote-IRR → LAPIC → handler → EOI broadcast → Remote-IRR cleared', () => {
   const t = simulate(flow('Q1'), {});
   assert.equal(t.profile, 'qemu-tcg');
   assert.deepEqual(branches(t, 'Q1.4'), ['send-level']);
@@ -55,7 +55,7 @@ void test('R7/R10 (Q1, QEMU-TCG): a level INTx goes line → Remote-IRR → LAPI
   assert.equal(t.outcome.filter((o) => o.kind === 'delivered' && o.handler === 'handle_fasteoi_irq').length, 1);
 });
 
-void test('R16 (Q1): the POLL round trip happens exactly when the raising thread is not the target vCPU’s', () => {
+void test('QR16 (Q1): the POLL round trip happens exactly when the raising thread is not the target vCPU’s', () => {
   for (const [thread, poll] of [['main-loop', true], ['iothread', true], ['vcpu0', false], ['vcpu1', true]] as const) {
     const t = simulate(flow('Q1'), { params: { source: 'isa', irq: 4, cpus: 2, from_thread: thread } });
     assert.equal(branches(t, 'Q1.8')[0], poll ? 'poll' : 'hard', thread);
@@ -63,7 +63,7 @@ void test('R16 (Q1): the POLL round trip happens exactly when the raising thread
   }
 });
 
-void test('R6 (Q1): with IF=0 the vCPU leaves CPU_INTERRUPT_HARD set; sti + run-cpu takes it', () => {
+void test('QR6 (Q1): with IF=0 the vCPU leaves CPU_INTERRUPT_HARD set; sti + run-cpu takes it', () => {
   const r = run({ flow: 'Q1', params: { source: 'isa', irq: 4 }, actions: [{ do: 'set-if', with: { if: false } }, { do: 'raise' }, { do: 'set-if', with: { if: true } }, { do: 'run-cpu' }] });
   const steps = r.trace.steps;
   assert.ok(steps.some((s) => s.step === 'Q1.10' && s.branch === 'blocked-if'));
@@ -72,7 +72,7 @@ void test('R6 (Q1): with IF=0 the vCPU leaves CPU_INTERRUPT_HARD set; sti + run-
   assert.equal(last.length, 1, 'the handler ran once, after sti');
 });
 
-void test('R15 (Q1, QEMU): lowest priority goes to the first APIC in the mask; fixed logical to every APIC in it', () => {
+void test('QR15 (Q1, QEMU): lowest priority goes to the first APIC in the mask; fixed logical to every APIC in it', () => {
   const lp = run({ flow: 'Q1', params: { cpus: 2 }, actions: [{ do: 'msi', with: { vector: 0x61, dest: 3, dest_mode: 1 } }] });
   assert.ok(lp.trace.steps.some((s) => s.step === 'Q1.6' && s.branch === 'fixed'));
   assert.ok(lp.trace.outcome.some((o) => o.kind === 'pending' && o.target === 'vcpu1'), 'fixed to logical 0x03 also latches on cpu1');
@@ -80,7 +80,7 @@ void test('R15 (Q1, QEMU): lowest priority goes to the first APIC in the mask; f
   assert.deepEqual(state.cpus[1].lapic.irr, [0x61]);
 });
 
-void test('R5 (Q1, QEMU): an interrupt blocked by a TPR raise between HARD and INTA gives the spurious vector; Linux does not EOI it', () => {
+void test('QR5 (Q1, QEMU): an interrupt blocked by a TPR raise between HARD and INTA gives the spurious vector; Linux does not EOI it', () => {
   const r = run({
     flow: 'Q1', params: { source: 'isa', irq: 4 },
     set: { 'cpus.0.lapic.irr': [0x34], 'cpus.0.lapic.tpr': 0x50, 'cpus.0.interrupt_request': ['HARD'], thread: 'vcpu0' },
@@ -92,14 +92,14 @@ void test('R5 (Q1, QEMU): an interrupt blocked by a TPR raise between HARD and I
   assert.deepEqual((r.trace.finalState as { cpus: { lapic: { irr: number[] } }[] }).cpus[0].lapic.irr, [0x34], 'IRR untouched');
 });
 
-void test('R13 (Q1): the same SVR write sticks bit 12 on the SDM profile and is dropped on QEMU-TCG', () => {
+void test('QR13 (Q1): the same SVR write sticks bit 12 on the SDM profile and is dropped on QEMU-TCG', () => {
   for (const [profile, bit] of [['qemu-tcg', false], ['sdm', true]] as const) {
     const r = run({ flow: 'Q1', profile, actions: [{ do: 'write-svr', with: { svr: 0x11ff } }] });
     assert.equal((r.trace.finalState as { cpus: { lapic: { svr_directed_eoi: boolean } }[] }).cpus[0].lapic.svr_directed_eoi, bit, profile);
   }
 });
 
-void test('R24/R26 (Q2): a periodic timer fires at multiples of (IC+1)<<shift; a masked LVTT never arms', () => {
+void test('QR24/QR26 (Q2): a periodic timer fires at multiples of (IC+1)<<shift; a masked LVTT never arms', () => {
   const t = simulate(flow('Q2'), { params: { lvtt: 0x200ec, tmict: 9, tdcr: 0xb, ticks: 3 } });
   assert.deepEqual(t.steps.filter((s) => s.step === 'Q2.3').map((s) => s.why.match(/reaches (\d+)/)?.[1]), ['10', '20', '30']);
   const m = simulate(flow('Q2'), { params: { lvtt: 0x100ec } });
@@ -107,7 +107,7 @@ void test('R24/R26 (Q2): a periodic timer fires at multiples of (IC+1)<<shift; a
   assert.ok(!m.steps.some((s) => s.step === 'Q2.3'));
 });
 
-void test('R27 (Q8): a masked MSI-X vector is not lost (PBA), unlike a masked edge IO-APIC pin (R8)', () => {
+void test('QR27 (Q8): a masked MSI-X vector is not lost (PBA), unlike a masked edge IO-APIC pin (QR8)', () => {
   const msix = run({ flow: 'Q8', actions: [{ do: 'mask-vector' }, { do: 'complete' }, { do: 'unmask-vector' }] });
   assert.equal(msix.trace.outcome.filter((o) => o.kind === 'delivered').length, 1);
   const edge = run({ flow: 'Q1', params: { source: 'isa', irq: 4 }, actions: [{ do: 'write-rte', with: { pin: 4, rte_vector: 0x34, trig_mode: 0, mask: 1 } }, { do: 'raise' }, { do: 'write-rte', with: { pin: 4, rte_vector: 0x34, trig_mode: 0, mask: 0 } }] });
@@ -120,7 +120,7 @@ void test('Q7 profiles: with irqfd KVM injects from the call eventfd; without, Q
   assert.deepEqual(branches(simulate(flow('Q7'), { profile: 'vhost-qemu-call' }), 'Q7.5'), ['qemu-msix']);
 });
 
-void test('R11/R12 (Q11): the guest-side IO-APIC EOI uses the EOI register on QEMU (0x20) and the RTE rewrite on KVM (0x11); IR always EOIs the pin', () => {
+void test('QR11/QR12 (Q11): the guest-side IO-APIC EOI uses the EOI register on QEMU (0x20) and the RTE rewrite on KVM (0x11); IR always EOIs the pin', () => {
   const acts = [{ do: 'boot' }, { do: 'raise-line' }, { do: 'lower-line' }, { do: 'ack-level', with: { tmr_set: false } }];
   const q = run({ flow: 'Q11', profile: 'qemu-tcg', params: { source: 'pci-gsi', gsi: 17 }, actions: acts });
   const k = run({ flow: 'Q11', profile: 'kvm-inkernel', params: { source: 'pci-gsi', gsi: 17 }, actions: acts });
@@ -164,7 +164,7 @@ void test('bad input gives a ModelError naming the field', () => {
   throwsField(() => simulate(flow('Q7'), { set: { 'vq.used.idx': '70000', 'vq.last_used_idx': '70000' } }), /vq\.used\.idx/, '16-bit index');
 });
 
-void test('R15: lowest priority — QEMU-TCG takes the first APIC in the mask, the SDM profile arbitrates to the lowest PPR', () => {
+void test('QR15: lowest priority — QEMU-TCG takes the first APIC in the mask, the SDM profile arbitrates to the lowest PPR', () => {
   const set = { 'cpus.0.lapic.tpr': 0x80, 'cpus.0.lapic.ppr': 0x80 };
   const q = run({ flow: 'Q1', profile: 'qemu-tcg', params: { cpus: 2 }, set, actions: [{ do: 'msi', with: { vector: 0x61, dest: 3, delivery_mode: 1 } }] });
   const s = run({ flow: 'Q1', profile: 'sdm', params: { cpus: 2 }, set, actions: [{ do: 'msi', with: { vector: 0x61, dest: 3, delivery_mode: 1 } }] });
@@ -176,7 +176,7 @@ void test('R15: lowest priority — QEMU-TCG takes the first APIC in the mask, t
   assert.ok(s.trace.outcome.some((o) => o.kind === 'delivered' && o.target === 'vcpu1'));
 });
 
-void test('R24 vs SDM 10.5.4: QEMU fires after (IC+1) ticks, the SDM profile after IC ticks', () => {
+void test('QR24 vs SDM 10.5.4: QEMU fires after (IC+1) ticks, the SDM profile after IC ticks', () => {
   const at = (profile: string) => simulate(flow('Q2'), { profile, params: { tmict: 99, tdcr: 0xb, ticks: 1 } }).steps.find((s) => s.step === 'Q2.3')?.why.match(/reaches (\d+)/)?.[1];
   assert.equal(at('qemu-tcg'), '100');
   assert.equal(at('sdm'), '99');
@@ -206,7 +206,7 @@ void test('every step of Q1, Q2, Q7, Q8, Q11 can be a starting point in every pr
   assert.equal(simulate(flow('Q2'), { from: 'apic_local_deliver' }).steps[0].step, 'Q2.4');
 });
 
-void test('R16 (Q1): a halted vCPU is woken by the POLL kick, takes the interrupt, and is no longer halted', () => {
+void test('QR16 (Q1): a halted vCPU is woken by the POLL kick, takes the interrupt, and is no longer halted', () => {
   const r = run({ flow: 'Q1', params: { source: 'isa', irq: 4 }, set: { 'cpus.0.halted': true }, actions: [{ do: 'raise' }] });
   const kick = r.trace.steps.find((s) => s.step === 'Q1.9' && s.branch === 'kick');
   assert.ok(kick && /wakes it from hlt/.test(kick.why));

@@ -1,5 +1,5 @@
 // The smaller QEMU components: the i8259 pair (QEMU pic_set_irq / pic_get_irq / pic_read_irq, Q1.2a), the TCG
-// delivery bitmask (R15, apic_get_delivery_bitmask), QEMU's APIC timer arithmetic (R24) and eventfd counting.
+// delivery bitmask (QR15, apic_get_delivery_bitmask), QEMU's APIC timer arithmetic (QR24) and eventfd counting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newI8259, picGetOutput, picReadIrq, picSetIrq } from '../../models/src/components/i8259';
@@ -31,7 +31,7 @@ void test('i8259: INTA with nothing pending returns the spurious IRQ 7 vector; b
   assert.throws(() => picSetIrq(p, 16, true), (e: unknown) => e instanceof ModelError && e.field === 'irq');
 });
 
-void test('R15 (QEMU): physical, broadcast, logical flat and logical cluster destinations', () => {
+void test('QR15 (QEMU): physical, broadcast, logical flat and logical cluster destinations', () => {
   const cpus = [0, 1, 2, 3].map((i) => newTcgCpu(i, 'qemu-tcg'));
   assert.deepEqual(deliveryBitmask(cpus, 2, 0), [2], 'physical ID 2');
   assert.deepEqual(deliveryBitmask(cpus, 0xff, 0), [0, 1, 2, 3], 'physical broadcast');
@@ -45,13 +45,13 @@ void test('R15 (QEMU): physical, broadcast, logical flat and logical cluster des
   assert.deepEqual(deliveryBitmask(cpus, 0x21, 1), [2], 'cluster 2, member 0');
 });
 
-void test('LVT decode of the seed dump: LINT0 0x10700 is a masked ExtINT, LINT1 0x400 an NMI', () => {
+void test('LVT decode of a raw dump: LINT0 0x10700 is a masked ExtINT, LINT1 0x400 an NMI', () => {
   assert.match(decodeLvt(LVT_LINT0, 67328), /ExtINT.*masked/);
   assert.match(decodeLvt(4, 1024), /NMI.*unmasked/);
   assert.match(decodeLvt(0, 236), /vector 236 fixed one-shot unmasked/);
 });
 
-void test('R24 (QEMU): TDCR → shift, one-shot at load + (IC+1)<<shift, current count, TMICT 0 / masked never arm', () => {
+void test('QR24 (QEMU): TDCR → shift, one-shot at load + (IC+1)<<shift, current count, TMICT 0 / masked never arm', () => {
   const t = newQemuApicTimer();
   writeTdcr(t, 0xb);
   assert.equal(t.count_shift, 0, 'TDCR 0xB → ÷1');
@@ -68,7 +68,7 @@ void test('R24 (QEMU): TDCR → shift, one-shot at load + (IC+1)<<shift, current
   assert.throws(() => writeTmict(t, -1, 0), (e: unknown) => e instanceof ModelError && e.field === 'tmict');
 });
 
-void test('eventfd: signals add up and one read takes them all (several vhost signals → one irqfd injection); MSI decode (R14)', () => {
+void test('eventfd: signals add up and one read takes them all (several vhost signals → one irqfd injection); MSI decode (QR14)', () => {
   const fd = newEventfd('kvm-irqfd');
   assert.equal(eventfdSignal(fd), 'kvm-irqfd');
   eventfdSignal(fd, 2);

@@ -1,4 +1,4 @@
-// IO-APIC rules R8–R12 of qemu-kvm.md §4 on the component, per profile, plus the Remote-IRR property with a seeded
+// IO-APIC rules QR8–QR12 on the component, per profile, plus the Remote-IRR property with a seeded
 // generator: a level pin with Remote-IRR=1 never sends a second message until an EOI for its vector (or an edge RTE write).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ function level(profile: string, pins: number[], vector = 0x50) {
   return s;
 }
 
-void test('R8 (QEMU-TCG): an edge pin fires on every assert call, even while the line is already high; masked asserts are lost', () => {
+void test('QR8 (QEMU-TCG): an edge pin fires on every assert call, even while the line is already high; masked asserts are lost', () => {
   const s = newIoapic('qemu-tcg');
   s.ioredtbl[4] = newRte({ vector: 0x34, mask: 0 });
   const sent: IoapicMessage[] = [];
@@ -29,7 +29,7 @@ void test('R8 (QEMU-TCG): an edge pin fires on every assert call, even while the
   assert.equal(sent.length, 2, 'the masked edge was not latched');
 });
 
-void test('R8 (KVM in-kernel, SDM): an edge pin fires only on 0→1; a second assert while high coalesces', () => {
+void test('QR8 (KVM in-kernel, SDM): an edge pin fires only on 0→1; a second assert while high coalesces', () => {
   for (const profile of ['kvm-inkernel', 'sdm']) {
     const s = newIoapic(profile);
     s.ioredtbl[4] = newRte({ vector: 0x34, mask: 0 });
@@ -43,7 +43,7 @@ void test('R8 (KVM in-kernel, SDM): an edge pin fires only on 0→1; a second as
   }
 });
 
-void test('R9: a masked level pin keeps its request latched and an unmasking RTE write delivers it (R11, both profiles)', () => {
+void test('QR9: a masked level pin keeps its request latched and an unmasking RTE write delivers it (QR11, both profiles)', () => {
   for (const profile of ['qemu-tcg', 'kvm-inkernel']) {
     const s = level(profile, [10]);
     s.ioredtbl[10].mask = 1;
@@ -56,7 +56,7 @@ void test('R9: a masked level pin keeps its request latched and an unmasking RTE
   }
 });
 
-void test('R9 (KVM): Remote-IRR is set only when delivery found a target (non-zero), QEMU sets it unconditionally', () => {
+void test('QR9 (KVM): Remote-IRR is set only when delivery found a target (non-zero), QEMU sets it unconditionally', () => {
   const k = level('kvm-inkernel', [10]);
   ioapicSetIrq(k, 10, true, 'kvm-inkernel', () => 0);
   assert.equal(k.ioredtbl[10].remote_irr, 0);
@@ -65,7 +65,7 @@ void test('R9 (KVM): Remote-IRR is set only when delivery found a target (non-ze
   assert.equal(q.ioredtbl[10].remote_irr, 1);
 });
 
-void test('R10: an EOI is matched by vector only: two level pins sharing a vector are both released', () => {
+void test('QR10: an EOI is matched by vector only: two level pins sharing a vector are both released', () => {
   const s = level('qemu-tcg', [10, 11], 0x3a);
   ioapicSetIrq(s, 10, true, 'qemu-tcg');
   ioapicSetIrq(s, 11, true, 'qemu-tcg');
@@ -76,7 +76,7 @@ void test('R10: an EOI is matched by vector only: two level pins sharing a vecto
   assert.equal(s.ioredtbl[10].remote_irr + s.ioredtbl[11].remote_irr, 0);
 });
 
-void test('R10: storm limiter — the 10000th consecutive re-send is delayed (QEMU, KVM), the SDM model has none', () => {
+void test('QR10: storm limiter — the 10000th consecutive re-send is delayed (QEMU, KVM), the SDM model has none', () => {
   for (const profile of ['qemu-tcg', 'kvm-inkernel']) {
     const s = level(profile, [10]);
     ioapicSetIrq(s, 10, true, profile);
@@ -93,7 +93,7 @@ void test('R10: storm limiter — the 10000th consecutive re-send is delayed (QE
   assert.equal(ioapicEoi(sdm, 0x50, 'sdm').resent.length, 1);
 });
 
-void test('R11: writing trigger=edge clears Remote-IRR (Linux’s fake EOI); other fields keep it', () => {
+void test('QR11: writing trigger=edge clears Remote-IRR (Linux’s fake EOI); other fields keep it', () => {
   for (const profile of ['qemu-tcg', 'kvm-inkernel']) {
     const s = level(profile, [10]);
     ioapicSetIrq(s, 10, true, profile);
@@ -105,7 +105,7 @@ void test('R11: writing trigger=edge clears Remote-IRR (Linux’s fake EOI); oth
   }
 });
 
-void test('R11: after an RTE write QEMU re-services every pin, KVM only the written level pin', () => {
+void test('QR11: after an RTE write QEMU re-services every pin, KVM only the written level pin', () => {
   const q = level('qemu-tcg', [10, 11]);
   q.ioredtbl[11].mask = 1;
   ioapicSetIrq(q, 11, true, 'qemu-tcg');
@@ -120,7 +120,7 @@ void test('R11: after an RTE write QEMU re-services every pin, KVM only the writ
   assert.deepEqual(wk.service.sent, []);
 });
 
-void test('R12: the EOI register exists on QEMU’s version 0x20 for 4-byte writes only, and not on KVM’s 0x11', () => {
+void test('QR12: the EOI register exists on QEMU’s version 0x20 for 4-byte writes only, and not on KVM’s 0x11', () => {
   const q = level('qemu-tcg', [10]);
   ioapicSetIrq(q, 10, true, 'qemu-tcg');
   ioapicSetIrq(q, 10, false, 'qemu-tcg');
@@ -134,7 +134,7 @@ void test('R12: the EOI register exists on QEMU’s version 0x20 for 4-byte writ
   assert.equal(k.ioredtbl[10].remote_irr, 1);
 });
 
-void test('R9/R10 property: a level pin with Remote-IRR=1 never sends a second message until an EOI for its vector (3000 seeded sequences)', () => {
+void test('QR9/QR10 property: a level pin with Remote-IRR=1 never sends a second message until an EOI for its vector (3000 seeded sequences)', () => {
   let sequences = 0;
   let blockedAsserts = 0;
   for (let seed = 1; seed <= 3000; seed++) {
@@ -162,7 +162,7 @@ void test('R9/R10 property: a level pin with Remote-IRR=1 never sends a second m
       } else if (op === 3) {
         const v = rng.pick([0x40, 0x41, 0x50, 0x60]);
         const before = s.ioredtbl.map((e) => e.remote_irr);
-        // An EOI for v legitimately ends the service of every level pin with that vector (R10).
+        // An EOI for v legitimately ends the service of every level pin with that vector (QR10).
         for (const p of pins) if (s.ioredtbl[p].vector === v && s.ioredtbl[p].trig_mode === 1) inService.delete(p);
         ioapicEoi(s, v, profile, { deliver: record });
         for (const p of pins) if (s.ioredtbl[p].vector !== v && before[p] === 1) assert.equal(s.ioredtbl[p].remote_irr, 1, `seed ${seed}: EOI ${v} touched pin ${p}`);
@@ -170,7 +170,7 @@ void test('R9/R10 property: a level pin with Remote-IRR=1 never sends a second m
         const mask = rng.bool(0.3) ? 1 : 0;
         ioapicWriteRte(s, pin, { mask }, profile, record);
       } else {
-        // Edge write (Linux's fake EOI, R11) ends the service; restoring level follows.
+        // Edge write (Linux's fake EOI, QR11) ends the service; restoring level follows.
         const wasLevel = s.ioredtbl[pin].trig_mode === 1;
         inService.delete(pin);
         ioapicWriteRte(s, pin, { trig_mode: 0, mask: 1 }, profile, record);

@@ -1,4 +1,4 @@
-// Virtqueue event-index suppression (qemu-kvm.md R22): vring_need_event against a brute-force walk of the 16-bit
+// Virtqueue event-index suppression (rule QR22): vring_need_event against a brute-force walk of the 16-bit
 // index space, the device-side window (signalled_used) in vhost and QEMU forms, and the same property through Q7.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ function passes(event: number, old: number, count: number): boolean {
   return false;
 }
 
-void test('R22: vring_need_event fires exactly when the new used idx passes used_event, across 16-bit wrap-around (20000 seeded cases)', () => {
+void test('QR22: vring_need_event fires exactly when the new used idx passes used_event, across 16-bit wrap-around (20000 seeded cases)', () => {
   const rng = seeded(2022);
   let fired = 0;
   let wrapped = 0;
@@ -29,7 +29,7 @@ void test('R22: vring_need_event fires exactly when the new used idx passes used
   assert.ok(fired > 3000 && wrapped > 3000, `both outcomes and wrap-around exercised (${fired} fired, ${wrapped} wrapped)`);
 });
 
-void test('R22: the device notifies once per window: after a notification nothing more until the guest moves used_event', () => {
+void test('QR22: the device notifies once per window: after a notification nothing more until the guest moves used_event', () => {
   for (const form of ['vhost', 'qemu'] as const) {
     const vq = newVirtqueue(256, true);
     vq.signalled_used_valid = true;
@@ -44,7 +44,7 @@ void test('R22: the device notifies once per window: after a notification nothin
   }
 });
 
-void test('R22: without EVENT_IDX only VRING_AVAIL_F_NO_INTERRUPT decides; NOTIFY_ON_EMPTY overrides both', () => {
+void test('QR22: without EVENT_IDX only VRING_AVAIL_F_NO_INTERRUPT decides; NOTIFY_ON_EMPTY overrides both', () => {
   const vq = newVirtqueue(256, false);
   addUsed(vq, 1, 'vhost');
   assert.equal(shouldNotify(vq, 'vhost').notify, true);
@@ -54,7 +54,7 @@ void test('R22: without EVENT_IDX only VRING_AVAIL_F_NO_INTERRUPT decides; NOTIF
   assert.equal(shouldNotify(vq, 'vhost').branch, 'notify-on-empty');
 });
 
-void test('R22: signalled_used_valid is cleared when the used index overtakes signalled_used (vhost u16 vs QEMU int16 compare)', () => {
+void test('QR22: signalled_used_valid is cleared when the used index overtakes signalled_used (vhost u16 vs QEMU int16 compare)', () => {
   const v = newVirtqueue(256, true);
   v.signalled_used_valid = true;
   v.signalled_used = 5;
@@ -72,7 +72,7 @@ void test('R22: signalled_used_valid is cleared when the used index overtakes si
   assert.equal(addUsed(b, 1, 'qemu').invalidated, true);
 });
 
-void test('R22 through flow Q7: over random batches near the wrap, an interrupt reaches the guest exactly when used idx passed used_event', () => {
+void test('QR22 through flow Q7: over random batches near the wrap, an interrupt reaches the guest exactly when used idx passed used_event', () => {
   const rng = seeded(77);
   let runs = 0;
   for (let i = 0; i < 150; i++) {
@@ -98,7 +98,7 @@ void test('R22 through flow Q7: over random batches near the wrap, an interrupt 
   assert.equal(runs, 150);
 });
 
-void test('R22 without EVENT_IDX (Q7): the guest’s virtqueue_disable_cb sets NO_INTERRUPT and vhost stays silent until enable_cb', () => {
+void test('QR22 without EVENT_IDX (Q7): the guest’s virtqueue_disable_cb sets NO_INTERRUPT and vhost stays silent until enable_cb', () => {
   const r = runScenario(allFlows, {
     name: 'flags', title: 'flags', flow: 'Q7', params: { event_idx: false },
     actions: [{ do: 'disable-cb' }, { do: 'complete', with: { count: 2 } }, { do: 'enable-cb' }, { do: 'complete', with: { count: 1 } }],

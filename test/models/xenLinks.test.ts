@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findFlow, Link } from '@irqlens/models';
+import { xenFlows } from '../../models/src/flows/xen/index';
 import { findAsmLabel } from '../../server/src/engine/links/asmLabels';
 import { contractFailures, extractedDefinitions } from '../support/linkCheck';
 import { realTrees } from '../support/realTrees';
 
-const XEN_FLOWS = ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7'];
+const XEN_FLOWS = xenFlows.map((f) => f.id);
 
 void test('every step of the Xen flows has at least one link and a non-empty role', () => {
   for (const id of XEN_FLOWS) {
@@ -20,7 +21,7 @@ void test('every step of the Xen flows has at least one link and a non-empty rol
       assert.ok(s.links.length > 0, `${s.id} has a link`);
       assert.ok(s.role.trim().length > 20, `${s.id} has a role`);
       for (const l of s.links) assert.ok(l.file && l.file.length > 0, `${s.id} ${l.symbol} has a file hint`);
-      assert.ok(s.source.includes('xen-linux.md'), `${s.id} cites the catalogue`);
+      assert.ok(!s.source || !/\.md\b/.test(s.source), `${s.id}: further reading is checkable, not a file of ours`);
     }
   }
 });

@@ -1,4 +1,4 @@
-// Property tests of the Xen event-channel invariants (xen-linux.md §8) over seeded random states:
+// Property tests of the Xen event-channel invariants (rules XR1–XR35) over seeded random states:
 // a masked port never raises the upcall, the 2-level scan handles each eligible port exactly once,
 // FIFO consumes in priority order, rebinding never moves pending state; plus bad input → ModelError.
 import { test } from 'node:test';
@@ -23,7 +23,7 @@ function rng(seed: number): () => number {
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const sample = (r: () => number, n: number, max: number): number[] => [...new Set(Array.from({ length: n }, () => 1 + Math.floor(r() * (max - 1))))].sort((a, b) => a - b);
 
-void test('property: a masked port never raises the upcall (R9), on any flow state, PV or HVM', () => {
+void test('property: a masked port never raises the upcall (XR9), on any flow state, PV or HVM', () => {
   const r = rng(1);
   for (let i = 0; i < 60; i++) {
     const guest = pick(r, ['pv', 'hvm'] as const);
@@ -43,7 +43,7 @@ void test('property: a masked port never raises the upcall (R9), on any flow sta
   }
 });
 
-void test('property: set-pending is idempotent — a second call changes nothing (R8)', () => {
+void test('property: set-pending is idempotent — a second call changes nothing (XR8)', () => {
   const r = rng(2);
   for (let i = 0; i < 200; i++) {
     const si: SharedInfo = { evtchn_pending: sample(r, 5, 4096), evtchn_mask: sample(r, 5, 4096) };
@@ -57,7 +57,7 @@ void test('property: set-pending is idempotent — a second call changes nothing
 });
 
 for (const profile of ['xen417-linux61', 'linux2007']) {
-  void test(`property (${profile}): the 2-level scan handles every pending unmasked port bound to the CPU exactly once (R20, R21)`, () => {
+  void test(`property (${profile}): the 2-level scan handles every pending unmasked port bound to the CPU exactly once (XR20, XR21)`, () => {
     const r = rng(profile === 'linux2007' ? 4 : 3);
     const W = profile === 'linux2007' ? 32 : 64; // the 2007 guest is i386: 32-port words, 1024 ports
     for (let i = 0; i < 300; i++) {
@@ -82,7 +82,7 @@ for (const profile of ['xen417-linux61', 'linux2007']) {
         const got = scan2lNext(s, si, vi, l, cpu, timerPort, profile, W);
         if (!got) break;
         seen.push(got.port);
-        si.evtchn_pending = si.evtchn_pending.filter((p) => p !== got.port); // the handler's ack clears P (R23)
+        si.evtchn_pending = si.evtchn_pending.filter((p) => p !== got.port); // the handler's ack clears P (XR23)
       }
       assert.deepEqual([...seen].sort((a, b) => a - b), [...new Set(expected)].sort((a, b) => a - b), `trial ${i}`);
       assert.equal(new Set(seen).size, seen.length, `trial ${i}: a port was handled twice`);
@@ -91,7 +91,7 @@ for (const profile of ['xen417-linux61', 'linux2007']) {
   });
 }
 
-void test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () => {
+void test('property: 6.1 scan order starts at the cursor and wraps (XR21b)', () => {
   const r = rng(5);
   for (let i = 0; i < 200; i++) {
     const l = newLinuxEvtchn(1);
@@ -113,7 +113,7 @@ void test('property: 6.1 scan order starts at the cursor and wraps (R21b)', () =
   }
 });
 
-void test('property: FIFO consumes each linked, pending, unmasked port once, by priority then arrival (R29, R31)', () => {
+void test('property: FIFO consumes each linked, pending, unmasked port once, by priority then arrival (XR29, XR31)', () => {
   const r = rng(6);
   for (let i = 0; i < 200; i++) {
     const f = newFifo(1);
@@ -135,7 +135,7 @@ void test('property: FIFO consumes each linked, pending, unmasked port once, by 
   }
 });
 
-void test('property: EVTCHNOP_bind_vcpu never touches pending or selector state (R5)', () => {
+void test('property: EVTCHNOP_bind_vcpu never touches pending or selector state (XR5)', () => {
   const r = rng(7);
   for (let i = 0; i < 200; i++) {
     const st = pick(r, ['ECS_UNBOUND', 'ECS_INTERDOMAIN', 'ECS_PIRQ', 'ECS_VIRQ', 'ECS_IPI'] as const);
@@ -161,7 +161,7 @@ void test('bad input: port ≥ 4096 under 2-level and ≥ 131072 under FIFO are 
   throwsModelError(() => simulate(findFlow('X7')!, { params: { port: 131072 } }), /port = 131072: the FIFO ABI has ports 1\.\.131071/);
   assert.doesNotThrow(() => simulate(findFlow('X7')!, { params: { port: 5000 } }), 'FIFO accepts port 5000');
   throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', actions: [{ do: 'raise', with: { port: 5000 } }] }), /port = 5000/);
-  // The 2007 guest is i386: a 32-bit shared_info has 32 × 32 = 1024 ports (seed 004's "1024 event channels").
+  // The 2007 guest is i386: a 32-bit shared_info has 32 × 32 = 1024 ports (Linux 2.6.23's "1024 event channels").
   throwsModelError(() => runScenario(allFlows, { name: 'b', title: 'b', flow: 'X1', profile: 'linux2007', actions: [{ do: 'raise', with: { port: 1024 } }] }), /port = 1024: the 2-level ABI has ports 1\.\.1023/);
   throwsModelError(() => simulate(findFlow('X1')!, { profile: 'linux2007', set: { 'shared_info.evtchn_pending': '2000' } }), /holds port 2000, beyond the ABI's 1024 ports/);
 });

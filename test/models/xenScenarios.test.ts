@@ -1,11 +1,12 @@
-// Scenario tests of the Xen flows X1–X7, each written from a rule of xen-linux.md §8, plus every built-in
+// Scenario tests of the Xen flows X1–X7, each written from a rule (XR…), plus every built-in
 // xen-*.json scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, Scenario, ScenarioAction, Trace } from '@irqlens/models';
+import { allFlows, runScenario, simulate, Scenario, ScenarioAction, Trace } from '@irqlens/models';
 import type { XenDomainState } from '../../models/src/components/xenDomain';
+import { xenFlows } from '../../models/src/flows/xen/index';
 
 const dir = path.join(__dirname, '..', '..', 'models', 'scenarios');
 
@@ -33,27 +34,27 @@ void test('the required Xen scenarios exist', () => {
   }
 });
 
-void test('R2/R3: an interdomain send pends the remote port on its notify_vcpu_id', () => {
+void test('XR2/XR3: an interdomain send pends the remote port on its notify_vcpu_id', () => {
   const { trace, state } = run({ flow: 'X1', set: { 'evtchn.10.notify_vcpu_id': 1, 'linux.irq_info.40.cpu': 1, 'linux.cpu_evtchn_mask.0': [1, 11], 'linux.cpu_evtchn_mask.1': [2, 10] }, actions: [{ do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.4'), ['interdomain']);
   assert.equal(delivered(trace)[0].target, 'vcpu1');
   assert.deepEqual(state.vcpu_info[0].evtchn_pending_sel, []);
 });
 
-void test('R2: a send on an ECS_UNBOUND peer port is dropped silently', () => {
+void test('XR2: a send on an ECS_UNBOUND peer port is dropped silently', () => {
   const { trace } = run({ flow: 'X1', set: { 'peer_evtchn.7.state': 'ECS_UNBOUND' }, actions: [{ do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.4'), ['unbound']);
   assert.equal(trace.outcome.filter((o) => o.kind === 'dropped').length, 1);
   assert.equal(delivered(trace).length, 0);
 });
 
-void test('R8: a second send while pending changes nothing (one handler run)', () => {
+void test('XR8: a second send while pending changes nothing (one handler run)', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send' }, { do: 'send' }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['sel-newly-set', 'already-pending']);
   assert.equal(delivered(trace).length, 1);
 });
 
-void test('R9: a masked port latches P only — no selector, no upcall', () => {
+void test('XR9: a masked port latches P only — no selector, no upcall', () => {
   const { trace, state } = run({ flow: 'X1', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'send' }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['masked']);
   assert.deepEqual(state.shared_info.evtchn_pending, [10]);
@@ -61,34 +62,34 @@ void test('R9: a masked port latches P only — no selector, no upcall', () => {
   assert.equal(state.vcpu_info[0].evtchn_upcall_pending, 0);
 });
 
-void test('R10: a second port in an already-selected word does not call vcpu_mark_events_pending', () => {
+void test('XR10: a second port in an already-selected word does not call vcpu_mark_events_pending', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }] });
   assert.deepEqual(branches(trace, 'X1.6'), ['sel-newly-set', 'sel-already-set']);
   assert.equal(branches(trace, 'X1.8').length, 1);
 });
 
-void test('R11/R24 case 1: an unmask from a non-owning CPU goes through EVTCHNOP_unmask and re-raises on notify_vcpu_id', () => {
+void test('XR11/XR24 case 1: an unmask from a non-owning CPU goes through EVTCHNOP_unmask and re-raises on notify_vcpu_id', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'send' }, { do: 'unmask', with: { port: 10, cpu: 1 } }] });
   assert.deepEqual(branches(trace, 'X1.22'), ['non-local']);
   assert.deepEqual(branches(trace, 'X1.23'), ['re-raise']);
   assert.equal(delivered(trace)[0].target, 'vcpu0');
 });
 
-void test('R14/R15: UM=1 holds the upcall until events are re-enabled', () => {
+void test('XR14/XR15: UM=1 holds the upcall until events are re-enabled', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send' }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.ok(branches(trace, 'X1.10').includes('masked-by-UM'));
   assert.deepEqual(branches(trace, 'X1.25'), ['check_events']);
   assert.equal(delivered(trace).length, 1);
 });
 
-void test('R16: an HVM vCPU ignores evtchn_upcall_mask', () => {
+void test('XR16: an HVM vCPU ignores evtchn_upcall_mask', () => {
   const { trace } = run({ flow: 'X1', params: { guest: 'hvm', callback: 'percpu-vector' }, set: { 'vcpu_info.0.evtchn_upcall_mask': 1 }, actions: [{ do: 'send' }] });
   assert.equal(delivered(trace).length, 1);
   const gsi = run({ flow: 'X1', params: { guest: 'hvm', callback: 'gsi' }, set: { 'vcpu_info.0.evtchn_upcall_mask': 1 }, actions: [{ do: 'send' }] });
   assert.equal(delivered(gsi.trace).length, 1);
 });
 
-void test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 drives the line', () => {
+void test('XR17/XR18c: on a GSI callback an event for vCPU1 interrupts nobody; vCPU0 drives the line', () => {
   const { trace, state } = run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'raise', with: { port: 2 } }] });
   assert.deepEqual(branches(trace, 'X6.8'), ['nothing']);
   assert.equal(state.vcpu_info[1].evtchn_upcall_pending, 1);
@@ -96,20 +97,20 @@ void test('R17/R18c: on a GSI callback an event for vCPU1 interrupts nobody; vCP
   assert.equal(state.hvm_irq.callback_via_asserted, false);
 });
 
-void test('R18: the global callback vector never touches the vLAPIC and needs no EOI', () => {
+void test('XR18: the global callback vector never touches the vLAPIC and needs no EOI', () => {
   const { trace, state } = run({ flow: 'X6', params: { callback: 'vector' }, actions: [{ do: 'raise', with: { port: 10 } }] });
   assert.ok(branches(trace, 'X6.14').includes('inject-callback-vector'));
   assert.equal(branches(trace, 'X6.13').length, 0);
   assert.deepEqual(state.vlapic[0].isr, []);
 });
 
-void test('R18b: HVMOP_set_evtchn_upcall_vector raises the vector unconditionally (spurious upcall)', () => {
+void test('XR18b: HVMOP_set_evtchn_upcall_vector raises the vector unconditionally (spurious upcall)', () => {
   const { trace } = run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'set-upcall-vector', with: { vcpu: 1, vector: 0xf3 } }] });
   assert.deepEqual(branches(trace, 'X6.4'), ['percpu-vector']);
   assert.deepEqual(branches(trace, 'X6.6'), ['accepted']);
 });
 
-void test('R18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI 0 and unknown types mean none', () => {
+void test('XR18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI 0 and unknown types mean none', () => {
   const type = (via: string) => (run({ flow: 'X6', params: { callback: 'gsi' }, actions: [{ do: 'set-callback-via', with: { via } }] }).state.hvm_irq);
   assert.equal(type('0x11c').callback_via.gsi, 0x1c);
   assert.equal(type('0x0').callback_via_type, 'HVMIRQ_callback_none');
@@ -119,7 +120,7 @@ void test('R18d: HVM_PARAM_CALLBACK_IRQ parsing — GSI truncated to 8 bits, GSI
   assert.deepEqual([intx.callback_via_type, intx.callback_via.dev, intx.callback_via.intx], ['HVMIRQ_callback_pci_intx', 3, 1]);
 });
 
-void test('R19: xen_evtchn_do_upcall loops while UP is set again; the 2007 version does not', () => {
+void test('XR19: xen_evtchn_do_upcall loops while UP is set again; the 2007 version does not', () => {
   const set = { 'linux.irq_info.40.resend_in_handler': 1 };
   const now = run({ flow: 'X1', set, actions: [{ do: 'send' }] }).trace;
   assert.ok(branches(now, 'X1.14').includes('loop'));
@@ -129,40 +130,40 @@ void test('R19: xen_evtchn_do_upcall loops while UP is set again; the 2007 versi
   assert.equal(delivered(old).length, 2);
 });
 
-void test('R20: the CPU is chosen by Linux cpu_evtchn_mask, not by notify_vcpu_id', () => {
+void test('XR20: the CPU is chosen by Linux cpu_evtchn_mask, not by notify_vcpu_id', () => {
   const { trace, state } = run({ flow: 'X5', actions: [{ do: 'bind-vcpu', with: { port: 10, vcpu: 1 } }, { do: 'raise', with: { port: 10 } }] });
   assert.equal(delivered(trace).length, 0, 'vCPU1 scans but port 10 is in CPU0\'s mask');
   assert.deepEqual(state.shared_info.evtchn_pending, [10]);
 });
 
-void test('R32: under FIFO the handling CPU is the vCPU whose queue the port was linked on; bind_to_cpu is a no-op', () => {
+void test('XR32: under FIFO the handling CPU is the vCPU whose queue the port was linked on; bind_to_cpu is a no-op', () => {
   const { trace, state } = run({ flow: 'X5', params: { abi: 'fifo' }, actions: [{ do: 'set-affinity', with: { port: 10, dest: 2, cpu: 0 } }, { do: 'raise', with: { port: 10 } }] });
   assert.ok(trace.steps.some((s) => s.step === 'X5.5' && s.why.includes('FIFO')));
   assert.deepEqual(state.linux.cpu_evtchn_mask, [[], []]);
   assert.equal(delivered(trace)[0].target, 'vcpu1');
 });
 
-void test('R21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
+void test('XR21: 6.1 scan order (cursor) vs 2007 (lowest first, re-read) with a busy port', () => {
   const actions: ScenarioAction[] = [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'send', with: { lport: 7 } }, { do: 'send', with: { lport: 8 } }, { do: 'enable-events', with: { cpu: 0 } }];
   const set = { 'linux.irq_info.40.resend_in_handler': 2 };
   assert.deepEqual(run({ flow: 'X1', set, actions }).state.handled[0], [10, 11, 10, 10]);
   assert.deepEqual(run({ flow: 'X1', profile: 'linux2007', set, actions }).state.handled[0], [10, 10, 10, 11]);
 });
 
-void test('R21a: the CPU\'s VIRQ_TIMER port is handled before lower ports', () => {
+void test('XR21a: the CPU\'s VIRQ_TIMER port is handled before lower ports', () => {
   const { state } = run({ flow: 'X2', set: { 'linux.current_bit_idx.0': 5 }, actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'vcpu-virq', with: { vcpu: 0, virq: 0 } }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(state.handled[0], [1]);
 });
 
-void test('R22: a port without a Linux irq is skipped and stays pending', () => {
+void test('XR22: a port without a Linux irq is skipped and stays pending', () => {
   const { trace, state } = run({ flow: 'X1', set: { 'evtchn.11.state': 'ECS_UNBOUND', 'linux.evtchn_to_irq.11': -1 }, actions: [{ do: 'raise', with: { port: 11 } }] });
-  // The start word is visited twice (R21b), so the unbound port is looked at twice and left pending both times.
+  // The start word is visited twice (XR21b), so the unbound port is looked at twice and left pending both times.
   assert.deepEqual(branches(trace, 'X1.17'), ['no-irq', 'no-irq']);
   assert.deepEqual(state.shared_info.evtchn_pending, [11]);
   assert.equal(delivered(trace).length, 0);
 });
 
-void test('R23/R25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_lateeoi', () => {
+void test('XR23/XR25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_lateeoi', () => {
   const { state, trace } = run({ flow: 'X1', params: { chip: 'xen_lateeoi_chip', lateeoi: 'deferred' }, actions: [{ do: 'send' }] });
   assert.equal(state.linux.irq_info['40'].mask_reason, 4);
   assert.deepEqual(state.shared_info.evtchn_mask, [10]);
@@ -170,36 +171,36 @@ void test('R23/R25: lateeoi keeps the port masked (EOI_PENDING) until xen_irq_la
   assert.equal(delivered(trace).length, 1);
 });
 
-void test('R25: unmask only when the last mask reason goes', () => {
+void test('XR25: unmask only when the last mask reason goes', () => {
   const { trace, state } = run({ flow: 'X1', params: { chip: 'xen_lateeoi_chip', lateeoi: 'deferred' }, actions: [{ do: 'send' }, { do: 'disable', with: { port: 10 } }, { do: 'lateeoi', with: { port: 10, cpu: 0 } }] });
   assert.deepEqual(branches(trace, 'X1.21'), ['still-masked']);
   assert.deepEqual(state.shared_info.evtchn_mask, [10]);
 });
 
-void test('R26: an event dispatched to a disabled irq is mask-acked (IRQS_PENDING) and retriggered by enable_irq', () => {
+void test('XR26: an event dispatched to a disabled irq is mask-acked (IRQS_PENDING) and retriggered by enable_irq', () => {
   const { trace } = run({ flow: 'X1', set: { 'linux.irq_info.40.disabled': true }, actions: [{ do: 'raise', with: { port: 10 } }, { do: 'enable', with: { port: 10, cpu: 0 } }] });
   assert.deepEqual(branches(trace, 'X1.18'), ['disabled', 'ack']);
   assert.deepEqual(branches(trace, 'X1.24'), ['retrigger']);
   assert.equal(delivered(trace).length, 1);
 });
 
-void test('R4/R6: a global VIRQ binds on vCPU0 only; a per-vCPU VIRQ cannot be re-bound', () => {
+void test('XR4/XR6: a global VIRQ binds on vCPU0 only; a per-vCPU VIRQ cannot be re-bound', () => {
   const { trace } = run({ flow: 'X2', actions: [{ do: 'bind-virq', with: { virq: 3, cpu: 1 } }, { do: 'rebind-virq', with: { virq: 0, vcpu: 1 } }] });
   assert.deepEqual(branches(trace, 'X2.3'), ['einval-global']);
   assert.deepEqual(branches(trace, 'X2.8'), ['refused']);
 });
 
-void test('R7: a VIRQ with no bound channel is lost', () => {
+void test('XR7: a VIRQ with no bound channel is lost', () => {
   const { trace } = run({ flow: 'X2', actions: [{ do: 'vcpu-virq', with: { vcpu: 1, virq: 1 } }] });
   assert.equal(trace.outcome.filter((o) => o.kind === 'lost').length, 1);
 });
 
-void test('R12: pollers are woken by a newly pending port even when masked', () => {
+void test('XR12: pollers are woken by a newly pending port even when masked', () => {
   const { trace } = run({ flow: 'X1', actions: [{ do: 'poll', with: { vcpu: 1, port: 0 } }, { do: 'mask', with: { port: 10 } }, { do: 'send' }] });
   assert.equal(trace.outcome.filter((o) => o.kind === 'woken' && o.target === 'vcpu1').length, 1);
 });
 
-void test('R27/R28: the physical EOI is withheld until the guest EOIs; a second EOI is harmless', () => {
+void test('XR27/XR28: the physical EOI is withheld until the guest EOIs; a second EOI is harmless', () => {
   const { state, trace } = run({ flow: 'X3', actions: [{ do: 'irq' }] });
   assert.equal(state.pirq['16'].eoi_withheld, false);
   assert.deepEqual(branches(trace, 'X3.13'), ['eoi']);
@@ -208,13 +209,13 @@ void test('R27/R28: the physical EOI is withheld until the guest EOIs; a second 
   assert.equal(t2.state.pirq['16'].in_flight, 1);
 });
 
-void test('R29: FIFO notifies only when the queue was empty and READY was clear', () => {
+void test('XR29: FIFO notifies only when the queue was empty and READY was clear', () => {
   const { trace } = run({ flow: 'X7', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 11 } }] });
   assert.deepEqual(branches(trace, 'X7.5'), ['queued-at-head', 'linked-to-tail']);
   assert.equal(branches(trace, 'X1.8@X7').length, 1);
 });
 
-void test('R8 vs R29: a second event on a pending, already-consumed port: 2-level ignores it, FIFO links and notifies again', () => {
+void test('XR8 vs XR29: a second event on a pending, already-consumed port: 2-level ignores it, FIFO links and notifies again', () => {
   const set = { 'linux.irq_info.40.is_active': 1 };
   const actions = [{ do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 10 } }];
   const twoLevel = run({ flow: 'X1', set, actions }).trace;
@@ -224,19 +225,19 @@ void test('R8 vs R29: a second event on a pending, already-consumed port: 2-leve
   assert.equal(branches(fifo, 'X1.8@X7').length, 2);
 });
 
-void test('R30: a LINKED port stays in its old queue after a priority change', () => {
+void test('XR30: a LINKED port stays in its old queue after a priority change', () => {
   const { state } = run({ flow: 'X7', actions: [{ do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'set-priority', with: { port: 10, priority: 0 } }] });
   assert.equal(state.fifo!.control_block[0].head[7], 10);
   assert.equal(state.evtchn['10'].last_priority, 7);
   assert.equal(state.evtchn['10'].priority, 0);
 });
 
-void test('R31: FIFO consumes the highest-priority queue first', () => {
+void test('XR31: FIFO consumes the highest-priority queue first', () => {
   const { state } = run({ flow: 'X7', actions: [{ do: 'set-priority', with: { port: 11, priority: 3 } }, { do: 'disable-events', with: { cpu: 0 } }, { do: 'raise', with: { port: 10 } }, { do: 'raise', with: { port: 11 } }, { do: 'enable-events', with: { cpu: 0 } }] });
   assert.deepEqual(state.handled[0], [11, 10]);
 });
 
-void test('R33: FIFO unmask of a pending port hypercalls; of an idle port clears MASKED locally', () => {
+void test('XR33: FIFO unmask of a pending port hypercalls; of an idle port clears MASKED locally', () => {
   const a = run({ flow: 'X7', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'unmask', with: { port: 10, cpu: 0 } }] });
   assert.deepEqual(branches(a.trace, 'X7.10'), ['cleared-locally']);
   const b = run({ flow: 'X7', actions: [{ do: 'mask', with: { port: 10 } }, { do: 'raise', with: { port: 10 } }, { do: 'unmask', with: { port: 10, cpu: 0 } }] });
@@ -245,12 +246,11 @@ void test('R33: FIFO unmask of a pending port hypercalls; of an idle port clears
 });
 
 void test('the default run of every Xen flow ends and names its profile', () => {
-  for (const id of ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']) {
-    const f = findFlow(id)!;
+  for (const f of xenFlows) {
     for (const p of f.profiles) {
       const t = simulate(f, { profile: p.id });
       assert.equal(t.profile, p.id);
-      assert.equal(t.truncated, false, `${id}/${p.id}`);
+      assert.equal(t.truncated, false, `${f.id}/${p.id}`);
     }
   }
 });

@@ -1,5 +1,5 @@
 // An eventfd counter and who waits on it (a KVM irqfd, QEMU's main loop, nobody), plus the irqfd's MSI route.
-// Catalogue qemu-kvm.md Q7.0/Q7.3/Q7.5 and Q8.4a; mirrors Linux `eventfd_signal`/`eventfd_ctx_do_read`
+// Steps Q7.0/Q7.3/Q7.5 and Q8.4a (docs/flows/Q7.md, Q8.md); mirrors Linux `eventfd_signal`/`eventfd_ctx_do_read`
 // (fs/eventfd.c) and KVM `irqfd_wakeup` (virt/kvm/eventfd.c), QEMU `event_notifier_set`/`event_notifier_test_and_clear`.
 
 import { ModelError } from '../core/types';
@@ -40,7 +40,7 @@ export interface MsiRoute {
   data: number;
 }
 
-/** R14: decode an MSI (QEMU `apic_send_msi`, KVM `kvm_set_msi_irq`). */
+/** QR14: decode an MSI (QEMU `apic_send_msi`, KVM `kvm_set_msi_irq`). */
 export function decodeMsi(address: number, data: number): { dest: number; dest_mode: number; vector: number; delivery_mode: number; trig_mode: number } {
   if ((address >>> 20) !== 0xfee) throw new ModelError(`MSI address 0x${(address >>> 0).toString(16)} is not in the 0xFEExxxxx interrupt window`, 'address');
   return {

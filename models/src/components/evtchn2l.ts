@@ -1,5 +1,5 @@
 // The Xen 2-level event-channel ABI: shared_info evtchn_pending/evtchn_mask, per-vCPU evtchn_pending_sel,
-// evtchn_upcall_pending/mask, and struct evtchn (state, notify_vcpu_id). Rules R1–R11 of xen-linux.md §8.
+// evtchn_upcall_pending/mask, and struct evtchn (state, notify_vcpu_id). Rules XR1–XR11.
 // Mirrors xen/common/event_2l.c (evtchn_2l_set_pending, evtchn_2l_unmask) and xen/common/event_channel.c.
 // Bit sets are sorted number arrays: evtchn_pending holds ports, evtchn_pending_sel holds word indices.
 
@@ -7,7 +7,7 @@ import { addBit, clearBit, hasBit } from './lapic';
 
 /** EVTCHN_2L_NR_CHANNELS for a 64-bit shared_info: 64 words × 64 bits (xen/include/public/event_channel.h). */
 export const EVTCHN_2L_NR_CHANNELS = 4096;
-/** BITS_PER_EVTCHN_WORD(d) for a 64-bit guest (xen/include/xen/sched.h); 32 when has_32bit_shinfo(d) (1024 ports, seed 004). */
+/** BITS_PER_EVTCHN_WORD(d) for a 64-bit guest (xen/include/xen/sched.h); 32 when has_32bit_shinfo(d) (1024 ports, the i386 guest of Linux 2.6.23). */
 export const BITS_PER_EVTCHN_WORD = 64;
 
 /** `struct evtchn.state` values (ECS_*, xen/include/xen/sched.h). */
@@ -17,9 +17,9 @@ export type EcsState = (typeof ECS_STATES)[number];
 /** `struct evtchn` (xen/include/xen/sched.h), with the `u.*` union flattened to the fields the paths read. */
 export interface Evtchn {
   state: EcsState;
-  /** The vCPU whose vcpu_info / queue is notified (R3, R4). */
+  /** The vCPU whose vcpu_info / queue is notified (XR3, XR4). */
   notify_vcpu_id: number;
-  /** Non-zero: consumed by Xen itself, never delivered to the guest (R1). */
+  /** Non-zero: consumed by Xen itself, never delivered to the guest (XR1). */
   xen_consumer: number;
   /** FIFO priority, 0 highest … 15 lowest; 7 after evtchn_fifo_init. Unused by 2-level. */
   priority: number;
@@ -29,7 +29,7 @@ export interface Evtchn {
   virq: number;
   /** u.pirq.irq (ECS_PIRQ). */
   pirq: number;
-  /** `fifo_lastq`: the {vcpu, priority} queue the port was last linked on (R30). */
+  /** `fifo_lastq`: the {vcpu, priority} queue the port was last linked on (XR30). */
   last_vcpu_id: number;
   last_priority: number;
   /** FIFO: pending remembered while the event-array page is missing (X7.5 branch 1). */
@@ -52,7 +52,7 @@ export interface SharedInfo {
 /** `struct vcpu_info`'s event fields (xen/include/public/xen.h). u8 flags are 0/1 as in the code. */
 export interface VcpuInfo {
   evtchn_upcall_pending: number;
-  /** PV "interrupt flag": 1 = events disabled. Ignored for HVM (R16). */
+  /** PV "interrupt flag": 1 = events disabled. Ignored for HVM (XR16). */
   evtchn_upcall_mask: number;
   /** Selector: indices of the 64-port words that may hold pending ports. */
   evtchn_pending_sel: number[];
@@ -64,7 +64,7 @@ export function newVcpuInfo(): VcpuInfo {
 
 export const wordOf = (port: number, bits = BITS_PER_EVTCHN_WORD): number => Math.floor(port / bits);
 
-/** R1: `evtchn_usable` — set/clear-pending and unmask act only on guest-visible, allocated ports. */
+/** XR1: `evtchn_usable` — set/clear-pending and unmask act only on guest-visible, allocated ports. */
 export function evtchnUsable(ch: Evtchn | undefined): boolean {
   if (!ch) return false;
   return ch.xen_consumer === 0 && ch.state !== 'ECS_FREE' && ch.state !== 'ECS_RESERVED';
@@ -73,20 +73,20 @@ export function evtchnUsable(ch: Evtchn | undefined): boolean {
 export type SetPending2l = 'already-pending' | 'masked' | 'sel-already-set' | 'sel-newly-set';
 
 /**
- * R8–R10: `evtchn_2l_set_pending` (xen/common/event_2l.c). Returns what happened; the caller calls
+ * XR8–XR10: `evtchn_2l_set_pending` (xen/common/event_2l.c). Returns what happened; the caller calls
  * vcpu_mark_events_pending only on `sel-newly-set`, and checks pollers unless `already-pending`.
  */
 export function set2lPending(si: SharedInfo, vi: VcpuInfo, port: number, bits = BITS_PER_EVTCHN_WORD): SetPending2l {
-  if (hasBit(si.evtchn_pending, port)) return 'already-pending'; // R8: test_and_set was 1
+  if (hasBit(si.evtchn_pending, port)) return 'already-pending'; // XR8: test_and_set was 1
   addBit(si.evtchn_pending, port);
-  if (hasBit(si.evtchn_mask, port)) return 'masked'; // R9: latched in P only
+  if (hasBit(si.evtchn_mask, port)) return 'masked'; // XR9: latched in P only
   const w = wordOf(port, bits);
   if (hasBit(vi.evtchn_pending_sel, w)) return 'sel-already-set';
   addBit(vi.evtchn_pending_sel, w);
   return 'sel-newly-set';
 }
 
-/** R10 second half: `vcpu_mark_events_pending`'s test_and_set of evtchn_upcall_pending. True when it was 0. */
+/** XR10 second half: `vcpu_mark_events_pending`'s test_and_set of evtchn_upcall_pending. True when it was 0. */
 export function markEventsPending(vi: VcpuInfo): boolean {
   const was = vi.evtchn_upcall_pending;
   vi.evtchn_upcall_pending = 1;
@@ -96,7 +96,7 @@ export function markEventsPending(vi: VcpuInfo): boolean {
 export type Unmask2lXen = 'was-not-masked' | 'not-pending' | 'sel-already-set' | 're-raise';
 
 /**
- * R11: Xen's `evtchn_2l_unmask` (EVTCHNOP_unmask). `vi` is the vcpu_info of E[p].notify_vcpu_id.
+ * XR11: Xen's `evtchn_2l_unmask` (EVTCHNOP_unmask). `vi` is the vcpu_info of E[p].notify_vcpu_id.
  * On `re-raise` the caller calls vcpu_mark_events_pending(notify_vcpu_id).
  */
 export function unmask2lXen(si: SharedInfo, vi: VcpuInfo, port: number, bits = BITS_PER_EVTCHN_WORD): Unmask2lXen {
@@ -118,7 +118,7 @@ export function getFreePort(evtchn: Record<string, Evtchn>, max: number): number
   return -28; // -ENOSPC
 }
 
-/** R4/R5: `evtchn_bind_vcpu`. Returns 0 or a negative errno; never touches pending state. */
+/** XR4/XR5: `evtchn_bind_vcpu`. Returns 0 or a negative errno; never touches pending state. */
 export function bindVcpu(ch: Evtchn | undefined, vcpu: number, nrVcpus: number, virqIsGlobal: (virq: number) => boolean): number {
   if (vcpu < 0 || vcpu >= nrVcpus) return -2; // -ENOENT
   if (!ch || ch.xen_consumer !== 0) return -22; // -EINVAL

@@ -1,5 +1,5 @@
 // The Xen FIFO event-channel ABI: event words (PENDING/MASKED/LINKED/BUSY/LINK), per-vCPU control blocks
-// (READY bitmap, head[16]) and Xen's per-vCPU queues (tail). Rules R29–R33 of xen-linux.md §8.6.
+// (READY bitmap, head[16]) and Xen's per-vCPU queues (tail). Rules XR29–XR33.
 // Mirrors xen/common/event_fifo.c (evtchn_fifo_set_pending, evtchn_fifo_unmask) and
 // drivers/xen/events/events_fifo.c (__evtchn_fifo_handle_events, consume_one_event, evtchn_fifo_unmask).
 
@@ -75,13 +75,13 @@ export type FifoSetPending = 'no-page' | 'no-control-block' | 'masked' | 'alread
 
 export interface FifoSetPendingResult {
   result: FifoSetPending;
-  /** Call vcpu_mark_events_pending(v): queue went empty → non-empty and READY bit was 0 (R29). */
+  /** Call vcpu_mark_events_pending(v): queue went empty → non-empty and READY bit was 0 (XR29). */
   notify: boolean;
   /** PENDING went 0 → 1 (check pollers). */
   newlyPending: boolean;
 }
 
-/** R29/R30: Xen's `evtchn_fifo_set_pending` on vCPU `v` for channel `ch` (port `port`). */
+/** XR29/XR30: Xen's `evtchn_fifo_set_pending` on vCPU `v` for channel `ch` (port `port`). */
 export function fifoSetPending(f: FifoState, ch: Evtchn, port: number, v: number): FifoSetPendingResult {
   if (!hasWord(f, port)) {
     ch.pending = true;
@@ -95,7 +95,7 @@ export function fifoSetPending(f: FifoState, ch: Evtchn, port: number, v: number
   if (w.LINKED) return { result: 'already-linked', notify: false, newlyPending };
   w.LINKED = 1;
   const prio = ch.priority;
-  // The old queue's tail is invalidated if it was this port (R30: fifo_lastq).
+  // The old queue's tail is invalidated if it was this port (XR30: fifo_lastq).
   if (f.queue_tail[ch.last_vcpu_id][ch.last_priority] === port) f.queue_tail[ch.last_vcpu_id][ch.last_priority] = 0;
   ch.last_vcpu_id = v;
   ch.last_priority = prio;
@@ -115,7 +115,7 @@ export function fifoSetPending(f: FifoState, ch: Evtchn, port: number, v: number
   return { result: linked ? 'linked-to-tail' : 'queued-at-head', notify, newlyPending };
 }
 
-/** R33 guest side: Linux `evtchn_fifo_unmask`: clear MASKED locally iff not PENDING, else ask Xen. */
+/** XR33 guest side: Linux `evtchn_fifo_unmask`: clear MASKED locally iff not PENDING, else ask Xen. */
 export function fifoUnmaskGuest(f: FifoState, port: number): 'cleared-locally' | 'hypercall' {
   const w = word(f, port);
   if (w.PENDING) return 'hypercall';
@@ -123,7 +123,7 @@ export function fifoUnmaskGuest(f: FifoState, port: number): 'cleared-locally' |
   return 'cleared-locally';
 }
 
-/** R33 Xen side: `evtchn_fifo_unmask` clears MASKED; if PENDING the caller re-runs set_pending on notify_vcpu_id. */
+/** XR33 Xen side: `evtchn_fifo_unmask` clears MASKED; if PENDING the caller re-runs set_pending on notify_vcpu_id. */
 export function fifoUnmaskXen(f: FifoState, port: number): 'no-page' | 'not-pending' | 'relink' {
   if (!hasWord(f, port)) return 'no-page';
   const w = word(f, port);
@@ -131,7 +131,7 @@ export function fifoUnmaskXen(f: FifoState, port: number): 'no-page' | 'not-pend
   return w.PENDING ? 'relink' : 'not-pending';
 }
 
-/** `clear_linked` + `consume_one_event` (R31): pop the head of queue `q` on CPU `cpu`. */
+/** `clear_linked` + `consume_one_event` (XR31): pop the head of queue `q` on CPU `cpu`. */
 export function fifoConsumeOne(f: FifoState, cpu: number, q: number, localReady: number[]): { port: number; handle: boolean; next: number } {
   let head = f.guest_head[cpu][q];
   if (head === 0) head = f.control_block[cpu].head[q];

@@ -1,6 +1,6 @@
 // The cascaded i8259 pair (master + slave on master input 2) as QEMU 7.2 emulates it (hw/intc/i8259.c):
 // ELCR edge/level inputs, IRR with edge detection, IMR, ISR, rotating priority, INTA (`pic_read_irq`).
-// Catalogue qemu-kvm.md §2.2 (`PICCommonState`) and Q1.2a. Registers are 8-bit masks, as in the code.
+// Mirrors QEMU's `PICCommonState` (include/hw/isa/i8259_internal.h); step Q1.2a. Registers are 8-bit masks, as in the code.
 
 import { ModelError } from '../core/types';
 

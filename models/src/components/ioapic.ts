@@ -1,5 +1,5 @@
 // The IO-APIC (82093AA-style redirection table, per-pin request latch, Remote-IRR, EOI storm limiter),
-// with the QEMU-TCG, KVM in-kernel and SDM behaviours of qemu-kvm.md §2.2/§2.4, rules R8–R12 and §6.1.
+// with the QEMU-TCG, KVM in-kernel and SDM behaviours of rules QR8–QR12 (QEMU `IOAPICCommonState`, KVM `struct kvm_ioapic`).
 // Mirrors QEMU `ioapic_set_irq`/`ioapic_service`/`ioapic_eoi_broadcast`/`ioapic_mem_write` (hw/intc/ioapic.c)
 // and KVM `ioapic_set_irq`/`ioapic_service`/`kvm_ioapic_update_eoi_one`/`ioapic_write_indirect` (arch/x86/kvm/ioapic.c).
 // Pin sets are sorted number arrays, so a trace shows `irr: [] → [10]`.
@@ -7,7 +7,7 @@
 import { ModelError } from '../core/types';
 
 export const IOAPIC_NUM_PINS = 24;
-/** QEMU `SUCCESSIVE_IRQ_MAX_COUNT` / KVM `IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT` (R10). */
+/** QEMU `SUCCESSIVE_IRQ_MAX_COUNT` / KVM `IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT` (QR10). */
 export const IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT = 10000;
 /** Delivery modes, RTE bits 10:8 (IOAPIC_DM_* / APIC_DM_*). 3 and 6 are reserved. */
 export const DM_FIXED = 0;
@@ -24,9 +24,9 @@ export interface IoapicRte {
   delivery_mode: number;
   /** Bit 11: 0 physical, 1 logical. */
   dest_mode: number;
-  /** Bit 13: stored, ignored by both models (R8). */
+  /** Bit 13: stored, ignored by both models (QR8). */
   polarity: number;
-  /** Bit 14, read-only: a level interrupt from this pin is in service somewhere (R9). */
+  /** Bit 14, read-only: a level interrupt from this pin is in service somewhere (QR9). */
   remote_irr: number;
   /** Bit 15: 0 edge, 1 level. */
   trig_mode: number;
@@ -40,7 +40,7 @@ export interface IoapicState {
   /** 0x20 (QEMU default `IOAPIC_VER_DEF`, has the EOI register) or 0x11 (KVM `IOAPIC_VERSION_ID`, none). */
   version: number;
   /**
-   * Per-pin request latch (§2.2 `irr`, not the LAPIC IRR). Level pin: mirrors the asserted line.
+   * Per-pin request latch (QEMU's `irr`, not the LAPIC IRR). Level pin: mirrors the asserted line.
    * Edge pin: QEMU sets it on assert and clears it when the message is sent; KVM keeps the line state.
    */
   irr: number[];
@@ -48,14 +48,14 @@ export interface IoapicState {
   line: number[];
   /** KVM `irr_delivered`: edge pins whose current assertion has been sent. */
   irr_delivered: number[];
-  /** Consecutive "EOI while the line is still high" count per pin (R10 storm limiter). */
+  /** Consecutive "EOI while the line is still high" count per pin (QR10 storm limiter). */
   irq_eoi: number[];
   /** QEMU `delayed_ioapic_service_timer` armed / KVM `eoi_inject` delayed work queued (10 ms later). */
   delayed_service_pending: boolean;
   ioredtbl: IoapicRte[];
 }
 
-/** Which implementation's IO-APIC a profile runs (catalogue §0, §6.1). */
+/** Which implementation's IO-APIC a profile runs (QR8–QR12 say where they differ). */
 export type IoapicForm = 'qemu' | 'kvm' | 'sdm';
 
 /**
@@ -141,12 +141,12 @@ export interface ServiceResult {
 
 /**
  * Delivery of a message to the LAPICs: returns how many accepted it (KVM `kvm_irq_delivery_to_apic`,
- * −1 = no target). QEMU ignores the result; KVM sets Remote-IRR only when it is non-zero (R9, §6.1).
+ * −1 = no target). QEMU ignores the result; KVM sets Remote-IRR only when it is non-zero (QR9).
  */
 export type DeliverFn = (m: IoapicMessage) => number;
 
 /**
- * R9: service. QEMU (`ioapic_service`) scans all 24 pins with a latched request; KVM (`ioapic_service`) services
+ * QR9: service. QEMU (`ioapic_service`) scans all 24 pins with a latched request; KVM (`ioapic_service`) services
  * the one pin it is called for. `pins` limits the scan; by default QEMU scans all and KVM needs a pin.
  */
 export function ioapicService(s: IoapicState, profile: string, pins?: number[], deliver: DeliverFn = () => 1): ServiceResult {
@@ -188,7 +188,7 @@ export interface InputResult {
 }
 
 /**
- * R8: a level change on an input pin (QEMU `ioapic_set_irq`, KVM `ioapic_set_irq`). The caller has already
+ * QR8: a level change on an input pin (QEMU `ioapic_set_irq`, KVM `ioapic_set_irq`). The caller has already
  * remapped QEMU's GPIO 0 to pin 2 (`ioapicGpioToPin`).
  */
 export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profile: string, deliver?: DeliverFn, opts: { defer?: boolean } = {}): InputResult {
@@ -205,11 +205,11 @@ export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profil
       clearPin(s.irr, pin);
       return { action: 'lowered', why: `${trig} pin ${pin} de-asserted: request latch ${had ? 'cleared' : 'was already clear'}` };
     }
-    return { action: 'ignored', why: `edge pin ${pin}: QEMU ignores a de-assert (R8)` };
+    return { action: 'ignored', why: `edge pin ${pin}: QEMU ignores a de-assert (QR8)` };
   }
   if (trig === 'level') {
     addPin(s.irr, pin);
-    if (e.remote_irr) return { action: 'hold', why: `level pin ${pin} asserted but Remote-IRR=1: no message until EOI (R9)` };
+    if (e.remote_irr) return { action: 'hold', why: `level pin ${pin} asserted but Remote-IRR=1: no message until EOI (QR9)` };
     const why = `level pin ${pin} asserted with Remote-IRR=0`;
     if (opts.defer) return { action: 'service', why };
     const service = form === 'qemu' ? ioapicService(s, profile, undefined, deliver) : ioapicService(s, profile, [pin], deliver);
@@ -217,7 +217,7 @@ export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profil
   }
   // Edge pin.
   if (form === 'qemu') {
-    if (e.mask) return { action: 'ignored', why: `edge pin ${pin} asserted while RTE masked: QEMU drops it (82093AA, R8)` };
+    if (e.mask) return { action: 'ignored', why: `edge pin ${pin} asserted while RTE masked: QEMU drops it (82093AA, QR8)` };
     addPin(s.irr, pin);
     const why = `edge pin ${pin} asserted, RTE unmasked: QEMU fires on every assert call${wasHigh ? ' (the line was already high: no edge detection)' : ''}`;
     if (opts.defer) return { action: 'service', why };
@@ -227,9 +227,9 @@ export function ioapicSetIrq(s: IoapicState, pin: number, level: boolean, profil
   const old = s.irr.includes(pin);
   addPin(s.irr, pin);
   clearPin(s.irr_delivered, pin);
-  if (old) return { action: 'coalesced', why: `edge pin ${pin} was already high: no 0→1 transition, coalesced (R8)` };
+  if (old) return { action: 'coalesced', why: `edge pin ${pin} was already high: no 0→1 transition, coalesced (QR8)` };
   if (e.mask) {
-    return { action: 'ignored', why: `edge pin ${pin} rose while RTE masked: lost, not replayed on unmask (R8)` };
+    return { action: 'ignored', why: `edge pin ${pin} rose while RTE masked: lost, not replayed on unmask (QR8)` };
   }
   const why = `edge pin ${pin} rose 0→1 with RTE unmasked`;
   if (opts.defer) return { action: 'service', why };
@@ -253,7 +253,7 @@ export interface EoiResult {
 }
 
 /**
- * R10: reception of EOI(vector) (QEMU `ioapic_eoi_broadcast`, KVM `kvm_ioapic_update_eoi_one`). Matches by
+ * QR10: reception of EOI(vector) (QEMU `ioapic_eoi_broadcast`, KVM `kvm_ioapic_update_eoi_one`). Matches by
  * vector only, level RTEs only. KVM additionally does nothing when the LAPIC's trigger was edge or SVR[12] is set.
  */
 export function ioapicEoi(
@@ -305,7 +305,7 @@ export function ioapicDelayedService(s: IoapicState, profile: string, deliver?: 
 }
 
 /**
- * R11: a guest write of a whole RTE (Linux `__ioapic_write_entry`). Remote-IRR (and delivery status) are read-only
+ * QR11: a guest write of a whole RTE (Linux `__ioapic_write_entry`). Remote-IRR (and delivery status) are read-only
  * and preserved; an edge RTE gets Remote-IRR forced to 0 (QEMU `ioapic_fix_edge_remote_irr`, KVM
  * `ioapic_write_indirect`). QEMU resets `irq_eoi[pin]` and re-services every pin; KVM re-services only this pin and
  * only when it is level, latched, unmasked and Remote-IRR clear.
@@ -334,12 +334,12 @@ export function ioapicWriteRte(s: IoapicState, pin: number, value: Partial<Ioapi
 }
 
 /**
- * R12: a write to the EOI register at offset 0x40 (directed EOI, Linux `io_apic_eoi`). QEMU honours it only for
+ * QR12: a write to the EOI register at offset 0x40 (directed EOI, Linux `io_apic_eoi`). QEMU honours it only for
  * version 0x20 and a 4-byte access; KVM's version 0x11 IO-APIC has no such register.
  */
 export function ioapicWriteEoiRegister(s: IoapicState, value: number, profile: string, size = 4, deliver?: DeliverFn): { honoured: boolean; why: string; eoi?: EoiResult } {
   const form = ioapicForm(profile);
-  if (form === 'kvm') return { honoured: false, why: 'KVM in-kernel IO-APIC (version 0x11) has no EOI register: the write is ignored (R12)' };
+  if (form === 'kvm') return { honoured: false, why: 'KVM in-kernel IO-APIC (version 0x11) has no EOI register: the write is ignored (QR12)' };
   if (s.version < 0x20) return { honoured: false, why: `IO-APIC version 0x${s.version.toString(16)} has no EOI register (needs 0x20)` };
   if (form === 'qemu' && size !== 4) return { honoured: false, why: `QEMU honours the EOI register only for 4-byte writes, not ${size}` };
   return { honoured: true, why: `EOI register written with vector ${value & 0xff}`, eoi: ioapicEoi(s, value & 0xff, profile, { deliver }) };
@@ -354,9 +354,9 @@ function rteProblems(e: IoapicRte, where: string): string[] {
   }
   if (e.delivery_mode === 3 || e.delivery_mode === 6) out.push(`${where}.delivery_mode = ${e.delivery_mode} is reserved`);
   if (!e.mask && (e.delivery_mode === DM_FIXED || e.delivery_mode === DM_LOWPRI) && e.vector < 16) {
-    out.push(`${where}.vector = ${e.vector}: vectors 0..15 are illegal for fixed delivery (R1, SDM 10.5.2)`);
+    out.push(`${where}.vector = ${e.vector}: vectors 0..15 are illegal for fixed delivery (QR1, SDM 10.5.2)`);
   }
-  if (e.remote_irr && e.trig_mode === 0) out.push(`${where}.remote_irr = 1 on an edge RTE is impossible (R11 clears it)`);
+  if (e.remote_irr && e.trig_mode === 0) out.push(`${where}.remote_irr = 1 on an edge RTE is impossible (QR11 clears it)`);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // An eventfd bound to a KVM irqfd (with optional resampler), and the VFIO device's interrupt state that signals it
-// (catalogue Q5.1–Q5.3, Q6.1–Q6.6); rules R14 (MSI decode) and R27 (MSI-X masking) of qemu-kvm.md §4.
+// (flows Q5 and Q6, docs/flows/Q5.md, Q6.md); rules QR14 (MSI decode) and QR27 (MSI-X masking).
 
 export type IrqfdRoute = 'msi' | 'ioapic' | 'none';
 export const IRQFD_ROUTES: readonly IrqfdRoute[] = ['msi', 'ioapic', 'none'];
@@ -55,7 +55,7 @@ export function eventfdSignalIrqfd(f: IrqfdState): string {
 
 /** The passed-through device's interrupt state (MSI-X entry mask/PBA, INTx line and VFIO's INTx mask). */
 export interface VfioDeviceState {
-  /** The guest masked this MSI-X vector: the eventfd is QEMU's `interrupt`, not KVM's (Q6.6, R27). */
+  /** The guest masked this MSI-X vector: the eventfd is QEMU's `interrupt`, not KVM's (Q6.6, QR27). */
   msix_masked: boolean;
   /** Emulated PBA bit for the vector (set by `vfio_msi_interrupt` while masked). */
   pba: boolean;
@@ -72,7 +72,7 @@ export function newVfioDevice(): VfioDeviceState {
 export function irqfdProblems(f: IrqfdState, where: string): string[] {
   const out: string[] = [];
   if (!IRQFD_ROUTES.includes(f.route)) out.push(`${where}.route = ${JSON.stringify(f.route)}: one of ${IRQFD_ROUTES.join(', ')}`);
-  if (f.msi.vector < 16 || f.msi.vector > 255) out.push(`${where}.msi.vector = ${f.msi.vector}: MSI vectors are 16..255 (R1, R14)`);
+  if (f.msi.vector < 16 || f.msi.vector > 255) out.push(`${where}.msi.vector = ${f.msi.vector}: MSI vectors are 16..255 (QR1, QR14)`);
   if (f.count < 0 || f.resample_count < 0) out.push(`${where}: eventfd counters cannot be negative`);
   if (f.resampler && f.route === 'msi') out.push(`${where}.resampler is set on an MSI route: resampling irqfds serve level IO-APIC routes only`);
   return out;

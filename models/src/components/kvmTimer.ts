@@ -1,5 +1,5 @@
 // KVM's LAPIC timer (struct kvm_timer): period arithmetic, the 200 µs periodic clamp, the single `pending` slot and
-// the periodic snap-to-now, rule R25 of qemu-kvm.md §4 (SDM 10.5.4, 10.5.4.1). Time is in ns; the guest TSC is
+// the periodic snap-to-now, rule QR25 (SDM 10.5.4, 10.5.4.1). Time is in ns; the guest TSC is
 // modelled at 1 GHz so a TSC deadline is a time in ns.
 
 /** `min_timer_period_us` (arch/x86/kvm/x86.c) default. */
@@ -24,7 +24,7 @@ export interface KvmTimerState {
   target_expiration: number;
   /** `lapic_timer.tscdeadline` (guest TSC = ns here); 0 = none. */
   tscdeadline: number;
-  /** `lapic_timer.pending`: 0 or 1 (R25: an expiry while pending is dropped). */
+  /** `lapic_timer.pending`: 0 or 1 (QR25: an expiry while pending is dropped). */
   pending: number;
   /** The VMX preemption timer carries the deadline (`hv_timer_in_use`) … */
   hv_timer_in_use: boolean;
@@ -43,13 +43,13 @@ export function newKvmTimer(): KvmTimerState {
   };
 }
 
-/** R25, `update_divide_count`: `1 << ((((tdcr & 3) | ((tdcr & 8) >> 1)) + 1) & 7)`. TDCR 0xB → ÷1. */
+/** QR25, `update_divide_count`: `1 << ((((tdcr & 3) | ((tdcr & 8) >> 1)) + 1) & 7)`. TDCR 0xB → ÷1. */
 export function divideCount(tdcr: number): number {
   return 1 << ((((tdcr & 3) | ((tdcr & 8) >> 1)) + 1) & 7);
 }
 
 /**
- * R25, `set_target_expiration` + `limit_periodic_timer_frequency`: period = TMICT × APIC_BUS_CYCLE_NS ×
+ * QR25, `set_target_expiration` + `limit_periodic_timer_frequency`: period = TMICT × APIC_BUS_CYCLE_NS ×
  * divide_count, clamped to ≥ 200 µs when periodic. Returns false when the period is 0 (timer stopped).
  */
 export function setTargetExpiration(t: KvmTimerState, mode: TimerMode): { running: boolean; clamped: boolean } {
@@ -69,7 +69,7 @@ export function setTargetExpiration(t: KvmTimerState, mode: TimerMode): { runnin
   return { running: true, clamped };
 }
 
-/** R25, `advance_periodic_target_expiration`: next = target + period; a target in the past snaps to now. */
+/** QR25, `advance_periodic_target_expiration`: next = target + period; a target in the past snaps to now. */
 export function advancePeriodic(t: KvmTimerState): { snapped: boolean } {
   t.target_expiration += t.period;
   let snapped = false;
@@ -89,7 +89,7 @@ export function timerDeadline(t: KvmTimerState, mode: TimerMode): number {
 
 export function kvmTimerProblems(t: KvmTimerState, where: string): string[] {
   const out: string[] = [];
-  if (t.pending !== 0 && t.pending !== 1) out.push(`${where}.pending = ${t.pending}: KVM holds at most one pending timer interrupt (R25)`);
+  if (t.pending !== 0 && t.pending !== 1) out.push(`${where}.pending = ${t.pending}: KVM holds at most one pending timer interrupt (QR25)`);
   for (const f of ['now', 'tmict', 'tdcr', 'period', 'target_expiration', 'tscdeadline'] as const) {
     if (!Number.isInteger(t[f]) || t[f] < 0) out.push(`${where}.${f} = ${t[f]} must be a non-negative integer`);
   }

@@ -1,5 +1,5 @@
 // The local APIC as the SDM defines it (IRR/ISR/TMR, TPR, PPR, SVR, LVT, ICR), shared by the
-// QEMU-TCG, KVM and Xen models. Rules R1–R7 and R13 of qemu-kvm.md §4; SDM 10.8 (Vol. 3A ch. 11 in newer editions).
+// QEMU-TCG, KVM and Xen models. Rules QR1–QR7 and QR13; SDM 10.8 (Vol. 3A ch. 11 in newer editions).
 // 256-bit registers are sorted number arrays, so a trace shows `irr: [] → [48]`.
 
 export interface LapicState {
@@ -12,7 +12,7 @@ export interface LapicState {
   /** LVR[24]: the APIC advertises directed EOI. QEMU-TCG never does; KVM split irqchip may. */
   lvr_directed_eoi: boolean;
   tpr: number;
-  /** Cached processor priority (R2), recomputed by every ISR/TPR change. */
+  /** Cached processor priority (QR2), recomputed by every ISR/TPR change. */
   ppr: number;
   irr: number[];
   isr: number[];
@@ -41,7 +41,7 @@ export function newLapic(): LapicState {
   };
 }
 
-/** Priority class: the upper nibble (R1). */
+/** Priority class: the upper nibble (QR1). */
 export const vclass = (v: number): number => v >> 4;
 
 /** Highest vector set, −1 if none (`hi(S)`). */
@@ -63,7 +63,7 @@ export function clearBit(set: number[], v: number): void {
 
 export const hasBit = (set: readonly number[], v: number): boolean => set.includes(v);
 
-/** R2: PPR from TPR and the highest in-service vector (SDM 10.8.3.1). */
+/** QR2: PPR from TPR and the highest in-service vector (SDM 10.8.3.1). */
 export function computePpr(l: Pick<LapicState, 'tpr' | 'isr'>): number {
   const isrv = Math.max(highest(l.isr), 0);
   return vclass(l.tpr) >= vclass(isrv) ? l.tpr & 0xff : isrv & 0xf0;
@@ -74,7 +74,7 @@ export function updatePpr(l: LapicState): void {
 }
 
 /**
- * R3: the vector the APIC would present to the core, or −1. Only hi(IRR) is considered;
+ * QR3: the vector the APIC would present to the core, or −1. Only hi(IRR) is considered;
  * `qemu` uses QEMU's `apic_irq_pending` form (PPR==0 lets vectors below 16 through), otherwise KVM's.
  */
 export function deliverableVector(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 'sdm'): number {
@@ -85,7 +85,7 @@ export function deliverableVector(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 
   return (v & 0xf0) > ppr ? v : -1;
 }
 
-/** R4: accept a fixed message. Returns true when the vector was already requested (coalesced). */
+/** QR4: accept a fixed message. Returns true when the vector was already requested (coalesced). */
 export function acceptFixed(l: LapicState, vector: number, level: boolean): boolean {
   const coalesced = hasBit(l.irr, vector);
   addBit(l.irr, vector);
@@ -94,7 +94,7 @@ export function acceptFixed(l: LapicState, vector: number, level: boolean): bool
   return coalesced;
 }
 
-/** R5: INTA. Moves hi(IRR) to ISR if deliverable; returns the vector or −1. */
+/** QR5: INTA. Moves hi(IRR) to ISR if deliverable; returns the vector or −1. */
 export function acknowledge(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 'sdm'): number {
   const v = deliverableVector(l, form);
   if (v < 0) return -1;
@@ -104,7 +104,7 @@ export function acknowledge(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 'sdm')
   return v;
 }
 
-/** R7: EOI clears the highest ISR bit, whatever the handler meant. Returns it and whether it was level. */
+/** QR7: EOI clears the highest ISR bit, whatever the handler meant. Returns it and whether it was level. */
 export function eoi(l: LapicState): { vector: number; level: boolean; broadcast: boolean } {
   const v = highest(l.isr);
   if (v < 0) return { vector: -1, level: false, broadcast: false };
@@ -114,14 +114,14 @@ export function eoi(l: LapicState): { vector: number; level: boolean; broadcast:
   return { vector: v, level, broadcast: level && !l.svr_directed_eoi };
 }
 
-/** R13: SVR write. Bit 12 sticks only when LVR[24] advertises directed EOI. */
+/** QR13: SVR write. Bit 12 sticks only when LVR[24] advertises directed EOI. */
 export function writeSvr(l: LapicState, value: number): void {
   l.spurious_vector = value & 0xff;
   l.svr_enabled = (value & 0x100) !== 0;
   l.svr_directed_eoi = l.lvr_directed_eoi && (value & 0x1000) !== 0;
 }
 
-/** Problems with a LAPIC state a user supplied (R1: vectors 16..255 in IRR/ISR). */
+/** Problems with a LAPIC state a user supplied (QR1: vectors 16..255 in IRR/ISR). */
 export function lapicProblems(l: LapicState, where: string): string[] {
   const out: string[] = [];
   for (const reg of ['irr', 'isr', 'tmr'] as const) {

@@ -1,7 +1,7 @@
 // The Linux guest side of Xen event channels: evtchn_to_irq, struct irq_info (mask_reason, is_active),
 // per-cpu cpu_evtchn_mask, and the 2-level scan with its per-CPU cursor current_word_idx/current_bit_idx.
-// Rules R19–R25 of xen-linux.md §8.4; mirrors drivers/xen/events/events_base.c and events_2l.c (Linux 6.1),
-// and the 2007 scan of seed 004 (arch/i386/xen/events.c) under profile `linux2007`.
+// Rules XR19–XR25; mirrors drivers/xen/events/events_base.c and events_2l.c (Linux 6.1),
+// and the 2007 scan of Linux 2.6.23 (arch/i386/xen/events.c) under profile `linux2007`.
 
 import { addBit, clearBit, hasBit } from './lapic';
 import { BITS_PER_EVTCHN_WORD, SharedInfo, VcpuInfo, wordOf } from './evtchn2l';
@@ -27,9 +27,9 @@ export interface IrqInfo {
   handler: string;
   /** irq_desc disabled (disable_irq). */
   disabled: boolean;
-  /** IRQS_PENDING: an event arrived while disabled, resent at enable_irq (R26). */
+  /** IRQS_PENDING: an event arrived while disabled, resent at enable_irq (XR26). */
   irqs_pending: boolean;
-  /** PIRQ: the machine pirq number, and whether Linux must PHYSDEVOP_eoi it (R28). */
+  /** PIRQ: the machine pirq number, and whether Linux must PHYSDEVOP_eoi it (XR28). */
   pirq: number;
   needs_eoi: boolean;
   /** Model knob: how many more times this driver's handler makes its own port pend again (a busy device). */
@@ -52,7 +52,7 @@ export interface ScanLocals {
   word_idx: number;
   bit_idx: number;
   i: number;
-  /** Snapshot of active_evtchns(word_idx) taken when the word visit began (R21b). */
+  /** Snapshot of active_evtchns(word_idx) taken when the word visit began (XR21b). */
   pending_bits: number[];
   in_word: boolean;
   /** The handled port was bit 63: the do-while ends after it (end-of-word work runs on the next call). */
@@ -92,7 +92,7 @@ export function newLinuxEvtchn(nrCpus: number): LinuxEvtchnState {
   };
 }
 
-/** `evtchn_to_info(port)`: the irq_info bound to a port, or undefined (R34). */
+/** `evtchn_to_info(port)`: the irq_info bound to a port, or undefined (XR34). */
 export function infoForPort(l: LinuxEvtchnState, port: number): { irq: number; info: IrqInfo } | undefined {
   const irq = l.evtchn_to_irq[String(port)];
   if (irq === undefined || irq < 0) return undefined;
@@ -100,21 +100,21 @@ export function infoForPort(l: LinuxEvtchnState, port: number): { irq: number; i
   return info ? { irq, info } : undefined;
 }
 
-/** R20: `active_evtchns(cpu, word)`: P & cpu_evtchn_mask[cpu] & ~M, as bit indices of that word. */
+/** XR20: `active_evtchns(cpu, word)`: P & cpu_evtchn_mask[cpu] & ~M, as bit indices of that word. */
 export function activeEvtchns(si: SharedInfo, cpuMask: number[], word: number, bits = BITS_PER_EVTCHN_WORD): number[] {
   return si.evtchn_pending
     .filter((p) => wordOf(p, bits) === word && hasBit(cpuMask, p) && !hasBit(si.evtchn_mask, p))
     .map((p) => p % bits);
 }
 
-/** R25: `do_mask`: add a reason; physically mask only when the set was empty. Returns true if it must mask. */
+/** XR25: `do_mask`: add a reason; physically mask only when the set was empty. Returns true if it must mask. */
 export function doMask(info: IrqInfo, reason: number): boolean {
   const was = info.mask_reason;
   info.mask_reason |= reason;
   return was === 0;
 }
 
-/** R25: `do_unmask`: drop a reason; physically unmask only when the set becomes empty. */
+/** XR25: `do_unmask`: drop a reason; physically unmask only when the set becomes empty. */
 export function doUnmask(info: IrqInfo, reason: number): boolean {
   if (info.mask_reason === 0) return false;
   info.mask_reason &= ~reason;
@@ -144,12 +144,12 @@ export function newScan(): ScanLocals {
 
 export interface ScanPick {
   port: number;
-  /** The VIRQ_TIMER port handled first, straight through generic_handle_irq (R21a). */
+  /** The VIRQ_TIMER port handled first, straight through generic_handle_irq (XR21a). */
   timer: boolean;
 }
 
 /**
- * R20/R21: the next port `evtchn_2l_handle_events` hands to handle_irq_for_port on `cpu`, or null when the
+ * XR20/XR21: the next port `evtchn_2l_handle_events` hands to handle_irq_for_port on `cpu`, or null when the
  * scan is over. Advances the locals in `s` and the per-CPU cursor exactly as the 6.1 loop does; under
  * `linux2007` it restarts from the lowest word and lowest bit and re-reads the active bits after every port.
  */
@@ -246,7 +246,7 @@ export function linuxEvtchnProblems(l: LinuxEvtchnState, nrCpus: number, maxPort
   }
   l.cpu_evtchn_mask.forEach((m, c) => {
     for (const p of m) if (p <= 0 || p >= maxPorts) out.push(`linux.cpu_evtchn_mask.${c} holds port ${p}, beyond the ABI's ${maxPorts} ports`);
-    for (let c2 = 0; c2 < c; c2++) for (const p of m) if (hasBit(l.cpu_evtchn_mask[c2], p)) out.push(`port ${p} is in linux.cpu_evtchn_mask of CPUs ${c2} and ${c}: each port is bound to exactly one CPU (R20)`);
+    for (let c2 = 0; c2 < c; c2++) for (const p of m) if (hasBit(l.cpu_evtchn_mask[c2], p)) out.push(`port ${p} is in linux.cpu_evtchn_mask of CPUs ${c2} and ${c}: each port is bound to exactly one CPU (XR20)`);
   });
   if (l.scan.length !== nrCpus) out.push(`linux.scan has ${l.scan.length} entries for ${nrCpus} CPUs`);
   for (const f of ['current_word_idx', 'current_bit_idx'] as const) {

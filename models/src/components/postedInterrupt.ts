@@ -1,5 +1,5 @@
 // The VMX posted-interrupt descriptor (struct pi_desc) and the VT-d posted-format IRTE, with the posting rules
-// R19 (KVM software sender) and R21 (IOMMU / IPIv hardware sender) of qemu-kvm.md §4; SDM 29.6, VT-d §5.2.3.
+// QR19 (KVM software sender) and QR21 (IOMMU / IPIv hardware sender) (models/src/rules); SDM 29.6, VT-d 5.2.3.
 
 import { addBit, highest } from './lapic';
 
@@ -8,7 +8,7 @@ export const POSTED_INTR_VECTOR = 0xf2;
 export const POSTED_INTR_WAKEUP_VECTOR = 0xf1;
 export const POSTED_INTR_NESTED_VECTOR = 0xf0;
 
-/** `struct pi_desc` (arch/x86/kvm/vmx/posted_intr.h), catalogue §2.5. */
+/** `struct pi_desc` (arch/x86/kvm/vmx/posted_intr.h). */
 export interface PiDesc {
   /** 256 posted-interrupt request bits, as a sorted vector list. */
   pir: number[];
@@ -26,7 +26,7 @@ export function newPiDesc(pcpu: number): PiDesc {
   return { pir: [], on: false, sn: false, nv: POSTED_INTR_VECTOR, ndst: pcpu };
 }
 
-/** A VT-d IRTE as `intel_ir_set_vcpu_affinity` leaves it (catalogue §2.5): posted or remapped. */
+/** A VT-d IRTE as `intel_ir_set_vcpu_affinity` leaves it (drivers/iommu/intel/irq_remapping.c): posted or remapped. */
 export interface PostedIrte {
   /** Posted format (`p_pst`=1) or remapped (0). */
   p_pst: boolean;
@@ -42,11 +42,11 @@ export function newRemappedIrte(): PostedIrte {
   return { p_pst: false, p_urgent: false, p_vector: 0, pda: -1 };
 }
 
-/** Outcome of the KVM software sender `vmx_deliver_posted_interrupt` (R19). */
+/** Outcome of the KVM software sender `vmx_deliver_posted_interrupt` (QR19). */
 export type SoftwarePost = 'pir-coalesced' | 'on-already-set' | 'notify';
 
 /**
- * R19: `pi_test_and_set_pir` then `pi_test_and_set_on`. A vector already in PIR coalesces; with ON already set a
+ * QR19: `pi_test_and_set_pir` then `pi_test_and_set_on`. A vector already in PIR coalesces; with ON already set a
  * notification is outstanding and nothing is sent. SN is never consulted by this sender.
  */
 export function postSoftware(pi: PiDesc, vector: number): SoftwarePost {
@@ -57,11 +57,11 @@ export function postSoftware(pi: PiDesc, vector: number): SoftwarePost {
   return 'notify';
 }
 
-/** Outcome of a hardware post (IOMMU posted IRTE, or IPI virtualization) (R21). */
+/** Outcome of a hardware post (IOMMU posted IRTE, or IPI virtualization) (QR21). */
 export type HardwarePost = 'notify' | 'on-already-set' | 'suppressed';
 
 /**
- * R21 (VT-d §5.2.3): set PIR[v]; if ON==0 and (URG==1 or SN==0) set ON and send NV to NDST; else only the PIR bit
+ * QR21 (VT-d 5.2.3): set PIR[v]; if ON==0 and (URG==1 or SN==0) set ON and send NV to NDST; else only the PIR bit
  * changes. Unlike the software sender the hardware honours SN.
  */
 export function postHardware(pi: PiDesc, vector: number, urgent: boolean): HardwarePost {
@@ -73,7 +73,7 @@ export function postHardware(pi: PiDesc, vector: number, urgent: boolean): Hardw
 }
 
 /**
- * R19, non-root reception of the notification (SDM 29.6): ON=0, VIRR |= PIR, PIR=0, RVI = max(RVI, hi(old PIR)).
+ * QR19, non-root reception of the notification (SDM 29.6): ON=0, VIRR |= PIR, PIR=0, RVI = max(RVI, hi(old PIR)).
  * Returns the new RVI.
  */
 export function processNotification(pi: PiDesc, virr: number[], rvi: number): number {
@@ -85,7 +85,7 @@ export function processNotification(pi: PiDesc, virr: number[], rvi: number): nu
 }
 
 /**
- * R19, `vmx_sync_pir_to_irr`: if ON, clear it and `IRR |= xchg(PIR, 0)`. Returns `max_irr` (−1 if none) and whether
+ * QR19, `vmx_sync_pir_to_irr`: if ON, clear it and `IRR |= xchg(PIR, 0)`. Returns `max_irr` (−1 if none) and whether
  * a newly posted vector became the maximum (what `__kvm_apic_update_irr` reports). With ON=0 the PIR is left alone.
  */
 export function syncPirToIrr(pi: PiDesc, irr: number[]): { maxIrr: number; moved: number[]; newMax: boolean } {
@@ -109,7 +109,7 @@ export function piDescProblems(pi: PiDesc, where: string): string[] {
   const out: string[] = [];
   for (const v of pi.pir) {
     if (!Number.isInteger(v) || v < 0 || v > 255) out.push(`${where}.pir holds ${v}, not a vector 0..255`);
-    else if (v < 16) out.push(`${where}.pir holds vector ${v}: vectors 0..15 cannot be posted (R1, SDM 10.5.2)`);
+    else if (v < 16) out.push(`${where}.pir holds vector ${v}: vectors 0..15 cannot be posted (QR1, SDM 10.5.2)`);
   }
   const sorted = [...pi.pir].sort((a, b) => a - b);
   if (JSON.stringify(sorted) !== JSON.stringify(pi.pir) || new Set(pi.pir).size !== pi.pir.length) {

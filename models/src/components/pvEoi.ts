@@ -1,5 +1,5 @@
 // KVM PV EOI: the guest byte shared through MSR_KVM_PV_EOI_EN and KVM's KVM_APIC_PV_EOI_PENDING attention bit,
-// rule R23 of qemu-kvm.md §4 (Q12); mirrors apic_sync_pv_eoi_to_guest / kvm_guest_apic_eoi_write / apic_sync_pv_eoi_from_guest.
+// rule QR23 (flow Q12); mirrors apic_sync_pv_eoi_to_guest / kvm_guest_apic_eoi_write / apic_sync_pv_eoi_from_guest.
 
 export const MSR_KVM_PV_EOI_EN = 0x4b564d04;
 export const KVM_MSR_ENABLED = 1;
@@ -20,7 +20,7 @@ export function newPvEoi(): PvEoiState {
 /** `pv_eoi_enabled`. */
 export const pvEoiEnabled = (p: PvEoiState): boolean => (p.msr_val & KVM_MSR_ENABLED) !== 0;
 
-/** Why `apic_sync_pv_eoi_to_guest` does or does not arm (R23), in the order the kernel tests. */
+/** Why `apic_sync_pv_eoi_to_guest` does or does not arm (QR23), in the order the kernel tests. */
 export type ArmDecision = 'disabled' | 'irr-pending' | 'isr-unknown' | 'ioapic-needs-eoi' | 'armed';
 
 export function armDecision(p: PvEoiState, irrPending: boolean, highestIsrCache: number, ioapicHandles: (v: number) => boolean): ArmDecision {
@@ -37,7 +37,7 @@ export function arm(p: PvEoiState): void {
   p.pending = true;
 }
 
-/** R23, `kvm_guest_apic_eoi_write`: test_and_clear the byte; true = it was 1, the EOI is done without an exit. */
+/** QR23, `kvm_guest_apic_eoi_write`: test_and_clear the byte; true = it was 1, the EOI is done without an exit. */
 export function guestTestAndClear(p: PvEoiState): boolean {
   const was = p.guest_byte === 1;
   p.guest_byte = 0;
@@ -45,7 +45,7 @@ export function guestTestAndClear(p: PvEoiState): boolean {
 }
 
 /**
- * R23, `apic_sync_pv_eoi_from_guest` → `pv_eoi_test_and_clr_pending`: byte 1 → KVM disarms it (no EOI);
+ * QR23, `apic_sync_pv_eoi_from_guest` → `pv_eoi_test_and_clr_pending`: byte 1 → KVM disarms it (no EOI);
  * byte 0 → the guest EOI'd, KVM must run `apic_set_eoi`. PENDING is cleared either way.
  */
 export function consumeAtExit(p: PvEoiState): 'guest-eoi-done' | 'disarmed' {

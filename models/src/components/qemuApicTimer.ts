@@ -1,5 +1,5 @@
 // QEMU 7.2's APIC timer arithmetic (one QEMUTimer per APIC on QEMU_CLOCK_VIRTUAL): TDCR → count_shift,
-// one-shot and periodic expiry times, current count; and the SDM's IC × divisor for the `sdm` profile. Catalogue qemu-kvm.md Q2.1–Q2.3, R24 and §6.1 ("timer period");
+// one-shot and periodic expiry times, current count; and the SDM's IC × divisor for the `sdm` profile. Flow Q2 (docs/flows/Q2.md), rule QR24 ("timer period" differs by profile);
 // mirrors `apic_mem_write` (TDCR/TMICT), `apic_next_timer` and `apic_get_current_count` (hw/intc/apic_common.c).
 
 import { ModelError } from '../core/types';
@@ -38,7 +38,7 @@ export function writeTmict(t: QemuApicTimer, val: number, now: number): void {
 }
 
 /**
- * R24, QEMU `apic_next_timer`: arms iff LVTT unmasked and (periodic: IC ≠ 0; one-shot: fewer than IC ticks elapsed).
+ * QR24, QEMU `apic_next_timer`: arms iff LVTT unmasked and (periodic: IC ≠ 0; one-shot: fewer than IC ticks elapsed).
  * One-shot fires at load + (IC+1)<<shift; periodic at the next multiple of (IC+1) ticks after `now`.
  * Any mode other than periodic (including the TSC-deadline encoding, which QEMU-TCG does not implement) is one-shot.
  */

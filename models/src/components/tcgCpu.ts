@@ -1,7 +1,7 @@
 // A QEMU-TCG vCPU with its userspace local APIC: `interrupt_request` (HARD/POLL/NMI/SMI/INIT), IF, the
 // interrupt shadow, halt, the raw LVT array, and QEMU's APIC glue (`apic_update_irq`, `apic_irq_pending`,
 // `apic_get_interrupt`, `apic_accept_pic_intr`, the delivery bitmask, `cpu_interrupt`, `x86_cpu_pending_interrupt`).
-// Catalogue qemu-kvm.md §2.1, Q1.6–Q1.11, R3, R5, R6, R15, R16. The architectural registers live in LapicState.
+// Mirrors QEMU's `APICCommonState` (include/hw/i386/apic_internal.h); steps Q1.6–Q1.11, rules QR3, QR5, QR6, QR15, QR16. The architectural registers live in LapicState.
 
 import { ModelError } from '../core/types';
 import { acceptFixed, computePpr, deliverableVector, highest, LapicState, newLapic, addBit, clearBit } from './lapic';
@@ -50,7 +50,7 @@ export const LINUX_LVT = [0xec, 0x10000, 0x10000, 0x10700, 0x400, 0xfe];
 
 export function newTcgCpu(index: number, profile: string): TcgCpu {
   const lapic = newLapic();
-  // SDM profile: an APIC that advertises EOI-broadcast suppression (LVR[24]); QEMU-TCG never does (§2.1).
+  // SDM profile: an APIC that advertises EOI-broadcast suppression (LVR[24]); QEMU-TCG never does (QR13).
   lapic.lvr_directed_eoi = profile === 'sdm';
   const cpu: TcgCpu = {
     index,
@@ -80,7 +80,7 @@ export function syncLvt(cpu: TcgCpu): void {
   cpu.lapic.lvt_lint1 = { vector: cpu.lvt[LVT_LINT1] & 0xff, masked: (cpu.lvt[LVT_LINT1] & APIC_LVT_MASKED) !== 0, mode: dm(cpu.lvt[LVT_LINT1]) };
 }
 
-/** Human decode of one raw LVT word (the seed's `[0=236] [1=65536] …` dump). */
+/** Human decode of one raw LVT word (as in a `[0=236] [1=65536] …` dump of the LVT array). */
 export function decodeLvt(index: number, v: number): string {
   const dms: Record<number, string> = { 0: 'fixed', 2: 'SMI', 4: 'NMI', 5: 'INIT', 7: 'ExtINT' };
   const parts = [`${LVT_NAMES[index] ?? `lvt${index}`}=0x${v.toString(16)}`, `vector ${v & 0xff}`, dms[(v >> 8) & 7] ?? `mode ${(v >> 8) & 7}`];
@@ -109,7 +109,7 @@ export function cpuInterrupt(cpu: TcgCpu, r: CpuInterrupt, thread: string): 'kic
 
 export const vcpuThread = (cpu: TcgCpu): string => `vcpu${cpu.index}`;
 
-/** QEMU `apic_irq_pending`: 0 none, −1 blocked by PPR, else the vector (R3, QEMU form). */
+/** QEMU `apic_irq_pending`: 0 none, −1 blocked by PPR, else the vector (QR3, QEMU form). */
 export function apicIrqPending(cpu: TcgCpu, form: 'qemu' | 'sdm'): number {
   const l = cpu.lapic;
   if (!l.svr_enabled) return 0;
@@ -128,7 +128,7 @@ export interface UpdateIrq {
   why: string;
 }
 
-/** R16, Q1.8: QEMU `apic_update_irq`. From another thread only POLL is posted; on the vCPU thread R3 decides. */
+/** QR16, Q1.8: QEMU `apic_update_irq`. From another thread only POLL is posted; on the vCPU thread QR3 decides. */
 export function apicUpdateIrq(cpu: TcgCpu, thread: string, pic: I8259State | undefined, form: 'qemu' | 'sdm'): UpdateIrq {
   if (thread !== vcpuThread(cpu)) {
     setRequest(cpu, 'POLL');
@@ -166,7 +166,7 @@ export interface GetInterrupt {
   why: string;
 }
 
-/** R5, Q1.11: `cpu_get_pic_interrupt` → `apic_get_interrupt` (INTA), falling back to `pic_read_irq`. */
+/** QR5, Q1.11: `cpu_get_pic_interrupt` → `apic_get_interrupt` (INTA), falling back to `pic_read_irq`. */
 export function cpuGetPicInterrupt(cpu: TcgCpu, pic: I8259State | undefined, form: 'qemu' | 'sdm'): GetInterrupt {
   const l = cpu.lapic;
   const picFallback = (why: string): GetInterrupt => {
@@ -179,7 +179,7 @@ export function cpuGetPicInterrupt(cpu: TcgCpu, pic: I8259State | undefined, for
   if (p === 0) return picFallback('apic_irq_pending is 0');
   if (apicAcceptPicIntr(cpu) && pic && picGetOutput(pic)) return picFallback('apic_check_pic: the 8259 drives an unmasked LINT0 and ExtINT ignores priority');
   if (p < 0) {
-    return { intno: l.spurious_vector, source: 'spurious', why: `hi(IRR)=0x${highest(l.irr).toString(16)} is now blocked by PPR 0x${computePpr(l).toString(16)}: spurious vector 0x${l.spurious_vector.toString(16)}, IRR/ISR untouched (R5)` };
+    return { intno: l.spurious_vector, source: 'spurious', why: `hi(IRR)=0x${highest(l.irr).toString(16)} is now blocked by PPR 0x${computePpr(l).toString(16)}: spurious vector 0x${l.spurious_vector.toString(16)}, IRR/ISR untouched (QR5)` };
   }
   clearBit(l.irr, p);
   addBit(l.isr, p);
@@ -187,7 +187,7 @@ export function cpuGetPicInterrupt(cpu: TcgCpu, pic: I8259State | undefined, for
   return { intno: p, source: 'apic', why: `IRR[0x${p.toString(16)}] → ISR; PPR now 0x${l.ppr.toString(16)}` };
 }
 
-/** R15 (QEMU form), Q1.6: `apic_get_delivery_bitmask`: the cpu indices a destination selects. */
+/** QR15 (QEMU form), Q1.6: `apic_get_delivery_bitmask`: the cpu indices a destination selects. */
 export function deliveryBitmask(cpus: readonly TcgCpu[], dest: number, dest_mode: number): number[] {
   if (dest_mode === 0) {
     if (dest === 0xff) return cpus.map((c) => c.index);
@@ -199,7 +199,7 @@ export function deliveryBitmask(cpus: readonly TcgCpu[], dest: number, dest_mode
     .map((c) => c.index);
 }
 
-/** R4 via QEMU `apic_set_irq` (accepts even when SVR[8]=0). Returns true when coalesced into an IRR bit already set. */
+/** QR4 via QEMU `apic_set_irq` (accepts even when SVR[8]=0). Returns true when coalesced into an IRR bit already set. */
 export function apicSetIrq(cpu: TcgCpu, vector: number, level: boolean): boolean {
   if (!Number.isInteger(vector) || vector < 0 || vector > 255) throw new ModelError(`vector = ${vector} is not 0..255`, 'vector');
   return acceptFixed(cpu.lapic, vector, level);

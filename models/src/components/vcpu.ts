@@ -1,11 +1,11 @@
 // A KVM vCPU's interrupt-relevant state: vcpu->mode, blocked/preempted, requests, the VMCS interrupt fields
-// (VM_ENTRY_INTR_INFO, GUEST_INTR_STATUS RVI/SVI, EOI-exit bitmap) and the kick rule R20 of qemu-kvm.md §4.
+// (VM_ENTRY_INTR_INFO, GUEST_INTR_STATUS RVI/SVI, EOI-exit bitmap) and the kick rule QR20.
 
 /** `vcpu->mode` (include/linux/kvm_host.h). READING_SHADOW_PAGE_TABLES plays no part in interrupt delivery. */
 export type VcpuMode = 'OUTSIDE_GUEST_MODE' | 'IN_GUEST_MODE' | 'EXITING_GUEST_MODE';
 export const VCPU_MODES: readonly VcpuMode[] = ['OUTSIDE_GUEST_MODE', 'IN_GUEST_MODE', 'EXITING_GUEST_MODE'];
 
-/** The requests the interrupt paths raise (catalogue §2.3). */
+/** The requests the interrupt paths raise (arch/x86/include/asm/kvm_host.h KVM_REQ_*). */
 export const KVM_REQUESTS = ['KVM_REQ_EVENT', 'KVM_REQ_UNBLOCK', 'KVM_REQ_SCAN_IOAPIC', 'KVM_REQ_LOAD_EOI_EXITMAP', 'KVM_REQ_IOAPIC_EOI_EXIT'] as const;
 export type KvmRequest = (typeof KVM_REQUESTS)[number];
 
@@ -19,11 +19,11 @@ export interface VcpuState {
   preempted: boolean;
   /** The pCPU the vCPU was last loaded on (`vcpu->cpu`). */
   pcpu: number;
-  /** Guest RFLAGS.IF (R6): interrupts are accepted by the vCPU only when set, and a blocked vCPU wakes only then (R20). */
+  /** Guest RFLAGS.IF (QR6): interrupts are accepted by the vCPU only when set, and a blocked vCPU wakes only then (QR20). */
   rflags_if: boolean;
   /** `vcpu->requests`, sorted names. */
   requests: string[];
-  /** `arch.ioapic_handled_vectors`: EOIs of these vectors go to the IO-APIC (R18). */
+  /** `arch.ioapic_handled_vectors`: EOIs of these vectors go to the IO-APIC (QR18). */
   ioapic_handled_vectors: number[];
   /** VMCS EOI_EXIT_BITMAP0..3 (APICv), loaded from ioapic_handled_vectors. */
   eoi_exit_bitmap: number[];
@@ -36,7 +36,7 @@ export interface VcpuState {
   intr_info: number;
   /** VMCS TPR_THRESHOLD (no APICv): a guest TPR write below it exits (`update_cr8_intercept`). */
   tpr_threshold: number;
-  /** CPU_BASED_INTR_WINDOW_EXITING armed by `vmx_enable_irq_window` (R6). */
+  /** CPU_BASED_INTR_WINDOW_EXITING armed by `vmx_enable_irq_window` (QR6). */
   irq_window_exiting: boolean;
   /** `apic->irr_pending` hint (always true with APICv). */
   irr_pending: boolean;
@@ -94,11 +94,11 @@ export function checkRequest(v: VcpuState, req: KvmRequest): boolean {
   return true;
 }
 
-/** What `kvm_vcpu_kick` did (R20). */
+/** What `kvm_vcpu_kick` did (QR20). */
 export type KickResult = 'woken' | 'self' | 'ipi' | 'none';
 
 /**
- * R20, `kvm_vcpu_kick`: a blocked vCPU is woken (`kvm_vcpu_wake_up`); the caller being the vCPU's own thread
+ * QR20, `kvm_vcpu_kick`: a blocked vCPU is woken (`kvm_vcpu_wake_up`); the caller being the vCPU's own thread
  * only flips IN_GUEST_MODE → EXITING_GUEST_MODE; IN_GUEST_MODE elsewhere → cmpxchg to EXITING_GUEST_MODE and a
  * reschedule IPI (VM exit); otherwise nothing, because requests are re-checked after `mode=IN_GUEST_MODE`.
  */

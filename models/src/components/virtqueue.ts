@@ -1,6 +1,6 @@
 // A split virtqueue's used-buffer notification state: avail flags, used_event/avail_event, the device's
 // last_used_idx/signalled_used/signalled_used_valid and the driver's last_used_idx, with the 16-bit event-index
-// rule. Catalogue qemu-kvm.md §2.6, R22; mirrors vhost `__vhost_add_used_n`/`vhost_notify`, QEMU
+// rule. Rule QR22; mirrors vhost `__vhost_add_used_n`/`vhost_notify`, QEMU
 // `virtqueue_split_flush`/`virtio_split_should_notify`, Linux `vring_need_event` and the virtio_ring callbacks.
 
 import { ModelError } from '../core/types';
@@ -58,7 +58,7 @@ const s16 = (x: number): number => {
 };
 
 /**
- * R22: `vring_need_event(event, new, old)` = `(u16)(new − event − 1) < (u16)(new − old)`: true exactly when
+ * QR22: `vring_need_event(event, new, old)` = `(u16)(new − event − 1) < (u16)(new − old)`: true exactly when
  * `event` lies in [old, new) modulo 2^16, i.e. the used index just passed the index the driver asked for.
  */
 export function vringNeedEvent(event: number, newIdx: number, old: number): boolean {
@@ -91,7 +91,7 @@ export interface NotifyDecision {
 }
 
 /**
- * R22: should the device interrupt the driver now? (vhost `vhost_notify`, QEMU `virtio_split_should_notify`.)
+ * QR22: should the device interrupt the driver now? (vhost `vhost_notify`, QEMU `virtio_split_should_notify`.)
  * With EVENT_IDX this consumes the window: `signalled_used := new`, valid := true.
  */
 export function shouldNotify(vq: VirtqueueState, form: 'vhost' | 'qemu'): NotifyDecision {

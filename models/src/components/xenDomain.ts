@@ -1,6 +1,6 @@
 // One Xen guest domain as the X1–X7 flows see it: the event-channel ABI state (2-level or FIFO), struct evtchn,
 // per-vCPU scheduling facts, the HVM callback (hvm_irq, vIOAPIC, vLAPICs), guest-bound PIRQs, and the Linux
-// guest's tables. State names follow xen-linux.md §0.1; the constructor builds a small default domain.
+// guest's tables. State names follow Xen's and Linux's own (shared_info, vcpu_info, struct evtchn); the constructor builds a small default domain.
 
 import { LapicState, newLapic } from './lapic';
 import { EVTCHN_2L_NR_CHANNELS, Evtchn, SharedInfo, VcpuInfo, evtchn2lProblems, newEvtchn, newVcpuInfo } from './evtchn2l';
@@ -41,7 +41,7 @@ export interface XenPirq {
 
 export interface XenDomainState {
   guest: 'pv' | 'hvm';
-  /** has_32bit_shinfo(d): 32-port words, 1024 2-level ports (the i386 guest of seed 004); else 64 × 64 = 4096. */
+  /** has_32bit_shinfo(d): 32-port words, 1024 2-level ports (the i386 guest of Linux 2.6.23); else 64 × 64 = 4096. */
   has_32bit_shinfo: boolean;
   /** d->evtchn_port_ops: 2-level or FIFO. */
   abi: '2l' | 'fifo';
@@ -57,7 +57,7 @@ export interface XenDomainState {
   vioapic: Record<string, VioapicPin>;
   vlapic: LapicState[];
   pirq: Record<string, XenPirq>;
-  /** PHYSDEVOP_pirq_eoi_gmfn: 0 none, 1 v1 (also sets auto_unmask), 2 v2 — the shared pirq_eoi_map Linux reads (R28). */
+  /** PHYSDEVOP_pirq_eoi_gmfn: 0 none, 1 v1 (also sets auto_unmask), 2 v2 — the shared pirq_eoi_map Linux reads (XR28). */
   physdev: { pirq_eoi_map: number; auto_unmask: boolean };
   linux: LinuxEvtchnState;
   /** Model log, not kernel state: per CPU, the ports whose driver handlers ran, in order (scan order checks). */

@@ -1,6 +1,6 @@
 // Xen's HVM event-channel callback: struct hvm_irq's callback_via_type/callback_via/callback_via_asserted,
 // the counted GSI wire, PCI INTx, the per-vCPU upcall vector and the vIOAPIC pins it drives.
-// Rules R16–R18d of xen-linux.md §8.3; mirrors xen/arch/x86/hvm/irq.c (hvm_assert_evtchn_irq,
+// Rules XR16–XR18d; mirrors xen/arch/x86/hvm/irq.c (hvm_assert_evtchn_irq,
 // hvm_set_callback_irq_level, hvm_set_callback_via, hvm_maybe_deassert_evtchn_irq) and vioapic.c.
 
 import { addBit, clearBit, hasBit } from './lapic';
@@ -13,7 +13,7 @@ export interface HvmIrq {
   callback_via_type: CallbackViaType;
   /** The union `callback_via`: gsi, pci.{dev,intx}, vector — only the field of the current type matters. */
   callback_via: { gsi: number; dev: number; intx: number; vector: number };
-  /** Mirrors UP[vcpu0] for GSI/INTx (R18c); kept across a via change. */
+  /** Mirrors UP[vcpu0] for GSI/INTx (XR18c); kept across a via change. */
   callback_via_asserted: boolean;
   /** Wire-OR counts per GSI, for the GSIs the model touches. */
   gsi_assert_count: Record<string, number>;
@@ -63,7 +63,7 @@ export interface ParsedVia {
   why: string;
 }
 
-/** R18d: `hvm_set_callback_via`'s decoding of HVM_PARAM_CALLBACK_IRQ (bits 63:56 = type). */
+/** XR18d: `hvm_set_callback_via`'s decoding of HVM_PARAM_CALLBACK_IRQ (bits 63:56 = type). */
 export function parseCallbackVia(via: bigint, nrGsis: number): ParsedVia {
   const rawType = Number((via >> 56n) & 0xffn);
   const type = (rawType + 1) & 0xff; // stored in a uint8_t: 0xff wraps to 0
@@ -93,7 +93,7 @@ export function isHvmPvEvtchnDomain(h: HvmIrq, upcallVector0: number): boolean {
 
 export type AssertDecision = 'tasklet' | 'percpu-vector' | 'vlapic-disabled' | 'pv-evtchn-kick' | 'vcpu0-level' | 'nothing';
 
-/** R17: the branch `hvm_assert_evtchn_irq(v)` takes. */
+/** XR17: the branch `hvm_assert_evtchn_irq(v)` takes. */
 export function hvmAssertDecision(h: HvmIrq, v: number, upcallVector: number[], vlapicEnabled: boolean, xenInIrq: boolean): AssertDecision {
   if (xenInIrq) return 'tasklet';
   if (upcallVector[v] !== 0) return vlapicEnabled ? 'percpu-vector' : 'vlapic-disabled';
@@ -141,7 +141,7 @@ export function driveVia(h: HvmIrq, level: boolean): { positiveEdges: number[]; 
   return { positiveEdges: pos, negativeEdges: neg };
 }
 
-/** R18c: `hvm_set_callback_irq_level(vcpu0)`: the line follows UP[vcpu0]; vector/none types only store the flag. */
+/** XR18c: `hvm_set_callback_irq_level(vcpu0)`: the line follows UP[vcpu0]; vector/none types only store the flag. */
 export function setCallbackIrqLevel(h: HvmIrq, up0: number): LevelChange {
   const asserted = up0 !== 0;
   if (asserted === h.callback_via_asserted) return { changed: false, asserted, positiveEdges: [], negativeEdges: [] };

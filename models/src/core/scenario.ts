@@ -20,9 +20,9 @@ export type Expectation =
 export interface Scenario {
   name: string;
   title: string;
-  /** The open question from the seeds this scenario answers, quoted or paraphrased. */
+  /** The open question this scenario answers, quoted or paraphrased from reading notes. */
   question?: string;
-  /** Where the answer comes from (catalogue section, seed file). */
+  /** Where the answer comes from: model steps, rule ids, SDM sections. */
   source?: string;
   flow: string;
   profile?: string;
@@ -123,8 +123,8 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     if (spec.apply) {
       const before = deepClone(state);
       const what = spec.apply(state, { ...params, ...actParams });
-      const problems2 = flow.validate(state, { ...params, ...actParams }, profile);
-      if (problems2.length > 0) fail(`actions[${i}]`, problems2.join('; '));
+      const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
+      if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
       steps.push({
         index: steps.length, step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what,
         changes: diffStates(before, state), functions: [], next: null, action: spec.name,

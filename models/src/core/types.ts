@@ -8,13 +8,13 @@ export const CODEBASES: readonly Codebase[] = ['xen', 'qemu', 'linux'];
 /** A function (or macro / asm label) that implements a step in one codebase. */
 export interface Link {
   codebase: Codebase;
-  /** The name as defined in the version the catalogue was checked against. */
+  /** The name as defined in the versions the models follow (Xen 4.17, QEMU 7.2, Linux 6.1). */
   symbol: string;
   /** Path hint relative to the tree root, e.g. `xen/common/event_2l.c`. */
   file?: string;
   /** What the symbol is when it is not a C function: resolution then looks for that kind. */
   kind?: 'function' | 'macro' | 'asm' | 'variable' | 'type';
-  /** Names this symbol had in other versions (e.g. the seeds' `__xen_evtchn_do_upcall`). */
+  /** Names this symbol had in other versions (e.g. Linux 5.x's `__xen_evtchn_do_upcall`). */
   formerly?: { symbol: string; in: string }[];
   /** When the symbol exists only in some versions: a short human statement, e.g. "Linux ≥ 5.9". */
   versions?: string;
@@ -29,7 +29,7 @@ export interface Link {
 export interface Contract {
   id: string;
   text: string;
-  /** Where the rule comes from: a catalogue section, an SDM section, a seed. */
+  /** Where the property comes from: rule ids of the registry (`XR9`, `QR7`), an SDM section, or the step's docs page. */
   source: string;
   /** Which codebase's implementation the check applies to. */
   codebase: Codebase;
@@ -48,7 +48,7 @@ export type ContractCheck =
   /** The body does not call any of these names. */
   | { kind: 'doesNotCall'; names: string[] };
 
-/** A named implementation variant a flow can be run under (catalogue §6.1 / xen-linux §8). */
+/** A named implementation variant a flow can be run under (e.g. QEMU TCG vs KVM in-kernel vs the SDM). */
 export interface Profile {
   id: string;
   title: string;
@@ -109,8 +109,19 @@ export interface StepContext<S> {
   emit(event: OutcomeEvent): void;
 }
 
+/**
+ * A branch a step declares: its name as `StepResult.branch`, when it is taken (in words, or as the model explains it),
+ * and the step it leads to; null when the chain ends there (the run ends, or resumes the step that called the chain,
+ * or goes on with the next queued target). A name may appear twice when it can lead to two steps.
+ */
+export interface StepBranch {
+  name: string;
+  when: string;
+  next: string | null;
+}
+
 export interface Step<S = unknown> {
-  /** Catalogue id, e.g. `X1.6`, `Q1.3`. */
+  /** Step id, e.g. `X1.6`, `Q1.3`; a step reused in another flow F is `<id>@F`. */
   id: string;
   /** Short title, usually the main function's name. */
   title: string;
@@ -126,8 +137,15 @@ export interface Step<S = unknown> {
   operation?: string;
   links: Link[];
   contracts?: Contract[];
-  /** Catalogue reference for readers, e.g. `xen-linux.md §1.1 X1.6`. */
-  source: string;
+  /** Ids of the rules (models/src/rules) this step implements, e.g. `['XR8', 'XR9']`. */
+  rules?: string[];
+  /** Further reading a user can check beyond the rules, e.g. `SDM 10.8.5`. The step's page is docs/flows/<flow>.md. */
+  source?: string;
+  /**
+   * The branches this step can take, declared for readers (docs, hovers): `when` says in words when it is taken,
+   * `next` is the step it leads to (null: the run ends there). A run that takes an undeclared name fails the test.
+   */
+  branches?: StepBranch[];
   run(ctx: StepContext<S>): StepResult;
 }
 
@@ -143,7 +161,7 @@ export interface ActionSpec<S = unknown> {
 }
 
 export interface Flow<S = unknown> {
-  /** Catalogue id: X1 … X7, Q1 … Q12. */
+  /** Flow id: X1 … X7 (Xen), Q1 … Q12 (QEMU, KVM). */
   id: string;
   name: string;
   description: string;

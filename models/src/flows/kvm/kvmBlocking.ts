@@ -1,5 +1,5 @@
-// A blocked vCPU and its posted-interrupt descriptor: kvm_vcpu_check_block (Q5.9, R20), vmx_vcpu_pi_put / _load on
-// schedule-out / -in and pi_wakeup_handler (Q5.7, Q5.8, R21).
+// A blocked vCPU and its posted-interrupt descriptor: kvm_vcpu_check_block (Q5.9, QR20), vmx_vcpu_pi_put / _load on
+// schedule-out / -in and pi_wakeup_handler (Q5.7, Q5.8, QR21).
 
 import { deliverableVector, updatePpr } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
@@ -9,7 +9,7 @@ import { hex, KvmState, vname } from './kvmState';
 /** `vmx_needs_pi_wakeup`: IPIv or VT-d PI in use. */
 export const needsPiWakeup = (s: KvmState): boolean => s.config.ipiv || s.config.vtd_pi;
 
-/** Q5.9 `kvm_vcpu_check_block` → `kvm_arch_vcpu_runnable` → `kvm_vcpu_has_events` (R20). */
+/** Q5.9 `kvm_vcpu_check_block` → `kvm_arch_vcpu_runnable` → `kvm_vcpu_has_events` (QR20). */
 export function checkBlock(s: KvmState, i: number): { runnable: boolean; why: string } {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
@@ -23,11 +23,11 @@ export function checkBlock(s: KvmState, i: number): { runnable: boolean; why: st
   if (v.requests.includes('KVM_REQ_UNBLOCK')) return { runnable: true, why: `${synced}KVM_REQ_UNBLOCK: runnable` };
   if (v.pending_events.length > 0) return { runnable: true, why: `${synced}INIT/SIPI pending: runnable` };
   if (v.nmi_pending > 0) return { runnable: true, why: `${synced}an NMI is pending: runnable` };
-  if (!v.rflags_if && vec >= 0) return { runnable: false, why: `${synced}IRR ${hex(vec)} is pending but IF=0: kvm_arch_interrupt_allowed fails, stays blocked (R20)` };
+  if (!v.rflags_if && vec >= 0) return { runnable: false, why: `${synced}IRR ${hex(vec)} is pending but IF=0: kvm_arch_interrupt_allowed fails, stays blocked (QR20)` };
   return { runnable: false, why: `${synced}nothing deliverable (IRR [${slot.lapic.irr.map(hex).join(', ')}], PPR ${hex(slot.lapic.ppr)}): stays blocked` };
 }
 
-/** Q5.8 (out) `vmx_vcpu_pi_put` (R21). Returns whether a self-IPI of the wakeup vector was sent. */
+/** Q5.8 (out) `vmx_vcpu_pi_put` (QR21). Returns whether a self-IPI of the wakeup vector was sent. */
 export function piPut(s: KvmState, i: number): { selfWakeupIpi: boolean; why: string } {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
@@ -44,7 +44,7 @@ export function piPut(s: KvmState, i: number): { selfWakeupIpi: boolean; why: st
       parts.push('ON already 1: send_IPI_self(POSTED_INTR_WAKEUP_VECTOR) so the racing post is not lost');
     }
   } else if (v.blocked) {
-    parts.push(`blocking with IF=0: NV stays ${hex(slot.pi_desc.nv)} (notifications reach the host handler, which ignores them, R21)`);
+    parts.push(`blocking with IF=0: NV stays ${hex(slot.pi_desc.nv)} (notifications reach the host handler, which ignores them, QR21)`);
   }
   if (v.preempted) {
     slot.pi_desc.sn = true;
@@ -53,7 +53,7 @@ export function piPut(s: KvmState, i: number): { selfWakeupIpi: boolean; why: st
   return { selfWakeupIpi, why: parts.join('; ') || 'neither blocking nor preempted: nothing to change' };
 }
 
-/** Q5.8 (in) `vmx_vcpu_pi_load` on `cpu` (R21). */
+/** Q5.8 (in) `vmx_vcpu_pi_load` on `cpu` (QR21). */
 export function piLoad(s: KvmState, i: number, cpu: number): string {
   const slot = s.vcpus[i];
   const pi = slot.pi_desc;

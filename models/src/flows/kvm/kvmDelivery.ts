@@ -1,13 +1,11 @@
-// Delivery of a message to a vCPU: __apic_accept_irq (Q3.2, R4), vmx_deliver_interrupt into IRR or the PIR (Q3.3,
-// Q4.1, R19), kvm_vcpu_kick (Q3.4, R20), the posted-interrupt notification (Q4.2/Q4.3) and the PIR sync (Q4.4).
+// Delivery of a message to a vCPU: __apic_accept_irq (Q3.2, QR4), vmx_deliver_interrupt into IRR or the PIR (Q3.3,
+// Q4.1, QR19), kvm_vcpu_kick (Q3.4, QR20), the posted-interrupt notification (Q4.2/Q4.3) and the PIR sync (Q4.4).
 
 import { setRviFromIrr } from '../../components/apicv';
 import { addBit, clearBit, hasBit } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, postSoftware, processNotification, SoftwarePost, syncPirToIrr } from '../../components/postedInterrupt';
 import { kick, KickResult, makeRequest } from '../../components/vcpu';
-import { RedeliverFn } from './kvmEntry';
-import { irqFromIoapic, LapicIrq, routeIrq } from './kvmRouting';
-import { pendingWhat, runInGuest, RunOptions, runVcpu } from './kvmRun';
+import { LapicIrq } from './kvmRouting';
 import { hex, KvmState, vname } from './kvmState';
 
 export type AcceptResult =
@@ -15,20 +13,20 @@ export type AcceptResult =
   | { kind: 'dropped'; why: string }
   | { kind: 'nmi' | 'init' | 'startup'; why: string };
 
-/** Q3.2 `__apic_accept_irq` up to the `deliver_interrupt` call (R4: TMR := trigger; KVM drops when disabled). */
+/** Q3.2 `__apic_accept_irq` up to the `deliver_interrupt` call (QR4: TMR := trigger; KVM drops when disabled). */
 export function apicAcceptIrq(s: KvmState, i: number, irq: LapicIrq): AcceptResult {
   const slot = s.vcpus[i];
   if (irq.delivery === 'fixed' || irq.delivery === 'lowest') {
     if (irq.delivery === 'lowest') slot.vcpu.apic_arb_prio++;
-    if (irq.level_triggered && !irq.level) return { kind: 'dropped', why: 'level-triggered message with level=0: nothing to accept (R4)' };
-    if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (§6.1)` };
+    if (irq.level_triggered && !irq.level) return { kind: 'dropped', why: 'level-triggered message with level=0: nothing to accept (QR4)' };
+    if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (QR4)` };
     if (irq.level_triggered) addBit(slot.lapic.tmr, irq.vector);
     else clearBit(slot.lapic.tmr, irq.vector);
-    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, R4)` };
+    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, QR4)` };
   }
   if (irq.delivery === 'nmi') {
     slot.vcpu.nmi_pending++;
-    return { kind: 'nmi', why: 'NMI: kvm_inject_nmi (nmi_queued++) and kick; bypasses IRR (R26)' };
+    return { kind: 'nmi', why: 'NMI: kvm_inject_nmi (nmi_queued++) and kick; bypasses IRR (QR26)' };
   }
   if (irq.delivery === 'init') {
     if (!slot.vcpu.pending_events.includes('INIT')) slot.vcpu.pending_events.push('INIT');
@@ -44,25 +42,25 @@ export type DeliverResult =
   | { kind: 'irr'; coalesced: boolean; why: string }
   | { kind: 'posted'; post: SoftwarePost; why: string };
 
-/** Q3.3 / Q4.1 `vmx_deliver_interrupt`: APICv → `vmx_deliver_posted_interrupt` (R19); else IRR + KVM_REQ_EVENT. */
+/** Q3.3 / Q4.1 `vmx_deliver_interrupt`: APICv → `vmx_deliver_posted_interrupt` (QR19); else IRR + KVM_REQ_EVENT. */
 export function deliverInterrupt(s: KvmState, i: number, vector: number): DeliverResult {
   const slot = s.vcpus[i];
   if (slot.vcpu.apicv_active) {
     const post = postSoftware(slot.pi_desc, vector);
     const why =
-      post === 'pir-coalesced' ? `PIR[${hex(vector)}] was already 1: coalesced, no notification (R19)`
-        : post === 'on-already-set' ? `PIR[${hex(vector)}] := 1; ON was already 1: a notification is outstanding, nothing sent (R19)`
-          : `PIR[${hex(vector)}] := 1 and ON 0 → 1: notify (R19; SN=${slot.pi_desc.sn ? 1 : 0} is not consulted)`;
+      post === 'pir-coalesced' ? `PIR[${hex(vector)}] was already 1: coalesced, no notification (QR19)`
+        : post === 'on-already-set' ? `PIR[${hex(vector)}] := 1; ON was already 1: a notification is outstanding, nothing sent (QR19)`
+          : `PIR[${hex(vector)}] := 1 and ON 0 → 1: notify (QR19; SN=${slot.pi_desc.sn ? 1 : 0} is not consulted)`;
     return { kind: 'posted', post, why };
   }
   const coalesced = hasBit(slot.lapic.irr, vector);
   addBit(slot.lapic.irr, vector);
   slot.vcpu.irr_pending = true;
   makeRequest(slot.vcpu, 'KVM_REQ_EVENT');
-  return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, R4)' : ':= 1'}; KVM_REQ_EVENT` };
+  return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, QR4)' : ':= 1'}; KVM_REQ_EVENT` };
 }
 
-/** Q3.4 `kvm_vcpu_kick` (R20), with whether the vCPU now runs its entry path. */
+/** Q3.4 `kvm_vcpu_kick` (QR20), with whether the vCPU now runs its entry path. */
 export function kickVcpu(s: KvmState, i: number, src: number): { result: KickResult; enters: boolean; why: string } {
   const v = s.vcpus[i].vcpu;
   const mode = v.mode;
@@ -75,7 +73,7 @@ export function kickVcpu(s: KvmState, i: number, src: number): { result: KickRes
   return { result, enters: true, why: `${vname(i)} is ${mode} in the host: the request is seen before the next entry (kvm_vcpu_exit_request)` };
 }
 
-/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (R19). */
+/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (QR19). */
 export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
   const v = s.vcpus[i].vcpu;
   if (v.mode === 'IN_GUEST_MODE' && i !== src) {
@@ -108,82 +106,4 @@ export function syncPir(s: KvmState, i: number): { moved: number[]; maxIrr: numb
     ? `ON was 1: ON := 0, IRR |= PIR [${r.moved.map(hex).join(', ')}]; max_irr ${hex(Math.max(r.maxIrr, 0))}; RVI := ${hex(slot.vcpu.rvi)}`
     : `ON was 0: PIR left alone${slot.pi_desc.pir.length ? ` (holds [${slot.pi_desc.pir.map(hex).join(', ')}], posted while SN=1)` : ''}; RVI := hi(IRR) = ${hex(slot.vcpu.rvi)}`;
   return { moved: r.moved, maxIrr: r.maxIrr, why };
-}
-
-/** Deliver a message to every target: Q3.1 → deliverOne per target; returns accepted count. */
-export function deliverToApics(s: KvmState, irq: LapicIrq, src: number, o: RunOptions, run: boolean): { accepted: number; log: string[] } {
-  const r = routeIrq(s, irq, src);
-  const log = [`kvm_irq_delivery_to_apic: ${r.why}`];
-  let accepted = 0;
-  for (const i of r.targets) {
-    const d = deliverOne(s, i, irq, src, o, run);
-    log.push(...d.log);
-    if (d.accepted) accepted++;
-  }
-  return { accepted, log };
-}
-
-/**
- * One target: Q3.2 `__apic_accept_irq` → Q3.3/Q4.1 `vmx_deliver_interrupt` → Q3.4 kick or Q4.2 notification
- * (+ Q4.3 in hardware), then, when `run`, the target's vcpu_run / in-guest delivery.
- */
-export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o: RunOptions, run: boolean): { accepted: boolean; log: string[] } {
-  const log: string[] = [];
-  const acc = apicAcceptIrq(s, i, irq);
-  log.push(`__apic_accept_irq(${vname(i)}): ${acc.why}`);
-  if (acc.kind === 'dropped') {
-    o.emit({ kind: 'dropped', target: vname(i), what: `vector ${hex(irq.vector)}`, detail: acc.why });
-    return { accepted: false, log };
-  }
-  if (acc.kind === 'fixed') {
-    const d = deliverInterrupt(s, i, irq.vector);
-    log.push(`vmx_deliver_interrupt: ${d.why}`);
-    if (d.kind === 'posted') {
-      if (d.post !== 'notify') {
-        o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: d.why });
-        return { accepted: true, log };
-      }
-      const t = triggerPosted(s, i, src);
-      log.push(`kvm_vcpu_trigger_posted_interrupt: ${t.why}`);
-      if (t.kind === 'ipi') {
-        log.push(hwProcessNotification(s, i));
-        if (run) log.push(...runInGuest(s, i, o));
-      } else if (t.kind === 'woken') {
-        if (run) log.push(...runVcpu(s, i, o));
-      } else if (run && (t.kind === 'self' || (t.kind === 'none' && i === src && !s.vcpus[i].vcpu.preempted))) {
-        // The sender itself (e.g. a broadcast IPI including self): it re-enters after its exit and syncs the PIR.
-        log.push(...runVcpu(s, i, o));
-      } else if (t.kind === 'none') {
-        o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: t.why });
-      }
-      return { accepted: true, log };
-    }
-  } else if (acc.kind === 'nmi') {
-    makeRequest(s.vcpus[i].vcpu, 'KVM_REQ_EVENT');
-  }
-  const k = kickVcpu(s, i, src);
-  log.push(`kvm_vcpu_kick: ${k.why}`);
-  if (k.result === 'woken') o.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
-  if (k.enters && run) log.push(...runVcpu(s, i, o));
-  else if (!k.enters) o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: k.why });
-  return { accepted: true, log };
-}
-
-/** A RedeliverFn for IO-APIC messages: route + accept + deliver, and run the targets when `run`. */
-export function makeRedeliver(s: KvmState, o: Omit<RunOptions, 'redeliver'>, run: boolean): RedeliverFn {
-  // A line that stays asserted re-fires at every EOI (R10); the guest would loop until the storm limiter. Nested
-  // re-deliveries past a few levels are accepted but not run, so a model run always ends.
-  let depth = 0;
-  const fn: RedeliverFn = (m) => {
-    const irq = irqFromIoapic(m);
-    depth++;
-    try {
-      const r = deliverToApics(s, irq, -1, { ...o, redeliver: fn }, run && depth <= 3);
-      o.emit({ kind: 'note', target: 'ioapic', what: `pin ${m.pin}`, detail: `ioapic_service re-sent vector ${hex(m.vector)}: ${r.log.join(' → ')}` });
-      return r.accepted === 0 && routeIrq(s, irq, -1).targets.length === 0 ? -1 : r.accepted;
-    } finally {
-      depth--;
-    }
-  };
-  return fn;
 }

@@ -1,5 +1,5 @@
-// Injection and EOI: kvm_check_and_inject_events / kvm_get_apic_interrupt (Q3.6–Q3.8, R5, R6, R28), PV EOI arming
-// (Q12.3, R23), VM entry, the guest's EOI (trap, PV EOI, EOI virtualization: Q3.9–Q3.12, Q4.6, R7, R18) and the IO-APIC scan (Q4.7).
+// Injection and EOI: kvm_check_and_inject_events / kvm_get_apic_interrupt (Q3.6–Q3.8, QR5, QR6, QR28), PV EOI arming
+// (Q12.3, QR23), VM entry, the guest's EOI (trap, PV EOI, EOI virtualization: Q3.9–Q3.12, Q4.6, QR7, QR18) and the IO-APIC scan (Q4.7).
 
 import { deliverVirtual, recognised, virtualizeEoi } from '../../components/apicv';
 import { ioapicEoi, IoapicMessage, ioapicSetIrq } from '../../components/ioapic';
@@ -20,34 +20,34 @@ export function guestHandler(vector: number): string {
   }
 }
 
-/** Q3.6/Q3.7/Q3.8 without APICv: what `kvm_check_and_inject_events` does with the LAPIC (R3, R5, R6, R28). */
+/** Q3.6/Q3.7/Q3.8 without APICv: what `kvm_check_and_inject_events` does with the LAPIC (QR3, QR5, QR6, QR28). */
 export function checkAndInject(s: KvmState, i: number): { kind: 'reinject' | 'nmi' | 'injected' | 'window' | 'nothing'; vector: number; why: string } {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
-  if (v.intr_info >= 0) return { kind: 'reinject', vector: v.intr_info, why: `interrupt.injected ${hex(v.intr_info)} re-injected with no second ISR transition (R28)` };
+  if (v.intr_info >= 0) return { kind: 'reinject', vector: v.intr_info, why: `interrupt.injected ${hex(v.intr_info)} re-injected with no second ISR transition (QR28)` };
   if (v.nmi_pending > 0) {
     v.nmi_pending--;
     return { kind: 'nmi', vector: 2, why: 'NMI pending and allowed: vmx_inject_nmi' };
   }
-  if (v.apicv_active) return { kind: 'nothing', vector: -1, why: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (R17)' };
-  // kvm_apic_has_interrupt refreshes PPR (__apic_update_ppr) before comparing (R2, R3).
+  if (v.apicv_active) return { kind: 'nothing', vector: -1, why: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (QR17)' };
+  // kvm_apic_has_interrupt refreshes PPR (__apic_update_ppr) before comparing (QR2, QR3).
   updatePpr(slot.lapic);
   const vec = deliverableVector(slot.lapic, 'kvm');
   if (vec < 0) {
     const hi = highest(slot.lapic.irr);
-    return { kind: 'nothing', vector: -1, why: hi < 0 ? 'IRR is empty' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (R3)` };
+    return { kind: 'nothing', vector: -1, why: hi < 0 ? 'IRR is empty' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (QR3)` };
   }
   if (!v.rflags_if) {
     v.irq_window_exiting = true;
-    return { kind: 'window', vector: vec, why: `IRR ${hex(vec)} is deliverable but RFLAGS.IF=0: vmx_enable_irq_window (R6)` };
+    return { kind: 'window', vector: vec, why: `IRR ${hex(vec)} is deliverable but RFLAGS.IF=0: vmx_enable_irq_window (QR6)` };
   }
   ackApicInterrupt(s, i);
   v.intr_info = vec;
   v.irq_window_exiting = false;
-  return { kind: 'injected', vector: vec, why: `IF=1, ${hex(vec)} class ${vclass(vec)} > PPR: IRR→ISR, PPR := ${hex(slot.lapic.ppr)}; VM_ENTRY_INTR_INFO_FIELD := 0x8000_00${vec.toString(16).padStart(2, '0')} (R5)` };
+  return { kind: 'injected', vector: vec, why: `IF=1, ${hex(vec)} class ${vclass(vec)} > PPR: IRR→ISR, PPR := ${hex(slot.lapic.ppr)}; VM_ENTRY_INTR_INFO_FIELD := 0x8000_00${vec.toString(16).padStart(2, '0')} (QR5)` };
 }
 
-/** Q3.7 `kvm_get_apic_interrupt` (R5): hi(IRR) deliverable → IRR[v]=0, ISR[v]=1, PPR recomputed; −1 if none. */
+/** Q3.7 `kvm_get_apic_interrupt` (QR5): hi(IRR) deliverable → IRR[v]=0, ISR[v]=1, PPR recomputed; −1 if none. */
 export function ackApicInterrupt(s: KvmState, i: number): number {
   const slot = s.vcpus[i];
   const vec = deliverableVector(slot.lapic, 'kvm');
@@ -60,7 +60,7 @@ export function ackApicInterrupt(s: KvmState, i: number): number {
   return vec;
 }
 
-/** Q12.3 `kvm_lapic_sync_to_vapic` → `apic_sync_pv_eoi_to_guest` (R23). */
+/** Q12.3 `kvm_lapic_sync_to_vapic` → `apic_sync_pv_eoi_to_guest` (QR23). */
 export function pvEoiArm(s: KvmState, i: number): { decision: ArmDecision; why: string } {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
@@ -70,7 +70,7 @@ export function pvEoiArm(s: KvmState, i: number): { decision: ArmDecision; why: 
   if (decision === 'armed') arm(slot.pv_eoi);
   const why: Record<ArmDecision, string> = {
     disabled: 'pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming',
-    'irr-pending': v.apicv_active ? 'APICv: irr_pending is always true, so PV EOI is never armed (R23)' : `irr_pending: IRR [${slot.lapic.irr.map(hex).join(', ')}] waits, deferring the EOI would delay it`,
+    'irr-pending': v.apicv_active ? 'APICv: irr_pending is always true, so PV EOI is never armed (QR23)' : `irr_pending: IRR [${slot.lapic.irr.map(hex).join(', ')}] waits, deferring the EOI would delay it`,
     'isr-unknown': 'highest_isr_cache is −1 (unknown): no arming',
     'ioapic-needs-eoi': `${hex(cache)} is in ioapic_handled_vectors: the IO-APIC needs this EOI`,
     armed: `ISR ${hex(cache)} is the only work: pv_eoi_set_pending, guest byte := 1, KVM_APIC_PV_EOI_PENDING`,
@@ -78,7 +78,7 @@ export function pvEoiArm(s: KvmState, i: number): { decision: ArmDecision; why: 
   return { decision, why: why[decision] };
 }
 
-/** The hardware part of VM entry: event injection (Q3.8) or virtual-interrupt evaluation/delivery (Q4.4, R17). */
+/** The hardware part of VM entry: event injection (Q3.8) or virtual-interrupt evaluation/delivery (Q4.4, QR17). */
 export function vmEntry(s: KvmState, i: number): { vector: number; why: string } {
   const slot = s.vcpus[i];
   const v = slot.vcpu;
@@ -92,7 +92,7 @@ export function vmEntry(s: KvmState, i: number): { vector: number; why: string }
     if (!recognised(slot.lapic, v)) return { vector: -1, why: `RVI ${hex(v.rvi)} does not beat VPPR (SDM 29.2.1): nothing delivered` };
     if (!v.rflags_if) return { vector: -1, why: `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: held until IF=1 (SDM 29.2.2)` };
     const vec = deliverVirtual(slot.lapic, v);
-    return { vector: vec, why: `RVI ${hex(vec)} class > VPPR class: virtual-interrupt delivery, VISR[${hex(vec)}]=1, SVI := ${hex(v.svi)}, RVI := ${hex(v.rvi)} (R17)` };
+    return { vector: vec, why: `RVI ${hex(vec)} class > VPPR class: virtual-interrupt delivery, VISR[${hex(vec)}]=1, SVI := ${hex(v.svi)}, RVI := ${hex(v.rvi)} (QR17)` };
   }
   return { vector: -1, why: 'nothing injected: the guest runs' };
 }
@@ -118,23 +118,23 @@ export function guestEoi(s: KvmState, i: number, profile: string, emit: (e: Outc
     // Q12.4 → Q12.5: the next exit finds the byte clear and performs the EOI on the guest's behalf.
     consumeAtExit(slot.pv_eoi);
     const r = apicSetEoi(s, i, profile, emit, redeliver);
-    return { path: 'pv-eoi-no-exit', vector: r.vector, ioapic: r.ioapic, why: `guest byte was 1: kvm_guest_apic_eoi_write returns with no exit; at the next exit KVM runs apic_set_eoi(${hex(r.vector)}) (R23)` };
+    return { path: 'pv-eoi-no-exit', vector: r.vector, ioapic: r.ioapic, why: `guest byte was 1: kvm_guest_apic_eoi_write returns with no exit; at the next exit KVM runs apic_set_eoi(${hex(r.vector)}) (QR23)` };
   }
   if (v.apicv_active) {
     const r = virtualizeEoi(slot.lapic, v);
-    if (!r.exit) return { path: 'virtualized-no-exit', vector: r.vector, why: `EOI virtualization: VISR[${hex(r.vector)}] := 0, SVI := ${hex(v.svi)}; EOI_EXIT_BITMAP[${hex(r.vector)}]=0: no exit (R18)` };
+    if (!r.exit) return { path: 'virtualized-no-exit', vector: r.vector, why: `EOI virtualization: VISR[${hex(r.vector)}] := 0, SVI := ${hex(v.svi)}; EOI_EXIT_BITMAP[${hex(r.vector)}]=0: no exit (QR18)` };
     makeRequest(v, 'KVM_REQ_EVENT');
     const io = ioapicSendEoi(s, i, r.vector, profile, emit, redeliver);
-    return { path: 'eoi-induced-exit', vector: r.vector, ioapic: io, why: `EOI virtualization cleared VISR[${hex(r.vector)}]; EOI_EXIT_BITMAP[${hex(r.vector)}]=1: EOI-induced exit → kvm_apic_set_eoi_accelerated → ${io} (R18)` };
+    return { path: 'eoi-induced-exit', vector: r.vector, ioapic: io, why: `EOI virtualization cleared VISR[${hex(r.vector)}]; EOI_EXIT_BITMAP[${hex(r.vector)}]=1: EOI-induced exit → kvm_apic_set_eoi_accelerated → ${io} (QR18)` };
   }
   const r = apicSetEoi(s, i, profile, emit, redeliver);
-  if (r.vector < 0) return { path: 'stray', vector: -1, why: 'ISR empty: stray EOI, no effect (R7)' };
-  return { path: 'trap', vector: r.vector, ioapic: r.ioapic, why: `the EOI write traps: apic_set_eoi clears ISR[${hex(r.vector)}] (the highest, R7); ${r.ioapic}` };
+  if (r.vector < 0) return { path: 'stray', vector: -1, why: 'ISR empty: stray EOI, no effect (QR7)' };
+  return { path: 'trap', vector: r.vector, ioapic: r.ioapic, why: `the EOI write traps: apic_set_eoi clears ISR[${hex(r.vector)}] (the highest, QR7); ${r.ioapic}` };
 }
 
 /**
- * The guest handler services its device before the EOI: a level IO-APIC line that device drove falls (R8), so the
- * EOI's re-check (R10) finds it low. Returns the pins lowered.
+ * The guest handler services its device before the EOI: a level IO-APIC line that device drove falls (QR8), so the
+ * EOI's re-check (QR10) finds it low. Returns the pins lowered.
  */
 export function guestServicesDevice(s: KvmState, vector: number, profile: string): number[] {
   const form = profileConfig(profile).split ? 'kvm-split' : 'kvm-inkernel';
@@ -151,7 +151,7 @@ export function guestServicesDevice(s: KvmState, vector: number, profile: string
 /** Re-delivery of an IO-APIC message from inside an EOI (ioapic_service → kvm_irq_delivery_to_apic): returns accepted count. */
 export type RedeliverFn = (m: IoapicMessage) => number;
 
-/** Q3.10 `apic_set_eoi` (R7) → Q3.11. */
+/** Q3.10 `apic_set_eoi` (QR7) → Q3.11. */
 export function apicSetEoi(s: KvmState, i: number, profile: string, emit: (e: OutcomeEvent) => void, redeliver: RedeliverFn): { vector: number; ioapic: string } {
   const slot = s.vcpus[i];
   const vec = highest(slot.lapic.isr);
@@ -163,7 +163,7 @@ export function apicSetEoi(s: KvmState, i: number, profile: string, emit: (e: Ou
   return { vector: vec, ioapic: ioapicSendEoi(s, i, vec, profile, emit, redeliver) };
 }
 
-/** Q3.11 `kvm_ioapic_send_eoi` and Q3.12 `kvm_ioapic_update_eoi_one` / split `KVM_EXIT_IOAPIC_EOI` (R7, R10, R13, R18). */
+/** Q3.11 `kvm_ioapic_send_eoi` and Q3.12 `kvm_ioapic_update_eoi_one` / split `KVM_EXIT_IOAPIC_EOI` (QR7, QR10, QR13, QR18). */
 export function ioapicSendEoi(s: KvmState, i: number, vector: number, profile: string, emit: (e: OutcomeEvent) => void, redeliver: RedeliverFn): string {
   const slot = s.vcpus[i];
   if (!hasBit(slot.vcpu.ioapic_handled_vectors, vector)) return `${hex(vector)} is not in ioapic_handled_vectors: the IO-APIC is not told`;
@@ -175,7 +175,7 @@ export function ioapicSendEoi(s: KvmState, i: number, vector: number, profile: s
   const resample = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.ioapic.ioredtbl[pin]?.vector === vector;
   if (split) {
     slot.vcpu.pending_ioapic_eoi = vector;
-    notes.push(`split irqchip: pending_ioapic_eoi := ${hex(vector)}, KVM_EXIT_IOAPIC_EOI → QEMU ioapic_eoi_broadcast (SVR[12]=${slot.lapic.svr_directed_eoi ? 1 : 0} not consulted, R13)`);
+    notes.push(`split irqchip: pending_ioapic_eoi := ${hex(vector)}, KVM_EXIT_IOAPIC_EOI → QEMU ioapic_eoi_broadcast (SVR[12]=${slot.lapic.svr_directed_eoi ? 1 : 0} not consulted, QR13)`);
   }
   if (!split && (!level || slot.lapic.svr_directed_eoi)) {
     return `kvm_ioapic_update_eoi with trigger ${level ? 'level' : 'edge'}${slot.lapic.svr_directed_eoi ? ' and SVR[12]=1' : ''}: Remote-IRR kept`;
@@ -203,21 +203,4 @@ export function resamplerAck(s: KvmState): string {
   s.irqfd.resample_count++;
   s.device.intx_masked = false;
   return `irqfd_resampler_ack: kvm_set_irq(GSI ${pin}, 0) and eventfd_signal(resamplefd): VFIO unmasks the device`;
-}
-
-/** Q4.7 `vcpu_scan_ioapic` → `kvm_ioapic_scan_entry` / `kvm_scan_ioapic_routes` → `vmx_load_eoi_exitmap` (R18). */
-export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
-  const { split } = profileConfig(profile);
-  const slot = s.vcpus[i];
-  const handled: number[] = [];
-  s.ioapic.ioredtbl.forEach((e, pin) => {
-    const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
-    const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
-    if (!relevant || e.mask) return;
-    const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
-    if (matches && e.vector >= 16) addBit(handled, e.vector);
-  });
-  slot.vcpu.ioapic_handled_vectors = handled;
-  slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];
-  return handled;
 }

@@ -1,11 +1,20 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
 // scenario actions (block, preempt, set IF, write an RTE) and validation. The semantics are in kvmMachine.ts.
 
-import { ActionSpec, ParamValues, StepContext, StepResult } from '../../core/types';
+import { ActionSpec, Link, ParamValues, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
 import { checkPin, ioapicWriteRte } from '../../components/ioapic';
 import { vcpuProblems } from '../../components/vcpu';
 import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, scanIoapic, vname } from './kvmMachine';
+
+/** A step's link to a Linux function (KVM, VFIO, the IOMMU driver and the guest all live in the Linux tree). */
+export const linuxLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+export const KVM_LAPIC_FILE = 'arch/x86/kvm/lapic.c';
+export const KVM_IOAPIC_FILE = 'arch/x86/kvm/ioapic.c';
+export const KVM_X86_FILE = 'arch/x86/kvm/x86.c';
+export const KVM_VMX_FILE = 'arch/x86/kvm/vmx/vmx.c';
+export const KVM_POSTED_INTR_FILE = 'arch/x86/kvm/vmx/posted_intr.c';
+export const KVM_POSTED_INTR_HEADER = 'arch/x86/kvm/vmx/posted_intr.h';
 
 export type Ctx = StepContext<KvmState>;
 
@@ -72,7 +81,7 @@ function vcpuOf(state: KvmState, params: ParamValues): number {
 
 const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'The vCPU.', default: 1, min: 0, max: 63 };
 
-/** `preempt {vcpu}`: `kvm_sched_out` with `on_rq` → `vmx_vcpu_pi_put` (R20, R21: SN := 1 when PI wakeup is needed). */
+/** `preempt {vcpu}`: `kvm_sched_out` with `on_rq` → `vmx_vcpu_pi_put` (QR20, QR21: SN := 1 when PI wakeup is needed). */
 export const preemptAction: ActionSpec<KvmState> = {
   name: 'preempt',
   description: 'The host scheduler preempts the vCPU thread (kvm_sched_out with on_rq): preempted := 1, vmx_vcpu_pi_put.',
@@ -100,7 +109,7 @@ export const setIfAction: ActionSpec<KvmState> = {
   },
 };
 
-/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (R11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
+/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (QR11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
 export const writeRteAction: ActionSpec<KvmState> = {
   name: 'write-rte',
   description: 'The guest programs an IO-APIC redirection entry; KVM rescans ioapic_handled_vectors and the EOI-exit bitmaps (Q4.7).',

@@ -1,5 +1,5 @@
 // LAPIC messages and their routing: kvm_lapic_irq from parameters or an IO-APIC RTE, and kvm_irq_delivery_to_apic's
-// fast path / slow loop with lowest-priority arbitration (qemu-kvm.md Q3.1, R15).
+// fast path / slow loop with lowest-priority arbitration (step Q3.1, rule QR15).
 
 import { DM_INIT, DM_LOWPRI, DM_NMI, IoapicMessage } from '../../components/ioapic';
 import { ParamValues } from '../../core/types';
@@ -12,7 +12,7 @@ export interface LapicIrq {
   logical: boolean;
   shorthand: 'none' | 'self' | 'all-including-self' | 'all-excluding-self';
   level_triggered: boolean;
-  /** Assert (true) or de-assert; KVM drops a level-triggered de-assert (R4). */
+  /** Assert (true) or de-assert; KVM drops a level-triggered de-assert (QR4). */
   level: boolean;
 }
 
@@ -49,12 +49,12 @@ export interface RouteResult {
 function matchesDest(s: KvmState, i: number, irq: LapicIrq): boolean {
   const id = s.vcpus[i].apic_id;
   if (!irq.logical) return irq.dest === id;
-  // Logical flat (Linux's default for ≤ 8 CPUs): LDR = 1 << APIC ID (R15).
+  // Logical flat (Linux's default for ≤ 8 CPUs): LDR = 1 << APIC ID (QR15).
   return id < 8 && (irq.dest & (1 << id)) !== 0;
 }
 
 /**
- * Q3.1 `kvm_irq_delivery_to_apic` → `kvm_irq_delivery_to_apic_fast` / the slow loop (R15). Lowest priority picks
+ * Q3.1 `kvm_irq_delivery_to_apic` → `kvm_irq_delivery_to_apic_fast` / the slow loop (QR15). Lowest priority picks
  * one vCPU: the `(vector % n)`-th candidate with vector hashing, else the smallest `apic_arb_prio`.
  */
 export function routeIrq(s: KvmState, irq: LapicIrq, src: number): RouteResult {
@@ -91,7 +91,7 @@ export function routeIrq(s: KvmState, irq: LapicIrq, src: number): RouteResult {
 /**
  * What `kvm_irq_delivery_to_apic` returns for an IO-APIC message, without delivering it: −1 when no vCPU matched
  * (slow path), else the number of LAPICs that would accept (a software-disabled APIC drops a fixed message). KVM's
- * `ioapic_service` sets Remote-IRR when this is non-zero (§6.1), so −1 counts.
+ * `ioapic_service` sets Remote-IRR when this is non-zero (QR9), so −1 counts.
  */
 export function expectedAccepts(s: KvmState, irq: LapicIrq): number {
   const r = routeIrq(s, irq, -1);

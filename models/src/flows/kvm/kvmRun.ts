@@ -101,7 +101,7 @@ export function acceptEvents(s: KvmState, i: number): string {
 }
 
 /**
- * Q9.5 `kvm_inject_pending_timer_irqs` → `kvm_apic_local_deliver(APIC_LVTT)` → `__apic_accept_irq` (R25, R26):
+ * Q9.5 `kvm_inject_pending_timer_irqs` → `kvm_apic_local_deliver(APIC_LVTT)` → `__apic_accept_irq` (QR25, QR26):
  * one-shot / TSC-deadline clear the deadline, then pending := 0.
  */
 export function injectPendingTimer(s: KvmState, i: number): string {
@@ -110,7 +110,7 @@ export function injectPendingTimer(s: KvmState, i: number): string {
   const t = slot.timer;
   if (!slot.lapic.svr_enabled || lvt.masked) {
     t.pending = 0;
-    return `kvm_apic_local_deliver(APIC_LVTT): LVTT ${lvt.masked ? 'masked' : 'with APIC disabled'}: nothing delivered (R26)`;
+    return `kvm_apic_local_deliver(APIC_LVTT): LVTT ${lvt.masked ? 'masked' : 'with APIC disabled'}: nothing delivered (QR26)`;
   }
   const irq: LapicIrq = { vector: lvt.vector, delivery: 'fixed', dest: slot.apic_id, logical: false, shorthand: 'self', level_triggered: false, level: true };
   const acc = apicAcceptIrq(s, i, irq);
@@ -157,5 +157,5 @@ function vmEntryInGuest(s: KvmState, i: number): { vector: number; why: string }
   if (!recognised(slot.lapic, v)) return { vector: -1, why: `RVI ${hex(v.rvi)} does not beat VPPR (SDM 29.2.1): nothing delivered` };
   if (!v.rflags_if) return { vector: -1, why: `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: delivery waits for IF=1 (SDM 29.2.2)` };
   const vec = deliverVirtual(slot.lapic, v);
-  return { vector: vec, why: `virtual-interrupt delivery of ${hex(vec)}: VISR[${hex(vec)}]=1, SVI := ${hex(v.svi)}, RVI := ${hex(v.rvi)} (R17)` };
+  return { vector: vec, why: `virtual-interrupt delivery of ${hex(vec)}: VISR[${hex(vec)}]=1, SVI := ${hex(v.svi)}, RVI := ${hex(v.rvi)} (QR17)` };
 }

@@ -4,12 +4,11 @@
 import { ioapicProblems, IoapicState, newIoapic, newRte } from '../../components/ioapic';
 import { irqfdProblems, IrqfdState, newIrqfd, newVfioDevice, VfioDeviceState } from '../../components/irqfd';
 import { kvmTimerProblems, KvmTimerState, newKvmTimer } from '../../components/kvmTimer';
-import { lapicProblems, LapicState, newLapic } from '../../components/lapic';
+import { addBit, lapicProblems, LapicState, newLapic } from '../../components/lapic';
 import { irteProblems, newPiDesc, newRemappedIrte, PiDesc, piDescProblems, PostedIrte } from '../../components/postedInterrupt';
 import { newPvEoi, pvEoiProblems, PvEoiState } from '../../components/pvEoi';
 import { newVcpu, vcpuProblems, VcpuState } from '../../components/vcpu';
 import { ParamSpec, ParamValues, Profile } from '../../core/types';
-import { scanIoapic } from './kvmEntry';
 
 export const KVM_PROFILES: Profile[] = [
   { id: 'kvm-inkernel', title: 'KVM in-kernel irqchip, APICv off', description: 'KVM 6.1 LAPIC + in-kernel IO-APIC (version 0x11, no EOI register); enable_apicv=0: injection through VM_ENTRY_INTR_INFO_FIELD, EOIs trap.' },
@@ -25,7 +24,7 @@ export function profileConfig(profile: string): { split: boolean; apicv: boolean
 }
 
 export interface KvmVcpuSlot {
-  /** xAPIC/x2APIC ID; `dest` of a physical message matches it (R15). */
+  /** xAPIC/x2APIC ID; `dest` of a physical message matches it (QR15). */
   apic_id: number;
   lapic: LapicState;
   vcpu: VcpuState;
@@ -118,7 +117,7 @@ export function paramProblems(s: KvmState, params: ParamValues): string[] {
   }
   const vec = params.vector;
   if (typeof vec === 'number' && vec < 16 && params.delivery !== 'nmi' && params.delivery !== 'init' && params.delivery !== 'startup') {
-    out.push(`parameter "vector" = ${vec}: vectors 0..15 are illegal for fixed delivery (R1, SDM 10.5.2)`);
+    out.push(`parameter "vector" = ${vec}: vectors 0..15 are illegal for fixed delivery (QR1, SDM 10.5.2)`);
   }
   return out;
 }
@@ -128,7 +127,7 @@ export const P: Record<string, ParamSpec> = {
   dest: { name: 'dest', type: 'int', description: 'Destination APIC ID (physical) or logical mask; 0xff (xAPIC) / 0xffffffff (x2APIC) broadcasts.', default: 1, min: 0, max: 0xffffffff },
   dest_mode: { name: 'dest_mode', type: 'enum', description: 'Physical or logical (flat) destination.', default: 'physical', values: ['physical', 'logical'] },
   delivery: { name: 'delivery', type: 'enum', description: 'Delivery mode.', default: 'fixed', values: ['fixed', 'lowest', 'nmi', 'init', 'startup'] },
-  trigger: { name: 'trigger', type: 'enum', description: 'Trigger mode of the message (sets TMR, R4).', default: 'edge', values: ['edge', 'level'] },
+  trigger: { name: 'trigger', type: 'enum', description: 'Trigger mode of the message (sets TMR, QR4).', default: 'edge', values: ['edge', 'level'] },
   shorthand: { name: 'shorthand', type: 'enum', description: 'ICR destination shorthand.', default: 'none', values: ['none', 'self', 'all-including-self', 'all-excluding-self'] },
   src: { name: 'src', type: 'int', description: 'The thread that delivers: a vCPU index (its own thread, e.g. an IPI sender or a fastpath exit) or −1 for a host thread (irqfd, IO-APIC, hrtimer).', default: -1, min: -1, max: 63 },
   vcpu: { name: 'vcpu', type: 'int', description: 'The vCPU a step works on when a run starts mid-flow (routing steps set it themselves).', default: 1, min: 0, max: 63 },
@@ -137,4 +136,21 @@ export const P: Record<string, ParamSpec> = {
 
 export function pick(...names: string[]): ParamSpec[] {
   return names.map((n) => P[n]);
+}
+
+/** Q4.7 `vcpu_scan_ioapic` → `kvm_ioapic_scan_entry` / `kvm_scan_ioapic_routes` → `vmx_load_eoi_exitmap` (QR18). */
+export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
+  const { split } = profileConfig(profile);
+  const slot = s.vcpus[i];
+  const handled: number[] = [];
+  s.ioapic.ioredtbl.forEach((e, pin) => {
+    const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
+    const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
+    if (!relevant || e.mask) return;
+    const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
+    if (matches && e.vector >= 16) addBit(handled, e.vector);
+  });
+  slot.vcpu.ioapic_handled_vectors = handled;
+  slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];
+  return handled;
 }

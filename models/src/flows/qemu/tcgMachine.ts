@@ -1,6 +1,6 @@
 // The QEMU-TCG PC machine state shared by flows Q1, Q2 and Q8: the interrupting device and its PCI INTx
 // wiring, the i8259 pair, the IO-APIC, the vCPUs with their userspace APICs, and the thread now running.
-// Catalogue qemu-kvm.md §2.1, §2.2, Q1.0–Q1.3. Example vectors are what a Linux guest might program; Linux picks
+// QEMU's APIC and IO-APIC state; steps Q1.0–Q1.3. Example vectors are what a Linux guest might program; Linux picks
 // them in `x86_vector_activate` (Q11.9), so scenarios may set others.
 
 import { ModelError, ParamSpec } from '../../core/types';
@@ -18,7 +18,7 @@ export interface TcgMachine {
     source: Source;
     /** Work the guest handler must still consume before the device lowers its line. */
     events: number;
-    /** The device never lowers its line (a stuck or mis-acknowledged device): the EOI storm of R10. */
+    /** The device never lowers its line (a stuck or mis-acknowledged device): the EOI storm of QR10. */
     stuck: boolean;
   };
   /** PCI INTx wiring (`pci_irq_handler`, `piix3_set_irq_level`, `ich9_lpc_set_irq`). */
@@ -44,7 +44,7 @@ export interface TcgMachine {
 /** Parameters every TCG-machine flow reads. */
 export const MACHINE_PARAMS: ParamSpec[] = [
   { name: 'cpus', type: 'int', description: 'number of vCPUs (each with its APIC)', default: 1, min: 1, max: 4 },
-  { name: 'from_thread', type: 'enum', description: 'thread that raises the interrupt (R16): a device on the main loop, or a vCPU thread doing MMIO', default: 'main-loop', values: ['main-loop', 'iothread', 'vcpu0', 'vcpu1', 'vcpu2', 'vcpu3'] },
+  { name: 'from_thread', type: 'enum', description: 'thread that raises the interrupt (QR16): a device on the main loop, or a vCPU thread doing MMIO', default: 'main-loop', values: ['main-loop', 'iothread', 'vcpu0', 'vcpu1', 'vcpu2', 'vcpu3'] },
 ];
 
 const LEVEL_ISA = [5, 9, 10, 11];
@@ -78,8 +78,8 @@ export function machineProblems(m: TcgMachine, profile: string): string[] {
   const out = [...ioapicProblems(m.ioapic, 'ioapic'), ...i8259Problems(m.pic, 'pic')];
   m.cpus.forEach((c, i) => {
     out.push(...lapicProblems(c.lapic, `cpus.${i}.lapic`), ...tcgCpuProblems(c, `cpus.${i}`));
-    if (profile === 'qemu-tcg' && c.lapic.svr_directed_eoi) out.push(`cpus.${i}.lapic.svr_directed_eoi: QEMU-TCG stores SVR & 0x1ff, bit 12 can never be 1 (R13)`);
-    if (profile === 'qemu-tcg' && c.lapic.lvr_directed_eoi) out.push(`cpus.${i}.lapic.lvr_directed_eoi: QEMU's APIC version register never sets bit 24 (§2.1)`);
+    if (profile === 'qemu-tcg' && c.lapic.svr_directed_eoi) out.push(`cpus.${i}.lapic.svr_directed_eoi: QEMU-TCG stores SVR & 0x1ff, bit 12 can never be 1 (QR13)`);
+    if (profile === 'qemu-tcg' && c.lapic.lvr_directed_eoi) out.push(`cpus.${i}.lapic.lvr_directed_eoi: QEMU's APIC version register never sets bit 24 (QR13)`);
   });
   const ids = m.cpus.map((c) => c.id);
   if (new Set(ids).size !== ids.length) out.push(`cpus: APIC IDs must be distinct (${ids.join(', ')})`);
@@ -96,4 +96,3 @@ export function cpuAt(m: TcgMachine, index: number, field = 'cpu'): TcgCpu {
   return c;
 }
 
-export const hex = (v: number): string => `0x${v.toString(16)}`;

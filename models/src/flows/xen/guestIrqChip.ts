@@ -1,6 +1,6 @@
 // Linux-guest irq_chip steps shared by the X flows: handle_irq_for_port, the flow handlers and chip callbacks
-// (ack, lateeoi, unmask, retrigger, enable) and events re-enable. xen-linux.md §1.1 X1.17–X1.25, X1.b4, §2 X2.7,
-// §3 X3.10–X3.11, §4 X4.5, §7 X7.10; rules R22–R26, R33.
+// (ack, lateeoi, unmask, retrigger, enable) and events re-enable. Steps X1.17–X1.25, X1.b4, X2.7,
+// X3.10–X3.11, X4.5, X7.10; rules XR22–XR26, XR33.
 
 import { addBit, clearBit, hasBit } from '../../components/lapic';
 import { wordOf } from '../../components/evtchn2l';
@@ -9,7 +9,7 @@ import {
   EVT_MASK_REASON_EOI_PENDING, EVT_MASK_REASON_EXPLICIT, EVT_MASK_REASON_TEMPORARY, doMask, doUnmask, infoForPort, maskReasonText,
 } from '../../components/linuxEvtchn';
 import { XenDomainState, wordBits } from '../../components/xenDomain';
-import { E2L, EB, EFIFO, F2007, XCtx, XStep, call, finish, go, lnx, num, str, portOf, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_2L, LINUX_EVENTS_BASE, LINUX_EVENTS_FIFO, LINUX_2007_PATCH, XCtx, XStep, call, finish, go, linuxLink, num, str, portOf, vcpuOf } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -39,19 +39,27 @@ function info(ctx: XCtx) {
 export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X1.17', title: 'handle_irq_for_port', component: 'linux-evtchn',
-    role: 'Maps the port to its irq (evtchn_to_irq, R34); skips ports without an irq and ports already being handled (is_active, R22), otherwise sets is_active and runs the irq\'s flow handler.',
-    source: 'xen-linux.md §1.1 X1.17; R22, R34',
-    links: [lnx('handle_irq_for_port', EB), lnx('evtchn_to_info', EB), lnx('generic_handle_irq', 'kernel/irq/irqdesc.c')],
-    contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'R22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
+    role: 'Maps the port to its irq (evtchn_to_irq, XR34); skips ports without an irq and ports already being handled (is_active, XR22), otherwise sets is_active and runs the irq\'s flow handler.',
+    rules: ['XR22', 'XR34'],
+    links: [linuxLink('handle_irq_for_port', LINUX_EVENTS_BASE), linuxLink('evtchn_to_info', LINUX_EVENTS_BASE), linuxLink('generic_handle_irq', 'kernel/irq/irqdesc.c')],
+    contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'XR22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
+    branches: [
+      { name: 'no-irq', when: 'evtchn_to_irq[port] is unset', next: null },
+      { name: 'already-active', when: 'irq f.irq: is_active was 1 (being handled), P stays set (XR22)', next: null },
+      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X4.5' },
+      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X2.7' },
+      { name: 'pirq', when: 'port 3 → irq 17 (xen_pirq_chip)', next: 'X3.10' },
+      { name: 'edge', when: 'port 10 → irq 40 (xen_dynamic_chip)', next: 'X1.18' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
       if (!f) {
-        ctx.emit({ kind: 'pending', target: tag(cpu), what: `port ${port}`, detail: 'no Linux irq bound to this port: skipped, P stays set (R22)' });
+        ctx.emit({ kind: 'pending', target: tag(cpu), what: `port ${port}`, detail: 'no Linux irq bound to this port: skipped, P stays set (XR22)' });
         return finish(ctx, 'no-irq', `evtchn_to_irq[${port}] is unset`);
       }
       if (ctx.profile !== 'linux2007') {
-        if (f.info.is_active) return finish(ctx, 'already-active', `irq ${f.irq}: is_active was 1 (being handled), P stays set (R22)`);
+        if (f.info.is_active) return finish(ctx, 'already-active', `irq ${f.irq}: is_active was 1 (being handled), P stays set (XR22)`);
         f.info.is_active = 1;
       }
       const why = `port ${port} → irq ${f.irq} (${f.info.chip})`;
@@ -63,8 +71,14 @@ export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X1.18', title: 'handle_edge_irq', component: 'linux-irq',
     role: 'Flow handler of dynamic irqs: a disabled/in-progress irq is marked IRQS_PENDING and mask-acked; otherwise the chip ack (X1.19 or X1.20) runs before the driver. Under linux2007 the dynamic chip used handle_level_irq: mask+ack, handler, unmask.',
-    source: 'xen-linux.md §1.1 X1.18; R23, R26',
-    links: [lnx('handle_edge_irq', 'kernel/irq/chip.c'), lnx('handle_level_irq', 'kernel/irq/chip.c', { note: 'the 2007 flow handler of xen_dynamic_chip' }), lnx('mask_ack_dynirq', EB)],
+    rules: ['XR23', 'XR26'],
+    links: [linuxLink('handle_edge_irq', 'kernel/irq/chip.c'), linuxLink('handle_level_irq', 'kernel/irq/chip.c', { note: 'the 2007 flow handler of xen_dynamic_chip' }), linuxLink('mask_ack_dynirq', LINUX_EVENTS_BASE)],
+    branches: [
+      { name: 'level-2007', when: 'handle_level_irq: mask_ack (M[port]=1, P[port]=0), handler, then unmask', next: 'X1.18h' },
+      { name: 'disabled', when: 'irq f!.irq is disabled → mask_ack_dynirq', next: null },
+      { name: 'ack-lateeoi', when: 'chip xen_lateeoi_chip', next: 'X1.20' },
+      { name: 'ack', when: 'chip xen_dynamic_chip', next: 'X1.19' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const i = f!.info;
@@ -79,7 +93,7 @@ export const guestIrqChipSteps: XStep[] = [
         if (doMask(i, EVT_MASK_REASON_EXPLICIT)) maskEvtchn(d, port);
         i.is_active = 0;
         clearEvtchn(d, port);
-        ctx.emit({ kind: 'pending', what: `irq ${f!.irq}`, detail: 'irq disabled: IRQS_PENDING, masked and acked; resent at enable_irq (R26)' });
+        ctx.emit({ kind: 'pending', what: `irq ${f!.irq}`, detail: 'irq disabled: IRQS_PENDING, masked and acked; resent at enable_irq (XR26)' });
         return finish(ctx, 'disabled', `irq ${f!.irq} is disabled → mask_ack_dynirq`);
       }
       return i.chip === 'xen_lateeoi_chip' ? go('ack-lateeoi', 'chip xen_lateeoi_chip', 'X1.20') : go('ack', 'chip xen_dynamic_chip', 'X1.19');
@@ -87,9 +101,12 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.18h', title: 'handle_irq_event', component: 'linux-irq',
-    role: 'Runs the driver\'s irqaction handler (the seeds\' "callback()"). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
-    source: 'xen-linux.md §1.1 X1.18; §10 "what is callback()"',
-    links: [lnx('handle_irq_event', 'kernel/irq/handle.c')],
+    role: 'Runs the driver\'s irqaction handler (the "callback()" of older descriptions). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
+    links: [linuxLink('handle_irq_event', 'kernel/irq/handle.c')],
+    branches: [
+      { name: 'handler-resend', when: 'i.handler ran; the device sends again on port port (i.resend_in_handler more)', next: 'X1.5' },
+      { name: 'handled', when: 'i.handler ran on CPU cpu', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -106,13 +123,16 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.19', title: 'ack_dynirq', component: 'linux-evtchn',
-    role: 'Edge ack of dynamic irqs: is_active=0 and P[p]=0 before the driver runs (R23): a send after this point pends the port again and re-raises SEL/UP.',
-    source: 'xen-linux.md §1.1 X1.19; R23',
-    links: [lnx('ack_dynirq', EB), lnx('event_handler_exit', EB), lnx('clear_evtchn', 'drivers/xen/events/events_internal.h')],
+    role: 'Edge ack of dynamic irqs: is_active=0 and P[p]=0 before the driver runs (XR23): a send after this point pends the port again and re-raises SEL/UP.',
+    rules: ['XR23'],
+    links: [linuxLink('ack_dynirq', LINUX_EVENTS_BASE), linuxLink('event_handler_exit', LINUX_EVENTS_BASE), linuxLink('clear_evtchn', 'drivers/xen/events/events_internal.h')],
     contracts: [{
-      id: 'X1.19-clear', text: 'clears the pending bit (event_handler_exit → clear_evtchn) before the driver handler', source: 'R23',
+      id: 'X1.19-clear', text: 'clears the pending bit (event_handler_exit → clear_evtchn) before the driver handler', source: 'XR23',
       codebase: 'linux', symbol: 'ack_dynirq', check: { kind: 'calls', anyOf: ['event_handler_exit', 'clear_evtchn'] },
     }],
+    branches: [
+      { name: 'acked', when: 'is_active=0, P[port]=0 before the handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -122,10 +142,14 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.20', title: 'lateeoi_ack_dynirq', component: 'linux-evtchn',
-    role: 'Ack of lateeoi irqs: mask the port (reason EOI_PENDING) and clear P; is_active stays 1 until the driver\'s xen_irq_lateeoi (R23, R25).',
-    source: 'xen-linux.md §1.1 X1.20; R23, R25',
-    links: [lnx('lateeoi_ack_dynirq', EB), lnx('do_mask', EB)],
-    contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'R23, R25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
+    role: 'Ack of lateeoi irqs: mask the port (reason EOI_PENDING) and clear P; is_active stays 1 until the driver\'s xen_irq_lateeoi (XR23, XR25).',
+    rules: ['XR23', 'XR25'],
+    links: [linuxLink('lateeoi_ack_dynirq', LINUX_EVENTS_BASE), linuxLink('do_mask', LINUX_EVENTS_BASE)],
+    contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'XR23; XR25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
+    branches: [
+      { name: 'acked-eoi-deferred', when: 'the driver EOIs later (action lateeoi)', next: 'X1.18h' },
+      { name: 'acked', when: 'driver EOIs when done', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const phys = doMask(f!.info, EVT_MASK_REASON_EOI_PENDING);
@@ -138,9 +162,15 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.21', title: 'xen_irq_lateeoi', component: 'linux-evtchn',
-    role: 'The driver\'s late EOI: is_active=0 and drop EOI_PENDING; the port is unmasked only if no other mask reason remains (R25).',
-    source: 'xen-linux.md §1.1 X1.21; R25',
-    links: [lnx('xen_irq_lateeoi', EB), lnx('do_unmask', EB)],
+    role: 'The driver\'s late EOI: is_active=0 and drop EOI_PENDING; the port is unmasked only if no other mask reason remains (XR25).',
+    rules: ['XR25'],
+    links: [linuxLink('xen_irq_lateeoi', LINUX_EVENTS_BASE), linuxLink('do_unmask', LINUX_EVENTS_BASE)],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X1.22' },
+      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X7.10' },
+      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -151,16 +181,24 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.22', title: 'evtchn_2l_unmask', component: 'linux-evtchn', operation: 'evtchn.unmask.guest',
-    role: 'Linux 2-level unmask (R24): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), delivered at the next events-enable or by the upcall loop.',
-    source: 'xen-linux.md §1.1 X1.22; R24',
-    links: [lnx('evtchn_2l_unmask', E2L, { formerly: [{ symbol: 'unmask_evtchn', in: F2007 }] })],
+    role: 'Linux 2-level unmask (XR24): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), delivered at the next events-enable or by the upcall loop.',
+    rules: ['XR24'],
+    links: [linuxLink('evtchn_2l_unmask', LINUX_EVENTS_2L, { formerly: [{ symbol: 'unmask_evtchn', in: LINUX_2007_PATCH }] })],
     contracts: [{
-      id: 'X1.22-clear-then-test', text: 'clears the mask before testing pending, and re-raises the upcall if pending', source: 'R24; seed 004',
+      id: 'X1.22-clear-then-test', text: 'clears the mask before testing pending, and re-raises the upcall if pending', source: 'XR24; Linux 2.6.23 arch/i386/xen/events.c',
       codebase: 'linux', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }, {
-      id: 'X1.22-hypercall', text: 'uses EVTCHNOP_unmask for a non-local port', source: 'R24',
+      id: 'X1.22-hypercall', text: 'uses EVTCHNOP_unmask for a non-local port', source: 'XR24',
       codebase: 'linux', symbol: 'evtchn_2l_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] },
     }],
+    branches: [
+      { name: 'fifo-abi', when: 'the FIFO ABI\'s unmask is evtchn_fifo_unmask', next: 'X7.10' },
+      { name: 'non-local', when: 'running on CPU cpu, port port belongs to CPU owner → EVTCHNOP_unmask', next: 'X1.23' },
+      { name: 'unmasked', when: 'M[port]=0, P[port]=0: nothing to re-raise', next: null },
+      { name: 'hvm-pending', when: 'M[port]=0 then P[port]=1 on HVM → mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)', next: 'X1.23' },
+      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)', next: null },
+      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; delivered when events are re-enabled', next: 'X1.25' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const cpu = vcpuOf(ctx, 'cpu');
@@ -180,16 +218,21 @@ export const guestIrqChipSteps: XStep[] = [
       const selWas = hasBit(vi.evtchn_pending_sel, w);
       addBit(vi.evtchn_pending_sel, w);
       if (!selWas) vi.evtchn_upcall_pending = 1;
-      ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, R24 case 3)` });
-      if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (R19)`);
+      ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, XR24 case 3)` });
+      if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)`);
       return go('local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; delivered when events are re-enabled`, 'X1.25');
     },
   },
   {
     id: 'X1.24', title: 'retrigger_dynirq', component: 'linux-evtchn',
-    role: 'irq-core resend (enable_irq after an IRQS_PENDING event): mask (TEMPORARY), set P itself, unmask — the unmask re-raises it (R26).',
-    source: 'xen-linux.md §1.1 X1.24; R26',
-    links: [lnx('retrigger_dynirq', EB, { formerly: [{ symbol: 'retrigger_dynirq', in: F2007 }] })],
+    role: 'irq-core resend (enable_irq after an IRQS_PENDING event): mask (TEMPORARY), set P itself, unmask — the unmask re-raises it (XR26).',
+    rules: ['XR26'],
+    links: [linuxLink('retrigger_dynirq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'retrigger_dynirq', in: LINUX_2007_PATCH }] })],
+    branches: [
+      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X1.22' },
+      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X7.10' },
+      { name: 'still-masked', when: 'P[port]:=1; mask_reason still f!.info.mask_reason', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       const d = ctx.state;
@@ -201,12 +244,17 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.25', title: 'xen_irq_enable_direct', component: 'linux-entry',
-    role: 'PV local_irq_enable: UM[this]=0, and if UP[this] is set force a no-op hypercall so Xen\'s return path delivers the upcall (R15). HVM: STI; the next VM entry injects what is pending.',
-    source: 'xen-linux.md §1.1 X1.25; R15',
+    role: 'PV local_irq_enable: UM[this]=0, and if UP[this] is set force a no-op hypercall so Xen\'s return path delivers the upcall (XR15). HVM: STI; the next VM entry injects what is pending.',
+    rules: ['XR15'],
     links: [
-      lnx('xen_irq_enable_direct', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
-      lnx('check_events', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
-      lnx('xen_force_evtchn_callback', 'arch/x86/xen/irq.c', { formerly: [{ symbol: 'force_evtchn_callback', in: F2007 }] }),
+      linuxLink('xen_irq_enable_direct', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
+      linuxLink('check_events', 'arch/x86/xen/xen-asm.S', { kind: 'asm' }),
+      linuxLink('xen_force_evtchn_callback', 'arch/x86/xen/irq.c', { formerly: [{ symbol: 'force_evtchn_callback', in: LINUX_2007_PATCH }] }),
+    ],
+    branches: [
+      { name: 'sti', when: 'HVM CPU cpu: IF=1, next VM entry', next: 'X6.14' },
+      { name: 'check_events', when: 'UM[cpu]=0 and UP[cpu]=1 → xen_force_evtchn_callback', next: 'X1.10' },
+      { name: 'enabled', when: 'UM[cpu]=0, UP[cpu]=0', next: null },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -222,9 +270,14 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.b4', title: 'enable_dynirq', component: 'linux-evtchn',
-    role: 'Chip irq_unmask / enable_irq: drops the EXPLICIT mask reason and unmasks when none remain (X1.22); an event held back while disabled is then retriggered (R25, R26).',
-    source: 'xen-linux.md §1.0 X1.b4; R25, R26',
-    links: [lnx('enable_dynirq', EB, { formerly: [{ symbol: 'enable_dynirq', in: F2007 }] }), lnx('do_unmask', EB)],
+    role: 'Chip irq_unmask / enable_irq: drops the EXPLICIT mask reason and unmasks when none remain (X1.22); an event held back while disabled is then retriggered (XR25, XR26).',
+    rules: ['XR25', 'XR26'],
+    links: [linuxLink('enable_dynirq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'enable_dynirq', in: LINUX_2007_PATCH }] }), linuxLink('do_unmask', LINUX_EVENTS_BASE)],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'unmask', when: 'mask_reason none → unmask; IRQS_PENDING → retrigger after', next: 'X1.22' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -238,9 +291,13 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X2.7', title: 'handle_percpu_irq', component: 'linux-irq',
-    role: 'Per-CPU flow (VIRQ_TIMER …): chip ack = ack_dynirq (is_active=0, P=0) before the handler, no masking, no affinity (R23).',
-    source: 'xen-linux.md §2 X2.7; R23',
-    links: [lnx('handle_percpu_irq', 'kernel/irq/chip.c'), lnx('xen_timer_interrupt', 'arch/x86/xen/time.c')],
+    role: 'Per-CPU flow (VIRQ_TIMER …): chip ack = ack_dynirq (is_active=0, P=0) before the handler, no masking, no affinity (XR23).',
+    rules: ['XR23'],
+    links: [linuxLink('handle_percpu_irq', 'kernel/irq/chip.c'), linuxLink('xen_timer_interrupt', 'arch/x86/xen/time.c')],
+    branches: [
+      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f.info.handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       if (!f) return finish(ctx, 'no-irq', `no irq on port ${port}`);
@@ -252,8 +309,10 @@ export const guestIrqChipSteps: XStep[] = [
   {
     id: 'X4.5', title: 'xen_reschedule_interrupt', component: 'linux-irq',
     role: 'IPI target handling: handle_percpu_irq acks (P=0) then runs xen_reschedule_interrupt / xen_call_function_interrupt on the target CPU; the sender is untouched.',
-    source: 'xen-linux.md §4 X4.5',
-    links: [lnx('xen_reschedule_interrupt', 'arch/x86/xen/smp.c'), lnx('handle_percpu_irq', 'kernel/irq/chip.c')],
+    links: [linuxLink('xen_reschedule_interrupt', 'arch/x86/xen/smp.c'), linuxLink('handle_percpu_irq', 'kernel/irq/chip.c')],
+    branches: [
+      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f!.info.handler', next: 'X1.18h' },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -263,16 +322,23 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X3.10', title: 'handle_fasteoi_irq', component: 'linux-irq',
-    role: 'Level/shareable PIRQ flow: the driver runs first and the chip irq_eoi (eoi_pirq) clears P afterwards (R23).',
-    source: 'xen-linux.md §3.1 X3.10; R23',
-    links: [lnx('handle_fasteoi_irq', 'kernel/irq/chip.c')],
+    role: 'Level/shareable PIRQ flow: the driver runs first and the chip irq_eoi (eoi_pirq) clears P afterwards (XR23).',
+    rules: ['XR23'],
+    links: [linuxLink('handle_fasteoi_irq', 'kernel/irq/chip.c')],
+    branches: [
+      { name: 'handler-then-eoi', when: 'irq ctx.params: handler first, P stays set until eoi_pirq', next: 'X1.18h' },
+    ],
     run: (ctx) => call(ctx, 'handler-then-eoi', `irq ${num(ctx.params, 'irq')}: handler first, P stays set until eoi_pirq`, 'X1.18h', {}, 'X3.11'),
   },
   {
     id: 'X3.11', title: 'eoi_pirq', component: 'linux-evtchn',
-    role: 'PIRQ EOI: is_active=0, P=0, and PHYSDEVOP_eoi when the pirq needs it (pirq_eoi_map bit or status query, R28).',
-    source: 'xen-linux.md §3.1 X3.11; R28',
-    links: [lnx('eoi_pirq', EB)],
+    role: 'PIRQ EOI: is_active=0, P=0, and PHYSDEVOP_eoi when the pirq needs it (pirq_eoi_map bit or status query, XR28).',
+    rules: ['XR28'],
+    links: [linuxLink('eoi_pirq', LINUX_EVENTS_BASE)],
+    branches: [
+      { name: 'physdevop-eoi', when: 'P[port]=0; pirq f!.info.pirq needs EOI', next: 'X3.12' },
+      { name: 'no-eoi', when: 'P[port]=0; pirq f!.info.pirq needs no EOI', next: null },
+    ],
     run(ctx) {
       const { port, f } = info(ctx);
       f!.info.is_active = 0;
@@ -283,10 +349,14 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X7.10', title: 'evtchn_fifo_unmask', component: 'linux-evtchn-fifo', operation: 'evtchn.unmask.guest',
-    role: 'Linux FIFO unmask (R33): clears MASKED locally only if not PENDING; if PENDING leaves it masked and asks Xen (EVTCHNOP_unmask), which relinks it. No local re-raise, no non-local case.',
-    source: 'xen-linux.md §7 X7.10; R33',
-    links: [lnx('evtchn_fifo_unmask', EFIFO)],
-    contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'R33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
+    role: 'Linux FIFO unmask (XR33): clears MASKED locally only if not PENDING; if PENDING leaves it masked and asks Xen (EVTCHNOP_unmask), which relinks it. No local re-raise, no non-local case.',
+    rules: ['XR33'],
+    links: [linuxLink('evtchn_fifo_unmask', LINUX_EVENTS_FIFO)],
+    contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'XR33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
+    branches: [
+      { name: 'hypercall', when: 'W[10].PENDING=1 → EVTCHNOP_unmask', next: 'X1.23' },
+      { name: 'cleared-locally', when: 'W[10] not pending: MASKED cleared by the guest', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const r = fifoUnmaskGuest(ctx.state.fifo!, port);

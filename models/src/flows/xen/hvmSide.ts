@@ -1,10 +1,10 @@
 // Xen-side HVM callback steps shared by the X flows: hvm_assert_evtchn_irq and its four variants (per-vCPU
 // vector, global vector, GSI, PCI INTx), the vIOAPIC/vLAPIC they drive, the late deassert and VM-entry injection.
-// xen-linux.md §6.1 X6.4–X6.14; rules R16–R18c.
+// Steps X6.4–X6.14; rules XR16–XR18c.
 
 import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
-import { XCtx, XHIRQ, XStep, call, finish, go, num, xen, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 import { StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -19,13 +19,18 @@ function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResu
 export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
-    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (R17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
-    source: 'xen-linux.md §6.1 X6.4; R17',
-    links: [xen('hvm_assert_evtchn_irq', XHIRQ)],
+    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
+    rules: ['XR17'],
+    links: [xenLink('hvm_assert_evtchn_irq', XEN_HVM_IRQ)],
     contracts: [{
-      id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'R17',
+      id: 'X6.4-vector-first', text: 'prefers the per-vCPU upcall vector over the domain-wide callback', source: 'XR17',
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
+    branches: [
+      { name: 'no-upcall-vector', when: 'UV[v]=0: domain-wide callback decides', next: 'X6.8' },
+      { name: 'percpu-vector', when: 'UV[1]=0xf3 and the vLAPIC is enabled', next: 'X6.6' },
+      { name: 'vlapic-disabled', when: 'UV[1]≠0, vLAPIC disabled', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
       const v = targetOf(ctx);
@@ -45,8 +50,10 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
     role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
-    source: 'xen-linux.md §6.1 X6.5',
-    links: [xen('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    branches: [
+      { name: 'rerun', when: 'tasklet runs from softirq context with IRQs on', next: 'X6.4' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
       return go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false });
@@ -54,13 +61,18 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
-    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (R18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
-    source: 'xen-linux.md §6.1 X6.6; R18b',
-    links: [xen('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
+    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
+    rules: ['XR18b'],
+    links: [xenLink('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
     contracts: [{
-      id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'R18b',
+      id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
+    branches: [
+      { name: 'illegal-vector', when: 'vector vec < 16', next: null },
+      { name: 'irr-already-set', when: 'IRR[vec] was already 1 on vCPU t: this raise is absorbed', next: null },
+      { name: 'accepted', when: 'IRR[vec] 0→1, TMR=… on vCPU t → vcpu_kick', next: 'X1.9' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.6');
       const t = vcpuOf(ctx, 'target');
@@ -78,8 +90,12 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.8', title: 'is_hvm_pv_evtchn_domain', component: 'hvm-callback',
     role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
-    source: 'xen-linux.md §6.1 X6.8',
-    links: [xen('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
+    links: [xenLink('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
+    branches: [
+      { name: 'vector-mode', when: 'callback_via_type=HVMIRQ_callback_vector, UV[0]=0 → vcpu_kick; injected at VM entry', next: 'X1.9' },
+      { name: 'vcpu0-level', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; v is vCPU0 → drive the callback line', next: 'X6.9' },
+      { name: 'nothing', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; vCPU 1 ≠ 0 → nothing at all', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.8');
       const v = targetOf(ctx);
@@ -88,20 +104,28 @@ export const hvmSideSteps: XStep[] = [
       if (isHvmPvEvtchnDomain(d.hvm_irq, d.vcpu[0].evtchn_upcall_vector)) return go('vector-mode', `${why} → vcpu_kick; injected at VM entry`, 'X1.9');
       if (v === 0) return go('vcpu0-level', `${why}; v is vCPU0 → drive the callback line`, 'X6.9');
       if (d.vcpu_info[v].evtchn_upcall_pending) {
-        ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (R17, §6.2 item 1)` });
+        ctx.emit({ kind: 'pending', target: tag(v), detail: `vCPU ${v} ≠ 0 on a ${d.hvm_irq.callback_via_type} callback: P/SEL/UP are set but nobody is interrupted (XR17)` });
       }
       return finish(ctx, 'nothing', `${why}; vCPU ${v} ≠ 0 → nothing at all`);
     },
   },
   {
     id: 'X6.9', title: 'hvm_set_callback_irq_level', component: 'hvm-callback',
-    role: 'Makes the GSI/INTx line follow UP[vcpu0] (R18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
-    source: 'xen-linux.md §6.1 X6.9; R18c',
-    links: [xen('hvm_set_callback_irq_level', XHIRQ)],
+    role: 'Makes the GSI/INTx line follow UP[vcpu0] (XR18c): only a change of level does anything; assert counts the wire and raises the vIOAPIC pin; deassert only drops the count (the vIOAPIC has no negative edge).',
+    rules: ['XR18c'],
+    links: [xenLink('hvm_set_callback_irq_level', XEN_HVM_IRQ)],
     contracts: [{
-      id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'R16, R18c',
+      id: 'X6.9-ignore-um', text: 'reads evtchn_upcall_pending of vCPU0 and never evtchn_upcall_mask', source: 'XR16; XR18c',
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }],
+    branches: [
+      { name: 'unchanged', when: 'UP[0]=up0 equals callback_via_asserted', next: null },
+      { name: 'intx-assert', when: 'UP[0] 0→1 on a PCI INTx callback', next: 'X6.11' },
+      { name: 'intx-deassert', when: 'UP[0] 1→0: __hvm_pci_intx_deassert', next: null },
+      { name: 'flag-only', when: 'callback_via_asserted:=r.asserted; type h.callback_via_type drives no line', next: null },
+      { name: 'deassert', when: 'UP[0]=0 → gsi_assert_count[h.callback_via.gsi]=h.gsi_assert_count[String(h.callback_via.gsi)]', next: null },
+      { name: 'assert', when: 'UP[0]=1 → gsi_assert_count[28]=1', next: 'X6.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.9');
       const h = ctx.state.hvm_irq;
@@ -120,8 +144,12 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.10', title: 'vioapic_irq_positive_edge', component: 'vioapic', operation: 'ioapic.service',
     role: 'A wire of the vIOAPIC went high: a masked pin latches nothing (the count remembers the level), a level pin with Remote IRR waits for the EOI, otherwise vioapic_deliver sends the pin\'s vector to the vLAPIC the guest programmed — not to notify_vcpu_id.',
-    source: 'xen-linux.md §6.1 X6.10; R18c',
-    links: [xen('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xen('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
+    rules: ['XR18c'],
+    links: [xenLink('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xenLink('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
+    branches: [
+      { name: 'deliver', when: 'pin gsi: level, remote_irr 0→1 / edge → vector 0x… to vCPU pin.dest_vcpu', next: 'X6.6' },
+      { name: 'no-pin', when: 'GSI 1 has no programmed vIOAPIC pin in the model', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.10');
       const gsi = num(ctx.params, 'gsi');
@@ -139,8 +167,10 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.11', title: '__hvm_pci_intx_assert', component: 'hvm-callback', operation: 'ioapic.input',
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
-    source: 'xen-linux.md §6.1 X6.11',
-    links: [xen('__hvm_pci_intx_assert', XHIRQ), xen('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
+    links: [xenLink('__hvm_pci_intx_assert', XEN_HVM_IRQ), xenLink('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
+    branches: [
+      { name: 'assert', when: 'INTx wire dev 3 INTA → GSI 28', next: 'X6.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.11');
       const e = driveVia(ctx.state.hvm_irq, true);
@@ -150,10 +180,15 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.12', title: 'hvm_maybe_deassert_evtchn_irq', component: 'hvm-callback',
-    role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (R18c).',
-    source: 'xen-linux.md §6.1 X6.12; R18c',
-    links: [xen('hvm_maybe_deassert_evtchn_irq', XHIRQ), xen('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
-    contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'R18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
+    role: 'At the top of every VM exit of any vCPU: if the callback line is asserted and UP[vcpu0] is now 0, lower it. The only place the GSI/INTx line drops (XR18c).',
+    rules: ['XR18c'],
+    links: [xenLink('hvm_maybe_deassert_evtchn_irq', XEN_HVM_IRQ), xenLink('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'XR18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
+    branches: [
+      { name: 'not-asserted', when: 'callback_via_asserted=0', next: null },
+      { name: 'still-pending', when: 'UP[0]=1: the line stays high', next: null },
+      { name: 'deassert', when: 'asserted and UP[0]=0 → line lowered (gsi_assert_count now h.gsi_assert_count)', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.12');
       const h = ctx.state.hvm_irq;
@@ -168,12 +203,19 @@ export const hvmSideSteps: XStep[] = [
   {
     id: 'X6.13', title: 'vlapic_EOI_set → vioapic_update_EOI', component: 'vlapic', operation: 'lapic.eoi',
     role: 'Guest EOI: clears the highest ISR bit; a level (TMR) vector goes to every vIOAPIC pin with that vector, clearing Remote IRR and re-delivering while the wire is still asserted. Xen\'s vLAPIC has no directed EOI.',
-    source: 'xen-linux.md §6.1 X6.13; R18c',
-    links: [xen('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xen('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xen('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
+    rules: ['XR18c'],
+    links: [xenLink('vlapic_EOI_set', 'xen/arch/x86/hvm/vlapic.c'), xenLink('vlapic_handle_EOI', 'xen/arch/x86/hvm/vlapic.c'), xenLink('vioapic_update_EOI', 'xen/arch/x86/hvm/vioapic.c')],
     contracts: [{
-      id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'R18c; seed 002',
+      id: 'X6.13-tmr-to-ioapic', text: 'a TMR-set vector\'s EOI reaches the vIOAPIC (there is no directed EOI in Xen\'s vLAPIC)', source: 'XR18c',
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
+    branches: [
+      { name: 'no-isr', when: 'ISR of vCPU c is empty: nothing to EOI', next: null },
+      { name: 'edge', when: 'EOI of vector 0x… (TMR=0): no vIOAPIC work', next: null },
+      { name: 'level-done', when: 'EOI of level vector 0x…: Remote IRR cleared, line no longer asserted', next: null },
+      { name: 'storm', when: 'GSI again[0] re-delivered … times without UP[0] clearing', next: null },
+      { name: 'redeliver', when: 'EOI of level vector 0x…, GSI again[0] still asserted (count ctx.state.hvm_irq.gsi_assert_count[String(again[0])])', next: 'X6.6' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.13');
       const c = vcpuOf(ctx, 'cpu');
@@ -196,9 +238,17 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.14', title: 'vmx_intr_assist / hvm_vcpu_has_pending_irq', component: 'hvm-entry', operation: 'lapic.ack',
-    role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (R16, R18).',
-    source: 'xen-linux.md §6.1 X6.14; R16, R18',
-    links: [xen('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xen('hvm_vcpu_has_pending_irq', XHIRQ), xen('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    role: 'At VM entry picks the interrupt to inject: global callback vector while UP[v]=1 (no IRR/ISR, no TPR, no EOI) before the vLAPIC\'s highest deliverable vector; blocked by RFLAGS.IF=0 (XR16, XR18).',
+    rules: ['XR16', 'XR18'],
+    links: [xenLink('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xenLink('hvm_vcpu_has_pending_irq', XEN_HVM_IRQ), xenLink('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
+    branches: [
+      { name: 'nothing', when: 'vCPU v: no callback vector pending and no deliverable vLAPIC vector', next: null },
+      { name: 'blocked', when: 'RFLAGS.IF=0 on vCPU v', next: null },
+      { name: 'inject-callback-vector', when: 'callback_via_type=vector and UP[v]=1 → vmx_inject_extint, no IRR/ISR', next: 'X6.15' },
+      { name: 'inject-upcall-vector', when: 'vLAPIC IRR→ISR vector 0x… = UV[v]', next: 'X6.15' },
+      { name: 'inject-callback-gsi', when: 'vLAPIC IRR→ISR vector 0x… of vIOAPIC pin cbPin[0] (the platform device\'s line)', next: 'X6.15' },
+      { name: 'inject-other', when: 'vector 0x… is not the callback', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.14');
       const v = targetOf(ctx);

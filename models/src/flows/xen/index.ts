@@ -1,11 +1,11 @@
-// The xen flows, in catalogue order.
+// The xen flows, in id order.
 import { Flow } from '../../core/types';
-import { x1Interdomain } from './x1-interdomain';
-import { x2Virq } from './x2-virq';
-import { x3Pirq } from './x3-pirq';
-import { x4Ipi } from './x4-ipi';
-import { x5Rebind } from './x5-rebind';
-import { x6HvmCallback } from './x6-hvm-callback';
-import { x7Fifo } from './x7-fifo';
+import { x1Interdomain } from './x1Interdomain';
+import { x2Virq } from './x2Virq';
+import { x3Pirq } from './x3Pirq';
+import { x4Ipi } from './x4Ipi';
+import { x5Rebind } from './x5Rebind';
+import { x6HvmCallback } from './x6HvmCallback';
+import { x7Fifo } from './x7Fifo';
 
 export const xenFlows: Flow<any>[] = [x1Interdomain, x2Virq, x3Pirq, x4Ipi, x5Rebind, x6HvmCallback, x7Fifo];

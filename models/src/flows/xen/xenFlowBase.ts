@@ -1,4 +1,4 @@
-// Builds an X flow: its own catalogue steps plus the shared delivery steps (renamed `<id>@<flow>`), the
+// Builds an X flow: its own steps plus the shared delivery steps (renamed `<id>@<flow>`), the
 // common scenario actions (send, mask, unmask, enable, lateeoi, block, poll, vm-exit, eoi …), state and docs.
 
 import { ActionSpec, Codebase, Flow, ParamSpec, ParamValues } from '../../core/types';
@@ -13,7 +13,7 @@ import { guestUpcallSteps } from './guestUpcall';
 export const sharedSteps: XStep[] = [...xenSideSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
-const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).', default: -1, min: -1, max: 63 };
+const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
 const aCpu: ParamSpec = { name: 'cpu', type: 'int', description: 'The CPU running the guest code.', default: 0, min: 0, max: 63 };
 
 function irqOf(d: XenDomainState, port: number) {
@@ -22,9 +22,9 @@ function irqOf(d: XenDomainState, port: number) {
 }
 
 export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
-  const L = (id: string): string => localId(flowId, id);
+  const localStep = (id: string): string => localId(flowId, id);
   return [
-    { name: 'raise', description: 'Xen sets the port pending (evtchn_port_set_pending) for vcpu, or its notify_vcpu_id when vcpu is −1.', params: [aPort, aVcpu], from: L('X1.5') },
+    { name: 'raise', description: 'Xen sets the port pending (evtchn_port_set_pending) for vcpu, or its notify_vcpu_id when vcpu is −1.', params: [aPort, aVcpu], from: localStep('X1.5') },
     { name: 'mask', description: 'The guest sets the port\'s mask bit directly (mask_evtchn; 2-level M[p], FIFO MASKED).', params: [aPort],
       apply(d, p) { maskEvtchn(d, p.port as number); return `M[${p.port}] := 1 (guest write)`; } },
     { name: 'disable', description: 'disable_irq: mask reason EXPLICIT, irq disabled (disable_dynirq).', params: [aPort],
@@ -35,19 +35,19 @@ export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
         if (doMask(i, EVT_MASK_REASON_EXPLICIT)) maskEvtchn(d, p.port as number);
         return `irq of port ${p.port} disabled, mask_reason=${i.mask_reason}`;
       } },
-    { name: 'unmask', description: 'The guest\'s raw unmask of the port on cpu (evtchn_2l_unmask / evtchn_fifo_unmask).', params: [aPort, aCpu], from: L('X1.22') },
-    { name: 'enable', description: 'enable_irq on cpu: enable_dynirq drops EXPLICIT and unmasks; IRQS_PENDING is retriggered.', params: [aPort, aCpu], from: L('X1.b4') },
-    { name: 'lateeoi', description: 'The driver calls xen_irq_lateeoi for the port on cpu.', params: [aPort, aCpu], from: L('X1.21') },
-    { name: 'enable-events', description: 'local_irq_enable on cpu (PV: xen_irq_enable_direct; HVM: STI).', params: [aCpu], from: L('X1.25') },
+    { name: 'unmask', description: 'The guest\'s raw unmask of the port on cpu (evtchn_2l_unmask / evtchn_fifo_unmask).', params: [aPort, aCpu], from: localStep('X1.22') },
+    { name: 'enable', description: 'enable_irq on cpu: enable_dynirq drops EXPLICIT and unmasks; IRQS_PENDING is retriggered.', params: [aPort, aCpu], from: localStep('X1.b4') },
+    { name: 'lateeoi', description: 'The driver calls xen_irq_lateeoi for the port on cpu.', params: [aPort, aCpu], from: localStep('X1.21') },
+    { name: 'enable-events', description: 'local_irq_enable on cpu (PV: xen_irq_enable_direct; HVM: STI).', params: [aCpu], from: localStep('X1.25') },
     { name: 'disable-events', description: 'local_irq_disable on cpu (PV: UM=1 via xen_irq_disable_direct; HVM: CLI).', params: [aCpu],
       apply(d, p) { const c = p.cpu as number; if (d.guest === 'pv') d.vcpu_info[c].evtchn_upcall_mask = 1; else d.vcpu[c].rflags_if = false; return `events disabled on CPU ${c}`; } },
     { name: 'block', description: 'The vCPU blocks (HLT / SCHEDOP_block).', params: [{ ...aVcpu, default: 0, min: 0 }],
       apply(d, p) { const v = d.vcpu[p.vcpu as number]; v.blocked = true; v.is_running = false; return `vCPU ${p.vcpu} blocked`; } },
     { name: 'poll', description: 'The vCPU blocks in SCHEDOP_poll on a port (0 = any).', params: [{ ...aVcpu, default: 0, min: 0 }, { ...aPort, default: 0 }],
       apply(d, p) { const v = d.vcpu[p.vcpu as number]; v.poll_evtchn = p.port as number; v.blocked = true; v.is_running = false; return `vCPU ${p.vcpu} polls port ${p.port || 'any'}`; } },
-    { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: L('X6.12') },
-    { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: L('X6.13') },
-    { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: L('X6.14') },
+    { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.12') },
+    { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: localStep('X6.13') },
+    { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.14') },
   ];
 }
 
@@ -75,7 +75,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
   // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
-  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (R3).'), P_CPU(0)];
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0)];
   const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {
@@ -91,7 +91,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
     actions,
     initialState(profile, params) {
       const d = buildDomain(def.spec(params, profile));
-      // The 2007 patch is arch/i386: a 32-bit shared_info, 32-port words, 1024 2-level ports (xen-linux.md §0).
+      // The 2007 patch is arch/i386: a 32-bit shared_info, 32-port words, 1024 2-level ports.
       d.has_32bit_shinfo = profile === 'linux2007';
       def.setup?.(d, params, profile);
       return d;

@@ -11,23 +11,23 @@ export type XStep = Step<XenDomainState>;
 export type XCtx = StepContext<XenDomainState>;
 
 export const XEN_PROFILES: Profile[] = [
-  { id: 'xen417-linux61', title: 'Xen 4.17.5 + Linux 6.1.192', description: 'The catalogued versions (xen-linux.md §0).' },
+  { id: 'xen417-linux61', title: 'Xen 4.17.5 + Linux 6.1.192', description: 'The versions the models follow: Xen 4.17.5 and Linux 6.1.' },
   {
     id: 'linux2007',
-    title: 'Xen + the 2007 Linux patch (seed 004)',
+    title: 'Xen + the 2007 Linux patch (Linux 2.6.23 arch/i386/xen/events.c)',
     description: 'arch/i386/xen/events.c: scan restarts at the lowest word/bit and re-reads after every port, no VIRQ_TIMER-first, no is_active, no upcall re-loop, handle_level_irq on dynamic irqs, rebind without masking. PV only.',
   },
 ];
 
 // ---- links -------------------------------------------------------------------------------------------
-export const xen = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'xen', symbol, file, ...extra });
-export const lnx = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
-export const EB = 'drivers/xen/events/events_base.c';
-export const E2L = 'drivers/xen/events/events_2l.c';
-export const EFIFO = 'drivers/xen/events/events_fifo.c';
-export const XEC = 'xen/common/event_channel.c';
-export const XHIRQ = 'xen/arch/x86/hvm/irq.c';
-export const F2007 = 'Linux 2007 arch/i386/xen/events.c (seed 004)';
+export const xenLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'xen', symbol, file, ...extra });
+export const linuxLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
+export const LINUX_EVENTS_BASE = 'drivers/xen/events/events_base.c';
+export const LINUX_EVENTS_2L = 'drivers/xen/events/events_2l.c';
+export const LINUX_EVENTS_FIFO = 'drivers/xen/events/events_fifo.c';
+export const XEN_EVENT_CHANNEL = 'xen/common/event_channel.c';
+export const XEN_HVM_IRQ = 'xen/arch/x86/hvm/irq.c';
+export const LINUX_2007_PATCH = 'Linux 2.6.23 arch/i386/xen/events.c (2007)';
 
 // ---- call/return stack -------------------------------------------------------------------------------
 // A delivery chain started inside a handler (a resend, an unmask that re-raises) must come back to the scan
@@ -68,7 +68,7 @@ export function finish(ctx: XCtx, branch: string, why: string, result: ParamValu
 }
 
 // ---- per-flow ids ------------------------------------------------------------------------------------
-/** A step of flow F keeps its catalogue id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
+/** A step of flow F keeps its own id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
 export function localId(flowId: string, id: string): string {
   return id.split('.')[0] === flowId ? id : `${id}@${flowId}`;
 }
@@ -77,6 +77,7 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
   return steps.map((s) => ({
     ...s,
     id: localId(flowId, s.id),
+    branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
       return { ...r, next: r.next === null ? null : localId(flowId, r.next) };
@@ -87,13 +88,13 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
 // ---- parameters --------------------------------------------------------------------------------------
 export const P_PORT = (def: number, description = 'The event-channel port (2-level: 1..4095; FIFO: 1..131071).'): ParamSpec => ({ name: 'port', type: 'int', description, default: def, min: 0, max: 1 << 20 });
 export const P_VCPU = (def = 0, description = 'The target vCPU.', min = -1): ParamSpec => ({ name: 'vcpu', type: 'int', description, default: def, min, max: 63 });
-export const P_CPU = (def = 0, description = 'The Linux CPU (= Xen vCPU, R35) running the guest code.', min = -1): ParamSpec => ({ name: 'cpu', type: 'int', description, default: def, min, max: 63 });
+export const P_CPU = (def = 0, description = 'The Linux CPU (= Xen vCPU, XR35) running the guest code.', min = -1): ParamSpec => ({ name: 'cpu', type: 'int', description, default: def, min, max: 63 });
 export const P_VCPUS: ParamSpec = { name: 'vcpus', type: 'int', description: 'Number of vCPUs of the domain (2–4 keeps traces small).', default: 2, min: 1, max: 8 };
 export const P_GUEST = (def: 'pv' | 'hvm'): ParamSpec => ({ name: 'guest', type: 'enum', description: 'PV or HVM (PVHVM) guest.', default: def, values: ['pv', 'hvm'] });
 export const P_ABI = (def: '2l' | 'fifo'): ParamSpec => ({ name: 'abi', type: 'enum', description: 'Event-channel ABI: 2-level or FIFO.', default: def, values: ['2l', 'fifo'] });
 export const P_CALLBACK: ParamSpec = {
   name: 'callback', type: 'enum', default: 'percpu-vector', values: ['percpu-vector', 'vector', 'gsi', 'pci-intx', 'none'],
-  description: 'HVM only: how Xen raises the upcall (§6 table): per-vCPU upcall vector, global callback vector, GSI, PCI INTx, none.',
+  description: 'HVM only: how Xen raises the upcall (docs/flows/X6.md): per-vCPU upcall vector, global callback vector, GSI, PCI INTx, none.',
 };
 export const P_CHIP: ParamSpec = { name: 'chip', type: 'enum', default: 'xen_dynamic_chip', values: ['xen_dynamic_chip', 'xen_lateeoi_chip'], description: 'irq_chip of the interdomain port (6.1 blkfront/netfront use the lateeoi chip).' };
 
@@ -139,7 +140,7 @@ export function vcpuOf(ctx: XCtx, name = 'vcpu'): number {
   return v;
 }
 
-/** The target vCPU of a set-pending / delivery step: the `vcpu` parameter, or −1 for the port's notify_vcpu_id (R3). */
+/** The target vCPU of a set-pending / delivery step: the `vcpu` parameter, or −1 for the port's notify_vcpu_id (XR3). */
 export function targetOf(ctx: XCtx): number {
   const given = num(ctx.params, 'vcpu');
   if (given >= 0) return vcpuOf(ctx, 'vcpu');
@@ -216,14 +217,14 @@ export function buildDomain(s: DomainSpec): XenDomainState {
   return d;
 }
 
-/** Put the HVM domain in one of the §6 callback variants, as Linux 6.1 would have set it up (X6.0). */
+/** Put the HVM domain in one of the X6 callback variants, as Linux 6.1 would have set it up (X6.0). */
 export function configureCallback(d: XenDomainState, callback: string): void {
   const h = d.hvm_irq;
   d.linux.xen_have_vector_callback = callback === 'percpu-vector' || callback === 'vector';
   d.linux.xen_percpu_upcall = callback === 'percpu-vector';
   d.vcpu.forEach((v) => { v.evtchn_upcall_vector = callback === 'percpu-vector' ? CALLBACK_VECTOR : 0; });
   if (callback === 'percpu-vector') {
-    // xen_set_upcall_vector also sets a dummy GSI-1 via for the toolstack; the per-vCPU vector takes precedence (R17).
+    // xen_set_upcall_vector also sets a dummy GSI-1 via for the toolstack; the per-vCPU vector takes precedence (XR17).
     h.callback_via_type = 'HVMIRQ_callback_gsi';
     h.callback_via.gsi = 1;
   } else if (callback === 'vector') {
@@ -273,17 +274,17 @@ export const STATE_DOC: Record<string, string> = {
   'fifo.event_array_pages': 'Event-array pages added (1024 ports each); ports beyond have no word yet.',
   'hvm_irq.callback_via_type': 'HVMIRQ_callback_none | _gsi | _pci_intx | _vector (struct hvm_irq).',
   'hvm_irq.callback_via': '{gsi, dev, intx, vector}: the union for the current type.',
-  'hvm_irq.callback_via_asserted': 'The GSI/INTx line level, mirroring UP[vcpu0] (R18c).',
+  'hvm_irq.callback_via_asserted': 'The GSI/INTx line level, mirroring UP[vcpu0] (XR18c).',
   'hvm_irq.gsi_assert_count.G': 'Wire-OR count of GSI G.',
   'hvm_irq.pci_intx': 'Asserted PCI INTx wires (dev*4+intx).',
   'vioapic.G': 'vIOAPIC pin G: vector, delivery_mode (0 fixed, 1 lowest), dest_vcpu, mask, trig_mode (0 edge, 1 level), remote_irr.',
   'vlapic.N': 'vLAPIC of vCPU N (components/lapic.ts): irr, isr, tmr, tpr, ppr, svr_enabled …',
- 'physdev.pirq_eoi_map / auto_unmask': 'PHYSDEVOP_pirq_eoi_gmfn registration: 0 none, 1 v1 (+auto_unmask), 2 v2 (R28).',
+ 'physdev.pirq_eoi_map / auto_unmask': 'PHYSDEVOP_pirq_eoi_gmfn registration: 0 none, 1 v1 (+auto_unmask), 2 v2 (XR28).',
   'pirq.N': 'Guest-bound pirq N: evtchn, masked, in_flight, ack_type, eoi_withheld, eoi_timer_armed.',
-  'linux.evtchn_to_irq.P': 'Linux evtchn_to_irq[P] (the only port→irq table, R34).',
+  'linux.evtchn_to_irq.P': 'Linux evtchn_to_irq[P] (the only port→irq table, XR34).',
   'linux.irq_info.I': 'struct irq_info of irq I: type, evtchn, cpu, mask_reason (1 EXPLICIT, 2 TEMPORARY, 4 EOI_PENDING), is_active, chip, handler, disabled, irqs_pending, pirq, needs_eoi, resend_in_handler (model knob: a busy device re-pends its port from the handler).',
-  'linux.cpu_evtchn_mask.C': 'Ports CPU C handles (2-level only, R20).',
-  'linux.current_word_idx / current_bit_idx': 'Per-CPU scan cursor (R21c).',
+  'linux.cpu_evtchn_mask.C': 'Ports CPU C handles (2-level only, XR20).',
+  'linux.current_word_idx / current_bit_idx': 'Per-CPU scan cursor (XR21c).',
   'linux.virq_to_irq.C / ipi_to_evtchn.C': 'Per-CPU VIRQ → irq and IPI → port tables.',
   'linux.xen_have_vector_callback / xen_percpu_upcall': 'What X6.0 chose.',
   'handled.C': 'Model log (not kernel state): ports whose driver handler ran on CPU C, in order.',

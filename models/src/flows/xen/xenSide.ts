@@ -1,10 +1,10 @@
 // Xen-side steps shared by the X flows: set-pending (2-level and FIFO), pollers, vcpu_mark_events_pending,
-// vcpu_kick, the PV return-to-guest check and bounce frame, Xen's unmask, and the PIRQ EOI (xen-linux.md §1, §3, §7).
+// vcpu_kick, the PV return-to-guest check and bounce frame, Xen's unmask, and the PIRQ EOI (flows X1, X3, X7).
 
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
-import { F2007, XStep, XEC, call, finish, go, lnx, num, str, xen, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -12,26 +12,38 @@ export const xenSideSteps: XStep[] = [
   {
     id: 'X1.2', title: 'notify_remote_via_evtchn', component: 'linux-evtchn',
     role: 'The sender\'s EVTCHNOP_send hypercall on its local port; touches no guest state.',
-    source: 'xen-linux.md §1.1 X1.2',
-    links: [lnx('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: F2007 }] })],
+    links: [linuxLink('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: LINUX_2007_PATCH }] })],
+    branches: [
+      { name: 'hypercall', when: 'EVTCHNOP_send {port ctx.params}', next: 'X1.3' },
+    ],
     run: (ctx) => go('hypercall', `EVTCHNOP_send {port ${num(ctx.params, 'lport')}}`, 'X1.3'),
   },
   {
     id: 'X1.3', title: 'do_event_channel_op', component: 'evtchn',
     role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
-    source: 'xen-linux.md §1.1 X1.3',
-    links: [xen('do_event_channel_op', XEC)],
+    links: [xenLink('do_event_channel_op', XEN_EVENT_CHANNEL)],
+    branches: [
+      { name: 'EVTCHNOP_send', when: 'cmd EVTCHNOP_send', next: 'X1.4' },
+    ],
     run: () => go('EVTCHNOP_send', 'cmd EVTCHNOP_send', 'X1.4'),
   },
   {
     id: 'X1.4', title: 'evtchn_send', component: 'evtchn', operation: 'evtchn.send',
-    role: 'Sends on the caller\'s local port (R2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; anything else is -EINVAL.',
-    source: 'xen-linux.md §1.1 X1.4; R2, R3',
-    links: [xen('evtchn_send', XEC)],
+    role: 'Sends on the caller\'s local port (XR2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; anything else is -EINVAL.',
+    rules: ['XR2', 'XR3'],
+    links: [xenLink('evtchn_send', XEN_EVENT_CHANNEL)],
     contracts: [{
-      id: 'X1.4-notify-vcpu', text: 'targets the receiving channel\'s notify_vcpu_id', source: 'R3',
+      id: 'X1.4-notify-vcpu', text: 'targets the receiving channel\'s notify_vcpu_id', source: 'XR3',
       codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
+    branches: [
+      { name: 'einval', when: 'port lport of who is …', next: null },
+      { name: 'unbound', when: 'port lport is ECS_UNBOUND', next: null },
+      { name: 'ipi', when: 'ECS_IPI → port lport on its notify_vcpu_id ch.notify_vcpu_id', next: 'X1.5' },
+      { name: 'xen-consumer', when: 'E[rport].xen_consumer=r.xen_consumer', next: null },
+      { name: 'interdomain', when: 'ECS_INTERDOMAIN → remote port rport, notify_vcpu_id …', next: 'X1.5' },
+      { name: 'to-peer', when: 'sending from the modelled domain to its peer', next: null },
+    ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');
       const self = str(ctx.params, 'sender', 'peer') === 'self';
@@ -43,7 +55,7 @@ export const xenSideSteps: XStep[] = [
         return finish(ctx, 'einval', `port ${lport} of ${who} is ${ch ? ch.state : 'absent'}`);
       }
       if (ch.state === 'ECS_UNBOUND') {
-        ctx.emit({ kind: 'dropped', what: `port ${lport}`, detail: 'ECS_UNBOUND: silently dropped, returns 0 (R2)' });
+        ctx.emit({ kind: 'dropped', what: `port ${lport}`, detail: 'ECS_UNBOUND: silently dropped, returns 0 (XR2)' });
         return finish(ctx, 'unbound', `port ${lport} is ECS_UNBOUND`);
       }
       if (ch.state === 'ECS_IPI' && self) return go('ipi', `ECS_IPI → port ${lport} on its notify_vcpu_id ${ch.notify_vcpu_id}`, 'X1.5', { port: lport, vcpu: ch.notify_vcpu_id });
@@ -66,16 +78,21 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.5', title: 'evtchn_port_set_pending', component: 'evtchn', operation: 'evtchn.set_pending',
-    role: 'Generic entry of every Xen set-pending: drops unusable ports (R1), then calls the ABI\'s set_pending on the target vCPU (2-level → X1.6, FIFO → X7.5).',
-    source: 'xen-linux.md §1.1 X1.5; R1',
-    links: [xen('evtchn_port_set_pending', 'xen/include/xen/event.h'), xen('evtchn_usable', 'xen/include/xen/event.h')],
+    role: 'Generic entry of every Xen set-pending: drops unusable ports (XR1), then calls the ABI\'s set_pending on the target vCPU (2-level → X1.6, FIFO → X7.5).',
+    rules: ['XR1'],
+    links: [xenLink('evtchn_port_set_pending', 'xen/include/xen/event.h'), xenLink('evtchn_usable', 'xen/include/xen/event.h')],
+    branches: [
+      { name: 'unusable', when: 'E[port] is …, Xen-consumed', next: null },
+      { name: 'fifo', when: 'd->evtchn_port_ops is FIFO; target vCPU v', next: 'X7.5' },
+      { name: '2-level', when: 'd->evtchn_port_ops is 2-level; target vCPU v', next: 'X1.6' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const ch = ctx.state.evtchn[String(port)];
       const given = num(ctx.params, 'vcpu');
-      const v = given >= 0 ? targetOf(ctx) : ch?.notify_vcpu_id ?? 0; // R3: the sender passes notify_vcpu_id
+      const v = given >= 0 ? targetOf(ctx) : ch?.notify_vcpu_id ?? 0; // XR3: the sender passes notify_vcpu_id
       if (!evtchnUsable(ch)) {
-        ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (R1)` });
+        ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (XR1)` });
         return finish(ctx, 'unusable', `E[${port}] is ${ch ? ch.state : 'absent'}${ch?.xen_consumer ? ', Xen-consumed' : ''}`);
       }
       return ctx.state.abi === 'fifo'
@@ -85,16 +102,22 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.6', title: 'evtchn_2l_set_pending', component: 'evtchn-2l', operation: 'evtchn.set_pending.2l',
-    role: 'Sets P[p]; if it was already set nothing else happens (R8); a masked port only latches P (R9); otherwise sets SEL[v] bit p/64 and, if that bit was 0, marks events pending (R10).',
-    source: 'xen-linux.md §1.1 X1.6; R8–R10',
-    links: [xen('evtchn_2l_set_pending', 'xen/common/event_2l.c')],
+    role: 'Sets P[p]; if it was already set nothing else happens (XR8); a masked port only latches P (XR9); otherwise sets SEL[v] bit p/64 and, if that bit was 0, marks events pending (XR10).',
+    rules: ['XR8', 'XR9', 'XR10'],
+    links: [xenLink('evtchn_2l_set_pending', 'xen/common/event_2l.c')],
     contracts: [{
-      id: 'X1.6-sel-before-mark', text: 'sets the selector bit before vcpu_mark_events_pending, and only when P was newly set and the port unmasked', source: 'R8–R10',
+      id: 'X1.6-sel-before-mark', text: 'sets the selector bit before vcpu_mark_events_pending, and only when P was newly set and the port unmasked', source: 'XR8; XR9; XR10',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_and_set_bit'], then: ['vcpu_mark_events_pending'] },
     }, {
-      id: 'X1.6-pollers', text: 'wakes pollers of the port (evtchn_check_pollers) whether or not it is masked', source: 'R12',
+      id: 'X1.6-pollers', text: 'wakes pollers of the port (evtchn_check_pollers) whether or not it is masked', source: 'XR12',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'calls', anyOf: ['evtchn_check_pollers'] },
     }],
+    branches: [
+      { name: 'sel-newly-set', when: 'P[10] 0→1, unmasked; SEL[0] bit 0 0→1', next: 'X1.7' },
+      { name: 'sel-already-set', when: 'P[11] 0→1, unmasked; SEL[0] bit 0 was already 1 (an upcall will scan word 0)', next: 'X1.7' },
+      { name: 'masked', when: 'P[10] 0→1 but M[10]=1', next: 'X1.7' },
+      { name: 'already-pending', when: 'P[10] was already 1', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const v = targetOf(ctx);
@@ -103,10 +126,10 @@ export const xenSideSteps: XStep[] = [
       const w = Math.floor(port / wordBits(d));
       switch (r) {
         case 'already-pending':
-          ctx.emit({ kind: 'note', target: tag(v), what: `port ${port}`, detail: `coalesced: P[${port}] was already 1, so no selector, no upcall, no kick (R8)` });
+          ctx.emit({ kind: 'note', target: tag(v), what: `port ${port}`, detail: `coalesced: P[${port}] was already 1, so no selector, no upcall, no kick (XR8)` });
           return finish(ctx, r, `P[${port}] was already 1`);
         case 'masked':
-          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: `latched in P[${port}] only: M[${port}]=1, no selector/upcall until an unmask (R9)` });
+          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: `latched in P[${port}] only: M[${port}]=1, no selector/upcall until an unmask (XR9)` });
           return go(r, `P[${port}] 0→1 but M[${port}]=1`, 'X1.7', { newly: true, mark: false });
         case 'sel-already-set':
           return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} was already 1 (an upcall will scan word ${w})`, 'X1.7', { newly: true, mark: false });
@@ -117,9 +140,13 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.7', title: 'evtchn_check_pollers', component: 'xen-sched',
-    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (R12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
-    source: 'xen-linux.md §1.1 X1.7; R12',
-    links: [xen('evtchn_check_pollers', XEC)],
+    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
+    rules: ['XR12'],
+    links: [xenLink('evtchn_check_pollers', XEN_EVENT_CHANNEL)],
+    branches: [
+      { name: 'mark', when: 'no vCPU polls this port; the set-pending asked for a notification', next: 'X1.8' },
+      { name: 'no-mark', when: 'no vCPU polls this port; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const woken: number[] = [];
@@ -140,15 +167,20 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.8', title: 'vcpu_mark_events_pending', component: 'vcpu-info', operation: 'evtchn.mark_upcall',
-    role: 'Sets UP[v]; only a 0→1 change notifies the vCPU: PV → vcpu_kick, HVM → hvm_assert_evtchn_irq (R10, R17).',
-    source: 'xen-linux.md §1.1 X1.8; R10',
-    links: [xen('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
-    contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'R10, R17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    role: 'Sets UP[v]; only a 0→1 change notifies the vCPU: PV → vcpu_kick, HVM → hvm_assert_evtchn_irq (XR10, XR17).',
+    rules: ['XR10'],
+    links: [xenLink('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
+    contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'XR10; XR17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
+    branches: [
+      { name: 'upcall-already-pending', when: 'UP[v] was already 1', next: null },
+      { name: 'hvm', when: 'UP[v] 0→1 on an HVM vCPU', next: 'X6.4' },
+      { name: 'pv', when: 'UP[v] 0→1 on a PV vCPU', next: 'X1.9' },
+    ],
     run(ctx) {
       const v = targetOf(ctx);
       const d = ctx.state;
       if (!markEventsPending(d.vcpu_info[v])) {
-        ctx.emit({ kind: 'note', target: tag(v), detail: `UP[${v}] was already 1: the outstanding upcall (or its re-loop, R19) picks the event up` });
+        ctx.emit({ kind: 'note', target: tag(v), detail: `UP[${v}] was already 1: the outstanding upcall (or its re-loop, XR19) picks the event up` });
         return finish(ctx, 'upcall-already-pending', `UP[${v}] was already 1`);
       }
       return d.guest === 'hvm'
@@ -159,8 +191,12 @@ export const xenSideSteps: XStep[] = [
   {
     id: 'X1.9', title: 'vcpu_kick', component: 'xen-sched',
     role: 'Makes the target vCPU notice: unblocks it if blocked, or sends VCPU_KICK_SOFTIRQ to its pCPU so it passes the return-to-guest checks (PV X1.10, HVM X6.14).',
-    source: 'xen-linux.md §1.1 X1.9; R14',
-    links: [xen('vcpu_kick', 'xen/arch/x86/domain.c'), xen('vcpu_unblock', 'xen/common/sched/core.c')],
+    rules: ['XR14'],
+    links: [xenLink('vcpu_kick', 'xen/arch/x86/domain.c'), xenLink('vcpu_unblock', 'xen/common/sched/core.c')],
+    branches: [
+      { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X6.14' },
+      { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X1.10' },
+    ],
     run(ctx) {
       const v = targetOf(ctx);
       const vc = ctx.state.vcpu[v];
@@ -178,9 +214,14 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.10', title: 'test_guest_events', component: 'pv-entry',
-    role: 'PV return-to-guest: delivers the event upcall iff UP[v]!=0 and UM[v]==0 (R14); otherwise returns to the guest and UP stays set.',
-    source: 'xen-linux.md §1.1 X1.10; R14',
-    links: [xen('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xen('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    role: 'PV return-to-guest: delivers the event upcall iff UP[v]!=0 and UM[v]==0 (XR14); otherwise returns to the guest and UP stays set.',
+    rules: ['XR14'],
+    links: [xenLink('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xenLink('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    branches: [
+      { name: 'deliver', when: 'UP[v]=1 and UM[v]=0', next: 'X1.11' },
+      { name: 'masked-by-UM', when: 'UP[v]=1, UM[v]=1', next: null },
+      { name: 'nothing-pending', when: 'UP[v]=0', next: null },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.10');
       const v = targetOf(ctx);
@@ -195,9 +236,12 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.11', title: 'create_bounce_frame', component: 'pv-entry',
-    role: 'Builds the guest exception frame for the event callback, saves UM as saved_upcall_mask and sets UM[v]=1 (TBF_INTERRUPT), like an interrupt gate clearing IF (R14).',
-    source: 'xen-linux.md §1.1 X1.11; R14',
-    links: [xen('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    role: 'Builds the guest exception frame for the event callback, saves UM as saved_upcall_mask and sets UM[v]=1 (TBF_INTERRUPT), like an interrupt gate clearing IF (XR14).',
+    rules: ['XR14'],
+    links: [xenLink('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
+    branches: [
+      { name: 'bounce', when: 'saved UM=ctx.state.vcpu[v].saved_upcall_mask in the frame, UM[v]:=1; guest resumes at its event callback', next: 'X1.12' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11');
       const v = targetOf(ctx);
@@ -208,9 +252,12 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.11i', title: 'do_iret', component: 'pv-entry',
-    role: 'The guest\'s HYPERVISOR_iret after the upcall: restores UM from the frame\'s IF (saved_upcall_mask) and returns through test_all_events, which re-delivers if UP was set meanwhile (R14).',
-    source: 'xen-linux.md §1.1 X1.11 (restore); R14',
-    links: [xen('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
+    role: 'The guest\'s HYPERVISOR_iret after the upcall: restores UM from the frame\'s IF (saved_upcall_mask) and returns through test_all_events, which re-delivers if UP was set meanwhile (XR14).',
+    rules: ['XR14'],
+    links: [xenLink('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
+    branches: [
+      { name: 'iret', when: 'UM[v] := saved ctx.state.vcpu[v].saved_upcall_mask; back through test_all_events', next: 'X1.10' },
+    ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11i');
       const v = vcpuOf(ctx, 'cpu');
@@ -220,18 +267,26 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.23', title: 'evtchn_unmask', component: 'evtchn', operation: 'evtchn.unmask.xen',
-    role: 'EVTCHNOP_unmask: 2-level clears M[p] and, if it was set and P[p] is set, re-raises on notify_vcpu_id (R11); FIFO clears MASKED and re-links a pending event on notify_vcpu_id (R33).',
-    source: 'xen-linux.md §1.1 X1.23, §7 X7.7; R11, R33',
-    links: [xen('evtchn_unmask', XEC), xen('evtchn_2l_unmask', 'xen/common/event_2l.c'), xen('evtchn_fifo_unmask', 'xen/common/event_fifo.c'), xen('evtchn_port_unmask', 'xen/common/event_channel.h')],
+    role: 'EVTCHNOP_unmask: 2-level clears M[p] and, if it was set and P[p] is set, re-raises on notify_vcpu_id (XR11); FIFO clears MASKED and re-links a pending event on notify_vcpu_id (XR33).',
+    rules: ['XR11', 'XR33'],
+    links: [xenLink('evtchn_unmask', XEN_EVENT_CHANNEL), xenLink('evtchn_2l_unmask', 'xen/common/event_2l.c'), xenLink('evtchn_fifo_unmask', 'xen/common/event_fifo.c'), xenLink('evtchn_port_unmask', 'xen/common/event_channel.h')],
     contracts: [{
-      id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'R3, R11',
+      id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'XR3; XR11',
       codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
+    branches: [
+      { name: 'unusable', when: 'E[port] not usable: evtchn_port_unmask is a no-op (XR1)', next: null },
+      { name: 'relink', when: 'MASKED cleared; PENDING=1 → evtchn_fifo_set_pending on notify_vcpu_id n', next: 'X7.5' },
+      { name: 'not-pending', when: 'MASKED cleared; not pending', next: null },
+      { name: 're-raise', when: 'M[10] was 1, P[10]=1, SEL[0] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id 0)', next: 'X1.8' },
+      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: null },
+      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: 'X3.13' },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const d = ctx.state;
       const ch = d.evtchn[String(port)];
-      if (!evtchnUsable(ch)) return finish(ctx, 'unusable', `E[${port}] not usable: evtchn_port_unmask is a no-op (R1)`);
+      if (!evtchnUsable(ch)) return finish(ctx, 'unusable', `E[${port}] not usable: evtchn_port_unmask is a no-op (XR1)`);
       const n = ch.notify_vcpu_id;
       if (d.abi === 'fifo') {
         const r = fifoUnmaskXen(d.fifo!, port);
@@ -240,19 +295,24 @@ export const xenSideSteps: XStep[] = [
       }
       const r = unmask2lXen(d.shared_info, d.vcpu_info[n], port, wordBits(d));
       if (r === 're-raise') return go(r, `M[${port}] was 1, P[${port}]=1, SEL[${n}] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id ${n})`, 'X1.8', { vcpu: n });
-      const why = { 'was-not-masked': `M[${port}] was already 0: unmasking an unmasked port never re-raises (R11)`, 'not-pending': `M[${port}] 1→0, P[${port}]=0`, 'sel-already-set': `M[${port}] 1→0, P=1 but SEL[${n}] bit already set` }[r];
+      const why = { 'was-not-masked': `M[${port}] was already 0: unmasking an unmasked port never re-raises (XR11)`, 'not-pending': `M[${port}] 1→0, P[${port}]=0`, 'sel-already-set': `M[${port}] 1→0, P=1 but SEL[${n}] bit already set` }[r];
       return finish(ctx, r, why);
     },
   },
   {
     id: 'X7.5', title: 'evtchn_fifo_set_pending', component: 'evtchn-fifo', operation: 'evtchn.set_pending.fifo',
-    role: 'FIFO set-pending: PENDING:=1; an unmasked, unlinked port is linked at the tail of Q[v][priority] (even if it was already pending); the vCPU is notified only when the queue was empty and READY[prio] was 0 (R29, R30).',
-    source: 'xen-linux.md §7 X7.5, X7.6; R29, R30',
-    links: [xen('evtchn_fifo_set_pending', 'xen/common/event_fifo.c'), xen('evtchn_fifo_set_link', 'xen/common/event_fifo.c')],
+    role: 'FIFO set-pending: PENDING:=1; an unmasked, unlinked port is linked at the tail of Q[v][priority] (even if it was already pending); the vCPU is notified only when the queue was empty and READY[prio] was 0 (XR29, XR30).',
+    rules: ['XR29', 'XR30'],
+    links: [xenLink('evtchn_fifo_set_pending', 'xen/common/event_fifo.c'), xenLink('evtchn_fifo_set_link', 'xen/common/event_fifo.c')],
     contracts: [{
-      id: 'X7.5-lastq', text: 'tracks the queue a port was linked on (fifo_lastq) so a priority/vCPU change never corrupts the old queue', source: 'R30',
+      id: 'X7.5-lastq', text: 'tracks the queue a port was linked on (fifo_lastq) so a priority/vCPU change never corrupts the old queue', source: 'XR30',
       codebase: 'xen', symbol: 'evtchn_fifo_set_pending', check: { kind: 'mentions', anyOf: ['fifo_lastq'] },
     }],
+    branches: [
+      { name: 'masked', when: 'W.MASKED=1', next: 'X1.7' },
+      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY bit 7 0→1 → notify', next: 'X1.7' },
+      { name: 'no-control-block', when: 'CB[1] not mapped', next: null },
+    ],
     run(ctx) {
       const port = portOf(ctx);
       const v = targetOf(ctx);
@@ -268,7 +328,7 @@ export const xenSideSteps: XStep[] = [
           ctx.emit({ kind: 'lost', target: tag(v), what: `port ${port}`, detail: `vCPU ${v} has no FIFO control block mapped: event dropped` });
           return finish(ctx, r.result, `CB[${v}] not mapped`);
         case 'masked':
-          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: 'MASKED: PENDING set, not linked, no notification (R29)' });
+          ctx.emit({ kind: 'pending', target: tag(v), what: `port ${port}`, detail: 'MASKED: PENDING set, not linked, no notification (XR29)' });
           return go(r.result, 'W.MASKED=1', 'X1.7', { newly: r.newlyPending, mark: false });
         case 'already-linked':
           return go(r.result, `W.LINKED=1: already queued, no new link or notification`, 'X1.7', { newly: r.newlyPending, mark: false });
@@ -281,8 +341,13 @@ export const xenSideSteps: XStep[] = [
   {
     id: 'X3.12', title: 'PHYSDEVOP_eoi', component: 'pirq',
     role: 'The guest\'s PHYSDEVOP_eoi for a pirq: with auto_unmask also unmasks its port; for PV / real-IRQ pirqs calls pirq_guest_eoi (X3.13).',
-    source: 'xen-linux.md §3.1 X3.12; R28',
-    links: [xen('do_physdev_op', 'xen/arch/x86/physdev.c')],
+    rules: ['XR28'],
+    links: [xenLink('do_physdev_op', 'xen/arch/x86/physdev.c')],
+    branches: [
+      { name: 'no-pirq', when: 'pirq pirq is not guest-bound', next: null },
+      { name: 'auto-unmask', when: 'v1 pirq_eoi_map registered: auto_unmask → evtchn_unmask(port p.evtchn) first', next: 'X1.23' },
+      { name: 'pirq_guest_eoi', when: 'pirq pirq is bound to a real IRQ', next: 'X3.13' },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];
@@ -293,10 +358,15 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X3.13', title: 'pirq_guest_eoi → desc_guest_eoi', component: 'pirq',
-    role: 'Ends the guest\'s part of a guest-bound IRQ: clears pirq->masked, and when in_flight drops to 0 performs the withheld physical EOI/unmask (R27). A second EOI finds masked=0 and does nothing.',
-    source: 'xen-linux.md §3.1 X3.13; R27',
-    links: [xen('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xen('desc_guest_eoi', 'xen/arch/x86/irq.c'), xen('flush_ready_eoi', 'xen/arch/x86/irq.c')],
-    contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'R27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
+    role: 'Ends the guest\'s part of a guest-bound IRQ: clears pirq->masked, and when in_flight drops to 0 performs the withheld physical EOI/unmask (XR27). A second EOI finds masked=0 and does nothing.',
+    rules: ['XR27'],
+    links: [xenLink('pirq_guest_eoi', 'xen/arch/x86/irq.c'), xenLink('desc_guest_eoi', 'xen/arch/x86/irq.c'), xenLink('flush_ready_eoi', 'xen/arch/x86/irq.c')],
+    contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'XR27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
+    branches: [
+      { name: 'already-eoied', when: 'pirq->masked was 0 (already EOIed or force-EOIed by the timer)', next: null },
+      { name: 'others-in-flight', when: 'in_flight=p.in_flight: other sharers still busy', next: null },
+      { name: 'eoi', when: 'in_flight 1→0: p.ack_type completed', next: null },
+    ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
       const p = ctx.state.pirq[String(pirq)];

@@ -1,6 +1,8 @@
-// `irqlens flows`: every modelled flow with its steps and each step's links.
+// `irqlens flows`: every modelled flow with its steps and each step's links; `--markdown` writes the flow pages.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
-import { allFlows, Flow } from '@irqlens/models';
+import { allFlows, allRules, Flow, flowDocPages, FLOW_DOCS_DIR, stepDocRef } from '@irqlens/models';
 
 export function flowsAsJson(flows: readonly Flow<unknown>[]) {
   return flows.map((f) => ({
@@ -20,22 +22,44 @@ export function flowsAsJson(flows: readonly Flow<unknown>[]) {
       role: s.role,
       component: s.component,
       operation: s.operation,
+      doc: stepDocRef(f.id, s.id),
+      rules: s.rules ?? [],
       source: s.source,
+      branches: s.branches,
       links: s.links.map((l) => ({ codebase: l.codebase, symbol: l.symbol, file: l.file, kind: l.kind, formerly: l.formerly })),
-      contracts: (s.contracts ?? []).map((c) => ({ id: c.id, text: c.text, codebase: c.codebase, symbol: c.symbol, check: c.check })),
+      contracts: (s.contracts ?? []).map((c) => ({ id: c.id, text: c.text, source: c.source, codebase: c.codebase, symbol: c.symbol, check: c.check })),
     })),
   }));
 }
 
+/** Writes one page per flow and the index into `dir`; returns the files written. */
+export function writeFlowDocs(dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  return flowDocPages(allFlows, allRules).map((page) => {
+    const file = path.join(dir, page.name);
+    fs.writeFileSync(file, page.text);
+    return file;
+  });
+}
+
 export function register(program: Command): void {
+  const ids = allFlows.map((f) => f.id).join(', ');
   program
     .command('flows')
     .description('list every modelled interrupt flow with its steps and the functions linked to each step')
-    .argument('[flow]', 'show only this flow (X1..X7, Q1..Q12)')
+    .argument('[flow]', `show only this flow (${ids})`)
     .option('--json', 'machine-readable output')
-    .action((only: string | undefined, opts: { json?: boolean }) => {
+    .option('--markdown', `write one Markdown page per flow and an index of flows and rules (into ${FLOW_DOCS_DIR}, or --out)`)
+    .option('--out <dir>', 'folder for --markdown', FLOW_DOCS_DIR)
+    .action((only: string | undefined, opts: { json?: boolean; markdown?: boolean; out: string }) => {
+      if (opts.markdown) {
+        if (only) throw new Error('--markdown writes every flow; leave out the flow id');
+        const files = writeFlowDocs(opts.out);
+        process.stdout.write(`wrote ${files.length} pages to ${opts.out}\n`);
+        return;
+      }
       const flows = only ? allFlows.filter((f) => f.id.toLowerCase() === only.toLowerCase()) : allFlows;
-      if (only && flows.length === 0) throw new Error(`unknown flow "${only}" (flows: ${allFlows.map((f) => f.id).join(', ')})`);
+      if (only && flows.length === 0) throw new Error(`unknown flow "${only}" (flows: ${ids})`);
       if (opts.json) {
         process.stdout.write(JSON.stringify(flowsAsJson(flows), null, 2) + '\n');
         return;

@@ -36,7 +36,7 @@ export function register(program: Command): void {
   program
     .command('simulate')
     .description('run a flow from a step or function, or a scenario, and print the trace')
-    .argument('[flow]', 'flow id (X1..X7, Q1..Q12); optional with --scenario')
+    .argument('[flow]', `flow id (${allFlows.map((f) => f.id).join(', ')}); optional with --scenario`)
     .option('--from <step|function>', 'start at this step id or linked function')
     .option('--profile <profile>', 'implementation profile (see irqlens flows)')
     .option('--set <path=value>', 'override an initial-state field (repeatable)', collect, [])
