@@ -11,8 +11,9 @@ import { compactFlowName } from './functionLenses';
 import { linkView } from './linkViews';
 import { outcomeLine } from './workedSimulation';
 
-const maxBranches = 5;
-const maxFollowing = 6;
+const maxBranches = 4;
+const maxFollowing = 5;
+const maxChanges = 2;
 const maxPaths = 5;
 
 function show(v: unknown): string {
@@ -54,25 +55,24 @@ function followingSteps(steps: TraceStep[]): { shown: TraceStep[]; more: number 
   return { shown, more: rest.length - shown.length };
 }
 
-function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, symbol: string, codebase: Codebase | undefined): string[] {
+/** The section's lines, and the command links that end the hover. */
+function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, symbol: string, codebase: Codebase | undefined): { lines: string[]; actions: string[] } {
   const { flow, step } = place;
   const lines: string[] = [];
   const flowLink = markdownLink(showFlow(`${flow.id} ${compactFlowName(flow.name)}`, { flow: flow.id, step: step.id }));
   lines.push(`**${flowLink}** · step ${place.position} of ${place.total} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
   lines.push('');
   const obs = guide.observation(flow, step);
-  if (obs) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`, '');
+  if (obs) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
 
+  // A bullet list may start right under a paragraph line (CommonMark): no blank line spent on it.
   const branches = guide.branches(flow, step);
-  if (branches.length > 0) {
-    lines.push('Branches:');
-    for (const b of branches.slice(0, maxBranches)) {
-      const target = guide.step(flow, b.next);
-      lines.push(`- \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
-    }
-    if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more`);
-    lines.push('');
+  for (const b of branches.slice(0, maxBranches)) {
+    const target = guide.step(flow, b.next);
+    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
   }
+  if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more branches`);
+  if (obs || branches.length > 0) lines.push('');
 
   if (step.operation) {
     const eq = [...guide.equivalents(step.operation)]
@@ -91,7 +91,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     const block: string[] = [];
     if (run.reads.length > 0) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
     block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
-    for (const c of first.changes.slice(0, 3)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
+    for (const c of first.changes.slice(0, maxChanges)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
     if (first.changes.length === 0) block.push('  (no state change)');
     const { shown, more } = followingSteps(run.steps);
     for (const t of shown) block.push(traceLine(t));
@@ -109,18 +109,15 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   const actions = [markdownLink(simulateFromHere('▶ Simulate from here', { flow: flow.id, step: step.id, symbol }))];
   const next = guide.next(flow, step);
   if (next) actions.push(`next: ${stepRef(index, flow, next, codebase)}`);
-  lines.push(actions.join(' · '));
-  return lines;
+  return { lines, actions };
 }
 
 /** The flow part of the hover for `symbol` read in `codebase` (undefined: any), or undefined when it is on no flow. */
 export function flowHoverMarkdown(guide: FlowGuide, index: IndexQueries, symbol: string, codebase: Codebase | undefined): string | undefined {
   const places = guide.places(symbol, codebase);
   if (places.length === 0) return undefined;
-  const lines = placeSection(guide, index, places[0], symbol, codebase);
-  if (places.length > 1) {
-    const others = places.slice(1).map((p) => `${p.flow.id} (${p.position}/${p.total})`);
-    lines.push('', `Also on ${others.join(', ')}`);
-  }
+  const { lines, actions } = placeSection(guide, index, places[0], symbol, codebase);
+  if (places.length > 1) actions.push(`also on ${places.slice(1).map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  lines.push(actions.join(' · '));
   return lines.join('\n');
 }

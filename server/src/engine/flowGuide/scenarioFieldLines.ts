@@ -1,6 +1,7 @@
 // Finds the line of a scenario field (`actions[1].with`, `set.lapic.0.isr`) in the file's JSON text, so a validation
 // error can point at it. Lines are 0-based, as in LSP.
-import { findNodeAtLocation, parseTree, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser';
+// The ESM build: esbuild cannot bundle the package's UMD main (it requires './impl/format' at run time).
+import { findNodeAtLocation, parseTree, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser/lib/esm/main.js';
 
 function lineAt(text: string, offset: number): number {
   let line = 0;
