@@ -117,6 +117,20 @@ export class FlowGuide {
     return e;
   }
 
+  /**
+   * Prepares the hovers of the functions a file shows lenses for (worked run and what-if of each one's own step),
+   * one step per turn of the event loop, so the first hover on any of them is answered from memory.
+   */
+  async prepareHovers(symbols: { symbol: string; codebase: Codebase }[], isCancelled: () => boolean = () => false): Promise<void> {
+    for (const { symbol, codebase } of symbols) {
+      const place = this.places(symbol, codebase)[0];
+      if (!place || this.whatIfs.has(`${place.flow.id}\u0000${place.step.id}`)) continue;
+      if (isCancelled()) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      this.whatIf(place.flow, place.step);
+    }
+  }
+
   /** Computes every flow's observations, yielding between flows so requests are answered meanwhile. */
   async warmUp(isCancelled: () => boolean = () => false): Promise<void> {
     for (const flow of this.flows) {

@@ -20,8 +20,8 @@ export interface LensSettings {
 
 /** What a lens is about; the client hands it back on resolve. Plain JSON. */
 export type LensData =
-  | { kind: 'flow' | 'simulate'; symbol: string; flow: string; step: string }
-  | { kind: 'previous' | 'next' | 'handoff'; symbol: string; flow: string; step: string; target: string; codebase: Codebase }
+  | { kind: 'flow' | 'simulate'; symbol: string; flow: string; step: string; codebase: Codebase }
+  | { kind: 'previous' | 'next' | 'handoff'; symbol: string; flow: string; step: string; codebase: Codebase; target: string }
   | { kind: 'pick'; symbol: string; codebase?: Codebase }
   | { kind: 'calls'; symbol: string; file: string; line: number; character: number };
 
@@ -42,16 +42,16 @@ function lensTargets(index: IndexQueries, file: string): SymbolDef[] {
 }
 
 function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase): LensData[] {
-  const base = { symbol, flow: place.flow.id, step: place.step.id };
+  const base = { symbol, flow: place.flow.id, step: place.step.id, codebase };
   const out: LensData[] = [{ kind: 'flow', ...base }];
   const prev = guide.previous(place.flow, place.step);
-  if (prev) out.push({ kind: 'previous', ...base, target: prev.id, codebase });
+  if (prev) out.push({ kind: 'previous', ...base, target: prev.id });
   const next = guide.next(place.flow, place.step);
-  if (next) out.push({ kind: 'next', ...base, target: next.id, codebase });
+  if (next) out.push({ kind: 'next', ...base, target: next.id });
   // When the next step stays in this codebase, say where the path leaves it (Xen's hvm_assert_evtchn_irq → Linux).
   if (!next || next.links[0]?.codebase === codebase) {
     const h = guide.handoff(place.flow, place.step, codebase);
-    if (h && h.step.id !== next?.id) out.push({ kind: 'handoff', ...base, target: h.step.id, codebase });
+    if (h && h.step.id !== next?.id) out.push({ kind: 'handoff', ...base, target: h.step.id });
   }
   out.push({ kind: 'simulate', ...base });
   return out;
