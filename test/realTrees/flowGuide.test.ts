@@ -1,0 +1,108 @@
+// The flow guide on the real trees: the lenses of Xen's xen/arch/x86/hvm/irq.c (the X6 lens on hvm_assert_evtchn_irq,
+// its next step and its hand-off into Linux) and the hover there (branches, worked simulation, what-if), timed once the
+// index is ready; then `irqlens lenses` with Xen and Linux, where the hand-off resolves in the Linux tree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CodeLens, MarkupContent } from 'vscode-languageserver-protocol';
+import { FlowGuide } from '../../server/src/engine/flowGuide/flowGuide';
+import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
+import { computeCodeLenses, resolveCodeLens } from '../../server/src/lsp/codeLens';
+import { computeHover } from '../../server/src/lsp/hover';
+import type { GoToStepArgs } from '../../server/src/protocol/flowMessages';
+import { realTrees } from '../support/realTrees';
+
+const repo = path.join(__dirname, '..', '..');
+// Shared with the other real-tree tests: the Linux tree is indexed once per machine.
+const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'irqlens', 'test-index');
+
+function ms(t0: number): string {
+  return `${(performance.now() - t0).toFixed(1)} ms`;
+}
+
+void test('real Xen: lenses of hvm/irq.c and the hover of hvm_assert_evtchn_irq, timed after warm-up', { timeout: 20 * 60_000 }, async () => {
+  const { xen } = realTrees();
+  const file = path.join(xen, 'xen/arch/x86/hvm/irq.c');
+  const index = await WorkspaceIndex.build({ roots: [xen], cacheDir, log: () => undefined });
+  try {
+    index.prepareQueries();
+    const guide = new FlowGuide();
+    let t0 = performance.now();
+    await guide.warmUp();
+    console.log(`xen ${index.trees()[0].version}: flow guide warm-up ${ms(t0)}`);
+
+    t0 = performance.now();
+    const ranges = computeCodeLenses(guide, index, file, { flows: true, calls: true });
+    const firstRanges = ms(t0);
+    t0 = performance.now();
+    const again = computeCodeLenses(guide, index, file, { flows: true, calls: true });
+    const secondRanges = ms(t0);
+    assert.deepEqual(again, ranges);
+    t0 = performance.now();
+    const lenses: CodeLens[] = ranges.map((l) => resolveCodeLens(guide, index, l));
+    console.log(`irq.c: ${ranges.length} lenses; ranges ${firstRanges} (first), ${secondRanges} (again); resolving all ${ms(t0)}`);
+
+    const text = fs.readFileSync(file, 'utf8');
+    const defLine = text.split('\n').findIndex((l) => /^void hvm_assert_evtchn_irq\(/.test(l));
+    assert.ok(defLine > 0, 'hvm_assert_evtchn_irq is defined in irq.c');
+    const titles = lenses.filter((l) => l.range.start.line === defLine).map((l) => l.command?.title ?? '');
+    console.log(`hvm_assert_evtchn_irq: ${titles.join(' | ')}`);
+    assert.match(titles[0], /^X6 HVM callback variants · step \d+ of \d+ · Xen → Linux$/);
+    assert.ok(titles.includes('→ vlapic_set_irq'), 'next: the per-vCPU vector path');
+    assert.ok(titles.includes('▶ Simulate from here'));
+    assert.ok(titles.some((t) => /^also on \d+ flows: X1 /.test(t)));
+    assert.ok(titles.some((t) => /^\d+ callers? · \d+ callees?$/.test(t)));
+    const handoff = lenses.find((l) => l.range.start.line === defLine && l.command?.title.startsWith('⇢ Linux: '));
+    const link = (handoff?.command?.arguments?.[0] as GoToStepArgs | undefined)?.link;
+    assert.equal(link?.codebase, 'linux', 'the path leaves Xen for the Linux guest');
+    assert.match(link?.unresolved ?? '', /^no linux tree given/, 'no Linux tree here: the lens says where it is instead');
+
+    const col = text.split('\n')[defLine].indexOf('hvm_assert_evtchn_irq') + 2;
+    t0 = performance.now();
+    const hover = computeHover(index, file, { line: defLine, character: col }, text, guide);
+    const firstHover = ms(t0);
+    t0 = performance.now();
+    const hover2 = computeHover(index, file, { line: defLine, character: col }, text, guide);
+    console.log(`hover on hvm_assert_evtchn_irq: ${firstHover} (first), ${ms(t0)} (again)`);
+    assert.deepEqual(hover2, hover);
+    const md = (hover?.contents as MarkupContent).value;
+    assert.match(md, /^```c\nvoid hvm_assert_evtchn_irq\(struct vcpu \*v\)/);
+    assert.match(md, /- branch `percpu-vector` — .* → \[X6\.6 vlapic_set_irq\]/);
+    assert.match(md, /- branch `no-upcall-vector` — .* → \[X6\.8 is_hvm_pv_evtchn_domain\]/);
+    assert.match(md, /Worked simulation \(xen417-linux61, from here;/);
+    assert.match(md, /X6\.6 +vlapic_set_irq +accepted +vlapic\.0\.irr: \[\] → \[243\]/);
+    assert.match(md, /What if callback = /);
+    assert.ok(md.split('\n').length <= 40, `${md.split('\n').length} lines`);
+
+    // At a call site and in the hover of an ops-table binding the same flow part follows the symbol part.
+    const call = text.split('\n').findIndex((l, i) => i > defLine + 10 && /hvm_assert_evtchn_irq\(/.test(l) && !/^void /.test(l));
+    if (call > 0) {
+      const at = computeHover(index, file, { line: call, character: text.split('\n')[call].indexOf('hvm_assert_evtchn_irq') + 1 }, text, guide);
+      assert.match((at?.contents as MarkupContent).value, /step \d+ of \d+ \(`X6\.4`/);
+    }
+  } finally {
+    await index.dispose();
+  }
+});
+
+void test('irqlens lenses on Xen and Linux: the hand-off from hvm_assert_evtchn_irq resolves in the Linux tree', { timeout: 30 * 60_000 }, () => {
+  const { xen, linux } = realTrees();
+  const file = path.join(xen, 'xen/arch/x86/hvm/irq.c');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo, 'server/src/cli/main.ts'), 'lenses', file, '--tree', xen, '--tree', linux, '--cache-dir', cacheDir, '--json'],
+    { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const lenses = JSON.parse(r.stdout) as CodeLens[];
+  const defLine = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => /^void hvm_assert_evtchn_irq\(/.test(l));
+  const mine = lenses.filter((l) => l.range.start.line === defLine);
+  const handoff = mine.find((l) => l.command?.title.startsWith('⇢ Linux: '));
+  const args = handoff?.command?.arguments?.[0] as GoToStepArgs | undefined;
+  console.log(`hand-off: ${handoff?.command?.title} → ${JSON.stringify(args?.link.location ?? args?.link.unresolved)}`);
+  assert.equal(args?.link.codebase, 'linux');
+  assert.ok(args?.link.location?.uri.startsWith('file://' + linux), JSON.stringify(args?.link));
+});
