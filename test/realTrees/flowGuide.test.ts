@@ -72,7 +72,7 @@ void test('real Xen: lenses of hvm/irq.c and the hover of hvm_assert_evtchn_irq,
     assert.match(md, /^```c\nvoid hvm_assert_evtchn_irq\(struct vcpu \*v\)/);
     assert.match(md, /- branch `percpu-vector` — .* → \[X6\.6 vlapic_set_irq\]/);
     assert.match(md, /- branch `no-upcall-vector` — .* → \[X6\.8 is_hvm_pv_evtchn_domain\]/);
-    assert.match(md, /Worked simulation \(xen417-linux61, from here;/);
+    assert.match(md, /Worked simulation \(default run, xen417-linux61;/);
     assert.match(md, /X6\.6 +vlapic_set_irq +accepted +vlapic\.0\.irr: \[\] → \[243\]/);
     assert.match(md, /What if callback = /);
     assert.ok(md.split('\n').length <= 40, `${md.split('\n').length} lines`);

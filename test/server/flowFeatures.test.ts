@@ -84,7 +84,7 @@ void test('hover on a linked function: the signature part, then its flow role, b
   assert.match(md, /step \d+ of 51 \(`X1\.6`/);
   assert.match(md, /\n- branch `[\w-]+` — /);
   assert.match(md, /- branch `masked` — /);
-  assert.match(md, /Worked simulation \(xen417-linux61, from here;/);
+  assert.match(md, /Worked simulation \(default run, xen417-linux61;/);
   assert.match(md, /shared_info\.evtchn_pending: \[\] → \[10\]/);
   assert.match(md, /What if /);
   assert.match(md, /\[▶ Simulate from here\]\(command:irqlens\.simulateFromHere\?%5B%7B/);

@@ -1,8 +1,9 @@
 // The flow guide: what the models say about a function, for lenses, hovers and the flow requests. It owns the
 // memoised model facts (places by symbol, observed branches per flow, the worked run and what-if per step); they depend
 // on the models only, so they live as long as the server. Anything about files and locations takes the index as input.
-import { allFlows, equivalents, type Codebase, type Flow, type Link, type Step } from '../../../../models/src/index';
+import { allFlows, type Codebase, type Flow, type Link, type Step } from '../../../../models/src/index';
 import { builtinScenarioDir } from '../packageRoot';
+import { equivalentFunctions, type EquivalentGroup } from './equivalentFunctions';
 import { readBuiltinScenarios, type BuiltinScenario } from './builtinScenarios';
 import { placesBySymbol, placesFor, type FlowPlace } from './flowPlaces';
 import { stepBranches, type StepBranch } from './stepBranches';
@@ -16,7 +17,7 @@ export class FlowGuide {
   private readonly observed = new Map<string, FlowObservations>();
   private readonly worked = new Map<string, WorkedRun | null>();
   private readonly whatIfs = new Map<string, WhatIf | null>();
-  private readonly equivalentsByOp = new Map<string, Map<Codebase, Link[]>>();
+  private readonly equivalentsByOp = new Map<string, EquivalentGroup[]>();
 
   constructor(
     readonly flows: readonly Flow<unknown>[] = allFlows,
@@ -111,9 +112,9 @@ export class FlowGuide {
     return undefined;
   }
 
-  equivalents(operation: string): Map<Codebase, Link[]> {
+  equivalents(operation: string): EquivalentGroup[] {
     let e = this.equivalentsByOp.get(operation);
-    if (!e) this.equivalentsByOp.set(operation, (e = equivalents(this.flows, operation)));
+    if (!e) this.equivalentsByOp.set(operation, (e = equivalentFunctions(this.flows, operation)));
     return e;
   }
 

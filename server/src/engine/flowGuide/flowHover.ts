@@ -4,7 +4,7 @@
 // trusts by allow-list. Kept under ~30 lines so the whole hover stays under 40.
 import type { Codebase, Flow, Step, TraceStep } from '../../../../models/src/index';
 import type { IndexQueries } from '../index/types';
-import { codebaseName, goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from './commandLinks';
+import { goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from './commandLinks';
 import type { FlowGuide } from './flowGuide';
 import type { FlowPlace } from './flowPlaces';
 import { compactFlowName } from './functionLenses';
@@ -14,6 +14,7 @@ import { outcomeLine } from './workedSimulation';
 const maxBranches = 4;
 const maxFollowing = 5;
 const maxChanges = 2;
+const maxOtherSteps = 2;
 const maxPaths = 5;
 
 function show(v: unknown): string {
@@ -75,19 +76,20 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   if (obs || branches.length > 0) lines.push('');
 
   if (step.operation) {
-    const eq = [...guide.equivalents(step.operation)]
-      .map(([cb, links]) => [cb, links.filter((l) => l.symbol !== symbol)] as const)
-      .filter(([, links]) => links.length > 0)
-      .map(([cb, links]) => `${codebaseName(cb)} ${links.map((l) => `\`${l.symbol}\``).join(', ')}`);
+    const eq = guide
+      .equivalents(step.operation)
+      .map((g) => ({ label: g.label, symbols: g.symbols.filter((x) => x !== symbol) }))
+      .filter((g) => g.symbols.length > 0)
+      .map((g) => `${g.label} ${g.symbols.map((x) => `\`${x}\``).join(', ')}`);
     if (eq.length > 0) lines.push(`Same operation elsewhere: ${eq.join(' · ')}`, '');
   }
 
   const run = guide.workedRun(flow, step);
   if (run) {
     const first = run.steps[0];
-    const how = run.start.kind === 'step' ? 'from here' : run.start.kind === 'entry' ? 'from the flow\'s entry' : `scenario ${run.start.name}`;
+    const how = run.start.kind === 'entry' ? 'default run' : run.start.kind === 'step' ? 'run from here' : `scenario ${run.start.name}`;
     const params = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-    lines.push(`Worked simulation (${run.profile}, ${how}; ${clip(params, 80)}):`);
+    lines.push(`Worked simulation (${how}, ${run.profile}; ${clip(params, 80)}):`);
     const block: string[] = [];
     if (run.reads.length > 0) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
     block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
@@ -101,7 +103,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     const w = guide.whatIf(flow, step);
     if (w) {
       const then = w.then.slice(0, 3).map((t) => t.title).join(' → ');
-      lines.push(`What if ${w.change}: ${w.changesStep ? `\`${w.step.branch}\` — ${clip(w.step.why, 70)}` : 'same branch here'}${then ? `, then ${clip(then, 80)}` : ''}; outcome: ${clip(w.outcome, 80)}`);
+      lines.push(`What if ${w.change}${w.strategy !== run.start.kind ? ' (run from here)' : ''}: ${w.changesStep ? `\`${w.step.branch}\` — ${clip(w.step.why, 70)}` : 'same branch here'}${then ? `, then ${clip(then, 80)}` : ''}; outcome: ${clip(w.outcome, 80)}`);
     }
     lines.push('');
   }
@@ -117,7 +119,22 @@ export function flowHoverMarkdown(guide: FlowGuide, index: IndexQueries, symbol:
   const places = guide.places(symbol, codebase);
   if (places.length === 0) return undefined;
   const { lines, actions } = placeSection(guide, index, places[0], symbol, codebase);
-  if (places.length > 1) actions.push(`also on ${places.slice(1).map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  // Another step of the function (not a copy of this one in another flow, `X6.4@X1`): its role in one line.
+  const baseId = (id: string) => id.split('@')[0];
+  const seen = new Set([baseId(places[0].step.id)]);
+  const copies: FlowPlace[] = [];
+  const others: string[] = [];
+  for (const p of places.slice(1)) {
+    if (seen.has(baseId(p.step.id)) || others.length >= maxOtherSteps) {
+      copies.push(p);
+      continue;
+    }
+    seen.add(baseId(p.step.id));
+    const link = markdownLink(showFlow(`${p.flow.id} ${compactFlowName(p.flow.name)}`, { flow: p.flow.id, step: p.step.id }));
+    others.push(`Also **${link}** · step ${p.position} of ${p.total} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
+  }
+  if (others.length > 0) lines.push(...others.flatMap((o) => [o, '']));
+  if (copies.length > 0) actions.push(`also on ${copies.map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
   lines.push(actions.join(' · '));
   return lines.join('\n');
 }

@@ -41,8 +41,10 @@ function lensTargets(index: IndexQueries, file: string): SymbolDef[] {
   return index.fileSymbols(file).filter((d) => d.kind === 'function' || (d.kind === 'macro' && d.isFunctionLike));
 }
 
-function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase): LensData[] {
+/** A compact place (the second of two flows) shows its flow and position and "Simulate from here" only. */
+function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase, compact: boolean): LensData[] {
   const base = { symbol, flow: place.flow.id, step: place.step.id, codebase };
+  if (compact) return [{ kind: 'flow', ...base }, { kind: 'simulate', ...base }];
   const out: LensData[] = [{ kind: 'flow', ...base }];
   const prev = guide.previous(place.flow, place.step);
   if (prev) out.push({ kind: 'previous', ...base, target: prev.id });
@@ -65,7 +67,9 @@ export function functionLenses(guide: FlowGuide, index: IndexQueries, file: stri
     if (settings.flows && codebase) {
       const places = guide.places(def.name, codebase);
       const shown = places.length > maxPlacesShown ? places.slice(0, 1) : places;
-      for (const p of shown) for (const data of placeLenses(guide, p, def.name, codebase)) out.push({ ...at, data });
+      shown.forEach((p, i) => {
+        for (const data of placeLenses(guide, p, def.name, codebase, i > 0)) out.push({ ...at, data });
+      });
       if (places.length > shown.length) out.push({ ...at, data: { kind: 'pick', symbol: def.name, codebase } });
     }
     if (settings.calls && def.kind === 'function') {
