@@ -140,4 +140,19 @@ export class FlowGuide {
       this.observations(flow);
     }
   }
+
+  /**
+   * Computes the worked run and what-if of every step in its own flow (copies like `X6.4@X1` show their own flow's),
+   * one step per turn of the event loop: after this, no hover waits for a simulation.
+   */
+  async prepareAllHovers(isCancelled: () => boolean = () => false): Promise<void> {
+    for (const flow of this.flows) {
+      for (const step of flow.steps) {
+        if (step.id.includes('@') || this.whatIfs.has(`${flow.id}\u0000${step.id}`)) continue;
+        if (isCancelled()) return;
+        await new Promise((resolve) => setImmediate(resolve));
+        this.whatIf(flow, step);
+      }
+    }
+  }
 }
