@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeLens, MarkupContent } from 'vscode-languageserver-protocol';
 import { FlowGuide } from '../../server/src/engine/flowGuide/flowGuide';
+import { flowViews } from '../../server/src/engine/flowGuide/flowViews';
+import { linkCoverage } from '../../server/src/engine/flowGuide/linkCoverage';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 import { computeCodeLenses, resolveCodeLens } from '../../server/src/lsp/codeLens';
 import { computeHover } from '../../server/src/lsp/hover';
@@ -77,7 +79,21 @@ void test('real Xen: lenses of hvm/irq.c and the hover of hvm_assert_evtchn_irq,
     assert.match(md, /What if callback = /);
     assert.ok(md.split('\n').length <= 40, `${md.split('\n').length} lines`);
 
-    // At a call site and in the hover of an ops-table binding the same flow part follows the symbol part.
+    // The flows view and the status item on a real tree: every link located or saying why, timed.
+    t0 = performance.now();
+    const views = flowViews(index, guide.flows);
+    const firstFlows = ms(t0);
+    t0 = performance.now();
+    flowViews(index, guide.flows);
+    const xenLinks = views.flatMap((v) => v.steps.flatMap((s) => s.links)).filter((l) => l.codebase === 'xen');
+    const located = xenLinks.filter((l) => l.location).length;
+    const coverage = linkCoverage(index, guide.flows);
+    console.log(`irqlens/flows: ${views.length} flows in ${firstFlows} (first), ${ms(t0)} (again); xen links located ${located}/${xenLinks.length}; coverage ${JSON.stringify(coverage.map((c) => `${c.codebase} ${c.resolved}/${c.total}`))}`);
+    assert.equal(coverage[0].resolved, located, 'the status item counts what the flows view locates');
+    assert.ok(located / xenLinks.length >= 0.98);
+    assert.ok(xenLinks.every((l) => !!l.location !== !!l.unresolved));
+
+    // At a call site the same flow part follows the symbol part.
     const call = text.split('\n').findIndex((l, i) => i > defLine + 10 && /hvm_assert_evtchn_irq\(/.test(l) && !/^void /.test(l));
     if (call > 0) {
       const at = computeHover(index, file, { line: call, character: text.split('\n')[call].indexOf('hvm_assert_evtchn_irq') + 1 }, text, guide);

@@ -19,9 +19,10 @@ export class FlowGuide {
   private readonly whatIfs = new Map<string, WhatIf | null>();
   private readonly equivalentsByOp = new Map<string, EquivalentGroup[]>();
 
+  /** `scenarioDir` defaults to the package's models/scenarios, found when first needed. */
   constructor(
     readonly flows: readonly Flow<unknown>[] = allFlows,
-    private readonly scenarioDir: string = builtinScenarioDir(),
+    private readonly scenarioDir?: string,
   ) {
     this.bySymbol = placesBySymbol(flows);
   }
@@ -48,7 +49,14 @@ export class FlowGuide {
   }
 
   scenarios(): BuiltinScenario[] {
-    this.builtin ??= readBuiltinScenarios(this.scenarioDir);
+    if (!this.builtin) {
+      try {
+        this.builtin = readBuiltinScenarios(this.scenarioDir ?? builtinScenarioDir());
+      } catch (e) {
+        // No package root (an unusual install): flows still run, without the built-in scenarios.
+        this.builtin = { scenarios: [], problems: [(e as Error).message] };
+      }
+    }
     return this.builtin.scenarios;
   }
 
