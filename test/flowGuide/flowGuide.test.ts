@@ -144,6 +144,11 @@ void test('hover flow part: role, branches with links, equivalents, worked simul
   assert.match(md, /also on X1 \(\d+\/51\)/);
   assert.ok(md.split('\n').length <= 30, `${md.split('\n').length} lines`);
   assert.equal(flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'linux'), undefined, 'a Linux file has no such step');
+  const tight = flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'xen', 18) ?? '';
+  assert.ok(tight.split('\n').length < md.split('\n').length, 'a long symbol part leaves less room: a tighter layout');
+  assert.match(tight, /Worked simulation/);
+  assert.match(tight, /▶ Simulate from here/);
+  assert.doesNotMatch(tight, /^reads /m);
   const vlapic = flowHoverMarkdown(guide, index, 'vlapic_set_irq', 'xen') ?? '';
   assert.match(vlapic, /Same operation elsewhere: .*QEMU `apic_set_irq`.*KVM .*`__apic_accept_irq`/);
 });
