@@ -22,6 +22,8 @@ before(async () => {
   ws = copyFixture();
   server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
   await server.waitReady();
+  // Previous/next/hand-off lenses appear once the flows have been run (the server logs it, then refreshes lenses).
+  await server.waitLog(/^flow guide: worked runs and what-ifs ready in /);
 }, { timeout: hangGuardMs });
 
 after(async () => {

@@ -102,12 +102,18 @@ export function startServer(connection: Connection): Logger {
     void service.ready().then(async (idx) => {
       if (!idx) return;
       const started = performance.now();
+      // Lenses answered before now left out the previous/next/hand-off steps: ask the editor for them again.
+      const refreshLenses = async () => {
+        if (canRefreshLenses && !shuttingDown) await connection.sendRequest('workspace/codeLens/refresh');
+      };
       await guide.warmUp(() => shuttingDown);
       const observed = performance.now();
       logger.info(`flow guide: branches observed for ${guide.flows.length} flows in ${((observed - started) / 1000).toFixed(1)} s`);
+      await refreshLenses();
       await guide.prepareAllHovers(() => shuttingDown);
       if (shuttingDown) return;
       logger.info(`flow guide: worked runs and what-ifs ready in ${((performance.now() - observed) / 1000).toFixed(1)} s`);
+      await refreshLenses();
     }).catch((err: unknown) => logger.error('observing the flows failed', err));
     if (canRegisterWatchers) {
       void connection.client

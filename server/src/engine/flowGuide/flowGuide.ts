@@ -72,6 +72,16 @@ export class FlowGuide {
     return o;
   }
 
+  /** True once the flow's runs have been observed (previous/next steps are known without running anything). */
+  isObserved(flow: Flow<unknown>): boolean {
+    return this.observed.has(flow.id);
+  }
+
+  /** True once the step's worked run is known (its hand-off can be named without running anything). */
+  hasWorkedRun(flow: Flow<unknown>, step: Step<unknown>): boolean {
+    return this.worked.has(`${flow.id}\u0000${step.id}`);
+  }
+
   observation(flow: Flow<unknown>, step: Step<unknown>): StepObservation | undefined {
     return this.observations(flow).get(step.id);
   }

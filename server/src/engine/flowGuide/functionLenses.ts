@@ -18,6 +18,14 @@ export interface LensSettings {
   calls: boolean;
 }
 
+/**
+ * `complete` computes every lens (the CLI). `ready` leaves out the previous/next/hand-off lenses whose flow the guide
+ * has not run yet (the server right after start): a lens request never waits for simulations; the server asks the
+ * editor to refresh once they are known. Each linked function keeps its flow and "Simulate" lenses either way, so
+ * the lines above functions are there from the first answer and nothing jumps.
+ */
+export type LensMode = 'complete' | 'ready';
+
 /** What a lens is about; the client hands it back on resolve. Plain JSON. */
 export type LensData =
   | { kind: 'flow' | 'simulate'; symbol: string; flow: string; step: string; codebase: Codebase }
@@ -42,16 +50,16 @@ function lensTargets(index: IndexQueries, file: string): SymbolDef[] {
 }
 
 /** A compact place (the second of two flows) shows its flow and position and "Simulate from here" only. */
-function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase, compact: boolean): LensData[] {
+function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase, compact: boolean, mode: LensMode): LensData[] {
   const base = { symbol, flow: place.flow.id, step: place.step.id, codebase };
-  if (compact) return [{ kind: 'flow', ...base }, { kind: 'simulate', ...base }];
+  if (compact || (mode === 'ready' && !guide.isObserved(place.flow))) return [{ kind: 'flow', ...base }, { kind: 'simulate', ...base }];
   const out: LensData[] = [{ kind: 'flow', ...base }];
   const prev = guide.previous(place.flow, place.step);
   if (prev) out.push({ kind: 'previous', ...base, target: prev.id });
   const next = guide.next(place.flow, place.step);
   if (next) out.push({ kind: 'next', ...base, target: next.id });
   // When the next step stays in this codebase, say where the path leaves it (Xen's hvm_assert_evtchn_irq → Linux).
-  if (!next || next.links[0]?.codebase === codebase) {
+  if ((!next || next.links[0]?.codebase === codebase) && (mode === 'complete' || guide.hasWorkedRun(place.flow, place.step))) {
     const h = guide.handoff(place.flow, place.step, codebase);
     if (h && h.step.id !== next?.id) out.push({ kind: 'handoff', ...base, target: h.step.id });
   }
@@ -59,7 +67,7 @@ function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebas
   return out;
 }
 
-export function functionLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings): FunctionLens[] {
+export function functionLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings, mode: LensMode = 'complete'): FunctionLens[] {
   const codebase = codebaseOfFile(index, file);
   const out: FunctionLens[] = [];
   for (const def of lensTargets(index, file)) {
@@ -68,7 +76,7 @@ export function functionLenses(guide: FlowGuide, index: IndexQueries, file: stri
       const places = guide.places(def.name, codebase);
       const shown = places.length > maxPlacesShown ? places.slice(0, 1) : places;
       shown.forEach((p, i) => {
-        for (const data of placeLenses(guide, p, def.name, codebase, i > 0)) out.push({ ...at, data });
+        for (const data of placeLenses(guide, p, def.name, codebase, i > 0, mode)) out.push({ ...at, data });
       });
       if (places.length > shown.length) out.push({ ...at, data: { kind: 'pick', symbol: def.name, codebase } });
     }
