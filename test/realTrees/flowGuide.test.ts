@@ -127,3 +127,22 @@ void test('irqlens lenses on Xen and Linux: the hand-off from hvm_assert_evtchn_
   assert.equal(args?.link.codebase, 'linux');
   assert.ok(args?.link.location?.uri.startsWith('file://' + linux), JSON.stringify(args?.link));
 });
+
+void test('irqlens hover on real Xen at hvm_assert_evtchn_irq: its branches and a worked simulation, links shown as titles', { timeout: 20 * 60_000 }, () => {
+  const { xen } = realTrees();
+  const file = path.join(xen, 'xen/arch/x86/hvm/irq.c');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const line = lines.findIndex((l) => /^void hvm_assert_evtchn_irq\(/.test(l));
+  const col = lines[line].indexOf('hvm_assert_evtchn_irq') + 1;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo, 'server/src/cli/main.ts'), 'hover', `${file}:${line + 1}:${col + 1}`, '--tree', xen, '--cache-dir', cacheDir],
+    { cwd: repo, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\*\*\[X6 HVM callback variants\]\*\* · step \d+ of \d+ \(`X6\.4` · `evtchn\.hvm_assert`\)/);
+  assert.match(r.stdout, /- branch `percpu-vector` — .* → \[X6\.6 vlapic_set_irq\]/);
+  assert.match(r.stdout, /Worked simulation \(default run, xen417-linux61;/);
+  assert.match(r.stdout, /\[▶ Simulate from here\]/);
+  assert.ok(!r.stdout.includes('command:'));
+});
