@@ -20,7 +20,7 @@ const eventsBase = 'linux/drivers/xen/events/events_base.c';
 
 before(async () => {
   ws = copyFixture();
-  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
+  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, codeLensRefresh: true });
   await server.waitReady();
   // Previous/next/hand-off lenses appear once the flows have been run (the server logs it, then refreshes lenses).
   await server.waitLog(/^flow guide: worked runs and what-ifs ready in /);
@@ -34,6 +34,11 @@ after(async () => {
 
 void test('capabilities: code lenses with resolve', () => {
   assert.deepEqual(server.initializeResult?.capabilities.codeLensProvider, { resolveProvider: true });
+});
+
+void test('the server asks the editor to refresh lenses once the flows are run, and again once the hovers are prepared', async () => {
+  await server.waitFor('two lens refreshes', () => server.lensRefreshes.length >= 2);
+  assert.equal(server.lensRefreshes.length, 2, JSON.stringify(server.lensRefreshes));
 });
 
 void test('codeLens gives ranges on function name lines at once; resolve fills each command', async () => {

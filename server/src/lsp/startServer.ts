@@ -104,7 +104,12 @@ export function startServer(connection: Connection): Logger {
       const started = performance.now();
       // Lenses answered before now left out the previous/next/hand-off steps: ask the editor for them again.
       const refreshLenses = async () => {
-        if (canRefreshLenses && !shuttingDown) await connection.sendRequest('workspace/codeLens/refresh');
+        if (!canRefreshLenses || shuttingDown) return;
+        try {
+          await connection.sendRequest('workspace/codeLens/refresh');
+        } catch (err) {
+          logger.warn(`the client refused to refresh lenses: ${String(err)}`);
+        }
       };
       await guide.warmUp(() => shuttingDown);
       const observed = performance.now();
