@@ -5,10 +5,16 @@ import { setRviFromIrr } from '../../components/apicv';
 import { addBit, clearBit, hasBit } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, postSoftware, processNotification, SoftwarePost, syncPirToIrr } from '../../components/postedInterrupt';
 import { kick, KickResult, makeRequest } from '../../components/vcpu';
+import { OutcomeEvent } from '../../core/types';
+import { reportWoken } from '../../core/wake';
 import { RedeliverFn } from './kvmEntry';
 import { irqFromIoapic, LapicIrq, routeIrq } from './kvmRouting';
 import { pendingWhat, runInGuest, RunOptions, runVcpu } from './kvmRun';
 import { hex, KvmState, vname } from './kvmState';
+
+type Emit = (e: OutcomeEvent) => void;
+/** For callers outside a run (unit tests of the rule itself) that have no outcome log. */
+const ignore: Emit = () => undefined;
 
 export type AcceptResult =
   | { kind: 'fixed'; why: string }
@@ -62,12 +68,16 @@ export function deliverInterrupt(s: KvmState, i: number, vector: number): Delive
   return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, R4)' : ':= 1'}; KVM_REQ_EVENT` };
 }
 
-/** Q3.4 `kvm_vcpu_kick` (R20), with whether the vCPU now runs its entry path. */
-export function kickVcpu(s: KvmState, i: number, src: number): { result: KickResult; enters: boolean; why: string } {
+/** Q3.4 `kvm_vcpu_kick` (R20), with whether the vCPU now runs its entry path. A wake-up is reported here. */
+export function kickVcpu(s: KvmState, i: number, src: number, emit: Emit = ignore): { result: KickResult; enters: boolean; why: string } {
   const v = s.vcpus[i].vcpu;
   const mode = v.mode;
   const result = kick(v, src === i);
-  if (result === 'woken') return { result, enters: true, why: `${vname(i)} was blocked in kvm_vcpu_block: kvm_vcpu_wake_up` };
+  if (result === 'woken') {
+    const why = `${vname(i)} was blocked in kvm_vcpu_block: kvm_vcpu_wake_up`;
+    reportWoken(emit, { target: vname(i), by: 'kvm_vcpu_wake_up', detail: why });
+    return { result, enters: true, why };
+  }
   if (result === 'self') return { result, enters: true, why: `the caller is ${vname(i)}'s own thread: mode IN_GUEST_MODE → EXITING_GUEST_MODE, no IPI` };
   if (result === 'ipi') return { result, enters: true, why: `${vname(i)} IN_GUEST_MODE on pCPU ${v.pcpu}: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit` };
   if (v.preempted) return { result, enters: false, why: `${vname(i)} is ${mode} and preempted: nothing to kick; the request waits for it to be scheduled in` };
@@ -75,8 +85,12 @@ export function kickVcpu(s: KvmState, i: number, src: number): { result: KickRes
   return { result, enters: true, why: `${vname(i)} is ${mode} in the host: the request is seen before the next entry (kvm_vcpu_exit_request)` };
 }
 
-/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (R19). */
-export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
+/**
+ * Q4.2 `kvm_vcpu_trigger_posted_interrupt` (R19). When the target is not in guest mode, vmx_deliver_posted_interrupt
+ * (arch/x86/kvm/vmx/vmx.c) calls kvm_vcpu_wake_up: a blocked target is woken, and that is reported here like every
+ * other wake-up (the APICv-off kick and the IPIv wakeup vector report theirs the same way).
+ */
+export function triggerPosted(s: KvmState, i: number, src: number, emit: Emit = ignore): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
   const v = s.vcpus[i].vcpu;
   if (v.mode === 'IN_GUEST_MODE' && i !== src) {
     return { kind: 'ipi', why: `${vname(i)} IN_GUEST_MODE on pCPU ${v.pcpu}: send_IPI_mask(POSTED_INTR_VECTOR ${hex(POSTED_INTR_VECTOR)})` };
@@ -84,7 +98,9 @@ export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi
   if (v.mode === 'IN_GUEST_MODE') return { kind: 'self', why: `${vname(i)} is the running vCPU (fastpath exit): the PIR is synced before re-entry` };
   if (v.blocked) {
     v.blocked = false;
-    return { kind: 'woken', why: `${vname(i)} is ${v.mode} and blocked: kvm_vcpu_wake_up` };
+    const why = `${vname(i)} is ${v.mode} and blocked: kvm_vcpu_wake_up`;
+    reportWoken(emit, { target: vname(i), by: 'kvm_vcpu_wake_up', detail: why });
+    return { kind: 'woken', why };
   }
   return { kind: 'none', why: `${vname(i)} is ${v.mode}${v.preempted ? ', preempted' : ''}: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry's sync` };
 }
@@ -143,7 +159,7 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
         o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: d.why });
         return { accepted: true, log };
       }
-      const t = triggerPosted(s, i, src);
+      const t = triggerPosted(s, i, src, o.emit);
       log.push(`kvm_vcpu_trigger_posted_interrupt: ${t.why}`);
       if (t.kind === 'ipi') {
         log.push(hwProcessNotification(s, i));
@@ -161,9 +177,8 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
   } else if (acc.kind === 'nmi') {
     makeRequest(s.vcpus[i].vcpu, 'KVM_REQ_EVENT');
   }
-  const k = kickVcpu(s, i, src);
+  const k = kickVcpu(s, i, src, o.emit);
   log.push(`kvm_vcpu_kick: ${k.why}`);
-  if (k.result === 'woken') o.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
   if (k.enters && run) log.push(...runVcpu(s, i, o));
   else if (!k.enters) o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: k.why });
   return { accepted: true, log };

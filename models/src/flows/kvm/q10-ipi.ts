@@ -103,8 +103,7 @@ const steps: Step<KvmState>[] = [
         return { branch: post, why: `PIR[${hex(irq.vector)}] of ${vname(i)} := 1; ${post === 'suppressed' ? 'SN=1: no notification' : 'ON already 1'}`, next: null };
       }
       if (slot.pi_desc.nv === POSTED_INTR_WAKEUP_VECTOR) {
-        const w = piWakeupHandler(s, slot.pi_desc.ndst);
-        for (const x of w.woken) ctx.emit({ kind: 'woken', target: vname(x), handler: 'pi_wakeup_handler', detail: w.why });
+        const w = piWakeupHandler(s, slot.pi_desc.ndst, ctx.emit);
         if (!w.woken.includes(i)) return { branch: 'wakeup-nobody', why: w.why, next: null };
         const c = checkBlock(s, i);
         if (!c.runnable) {

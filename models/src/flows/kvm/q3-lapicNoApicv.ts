@@ -8,7 +8,7 @@ import { makeRequest, checkRequest } from '../../components/vcpu';
 import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
-  checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
+  checkBlock, leaveHalt, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction } from './kvmFlowKit';
@@ -155,8 +155,7 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.4; R20`,
     run(ctx) {
       const i = vcpuParam(ctx);
-      const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
-      if (k.result === 'woken') ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
+      const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
       if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
       return afterAccept(ctx, { branch: k.result === 'none' ? (k.enters ? 'seen-at-entry' : 'not-running') : k.result, why: k.why }, k.enters ? [i] : []);
     },
@@ -185,8 +184,7 @@ const steps: Step<KvmState>[] = [
           ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: c.why });
           return afterVcpu(ctx, { branch: 'stays-blocked', why: `kvm_vcpu_check_block: ${c.why}` });
         }
-        v.halted = false;
-        v.blocked = false;
+        leaveHalt(ctx.state, i, ctx.emit, c.why);
         notes.push(`kvm_vcpu_check_block: ${c.why}`);
       }
       v.mode = 'OUTSIDE_GUEST_MODE';

@@ -77,14 +77,14 @@ const steps: Step<KvmState>[] = [
         return nextTarget(ctx, 'Q4.1', { branch: 'dropped', why: acc.why });
       }
       if (acc.kind !== 'fixed') {
-        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
         const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
         return nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
       }
       const d = deliverInterrupt(ctx.state, i, irq.vector);
       if (d.kind === 'irr') {
         // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick), then injection.
-        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
         const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
         if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
         return nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
@@ -106,7 +106,7 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.2; R19, R20`,
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
-      const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
+      const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
       if (t.kind === 'ipi') return { branch: 'notification-ipi', why: t.why, next: 'Q4.3' };
       if (t.kind === 'self') return { branch: 'running-vcpu', why: t.why, next: 'Q4.4' };
       if (t.kind === 'woken') {
@@ -118,7 +118,6 @@ const steps: Step<KvmState>[] = [
           return nextTarget(ctx, 'Q4.1', { branch: 'woken-not-runnable', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` });
         }
         v.halted = false;
-        ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: c.why });
         return { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}`, next: 'Q4.8' };
       }
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: t.why });
