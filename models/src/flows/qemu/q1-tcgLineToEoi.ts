@@ -14,7 +14,7 @@ import {
   pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
-import { cpuAt, hex, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
+import { cpuAt, hex, leaveHalt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
 
 type S = TcgMachine;
 const q = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
@@ -450,12 +450,12 @@ const steps: Step<S>[] = [
       const p = pendingInterrupt(cpu);
       if (p === 'POLL') {
         clearRequest(cpu, 'POLL');
-        cpu.halted = false;
+        leaveHalt(cpu, ctx.emit, 'CPU_INTERRUPT_POLL pending: cpu_handle_halt runs apic_poll_irq and leaves hlt');
         return { branch: 'poll', why: 'CPU_INTERRUPT_POLL is pending (served regardless of IF): clear it, apic_poll_irq → apic_update_irq, now on the vCPU thread', next: 'Q1.8' };
       }
       if (p === 'HARD') {
+        leaveHalt(cpu, ctx.emit, 'CPU_INTERRUPT_HARD with IF=1: cpu_has_work, cpu_handle_halt leaves hlt');
         clearRequest(cpu, 'HARD');
-        cpu.halted = false;
         return { branch: 'hard', why: 'CPU_INTERRUPT_HARD with IF=1 and no interrupt shadow: clear HARD|VIRQ, cpu_get_pic_interrupt', next: 'Q1.11' };
       }
       if (p !== null) {
