@@ -22,6 +22,8 @@ export interface LapicState {
   /** LINT0 (ExtINT from the i8259 on the BSP), LINT1 (NMI). */
   lvt_lint0: { vector: number; masked: boolean; mode: 'fixed' | 'extint' | 'nmi' };
   lvt_lint1: { vector: number; masked: boolean; mode: 'fixed' | 'extint' | 'nmi' };
+  /** ESR (error status): bit 5 send illegal vector, bit 6 receive illegal vector; set by APICs that check vectors. */
+  esr: number;
 }
 
 export function newLapic(): LapicState {
@@ -38,6 +40,7 @@ export function newLapic(): LapicState {
     lvt_timer: { vector: 0xec, masked: false, mode: 'oneshot' },
     lvt_lint0: { vector: 0, masked: true, mode: 'extint' },
     lvt_lint1: { vector: 2, masked: true, mode: 'nmi' },
+    esr: 0,
   };
 }
 
@@ -76,6 +79,11 @@ export function updatePpr(l: LapicState): void {
 /**
  * R3: the vector the APIC would present to the core, or −1. Only hi(IRR) is considered;
  * `qemu` uses QEMU's `apic_irq_pending` form (PPR==0 lets vectors below 16 through), otherwise KVM's.
+ * Vectors 0..15 (class 0): KVM's apic_has_interrupt_for_ppr (arch/x86/kvm/lapic.c) returns −1 when
+ * `(highest_irr & 0xF0) <= ppr`, always true for class 0, so such a vector stays in IRR and is never injected. QEMU's
+ * apic_irq_pending (hw/intc/apic.c) tests `ppr && (irrv & 0xf0) <= (ppr & 0xf0)`: with PPR 0 vectors 1..15 are
+ * presented (and taken through the guest IDT entry of that number); vector 0 reads as "no interrupt" to its callers
+ * (apicIrqPending treats 0 as none), and any PPR above 0 blocks them.
  */
 export function deliverableVector(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 'sdm'): number {
   const v = highest(l.irr);
@@ -104,6 +112,30 @@ export function acknowledge(l: LapicState, form: 'sdm' | 'qemu' | 'kvm' = 'sdm')
   return v;
 }
 
+/** ESR bit 5 (APIC_ESR_SENDILL) and bit 6 (APIC_ESR_RECVILL). */
+export const ESR_SEND_ILLEGAL_VECTOR = 0x20;
+export const ESR_RECV_ILLEGAL_VECTOR = 0x40;
+
+/**
+ * Who checks a fixed / lowest-priority message's vector on receipt:
+ * - `sdm`: the SDM's rule, which Xen follows (xen/arch/x86/hvm/vlapic.c vlapic_set_irq: a vector below 16 calls
+ *   vlapic_error(APIC_ESR_RECVILL) and returns): the vector never reaches IRR, ESR bit 6 is set. (An unmasked LVT
+ *   error entry would then raise its own interrupt; the model has no LVT error entry.)
+ * - `qemu`: hw/intc/apic.c apic_set_irq sets IRR[v] and TMR[v] for any vector; no ESR update.
+ * - `kvm`: arch/x86/kvm/lapic.c __apic_accept_irq (APIC_DM_FIXED / APIC_DM_LOWEST) has no vector check either: TMR is
+ *   updated and kvm_x86_deliver_interrupt sets IRR (or posts to the PIR with APICv).
+ */
+export type VectorCheck = 'sdm' | 'qemu' | 'kvm';
+
+/** R4 with the vector rule above: `illegal-vector` (ESR bit 6 set, IRR untouched), `coalesced` or `accepted`. */
+export function acceptMessage(l: LapicState, vector: number, level: boolean, rule: VectorCheck): 'illegal-vector' | 'coalesced' | 'accepted' {
+  if (vector < 16 && rule === 'sdm') {
+    l.esr |= ESR_RECV_ILLEGAL_VECTOR;
+    return 'illegal-vector';
+  }
+  return acceptFixed(l, vector, level) ? 'coalesced' : 'accepted';
+}
+
 /** R7: EOI clears the highest ISR bit, whatever the handler meant. Returns it and whether it was level. */
 export function eoi(l: LapicState): { vector: number; level: boolean; broadcast: boolean } {
   const v = highest(l.isr);
@@ -121,19 +153,23 @@ export function writeSvr(l: LapicState, value: number): void {
   l.svr_directed_eoi = l.lvr_directed_eoi && (value & 0x1000) !== 0;
 }
 
-/** Problems with a LAPIC state a user supplied (R1: vectors 16..255 in IRR/ISR). */
+/**
+ * Problems with a LAPIC state a user supplied. Vectors 0..15 are accepted in IRR/ISR: a state restored through
+ * KVM_SET_LAPIC may hold them (arch/x86/kvm/lapic.c kvm_apic_set_state copies the 256-bit registers unchecked), and
+ * QEMU's apic_set_irq / KVM's __apic_accept_irq put them there from a message.
+ */
 export function lapicProblems(l: LapicState, where: string): string[] {
   const out: string[] = [];
   for (const reg of ['irr', 'isr', 'tmr'] as const) {
     for (const v of l[reg]) {
       if (!Number.isInteger(v) || v < 0 || v > 255) out.push(`${where}.${reg} holds ${v}, not a vector 0..255`);
-      else if (v < 16 && reg !== 'tmr') out.push(`${where}.${reg} holds vector ${v}: vectors 0..15 are reserved and illegal for fixed delivery (SDM 10.5.2)`);
     }
     const sorted = [...l[reg]].sort((a, b) => a - b);
     if (JSON.stringify(sorted) !== JSON.stringify(l[reg]) || new Set(l[reg]).size !== l[reg].length) {
       out.push(`${where}.${reg} must be a sorted list of distinct vectors`);
     }
   }
+  if (!Number.isInteger(l.esr) || l.esr < 0 || l.esr > 0xff) out.push(`${where}.esr = ${l.esr} is not an 8-bit error status`);
   if (l.tpr < 0 || l.tpr > 255) out.push(`${where}.tpr = ${l.tpr} is not an 8-bit value`);
   if (l.svr_directed_eoi && !l.lvr_directed_eoi) out.push(`${where}.svr_directed_eoi is set but LVR[24] (lvr_directed_eoi) does not advertise directed EOI (SDM 10.8.5)`);
   return out;

@@ -30,7 +30,10 @@ export function apicAcceptIrq(s: KvmState, i: number, irq: LapicIrq): AcceptResu
     if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (§6.1)` };
     if (irq.level_triggered) addBit(slot.lapic.tmr, irq.vector);
     else clearBit(slot.lapic.tmr, irq.vector);
-    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, R4)` };
+    // __apic_accept_irq checks no vector: 0..15 are accepted like any other and never set ESR (KVM writes ESR bits
+    // nowhere); apic_has_interrupt_for_ppr then never presents them, so they stay pending.
+    const low = irq.vector < 16 ? `; vector ${hex(irq.vector)} < 16 accepted unchecked (KVM sets no ESR bit), it will never be injected` : '';
+    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, R4)${low}` };
   }
   if (irq.delivery === 'nmi') {
     slot.vcpu.nmi_pending++;

@@ -10,7 +10,7 @@ import {
 } from '../../components/ioapic';
 import { decodeMsi } from '../../components/eventfd';
 import {
-  apicAcceptPicIntr, apicSetIrq, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
+  apicAcceptMessage, apicAcceptPicIntr, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
   pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
@@ -72,7 +72,7 @@ function deliverQuietly(m: S, msg: IoapicMessage, profile: string): string[] {
   const targets = deliveryBitmask(m.cpus, msg.dest, msg.dest_mode);
   const chosen = msg.delivery_mode === DM_LOWPRI ? targets.slice(0, 1) : targets;
   for (const i of chosen) {
-    apicSetIrq(m.cpus[i], msg.vector, msg.trig_mode === 1);
+    if (apicAcceptMessage(m.cpus[i], msg.vector, msg.trig_mode === 1, form(profile)) === 'illegal-vector') continue;
     apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(profile));
   }
   return chosen.map((i) => `cpu${i}`);
@@ -90,6 +90,13 @@ function backToCpu(m: S, cpu: TcgCpu): string | null {
 function msgParams(msg: IoapicMessage): ParamValues {
   return { msi_address: msg.address, msi_data: msg.data };
 }
+
+/** Linux 6.1's exception entries for IDT vectors 0..15 (arch/x86/kernel/idt.c def_idts / early_idts). */
+const EXCEPTION_HANDLERS: Record<number, string> = {
+  0: 'exc_divide_error', 1: 'exc_debug', 2: 'exc_nmi', 3: 'exc_int3', 4: 'exc_overflow', 5: 'exc_bounds', 6: 'exc_invalid_op', 7: 'exc_device_not_available',
+  8: 'exc_double_fault', 9: 'exc_coproc_segment_overrun', 10: 'exc_invalid_tss', 11: 'exc_segment_not_present', 12: 'exc_stack_segment',
+  13: 'exc_general_protection', 14: 'exc_page_fault', 15: 'exc_spurious_interrupt_bug',
+};
 
 const steps: Step<S>[] = [
   {
@@ -287,14 +294,12 @@ const steps: Step<S>[] = [
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
       if (address < 0 || data < 0) {
         const vector = num(ctx.params, 'vector', 0x41);
-        if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (R1; QEMU itself does not check)`, 'vector');
         address = (0xfee00000 | (num(ctx.params, 'dest', 1) << 12) | (num(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
         data = vector | (num(ctx.params, 'delivery_mode', 0) << 8) | (num(ctx.params, 'trig_mode', 0) << 15);
       }
+      // A vector below 16 is not refused here: apic_send_msi / apic_deliver_irq pass it on unchecked, and what the
+      // receiving APIC does with it is the profile's rule at Q1.7.
       const d = decodeMsi(address, data);
-      if ((d.delivery_mode === DM_FIXED || d.delivery_mode === DM_LOWPRI) && d.vector < 16) {
-        throw new ModelError(`vector = ${d.vector}: vectors 0..15 are illegal for fixed delivery (R1; QEMU itself does not check)`, 'vector');
-      }
       return {
         branch: 'msi',
         why: `write ${hex(data)} to ${hex(address)}: dest ${hex(d.dest)}, ${d.dest_mode ? 'logical' : 'physical'}, vector ${hex(d.vector)}, delivery ${d.delivery_mode}, ${d.trig_mode ? 'level' : 'edge'} (redirection hint ignored)`,
@@ -332,7 +337,10 @@ const steps: Step<S>[] = [
       const lowest = ctx.profile === 'sdm' ? mask.reduce((a, b) => (m.cpus[b].lapic.ppr < m.cpus[a].lapic.ppr ? b : a), mask[0]) : mask[0];
       const chosen = mode === DM_LOWPRI ? [lowest] : mask;
       for (const i of chosen.slice(1)) {
-        apicSetIrq(m.cpus[i], vector, num(ctx.params, 'trig_mode', 0) === 1);
+        if (apicAcceptMessage(m.cpus[i], vector, num(ctx.params, 'trig_mode', 0) === 1, form(ctx.profile)) === 'illegal-vector') {
+          ctx.emit({ kind: 'error', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'received illegal vector: ESR bit 6 set, IRR untouched' });
+          continue;
+        }
         apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(ctx.profile));
         ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'IRR set on another APIC in the mask; its own vCPU will take it' });
       }
@@ -360,11 +368,17 @@ const steps: Step<S>[] = [
       const cpu = cpuAt(ctx.state, num(ctx.params, 'cpu', 0));
       const v = num(ctx.params, 'vector', 0);
       const level = num(ctx.params, 'trig_mode', 0) === 1;
-      const coalesced = apicSetIrq(cpu, v, level);
+      const r = apicAcceptMessage(cpu, v, level, form(ctx.profile));
+      if (r === 'illegal-vector') {
+        // SDM (Xen's vlapic_set_irq does the same): a vector below 16 is a receive error, ESR bit 6, IRR untouched.
+        ctx.emit({ kind: 'error', target: vcpuThread(cpu), what: `vector ${hex(v)}`, detail: 'received illegal vector (< 16): ESR bit 6 set, not accepted into IRR' });
+        return { branch: 'illegal-vector', why: `vector ${hex(v)} < 16: the APIC records "received illegal vector" (ESR := ${hex(cpu.lapic.esr)}) and drops the message`, next: null };
+      }
+      const coalesced = r === 'coalesced';
       if (coalesced) ctx.emit({ kind: 'note', target: vcpuThread(cpu), what: `vector ${hex(v)}`, detail: 'IRR bit already set: the two requests coalesce into one' });
       return {
         branch: coalesced ? 'coalesced' : 'accepted',
-        why: `${coalesced ? 'IRR' + `[${hex(v)}] was already 1` : `IRR[${hex(v)}] := 1`}, TMR[${hex(v)}] := ${level ? 1 : 0}${cpu.lapic.svr_enabled ? '' : ' (SVR[8]=0: latched, never delivered)'}`,
+        why: `${coalesced ? 'IRR' + `[${hex(v)}] was already 1` : `IRR[${hex(v)}] := 1`}, TMR[${hex(v)}] := ${level ? 1 : 0}${cpu.lapic.svr_enabled ? '' : ' (SVR[8]=0: latched, never delivered)'}${v < 16 ? ` (apic_set_irq checks no vector: ${hex(v)} < 16 is accepted, no ESR bit)` : ''}`,
         next: 'Q1.8',
       };
     },
@@ -536,6 +550,7 @@ const steps: Step<S>[] = [
       lx('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
       lx('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)', note: 'ack_APIC_irq → apic_eoi → apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
       lx('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
+      lx('idt_setup_traps', 'arch/x86/kernel/idt.c', { note: 'vectors 0..31 are CPU exception entries (def_idts): an APIC vector below 16 lands in one' }),
     ],
     contracts: [
       { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'qemu-kvm.md Q1.13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
@@ -551,6 +566,14 @@ const steps: Step<S>[] = [
       if (v === cpu.lapic.spurious_vector && !hasBit(cpu.lapic.isr, v)) {
         ctx.emit({ kind: 'note', target, handler: 'handle_spurious_interrupt', what: `vector ${hex(v)}`, detail: 'spurious APIC vector: Linux does not acknowledge it' });
         return { branch: 'spurious', why: `vector ${hex(v)} is the SVR spurious vector: handle_spurious_interrupt, no EOI`, next: 'Q1.10' };
+      }
+      if (v < 32) {
+        // arch/x86/kernel/idt.c def_idts: IDT entries 0..31 are exception handlers, not common_interrupt. QEMU's
+        // apic_irq_pending presents vectors 1..15 when PPR is 0, so the guest runs that exception handler, which never
+        // writes the LAPIC EOI: ISR[v] stays set (class 0, so it masks nothing above it).
+        const exc = EXCEPTION_HANDLERS[v] ?? `exception vector ${v}`;
+        ctx.emit({ kind: 'delivered', target, handler: exc, what: `vector ${hex(v)}`, detail: `vector ${hex(v)} < 32 runs the guest's exception entry ${exc}, which writes no EOI: ISR[${hex(v)}] stays set` });
+        return { branch: 'exception-vector', why: `IDT entry ${v} is ${exc} (def_idts), not common_interrupt: no ack_APIC_irq, ISR[${hex(v)}] stays set`, next: 'Q1.10' };
       }
       const pins = m.ioapic.ioredtbl.map((e, i) => (e.vector === v && !(i === 0 && e.mask) ? i : -1)).filter((i) => i >= 0);
       if (pins.length === 0) {
@@ -711,7 +734,7 @@ const actions: ActionSpec<S>[] = [
   {
     name: 'msi', description: 'an MSI write into the APIC window (Q1.5)', from: 'Q1.5',
     params: [
-      { name: 'vector', type: 'int', description: 'MSI vector (16..255)', default: 0x41, min: 16, max: 255 },
+      { name: 'vector', type: 'int', description: 'MSI vector (0..15 reach the APIC too: QEMU accepts them, the sdm profile refuses them with ESR bit 6)', default: 0x41, min: 0, max: 255 },
       { name: 'dest', type: 'int', description: 'destination (logical mask by default)', default: 1, min: 0, max: 255 },
       { name: 'dest_mode', type: 'int', description: '0 physical, 1 logical', default: 1, min: 0, max: 1 },
       { name: 'trig_mode', type: 'int', description: '0 edge, 1 level', default: 0, min: 0, max: 1 },
