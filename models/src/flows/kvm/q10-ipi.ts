@@ -1,7 +1,8 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (qemu-kvm.md §3 Q10; R15, R19–R21).
 
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
+import { decodeIcr, encodeIcr, ICR_BUSY, writeIcr, writeIcr2, X2APIC_ICR_RESERVED_LOW } from '../../components/lapic';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import {
   KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
@@ -19,7 +20,71 @@ function srcVcpu(ctx: Ctx): number {
   return vcpuParam(ctx, 'src');
 }
 
+/** The ICR words the guest's write carries: from a `write-icr` action (icr_value/icr_high), else composed from the IPI's parameters. */
+function icrWords(ctx: Ctx): { low: number; high: number } {
+  const given = typeof ctx.params.icr_value === 'number' && ctx.params.icr_value >= 0;
+  const irq = irqFromParams(ctx.params);
+  const low = given ? (ctx.params.icr_value as number) : encodeIcr({ vector: irq.vector, delivery: irq.delivery, logical: irq.logical, level_triggered: irq.level_triggered, shorthand: irq.shorthand });
+  const high = typeof ctx.params.icr_high === 'number' && ctx.params.icr_high >= 0 ? ctx.params.icr_high : ctx.state.config.x2apic ? irq.dest >>> 0 : (irq.dest << 24) >>> 0;
+  return { low, high };
+}
+
+/**
+ * With APIC-register virtualization (APICv) the CPU first stores the guest's ICR write in the virtual-APIC page
+ * (apic->regs), as written; KVM's exit handler then rewrites it (Q10.3). IPI virtualization never exits, so the value
+ * stays as written — the CPU, not KVM, decides the read-back there.
+ */
+function storeVirtualized(ctx: Ctx, s: number, low: number, high: number): string {
+  const slot = ctx.state.vcpus[s];
+  if (!slot.vcpu.apicv_active) return '';
+  slot.lapic.icr = low >>> 0;
+  if (ctx.state.config.x2apic) slot.lapic.icr2 = high >>> 0;
+  return `; APICv: the CPU stores ${hex(low >>> 0)} in the virtual-APIC page's ICR`;
+}
+
 const steps: Step<KvmState>[] = [
+  {
+    id: 'Q10.0',
+    title: 'guest ICR / ICR2 write',
+    role: 'The guest writes the ICR itself: xAPIC ICR2 (0x310, destination byte) only latches the destination; xAPIC ICR (0x300) or x2APIC MSR 0x830 (64 bits, 32-bit destination) sends the IPI decoded from the register — shorthand self / all-including-self / all-excluding-self, physical or logical (flat) destination. An x2APIC write with reserved bits set is refused with #GP.',
+    component: 'lapic',
+    links: [L('kvm_lapic_reg_write', LAPIC), L('kvm_x2apic_icr_write', LAPIC), L('kvm_x2apic_msr_write', LAPIC), L('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), L('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h')],
+    source: `${SRC}.1`,
+    run(ctx): StepResult {
+      const s = srcVcpu(ctx);
+      const l = ctx.state.vcpus[s].lapic;
+      const reg = String(ctx.params.icr_reg ?? 'icr');
+      const value = num(ctx, 'icr_value', 0) >>> 0;
+      const x2 = ctx.state.config.x2apic;
+      if (reg !== 'msr' && x2) throw new ModelError(`${vname(s)} is in x2APIC mode: the xAPIC MMIO registers 0x300/0x310 are not accessible, write MSR 0x830 (icr_reg "msr")`, 'icr_reg');
+      if (reg === 'msr' && !x2) throw new ModelError(`${vname(s)} is in xAPIC mode: MSR 0x830 exists only in x2APIC mode (the x2apic action)`, 'icr_reg');
+      if (reg === 'icr2') {
+        // kvm_lapic_reg_write(APIC_ICR2): only the destination byte is kept (`val & 0xff000000`); no IPI. With APICv the
+        // write is virtualized and trapped (APIC-write exit) into the same function, so the result is the same.
+        writeIcr2(l, value, 'kvm');
+        return { branch: 'icr2-latched', why: `ICR2 := ${hex(value)} & 0xff000000 = ${hex(l.icr2)} (kvm_lapic_reg_write(APIC_ICR2)); destination APIC ID ${l.icr2 >>> 24} latched, nothing sent`, next: null };
+      }
+      const high = reg === 'msr' ? num(ctx, 'icr_high', 0) >>> 0 : l.icr2;
+      if (reg === 'msr' && (value & X2APIC_ICR_RESERVED_LOW) !== 0) {
+        // kvm_x2apic_icr_write returns 1 on X2APIC_ICR_RESERVED_BITS: the WRMSR fails and the guest takes #GP.
+        ctx.emit({ kind: 'error', target: vname(s), what: `ICR ${hex(value)}`, detail: 'WRMSR 0x830 with reserved bits (31:20, 17:16, 13) set: kvm_x2apic_icr_write refuses it, #GP; nothing sent' });
+        return { branch: 'gp-reserved-bits', why: `ICR low ${hex(value)} has bits in X2APIC_ICR_RESERVED_BITS: the write fails (#GP), ICR unchanged`, next: null };
+      }
+      const f = decodeIcr(value);
+      if (f.delivery === 'smi' || f.delivery === 'reserved') {
+        ctx.emit({ kind: 'note', target: vname(s), what: `ICR ${hex(value)}`, detail: `delivery mode ${f.delivery}: not modelled (SMI requests KVM_REQ_SMI; reserved modes are ignored by __apic_accept_irq)` });
+        return { branch: 'unmodelled-delivery', why: `ICR delivery mode ${f.delivery}: outside the interrupt paths modelled`, next: null };
+      }
+      const dest = x2 ? high : high >>> 24;
+      const params: ParamValues = {
+        vector: f.vector, delivery: f.delivery, dest_mode: f.logical ? 'logical' : 'physical', shorthand: f.shorthand, dest, trigger: f.level_triggered ? 'level' : 'edge',
+        pv: false, icr_value: value, icr_high: high,
+      };
+      const stored = storeVirtualized(ctx, s, value, high);
+      const what = `vector ${hex(f.vector)}, ${f.delivery}, ${f.logical ? 'logical' : 'physical'}, shorthand ${f.shorthand}, dest ${hex(dest)}${(value & ICR_BUSY) !== 0 ? ', BUSY written as 1' : ''}`;
+      return { branch: x2 ? 'x2apic-icr-write' : 'xapic-icr-write', why: `${x2 ? `WRMSR 0x830 = ${hex(high)}:${hex(value)}` : `ICR (0x300) := ${hex(value)} with ICR2 ${hex(high)}`} → ${what}${stored}`, next: 'Q10.2', params };
+    },
+  },
   {
     id: 'Q10.1',
     title: 'apic->send_IPI (linux-guest)',
@@ -34,8 +99,15 @@ const steps: Step<KvmState>[] = [
       const s = srcVcpu(ctx);
       const vec = num(ctx, 'vector', 0xfd);
       if (ctx.params.pv === true) return { branch: 'pv-hypercall', why: `${vname(s)}: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs (vector ${hex(vec)})`, next: 'Q10.2' };
-      if (ctx.state.config.x2apic) return { branch: 'x2apic-wrmsr', why: `${vname(s)}: WRMSR 0x830 (64-bit ICR: dest ${num(ctx, 'dest', 1)}, vector ${hex(vec)})`, next: 'Q10.2' };
-      return { branch: 'xapic-mmio', why: `${vname(s)}: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector ${hex(vec)}`, next: 'Q10.2' };
+      const w = icrWords(ctx);
+      if (ctx.state.config.x2apic) {
+        const stored = storeVirtualized(ctx, s, w.low, w.high);
+        return { branch: 'x2apic-wrmsr', why: `${vname(s)}: WRMSR 0x830 (64-bit ICR: dest ${num(ctx, 'dest', 1)}, vector ${hex(vec)})${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
+      }
+      // ICR2 first: kvm_lapic_reg_write(APIC_ICR2) keeps the destination byte (APICv traps it into the same function).
+      writeIcr2(ctx.state.vcpus[s].lapic, w.high, 'kvm');
+      const stored = storeVirtualized(ctx, s, w.low, w.high);
+      return { branch: 'xapic-mmio', why: `${vname(s)}: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector ${hex(vec)}${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
     },
   },
   {
@@ -135,7 +207,14 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.3`,
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
-      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR BUSY cleared`, next: 'Q10.4' };
+      // The exit paths end in kvm_lapic_reg_write(APIC_ICR) (xAPIC) or kvm_x2apic_icr_write (x2APIC): both clear
+      // APIC_ICR_BUSY before storing, so a later read never shows a send pending. x2APIC stores the high half whole.
+      const s = srcVcpu(ctx);
+      const l = ctx.state.vcpus[s].lapic;
+      const w = icrWords(ctx);
+      writeIcr(l, w.low, 'kvm');
+      if (ctx.state.config.x2apic) l.icr2 = w.high >>> 0;
+      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR := ${hex(l.icr)} (BUSY cleared)`, next: 'Q10.4' };
     },
   },
   {
@@ -220,6 +299,17 @@ export const q10Ipi: Flow<KvmState> = {
   steps,
   actions: [
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
+    {
+      name: 'write-icr',
+      description: 'The source vCPU writes its ICR: icr2 (xAPIC 0x310) latches the destination; icr (xAPIC 0x300) or msr (x2APIC 0x830, with icr_high) sends the IPI the register describes.',
+      params: [
+        srcSpec,
+        { name: 'icr_reg', type: 'enum', description: 'Which register: icr2 (0x310), icr (0x300) or msr (x2APIC 0x830).', default: 'icr', values: ['icr', 'icr2', 'msr'] },
+        { name: 'icr_value', type: 'int', description: 'The 32-bit value written (for msr: bits 31:0).', default: 0x40fd, min: 0, max: 0xffffffff },
+        { name: 'icr_high', type: 'int', description: 'msr only: bits 63:32, the 32-bit x2APIC destination.', default: 1, min: 0, max: 0xffffffff },
+      ],
+      from: 'Q10.0',
+    },
     {
       name: 'x2apic', description: 'The guest runs its APICs in x2APIC mode.', params: [{ name: 'on', type: 'bool', description: 'x2APIC', default: true }],
       apply(state, params) {
