@@ -41,7 +41,7 @@ void test('KVM: a class-0 vector is never presented (apic_has_interrupt_for_ppr)
 });
 
 void test('QEMU apic_irq_pending: vectors 1..15 are presented only at PPR 0; vector 0 reads as none; PPR > 0 blocks them', () => {
-  const cpu = newTcgCpu(0);
+  const cpu = newTcgCpu(0, 'qemu-tcg');
   cpu.lapic.irr = [5];
   assert.equal(apicIrqPending(cpu, 'qemu'), 5);
   cpu.lapic.irr = [0];

@@ -1,8 +1,8 @@
 // Flow Q1: QEMU TCG, an ISA/PCI line → IO-APIC (+ i8259) → LAPIC → CPU → guest handler → EOI → re-service.
 // Catalogue qemu-kvm.md §3 Q1.0–Q1.15, rules R3–R13, R16; seed 002. Branches are decided by the machine state.
 
-import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
-import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr } from '../../components/lapic';
+import { ActionSpec, Flow, Link, ModelError, ParamValues, Step, StepContext, StepResult } from '../../core/types';
+import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr, ICR_BUSY, writeIcr, writeIcr2 } from '../../components/lapic';
 import { picSetIrq } from '../../components/i8259';
 import {
   DM_EXTINT, DM_FIXED, DM_INIT, DM_LOWPRI, DM_NMI, DM_SMI, IoapicMessage, ioapicDelayedService, ioapicEoi, ioapicGpioToPin,
@@ -97,6 +97,58 @@ const EXCEPTION_HANDLERS: Record<number, string> = {
   8: 'exc_double_fault', 9: 'exc_coproc_segment_overrun', 10: 'exc_invalid_tss', 11: 'exc_segment_not_present', 12: 'exc_stack_segment',
   13: 'exc_general_protection', 14: 'exc_page_fault', 15: 'exc_spurious_interrupt_bug',
 };
+
+/**
+ * Q1.5 for an ICR write (apic_mem_write register 0x30/0x31 → apic_deliver → apic_bus_deliver): ICR2 is stored and nothing
+ * else happens; ICR is stored and sends at once — shorthand self / all-including-self / all-excluding-self, or the
+ * destination ICR2[31:24] (physical or logical flat) — Fixed to every APIC selected, Lowest priority to the first (no
+ * arbitration), NMI/SMI/INIT as CPU interrupt requests.
+ */
+function icrWrite(ctx: StepContext<S>): StepResult {
+  const m = ctx.state;
+  const src = cpuAt(m, num(ctx.params, 'cpu', 0));
+  const l = src.lapic;
+  const value = num(ctx.params, 'icr_value', 0) >>> 0;
+  // hw/intc/apic.c apic_mem_write: `case 0x31: s->icr[1] = val` and `case 0x30: s->icr[0] = val; apic_deliver(...)`,
+  // both as written; apic_mem_read returns `s->icr[index & 1]` unchanged. The SDM's rule differs (lapic.ts writeIcr).
+  const rule = ctx.profile === 'sdm' ? 'sdm' : 'qemu';
+  m.thread = vcpuThread(src);
+  if (ctx.params.icr_reg === 'icr2') {
+    writeIcr2(l, value, rule);
+    return { branch: 'icr2-stored', why: `ICR2 := ${hex(l.icr2)}${rule === 'qemu' ? ' (s->icr[1], stored as written)' : ' (bits 23:0 reserved)'}; destination ${l.icr2 >>> 24} latched, nothing sent`, next: null };
+  }
+  const f = writeIcr(l, value, rule);
+  const busy = (value & ICR_BUSY) !== 0 ? `; BUSY written as 1 ${rule === 'qemu' ? 'reads back as 1' : 'reads back as 0 (idle)'}` : '';
+  const all = m.cpus.map((c) => c.index);
+  const dest = l.icr2 >>> 24;
+  const mask = f.shorthand === 'self' ? [src.index] : f.shorthand === 'all-including-self' ? all : f.shorthand === 'all-excluding-self' ? all.filter((i) => i !== src.index) : deliveryBitmask(m.cpus, dest, f.logical ? 1 : 0);
+  const sel = f.shorthand === 'none' ? `dest ${hex(dest)} (${f.logical ? 'logical' : 'physical'})` : `shorthand ${f.shorthand}`;
+  const head = `ICR := ${hex(l.icr)}: vector ${hex(f.vector)}, ${f.delivery}, ${sel} → [${mask.map((i) => `cpu${i}`).join(', ')}]${busy}`;
+  if (mask.length === 0) {
+    ctx.emit({ kind: 'lost', what: `vector ${hex(f.vector)}`, detail: `the ICR selects no APIC (${sel})` });
+    return { branch: 'no-target', why: head, next: null };
+  }
+  if (f.delivery === 'nmi' || f.delivery === 'smi' || (f.delivery === 'init' && !(f.level_triggered && !f.assert))) {
+    const r = f.delivery === 'nmi' ? 'NMI' : f.delivery === 'smi' ? 'SMI' : 'INIT';
+    for (const i of mask) cpuInterrupt(m.cpus[i], r, m.thread);
+    ctx.emit({ kind: 'pending', target: mask.map((i) => `vcpu${i}`).join(','), what: r, detail: `apic_bus_deliver: cpu_interrupt(CPU_INTERRUPT_${r}), bypasses IRR` });
+    return { branch: r.toLowerCase(), why: `${head}; apic_bus_deliver: CPU_INTERRUPT_${r} on each`, next: null };
+  }
+  if (f.delivery !== 'fixed' && f.delivery !== 'lowest') {
+    ctx.emit({ kind: 'note', what: `ICR ${hex(value)}`, detail: `delivery ${f.delivery}${f.delivery === 'init' ? ' de-assert (level, assert=0): apic_deliver only resets arbitration IDs' : ''}: not an interrupt path the model follows` });
+    return { branch: 'unmodelled-delivery', why: head, next: null };
+  }
+  // apic_bus_deliver: LOWPRI takes the first APIC of the bitmask (no arbitration); FIXED sets IRR on each.
+  const chosen = f.delivery === 'lowest' ? [mask[0]] : mask;
+  const trig = f.level_triggered ? 1 : 0;
+  for (const i of chosen.slice(1)) {
+    if (apicAcceptMessage(m.cpus[i], f.vector, trig === 1, form(ctx.profile)) === 'illegal-vector') continue;
+    apicUpdateIrq(m.cpus[i], m.thread, m.pic, form(ctx.profile));
+    ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(f.vector)}`, detail: 'IRR set on another APIC the ICR selects; its own vCPU will take it' });
+  }
+  // icr_reg 'none': a later Q1.5 in the same run (an IO-APIC re-send) is an MSI again.
+  return { branch: f.delivery === 'lowest' ? 'lowpri-first' : 'fixed', why: `${head}; following cpu${chosen[0]}`, next: 'Q1.7', params: { cpu: chosen[0], vector: f.vector, trig_mode: trig, delivery_mode: f.delivery === 'lowest' ? DM_LOWPRI : DM_FIXED, icr_reg: 'none' } };
+}
 
 const steps: Step<S>[] = [
   {
@@ -284,12 +336,16 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.5',
     title: 'apic_mem_write → apic_send_msi',
-    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an MSI is decoded (R14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
+    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an ICR write (0x300) sends the IPI it describes through apic_deliver (ICR2 at 0x310 only latches the destination; QEMU stores both as written, the sdm profile reads BUSY idle and ICR2 bits 23:0 as 0); an MSI is decoded (R14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
     component: 'lapic',
     operation: 'msi.decode',
-    links: [q('apic_mem_write', APIC_C), q('apic_send_msi', APIC_C), q('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
+    links: [
+      q('apic_mem_write', APIC_C), q('apic_send_msi', APIC_C), q('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' }),
+      q('apic_deliver', APIC_C, { note: 'an ICR write (register 0x30) sends the IPI it describes' }), q('apic_bus_deliver', APIC_C), q('apic_mem_read', APIC_C, { note: 'reads ICR/ICR2 back as s->icr[index & 1]' }),
+    ],
     source: `${SRC}.5; R14`,
     run(ctx) {
+      if (ctx.params.icr_reg === 'icr' || ctx.params.icr_reg === 'icr2') return icrWrite(ctx);
       let address = typeof ctx.params.msi_address === 'number' ? ctx.params.msi_address : -1;
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
       if (address < 0 || data < 0) {
@@ -731,6 +787,14 @@ const cpuParam = { name: 'cpu', type: 'int' as const, description: 'vCPU index',
 const actions: ActionSpec<S>[] = [
   { name: 'raise', description: 'the device asserts its line (Q1.0)', from: 'Q1.0', params: [{ name: 'level', type: 'bool', description: 'line level', default: true }] },
   { name: 'lower', description: 'the device de-asserts its line (Q1.0)', from: 'Q1.0', params: [{ name: 'level', type: 'bool', description: 'line level', default: false }] },
+  {
+    name: 'write-icr', description: 'the guest on cpu writes its ICR2 (0x310) or ICR (0x300, sends the IPI) (Q1.5)', from: 'Q1.5',
+    params: [
+      cpuParam,
+      { name: 'icr_reg', type: 'enum', description: 'icr2 (0x310) or icr (0x300); QEMU 7.2 TCG has no x2APIC MSR 0x830', default: 'icr', values: ['icr', 'icr2'] },
+      { name: 'icr_value', type: 'int', description: 'the 32-bit value written', default: 0x40fd, min: 0, max: 0xffffffff },
+    ],
+  },
   {
     name: 'msi', description: 'an MSI write into the APIC window (Q1.5)', from: 'Q1.5',
     params: [
