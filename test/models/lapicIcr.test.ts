@@ -90,3 +90,20 @@ void test('QEMU sdm profile: BUSY reads idle and ICR2 keeps its destination byte
   const r = qemu('sdm', [{ do: 'write-icr', with: { cpu: 0, icr_reg: 'icr2', icr_value: 0x01abcdef } }, { do: 'write-icr', with: { cpu: 0, icr_reg: 'icr', icr_value: 0x50fd } }]);
   assert.deepEqual([qemuLapic(r, 0).icr, qemuLapic(r, 0).icr2], [0x40fd, 0x01000000]);
 });
+
+void test('the KVM LAPIC flows take the same ICR write: Q3 (no APICv) injects, Q4 (APICv) posts, both store ICR without BUSY', () => {
+  for (const [id, profile, route] of [['Q3', 'kvm-inkernel', 'Q3.1'], ['Q4', 'apicv-on', 'Q4.0']] as const) {
+    const r = runScenario(allFlows, { name: 't', title: 't', flow: id, profile, actions: [
+      { do: 'write-icr', with: { src: 0, icr_reg: 'icr2', icr_value: 0x01abcdef } },
+      { do: 'write-icr', with: { src: 0, icr_reg: 'icr', icr_value: 0x5041 } },
+    ] });
+    assert.deepEqual([kvmLapic(r, 0).icr, kvmLapic(r, 0).icr2], [0x4041, 0x01000000], id);
+    assert.ok(r.trace.steps.some((s) => s.step === route && s.branch === 'fast-physical'), `${id} routes through ${route}`);
+    assert.deepEqual(deliveredTo(r.trace.outcome), ['vcpu1'], id);
+    const self = runScenario(allFlows, { name: 't', title: 't', flow: id, profile, actions: [{ do: 'write-icr', with: { src: 1, icr_reg: 'icr', icr_value: 0x44041 } }] });
+    assert.ok(self.trace.steps.some((s) => s.step === route && s.branch === 'fast-self'), `${id} self shorthand`);
+    // Q3 injects on the sender's own re-entry; in Q4 the sender is in its exit, so the post waits in its PIR for the next entry.
+    if (id === 'Q3') assert.deepEqual(deliveredTo(self.trace.outcome), ['vcpu1'], 'Q3 self');
+    else assert.ok(self.trace.outcome.some((o) => o.kind === 'pending' && o.target === 'vcpu1' && o.what === 'PIR [0x41]'), 'Q4 self: posted, synced at the next entry');
+  }
+});

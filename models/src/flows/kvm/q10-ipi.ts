@@ -1,8 +1,9 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (qemu-kvm.md §3 Q10; R15, R19–R21).
 
-import { Flow, Link, ModelError, ParamValues, Step, StepResult } from '../../core/types';
-import { decodeIcr, encodeIcr, ICR_BUSY, writeIcr, writeIcr2, X2APIC_ICR_RESERVED_LOW } from '../../components/lapic';
+import { Flow, Link, Step, StepResult } from '../../core/types';
+import { encodeIcr, writeIcr2 } from '../../components/lapic';
+import { guestIcrWrite, storeSentIcr, writeIcrAction } from './kvmIcr';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import {
   KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
@@ -52,37 +53,11 @@ const steps: Step<KvmState>[] = [
     source: `${SRC}.1`,
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
-      const l = ctx.state.vcpus[s].lapic;
-      const reg = String(ctx.params.icr_reg ?? 'icr');
-      const value = num(ctx, 'icr_value', 0) >>> 0;
-      const x2 = ctx.state.config.x2apic;
-      if (reg !== 'msr' && x2) throw new ModelError(`${vname(s)} is in x2APIC mode: the xAPIC MMIO registers 0x300/0x310 are not accessible, write MSR 0x830 (icr_reg "msr")`, 'icr_reg');
-      if (reg === 'msr' && !x2) throw new ModelError(`${vname(s)} is in xAPIC mode: MSR 0x830 exists only in x2APIC mode (the x2apic action)`, 'icr_reg');
-      if (reg === 'icr2') {
-        // kvm_lapic_reg_write(APIC_ICR2): only the destination byte is kept (`val & 0xff000000`); no IPI. With APICv the
-        // write is virtualized and trapped (APIC-write exit) into the same function, so the result is the same.
-        writeIcr2(l, value, 'kvm');
-        return { branch: 'icr2-latched', why: `ICR2 := ${hex(value)} & 0xff000000 = ${hex(l.icr2)} (kvm_lapic_reg_write(APIC_ICR2)); destination APIC ID ${l.icr2 >>> 24} latched, nothing sent`, next: null };
-      }
-      const high = reg === 'msr' ? num(ctx, 'icr_high', 0) >>> 0 : l.icr2;
-      if (reg === 'msr' && (value & X2APIC_ICR_RESERVED_LOW) !== 0) {
-        // kvm_x2apic_icr_write returns 1 on X2APIC_ICR_RESERVED_BITS: the WRMSR fails and the guest takes #GP.
-        ctx.emit({ kind: 'error', target: vname(s), what: `ICR ${hex(value)}`, detail: 'WRMSR 0x830 with reserved bits (31:20, 17:16, 13) set: kvm_x2apic_icr_write refuses it, #GP; nothing sent' });
-        return { branch: 'gp-reserved-bits', why: `ICR low ${hex(value)} has bits in X2APIC_ICR_RESERVED_BITS: the write fails (#GP), ICR unchanged`, next: null };
-      }
-      const f = decodeIcr(value);
-      if (f.delivery === 'smi' || f.delivery === 'reserved') {
-        ctx.emit({ kind: 'note', target: vname(s), what: `ICR ${hex(value)}`, detail: `delivery mode ${f.delivery}: not modelled (SMI requests KVM_REQ_SMI; reserved modes are ignored by __apic_accept_irq)` });
-        return { branch: 'unmodelled-delivery', why: `ICR delivery mode ${f.delivery}: outside the interrupt paths modelled`, next: null };
-      }
-      const dest = x2 ? high : high >>> 24;
-      const params: ParamValues = {
-        vector: f.vector, delivery: f.delivery, dest_mode: f.logical ? 'logical' : 'physical', shorthand: f.shorthand, dest, trigger: f.level_triggered ? 'level' : 'edge',
-        pv: false, icr_value: value, icr_high: high,
-      };
-      const stored = storeVirtualized(ctx, s, value, high);
-      const what = `vector ${hex(f.vector)}, ${f.delivery}, ${f.logical ? 'logical' : 'physical'}, shorthand ${f.shorthand}, dest ${hex(dest)}${(value & ICR_BUSY) !== 0 ? ', BUSY written as 1' : ''}`;
-      return { branch: x2 ? 'x2apic-icr-write' : 'xapic-icr-write', why: `${x2 ? `WRMSR 0x830 = ${hex(high)}:${hex(value)}` : `ICR (0x300) := ${hex(value)} with ICR2 ${hex(high)}`} → ${what}${stored}`, next: 'Q10.2', params };
+      const w = guestIcrWrite(ctx, s);
+      if (w.kind === 'latched') return { branch: 'icr2-latched', why: w.why, next: null };
+      if (w.kind === 'refused') return { branch: w.reason, why: w.why, next: null };
+      const stored = storeVirtualized(ctx, s, w.low, w.high);
+      return { branch: ctx.state.config.x2apic ? 'x2apic-icr-write' : 'xapic-icr-write', why: `${w.why}${stored}`, next: 'Q10.2', params: w.params };
     },
   },
   {
@@ -209,12 +184,9 @@ const steps: Step<KvmState>[] = [
       const irq = irqFromParams(ctx.params);
       // The exit paths end in kvm_lapic_reg_write(APIC_ICR) (xAPIC) or kvm_x2apic_icr_write (x2APIC): both clear
       // APIC_ICR_BUSY before storing, so a later read never shows a send pending. x2APIC stores the high half whole.
-      const s = srcVcpu(ctx);
-      const l = ctx.state.vcpus[s].lapic;
       const w = icrWords(ctx);
-      writeIcr(l, w.low, 'kvm');
-      if (ctx.state.config.x2apic) l.icr2 = w.high >>> 0;
-      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR := ${hex(l.icr)} (BUSY cleared)`, next: 'Q10.4' };
+      const stored = storeSentIcr(ctx.state, srcVcpu(ctx), w.low, w.high);
+      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ${stored}`, next: 'Q10.4' };
     },
   },
   {
@@ -299,17 +271,7 @@ export const q10Ipi: Flow<KvmState> = {
   steps,
   actions: [
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
-    {
-      name: 'write-icr',
-      description: 'The source vCPU writes its ICR: icr2 (xAPIC 0x310) latches the destination; icr (xAPIC 0x300) or msr (x2APIC 0x830, with icr_high) sends the IPI the register describes.',
-      params: [
-        srcSpec,
-        { name: 'icr_reg', type: 'enum', description: 'Which register: icr2 (0x310), icr (0x300) or msr (x2APIC 0x830).', default: 'icr', values: ['icr', 'icr2', 'msr'] },
-        { name: 'icr_value', type: 'int', description: 'The 32-bit value written (for msr: bits 31:0).', default: 0x40fd, min: 0, max: 0xffffffff },
-        { name: 'icr_high', type: 'int', description: 'msr only: bits 63:32, the 32-bit x2APIC destination.', default: 1, min: 0, max: 0xffffffff },
-      ],
-      from: 'Q10.0',
-    },
+    writeIcrAction('Q10.0'),
     {
       name: 'x2apic', description: 'The guest runs its APICs in x2APIC mode.', params: [{ name: 'on', type: 'bool', description: 'x2APIC', default: true }],
       apply(state, params) {

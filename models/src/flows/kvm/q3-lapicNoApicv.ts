@@ -1,6 +1,7 @@
 // Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
 // trapped EOI, and the in-kernel or split IO-APIC EOI (qemu-kvm.md §3 Q3; rules R2–R10, R13, R18, R20, R23, R28).
 
+import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
@@ -80,6 +81,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'message', why: `${r.why}: vector ${hex(msg.vector)} ${msg.trig_mode ? 'level' : 'edge'} → APIC ${msg.dest}${msg.trig_mode ? ', Remote-IRR := 1' : ''}`, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(msg)), src: -1 } };
     },
   },
+  icrWriteStep('Q3.w', 'Q3.1', `${SRC}.1; R15 (ICR write)`),
   {
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
@@ -468,6 +470,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   entry: 'Q3.1',
   steps,
   actions: [
+    writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },

@@ -1,5 +1,6 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (qemu-kvm.md §3 Q4; rules R17–R19).
 
+import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
@@ -39,6 +40,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'message', why: `${r.why}: message vector ${hex(msg.vector)} ${msg.level_triggered ? 'level' : 'edge'} → APIC ${msg.dest}`, next: 'Q4.0', params: { ...irqToParams(msg), src: -1 } };
     },
   },
+  icrWriteStep('Q4.w', 'Q4.0', `${SRC}.1 (via Q3.1); R15 (ICR write)`),
   {
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
@@ -313,6 +315,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   entry: 'Q4.0',
   steps,
   actions: [
+    writeIcrAction('Q4.w'),
     { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
     { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q4.6' },
