@@ -12,7 +12,11 @@ import { reportWoken } from '../../models/src/core/wake';
 
 const scenarioDir = path.join(__dirname, '..', '..', 'models', 'scenarios');
 
-/** The vCPU a state change wakes, by the flow family's own names for "asleep". */
+/**
+ * The vCPU a state change wakes, by the flow family's own names for "asleep". KVM's is `blocked` (the thread sleeps in
+ * kvm_vcpu_block); its `halted` is mp_state, which the vCPU's own thread clears after it has been woken (or when
+ * kvm_vcpu_check_block finds it runnable before it ever slept), so it is not a wake by itself.
+ */
 export function wokenBy(c: StateChange): string | undefined {
   const wasAsleep = (c.before === true && c.after === false) || (c.before === 'blocked' && c.after !== 'blocked');
   if (!wasAsleep) return undefined;
