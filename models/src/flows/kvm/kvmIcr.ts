@@ -29,8 +29,12 @@ export function guestIcrWrite(ctx: Ctx, src: number): IcrWrite {
   if (reg !== 'msr' && x2) throw new ModelError(`${vname(src)} is in x2APIC mode: the xAPIC MMIO registers 0x300/0x310 are not accessible, write MSR 0x830 (icr_reg "msr")`, 'icr_reg');
   if (reg === 'msr' && !x2) throw new ModelError(`${vname(src)} is in xAPIC mode: MSR 0x830 exists only in x2APIC mode (the x2apic action)`, 'icr_reg');
   if (reg === 'icr2') {
+    // Without APICv the write exits into kvm_lapic_reg_write(APIC_ICR2), which keeps `val & 0xff000000`. With APIC-register
+    // virtualization the CPU stores it in the virtual-APIC page and clears bytes 2:0 itself, with no exit (SDM APIC-write
+    // emulation of offset 310H): the same value either way.
     writeIcr2(l, value, 'kvm');
-    return { kind: 'latched', why: `ICR2 := ${hex(value)} & 0xff000000 = ${hex(l.icr2)} (kvm_lapic_reg_write(APIC_ICR2)); destination APIC ID ${l.icr2 >>> 24} latched, nothing sent` };
+    const by = ctx.state.vcpus[src].vcpu.apicv_active ? 'APIC-write virtualization clears bytes 2:0, no exit' : 'kvm_lapic_reg_write(APIC_ICR2)';
+    return { kind: 'latched', why: `ICR2 := ${hex(value)} & 0xff000000 = ${hex(l.icr2)} (${by}); destination APIC ID ${l.icr2 >>> 24} latched, nothing sent` };
   }
   const rawHigh = ctx.params.icr_high;
   const high = reg === 'msr' ? (typeof rawHigh === 'number' ? rawHigh : 0) >>> 0 : l.icr2;

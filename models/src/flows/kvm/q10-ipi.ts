@@ -32,8 +32,9 @@ function icrWords(ctx: Ctx): { low: number; high: number } {
 
 /**
  * With APIC-register virtualization (APICv) the CPU first stores the guest's ICR write in the virtual-APIC page
- * (apic->regs), as written; KVM's exit handler then rewrites it (Q10.3). IPI virtualization never exits, so the value
- * stays as written — the CPU, not KVM, decides the read-back there.
+ * (apic->regs), as written (SDM: a virtualized write puts the data at the same offset of the virtual-APIC page); KVM's
+ * APIC-write exit handler then rewrites it (Q10.3). IPI virtualization never exits, so the value stays as written,
+ * delivery-status bit included — the CPU, not KVM, decides the read-back there.
  */
 function storeVirtualized(ctx: Ctx, s: number, low: number, high: number): string {
   const slot = ctx.state.vcpus[s];
@@ -79,7 +80,7 @@ const steps: Step<KvmState>[] = [
         const stored = storeVirtualized(ctx, s, w.low, w.high);
         return { branch: 'x2apic-wrmsr', why: `${vname(s)}: WRMSR 0x830 (64-bit ICR: dest ${num(ctx, 'dest', 1)}, vector ${hex(vec)})${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
       }
-      // ICR2 first: kvm_lapic_reg_write(APIC_ICR2) keeps the destination byte (APICv traps it into the same function).
+      // ICR2 first: only its destination byte stays (kvm_lapic_reg_write(APIC_ICR2), or the CPU itself with APICv).
       writeIcr2(ctx.state.vcpus[s].lapic, w.high, 'kvm');
       const stored = storeVirtualized(ctx, s, w.low, w.high);
       return { branch: 'xapic-mmio', why: `${vname(s)}: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector ${hex(vec)}${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
