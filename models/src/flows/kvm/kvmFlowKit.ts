@@ -1,7 +1,7 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
 // scenario actions (block, preempt, set IF, write an RTE) and validation. The semantics are in kvmMachine.ts.
 
-import { ActionSpec, Link, ParamValues, StepContext, StepResult } from '../../core/types';
+import { ActionSpec, Link, ParamValues, StepBranch, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
 import { checkPin, ioapicWriteRte } from '../../components/ioapic';
 import { vcpuProblems } from '../../components/vcpu';
@@ -17,6 +17,20 @@ export const KVM_POSTED_INTR_FILE = 'arch/x86/kvm/vmx/posted_intr.c';
 export const KVM_POSTED_INTR_HEADER = 'arch/x86/kvm/vmx/posted_intr.h';
 
 export type Ctx = StepContext<KvmState>;
+
+/**
+ * The branches of a kvm_irq_delivery_to_apic step, one per routing path (routeIrq), all leading to `next`. Every path
+ * can be taken from a scenario: an ICR write chooses the shorthand and destination mode freely.
+ */
+export function routingBranches(next: string): StepBranch[] {
+  return [
+    { name: 'fast-self', when: 'SELF shorthand: the sending vCPU itself', next },
+    { name: 'fast-physical', when: 'physical destination: phys_map[dest]', next },
+    { name: 'fast-logical', when: 'logical destination: the flat or cluster map', next },
+    { name: 'slow-broadcast', when: 'physical broadcast destination (0xff, x2APIC 0xffffffff): kvm_apic_match_dest over every vCPU', next },
+    { name: 'slow-shorthand', when: 'all-including-self / all-excluding-self shorthand: kvm_apic_match_dest over every vCPU', next },
+  ];
+}
 
 export function runOptions(ctx: Ctx, run = true): RunOptions {
   const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile };
