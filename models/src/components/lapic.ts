@@ -133,7 +133,7 @@ export const ESR_RECV_ILLEGAL_VECTOR = 0x40;
  */
 export type VectorCheck = 'sdm' | 'qemu' | 'kvm';
 
-/** QR4 with the vector rule above: `illegal-vector` (ESR bit 6 set, IRR untouched), `coalesced` or `accepted`. */
+/** QR4 with the vector rule above (QR31): `illegal-vector` (ESR bit 6 set, IRR untouched), `coalesced` or `accepted`. */
 export function acceptMessage(l: LapicState, vector: number, level: boolean, rule: VectorCheck): 'illegal-vector' | 'coalesced' | 'accepted' {
   if (vector < 16 && rule === 'sdm') {
     l.esr |= ESR_RECV_ILLEGAL_VECTOR;

@@ -63,6 +63,8 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'vcpus.N.apic_id': 'APIC ID of vCPU N (physical destinations match it).',
   'vcpus.N.lapic.irr / isr / tmr': 'LAPIC IRR/ISR/TMR as sorted vector lists; with APICv they are VIRR/VISR (the virtual-APIC page is apic->regs).',
   'vcpus.N.lapic.tpr / ppr / svr_enabled / svr_directed_eoi': 'TPR, cached PPR, SVR[8], SVR[12].',
+  'vcpus.N.lapic.icr / icr2': 'ICR low and high words as a read returns them (QR30): KVM clears BUSY; xAPIC ICR2 keeps bits 31:24 only.',
+  'vcpus.N.lapic.esr': 'Error status: bit 6 received illegal vector (never set by KVM, QR31).',
   'vcpus.N.lapic.lvt_timer': 'LVTT: vector (0xec = 236, LOCAL_TIMER_VECTOR), masked, mode oneshot|periodic|tsc-deadline.',
   'vcpus.N.vcpu.mode': 'OUTSIDE_GUEST_MODE | IN_GUEST_MODE | EXITING_GUEST_MODE (vcpu->mode).',
   'vcpus.N.vcpu.halted / blocked / preempted': 'mp_state HALTED; asleep in kvm_vcpu_block; descheduled while runnable.',

@@ -114,7 +114,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'QR4', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
       { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: 'docs/flows/Q3.md#q3-2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
     ],
-    rules: ['QR4', 'QR26'],
+    rules: ['QR4', 'QR26', 'QR31'],
     branches: [
       { name: 'fixed', when: 'APIC enabled; TMR[0x51] := 0 (edge, QR4)', next: 'Q3.3' },
       { name: 'dropped', when: 'the target APIC is disabled (or a level message with level 0): KVM drops it at acceptance (QR4)', next: null },

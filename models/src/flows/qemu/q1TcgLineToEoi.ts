@@ -993,6 +993,7 @@ export const q1TcgLineToEoi: Flow<S> = {
     'ioapic.ioredtbl.N.{vector,delivery_mode,dest_mode,dest,trig_mode,mask,remote_irr,polarity}': 'redirection entries; defaults are example vectors (0x30+pin for ISA pins, 0x40+pin above), logical dest 0x01',
     'ioapic.irq_eoi.N, ioapic.delayed_service_pending': 'QR10 storm limiter',
     'cpus.N.lapic.{irr,isr,tmr,tpr,ppr,svr_enabled,spurious_vector,svr_directed_eoi,lvr_directed_eoi}': 'the APIC registers (sorted vector lists)',
+    'cpus.N.lapic.{icr,icr2,esr}': 'ICR and ICR2 as a read returns them (QEMU: as written; sdm: BUSY idle, ICR2 bits 23:0 zero, QR30); ESR bit 6 set by the sdm profile on a vector below 16 (QR31)',
     'cpus.N.{interrupt_request,eflags_if,inhibit_irq,halted,in_handler,lvt}': 'TCG vCPU state: CPU_INTERRUPT_* requests, IF, shadow, hlt, running handlers, raw LVT words',
   },
 };

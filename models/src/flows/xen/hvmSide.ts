@@ -61,8 +61,8 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
-    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
-    rules: ['XR18b'],
+    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq). A vector below 16 is refused with ESR bit 6 (QR31).',
+    rules: ['XR18b', 'QR31'],
     links: [xenLink('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
     contracts: [{
       id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
