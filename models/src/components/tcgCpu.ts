@@ -4,7 +4,7 @@
 // Mirrors QEMU's `APICCommonState` (include/hw/i386/apic_internal.h); steps Q1.6–Q1.11, rules QR3, QR5, QR6, QR15, QR16. The architectural registers live in LapicState.
 
 import { ModelError } from '../core/types';
-import { acceptFixed, computePpr, deliverableVector, highest, LapicState, newLapic, addBit, clearBit } from './lapic';
+import { acceptFixed, acceptMessage, computePpr, deliverableVector, highest, LapicState, newLapic, addBit, clearBit } from './lapic';
 import { I8259State, picGetOutput, picReadIrq } from './i8259';
 
 export type CpuInterrupt = 'HARD' | 'POLL' | 'NMI' | 'SMI' | 'INIT' | 'SIPI';
@@ -137,7 +137,9 @@ export function apicUpdateIrq(cpu: TcgCpu, thread: string, pic: I8259State | und
   const p = apicIrqPending(cpu, form);
   if (p > 0) {
     setRequest(cpu, 'HARD');
-    return { branch: 'hard', why: `on ${thread}: hi(IRR)=0x${p.toString(16)} class ${p >> 4} > PPR 0x${computePpr(cpu.lapic).toString(16)}: CPU_INTERRUPT_HARD` };
+    const ppr = computePpr(cpu.lapic);
+    const test = p < 16 && form === 'qemu' ? 'PPR is 0, so apic_irq_pending presents even a class-0 vector' : `class ${p >> 4} > PPR 0x${ppr.toString(16)}`;
+    return { branch: 'hard', why: `on ${thread}: hi(IRR)=0x${p.toString(16)}, ${test}: CPU_INTERRUPT_HARD` };
   }
   const picOut = pic ? picGetOutput(pic) : false;
   if (!apicAcceptPicIntr(cpu) || !picOut) {
@@ -203,6 +205,15 @@ export function deliveryBitmask(cpus: readonly TcgCpu[], dest: number, dest_mode
 export function apicSetIrq(cpu: TcgCpu, vector: number, level: boolean): boolean {
   if (!Number.isInteger(vector) || vector < 0 || vector > 255) throw new ModelError(`vector = ${vector} is not 0..255`, 'vector');
   return acceptFixed(cpu.lapic, vector, level);
+}
+
+/**
+ * A fixed / lowest-priority message reaching this APIC under the profile's vector rule (lapic.ts acceptMessage):
+ * `qemu` is apic_set_irq, which takes vectors 0..15 like any other; `sdm` refuses them with ESR bit 6.
+ */
+export function apicAcceptMessage(cpu: TcgCpu, vector: number, level: boolean, form: 'qemu' | 'sdm'): 'illegal-vector' | 'coalesced' | 'accepted' {
+  if (!Number.isInteger(vector) || vector < 0 || vector > 255) throw new ModelError(`vector = ${vector} is not 0..255`, 'vector');
+  return acceptMessage(cpu.lapic, vector, level, form);
 }
 
 export function tcgCpuProblems(cpu: TcgCpu, where: string): string[] {

@@ -16,6 +16,8 @@ export interface XenVcpu {
   blocked: boolean;
   /** SCHEDOP_poll: −1 not polling, 0 polling any port, p polling port p (v->poll_evtchn + d->poll_mask). */
   poll_evtchn: number;
+  /** v->poll_timer: 0 not armed, t armed by SCHEDOP_poll with timeout t (it stays armed after an event wake). */
+  poll_timer: number;
   /** PV: the UM saved in the bounce frame (saved_upcall_mask), restored by do_iret. */
   saved_upcall_mask: number;
   /** HVM: guest RFLAGS.IF (hvm_interrupt_blocked). Cleared while a handler runs (interrupt gate). */
@@ -71,7 +73,7 @@ export interface DomainOptions {
 }
 
 export function newXenVcpu(): XenVcpu {
-  return { is_running: true, blocked: false, poll_evtchn: -1, saved_upcall_mask: 0, rflags_if: true, evtchn_upcall_vector: 0, virq_to_evtchn: {} };
+  return { is_running: true, blocked: false, poll_evtchn: -1, poll_timer: 0, saved_upcall_mask: 0, rflags_if: true, evtchn_upcall_vector: 0, virq_to_evtchn: {} };
 }
 
 export function newDomain(o: DomainOptions): XenDomainState {
@@ -131,6 +133,7 @@ export function domainProblems(d: XenDomainState): string[] {
   out.push(...linuxEvtchnProblems(d.linux, n, maxPorts(d), wordBits(d)));
   d.vcpu.forEach((v, i) => {
     if (v.poll_evtchn < -1 || v.poll_evtchn >= maxPorts(d)) out.push(`vcpu.${i}.poll_evtchn = ${v.poll_evtchn}: −1 (not polling), 0 (any) or a port`);
+    if (!Number.isInteger(v.poll_timer) || v.poll_timer < 0) out.push(`vcpu.${i}.poll_timer = ${v.poll_timer}: 0 (not armed) or the timeout it was armed with`);
   });
   return out;
 }

@@ -116,8 +116,11 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
   scenario.actions.forEach((act, i) => {
     const spec = flow.actions.find((a) => a.name === act.do);
     if (!spec) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
-    // An action parameter the scenario's `params` already sets keeps that value unless `with` overrides it.
-    const inherited = Object.fromEntries(spec.params.filter((p) => p.name in params).map((p) => [p.name, params[p.name]]));
+    // An action parameter the scenario's `params` explicitly sets keeps that value unless `with` overrides it. A flow
+    // parameter's default never overrides the action's own default of the same name (Q1 `lower` has level=false
+    // while the flow's `level` defaults to true), so only names the scenario wrote are inherited.
+    const given = scenario.params ?? {};
+    const inherited = Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
     const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
     actionStarts.push(steps.length);
     if (spec.apply) {

@@ -13,7 +13,7 @@ const KVM_X86 = 'arch/x86/kvm/x86.c';
 export const apicRules: Rule[] = [
   {
     id: 'QR1', title: 'vectors and priority classes',
-    text: 'Vectors are 0–255; a vector\'s priority class is its upper nibble (vector >> 4) and a higher class wins. Vectors 0–15 are not valid for fixed delivery: KVM asserts that what it finds in IRR and ISR is at least 16, QEMU does not check.',
+    text: 'Vectors are 0–255; a vector\'s priority class is its upper nibble (vector >> 4) and a higher class wins. The SDM reserves vectors 0–15 and calls them illegal for fixed delivery; what each APIC does when one arrives anyway is QR31.',
     checkIn: ['Intel SDM Vol. 3A 10.8.3 "Interrupt, Task, and Processor Priority"', `KVM apic_find_highest_irr (${KVM_LAPIC})`],
   },
   {
@@ -150,5 +150,20 @@ export const apicRules: Rule[] = [
     id: 'QR28', title: 're-injection after an interrupted injection',
     text: 'Without APICv, an injection cut short by a VM exit is read back from the IDT-vectoring information and injected again at the next entry, with no second ISR transition.',
     checkIn: ['Intel SDM Vol. 3C 27.2.4 "Information for VM Exits During Event Delivery"', `KVM __vmx_complete_interrupts (${KVM_VMX})`, `KVM kvm_check_and_inject_events (${KVM_X86})`],
+  },
+  {
+    id: 'QR29', title: 'sending an IPI through the ICR',
+    text: 'An xAPIC guest writes ICR2 (offset 0x310, destination in bits 31:24) and then ICR (0x300); only the ICR write sends. The low word gives vector [7:0], delivery mode [10:8], logical destination [11], level [14], trigger [15] and shorthand [19:18] (none, self, all including self, all excluding self); with no shorthand the destination is ICR2[31:24], matched physically or logically (QR15). An x2APIC guest writes MSR 0x830 once, with a 32-bit destination in bits 63:32 and no ICR2; KVM refuses a write with reserved bits set (#GP, nothing sent) and takes ICR2 accesses as errors in that mode. QEMU 7.2 TCG has no x2APIC ICR.',
+    checkIn: ['Intel SDM Vol. 3A 10.6.1 "Interrupt Command Register (ICR)", 10.12.9 "ICR Operation in x2APIC Mode"', `KVM kvm_lapic_reg_write, kvm_x2apic_icr_write, kvm_apic_send_ipi (${KVM_LAPIC})`, `QEMU apic_mem_write, apic_deliver, apic_bus_deliver (${QEMU_APIC})`],
+  },
+  {
+    id: 'QR30', title: 'what an ICR read returns after the write',
+    text: 'KVM clears the delivery-status (busy) bit before it stores ICR, since it sends at once, and keeps only the destination byte of an ICR2 write; in x2APIC mode it stores the whole 64-bit value, busy bit cleared. With APIC-register virtualization the CPU applies the same ICR2 masking with no exit, and an IPI virtualized without an exit leaves ICR as the guest wrote it. QEMU stores ICR and ICR2 exactly as written, so a busy bit or reserved ICR2 bits the guest wrote read back. Architecturally the busy bit reads idle once the IPI is sent and ICR2 bits 23:0 are reserved.',
+    checkIn: ['Intel SDM Vol. 3A 10.6.1 "Interrupt Command Register (ICR)"; Vol. 3C 29.4.3.2 "APIC-Write Emulation"', `KVM kvm_lapic_reg_write (APIC_ICR, APIC_ICR2), kvm_x2apic_icr_write (${KVM_LAPIC})`, `QEMU apic_mem_write, apic_mem_read (${QEMU_APIC})`],
+  },
+  {
+    id: 'QR31', title: 'a fixed message with a vector below 16',
+    text: 'The SDM APIC, and Xen\'s virtual LAPIC with it, refuses a received vector 0–15: it sets ESR bit 6 (received illegal vector) and leaves IRR alone. QEMU and KVM check nothing on receipt: the vector is set in IRR (or posted to the PIR) with its TMR bit like any other. KVM then never presents it, because its deliverability test needs the class above the PPR, so it stays in IRR. QEMU presents vectors 1–15 while PPR is 0 (vector 0 reads as no interrupt); the guest takes them through its exception entry of that number, which writes no EOI, so the ISR bit stays set.',
+    checkIn: ['Intel SDM Vol. 3A 10.5.2 "Valid Interrupt Vectors", 10.5.3 "Error Handling"', 'Xen vlapic_set_irq (xen/arch/x86/hvm/vlapic.c)', `QEMU apic_set_irq, apic_irq_pending (${QEMU_APIC})`, `KVM __apic_accept_irq, apic_has_interrupt_for_ppr (${KVM_LAPIC})`],
   },
 ];

@@ -7,6 +7,7 @@ const XEN_2L = 'xen/common/event_2l.c';
 const XEN_FIFO = 'xen/common/event_fifo.c';
 const XEN_HVM_IRQ = 'xen/arch/x86/hvm/irq.c';
 const XEN_IRQ = 'xen/arch/x86/irq.c';
+const XEN_SCHED = 'xen/common/sched/core.c';
 const LNX_BASE = 'drivers/xen/events/events_base.c';
 const LNX_2L = 'drivers/xen/events/events_2l.c';
 const LNX_FIFO = 'drivers/xen/events/events_fifo.c';
@@ -216,5 +217,15 @@ export const eventChannelRules: Rule[] = [
     id: 'XR35', title: 'CPU numbers and vCPU numbers',
     text: 'Linux CPU c talks to Xen vCPU xen_vcpu_nr(c); CPU0 is vCPU0 (PV: set at boot; HVM: the id from Xen\'s CPUID leaf 4 when present, else the Linux CPU number). The "vCPU0" of the GSI callback (XR18c) is the domain\'s first vCPU.',
     checkIn: ['Linux xen_vcpu_nr (include/xen/xen-ops.h)', 'Linux init_hvm_pv_info (arch/x86/xen/enlighten_hvm.c)'],
+  },
+  {
+    id: 'XR36', title: 'SCHEDOP_poll returns at once or sleeps',
+    text: 'SCHEDOP_poll first marks the vCPU blocked and sets its bit in the domain\'s poll_mask, then looks before sleeping: a PV vCPU with an unmasked upcall pending, a polled port that is already pending, or a polled port that is invalid or unusable (-EINVAL) undoes both marks and returns without ever sleeping. Otherwise poll_evtchn records the port when exactly one is polled (it stays negative, "several", otherwise), a non-zero timeout arms the vCPU\'s poll timer, and the vCPU sleeps until a newly pending port wakes it (XR12) or the timer fires (XR37). Waking it ends the polling period: poll_evtchn goes back to 0 (nothing polled) and the poll_mask bit is cleared.',
+    checkIn: [`Xen do_poll, vcpu_unblock (${XEN_SCHED})`, 'Xen evtchn_port_poll (xen/include/xen/event.h)', 'Xen local_events_need_delivery (xen/arch/x86/include/asm/event.h)'],
+  },
+  {
+    id: 'XR37', title: 'the poll timeout wakes only a vCPU still polling',
+    text: 'When the poll timer armed by SCHEDOP_poll expires, the vCPU is unblocked only if its poll_mask bit is still set, and SCHEDOP_poll then returns 0 with nothing pending. A wake by an event does not cancel the timer; its later expiry finds the bit clear and does nothing.',
+    checkIn: [`Xen poll_timer_fn, vcpu_unblock (${XEN_SCHED})`],
   },
 ];

@@ -3,6 +3,8 @@
 
 import { deliverableVector, updatePpr } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
+import { OutcomeEvent } from '../../core/types';
+import { reportWoken } from '../../core/wake';
 import { syncPir } from './kvmDelivery';
 import { hex, KvmState, vname } from './kvmState';
 
@@ -25,6 +27,17 @@ export function checkBlock(s: KvmState, i: number): { runnable: boolean; why: st
   if (v.nmi_pending > 0) return { runnable: true, why: `${synced}an NMI is pending: runnable` };
   if (!v.rflags_if && vec >= 0) return { runnable: false, why: `${synced}IRR ${hex(vec)} is pending but IF=0: kvm_arch_interrupt_allowed fails, stays blocked (QR20)` };
   return { runnable: false, why: `${synced}nothing deliverable (IRR [${slot.lapic.irr.map(hex).join(', ')}], PPR ${hex(slot.lapic.ppr)}): stays blocked` };
+}
+
+/**
+ * `kvm_vcpu_block` returns because `kvm_vcpu_check_block` found the vCPU runnable: mp_state leaves HALTED. A vCPU that
+ * was still asleep (nothing had called kvm_vcpu_wake_up in the model) is reported woken here.
+ */
+export function leaveHalt(s: KvmState, i: number, emit: (e: OutcomeEvent) => void, why: string): void {
+  const v = s.vcpus[i].vcpu;
+  if (v.blocked) reportWoken(emit, { target: vname(i), by: 'kvm_vcpu_check_block', detail: why });
+  v.halted = false;
+  v.blocked = false;
 }
 
 /** Q5.8 (out) `vmx_vcpu_pi_put` (QR21). Returns whether a self-IPI of the wakeup vector was sent. */
@@ -88,8 +101,8 @@ export function piLoad(s: KvmState, i: number, cpu: number): string {
   return `${head}; ON ${pi.on ? 'already 1' : 'stays 0 (PIR empty)'}`;
 }
 
-/** Q5.7 `pi_wakeup_handler` on `pcpu`: wake every listed vCPU whose ON is set. Returns the woken vCPUs. */
-export function piWakeupHandler(s: KvmState, pcpu: number): { woken: number[]; why: string } {
+/** Q5.7 `pi_wakeup_handler` on `pcpu`: wake every listed vCPU whose ON is set, reporting each. Returns the woken vCPUs. */
+export function piWakeupHandler(s: KvmState, pcpu: number, emit: (e: OutcomeEvent) => void): { woken: number[]; why: string } {
   const list = s.wakeup_vcpus_on_cpu[pcpu] ?? [];
   const woken: number[] = [];
   for (const i of list) {
@@ -99,5 +112,7 @@ export function piWakeupHandler(s: KvmState, pcpu: number): { woken: number[]; w
       woken.push(i);
     }
   }
-  return { woken, why: `wakeup_vcpus_on_cpu[${pcpu}] = [${list.map(vname).join(', ')}]; ON set on ${woken.length ? woken.map(vname).join(', ') : 'none'} → kvm_vcpu_wake_up` };
+  const why = `wakeup_vcpus_on_cpu[${pcpu}] = [${list.map(vname).join(', ')}]; ON set on ${woken.length ? woken.map(vname).join(', ') : 'none'} → kvm_vcpu_wake_up`;
+  for (const i of woken) reportWoken(emit, { target: vname(i), by: 'pi_wakeup_handler', detail: why });
+  return { woken, why };
 }

@@ -5,8 +5,14 @@ import { setRviFromIrr } from '../../components/apicv';
 import { addBit, clearBit, hasBit } from '../../components/lapic';
 import { POSTED_INTR_VECTOR, postSoftware, processNotification, SoftwarePost, syncPirToIrr } from '../../components/postedInterrupt';
 import { kick, KickResult, makeRequest } from '../../components/vcpu';
+import { OutcomeEvent } from '../../core/types';
+import { reportWoken } from '../../core/wake';
 import { LapicIrq } from './kvmRouting';
 import { hex, KvmState, vname } from './kvmState';
+
+type Emit = (e: OutcomeEvent) => void;
+/** For callers outside a run (unit tests of the rule itself) that have no outcome log. */
+const ignore: Emit = () => undefined;
 
 export type AcceptResult =
   | { kind: 'fixed'; why: string }
@@ -22,7 +28,10 @@ export function apicAcceptIrq(s: KvmState, i: number, irq: LapicIrq): AcceptResu
     if (!slot.lapic.svr_enabled) return { kind: 'dropped', why: `${vname(i)} APIC is software-disabled (SVR[8]=0): KVM drops at acceptance (QR4)` };
     if (irq.level_triggered) addBit(slot.lapic.tmr, irq.vector);
     else clearBit(slot.lapic.tmr, irq.vector);
-    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, QR4)` };
+    // __apic_accept_irq checks no vector: 0..15 are accepted like any other and never set ESR (KVM writes ESR bits
+    // nowhere); apic_has_interrupt_for_ppr then never presents them, so they stay pending.
+    const low = irq.vector < 16 ? `; vector ${hex(irq.vector)} < 16 accepted unchecked (KVM sets no ESR bit), it will never be injected` : '';
+    return { kind: 'fixed', why: `APIC enabled; TMR[${hex(irq.vector)}] := ${irq.level_triggered ? 1 : 0} (${irq.level_triggered ? 'level' : 'edge'}, QR4)${low}` };
   }
   if (irq.delivery === 'nmi') {
     slot.vcpu.nmi_pending++;
@@ -60,12 +69,16 @@ export function deliverInterrupt(s: KvmState, i: number, vector: number): Delive
   return { kind: 'irr', coalesced, why: `APICv inactive: kvm_lapic_set_irr: IRR[${hex(vector)}] ${coalesced ? 'was already 1 (coalesced, QR4)' : ':= 1'}; KVM_REQ_EVENT` };
 }
 
-/** Q3.4 `kvm_vcpu_kick` (QR20), with whether the vCPU now runs its entry path. */
-export function kickVcpu(s: KvmState, i: number, src: number): { result: KickResult; enters: boolean; why: string } {
+/** Q3.4 `kvm_vcpu_kick` (QR20), with whether the vCPU now runs its entry path. A wake-up is reported here. */
+export function kickVcpu(s: KvmState, i: number, src: number, emit: Emit = ignore): { result: KickResult; enters: boolean; why: string } {
   const v = s.vcpus[i].vcpu;
   const mode = v.mode;
   const result = kick(v, src === i);
-  if (result === 'woken') return { result, enters: true, why: `${vname(i)} was blocked in kvm_vcpu_block: kvm_vcpu_wake_up` };
+  if (result === 'woken') {
+    const why = `${vname(i)} was blocked in kvm_vcpu_block: kvm_vcpu_wake_up`;
+    reportWoken(emit, { target: vname(i), by: 'kvm_vcpu_wake_up', detail: why });
+    return { result, enters: true, why };
+  }
   if (result === 'self') return { result, enters: true, why: `the caller is ${vname(i)}'s own thread: mode IN_GUEST_MODE → EXITING_GUEST_MODE, no IPI` };
   if (result === 'ipi') return { result, enters: true, why: `${vname(i)} IN_GUEST_MODE on pCPU ${v.pcpu}: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit` };
   if (v.preempted) return { result, enters: false, why: `${vname(i)} is ${mode} and preempted: nothing to kick; the request waits for it to be scheduled in` };
@@ -73,8 +86,12 @@ export function kickVcpu(s: KvmState, i: number, src: number): { result: KickRes
   return { result, enters: true, why: `${vname(i)} is ${mode} in the host: the request is seen before the next entry (kvm_vcpu_exit_request)` };
 }
 
-/** Q4.2 `kvm_vcpu_trigger_posted_interrupt` (QR19). */
-export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
+/**
+ * Q4.2 `kvm_vcpu_trigger_posted_interrupt` (QR19). When the target is not in guest mode, vmx_deliver_posted_interrupt
+ * (arch/x86/kvm/vmx/vmx.c) calls kvm_vcpu_wake_up: a blocked target is woken, and that is reported here like every
+ * other wake-up (the APICv-off kick and the IPIv wakeup vector report theirs the same way).
+ */
+export function triggerPosted(s: KvmState, i: number, src: number, emit: Emit = ignore): { kind: 'ipi' | 'self' | 'woken' | 'none'; why: string } {
   const v = s.vcpus[i].vcpu;
   if (v.mode === 'IN_GUEST_MODE' && i !== src) {
     return { kind: 'ipi', why: `${vname(i)} IN_GUEST_MODE on pCPU ${v.pcpu}: send_IPI_mask(POSTED_INTR_VECTOR ${hex(POSTED_INTR_VECTOR)})` };
@@ -82,7 +99,9 @@ export function triggerPosted(s: KvmState, i: number, src: number): { kind: 'ipi
   if (v.mode === 'IN_GUEST_MODE') return { kind: 'self', why: `${vname(i)} is the running vCPU (fastpath exit): the PIR is synced before re-entry` };
   if (v.blocked) {
     v.blocked = false;
-    return { kind: 'woken', why: `${vname(i)} is ${v.mode} and blocked: kvm_vcpu_wake_up` };
+    const why = `${vname(i)} is ${v.mode} and blocked: kvm_vcpu_wake_up`;
+    reportWoken(emit, { target: vname(i), by: 'kvm_vcpu_wake_up', detail: why });
+    return { kind: 'woken', why };
   }
   return { kind: 'none', why: `${vname(i)} is ${v.mode}${v.preempted ? ', preempted' : ''}: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry's sync` };
 }

@@ -41,7 +41,7 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
         o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: d.why });
         return { accepted: true, log };
       }
-      const t = triggerPosted(s, i, src);
+      const t = triggerPosted(s, i, src, o.emit);
       log.push(`kvm_vcpu_trigger_posted_interrupt: ${t.why}`);
       if (t.kind === 'ipi') {
         log.push(hwProcessNotification(s, i));
@@ -59,9 +59,8 @@ export function deliverOne(s: KvmState, i: number, irq: LapicIrq, src: number, o
   } else if (acc.kind === 'nmi') {
     makeRequest(s.vcpus[i].vcpu, 'KVM_REQ_EVENT');
   }
-  const k = kickVcpu(s, i, src);
+  const k = kickVcpu(s, i, src, o.emit);
   log.push(`kvm_vcpu_kick: ${k.why}`);
-  if (k.result === 'woken') o.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
   if (k.enters && run) log.push(...runVcpu(s, i, o));
   else if (!k.enters) o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: k.why });
   return { accepted: true, log };

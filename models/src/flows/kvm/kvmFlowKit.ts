@@ -1,7 +1,7 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
 // scenario actions (block, preempt, set IF, write an RTE) and validation. The semantics are in kvmMachine.ts.
 
-import { ActionSpec, Link, ParamValues, StepContext, StepResult } from '../../core/types';
+import { ActionSpec, Link, ParamValues, StepBranch, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
 import { checkPin, ioapicWriteRte } from '../../components/ioapic';
 import { vcpuProblems } from '../../components/vcpu';
@@ -17,6 +17,20 @@ export const KVM_POSTED_INTR_FILE = 'arch/x86/kvm/vmx/posted_intr.c';
 export const KVM_POSTED_INTR_HEADER = 'arch/x86/kvm/vmx/posted_intr.h';
 
 export type Ctx = StepContext<KvmState>;
+
+/**
+ * The branches of a kvm_irq_delivery_to_apic step, one per routing path (routeIrq), all leading to `next`. Every path
+ * can be taken from a scenario: an ICR write chooses the shorthand and destination mode freely.
+ */
+export function routingBranches(next: string): StepBranch[] {
+  return [
+    { name: 'fast-self', when: 'SELF shorthand: the sending vCPU itself', next },
+    { name: 'fast-physical', when: 'physical destination: phys_map[dest]', next },
+    { name: 'fast-logical', when: 'logical destination: the flat or cluster map', next },
+    { name: 'slow-broadcast', when: 'physical broadcast destination (0xff, x2APIC 0xffffffff): kvm_apic_match_dest over every vCPU', next },
+    { name: 'slow-shorthand', when: 'all-including-self / all-excluding-self shorthand: kvm_apic_match_dest over every vCPU', next },
+  ];
+}
 
 export function runOptions(ctx: Ctx, run = true): RunOptions {
   const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile };
@@ -49,6 +63,8 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'vcpus.N.apic_id': 'APIC ID of vCPU N (physical destinations match it).',
   'vcpus.N.lapic.irr / isr / tmr': 'LAPIC IRR/ISR/TMR as sorted vector lists; with APICv they are VIRR/VISR (the virtual-APIC page is apic->regs).',
   'vcpus.N.lapic.tpr / ppr / svr_enabled / svr_directed_eoi': 'TPR, cached PPR, SVR[8], SVR[12].',
+  'vcpus.N.lapic.icr / icr2': 'ICR low and high words as a read returns them (QR30): KVM clears BUSY; xAPIC ICR2 keeps bits 31:24 only.',
+  'vcpus.N.lapic.esr': 'Error status: bit 6 received illegal vector (never set by KVM, QR31).',
   'vcpus.N.lapic.lvt_timer': 'LVTT: vector (0xec = 236, LOCAL_TIMER_VECTOR), masked, mode oneshot|periodic|tsc-deadline.',
   'vcpus.N.vcpu.mode': 'OUTSIDE_GUEST_MODE | IN_GUEST_MODE | EXITING_GUEST_MODE (vcpu->mode).',
   'vcpus.N.vcpu.halted / blocked / preempted': 'mp_state HALTED; asleep in kvm_vcpu_block; descheduled while runnable.',

@@ -5,7 +5,7 @@ import { deliverVirtual, recognised } from '../../components/apicv';
 import { deliverableVector } from '../../components/lapic';
 import { checkRequest } from '../../components/vcpu';
 import { OutcomeEvent } from '../../core/types';
-import { checkBlock, piLoad } from './kvmBlocking';
+import { checkBlock, leaveHalt, piLoad } from './kvmBlocking';
 import { apicAcceptIrq, deliverInterrupt, syncPir } from './kvmDelivery';
 import { checkAndInject, guestEoi, guestHandler, pvEoiArm, RedeliverFn, vmEntry } from './kvmEntry';
 import { LapicIrq } from './kvmRouting';
@@ -39,8 +39,7 @@ export function runVcpu(s: KvmState, i: number, o: RunOptions): string[] {
         o.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: `${vname(i)} stays blocked: ${c.why}` });
         return log;
       }
-      v.halted = false;
-      v.blocked = false;
+      leaveHalt(s, i, o.emit, c.why);
       log.push(`vmx_vcpu_pi_load: ${piLoad(s, i, v.pcpu)}`);
     }
     v.mode = 'OUTSIDE_GUEST_MODE';

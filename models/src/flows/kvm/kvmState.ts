@@ -108,16 +108,15 @@ export function kvmProblems(s: KvmState, profile: string): string[] {
   return out;
 }
 
-/** Parameter problems shared by the flows: unknown vCPUs and vectors below 16. */
+/**
+ * Parameter problems shared by the flows: unknown vCPUs. A message vector below 16 is not refused: KVM accepts it
+ * (arch/x86/kvm/lapic.c __apic_accept_irq has no vector check) and it then stays in IRR, never injected.
+ */
 export function paramProblems(s: KvmState, params: ParamValues): string[] {
   const out: string[] = [];
   for (const k of ['vcpu', 'src']) {
     const v = params[k];
     if (typeof v === 'number' && v !== -1 && (v < 0 || v >= s.vcpus.length)) out.push(`parameter "${k}" = ${v}: no such vCPU (vCPUs 0..${s.vcpus.length - 1}${k === 'src' ? ', or −1 for a host thread' : ''})`);
-  }
-  const vec = params.vector;
-  if (typeof vec === 'number' && vec < 16 && params.delivery !== 'nmi' && params.delivery !== 'init' && params.delivery !== 'startup') {
-    out.push(`parameter "vector" = ${vec}: vectors 0..15 are illegal for fixed delivery (QR1, SDM 10.5.2)`);
   }
   return out;
 }

@@ -2,19 +2,70 @@
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (rules QR15, QR19–QR21).
 
 import { Flow, Step, StepResult } from '../../core/types';
+import { encodeIcr, writeIcr2 } from '../../components/lapic';
+import { guestIcrWrite, storeSentIcr, writeIcrAction } from './kvmIcr';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import {
   KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
   checkBlock, piLoad, acceptEvents, pendingWhat, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, routingBranches } from './kvmFlowKit';
 
 
 function srcVcpu(ctx: Ctx): number {
   return vcpuParam(ctx, 'src');
 }
 
+/** The ICR words the guest's write carries: from a `write-icr` action (icr_value/icr_high), else composed from the IPI's parameters. */
+function icrWords(ctx: Ctx): { low: number; high: number } {
+  const given = typeof ctx.params.icr_value === 'number' && ctx.params.icr_value >= 0;
+  const irq = irqFromParams(ctx.params);
+  const low = given ? (ctx.params.icr_value as number) : encodeIcr({ vector: irq.vector, delivery: irq.delivery, logical: irq.logical, level_triggered: irq.level_triggered, shorthand: irq.shorthand });
+  const high = typeof ctx.params.icr_high === 'number' && ctx.params.icr_high >= 0 ? ctx.params.icr_high : ctx.state.config.x2apic ? irq.dest >>> 0 : (irq.dest << 24) >>> 0;
+  return { low, high };
+}
+
+/**
+ * With APIC-register virtualization (APICv) the CPU first stores the guest's ICR write in the virtual-APIC page
+ * (apic->regs), as written (SDM: a virtualized write puts the data at the same offset of the virtual-APIC page); KVM's
+ * APIC-write exit handler then rewrites it (Q10.3). IPI virtualization never exits, so the value stays as written,
+ * delivery-status bit included — the CPU, not KVM, decides the read-back there.
+ */
+function storeVirtualized(ctx: Ctx, s: number, low: number, high: number): string {
+  const slot = ctx.state.vcpus[s];
+  if (!slot.vcpu.apicv_active) return '';
+  slot.lapic.icr = low >>> 0;
+  if (ctx.state.config.x2apic) slot.lapic.icr2 = high >>> 0;
+  return `; APICv: the CPU stores ${hex(low >>> 0)} in the virtual-APIC page's ICR`;
+}
+
 const steps: Step<KvmState>[] = [
+  {
+    id: 'Q10.0',
+    title: 'guest ICR / ICR2 write',
+    role: 'The guest writes the ICR itself: xAPIC ICR2 (0x310, destination byte) only latches the destination; xAPIC ICR (0x300) or x2APIC MSR 0x830 (64 bits, 32-bit destination) sends the IPI decoded from the register — shorthand self / all-including-self / all-excluding-self, physical or logical (flat) destination. An x2APIC write with reserved bits set is refused with #GP.',
+    component: 'lapic',
+    links: [
+      linuxLink('kvm_lapic_reg_write', KVM_LAPIC_FILE), linuxLink('kvm_x2apic_icr_write', KVM_LAPIC_FILE), linuxLink('kvm_x2apic_msr_write', KVM_LAPIC_FILE),
+      linuxLink('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), linuxLink('native_x2apic_icr_write', 'arch/x86/include/asm/apic.h'),
+    ],
+    rules: ['QR29', 'QR30'],
+    branches: [
+      { name: 'icr2-latched', when: 'an xAPIC ICR2 write (0x310): only the destination byte is kept, nothing is sent', next: null },
+      { name: 'gp-reserved-bits', when: 'an x2APIC ICR write with reserved bits set: kvm_x2apic_icr_write refuses it (#GP), nothing is sent', next: null },
+      { name: 'unmodelled-delivery', when: 'delivery mode SMI or reserved: outside the interrupt paths modelled', next: null },
+      { name: 'xapic-icr-write', when: 'an xAPIC ICR write (0x300) decoded into the IPI it describes; with APICv the CPU first stores it in the virtual-APIC page', next: 'Q10.2' },
+      { name: 'x2apic-icr-write', when: 'an x2APIC MSR 0x830 write decoded into the IPI it describes (32-bit destination in bits 63:32)', next: 'Q10.2' },
+    ],
+    run(ctx): StepResult {
+      const s = srcVcpu(ctx);
+      const w = guestIcrWrite(ctx, s);
+      if (w.kind === 'latched') return { branch: 'icr2-latched', why: w.why, next: null };
+      if (w.kind === 'refused') return { branch: w.reason, why: w.why, next: null };
+      const stored = storeVirtualized(ctx, s, w.low, w.high);
+      return { branch: ctx.state.config.x2apic ? 'x2apic-icr-write' : 'xapic-icr-write', why: `${w.why}${stored}`, next: 'Q10.2', params: w.params };
+    },
+  },
   {
     id: 'Q10.1',
     title: 'apic->send_IPI (linux-guest)',
@@ -33,8 +84,15 @@ const steps: Step<KvmState>[] = [
       const s = srcVcpu(ctx);
       const vec = num(ctx, 'vector', 0xfd);
       if (ctx.params.pv === true) return { branch: 'pv-hypercall', why: `${vname(s)}: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs (vector ${hex(vec)})`, next: 'Q10.2' };
-      if (ctx.state.config.x2apic) return { branch: 'x2apic-wrmsr', why: `${vname(s)}: WRMSR 0x830 (64-bit ICR: dest ${num(ctx, 'dest', 1)}, vector ${hex(vec)})`, next: 'Q10.2' };
-      return { branch: 'xapic-mmio', why: `${vname(s)}: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector ${hex(vec)}`, next: 'Q10.2' };
+      const w = icrWords(ctx);
+      if (ctx.state.config.x2apic) {
+        const stored = storeVirtualized(ctx, s, w.low, w.high);
+        return { branch: 'x2apic-wrmsr', why: `${vname(s)}: WRMSR 0x830 (64-bit ICR: dest ${num(ctx, 'dest', 1)}, vector ${hex(vec)})${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
+      }
+      // ICR2 first: only its destination byte stays (kvm_lapic_reg_write(APIC_ICR2), or the CPU itself with APICv).
+      writeIcr2(ctx.state.vcpus[s].lapic, w.high, 'kvm');
+      const stored = storeVirtualized(ctx, s, w.low, w.high);
+      return { branch: 'xapic-mmio', why: `${vname(s)}: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector ${hex(vec)}${stored}`, next: 'Q10.2', params: { icr_value: w.low, icr_high: w.high } };
     },
   },
   {
@@ -118,8 +176,7 @@ const steps: Step<KvmState>[] = [
         return { branch: post, why: `PIR[${hex(irq.vector)}] of ${vname(i)} := 1; ${post === 'suppressed' ? 'SN=1: no notification' : 'ON already 1'}`, next: null };
       }
       if (slot.pi_desc.nv === POSTED_INTR_WAKEUP_VECTOR) {
-        const w = piWakeupHandler(s, slot.pi_desc.ndst);
-        for (const x of w.woken) ctx.emit({ kind: 'woken', target: vname(x), handler: 'pi_wakeup_handler', detail: w.why });
+        const w = piWakeupHandler(s, slot.pi_desc.ndst, ctx.emit);
         if (!w.woken.includes(i)) return { branch: 'wakeup-nobody', why: w.why, next: null };
         const c = checkBlock(s, i);
         if (!c.runnable) {
@@ -150,10 +207,18 @@ const steps: Step<KvmState>[] = [
     ],
     branches: [
       { name: 'fixed', when: 'kvm_lapic_irq {vector 0xfd, fixed, physical, shorthand none, dest 0x1}; ICR BUSY cleared', next: 'Q10.4' },
+      { name: 'lowest', when: 'delivery mode lowest priority: one destination is chosen at routing', next: 'Q10.4' },
+      { name: 'nmi', when: 'delivery mode NMI', next: 'Q10.4' },
+      { name: 'init', when: 'delivery mode INIT', next: 'Q10.4' },
+      { name: 'startup', when: 'delivery mode start-up (SIPI)', next: 'Q10.4' },
     ],
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
-      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ICR BUSY cleared`, next: 'Q10.4' };
+      // The exit paths end in kvm_lapic_reg_write(APIC_ICR) (xAPIC) or kvm_x2apic_icr_write (x2APIC): both clear
+      // APIC_ICR_BUSY before storing, so a later read never shows a send pending. x2APIC stores the high half whole.
+      const w = icrWords(ctx);
+      const stored = storeSentIcr(ctx.state, srcVcpu(ctx), w.low, w.high);
+      return { branch: irq.delivery, why: `kvm_lapic_irq {vector ${hex(irq.vector)}, ${irq.delivery}, ${irq.logical ? 'logical' : 'physical'}, shorthand ${irq.shorthand}, dest ${hex(irq.dest)}}; ${stored}`, next: 'Q10.4' };
     },
   },
   {
@@ -165,7 +230,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_match_dest', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
-      { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q10.5' },
+      ...routingBranches('Q10.5'),
       { name: 'no-target', when: 'the destination selects no vCPU', next: null },
     ],
     run(ctx): StepResult {
@@ -188,6 +253,12 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'irr-kick', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfd] := 0 (edge, QR4) …', next: null },
       { name: 'posted', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfb] := 0 (edge, QR4) …', next: null },
+      { name: 'irr-kick', when: 'more targets queued (a shorthand or logical destination): the next target', next: 'Q10.5' },
+      { name: 'posted', when: 'more targets queued (a shorthand or logical destination): the next target', next: 'Q10.5' },
+      { name: 'nmi-kick', when: 'delivery NMI: nmi_pending, KVM_REQ_EVENT and a kick', next: null },
+      { name: 'nmi-kick', when: 'delivery NMI, more targets queued: the next target', next: 'Q10.5' },
+      { name: 'init', when: 'INIT: a pending event the target accepts before its next entry', next: 'Q10.6' },
+      { name: 'startup', when: 'SIPI: a pending event the target accepts before its next entry', next: 'Q10.6' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -249,6 +320,7 @@ export const q10Ipi: Flow<KvmState> = {
   steps,
   actions: [
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
+    writeIcrAction('Q10.0'),
     {
       name: 'x2apic', description: 'The guest runs its APICs in x2APIC mode.', params: [{ name: 'on', type: 'bool', description: 'x2APIC', default: true }],
       apply(state, params) {

@@ -1,6 +1,7 @@
 // Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
 // trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
+import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
@@ -8,10 +9,10 @@ import { makeRequest, checkRequest } from '../../components/vcpu';
 import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu,
-  checkBlock, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
+  checkBlock, leaveHalt, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE, routingBranches } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 
@@ -79,6 +80,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'message', why: `${r.why}: vector ${hex(msg.vector)} ${msg.trig_mode ? 'level' : 'edge'} → APIC ${msg.dest}${msg.trig_mode ? ', Remote-IRR := 1' : ''}`, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(msg)), src: -1 } };
     },
   },
+  icrWriteStep('Q3.w', 'Q3.1'),
   {
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
@@ -88,7 +90,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_map_get_dest_lapic', KVM_LAPIC_FILE), linuxLink('kvm_vector_to_index', KVM_LAPIC_FILE), linuxLink('kvm_apic_match_dest', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
-      { name: 'fast-physical', when: 'phys_map[1] → vcpu1', next: 'Q3.2' },
+      ...routingBranches('Q3.2'),
+      { name: 'no-target', when: 'the destination selects no vCPU', next: null },
     ],
     run(ctx) {
       const irq = irqFromParams(ctx.params);
@@ -111,7 +114,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q3.2-deliver', text: 'fixed interrupts go through kvm_x86_ops.deliver_interrupt (posting or IRR + request + kick)', source: 'QR4', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'mentions', anyOf: ['deliver_interrupt', 'kvm_x86_deliver_interrupt'] } },
       { id: 'Q3.2-disabled', text: 'drops fixed interrupts when the APIC is disabled', source: 'docs/flows/Q3.md#q3-2', codebase: 'linux', symbol: '__apic_accept_irq', check: { kind: 'calls', anyOf: ['kvm_apic_present', 'kvm_lapic_enabled', 'apic_enabled'] } },
     ],
-    rules: ['QR4', 'QR26'],
+    rules: ['QR4', 'QR26', 'QR31'],
     branches: [
       { name: 'fixed', when: 'APIC enabled; TMR[0x51] := 0 (edge, QR4)', next: 'Q3.3' },
       { name: 'dropped', when: 'the target APIC is disabled (or a level message with level 0): KVM drops it at acceptance (QR4)', next: null },
@@ -168,8 +171,7 @@ const steps: Step<KvmState>[] = [
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
-      const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
-      if (k.result === 'woken') ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: k.why });
+      const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
       if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
       return afterAccept(ctx, { branch: k.result === 'none' ? (k.enters ? 'seen-at-entry' : 'not-running') : k.result, why: k.why }, k.enters ? [i] : []);
     },
@@ -202,8 +204,7 @@ const steps: Step<KvmState>[] = [
           ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: c.why });
           return afterVcpu(ctx, { branch: 'stays-blocked', why: `kvm_vcpu_check_block: ${c.why}` });
         }
-        v.halted = false;
-        v.blocked = false;
+        leaveHalt(ctx.state, i, ctx.emit, c.why);
         notes.push(`kvm_vcpu_check_block: ${c.why}`);
       }
       v.mode = 'OUTSIDE_GUEST_MODE';
@@ -533,6 +534,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   entry: 'Q3.1',
   steps,
   actions: [
+    writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },

@@ -1,5 +1,6 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
+import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { Flow, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
@@ -9,7 +10,7 @@ import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER } from './kvmFlowKit';
+import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
 
 
 const steps: Step<KvmState>[] = [
@@ -36,6 +37,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'message', why: `${r.why}: message vector ${hex(msg.vector)} ${msg.level_triggered ? 'level' : 'edge'} → APIC ${msg.dest}`, next: 'Q4.0', params: { ...irqToParams(msg), src: -1 } };
     },
   },
+  icrWriteStep('Q4.w', 'Q4.0'),
   {
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
@@ -45,7 +47,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', KVM_LAPIC_FILE), linuxLink('kvm_apic_map_get_dest_lapic', KVM_LAPIC_FILE)],
     rules: ['QR15'],
     branches: [
-      { name: 'fast-physical', when: 'phys_map[0] → vcpu0', next: 'Q4.1' },
+      ...routingBranches('Q4.1'),
       { name: 'no-target', when: 'the destination selects no vCPU', next: null },
     ],
     run(ctx): StepResult {
@@ -84,14 +86,14 @@ const steps: Step<KvmState>[] = [
         return nextTarget(ctx, 'Q4.1', { branch: 'dropped', why: acc.why });
       }
       if (acc.kind !== 'fixed') {
-        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
         const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
         return nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
       }
       const d = deliverInterrupt(ctx.state, i, irq.vector);
       if (d.kind === 'irr') {
         // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick), then injection.
-        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1));
+        const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
         const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
         if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
         return nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
@@ -119,7 +121,7 @@ const steps: Step<KvmState>[] = [
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
-      const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1));
+      const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
       if (t.kind === 'ipi') return { branch: 'notification-ipi', why: t.why, next: 'Q4.3' };
       if (t.kind === 'self') return { branch: 'running-vcpu', why: t.why, next: 'Q4.4' };
       if (t.kind === 'woken') {
@@ -131,7 +133,6 @@ const steps: Step<KvmState>[] = [
           return nextTarget(ctx, 'Q4.1', { branch: 'woken-not-runnable', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` });
         }
         v.halted = false;
-        ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: c.why });
         return { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}`, next: 'Q4.8' };
       }
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: t.why });
@@ -364,6 +365,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   entry: 'Q4.0',
   steps,
   actions: [
+    writeIcrAction('Q4.w'),
     { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
     { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q4.6' },

@@ -5,7 +5,7 @@ import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, piPut, piLoad,
+  KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, leaveHalt, piPut, piLoad,
   piWakeupHandler, pendingWhat, guestEoi, vname, hex, LapicIrq,
 } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam, linuxLink, KVM_POSTED_INTR_FILE } from './kvmFlowKit';
@@ -205,8 +205,7 @@ const steps: Step<KvmState>[] = [
     run(ctx): StepResult {
       const s = ctx.state;
       const cpu = num(ctx, 'cpu', 0);
-      const r = piWakeupHandler(s, cpu);
-      for (const w of r.woken) ctx.emit({ kind: 'woken', target: vname(w), handler: 'pi_wakeup_handler', detail: r.why });
+      const r = piWakeupHandler(s, cpu, ctx.emit);
       if (r.woken.length === 0) return { branch: 'nobody', why: r.why, next: null };
       return { branch: 'woken', why: r.why, next: 'Q5.9', params: { vcpu: r.woken[0] } };
     },
@@ -292,8 +291,7 @@ const steps: Step<KvmState>[] = [
       }
       const c = checkBlock(s, i);
       if (c.runnable) {
-        v.halted = false;
-        v.blocked = false;
+        leaveHalt(s, i, ctx.emit, c.why);
         return { branch: 'runnable', why: c.why, next: ctx.params.phase === 'halt' ? 'Q5.e' : 'Q5.8b' };
       }
       const first = !v.blocked;

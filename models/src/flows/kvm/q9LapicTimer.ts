@@ -4,7 +4,7 @@
 import { Flow, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
 import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
-import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
+import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, leaveHalt, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
 import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE } from './kvmFlowKit';
 
 
@@ -195,12 +195,11 @@ const steps: Step<KvmState>[] = [
       makeRequest(slot.vcpu, 'KVM_REQ_UNBLOCK');
       const tail = rearm();
       if (!fromFn) return { branch: 'pending-own-thread', why: `pending := 1, KVM_REQ_UNBLOCK; on ${vname(i)}'s thread (no kick): vcpu_run injects next${tail}`, next: 'Q9.5' };
-      const k = kickVcpu(ctx.state, i, -1);
+      const k = kickVcpu(ctx.state, i, -1, ctx.emit);
       if (!k.enters) {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
         return { branch: 'pending-not-running', why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: null };
       }
-      if (k.result === 'woken') ctx.emit({ kind: 'woken', target: vname(i), handler: 'kvm_vcpu_wake_up', detail: 'pending timer' });
       return { branch: `pending-kick-${k.result}`, why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: 'Q9.5' };
     },
   },
@@ -233,8 +232,7 @@ const steps: Step<KvmState>[] = [
       }
       if (v.halted) {
         // kvm_vcpu_check_block wakes on kvm_cpu_has_pending_timer even with IF=0.
-        v.halted = false;
-        v.blocked = false;
+        leaveHalt(ctx.state, i, ctx.emit, 'a timer interrupt is pending (kvm_cpu_has_pending_timer)');
       }
       if (ctx.params.direct !== true) v.mode = 'OUTSIDE_GUEST_MODE';
       const why = injectPendingTimer(ctx.state, i);

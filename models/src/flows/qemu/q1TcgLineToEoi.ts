@@ -1,8 +1,8 @@
 // Flow Q1: QEMU TCG, an ISA/PCI line → IO-APIC (+ i8259) → LAPIC → CPU → guest handler → EOI → re-service.
 // Steps Q1.0–Q1.15, rules QR3–QR13, QR16. Branches are decided by the machine state.
 
-import { ActionSpec, Flow, ModelError, ParamValues, Step, StepResult } from '../../core/types';
-import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr } from '../../components/lapic';
+import { ActionSpec, Flow, ModelError, ParamValues, Step, StepContext, StepResult } from '../../core/types';
+import { eoi as lapicEoi, hasBit, highest, writeSvr, computePpr, ICR_BUSY, writeIcr, writeIcr2 } from '../../components/lapic';
 import { picSetIrq } from '../../components/i8259';
 import {
   DM_EXTINT, DM_FIXED, DM_INIT, DM_LOWPRI, DM_NMI, DM_SMI, IoapicMessage, ioapicDelayedService, ioapicEoi, ioapicGpioToPin,
@@ -10,11 +10,11 @@ import {
 } from '../../components/ioapic';
 import { decodeMsi } from '../../components/eventfd';
 import {
-  apicAcceptPicIntr, apicSetIrq, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
+  apicAcceptMessage, apicAcceptPicIntr, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
   pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
-import { cpuAt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
+import { cpuAt, leaveHalt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
 import { qemuLink, linuxLink, numParam, boolParam, lapicForm, hex, QEMU_APIC_FILE, QEMU_IOAPIC_FILE } from './qemuFlowKit';
 
 type S = TcgMachine;
@@ -65,7 +65,7 @@ function deliverQuietly(m: S, msg: IoapicMessage, profile: string): string[] {
   const targets = deliveryBitmask(m.cpus, msg.dest, msg.dest_mode);
   const chosen = msg.delivery_mode === DM_LOWPRI ? targets.slice(0, 1) : targets;
   for (const i of chosen) {
-    apicSetIrq(m.cpus[i], msg.vector, msg.trig_mode === 1);
+    if (apicAcceptMessage(m.cpus[i], msg.vector, msg.trig_mode === 1, lapicForm(profile)) === 'illegal-vector') continue;
     apicUpdateIrq(m.cpus[i], m.thread, m.pic, lapicForm(profile));
   }
   return chosen.map((i) => `cpu${i}`);
@@ -82,6 +82,65 @@ function backToCpu(m: S, cpu: TcgCpu): string | null {
 
 function msgParams(msg: IoapicMessage): ParamValues {
   return { msi_address: msg.address, msi_data: msg.data };
+}
+
+/** Linux 6.1's exception entries for IDT vectors 0..15 (arch/x86/kernel/idt.c def_idts / early_idts). */
+const EXCEPTION_HANDLERS: Record<number, string> = {
+  0: 'exc_divide_error', 1: 'exc_debug', 2: 'exc_nmi', 3: 'exc_int3', 4: 'exc_overflow', 5: 'exc_bounds', 6: 'exc_invalid_op', 7: 'exc_device_not_available',
+  8: 'exc_double_fault', 9: 'exc_coproc_segment_overrun', 10: 'exc_invalid_tss', 11: 'exc_segment_not_present', 12: 'exc_stack_segment',
+  13: 'exc_general_protection', 14: 'exc_page_fault', 15: 'exc_spurious_interrupt_bug',
+};
+
+/**
+ * Q1.5 for an ICR write (apic_mem_write register 0x30/0x31 → apic_deliver → apic_bus_deliver): ICR2 is stored and nothing
+ * else happens; ICR is stored and sends at once — shorthand self / all-including-self / all-excluding-self, or the
+ * destination ICR2[31:24] (physical or logical flat) — Fixed to every APIC selected, Lowest priority to the first (no
+ * arbitration), NMI/SMI/INIT as CPU interrupt requests.
+ */
+function icrWrite(ctx: StepContext<S>): StepResult {
+  const m = ctx.state;
+  const src = cpuAt(m, numParam(ctx.params, 'cpu', 0));
+  const l = src.lapic;
+  const value = numParam(ctx.params, 'icr_value', 0) >>> 0;
+  // hw/intc/apic.c apic_mem_write: `case 0x31: s->icr[1] = val` and `case 0x30: s->icr[0] = val; apic_deliver(...)`,
+  // both as written; apic_mem_read returns `s->icr[index & 1]` unchanged. The SDM's rule differs (lapic.ts writeIcr).
+  const rule = ctx.profile === 'sdm' ? 'sdm' : 'qemu';
+  m.thread = vcpuThread(src);
+  if (ctx.params.icr_reg === 'icr2') {
+    writeIcr2(l, value, rule);
+    return { branch: 'icr2-stored', why: `ICR2 := ${hex(l.icr2)}${rule === 'qemu' ? ' (s->icr[1], stored as written)' : ' (bits 23:0 reserved)'}; destination ${l.icr2 >>> 24} latched, nothing sent`, next: null };
+  }
+  const f = writeIcr(l, value, rule);
+  const busy = (value & ICR_BUSY) !== 0 ? `; BUSY written as 1 ${rule === 'qemu' ? 'reads back as 1' : 'reads back as 0 (idle)'}` : '';
+  const all = m.cpus.map((c) => c.index);
+  const dest = l.icr2 >>> 24;
+  const mask = f.shorthand === 'self' ? [src.index] : f.shorthand === 'all-including-self' ? all : f.shorthand === 'all-excluding-self' ? all.filter((i) => i !== src.index) : deliveryBitmask(m.cpus, dest, f.logical ? 1 : 0);
+  const sel = f.shorthand === 'none' ? `dest ${hex(dest)} (${f.logical ? 'logical' : 'physical'})` : `shorthand ${f.shorthand}`;
+  const head = `ICR := ${hex(l.icr)}: vector ${hex(f.vector)}, ${f.delivery}, ${sel} → [${mask.map((i) => `cpu${i}`).join(', ')}]${busy}`;
+  if (mask.length === 0) {
+    ctx.emit({ kind: 'lost', what: `vector ${hex(f.vector)}`, detail: `the ICR selects no APIC (${sel})` });
+    return { branch: 'no-target', why: head, next: null };
+  }
+  if (f.delivery === 'nmi' || f.delivery === 'smi' || (f.delivery === 'init' && !(f.level_triggered && !f.assert))) {
+    const r = f.delivery === 'nmi' ? 'NMI' : f.delivery === 'smi' ? 'SMI' : 'INIT';
+    for (const i of mask) cpuInterrupt(m.cpus[i], r, m.thread);
+    ctx.emit({ kind: 'pending', target: mask.map((i) => `vcpu${i}`).join(','), what: r, detail: `apic_bus_deliver: cpu_interrupt(CPU_INTERRUPT_${r}), bypasses IRR` });
+    return { branch: r.toLowerCase(), why: `${head}; apic_bus_deliver: CPU_INTERRUPT_${r} on each`, next: null };
+  }
+  if (f.delivery !== 'fixed' && f.delivery !== 'lowest') {
+    ctx.emit({ kind: 'note', what: `ICR ${hex(value)}`, detail: `delivery ${f.delivery}${f.delivery === 'init' ? ' de-assert (level, assert=0): apic_deliver only resets arbitration IDs' : ''}: not an interrupt path the model follows` });
+    return { branch: 'unmodelled-delivery', why: head, next: null };
+  }
+  // apic_bus_deliver: LOWPRI takes the first APIC of the bitmask (no arbitration); FIXED sets IRR on each.
+  const chosen = f.delivery === 'lowest' ? [mask[0]] : mask;
+  const trig = f.level_triggered ? 1 : 0;
+  for (const i of chosen.slice(1)) {
+    if (apicAcceptMessage(m.cpus[i], f.vector, trig === 1, lapicForm(ctx.profile)) === 'illegal-vector') continue;
+    apicUpdateIrq(m.cpus[i], m.thread, m.pic, lapicForm(ctx.profile));
+    ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(f.vector)}`, detail: 'IRR set on another APIC the ICR selects; its own vCPU will take it' });
+  }
+  // icr_reg 'none': a later Q1.5 in the same run (an IO-APIC re-send) is an MSI again.
+  return { branch: f.delivery === 'lowest' ? 'lowpri-first' : 'fixed', why: `${head}; following cpu${chosen[0]}`, next: 'Q1.7', params: { cpu: chosen[0], vector: f.vector, trig_mode: trig, delivery_mode: f.delivery === 'lowest' ? DM_LOWPRI : DM_FIXED, icr_reg: 'none' } };
 }
 
 const steps: Step<S>[] = [
@@ -296,27 +355,37 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.5',
     title: 'apic_mem_write → apic_send_msi',
-    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an MSI is decoded (QR14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
+    role: 'The "apic-msi" region serves both LAPIC MMIO and MSI writes; an ICR write (0x300) sends the IPI it describes through apic_deliver (ICR2 at 0x310 only latches the destination; QEMU stores both as written, the sdm profile reads BUSY idle and ICR2 bits 23:0 as 0; QR29, QR30); an MSI is decoded (QR14: dest addr[19:12], dest mode addr[2], vector data[7:0], delivery data[10:8], trigger data[15]).',
     component: 'lapic',
     operation: 'msi.decode',
-    links: [qemuLink('apic_mem_write', QEMU_APIC_FILE), qemuLink('apic_send_msi', QEMU_APIC_FILE), qemuLink('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' })],
-    rules: ['QR14'],
+    links: [
+      qemuLink('apic_mem_write', QEMU_APIC_FILE), qemuLink('apic_send_msi', QEMU_APIC_FILE), qemuLink('vtd_mem_ir_write', 'hw/i386/intel_iommu.c', { note: 'with an emulated VT-d: remap, then the APIC class send_msi' }),
+      qemuLink('apic_deliver', QEMU_APIC_FILE, { note: 'an ICR write (register 0x30) sends the IPI it describes' }), qemuLink('apic_bus_deliver', QEMU_APIC_FILE), qemuLink('apic_mem_read', QEMU_APIC_FILE, { note: 'reads ICR/ICR2 back as s->icr[index & 1]' }),
+    ],
+    rules: ['QR14', 'QR29', 'QR30'],
     branches: [
       { name: 'msi', when: 'write data to address: dest d.dest, logical / physical, vector d.vector, delivery d.delivery_mode, level / edge (redirection hint ignored)', next: 'Q1.6' },
+      { name: 'icr2-stored', when: 'an ICR2 write (0x310): the destination byte is latched, nothing is sent', next: null },
+      { name: 'no-target', when: 'an ICR write whose shorthand or destination selects no APIC: the IPI is lost', next: null },
+      { name: 'nmi', when: 'an ICR write with delivery NMI: apic_bus_deliver raises CPU_INTERRUPT_NMI on each selected CPU, bypassing IRR', next: null },
+      { name: 'smi', when: 'an ICR write with delivery SMI: CPU_INTERRUPT_SMI on each selected CPU', next: null },
+      { name: 'init', when: 'an ICR write with delivery INIT (assert): CPU_INTERRUPT_INIT on each selected CPU', next: null },
+      { name: 'unmodelled-delivery', when: 'an ICR write with a delivery mode outside the modelled paths (INIT de-assert, start-up, reserved)', next: null },
+      { name: 'fixed', when: 'an ICR write with delivery Fixed: IRR set on every selected APIC, the run follows the first', next: 'Q1.7' },
+      { name: 'lowpri-first', when: 'an ICR write with delivery Lowest priority: the first APIC of the selection takes it (no arbitration)', next: 'Q1.7' },
     ],
     run(ctx) {
+      if (ctx.params.icr_reg === 'icr' || ctx.params.icr_reg === 'icr2') return icrWrite(ctx);
       let address = typeof ctx.params.msi_address === 'number' ? ctx.params.msi_address : -1;
       let data = typeof ctx.params.msi_data === 'number' ? ctx.params.msi_data : -1;
       if (address < 0 || data < 0) {
         const vector = numParam(ctx.params, 'vector', 0x41);
-        if (vector < 16) throw new ModelError(`vector = ${vector}: vectors 0..15 are illegal for fixed delivery (QR1; QEMU itself does not check)`, 'vector');
         address = (0xfee00000 | (numParam(ctx.params, 'dest', 1) << 12) | (numParam(ctx.params, 'dest_mode', 1) << 2)) >>> 0;
         data = vector | (numParam(ctx.params, 'delivery_mode', 0) << 8) | (numParam(ctx.params, 'trig_mode', 0) << 15);
       }
+      // A vector below 16 is not refused here: apic_send_msi / apic_deliver_irq pass it on unchecked, and what the
+      // receiving APIC does with it is the profile's rule at Q1.7.
       const d = decodeMsi(address, data);
-      if ((d.delivery_mode === DM_FIXED || d.delivery_mode === DM_LOWPRI) && d.vector < 16) {
-        throw new ModelError(`vector = ${d.vector}: vectors 0..15 are illegal for fixed delivery (QR1; QEMU itself does not check)`, 'vector');
-      }
       return {
         branch: 'msi',
         why: `write ${hex(data)} to ${hex(address)}: dest ${hex(d.dest)}, ${d.dest_mode ? 'logical' : 'physical'}, vector ${hex(d.vector)}, delivery ${d.delivery_mode}, ${d.trig_mode ? 'level' : 'edge'} (redirection hint ignored)`,
@@ -360,7 +429,10 @@ const steps: Step<S>[] = [
       const lowest = ctx.profile === 'sdm' ? mask.reduce((a, b) => (m.cpus[b].lapic.ppr < m.cpus[a].lapic.ppr ? b : a), mask[0]) : mask[0];
       const chosen = mode === DM_LOWPRI ? [lowest] : mask;
       for (const i of chosen.slice(1)) {
-        apicSetIrq(m.cpus[i], vector, numParam(ctx.params, 'trig_mode', 0) === 1);
+        if (apicAcceptMessage(m.cpus[i], vector, numParam(ctx.params, 'trig_mode', 0) === 1, lapicForm(ctx.profile)) === 'illegal-vector') {
+          ctx.emit({ kind: 'error', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'received illegal vector: ESR bit 6 set, IRR untouched' });
+          continue;
+        }
         apicUpdateIrq(m.cpus[i], m.thread, m.pic, lapicForm(ctx.profile));
         ctx.emit({ kind: 'pending', target: `vcpu${i}`, what: `vector ${hex(vector)}`, detail: 'IRR set on another APIC in the mask; its own vCPU will take it' });
       }
@@ -383,20 +455,27 @@ const steps: Step<S>[] = [
       { id: 'Q1.7-tmr', text: 'acceptance records the trigger mode in TMR, so the EOI knows to reach the IO-APIC', source: 'QR4; QR7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'mentions', anyOf: ['tmr'] } },
       { id: 'Q1.7-update', text: 'acceptance re-evaluates the CPU interrupt line', source: 'docs/flows/Q1.md#q1-7', codebase: 'qemu', symbol: 'apic_set_irq', check: { kind: 'calls', anyOf: ['apic_update_irq'] } },
     ],
-    rules: ['QR4'],
+    rules: ['QR4', 'QR31'],
     branches: [
       { name: 'coalesced', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
       { name: 'accepted', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
+      { name: 'illegal-vector', when: 'sdm profile, vector below 16: the APIC sets ESR bit 6 (received illegal vector) and drops the message', next: null },
     ],
     run(ctx) {
       const cpu = cpuAt(ctx.state, numParam(ctx.params, 'cpu', 0));
       const v = numParam(ctx.params, 'vector', 0);
       const level = numParam(ctx.params, 'trig_mode', 0) === 1;
-      const coalesced = apicSetIrq(cpu, v, level);
+      const r = apicAcceptMessage(cpu, v, level, lapicForm(ctx.profile));
+      if (r === 'illegal-vector') {
+        // SDM (Xen's vlapic_set_irq does the same): a vector below 16 is a receive error, ESR bit 6, IRR untouched.
+        ctx.emit({ kind: 'error', target: vcpuThread(cpu), what: `vector ${hex(v)}`, detail: 'received illegal vector (< 16): ESR bit 6 set, not accepted into IRR' });
+        return { branch: 'illegal-vector', why: `vector ${hex(v)} < 16: the APIC records "received illegal vector" (ESR := ${hex(cpu.lapic.esr)}) and drops the message`, next: null };
+      }
+      const coalesced = r === 'coalesced';
       if (coalesced) ctx.emit({ kind: 'note', target: vcpuThread(cpu), what: `vector ${hex(v)}`, detail: 'IRR bit already set: the two requests coalesce into one' });
       return {
         branch: coalesced ? 'coalesced' : 'accepted',
-        why: `${coalesced ? 'IRR' + `[${hex(v)}] was already 1` : `IRR[${hex(v)}] := 1`}, TMR[${hex(v)}] := ${level ? 1 : 0}${cpu.lapic.svr_enabled ? '' : ' (SVR[8]=0: latched, never delivered)'}`,
+        why: `${coalesced ? 'IRR' + `[${hex(v)}] was already 1` : `IRR[${hex(v)}] := 1`}, TMR[${hex(v)}] := ${level ? 1 : 0}${cpu.lapic.svr_enabled ? '' : ' (SVR[8]=0: latched, never delivered)'}${v < 16 ? ` (apic_set_irq checks no vector: ${hex(v)} < 16 is accepted, no ESR bit)` : ''}`,
         next: 'Q1.8',
       };
     },
@@ -499,12 +578,12 @@ const steps: Step<S>[] = [
       const p = pendingInterrupt(cpu);
       if (p === 'POLL') {
         clearRequest(cpu, 'POLL');
-        cpu.halted = false;
+        leaveHalt(cpu, ctx.emit, 'CPU_INTERRUPT_POLL pending: cpu_handle_halt runs apic_poll_irq and leaves hlt');
         return { branch: 'poll', why: 'CPU_INTERRUPT_POLL is pending (served regardless of IF): clear it, apic_poll_irq → apic_update_irq, now on the vCPU thread', next: 'Q1.8' };
       }
       if (p === 'HARD') {
+        leaveHalt(cpu, ctx.emit, 'CPU_INTERRUPT_HARD with IF=1: cpu_has_work, cpu_handle_halt leaves hlt');
         clearRequest(cpu, 'HARD');
-        cpu.halted = false;
         return { branch: 'hard', why: 'CPU_INTERRUPT_HARD with IF=1 and no interrupt shadow: clear HARD|VIRQ, cpu_get_pic_interrupt', next: 'Q1.11' };
       }
       if (p !== null) {
@@ -582,7 +661,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.13',
     title: 'guest common_interrupt',
-    role: 'Linux: vector_irq[v] → handle_fasteoi_irq (level IO-APIC: handler, then ioapic_ack_level EOI) or handle_edge_irq (edge/MSI: apic_ack_edge EOI first).',
+    role: 'Linux: vector_irq[v] → handle_fasteoi_irq (level IO-APIC: handler, then ioapic_ack_level EOI) or handle_edge_irq (edge/MSI: apic_ack_edge EOI first). A vector below 32 is a CPU exception entry instead, which writes no EOI (QR31).',
     component: 'linux-guest',
     links: [
       linuxLink('common_interrupt', 'arch/x86/kernel/irq.c', { kind: 'function', note: 'DEFINE_IDTENTRY_IRQ(common_interrupt)' }),
@@ -593,13 +672,16 @@ const steps: Step<S>[] = [
       linuxLink('apic_ack_edge', 'arch/x86/kernel/apic/vector.c'),
       linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h', { versions: 'Linux 6.1 (later kernels call apic_eoi() directly)', note: 'ack_APIC_irq → apic_eoi → apic->eoi_write(APIC_EOI, 0): the MMIO store to 0xFEE000B0 that reaches QEMU’s apic_mem_write' }),
       linuxLink('handle_spurious_interrupt', 'arch/x86/kernel/apic/apic.c'),
+      linuxLink('idt_setup_traps', 'arch/x86/kernel/idt.c', { note: 'vectors 0..31 are CPU exception entries (def_idts): an APIC vector below 16 lands in one' }),
     ],
     contracts: [
       { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
       { id: 'Q1.13-level-eoi', text: 'ioapic_ack_level EOIs the LAPIC, and EOIs the IO-APIC pin itself when the TMR says the level interrupt arrived as edge', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'ioapic_ack_level', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['eoi_ioapic_pin'] } },
     ],
+    rules: ['QR31'],
     branches: [
       { name: 'spurious', when: 'vector v is the SVR spurious vector: handle_spurious_interrupt, no EOI', next: 'Q1.10' },
+      { name: 'exception-vector', when: 'vector v below 32 (QEMU presents 1..15 at PPR 0): IDT entry v is a CPU exception handler, which writes no EOI, so ISR[v] stays set', next: 'Q1.10' },
       { name: 'edge-or-msi', when: 'no RTE carries v: handled as an edge/MSI vector, ack_APIC_irq first', next: 'Q1.14' },
       { name: 'stop', when: 'handler run m.guest.handled > max_handler_runs max', next: null },
       { name: 'fasteoi', when: 'RTE pin is level: handler runs the action (device), then ioapic_ack_level reads TMR[v]=… and EOIs', next: 'Q1.14' },
@@ -614,6 +696,14 @@ const steps: Step<S>[] = [
       if (v === cpu.lapic.spurious_vector && !hasBit(cpu.lapic.isr, v)) {
         ctx.emit({ kind: 'note', target, handler: 'handle_spurious_interrupt', what: `vector ${hex(v)}`, detail: 'spurious APIC vector: Linux does not acknowledge it' });
         return { branch: 'spurious', why: `vector ${hex(v)} is the SVR spurious vector: handle_spurious_interrupt, no EOI`, next: 'Q1.10' };
+      }
+      if (v < 32) {
+        // arch/x86/kernel/idt.c def_idts: IDT entries 0..31 are exception handlers, not common_interrupt. QEMU's
+        // apic_irq_pending presents vectors 1..15 when PPR is 0, so the guest runs that exception handler, which never
+        // writes the LAPIC EOI: ISR[v] stays set (class 0, so it masks nothing above it).
+        const exc = EXCEPTION_HANDLERS[v] ?? `exception vector ${v}`;
+        ctx.emit({ kind: 'delivered', target, handler: exc, what: `vector ${hex(v)}`, detail: `vector ${hex(v)} < 32 runs the guest's exception entry ${exc}, which writes no EOI: ISR[${hex(v)}] stays set` });
+        return { branch: 'exception-vector', why: `IDT entry ${v} is ${exc} (def_idts), not common_interrupt: no ack_APIC_irq, ISR[${hex(v)}] stays set`, next: 'Q1.10' };
       }
       const pins = m.ioapic.ioredtbl.map((e, i) => (e.vector === v && !(i === 0 && e.mask) ? i : -1)).filter((i) => i >= 0);
       if (pins.length === 0) {
@@ -788,9 +878,17 @@ const actions: ActionSpec<S>[] = [
   { name: 'raise', description: 'the device asserts its line (Q1.0)', from: 'Q1.0', params: [{ name: 'level', type: 'bool', description: 'line level', default: true }] },
   { name: 'lower', description: 'the device de-asserts its line (Q1.0)', from: 'Q1.0', params: [{ name: 'level', type: 'bool', description: 'line level', default: false }] },
   {
+    name: 'write-icr', description: 'the guest on cpu writes its ICR2 (0x310) or ICR (0x300, sends the IPI) (Q1.5)', from: 'Q1.5',
+    params: [
+      cpuParam,
+      { name: 'icr_reg', type: 'enum', description: 'icr2 (0x310) or icr (0x300); QEMU 7.2 TCG has no x2APIC MSR 0x830', default: 'icr', values: ['icr', 'icr2'] },
+      { name: 'icr_value', type: 'int', description: 'the 32-bit value written', default: 0x40fd, min: 0, max: 0xffffffff },
+    ],
+  },
+  {
     name: 'msi', description: 'an MSI write into the APIC window (Q1.5)', from: 'Q1.5',
     params: [
-      { name: 'vector', type: 'int', description: 'MSI vector (16..255)', default: 0x41, min: 16, max: 255 },
+      { name: 'vector', type: 'int', description: 'MSI vector (0..15 reach the APIC too: QEMU accepts them, the sdm profile refuses them with ESR bit 6)', default: 0x41, min: 0, max: 255 },
       { name: 'dest', type: 'int', description: 'destination (logical mask by default)', default: 1, min: 0, max: 255 },
       { name: 'dest_mode', type: 'int', description: '0 physical, 1 logical', default: 1, min: 0, max: 1 },
       { name: 'trig_mode', type: 'int', description: '0 edge, 1 level', default: 0, min: 0, max: 1 },
@@ -895,6 +993,7 @@ export const q1TcgLineToEoi: Flow<S> = {
     'ioapic.ioredtbl.N.{vector,delivery_mode,dest_mode,dest,trig_mode,mask,remote_irr,polarity}': 'redirection entries; defaults are example vectors (0x30+pin for ISA pins, 0x40+pin above), logical dest 0x01',
     'ioapic.irq_eoi.N, ioapic.delayed_service_pending': 'QR10 storm limiter',
     'cpus.N.lapic.{irr,isr,tmr,tpr,ppr,svr_enabled,spurious_vector,svr_directed_eoi,lvr_directed_eoi}': 'the APIC registers (sorted vector lists)',
+    'cpus.N.lapic.{icr,icr2,esr}': 'ICR and ICR2 as a read returns them (QEMU: as written; sdm: BUSY idle, ICR2 bits 23:0 zero, QR30); ESR bit 6 set by the sdm profile on a vector below 16 (QR31)',
     'cpus.N.{interrupt_request,eflags_if,inhibit_irq,halted,in_handler,lvt}': 'TCG vCPU state: CPU_INTERRUPT_* requests, IF, shadow, hlt, running handlers, raw LVT words',
   },
 };

@@ -8,7 +8,7 @@ import { apicNextTimer, newQemuApicTimer, QemuApicTimer, writeTdcr, writeTmict }
 import {
   APIC_LVT_MASKED, apicSetIrq, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, decodeLvt, LVT_TIMER, pendingInterrupt, syncLvt, vcpuThread,
 } from '../../components/tcgCpu';
-import { cpuAt, MACHINE_PARAMS, machineProblems, newTcgMachine, TcgMachine } from './tcgMachine';
+import { cpuAt, leaveHalt, MACHINE_PARAMS, machineProblems, newTcgMachine, TcgMachine } from './tcgMachine';
 import { qemuLink, linuxLink, numParam, lapicForm, hex, QEMU_APIC_FILE } from './qemuFlowKit';
 
 export interface Q2State extends TcgMachine {
@@ -180,7 +180,7 @@ const steps: Step<S>[] = [
       m.thread = vcpuThread(cpu);
       if (pendingInterrupt(cpu) === 'POLL') {
         clearRequest(cpu, 'POLL');
-        cpu.halted = false;
+        leaveHalt(cpu, ctx.emit, 'CPU_INTERRUPT_POLL pending: cpu_handle_halt runs apic_poll_irq and leaves hlt');
         const u2 = apicUpdateIrq(cpu, m.thread, m.pic, f);
         parts.push(`${vcpuThread(cpu)}: apic_poll_irq → ${u2.branch}`);
       }

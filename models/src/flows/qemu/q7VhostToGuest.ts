@@ -2,6 +2,7 @@
 // that is also the KVM irqfd, MSI injection into the vCPU's LAPIC, and the guest's vring_interrupt.
 // Steps Q7.0–Q7.6 (with Q6.2–Q6.4), rules QR22, QR27: the vhost notification is conditional.
 
+import { reportWoken } from '../../core/wake';
 import { ActionSpec, Flow, Step } from '../../core/types';
 import { acceptFixed, LapicState, lapicProblems, newLapic } from '../../components/lapic';
 import { decodeMsi, EventfdState, eventfdRead, eventfdSignal, MsiRoute, msiRoute, newEventfd } from '../../components/eventfd';
@@ -198,7 +199,7 @@ const steps: Step<S>[] = [
       const kick = s.vcpu.mode === 'IN_GUEST_MODE' ? 'kick IPI: the vCPU exits and injects on re-entry (or a posted interrupt with APICv)' : s.vcpu.mode === 'blocked' ? 'the blocked vCPU is woken' : 'the vCPU picks it up at its next entry';
       if (s.vcpu.mode === 'blocked') {
         s.vcpu.mode = 'OUTSIDE_GUEST_MODE';
-        ctx.emit({ kind: 'woken', target: 'vcpu0', what: `vector 0x${d.vector.toString(16)}`, detail: 'kvm_vcpu_kick wakes the halted vCPU' });
+        reportWoken(ctx.emit, { target: 'vcpu0', by: 'kvm_vcpu_kick', what: `vector 0x${d.vector.toString(16)}`, detail: 'kvm_vcpu_kick wakes the halted vCPU' });
       }
       const via = ctx.profile === 'vhost-qemu-call'
         ? `QEMU main loop: virtio_queue_guest_notifier_read → virtio_irq → msix_notify → MSI ${d.vector}`

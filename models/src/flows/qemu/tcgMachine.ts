@@ -3,11 +3,12 @@
 // QEMU's APIC and IO-APIC state; steps Q1.0–Q1.3. Example vectors are what a Linux guest might program; Linux picks
 // them in `x86_vector_activate` (Q11.9), so scenarios may set others.
 
-import { ModelError, ParamSpec } from '../../core/types';
+import { ModelError, OutcomeEvent, ParamSpec } from '../../core/types';
+import { reportWoken } from '../../core/wake';
 import { I8259State, i8259Problems, newI8259 } from '../../components/i8259';
 import { DM_FIXED, IoapicState, ioapicProblems, newIoapic, newRte } from '../../components/ioapic';
 import { lapicProblems } from '../../components/lapic';
-import { newTcgCpu, TcgCpu, tcgCpuProblems } from '../../components/tcgCpu';
+import { newTcgCpu, TcgCpu, tcgCpuProblems, vcpuThread } from '../../components/tcgCpu';
 
 export type Source = 'isa' | 'pci-i440fx' | 'pci-q35';
 
@@ -96,3 +97,12 @@ export function cpuAt(m: TcgMachine, index: number, field = 'cpu'): TcgCpu {
   return c;
 }
 
+/**
+ * accel/tcg/cpu-exec.c cpu_handle_halt: a halted vCPU that has work (cpu_has_work: an interrupt request it can take)
+ * clears cpu->halted and runs again. The wake is reported like every other vCPU wake-up.
+ */
+export function leaveHalt(cpu: TcgCpu, emit: (e: OutcomeEvent) => void, why: string): void {
+  if (!cpu.halted) return;
+  cpu.halted = false;
+  reportWoken(emit, { target: vcpuThread(cpu), by: 'cpu_handle_halt', detail: why });
+}

@@ -2,7 +2,7 @@
 // vector, global vector, GSI, PCI INTx), the vIOAPIC/vLAPIC they drive, the late deassert and VM-entry injection.
 // Steps X6.4–X6.14; rules XR16–XR18c.
 
-import { acceptFixed, acknowledge, deliverableVector, eoi } from '../../components/lapic';
+import { acceptMessage, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
 import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 import { StepResult } from '../../core/types';
@@ -61,8 +61,8 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.6', title: 'vlapic_set_irq', component: 'vlapic', operation: 'lapic.accept',
-    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq).',
-    rules: ['XR18b'],
+    role: 'Accepts a fixed vector into the target vLAPIC: TMR follows the trigger, IRR set (or posted), and the vCPU is kicked when IRR was newly set (XR18b; compare QEMU apic_set_irq, KVM __apic_accept_irq). A vector below 16 is refused with ESR bit 6 (QR31).',
+    rules: ['XR18b', 'QR31'],
     links: [xenLink('vlapic_set_irq', 'xen/arch/x86/hvm/vlapic.c')],
     contracts: [{
       id: 'X6.6-tmr', text: 'sets TMR for level and clears it for edge, so an edge upcall vector\'s EOI never reaches the vIOAPIC', source: 'XR18b',
@@ -78,11 +78,13 @@ export const hvmSideSteps: XStep[] = [
       const t = vcpuOf(ctx, 'target');
       const vec = num(ctx.params, 'vector');
       const level = ctx.params.trig === 1;
-      if (vec < 16) {
+      // xen/arch/x86/hvm/vlapic.c vlapic_set_irq: a vector below 16 calls vlapic_error(APIC_ESR_RECVILL) and returns.
+      const r = acceptMessage(ctx.state.vlapic[t], vec, level, 'sdm');
+      if (r === 'illegal-vector') {
         ctx.emit({ kind: 'error', target: tag(t), detail: `vector ${vec} < 16: APIC error (ESR receive illegal vector)` });
-        return finish(ctx, 'illegal-vector', `vector ${vec} < 16`);
+        return finish(ctx, 'illegal-vector', `vector ${vec} < 16: vlapic_error sets ESR bit 6 (ESR = 0x${ctx.state.vlapic[t].esr.toString(16)})`);
       }
-      const coalesced = acceptFixed(ctx.state.vlapic[t], vec, level);
+      const coalesced = r === 'coalesced';
       if (coalesced) return finish(ctx, 'irr-already-set', `IRR[${vec}] was already 1 on vCPU ${t}: this raise is absorbed`);
       return go('accepted', `IRR[${vec}] 0→1, TMR=${level ? 1 : 0} on vCPU ${t} → vcpu_kick`, 'X1.9', { vcpu: t });
     },

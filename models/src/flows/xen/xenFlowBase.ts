@@ -9,8 +9,9 @@ import { xenSideSteps } from './xenSide';
 import { hvmSideSteps } from './hvmSide';
 import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
 import { guestUpcallSteps } from './guestUpcall';
+import { xenPollSteps } from './xenPoll';
 
-export const sharedSteps: XStep[] = [...xenSideSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
+export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
 const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
@@ -43,8 +44,10 @@ export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
       apply(d, p) { const c = p.cpu as number; if (d.guest === 'pv') d.vcpu_info[c].evtchn_upcall_mask = 1; else d.vcpu[c].rflags_if = false; return `events disabled on CPU ${c}`; } },
     { name: 'block', description: 'The vCPU blocks (HLT / SCHEDOP_block).', params: [{ ...aVcpu, default: 0, min: 0 }],
       apply(d, p) { const v = d.vcpu[p.vcpu as number]; v.blocked = true; v.is_running = false; return `vCPU ${p.vcpu} blocked`; } },
-    { name: 'poll', description: 'The vCPU blocks in SCHEDOP_poll on a port (0 = any).', params: [{ ...aVcpu, default: 0, min: 0 }, { ...aPort, default: 0 }],
-      apply(d, p) { const v = d.vcpu[p.vcpu as number]; v.poll_evtchn = p.port as number; v.blocked = true; v.is_running = false; return `vCPU ${p.vcpu} polls port ${p.port || 'any'}`; } },
+    { name: 'poll', description: 'The vCPU issues SCHEDOP_poll on a port (0 = any): it returns at once if the port is already pending, else blocks until the port is set pending or the timeout fires.',
+      params: [{ ...aVcpu, default: 0, min: 0 }, { ...aPort, default: 0 }, { name: 'timeout', type: 'int', description: 'sched_poll.timeout: 0 none, else the poll timer is armed (fire it with poll-timer-fires).', default: 0, min: 0, max: 0x7fffffff }],
+      from: localStep('X1.p1') },
+    { name: 'poll-timer-fires', description: 'The vCPU\'s SCHEDOP_poll timer expires (poll_timer_fn): it is woken if still polling.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X1.p2') },
     { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.12') },
     { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: localStep('X6.13') },
     { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.14') },

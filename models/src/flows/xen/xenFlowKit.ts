@@ -261,6 +261,7 @@ export const STATE_DOC: Record<string, string> = {
   'vcpu_info.N.evtchn_upcall_mask': 'UM[N]: 0/1, PV events-disabled flag (ignored for HVM).',
   'vcpu.N.is_running / blocked': 'Scheduler facts read by vcpu_kick (blocked vCPUs are unblocked).',
   'vcpu.N.poll_evtchn': 'SCHEDOP_poll: −1 not polling, 0 any port, p port p (evtchn_check_pollers).',
+  'vcpu.N.poll_timer': 'SCHEDOP_poll timeout: 0 not armed, t armed with timeout t (poll_timer_fn wakes the vCPU if still polling).',
   'vcpu.N.saved_upcall_mask': 'PV bounce frame: UM saved by create_bounce_frame, restored by do_iret.',
   'vcpu.N.rflags_if': 'HVM guest RFLAGS.IF: false while a handler runs; blocks injection (hvm_interrupt_blocked).',
   'vcpu.N.evtchn_upcall_vector': 'UV[N]: per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector), 0 = none.',

@@ -4,6 +4,7 @@
 import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../../components/evtchn2l';
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
+import { unblockXenVcpu } from './xenPoll';
 import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -153,10 +154,10 @@ export const xenSideSteps: XStep[] = [
       if (ctx.params.newly === true) {
         ctx.state.vcpu.forEach((vc, i) => {
           if (vc.poll_evtchn === 0 || vc.poll_evtchn === port) {
-            vc.poll_evtchn = -1;
-            vc.blocked = false;
+            // evtchn_check_pollers: test_and_clear the poll_mask bit, poll_evtchn := 0, then vcpu_unblock.
+            const polled = vc.poll_evtchn === 0 ? 'any port' : `port ${port}`;
+            unblockXenVcpu(ctx, i, `vCPU ${i} was polling ${polled} (SCHEDOP_poll): evtchn_check_pollers clears its poll_mask bit, vcpu_unblock`, `port ${port}`);
             woken.push(i);
-            ctx.emit({ kind: 'woken', target: tag(i), what: `port ${port}`, detail: `vCPU ${i} was polling ${vc.poll_evtchn === 0 ? 'any port' : `port ${port}`} (SCHEDOP_poll): unblocked` });
           }
         });
       }
@@ -202,9 +203,8 @@ export const xenSideSteps: XStep[] = [
       const vc = ctx.state.vcpu[v];
       let why: string;
       if (vc.blocked) {
-        vc.blocked = false;
+        unblockXenVcpu(ctx, v, `vCPU ${v} was blocked: vcpu_unblock`);
         vc.is_running = true;
-        ctx.emit({ kind: 'woken', target: tag(v), detail: `vCPU ${v} was blocked: vcpu_unblock` });
         why = `vCPU ${v} was blocked → unblocked`;
       } else {
         why = vc.is_running ? `vCPU ${v} is running → VCPU_KICK_SOFTIRQ forces it through the entry checks` : `vCPU ${v} is runnable, not running: checks run when it is next scheduled`;
