@@ -120,6 +120,10 @@ class Reviewer {
       if (pre !== post && where.tree.codebase !== 'unknown') edits.push(fileEdit(target.rel, where.tree.codebase, pre, post));
     }
     const a = this.analyse(edits, true);
+    for (const f of a.findings) {
+      const d = files.find((x) => x.patch && (x.change.path === f.file || x.change.path.endsWith(`/${f.file}`) || f.file.endsWith(`/${x.change.path}`)));
+      if (d?.patch) f.quote = quoteHunk(d.patch.hunks, f.line);
+    }
     const review: PatchReview = {
       index: mail.index,
       subject: mail.subject,
@@ -162,6 +166,28 @@ class Reviewer {
     s.verdict = seriesVerdict(s, patches.length);
     return s;
   }
+}
+
+/** The diff lines of the hunk holding post-image `line`, from up to six lines before it to the line itself. */
+function quoteHunk(hunks: { newStart: number; newLines: number; lines: string[] }[], line: number): string[] | undefined {
+  const h = hunks.find((x) => line >= x.newStart && line < x.newStart + Math.max(1, x.newLines)) ?? hunks.find((x) => Math.abs(x.newStart - line) < 10);
+  if (!h) return undefined;
+  let n = h.newStart;
+  let end = h.lines.length;
+  for (let i = 0; i < h.lines.length; i++) {
+    const c = h.lines[i][0];
+    if (c === '-') {
+      if (n === line && i + 1 < h.lines.length && h.lines[i + 1][0] !== '+') end = i + 1;
+      continue;
+    }
+    if (c === '\\') continue;
+    if (n === line) {
+      end = i + 1;
+      break;
+    }
+    n++;
+  }
+  return h.lines.slice(Math.max(0, end - 7), end);
 }
 
 function counted(findings: Finding[]): { errors: number; warnings: number; suppressed: number } {

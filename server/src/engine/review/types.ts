@@ -100,6 +100,8 @@ export interface Finding {
   /** Where the clause was before the patch (the contract's site in the pre-image). */
   site?: { file: string; line: number };
   consequence?: Consequence;
+  /** The diff lines of the hunk up to the finding's line, for quoting in a reply. */
+  quote?: string[];
   /** Set when a `/* irqlens: allow <rule> *\/` comment in the function suppresses it. */
   suppressed?: { file: string; line: number };
 }
