@@ -17,6 +17,11 @@ export function significantTokens(text: string): string[] {
   return out;
 }
 
+/** A name read as a field (`x.name`, `p->name`): not the local of the same name. */
+function isField(tokens: string[], i: number): boolean {
+  return tokens[i - 1] === '.' || tokens[i - 1] === '->';
+}
+
 export type EditKind = 'none' | 'layout' | 'local-rename' | 'code';
 
 /** Classifies the edit between two texts of one function. */
@@ -30,7 +35,7 @@ export function classifyEdit(before: string, after: string): EditKind {
   let renamed = false;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) {
-      if (forward.has(a[i]) && forward.get(a[i]) !== a[i]) return 'code';
+      if (!isField(a, i) && forward.has(a[i]) && forward.get(a[i]) !== a[i]) return 'code';
       continue;
     }
     if (!IDENT.test(a[i]) || !IDENT.test(b[i])) return 'code';
@@ -42,6 +47,6 @@ export function classifyEdit(before: string, after: string): EditKind {
     renamed = true;
   }
   // Every occurrence of a renamed name must be renamed (a name kept in one place and renamed in another is a change).
-  for (let i = 0; i < a.length; i++) if (forward.has(a[i]) && b[i] !== forward.get(a[i])) return 'code';
+  for (let i = 0; i < a.length; i++) if (!isField(a, i) && forward.has(a[i]) && b[i] !== forward.get(a[i])) return 'code';
   return renamed ? 'local-rename' : 'layout';
 }

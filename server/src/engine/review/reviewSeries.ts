@@ -159,7 +159,7 @@ class Reviewer {
     patches.forEach((p) => {
       for (const f of p.findings.filter((x) => x.baseline === 'new')) {
         const later = patches.find((q) => q.index > p.index && q.contracts.some((c) => c.contract === f.rule && c.function === f.function && c.delta === 'fixed'));
-        if (later && !findings.some((s) => s.rule === f.rule && s.function === f.function)) restored.push({ rule: f.rule, function: f.function, brokenIn: p.index, restoredIn: later.index });
+        if (later && !findings.some((s) => s.rule === f.rule && s.function === f.function)) restored.push({ rule: f.rule, function: f.function, brokenIn: p.number?.n ?? p.index, restoredIn: later.number?.n ?? later.index });
       }
     });
     const s: SeriesReview = { findings, steps: a.steps, restored, verdict: '' };
