@@ -9,14 +9,14 @@ import { editDiff, mail, replaceOnce } from './patchKit';
 const trees = realTrees();
 const review = (diff: string) => reviewInput(Buffer.from(mail('[PATCH] test edit', diff)), 'p.patch', { trees: [trees.xen, trees.qemu, trees.linux] });
 
-test('Xen: dropping the re-delivery of a pending event from evtchn_2l_unmask is a finding on that function', async () => {
+void test('Xen: dropping the re-delivery of a pending event from evtchn_2l_unmask is a finding on that function', async () => {
   const d = editDiff(trees.xen, 'xen/common/event_2l.c', replaceOnce(/(evtchn_pending_sel\)\) \)\n    \{\n)        vcpu_mark_events_pending\(v\);\n(    \}\n\}\n\nstatic bool cf_check evtchn_2l_is_pending)/, '$1$2'));
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.23-redeliver');
   assert.ok(f && f.function === 'evtchn_2l_unmask' && f.baseline === 'new', JSON.stringify(r.patches[0].findings));
 });
 
-test('Xen: removing the mask test before the selector bit is set names the clause at event_2l.c', async () => {
+void test('Xen: removing the mask test before the selector bit is set names the clause at event_2l.c', async () => {
   const d = editDiff(trees.xen, 'xen/common/event_2l.c', replaceOnce(/if \( !guest_test_bit\(d, port, &shared_info\(d, evtchn_mask\)\) &&\n\s+/, 'if ( '));
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.6-mask-test');
@@ -25,7 +25,7 @@ test('Xen: removing the mask test before the selector bit is set names the claus
   assert.ok(f.consequence, 'a simulated consequence');
 });
 
-test('QEMU: removing the EOI broadcast to the IO-APIC for level-triggered vectors is an error on apic_eoi', async () => {
+void test('QEMU: removing the EOI broadcast to the IO-APIC for level-triggered vectors is an error on apic_eoi', async () => {
   const d = editDiff(trees.qemu, 'hw/intc/apic.c', replaceOnce('        ioapic_eoi_broadcast(isrv);\n', ''));
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'Q1.14-broadcast');
@@ -33,7 +33,7 @@ test('QEMU: removing the EOI broadcast to the IO-APIC for level-triggered vector
   assert.equal(r.patches[0].files[0].codebase, 'qemu');
 });
 
-test('Linux: moving the PIR test-and-set after the notification breaks Q4.1', async () => {
+void test('Linux: moving the PIR test-and-set after the notification breaks Q4.1', async () => {
   const pir = '\tif (pi_test_and_set_pir(vector, &vmx->pi_desc))\n\t\treturn 0;\n\n';
   const note = '\tkvm_vcpu_trigger_posted_interrupt(vcpu, POSTED_INTR_VECTOR);\n';
   const d = editDiff(trees.linux, 'arch/x86/kvm/vmx/vmx.c', (t) => replaceOnce(note, note + pir)(replaceOnce(pir, '')(t)));
@@ -42,7 +42,7 @@ test('Linux: moving the PIR test-and-set after the notification breaks Q4.1', as
   assert.ok(f && f.function === 'vmx_deliver_posted_interrupt', JSON.stringify(r.patches[0].findings));
 });
 
-test('a comment in a linked function lists its steps with no finding; an unrelated file touches no step', async () => {
+void test('a comment in a linked function lists its steps with no finding; an unrelated file touches no step', async () => {
   const c = await review(editDiff(trees.xen, 'xen/common/event_2l.c', replaceOnce('    evtchn_check_pollers(d, port);\n', '    /* Pollers are woken whatever the mask. */\n    evtchn_check_pollers(d, port);\n')));
   assert.ok(c.patches[0].steps.some((s) => s.step === 'X1.6'));
   assert.deepEqual(c.patches[0].findings.filter((f) => f.baseline === 'new'), []);

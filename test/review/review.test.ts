@@ -19,7 +19,7 @@ const review = (text: string, name = 'p.patch') => reviewInput(Buffer.from(text)
 const dropMaskTest = replaceOnce(/ +if \( !guest_test_bit\(d, port, &shared_info\(d, evtchn_mask\)\) &&\n {9}/, '    if ( ');
 const dropRedelivery = replaceOnce('    {\n        vcpu_mark_events_pending(v);\n    }\n}\n\nstatic unsigned', '    {\n    }\n}\n\nstatic unsigned');
 
-test('removing the mask test before the selector bit is an error naming the clause, with a simulated consequence', async () => {
+void test('removing the mask test before the selector bit is an error naming the clause, with a simulated consequence', async () => {
   const r = await review(mail('[PATCH] xen/evtchn: no mask test', editDiff(XEN_FIX, E2L, dropMaskTest)));
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.6-mask-test');
   assert.ok(f, JSON.stringify(r.patches[0].findings));
@@ -33,7 +33,7 @@ test('removing the mask test before the selector bit is an error naming the clau
   assert.match(r.series.verdict, /breaks X1\.6-mask-test/);
 });
 
-test('dropping the re-delivery of a pending event at unmask is a finding on evtchn_2l_unmask', async () => {
+void test('dropping the re-delivery of a pending event at unmask is a finding on evtchn_2l_unmask', async () => {
   const r = await review(editDiff(XEN_FIX, E2L, dropRedelivery));
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.23-redeliver');
   assert.ok(f, JSON.stringify(r.patches[0].findings));
@@ -41,7 +41,7 @@ test('dropping the re-delivery of a pending event at unmask is a finding on evtc
   assert.match(f.message, /vcpu_mark_events_pending/);
 });
 
-test('moving the posted-interrupt test-and-set after the notification breaks the order contract', async () => {
+void test('moving the posted-interrupt test-and-set after the notification breaks the order contract', async () => {
   const move = (t: string) =>
     replaceOnce('\tif (pi_test_and_set_pir(vector, &vmx->pi_desc))\n\t\treturn 0;\n\n', '')(t).replace('\tkvm_vcpu_trigger_posted_interrupt(vcpu, POSTED_INTR_VECTOR);\n', '\tkvm_vcpu_trigger_posted_interrupt(vcpu, POSTED_INTR_VECTOR);\n\tif (pi_test_and_set_pir(vector, &vmx->pi_desc))\n\t\treturn 0;\n');
   const r = await review(editDiff(LINUX_FIX, 'arch/x86/kvm/vmx/vmx.c', move));
@@ -51,7 +51,7 @@ test('moving the posted-interrupt test-and-set after the notification breaks the
   assert.equal(r.patches[0].files[0].codebase, 'linux');
 });
 
-test('a comment or a renamed local in a linked function lists its steps and gives no finding', async () => {
+void test('a comment or a renamed local in a linked function lists its steps and gives no finding', async () => {
   const comment = editDiff(XEN_FIX, E2L, replaceOnce('    evtchn_check_pollers(d, port);', '    /* Wake pollers last. */\n    evtchn_check_pollers(d, port);'));
   const rename = editDiff(XEN_FIX, E2L, (t) => t.replace(/(?<!->)\bport\b(?=[ ;,)/])/g, (m, off: number) => (off > t.indexOf('evtchn_2l_unmask(struct') && off < t.indexOf('static unsigned') ? 'p' : m)));
   for (const d of [comment, rename]) {
@@ -63,7 +63,7 @@ test('a comment or a renamed local in a linked function lists its steps and give
   }
 });
 
-test('an unrelated function gives no step; a changed callee reaches its linked caller', async () => {
+void test('an unrelated function gives no step; a changed callee reaches its linked caller', async () => {
   const r = await review(editDiff(XEN_FIX, E2L, replaceOnce('    d->pad = 0;', '    d->pad = 1;')));
   assert.deepEqual(r.patches[0].steps, []);
   assert.match(r.patches[0].verdict, /no interrupt-path step/);
@@ -72,12 +72,12 @@ test('an unrelated function gives no step; a changed callee reaches its linked c
   assert.ok(s && s.function === 'evtchn_2l_handle_events' && s.via === 'scan_words', JSON.stringify(callee.patches[0].steps));
 });
 
-test('an ops-table binding that joins is reported with the steps of the field', async () => {
+void test('an ops-table binding that joins is reported with the steps of the field', async () => {
   const r = await review(editDiff(XEN_FIX, E2L, replaceOnce('    .unmask        = evtchn_2l_unmask,\n', '    .unmask        = evtchn_2l_unmask,\n    .set_pending_late = evtchn_2l_set_pending,\n')));
   assert.ok(r.patches[0].steps.some((s) => s.how === 'ops-table-join' && s.function === 'evtchn_2l_set_pending'), JSON.stringify(r.patches[0].steps));
 });
 
-test('a series that breaks a contract in 1/3 and restores it in 3/3 is not a finding of the series', async () => {
+void test('a series that breaks a contract in 1/3 and restores it in 3/3 is not a finding of the series', async () => {
   const before = fs.readFileSync(path.join(XEN_FIX, E2L), 'utf8');
   const broken = dropMaskTest(before);
   const p1 = gitDiff(E2L, before, broken);
@@ -95,7 +95,7 @@ test('a series that breaks a contract in 1/3 and restores it in 3/3 is not a fin
   assert.match(r.series.verdict, /keeps every contract; X1\.6-mask-test broken in 1 and restored in 3/);
 });
 
-test('a suppression comment in the function suppresses the finding and says so', async () => {
+void test('a suppression comment in the function suppresses the finding and says so', async () => {
   const d = editDiff(XEN_FIX, E2L, (t) => dropMaskTest(t).replace('    evtchn_check_pollers(d, port);', '    /* irqlens: allow X1.6-mask-test */\n    evtchn_check_pollers(d, port);'));
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.6-mask-test');
@@ -104,7 +104,7 @@ test('a suppression comment in the function suppresses the finding and says so',
   assert.match(toMarkdown(r), /suppressed \(irqlens: allow at xen\/common\/event_2l\.c:\d+\)/);
 });
 
-test('mboxrd escaping, gzip, CRLF, binary, rename, mode change and a hunk that does not apply are each reported', async () => {
+void test('mboxrd escaping, gzip, CRLF, binary, rename, mode change and a hunk that does not apply are each reported', async () => {
   const before = fs.readFileSync(path.join(XEN_FIX, E2L), 'utf8');
   const bin = 'diff --git a/xen/fw.bin b/xen/fw.bin\nnew file mode 100644\nindex 0000000..e69de29\nGIT binary patch\nliteral 3\nKcmZ?wWB>pF0RR91\n\nliteral 0\nHcmV?d00001\n\n';
   const mode = 'diff --git a/xen/Makefile b/xen/Makefile\nold mode 100644\nnew mode 100755\n';
@@ -125,7 +125,7 @@ test('mboxrd escaping, gzip, CRLF, binary, rename, mode change and a hunk that d
   assert.match(r.patches[0].verdict, /1 hunk did not apply/);
 });
 
-test('malformed input: truncated hunk, wrong counts, garbage, empty, binary give a named problem or a one-line error', async () => {
+void test('malformed input: truncated hunk, wrong counts, garbage, empty, binary give a named problem or a one-line error', async () => {
   const good = editDiff(XEN_FIX, E2L, dropMaskTest);
   const truncated = good.split('\n').slice(0, -4).join('\n') + '\n';
   const wrongCount = good.replace(/@@ -(\d+),8 \+(\d+),7 @@/, '@@ -$1,9 +$2,7 @@');
@@ -143,7 +143,7 @@ test('malformed input: truncated hunk, wrong counts, garbage, empty, binary give
   await assert.rejects(reviewInput(Buffer.from([0, 1, 2, 0]), 'x.bin', opts), /binary data/);
 });
 
-test('a 50 MB mbox generated at test time is reviewed without a crash or a hang', async () => {
+void test('a 50 MB mbox generated at test time is reviewed without a crash or a hang', async () => {
   const d = editDiff(XEN_FIX, E2L, replaceOnce('    d->pad = 0;', '    d->pad = 3;'));
   const filler = `${'x'.repeat(76)}\n`.repeat(12000); // ~0.9 MB of commit message per mail
   const one = mail('[PATCH] big', d, filler);
@@ -159,7 +159,7 @@ test('a 50 MB mbox generated at test time is reviewed without a crash or a hang'
   fs.rmSync(path.dirname(file), { recursive: true });
 });
 
-test('b4 output is a check list with a status per patch and for the series', async () => {
+void test('b4 output is a check list with a status per patch and for the series', async () => {
   const r = await review(editDiff(XEN_FIX, E2L, dropMaskTest));
   const checks = toB4(r);
   assert.equal(checks.length, 2);

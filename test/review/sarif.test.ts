@@ -13,7 +13,7 @@ async function sarifOfBrokenMaskTest() {
   return toSarif(await reviewInput(Buffer.from(d), 'p.patch', { trees: [XEN_FIX] }), '0.1.0');
 }
 
-test('SARIF has rules with help, a primary location on the changed line, the contract site, a code flow and stable fingerprints', async () => {
+void test('SARIF has rules with help, a primary location on the changed line, the contract site, a code flow and stable fingerprints', async () => {
   const log = await sarifOfBrokenMaskTest();
   assert.equal(log.version, '2.1.0');
   const run = log.runs[0];
@@ -30,7 +30,7 @@ test('SARIF has rules with help, a primary location on the changed line, the con
   assert.deepEqual(again.runs[0].results?.[0].partialFingerprints, res.partialFingerprints);
 });
 
-test('SARIF validates against the official 2.1.0 schema', async (t) => {
+void test('SARIF validates against the official 2.1.0 schema', async (t) => {
   const schemaPath = process.env.IRQLENS_SARIF_SCHEMA;
   if (!schemaPath || !fs.existsSync(schemaPath)) {
     t.skip('no SARIF 2.1.0 schema available offline: set IRQLENS_SARIF_SCHEMA to a copy of sarif-schema-2.1.0.json to validate');
