@@ -20,6 +20,7 @@ import { Logger } from './logger';
 import { uriToPath } from './positions';
 import { ReferencesFeature } from './references';
 import { RequestGuard } from './requestGuard';
+import { ReviewFeature } from './review';
 import { WorkspaceSymbolsFeature } from './workspaceSymbols';
 
 /** The files whose disk changes the index follows (the index applies include/exclude on top). */
@@ -62,6 +63,7 @@ export function startServer(connection: Connection): Logger {
       new DocumentSymbolsFeature(guard),
       new WorkspaceSymbolsFeature(guard),
       new HoverFeature(documents, guard),
+      new ReviewFeature(service, documents, logger),
     ]) {
       feature.register(connection);
     }
@@ -76,6 +78,7 @@ export function startServer(connection: Connection): Logger {
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'irqlens' },
