@@ -51,11 +51,11 @@ export class ReviewFeature {
     });
   }
 
-  private async review(input: Buffer, name: string): Promise<ReviewResult> {
+  private async review(input: Buffer, name: string, readBase?: (abs: string) => string | undefined): Promise<ReviewResult> {
     const index = await this.service.ready();
     const trees = index?.trees() ?? [];
     if (trees.length === 0) throw new BadInputError('no Xen, QEMU or Linux tree is indexed in this workspace');
-    return reviewInput(input, name, { trees, index });
+    return reviewInput(input, name, { trees, index, readBase });
   }
 
   private async request(params: ReviewRequest.Params): Promise<ReviewRequest.Result> {
@@ -63,17 +63,18 @@ export class ReviewFeature {
       const index = await this.service.ready();
       const root = index?.trees().find((t) => fs.existsSync(path.join(t.root, '.git')))?.root ?? index?.trees()[0]?.root;
       let input: Buffer;
+      let readBase: ((abs: string) => string | undefined) | undefined;
       let name = params.name ?? 'patch';
       if (params.text !== undefined) input = Buffer.from(params.text);
       else if (!root) return { error: 'no tree is indexed in this workspace' };
       else if (params.gitRange) {
-        input = gitRange(root, params.gitRange);
+        ({ input, readBase } = gitRange(root, params.gitRange));
         name = params.gitRange;
       } else if (params.workingTree) {
-        input = gitWorkingChanges(root, params.workingTree.index);
+        ({ input, readBase } = gitWorkingChanges(root, params.workingTree.index));
         name = params.workingTree.index ? 'staged changes' : 'working-tree changes';
       } else return { error: 'nothing to review: give a patch text, a git range or the working tree' };
-      const result = await this.review(input, name);
+      const result = await this.review(input, name, readBase);
       const view: ReviewResultView = result;
       return { review: view, markdown: toMarkdown(result) };
     } catch (e) {

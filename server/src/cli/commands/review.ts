@@ -66,16 +66,17 @@ export function register(program: Command): void {
     }
     let input: Buffer;
     let name: string;
+    let readBase: ((abs: string) => string | undefined) | undefined;
     try {
       if (patch !== undefined) {
         if (!fs.existsSync(patch) || !fs.statSync(patch).isFile()) return bad(`no such file: ${patch}`);
         input = fs.readFileSync(patch);
         name = path.basename(patch);
       } else if (opts.git !== undefined) {
-        input = gitRange(roots[0], opts.git);
+        ({ input, readBase } = gitRange(roots[0], opts.git));
         name = opts.git;
       } else {
-        input = gitWorkingChanges(roots[0], opts.staged === true);
+        ({ input, readBase } = gitWorkingChanges(roots[0], opts.staged === true));
         name = opts.staged ? 'staged changes' : 'working-tree changes';
       }
     } catch (e) {
@@ -84,7 +85,7 @@ export function register(program: Command): void {
     let index: WorkspaceIndex | undefined;
     try {
       if (opts.index !== false) index = await openIndex(roots, opts);
-      const result = await reviewInput(input, name, { trees: index ? index.trees() : roots, index, consequences: opts.simulate !== false });
+      const result = await reviewInput(input, name, { trees: index ? index.trees() : roots, index, readBase, consequences: opts.simulate !== false });
       process.stdout.write(render(result, opts.format as Format));
       if (hasNewErrors(result)) process.exitCode = 1;
     } catch (e) {

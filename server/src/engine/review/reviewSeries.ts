@@ -22,6 +22,8 @@ export interface ReviewOptions {
   /** The index over those trees, for callers one call away, ops-table users and macros; review works without it. */
   index?: ReviewIndex;
   flows?: readonly Flow<unknown>[];
+  /** The pre-image of a file when it is not the tree on disk (a git range's base, the index). */
+  readBase?: (abs: string) => string | undefined;
   /** Run the simulator for each new finding (default true). */
   consequences?: boolean;
 }
@@ -43,7 +45,7 @@ class Reviewer {
 
   constructor(readonly opts: ReviewOptions) {
     const given = opts.trees;
-    this.files = typeof given[0] === 'string' || given.length === 0 ? new TreeFiles(given as string[]) : new TreeFiles([], given as TreeInfo[]);
+    this.files = typeof given[0] === 'string' || given.length === 0 ? new TreeFiles(given as string[], undefined, opts.readBase) : new TreeFiles([], given as TreeInfo[], opts.readBase);
     this.flows = opts.flows ?? allFlows;
     this.homes = contractsBySymbol(this.flows);
   }

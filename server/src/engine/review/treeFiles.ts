@@ -26,7 +26,8 @@ export class TreeFiles {
   readonly trees: TreeInfo[];
   private readonly overlay = new Map<string, string | null>();
 
-  constructor(roots: readonly string[], trees?: readonly TreeInfo[]) {
+  /** `readBase` gives a file's pre-image when it is not the disk (a git range's base, the index). */
+  constructor(roots: readonly string[], trees?: readonly TreeInfo[], private readonly readBase?: (abs: string) => string | undefined) {
     this.trees = trees ? [...trees] : roots.map((r) => detectTree(path.resolve(r)));
   }
 
@@ -40,6 +41,7 @@ export class TreeFiles {
   exists(abs: string): boolean {
     const o = this.overlay.get(abs);
     if (o !== undefined) return o !== null;
+    if (this.readBase) return this.readBase(abs) !== undefined;
     return fs.existsSync(abs);
   }
 
@@ -68,6 +70,7 @@ export class TreeFiles {
   read(abs: string): string | undefined {
     const o = this.overlay.get(abs);
     if (o !== undefined) return o ?? undefined;
+    if (this.readBase) return this.readBase(abs);
     try {
       const buf = fs.readFileSync(abs);
       try {
