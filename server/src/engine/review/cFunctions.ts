@@ -31,11 +31,27 @@ export interface CFile {
   bindings: CBinding[];
 }
 
+/** A series edits the same file patch after patch: the post-image of one is the pre-image of the next, and the
+ *  series' net review reads the first pre- and the last post-image again. Parses are kept for a few texts. */
+const PARSE_CACHE_SIZE = 32;
+const parsed = new Map<string, CFile>();
+
 /** Parses C text (a pre- or post-image held in memory). `rel` is the path relative to the tree root. */
 export function parseC(text: string, rel: string): CFile {
+  const key = `${rel}\0${text}`;
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const file = parseUncached(text, rel);
+  parsed.set(key, file);
+  if (parsed.size > PARSE_CACHE_SIZE) parsed.delete(parsed.keys().next().value as string);
+  return file;
+}
+
+function parseUncached(text: string, rel: string): CFile {
   const rec = extractSource(text, rel, text.length, 0).record;
   const s = rec.strings ?? [];
   const functions: CFunction[] = [];
+  let lines: string[] | undefined;
   for (let i = 0; i < rec.syms.length; i += SYM) {
     const kind = KINDS[rec.syms[i + 1] & 0xff];
     if (kind !== 'function' && kind !== 'macro') continue;
@@ -43,7 +59,7 @@ export function parseC(text: string, rel: string): CFile {
     let endLine = rec.syms[i + 6];
     if (kind === 'macro') {
       // A macro's span is its name: its replacement runs over backslash-continued lines.
-      const lines = text.split('\n');
+      lines ??= text.split('\n');
       endLine = rec.syms[i + 2];
       while (endLine + 1 < lines.length && /\\\s*$/.test(lines[endLine])) endLine++;
     }

@@ -39,13 +39,37 @@ export function isCFile(rel: string): boolean {
 
 const bindingKey = (b: CBinding) => `${b.table}.${b.field}=${b.target}`;
 
+/** Files longer than this are parsed only around their changes (a 13,000-line x86.c costs a second to parse). */
+const WINDOW_ABOVE_LINES = 1500;
+
+/** The text with every line outside the top-level definitions holding `changed` (1-based) emptied: line numbers and
+ *  columns stay, tree-sitter parses a few functions instead of the file. A definition ends at a `}` in column 0. */
+export function windowed(lines: string[], changed: number[]): string {
+  if (lines.length <= WINDOW_ABOVE_LINES || changed.length === 0) return lines.join('\n');
+  const keep = new Uint8Array(lines.length);
+  for (const c of changed) {
+    let a = Math.min(Math.max(0, c - 1), lines.length - 1);
+    while (a > 0 && !/^}/.test(lines[a - 1])) a--;
+    let b = Math.min(Math.max(0, c - 1), lines.length - 1);
+    while (b < lines.length - 1 && !/^}/.test(lines[b])) b++;
+    // One more definition below: a function whose header a change touched ends at the next `}`.
+    let b2 = b + 1;
+    while (b2 < lines.length - 1 && !/^}/.test(lines[b2])) b2++;
+    keep.fill(1, a, Math.min(lines.length, b2 + 1));
+  }
+  return lines.map((l, i) => (keep[i] ? l : '')).join('\n');
+}
+
 /** Compares two images of one file. Either side may be empty (new or deleted file). */
 export function fileEdit(rel: string, codebase: Codebase, preText: string, postText: string): FileEdit {
-  const pre = parseC(preText, rel);
-  const post = parseC(postText, rel);
   const preLines = preText.split('\n');
   const postLines = postText.split('\n');
   const diff = structuredPatch('a', 'b', preText, postText, '', '', { context: 0 });
+  const preTouched = diff.hunks.flatMap((h) => [h.oldStart, h.oldStart + Math.max(0, h.oldLines - 1)]);
+  const postTouched = diff.hunks.flatMap((h) => [h.newStart, h.newStart + Math.max(0, h.newLines - 1)]);
+  // Each side is windowed around its own side of the hunks: both widen to the same unchanged `}` boundaries.
+  const pre = parseC(windowed(preLines, preTouched), rel);
+  const post = parseC(windowed(postLines, postTouched), rel);
   const removed: number[] = [];
   const added: number[] = [];
   // Pre-line → post-line offsets at each hunk, for placing a removed clause in the post-image.

@@ -2,12 +2,18 @@
 // node-mbox and each message decoded by postal-mime (headers, encoded-word subjects, quoted-printable/base64 bodies,
 // patches sent as text attachments); a single mail; or a bare diff. Nothing here understands diffs.
 
-import { Readable } from 'node:stream';
+import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import PostalMime from 'postal-mime';
-// node-mbox ships no types: its v2 surface is one function returning a stream of message Buffers.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MboxStream } = require('node-mbox') as { MboxStream: (input: Readable, opts?: { includeMboxHeader?: boolean }) => Readable };
+import PostalMime, { decodeWords } from 'postal-mime';
+// node-mbox ships no types. Its Mbox transform takes lines and emits one Buffer per message; we feed it the lines
+// ourselves (its MboxStream helper splits with line-stream, which uses the deprecated `new Buffer`).
+type MboxClass = new (opts?: { includeMboxHeader?: boolean }) => Transform;
+let mboxClass: MboxClass | undefined;
+/** Loaded on first use: only mailbox inputs need it. */
+function Mbox(): MboxClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (mboxClass ??= (require('node-mbox') as { Mbox: MboxClass }).Mbox);
+}
 
 export interface PatchMail {
   /** 1-based position in the input. */
@@ -65,7 +71,37 @@ function looksLikeMail(text: string): boolean {
   return lines.some((l) => l === '') && lines.some((l) => /^(Subject|From|Date):/i.test(l));
 }
 
+/** The header block of a mail, unfolded, by lower-case name (first occurrence), and where the body starts. */
+function headerBlock(text: string): { headers: Map<string, string>; bodyAt: number } | undefined {
+  const end = text.search(/\r?\n\r?\n/);
+  if (end < 0) return undefined;
+  const headers = new Map<string, string>();
+  for (const line of text.slice(0, end).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
+    if (m && !headers.has(m[1].toLowerCase())) headers.set(m[1].toLowerCase(), m[2]);
+  }
+  return { headers, bodyAt: end + (text[end] === '\r' ? 4 : 2) };
+}
+
+/** A plain UTF-8/ASCII text mail with an 8-bit body (what git send-email writes) needs no MIME decoding: its body is
+ *  the patch as is, and only the encoded words of its headers are decoded. Everything else goes to postal-mime. */
+function plainMail(raw: Buffer, index: number): PatchMail | undefined {
+  const text = raw.toString('utf8');
+  const h = headerBlock(text);
+  if (!h) return undefined;
+  const type = (h.headers.get('content-type') ?? 'text/plain').toLowerCase();
+  const cte = (h.headers.get('content-transfer-encoding') ?? '8bit').toLowerCase().trim();
+  if (!type.startsWith('text/plain') || !['7bit', '8bit', 'binary'].includes(cte)) return undefined;
+  const charset = /charset="?([^";\s]+)/.exec(type)?.[1];
+  if (charset && !/^(utf-?8|us-ascii)$/.test(charset)) return undefined;
+  const subject = decodeWords(h.headers.get('subject') ?? '').replace(/\s+/g, ' ').trim();
+  const from = h.headers.get('from');
+  return { index, subject: subject || `(mail ${index} has no subject)`, ...(from ? { author: decodeWords(from).trim() } : {}), ...(h.headers.get('date') ? { date: h.headers.get('date') } : {}), text: text.slice(h.bodyAt) };
+}
+
 async function decodeMail(raw: Buffer, index: number): Promise<PatchMail> {
+  const plain = plainMail(raw, index);
+  if (plain) return plain;
   const email = await PostalMime.parse(raw);
   let text = email.text ?? '';
   // A patch attached as text (git send-email --attach, mail clients): review the attachment.
@@ -82,14 +118,28 @@ async function decodeMail(raw: Buffer, index: number): Promise<PatchMail> {
   return { index, subject: (email.subject ?? '').replace(/\s+/g, ' ').trim() || `(mail ${index} has no subject)`, author, date: email.date, text };
 }
 
+/** The lines of a buffer, each with its `\n`. */
+function* lines(bytes: Buffer): Generator<Buffer> {
+  let start = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, start)) {
+    yield bytes.subarray(start, i + 1);
+    start = i + 1;
+  }
+  if (start < bytes.length) yield bytes.subarray(start);
+}
+
 /** Splits mbox bytes into raw messages (without their `From ` separator line). */
 function splitMbox(bytes: Buffer): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
-    const stream = MboxStream(Readable.from([bytes]), { includeMboxHeader: false });
+    const MboxTransform = Mbox();
+    const stream = new MboxTransform({ includeMboxHeader: false });
     stream.on('data', (m: Buffer) => out.push(m));
     stream.on('error', (e: Error) => reject(e.message === 'NOT_AN_MBOX_FILE' ? new BadInputError('not an mbox: the first line is not a "From " separator') : e));
     stream.on('end', () => resolve(out));
+    // Written synchronously line by line: each write runs the transform at once, with no stream round trip per line.
+    for (const line of lines(bytes)) stream.write(line);
+    stream.end();
   });
 }
 

@@ -11,7 +11,7 @@ import { simulateConsequence } from './consequence';
 import { ContractHome, contractOutcome, contractsBySymbol, macroExpander } from './contractFindings';
 import { parseMailDiff } from './diffFiles';
 import { FileEdit, fileEdit, isCFile } from './functionChanges';
-import { PatchMail, splitInput, subjectNumber } from './mailSplit';
+import { BadInputError, PatchMail, splitInput, subjectNumber } from './mailSplit';
 import { ReviewIndex, touchedSteps } from './touchedSteps';
 import { TreeFiles, codebaseOfPath } from './treeFiles';
 import { Consequence, ContractVerdict, Finding, PatchReview, ReviewResult, SeriesReview, StepTouch, TouchedFunction } from './types';
@@ -239,6 +239,7 @@ export function reviewMails(mails: PatchMail[], opts: ReviewOptions, inputProble
     if (p) patches.push(p);
     else skipped.push({ subject: mail.subject, reason: subjectNumber(mail.subject)?.n === 0 ? 'cover letter' : 'no diff in this mail' });
   }
+  if (patches.length === 0) throw new BadInputError(`no diff to review: ${mails.length} mail${mails.length === 1 ? '' : 's'} and none holds a diff`);
   return {
     trees: r.files.trees.map((t) => ({ root: t.root, codebase: t.codebase, ...(t.version ? { version: t.version } : {}) })),
     patches,
