@@ -45,6 +45,8 @@ export interface BenchReport {
   trees: TreeResult[];
   queries?: QueryLatencyResult & { tree: string };
   queriesError?: string;
+  /** `irqlens review` on the Linux tree with the warm index (test/bench/reviewTiming.ts). */
+  review?: { indexLoadS: number; seriesPatches: number; seriesS: number; singleS: number; seriesTotalS: number; singleTotalS: number; findings: number };
   targets: TargetCheck[];
 }
 
@@ -128,6 +130,10 @@ export function renderMarkdown(r: BenchReport): string {
     }
   } else if (r.queriesError) {
     lines.push('', `Query latency not measured: ${r.queriesError}`);
+  }
+  if (r.review) {
+    const v = r.review;
+    lines.push('', `Patch review on the linux tree (warm index loaded in ${fmt(v.indexLoadS, 2)} s): a ${v.seriesPatches}-patch series reviewed in ${fmt(v.seriesS, 2)} s (${fmt(v.seriesTotalS, 2)} s with the index load; target 10 s), one patch in ${fmt(v.singleS, 2)} s (${fmt(v.singleTotalS, 2)} s; target 2 s).`);
   }
   lines.push('');
   lines.push('| target | measured | met |');
