@@ -12,6 +12,7 @@ import { Consequence } from './types';
 interface RawScenario {
   name: string;
   flow: string;
+  expect?: { step?: string; neverStep?: string }[];
 }
 
 let scenarioCache: RawScenario[] | undefined;
@@ -83,7 +84,7 @@ function compare(orig: Trace, cut: Trace, stepId: string, where: string): string
   }
   for (const e of extra.slice(0, 1)) parts.push(`${e.what ?? 'it'} is left ${e.kind === 'pending' ? 'pending' : e.kind}${e.target ? ` on ${e.target}` : ''}`);
   if (state.length) parts.push(`${state.map((c) => `${c.path} ends ${show(c.after)} instead of ${show(c.before)}`).join(', ')}`);
-  return `With ${stepId} no longer handing on (${where}), ${parts.join('; ')}.`;
+  return `With ${stepId} no longer handing on (${where}), ${[...new Set(parts)].join('; ')}.`;
 }
 
 /** Simulates the consequence of breaking a contract of `stepId` in `flow`; undefined when no run shows one. */
@@ -92,7 +93,10 @@ export function simulateConsequence(flows: readonly Flow<unknown>[], flowId: str
   if (!flow || !flow.steps.some((s) => s.id === stepId)) return undefined;
   const cut = cutFlow(flow, stepId);
   const cutFlows = flows.map((f) => (f.id === flowId ? cut : f));
-  for (const sc of builtinScenarios().filter((s) => s.flow === flowId)) {
+  // Scenarios written about this step (their expectations name it) first: they show what the rule is for.
+  const about = (s: RawScenario) => (s.expect ?? []).some((e) => e.step === stepId || e.neverStep === stepId);
+  const candidates = builtinScenarios().filter((s) => s.flow === flowId);
+  for (const sc of [...candidates.filter(about), ...candidates.filter((s) => !about(s))]) {
     try {
       const orig = runScenario(flows, sc);
       if (!passes(orig.trace, stepId)) continue;
