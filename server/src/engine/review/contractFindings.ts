@@ -40,13 +40,15 @@ export function contractsBySymbol(flows: readonly Flow<unknown>[]): Map<string, 
 }
 
 /** Function-like macros for expanding calls in a body: the file's own (this side of the edit), then the index's. */
-export function macroExpander(file: CFile, lines: string[], tree: TreeInfo | undefined, index: IndexQueries | undefined, read: (abs: string) => string | undefined): MacroExpander {
+export function macroExpander(file: CFile, lines: string[], tree: TreeInfo | undefined, index: IndexQueries | undefined, read: (abs: string) => string | undefined, shared = new Map<string, string | undefined>()): MacroExpander {
   const cache = new Map<string, string | undefined>();
   return (name) => {
     if (cache.has(name)) return cache.get(name);
     let text: string | undefined;
     const local = file.functions.find((f) => f.kind === 'macro' && f.name === name);
+    const key = `${tree?.root ?? ''}\0${name}`;
     if (local) text = bodyOf(lines, local);
+    else if (shared.has(key)) text = shared.get(key);
     else if (index && tree) {
       const def = index.definitions(name).find((d) => d.kind === 'macro' && d.isFunctionLike && path.resolve(d.root) === path.resolve(tree.root));
       const src = def ? read(path.join(def.root, def.file)) : undefined;
@@ -56,6 +58,7 @@ export function macroExpander(file: CFile, lines: string[], tree: TreeInfo | und
         while (end + 1 < ls.length && /\\\s*$/.test(ls[end])) end++;
         text = ls.slice(def.nameSpan.line, end + 1).join('\n').slice(def.nameSpan.col + name.length);
       }
+      shared.set(key, text);
     }
     cache.set(name, text);
     return text;

@@ -40,6 +40,9 @@ class Reviewer {
   readonly flows: readonly Flow<unknown>[];
   private readonly homes: Map<string, ContractHome[]>;
   private readonly consequences = new Map<string, Consequence | undefined>();
+  /** Macro texts read through the index, shared by every patch (headers rarely change in a series). */
+  private readonly macroTexts = new Map<string, string | undefined>();
+  private readonly texts = new Map<string, string | undefined>();
   /** Already-broken contracts reported so far: each is said once per review. */
   private readonly reportedBroken = new Set<string>();
 
@@ -48,6 +51,13 @@ class Reviewer {
     this.files = typeof given[0] === 'string' || given.length === 0 ? new TreeFiles(given as string[], undefined, opts.readBase) : new TreeFiles([], given as TreeInfo[], opts.readBase);
     this.flows = opts.flows ?? allFlows;
     this.homes = contractsBySymbol(this.flows);
+  }
+
+  /** A file's current text, read once per review unless a patch changed it. */
+  private readCached(abs: string): string | undefined {
+    if (this.files.changed().includes(abs)) return this.files.read(abs);
+    if (!this.texts.has(abs)) this.texts.set(abs, this.files.read(abs));
+    return this.texts.get(abs);
   }
 
   private consequence(flow: string, step: string): Consequence | undefined {
@@ -61,12 +71,14 @@ class Reviewer {
     const out: Analysis = { functions: [], steps: [], contracts: [], findings: [] };
     for (const edit of edits) {
       const tree = this.files.trees.find((t) => t.codebase === edit.codebase);
-      const read = (abs: string) => this.files.read(abs);
-      const expandBefore = macroExpander(edit.pre, edit.preLines, tree, this.opts.index, read);
-      const expandAfter = macroExpander(edit.post, edit.postLines, tree, this.opts.index, read);
+      const read = (abs: string) => this.readCached(abs);
+      const expandBefore = macroExpander(edit.pre, edit.preLines, tree, this.opts.index, read, this.macroTexts);
+      const expandAfter = macroExpander(edit.post, edit.postLines, tree, this.opts.index, read, this.macroTexts);
       out.functions.push(...edit.functions.map((f) => f.touched));
       out.steps.push(...touchedSteps(this.flows, edit, this.opts.index));
       for (const side of edit.functions) {
+        // Layout, comments and local names cannot move a contract: nothing to check.
+        if (side.touched.cosmetic) continue;
         const homes = this.homes.get(`${edit.codebase}:${side.touched.name}`) ?? [];
         const r = contractOutcome(homes, edit, side, expandBefore, expandAfter);
         out.contracts.push(...r.verdicts);
