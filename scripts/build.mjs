@@ -1,5 +1,6 @@
 // Bundles the client, the language server, the CLI, the parse worker and the benchmark with esbuild.
 // tree-sitter and tree-sitter-c are native (Node-API prebuilds): they stay external and ship in node_modules.
+// node-mbox stays there too: its line-stream dependency calls `new Buffer`, which Node only lets pass silently in node_modules.
 import * as esbuild from 'esbuild';
 import { existsSync, chmodSync } from 'node:fs';
 
@@ -21,7 +22,7 @@ const options = {
   format: 'cjs',
   target: 'node20',
   sourcemap: true,
-  external: ['vscode', 'tree-sitter', 'tree-sitter-c'],
+  external: ['vscode', 'tree-sitter', 'tree-sitter-c', 'node-mbox'],
   logLevel: 'warning',
   loader: { '.scm': 'text' },
 };

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ReindexRequest } from '../../server/src/protocol/customMessages';
+import { reviewCommitRange, reviewPatchFile, reviewWorkingTree } from './review/reviewCommands';
 
 export interface CommandContext {
   /** The running client, or undefined when the server is stopped or failed to start. */
@@ -27,6 +28,9 @@ export const commandTable: CommandSpec[] = [
       await client?.sendRequest(ReindexRequest.type);
     },
   },
+  { id: 'irqlens.reviewPatchFile', needsServer: true, run: (_ctx, client) => reviewPatchFile(client) },
+  { id: 'irqlens.reviewWorkingTree', needsServer: true, run: (_ctx, client) => reviewWorkingTree(client) },
+  { id: 'irqlens.reviewCommitRange', needsServer: true, run: (_ctx, client) => reviewCommitRange(client) },
 ];
 
 export function registerCommands(ctx: CommandContext, table: CommandSpec[] = commandTable): vscode.Disposable[] {

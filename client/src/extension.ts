@@ -64,6 +64,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       documentSelector: [
         { scheme: 'file', language: 'c' },
         { scheme: 'file', pattern: '**/*.{c,h}' },
+        // Patches and mailboxes: review diagnostics and step lenses.
+        { scheme: 'file', pattern: '**/*.{patch,diff,mbox,eml}' },
       ],
       // The server registers its own file watchers (workspace/didChangeWatchedFiles) and reads this section on change.
       synchronize: { configurationSection: settingsSection },

@@ -232,6 +232,17 @@ async function main(): Promise<void> {
         log(`cold editor failed: ${report.coldEditorError}`);
       }
     }
+    if (linuxCache && !values['no-queries']) {
+      log('linux: review timing (30-patch series, single patch; warm index)');
+      try {
+        const { measureReview } = await import('./reviewTiming');
+        const review = await measureReview(roots.linux, linuxCache);
+        report.review = review;
+        log(`review: index ${review.indexLoadS} s, series of ${review.seriesPatches} ${review.seriesS} s (total ${review.seriesTotalS} s), single ${review.singleS} s (total ${review.singleTotalS} s)`);
+      } catch (e) {
+        log(`review timing failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -49,6 +49,8 @@ export interface BenchReport {
   /** The editor's first answers on a cold Xen + Linux workspace (coldEditor.ts). */
   coldEditor?: ColdEditorResult;
   coldEditorError?: string;
+  /** `irqlens review` on the Linux tree with the warm index (test/bench/reviewTiming.ts). */
+  review?: { indexLoadS: number; seriesPatches: number; seriesS: number; singleS: number; seriesTotalS: number; singleTotalS: number; findings: number };
   targets: TargetCheck[];
 }
 
@@ -157,6 +159,10 @@ export function renderMarkdown(r: BenchReport): string {
     if (c.notes.length) lines.push('', `Notes: ${c.notes.join('; ')}.`);
   } else if (r.coldEditorError) {
     lines.push('', `Cold editor start not measured: ${r.coldEditorError}`);
+  }
+  if (r.review) {
+    const v = r.review;
+    lines.push('', `Patch review on the linux tree (warm index loaded in ${fmt(v.indexLoadS, 2)} s): a ${v.seriesPatches}-patch series reviewed in ${fmt(v.seriesS, 2)} s (${fmt(v.seriesTotalS, 2)} s with the index load; target 10 s), one patch in ${fmt(v.singleS, 2)} s (${fmt(v.singleTotalS, 2)} s; target 2 s).`);
   }
   lines.push('');
   lines.push('| target | measured | met |');

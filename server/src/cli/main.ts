@@ -11,6 +11,7 @@ import * as index from './commands/index';
 import * as lenses from './commands/lenses';
 import * as links from './commands/links';
 import * as refs from './commands/refs';
+import * as review from './commands/review';
 import * as scenarios from './commands/scenarios';
 import * as simulate from './commands/simulate';
 import * as symbols from './commands/symbols';
@@ -18,7 +19,7 @@ import * as symbols from './commands/symbols';
 const program = new Command();
 program.name('irqlens').description('Read, run and review the interrupt-delivery paths of Xen, QEMU, KVM and the Linux guest.').showHelpAfterError();
 
-for (const command of [index, symbols, calls, def, refs, hover, lenses, flows, links, contracts, simulate, scenarios, demo]) command.register(program);
+for (const command of [index, symbols, calls, def, refs, hover, lenses, flows, links, contracts, simulate, scenarios, review, demo]) command.register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`irqlens: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -41,6 +41,15 @@ export class Documents {
     );
   }
 
+  /** Every opened or changed document, whatever its language (patch review reads .patch/.diff/.mbox documents). */
+  onDidChangeContent(listener: (doc: TextDocument) => void): void {
+    this.docs.onDidChangeContent((e) => listener(e.document));
+  }
+
+  onDidClose(listener: (doc: TextDocument) => void): void {
+    this.docs.onDidClose((e) => listener(e.document));
+  }
+
   /** Starts listening for textDocument/did* on the connection. */
   listen(connection: Connection): void {
     this.docs.listen(connection);

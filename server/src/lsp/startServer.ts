@@ -23,6 +23,7 @@ import { Logger } from './logger';
 import { uriToPath } from './positions';
 import { ReferencesFeature } from './references';
 import { RequestGuard } from './requestGuard';
+import { ReviewFeature } from './review';
 import { WorkspaceSymbolsFeature } from './workspaceSymbols';
 
 /** The files whose disk changes the index follows (the index applies include/exclude on top). */
@@ -63,6 +64,7 @@ export function startServer(connection: Connection): Logger {
     documents = new Documents(service, logger);
     documents.listen(connection);
     const guard = new RequestGuard(service, logger);
+    const review = new ReviewFeature(service, documents, logger);
     for (const feature of [
       new DefinitionFeature(documents, guard),
       new DeclarationFeature(documents, guard),
@@ -71,8 +73,9 @@ export function startServer(connection: Connection): Logger {
       new DocumentSymbolsFeature(guard),
       new WorkspaceSymbolsFeature(guard),
       new HoverFeature(documents, guard, guide),
-      new CodeLensFeature(guide, guard, () => (settings ?? parseSettings(undefined)).lens),
+      new CodeLensFeature(guide, guard, () => (settings ?? parseSettings(undefined)).lens, (params) => review.lenses(params)),
       new FlowRequestsFeature(guide, guard),
+      review,
     ]) {
       feature.register(connection);
     }
@@ -99,18 +102,18 @@ export function startServer(connection: Connection): Logger {
     if (!service) return;
     service.start();
     for (const problem of guide.scenarioProblems()) logger.warn(`built-in scenario: ${problem}`);
-    void service.ready().then(async (idx) => {
-      if (!idx) return;
+    // Lenses answered before now lacked what was not known yet: ask the editor for them again.
+    const refreshLenses = async () => {
+      if (!canRefreshLenses || shuttingDown) return;
+      try {
+        await connection.sendRequest('workspace/codeLens/refresh');
+      } catch (err) {
+        logger.warn(`the client refused to refresh lenses: ${String(err)}`);
+      }
+    };
+    // The flow guide runs the models only: it warms up at once, while the trees are indexed.
+    void (async () => {
       const started = performance.now();
-      // Lenses answered before now left out the previous/next/hand-off steps: ask the editor for them again.
-      const refreshLenses = async () => {
-        if (!canRefreshLenses || shuttingDown) return;
-        try {
-          await connection.sendRequest('workspace/codeLens/refresh');
-        } catch (err) {
-          logger.warn(`the client refused to refresh lenses: ${String(err)}`);
-        }
-      };
       await guide.warmUp(() => shuttingDown);
       const observed = performance.now();
       logger.info(`flow guide: branches observed for ${guide.flows.length} flows in ${((observed - started) / 1000).toFixed(1)} s`);
@@ -119,7 +122,14 @@ export function startServer(connection: Connection): Logger {
       if (shuttingDown) return;
       logger.info(`flow guide: worked runs and what-ifs ready in ${((performance.now() - observed) / 1000).toFixed(1)} s`);
       await refreshLenses();
-    }).catch((err: unknown) => logger.error('observing the flows failed', err));
+    })().catch((err: unknown) => logger.error('observing the flows failed', err));
+    // The full index: callers/callees counts and links into files outside the early index.
+    void service
+      .ready()
+      .then(async (idx) => {
+        if (idx) await refreshLenses();
+      })
+      .catch((err: unknown) => logger.error('refreshing lenses after indexing failed', err));
     if (canRegisterWatchers) {
       void connection.client
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: watchedGlob }] })

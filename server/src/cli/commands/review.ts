@@ -1,0 +1,98 @@
+// `irqlens review`: which interrupt-path steps a patch or series touches, and whether it still keeps their contracts.
+// Exit 0 with no new error-level finding, 1 with one, 2 on bad input (one line saying why).
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WorkspaceIndex } from '../../engine/index/workspaceIndex';
+import { toB4 } from '../../engine/review/format/b4';
+import { toMarkdown } from '../../engine/review/format/markdown';
+import { toSarif } from '../../engine/review/format/sarif';
+import { gitRange, gitWorkingChanges } from '../../engine/review/gitSource';
+import { BadInputError } from '../../engine/review/mailSplit';
+import { hasNewErrors, reviewInput } from '../../engine/review/reviewSeries';
+import { ReviewResult } from '../../engine/review/types';
+import { checkTrees, collect, IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+
+type Format = 'md' | 'json' | 'sarif' | 'b4';
+const FORMATS: Format[] = ['md', 'json', 'sarif', 'b4'];
+
+interface ReviewCliOptions extends IndexCliOptions {
+  tree: string[];
+  git?: string;
+  staged?: boolean;
+  format: string;
+  index?: boolean;
+  simulate?: boolean;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function render(r: ReviewResult, format: Format): string {
+  if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
+  if (format === 'sarif') return JSON.stringify(toSarif(r, version()), null, 2) + '\n';
+  if (format === 'b4') return JSON.stringify(toB4(r), null, 2) + '\n';
+  return toMarkdown(r);
+}
+
+export function register(program: Command): void {
+  withIndexOptions(
+    program
+      .command('review [patch]')
+      .description('review a patch, an mbox series (.mbox, .mbox.gz), a git range or the working tree against the interrupt-path contracts; exit 1 on a new error')
+      .option('--tree <tree>', 'a source tree the patch applies to (repeatable)', collect, [])
+      .option('--git <range>', 'review the commits of a range in the first tree (git format-patch)')
+      .option('--staged', 'review the staged changes of the first tree')
+      .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'md')
+      .option('--no-index', 'do not load the index (no callers beyond the patched files, no macros from other files)')
+      .option('--no-simulate', 'do not simulate the consequence of each finding'),
+  ).action(async (patch: string | undefined, opts: ReviewCliOptions) => {
+    const bad = (why: string): void => {
+      process.stderr.write(`irqlens review: ${why}\n`);
+      process.exitCode = 2;
+    };
+    if (!FORMATS.includes(opts.format as Format)) return bad(`unknown format "${opts.format}" (formats: ${FORMATS.join(', ')})`);
+    if ([patch !== undefined, opts.git !== undefined, opts.staged === true].filter(Boolean).length > 1) return bad('give one of: a patch file, --git <range>, --staged');
+    let roots: string[];
+    try {
+      roots = checkTrees(opts.tree.length ? opts.tree : [process.cwd()]);
+    } catch (e) {
+      return bad((e as Error).message);
+    }
+    let input: Buffer;
+    let name: string;
+    let readBase: ((abs: string) => string | undefined) | undefined;
+    try {
+      if (patch !== undefined) {
+        if (!fs.existsSync(patch) || !fs.statSync(patch).isFile()) return bad(`no such file: ${patch}`);
+        input = fs.readFileSync(patch);
+        name = path.basename(patch);
+      } else if (opts.git !== undefined) {
+        ({ input, readBase } = gitRange(roots[0], opts.git));
+        name = opts.git;
+      } else {
+        ({ input, readBase } = gitWorkingChanges(roots[0], opts.staged === true));
+        name = opts.staged ? 'staged changes' : 'working-tree changes';
+      }
+    } catch (e) {
+      return bad(e instanceof BadInputError ? e.message : `cannot read the input: ${(e as Error).message}`);
+    }
+    let index: WorkspaceIndex | undefined;
+    try {
+      if (opts.index !== false) index = await openIndex(roots, opts);
+      const result = await reviewInput(input, name, { trees: index ? index.trees() : roots, index, readBase, consequences: opts.simulate !== false });
+      process.stdout.write(render(result, opts.format as Format));
+      if (hasNewErrors(result)) process.exitCode = 1;
+    } catch (e) {
+      if (e instanceof BadInputError) return bad(e.message);
+      throw e;
+    } finally {
+      await index?.dispose();
+    }
+  });
+}
