@@ -13,6 +13,7 @@ import { C_KEYWORDS, distinctIdentifiers, lineOf, lineStarts } from './lexer';
 import { identEnd, isIdentStart, skipSpaces } from './cScan';
 import { scanHeader } from './functionHeader';
 import { describeCuts } from './nestingLimit';
+import { DEFAULT_MAX_FILE_SIZE } from './walker';
 import { preprocess } from './preprocess';
 import { type Capture, runQuery } from './queryRunner';
 import type { SymbolKind } from './types';
@@ -607,6 +608,9 @@ export function extractFile(root: string, rel: string): FileRecord {
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
+    // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
+    if (!st.isFile()) return { ...emptyFile(rel, 0, 0), problem: 'not a regular file, skipped' };
+    if (st.size > DEFAULT_MAX_FILE_SIZE) return { ...emptyFile(rel, st.size, st.mtimeMs), problem: `too large (${(st.size / 1048576).toFixed(1)} MB), skipped without reading` };
     buf = fs.readFileSync(abs);
   } catch (e) {
     return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };

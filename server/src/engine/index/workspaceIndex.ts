@@ -22,6 +22,8 @@ export interface IndexOptions {
   noCache?: boolean;
   include?: string[];
   exclude?: string[];
+  /** Files larger than this many bytes are skipped without being read (default DEFAULT_MAX_FILE_SIZE, 64 MB). */
+  maxFileSize?: number;
   workers?: number;
   log?: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
   onProgress?: (p: IndexProgress) => void;
@@ -87,7 +89,7 @@ export class WorkspaceIndex implements IndexQueries {
     const t0 = performance.now();
     const info = detectTree(root);
     const tree = new TreeIndex(info);
-    const walked = walkTree(root, this.opts.include, this.opts.exclude);
+    const walked = walkTree(root, this.opts.include, this.opts.exclude, { maxFileSize: this.opts.maxFileSize });
     for (const s of walked.skipped) this.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
     const useCache = !this.opts.noCache && this.opts.cacheDir;
     const cachePath = useCache ? cacheFile(this.opts.cacheDir!, root) : undefined;
