@@ -16,6 +16,8 @@ export interface WalkEntry {
   rel: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
 }
 
 /** Files larger than this are not read by default (a 1.5 GB `.c` was read whole before being flagged). */
@@ -129,7 +131,7 @@ export function walkTree(root: string, include: string[] = DEFAULT_INCLUDE, excl
           const st = fs.statSync(abs);
           if (!st.isFile()) skipped.push({ file: rel, reason: `${kindOf(st)}, not a regular file: skipped` });
           else if (st.size > maxFileSize) skipped.push({ file: rel, reason: `too large (${mb(st.size)}, over the ${mb(maxFileSize)} limit): skipped without reading` });
-          else files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+          else files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         } catch (err) {
           skipped.push({ file: rel, reason: `unreadable: ${(err as NodeJS.ErrnoException).code}` });
         }

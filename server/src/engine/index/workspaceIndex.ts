@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Parser from 'tree-sitter';
-import { CacheError, cacheFile, loadCache, saveCache } from './cache';
+import { CacheError, cacheFile, loadCache, saveCacheOrWarn } from './cache';
+import { reusableRecord } from './cacheFreshness';
 import { extractSource } from './extract';
 import { B_ASSIGN, BIND, CALL, F_FUNCLIKE, F_GENERATED, F_STATIC, FileRecord, ICALL, KINDS, SYM } from './fileRecord';
 import { findIdentifier, identifierAtOffset, lineStarts } from './lexer';
@@ -112,14 +113,16 @@ export class WorkspaceIndex implements IndexQueries {
     }
     const toParse: { rel: string; size: number }[] = [];
     let fromCache = 0;
+    let restated = false;
     for (const f of walked.files) {
-      const c = cached.get(f.rel);
-      if (c && c.size === f.size && c.mtimeMs === f.mtimeMs) {
+      const c = reusableRecord(cached.get(f.rel), f, root);
+      if (c) {
+        restated ||= c !== cached.get(f.rel);
         tree.setRecord(c);
         fromCache++;
       } else toParse.push({ rel: f.rel, size: f.size });
     }
-    const changed = toParse.length > 0 || cached.size !== fromCache;
+    const changed = toParse.length > 0 || cached.size !== fromCache || restated;
     cached.clear();
     // Largest files first: the pool's tail is then made of small files.
     toParse.sort((a, b) => b.size - a.size);
@@ -148,11 +151,7 @@ export class WorkspaceIndex implements IndexQueries {
       calls += r.calls.length / CALL + r.icalls.length / ICALL;
     }
     if (cachePath && changed && !this.opts.signal?.aborted) {
-      try {
-        saveCache(cachePath, { root, strings: tree.strings, files: tree.liveRecords() });
-      } catch (e) {
-        this.log('warn', `could not write index cache ${cachePath}: ${(e as Error).message}`);
-      }
+      saveCacheOrWarn(cachePath, { root, strings: tree.strings, files: tree.liveRecords() }, (msg) => this.log('warn', msg));
     }
     this.trees_.push(tree);
     const seconds = (performance.now() - t0) / 1000;
@@ -272,7 +271,7 @@ export class WorkspaceIndex implements IndexQueries {
   /** Writes every tree's cache again (after incremental changes), when caching is on. */
   saveCaches(): void {
     if (this.opts.noCache || !this.opts.cacheDir) return;
-    for (const t of this.trees_) saveCache(cacheFile(this.opts.cacheDir, t.root), { root: t.root, strings: t.strings, files: t.liveRecords() });
+    for (const t of this.trees_) saveCacheOrWarn(cacheFile(this.opts.cacheDir, t.root), { root: t.root, strings: t.strings, files: t.liveRecords() }, (msg) => this.log('warn', msg));
   }
 
   // ---- queries ------------------------------------------------------------------------------------------------------
