@@ -61,8 +61,8 @@ void test('the internal errors are gone: empty structures, partial objects, vCPU
   rejects(withFields({ set: { 'vcpu.0': {} } }), 'set.vcpu.0', /lacks field "is_running"/);
   rejects(withFields({ set: { 'vcpu.0': { is_running: 'yes' } } }), 'set.vcpu.0', /lacks field|holds a boolean/);
   // Was: Cannot set properties of undefined.
-  rejects(withFields({ actions: [{ do: 'block', with: { vcpu: 5 } }] }), 'actions[0].with.vcpu', /5 is not a vCPU of the domain \(vcpus = 2/);
-  rejects(withFields({ params: { vcpu: 7, vcpus: 2 } }), 'params.vcpu', /not a vCPU/);
+  rejects(withFields({ actions: [{ do: 'block', with: { vcpu: 5 } }] }), 'actions[0].with.vcpu', /vcpu = 5: unknown vCPU \(the domain has vcpus = 2/);
+  rejects(withFields({ params: { vcpu: 7, vcpus: 2 } }), 'params.vcpu', /vcpu = 7: unknown vCPU/);
   // Was: Maximum call stack size exceeded.
   let deep: unknown = 1;
   for (let i = 0; i < 10_000; i++) deep = [deep];

@@ -167,7 +167,7 @@ function checkIndexParams(values: ParamValues, field: string): void {
   if (typeof count !== 'number') return;
   for (const name of ['vcpu', 'cpu']) {
     const v = values[name];
-    if (typeof v === 'number' && v >= count) fail(`${field}.${name}`, `${v} is not a vCPU of the domain (vcpus = ${count}: 0..${count - 1})`);
+    if (typeof v === 'number' && v >= count) fail(`${field}.${name}`, `${name} = ${v}: unknown vCPU (the domain has vcpus = ${count}: 0..${count - 1})`);
   }
 }
 
