@@ -65,6 +65,8 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
         return got;
       };
       const sent: number[] = [];
+      /** What each request was, and what came before it, for the failure message. */
+      const log: string[] = [];
       // Most sessions start properly so the handlers are reached; some start with anything.
       if (rng.bool(0.8)) {
         proc.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { processId: null, rootUri: uri(ws.workspace), capabilities: {}, initializationOptions: { storagePath: ws.storage } } })));
@@ -80,10 +82,16 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
           // Bytes without a header leave no frame boundary to resynchronise on: what follows is not expected to be read.
           if (!garbage.startsWith('Content-Length')) break;
         }
-        else if (r <= 2) proc.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', method: rng.pick(NOTIFICATIONS), params: params(rng, file) })));
+        else if (r <= 2) {
+          const method = rng.pick(NOTIFICATIONS);
+          proc.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', method, params: params(rng, file) })));
+          log[i] = `(${method})`;
+        }
         else {
-          proc.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: i, method: rng.pick(METHODS), params: params(rng, file) })));
+          const method = rng.pick(METHODS);
+          proc.stdin.write(frame(JSON.stringify({ jsonrpc: '2.0', id: i, method, params: params(rng, file) })));
           sent.push(i);
+          log[i] = method;
         }
       }
       // Wait for every request's answer (or the server's end).
@@ -96,7 +104,7 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
       } else {
         for (const id of sent) {
           const a = got.get(id);
-          if (!a) c.hangs.push(`session ${s}: request ${id} unanswered`);
+          if (!a) c.hangs.push(`session ${s}: request ${id} (${log[id] ?? 'initialize'}) unanswered; sequence: ${log.filter(Boolean).join(' ')}`);
           else if (a.error && (!ALLOWED.has(a.error.code) || /TypeError|Cannot read|undefined/.test(a.error.message))) c.wrong.push(`session ${s}: request ${id}: ${a.error.code} ${a.error.message.slice(0, 200)}`);
         }
       }
