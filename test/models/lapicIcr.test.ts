@@ -2,7 +2,7 @@
 // TCG), with every destination shorthand and mode, and a read returns what each implementation stores.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, runScenario, ScenarioAction, OutcomeEvent } from '../../models/src/index';
+import { allFlows, runScenario, ScenarioAction, OutcomeEvent } from '@irqlens/models';
 import { decodeIcr, encodeIcr, newLapic, writeIcr, writeIcr2, lapicProblems } from '../../models/src/components/lapic';
 
 type Lap = { icr: number; icr2: number; irr: number[] };

@@ -2,7 +2,7 @@
 // one, what each APIC's code does — KVM and QEMU accept it into IRR, the SDM (and Xen's vlapic) record ESR bit 6.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, runScenario, simulate } from '../../models/src/index';
+import { allFlows, runScenario, simulate } from '@irqlens/models';
 import { acceptMessage, deliverableVector, ESR_RECV_ILLEGAL_VECTOR, lapicProblems, newLapic } from '../../models/src/components/lapic';
 import { newTcgCpu, apicIrqPending } from '../../models/src/components/tcgCpu';
 

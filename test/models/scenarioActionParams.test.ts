@@ -2,7 +2,7 @@
 // default of the same name; a value the scenario's `params` gives explicitly is still inherited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, runScenario } from '../../models/src/index';
+import { allFlows, runScenario } from '@irqlens/models';
 
 const base = { name: 't', title: 't', flow: 'Q1', profile: 'qemu-tcg', set: { 'cpus.0.lapic.tpr': 240 } };
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, Flow, ModelError, OutcomeEvent, runScenario, simulate, StateChange, Trace } from '../../models/src/index';
+import { allFlows, Flow, ModelError, OutcomeEvent, runScenario, simulate, StateChange, Trace } from '@irqlens/models';
 import { getPath } from '../../models/src/core/statePath';
 import { newKvmState } from '../../models/src/flows/kvm/kvmState';
 import { reportWoken } from '../../models/src/core/wake';

@@ -3,7 +3,7 @@
 // poll_timer_fn wakes it only while it is still polling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allFlows, runScenario, ScenarioAction } from '../../models/src/index';
+import { allFlows, runScenario, ScenarioAction } from '@irqlens/models';
 
 function run(actions: ScenarioAction[], set: Record<string, unknown> = {}, params: Record<string, string | number | boolean> = {}) {
   return runScenario(allFlows, { name: 't', title: 't', flow: 'X1', params, set, actions });

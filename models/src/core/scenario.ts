@@ -51,9 +51,26 @@ function fail(field: string, message: string): never {
   throw new ModelError(`scenario field "${field}": ${message}`, field);
 }
 
+/** JSON in a scenario nests no deeper than this (a state is a few levels; 10k levels overflowed the stack). */
+export const MAX_SCENARIO_DEPTH = 64;
+
+/** The path of the first value nested deeper than `max` levels, found without recursion; undefined when none. */
+export function tooDeep(raw: unknown, max = MAX_SCENARIO_DEPTH): string | undefined {
+  const work: [unknown, string, number][] = [[raw, '', 0]];
+  while (work.length) {
+    const [v, path, depth] = work.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return path || '(root)';
+    for (const [k, x] of Object.entries(v)) work.push([x, Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k, depth + 1]);
+  }
+  return undefined;
+}
+
 /** Structural validation of untrusted JSON; returns a typed scenario or throws naming the field. */
 export function parseScenario(raw: unknown): Scenario {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(root)', 'must be an object');
+  const deep = tooDeep(raw);
+  if (deep) fail(deep, `nested deeper than ${MAX_SCENARIO_DEPTH} levels`);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!TOP_FIELDS.includes(k)) fail(k, `unknown field (allowed: ${TOP_FIELDS.slice(1).join(', ')})`);
   for (const k of ['name', 'title', 'flow']) if (typeof o[k] !== 'string' || o[k] === '') fail(k, 'required, a non-empty string');
@@ -98,7 +115,8 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     fail('profile', (e as Error).message);
   }
   const params = resolveParams(flow.params, scenario.params, `scenario ${scenario.name} params`);
-  const state = flow.initialState(profile, params);
+  checkIndexParams(params, 'params');
+  const state = modelCode('params', () => flow.initialState(profile, params));
   for (const [path, value] of Object.entries(scenario.set ?? {})) {
     try {
       setPath(state, path, deepClone(value));
@@ -122,10 +140,11 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     const given = scenario.params ?? {};
     const inherited = Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
     const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
+    checkIndexParams({ ...params, ...actParams }, `actions[${i}].with`);
     actionStarts.push(steps.length);
     if (spec.apply) {
       const before = deepClone(state);
-      const what = spec.apply(state, { ...params, ...actParams });
+      const what = modelCode(`actions[${i}]`, () => spec.apply!(state, { ...params, ...actParams }));
       const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
       if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
       steps.push({
@@ -134,7 +153,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
       });
     } else {
       const start = resolveStart(flow, spec.from);
-      const t = runFrom(flow, start, state, { ...params, ...actParams }, profile, 200, steps.length, spec.name);
+      const t = modelCode(`actions[${i}]`, () => runFrom(flow, start, state, { ...params, ...actParams }, profile, 200, steps.length, spec.name));
       steps.push(...t.steps);
       outcome.push(...t.outcome);
       truncated ||= t.truncated;
@@ -143,6 +162,26 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
   const trace: Trace = { flow: flow.id, profile, from: steps[0]?.step ?? flow.entry, params, steps, outcome, finalState: deepClone(state), truncated };
   const expectations = (scenario.expect ?? []).map((e) => checkExpectation(e, trace, actionStarts));
   return { scenario, trace, expectations, passed: expectations.every((e) => e.ok) && !truncated };
+}
+
+/** vCPU and CPU indices must name one of the domain's vCPUs (`vcpus`); −1 means "the port's own" where allowed. */
+function checkIndexParams(values: ParamValues, field: string): void {
+  const count = values.vcpus;
+  if (typeof count !== 'number') return;
+  for (const name of ['vcpu', 'cpu']) {
+    const v = values[name];
+    if (typeof v === 'number' && v >= count) fail(`${field}.${name}`, `${name} = ${v}: unknown vCPU (the domain has vcpus = ${count}: 0..${count - 1})`);
+  }
+}
+
+/** Runs model code on scenario values; a JavaScript error inside it becomes a scenario error naming the field. */
+function modelCode<T>(field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    fail(field, `the model cannot run these values (${e instanceof RangeError ? 'too deep' : 'an index or field outside the state'}); check the params, set and with values`);
+  }
 }
 
 function checkExpectation(e: Expectation, trace: Trace, actionStarts: number[]): ExpectationResult {

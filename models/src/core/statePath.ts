@@ -93,8 +93,37 @@ export function setPath(state: Json, path: string, value: Json): void {
   if (!sameKind) {
     throw new ModelError(`state path "${path}" holds ${describe(existing)}; got ${describe(value)}`, path);
   }
+  // A structure replaces a structure only whole and of the same shape: `{}` for a domain, or a vCPU without its
+  // fields, would leave the model running on a half-empty state.
+  const bad = shapeMismatch(existing, value, path);
+  if (bad) throw new ModelError(bad, path);
   if (Array.isArray(parent)) parent[Number(key)] = value;
   else (parent as Record<string, Json>)[key] = value;
+}
+
+/** Why `value` cannot replace `existing` (a missing or unknown field, a different type, deep down), or undefined. */
+function shapeMismatch(existing: Json, value: Json, path: string): string | undefined {
+  // Iterative: a hostile value may nest thousands of levels deep.
+  const work: [Json, Json, string][] = [[existing, value, path]];
+  while (work.length) {
+    const [e, v, p] = work.pop()!;
+    if (e === null || e === undefined) continue;
+    if (Array.isArray(e)) {
+      if (!Array.isArray(v)) return `state path "${p}" holds a list; got ${describe(v)}`;
+      const model = e[0];
+      if (model !== undefined) v.forEach((x, i) => work.push([e[i] ?? model, x, `${p}.${i}`]));
+      continue;
+    }
+    if (isObject(e)) {
+      if (!isObject(v)) return `state path "${p}" holds a structure; got ${describe(v)}`;
+      for (const k of Object.keys(e)) if (!(k in v)) return `state path "${p}": the structure lacks field "${k}" (give every field: ${Object.keys(e).join(', ')})`;
+      for (const k of Object.keys(v)) if (!(k in e)) return `state path "${p}": no field "${k}" here (fields: ${Object.keys(e).join(', ')})`;
+      for (const k of Object.keys(e)) work.push([e[k], v[k], `${p}.${k}`]);
+      continue;
+    }
+    if (v === null || Array.isArray(v) || typeof v !== typeof e) return `state path "${p}" holds ${describe(e)}; got ${describe(v)}`;
+  }
+  return undefined;
 }
 
 function describe(v: Json): string {

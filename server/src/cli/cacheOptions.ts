@@ -1,6 +1,7 @@
 // The CLI's cache flags: `--cache-dir DIR` (default under the user's cache directory) and `--no-cache`.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureCacheDir } from '../engine/index/cache';
 
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -10,5 +11,8 @@ export function defaultCacheDir(): string {
 /** commander turns `--no-cache` into `cache: false`. */
 export function cliCacheOptions(opts: { cacheDir?: string; cache?: boolean }): { cacheDir?: string; noCache: boolean } {
   if (opts.cache === false) return { noCache: true };
-  return { cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()), noCache: false };
+  const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
+  // Refused here with a message rather than failing (or spinning, below /proc) when the cache is written.
+  ensureCacheDir(cacheDir);
+  return { cacheDir, noCache: false };
 }

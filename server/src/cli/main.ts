@@ -21,7 +21,20 @@ program.name('irqlens').description('Read, run and review the interrupt-delivery
 
 for (const command of [index, symbols, calls, def, refs, hover, lenses, flows, links, contracts, simulate, scenarios, review, demo]) command.register(program);
 
+// A reader that stops early (`irqlens flows --json | head -1`) is no error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+/** Longest error message printed: a message quoting a whole input is cut, with a note. */
+const MAX_MESSAGE = 4000;
+
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`irqlens: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  const text = e instanceof Error ? e.message : String(e);
+  const shown = text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters)` : text;
+  // Exit once stderr has taken the whole message, so a piped message is not cut short.
+  process.stderr.write(`irqlens: ${shown}\n`, () => process.exit(1));
 });

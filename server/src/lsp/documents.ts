@@ -9,11 +9,12 @@ import { uriToPath } from './positions';
 /** Only C sources and headers go to the index; other languages may be open in the same editor. */
 const indexable = /\.[ch]$/i;
 /**
- * Documents larger than this are re-parsed at most once per `largeDebounceMs` while typing (a 5 MB file takes ~0.6 s to
- * parse); a request flushes the pending edit first, so answers never lag behind the text.
+ * Documents larger than this are re-parsed only after a pause in typing (a 5 MB file takes ~0.6 s to parse); a request
+ * parses the pending edit first, so answers never lag behind the text.
  */
 const largeDocumentChars = 256 * 1024;
-const largeDebounceMs = 400;
+/** The pause before a held-back edit is parsed anyway: longer for larger documents (their parse costs more). */
+const debounceMs = (chars: number) => Math.min(2000, 400 + Math.round(chars / 5000));
 
 export class Documents {
   private readonly docs = new TextDocuments(TextDocument);
@@ -90,7 +91,7 @@ export class Documents {
         this.pending.delete(doc.uri);
         const current = this.docs.get(doc.uri);
         if (current) this.feed(current);
-      }, largeDebounceMs),
+      }, debounceMs(doc.getText().length)),
     );
   }
 

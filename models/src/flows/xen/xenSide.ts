@@ -113,7 +113,7 @@ export const xenSideSteps: XStep[] = [
       id: 'X1.6-pollers', text: 'wakes pollers of the port (evtchn_check_pollers) whether or not it is masked', source: 'XR12',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'calls', anyOf: ['evtchn_check_pollers'] },
     }, {
-      id: 'X1.6-mask-test', text: 'tests the mask bit before setting the selector bit: a masked port only latches P', source: 'R9',
+      id: 'X1.6-mask-test', text: 'tests the mask bit before setting the selector bit: a masked port only latches P', source: 'XR9',
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_bit'], then: ['vcpu_mark_events_pending'] },
     }],
     branches: [
@@ -277,7 +277,7 @@ export const xenSideSteps: XStep[] = [
       id: 'X1.23-notify-vcpu', text: 're-raises on the channel\'s notify_vcpu_id at unmask time', source: 'XR3; XR11',
       codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }, {
-      id: 'X1.23-redeliver', text: 're-delivers an event that became pending while masked (vcpu_mark_events_pending at unmask)', source: 'R11',
+      id: 'X1.23-redeliver', text: 're-delivers an event that became pending while masked (vcpu_mark_events_pending at unmask)', source: 'XR11',
       codebase: 'xen', symbol: 'evtchn_2l_unmask', check: { kind: 'calls', anyOf: ['vcpu_mark_events_pending'] },
     }],
     branches: [

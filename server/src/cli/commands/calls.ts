@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
 import { checkTrees, collect, type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+import { tsvField } from '../tsv';
 
 export function register(program: Command): void {
   withIndexOptions(program.command('calls').description('callers (--incoming) or callees (--outgoing) of a function, through function-pointer tables too'))
@@ -38,7 +39,7 @@ export function register(program: Command): void {
           merged.set(key, m);
         }
         for (const m of merged.values()) {
-          process.stdout.write(`${m.name}\t${m.where}${m.via.length ? `\tvia ${m.via.join(', ')}` : ''}\t${m.sites} site(s)\n`);
+          process.stdout.write(`${tsvField(m.name)}\t${tsvField(m.where)}${m.via.length ? `\tvia ${tsvField(m.via.join(', '))}` : ''}\t${m.sites} site(s)\n`);
         }
       }
       await index.dispose();

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allFlows, runScenario } from '@irqlens/models';
 import { builtinScenarioDir } from '../../engine/packageRoot';
+import { validateScenario } from '../../engine/scenarios/validateScenario';
+import { loadScenario } from './simulate';
 
 export function register(program: Command): void {
   program
@@ -15,7 +17,7 @@ export function register(program: Command): void {
       const dir = builtinScenarioDir();
       const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
       const rows = files.map((f) => {
-        const raw = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { name: string; title: string; flow: string; question?: string };
+        const raw = validateScenario(loadScenario(path.join(dir, f)));
         const run = opts.check ? runScenario(allFlows, raw) : undefined;
         return { name: raw.name, flow: raw.flow, title: raw.title, question: raw.question, passed: run?.passed, failures: run?.expectations.filter((e) => !e.ok).map((e) => e.text) };
       });

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError } from '@irqlens/models';
+import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError, type Scenario } from '@irqlens/models';
+import { validateScenario } from '../../engine/scenarios/validateScenario';
 import { builtinScenarioDir } from '../../engine/packageRoot';
 
 function collect(value: string, previous: string[]): string[] {
@@ -32,6 +33,28 @@ export function loadScenario(arg: string): unknown {
   }
 }
 
+/**
+ * --profile, --param and --set given with --scenario apply on top of the scenario's own (the command line wins);
+ * --from does not apply: each action says where its run starts.
+ */
+function withOverrides(scenario: Scenario, opts: { from?: string; profile?: string; set: string[]; param: string[] }): Scenario {
+  if (opts.from) throw new ModelError('--from does not apply to --scenario: each action of a scenario says where its run starts', 'from');
+  const set: Record<string, unknown> = { ...scenario.set };
+  for (const [k, v] of Object.entries(keyValues(opts.set, 'set'))) {
+    try {
+      set[k] = JSON.parse(v) as unknown;
+    } catch {
+      set[k] = v;
+    }
+  }
+  return {
+    ...scenario,
+    profile: opts.profile ?? scenario.profile,
+    params: { ...scenario.params, ...(keyValues(opts.param, 'param') as ParamValues) },
+    set,
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('simulate')
@@ -46,11 +69,11 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable trace')
     .action((flowId: string | undefined, opts: { from?: string; profile?: string; set: string[]; param: string[]; scenario?: string; functions?: boolean; json?: boolean }) => {
       if (opts.scenario) {
-        const raw = loadScenario(opts.scenario) as { flow?: string };
-        if (flowId && raw.flow && raw.flow.toLowerCase() !== flowId.toLowerCase()) {
-          throw new ModelError(`scenario is for flow ${raw.flow}, not ${flowId}`, 'flow');
+        const scenario = validateScenario(loadScenario(opts.scenario));
+        if (flowId && scenario.flow.toLowerCase() !== flowId.toLowerCase()) {
+          throw new ModelError(`scenario is for flow ${scenario.flow}, not ${flowId}`, 'flow');
         }
-        const run = runScenario(allFlows, raw);
+        const run = runScenario(allFlows, validateScenario(withOverrides(scenario, opts)));
         if (opts.json) {
           process.stdout.write(JSON.stringify({ scenario: run.scenario.name, passed: run.passed, expectations: run.expectations, trace: run.trace }, null, 2) + '\n');
         } else {

@@ -1,6 +1,7 @@
 // `irqlens symbols <tree>`: every symbol of a tree as TSV `path<TAB>name<TAB>line<TAB>kind` (1-based lines) or JSON.
 import { Command } from 'commander';
 import { type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+import { tsvField } from '../tsv';
 
 const KIND_GROUPS: Record<string, string[]> = {
   function: ['function'],
@@ -37,7 +38,7 @@ export function register(program: Command): void {
           if (kinds && !kinds.has(s.kind)) continue;
           if (opts.format === 'json') {
             out.push(`${first ? '\n' : ',\n'}${JSON.stringify({ path: s.file, name: s.name, line: s.nameSpan.line + 1, kind: s.kind, ...(s.isStatic ? { static: true } : {}) })}`);
-          } else out.push(`${s.file}\t${s.name}\t${s.nameSpan.line + 1}\t${s.kind}\n`);
+          } else out.push(`${tsvField(s.file)}\t${tsvField(s.name)}\t${s.nameSpan.line + 1}\t${s.kind}\n`);
           first = false;
         }
         flush();

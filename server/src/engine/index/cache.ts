@@ -1,6 +1,7 @@
 // The persistent per-tree index cache: a versioned, checksummed file of chunks (v8.serialize), written atomically
-// (tmp + rename) and read chunk by chunk so memory stays bounded. Entries are keyed by path + size + mtime; a corrupt
-// or foreign file is reported once by the caller and rebuilt, never trusted.
+// (every write checked, tmp + fsync + rename: the old cache stays until the new one is complete) and read chunk by
+// chunk so memory stays bounded. Entries carry size, mtime, ctime, inode and a content hash (see cacheFreshness.ts);
+// a corrupt, foreign or non-regular file is reported once by the caller and rebuilt, never trusted.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +10,7 @@ import type { FileRecord } from './fileRecord';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
-export const CACHE_FORMAT = 6;
+export const CACHE_FORMAT = 7;
 const HEADER_BYTES = 64;
 const CHUNK_FILES = 2000;
 
@@ -30,11 +31,58 @@ function header(sha: string): Buffer {
   return h;
 }
 
-/** Writes the cache for one tree atomically. */
+/** Writes all of `buf` at `pos`; a short write (full disk) goes on until done or throws, never truncates silently. */
+function writeAll(fd: number, buf: Buffer, pos: number): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = fs.writeSync(fd, buf, off, buf.length - off, pos + off);
+    if (n <= 0) throw new Error(`wrote nothing at byte ${pos + off} (disk full?)`);
+    off += n;
+  }
+}
+
+/**
+ * Makes sure `dir` is a usable folder, creating missing parents one by one (a recursive mkdir below /proc spins
+ * forever); throws with a clear message otherwise.
+ */
+export function ensureCacheDir(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch {
+      // Not there yet.
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new Error(`cache folder ${dir} is unusable: ${d} is not a folder`);
+      break;
+    }
+    missing.unshift(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing) {
+    try {
+      fs.mkdirSync(m);
+    } catch (e) {
+      throw new Error(`cache folder ${dir} is unusable: cannot create ${m} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    throw new Error(`cache folder ${dir} is unusable: not writable (${(e as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** Writes the cache for one tree atomically; on any failure the old cache file is left as it was. */
 export function saveCache(file: string, data: CachedTree): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureCacheDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
+  let complete = false;
   try {
     const hash = createHash('sha1');
     let pos = HEADER_BYTES;
@@ -43,23 +91,53 @@ export function saveCache(file: string, data: CachedTree): void {
       const len = Buffer.alloc(4);
       len.writeUInt32LE(body.length);
       hash.update(len).update(body);
-      fs.writeSync(fd, len, 0, 4, pos);
-      fs.writeSync(fd, body, 0, body.length, pos + 4);
+      writeAll(fd, len, pos);
+      writeAll(fd, body, pos + 4);
       pos += 4 + body.length;
     };
     write({ root: data.root, strings: data.strings, chunks: Math.ceil(data.files.length / CHUNK_FILES) });
     for (let i = 0; i < data.files.length; i += CHUNK_FILES) write(data.files.slice(i, i + CHUNK_FILES));
-    fs.writeSync(fd, header(hash.digest('hex')), 0, HEADER_BYTES, 0);
+    writeAll(fd, header(hash.digest('hex')), 0);
+    fs.fsyncSync(fd);
+    complete = true;
   } finally {
     fs.closeSync(fd);
+    if (!complete) fs.rmSync(tmp, { force: true });
   }
-  fs.renameSync(tmp, file);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+const warned = new Set<string>();
+
+/** saveCache, with a failure reported once per cache file through `warn` (the index works on without a cache). */
+export function saveCacheOrWarn(file: string, data: CachedTree, warn: (msg: string) => void): void {
+  try {
+    saveCache(file, data);
+    warned.delete(file);
+  } catch (e) {
+    if (warned.has(file)) return;
+    warned.add(file);
+    warn(`could not write index cache ${file} (the previous one is kept): ${(e as Error).message}`);
+  }
 }
 
 export class CacheError extends Error {}
 
 /** Reads a cache file; undefined when absent; throws CacheError when corrupt, foreign or of another format. */
 export function loadCache(file: string, root: string): CachedTree | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+  // A FIFO would block the open forever; a folder or device is no cache either.
+  if (!st.isFile()) throw new CacheError('not a regular file');
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

@@ -12,7 +12,9 @@ import {
 import { C_KEYWORDS, distinctIdentifiers, lineOf, lineStarts } from './lexer';
 import { identEnd, isIdentStart, skipSpaces } from './cScan';
 import { scanHeader } from './functionHeader';
+import { contentHash } from './cacheFreshness';
 import { describeCuts } from './nestingLimit';
+import { DEFAULT_MAX_FILE_SIZE } from './walker';
 import { preprocess } from './preprocess';
 import { type Capture, runQuery } from './queryRunner';
 import type { SymbolKind } from './types';
@@ -603,11 +605,27 @@ export const GENERATED_HEADER_BYTES = 256 * 1024;
 /** Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. */
 export function extractFile(root: string, rel: string): FileRecord {
   const abs = path.join(root, rel);
-  let buf: Buffer;
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
+  } catch (e) {
+    return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
+  // Every record carries the stat and content hash the cache checks freshness with (cacheFreshness.ts).
+  const stamp = { ctimeMs: st.ctimeMs, ino: st.ino };
+  let hashed: string | undefined;
+  const record = extractStatted(abs, rel, st, (buf) => (hashed = contentHash(buf)));
+  return Object.assign(record, stamp, hashed ? { hash: hashed } : {});
+}
+
+function extractStatted(abs: string, rel: string, st: fs.Stats, onRead: (buf: Buffer) => void): FileRecord {
+  let buf: Buffer;
+  try {
+    // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
+    if (!st.isFile()) return { ...emptyFile(rel, 0, 0), problem: 'not a regular file, skipped' };
+    if (st.size > DEFAULT_MAX_FILE_SIZE) return { ...emptyFile(rel, st.size, st.mtimeMs), problem: `too large (${(st.size / 1048576).toFixed(1)} MB), skipped without reading` };
     buf = fs.readFileSync(abs);
+    onRead(buf);
   } catch (e) {
     return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }

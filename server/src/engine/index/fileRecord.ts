@@ -33,6 +33,11 @@ export interface FileRecord {
   file: string;
   size: number;
   mtimeMs: number;
+  /** Change time and inode at extraction: with size and mtime, the cheap "unchanged" test (cacheFreshness.ts). */
+  ctimeMs?: number;
+  ino?: number;
+  /** Content hash at extraction (contentHash), for files whose stat changed but whose text may not have. */
+  hash?: string;
   /** Ids index this table while the record travels from a worker; the index re-maps them to tree-wide ids. */
   strings?: string[];
   syms: Int32Array;

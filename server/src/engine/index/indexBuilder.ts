@@ -2,7 +2,8 @@
 // (largest first), count what was found, and write the cache back when anything changed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CacheError, cacheFile, loadCache, saveCache } from './cache';
+import { CacheError, cacheFile, loadCache, saveCacheOrWarn } from './cache';
+import { reusableRecord } from './cacheFreshness';
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
@@ -32,6 +33,8 @@ export interface BuildTreeOptions {
   /** Where the tree's cache file lives; undefined: no cache. */
   cacheDir?: string;
   log: IndexLog;
+  /** Files larger than this many bytes are skipped without being read (default: the walker's). */
+  maxFileSize?: number;
   /** Index only these tree-relative files (those that exist and are selected) instead of walking the tree. */
   only?: readonly string[];
   onProgress?: (p: IndexProgress) => void;
@@ -63,20 +66,23 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const root = path.resolve(rootIn);
   const info = detectTree(root);
   const tree = new TreeIndex(info);
-  const walked = opts.only ? statFiles(root, opts.only, opts.selection) : walkTree(root, opts.selection);
+  const walked = opts.only ? statFiles(root, opts.only, opts.selection) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
   const toParse: { rel: string; size: number }[] = [];
   let fromCache = 0;
+  // A record found by content (same bytes, new ctime or inode) is rewritten with the new stat.
+  let restated = false;
   for (const f of walked.files) {
-    const c = cached.get(f.rel);
-    if (c && c.size === f.size && c.mtimeMs === f.mtimeMs) {
+    const c = reusableRecord(cached.get(f.rel), f, root);
+    if (c) {
+      restated ||= c !== cached.get(f.rel);
       tree.setRecord(c);
       fromCache++;
     } else toParse.push({ rel: f.rel, size: f.size });
   }
-  const changed = toParse.length > 0 || cached.size !== fromCache;
+  const changed = toParse.length > 0 || cached.size !== fromCache || restated;
   cached.clear();
   // Largest files first: the pool's tail is then made of small files.
   toParse.sort((a, b) => b.size - a.size);
@@ -105,11 +111,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
     calls += callSiteCount(r);
   }
   if (cachePath && changed && !opts.signal?.aborted) {
-    try {
-      saveCache(cachePath, { root, strings: tree.strings, files: tree.liveRecords() });
-    } catch (e) {
-      opts.log('warn', `could not write index cache ${cachePath}: ${(e as Error).message}`);
-    }
+    saveCacheOrWarn(cachePath, { root, strings: tree.strings, files: tree.liveRecords() }, (msg) => opts.log('warn', msg));
   }
   const seconds = (performance.now() - t0) / 1000;
   const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache };
@@ -124,7 +126,7 @@ function statFiles(root: string, rels: readonly string[], selection: FileSelecti
     if (!selection.wantsFile(rel)) continue;
     try {
       const st = fs.statSync(path.join(root, rel));
-      if (st.isFile()) files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+      if (st.isFile()) files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
     } catch {
       // Not in this version of the tree.
     }

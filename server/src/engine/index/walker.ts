@@ -1,5 +1,8 @@
 // Walks a source tree for the files to index: .c/.h by default, include/exclude globs (picomatch), skipping .git,
-// node_modules and build outputs; symlinked directories are followed once, loops detected by their real path.
+// node_modules and build outputs. A symlink is followed only when its target resolves inside the tree (a link to
+// /usr/include or to `..` would index outside files); loops are detected by real path. Everything left out is reported
+// once with its reason: links leading outside, loops, dangling links, names that are not UTF-8, FIFOs/sockets/devices,
+// files over the size limit.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileSelection } from './treeMembership';
@@ -9,6 +12,16 @@ export interface WalkEntry {
   rel: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/** Files larger than this are not read by default (a 1.5 GB `.c` was read whole before being flagged). */
+export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
+
+export interface WalkOptions {
+  /** Files larger than this many bytes are skipped without being read. */
+  maxFileSize?: number;
 }
 
 export interface WalkResult {
@@ -16,10 +29,31 @@ export interface WalkResult {
   skipped: { file: string; reason: string }[];
 }
 
-export function walkTree(root: string, selection: FileSelection = new FileSelection()): WalkResult {
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function mb(n: number): string {
+  return n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GB` : `${(n / (1 << 20)).toFixed(1)} MB`;
+}
+
+export function walkTree(root: string, selection: FileSelection = new FileSelection(), opts: WalkOptions = {}): WalkResult {
+  const maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  let rootReal = root;
+  try {
+    rootReal = fs.realpathSync(root);
+  } catch {
+    // Reported by the first walk step.
+  }
+  const inTree = (real: string) => real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
   const files: WalkEntry[] = [];
   const skipped: { file: string; reason: string }[] = [];
-  const seen = new Set<string>();
+  /** Real path of each folder walked → the path it was walked under first. */
+  const seen = new Map<string, string>();
   /** Real paths of the folders on the current descent (a symlink to one of them is a loop). */
   const realParents = new Set<string>();
   const walk = (dirAbs: string, dirRel: string) => {
@@ -34,14 +68,14 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
       // Reported once, by the caller, with every other skipped entry. A loop points back at one of its own parents;
       // anything else is a second path to a folder already indexed.
       const parentReal = realParents.has(real);
-      skipped.push({ file: dirRel, reason: parentReal ? `symlink loop (points back to ${real})` : `symlinked folder already indexed as ${path.relative(root, real) || '.'}` });
+      skipped.push({ file: dirRel, reason: parentReal ? `symlink loop (points back to ${real})` : `symlinked folder already indexed as ${seen.get(real) || '.'}` });
       return;
     }
-    seen.add(real);
+    seen.set(real, dirRel);
     realParents.add(real);
-    let entries: fs.Dirent[];
+    let entries: fs.Dirent<Buffer>[];
     try {
-      entries = fs.readdirSync(dirAbs, { withFileTypes: true });
+      entries = fs.readdirSync(dirAbs, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
       skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
       realParents.delete(real);
@@ -49,27 +83,49 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
-      const abs = path.join(dirAbs, e.name);
+      const name = e.name.toString('utf8');
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      if (!Buffer.from(name, 'utf8').equals(e.name)) {
+        // Such a name cannot round-trip through a string path (it would be reported as ENOENT).
+        skipped.push({ file: rel, reason: 'file name is not valid UTF-8, skipped' });
+        continue;
+      }
+      const abs = path.join(dirAbs, name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();
+      let other = !isDir && !isFile && !e.isSymbolicLink();
       if (e.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = fs.realpathSync(abs);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          skipped.push({ file: rel, reason: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink (its target does not exist)' : `unreadable symlink: ${code}` });
+          continue;
+        }
+        if (!inTree(target)) {
+          skipped.push({ file: rel, reason: `symlink to ${target}, outside the tree: not followed` });
+          continue;
+        }
         try {
           const st = fs.statSync(abs);
           isDir = st.isDirectory();
           isFile = st.isFile();
-        } catch {
-          skipped.push({ file: rel, reason: 'dangling symlink' });
+          other = !isDir && !isFile;
+        } catch (err) {
+          skipped.push({ file: rel, reason: `unreadable symlink: ${(err as NodeJS.ErrnoException).code}` });
           continue;
         }
       }
       if (isDir) {
-        if (!selection.wantsFolder(rel, e.name)) continue;
+        if (!selection.wantsFolder(rel, name)) continue;
         walk(abs, rel);
-      } else if (isFile && selection.wantsFileIn(rel)) {
+      } else if ((isFile || other) && selection.wantsFileIn(rel)) {
         try {
           const st = fs.statSync(abs);
-          files.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
+          if (!st.isFile()) skipped.push({ file: rel, reason: `${kindOf(st)}, not a regular file: skipped` });
+          else if (st.size > maxFileSize) skipped.push({ file: rel, reason: `too large (${mb(st.size)}, over the ${mb(maxFileSize)} limit): skipped without reading` });
+          else files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         } catch (err) {
           skipped.push({ file: rel, reason: `unreadable: ${(err as NodeJS.ErrnoException).code}` });
         }

@@ -3,7 +3,7 @@
 // search). The language server, the CLI, link resolution and the contract checker use it; each LSP feature depends
 // only on the query interface it needs (types.ts).
 import * as path from 'node:path';
-import { cacheFile, saveCache } from './cache';
+import { cacheFile, saveCacheOrWarn } from './cache';
 import { CallGraph } from './callGraph';
 import { Definitions, type RootedSymbol } from './definitionQueries';
 import { DocumentTrees } from './documentTrees';
@@ -26,6 +26,8 @@ export interface IndexOptions {
   noCache?: boolean;
   include?: string[];
   exclude?: string[];
+  /** Files larger than this many bytes are skipped without being read (default DEFAULT_MAX_FILE_SIZE, 64 MB). */
+  maxFileSize?: number;
   workers?: number;
   /** Per tree root: index only these tree-relative files (an early, partial index), not the whole tree. */
   only?: ReadonlyMap<string, readonly string[]>;
@@ -62,6 +64,7 @@ export class WorkspaceIndex implements IndexQueries {
         const { tree, stats } = await buildTreeIndex(root, pool, {
           selection: index.state.membership.selection,
           cacheDir,
+          maxFileSize: opts.maxFileSize,
           only: opts.only?.get(root) ?? (opts.only ? [] : undefined),
           log: (level, msg) => opts.log?.(level, msg),
           onProgress: opts.onProgress,
@@ -134,7 +137,9 @@ export class WorkspaceIndex implements IndexQueries {
   /** Writes every tree's cache again (after incremental changes), when caching is on. */
   saveCaches(): void {
     if (this.opts.noCache || !this.opts.cacheDir) return;
-    for (const t of this.state.list) saveCache(cacheFile(this.opts.cacheDir, t.root), { root: t.root, strings: t.strings, files: t.liveRecords() });
+    for (const t of this.state.list) {
+      saveCacheOrWarn(cacheFile(this.opts.cacheDir, t.root), { root: t.root, strings: t.strings, files: t.liveRecords() }, (msg) => this.opts.log?.('warn', msg));
+    }
   }
 
   // ---- queries (delegated; see the query modules) -------------------------------------------------------------------

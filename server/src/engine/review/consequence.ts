@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffStates, Flow, OutcomeEvent, runScenario, simulate, Step, StepResult, Trace } from '../../../../models/src/index';
+import { diffStates, Flow, OutcomeEvent, runScenario, simulate, Step, StepResult, Trace } from '@irqlens/models';
 import { builtinScenarioDir } from '../packageRoot';
 import { Consequence } from './types';
 

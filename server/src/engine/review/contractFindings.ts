@@ -4,7 +4,7 @@
 // Each finding names the clause that broke and the post-image line it sits on.
 
 import * as path from 'node:path';
-import { Contract, Flow, Step } from '../../../../models/src/index';
+import { Contract, Flow, Step } from '@irqlens/models';
 import { BodyCheck, checkContractBody, MacroExpander } from '../contracts/checkContracts';
 import type { IndexQueries, TreeInfo } from '../index/types';
 import { bodyOf, CFile } from './cFunctions';

@@ -4,7 +4,7 @@
 // contract broken by one patch and restored by a later one is not a finding of the series.
 
 import * as path from 'node:path';
-import { allFlows, Flow } from '../../../../models/src/index';
+import { allFlows, Flow } from '@irqlens/models';
 import type { TreeInfo } from '../index/types';
 import { applyHunks } from './applyHunks';
 import { simulateConsequence } from './consequence';

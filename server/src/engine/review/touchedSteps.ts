@@ -2,7 +2,7 @@
 // function (one call away: the file's own calls, and the index's callers when there is one), and steps whose function
 // joins or leaves an ops-table field (`.irq_ack = …`) that a flow goes through.
 
-import { equivalents, Flow, stepsForSymbol } from '../../../../models/src/index';
+import { equivalents, Flow, stepsForSymbol } from '@irqlens/models';
 import type { Codebase, IndexQueries } from '../index/types';
 import { hintMatches } from './contractFindings';
 import { FileEdit } from './functionChanges';

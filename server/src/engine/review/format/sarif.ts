@@ -3,7 +3,7 @@
 // it is implemented in its codebase), baselineState, and a fingerprint of contract + function that survives line moves.
 import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
-import { allFlows, Flow } from '../../../../../models/src/index';
+import { allFlows, Flow } from '@irqlens/models';
 import { Finding, ReviewResult } from '../types';
 
 const LEVEL: Record<Finding['severity'], Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };

@@ -1,0 +1,68 @@
+// The walker stays inside the tree and says why it left something out: links to outside folders or to `..` are not
+// followed, loops are loops (not "dangling"), names that are not UTF-8 are named as such (not ENOENT), FIFOs/sockets/
+// devices named *.c are reported, and files over the size limit are skipped before being read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { walkTree } from '../../server/src/engine/index/walker';
+import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
+
+function makeTree(): { root: string; outside: string } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-walk-'));
+  const root = path.join(base, 'tree');
+  const outside = path.join(base, 'outside');
+  fs.mkdirSync(path.join(root, 'src', 'inner'), { recursive: true });
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'stdio.h'), 'int printf(const char *f, ...);\n');
+  fs.writeFileSync(path.join(root, 'src', 'a.c'), 'int a(void) { return 0; }\n');
+  fs.writeFileSync(path.join(root, 'src', 'inner', 'b.c'), 'int b(void) { return 1; }\n');
+  fs.writeFileSync(path.join(root, 'big.c'), 'int big;\n'.repeat(1000));
+  fs.symlinkSync(outside, path.join(root, 'inc'));
+  fs.symlinkSync('..', path.join(root, 'src', 'up'));
+  fs.symlinkSync('..', path.join(root, 'parent'));
+  fs.symlinkSync('inner', path.join(root, 'src', 'alias'));
+  fs.symlinkSync('loop2.c', path.join(root, 'loop1.c'));
+  fs.symlinkSync('loop1.c', path.join(root, 'loop2.c'));
+  fs.symlinkSync('missing.c', path.join(root, 'dangling.c'));
+  execFileSync('mkfifo', [path.join(root, 'pipe.c')]);
+  fs.writeFileSync(Buffer.concat([Buffer.from(root + '/'), Buffer.from([0x6c, 0xe9, 0x2e, 0x63])]), 'int latin(void);\n');
+  return { root, outside };
+}
+
+void test('symlinks outside the tree, loops, odd names and special files are skipped with their reason', () => {
+  const { root, outside } = makeTree();
+  const r = walkTree(root, undefined, { maxFileSize: 4096 });
+  const files = r.files.map((f) => f.rel).sort();
+  // Sorted walk: the link `alias` comes before the folder it names, so the folder is the second path.
+  assert.deepEqual(files, ['src/a.c', 'src/alias/b.c']);
+  const reasons = new Map(r.skipped.map((s) => [s.file, s.reason]));
+  assert.match(reasons.get('inc')!, new RegExp(`symlink to ${fs.realpathSync(outside)}, outside the tree`));
+  assert.match(reasons.get('parent')!, /outside the tree/);
+  // A link to `..` inside the tree points at a folder already walked: reported, not walked twice.
+  assert.match(reasons.get('src/up')!, /symlink loop|already indexed/);
+  assert.match(reasons.get('src/inner')!, /already indexed as src\/alias/);
+  assert.equal(reasons.get('loop1.c'), 'symlink loop');
+  assert.equal(reasons.get('loop2.c'), 'symlink loop');
+  assert.match(reasons.get('dangling.c')!, /dangling symlink/);
+  assert.match(reasons.get('pipe.c')!, /a FIFO, not a regular file/);
+  assert.match(r.skipped.find((s) => s.file.includes('\ufffd'))?.reason ?? '', /not valid UTF-8/);
+  assert.match(reasons.get('big.c')!, /too large .* skipped without reading/);
+  // Each is reported once.
+  assert.equal(new Set(r.skipped.map((s) => s.file)).size, r.skipped.length);
+});
+
+void test('the index builds on such a tree without reading outside files or blocking on the FIFO', async () => {
+  const { root } = makeTree();
+  const warnings: string[] = [];
+  const index = await WorkspaceIndex.build({ roots: [root], noCache: true, maxFileSize: 4096, workers: 1, log: (level, msg) => level === 'warn' && warnings.push(msg) });
+  try {
+    assert.ok(index.definitions('a').length === 1);
+    assert.deepEqual(index.definitions('printf'), []);
+    assert.ok(warnings.some((w) => w.includes('inc: symlink to')), warnings.join('\n'));
+  } finally {
+    await index.dispose();
+  }
+});
