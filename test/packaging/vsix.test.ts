@@ -44,6 +44,9 @@ void test('the .vsix holds the bundles, media, grammar, scenarios and tree-sitte
     'node_modules/tree-sitter-c/prebuilds/linux-x64/tree-sitter-c.node',
     'node_modules/node-gyp-build/index.js',
   ];
+  // The binding built at install time, where this machine's libstdc++ cannot load the prebuild.
+  const built = 'node_modules/tree-sitter/build/Release/tree_sitter_runtime_binding.node';
+  if (existsSync(path.join(root, built))) must.push(built);
   for (const m of must) assert.ok(entries.includes(m), `${m} missing from the .vsix`);
   assert.ok(entries.some((e) => /^models\/scenarios\/[\w-]+\.json$/.test(e) && !e.endsWith('schema.json')), 'no built-in scenario in the .vsix');
   // Every file package.json points at ships.
@@ -61,12 +64,26 @@ void test('the .vsix holds no sources, tests, samples, caches, maps or unused de
     [/(^|\/)\.irqlens-cache\//, 'an index cache'],
     [/\.vsix$/, 'an older package'],
     [/^node_modules\/(?!(tree-sitter|tree-sitter-c|node-gyp-build)\/)/, 'a dependency the bundles already contain'],
-    [/^node_modules\/tree-sitter(-c)?\/(src\/(?!node-types\.json)|vendor\/|build\/)/, "tree-sitter's C sources or local build"],
+    [/^node_modules\/tree-sitter(-c)?\/(src\/(?!node-types\.json)|vendor\/|build\/(?!Release\/tree_sitter_runtime_binding\.node$))/, "tree-sitter's C sources or build leftovers"],
   ];
   for (const e of entries) for (const [re, what] of mustNot) assert.ok(!re.test(e), `${e} is in the .vsix (${what})`);
   // Images: only those the README shows.
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   for (const e of entries.filter((x) => x.startsWith('docs/'))) assert.ok(readme.includes(e), `${e} ships but the README does not show it`);
+});
+
+void test("the .vsix's tree-sitter loads and parses C outside this checkout", () => {
+  const dir = path.join(tmp, 'unpacked');
+  execFileSync('unzip', ['-q', vsix, 'extension/*', '-d', dir]);
+  const ext = path.join(dir, 'extension');
+  const script = `
+    const Parser = require(${JSON.stringify(path.join(ext, 'node_modules/tree-sitter'))});
+    const C = require(${JSON.stringify(path.join(ext, 'node_modules/tree-sitter-c'))});
+    const p = new Parser(); p.setLanguage(C);
+    process.stdout.write(p.parse('int f(void) { return 0; }').rootNode.type);`;
+  // Run from the unpacked folder so nothing resolves from this checkout's node_modules.
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: ext, encoding: 'utf8' });
+  assert.equal(out, 'translation_unit');
 });
 
 void test('the .vsix stays small', () => {
