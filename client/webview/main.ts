@@ -15,6 +15,8 @@ interface Model {
 }
 
 let model: Model | undefined;
+/** Counts the renders of answers from the extension (tests wait for the next one after a change). */
+let answers = 0;
 const app = document.getElementById('app')!;
 
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
@@ -53,6 +55,7 @@ function receive(msg: ToView): void {
   document.body.classList.remove('busy');
   vscode.setState(model.state);
   render();
+  app.dataset.renders = String(++answers);
 }
 
 function selectStep(i: number): void {
@@ -106,7 +109,7 @@ function render(): void {
   const diagram = split.append('div').attr('class', 'diagram').node()!;
   drawDiagram(diagram, steps, i, { select: selectStep, open: (s) => openLink(s.functions[0]) });
   const aside = split.append('aside').attr('class', 'detail');
-  if (steps[i]) renderStep(aside.node()!, steps[i], steps[i + 1]);
+  if (steps[i]) renderStep(aside.node()!, steps[i], i, steps[i + 1]);
 
   if (trace.expectations?.length) {
     const ex = root.append('section').attr('class', 'expectations');
@@ -125,9 +128,9 @@ function renderOutcome(trace: TraceView): void {
   li.append('span').text((d) => ` ${[d.target, d.handler && `→ ${d.handler}`, d.what && `(${d.what})`].filter(Boolean).join(' ')}: ${d.detail}`);
 }
 
-function renderStep(host: HTMLElement, step: TraceStepView, next: TraceStepView | undefined): void {
+function renderStep(host: HTMLElement, step: TraceStepView, position: number, next: TraceStepView | undefined): void {
   const d = select(host);
-  d.append('h2').attr('class', 'step-title').text(`${step.index}. ${step.step} ${step.title}`);
+  d.append('h2').attr('class', 'step-title').text(`${position + 1}. ${step.step} ${step.title}`);
   d.append('p').attr('class', 'step-meta').text(`${step.component} · lane ${step.lane} · branch ${step.branch}${step.action ? ` · action ${step.action}` : ''}`);
   d.append('p').attr('class', 'why').text(step.why);
   d.append('h3').text('Functions');

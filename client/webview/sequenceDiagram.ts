@@ -9,7 +9,7 @@ export const laneOrder: Lane[] = ['device', 'ioapic', 'lapic', 'xen', 'host', 'v
 const svgNs = 'http://www.w3.org/2000/svg';
 const rowHeight = 26;
 const header = 28;
-const labelWidth = 330;
+const charWidth = 7.3;
 const laneGap = 74;
 
 export interface DiagramEvents {
@@ -19,6 +19,10 @@ export interface DiagramEvents {
 
 export function drawDiagram(host: HTMLElement, steps: TraceStepView[], selected: number, on: DiagramEvents): void {
   const lanes = laneOrder.filter((l) => steps.some((s) => s.lane === l));
+  // Columns: position, step id, function; widths from the longest text (monospace), the lanes after them.
+  const stepX = 8 + charWidth * String(steps.length).length + 8;
+  const functionX = stepX + charWidth * Math.max(4, ...steps.map((s) => s.step.length)) + 10;
+  const labelWidth = functionX + charWidth * 34 + 12;
   const width = labelWidth + Math.max(1, lanes.length) * laneGap;
   const height = header + steps.length * rowHeight + 8;
   const x = scalePoint<string>().domain(lanes).range([labelWidth, width]).padding(0.5);
@@ -52,9 +56,9 @@ export function drawDiagram(host: HTMLElement, steps: TraceStepView[], selected:
     .attr('role', 'listitem')
     .on('click', (_e, d) => on.select(steps.indexOf(d)));
   rows.append('rect').attr('class', 'row-bg').attr('x', 0).attr('width', width).attr('y', (_d, i) => y(i) ?? 0).attr('height', y.bandwidth());
-  rows.append('text').attr('class', 'row-index').attr('x', 4).attr('y', (_d, i) => mid(i) + 4).text((d) => String(d.index));
-  rows.append('text').attr('class', 'row-step').attr('x', 30).attr('y', (_d, i) => mid(i) + 4).text((d) => d.step);
-  appendFunctionLabel(rows, mid, on);
+  rows.append('text').attr('class', 'row-index').attr('x', 4).attr('y', (_d, i) => mid(i) + 4).text((_d, i) => String(i + 1));
+  rows.append('text').attr('class', 'row-step').attr('x', stepX).attr('y', (_d, i) => mid(i) + 4).text((d) => d.step);
+  appendFunctionLabel(rows, functionX, mid, on);
 
   // The arrow from the previous step's lane; a step that stays in its lane gets a dot.
   rows.each(function (d, i) {
@@ -71,10 +75,10 @@ export function drawDiagram(host: HTMLElement, steps: TraceStepView[], selected:
 }
 
 /** The step's first function, a link to its source; a step with no functions shows its title. */
-function appendFunctionLabel(rows: Selection<SVGGElement, TraceStepView, SVGGElement, unknown>, mid: (i: number) => number, on: DiagramEvents): void {
+function appendFunctionLabel(rows: Selection<SVGGElement, TraceStepView, SVGGElement, unknown>, x: number, mid: (i: number) => number, on: DiagramEvents): void {
   rows.append('text')
     .attr('class', (d) => (d.functions.length ? 'row-function link' : 'row-function'))
-    .attr('x', 92)
+    .attr('x', x)
     .attr('y', (_d, i) => mid(i) + 4)
     .text((d) => clip(d.functions.map((f) => f.symbol)[0] ?? d.title, 34))
     .on('click', (e: MouseEvent, d) => {

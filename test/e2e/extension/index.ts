@@ -10,7 +10,8 @@ import { languageSuite } from './language.suite';
 import { panelSuite } from './panel.suite';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 240_000, color: false, reporter: 'spec' });
+  // IRQLENS_E2E_GREP (inherited from code-server's environment) runs only the matching tests while working on them.
+  const mocha = new Mocha({ ui: 'bdd', timeout: 240_000, color: false, reporter: 'spec', grep: process.env.IRQLENS_E2E_GREP || undefined });
   // Define the suites now: the bdd globals (describe, it) exist only after pre-require.
   mocha.suite.emit('pre-require', globalThis, 'irqlens-extension-tests', mocha);
   activationSuite();
