@@ -35,7 +35,9 @@ try {
   const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (c) => resolve(c)));
   await page.goto(`${URL_BASE}/?workspace=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   // The suites wait for the index themselves; this bounds a hung run.
-  code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 15 * 60_000))]);
+  let timer;
+  code = await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 15 * 60_000); })]);
+  clearTimeout(timer);
 } finally {
   await browser.close();
 }

@@ -69,10 +69,11 @@ try {
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^\\s*${root}\\b`, 'i') }).first().waitFor({ timeout: TIMEOUT });
     }
     const t0 = Date.now();
-    // Ready, with the model links resolved per tree ("xen 4.17.5 317/317").
-    const text = await waitForReady(page, ['xen 4.17', 'linux 6.1', '/'], INDEX_TIMEOUT);
-    log(`status item: ${JSON.stringify(text)} after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    if (!/xen [\d.]+ \d+\/\d+/.test(text)) throw new Error(`no link coverage in the status item: ${text}`);
+    await waitForReady(page, ['xen 4.17', 'linux 6.1'], INDEX_TIMEOUT);
+    log(`index ready after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // Then the model links resolved per tree ("xen 4.17.5 317/317"), asked for once the index is ready.
+    await page.locator('.statusbar-item', { hasText: /xen [\d.]+ \d+\/\d+/ }).first().waitFor({ timeout: TIMEOUT });
+    log(`status item: ${JSON.stringify(await page.locator('.statusbar-item', { hasText: 'IRQ Lens:' }).first().innerText())}`);
   });
 
   await step('a lens on hvm_assert_evtchn_irq in xen/arch/x86/hvm/irq.c', page, async () => {

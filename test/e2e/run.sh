@@ -7,13 +7,13 @@
 # How and why: /work/shared/e2e/RECIPE.md. Exits non-zero on any failure; always kills code-server's process groups.
 #   IRQLENS_E2E_CACHE      where install.sh keeps Node 24, code-server and playwright-core, and the real trees' index cache
 #   IRQLENS_E2E_SKIP_BUILD=1  reuse out/ as it is
-#   IRQLENS_E2E_ONLY=host|sample|real  run one part
+#   IRQLENS_E2E_ONLY=host,sample,real  run only these parts
 #   IRQLENS_E2E_KEEP=1     keep the scratch folder (logs, profile) for a look afterwards
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 log() { echo "e2e: $*" >&2; }
-want() { [ -z "${IRQLENS_E2E_ONLY:-}" ] || [ "$IRQLENS_E2E_ONLY" = "$1" ]; }
+want() { [ -z "${IRQLENS_E2E_ONLY:-}" ] || [[ ",$IRQLENS_E2E_ONLY," == *",$1,"* ]]; }
 
 # Node 24, code-server and playwright-core, reused when present.
 installed=$(bash test/e2e/install.sh) || { log "FAIL: test/e2e/install.sh failed (see above)"; exit 1; }
@@ -134,14 +134,16 @@ if want sample || want real; then
   fi
   if want real; then
     if [ -n "${IRQLENS_XEN:-}" ] && [ -n "${IRQLENS_LINUX:-}" ]; then
+      real_rc=0
       E2E_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$REAL_WS_DIR/irqlens-real.code-workspace" E2E_PLAYWRIGHT="$PLAYWRIGHT" \
         E2E_RESULTS="$RESULTS/real" E2E_SCRATCH="$SCRATCH" E2E_SERVER_JS="$SCRATCH/ui/ext" \
-        "$NODE24" test/e2e/realTrees.e2e.mjs
-      # Keep the index cache for the next run (only the cache, not the editor state).
+        "$NODE24" test/e2e/realTrees.e2e.mjs || real_rc=$?
+      # Keep the index cache for the next run, pass or fail (only the cache, not the editor state).
       find "$SCRATCH/ui/user/User/workspaceStorage" -type d -name index-cache -path '*irqlens.irqlens*' | while read -r d; do
         rel=${d#"$SCRATCH/ui/user/User/workspaceStorage/"}
         mkdir -p "$REAL_WS_DIR/workspaceStorage/$rel" && cp -r "$d/." "$REAL_WS_DIR/workspaceStorage/$rel/"
       done
+      [ "$real_rc" -eq 0 ] || { log "FAIL: real-tree UI tests"; exit "$real_rc"; }
     else
       log "real trees: IRQLENS_XEN and IRQLENS_LINUX not both set, skipped"
     fi
