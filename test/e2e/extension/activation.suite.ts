@@ -1,6 +1,7 @@
 // Activation: the extension starts, registers every command it declares, reaches a ready index and fills its views.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { commandTable } from '../../../client/src/commands';
 import { api, indexReady, until } from './helpers';
 
 export function activationSuite(): void {
@@ -17,6 +18,13 @@ export function activationSuite(): void {
       const registered = new Set(await vscode.commands.getCommands(true));
       for (const id of declared) assert.ok(registered.has(id), `${id} is declared but not registered`);
       assert.ok(declared.length >= 12, `only ${declared.length} commands declared`);
+    });
+
+    it('hides from the palette exactly the commands the table marks as argument-only', async () => {
+      await api();
+      const pkg = vscode.extensions.getExtension('irqlens.irqlens')!.packageJSON as { contributes: { menus: { commandPalette: { command: string; when: string }[] } } };
+      const hidden = new Set(pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command));
+      for (const spec of commandTable) assert.equal(hidden.has(spec.id), !spec.palette, `${spec.id}: palette ${spec.palette} in the table`);
     });
 
     it('reaches a ready index and reports link coverage per tree', async () => {
