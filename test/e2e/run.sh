@@ -114,39 +114,42 @@ if want host; then
   stop_code_server "$PID"
 fi
 
-# 2. UI tests with the .vsix installed as a user would.
-if want sample || want real; then
-  "$NODE24" "$CODE_SERVER/out/node/entry.js" --user-data-dir "$SCRATCH/ui/user" --extensions-dir "$SCRATCH/ui/ext" \
-    --install-extension "$SCRATCH/irqlens.vsix" >&2
-  # The real trees' index cache outlives the scratch folder (the Linux tree takes minutes to index cold): it lives in
-  # the workspace's storage folder, whose name derives from the workspace file's path, kept stable here.
-  REAL_WS_DIR="$CACHE/real-workspace"
-  if [ -n "${IRQLENS_XEN:-}" ] && [ -n "${IRQLENS_LINUX:-}" ] && want real; then
-    mkdir -p "$REAL_WS_DIR" "$SCRATCH/ui/user/User/workspaceStorage"
+# 2. UI tests with the .vsix installed as a user would, one code-server instance per workspace (the real-tree test
+#    kills its language server: only that instance's server may match).
+install_vsix() { "$NODE24" "$CODE_SERVER/out/node/entry.js" --user-data-dir "$SCRATCH/$1/user" --extensions-dir "$SCRATCH/$1/ext" \
+  --install-extension "$SCRATCH/irqlens.vsix" >&2; }
+if want sample; then
+  install_vsix ui
+  start_code_server ui "$SCRATCH/ui/ext"
+  E2E_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$SCRATCH/sample/irqlens.code-workspace" E2E_PLAYWRIGHT="$PLAYWRIGHT" \
+    E2E_RESULTS="$RESULTS" "$NODE24" test/e2e/editor.e2e.mjs
+  stop_code_server "$PID"
+fi
+if want real; then
+  if [ -n "${IRQLENS_XEN:-}" ] && [ -n "${IRQLENS_LINUX:-}" ]; then
+    # The real trees' index cache outlives the scratch folder (the Linux tree takes minutes to index cold): it lives in
+    # the workspace's storage folder, whose name derives from the workspace file's path, kept stable here.
+    REAL_WS_DIR="$CACHE/real-workspace"
+    STORAGE="$SCRATCH/real/user/User/workspaceStorage"
+    mkdir -p "$REAL_WS_DIR" "$STORAGE"
     node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify({ folders: [{ name: 'xen', path: process.argv[2] }, { name: 'linux', path: process.argv[3] }], settings: {} }, null, 2))" \
       "$REAL_WS_DIR/irqlens-real.code-workspace" "$IRQLENS_XEN" "$IRQLENS_LINUX"
-    [ -d "$REAL_WS_DIR/workspaceStorage" ] && cp -r "$REAL_WS_DIR/workspaceStorage/." "$SCRATCH/ui/user/User/workspaceStorage/"
-  fi
-  start_code_server ui "$SCRATCH/ui/ext"
-  if want sample; then
-    E2E_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$SCRATCH/sample/irqlens.code-workspace" E2E_PLAYWRIGHT="$PLAYWRIGHT" \
-      E2E_RESULTS="$RESULTS" "$NODE24" test/e2e/editor.e2e.mjs
-  fi
-  if want real; then
-    if [ -n "${IRQLENS_XEN:-}" ] && [ -n "${IRQLENS_LINUX:-}" ]; then
-      real_rc=0
-      E2E_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$REAL_WS_DIR/irqlens-real.code-workspace" E2E_PLAYWRIGHT="$PLAYWRIGHT" \
-        E2E_RESULTS="$RESULTS/real" E2E_SCRATCH="$SCRATCH" E2E_SERVER_JS="$SCRATCH/ui/ext" \
-        "$NODE24" test/e2e/realTrees.e2e.mjs || real_rc=$?
-      # Keep the index cache for the next run, pass or fail (only the cache, not the editor state).
-      find "$SCRATCH/ui/user/User/workspaceStorage" -type d -name index-cache -path '*irqlens.irqlens*' | while read -r d; do
-        rel=${d#"$SCRATCH/ui/user/User/workspaceStorage/"}
-        mkdir -p "$REAL_WS_DIR/workspaceStorage/$rel" && cp -r "$d/." "$REAL_WS_DIR/workspaceStorage/$rel/"
-      done
-      [ "$real_rc" -eq 0 ] || { log "FAIL: real-tree UI tests"; exit "$real_rc"; }
-    else
-      log "real trees: IRQLENS_XEN and IRQLENS_LINUX not both set, skipped"
-    fi
+    [ -d "$REAL_WS_DIR/workspaceStorage" ] && cp -r "$REAL_WS_DIR/workspaceStorage/." "$STORAGE/"
+    install_vsix real
+    start_code_server real "$SCRATCH/real/ext"
+    real_rc=0
+    E2E_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$REAL_WS_DIR/irqlens-real.code-workspace" E2E_PLAYWRIGHT="$PLAYWRIGHT" \
+      E2E_RESULTS="$RESULTS/real" E2E_SCRATCH="$SCRATCH" E2E_SERVER_JS="$SCRATCH/real/ext" \
+      "$NODE24" test/e2e/realTrees.e2e.mjs || real_rc=$?
+    stop_code_server "$PID"
+    # Keep the index cache for the next run, pass or fail (only the cache, not the editor state).
+    find "$STORAGE" -type d -name index-cache -path '*irqlens.irqlens*' | while read -r d; do
+      rel=${d#"$STORAGE/"}
+      mkdir -p "$REAL_WS_DIR/workspaceStorage/$rel" && cp -r "$d/." "$REAL_WS_DIR/workspaceStorage/$rel/"
+    done
+    [ "$real_rc" -eq 0 ] || { log "FAIL: real-tree UI tests"; exit "$real_rc"; }
+  else
+    log "real trees: IRQLENS_XEN and IRQLENS_LINUX not both set, skipped"
   fi
 fi
 log "PASS"
