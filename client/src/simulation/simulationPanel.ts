@@ -30,7 +30,15 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer<PanelStat
   readonly onDidExchange = this.events.event;
 
   constructor(private readonly deps: PanelDeps) {
-    this.subscriptions.push(vscode.window.registerWebviewPanelSerializer(simulationViewType, this), this.events);
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(simulationViewType, this),
+      this.events,
+      // Saving the scenario file the panel shows runs it again (and refreshes its Problems entry).
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        const scenario = this.state?.request.scenario;
+        if (this.panel && scenario && 'uri' in scenario && scenario.uri === doc.uri.toString()) void this.run();
+      }),
+    );
   }
 
   /** Opens (or reuses) the panel on this request and runs it. */
