@@ -2,6 +2,9 @@
 // so an ops table shows its `.field = function` bindings), its leading comment, and where it is defined.
 import * as fs from 'node:fs';
 import { MarkupKind, type Connection, type Hover, type Position } from 'vscode-languageserver';
+import { codebaseOfFile } from '../engine/flowGuide/fileCodebase';
+import { flowHoverMarkdown } from '../engine/flowGuide/flowHover';
+import type { FlowGuide } from '../engine/flowGuide/flowGuide';
 import type { IndexQueries, SymbolDef } from '../engine/index/types';
 import { preferLocal } from './definition';
 import type { Documents } from './documents';
@@ -51,11 +54,19 @@ function sourceOf(def: SymbolDef & { root: string }): string | undefined {
   return shown.join('\n').trimEnd();
 }
 
-export function computeHover(index: IndexQueries, file: string, pos: Position, text?: string): Hover | null {
+/** The hover: the symbol part below, then, for a function linked to model steps, the flow part (flowHover.ts). */
+export function computeHover(index: IndexQueries, file: string, pos: Position, text?: string, guide?: FlowGuide): Hover | null {
   const name = nameAt(index, file, pos, text);
   if (!name) return null;
+  const symbol = symbolHover(index, file, name);
+  const flows = guide?.isLinked(name) ? flowHoverMarkdown(guide, index, name, codebaseOfFile(index, file)) : undefined;
+  const parts = [symbol, flows].filter((p): p is string => p !== undefined);
+  return parts.length > 0 ? { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') } } : null;
+}
+
+function symbolHover(index: IndexQueries, file: string, name: string): string | undefined {
   const defs = index.definitions(name, file);
-  if (defs.length === 0) return null;
+  if (defs.length === 0) return undefined;
   // Prefer the definition (its comment is usually the documentation), but a prototype's comment when the body has none.
   const bodies = preferLocal(defs.filter((d) => d.kind !== 'prototype'), file);
   const def = bodies[0] ?? defs[0];
@@ -65,20 +76,21 @@ export function computeHover(index: IndexQueries, file: string, pos: Position, t
   if (comment) parts.push(comment);
   const more = defs.length > 1 ? ` (+${defs.length - 1} more)` : '';
   parts.push(`*${def.kind}* · \`${def.file}:${def.nameSpan.line + 1}\`${more}`);
-  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') } };
+  return parts.join('\n\n---\n\n');
 }
 
 export class HoverFeature {
   constructor(
     private readonly documents: Documents,
     private readonly guard: RequestGuard,
+    private readonly guide?: FlowGuide,
   ) {}
 
   register(connection: Connection): void {
     connection.onHover((params, token) =>
       this.guard.run('textDocument/hover', token, null as Hover | null, (idx) => {
         const file = uriToPath(params.textDocument.uri);
-        return file ? computeHover(idx, file, params.position, this.documents.text(params.textDocument.uri)) : null;
+        return file ? computeHover(idx, file, params.position, this.documents.text(params.textDocument.uri), this.guide) : null;
       }),
     );
   }

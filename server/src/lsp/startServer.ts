@@ -7,13 +7,16 @@ import {
   type Connection,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { parseSettings, settingsSection } from '../protocol/configuration';
+import { FlowGuide } from '../engine/flowGuide/flowGuide';
+import { parseSettings, settingsSection, type IrqLensSettings } from '../protocol/configuration';
 import { ReindexRequest, type InitializationOptions } from '../protocol/customMessages';
 import { CallHierarchyFeature } from './callHierarchy';
+import { CodeLensFeature } from './codeLens';
 import { DeclarationFeature } from './declaration';
 import { DefinitionFeature } from './definition';
 import { Documents } from './documents';
 import { DocumentSymbolsFeature } from './documentSymbols';
+import { FlowRequestsFeature } from './flowRequests';
 import { HoverFeature } from './hover';
 import { IndexService } from './indexService';
 import { Logger } from './logger';
@@ -32,10 +35,14 @@ export function startServer(connection: Connection): Logger {
   let canRegisterWatchers = false;
   let canPullConfiguration = false;
   let hasFolderEvents = false;
+  let canRefreshLenses = false;
+  let settings: IrqLensSettings | undefined;
+  // The models' facts (observed branches, worked runs) are computed once, in the background once the index is ready.
+  const guide = new FlowGuide();
 
   connection.onInitialize((params): InitializeResult => {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
-    const settings = parseSettings(init.settings);
+    settings = parseSettings(init.settings);
     logger.setLevel(settings.logLevel);
     const folderUris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     const folders = folderUris.map(uriToPath).filter((f): f is string => f !== undefined);
@@ -44,6 +51,7 @@ export function startServer(connection: Connection): Logger {
     canRegisterWatchers = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     canPullConfiguration = !!caps.workspace?.configuration;
     hasFolderEvents = !!caps.workspace?.workspaceFolders;
+    canRefreshLenses = !!caps.workspace?.codeLens?.refreshSupport;
 
     service = new IndexService(connection, logger, {
       folders,
@@ -61,7 +69,9 @@ export function startServer(connection: Connection): Logger {
       new CallHierarchyFeature(documents, guard),
       new DocumentSymbolsFeature(guard),
       new WorkspaceSymbolsFeature(guard),
-      new HoverFeature(documents, guard),
+      new HoverFeature(documents, guard, guide),
+      new CodeLensFeature(guide, guard, () => (settings ?? parseSettings(undefined)).lens),
+      new FlowRequestsFeature(guide, guard),
     ]) {
       feature.register(connection);
     }
@@ -76,6 +86,7 @@ export function startServer(connection: Connection): Logger {
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'irqlens' },
@@ -86,6 +97,13 @@ export function startServer(connection: Connection): Logger {
   connection.onInitialized(() => {
     if (!service) return;
     service.start();
+    for (const problem of guide.scenarioProblems()) logger.warn(`built-in scenario: ${problem}`);
+    void service.ready().then(async (idx) => {
+      if (!idx) return;
+      const started = performance.now();
+      await guide.warmUp();
+      logger.info(`flow guide ready in ${((performance.now() - started) / 1000).toFixed(1)} s (branches observed for ${guide.flows.length} flows)`);
+    }).catch((err: unknown) => logger.error('observing the flows failed', err));
     if (canRegisterWatchers) {
       void connection.client
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: watchedGlob }] })
@@ -113,7 +131,12 @@ export function startServer(connection: Connection): Logger {
     try {
       const pushed = (params.settings as Record<string, unknown> | null | undefined)?.[settingsSection];
       const raw = pushed ?? (canPullConfiguration ? await connection.workspace.getConfiguration(settingsSection) : undefined);
-      if (raw !== undefined) service?.setSettings(parseSettings(raw));
+      if (raw === undefined) return;
+      const next = parseSettings(raw);
+      const lensesChanged = JSON.stringify(next.lens) !== JSON.stringify(settings?.lens);
+      settings = next;
+      service?.setSettings(next);
+      if (lensesChanged && canRefreshLenses) await connection.sendRequest('workspace/codeLens/refresh');
     } catch (err) {
       logger.error('reading the irqlens settings failed', err);
     }

@@ -9,10 +9,12 @@ export interface IrqLensSettings {
   exclude: string[];
   trace: { server: 'off' | 'messages' | 'verbose' };
   logLevel: LogLevel;
+  /** Which lenses the server shows above functions. */
+  lens: { flows: boolean; calls: boolean };
 }
 
 export interface SettingSpec {
-  type: 'array' | 'string';
+  type: 'array' | 'string' | 'boolean';
   default: unknown;
   description: string;
   enum?: readonly string[];
@@ -60,6 +62,18 @@ export const settingSpecs: Record<string, SettingSpec> = {
     description: 'How much the language server logs to the IRQ Lens output channel.',
     scope: 'window',
   },
+  'irqlens.lens.flows': {
+    type: 'boolean',
+    default: true,
+    description: 'Show a lens above every function linked to an interrupt-flow step: the flow and position, the previous and next step, and "Simulate from here".',
+    scope: 'window',
+  },
+  'irqlens.lens.calls': {
+    type: 'boolean',
+    default: true,
+    description: 'Show a lens above every function with its number of callers and callees (opens the call hierarchy).',
+    scope: 'window',
+  },
 };
 
 export const defaultSettings: IrqLensSettings = {
@@ -68,6 +82,7 @@ export const defaultSettings: IrqLensSettings = {
   exclude: settingSpecs['irqlens.exclude'].default as string[],
   trace: { server: settingSpecs['irqlens.trace.server'].default as 'off' },
   logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
+  lens: { flows: settingSpecs['irqlens.lens.flows'].default as boolean, calls: settingSpecs['irqlens.lens.calls'].default as boolean },
 };
 
 const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
@@ -81,11 +96,14 @@ function stringArray(v: unknown, fallback: string[]): string[] {
 export function parseSettings(raw: unknown): IrqLensSettings {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const trace = (o.trace && typeof o.trace === 'object' ? o.trace : {}) as Record<string, unknown>;
+  const lens = (o.lens && typeof o.lens === 'object' ? o.lens : {}) as Record<string, unknown>;
+  const bool = (v: unknown, fallback: boolean) => (typeof v === 'boolean' ? v : fallback);
   return {
     trees: stringArray(o.trees, defaultSettings.trees),
     include: stringArray(o.include, defaultSettings.include),
     exclude: stringArray(o.exclude, defaultSettings.exclude),
     trace: { server: traceLevels.includes(trace.server as string) ? (trace.server as 'off') : defaultSettings.trace.server },
     logLevel: logLevels.includes(o.logLevel as string) ? (o.logLevel as LogLevel) : defaultSettings.logLevel,
+    lens: { flows: bool(lens.flows, defaultSettings.lens.flows), calls: bool(lens.calls, defaultSettings.lens.calls) },
   };
 }

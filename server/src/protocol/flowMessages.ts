@@ -171,6 +171,12 @@ export interface ShowCallHierarchyArgs {
   location: SourceLocation;
 }
 
+/** Opens the flows view on a flow (and a step in it). */
+export interface ShowFlowArgs {
+  flow: string;
+  step?: string;
+}
+
 export const ClientCommands = {
   simulateFromHere: 'irqlens.simulateFromHere',
   goToStep: 'irqlens.goToStep',

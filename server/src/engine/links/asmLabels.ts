@@ -16,8 +16,27 @@ function labelPattern(name: string): RegExp {
   return new RegExp(`^(?:\\s*${n}:|\\s*(?:[A-Z_]*ENTRY|SYM_[A-Z_]*START[A-Z_]*|GLOBAL|FUNC|LABEL|FUNCTION)\\s*\\(\\s*${n}\\s*[,)])`, 'm');
 }
 
-/** Search `hint` first, then every .S/.s file below the tree's arch folders (or the whole tree if none). */
+/**
+ * Walking a tree's arch folders takes a second on Linux, and the flows view asks for every link: remember each answer.
+ * A remembered hit is re-checked in its one file (assembly is edited rarely, but it is).
+ */
+const remembered = new Map<string, AsmLabel | null>();
+
 export function findAsmLabel(root: string, name: string, hint?: string): AsmLabel | undefined {
+  const key = `${root}\0${name}\0${hint ?? ''}`;
+  const known = remembered.get(key);
+  if (known === null) return undefined;
+  if (known) {
+    const recheck = searchAsmLabel(root, name, path.relative(root, known.file), false);
+    if (recheck) return recheck;
+  }
+  const found = searchAsmLabel(root, name, hint, true);
+  remembered.set(key, found ?? null);
+  return found;
+}
+
+/** Search `hint` first, then (with `walk`) every .S/.s file below the tree's arch folders (or the whole tree if none). */
+function searchAsmLabel(root: string, name: string, hint: string | undefined, walk: boolean): AsmLabel | undefined {
   const re = labelPattern(name);
   const tryFile = (abs: string): AsmLabel | undefined => {
     let text: string;
@@ -35,6 +54,7 @@ export function findAsmLabel(root: string, name: string, hint?: string): AsmLabe
     const hit = tryFile(path.join(root, hint));
     if (hit) return hit;
   }
+  if (!walk) return undefined;
   const starts = ['arch', 'xen/arch'].map((p) => path.join(root, p)).filter((p) => fs.existsSync(p));
   const stack = starts.length > 0 ? starts : [root];
   while (stack.length > 0) {

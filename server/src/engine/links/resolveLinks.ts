@@ -16,6 +16,8 @@ export interface ResolvedLink {
   file?: string;
   /** 1-based line of the definition when resolved. */
   line?: number;
+  /** 0-based column of the defined name, when known. */
+  column?: number;
   /** The tree (root, version) the link was resolved in. */
   tree?: string;
   version?: string;
@@ -60,39 +62,47 @@ function resolveOne(index: IndexQueries, tree: TreeInfo, link: Link): Omit<Resol
   const base = { tree: tree.root, version: tree.version };
   const names = [link.symbol, ...(link.formerly ?? []).map((f) => f.symbol)];
   for (const name of names) {
-    let hit: { file: string; line: number } | undefined;
+    let hit: { file: string; line: number; column?: number } | undefined;
     if (link.kind === 'asm') {
       const a = findAsmLabel(tree.root, name, link.file);
       if (a) hit = { file: a.file, line: a.line + 1 };
     } else {
       const d = pickDefinition(index.definitions(name), link, tree.root);
-      if (d) hit = { file: absolute(d.root, d.file), line: d.nameSpan.line + 1 };
+      if (d) hit = { file: absolute(d.root, d.file), line: d.nameSpan.line + 1, column: d.nameSpan.col };
     }
     if (!hit) continue;
     const remarks: string[] = [];
     if (name !== link.symbol) remarks.push(`not defined under this name here; found under its former name ${name}`);
     if (link.file && hit.file !== path.join(tree.root, link.file)) remarks.push(`defined in ${path.relative(tree.root, hit.file)}, not ${link.file}`);
-    return { ...base, resolved: true, file: hit.file, line: hit.line, foundAs: name !== link.symbol ? name : undefined, reason: remarks.join('; ') || undefined };
+    return { ...base, resolved: true, file: hit.file, line: hit.line, column: hit.column, foundAs: name !== link.symbol ? name : undefined, reason: remarks.join('; ') || undefined };
   }
   const what = link.kind === 'asm' ? 'assembly label' : `${link.kind ?? 'function'} definition`;
   const versions = link.versions ? ` (the link says: ${link.versions})` : '';
   return { ...base, resolved: false, reason: `no ${what} of ${names.join(' / ')} in ${tree.codebase} ${tree.version ?? '(unknown version)'}${versions}` };
 }
 
+/** Resolve one link against the indexed trees of its codebase (the first tree that defines it wins). */
+export function resolveLink(index: IndexQueries, link: Link, trees: TreeInfo[] = index.trees()): Omit<ResolvedLink, 'flow' | 'step' | 'codebase' | 'symbol'> {
+  const candidates = codebaseTrees(trees, link.codebase);
+  if (candidates.length === 0) return { resolved: false, reason: `no ${link.codebase} tree given` };
+  let last: ReturnType<typeof resolveOne> | undefined;
+  for (const t of candidates) {
+    last = resolveOne(index, t, link);
+    if (last.resolved) break;
+  }
+  return last as ReturnType<typeof resolveOne>;
+}
+
 /** Resolve every link of every flow against the indexed trees. Links of codebases with no tree are reported as such. */
 export function resolveLinks(flows: readonly Flow<unknown>[], index: IndexQueries): ResolvedLink[] {
   const trees = index.trees();
-  return allLinks(flows).map(({ flow, step, link }) => {
-    const head = { flow: flow.id, step: step.id, codebase: link.codebase, symbol: link.symbol };
-    const candidates = codebaseTrees(trees, link.codebase);
-    if (candidates.length === 0) return { ...head, resolved: false, reason: `no ${link.codebase} tree given` };
-    let last: ReturnType<typeof resolveOne> | undefined;
-    for (const t of candidates) {
-      last = resolveOne(index, t, link);
-      if (last.resolved) break;
-    }
-    return { ...head, ...(last as ReturnType<typeof resolveOne>) };
-  });
+  return allLinks(flows).map(({ flow, step, link }) => ({
+    flow: flow.id,
+    step: step.id,
+    codebase: link.codebase,
+    symbol: link.symbol,
+    ...resolveLink(index, link, trees),
+  }));
 }
 
 export interface LinkSummary {

@@ -1,0 +1,123 @@
+// The flow part of a hover on a linked function: for its own flow's step, the role, what it reads and writes, its
+// branches and where each leads, the same operation in the other codebases, a worked simulation of the default
+// scenario from this step and one "what if"; other flows it is on in one line. Markdown with command links the client
+// trusts by allow-list. Kept under ~30 lines so the whole hover stays under 40.
+import type { Codebase, Flow, Step, TraceStep } from '../../../../models/src/index';
+import type { IndexQueries } from '../index/types';
+import { codebaseName, goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from './commandLinks';
+import type { FlowGuide } from './flowGuide';
+import type { FlowPlace } from './flowPlaces';
+import { compactFlowName } from './functionLenses';
+import { linkView } from './linkViews';
+import { outcomeLine } from './workedSimulation';
+
+const maxBranches = 4;
+const maxFollowing = 5;
+const maxChanges = 2;
+const maxPaths = 5;
+
+function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',')}]`;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function pathList(paths: Iterable<string>): string {
+  const all = [...paths];
+  if (all.length === 0) return '—';
+  const shown = all.slice(0, maxPaths).map((p) => `\`${p}\``).join(', ');
+  return all.length > maxPaths ? `${shown} +${all.length - maxPaths}` : shown;
+}
+
+function stepRef(index: IndexQueries, flow: Flow<unknown>, step: Step<unknown>, from: Codebase | undefined): string {
+  const link = step.links[0];
+  if (!link) return `${step.id} ${step.title}`;
+  const view = linkView(index, link);
+  return markdownLink(goToStep(`${step.id} ${linkLabel(view, from)}`, { flow: flow.id, step: step.id, title: step.title, link: view }));
+}
+
+/** A following step in one line: id, title, branch, and its first state change or its reason. */
+function traceLine(t: TraceStep): string {
+  const change = t.changes[0];
+  const tail = change ? `${change.path}: ${show(change.before)} → ${show(change.after)}` : t.why;
+  return `${t.step.padEnd(9)} ${clip(t.title, 34).padEnd(34)} ${t.branch.padEnd(16)} ${clip(tail, 60)}`;
+}
+
+/** Stop after the first EOI or the first step of the guest's handler chain that ends the run. */
+function followingSteps(steps: TraceStep[]): { shown: TraceStep[]; more: number } {
+  const rest = steps.slice(1);
+  let end = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
+  end = end < 0 ? rest.length : end + 1;
+  const shown = rest.slice(0, Math.min(end, maxFollowing));
+  return { shown, more: rest.length - shown.length };
+}
+
+/** The section's lines, and the command links that end the hover. */
+function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, symbol: string, codebase: Codebase | undefined): { lines: string[]; actions: string[] } {
+  const { flow, step } = place;
+  const lines: string[] = [];
+  const flowLink = markdownLink(showFlow(`${flow.id} ${compactFlowName(flow.name)}`, { flow: flow.id, step: step.id }));
+  lines.push(`**${flowLink}** · step ${place.position} of ${place.total} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
+  lines.push('');
+  const obs = guide.observation(flow, step);
+  if (obs) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
+
+  // A bullet list may start right under a paragraph line (CommonMark): no blank line spent on it.
+  const branches = guide.branches(flow, step);
+  for (const b of branches.slice(0, maxBranches)) {
+    const target = guide.step(flow, b.next);
+    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
+  }
+  if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more branches`);
+  if (obs || branches.length > 0) lines.push('');
+
+  if (step.operation) {
+    const eq = [...guide.equivalents(step.operation)]
+      .map(([cb, links]) => [cb, links.filter((l) => l.symbol !== symbol)] as const)
+      .filter(([, links]) => links.length > 0)
+      .map(([cb, links]) => `${codebaseName(cb)} ${links.map((l) => `\`${l.symbol}\``).join(', ')}`);
+    if (eq.length > 0) lines.push(`Same operation elsewhere: ${eq.join(' · ')}`, '');
+  }
+
+  const run = guide.workedRun(flow, step);
+  if (run) {
+    const first = run.steps[0];
+    const how = run.start.kind === 'step' ? 'from here' : run.start.kind === 'entry' ? 'from the flow\'s entry' : `scenario ${run.start.name}`;
+    const params = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    lines.push(`Worked simulation (${run.profile}, ${how}; ${clip(params, 80)}):`);
+    const block: string[] = [];
+    if (run.reads.length > 0) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
+    block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
+    for (const c of first.changes.slice(0, maxChanges)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
+    if (first.changes.length === 0) block.push('  (no state change)');
+    const { shown, more } = followingSteps(run.steps);
+    for (const t of shown) block.push(traceLine(t));
+    if (more > 0) block.push(`… ${more} more steps`);
+    block.push(`outcome: ${clip(outcomeLine(run.outcome), 110)}`);
+    lines.push('```text', ...block, '```');
+    const w = guide.whatIf(flow, step);
+    if (w) {
+      const then = w.then.slice(0, 3).map((t) => t.title).join(' → ');
+      lines.push(`What if ${w.change}: ${w.changesStep ? `\`${w.step.branch}\` — ${clip(w.step.why, 70)}` : 'same branch here'}${then ? `, then ${clip(then, 80)}` : ''}; outcome: ${clip(w.outcome, 80)}`);
+    }
+    lines.push('');
+  }
+
+  const actions = [markdownLink(simulateFromHere('▶ Simulate from here', { flow: flow.id, step: step.id, symbol }))];
+  const next = guide.next(flow, step);
+  if (next) actions.push(`next: ${stepRef(index, flow, next, codebase)}`);
+  return { lines, actions };
+}
+
+/** The flow part of the hover for `symbol` read in `codebase` (undefined: any), or undefined when it is on no flow. */
+export function flowHoverMarkdown(guide: FlowGuide, index: IndexQueries, symbol: string, codebase: Codebase | undefined): string | undefined {
+  const places = guide.places(symbol, codebase);
+  if (places.length === 0) return undefined;
+  const { lines, actions } = placeSection(guide, index, places[0], symbol, codebase);
+  if (places.length > 1) actions.push(`also on ${places.slice(1).map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  lines.push(actions.join(' · '));
+  return lines.join('\n');
+}
