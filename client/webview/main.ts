@@ -101,7 +101,7 @@ function render(): void {
   const i = state.stepIndex;
   const bar = root.append('nav').attr('class', 'toolbar');
   bar.append('button').attr('id', 'back').attr('title', 'Previous step (↑, ←, k)').property('disabled', i <= 0).text('◀ Back').on('click', () => selectStep(i - 1));
-  bar.append('span').attr('class', 'position').text(`step ${steps.length ? i + 1 : 0} of ${steps.length}${trace.truncated ? ' (truncated)' : ''}`);
+  bar.append('span').attr('class', 'position').text(`step ${steps.length ? i + 1 : 0} of ${steps.length}${trace.truncated ? ' (stopped at the step limit)' : ''}`);
   bar.append('button').attr('id', 'next').attr('title', 'Next step (↓, →, j)').property('disabled', i >= steps.length - 1).text('Next ▶').on('click', () => selectStep(i + 1));
   bar.append('button').attr('id', 'show-text').attr('class', 'secondary').text('Show trace as text').on('click', () => vscode.postMessage({ kind: 'showText' }));
 
@@ -123,6 +123,7 @@ function render(): void {
 function renderOutcome(trace: TraceView): void {
   const sec = select(app).append('section').attr('class', 'outcome');
   sec.append('h2').text('Outcome');
+  if (!trace.outcome.length) sec.append('p').attr('class', 'outcome-none').text('nothing delivered, nothing left pending');
   const li = sec.append('ul').selectAll('li').data(trace.outcome).join('li').attr('class', (d) => `outcome-${d.kind}`);
   li.append('span').attr('class', 'badge').text((d) => d.kind);
   li.append('span').text((d) => ` ${[d.target, d.handler && `→ ${d.handler}`, d.what && `(${d.what})`].filter(Boolean).join(' ')}: ${d.detail}`);
