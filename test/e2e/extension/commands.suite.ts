@@ -45,8 +45,13 @@ export function commandsSuite(): void {
 
     it('irqlens.runScenarioFile with a bad field: the error names it in the panel and the Problems panel', async () => {
       const a = await indexReady();
+      // A built-in scenario with one parameter misspelt.
+      const ext = vscode.extensions.getExtension('irqlens.irqlens')!;
+      const good = vscode.Uri.joinPath(ext.extensionUri, 'models/scenarios/xen-2l-scan-fairness-cursor.json');
+      const scenario = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(good))) as Record<string, unknown>;
+      scenario.params = { ...(scenario.params as object), no_such_param: 1 };
       const uri = sampleFile('xen', '../bad-scenario.json');
-      const text = JSON.stringify({ name: 'bad', title: 'a bad scenario', flow: 'X1', params: { no_such_param: 1 } }, null, 2) + '\n';
+      const text = JSON.stringify(scenario, null, 2) + '\n';
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
       const exchanged = new Promise<string>((resolve) => {
         const sub = a.panels.onDidExchange((e) => {
@@ -64,8 +69,13 @@ export function commandsSuite(): void {
       });
       assert.match(diags[0].message, /no_such_param/);
       assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Error);
-      const line = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)).split('\n').findIndex((l) => l.includes('no_such_param'));
-      assert.ok([0, line].includes(diags[0].range.start.line), `diagnostic on line ${diags[0].range.start.line}, the field is on ${line}`);
+      // On the line of the field the server names (the diagnostic's code): `params` or `params.no_such_param`.
+      const field = String(typeof diags[0].code === 'object' ? diags[0].code.value : diags[0].code);
+      const key = field.split('.').at(-1)!;
+      const line = text.split('\n').findIndex((l) => l.includes(`"${key}"`));
+      assert.ok(/params/.test(field), `the field named is ${field}`);
+      assert.equal(diags[0].range.start.line, line, `diagnostic on line ${diags[0].range.start.line}, the field ${field} is on ${line}`);
+      assert.match(a.panels.current.state?.title ?? '', /bad-scenario\.json/);
     });
   });
 }
