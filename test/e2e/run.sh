@@ -67,7 +67,10 @@ cp -r sample "$SCRATCH/sample"
 export XDG_CONFIG_HOME="$SCRATCH/xdg/config" XDG_DATA_HOME="$SCRATCH/xdg/data" XDG_CACHE_HOME="$SCRATCH/xdg/cache"
 mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 
-# start_code_server NAME EXTENSIONS_DIR [code-server args…]: starts an instance with its own profile; sets PORT, PID.
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+# start_code_server NAME EXTENSIONS_DIR [code-server args…]: starts an instance with its own profile, on NEXT_PORT when
+# set, else a free port; sets PORT, PID.
 start_code_server() {
   local name=$1 extdir=$2; shift 2
   mkdir -p "$SCRATCH/$name/user/User" "$extdir"
@@ -83,7 +86,8 @@ start_code_server() {
   "workbench.secondarySideBar.defaultVisibility": "hidden"
 }
 JSON
-  PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  PORT=${NEXT_PORT:-$(free_port)}
+  NEXT_PORT=
   setsid "$NODE24" "$CODE_SERVER/out/node/entry.js" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
     --disable-update-check --disable-workspace-trust --user-data-dir "$SCRATCH/$name/user" --extensions-dir "$extdir" "$@" \
     > "$SCRATCH/$name/code-server.log" 2>&1 < /dev/null &
@@ -127,14 +131,22 @@ if want sample; then
 fi
 if want real; then
   if [ -n "${IRQLENS_XEN:-}" ] && [ -n "${IRQLENS_LINUX:-}" ]; then
-    # The real trees' index cache outlives the scratch folder (the Linux tree takes minutes to index cold): it lives in
-    # the workspace's storage folder, whose name derives from the workspace file's path, kept stable here.
+    # The real trees' index cache outlives the scratch folder (the Linux tree takes minutes to index cold). The server
+    # keeps it in the workspace's storage folder, named by VS Code's string hash of the workspace URI, which holds the
+    # port: pick the port first, then put the cached files where that instance's server will look.
     REAL_WS_DIR="$CACHE/real-workspace"
-    STORAGE="$SCRATCH/real/user/User/workspaceStorage"
-    mkdir -p "$REAL_WS_DIR" "$STORAGE"
+    mkdir -p "$REAL_WS_DIR/index-cache"
     node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify({ folders: [{ name: 'xen', path: process.argv[2] }, { name: 'linux', path: process.argv[3] }], settings: {} }, null, 2))" \
       "$REAL_WS_DIR/irqlens-real.code-workspace" "$IRQLENS_XEN" "$IRQLENS_LINUX"
-    [ -d "$REAL_WS_DIR/workspaceStorage" ] && cp -r "$REAL_WS_DIR/workspaceStorage/." "$STORAGE/"
+    NEXT_PORT=$(free_port)
+    WS_ID=$(node -e "let h=0;const n=(v)=>{h=((h<<5)-h+v)|0};n(149417);for(const c of process.argv[1])n(c.charCodeAt(0));console.log(h.toString(16))" \
+      "vscode-remote://127.0.0.1:$NEXT_PORT$REAL_WS_DIR/irqlens-real.code-workspace")
+    INDEX_CACHE="$SCRATCH/real/user/User/workspaceStorage/$WS_ID/irqlens.irqlens/index-cache"
+    mkdir -p "$INDEX_CACHE"
+    for f in "$REAL_WS_DIR"/index-cache/*.idx; do
+      if [ -f "$f" ]; then cp -l "$f" "$INDEX_CACHE/" 2>/dev/null || cp "$f" "$INDEX_CACHE/"; fi
+    done
+    log "real trees: workspace storage $WS_ID, $(ls "$INDEX_CACHE" | wc -l) cached index file(s)"
     install_vsix real
     start_code_server real "$SCRATCH/real/ext"
     real_rc=0
@@ -142,10 +154,9 @@ if want real; then
       E2E_RESULTS="$RESULTS/real" E2E_SCRATCH="$SCRATCH" E2E_SERVER_JS="$SCRATCH/real/ext" \
       "$NODE24" test/e2e/realTrees.e2e.mjs || real_rc=$?
     stop_code_server "$PID"
-    # Keep the index cache for the next run, pass or fail (only the cache, not the editor state).
-    find "$STORAGE" -type d -name index-cache -path '*irqlens.irqlens*' | while read -r d; do
-      rel=${d#"$STORAGE/"}
-      mkdir -p "$REAL_WS_DIR/workspaceStorage/$rel" && cp -r "$d/." "$REAL_WS_DIR/workspaceStorage/$rel/"
+    # Keep the index cache for the next run, pass or fail.
+    for f in "$INDEX_CACHE"/*.idx; do
+      if [ -f "$f" ] && ! [ "$f" -ef "$REAL_WS_DIR/index-cache/$(basename "$f")" ]; then cp "$f" "$REAL_WS_DIR/index-cache/"; fi
     done
     [ "$real_rc" -eq 0 ] || { log "FAIL: real-tree UI tests"; exit "$real_rc"; }
   else
