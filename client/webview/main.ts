@@ -40,6 +40,7 @@ document.addEventListener('keydown', (e) => {
 });
 
 function receive(msg: ToView): void {
+  console.debug(`IRQ Lens panel: ${msg.kind}${msg.kind === 'trace' ? ` ${msg.trace.flow} from ${msg.trace.from} ${JSON.stringify(msg.trace.params)}` : ''}`);
   switch (msg.kind) {
     case 'busy':
       document.body.classList.add('busy');
@@ -55,7 +56,9 @@ function receive(msg: ToView): void {
   document.body.classList.remove('busy');
   vscode.setState(model.state);
   render();
+  // What the view shows now, for tests to wait on: how many answers it rendered, and the parameters of the last trace.
   app.dataset.renders = String(++answers);
+  app.dataset.params = model.trace ? JSON.stringify(model.trace.params) : '';
 }
 
 function selectStep(i: number): void {
@@ -191,6 +194,7 @@ function renderParams(flow: FlowView, trace: TraceView | undefined): void {
       } else params[p.name] = el.value;
     }
     const prof = form.select<HTMLSelectElement>('[name="profile"]').node()?.value;
+    console.debug(`IRQ Lens panel: rerun ${JSON.stringify(params)}`);
     vscode.postMessage({ kind: 'rerun', profile: prof, params });
   };
 

@@ -10,7 +10,9 @@ const svgNs = 'http://www.w3.org/2000/svg';
 const rowHeight = 26;
 const header = 28;
 const charWidth = 7.3;
-const laneGap = 74;
+/** Longer function names are clipped (the full name is in the row's tooltip and the step details). */
+const functionChars = 28;
+const laneGap = 64;
 
 export interface DiagramEvents {
   select(index: number): void;
@@ -22,7 +24,7 @@ export function drawDiagram(host: HTMLElement, steps: TraceStepView[], selected:
   // Columns: position, step id, function; widths from the longest text (monospace), the lanes after them.
   const stepX = 8 + charWidth * String(steps.length).length + 8;
   const functionX = stepX + charWidth * Math.max(4, ...steps.map((s) => s.step.length)) + 10;
-  const labelWidth = functionX + charWidth * 34 + 12;
+  const labelWidth = functionX + charWidth * functionChars + 12;
   const width = labelWidth + Math.max(1, lanes.length) * laneGap;
   const height = header + steps.length * rowHeight + 8;
   const x = scalePoint<string>().domain(lanes).range([labelWidth, width]).padding(0.5);
@@ -80,7 +82,7 @@ function appendFunctionLabel(rows: Selection<SVGGElement, TraceStepView, SVGGEle
     .attr('class', (d) => (d.functions.length ? 'row-function link' : 'row-function'))
     .attr('x', x)
     .attr('y', (_d, i) => mid(i) + 4)
-    .text((d) => clip(d.functions.map((f) => f.symbol)[0] ?? d.title, 34))
+    .text((d) => clip(d.functions.map((f) => f.symbol)[0] ?? d.title, functionChars))
     .on('click', (e: MouseEvent, d) => {
       if (!d.functions.length) return;
       e.stopPropagation();

@@ -54,13 +54,17 @@ async function lensAbove(page, lineRe, word) {
 }
 
 const irqC = path.join(XEN, 'xen/arch/x86/hvm/irq.c');
-const defLine = lineOf(irqC, /^void hvm_assert_evtchn_irq\(/);
+const defLine = lineOf(irqC, /^void\shvm_assert_evtchn_irq\(/);
 const browser = await launch(chromium);
 let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
+  // The panel logs what it receives and ignores: keep it with the test's output.
+  page.on('console', (m) => {
+    if (m.text().includes('IRQ Lens panel')) log(`webview: ${m.text()}`);
+  });
   let flowStep = '';
 
   await step('workbench opens the Xen + Linux workspace and the index becomes ready', page, async () => {
@@ -79,7 +83,7 @@ try {
   await step('a lens on hvm_assert_evtchn_irq in xen/arch/x86/hvm/irq.c', page, async () => {
     await quickOpen(page, 'xen/arch/x86/hvm/irq.c', TIMEOUT);
     await goToLine(page, defLine, TIMEOUT);
-    const lens = await lensAbove(page, /^void hvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
+    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
     const text = await lens.innerText();
     log(`lens: ${JSON.stringify(text)}`);
     if (!/simulate/i.test(text)) throw new Error(`the lens does not offer a simulation: ${text}`);
@@ -87,7 +91,7 @@ try {
   });
 
   await step('the hover on hvm_assert_evtchn_irq names its flow and step', page, async () => {
-    const box = await wordBox(page, /^void hvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq', TIMEOUT);
+    const box = await wordBox(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq', TIMEOUT);
     await page.mouse.move(box.x - 80, box.y);
     await page.mouse.move(box.x, box.y, { steps: 5 });
     const hover = page.locator('.monaco-hover .hover-contents', { hasText: /X\d+/ }).first();
@@ -104,7 +108,7 @@ try {
   });
 
   await step('"Simulate from here" opens the panel; the trace reaches xen_evtchn_do_upcall', page, async () => {
-    const lens = await lensAbove(page, /^void hvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
+    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
     const anchors = await lens.$$('a');
     let clicked = false;
     for (const a of anchors) {
@@ -121,7 +125,12 @@ try {
     const rows = await frame.locator('svg.sequence .row').count();
     const outcome = await frame.locator('.outcome').innerText();
     log(`panel: ${rows} steps (hover said ${flowStep}); ${JSON.stringify(outcome.replace(/\s+/g, ' ').slice(0, 200))}`);
+    // The README's picture: the panel's editor group maximized, a step with state changes selected.
+    await runCommand(page, 'View: Toggle Maximized Editor Group', TIMEOUT);
+    await frame.locator('svg.sequence .row[data-index="1"]').click();
+    await frame.locator('table.state tr.changed').first().waitFor();
     await shot(page, 'panel');
+    await runCommand(page, 'View: Toggle Maximized Editor Group', TIMEOUT);
   });
 
   await step('stepping to xen_evtchn_do_upcall and its next-step link opens Linux events_base.c', page, async () => {
@@ -156,11 +165,9 @@ try {
     await frame.locator('.outcome', { hasText: 'delivered' }).waitFor({ timeout: TIMEOUT });
     const before = (await frame.locator('.outcome').innerText()).replace(/\s+/g, ' ');
     const choose = async (name, value) => {
-      const renders = Number(await frame.locator('#app').getAttribute('data-renders'));
       await frame.locator(`form.params select[name="param-${name}"]`).selectOption(value);
-      // The view renders each answer once: the next render is the re-run's trace.
-      await frame.locator(`#app[data-renders="${renders + 1}"]`).waitFor({ timeout: TIMEOUT });
-      await frame.locator(`form.params select[name="param-${name}"] option[value="${value}"]:checked`).waitFor();
+      // The re-run's trace carries the new value (the view keeps the last trace's parameters on #app).
+      await frame.locator(`#app[data-params*='"${name}":"${value}"']`).waitFor({ state: 'attached', timeout: TIMEOUT });
     };
     await choose('guest', 'hvm');
     await choose('callback', 'none');
@@ -211,7 +218,7 @@ try {
     await waitForReady(page, ['xen 4.17', 'linux 6.1'], INDEX_TIMEOUT);
     await quickOpen(page, 'xen/arch/x86/hvm/irq.c', TIMEOUT);
     await goToLine(page, defLine, TIMEOUT);
-    const box = await wordBox(page, /^void hvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq', TIMEOUT);
+    const box = await wordBox(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq', TIMEOUT);
     await page.mouse.move(box.x - 80, box.y);
     await page.mouse.move(box.x, box.y, { steps: 5 });
     await page.locator('.monaco-hover .hover-contents', { hasText: /X\d+/ }).first().waitFor({ timeout: TIMEOUT });

@@ -6,7 +6,13 @@ export const log = (msg) => process.stderr.write(`e2e: ${msg}\n`);
 
 export function stepper(results) {
   const steps = [];
+  // E2E_STEPS (a regex) runs only the matching steps, and the first one (it opens the workspace), while working on them.
+  const only = process.env.E2E_STEPS ? new RegExp(process.env.E2E_STEPS) : undefined;
   async function step(name, page, body) {
+    if (only && steps.length > 0 && !only.test(name)) {
+      log(`skip ${name}`);
+      return;
+    }
     const t0 = Date.now();
     try {
       await body();

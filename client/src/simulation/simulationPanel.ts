@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SimulateRequest, type FlowView, type SimulateParams, type TraceView } from '../../../server/src/protocol/flowMessages';
+import { SimulateRequest, type FlowView, type SimulateParams, type SimulateResult, type TraceView } from '../../../server/src/protocol/flowMessages';
 import { goToLink } from '../links';
 import { checkToExtension, type PanelState, type ToExtension, type ToView } from './panelMessages';
 import type { ScenarioDiagnostics } from './scenarioDiagnostics';
@@ -24,6 +24,7 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer<PanelStat
   private state: PanelState | undefined;
   private last: { trace: TraceView; flow: FlowView } | undefined;
   private runSerial = 0;
+  private running = false;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fires after each message the panel posted or handled (tests wait on it). */
   private readonly events = new vscode.EventEmitter<{ direction: 'toView' | 'fromView'; kind: string; detail?: string }>();
@@ -84,7 +85,9 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer<PanelStat
     const msg: ToExtension = checked.msg;
     switch (msg.kind) {
       case 'ready':
-        // A fresh view (first load or after a reload): send it what it should show.
+        // A fresh view (first load, shown again, or after a reload): send it what it should show, unless a run is
+        // under way (its answer will).
+        if (this.running) break;
         if (this.last && this.state) await this.post({ kind: 'trace', ...this.last, state: this.state });
         else if (this.state) await this.run();
         break;
@@ -146,9 +149,16 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer<PanelStat
       return;
     }
     const serial = ++this.runSerial;
-    const request = await this.freshRequest(state.request);
-    await this.post({ kind: 'busy', text: 'Simulating…' });
-    const result = await client.sendRequest(SimulateRequest.type, request);
+    this.running = true;
+    let result: SimulateResult;
+    let request: SimulateParams;
+    try {
+      request = await this.freshRequest(state.request);
+      await this.post({ kind: 'busy', text: 'Simulating…' });
+      result = await client.sendRequest(SimulateRequest.type, request);
+    } finally {
+      if (serial === this.runSerial) this.running = false;
+    }
     if (serial !== this.runSerial) return; // a newer run took over
     const fileUri = request.scenario && 'uri' in request.scenario ? vscode.Uri.parse(request.scenario.uri) : undefined;
     if (result.ok) {
