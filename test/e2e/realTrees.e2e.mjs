@@ -41,16 +41,28 @@ function serverPids() {
   return out.split('\n').filter((l) => l.includes(EXT_DIR) && /out\/server\.js/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
-/** The lens above the line whose rendered text matches `lineRe`: the codelens decoration nearest above it. */
-async function lensAbove(page, lineRe, word) {
-  const target = await wordBox(page, lineRe, word, TIMEOUT);
-  const handle = await page.waitForFunction((top) => {
-    const lenses = [...document.querySelectorAll('.codelens-decoration')]
-      .map((d) => ({ d, b: d.getBoundingClientRect() }))
-      .filter(({ b }) => b.bottom <= top + 2 && b.bottom > top - 40);
-    return lenses.length ? lenses[lenses.length - 1].d : null;
-  }, target.top, { timeout: TIMEOUT });
-  return handle.asElement();
+/** The lens above the line whose rendered text matches `lineRe`: the nearest codelens decoration above that line, both
+ * measured in the same poll (a lens arriving pushes the line down). */
+async function lensAbove(page, lineRe) {
+  const find = (src) => {
+    const re = new RegExp(src);
+    const row = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => re.test(l.textContent ?? ''));
+    if (!row) return null;
+    const top = row.getBoundingClientRect().top;
+    let best = null;
+    for (const d of document.querySelectorAll('.codelens-decoration')) {
+      const b = d.getBoundingClientRect();
+      if (b.bottom <= top + 4 && top - b.bottom < 60 && d.textContent.trim() && (!best || b.bottom > best.getBoundingClientRect().bottom)) best = d;
+    }
+    return best;
+  };
+  try {
+    const handle = await page.waitForFunction(find, lineRe.source, { timeout: TIMEOUT });
+    return handle.asElement();
+  } catch (e) {
+    const seen = await page.evaluate(() => [...document.querySelectorAll('.codelens-decoration')].map((d) => `${Math.round(d.getBoundingClientRect().bottom)}: ${d.textContent.slice(0, 40)}`));
+    throw new Error(`no lens just above the line matching ${lineRe}; lenses at ${JSON.stringify(seen)} (${e.message})`);
+  }
 }
 
 const irqC = path.join(XEN, 'xen/arch/x86/hvm/irq.c');
@@ -83,7 +95,7 @@ try {
   await step('a lens on hvm_assert_evtchn_irq in xen/arch/x86/hvm/irq.c', page, async () => {
     await quickOpen(page, 'xen/arch/x86/hvm/irq.c', TIMEOUT);
     await goToLine(page, defLine, TIMEOUT);
-    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
+    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/);
     const text = await lens.innerText();
     log(`lens: ${JSON.stringify(text)}`);
     if (!/simulate/i.test(text)) throw new Error(`the lens does not offer a simulation: ${text}`);
@@ -108,7 +120,7 @@ try {
   });
 
   await step('"Simulate from here" opens the panel; the trace reaches xen_evtchn_do_upcall', page, async () => {
-    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq');
+    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/);
     const anchors = await lens.$$('a');
     let clicked = false;
     for (const a of anchors) {

@@ -86,7 +86,10 @@ export async function wordBox(page, lineRe, word, timeout) {
       return { x: b.x + b.width / 2, y: b.y + b.height / 2, top: b.top };
     }
     return null;
-  }, [lineRe.source, word], { timeout });
+  }, [lineRe.source, word], { timeout }).catch(async (e) => {
+    const lines = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')].map((l) => l.textContent).filter((t) => t.trim()).slice(0, 8));
+    throw new Error(`"${word}" on no rendered line matching ${lineRe}; lines include ${JSON.stringify(lines)} (${e.message})`);
+  });
   return h.jsonValue();
 }
 
