@@ -20,8 +20,10 @@ const eventsBase = 'linux/drivers/xen/events/events_base.c';
 
 before(async () => {
   ws = copyFixture();
-  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage });
+  server = await ServerClient.start({ workspace: ws.workspace, storage: ws.storage, codeLensRefresh: true });
   await server.waitReady();
+  // Previous/next/hand-off lenses appear once the flows have been run (the server logs it, then refreshes lenses).
+  await server.waitLog(/^flow guide: worked runs and what-ifs ready in /);
 }, { timeout: hangGuardMs });
 
 after(async () => {
@@ -32,6 +34,11 @@ after(async () => {
 
 void test('capabilities: code lenses with resolve', () => {
   assert.deepEqual(server.initializeResult?.capabilities.codeLensProvider, { resolveProvider: true });
+});
+
+void test('the server asks the editor to refresh lenses once the flows are run, and again once the hovers are prepared', async () => {
+  await server.waitFor('two lens refreshes', () => server.lensRefreshes.length >= 2);
+  assert.equal(server.lensRefreshes.length, 2, JSON.stringify(server.lensRefreshes));
 });
 
 void test('codeLens gives ranges on function name lines at once; resolve fills each command', async () => {
@@ -84,7 +91,7 @@ void test('hover on a linked function: the signature part, then its flow role, b
   assert.match(md, /step \d+ of 51 \(`X1\.6`/);
   assert.match(md, /\n- branch `[\w-]+` — /);
   assert.match(md, /- branch `masked` — /);
-  assert.match(md, /Worked simulation \(xen417-linux61, from here;/);
+  assert.match(md, /Worked simulation \(default run, xen417-linux61;/);
   assert.match(md, /shared_info\.evtchn_pending: \[\] → \[10\]/);
   assert.match(md, /What if /);
   assert.match(md, /\[▶ Simulate from here\]\(command:irqlens\.simulateFromHere\?%5B%7B/);

@@ -72,6 +72,8 @@ export interface StartOptions {
   workDoneProgress?: boolean;
   /** Send `initialized` right after `initialize` (default true); false lets a test send requests before indexing starts. */
   sendInitialized?: boolean;
+  /** Advertise workspace.codeLens.refreshSupport (default false); refresh requests are counted in `lensRefreshes`. */
+  codeLensRefresh?: boolean;
 }
 
 export class ServerClient {
@@ -79,6 +81,7 @@ export class ServerClient {
   readonly statuses: StatusParams[] = [];
   readonly progress: ProgressEntry[] = [];
   readonly createdProgressTokens: ProgressToken[] = [];
+  readonly lensRefreshes: number[] = [];
   stderr = '';
   exitCode: number | null | undefined;
   initializeResult: InitializeResult | undefined;
@@ -102,6 +105,10 @@ export class ServerClient {
     conn.onNotification('window/logMessage', (p: LogEntry) => client.record(client.logs, p));
     conn.onNotification('irqlens/status', (p: StatusParams) => client.record(client.statuses, p));
     conn.onNotification('$/progress', (p: ProgressEntry) => client.record(client.progress, p));
+    conn.onRequest('workspace/codeLens/refresh', () => {
+      client.record(client.lensRefreshes, Date.now());
+      return null;
+    });
     conn.onRequest('window/workDoneProgress/create', (p: { token: ProgressToken }) => {
       client.record(client.createdProgressTokens, p.token);
       return null;
@@ -120,7 +127,7 @@ export class ServerClient {
           documentSymbol: { hierarchicalDocumentSymbolSupport: true },
           hover: { contentFormat: ['markdown', 'plaintext'] },
         },
-        workspace: { symbol: {} },
+        workspace: { symbol: {}, ...(opts.codeLensRefresh ? { codeLens: { refreshSupport: true } } : {}) },
       },
       initializationOptions: { storagePath: opts.storage, settings: opts.settings ?? {} },
     });

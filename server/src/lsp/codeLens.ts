@@ -4,13 +4,14 @@
 // never appear late and make the editor jump.
 import type { CodeLens, Connection } from 'vscode-languageserver';
 import type { FlowGuide } from '../engine/flowGuide/flowGuide';
-import { functionLenses, resolveFunctionLens, type LensSettings } from '../engine/flowGuide/functionLenses';
+import { functionLenses, resolveFunctionLens, type LensData, type LensMode, type LensSettings } from '../engine/flowGuide/functionLenses';
+import type { Codebase } from '../../../models/src/index';
 import type { IndexQueries } from '../engine/index/types';
 import { uriToPath } from './positions';
 import type { RequestGuard } from './requestGuard';
 
-export function computeCodeLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings): CodeLens[] {
-  return functionLenses(guide, index, file, settings).map((l) => ({
+export function computeCodeLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings, mode: LensMode = 'complete'): CodeLens[] {
+  return functionLenses(guide, index, file, settings, mode).map((l) => ({
     range: { start: { line: l.line, character: l.character }, end: { line: l.line, character: l.endCharacter } },
     data: l.data,
   }));
@@ -34,7 +35,16 @@ export class CodeLensFeature {
       this.guard.run('textDocument/codeLens', token, [] as CodeLens[], (idx) => {
         const file = uriToPath(params.textDocument.uri);
         const s = this.settings();
-        return file && (s.flows || s.calls) ? computeCodeLenses(this.guide, idx, file, s) : [];
+        if (!file || !(s.flows || s.calls)) return [];
+        const lenses = computeCodeLenses(this.guide, idx, file, s, 'ready');
+        // The file is open: its linked functions are the likely next hovers.
+        const linked = new Map<string, { symbol: string; codebase: Codebase }>();
+        for (const l of lenses) {
+          const d = l.data as LensData;
+          if (d.kind === 'flow') linked.set(d.symbol, { symbol: d.symbol, codebase: d.codebase });
+        }
+        void this.guide.prepareHovers([...linked.values()]).catch(() => undefined);
+        return lenses;
       }),
     );
     connection.onCodeLensResolve((lens, token) =>

@@ -29,6 +29,7 @@ function codeOf(def: SymbolDef): string {
 /** Types and tables are best read as written: a struct's fields, an ops table's `.field = function` lines. */
 const shownAsSource = new Set<SymbolDef['kind']>(['struct', 'union', 'enum', 'typedef', 'variable']);
 const maxSourceLines = 25;
+const hoverLines = 40;
 
 function sourceOf(def: SymbolDef & { root: string }): string | undefined {
   let text: string;
@@ -59,7 +60,9 @@ export function computeHover(index: IndexQueries, file: string, pos: Position, t
   const name = nameAt(index, file, pos, text);
   if (!name) return null;
   const symbol = symbolHover(index, file, name);
-  const flows = guide?.isLinked(name) ? flowHoverMarkdown(guide, index, name, codebaseOfFile(index, file)) : undefined;
+  // The whole hover stays within ~40 lines: the flow part gets what the signature and comment leave.
+  const room = hoverLines - (symbol ? symbol.split('\n').length + 4 : 0);
+  const flows = guide?.isLinked(name) ? flowHoverMarkdown(guide, index, name, codebaseOfFile(index, file), room) : undefined;
   const parts = [symbol, flows].filter((p): p is string => p !== undefined);
   return parts.length > 0 ? { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') } } : null;
 }

@@ -39,6 +39,7 @@ export function startServer(connection: Connection): Logger {
   let settings: IrqLensSettings | undefined;
   // The models' facts (observed branches, worked runs) are computed once, in the background once the index is ready.
   const guide = new FlowGuide();
+  let shuttingDown = false;
 
   connection.onInitialize((params): InitializeResult => {
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
@@ -101,8 +102,23 @@ export function startServer(connection: Connection): Logger {
     void service.ready().then(async (idx) => {
       if (!idx) return;
       const started = performance.now();
-      await guide.warmUp();
-      logger.info(`flow guide ready in ${((performance.now() - started) / 1000).toFixed(1)} s (branches observed for ${guide.flows.length} flows)`);
+      // Lenses answered before now left out the previous/next/hand-off steps: ask the editor for them again.
+      const refreshLenses = async () => {
+        if (!canRefreshLenses || shuttingDown) return;
+        try {
+          await connection.sendRequest('workspace/codeLens/refresh');
+        } catch (err) {
+          logger.warn(`the client refused to refresh lenses: ${String(err)}`);
+        }
+      };
+      await guide.warmUp(() => shuttingDown);
+      const observed = performance.now();
+      logger.info(`flow guide: branches observed for ${guide.flows.length} flows in ${((observed - started) / 1000).toFixed(1)} s`);
+      await refreshLenses();
+      await guide.prepareAllHovers(() => shuttingDown);
+      if (shuttingDown) return;
+      logger.info(`flow guide: worked runs and what-ifs ready in ${((performance.now() - observed) / 1000).toFixed(1)} s`);
+      await refreshLenses();
     }).catch((err: unknown) => logger.error('observing the flows failed', err));
     if (canRegisterWatchers) {
       void connection.client
@@ -148,6 +164,7 @@ export function startServer(connection: Connection): Logger {
   });
 
   connection.onShutdown(async () => {
+    shuttingDown = true;
     await service?.dispose();
   });
 

@@ -1,5 +1,6 @@
 // `irqlens lenses <file> --tree …`: the lenses the editor shows above each function of a file, resolved, through the
 // language server's own code (lsp/codeLens.ts): one line per function, its lens titles joined as the editor joins them.
+// The complete set, as the editor shows it once the server has run the flows (right after start it may show fewer).
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,8 +1,9 @@
 // The flow guide: what the models say about a function, for lenses, hovers and the flow requests. It owns the
 // memoised model facts (places by symbol, observed branches per flow, the worked run and what-if per step); they depend
 // on the models only, so they live as long as the server. Anything about files and locations takes the index as input.
-import { allFlows, equivalents, type Codebase, type Flow, type Link, type Step } from '../../../../models/src/index';
+import { allFlows, type Codebase, type Flow, type Link, type Step } from '../../../../models/src/index';
 import { builtinScenarioDir } from '../packageRoot';
+import { equivalentFunctions, type EquivalentGroup } from './equivalentFunctions';
 import { readBuiltinScenarios, type BuiltinScenario } from './builtinScenarios';
 import { placesBySymbol, placesFor, type FlowPlace } from './flowPlaces';
 import { stepBranches, type StepBranch } from './stepBranches';
@@ -16,11 +17,12 @@ export class FlowGuide {
   private readonly observed = new Map<string, FlowObservations>();
   private readonly worked = new Map<string, WorkedRun | null>();
   private readonly whatIfs = new Map<string, WhatIf | null>();
-  private readonly equivalentsByOp = new Map<string, Map<Codebase, Link[]>>();
+  private readonly equivalentsByOp = new Map<string, EquivalentGroup[]>();
 
+  /** `scenarioDir` defaults to the package's models/scenarios, found when first needed. */
   constructor(
     readonly flows: readonly Flow<unknown>[] = allFlows,
-    private readonly scenarioDir: string = builtinScenarioDir(),
+    private readonly scenarioDir?: string,
   ) {
     this.bySymbol = placesBySymbol(flows);
   }
@@ -47,7 +49,14 @@ export class FlowGuide {
   }
 
   scenarios(): BuiltinScenario[] {
-    this.builtin ??= readBuiltinScenarios(this.scenarioDir);
+    if (!this.builtin) {
+      try {
+        this.builtin = readBuiltinScenarios(this.scenarioDir ?? builtinScenarioDir());
+      } catch (e) {
+        // No package root (an unusual install): flows still run, without the built-in scenarios.
+        this.builtin = { scenarios: [], problems: [(e as Error).message] };
+      }
+    }
     return this.builtin.scenarios;
   }
 
@@ -61,6 +70,16 @@ export class FlowGuide {
     let o = this.observed.get(flow.id);
     if (!o) this.observed.set(flow.id, (o = observeFlow(flow, this.scenarios())));
     return o;
+  }
+
+  /** True once the flow's runs have been observed (previous/next steps are known without running anything). */
+  isObserved(flow: Flow<unknown>): boolean {
+    return this.observed.has(flow.id);
+  }
+
+  /** True once the step's worked run is known (its hand-off can be named without running anything). */
+  hasWorkedRun(flow: Flow<unknown>, step: Step<unknown>): boolean {
+    return this.worked.has(`${flow.id}\u0000${step.id}`);
   }
 
   observation(flow: Flow<unknown>, step: Step<unknown>): StepObservation | undefined {
@@ -111,10 +130,24 @@ export class FlowGuide {
     return undefined;
   }
 
-  equivalents(operation: string): Map<Codebase, Link[]> {
+  equivalents(operation: string): EquivalentGroup[] {
     let e = this.equivalentsByOp.get(operation);
-    if (!e) this.equivalentsByOp.set(operation, (e = equivalents(this.flows, operation)));
+    if (!e) this.equivalentsByOp.set(operation, (e = equivalentFunctions(this.flows, operation)));
     return e;
+  }
+
+  /**
+   * Prepares the hovers of the functions a file shows lenses for (worked run and what-if of each one's own step),
+   * one step per turn of the event loop, so the first hover on any of them is answered from memory.
+   */
+  async prepareHovers(symbols: { symbol: string; codebase: Codebase }[], isCancelled: () => boolean = () => false): Promise<void> {
+    for (const { symbol, codebase } of symbols) {
+      const place = this.places(symbol, codebase)[0];
+      if (!place || this.whatIfs.has(`${place.flow.id}\u0000${place.step.id}`)) continue;
+      if (isCancelled()) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      this.whatIf(place.flow, place.step);
+    }
   }
 
   /** Computes every flow's observations, yielding between flows so requests are answered meanwhile. */
@@ -123,6 +156,21 @@ export class FlowGuide {
       if (isCancelled()) return;
       await new Promise((resolve) => setImmediate(resolve));
       this.observations(flow);
+    }
+  }
+
+  /**
+   * Computes the worked run and what-if of every step in its own flow (copies like `X6.4@X1` show their own flow's),
+   * one step per turn of the event loop: after this, no hover waits for a simulation.
+   */
+  async prepareAllHovers(isCancelled: () => boolean = () => false): Promise<void> {
+    for (const flow of this.flows) {
+      for (const step of flow.steps) {
+        if (step.id.includes('@') || this.whatIfs.has(`${flow.id}\u0000${step.id}`)) continue;
+        if (isCancelled()) return;
+        await new Promise((resolve) => setImmediate(resolve));
+        this.whatIf(flow, step);
+      }
     }
   }
 }

@@ -4,7 +4,7 @@
 // trusts by allow-list. Kept under ~30 lines so the whole hover stays under 40.
 import type { Codebase, Flow, Step, TraceStep } from '../../../../models/src/index';
 import type { IndexQueries } from '../index/types';
-import { codebaseName, goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from './commandLinks';
+import { goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from './commandLinks';
 import type { FlowGuide } from './flowGuide';
 import type { FlowPlace } from './flowPlaces';
 import { compactFlowName } from './functionLenses';
@@ -12,8 +12,21 @@ import { linkView } from './linkViews';
 import { outcomeLine } from './workedSimulation';
 
 const maxBranches = 4;
-const maxFollowing = 5;
 const maxChanges = 2;
+
+/** How much detail a hover gets; a tighter layout when the symbol part above it is long. */
+interface Layout {
+  following: number;
+  otherSteps: number;
+  /** The reads/writes line and the worked example's "before:" line. */
+  reads: boolean;
+}
+
+const layouts: Layout[] = [
+  { following: 5, otherSteps: 2, reads: true },
+  { following: 3, otherSteps: 1, reads: true },
+  { following: 1, otherSteps: 0, reads: false },
+];
 const maxPaths = 5;
 
 function show(v: unknown): string {
@@ -47,7 +60,7 @@ function traceLine(t: TraceStep): string {
 }
 
 /** Stop after the first EOI or the first step of the guest's handler chain that ends the run. */
-function followingSteps(steps: TraceStep[]): { shown: TraceStep[]; more: number } {
+function followingSteps(steps: TraceStep[], maxFollowing: number): { shown: TraceStep[]; more: number } {
   const rest = steps.slice(1);
   let end = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
   end = end < 0 ? rest.length : end + 1;
@@ -56,14 +69,14 @@ function followingSteps(steps: TraceStep[]): { shown: TraceStep[]; more: number 
 }
 
 /** The section's lines, and the command links that end the hover. */
-function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, symbol: string, codebase: Codebase | undefined): { lines: string[]; actions: string[] } {
+function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, symbol: string, codebase: Codebase | undefined, layout: Layout): { lines: string[]; actions: string[] } {
   const { flow, step } = place;
   const lines: string[] = [];
   const flowLink = markdownLink(showFlow(`${flow.id} ${compactFlowName(flow.name)}`, { flow: flow.id, step: step.id }));
   lines.push(`**${flowLink}** · step ${place.position} of ${place.total} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
   lines.push('');
   const obs = guide.observation(flow, step);
-  if (obs) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
+  if (obs && layout.reads) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
 
   // A bullet list may start right under a paragraph line (CommonMark): no blank line spent on it.
   const branches = guide.branches(flow, step);
@@ -72,28 +85,29 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     lines.push(`- branch \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
   }
   if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more branches`);
-  if (obs || branches.length > 0) lines.push('');
+  if ((obs && layout.reads) || branches.length > 0) lines.push('');
 
   if (step.operation) {
-    const eq = [...guide.equivalents(step.operation)]
-      .map(([cb, links]) => [cb, links.filter((l) => l.symbol !== symbol)] as const)
-      .filter(([, links]) => links.length > 0)
-      .map(([cb, links]) => `${codebaseName(cb)} ${links.map((l) => `\`${l.symbol}\``).join(', ')}`);
+    const eq = guide
+      .equivalents(step.operation)
+      .map((g) => ({ label: g.label, symbols: g.symbols.filter((x) => x !== symbol) }))
+      .filter((g) => g.symbols.length > 0)
+      .map((g) => `${g.label} ${g.symbols.map((x) => `\`${x}\``).join(', ')}`);
     if (eq.length > 0) lines.push(`Same operation elsewhere: ${eq.join(' · ')}`, '');
   }
 
   const run = guide.workedRun(flow, step);
   if (run) {
     const first = run.steps[0];
-    const how = run.start.kind === 'step' ? 'from here' : run.start.kind === 'entry' ? 'from the flow\'s entry' : `scenario ${run.start.name}`;
+    const how = run.start.kind === 'entry' ? 'default run' : run.start.kind === 'step' ? 'run from here' : `scenario ${run.start.name}`;
     const params = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-    lines.push(`Worked simulation (${run.profile}, ${how}; ${clip(params, 80)}):`);
+    lines.push(`Worked simulation (${how}, ${run.profile}; ${clip(params, 80)}):`);
     const block: string[] = [];
-    if (run.reads.length > 0) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
+    if (run.reads.length > 0 && layout.reads) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
     block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
     for (const c of first.changes.slice(0, maxChanges)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
     if (first.changes.length === 0) block.push('  (no state change)');
-    const { shown, more } = followingSteps(run.steps);
+    const { shown, more } = followingSteps(run.steps, layout.following);
     for (const t of shown) block.push(traceLine(t));
     if (more > 0) block.push(`… ${more} more steps`);
     block.push(`outcome: ${clip(outcomeLine(run.outcome), 110)}`);
@@ -101,7 +115,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     const w = guide.whatIf(flow, step);
     if (w) {
       const then = w.then.slice(0, 3).map((t) => t.title).join(' → ');
-      lines.push(`What if ${w.change}: ${w.changesStep ? `\`${w.step.branch}\` — ${clip(w.step.why, 70)}` : 'same branch here'}${then ? `, then ${clip(then, 80)}` : ''}; outcome: ${clip(w.outcome, 80)}`);
+      lines.push(`What if ${w.change}${w.strategy !== run.start.kind ? ' (run from here)' : ''}: ${w.changesStep ? `\`${w.step.branch}\` — ${clip(w.step.why, 70)}` : 'same branch here'}${then ? `, then ${clip(then, 80)}` : ''}; outcome: ${clip(w.outcome, 80)}`);
     }
     lines.push('');
   }
@@ -112,12 +126,39 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   return { lines, actions };
 }
 
-/** The flow part of the hover for `symbol` read in `codebase` (undefined: any), or undefined when it is on no flow. */
-export function flowHoverMarkdown(guide: FlowGuide, index: IndexQueries, symbol: string, codebase: Codebase | undefined): string | undefined {
+/**
+ * The flow part of the hover for `symbol` read in `codebase` (undefined: any), or undefined when it is on no flow.
+ * `maxLines` is what is left of the hover's ~40 lines under the symbol part: a tighter layout is used to stay within.
+ */
+export function flowHoverMarkdown(guide: FlowGuide, index: IndexQueries, symbol: string, codebase: Codebase | undefined, maxLines = 30): string | undefined {
   const places = guide.places(symbol, codebase);
   if (places.length === 0) return undefined;
-  const { lines, actions } = placeSection(guide, index, places[0], symbol, codebase);
-  if (places.length > 1) actions.push(`also on ${places.slice(1).map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  let md = '';
+  for (const layout of layouts) {
+    md = renderFlowPart(guide, index, places, symbol, codebase, layout);
+    if (md.split('\n').length <= maxLines) break;
+  }
+  return md;
+}
+
+function renderFlowPart(guide: FlowGuide, index: IndexQueries, places: FlowPlace[], symbol: string, codebase: Codebase | undefined, layout: Layout): string {
+  const { lines, actions } = placeSection(guide, index, places[0], symbol, codebase, layout);
+  // Another step of the function (not a copy of this one in another flow, `X6.4@X1`): its role in one line.
+  const baseId = (id: string) => id.split('@')[0];
+  const seen = new Set([baseId(places[0].step.id)]);
+  const copies: FlowPlace[] = [];
+  const others: string[] = [];
+  for (const p of places.slice(1)) {
+    if (seen.has(baseId(p.step.id)) || others.length >= layout.otherSteps) {
+      copies.push(p);
+      continue;
+    }
+    seen.add(baseId(p.step.id));
+    const link = markdownLink(showFlow(`${p.flow.id} ${compactFlowName(p.flow.name)}`, { flow: p.flow.id, step: p.step.id }));
+    others.push(`Also **${link}** · step ${p.position} of ${p.total} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
+  }
+  if (others.length > 0) lines.push(...others.flatMap((o) => [o, '']));
+  if (copies.length > 0) actions.push(`also on ${copies.map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
   lines.push(actions.join(' · '));
   return lines.join('\n');
 }

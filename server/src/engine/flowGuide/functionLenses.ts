@@ -18,10 +18,18 @@ export interface LensSettings {
   calls: boolean;
 }
 
+/**
+ * `complete` computes every lens (the CLI). `ready` leaves out the previous/next/hand-off lenses whose flow the guide
+ * has not run yet (the server right after start): a lens request never waits for simulations; the server asks the
+ * editor to refresh once they are known. Each linked function keeps its flow and "Simulate" lenses either way, so
+ * the lines above functions are there from the first answer and nothing jumps.
+ */
+export type LensMode = 'complete' | 'ready';
+
 /** What a lens is about; the client hands it back on resolve. Plain JSON. */
 export type LensData =
-  | { kind: 'flow' | 'simulate'; symbol: string; flow: string; step: string }
-  | { kind: 'previous' | 'next' | 'handoff'; symbol: string; flow: string; step: string; target: string; codebase: Codebase }
+  | { kind: 'flow' | 'simulate'; symbol: string; flow: string; step: string; codebase: Codebase }
+  | { kind: 'previous' | 'next' | 'handoff'; symbol: string; flow: string; step: string; codebase: Codebase; target: string }
   | { kind: 'pick'; symbol: string; codebase?: Codebase }
   | { kind: 'calls'; symbol: string; file: string; line: number; character: number };
 
@@ -41,23 +49,25 @@ function lensTargets(index: IndexQueries, file: string): SymbolDef[] {
   return index.fileSymbols(file).filter((d) => d.kind === 'function' || (d.kind === 'macro' && d.isFunctionLike));
 }
 
-function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase): LensData[] {
-  const base = { symbol, flow: place.flow.id, step: place.step.id };
+/** A compact place (the second of two flows) shows its flow and position and "Simulate from here" only. */
+function placeLenses(guide: FlowGuide, place: FlowPlace, symbol: string, codebase: Codebase, compact: boolean, mode: LensMode): LensData[] {
+  const base = { symbol, flow: place.flow.id, step: place.step.id, codebase };
+  if (compact || (mode === 'ready' && !guide.isObserved(place.flow))) return [{ kind: 'flow', ...base }, { kind: 'simulate', ...base }];
   const out: LensData[] = [{ kind: 'flow', ...base }];
   const prev = guide.previous(place.flow, place.step);
-  if (prev) out.push({ kind: 'previous', ...base, target: prev.id, codebase });
+  if (prev) out.push({ kind: 'previous', ...base, target: prev.id });
   const next = guide.next(place.flow, place.step);
-  if (next) out.push({ kind: 'next', ...base, target: next.id, codebase });
+  if (next) out.push({ kind: 'next', ...base, target: next.id });
   // When the next step stays in this codebase, say where the path leaves it (Xen's hvm_assert_evtchn_irq → Linux).
-  if (!next || next.links[0]?.codebase === codebase) {
+  if ((!next || next.links[0]?.codebase === codebase) && (mode === 'complete' || guide.hasWorkedRun(place.flow, place.step))) {
     const h = guide.handoff(place.flow, place.step, codebase);
-    if (h && h.step.id !== next?.id) out.push({ kind: 'handoff', ...base, target: h.step.id, codebase });
+    if (h && h.step.id !== next?.id) out.push({ kind: 'handoff', ...base, target: h.step.id });
   }
   out.push({ kind: 'simulate', ...base });
   return out;
 }
 
-export function functionLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings): FunctionLens[] {
+export function functionLenses(guide: FlowGuide, index: IndexQueries, file: string, settings: LensSettings, mode: LensMode = 'complete'): FunctionLens[] {
   const codebase = codebaseOfFile(index, file);
   const out: FunctionLens[] = [];
   for (const def of lensTargets(index, file)) {
@@ -65,7 +75,9 @@ export function functionLenses(guide: FlowGuide, index: IndexQueries, file: stri
     if (settings.flows && codebase) {
       const places = guide.places(def.name, codebase);
       const shown = places.length > maxPlacesShown ? places.slice(0, 1) : places;
-      for (const p of shown) for (const data of placeLenses(guide, p, def.name, codebase)) out.push({ ...at, data });
+      shown.forEach((p, i) => {
+        for (const data of placeLenses(guide, p, def.name, codebase, i > 0, mode)) out.push({ ...at, data });
+      });
       if (places.length > shown.length) out.push({ ...at, data: { kind: 'pick', symbol: def.name, codebase } });
     }
     if (settings.calls && def.kind === 'function') {

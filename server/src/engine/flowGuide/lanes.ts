@@ -24,3 +24,8 @@ const laneByComponent: Record<string, Lane> = {
 export function laneOf(component: string): Lane {
   return laneByComponent[component] ?? (component.startsWith('linux') ? 'guest' : component === 'scenario' ? 'guest' : 'host');
 }
+
+/** True when the table names the component (a test checks every model component is named, not guessed). */
+export function hasLaneEntry(component: string): boolean {
+  return component in laneByComponent;
+}

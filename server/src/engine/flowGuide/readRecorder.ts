@@ -13,7 +13,7 @@ export function foldIndices(path: string): string {
 }
 
 /** A read-recording view of `root`; writes go to the real objects (proxies are never stored into the state). */
-function recordingProxy(root: object, onRead: (path: string) => void): object {
+function recordingProxy(root: object, onRead: (path: string, value: unknown) => void): object {
   const proxies = new WeakMap<object, object>();
   const targets = new WeakMap<object, object>();
   const unwrap = (v: unknown): unknown => (typeof v === 'object' && v !== null ? (targets.get(v) ?? v) : v);
@@ -26,7 +26,7 @@ function recordingProxy(root: object, onRead: (path: string) => void): object {
         if (typeof key !== 'string' || typeof v === 'function' || (Array.isArray(t) && key === 'length')) return v;
         const p = path ? `${path}.${key}` : key;
         if (isLeafValue(v)) {
-          onRead(p);
+          onRead(p, v);
           return v;
         }
         return wrap(v as object, p);
@@ -43,14 +43,14 @@ function recordingProxy(root: object, onRead: (path: string) => void): object {
 }
 
 /**
- * A copy of `flow` whose steps report each state path they read to `onRead`. Everything else (ids, links, next steps)
+ * A copy of `flow` whose steps report each state path they read, and the value read, to `onRead`. Everything else (ids, links, next steps)
  * is the flow's own, so traces from it are the flow's traces.
  */
-export function recordingFlow<S>(flow: Flow<S>, onRead: (stepId: string, path: string) => void): Flow<S> {
+export function recordingFlow<S>(flow: Flow<S>, onRead: (stepId: string, path: string, value: unknown) => void): Flow<S> {
   const steps = flow.steps.map((step): Step<S> => {
     const wrapped = Object.create(step) as Step<S>;
     wrapped.run = (ctx: StepContext<S>) => {
-      const state = typeof ctx.state === 'object' && ctx.state !== null ? (recordingProxy(ctx.state, (p) => onRead(step.id, p)) as S) : ctx.state;
+      const state = typeof ctx.state === 'object' && ctx.state !== null ? (recordingProxy(ctx.state, (p, v) => onRead(step.id, p, v)) as S) : ctx.state;
       return step.run({ ...ctx, state });
     };
     return wrapped;
