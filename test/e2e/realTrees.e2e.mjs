@@ -137,12 +137,10 @@ try {
     const rows = await frame.locator('svg.sequence .row').count();
     const outcome = await frame.locator('.outcome').innerText();
     log(`panel: ${rows} steps (hover said ${flowStep}); ${JSON.stringify(outcome.replace(/\s+/g, ' ').slice(0, 200))}`);
-    // The README's picture: the panel's editor group maximized, a step with state changes selected.
-    await runCommand(page, 'View: Toggle Maximized Editor Group', TIMEOUT);
+    // The README's picture: a step with state changes selected.
     await frame.locator('svg.sequence .row[data-index="1"]').click();
     await frame.locator('table.state tr.changed').first().waitFor();
     await shot(page, 'panel');
-    await runCommand(page, 'View: Toggle Maximized Editor Group', TIMEOUT);
   });
 
   await step('stepping to xen_evtchn_do_upcall and its next-step link opens Linux events_base.c', page, async () => {
