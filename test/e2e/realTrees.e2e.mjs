@@ -188,14 +188,11 @@ try {
   });
 
   await step('a scenario file with a bad field: the error in the panel and the Problems panel', page, async () => {
-    const file = path.join(SCRATCH, 'bad-scenario.json');
-    writeFileSync(file, JSON.stringify({ name: 'bad-field', title: 'a scenario with a misspelt parameter', flow: 'X1', params: { no_such_param: 1 } }, null, 2) + '\n');
-    await runCommand(page, 'File: Open File...', TIMEOUT);
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(file);
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('.tabs-container .tab.active')?.getAttribute('aria-label')?.includes('bad-scenario.json'), null, { timeout: TIMEOUT });
+    // A built-in scenario with one parameter misspelt, in the workspace's writable `scenarios` folder.
+    const good = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../models/scenarios/xen-2l-scan-fairness-cursor.json'), 'utf8'));
+    good.params = { ...good.params, no_such_param: 1 };
+    writeFileSync(path.join(SCRATCH, 'scenarios', 'bad-scenario.json'), JSON.stringify(good, null, 2) + '\n');
+    await quickOpen(page, 'bad-scenario.json', TIMEOUT);
     await runCommand(page, 'IRQ Lens: Run Scenario File', TIMEOUT);
     const frame = panelFrame(page);
     const error = frame.locator('.error .error-text');

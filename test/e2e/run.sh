@@ -136,8 +136,10 @@ if want real; then
     # port: pick the port first, then put the cached files where that instance's server will look.
     REAL_WS_DIR="$CACHE/real-workspace"
     mkdir -p "$REAL_WS_DIR/index-cache"
-    node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify({ folders: [{ name: 'xen', path: process.argv[2] }, { name: 'linux', path: process.argv[3] }], settings: {} }, null, 2))" \
-      "$REAL_WS_DIR/irqlens-real.code-workspace" "$IRQLENS_XEN" "$IRQLENS_LINUX"
+    # A third, writable folder holds the scenario files the test writes (the trees are read-only).
+    mkdir -p "$SCRATCH/scenarios"
+    node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify({ folders: [{ name: 'xen', path: process.argv[2] }, { name: 'linux', path: process.argv[3] }, { name: 'scenarios', path: process.argv[4] }], settings: {} }, null, 2))" \
+      "$REAL_WS_DIR/irqlens-real.code-workspace" "$IRQLENS_XEN" "$IRQLENS_LINUX" "$SCRATCH/scenarios"
     NEXT_PORT=$(free_port)
     WS_ID=$(node -e "let h=0;const n=(v)=>{h=((h<<5)-h+v)|0};n(149417);for(const c of process.argv[1])n(c.charCodeAt(0));console.log(h.toString(16))" \
       "vscode-remote://127.0.0.1:$NEXT_PORT$REAL_WS_DIR/irqlens-real.code-workspace")
