@@ -52,7 +52,8 @@ export async function quickOpen(page, relPath, timeout) {
 
 /** Go to a 1-based line with Ctrl+G in the focused editor, and wait until the status item shows it. */
 export async function goToLine(page, line, timeout) {
-  await page.locator('.monaco-editor textarea').first().focus();
+  // The active group's editor: with several groups open, the first editor on the page may be another one.
+  await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
   await page.keyboard.press('Control+G');
   await page.keyboard.type(String(line));
   await page.keyboard.press('Enter');
