@@ -65,6 +65,12 @@ async function lensAbove(page, lineRe) {
   }
 }
 
+// A built-in scenario with one parameter misspelt, in the workspace's writable `scenarios` folder, written before the
+// workbench opens so Quick Open's file list has it.
+const badScenario = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../models/scenarios/xen-2l-scan-fairness-cursor.json'), 'utf8'));
+badScenario.params = { ...badScenario.params, no_such_param: 1 };
+writeFileSync(path.join(SCRATCH, 'scenarios', 'bad-scenario.json'), JSON.stringify(badScenario, null, 2) + '\n');
+
 const irqC = path.join(XEN, 'xen/arch/x86/hvm/irq.c');
 const defLine = lineOf(irqC, /^void\shvm_assert_evtchn_irq\(/);
 const browser = await launch(chromium);
@@ -188,10 +194,6 @@ try {
   });
 
   await step('a scenario file with a bad field: the error in the panel and the Problems panel', page, async () => {
-    // A built-in scenario with one parameter misspelt, in the workspace's writable `scenarios` folder.
-    const good = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../models/scenarios/xen-2l-scan-fairness-cursor.json'), 'utf8'));
-    good.params = { ...good.params, no_such_param: 1 };
-    writeFileSync(path.join(SCRATCH, 'scenarios', 'bad-scenario.json'), JSON.stringify(good, null, 2) + '\n');
     await quickOpen(page, 'bad-scenario.json', TIMEOUT);
     await runCommand(page, 'IRQ Lens: Run Scenario File', TIMEOUT);
     const frame = panelFrame(page);
