@@ -126,17 +126,23 @@ try {
   });
 
   await step('"Simulate from here" opens the panel; the trace reaches xen_evtchn_do_upcall', page, async () => {
-    const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/);
-    const anchors = await lens.$$('a');
-    let clicked = false;
-    for (const a of anchors) {
-      if (/simulate/i.test(await a.innerText())) {
-        await a.click();
-        clicked = true;
-        break;
+    // The server refreshes lenses once its flow guide is warm, replacing their links: a click on a replaced link does
+    // nothing, so the lens is found and clicked again until the panel shows.
+    let opened = false;
+    for (let attempt = 0; attempt < 4 && !opened; attempt++) {
+      const lens = await lensAbove(page, /^void\shvm_assert_evtchn_irq\(/);
+      let clicked = false;
+      for (const a of await lens.$$('a')) {
+        if (/simulate/i.test(await a.innerText())) {
+          await a.click().catch(() => {});
+          clicked = true;
+          break;
+        }
       }
+      if (!clicked) throw new Error('no "Simulate" link in the lens');
+      opened = await panelFrame(page).locator('svg.sequence .row').first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
     }
-    if (!clicked) throw new Error('no "Simulate" link in the lens');
+    if (!opened) throw new Error('the panel did not open after clicking the lens');
     const frame = panelFrame(page);
     await frame.locator('svg.sequence .row').first().waitFor({ timeout: TIMEOUT });
     await frame.locator('svg.sequence .row-function', { hasText: 'xen_evtchn_do_upcall' }).first().waitFor({ timeout: TIMEOUT });
