@@ -46,7 +46,8 @@ export async function quickOpen(page, relPath, timeout) {
   await input.fill(relPath);
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base }).first().waitFor({ timeout });
   await page.keyboard.press('Enter');
-  await page.waitForFunction((b) => document.querySelector('.tabs-container .tab.active')?.getAttribute('aria-label')?.includes(b), base, { timeout });
+  // The active group's active tab: with several groups, the first active tab on the page may be another group's.
+  await page.waitForFunction((b) => document.querySelector('.editor-group-container.active .tabs-container .tab.active')?.getAttribute('aria-label')?.includes(b), base, { timeout });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout });
 }
 
