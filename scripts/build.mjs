@@ -1,4 +1,5 @@
-// Bundles the client, the language server, the CLI, the parse worker and the benchmark with esbuild.
+// Bundles the client, the language server, the CLI, the parse worker, the benchmark and the simulation panel's webview
+// script with esbuild.
 // tree-sitter and tree-sitter-c are native (Node-API prebuilds): they stay external and ship in node_modules.
 // node-mbox stays there too: its line-stream dependency calls `new Buffer`, which Node only lets pass silently in node_modules.
 import * as esbuild from 'esbuild';
@@ -27,11 +28,24 @@ const options = {
   loader: { '.scm': 'text' },
 };
 
+// The simulation panel's script runs in a webview (a browser page): its own bundle, minified, no Node built-ins.
+const webview = {
+  entryPoints: { webview: 'client/webview/main.ts' },
+  outdir: 'out',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+};
+const builds = existsSync(webview.entryPoints.webview) ? [options, webview] : [options];
+
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');
 } else {
-  await esbuild.build(options);
+  await Promise.all(builds.map((b) => esbuild.build(b)));
   if (existsSync('out/cli.js')) chmodSync('out/cli.js', 0o755);
 }

@@ -10,6 +10,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): IrqLensSettings
     exclude: c.get('exclude'),
     trace: { server: c.get('trace.server') },
     logLevel: c.get('logLevel'),
+    lens: { flows: c.get('lens.flows'), calls: c.get('lens.calls') },
   });
 }
 

@@ -1,5 +1,6 @@
 // The IRQ Lens VS Code extension: starts the bundled language server (IPC), shows its progress and health in the status
-// bar, logs to a LogOutputChannel, restarts the server when it dies, and registers the commands.
+// bar, logs to a LogOutputChannel, restarts the server when it dies, registers the commands, the Interrupt flows view
+// and the simulation panel.
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -13,10 +14,25 @@ import {
 } from 'vscode-languageclient/node';
 import { settingsSection } from '../../server/src/protocol/configuration';
 import { StatusNotification, type InitializationOptions } from '../../server/src/protocol/customMessages';
-import { registerCommands } from './commands';
+import { ClientCommands, LinkCoverageRequest } from '../../server/src/protocol/flowMessages';
+import { fetchFlows, flowsViewId, registerCommands } from './commands';
 import { readSettings } from './config';
+import { FlowsTree, type FlowTreeNode } from './flows/flowsTree';
+import { hoverTrustMiddleware } from './hoverTrust';
 import { levelledChannel } from './logChannel';
+import { ScenarioDiagnostics } from './simulation/scenarioDiagnostics';
+import { SimulationPanels } from './simulation/simulationPanel';
+import { TraceDocuments } from './simulation/traceDocuments';
 import { StatusItem } from './statusItem';
+
+/** What activate() returns: the parts the extension-host tests look at. */
+export interface IrqLensApi {
+  client(): LanguageClient | undefined;
+  panels: SimulationPanels;
+  flows: FlowsTree;
+  diagnostics: ScenarioDiagnostics;
+  status: StatusItem;
+}
 
 /** Restart a dead server at most this many times in `restartWindowMs` (vscode-languageclient's default policy, made visible). */
 const maxRestarts = 4;
@@ -24,10 +40,35 @@ const restartWindowMs = 3 * 60 * 1000;
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<IrqLensApi> {
   const log = vscode.window.createOutputChannel('IRQ Lens', { log: true });
-  const status = new StatusItem('irqlens.showOutput');
-  context.subscriptions.push(log, status);
+  const status = new StatusItem(ClientCommands.showFlow, 'irqlens.showOutput');
+  const traces = new TraceDocuments();
+  const diagnostics = new ScenarioDiagnostics();
+  const panels = new SimulationPanels({ extensionUri: context.extensionUri, client: () => client, log, traces, diagnostics });
+  const flows = new FlowsTree();
+  const flowsView = vscode.window.createTreeView<FlowTreeNode>(flowsViewId, { treeDataProvider: flows, showCollapseAll: true });
+  context.subscriptions.push(log, status, traces, diagnostics, panels, flowsView);
+
+  const refreshFlows = async (): Promise<void> => {
+    try {
+      const { flows: list, why } = await fetchFlows(client);
+      flows.set(list, why);
+      flowsView.message = list ? undefined : why;
+    } catch (err) {
+      log.warn(`the flows view could not be filled: ${err instanceof Error ? err.message : String(err)}`);
+      flows.set(undefined, 'The server did not answer the flows request; see the log.');
+      flowsView.message = flows.placeholder;
+    }
+  };
+  const refreshCoverage = async (): Promise<void> => {
+    try {
+      if (client?.isRunning()) status.coverage(await client.sendRequest(LinkCoverageRequest.type));
+    } catch (err) {
+      log.warn(`link coverage: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  flowsView.message = flows.placeholder;
 
   const storage = context.storageUri ?? context.globalStorageUri;
   await vscode.workspace.fs.createDirectory(storage);
@@ -72,9 +113,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       initializationOptions,
       outputChannel: levelledChannel(log),
       errorHandler,
+      middleware: hoverTrustMiddleware,
     };
     const c = new LanguageClient('irqlens', 'IRQ Lens', serverOptions, clientOptions);
-    c.onNotification(StatusNotification.type, (s) => status.update(s));
+    c.onNotification(StatusNotification.type, (s) => {
+      status.update(s);
+      // The links resolve against the index: fill the flows view and the coverage once it is ready.
+      if (s.state === 'ready') void Promise.all([refreshFlows(), refreshCoverage()]);
+    });
     c.onDidChangeState((e) => {
       if (e.newState === State.Starting) status.starting();
       if (e.newState === State.Stopped) status.stopped('the server is stopped');
@@ -107,9 +153,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await start();
   };
 
-  context.subscriptions.push(...registerCommands({ client: () => client, log, restart }));
+  context.subscriptions.push(
+    ...registerCommands({ client: () => client, log, restart, panels, flows, flowsView: flowsView as vscode.TreeView<unknown>, refreshFlows }),
+  );
   context.subscriptions.push({ dispose: () => void client?.dispose() });
   await start();
+  return { client: () => client, panels, flows, diagnostics, status };
 }
 
 export async function deactivate(): Promise<void> {

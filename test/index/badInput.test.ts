@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { extractFile } from '../../server/src/engine/index/extract';
+import { namedSymbols } from '../../server/src/engine/index/recordViews';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 
 void test('generated headers, symlink loops and dangling links are reported once each; indexing goes on', async () => {
@@ -33,4 +35,17 @@ void test('generated headers, symlink loops and dangling links are reported once
   assert.deepEqual(index.definitions('not_c'), []);
   assert.equal(stats.files, 2);
   await index.dispose();
+});
+
+void test('a per-CPU variable declared through a macro yields no nameless symbol', () => {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-percpu-'));
+  try {
+    fs.writeFileSync(path.join(tree, 'percpu.c'), 'static DEFINE_PER_CPU(int [NR_VIRQS], virq_to_irq) = {[0 ... NR_VIRQS-1] = -1};\nstatic DEFINE_PER_CPU(unsigned int, irq_epoch);\nint after(void)\n{\n\treturn 0;\n}\n');
+    const r = extractFile(tree, 'percpu.c');
+    const names = namedSymbols(r).map((s) => s.name);
+    assert.ok(names.every((n) => n.length > 0), JSON.stringify(names));
+    assert.ok(names.includes('after'), 'the function after them is kept');
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
 });

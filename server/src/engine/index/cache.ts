@@ -10,7 +10,7 @@ import type { FileRecord } from './fileRecord';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
-export const CACHE_FORMAT = 7;
+export const CACHE_FORMAT = 8;
 const HEADER_BYTES = 64;
 const CHUNK_FILES = 2000;
 

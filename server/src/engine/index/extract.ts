@@ -160,6 +160,9 @@ class Builder {
     return [line, at - this.starts[line]];
   }
   sym(name: string, kind: SymbolKind, nameAt: number, start: number, end: number, flags = 0, aux = -1): void {
+    // A declarator the query could not name (`static DEFINE_PER_CPU(int [N], name) = …`) is no symbol: an empty name
+    // would reach editors as a nameless outline entry, which they reject.
+    if (name.length === 0) return;
     const [nl, nc] = this.pos(nameAt);
     const [sl, sc] = start === nameAt ? [nl, nc] : this.pos(start);
     const [el, ec] = end === nameAt + name.length ? [nl, nc + name.length] : this.pos(end);
