@@ -16,6 +16,8 @@ export function computeDocumentSymbols(defs: SymbolDef[]): DocumentSymbol[] {
   const roots: DocumentSymbol[] = [];
   const stack: { def: SymbolDef; sym: DocumentSymbol }[] = [];
   for (const def of sorted) {
+    // Editors reject a nameless outline entry (a cache written before extraction dropped them may still hold one).
+    if (!def.name) continue;
     // The selection range must lie inside the range (LSP), so widen a span that the index gave narrower.
     const span = contains(def.span, def.nameSpan) ? def.span : def.nameSpan;
     const sym: DocumentSymbol = {
