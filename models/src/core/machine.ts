@@ -37,6 +37,8 @@ export interface MachineOptions<S> {
   /** false: ignore `deferTo` and run every `next` at once, as the synchronous simulator did. */
   deferral?: boolean;
   hooks?: MachineHooks<S>;
+  /** false: leave `changes` empty (cloning and diffing the state per step is most of the cost of a long schedule). */
+  recordChanges?: boolean;
 }
 
 /** Where deferred work goes: a named context, or `timer@+N` (the `timer` context, N ticks from now). */
@@ -152,7 +154,8 @@ export class Machine<S> {
     const q = this.queue(ctx);
     this.running = ctx;
     const cur = work.step;
-    const before = deepClone(this.state);
+    const record = this.options.recordChanges !== false;
+    const before = record ? deepClone(this.state) : undefined;
     const emitted: OutcomeEvent[] = [];
     const result: StepResult = cur.run({ state: this.state, params: work.params, profile: this.profile, emit: (e) => { this.outcome.push(e); emitted.push(e); } });
     if (result.next !== null && !this.byId.has(result.next)) {
@@ -161,7 +164,7 @@ export class Machine<S> {
     this.clock++;
     const done = this.record({
       step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why,
-      changes: diffStates(before, this.state), functions: cur.links, next: result.next, action: work.action,
+      changes: record ? diffStates(before, this.state) : [], functions: cur.links, next: result.next, action: work.action,
     });
     if (ctx !== MAIN_CONTEXT) done.context = ctx;
     q.shift();

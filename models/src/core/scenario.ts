@@ -136,7 +136,12 @@ export function parseScenario(raw: unknown): Scenario {
 }
 
 /** Run a scenario against its flow: actions in order on one state, then expectations. */
-export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): ScenarioRun {
+export interface ScenarioOptions {
+  /** false: trace steps carry no state changes (long random schedules); expectations are unaffected. */
+  recordChanges?: boolean;
+}
+
+export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, options: ScenarioOptions = {}): ScenarioRun {
   const scenario = parseScenario(raw);
   const flow = flows.find((f) => f.id === scenario.flow);
   if (!flow) fail('flow', `unknown flow "${scenario.flow}" (flows: ${flows.map((f) => f.id).join(', ')})`);
@@ -162,6 +167,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
   const placed: { i: number; at: ActionPoint }[] = [];
   const notes: ExpectationResult[] = [];
   const m: Machine<unknown> = new Machine(flow, state, profile, {
+    recordChanges: options.recordChanges,
     hooks: {
       beforeStep: (_m, step) => firePlaced((at) => 'beforeStep' in at && at.beforeStep === step.id),
       afterStep: (_m, done, emitted) => firePlaced((at) =>
@@ -185,11 +191,11 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
     actionStarts[i] = m.steps.length;
     if (spec.apply) {
-      const before = deepClone(state);
+      const before = options.recordChanges === false ? undefined : deepClone(state);
       const what = spec.apply(state, { ...params, ...actParams });
       const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
       if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
-      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes: diffStates(before, state), functions: [], next: null, action: spec.name });
+      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes: before === undefined ? [] : diffStates(before, state), functions: [], next: null, action: spec.name });
       return;
     }
     const context = act.on ?? MAIN_CONTEXT;
@@ -204,16 +210,18 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     if (at && 'afterTime' in at) m.at(at.afterTime, () => start(i, true));
     else if (at) placed.push({ i, at });
   });
+  // The step limit guards against a looping model: 200 per action run, plus 200 for each placed action that may join it.
+  const budget = 200 * (1 + scenario.actions.filter((a) => a.at !== undefined).length);
   scenario.actions.forEach((act, i) => {
     if (act.at) return;
     start(i, false);
     const mode = act.run ?? 'quiet';
-    if (mode === 'quiet') m.runUntilQuiet(200);
+    if (mode === 'quiet') m.runUntilQuiet(budget);
     else if (mode === 'none') return;
-    else if ('untilStep' in mode) { if (!m.runUntilStep(mode.untilStep, 200)) notes.push({ ok: false, text: `actions[${i}].run.untilStep: step ${mode.untilStep} never ran` }); }
+    else if ('untilStep' in mode) { if (!m.runUntilStep(mode.untilStep, budget)) notes.push({ ok: false, text: `actions[${i}].run.untilStep: step ${mode.untilStep} never ran` }); }
     else for (let n = 0; n < (mode.steps ?? 1) && m.step(mode.context); n++);
   });
-  m.runUntilQuiet(200);
+  m.runUntilQuiet(budget);
   for (const p of placed) notes.push({ ok: false, text: `actions[${p.i}].at: ${JSON.stringify(p.at)} never happened, so ${scenario.actions[p.i].do} never ran` });
   const steps = m.steps;
   const outcome = m.outcome;
