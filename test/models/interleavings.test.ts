@@ -75,3 +75,13 @@ void test('validation names the bad field of at, run and on', () => {
     assert.throws(() => parseScenario({ ...base, actions: [action] }), (e: unknown) => e instanceof ModelError && e.field === field, field);
   }
 });
+
+void test('a second event before the kicked vCPU has run is coalesced: one kick, one handler run', () => {
+  const r = runScenario(allFlows, load('xen-second-event-before-vcpu-runs-coalesced'));
+  assert.ok(r.passed, r.expectations.map((e) => e.text).join('\n'));
+  assert.equal(r.trace.steps.filter((s) => s.step === 'X1.9').length, 1);
+  // The second send ran between the kick and vCPU0's entry check, which the synchronous core could not do.
+  const kick = r.trace.steps.findIndex((s) => s.step === 'X1.9');
+  assert.equal(r.trace.steps[kick + 1].step, 'X1.1');
+  assert.equal(r.trace.steps.filter((s) => s.step === 'X1.11').length, 1);
+});
