@@ -1,15 +1,32 @@
 // Scenarios: a flow, a profile, an initial state, a sequence of actions and expectations.
 // Validation names the bad field; `scenario.schema.json` publishes the same shape for editors.
 
-import { checkProfile, resolveParams, resolveStart, runFrom } from './simulator';
+import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
+import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, diffStates, getPath, setPath } from './statePath';
-import { Flow, ModelError, OutcomeEvent, ParamValues, Trace, TraceStep } from './types';
+import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
   /** An action name the flow declares (`send`, `unmask`, `eoi`, `raise` …). */
   do: string;
   with?: ParamValues;
+  /** The execution context the action's chain runs on (default `main`). */
+  on?: string;
+  /** Place the action at a point of the run instead of after the previous action: it then preempts what runs there. */
+  at?: ActionPoint;
+  /** How far to run after starting it (default `quiet`: until no work is left, as a sequential scenario always did). */
+  run?: RunMode;
 }
+
+export type ActionPoint =
+  | { beforeStep: string }
+  | { afterStep: string }
+  /** While a handler runs: right after the step that delivered to it (the chain it is on resumes afterwards). */
+  | { whileHandler: string }
+  /** When the logical clock (one tick per step) reaches this time, counted from the start of the scenario. */
+  | { afterTime: number };
+
+export type RunMode = 'quiet' | 'none' | { untilStep: string } | { context: string; steps?: number };
 
 export type Expectation =
   | { path: string; equals: unknown; because?: string }
@@ -47,6 +64,31 @@ export interface ScenarioRun {
 
 const TOP_FIELDS = ['$schema', 'name', 'title', 'question', 'source', 'flow', 'profile', 'params', 'set', 'actions', 'expect'];
 
+const ACTION_FIELDS = ['do', 'with', 'on', 'at', 'run'];
+const POINTS = ['beforeStep', 'afterStep', 'whileHandler', 'afterTime'];
+
+function checkPoint(at: unknown, field: string): void {
+  if (typeof at !== 'object' || at === null || Array.isArray(at)) fail(field, `must be an object with one of ${POINTS.join(', ')}`);
+  const keys = Object.keys(at);
+  if (keys.length !== 1 || !POINTS.includes(keys[0])) fail(field, `needs exactly one of ${POINTS.join(', ')}`);
+  const v = (at as Record<string, unknown>)[keys[0]];
+  if (keys[0] === 'afterTime') { if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`${field}.afterTime`, 'a whole number of clock ticks, 0 or more'); }
+  else if (typeof v !== 'string' || v === '') fail(`${field}.${keys[0]}`, keys[0] === 'whileHandler' ? 'a handler name, as outcomes report it' : 'a step id');
+}
+
+function checkRunMode(run: unknown, field: string): void {
+  if (run === 'quiet' || run === 'none') return;
+  if (typeof run !== 'object' || run === null || Array.isArray(run)) fail(field, 'one of "quiet", "none", { untilStep }, { context, steps }');
+  const r = run as Record<string, unknown>;
+  if ('untilStep' in r) {
+    if (Object.keys(r).length !== 1 || typeof r.untilStep !== 'string') fail(`${field}.untilStep`, 'a step id, alone');
+  } else if ('context' in r) {
+    if (typeof r.context !== 'string') fail(`${field}.context`, 'a context name');
+    if (Object.keys(r).some((k) => k !== 'context' && k !== 'steps')) fail(field, 'with context, only steps may be given');
+    if (r.steps !== undefined && (typeof r.steps !== 'number' || !Number.isInteger(r.steps) || r.steps < 1)) fail(`${field}.steps`, 'a whole number, 1 or more');
+  } else fail(field, 'one of "quiet", "none", { untilStep }, { context, steps }');
+}
+
 function fail(field: string, message: string): never {
   throw new ModelError(`scenario field "${field}": ${message}`, field);
 }
@@ -82,7 +124,14 @@ export function parseScenario(raw: unknown): Scenario {
   (o.actions as unknown[]).forEach((a, i) => {
     if (typeof a !== 'object' || a === null) fail(`actions[${i}]`, 'must be an object');
     const act = a as Record<string, unknown>;
-    for (const k of Object.keys(act)) if (k !== 'do' && k !== 'with') fail(`actions[${i}].${k}`, 'unknown field (allowed: do, with)');
+    for (const k of Object.keys(act)) if (!ACTION_FIELDS.includes(k)) fail(`actions[${i}].${k}`, `unknown field (allowed: ${ACTION_FIELDS.join(', ')})`);
+    if (act.on !== undefined) {
+      if (typeof act.on !== 'string') fail(`actions[${i}].on`, 'must be a context name');
+      try { if (parseDeferTarget(act.on).delay > 0) throw new Error('a timer is not a context to run on'); } catch (e) { fail(`actions[${i}].on`, (e as Error).message); }
+    }
+    if (act.at !== undefined) checkPoint(act.at, `actions[${i}].at`);
+    if (act.run !== undefined) checkRunMode(act.run, `actions[${i}].run`);
+    if (act.at !== undefined && act.run !== undefined) fail(`actions[${i}].run`, 'a placed action (at) runs as part of the run it is placed in; give run on the action that starts that run');
     if (typeof act.do !== 'string') fail(`actions[${i}].do`, 'required, an action name');
     if (act.with !== undefined && (typeof act.with !== 'object' || act.with === null || Array.isArray(act.with))) fail(`actions[${i}].with`, 'must be an object');
   });
@@ -104,7 +153,12 @@ export function parseScenario(raw: unknown): Scenario {
 }
 
 /** Run a scenario against its flow: actions in order on one state, then expectations. */
-export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): ScenarioRun {
+export interface ScenarioOptions {
+  /** false: trace steps carry no state changes (long random schedules); expectations are unaffected. */
+  recordChanges?: boolean;
+}
+
+export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, options: ScenarioOptions = {}): ScenarioRun {
   const scenario = parseScenario(raw);
   const flow = flows.find((f) => f.id === scenario.flow);
   if (!flow) fail('flow', `unknown flow "${scenario.flow}" (flows: ${flows.map((f) => f.id).join(', ')})`);
@@ -127,13 +181,26 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
   const problems = flow.validate(state, params, profile);
   if (problems.length > 0) fail('set', problems.join('; '));
 
-  const steps: TraceStep[] = [];
-  const outcome: OutcomeEvent[] = [];
   const actionStarts: number[] = [];
-  let truncated = false;
-  scenario.actions.forEach((act, i) => {
-    const spec = flow.actions.find((a) => a.name === act.do);
-    if (!spec) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
+  const placed: { i: number; at: ActionPoint }[] = [];
+  const notes: ExpectationResult[] = [];
+  const m: Machine<unknown> = new Machine(flow, state, profile, {
+    recordChanges: options.recordChanges,
+    hooks: {
+      beforeStep: (_m, step) => firePlaced((at) => 'beforeStep' in at && at.beforeStep === step.id),
+      afterStep: (_m, done, emitted) => firePlaced((at) =>
+        ('afterStep' in at && at.afterStep === done.step) || ('whileHandler' in at && emitted.some((e) => e.kind === 'delivered' && e.handler === at.whileHandler))),
+    },
+  });
+  const firePlaced = (matches: (at: ActionPoint) => boolean): void => {
+    const hit = placed.find((p) => matches(p.at));
+    if (!hit) return;
+    placed.splice(placed.indexOf(hit), 1);
+    start(hit.i, true);
+  };
+  const start = (i: number, preempt: boolean): void => {
+    const act = scenario.actions[i];
+    const spec = flow.actions.find((a) => a.name === act.do)!;
     // An action parameter the scenario's `params` explicitly sets keeps that value unless `with` overrides it. A flow
     // parameter's default never overrides the action's own default of the same name (Q1 `lower` has level=false
     // while the flow's `level` defaults to true), so only names the scenario wrote are inherited.
@@ -141,26 +208,49 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown): Scen
     const inherited = Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
     const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
     checkIndexParams({ ...params, ...actParams }, `actions[${i}].with`);
-    actionStarts.push(steps.length);
+    actionStarts[i] = m.steps.length;
     if (spec.apply) {
-      const before = deepClone(state);
+      const before = options.recordChanges === false ? undefined : deepClone(state);
       const what = modelCode(`actions[${i}]`, () => spec.apply!(state, { ...params, ...actParams }));
       const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
       if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
-      steps.push({
-        index: steps.length, step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what,
-        changes: diffStates(before, state), functions: [], next: null, action: spec.name,
-      });
-    } else {
-      const start = resolveStart(flow, spec.from);
-      const t = modelCode(`actions[${i}]`, () => runFrom(flow, start, state, { ...params, ...actParams }, profile, 200, steps.length, spec.name));
-      steps.push(...t.steps);
-      outcome.push(...t.outcome);
-      truncated ||= t.truncated;
+      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes: before === undefined ? [] : diffStates(before, state), functions: [], next: null, action: spec.name });
+      return;
     }
+    const context = act.on ?? MAIN_CONTEXT;
+    const first = resolveStart(flow, spec.from);
+    if (preempt) m.inject(context, first, { ...params, ...actParams }, spec.name);
+    else m.post(context, first, { ...params, ...actParams }, spec.name);
+  };
+  // Placed actions are armed from the start, wherever they stand in the list; the others run in order.
+  scenario.actions.forEach((act, i) => {
+    if (!flow.actions.some((a) => a.name === act.do)) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
+    const at = act.at;
+    if (at && 'afterTime' in at) m.at(at.afterTime, () => start(i, true));
+    else if (at) placed.push({ i, at });
   });
+  // The step limit guards against a looping model: 200 per action run, plus 200 for each placed action that may join it.
+  const budget = 200 * (1 + scenario.actions.filter((a) => a.at !== undefined).length);
+  scenario.actions.forEach((act, i) => {
+    if (act.at) return;
+    // A JavaScript error inside model code is reported against the action that ran it, never as a bare stack.
+    modelCode(`actions[${i}]`, () => {
+      start(i, false);
+      const mode = act.run ?? 'quiet';
+      if (mode === 'quiet') m.runUntilQuiet(budget);
+      else if (mode === 'none') return;
+      else if ('untilStep' in mode) {
+        if (!m.runUntilStep(mode.untilStep, budget)) notes.push({ ok: false, text: `actions[${i}].run.untilStep: step ${mode.untilStep} never ran` });
+      } else for (let n = 0; n < (mode.steps ?? 1) && m.step(mode.context); n++);
+    });
+  });
+  modelCode('actions', () => m.runUntilQuiet(budget));
+  for (const p of placed) notes.push({ ok: false, text: `actions[${p.i}].at: ${JSON.stringify(p.at)} never happened, so ${scenario.actions[p.i].do} never ran` });
+  const steps = m.steps;
+  const outcome = m.outcome;
+  const truncated = m.truncated;
   const trace: Trace = { flow: flow.id, profile, from: steps[0]?.step ?? flow.entry, params, steps, outcome, finalState: deepClone(state), truncated };
-  const expectations = (scenario.expect ?? []).map((e) => checkExpectation(e, trace, actionStarts));
+  const expectations = [...notes, ...(scenario.expect ?? []).map((e) => checkExpectation(e, trace, actionStarts))];
   return { scenario, trace, expectations, passed: expectations.every((e) => e.ok) && !truncated };
 }
 
@@ -210,7 +300,8 @@ function checkExpectation(e: Expectation, trace: Trace, actionStarts: number[]):
     return { ok: !seen, text: `step ${e.neverStep} ${seen ? 'ran, expected never' : 'never ran'}${why}` };
   }
   const lo = e.action !== undefined ? actionStarts[e.action] ?? Infinity : 0;
-  const hi = e.action !== undefined ? actionStarts[e.action + 1] ?? trace.steps.length : trace.steps.length;
+  // An action's steps run until the next action starts (placed actions start out of list order).
+  const hi = e.action !== undefined ? Math.min(trace.steps.length, ...actionStarts.filter((x) => x > lo)) : trace.steps.length;
   const inRange = trace.steps.slice(lo, hi).filter((s) => s.step === e.step);
   const ok = inRange.some((s) => s.branch === e.branch);
   const seen = inRange.map((s) => s.branch).join(', ') || 'not run';

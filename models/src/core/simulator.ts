@@ -1,7 +1,8 @@
 // Runs a flow deterministically from a step, recording branch, reason and state changes per step.
 
-import { deepClone, diffStates, parseValueFor, getPath, setPath } from './statePath';
-import { Flow, ModelError, OutcomeEvent, ParamSpec, ParamValues, Step, Trace, TraceStep } from './types';
+import { deepClone, parseValueFor, getPath, setPath } from './statePath';
+import { Machine, MAIN_CONTEXT } from './machine';
+import { Flow, ModelError, ParamSpec, ParamValues, Step, Trace } from './types';
 
 export interface SimulateOptions {
   /** A step id (`X1.6`) or a linked function name (`evtchn_2l_set_pending`). */
@@ -81,39 +82,11 @@ export function simulate<S>(flow: Flow<S>, options: SimulateOptions = {}): Trace
   return runFrom(flow, start, state, params, profile, options.maxSteps ?? 200);
 }
 
-/** The stepping core, shared by `simulate` and scenario actions. `state` is mutated. */
+/** The stepping core, shared by `simulate` and scenario actions: one chain, run until quiet. `state` is mutated. */
 export function runFrom<S>(flow: Flow<S>, start: Step<S>, state: S, params: ParamValues, profile: string, maxSteps: number, indexBase = 0, action?: string): Trace {
-  const steps: TraceStep[] = [];
-  const outcome: OutcomeEvent[] = [];
-  const byId = new Map(flow.steps.map((s) => [s.id, s]));
-  let cur: Step<S> | undefined = start;
-  let curParams = { ...params };
-  let truncated = false;
-  while (cur) {
-    if (steps.length >= maxSteps) {
-      truncated = true;
-      outcome.push({ kind: 'error', detail: `stopped after ${maxSteps} steps: the model is looping at ${cur.id}` });
-      break;
-    }
-    const before = deepClone(state);
-    const result = cur.run({ state, params: curParams, profile, emit: (e) => outcome.push(e) });
-    if (result.next !== null && !byId.has(result.next)) {
-      throw new Error(`model bug: step ${cur.id} of flow ${flow.id} names unknown next step ${result.next}`);
-    }
-    steps.push({
-      index: indexBase + steps.length,
-      step: cur.id,
-      title: cur.title,
-      component: cur.component,
-      branch: result.branch,
-      why: result.why,
-      changes: diffStates(before, state),
-      functions: cur.links,
-      next: result.next,
-      action: steps.length === 0 ? action : undefined,
-    });
-    if (result.params) curParams = { ...curParams, ...result.params };
-    cur = result.next === null ? undefined : byId.get(result.next);
-  }
-  return { flow: flow.id, profile, from: start.id, params, steps, outcome, finalState: deepClone(state), truncated };
+  const m = new Machine(flow, state, profile);
+  m.post(MAIN_CONTEXT, start, { ...params }, action);
+  m.runUntilQuiet(maxSteps);
+  const steps = m.steps.map((s) => ({ ...s, index: indexBase + s.index }));
+  return { flow: flow.id, profile, from: start.id, params, steps, outcome: m.outcome, finalState: deepClone(state), truncated: m.truncated };
 }

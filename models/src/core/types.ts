@@ -97,6 +97,12 @@ export interface StepResult {
   next: string | null;
   /** Parameters the next step sees (merged over the current ones), e.g. the vector chosen. */
   params?: ParamValues;
+  /**
+   * Where the code hands `next` to another execution context instead of calling it (an IPI, a kick, a tasklet,
+   * a work item, a VM entry): a context name (`vcpu1`, `xen`, `qemu-main` …) or `timer@+N` (N clock ticks later).
+   * The simulator queues `next` there; absent, `next` runs at once on the same context.
+   */
+  deferTo?: string;
 }
 
 /** What a step may use while it runs. */
@@ -195,6 +201,10 @@ export interface TraceStep {
   next: string | null;
   /** Set when this step started a scenario action. */
   action?: string;
+  /** The execution context the step ran on, when not the scenario's own (`main`). */
+  context?: string;
+  /** Set when the step queued `next` on another context (its `deferTo`). */
+  deferredTo?: string;
 }
 
 export interface Trace {

@@ -212,7 +212,9 @@ export const xenSideSteps: XStep[] = [
       } else {
         why = vc.is_running ? `vCPU ${v} is running → VCPU_KICK_SOFTIRQ forces it through the entry checks` : `vCPU ${v} is runnable, not running: checks run when it is next scheduled`;
       }
-      return ctx.state.guest === 'hvm' ? go('hvm', why, 'X6.14') : go('pv', why, 'X1.10');
+      // The kicked vCPU passes its entry checks on its own pCPU: the rest of the chain is that vCPU's work.
+      const r = ctx.state.guest === 'hvm' ? go('hvm', why, 'X6.14') : go('pv', why, 'X1.10');
+      return { ...r, deferTo: `vcpu${v}` };
     },
   },
   {

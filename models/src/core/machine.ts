@@ -1,0 +1,210 @@
+// The event-driven core of the simulator. Each execution context (a vCPU, Xen, a KVM or QEMU thread, the timer
+// wheel, the scenario's own context `main`) has a queue of pending work; the head of a queue is that context's
+// continuation. A step whose code hands work to another context returns `deferTo`, and its `next` is queued there
+// instead of running at once. A logical clock ticks once per executed step; `timer@+N` work becomes runnable N ticks
+// later. Scheduling is deterministic: a running chain keeps going until it ends or defers, then the context whose
+// head work is oldest runs; when nothing is runnable the clock jumps to the earliest timer. With one chain at a time
+// (every existing scenario and `simulate`) the order of steps is exactly the old synchronous one.
+
+import { deepClone, diffStates } from './statePath';
+import { Flow, ModelError, OutcomeEvent, ParamValues, Step, StepResult, TraceStep } from './types';
+
+/** The context scenario actions run in unless they name another. */
+export const MAIN_CONTEXT = 'main';
+
+interface Work<S> {
+  step: Step<S>;
+  params: ParamValues;
+  /** Set on the first step of a scenario action. */
+  action?: string;
+  /** Enqueue order; a continuation keeps the order of the work that started its chain. */
+  seq: number;
+}
+
+interface Timer {
+  at: number;
+  seq: number;
+  fire(): void;
+}
+
+/** Called around every step; a hook may `inject` work, which then runs before the step (or right after it). */
+export interface MachineHooks<S> {
+  beforeStep?(m: Machine<S>, step: Step<S>, context: string): void;
+  afterStep?(m: Machine<S>, done: TraceStep, emitted: OutcomeEvent[], context: string): void;
+}
+
+export interface MachineOptions<S> {
+  /** false: ignore `deferTo` and run every `next` at once, as the synchronous simulator did. */
+  deferral?: boolean;
+  hooks?: MachineHooks<S>;
+  /** false: leave `changes` empty (cloning and diffing the state per step is most of the cost of a long schedule). */
+  recordChanges?: boolean;
+}
+
+/** Where deferred work goes: a named context, or `timer@+N` (the `timer` context, N ticks from now). */
+export function parseDeferTarget(target: string): { context: string; delay: number } {
+  const m = /^timer@\+(\d+)$/.exec(target);
+  if (m) return { context: 'timer', delay: Number(m[1]) };
+  if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
+  return { context: target, delay: 0 };
+}
+
+export class Machine<S> {
+  readonly steps: TraceStep[] = [];
+  readonly outcome: OutcomeEvent[] = [];
+  clock = 0;
+  truncated = false;
+  private seq = 0;
+  private readonly queues = new Map<string, Work<S>[]>();
+  private timers: Timer[] = [];
+  /** The context whose chain is running (it continues until it ends or defers). */
+  private running: string | undefined;
+  private readonly byId: Map<string, Step<S>>;
+
+  constructor(readonly flow: Flow<S>, readonly state: S, readonly profile: string, private readonly options: MachineOptions<S> = {}) {
+    this.byId = new Map(flow.steps.map((s) => [s.id, s]));
+  }
+
+  /** Queue the start of a chain at the tail of `context`. */
+  post(context: string, step: Step<S>, params: ParamValues, action?: string): void {
+    this.queue(context).push({ step, params, action, seq: this.seq++ });
+  }
+
+  /** Run a chain on `context` before anything else: it preempts that context's continuation, and the running chain. */
+  inject(context: string, step: Step<S>, params: ParamValues, action?: string): void {
+    this.queue(context).unshift({ step, params, action, seq: this.seq++ });
+    this.running = context;
+  }
+
+  /** Call `fire` when the clock reaches `at` (deterministic among equal times: first scheduled first). */
+  at(time: number, fire: () => void): void {
+    this.timers.push({ at: time, seq: this.seq++, fire });
+    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  }
+
+  /** Record a step that is not a flow step (a scenario action applied directly to the state). */
+  record(t: Omit<TraceStep, 'index'>): TraceStep {
+    const done = { index: this.steps.length, ...t };
+    this.steps.push(done);
+    return done;
+  }
+
+  /** Contexts with queued work, and each one's next step, in scheduling order. */
+  pending(): { context: string; step: string }[] {
+    return [...this.queues.entries()].filter(([, q]) => q.length > 0)
+      .sort((a, b) => a[1][0].seq - b[1][0].seq)
+      .map(([context, q]) => ({ context, step: q[0].step.id }));
+  }
+
+  isQuiet(): boolean {
+    return this.pending().length === 0 && this.timers.length === 0;
+  }
+
+  /** Run one step: of `context` if given (undefined when it has no work), else of the scheduler's choice. */
+  step(context?: string): TraceStep | undefined {
+    for (;;) {
+      this.fireDueTimers();
+      const ctx = context ?? this.choose();
+      if (ctx === undefined) {
+        if (context !== undefined || this.timers.length === 0) return undefined;
+        this.clock = Math.max(this.clock, this.timers[0].at);
+        continue;
+      }
+      const q = this.queue(ctx);
+      if (q.length === 0) return undefined;
+      const head = q[0];
+      this.running = ctx;
+      this.options.hooks?.beforeStep?.(this, head.step, ctx);
+      if (q[0] !== head || this.running !== ctx) {
+        // A hook injected work: run that first (the chosen context is asked again next time round).
+        if (context !== undefined && this.queue(context)[0] === head) context = undefined;
+        continue;
+      }
+      return this.execute(ctx, head);
+    }
+  }
+
+  /** Run until no work and no timer is left, or `budget` steps have run (then the run is marked truncated). */
+  runUntilQuiet(budget: number): void {
+    this.runWhile(() => true, budget);
+  }
+
+  /** Run until a step `stepId` has run (true) or the machine is quiet (false). */
+  runUntilStep(stepId: string, budget: number): boolean {
+    let seen = false;
+    this.runWhile((t) => { seen = t.step === stepId; return !seen; }, budget);
+    return seen;
+  }
+
+  private runWhile(more: (t: TraceStep) => boolean, budget: number): void {
+    for (let n = 0; ; n++) {
+      if (n >= budget) {
+        const ctx = this.choose();
+        this.truncated = true;
+        this.outcome.push({ kind: 'error', detail: `stopped after ${budget} steps: the model is looping at ${ctx !== undefined ? this.queue(ctx)[0].step.id : 'a timer'}` });
+        this.dropAll();
+        return;
+      }
+      const t = this.step();
+      if (!t || !more(t)) return;
+    }
+  }
+
+  private execute(ctx: string, work: Work<S>): TraceStep {
+    const q = this.queue(ctx);
+    this.running = ctx;
+    const cur = work.step;
+    const record = this.options.recordChanges !== false;
+    const before = record ? deepClone(this.state) : undefined;
+    const emitted: OutcomeEvent[] = [];
+    const result: StepResult = cur.run({ state: this.state, params: work.params, profile: this.profile, emit: (e) => { this.outcome.push(e); emitted.push(e); } });
+    if (result.next !== null && !this.byId.has(result.next)) {
+      throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} names unknown next step ${result.next}`);
+    }
+    this.clock++;
+    const done = this.record({
+      step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why,
+      changes: record ? diffStates(before, this.state) : [], functions: cur.links, next: result.next, action: work.action,
+    });
+    if (ctx !== MAIN_CONTEXT) done.context = ctx;
+    q.shift();
+    if (result.next !== null) {
+      const next = this.byId.get(result.next)!;
+      const params = result.params ? { ...work.params, ...result.params } : work.params;
+      if (result.deferTo !== undefined && this.options.deferral !== false) {
+        const target = parseDeferTarget(result.deferTo);
+        done.deferredTo = result.deferTo;
+        if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, next, params));
+        else this.post(target.context, next, params);
+        this.running = undefined;
+      } else {
+        q.unshift({ step: next, params, seq: work.seq });
+      }
+    } else {
+      this.running = undefined;
+    }
+    this.options.hooks?.afterStep?.(this, done, emitted, ctx);
+    return done;
+  }
+
+  private choose(): string | undefined {
+    if (this.running !== undefined && this.queue(this.running).length > 0) return this.running;
+    return this.pending()[0]?.context;
+  }
+
+  private fireDueTimers(): void {
+    while (this.timers.length > 0 && this.timers[0].at <= this.clock) this.timers.shift()!.fire();
+  }
+
+  private dropAll(): void {
+    this.queues.clear();
+    this.timers = [];
+    this.running = undefined;
+  }
+
+  private queue(context: string): Work<S>[] {
+    let q = this.queues.get(context);
+    if (!q) this.queues.set(context, (q = []));
+    return q;
+  }
+}

@@ -1,0 +1,49 @@
+// The event-driven core's default (run until quiet) reproduces the old synchronous traces exactly: every built-in
+// scenario and every flow × profile default run, against a frozen copy of the old loop (legacyRunner.ts).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allFlows, parseScenario, resolveStart, runScenario, simulate, TraceStep } from '../../models/src/index';
+import { legacyRunFrom, legacyRunScenario } from './legacyRunner';
+
+const DIR = path.join(__dirname, '../../models/scenarios');
+const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+
+/** The new fields say where work ran; the old trace has no such notion. */
+function withoutContexts(steps: TraceStep[]): TraceStep[] {
+  return steps.map(({ context: _c, deferredTo: _d, ...rest }) => rest as TraceStep);
+}
+
+void test('every built-in scenario: same steps, outcomes and final state as the synchronous simulator', () => {
+  assert.ok(files.length > 50);
+  let deferred = 0;
+  for (const f of files) {
+    const raw = JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as unknown;
+    // Scenarios that place actions or choose run modes have no synchronous equivalent.
+    if (parseScenario(raw).actions.some((a) => a.at !== undefined || a.run !== undefined || a.on !== undefined)) continue;
+    const now = runScenario(allFlows, raw);
+    const old = legacyRunScenario(allFlows, parseScenario(raw));
+    deferred += now.trace.steps.filter((s) => s.deferredTo !== undefined).length;
+    assert.deepEqual(withoutContexts(now.trace.steps), old.steps, f);
+    assert.deepEqual(now.trace.outcome, old.outcome, f);
+    assert.deepEqual(now.trace.finalState, old.finalState, f);
+    assert.equal(now.trace.truncated, old.truncated, f);
+  }
+  // The comparison is meaningful only if some scenarios really hand work to another context.
+  assert.ok(deferred > 0, 'no built-in scenario defers work');
+});
+
+void test('every flow × profile default run: same trace as the synchronous simulator', () => {
+  for (const flow of allFlows) {
+    for (const p of flow.profiles) {
+      const now = simulate(flow, { profile: p.id });
+      const state = flow.initialState(p.id, now.params);
+      const old = legacyRunFrom(flow, resolveStart(flow, undefined), state, now.params, p.id, 200);
+      assert.deepEqual(withoutContexts(now.steps), old.steps, `${flow.id} ${p.id}`);
+      assert.deepEqual(now.outcome, old.outcome, `${flow.id} ${p.id}`);
+      assert.deepEqual(now.finalState, old.finalState, `${flow.id} ${p.id}`);
+    }
+  }
+});
