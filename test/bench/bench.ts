@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GNU_TIME, timed, type TimedRun } from './measure';
+import { summariseProfiles } from './profileSummary';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
 
 /** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
@@ -129,7 +130,11 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
       runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: stats, outputMiB: duMiB(cacheDir) }));
       const line = tool === 'irqlens cold' ? profileLine(stats) : undefined;
       if (line) log(`${tree}: ${line}`);
-      if (prof) log(`${tree}: CPU profiles in ${prof}`);
+      if (prof) {
+        const sum = summariseProfiles(prof);
+        log(`${tree}: CPU profiles in ${prof} (${sum.profiles} threads, ${(sum.totalMs / 1000).toFixed(1)} s sampled); self time:`);
+        for (const f of sum.functions) log(`${tree}:   ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`);
+      }
     }
   }
   for (const r of runs) log(`${tree}: ${r.tool.padEnd(12)} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB`);
