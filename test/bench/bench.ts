@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GNU_TIME, timed, type TimedRun } from './measure';
+import { summariseProfiles } from './profileSummary';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
 
 /** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
@@ -61,9 +62,19 @@ function toRun(tool: ToolRun['tool'], r: TimedRun & { loadAvg1: number }, extra:
 }
 
 /** `timed`, with the load average at the start recorded. */
-async function timedWithLoad(cmd: string, args: string[], cwd: string): Promise<TimedRun & { loadAvg1: number }> {
+async function timedWithLoad(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<TimedRun & { loadAvg1: number }> {
   const loadAvg1 = os.loadavg()[0];
-  return { ...(await timed(cmd, args, cwd)), loadAvg1 };
+  return { ...(await timed(cmd, args, cwd, env)), loadAvg1 };
+}
+
+/** One line per cold build: the main thread's steps and the workers' phases (ms), from `irqlens index --json`. */
+function profileLine(stats: Record<string, unknown> | undefined): string | undefined {
+  const p = stats?.profile as { main: Record<string, number>; workers: { ms: Record<string, number>; files: number; bytes: number } } | undefined;
+  if (!p) return undefined;
+  const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
+  const w = p.workers;
+  const total = Object.values(w.ms).reduce((a, b) => a + b, 0);
+  return `main (s): ${fmt(p.main)} | workers (s, ${w.files} files, ${(w.bytes / 1e6).toFixed(0)} MB, ${(total / 1000).toFixed(1)} s): ${fmt(w.ms)}`;
 }
 
 function parseIrqlensJson(stdout: string): Record<string, unknown> | undefined {
@@ -78,7 +89,7 @@ function parseIrqlensJson(stdout: string): Record<string, unknown> | undefined {
 
 type ToolSet = Set<'gtags' | 'ctags' | 'irqlens'>;
 
-async function benchTree(tree: TreeName, root: string, scratch: string, cli: string, tools: ToolSet): Promise<{ result: TreeResult; cacheDir?: string }> {
+async function benchTree(tree: TreeName, root: string, scratch: string, cli: string, tools: ToolSet, profileDir?: string): Promise<{ result: TreeResult; cacheDir?: string }> {
   const dir = path.join(scratch, tree);
   mkdirSync(dir, { recursive: true });
   const runs: ToolRun[] = [];
@@ -109,8 +120,21 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
     cacheDir = path.join(dir, 'irqlens-cache');
     for (const tool of ['irqlens cold', 'irqlens warm'] as const) {
       log(`${tree}: ${tool}`);
-      const r = await timedWithLoad(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root);
-      runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: parseIrqlensJson(r.stdout), outputMiB: duMiB(cacheDir) }));
+      // With --profile, the cold run writes a CPU profile of its main thread and of each parse worker.
+      const prof = profileDir && tool === 'irqlens cold' ? path.join(profileDir, tree) : undefined;
+      if (prof) mkdirSync(prof, { recursive: true });
+      const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+      const env = prof ? { ...process.env, IRQLENS_WORKER_CPU_PROF: prof } : process.env;
+      const r = await timedWithLoad(process.execPath, [...nodeArgs, cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, env);
+      const stats = parseIrqlensJson(r.stdout);
+      runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: stats, outputMiB: duMiB(cacheDir) }));
+      const line = tool === 'irqlens cold' ? profileLine(stats) : undefined;
+      if (line) log(`${tree}: ${line}`);
+      if (prof) {
+        const sum = summariseProfiles(prof);
+        log(`${tree}: CPU profiles in ${prof} (${sum.profiles} threads, ${(sum.totalMs / 1000).toFixed(1)} s sampled); self time:`);
+        for (const f of sum.functions) log(`${tree}:   ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`);
+      }
     }
   }
   for (const r of runs) log(`${tree}: ${r.tool.padEnd(12)} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB`);
@@ -153,13 +177,15 @@ async function main(): Promise<void> {
       'no-queries': { type: 'boolean', default: false },
       'no-editor': { type: 'boolean', default: false },
       tools: { type: 'string', default: 'gtags,ctags,irqlens' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor]\n' +
-        'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index.\n',
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--profile DIR]\n' +
+        'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index.\n' +
+        '--profile DIR: CPU profiles of each cold irqlens run (main thread and parse workers) into DIR/<tree>/.\n',
     );
     return;
   }
@@ -205,7 +231,7 @@ async function main(): Promise<void> {
   try {
     let linuxCache: string | undefined;
     for (const tree of trees) {
-      const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools);
+      const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools, values.profile ? path.resolve(values.profile) : undefined);
       report.trees.push(result);
       if (tree === 'linux') linuxCache = cacheDir;
     }

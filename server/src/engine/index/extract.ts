@@ -15,6 +15,7 @@ import { scanHeader } from './functionHeader';
 import { contentHash } from './cacheFreshness';
 import { describeCuts } from './nestingLimit';
 import { DEFAULT_MAX_FILE_SIZE } from './walker';
+import { type PhaseTimes, PhaseClock } from './extractProfile';
 import { preprocess } from './preprocess';
 import { type Capture, runQuery } from './queryRunner';
 import type { SymbolKind } from './types';
@@ -122,6 +123,10 @@ export interface ExtractOptions {
   preprocessed?: ReturnType<typeof preprocess>;
   /** Time the parse and the query together may take, in ms (default EXTRACT_BUDGET_MS). */
   budgetMs?: number;
+  /** Where to add the time each phase took. */
+  times?: PhaseTimes;
+  /** The clock of a caller that already timed this file's reading. */
+  clock?: PhaseClock;
 }
 
 /** How long one file's parse and query may take before the rest of the file is left out. */
@@ -172,11 +177,14 @@ class Builder {
 
 /** Parses and extracts one file's text. `file` is the path relative to the tree root. */
 export function extractSource(source: string, file: string, size: number, mtimeMs: number, opts: ExtractOptions = {}): ExtractResult {
+  const clock = opts.clock ?? new PhaseClock(opts.times);
   const pre = opts.preprocessed ?? preprocess(source);
   const text = pre.text;
+  clock.lap('preprocess');
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
   const tree = parseWithin(text, opts.oldTree, budgetMs);
+  clock.lap('parse');
   if (!tree) {
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
     return { record, errors: 0 };
@@ -187,15 +195,17 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   if (pre.cuts?.length) problems.push(describeCuts(text, pre.cuts));
   try {
     const left = Math.max(1, budgetMs - (performance.now() - started));
-    errors = collect(b, tree, pre.generated, text, left);
+    errors = collect(b, tree, pre.generated, text, left, clock);
     if (performance.now() - started >= budgetMs) problems.push(`extraction stopped after ${budgetMs / 1000} s: later definitions and calls may be missing`);
   } finally {
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
+    clock.lap('free');
   }
   const idents = distinctIdentifiers(source);
   const identIds = new Int32Array(idents.size);
   let k = 0;
   for (const s of idents) identIds[k++] = b.id(s);
+  clock.lap('idents');
   const record: FileRecord = {
     file,
     size,
@@ -210,6 +220,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     idents: identIds,
   };
   if (problems.length) record.problem = problems.join('; ');
+  clock.lap('pack');
   return { record, tree: opts.keepTree ? tree : undefined, errors };
 }
 
@@ -233,7 +244,7 @@ const MAX_RECEIVER_CHARS = 256;
 
 const NOT_FUNCTION_NAMES = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__typeof__', 'defined']);
 
-function collect(b: Builder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number): number {
+function collect(b: Builder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock): number {
   const fns: Fn[] = [];
   const fdNames: number[] = [];
   const protos: number[] = [];
@@ -249,7 +260,9 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
   const asgs: { recv: TSNode; field: number; target: number }[] = [];
   const errorRanges: Range[] = [];
 
-  for (const m of runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000))) {
+  const matches = runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000));
+  clock.lap('query');
+  for (const m of matches) {
     const c = m.captures;
     const head = c[0].name;
     switch (head) {
@@ -504,6 +517,7 @@ function collect(b: Builder, tree: Parser.Tree, generated: { at: number; origina
     const recv = recvText(a.recv);
     b.binds.push(b.id(wordAt(text, a.field)), b.id(wordAt(text, a.target)), b.id(recv), -1, l, c, B_ASSIGN, baseType(recv, a.field));
   }
+  clock.lap('collect');
   return errorRanges.length;
 }
 
@@ -606,7 +620,14 @@ export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
 export const GENERATED_HEADER_BYTES = 256 * 1024;
 
 /** Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. */
-export function extractFile(root: string, rel: string): FileRecord {
+export function extractFile(root: string, rel: string, times?: PhaseTimes): FileRecord {
+  const clock = new PhaseClock(times);
+  const r = readAndExtract(root, rel, clock);
+  clock.done(rel, r.size);
+  return r;
+}
+
+function readAndExtract(root: string, rel: string, clock: PhaseClock): FileRecord {
   const abs = path.join(root, rel);
   let st: fs.Stats;
   try {
@@ -617,11 +638,11 @@ export function extractFile(root: string, rel: string): FileRecord {
   // Every record carries the stat and content hash the cache checks freshness with (cacheFreshness.ts).
   const stamp = { ctimeMs: st.ctimeMs, ino: st.ino };
   let hashed: string | undefined;
-  const record = extractStatted(abs, rel, st, (buf) => (hashed = contentHash(buf)));
+  const record = extractStatted(abs, rel, st, clock, (buf) => (hashed = contentHash(buf)));
   return Object.assign(record, stamp, hashed ? { hash: hashed } : {});
 }
 
-function extractStatted(abs: string, rel: string, st: fs.Stats, onRead: (buf: Buffer) => void): FileRecord {
+function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => void): FileRecord {
   let buf: Buffer;
   try {
     // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
@@ -645,23 +666,30 @@ function extractStatted(abs: string, rel: string, st: fs.Stats, onRead: (buf: Bu
     text = buf.toString('latin1');
     problem = 'not UTF-8, decoded as Latin-1';
   }
-  if (size > HUGE_FILE_BYTES) return extractDefinesOnly(text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+  clock.lap('read');
+  if (size > HUGE_FILE_BYTES) return definesOnly(clock, text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
   if (size > GENERATED_HEADER_BYTES) {
     // Register-definition headers (amdgpu's asic_reg, NIC firmware interfaces) are mostly #define lines: a line scan
     // finds every name they define at a fraction of a parse.
     const lines = text.match(/^[ \t]*\S/gm)?.length ?? 0;
     const defines = text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0;
     if (lines > 0 && defines / lines >= 0.6) {
-      return extractDefinesOnly(text, rel, size, mtimeMs, `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+      return definesOnly(clock, text, rel, size, mtimeMs, `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
     }
   }
   try {
-    const r = extractSource(text, rel, size, mtimeMs);
+    const r = extractSource(text, rel, size, mtimeMs, { clock });
     if (problem) r.record.problem = r.record.problem ? `${problem}; ${r.record.problem}` : problem;
     return r.record;
   } catch (e) {
     return { ...emptyFile(rel, size, mtimeMs), problem: `parse failed: ${(e as Error).message}` };
   }
+}
+
+function definesOnly(clock: PhaseClock, ...args: Parameters<typeof extractDefinesOnly>): FileRecord {
+  const r = extractDefinesOnly(...args);
+  clock.lap('defines');
+  return r;
 }
 
 function emptyFile(file: string, size: number, mtimeMs: number): FileRecord {

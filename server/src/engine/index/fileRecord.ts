@@ -56,18 +56,53 @@ export function emptyRecord(file: string, size: number, mtimeMs: number, problem
   return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z, problem };
 }
 
+/**
+ * The string table of a batch of records from a parse worker: the records carry ids into it, not tables of their own,
+ * so that a name crosses threads once per batch rather than once per file. `treeIds` maps them to the receiving tree's
+ * ids (filled by the tree); `mapped` is how many are mapped.
+ */
+export interface WorkerStrings {
+  strings: string[];
+  treeIds: Int32Array;
+  mapped: number;
+}
+
+export function workerStrings(strings: string[]): WorkerStrings {
+  return { strings, treeIds: new Int32Array(strings.length), mapped: 0 };
+}
+
+export function emptyWorkerStrings(): WorkerStrings {
+  return workerStrings([]);
+}
+
 /** Re-maps every string-id slot of a record through `map` (local id → tree id) and sorts the identifier set. */
 export function remapRecord(r: FileRecord, map: Int32Array): void {
-  const m = (a: Int32Array, stride: number, slots: number[]) => {
-    for (let i = 0; i < a.length; i += stride) for (const s of slots) if (a[i + s] >= 0) a[i + s] = map[a[i + s]];
-  };
-  m(r.syms, SYM, [0, 8]);
-  m(r.calls, CALL, [0, 1]);
-  m(r.icalls, ICALL, [0, 1, 4, 5]);
-  m(r.binds, BIND, [0, 1, 2, 3, 7]);
-  m(r.fieldTypes, FIELDT, [0, 1, 2]);
-  m(r.aliases, ALIAS, [0, 1]);
-  m(r.idents, 1, [0]);
+  mapRecordIds(r, map);
   r.idents.sort();
   delete r.strings;
+}
+
+/** Re-maps every string-id slot of a record through `map`, in place (-1 slots stay -1). */
+export function mapRecordIds(r: FileRecord, map: Int32Array): void {
+  mapSlots(r.syms, SYM, 0, 8, -1, -1, -1);
+  mapSlots(r.calls, CALL, 0, 1, -1, -1, -1);
+  mapSlots(r.icalls, ICALL, 0, 1, 4, 5, -1);
+  mapSlots(r.binds, BIND, 0, 1, 2, 3, 7);
+  mapSlots(r.fieldTypes, FIELDT, 0, 1, 2, -1, -1);
+  mapSlots(r.aliases, ALIAS, 0, 1, -1, -1, -1);
+  mapSlots(r.idents, 1, 0, -1, -1, -1, -1);
+
+  function mapSlots(a: Int32Array, stride: number, s0: number, s1: number, s2: number, s3: number, s4: number): void {
+    for (let i = 0; i < a.length; i += stride) {
+      mapAt(a, i + s0);
+      if (s1 >= 0) mapAt(a, i + s1);
+      if (s2 >= 0) mapAt(a, i + s2);
+      if (s3 >= 0) mapAt(a, i + s3);
+      if (s4 >= 0) mapAt(a, i + s4);
+    }
+  }
+  function mapAt(a: Int32Array, at: number): void {
+    const v = a[at];
+    if (v >= 0) a[at] = map[v];
+  }
 }

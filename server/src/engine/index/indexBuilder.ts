@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CacheError, cacheFile, loadCache, saveCacheOrWarn } from './cache';
 import { reusableRecord } from './cacheFreshness';
+import { emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
@@ -26,6 +27,16 @@ export interface TreeStats {
   skipped: { file: string; reason: string }[];
   seconds: number;
   fromCache: number;
+  /** Where the build's time went: the main thread's steps (ms, wall) and the workers' extraction phases. */
+  profile?: BuildProfile;
+}
+
+export interface BuildProfile {
+  /** Main-thread steps, ms: walk, cache read, waiting for the pool, merging records, counting, cache write. */
+  main: Record<'walk' | 'cacheRead' | 'pool' | 'merge' | 'count' | 'cacheWrite', number>;
+  /** CPU time of the main thread during the build, ms (0 where it cannot be read). */
+  mainCpuMs: number;
+  workers: PhaseTimes;
 }
 
 export interface BuildTreeOptions {
@@ -63,11 +74,20 @@ function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexL
 
 export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: BuildTreeOptions): Promise<{ tree: TreeIndex; stats: TreeStats }> {
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
+  const main: BuildProfile['main'] = { walk: 0, cacheRead: 0, pool: 0, merge: 0, count: 0, cacheWrite: 0 };
+  let lapAt = t0;
+  const lap = (step: keyof BuildProfile['main']) => {
+    const now = performance.now();
+    main[step] += now - lapAt;
+    lapAt = now;
+  };
   const root = path.resolve(rootIn);
   const info = detectTree(root);
   const tree = new TreeIndex(info);
   const walked = opts.only ? statFiles(root, opts.only, opts.selection) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
+  lap('walk');
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
   const toParse: { rel: string; size: number }[] = [];
@@ -89,16 +109,25 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   let done = fromCache;
   const total = walked.files.length;
   opts.onProgress?.({ tree: root, done, total });
-  await pool.run(
-    root,
-    toParse.map((f) => f.rel),
-    (records) => {
-      for (const r of records) tree.setRecord(r);
-      done += records.length;
-      opts.onProgress?.({ tree: root, done, total });
-    },
-    opts.signal,
-  );
+  lap('cacheRead');
+  let mergeMs = 0;
+  const workers = toParse.length
+    ? await pool.run(
+        root,
+        toParse.map((f) => f.rel),
+        (records, strings) => {
+          const m0 = performance.now();
+          for (const r of records) tree.setRecord(r, strings);
+          mergeMs += performance.now() - m0;
+          done += records.length;
+          opts.onProgress?.({ tree: root, done, total });
+        },
+        opts.signal,
+      )
+    : emptyPhaseTimes();
+  lap('pool');
+  main.merge = mergeMs;
+  main.pool -= mergeMs;
   const skipped = [...walked.skipped];
   let functions = 0;
   let calls = 0;
@@ -110,11 +139,18 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
     functions += functionCount(r);
     calls += callSiteCount(r);
   }
+  lap('count');
   if (cachePath && changed && !opts.signal?.aborted) {
     saveCacheOrWarn(cachePath, { root, strings: tree.strings, files: tree.liveRecords() }, (msg) => opts.log('warn', msg));
   }
+  lap('cacheWrite');
   const seconds = (performance.now() - t0) / 1000;
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache };
+  for (const k of Object.keys(main) as (keyof typeof main)[]) main[k] = Math.round(main[k]);
+  for (const k of Object.keys(workers.ms) as (keyof typeof workers.ms)[]) workers.ms[k] = Math.round(workers.ms[k]);
+  const cpu1 = threadCpuMs();
+  const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
+  workers.threadCpuMs = Math.round(workers.threadCpuMs);
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, profile };
   opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
 }

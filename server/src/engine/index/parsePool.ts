@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { emptyRecord, type FileRecord } from './fileRecord';
+import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes } from './extractProfile';
+import { emptyRecord, emptyWorkerStrings, type FileRecord, workerStrings, type WorkerStrings } from './fileRecord';
 import type { ParseReply, ParseRequest } from './parseWorker';
 
 function workerScript(): string {
@@ -31,12 +32,22 @@ function workerExecArgv(): string[] {
       if (!a.includes('=') && i + 1 < argv.length) out.push(argv[++i]);
     } else if (a === '--enable-source-maps' || a === '--no-warnings') out.push(a);
   }
+  // A CPU profile per worker (the build's phases say how long; the profiles say where inside a phase).
+  const profileDir = process.env.IRQLENS_WORKER_CPU_PROF;
+  if (profileDir) out.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   return out;
 }
 
 interface Slot {
   worker: Worker;
-  busy?: { req: ParseRequest; resolve: (r: FileRecord[]) => void };
+  busy?: { req: ParseRequest; resolve: (r: FileRecord[], strings: WorkerStrings, times?: PhaseTimes) => void };
+}
+
+/** All cores, or IRQLENS_WORKERS when set (to measure how the build scales with the number of workers). */
+function defaultSize(): number {
+  const asked = Number(process.env.IRQLENS_WORKERS);
+  if (Number.isInteger(asked) && asked > 0) return asked;
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
 export class ParsePool {
@@ -45,7 +56,7 @@ export class ParsePool {
   private waiting: (() => void)[] = [];
 
   constructor(
-    readonly size = Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    readonly size = defaultSize(),
     private readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void,
   ) {}
 
@@ -59,7 +70,7 @@ export class ParsePool {
     worker.on('message', (reply: ParseReply) => {
       const busy = slot.busy;
       slot.busy = undefined;
-      busy?.resolve(reply.records);
+      busy?.resolve(reply.records, workerStrings(reply.strings), reply.times);
       this.waiting.shift()?.();
     });
     worker.on('error', (e) => {
@@ -68,7 +79,7 @@ export class ParsePool {
       slot.busy = undefined;
       this.log?.('error', `parse worker failed on ${busy?.req.files.length ?? 0} file(s) of ${busy?.req.root}: ${e.message}`);
       this.slots = this.slots.filter((s) => s !== slot);
-      busy?.resolve(busy.req.files.map((f) => emptyRecord(f, 0, 0, `parse worker failed: ${e.message}`)));
+      busy?.resolve(busy.req.files.map((f) => emptyRecord(f, 0, 0, `parse worker failed: ${e.message}`)), emptyWorkerStrings());
       this.waiting.shift()?.();
     });
     this.slots.push(slot);
@@ -84,8 +95,12 @@ export class ParsePool {
     }
   }
 
-  /** Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive. */
-  async run(root: string, files: string[], onBatch: (records: FileRecord[]) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive. Returns the workers'
+   * time per extraction phase.
+   */
+  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal): Promise<PhaseTimes> {
+    const times = emptyPhaseTimes();
     // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
     const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (this.size * 8))));
     const pending: Promise<void>[] = [];
@@ -94,13 +109,20 @@ export class ParsePool {
       const slot = await this.idleSlot();
       const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize) };
       pending.push(
-        new Promise<FileRecord[]>((resolve) => {
-          slot.busy = { req, resolve };
+        new Promise<[FileRecord[], WorkerStrings]>((resolve) => {
+          slot.busy = {
+            req,
+            resolve: (records, strings, batchTimes) => {
+              if (batchTimes) addPhaseTimes(times, batchTimes);
+              resolve([records, strings]);
+            },
+          };
           slot.worker.postMessage(req);
-        }).then(onBatch),
+        }).then(([records, strings]) => onBatch(records, strings)),
       );
     }
     await Promise.all(pending);
+    return times;
   }
 
   async dispose(): Promise<void> {

@@ -1,10 +1,12 @@
 // Worker-thread entry (esbuild → out/parseWorker.js): extracts batches of files and posts compact records back,
-// transferring their typed arrays instead of copying them.
+// transferring their typed arrays instead of copying them. The records of a batch share one string table (a name used
+// by many files of the batch crosses threads once).
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { extractFile } from './extract';
-import type { FileRecord } from './fileRecord';
+import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
+import { type FileRecord, mapRecordIds } from './fileRecord';
 
 export interface ParseRequest {
   id: number;
@@ -13,7 +15,33 @@ export interface ParseRequest {
 }
 export interface ParseReply {
   id: number;
+  /** Records whose string ids index `strings` (no `strings` of their own). */
   records: FileRecord[];
+  /** The batch's string table. */
+  strings: string[];
+  /** Time per phase over this batch. */
+  times: PhaseTimes;
+}
+
+/**
+ * Moves a record from its own string table to the batch's (`table`, whose strings in id order are `added`). A table
+ * kept across batches crossed even fewer strings but made every full collection mark it (slower on QEMU).
+ */
+function intoBatchTable(r: FileRecord, table: Map<string, number>, added: string[]): void {
+  const local = r.strings ?? [];
+  const map = new Int32Array(local.length);
+  for (let i = 0; i < local.length; i++) {
+    const s = local[i];
+    let id = table.get(s);
+    if (id === undefined) {
+      id = table.size;
+      table.set(s, id);
+      added.push(s);
+    }
+    map[i] = id;
+  }
+  mapRecordIds(r, map);
+  delete r.strings;
 }
 
 function transferList(records: FileRecord[]): ArrayBuffer[] {
@@ -26,34 +54,60 @@ function transferList(records: FileRecord[]): ArrayBuffer[] {
 
 // Trees live in native memory V8 does not see, and are freed only when their wrapper is collected: without a
 // collection now and then a worker holds gigabytes of dead trees while its JS heap looks small.
-let gc: (() => void) | undefined;
+let gc: ((opts?: { type: 'minor' | 'major' }) => void) | undefined;
 try {
   v8.setFlagsFromString('--expose-gc');
-  gc = vm.runInNewContext('gc') as () => void;
+  gc = vm.runInNewContext('gc') as typeof gc;
 } catch {
   gc = undefined;
 }
 let sinceGc = 0;
-/** A tree takes tens of times its source in native memory: collect after every few MB of source parsed. */
-const GC_EVERY_BYTES = 4 * 1024 * 1024;
+let sinceMajor = 0;
+/**
+ * A tree takes tens of times its source in native memory: collect after every MB of source parsed. A minor collection
+ * (the young generation, where the wrappers of trees just used still are) frees most trees for a fraction of a full
+ * one; a full one every 4 MB (as before) frees those whose wrappers were promoted, which bounds the native memory held.
+ * A full collection only every 32 MB lost that bound: Linux peaked at 1.48 GB.
+ */
+const GC_EVERY_BYTES = 1024 * 1024;
+const MAJOR_EVERY_BYTES = 4 * 1024 * 1024;
 
 parentPort?.on('message', (msg: ParseRequest) => {
   void handle(msg);
 });
 
+/** Thread CPU time already reported: each reply carries what the thread used since the previous one. */
+let cpuReported = 0;
+
 async function handle(msg: ParseRequest): Promise<void> {
   const records: FileRecord[] = [];
+  const times = emptyPhaseTimes();
+  const table = new Map<string, number>();
+  const added: string[] = [];
   for (const f of msg.files) {
-    const r = extractFile(msg.root, f);
+    const r = extractFile(msg.root, f, times);
+    intoBatchTable(r, table, added);
     records.push(r);
     sinceGc += r.size;
+    sinceMajor += r.size;
     if (gc && sinceGc > GC_EVERY_BYTES) {
+      const g0 = clock();
       sinceGc = 0;
-      gc();
+      if (sinceMajor < MAJOR_EVERY_BYTES) gc({ type: 'minor' });
+      else {
+        sinceMajor = 0;
+        gc();
+      }
       // Native finalizers (the trees' ts_tree_delete) run once the event loop turns.
       await new Promise((resolve) => setImmediate(resolve));
+      times.ms.gc += clock() - g0;
     }
   }
-  const reply: ParseReply = { id: msg.id, records };
+  const cpu = threadCpuMs();
+  if (cpu !== undefined) {
+    times.threadCpuMs = cpu - cpuReported;
+    cpuReported = cpu;
+  }
+  const reply: ParseReply = { id: msg.id, records, strings: added, times };
   parentPort!.postMessage(reply, transferList(records));
 }

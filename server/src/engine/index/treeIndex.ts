@@ -1,6 +1,6 @@
 // The index of one tree: interned strings, one compact FileRecord per file, and the query maps (CSR arrays keyed by
 // string id) that make definitions, call hierarchy and workspace-symbol search answer in milliseconds.
-import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM } from './fileRecord';
+import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM, type WorkerStrings } from './fileRecord';
 import { StringTable } from './stringTable';
 import type { TreeInfo } from './types';
 
@@ -133,9 +133,25 @@ export class TreeIndex {
     this.ids = new StringTable(strings);
   }
 
-  /** Adds or replaces a record; records with local `strings` are re-mapped to this tree's ids first. */
-  setRecord(r: FileRecord): void {
-    if (r.strings) {
+  /**
+   * Adds or replaces a record; records with local `strings` are re-mapped to this tree's ids first, and so are records
+   * from a parse worker (`from`: the worker's strings, those not yet mapped interned now).
+   */
+  setRecord(r: FileRecord, from?: WorkerStrings): void {
+    if (from) {
+      if (from.mapped < from.strings.length) {
+        if (from.treeIds.length < from.strings.length) {
+          let n = from.treeIds.length;
+          while (n < from.strings.length) n *= 2;
+          const grown = new Int32Array(n);
+          grown.set(from.treeIds.subarray(0, from.mapped));
+          from.treeIds = grown;
+        }
+        for (let i = from.mapped; i < from.strings.length; i++) from.treeIds[i] = this.intern(from.strings[i]);
+        from.mapped = from.strings.length;
+      }
+      remapRecord(r, from.treeIds);
+    } else if (r.strings) {
       const local = r.strings;
       const map = new Int32Array(local.length);
       for (let i = 0; i < local.length; i++) map[i] = this.intern(local[i]);
