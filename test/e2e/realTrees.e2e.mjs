@@ -231,8 +231,7 @@ try {
     if (!after.length) throw new Error('no new server process');
     log(`new server pid ${after[0]}`);
     await waitForReady(page, ['xen 4.17', 'linux 6.1'], INDEX_TIMEOUT);
-    // One editor, no panel: the Problems panel and the simulation panel of the steps before would take the hover's place.
-    await runCommand(page, 'View: Close Panel', TIMEOUT);
+    // One editor: the simulation panel and the scenario file of the steps before would take the hover's place.
     await runCommand(page, 'View: Close All Editors', TIMEOUT);
     await quickOpen(page, 'xen/arch/x86/hvm/irq.c', TIMEOUT);
     await goToLine(page, defLine, TIMEOUT);

@@ -1,5 +1,6 @@
 // Checks package.json `contributes` against the sources of truth: the settings table (server/src/protocol/configuration.ts)
 // and the client's command table (client/src/commands.ts, read as text: the test project cannot load `vscode`).
+import { ClientCommands } from '../../server/src/protocol/flowMessages';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -31,7 +32,10 @@ void test('parseSettings: defaults from the table, bad values fall back field by
 
 void test('contributes.commands matches the client command table', () => {
   const src = fs.readFileSync(path.join(root, 'client', 'src', 'commands.ts'), 'utf8');
-  const ids = [...src.matchAll(/\bid: '([\w.]+)'/g)].map((m) => m[1]).sort();
+  // Ids are written as literals or as the protocol's ClientCommands (the ids lenses and hovers carry).
+  const literal = [...src.matchAll(/\bid: '(irqlens\.[\w.]+)'/g)].map((m) => m[1]);
+  const named = [...src.matchAll(/\bid: ClientCommands\.(\w+)/g)].map((m) => ClientCommands[m[1] as keyof typeof ClientCommands]);
+  const ids = [...literal, ...named].sort();
   assert.ok(ids.length > 0, 'found command ids in client/src/commands.ts');
   const declared = (pkg.contributes?.commands as { command: string; title: string; category?: string }[]).map((c) => c.command).sort();
   assert.deepEqual(declared, ids);
