@@ -236,8 +236,10 @@ try {
     await quickOpen(page, 'xen/arch/x86/hvm/irq.c', TIMEOUT);
     await goToLine(page, defLine, TIMEOUT);
     const box = await wordBox(page, /^void\shvm_assert_evtchn_irq\(/, 'hvm_assert_evtchn_irq', TIMEOUT);
-    await page.mouse.move(box.x - 80, box.y);
-    await page.mouse.move(box.x, box.y, { steps: 5 });
+    // The cursor on the name and the keyboard's Show Hover (Ctrl+K Ctrl+I), as a keyboard user asks for it.
+    await page.mouse.click(box.x + 4, box.y);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
     await page.locator('.monaco-hover .hover-contents', { hasText: /X\d+/ }).first().waitFor({ timeout: TIMEOUT });
     await shot(page, 'after-restart-hover');
   });
