@@ -452,10 +452,10 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR7', 'QR13', 'QR18'],
     branches: [
-      { name: 'not-ioapic', when: 'vec is not in ioapic_handled_vectors [, ]: return', next: 'Q3.5' },
-      { name: 'split-exit', when: 'split irqchip: pending_ioapic_eoi := vec, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR[12]=… is not consulted (QR13)', next: 'Q3.12' },
-      { name: 'in-kernel-level', when: 'in-kernel: kvm_ioapic_update_eoi(vec, trigger = TMR[vec] = level / edge)', next: 'Q3.12' },
-      { name: 'in-kernel-edge', when: 'in-kernel: kvm_ioapic_update_eoi(vec, trigger = TMR[vec] = level / edge)', next: 'Q3.12' },
+      { name: 'not-ioapic', when: 'vec is not in ioapic_handled_vectors (no IO-APIC pin routes it): return', next: 'Q3.5' },
+      { name: 'split-exit', when: 'split irqchip: pending_ioapic_eoi := vec, KVM_REQ_IOAPIC_EOI_EXIT → KVM_EXIT_IOAPIC_EOI; SVR bit 12 (directed EOI) is not consulted (QR13)', next: 'Q3.12' },
+      { name: 'in-kernel-level', when: 'in-kernel irqchip, TMR[vec] set: kvm_ioapic_update_eoi(vec, level) clears Remote-IRR', next: 'Q3.12' },
+      { name: 'in-kernel-edge', when: 'in-kernel irqchip, TMR[vec] clear: kvm_ioapic_update_eoi(vec, edge)', next: 'Q3.12' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
