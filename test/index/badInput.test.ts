@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extractFile } from '../../server/src/engine/index/extract';
+import { extractFile } from '../../server/src/engine/index/fileExtract';
 import { namedSymbols } from '../../server/src/engine/index/recordViews';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { Link, Step } from '@irqlens/models';
 import { checkContractInFile } from '../../server/src/engine/contracts/checkContracts';
-import { extractFile } from '../../server/src/engine/index/extract';
+import { extractFile } from '../../server/src/engine/index/fileExtract';
 import { namedSymbols } from '../../server/src/engine/index/recordViews';
 import { realTrees } from './realTrees';
 

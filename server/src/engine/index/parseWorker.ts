@@ -4,7 +4,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import { extractFile } from './extract';
+import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
 

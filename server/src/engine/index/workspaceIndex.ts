@@ -7,7 +7,7 @@ import { cacheFile, saveCacheOrWarn } from './cache';
 import { CallGraph } from './callGraph';
 import { Definitions, type RootedSymbol } from './definitionQueries';
 import { DocumentTrees } from './documentTrees';
-import { extractFile } from './extract';
+import { extractFile } from './fileExtract';
 import { buildTreeIndex, type IndexLog, type TreeStats } from './indexBuilder';
 import { IndexedTrees } from './indexedTrees';
 import { ParsePool } from './parsePool';

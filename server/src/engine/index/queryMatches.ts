@@ -1,0 +1,136 @@
+// The extraction query's matches sorted into plain lists, one per kind of capture. Symbols that need no context
+// (macros, enumerators, typedefs, tag aliases) are recorded right away; the rest is resolved by collectRecords.ts.
+import type Parser from 'tree-sitter';
+import { F_FUNCLIKE } from './fileRecord';
+import { extractQuery } from './cParse';
+import { runQuery } from './queryRunner';
+import { type Fn, type Local, type Range, type RecordBuilder, type TSNode, startOf, typeNameAt, wordAt } from './recordBuilder';
+import type { SymbolKind } from './types';
+
+export interface QueryFindings {
+  fns: Fn[];
+  /** Starts of function declarators' parameter lists: the function's name ends right before one. */
+  fdNames: number[];
+  protos: number[];
+  types: { kind: SymbolKind; name: string; nameAt: number; bodyStart: number; body: TSNode }[];
+  anon: { name: string; nameAt: number; body: TSNode }[];
+  fieldDecls: { type: string; name: string; at: number }[];
+  vars: { name: string; type: string; at: number; init?: TSNode; typeAt: number }[];
+  params: Local[];
+  directCalls: number[];
+  icalls: { recv: TSNode; field: number }[];
+  bindPairs: { field: number; target: number }[];
+  nests: Range[];
+  asgs: { recv: TSNode; field: number; target: number }[];
+  errorRanges: Range[];
+}
+
+/** Runs the query on the tree within the budget (µs granularity) and sorts its matches by kind. */
+export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string, budgetMs: number): QueryFindings {
+  const found: QueryFindings = {
+    fns: [], fdNames: [], protos: [], types: [], anon: [], fieldDecls: [], vars: [], params: [], directCalls: [], icalls: [],
+    bindPairs: [], nests: [], asgs: [], errorRanges: [],
+  };
+  const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
+  const matches = runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000));
+  for (const m of matches) {
+    const c = m.captures;
+    const head = c[0].name;
+    switch (head) {
+      case 'fn.def': {
+        const def = c[0];
+        const type = c.find((x) => x.name === 'fn.type');
+        const decl = c.find((x) => x.name === 'fn.decl')!;
+        const body = c.find((x) => x.name === 'fn.body')!;
+        fns.push({ start: startOf(def), end: def.end, declStart: startOf(decl), bodyStart: startOf(body), name: -1, nameAt: -1, typeAt: type ? startOf(type) : -1 });
+        break;
+      }
+      case 'fd.params':
+        fdNames.push(startOf(c[0]));
+        break;
+      case 'proto.name':
+        protos.push(startOf(c[0]));
+        break;
+      case 'macro.obj':
+      case 'macro.fn': {
+        const at = startOf(c[0]);
+        const name = wordAt(text, at);
+        b.sym(name, 'macro', at, at, at + name.length, head === 'macro.fn' ? F_FUNCLIKE : 0);
+        break;
+      }
+      case 'struct.name':
+      case 'union.name':
+      case 'enum.name': {
+        const at = startOf(c[0]);
+        const body = c[1];
+        types.push({ kind: head.slice(0, head.indexOf('.')) as SymbolKind, name: wordAt(text, at), nameAt: at, bodyStart: startOf(body), body });
+        break;
+      }
+      case 'enumerator.name': {
+        const at = startOf(c[0]);
+        const name = wordAt(text, at);
+        b.sym(name, 'enumerator', at, at, at + name.length);
+        break;
+      }
+      case 'anon.body': {
+        const nameNode = c.find((x) => x.name === 'anon.name')!;
+        const at = startOf(nameNode);
+        anon.push({ name: wordAt(text, at), nameAt: at, body: c[0] });
+        break;
+      }
+      case 'alias.tag': {
+        const tag = wordAt(text, startOf(c[0]));
+        const name = wordAt(text, startOf(c[1]));
+        b.aliases.push(b.id(name), b.id(tag));
+        break;
+      }
+      case 'typedef.name': {
+        const at = startOf(c[0]);
+        const name = wordAt(text, at);
+        b.sym(name, 'typedef', at, at, at + name.length);
+        break;
+      }
+      case 'field.type': {
+        const type = typeNameAt(text, startOf(c[0]));
+        const at = startOf(c[1]);
+        fieldDecls.push({ type, name: wordAt(text, at), at });
+        break;
+      }
+      case 'var.type': {
+        const typeAt = startOf(c[0]);
+        const at = startOf(c[1]);
+        const init = c[2];
+        vars.push({ name: wordAt(text, at), type: typeNameAt(text, typeAt), at, init, typeAt });
+        break;
+      }
+      case 'param.type': {
+        const at = startOf(c[1]);
+        params.push({ name: wordAt(text, at), type: typeNameAt(text, startOf(c[0])), at });
+        break;
+      }
+      case 'call.callee':
+        directCalls.push(startOf(c[0]));
+        break;
+      case 'icall.recv':
+        icalls.push({ recv: c[0], field: startOf(c[1]) });
+        break;
+      case 'bind.field':
+        bindPairs.push({ field: startOf(c[0]), target: startOf(c[1]) });
+        break;
+      case 'nest.field': {
+        const list = c[1];
+        nests.push({ start: startOf(list), end: list.end });
+        break;
+      }
+      case 'asg.recv':
+        asgs.push({ recv: c[0], field: startOf(c[1]), target: startOf(c[2]) });
+        break;
+      case 'error.node': {
+        const n = c[0];
+        errorRanges.push({ start: startOf(n), end: n.end });
+        break;
+      }
+    }
+  }
+  return found;
+}
