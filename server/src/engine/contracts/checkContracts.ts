@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '@irqlens/models';
 import { endsWithContinuation } from '../index/cScan';
-import { extractFile } from '../index/extract';
+import { extractFile } from '../index/fileExtract';
 import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
 import { IndexQueries, SymbolDef, TreeInfo } from '../index/types';
