@@ -166,4 +166,9 @@ export const apicRules: Rule[] = [
     text: 'The SDM APIC, and Xen\'s virtual LAPIC with it, refuses a received vector 0–15: it sets ESR bit 6 (received illegal vector) and leaves IRR alone. QEMU and KVM check nothing on receipt: the vector is set in IRR (or posted to the PIR) with its TMR bit like any other. KVM then never presents it, because its deliverability test needs the class above the PPR, so it stays in IRR. QEMU presents vectors 1–15 while PPR is 0 (vector 0 reads as no interrupt); the guest takes them through its exception entry of that number, which writes no EOI, so the ISR bit stays set.',
     checkIn: ['Intel SDM Vol. 3A 10.5.2 "Valid Interrupt Vectors", 10.5.3 "Error Handling"', 'Xen vlapic_set_irq (xen/arch/x86/hvm/vlapic.c)', `QEMU apic_set_irq, apic_irq_pending (${QEMU_APIC})`, `KVM __apic_accept_irq, apic_has_interrupt_for_ppr (${KVM_LAPIC})`],
   },
+  {
+    id: 'QR32', title: 'an RTE write services a request that is already latched',
+    text: 'Writing a redirection entry keeps Remote-IRR (cleared when the entry is now edge) and then looks at the latched request at once: KVM services the written pin when the entry is level and its line is latched in the IO-APIC\'s irr, so unmasking a level pin whose line is high, or restoring the level entry after Linux\'s edge rewrite while the line is still high, sends the message now; QEMU re-services every pin after any RTE write. Restoring the in-kernel IO-APIC (KVM_SET_IRQCHIP) zeroes irr and re-asserts every pin that was latched in it, so a level line still high with Remote-IRR clear is delivered again.',
+    checkIn: [`KVM ioapic_write_indirect, kvm_set_ioapic, kvm_ioapic_inject_all (${KVM_IOAPIC})`, `QEMU ioapic_mem_write (${QEMU_IOAPIC})`, 'Linux __eoi_ioapic_pin (arch/x86/kernel/apic/io_apic.c)'],
+  },
 ];

@@ -2,6 +2,7 @@
 // trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
+import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
@@ -12,7 +13,7 @@ import {
   checkBlock, leaveHalt, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE, routingBranches } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE, routingBranches } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 
@@ -62,6 +63,9 @@ const steps: Step<KvmState>[] = [
       { name: 'message', when: 'vector msg.vector level / edge → APIC msg.dest, Remote-IRR := 1', next: 'Q3.1' },
       { name: 'hold', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
       { name: 'lowered', when: 'level pin 10 de-asserted: request latch cleared', next: null },
+      { name: 'latched', when: 'level pin asserted while its RTE is masked: the request stays latched in ioapic->irr; an unmask services it (QR32)', next: null },
+      { name: 'coalesced', when: 'edge pin already high: no 0→1 transition (QR8)', next: null },
+      { name: 'ignored', when: 'edge pin rose while its RTE is masked: lost (QR8)', next: null },
     ],
     run(ctx) {
       const pin = num(ctx, 'pin', 10);
@@ -75,12 +79,19 @@ const steps: Step<KvmState>[] = [
       if (!msg) {
         if (r.action === 'hold') ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
         if (r.action === 'ignored') ctx.emit({ kind: 'lost', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
+        if (r.action === 'service') {
+          // ioapic_service returned at once: the entry is masked (or the message found no target); the latch keeps it.
+          const held = r.service?.held.map((h) => h.why).join('; ') || 'no message sent';
+          ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: held });
+          return { branch: 'latched', why: `${r.why}: ${held}`, next: null };
+        }
         return { branch: r.action, why: r.why, next: null };
       }
       return { branch: 'message', why: `${r.why}: vector ${hex(msg.vector)} ${msg.trig_mode ? 'level' : 'edge'} → APIC ${msg.dest}${msg.trig_mode ? ', Remote-IRR := 1' : ''}`, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(msg)), src: -1 } };
     },
   },
   icrWriteStep('Q3.w', 'Q3.1'),
+  ioapicWriteStep('Q3.io', 'Q3.1'),
   {
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
@@ -540,7 +551,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
     { name: 'write-tpr', description: 'The guest writes its TPR (MOV CR8 / TASKPRI) on a vCPU.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'tpr', type: 'int', description: 'new TPR', default: 0, min: 0, max: 255 }], from: 'Q3.8t' },
     { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
-    setIfAction, blockAction, preemptAction, writeRteAction,
+    setIfAction, blockAction, preemptAction, writeRteAction('Q3.io'), ioapicEoiAction('Q3.io'), restoreIoapicAction('Q3.io'),
   ],
   initialState: (profile) => newKvmState(profile),
   validate(state, params, profile) {
