@@ -11,11 +11,10 @@
 // A message the write sends goes on through the flow's routing step, like any other IO-APIC message.
 
 import { ActionSpec, ModelError, Step, StepResult } from '../../core/types';
-import { checkPin, IoapicMessage, ioapicService, ioapicSetIrq, ioapicWriteEoiRegister, ioapicWriteRte } from '../../components/ioapic';
+import { checkPin, IoapicMessage, ioapicSetIrq, ioapicWriteEoiRegister, ioapicWriteRte } from '../../components/ioapic';
 import { deliverToApics } from './kvmDispatch';
 import { expectedAccepts, irqFromIoapic, irqToParams } from './kvmRouting';
-import { hex, KvmState, profileConfig } from './kvmState';
-import { scanIoapic } from './kvmState';
+import { hex, KvmState, profileConfig, scanIoapic } from './kvmState';
 import { Ctx, KVM_IOAPIC_FILE, linuxLink, num, runOptions } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string) => ({ codebase: 'qemu' as const, symbol, file, note: 'kvm-split: QEMU\'s IO-APIC' });
