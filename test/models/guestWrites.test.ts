@@ -51,3 +51,40 @@ void test('the IO-APIC EOI register: honoured by QEMU\'s version 0x20 IO-APIC (k
 void test('KVM_SET_IRQCHIP is refused for QEMU\'s IO-APIC (split irqchip), with the field named', () => {
   assert.throws(() => run({ flow: 'Q3', profile: 'kvm-split', actions: [{ do: 'restore-ioapic' }] }), /in-kernel IO-APIC/);
 });
+
+void test('KVM accepts a restored SPIV bit 12 without LVR[24] (KVM_SET_LAPIC copies SPIV): set, or the set-lapic action', () => {
+  // Refused as an impossible state before: the in-kernel irqchip takes it, and then keeps Remote-IRR on level EOIs.
+  const r = run({ flow: 'Q3', profile: 'kvm-inkernel', set: { 'vcpus.0.lapic.svr_directed_eoi': true }, actions: [{ do: 'raise', with: { pin: 10 } }] });
+  assert.deepEqual(branches(r, 'Q3.12'), ['remote-irr-kept']);
+  assert.equal((r.trace.finalState as { ioapic: { ioredtbl: { remote_irr: number }[] } }).ioapic.ioredtbl[10].remote_irr, 1);
+  // QEMU's APIC never holds it: only a guest write sets SVR there, and QEMU masks bit 12 (QR13).
+  assert.throws(() => run({ flow: 'Q1', set: { 'cpus.0.lapic.svr_directed_eoi': true }, actions: [{ do: 'raise' }] }), /LVR\[24\]/);
+});
+
+void test('KVM SPIV guest write: bit 12 only with LVR[24]; clearing bit 8 masks every LVT entry', () => {
+  const split = run({ flow: 'Q3', profile: 'kvm-split', set: { 'vcpus.1.lapic.lvr_directed_eoi': true }, actions: [{ do: 'write-svr', with: { svr: 0x11ff } }] });
+  assert.deepEqual(branches(split, 'Q3.lw'), ['svr-written']);
+  const off = run({ flow: 'Q4', profile: 'apicv-on', actions: [{ do: 'write-svr', with: { svr: 0xff } }, { do: 'write-lvt', with: { lvt: 'lint0', masked: false } }] });
+  assert.deepEqual(branches(off, 'Q4.lw'), ['apic-disabled', 'lvt-written']);
+  const l = (off.trace.finalState as { vcpus: { lapic: { lvt_timer: { masked: boolean }; lvt_lint0: { masked: boolean } } }[] }).vcpus[1].lapic;
+  assert.equal(l.lvt_timer.masked, true);
+  assert.equal(l.lvt_lint0.masked, true, 'an LVT write while software-disabled is forced masked');
+});
+
+void test('KVM LVTT: a mode change into TSC-deadline cancels the armed timer', () => {
+  const r = run({ flow: 'Q9', profile: 'kvm-inkernel', actions: [{ do: 'hv-timer', with: { on: false } }, { do: 'program', with: { mode: 'oneshot', tmict: 100000 } }, { do: 'write-lvt', with: { mode: 'tsc-deadline' } }, { do: 'advance', with: { ns: 500000 } }] });
+  assert.deepEqual(branches(r, 'Q9.lw'), ['lvtt-mode-change-stops-timer']);
+  assert.equal(delivered(r, 'vector 0xec'), 0);
+});
+
+void test('KVM TPR write paths: shadow absorbs, no shadow exits on every write, APICv virtualizes; MMIO needs xAPIC, MSR x2APIC', () => {
+  const held = { 'vcpus.1.lapic.tpr': 96 };
+  const send = { do: 'send', with: { vector: 0x41, dest: 1 } };
+  const noShadow = run({ flow: 'Q3', profile: 'kvm-inkernel', set: held, actions: [send, { do: 'write-tpr', with: { tpr: 0x50, via: 'mmio', tpr_shadow: false } }, { do: 'write-tpr', with: { tpr: 0x20, via: 'mmio', tpr_shadow: false } }] });
+  assert.deepEqual(branches(noShadow, 'Q3.8t'), ['exit-write', 'exit-write']);
+  assert.equal(delivered(noShadow, 'vector 0x41'), 1);
+  assert.throws(() => run({ flow: 'Q3', actions: [{ do: 'write-tpr', with: { via: 'msr' } }] }), /MSR 0x808 exists only in x2APIC mode/);
+  const x2 = run({ flow: 'Q3', set: { ...held, 'config.x2apic': true }, actions: [send, { do: 'write-tpr', with: { tpr: 0, via: 'msr' } }] });
+  assert.deepEqual(branches(x2, 'Q3.8t'), ['below-threshold']);
+  assert.equal(delivered(x2, 'vector 0x41'), 1);
+});

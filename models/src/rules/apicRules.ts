@@ -171,4 +171,14 @@ export const apicRules: Rule[] = [
     text: 'Writing a redirection entry keeps Remote-IRR (cleared when the entry is now edge) and then looks at the latched request at once: KVM services the written pin when the entry is level and its line is latched in the IO-APIC\'s irr, so unmasking a level pin whose line is high, or restoring the level entry after Linux\'s edge rewrite while the line is still high, sends the message now; QEMU re-services every pin after any RTE write. Restoring the in-kernel IO-APIC (KVM_SET_IRQCHIP) zeroes irr and re-asserts every pin that was latched in it, so a level line still high with Remote-IRR clear is delivered again.',
     checkIn: [`KVM ioapic_write_indirect, kvm_set_ioapic, kvm_ioapic_inject_all (${KVM_IOAPIC})`, `QEMU ioapic_mem_write (${QEMU_IOAPIC})`, 'Linux __eoi_ioapic_pin (arch/x86/kernel/apic/io_apic.c)'],
   },
+  {
+    id: 'QR33', title: 'SPIV and LVT writes; a restored SPIV',
+    text: 'A guest SPIV write keeps bit 12 (EOI-broadcast suppression) only when LVR[24] advertises it; clearing bit 8 software-disables the APIC and masks every LVT entry. An LVT write while the APIC is software-disabled is stored masked; an LVTT write that changes the timer mode into or out of TSC-deadline stops the timer (TMICT, period and deadline cleared). KVM_SET_LAPIC copies SPIV as given, bit 12 included, and then sets LVR itself (bit 24 only for an x2APIC guest on a split irqchip): the in-kernel irqchip accepts bit 12 without LVR[24], and from then on every level EOI of that vCPU leaves Remote-IRR set, until a guest SPIV write drops the bit.',
+    checkIn: ['Intel SDM Vol. 3A 10.9 "Spurious Interrupt", 10.8.5 "Signaling Interrupt Servicing Completion", 10.5.1 "Local Vector Table"', `KVM kvm_lapic_reg_write (APIC_SPIV, APIC_LVTT, APIC_LVT0/1), apic_update_lvtt, kvm_apic_set_state, kvm_apic_set_version (${KVM_LAPIC})`, `KVM kvm_ioapic_update_eoi_one (${KVM_IOAPIC})`],
+  },
+  {
+    id: 'QR34', title: 'how a TPR write is noticed',
+    text: 'The guest writes its TPR by MOV to CR8, an MMIO store to offset 0x80 (xAPIC) or WRMSR 0x808 (x2APIC). With APICv the CPU virtualizes all three: no exit, the virtual PPR is recomputed and pending virtual interrupts are evaluated, so a vector the lower priority lets through is delivered at once. Without APICv but with the TPR shadow the write exits only when the new TPR class drops below TPR_THRESHOLD, which KVM sets to the class of the highest IRR vector held back by the TPR; the exit recomputes the PPR and requests an injection. Without the TPR shadow every write exits into the register write, which recomputes the PPR the same way.',
+    checkIn: ['Intel SDM Vol. 3C 29.1.1 "Virtualized APIC Registers", 29.1.2 "TPR Virtualization"', `KVM handle_tpr_below_threshold, vmx_update_cr8_intercept, vmx_update_msr_bitmap_x2apic (${KVM_VMX})`, `KVM update_cr8_intercept, kvm_set_cr8 (${KVM_X86})`, `KVM apic_set_tpr, apic_update_ppr (${KVM_LAPIC})`],
+  },
 ];

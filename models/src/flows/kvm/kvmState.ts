@@ -90,7 +90,7 @@ export function kvmProblems(s: KvmState, profile: string): string[] {
   const { apicv, split } = profileConfig(profile);
   s.vcpus.forEach((v, i) => {
     const w = `vcpus.${i}`;
-    out.push(...lapicProblems(v.lapic, `${w}.lapic`), ...vcpuProblems(v.vcpu, `${w}.vcpu`, s.pcpus), ...piDescProblems(v.pi_desc, `${w}.pi_desc`));
+    out.push(...lapicProblems(v.lapic, `${w}.lapic`, { restoredSpiv: true }), ...vcpuProblems(v.vcpu, `${w}.vcpu`, s.pcpus), ...piDescProblems(v.pi_desc, `${w}.pi_desc`));
     out.push(...kvmTimerProblems(v.timer, `${w}.timer`), ...pvEoiProblems(v.pv_eoi, `${w}.pv_eoi`));
     if (v.vcpu.apicv_active && !apicv) out.push(`${w}.vcpu.apicv_active is set but profile ${profile} has enable_apicv=0`);
     if (!v.vcpu.apicv_active && (v.pi_desc.pir.length > 0 || v.pi_desc.on) && !apicv) out.push(`${w}.pi_desc holds posted state but APICv is off (profile ${profile}): nothing posts`);

@@ -2,6 +2,7 @@
 
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
+import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
@@ -50,6 +51,8 @@ const steps: Step<KvmState>[] = [
   },
   icrWriteStep('Q4.w', 'Q4.0'),
   ioapicWriteStep('Q4.io', 'Q4.0'),
+  tprWriteStep('Q4.8t', null, 'Q4.3a'),
+  lapicRegWriteStep('Q4.lw'),
   {
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
@@ -385,6 +388,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
     { name: 'scan-ioapic', description: 'KVM_REQ_SCAN_IOAPIC on every vCPU.', params: [], from: 'Q4.7' },
     { name: 'apicv', description: 'Activate or inhibit APICv on a vCPU (kvm_vcpu_update_apicv).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'active', type: 'bool', description: 'APICv active', default: false }], from: 'Q4.5' },
     blockAction, preemptAction, setIfAction, writeRteAction('Q4.io'), ioapicEoiAction('Q4.io'), restoreIoapicAction('Q4.io'),
+    writeTprAction('Q4.8t'), writeSvrAction('Q4.lw'), setLapicAction('Q4.lw'), writeLvtAction('Q4.lw'),
   ],
   initialState: (profile) => newKvmState(profile),
   validate: kvmValidate,
