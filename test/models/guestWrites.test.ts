@@ -88,3 +88,24 @@ void test('KVM TPR write paths: shadow absorbs, no shadow exits on every write, 
   assert.deepEqual(branches(x2, 'Q3.8t'), ['below-threshold']);
   assert.equal(delivered(x2, 'vector 0x41'), 1);
 });
+
+void test('QEMU TCG TPR: an MMIO write stores the byte, MOV CR8 stores the class only (apic_set_tpr: CR8 << 4)', () => {
+  const tpr = (via: string) => {
+    const r = run({ flow: 'Q1', actions: [{ do: 'write-tpr', with: { cpu: 0, write_tpr: 0x5f, via } }] });
+    return (r.trace.finalState as { cpus: { lapic: { tpr: number } }[] }).cpus[0].lapic.tpr;
+  };
+  assert.equal(tpr('mmio'), 0x5f);
+  assert.equal(tpr('cr8'), 0x50);
+});
+
+void test('QEMU TCG: with handler_eoi false a level vector stays in service until an eoi action', () => {
+  const base = { flow: 'Q1', params: { source: 'pci-i440fx', pirq: 0, handler_eoi: false } };
+  const never = run({ ...base, actions: [{ do: 'raise' }] });
+  assert.deepEqual(branches(never, 'Q1.13'), ['fasteoi-in-service']);
+  assert.deepEqual((never.trace.finalState as { cpus: { lapic: { isr: number[] } }[] }).cpus[0].lapic.isr, [0x3a]);
+  const later = run({ ...base, actions: [{ do: 'raise' }, { do: 'eoi', with: { cpu: 0 } }] });
+  assert.deepEqual(branches(later, 'Q1.14'), ['broadcast']);
+  assert.deepEqual((later.trace.finalState as { cpus: { lapic: { isr: number[] } }[] }).cpus[0].lapic.isr, []);
+  const now = run({ flow: 'Q1', params: { source: 'pci-i440fx', pirq: 0 }, actions: [{ do: 'raise' }] });
+  assert.deepEqual(branches(now, 'Q1.13'), ['fasteoi']);
+});

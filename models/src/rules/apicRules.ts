@@ -181,4 +181,9 @@ export const apicRules: Rule[] = [
     text: 'The guest writes its TPR by MOV to CR8, an MMIO store to offset 0x80 (xAPIC) or WRMSR 0x808 (x2APIC). With APICv the CPU virtualizes all three: no exit, the virtual PPR is recomputed and pending virtual interrupts are evaluated, so a vector the lower priority lets through is delivered at once. Without APICv but with the TPR shadow the write exits only when the new TPR class drops below TPR_THRESHOLD, which KVM sets to the class of the highest IRR vector held back by the TPR; the exit recomputes the PPR and requests an injection. Without the TPR shadow every write exits into the register write, which recomputes the PPR the same way.',
     checkIn: ['Intel SDM Vol. 3C 29.1.1 "Virtualized APIC Registers", 29.1.2 "TPR Virtualization"', `KVM handle_tpr_below_threshold, vmx_update_cr8_intercept, vmx_update_msr_bitmap_x2apic (${KVM_VMX})`, `KVM update_cr8_intercept, kvm_set_cr8 (${KVM_X86})`, `KVM apic_set_tpr, apic_update_ppr (${KVM_LAPIC})`],
   },
+  {
+    id: 'QR35', title: 'the handler\'s EOI is the guest\'s choice',
+    text: 'A vector stays in service from its acknowledge until the guest writes EOI, and the guest writes it when its handler chooses: at once (an edge handler acknowledges before running), when it is done (a level handler), later (a threaded or deferred handler), or never. Meanwhile the ISR bit holds the PPR at that vector\'s class, so equal and lower classes wait, and for a level vector the IO-APIC keeps Remote-IRR, so a new assertion of the line is latched but not sent; the late EOI clears the bit and, for a level vector, releases the pin (re-sent at once if the line is high).',
+    checkIn: ['Intel SDM Vol. 3A 10.8.4, 10.8.5', 'Linux handle_fasteoi_irq, handle_edge_irq (kernel/irq/chip.c)', `QEMU apic_eoi (${QEMU_APIC})`, `KVM apic_set_eoi (${KVM_LAPIC})`],
+  },
 ];
