@@ -10,8 +10,9 @@ import { hvmSideSteps } from './hvmSide';
 import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
 import { guestUpcallSteps } from './guestUpcall';
 import { xenPollSteps } from './xenPoll';
+import { rebindSteps } from './rebindSteps';
 
-export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
+export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps, ...rebindSteps];
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
 const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
@@ -48,6 +49,9 @@ export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
       params: [{ ...aVcpu, default: 0, min: 0 }, { ...aPort, default: 0 }, { name: 'timeout', type: 'int', description: 'sched_poll.timeout: 0 none, else the poll timer is armed (fire it with poll-timer-fires).', default: 0, min: 0, max: 0x7fffffff }],
       from: localStep('X1.p1') },
     { name: 'poll-timer-fires', description: 'The vCPU\'s SCHEDOP_poll timer expires (poll_timer_fn): it is woken if still polling.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X1.p2') },
+    { name: 'bind-vcpu', description: 'A raw EVTCHNOP_bind_vcpu on a port (raw: Xen only, Linux not told; false: Linux follows as after set_affinity).',
+      params: [aPort, { name: 'vcpu', type: 'int', description: 'New vCPU.', default: 1, min: 0, max: 63 }, { name: 'raw', type: 'bool', description: 'Stop after Xen (Linux not told).', default: true }], from: localStep('X5.4') },
+    { name: 'evtchnop-unmask', description: 'A raw EVTCHNOP_unmask hypercall on a port (Xen\'s evtchn_unmask), without Linux\'s unmask wrapper.', params: [aPort], from: localStep('X1.23') },
     { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.12') },
     { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: localStep('X6.13') },
     { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.14') },

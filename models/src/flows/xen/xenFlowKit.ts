@@ -52,6 +52,11 @@ export function call(ctx: XCtx, branch: string, why: string, next: string, param
   return { branch, why, next, params: { ...params, ret: JSON.stringify(stack) } };
 }
 
+/** True when a guest wrapper called this step and gets the result back; false for a raw hypercall (a scenario action). */
+export function hasCaller(ctx: XCtx): boolean {
+  return frames(ctx.params).length > 0;
+}
+
 /** Go to `next` keeping the stack. */
 export function go(branch: string, why: string, next: string, params?: ParamValues): StepResult {
   return { branch, why, next, params };
