@@ -49,13 +49,15 @@ export const rebindSteps: XStep[] = [
     links: [linuxLink('bind_evtchn_to_cpu', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: LINUX_2007_PATCH }] }), linuxLink('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), linuxLink('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     branches: [
       { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: null },
+      { name: 'no-irq', when: 'the port has no Linux irq (a raw bind of a port Linux never bound): nothing to follow', next: null },
       { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: 'X5.6' },
     ],
     run(ctx) {
       const port = portOf(ctx);
       const t = vcpuOf(ctx, 'tcpu');
       const d = ctx.state;
-      const f = infoForPort(d.linux, port)!;
+      const f = infoForPort(d.linux, port);
+      if (!f) return finish(ctx, 'no-irq', `port ${port} has no Linux irq (evtchn_to_irq): nothing to follow`);
       const old = f.info.cpu;
       f.info.cpu = t;
       if (d.abi === '2l') bindPortToCpu(d.linux, port, t);
@@ -71,10 +73,12 @@ export const rebindSteps: XStep[] = [
     branches: [
       { name: 'unmask', when: 'mask_reason none → unmask on CPU ctx', next: 'X1.22' },
       { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'no-irq', when: 'the port has no Linux irq: nothing to unmask', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
-      const f = infoForPort(ctx.state.linux, port)!;
+      const f = infoForPort(ctx.state.linux, port);
+      if (!f) return finish(ctx, 'no-irq', `port ${port} has no Linux irq: nothing to unmask`);
       if (doUnmask(f.info, EVT_MASK_REASON_TEMPORARY)) return go('unmask', `mask_reason none → unmask on CPU ${vcpuOf(ctx, 'cpu')}`, unmaskStep(ctx.state));
       return finish(ctx, 'still-masked', `mask_reason still ${maskReasonText(f.info.mask_reason)}`);
     },

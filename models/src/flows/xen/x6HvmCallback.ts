@@ -61,16 +61,18 @@ const own: XStep[] = [
   {
     id: 'X6.2', title: 'hvm_set_callback_via', component: 'hvm-callback',
     role: 'Parses the via (XR18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
-    rules: ['XR18b', 'XR18d'],
-    links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ)],
+    rules: ['XR18b', 'XR18d', 'XR38'],
+    links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ), xenLink('has_vpic', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro', note: 'with has_vlapic and has_vioapic: the emulation flags a non-vector via needs' })],
     contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
       { name: 'bad-via', when: 'via "ctx.params" is not a number', next: null },
+      { name: 'ignored-no-emulation', when: 'a GSI, PCI INTx or none via on a domain without the emulated LAPIC, IO-APIC and PIC (PVH): hvm_set_callback_via returns at once, nothing changes and nothing is re-asserted (XR38)', next: null },
       { name: 'assert-next', when: 'hvm_assert_evtchn_irq on vCPU phase', next: 'X6.4' },
       { name: 'done', when: 'asserted on all n vCPUs', next: null },
       { name: 'HVMIRQ_callback_gsi', when: 'type 0 → GSI 1; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
       { name: 'HVMIRQ_callback_pci_intx', when: 'type 1 → PCI INTx dev 3 INTA (bus, function and PCI domain ignored); now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
       { name: 'HVMIRQ_callback_none', when: 'type 0 (GSI) with gsi 0: 0 or ≥ nr_gsis 48 → none; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_vector', when: 'type 2 → global vector (no range check); now hvm_assert_evtchn_irq on vCPU 0', next: 'X6.4' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -80,6 +82,13 @@ const own: XStep[] = [
         let via: bigint;
         try { via = BigInt(str(ctx.params, 'via', '0')); } catch { return finish(ctx, 'bad-via', `via "${str(ctx.params, 'via')}" is not a number`); }
         const h = d.hvm_irq;
+        // The type byte alone decides (via 0 is "none"): only a vector via works without the emulated interrupt controllers.
+        const isVector = ((via >> 56n) & 0xffn) === 2n;
+        if (!isVector && !(d.emulation.vlapic && d.emulation.vioapic && d.emulation.vpic)) {
+          const missing = (['vlapic', 'vioapic', 'vpic'] as const).filter((k) => !d.emulation[k]).join(', ');
+          ctx.emit({ kind: 'note', what: `via ${str(ctx.params, 'via')}`, detail: `no emulated ${missing}: a non-vector callback via is ignored (callback_via_type stays ${h.callback_via_type})` });
+          return finish(ctx, 'ignored-no-emulation', `via ${str(ctx.params, 'via')} is not a vector via and the domain has no emulated ${missing} (PVH): hvm_set_callback_via returns before touching anything; callback_via_type stays ${h.callback_via_type}, no vCPU re-asserted`);
+        }
         if (h.callback_via_asserted) driveVia(h, false); // tear down the old wire; the flag itself is kept
         const pv = parseCallbackVia(via, h.nr_gsis);
         h.callback_via_type = pv.type;
@@ -138,7 +147,7 @@ export const x6HvmCallback = makeXenFlow({
   name: 'HVM callback variants (per-vCPU vector, global vector, GSI, PCI INTx)',
   description: 'How "UP[v] became 1" becomes an x86 interrupt in an HVM guest: set-up by Linux (X6.0) and Xen (X6.1–X6.3), dispatch in hvm_assert_evtchn_irq (X6.4), vLAPIC/vIOAPIC paths, VM-entry injection and the guest entry points.',
   entry: 'X6.0',
-  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l')],
+  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests); pvh: HVM without the emulated IO-APIC and PIC.', default: 'hvm', values: ['hvm', 'pv', 'pvh'] }, P_ABI('2l')],
   ownSteps: own,
   profiles: ['xen417-linux61'], // no HVM support in the 2007 patch
   spec: (p) => specFrom(p),
@@ -148,5 +157,10 @@ export const x6HvmCallback = makeXenFlow({
     { name: 'enable-vlapic', description: 'The guest software-enables its vLAPIC (SPIV write).', params: [pV], from: 'X6.7' },
     { name: 'disable-vlapic', description: 'The guest software-disables its vLAPIC.', params: [pV], apply(d, p) { d.vlapic[p.vcpu as number].svr_enabled = false; return `vLAPIC of vCPU ${p.vcpu} disabled`; } },
   ],
-  validate: (d, _p, _profile) => (d.guest !== 'hvm' ? ['guest = pv: the HVM callback flow needs an HVM guest'] : []),
+  validate(d, p) {
+    if (d.guest !== 'hvm') return ['guest = pv: the HVM callback flow needs an HVM guest'];
+    // Linux on PVH has no platform PCI device and needs a vector callback (xen_init_IRQ).
+    if (p.guest === 'pvh' && (p.callback === 'gsi' || p.callback === 'pci-intx')) return [`callback = ${p.callback}: a PVH guest has no emulated IO-APIC or PIC and Linux needs a vector callback there`];
+    return [];
+  },
 });

@@ -114,7 +114,8 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
 export function specFrom(params: ParamValues, over: Partial<DomainSpec> = {}): DomainSpec {
   return {
     vcpus: typeof params.vcpus === 'number' ? params.vcpus : 2,
-    guest: params.guest === 'hvm' ? 'hvm' : 'pv',
+    guest: params.guest === 'hvm' || params.guest === 'pvh' ? 'hvm' : 'pv',
+    pvh: params.guest === 'pvh',
     abi: params.abi === 'fifo' ? 'fifo' : '2l',
     callback: typeof params.callback === 'string' ? params.callback : 'percpu-vector',
     chip: typeof params.chip === 'string' ? params.chip : 'xen_dynamic_chip',
