@@ -54,6 +54,9 @@ export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
     { name: 'evtchnop-unmask', description: 'A raw EVTCHNOP_unmask hypercall on a port (Xen\'s evtchn_unmask), without Linux\'s unmask wrapper.', params: [aPort], from: localStep('X1.23') },
     { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.12') },
     { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: localStep('X6.13') },
+    { name: 'write-tpr', description: 'An HVM guest writes its vLAPIC TPR on vcpu: MOV CR8 (via cr8, the class only), MMIO 0x80 or x2APIC MSR 0x808 (the byte).',
+      params: [{ ...aVcpu, default: 0, min: 0 }, { name: 'tpr', type: 'int', description: 'new TPR (with cr8: CR8 = tpr >> 4)', default: 0, min: 0, max: 255 }, { name: 'via', type: 'enum', description: 'cr8, mmio or msr', default: 'cr8', values: ['cr8', 'mmio', 'msr'] }],
+      from: localStep('X6.t') },
     { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.14') },
   ];
 }
