@@ -11,7 +11,7 @@ import {
 import { decodeMsi } from '../../components/eventfd';
 import {
   apicAcceptMessage, apicAcceptPicIntr, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
-  pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
+  pendingInterrupt, syncLvt, TcgCpu, vcpuThread, decodeLvt,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
 import { cpuAt, leaveHalt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
@@ -925,6 +925,22 @@ const actions: ActionSpec<S>[] = [
       writeSvr(c.lapic, p.svr as number);
       const asked = ((p.svr as number) & 0x1000) !== 0;
       return `cpu${c.index}: SVR := ${hex(p.svr as number)}; bit 12 ${asked ? (c.lapic.svr_directed_eoi ? 'set (LVR[24] advertises directed EOI)' : 'dropped: this APIC does not advertise directed EOI (QEMU stores SVR & 0x1ff)') : 'not requested'}`;
+    },
+  },
+  {
+    name: 'write-lvt', description: 'the guest writes one raw LVT word (apic_mem_write 0x32–0x37: index 0 timer, 3 LINT0, 4 LINT1); an unmasked LINT0 with the 8259 output high re-evaluates the CPU line at once',
+    params: [cpuParam, { name: 'index', type: 'int', description: 'LVT index 0..5', default: 3, min: 0, max: 5 }, { name: 'value', type: 'int', description: 'raw value (bit 16 mask, bits 10:8 delivery mode: 7 ExtINT, 4 NMI)', default: 0x700, min: 0, max: 0xffffffff }],
+    apply(state, p) {
+      const c = cpuAt(state, p.cpu as number);
+      const index = p.index as number;
+      c.lvt[index] = (p.value as number) >>> 0;
+      syncLvt(c);
+      const head = `cpu${c.index}: lvt[${index}] := ${hex(c.lvt[index])} (${decodeLvt(index, c.lvt[index])})`;
+      // apic_mem_write: a LINT0 write with apic_check_pic (8259 output high, LINT0 takes it) calls apic_update_irq; it
+      // runs on the writing vCPU's thread.
+      if (index !== LVT_LINT0 || !apicAcceptPicIntr(c) || !state.pic.master.int_out) return `${head}; nothing re-evaluated`;
+      const u = apicUpdateIrq(c, vcpuThread(c), state.pic, 'qemu');
+      return `${head}; the 8259 output is high and LINT0 accepts it: apic_mem_write → apic_update_irq (${u.branch}): ${u.why}`;
     },
   },
   {
