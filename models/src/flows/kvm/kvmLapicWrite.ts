@@ -19,7 +19,9 @@ import { deliverableVector, updatePpr, writeSvr } from '../../components/lapic';
 import { recognised } from '../../components/apicv';
 import { makeRequest } from '../../components/vcpu';
 import { hex, KvmState, profileConfig, vname } from './kvmState';
-import { Ctx, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, linuxLink, num, vcpuParam } from './kvmFlowKit';
+import { guestEoi } from './kvmEntry';
+import { runVcpu } from './kvmRun';
+import { Ctx, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, linuxLink, num, runOptions, vcpuParam } from './kvmFlowKit';
 
 const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'vCPU', default: 1, min: 0, max: 63 };
 
@@ -243,6 +245,48 @@ export function writeLvtAction(stepId: string, vcpu = 1): ActionSpec<KvmState> {
       { name: 'masked', type: 'bool', description: 'mask bit', default: false },
       { name: 'mode', type: 'enum', description: 'keep the current mode, or timer: oneshot, periodic, tsc-deadline; LINT: fixed, extint, nmi', default: 'keep', values: ['keep', 'oneshot', 'periodic', 'tsc-deadline', 'fixed', 'extint', 'nmi'] },
     ],
+    from: stepId,
+  };
+}
+
+/**
+ * The step `<flow>.eoi` for flows whose own steps run the guest through vcpu_run (Q9, Q10): the guest handler that left
+ * its vector in service (handler_eoi false) writes EOI now. The EOI travels as the vCPU's setup makes it (PV EOI,
+ * EOI virtualization, or a trap into apic_set_eoi), then vcpu_run delivers what the EOI let through (QR7, QR35).
+ */
+export function guestEoiStep(id: string): Step<KvmState> {
+  return {
+    id,
+    title: 'guest EOI write (trap, EOI virtualization or PV EOI)',
+    role: 'A guest handler that kept its vector in service writes its EOI now: the highest in-service vector is cleared (apic_set_eoi, or the CPU with APICv), the IO-APIC is told when the vector is one it handles, and the vCPU takes whatever the lower PPR now lets through (QR7, QR35).',
+    component: 'lapic',
+    operation: 'lapic.eoi',
+    links: [linuxLink('kvm_lapic_set_eoi', KVM_LAPIC_FILE), linuxLink('apic_set_eoi', KVM_LAPIC_FILE), linuxLink('kvm_apic_set_eoi_accelerated', KVM_LAPIC_FILE), linuxLink('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c')],
+    rules: ['QR7', 'QR35'],
+    branches: [
+      { name: 'stray', when: 'nothing is in service: a stray EOI changes nothing', next: null },
+      { name: 'trap', when: 'the EOI write traps into apic_set_eoi', next: null },
+      { name: 'virtualized-no-exit', when: 'APICv: EOI virtualization with the EOI-exit bitmap bit clear, no exit', next: null },
+      { name: 'eoi-induced-exit', when: 'APICv: EOI virtualization with the EOI-exit bitmap bit set: EOI-induced exit, the IO-APIC is told', next: null },
+      { name: 'pv-eoi-no-exit', when: 'PV EOI armed: the guest clears its byte with no exit; KVM completes the EOI at the next exit', next: null },
+    ],
+    run(ctx): StepResult {
+      const i = vcpuParam(ctx);
+      const slot = ctx.state.vcpus[i];
+      if (slot.lapic.isr.length === 0) return { branch: 'stray', why: `${vname(i)}: ISR is empty, a stray EOI (QR7)`, next: null };
+      const o = runOptions(ctx);
+      const r = guestEoi(ctx.state, i, ctx.profile, ctx.emit, o.redeliver, o.clearsLine !== false);
+      const more = runVcpu(ctx.state, i, o);
+      return { branch: r.path, why: `${vname(i)} EOI ${hex(r.vector)}: ${r.why}${more.length ? `; vcpu_run: ${more.join('; ')}` : ''}`, next: null };
+    },
+  };
+}
+
+/** `eoi {vcpu, handler_eoi}`: the guest handler on a vCPU writes its EOI now (the later deliveries run to EOI unless handler_eoi is false). */
+export function guestEoiAction(stepId: string, vcpu = 1): ActionSpec<KvmState> {
+  return {
+    name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.',
+    params: [{ ...vcpuSpec, default: vcpu }, { name: 'handler_eoi', type: 'bool', description: 'handlers of the vectors delivered next run to their EOI', default: true }],
     from: stepId,
   };
 }
