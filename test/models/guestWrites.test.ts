@@ -109,3 +109,42 @@ void test('QEMU TCG: with handler_eoi false a level vector stays in service unti
   const now = run({ flow: 'Q1', params: { source: 'pci-i440fx', pirq: 0 }, actions: [{ do: 'raise' }] });
   assert.deepEqual(branches(now, 'Q1.13'), ['fasteoi']);
 });
+
+void test('Xen vLAPIC SPIV: no directed EOI — MMIO drops bit 12, the x2APIC MSR write is #GP; bit 8 clear masks the LVTs', () => {
+  const mmio = run({ flow: 'X6', actions: [{ do: 'write-svr', with: { vcpu: 0, svr: 0x11ff } }] });
+  assert.deepEqual(branches(mmio, 'X6.7'), ['enabled']);
+  assert.match(mmio.trace.steps.find((s) => s.step === 'X6.7')!.why, /bit 12 dropped/);
+  const msr = run({ flow: 'X6', actions: [{ do: 'write-svr', with: { vcpu: 0, svr: 0x11ff, via: 'msr' } }] });
+  assert.deepEqual(branches(msr, 'X6.7'), ['gp-reserved']);
+  assert.equal(msr.trace.outcome.filter((o) => o.kind === 'error').length, 1);
+  const off = run({ flow: 'X6', actions: [{ do: 'write-svr', with: { vcpu: 0, svr: 0xff } }] });
+  assert.deepEqual(branches(off, 'X6.7'), ['disabled']);
+  assert.equal((off.trace.finalState as { vlapic: { lvt_timer: { masked: boolean } }[] }).vlapic[0].lvt_timer.masked, true);
+});
+
+void test('Xen raw hypercalls in every flow: EVTCHNOP_unmask and EVTCHNOP_bind_vcpu, not only through Linux', () => {
+  for (const flow of ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']) {
+    const f = run({ flow, actions: [{ do: 'evtchnop-unmask', with: { port: 1 } }, { do: 'bind-vcpu', with: { port: 1, vcpu: 1 } }] });
+    assert.ok(f.trace.steps.some((s) => s.step.startsWith('X1.23')), `${flow}: evtchn_unmask ran`);
+    const bind = f.trace.steps.find((s) => s.step.startsWith('X5.4'));
+    assert.ok(bind, `${flow}: evtchn_bind_vcpu ran`);
+    // Port 1 is vCPU0's VIRQ_TIMER: a per-vCPU VIRQ cannot move (XR4).
+    assert.equal(bind.branch, 'refused', `${flow}: ${bind.why}`);
+  }
+});
+
+void test('Xen: a second raw EVTCHNOP_bind_virq for the same VIRQ and vCPU returns -EEXIST', () => {
+  const r = run({ flow: 'X2', actions: [{ do: 'evtchnop-bind-virq', with: { virq: 1, vcpu: 0 } }, { do: 'evtchnop-bind-virq', with: { virq: 1, vcpu: 0 } }] });
+  assert.deepEqual(branches(r, 'X2.3'), ['bound', 'eexist']);
+  // The Linux wrapper would have reused its own binding instead (virq_to_irq) — VIRQ_TIMER is bound at boot.
+  const wrapped = run({ flow: 'X2', actions: [{ do: 'bind-virq', with: { virq: 0, cpu: 0 } }] });
+  assert.deepEqual(branches(wrapped, 'X2.2'), ['already-bound']);
+});
+
+void test('Xen PVH: a GSI or PCI INTx callback via is ignored, a vector via is taken; full HVM takes the GSI', () => {
+  const pvh = run({ flow: 'X6', params: { guest: 'pvh', callback: 'vector' }, actions: [{ do: 'set-callback-via', with: { via: '0x1c' } }, { do: 'set-callback-via', with: { via: '0x0100000000001800' } }] });
+  assert.deepEqual(branches(pvh, 'X6.2'), ['ignored-no-emulation', 'ignored-no-emulation']);
+  const hvm = run({ flow: 'X6', params: { guest: 'hvm', callback: 'vector' }, actions: [{ do: 'set-callback-via', with: { via: '0x1c' } }] });
+  assert.equal(branches(hvm, 'X6.2')[0], 'HVMIRQ_callback_gsi');
+  assert.throws(() => run({ flow: 'X6', params: { guest: 'pvh', callback: 'gsi' }, actions: [{ do: 'vm-entry' }] }), /PVH guest has no emulated IO-APIC/);
+});

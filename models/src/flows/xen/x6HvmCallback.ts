@@ -122,20 +122,40 @@ const own: XStep[] = [
   },
   {
     id: 'X6.7', title: 'vlapic_reg_write (APIC_SPIV)', component: 'vlapic',
-    role: 'Software-enabling the vLAPIC re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
-    rules: ['XR18b'],
-    links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
+    role: 'The guest writes its vLAPIC SPIV. Xen advertises no directed EOI (LVR 0x50014): an MMIO write keeps bits 9:0 only, an x2APIC WRMSR with bit 12 (or another reserved bit) is refused with #GP. Clearing bit 8 software-disables the vLAPIC and masks every LVT entry; software-enabling re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
+    rules: ['XR18b', 'QR13', 'QR33'],
+    links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c'), xenLink('guest_wrmsr_x2apic', 'xen/arch/x86/hvm/vlapic.c')],
     branches: [
       { name: 'reraise', when: 'SPIV enable with UV[v]=0x… and UP[v]=1', next: 'X6.6' },
       { name: 'enabled', when: 'vLAPIC of vCPU v enabled; nothing to re-raise', next: null },
+      { name: 'disabled', when: 'SPIV bit 8 clear: the vLAPIC is software-disabled and every LVT entry masked', next: null },
+      { name: 'gp-reserved', when: 'an x2APIC WRMSR 0x80F with bit 12 (directed EOI, not advertised) or another reserved bit: #GP, SPIV unchanged', next: null },
     ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
-      d.vlapic[v].svr_enabled = true;
+      const l = d.vlapic[v];
+      // enable-vlapic writes 0x1ff; write-svr writes the value given, through MMIO or the x2APIC MSR.
+      const svr = typeof ctx.params.svr === 'number' ? ctx.params.svr : 0x1ff;
+      const via = ctx.params.via === 'msr' ? 'msr' : 'mmio';
+      if (via === 'msr' && (svr & ~0x3ff) !== 0) {
+        ctx.emit({ kind: 'error', target: `vcpu${v}`, what: 'WRMSR 0x80F', detail: `SPIV 0x${svr.toString(16)} has bits Xen does not allow (directed EOI is not advertised): guest_wrmsr_x2apic returns X86EMUL_EXCEPTION, #GP` });
+        return finish(ctx, 'gp-reserved', `x2APIC SPIV write 0x${svr.toString(16)}: bits outside 9:0 → #GP; SPIV unchanged`);
+      }
+      const dropped = (svr & 0x1000) !== 0 ? '; bit 12 dropped (LVR advertises no directed EOI)' : '';
+      l.spurious_vector = svr & 0xff;
+      l.svr_directed_eoi = false;
+      if ((svr & 0x100) === 0) {
+        l.svr_enabled = false;
+        l.lvt_timer.masked = true;
+        l.lvt_lint0.masked = true;
+        l.lvt_lint1.masked = true;
+        return finish(ctx, 'disabled', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: vLAPIC of vCPU ${v} software-disabled, every LVT entry masked`);
+      }
+      l.svr_enabled = true;
       const uv = d.vcpu[v].evtchn_upcall_vector;
-      if (uv && d.vcpu_info[v].evtchn_upcall_pending) return go('reraise', `SPIV enable with UV[${v}]=0x${uv.toString(16)} and UP[${v}]=1`, 'X6.6', { target: v, vector: uv, trig: 0 });
-      return finish(ctx, 'enabled', `vLAPIC of vCPU ${v} enabled; nothing to re-raise`);
+      if (uv && d.vcpu_info[v].evtchn_upcall_pending) return go('reraise', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: enable with UV[${v}]=0x${uv.toString(16)} and UP[${v}]=1`, 'X6.6', { target: v, vector: uv, trig: 0 });
+      return finish(ctx, 'enabled', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: vLAPIC of vCPU ${v} enabled; nothing to re-raise`);
     },
   },
 ];
@@ -155,6 +175,7 @@ export const x6HvmCallback = makeXenFlow({
     { name: 'set-callback-via', description: 'The guest sets HVM_PARAM_CALLBACK_IRQ (a 64-bit value as a hex string).', params: [{ name: 'via', type: 'string', description: 'e.g. 0x1c (GSI 28), 0x0100000000001800 (PCI 00:03.0 INTA), 0x02000000000000f3 (vector 0xf3).', default: '0x1c' }], from: 'X6.1' },
     { name: 'set-upcall-vector', description: 'HVMOP_set_evtchn_upcall_vector for a vCPU.', params: [pV, { name: 'vector', type: 'int', description: 'The vector.', default: CALLBACK_VECTOR, min: 0, max: 255 }], from: 'X6.3' },
     { name: 'enable-vlapic', description: 'The guest software-enables its vLAPIC (SPIV write).', params: [pV], from: 'X6.7' },
+    { name: 'write-svr', description: 'The guest writes its vLAPIC SPIV (via mmio: bits 9:0 kept; via msr: reserved bits, directed EOI included, are #GP).', params: [pV, { name: 'svr', type: 'int', description: 'value written', default: 0x1ff, min: 0, max: 0xffff }, { name: 'via', type: 'enum', description: 'mmio (0xF0) or msr (x2APIC 0x80F)', default: 'mmio', values: ['mmio', 'msr'] }], from: 'X6.7' },
     { name: 'disable-vlapic', description: 'The guest software-disables its vLAPIC.', params: [pV], apply(d, p) { d.vlapic[p.vcpu as number].svr_enabled = false; return `vLAPIC of vCPU ${p.vcpu} disabled`; } },
   ],
   validate(d, p) {
