@@ -98,7 +98,7 @@ export const apicRules: Rule[] = [
   },
   {
     id: 'QR18', title: 'EOI virtualization and the EOI-exit bitmap',
-    text: 'On a guest EOI with APICv, VISR[SVI] is cleared, SVI becomes the next highest VISR bit and VPPR is updated; then, if the vector\'s bit is set in the EOI-exit bitmap, an EOI-induced exit follows (trap-like), else the processor evaluates again (QR17). KVM fills the bitmap with the vectors the IO-APIC handles: in-kernel, IO-APIC entries aimed at this vCPU that are level-triggered, have an ack notifier or are GSI 8; split, the level-triggered routes of the reserved IO-APIC GSIs. Edge MSI vectors never exit on EOI.',
+    text: 'On a guest EOI with APICv, VISR[SVI] is cleared, SVI becomes the next highest VISR bit and VPPR is updated; then, if the vector\'s bit is set in the EOI-exit bitmap, an EOI-induced exit follows (trap-like), else the processor evaluates again (QR17). KVM fills the bitmap with the vectors the IO-APIC handles: in-kernel, IO-APIC entries aimed at this vCPU that are level-triggered, have an ack notifier or are GSI 8, whatever their mask bit, plus any such vector still in this vCPU\'s ISR or IRR (so a pin masked or re-aimed while its vector is in service still gets its EOI); split, the level-triggered routes of the reserved IO-APIC GSIs. Edge MSI vectors never exit on EOI. Without APICv the same set decides whether a trapped EOI is forwarded to the IO-APIC.',
     checkIn: ['Intel SDM Vol. 3C 29.1.4 "EOI Virtualization", 24.6.8 "Controls for APIC Virtualization"', `KVM kvm_ioapic_scan_entry (${KVM_IOAPIC}), vcpu_load_eoi_exitmap (${KVM_X86})`],
   },
   {
