@@ -14,6 +14,9 @@ import { rebindSteps } from './rebindSteps';
 
 export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps, ...rebindSteps];
 
+/** HVM GSI callback: whether the guest's fasteoi handler writes its EOI when done (QR35). */
+const P_HANDLER_EOI: ParamSpec = { name: 'handler_eoi', type: 'bool', description: 'HVM GSI/INTx callback: the guest handler writes its IO-APIC-chip EOI when done (false: the vector stays in service until an eoi action, or never).', default: true };
+
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
 const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
 const aCpu: ParamSpec = { name: 'cpu', type: 'int', description: 'The CPU running the guest code.', default: 0, min: 0, max: 63 };
@@ -85,7 +88,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
   // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
-  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0)];
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0), P_HANDLER_EOI];
   const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {
