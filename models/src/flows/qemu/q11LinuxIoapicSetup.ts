@@ -463,7 +463,7 @@ const steps: Step<S>[] = [
       const restored = ioapicWriteRte(s.ioapic, pin, { mask: saved.mask, trig_mode: saved.trig_mode }, profile);
       // The restore is an RTE write like any other: a level line still high is serviced at once (QR32).
       const resent = restored.service.sent.map((m) => `vector ${hex(m.vector)} → APIC ${m.dest}`);
-      for (const m of restored.service.sent) ctx.emit({ kind: 'pending', target: `apic${m.dest}`, what: `vector ${hex(m.vector)}`, detail: `the restored level RTE ${pin} found its line still high: ioapic_service sent it again (QR32)` });
+      for (const m of restored.service.sent) ctx.emit({ kind: 'pending', target: 'lapic', what: `vector ${hex(m.vector)}`, detail: `the restored level RTE ${pin} found its line still high: ioapic_service sent it again to ${m.dest_mode ? 'logical' : 'physical'} destination ${hex(m.dest)} (QR32)` });
       return { branch: 'rte-rewrite', why: `${why0}; version ${hex(s.ioapic.version)} has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR ${before} → ${s.ioapic.ioredtbl[pin].remote_irr}${resent.length ? `; the line is still high, so the restore re-sent ${resent.join(', ')}` : ''}`, next: null };
     },
   },
