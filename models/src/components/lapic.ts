@@ -152,7 +152,7 @@ export function eoi(l: LapicState): { vector: number; level: boolean; broadcast:
   return { vector: v, level, broadcast: level && !l.svr_directed_eoi };
 }
 
-/** QR13: SVR write. Bit 12 sticks only when LVR[24] advertises directed EOI. */
+/** QR13: a guest SVR write. Bit 12 sticks only when LVR[24] advertises directed EOI (KVM restores it unchecked, QR33). */
 export function writeSvr(l: LapicState, value: number): void {
   l.spurious_vector = value & 0xff;
   l.svr_enabled = (value & 0x100) !== 0;
@@ -164,7 +164,7 @@ export function writeSvr(l: LapicState, value: number): void {
  * KVM_SET_LAPIC may hold them (arch/x86/kvm/lapic.c kvm_apic_set_state copies the 256-bit registers unchecked), and
  * QEMU's apic_set_irq / KVM's __apic_accept_irq put them there from a message.
  */
-export function lapicProblems(l: LapicState, where: string): string[] {
+export function lapicProblems(l: LapicState, where: string, opts: { restoredSpiv?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const reg of ['irr', 'isr', 'tmr'] as const) {
     for (const v of l[reg]) {
@@ -180,7 +180,9 @@ export function lapicProblems(l: LapicState, where: string): string[] {
   }
   if (!Number.isInteger(l.esr) || l.esr < 0 || l.esr > 0xff) out.push(`${where}.esr = ${l.esr} is not an 8-bit error status`);
   if (l.tpr < 0 || l.tpr > 255) out.push(`${where}.tpr = ${l.tpr} is not an 8-bit value`);
-  if (l.svr_directed_eoi && !l.lvr_directed_eoi) out.push(`${where}.svr_directed_eoi is set but LVR[24] (lvr_directed_eoi) does not advertise directed EOI (SDM 10.8.5)`);
+  // KVM_SET_LAPIC copies SPIV as given (kvm_apic_set_state → apic_set_spiv), so KVM accepts bit 12 without LVR[24];
+  // an APIC whose SVR only a guest write can set never holds it (QR13, QR33).
+  if (l.svr_directed_eoi && !l.lvr_directed_eoi && !opts.restoredSpiv) out.push(`${where}.svr_directed_eoi is set but LVR[24] (lvr_directed_eoi) does not advertise directed EOI (SDM 10.8.5)`);
   return out;
 }
 

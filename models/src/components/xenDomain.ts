@@ -56,6 +56,11 @@ export interface XenDomainState {
   peer_evtchn: Record<string, Evtchn>;
   fifo: FifoState | null;
   hvm_irq: HvmIrq;
+  /**
+   * d->arch.emulation_flags: which device models Xen emulates for an HVM domain. A full HVM guest has all three; a PVH
+   * guest has no vIOAPIC and no vPIC (and optionally a vLAPIC); PV has none.
+   */
+  emulation: { vlapic: boolean; vioapic: boolean; vpic: boolean };
   vioapic: Record<string, VioapicPin>;
   vlapic: LapicState[];
   pirq: Record<string, XenPirq>;
@@ -70,6 +75,8 @@ export interface DomainOptions {
   nrVcpus: number;
   guest: 'pv' | 'hvm';
   abi: '2l' | 'fifo';
+  /** An HVM domain without the emulated IO-APIC and PIC (PVH). */
+  pvh?: boolean;
 }
 
 export function newXenVcpu(): XenVcpu {
@@ -88,6 +95,7 @@ export function newDomain(o: DomainOptions): XenDomainState {
     peer_evtchn: {},
     fifo: o.abi === 'fifo' ? newFifo(o.nrVcpus) : null,
     hvm_irq: newHvmIrq(),
+    emulation: o.guest === 'pv' ? { vlapic: false, vioapic: false, vpic: false } : { vlapic: true, vioapic: !o.pvh, vpic: !o.pvh },
     vioapic: {},
     vlapic: Array.from({ length: o.nrVcpus }, newLapic),
     pirq: {},
@@ -129,6 +137,7 @@ export function domainProblems(d: XenDomainState): string[] {
     out.push('shared_info.evtchn_pending/evtchn_mask are unused once FIFO is active: use fifo.event_word');
   }
   if (d.fifo) out.push(...fifoProblems(d.fifo, n));
+  if (d.guest === 'pv' && (d.emulation.vlapic || d.emulation.vioapic || d.emulation.vpic)) out.push('emulation: a PV domain has no emulated LAPIC, IO-APIC or PIC');
   out.push(...hvmCallbackProblems(d.hvm_irq, d.vioapic, d.vcpu.map((v) => v.evtchn_upcall_vector), n));
   out.push(...linuxEvtchnProblems(d.linux, n, maxPorts(d), wordBits(d)));
   d.vcpu.forEach((v, i) => {

@@ -98,7 +98,7 @@ export const apicRules: Rule[] = [
   },
   {
     id: 'QR18', title: 'EOI virtualization and the EOI-exit bitmap',
-    text: 'On a guest EOI with APICv, VISR[SVI] is cleared, SVI becomes the next highest VISR bit and VPPR is updated; then, if the vector\'s bit is set in the EOI-exit bitmap, an EOI-induced exit follows (trap-like), else the processor evaluates again (QR17). KVM fills the bitmap with the vectors the IO-APIC handles: in-kernel, IO-APIC entries aimed at this vCPU that are level-triggered, have an ack notifier or are GSI 8; split, the level-triggered routes of the reserved IO-APIC GSIs. Edge MSI vectors never exit on EOI.',
+    text: 'On a guest EOI with APICv, VISR[SVI] is cleared, SVI becomes the next highest VISR bit and VPPR is updated; then, if the vector\'s bit is set in the EOI-exit bitmap, an EOI-induced exit follows (trap-like), else the processor evaluates again (QR17). KVM fills the bitmap with the vectors the IO-APIC handles: in-kernel, IO-APIC entries aimed at this vCPU that are level-triggered, have an ack notifier or are GSI 8, whatever their mask bit, plus any such vector still in this vCPU\'s ISR or IRR (so a pin masked or re-aimed while its vector is in service still gets its EOI); split, the level-triggered routes of the reserved IO-APIC GSIs. Edge MSI vectors never exit on EOI. Without APICv the same set decides whether a trapped EOI is forwarded to the IO-APIC.',
     checkIn: ['Intel SDM Vol. 3C 29.1.4 "EOI Virtualization", 24.6.8 "Controls for APIC Virtualization"', `KVM kvm_ioapic_scan_entry (${KVM_IOAPIC}), vcpu_load_eoi_exitmap (${KVM_X86})`],
   },
   {
@@ -165,5 +165,25 @@ export const apicRules: Rule[] = [
     id: 'QR31', title: 'a fixed message with a vector below 16',
     text: 'The SDM APIC, and Xen\'s virtual LAPIC with it, refuses a received vector 0–15: it sets ESR bit 6 (received illegal vector) and leaves IRR alone. QEMU and KVM check nothing on receipt: the vector is set in IRR (or posted to the PIR) with its TMR bit like any other. KVM then never presents it, because its deliverability test needs the class above the PPR, so it stays in IRR. QEMU presents vectors 1–15 while PPR is 0 (vector 0 reads as no interrupt); the guest takes them through its exception entry of that number, which writes no EOI, so the ISR bit stays set.',
     checkIn: ['Intel SDM Vol. 3A 10.5.2 "Valid Interrupt Vectors", 10.5.3 "Error Handling"', 'Xen vlapic_set_irq (xen/arch/x86/hvm/vlapic.c)', `QEMU apic_set_irq, apic_irq_pending (${QEMU_APIC})`, `KVM __apic_accept_irq, apic_has_interrupt_for_ppr (${KVM_LAPIC})`],
+  },
+  {
+    id: 'QR32', title: 'an RTE write services a request that is already latched',
+    text: 'Writing a redirection entry keeps Remote-IRR (cleared when the entry is now edge) and then looks at the latched request at once: KVM services the written pin when the entry is level and its line is latched in the IO-APIC\'s irr, so unmasking a level pin whose line is high, or restoring the level entry after Linux\'s edge rewrite while the line is still high, sends the message now; QEMU re-services every pin after any RTE write. Restoring the in-kernel IO-APIC (KVM_SET_IRQCHIP) zeroes irr and re-asserts every pin that was latched in it, so a level line still high with Remote-IRR clear is delivered again.',
+    checkIn: [`KVM ioapic_write_indirect, kvm_set_ioapic, kvm_ioapic_inject_all (${KVM_IOAPIC})`, `QEMU ioapic_mem_write (${QEMU_IOAPIC})`, 'Linux __eoi_ioapic_pin (arch/x86/kernel/apic/io_apic.c)'],
+  },
+  {
+    id: 'QR33', title: 'SPIV and LVT writes; a restored SPIV',
+    text: 'A guest SPIV write keeps bit 12 (EOI-broadcast suppression) only when LVR[24] advertises it; clearing bit 8 software-disables the APIC and masks every LVT entry. An LVT write while the APIC is software-disabled is stored masked; an LVTT write that changes the timer mode into or out of TSC-deadline stops the timer (TMICT, period and deadline cleared). KVM_SET_LAPIC copies SPIV as given, bit 12 included, and then sets LVR itself (bit 24 only for an x2APIC guest on a split irqchip): the in-kernel irqchip accepts bit 12 without LVR[24], and from then on every level EOI of that vCPU leaves Remote-IRR set, until a guest SPIV write drops the bit.',
+    checkIn: ['Intel SDM Vol. 3A 10.9 "Spurious Interrupt", 10.8.5 "Signaling Interrupt Servicing Completion", 10.5.1 "Local Vector Table"', `KVM kvm_lapic_reg_write (APIC_SPIV, APIC_LVTT, APIC_LVT0/1), apic_update_lvtt, kvm_apic_set_state, kvm_apic_set_version (${KVM_LAPIC})`, `KVM kvm_ioapic_update_eoi_one (${KVM_IOAPIC})`],
+  },
+  {
+    id: 'QR34', title: 'how a TPR write is noticed',
+    text: 'The guest writes its TPR by MOV to CR8, an MMIO store to offset 0x80 (xAPIC) or WRMSR 0x808 (x2APIC). With APICv the CPU virtualizes all three: no exit, the virtual PPR is recomputed and pending virtual interrupts are evaluated, so a vector the lower priority lets through is delivered at once. Without APICv but with the TPR shadow the write exits only when the new TPR class drops below TPR_THRESHOLD, which KVM sets to the class of the highest IRR vector held back by the TPR; the exit recomputes the PPR and requests an injection. Without the TPR shadow every write exits into the register write, which recomputes the PPR the same way.',
+    checkIn: ['Intel SDM Vol. 3C 29.1.1 "Virtualized APIC Registers", 29.1.2 "TPR Virtualization"', `KVM handle_tpr_below_threshold, vmx_update_cr8_intercept, vmx_update_msr_bitmap_x2apic (${KVM_VMX})`, `KVM update_cr8_intercept, kvm_set_cr8 (${KVM_X86})`, `KVM apic_set_tpr, apic_update_ppr (${KVM_LAPIC})`],
+  },
+  {
+    id: 'QR35', title: 'the handler\'s EOI is the guest\'s choice',
+    text: 'A vector stays in service from its acknowledge until the guest writes EOI, and the guest writes it when its handler chooses: at once (an edge handler acknowledges before running), when it is done (a level handler), later (a threaded or deferred handler), or never. Meanwhile the ISR bit holds the PPR at that vector\'s class, so equal and lower classes wait, and for a level vector the IO-APIC keeps Remote-IRR, so a new assertion of the line is latched but not sent; the late EOI clears the bit and, for a level vector, releases the pin (re-sent at once if the line is high).',
+    checkIn: ['Intel SDM Vol. 3A 10.8.4, 10.8.5', 'Linux handle_fasteoi_irq, handle_edge_irq (kernel/irq/chip.c)', `QEMU apic_eoi (${QEMU_APIC})`, `KVM apic_set_eoi (${KVM_LAPIC})`],
   },
 ];

@@ -228,4 +228,9 @@ export const eventChannelRules: Rule[] = [
     text: 'When the poll timer armed by SCHEDOP_poll expires, the vCPU is unblocked only if its poll_mask bit is still set, and SCHEDOP_poll then returns 0 with nothing pending. A wake by an event does not cancel the timer; its later expiry finds the bit clear and does nothing.',
     checkIn: [`Xen poll_timer_fn, vcpu_unblock (${XEN_SCHED})`],
   },
+  {
+    id: 'XR38', title: 'a PVH domain takes only a vector callback',
+    text: 'Setting HVM_PARAM_CALLBACK_IRQ to anything but a vector (a GSI, a PCI INTx, or none) needs the emulated LAPIC, IO-APIC and PIC; a domain without them (PVH has no IO-APIC or PIC) gets no error: Xen returns before changing the callback, so the previous via stays and no vCPU is re-asserted. A vector via works on any HVM domain, and so does the per-vCPU upcall vector.',
+    checkIn: ['Xen hvm_set_callback_via (xen/arch/x86/hvm/irq.c)', 'Xen has_vlapic, has_vioapic, has_vpic (xen/arch/x86/include/asm/domain.h)'],
+  },
 ];

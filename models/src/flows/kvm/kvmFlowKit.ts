@@ -1,11 +1,10 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
-// scenario actions (block, preempt, set IF, write an RTE) and validation. The semantics are in kvmMachine.ts.
+// scenario actions (block, preempt, set IF) and validation; the IO-APIC writes are in kvmIoapicWrite.ts. The semantics are in kvmMachine.ts.
 
 import { ActionSpec, Link, ParamValues, StepBranch, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
-import { checkPin, ioapicWriteRte } from '../../components/ioapic';
 import { vcpuProblems } from '../../components/vcpu';
-import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, scanIoapic, vname } from './kvmMachine';
+import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, vname } from './kvmMachine';
 
 /** A step's link to a Linux function (KVM, VFIO, the IOMMU driver and the guest all live in the Linux tree). */
 export const linuxLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'linux', symbol, file, ...extra });
@@ -122,27 +121,6 @@ export const setIfAction: ActionSpec<KvmState> = {
     const i = vcpuOf(state, params);
     state.vcpus[i].vcpu.rflags_if = params.if === true;
     return `${vname(i)} RFLAGS.IF := ${params.if === true ? 1 : 0}`;
-  },
-};
-
-/** `write-rte {pin, vector, trigger, dest, mask}`: a guest IO-APIC RTE write (QR11), then KVM_REQ_SCAN_IOAPIC (Q4.7). */
-export const writeRteAction: ActionSpec<KvmState> = {
-  name: 'write-rte',
-  description: 'The guest programs an IO-APIC redirection entry; KVM rescans ioapic_handled_vectors and the EOI-exit bitmaps (Q4.7).',
-  params: [
-    { name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 },
-    { name: 'vector', type: 'int', description: 'vector', default: 0x31, min: 16, max: 255 },
-    { name: 'trigger', type: 'enum', description: 'trigger', default: 'level', values: ['edge', 'level'] },
-    { name: 'dest', type: 'int', description: 'destination APIC ID', default: 0, min: 0, max: 255 },
-    { name: 'mask', type: 'bool', description: 'masked', default: false },
-  ],
-  apply(state, params) {
-    const pin = Number(params.pin);
-    checkPin(pin);
-    const profile = state.ioapic.version === 0x11 ? 'kvm-inkernel' : 'kvm-split';
-    ioapicWriteRte(state.ioapic, pin, { vector: Number(params.vector), trig_mode: params.trigger === 'level' ? 1 : 0, dest: Number(params.dest), mask: params.mask ? 1 : 0 }, profile);
-    const lists = state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(state, i, profile).map((v) => `0x${v.toString(16)}`).join(', ')}]`);
-    return `RTE ${pin} := vector 0x${Number(params.vector).toString(16)} ${params.trigger} → APIC ${params.dest}${params.mask ? ' masked' : ''}; vcpu_scan_ioapic: ioapic_handled_vectors ${lists.join(', ')}`;
   },
 };
 

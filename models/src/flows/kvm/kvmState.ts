@@ -90,7 +90,7 @@ export function kvmProblems(s: KvmState, profile: string): string[] {
   const { apicv, split } = profileConfig(profile);
   s.vcpus.forEach((v, i) => {
     const w = `vcpus.${i}`;
-    out.push(...lapicProblems(v.lapic, `${w}.lapic`), ...vcpuProblems(v.vcpu, `${w}.vcpu`, s.pcpus), ...piDescProblems(v.pi_desc, `${w}.pi_desc`));
+    out.push(...lapicProblems(v.lapic, `${w}.lapic`, { restoredSpiv: true }), ...vcpuProblems(v.vcpu, `${w}.vcpu`, s.pcpus), ...piDescProblems(v.pi_desc, `${w}.pi_desc`));
     out.push(...kvmTimerProblems(v.timer, `${w}.timer`), ...pvEoiProblems(v.pv_eoi, `${w}.pv_eoi`));
     if (v.vcpu.apicv_active && !apicv) out.push(`${w}.vcpu.apicv_active is set but profile ${profile} has enable_apicv=0`);
     if (!v.vcpu.apicv_active && (v.pi_desc.pir.length > 0 || v.pi_desc.on) && !apicv) out.push(`${w}.pi_desc holds posted state but APICv is off (profile ${profile}): nothing posts`);
@@ -145,9 +145,14 @@ export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
   s.ioapic.ioredtbl.forEach((e, pin) => {
     const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
     const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
-    if (!relevant || e.mask) return;
+    // In-kernel (kvm_ioapic_scan_entry) the mask bit is not consulted, and a vector still in this vCPU's ISR or IRR
+    // counts even if the entry now points elsewhere (kvm_apic_pending_eoi), so a pin masked or re-routed while its
+    // vector is in service still gets the EOI. Split (kvm_scan_ioapic_routes) reads QEMU's MSI routes, which QEMU
+    // updates only for unmasked entries; a masked entry is left out here.
+    if (!relevant || (split && e.mask)) return;
     const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
-    if (matches && e.vector >= 16) addBit(handled, e.vector);
+    const pendingEoi = !split && (slot.lapic.isr.includes(e.vector) || slot.lapic.irr.includes(e.vector));
+    if ((matches || pendingEoi) && e.vector >= 16) addBit(handled, e.vector);
   });
   slot.vcpu.ioapic_handled_vectors = handled;
   slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];

@@ -9,6 +9,7 @@ import {
   KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
   checkBlock, piLoad, acceptEvents, pendingWhat, vname, hex,
 } from './kvmMachine';
+import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
 import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, routingBranches } from './kvmFlowKit';
 
 
@@ -293,6 +294,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'accepted', why, next: null };
     },
   },
+  guestEoiStep('Q10.eoi'),
 ];
 
 function bits(ctx: Ctx, mask: number): number[] {
@@ -321,6 +323,7 @@ export const q10Ipi: Flow<KvmState> = {
   actions: [
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
     writeIcrAction('Q10.0'),
+    guestEoiAction('Q10.eoi'),
     {
       name: 'x2apic', description: 'The guest runs its APICs in x2APIC mode.', params: [{ name: 'on', type: 'bool', description: 'x2APIC', default: true }],
       apply(state, params) {

@@ -2,6 +2,8 @@
 // trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
+import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
+import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, Link, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
@@ -12,7 +14,7 @@ import {
   checkBlock, leaveHalt, ackApicInterrupt, pvEoiArm, vmEntry, guestHandler, guestServicesDevice, pendingWhat, acceptEvents, injectPendingTimer, resamplerAck,
   profileConfig, vname, hex,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, writeRteAction, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE, routingBranches } from './kvmFlowKit';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, setIfAction, vcpuParam, blockAction, preemptAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_IOAPIC_FILE, routingBranches } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 
@@ -62,6 +64,9 @@ const steps: Step<KvmState>[] = [
       { name: 'message', when: 'vector msg.vector level / edge → APIC msg.dest, Remote-IRR := 1', next: 'Q3.1' },
       { name: 'hold', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
       { name: 'lowered', when: 'level pin 10 de-asserted: request latch cleared', next: null },
+      { name: 'latched', when: 'level pin asserted while its RTE is masked: the request stays latched in ioapic->irr; an unmask services it (QR32)', next: null },
+      { name: 'coalesced', when: 'edge pin already high: no 0→1 transition (QR8)', next: null },
+      { name: 'ignored', when: 'edge pin rose while its RTE is masked: lost (QR8)', next: null },
     ],
     run(ctx) {
       const pin = num(ctx, 'pin', 10);
@@ -75,12 +80,19 @@ const steps: Step<KvmState>[] = [
       if (!msg) {
         if (r.action === 'hold') ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
         if (r.action === 'ignored') ctx.emit({ kind: 'lost', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
+        if (r.action === 'service') {
+          // ioapic_service returned at once: the entry is masked (or the message found no target); the latch keeps it.
+          const held = r.service?.held.map((h) => h.why).join('; ') || 'no message sent';
+          ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: held });
+          return { branch: 'latched', why: `${r.why}: ${held}`, next: null };
+        }
         return { branch: r.action, why: r.why, next: null };
       }
       return { branch: 'message', why: `${r.why}: vector ${hex(msg.vector)} ${msg.trig_mode ? 'level' : 'edge'} → APIC ${msg.dest}${msg.trig_mode ? ', Remote-IRR := 1' : ''}`, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(msg)), src: -1 } };
     },
   },
   icrWriteStep('Q3.w', 'Q3.1'),
+  ioapicWriteStep('Q3.io', 'Q3.1'),
   {
     id: 'Q3.1',
     title: 'kvm_irq_delivery_to_apic',
@@ -327,32 +339,8 @@ const steps: Step<KvmState>[] = [
       return { branch: inj >= 16 ? (arm.decision === 'armed' ? 'injected-pv-eoi-armed' : 'injected') : 'no-injection', why: parts.join('; '), next: 'Q3.5e', params: { late_vector: 0 } };
     },
   },
-  {
-    id: 'Q3.8t',
-    title: 'handle_tpr_below_threshold',
-    role: 'With the TPR shadow a guest TPR (CR8) write does not exit unless it drops below TPR_THRESHOLD; then KVM recomputes PPR and, if an IRR vector now beats it, raises KVM_REQ_EVENT so the held-back interrupt is injected (QR2, QR3).',
-    component: 'lapic',
-    links: [linuxLink('handle_tpr_below_threshold', KVM_VMX_FILE), linuxLink('kvm_apic_update_ppr', KVM_LAPIC_FILE), linuxLink('apic_update_ppr', KVM_LAPIC_FILE), linuxLink('update_cr8_intercept', KVM_X86_FILE), linuxLink('vmx_update_cr8_intercept', KVM_VMX_FILE)],
-    rules: ['QR2', 'QR3'],
-    branches: [
-      { name: 'no-exit', when: 'TPR before → slot.lapic.tpr: class … is not below TPR_THRESHOLD v.tpr_threshold, the TPR shadow absorbs the write (no exit)', next: null },
-      { name: 'below-threshold', when: 'TPR before → slot.lapic.tpr is below TPR_THRESHOLD v.tpr_threshold: TPR-below-threshold exit, PPR := slot.lapic.ppr; IRR vec now beats it: KVM_REQ_EVENT', next: 'Q3.5' },
-    ],
-    run(ctx) {
-      const i = vcpuParam(ctx);
-      const slot = ctx.state.vcpus[i];
-      const v = slot.vcpu;
-      const value = num(ctx, 'tpr', 0);
-      const before = slot.lapic.tpr;
-      slot.lapic.tpr = value & 0xff;
-      if (value >> 4 >= v.tpr_threshold) return afterVcpu(ctx, { branch: 'no-exit', why: `TPR ${hex(before)} → ${hex(slot.lapic.tpr)}: class ${value >> 4} is not below TPR_THRESHOLD ${v.tpr_threshold}, the TPR shadow absorbs the write (no exit)` });
-      v.mode = 'OUTSIDE_GUEST_MODE';
-      updatePpr(slot.lapic);
-      const vec = deliverableVector(slot.lapic, 'kvm');
-      if (vec >= 0) makeRequest(v, 'KVM_REQ_EVENT');
-      return { branch: 'below-threshold', why: `TPR ${hex(before)} → ${hex(slot.lapic.tpr)} is below TPR_THRESHOLD ${v.tpr_threshold}: TPR-below-threshold exit, PPR := ${hex(slot.lapic.ppr)}${vec >= 0 ? `; IRR ${hex(vec)} now beats it: KVM_REQ_EVENT` : ''}`, next: 'Q3.5' };
-    },
-  },
+  tprWriteStep('Q3.8t', 'Q3.5', null),
+  lapicRegWriteStep('Q3.lw'),
   {
     id: 'Q3.5e',
     title: 'vcpu_enter_guest (VM entry)',
@@ -538,9 +526,9 @@ export const q3LapicNoApicv: Flow<KvmState> = {
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
     { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
-    { name: 'write-tpr', description: 'The guest writes its TPR (MOV CR8 / TASKPRI) on a vCPU.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'tpr', type: 'int', description: 'new TPR', default: 0, min: 0, max: 255 }], from: 'Q3.8t' },
+    writeTprAction('Q3.8t'), writeSvrAction('Q3.lw'), setLapicAction('Q3.lw'), writeLvtAction('Q3.lw'),
     { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
-    setIfAction, blockAction, preemptAction, writeRteAction,
+    setIfAction, blockAction, preemptAction, writeRteAction('Q3.io'), ioapicEoiAction('Q3.io'), restoreIoapicAction('Q3.io'),
   ],
   initialState: (profile) => newKvmState(profile),
   validate(state, params, profile) {

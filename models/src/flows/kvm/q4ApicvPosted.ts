@@ -1,6 +1,8 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
+import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
+import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
@@ -10,7 +12,7 @@ import {
   KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, writeRteAction, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
+import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
 
 
 const steps: Step<KvmState>[] = [
@@ -24,6 +26,11 @@ const steps: Step<KvmState>[] = [
     rules: ['QR8', 'QR9'],
     branches: [
       { name: 'message', when: 'level pin 10 asserted with Remote-IRR=0: message vector 0x31 level → APIC 0', next: 'Q4.0' },
+      { name: 'latched', when: 'level pin asserted while its RTE is masked: the request stays latched in ioapic->irr; an unmask services it (QR32)', next: null },
+      { name: 'hold', when: 'level pin asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
+      { name: 'lowered', when: 'the pin is de-asserted: request latch cleared', next: null },
+      { name: 'coalesced', when: 'edge pin already high: no 0→1 transition (QR8)', next: null },
+      { name: 'ignored', when: 'edge pin rose while its RTE is masked: lost (QR8)', next: null },
     ],
     run(ctx): StepResult {
       const pin = num(ctx, 'pin', 10);
@@ -33,11 +40,19 @@ const steps: Step<KvmState>[] = [
         msg = irqFromIoapic(m);
         return expectedAccepts(ctx.state, msg);
       });
-      if (!msg) return { branch: r.action, why: r.why, next: null };
+      if (!msg) {
+        if (r.action !== 'service') return { branch: r.action, why: r.why, next: null };
+        const held = r.service?.held.map((h) => h.why).join('; ') || 'no message sent';
+        ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: held });
+        return { branch: 'latched', why: `${r.why}: ${held}`, next: null };
+      }
       return { branch: 'message', why: `${r.why}: message vector ${hex(msg.vector)} ${msg.level_triggered ? 'level' : 'edge'} → APIC ${msg.dest}`, next: 'Q4.0', params: { ...irqToParams(msg), src: -1 } };
     },
   },
   icrWriteStep('Q4.w', 'Q4.0'),
+  ioapicWriteStep('Q4.io', 'Q4.0'),
+  tprWriteStep('Q4.8t', null, 'Q4.3a'),
+  lapicRegWriteStep('Q4.lw'),
   {
     id: 'Q4.0',
     title: 'kvm_irq_delivery_to_apic',
@@ -372,7 +387,8 @@ export const q4ApicvPosted: Flow<KvmState> = {
     { name: 'schedule-in', description: 'kvm_sched_in on a pCPU, then entry.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'cpu', type: 'int', description: 'pCPU', default: 1, min: 0, max: 63 }], from: 'Q4.8' },
     { name: 'scan-ioapic', description: 'KVM_REQ_SCAN_IOAPIC on every vCPU.', params: [], from: 'Q4.7' },
     { name: 'apicv', description: 'Activate or inhibit APICv on a vCPU (kvm_vcpu_update_apicv).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'active', type: 'bool', description: 'APICv active', default: false }], from: 'Q4.5' },
-    blockAction, preemptAction, setIfAction, writeRteAction,
+    blockAction, preemptAction, setIfAction, writeRteAction('Q4.io'), ioapicEoiAction('Q4.io'), restoreIoapicAction('Q4.io'),
+    writeTprAction('Q4.8t'), writeSvrAction('Q4.lw'), setLapicAction('Q4.lw'), writeLvtAction('Q4.lw'),
   ],
   initialState: (profile) => newKvmState(profile),
   validate: kvmValidate,

@@ -5,6 +5,7 @@ import { Flow, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
 import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
 import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, leaveHalt, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
+import { guestEoiAction, guestEoiStep, lapicRegWriteStep, writeLvtAction, writeSvrAction } from './kvmLapicWrite';
 import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE } from './kvmFlowKit';
 
 
@@ -279,6 +280,8 @@ const steps: Step<KvmState>[] = [
       return t.pending > 0 ? { branch: 'timer-pending', why: `${why}; kvm_cpu_has_pending_timer`, next: 'Q9.5' } : { branch: 'runs', why, next: 'Q9.6' };
     },
   },
+  lapicRegWriteStep('Q9.lw'),
+  guestEoiStep('Q9.eoi'),
 ];
 
 const modeSpec = { name: 'mode', type: 'enum' as const, description: 'LVTT timer mode.', default: 'oneshot', values: ['oneshot', 'periodic', 'tsc-deadline'] };
@@ -301,6 +304,7 @@ export const q9LapicTimer: Flow<KvmState> = {
     { name: 'program', description: 'Program LVTT + TDCR + TMICT, or the TSC deadline.', params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'masked', type: 'bool', description: 'LVTT mask', default: false }], from: 'Q9.1' },
     { name: 'advance', description: 'Let host time pass by ns; a due timer fires.', params: [vcpuSpec, { name: 'ns', type: 'int', description: 'nanoseconds', default: 100000, min: 0, max: Number.MAX_SAFE_INTEGER }], from: 'Q9.3' },
     { name: 'schedule-in', description: 'A preempted vCPU is scheduled in and runs.', params: [vcpuSpec], from: 'Q9.7' },
+    writeLvtAction('Q9.lw', 0), writeSvrAction('Q9.lw', 0), guestEoiAction('Q9.eoi', 0),
     {
       name: 'hv-timer', description: 'Whether the VMX preemption timer is usable (kvm_can_use_hv_timer).', params: [{ name: 'on', type: 'bool', description: 'usable', default: false }],
       apply(state, params) {

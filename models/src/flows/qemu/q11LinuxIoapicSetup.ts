@@ -433,7 +433,7 @@ const steps: Step<S>[] = [
       { id: 'Q11.10-version', text: 'an IO-APIC with an EOI register (version ≥ 0x20) gets a directed EOI; older ones the edge/level RTE rewrite', source: 'QR11; QR12', codebase: 'linux', symbol: '__eoi_ioapic_pin', check: { kind: 'calls', anyOf: ['io_apic_eoi'] } },
       { id: 'Q11.10-ir-always', text: 'under interrupt remapping the IO-APIC is always EOIed explicitly (the LAPIC broadcast carries the CPU vector, which matches no RTE)', source: 'docs/flows/Q11.md#q11-10', codebase: 'linux', symbol: 'ioapic_ir_ack_level', check: { kind: 'calls', anyOf: ['eoi_ioapic_pin'] } },
     ],
-    rules: ['QR11', 'QR12', 'QR13'],
+    rules: ['QR11', 'QR12', 'QR13', 'QR32'],
     branches: [
       { name: 'lapic-broadcast', when: 'ack_APIC_irq: TMR[rec.vector]=1, the LAPIC broadcasts EOI(rec.vector); IO-APIC Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr, line still high: re-sent', next: null },
       { name: 'eoi-register', when: 'why0; version s.ioapic.version ≥ 0x20: io_apic_eoi writes v to the EOI register → Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr', next: null },
@@ -460,8 +460,11 @@ const steps: Step<S>[] = [
       }
       const saved = { ...s.ioapic.ioredtbl[pin] };
       ioapicWriteRte(s.ioapic, pin, { mask: 1, trig_mode: 0 }, profile);
-      ioapicWriteRte(s.ioapic, pin, { mask: saved.mask, trig_mode: saved.trig_mode }, profile);
-      return { branch: 'rte-rewrite', why: `${why0}; version ${hex(s.ioapic.version)} has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR ${before} → ${s.ioapic.ioredtbl[pin].remote_irr}`, next: null };
+      const restored = ioapicWriteRte(s.ioapic, pin, { mask: saved.mask, trig_mode: saved.trig_mode }, profile);
+      // The restore is an RTE write like any other: a level line still high is serviced at once (QR32).
+      const resent = restored.service.sent.map((m) => `vector ${hex(m.vector)} → APIC ${m.dest}`);
+      for (const m of restored.service.sent) ctx.emit({ kind: 'pending', target: 'lapic', what: `vector ${hex(m.vector)}`, detail: `the restored level RTE ${pin} found its line still high: ioapic_service sent it again to ${m.dest_mode ? 'logical' : 'physical'} destination ${hex(m.dest)} (QR32)` });
+      return { branch: 'rte-rewrite', why: `${why0}; version ${hex(s.ioapic.version)} has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR ${before} → ${s.ioapic.ioredtbl[pin].remote_irr}${resent.length ? `; the line is still high, so the restore re-sent ${resent.join(', ')}` : ''}`, next: null };
     },
   },
 ];

@@ -11,7 +11,7 @@ import {
 import { decodeMsi } from '../../components/eventfd';
 import {
   apicAcceptMessage, apicAcceptPicIntr, apicUpdateIrq, clearRequest, cpuGetPicInterrupt, cpuInterrupt, deliveryBitmask, LVT_LINT0,
-  pendingInterrupt, syncLvt, TcgCpu, vcpuThread,
+  pendingInterrupt, syncLvt, TcgCpu, vcpuThread, decodeLvt,
 } from '../../components/tcgCpu';
 import { picReadIrq } from '../../components/i8259';
 import { cpuAt, leaveHalt, MACHINE_PARAMS, machineProblems, newTcgMachine, Source, TcgMachine } from './tcgMachine';
@@ -486,12 +486,12 @@ const steps: Step<S>[] = [
     role: 'QR16: off the vCPU thread only CPU_INTERRUPT_POLL is posted; on it, QR3 decides HARD, or HARD is reset when neither the APIC nor the 8259 has anything.',
     component: 'lapic',
     operation: 'lapic.update',
-    links: [qemuLink('apic_update_irq', QEMU_APIC_FILE), qemuLink('apic_irq_pending', QEMU_APIC_FILE), qemuLink('apic_get_ppr', QEMU_APIC_FILE), qemuLink('apic_set_tpr', QEMU_APIC_FILE), qemuLink('cpu_reset_interrupt', 'hw/core/cpu-common.c'), qemuLink('pic_get_output', 'hw/intc/i8259.c')],
+    links: [qemuLink('apic_update_irq', QEMU_APIC_FILE), qemuLink('apic_irq_pending', QEMU_APIC_FILE), qemuLink('apic_get_ppr', QEMU_APIC_FILE), qemuLink('apic_set_tpr', QEMU_APIC_FILE), qemuLink('cpu_set_apic_tpr', 'hw/intc/apic_common.c'), qemuLink('helper_write_crN', 'target/i386/tcg/sysemu/misc_helper.c', { note: 'MOV to CR8' }), qemuLink('cpu_reset_interrupt', 'hw/core/cpu-common.c'), qemuLink('pic_get_output', 'hw/intc/i8259.c')],
     contracts: [
       { id: 'Q1.8-poll', text: 'off the target vCPU thread, only a POLL request is posted; the evaluation happens on the vCPU thread', source: 'QR16', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['qemu_cpu_is_self'] } },
       { id: 'Q1.8-reset', text: 'with nothing deliverable and no 8259 interrupt, HARD is withdrawn', source: 'docs/flows/Q1.md#q1-8', codebase: 'qemu', symbol: 'apic_update_irq', check: { kind: 'calls', anyOf: ['cpu_reset_interrupt'] } },
     ],
-    rules: ['QR3', 'QR16'],
+    rules: ['QR3', 'QR16', 'QR34'],
     branches: [
       { name: 'poll', when: 'running on main-loop, not vcpu0 (qemu_cpu_is_self false): post CPU_INTERRUPT_POLL and kick', next: 'Q1.9' },
       { name: 'hard', when: 'on vcpu0: hi(IRR)=0x34 class 3 > PPR 0x0: CPU_INTERRUPT_HARD', next: 'Q1.9' },
@@ -506,9 +506,12 @@ const steps: Step<S>[] = [
       if (tpr >= 0) {
         m.thread = vcpuThread(cpu);
         const old = cpu.lapic.tpr;
-        cpu.lapic.tpr = tpr & 0xff;
+        // MMIO (apic_mem_write, register 0x08) stores the byte; MOV to CR8 (helper_write_crN → cpu_set_apic_tpr →
+        // apic_set_tpr) stores CR8 << 4, so TPR[3:0] is lost (QR34).
+        const cr8 = ctx.params.via === 'cr8';
+        cpu.lapic.tpr = cr8 ? ((tpr >> 4) & 0xf) << 4 : tpr & 0xff;
         cpu.lapic.ppr = computePpr(cpu.lapic);
-        pre = `guest wrote TPR ${hex(old)} → ${hex(tpr)} (apic_set_tpr, on its own thread); `;
+        pre = `guest wrote TPR ${hex(old)} → ${hex(cpu.lapic.tpr)} (${cr8 ? `MOV CR8 = ${tpr >> 4}: cpu_set_apic_tpr → apic_set_tpr stores CR8 << 4` : 'MMIO 0x80: apic_mem_write stores the byte'}, on its own thread); `;
         out.params = { write_tpr: -1 };
       }
       const u = apicUpdateIrq(cpu, m.thread, m.pic, lapicForm(ctx.profile));
@@ -678,13 +681,14 @@ const steps: Step<S>[] = [
       { id: 'Q1.13-edge-ack-first', text: 'an edge interrupt is acknowledged (LAPIC EOI) before its handler runs', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'handle_edge_irq', check: { kind: 'callOrder', first: ['irq_ack'], then: ['handle_irq_event'] } },
       { id: 'Q1.13-level-eoi', text: 'ioapic_ack_level EOIs the LAPIC, and EOIs the IO-APIC pin itself when the TMR says the level interrupt arrived as edge', source: 'docs/flows/Q1.md#q1-13', codebase: 'linux', symbol: 'ioapic_ack_level', check: { kind: 'callOrder', first: ['ack_APIC_irq'], then: ['eoi_ioapic_pin'] } },
     ],
-    rules: ['QR31'],
+    rules: ['QR31', 'QR35'],
     branches: [
       { name: 'spurious', when: 'vector v is the SVR spurious vector: handle_spurious_interrupt, no EOI', next: 'Q1.10' },
       { name: 'exception-vector', when: 'vector v below 32 (QEMU presents 1..15 at PPR 0): IDT entry v is a CPU exception handler, which writes no EOI, so ISR[v] stays set', next: 'Q1.10' },
       { name: 'edge-or-msi', when: 'no RTE carries v: handled as an edge/MSI vector, ack_APIC_irq first', next: 'Q1.14' },
       { name: 'stop', when: 'handler run m.guest.handled > max_handler_runs max', next: null },
       { name: 'fasteoi', when: 'RTE pin is level: handler runs the action (device), then ioapic_ack_level reads TMR[v]=… and EOIs', next: 'Q1.14' },
+      { name: 'fasteoi-in-service', when: 'RTE pin is level and the handler has not written its EOI (handler_eoi false): the vector stays in service until an eoi action, or for ever (QR35)', next: null },
       { name: 'edge', when: 'RTE pin is edge: handler acks the LAPIC first, then runs the action (device)', next: 'Q1.14' },
     ],
     run(ctx) {
@@ -727,6 +731,11 @@ const steps: Step<S>[] = [
       }
       ctx.emit({ kind: 'delivered', target, handler, what: `vector ${hex(v)} (pin ${pin})`, detail: device });
       const tmr = hasBit(cpu.lapic.tmr, v);
+      if (level && ctx.params.handler_eoi === false) {
+        // handle_fasteoi_irq writes the EOI only when the handler is done: until the guest's `eoi` action (or never),
+        // ISR[v] stays set, the PPR stays at v's class and the IO-APIC keeps Remote-IRR (QR35).
+        return { branch: 'fasteoi-in-service', why: `RTE ${pin} is level: ${handler} runs the action (${device}) and has not written its EOI yet: ISR[${hex(v)}] stays set, PPR ${hex(cpu.lapic.ppr)}, Remote-IRR ${m.ioapic.ioredtbl[pin].remote_irr}`, next: null };
+      }
       if (level) {
         return { branch: 'fasteoi', why: `RTE ${pin} is level: ${handler} runs the action (${device}), then ioapic_ack_level reads TMR[${hex(v)}]=${tmr ? 1 : 0} and EOIs`, next: 'Q1.14', params: { tmr_was_set: tmr, guest_pin: pin } };
       }
@@ -896,7 +905,10 @@ const actions: ActionSpec<S>[] = [
     ],
   },
   { name: 'eoi', description: 'the guest writes the LAPIC EOI register (Q1.14)', from: 'Q1.14', params: [cpuParam, { name: 'eoi_from_guest', type: 'bool', description: 'runs on the vCPU thread', default: true }] },
-  { name: 'write-tpr', description: 'the guest writes TPR (apic_set_tpr → apic_update_irq, Q1.8)', from: 'Q1.8', params: [cpuParam, { name: 'write_tpr', type: 'int', description: 'new TPR', default: 0, min: 0, max: 255 }] },
+  {
+    name: 'write-tpr', description: 'the guest writes TPR by MMIO (offset 0x80, the whole byte) or MOV CR8 (the class only), then apic_update_irq (Q1.8)', from: 'Q1.8',
+    params: [cpuParam, { name: 'write_tpr', type: 'int', description: 'new TPR (with cr8: CR8 = write_tpr >> 4)', default: 0, min: 0, max: 255 }, { name: 'via', type: 'enum', description: 'mmio (0x80) or cr8; QEMU 7.2 TCG has no x2APIC MSR', default: 'mmio', values: ['mmio', 'cr8'] }],
+  },
   { name: 'run-cpu', description: 'the vCPU checks its interrupt requests between TBs (Q1.10)', from: 'Q1.10', params: [cpuParam] },
   {
     name: 'set-if', description: 'the guest executes sti (if=true) or cli (if=false)', params: [cpuParam, { name: 'if', type: 'bool', description: 'new RFLAGS.IF', default: true }],
@@ -913,6 +925,22 @@ const actions: ActionSpec<S>[] = [
       writeSvr(c.lapic, p.svr as number);
       const asked = ((p.svr as number) & 0x1000) !== 0;
       return `cpu${c.index}: SVR := ${hex(p.svr as number)}; bit 12 ${asked ? (c.lapic.svr_directed_eoi ? 'set (LVR[24] advertises directed EOI)' : 'dropped: this APIC does not advertise directed EOI (QEMU stores SVR & 0x1ff)') : 'not requested'}`;
+    },
+  },
+  {
+    name: 'write-lvt', description: 'the guest writes one raw LVT word (apic_mem_write 0x32–0x37: index 0 timer, 3 LINT0, 4 LINT1); an unmasked LINT0 with the 8259 output high re-evaluates the CPU line at once',
+    params: [cpuParam, { name: 'index', type: 'int', description: 'LVT index 0..5', default: 3, min: 0, max: 5 }, { name: 'value', type: 'int', description: 'raw value (bit 16 mask, bits 10:8 delivery mode: 7 ExtINT, 4 NMI)', default: 0x700, min: 0, max: 0xffffffff }],
+    apply(state, p) {
+      const c = cpuAt(state, p.cpu as number);
+      const index = p.index as number;
+      c.lvt[index] = (p.value as number) >>> 0;
+      syncLvt(c);
+      const head = `cpu${c.index}: lvt[${index}] := ${hex(c.lvt[index])} (${decodeLvt(index, c.lvt[index])})`;
+      // apic_mem_write: a LINT0 write with apic_check_pic (8259 output high, LINT0 takes it) calls apic_update_irq; it
+      // runs on the writing vCPU's thread.
+      if (index !== LVT_LINT0 || !apicAcceptPicIntr(c) || !state.pic.master.int_out) return `${head}; nothing re-evaluated`;
+      const u = apicUpdateIrq(c, vcpuThread(c), state.pic, 'qemu');
+      return `${head}; the 8259 output is high and LINT0 accepts it: apic_mem_write → apic_update_irq (${u.branch}): ${u.why}`;
     },
   },
   {
@@ -964,6 +992,7 @@ export const q1TcgLineToEoi: Flow<S> = {
     { name: 'device_events', type: 'int', description: 'handler runs needed before the device lowers its line', default: 1, min: 0, max: 1000 },
     { name: 'stuck_line', type: 'bool', description: 'the device never lowers its line (EOI storm)', default: false },
     { name: 'max_handler_runs', type: 'int', description: 'stop a run after this many handler invocations (a stuck line re-delivers forever)', default: 3, min: 1, max: 50 },
+    { name: 'handler_eoi', type: 'bool', description: 'a level handler writes its EOI when it is done (false: the vector stays in service until an eoi action, or never)', default: true },
     { name: 'guest_directed_eoi', type: 'bool', description: 'with SVR[12]=1 the guest follows each level EOI with a write to the IO-APIC EOI register (Linux 6.1 never sets SVR[12])', default: false },
     cpuParam,
   ],

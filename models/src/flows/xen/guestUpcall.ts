@@ -21,6 +21,11 @@ function exitUpcall(ctx: XCtx, why: string): StepResult {
   }
   if (entry === 'hvm-gsi') {
     d.vcpu[cpu].rflags_if = true;
+    if (ctx.params.handler_eoi === false) {
+      // The guest's fasteoi handler has not written its EOI: the callback vector stays in the vLAPIC ISR and the vIOAPIC
+      // pin keeps Remote-IRR until an `eoi` action (or never) (QR35).
+      return finish(ctx, 'return-gsi-no-eoi', `${why}; iret, but the IO-APIC chip's EOI is not written yet: ISR and Remote-IRR stay`);
+    }
     // handle_fasteoi_irq's EOI write exits to Xen: hvm_maybe_deassert_evtchn_irq runs first, then the EOI, then the next entry.
     const r1 = call(ctx, 'x', '', 'X6.12', {}, 'X6.14', { vcpu: cpu });
     const ctx2 = { ...ctx, params: { ...ctx.params, ret: r1.params!.ret } };
@@ -80,6 +85,7 @@ export const guestUpcallSteps: XStep[] = [
       { name: 'loop', when: 'UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X1.15' },
       { name: 'return-pv', when: '2007: one pass only, UP[0]=1 is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
       { name: 'return-gsi', when: 'UP[0]=0 after the scan: done; the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
+      { name: 'return-gsi-no-eoi', when: 'GSI callback and the handler has not written its EOI (handler_eoi false): the vector stays in service until an eoi action (QR35)', next: null },
       { name: 'return-hvm', when: 'UP[0]=0 after the scan: done; iret re-enables IF, next VM entry re-checks', next: 'X6.14' },
       { name: 'return', when: 'UP[0]=0 after the scan: done', next: null },
     ],

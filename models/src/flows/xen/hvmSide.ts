@@ -2,7 +2,7 @@
 // vector, global vector, GSI, PCI INTx), the vIOAPIC/vLAPIC they drive, the late deassert and VM-entry injection.
 // Steps X6.4–X6.14; rules XR16–XR18c.
 
-import { acceptMessage, acknowledge, deliverableVector, eoi } from '../../components/lapic';
+import { acceptMessage, acknowledge, deliverableVector, eoi, updatePpr } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
 import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 import { StepResult } from '../../core/types';
@@ -17,6 +17,30 @@ function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResu
 }
 
 export const hvmSideSteps: XStep[] = [
+  {
+    id: 'X6.t', title: 'guest TPR write (MOV CR8 / APIC_TASKPRI)', component: 'vlapic',
+    role: 'An HVM guest writes its vLAPIC TPR: MOV to CR8 stores (CR8 & 0xf) << 4 (hvm_mov_to_cr), an MMIO or x2APIC MSR write stores the byte (vlapic_reg_write). With the TPR shadow the write exits only when it drops below the TPR_THRESHOLD vmx_intr_assist set for a held-back vector (the exit handler does nothing else); virtual-interrupt delivery re-evaluates in the CPU. Either way the next injection decision is vmx_intr_assist at VM entry. The global callback vector ignores the TPR; the per-vCPU upcall vector does not (XR16, QR34).',
+    rules: ['XR16', 'QR34'],
+    links: [xenLink('hvm_mov_to_cr', 'xen/arch/x86/hvm/hvm.c'), xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c'), xenLink('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c', { note: 'sets TPR_THRESHOLD for a vector the TPR holds back' })],
+    branches: [
+      { name: 'released', when: 'the lower TPR lets a pending vLAPIC vector through: a TPR-below-threshold exit (or the CPU\'s evaluation) and vmx_intr_assist injects it', next: 'X6.14' },
+      { name: 'held', when: 'no pending vLAPIC vector beats the new PPR: the guest runs on', next: null },
+    ],
+    run(ctx) {
+      requireGuest(ctx, 'hvm', 'X6.t');
+      const v = vcpuOf(ctx, 'vcpu');
+      const l = ctx.state.vlapic[v];
+      const via = typeof ctx.params.via === 'string' ? ctx.params.via : 'cr8';
+      const value = num(ctx.params, 'tpr') & 0xff;
+      const before = l.tpr;
+      l.tpr = via === 'cr8' ? ((value >> 4) & 0xf) << 4 : value;
+      updatePpr(l);
+      const head = `${via === 'cr8' ? `MOV CR8 = ${value >> 4}: hvm_mov_to_cr stores (CR8 & 0xf) << 4` : `${via === 'msr' ? 'WRMSR 0x808' : 'MMIO 0x80'}: vlapic_reg_write(APIC_TASKPRI, val & 0xff)`}; vCPU ${v} TPR 0x${before.toString(16)} → 0x${l.tpr.toString(16)}`;
+      const vec = deliverableVector(l, 'sdm');
+      if (vec < 0) return finish(ctx, 'held', `${head}; no pending vLAPIC vector beats PPR 0x${l.ppr.toString(16)}`);
+      return go('released', `${head}; 0x${vec.toString(16)} now beats PPR 0x${l.ppr.toString(16)}: TPR-below-threshold exit, vmx_intr_assist at the next entry`, 'X6.14', { vcpu: v });
+    },
+  },
   {
     id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
     role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',

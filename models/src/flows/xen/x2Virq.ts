@@ -6,7 +6,7 @@ import { maxPorts, nrVcpus } from '../../components/xenDomain';
 import { addBit } from '../../components/lapic';
 import { newWord } from '../../components/evtchnFifo';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEN_EVENT_CHANNEL, XStep, call, finish, go, linuxLink, num, xenLink, vcpuOf } from './xenFlowKit';
+import { LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_CPU, P_GUEST, P_VCPU, P_VCPUS, XEN_EVENT_CHANNEL, XStep, call, finish, go, hasCaller, linuxLink, num, xenLink, vcpuOf } from './xenFlowKit';
 
 const NR_VIRQS = 24;
 const vname = (virq: number): string => VIRQ_NAMES[virq] ?? `VIRQ ${virq}`;
@@ -81,12 +81,26 @@ const own: XStep[] = [
     branches: [
       { name: 'einval-global', when: 'VIRQ_DOM_EXC is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu; returns to X2.2', next: 'X2.2' },
       { name: 'bound', when: 'port 3: ECS_VIRQ VIRQ_CONSOLE, notify_vcpu_id=0; returns to X2.2', next: 'X2.2' },
+      { name: 'einval', when: 'the virq is out of range: -EINVAL', next: 'X2.2' },
+      { name: 'enoent', when: 'no such vCPU: -ENOENT', next: 'X2.2' },
+      { name: 'eexist', when: 'the vCPU already has a channel for this VIRQ: -EEXIST (a second EVTCHNOP_bind_virq, XR6)', next: 'X2.2' },
+      { name: 'einval-global', when: 'raw hypercall: a global VIRQ on a vCPU other than 0, -EINVAL returned to the caller', next: null },
+      { name: 'bound', when: 'raw hypercall: the new port is returned to the caller', next: null },
+      { name: 'einval', when: 'raw hypercall: -EINVAL returned', next: null },
+      { name: 'enoent', when: 'raw hypercall: -ENOENT returned', next: null },
+      { name: 'eexist', when: 'raw hypercall: -EEXIST returned, the existing channel is untouched', next: null },
     ],
     run(ctx) {
       const d = ctx.state;
       const virq = num(ctx.params, 'virq');
       const v = vcpuOf(ctx, 'vcpu');
-      const back = (r: number, branch: string, why: string) => finish(ctx, branch, why, { result: r });
+      const raw = !hasCaller(ctx);
+      const ERR: Record<number, string> = { [-22]: '-EINVAL', [-2]: '-ENOENT', [-17]: '-EEXIST' };
+      const back = (r: number, branch: string, why: string) => {
+        // A raw EVTCHNOP_bind_virq (no Linux wrapper to read the result): the return value is the outcome.
+        if (raw) ctx.emit(r < 0 ? { kind: 'error', target: `vcpu${v}`, what: 'EVTCHNOP_bind_virq', detail: `${ERR[r] ?? r}: ${why}` } : { kind: 'note', target: `vcpu${v}`, what: 'EVTCHNOP_bind_virq', detail: `returns port ${r}: ${why}` });
+        return finish(ctx, branch, why, { result: r });
+      };
       if (virq < 0 || virq >= NR_VIRQS) return back(-22, 'einval', `virq ${virq} out of range`);
       if (virqIsGlobal(virq) && v !== 0) return back(-22, 'einval-global', `${vname(virq)} is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu`);
       if (v < 0 || v >= nrVcpus(d)) return back(-2, 'enoent', `no vCPU ${v}`);
@@ -190,5 +204,6 @@ export const x2Virq = makeXenFlow({
     { name: 'setup-timer', description: 'xen_setup_timer on a CPU (unbinds nothing: re-binding an existing VIRQ reuses it).', params: [pC], from: 'X2.1' },
     { name: 'bind-virq', description: 'bind_virq_to_irq(virq, cpu).', params: [pVirq, pC], from: 'X2.2' },
     { name: 'rebind-virq', description: 'EVTCHNOP_bind_vcpu on vCPU0\'s channel of a VIRQ.', params: [pVirq, pV], from: 'X2.8' },
+    { name: 'evtchnop-bind-virq', description: 'A raw EVTCHNOP_bind_virq hypercall {virq, vcpu}, without Linux\'s bind_virq_to_irq: a second one for the same VIRQ and vCPU returns -EEXIST.', params: [pVirq, pV], from: 'X2.3' },
   ],
 });

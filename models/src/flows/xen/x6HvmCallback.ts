@@ -61,16 +61,18 @@ const own: XStep[] = [
   {
     id: 'X6.2', title: 'hvm_set_callback_via', component: 'hvm-callback',
     role: 'Parses the via (XR18d): type byte 63:56, GSI truncated to 8 bits, INTx device/pin only, vector unchecked; tears down the old line if asserted, sets up the new one, then calls hvm_assert_evtchn_irq on every vCPU (re-delivers anything pending — and raises every per-vCPU vector unconditionally).',
-    rules: ['XR18b', 'XR18d'],
-    links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ)],
+    rules: ['XR18b', 'XR18d', 'XR38'],
+    links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ), xenLink('has_vpic', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro', note: 'with has_vlapic and has_vioapic: the emulation flags a non-vector via needs' })],
     contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
       { name: 'bad-via', when: 'via "ctx.params" is not a number', next: null },
+      { name: 'ignored-no-emulation', when: 'a GSI, PCI INTx or none via on a domain without the emulated LAPIC, IO-APIC and PIC (PVH): hvm_set_callback_via returns at once, nothing changes and nothing is re-asserted (XR38)', next: null },
       { name: 'assert-next', when: 'hvm_assert_evtchn_irq on vCPU phase', next: 'X6.4' },
       { name: 'done', when: 'asserted on all n vCPUs', next: null },
       { name: 'HVMIRQ_callback_gsi', when: 'type 0 → GSI 1; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
       { name: 'HVMIRQ_callback_pci_intx', when: 'type 1 → PCI INTx dev 3 INTA (bus, function and PCI domain ignored); now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
       { name: 'HVMIRQ_callback_none', when: 'type 0 (GSI) with gsi 0: 0 or ≥ nr_gsis 48 → none; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_vector', when: 'type 2 → global vector (no range check); now hvm_assert_evtchn_irq on vCPU 0', next: 'X6.4' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -80,6 +82,13 @@ const own: XStep[] = [
         let via: bigint;
         try { via = BigInt(str(ctx.params, 'via', '0')); } catch { return finish(ctx, 'bad-via', `via "${str(ctx.params, 'via')}" is not a number`); }
         const h = d.hvm_irq;
+        // The type byte alone decides (via 0 is "none"): only a vector via works without the emulated interrupt controllers.
+        const isVector = ((via >> 56n) & 0xffn) === 2n;
+        if (!isVector && !(d.emulation.vlapic && d.emulation.vioapic && d.emulation.vpic)) {
+          const missing = (['vlapic', 'vioapic', 'vpic'] as const).filter((k) => !d.emulation[k]).join(', ');
+          ctx.emit({ kind: 'note', what: `via ${str(ctx.params, 'via')}`, detail: `no emulated ${missing}: a non-vector callback via is ignored (callback_via_type stays ${h.callback_via_type})` });
+          return finish(ctx, 'ignored-no-emulation', `via ${str(ctx.params, 'via')} is not a vector via and the domain has no emulated ${missing} (PVH): hvm_set_callback_via returns before touching anything; callback_via_type stays ${h.callback_via_type}, no vCPU re-asserted`);
+        }
         if (h.callback_via_asserted) driveVia(h, false); // tear down the old wire; the flag itself is kept
         const pv = parseCallbackVia(via, h.nr_gsis);
         h.callback_via_type = pv.type;
@@ -113,20 +122,40 @@ const own: XStep[] = [
   },
   {
     id: 'X6.7', title: 'vlapic_reg_write (APIC_SPIV)', component: 'vlapic',
-    role: 'Software-enabling the vLAPIC re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
-    rules: ['XR18b'],
-    links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c')],
+    role: 'The guest writes its vLAPIC SPIV. Xen advertises no directed EOI (LVR 0x50014): an MMIO write keeps bits 9:0 only, an x2APIC WRMSR with bit 12 (or another reserved bit) is refused with #GP. Clearing bit 8 software-disables the vLAPIC and masks every LVT entry; software-enabling re-raises the per-vCPU upcall vector if UV[v]≠0 and UP[v]=1 (the vLAPIC-disabled case of X6.4).',
+    rules: ['XR18b', 'QR13', 'QR33'],
+    links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c'), xenLink('guest_wrmsr_x2apic', 'xen/arch/x86/hvm/vlapic.c')],
     branches: [
       { name: 'reraise', when: 'SPIV enable with UV[v]=0x… and UP[v]=1', next: 'X6.6' },
       { name: 'enabled', when: 'vLAPIC of vCPU v enabled; nothing to re-raise', next: null },
+      { name: 'disabled', when: 'SPIV bit 8 clear: the vLAPIC is software-disabled and every LVT entry masked', next: null },
+      { name: 'gp-reserved', when: 'an x2APIC WRMSR 0x80F with bit 12 (directed EOI, not advertised) or another reserved bit: #GP, SPIV unchanged', next: null },
     ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
       const d = ctx.state;
-      d.vlapic[v].svr_enabled = true;
+      const l = d.vlapic[v];
+      // enable-vlapic writes 0x1ff; write-svr writes the value given, through MMIO or the x2APIC MSR.
+      const svr = typeof ctx.params.svr === 'number' ? ctx.params.svr : 0x1ff;
+      const via = ctx.params.via === 'msr' ? 'msr' : 'mmio';
+      if (via === 'msr' && (svr & ~0x3ff) !== 0) {
+        ctx.emit({ kind: 'error', target: `vcpu${v}`, what: 'WRMSR 0x80F', detail: `SPIV 0x${svr.toString(16)} has bits Xen does not allow (directed EOI is not advertised): guest_wrmsr_x2apic returns X86EMUL_EXCEPTION, #GP` });
+        return finish(ctx, 'gp-reserved', `x2APIC SPIV write 0x${svr.toString(16)}: bits outside 9:0 → #GP; SPIV unchanged`);
+      }
+      const dropped = (svr & 0x1000) !== 0 ? '; bit 12 dropped (LVR advertises no directed EOI)' : '';
+      l.spurious_vector = svr & 0xff;
+      l.svr_directed_eoi = false;
+      if ((svr & 0x100) === 0) {
+        l.svr_enabled = false;
+        l.lvt_timer.masked = true;
+        l.lvt_lint0.masked = true;
+        l.lvt_lint1.masked = true;
+        return finish(ctx, 'disabled', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: vLAPIC of vCPU ${v} software-disabled, every LVT entry masked`);
+      }
+      l.svr_enabled = true;
       const uv = d.vcpu[v].evtchn_upcall_vector;
-      if (uv && d.vcpu_info[v].evtchn_upcall_pending) return go('reraise', `SPIV enable with UV[${v}]=0x${uv.toString(16)} and UP[${v}]=1`, 'X6.6', { target: v, vector: uv, trig: 0 });
-      return finish(ctx, 'enabled', `vLAPIC of vCPU ${v} enabled; nothing to re-raise`);
+      if (uv && d.vcpu_info[v].evtchn_upcall_pending) return go('reraise', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: enable with UV[${v}]=0x${uv.toString(16)} and UP[${v}]=1`, 'X6.6', { target: v, vector: uv, trig: 0 });
+      return finish(ctx, 'enabled', `SPIV := 0x${(svr & 0x3ff).toString(16)}${dropped}: vLAPIC of vCPU ${v} enabled; nothing to re-raise`);
     },
   },
 ];
@@ -138,7 +167,7 @@ export const x6HvmCallback = makeXenFlow({
   name: 'HVM callback variants (per-vCPU vector, global vector, GSI, PCI INTx)',
   description: 'How "UP[v] became 1" becomes an x86 interrupt in an HVM guest: set-up by Linux (X6.0) and Xen (X6.1–X6.3), dispatch in hvm_assert_evtchn_irq (X6.4), vLAPIC/vIOAPIC paths, VM-entry injection and the guest entry points.',
   entry: 'X6.0',
-  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l')],
+  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests); pvh: HVM without the emulated IO-APIC and PIC.', default: 'hvm', values: ['hvm', 'pv', 'pvh'] }, P_ABI('2l')],
   ownSteps: own,
   profiles: ['xen417-linux61'], // no HVM support in the 2007 patch
   spec: (p) => specFrom(p),
@@ -146,7 +175,13 @@ export const x6HvmCallback = makeXenFlow({
     { name: 'set-callback-via', description: 'The guest sets HVM_PARAM_CALLBACK_IRQ (a 64-bit value as a hex string).', params: [{ name: 'via', type: 'string', description: 'e.g. 0x1c (GSI 28), 0x0100000000001800 (PCI 00:03.0 INTA), 0x02000000000000f3 (vector 0xf3).', default: '0x1c' }], from: 'X6.1' },
     { name: 'set-upcall-vector', description: 'HVMOP_set_evtchn_upcall_vector for a vCPU.', params: [pV, { name: 'vector', type: 'int', description: 'The vector.', default: CALLBACK_VECTOR, min: 0, max: 255 }], from: 'X6.3' },
     { name: 'enable-vlapic', description: 'The guest software-enables its vLAPIC (SPIV write).', params: [pV], from: 'X6.7' },
+    { name: 'write-svr', description: 'The guest writes its vLAPIC SPIV (via mmio: bits 9:0 kept; via msr: reserved bits, directed EOI included, are #GP).', params: [pV, { name: 'svr', type: 'int', description: 'value written', default: 0x1ff, min: 0, max: 0xffff }, { name: 'via', type: 'enum', description: 'mmio (0xF0) or msr (x2APIC 0x80F)', default: 'mmio', values: ['mmio', 'msr'] }], from: 'X6.7' },
     { name: 'disable-vlapic', description: 'The guest software-disables its vLAPIC.', params: [pV], apply(d, p) { d.vlapic[p.vcpu as number].svr_enabled = false; return `vLAPIC of vCPU ${p.vcpu} disabled`; } },
   ],
-  validate: (d, _p, _profile) => (d.guest !== 'hvm' ? ['guest = pv: the HVM callback flow needs an HVM guest'] : []),
+  validate(d, p) {
+    if (d.guest !== 'hvm') return ['guest = pv: the HVM callback flow needs an HVM guest'];
+    // Linux on PVH has no platform PCI device and needs a vector callback (xen_init_IRQ).
+    if (p.guest === 'pvh' && (p.callback === 'gsi' || p.callback === 'pci-intx')) return [`callback = ${p.callback}: a PVH guest has no emulated IO-APIC or PIC and Linux needs a vector callback there`];
+    return [];
+  },
 });

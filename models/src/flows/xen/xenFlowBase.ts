@@ -10,8 +10,12 @@ import { hvmSideSteps } from './hvmSide';
 import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
 import { guestUpcallSteps } from './guestUpcall';
 import { xenPollSteps } from './xenPoll';
+import { rebindSteps } from './rebindSteps';
 
-export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps];
+export const sharedSteps: XStep[] = [...xenSideSteps, ...xenPollSteps, ...hvmSideSteps, ...guestUpcallSteps, ...guestIrqChipSteps, ...rebindSteps];
+
+/** HVM GSI callback: whether the guest's fasteoi handler writes its EOI when done (QR35). */
+const P_HANDLER_EOI: ParamSpec = { name: 'handler_eoi', type: 'bool', description: 'HVM GSI/INTx callback: the guest handler writes its IO-APIC-chip EOI when done (false: the vector stays in service until an eoi action, or never).', default: true };
 
 const aPort: ParamSpec = { name: 'port', type: 'int', description: 'The port.', default: 10, min: 0, max: 1 << 20 };
 const aVcpu: ParamSpec = { name: 'vcpu', type: 'int', description: 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).', default: -1, min: -1, max: 63 };
@@ -48,8 +52,14 @@ export function commonActions(flowId: string): ActionSpec<XenDomainState>[] {
       params: [{ ...aVcpu, default: 0, min: 0 }, { ...aPort, default: 0 }, { name: 'timeout', type: 'int', description: 'sched_poll.timeout: 0 none, else the poll timer is armed (fire it with poll-timer-fires).', default: 0, min: 0, max: 0x7fffffff }],
       from: localStep('X1.p1') },
     { name: 'poll-timer-fires', description: 'The vCPU\'s SCHEDOP_poll timer expires (poll_timer_fn): it is woken if still polling.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X1.p2') },
+    { name: 'bind-vcpu', description: 'A raw EVTCHNOP_bind_vcpu on a port (raw: Xen only, Linux not told; false: Linux follows as after set_affinity).',
+      params: [aPort, { name: 'vcpu', type: 'int', description: 'New vCPU.', default: 1, min: 0, max: 63 }, { name: 'raw', type: 'bool', description: 'Stop after Xen (Linux not told).', default: true }], from: localStep('X5.4') },
+    { name: 'evtchnop-unmask', description: 'A raw EVTCHNOP_unmask hypercall on a port (Xen\'s evtchn_unmask), without Linux\'s unmask wrapper.', params: [aPort], from: localStep('X1.23') },
     { name: 'vm-exit', description: 'Any VM exit of the HVM domain: hvm_maybe_deassert_evtchn_irq runs first.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.12') },
     { name: 'eoi', description: 'The guest writes the vLAPIC EOI register on cpu.', params: [aCpu], from: localStep('X6.13') },
+    { name: 'write-tpr', description: 'An HVM guest writes its vLAPIC TPR on vcpu: MOV CR8 (via cr8, the class only), MMIO 0x80 or x2APIC MSR 0x808 (the byte).',
+      params: [{ ...aVcpu, default: 0, min: 0 }, { name: 'tpr', type: 'int', description: 'new TPR (with cr8: CR8 = tpr >> 4)', default: 0, min: 0, max: 255 }, { name: 'via', type: 'enum', description: 'cr8, mmio or msr', default: 'cr8', values: ['cr8', 'mmio', 'msr'] }],
+      from: localStep('X6.t') },
     { name: 'vm-entry', description: 'VM entry of an HVM vCPU: vmx_intr_assist injects what is pending.', params: [{ ...aVcpu, default: 0, min: 0 }], from: localStep('X6.14') },
   ];
 }
@@ -78,7 +88,7 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
   // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
-  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0)];
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0), P_HANDLER_EOI];
   const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {
@@ -110,7 +120,8 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
 export function specFrom(params: ParamValues, over: Partial<DomainSpec> = {}): DomainSpec {
   return {
     vcpus: typeof params.vcpus === 'number' ? params.vcpus : 2,
-    guest: params.guest === 'hvm' ? 'hvm' : 'pv',
+    guest: params.guest === 'hvm' || params.guest === 'pvh' ? 'hvm' : 'pv',
+    pvh: params.guest === 'pvh',
     abi: params.abi === 'fifo' ? 'fifo' : '2l',
     callback: typeof params.callback === 'string' ? params.callback : 'percpu-vector',
     chip: typeof params.chip === 'string' ? params.chip : 'xen_dynamic_chip',

@@ -52,6 +52,11 @@ export function call(ctx: XCtx, branch: string, why: string, next: string, param
   return { branch, why, next, params: { ...params, ret: JSON.stringify(stack) } };
 }
 
+/** True when a guest wrapper called this step and gets the result back; false for a raw hypercall (a scenario action). */
+export function hasCaller(ctx: XCtx): boolean {
+  return frames(ctx.params).length > 0;
+}
+
 /** Go to `next` keeping the stack. */
 export function go(branch: string, why: string, next: string, params?: ParamValues): StepResult {
   return { branch, why, next, params };
@@ -172,6 +177,8 @@ export const CALLBACK_VECTOR = 0xf3; // HYPERVISOR_CALLBACK_VECTOR
 export interface DomainSpec {
   vcpus: number;
   guest: 'pv' | 'hvm';
+  /** HVM without the emulated IO-APIC and PIC (PVH): Xen ignores a non-vector callback via (XR38). */
+  pvh?: boolean;
   abi: '2l' | 'fifo';
   callback: string;
   chip: string;
@@ -191,7 +198,7 @@ export function bindPort(d: XenDomainState, port: number, ch: Partial<Evtchn>, i
 }
 
 export function buildDomain(s: DomainSpec): XenDomainState {
-  const d = newDomain({ nrVcpus: s.vcpus, guest: s.guest, abi: s.abi });
+  const d = newDomain({ nrVcpus: s.vcpus, guest: s.guest, abi: s.abi, pvh: s.pvh });
   if (s.timers) {
     for (let v = 0; v < s.vcpus; v++) {
       const p = TIMER_PORT_BASE + v;
@@ -225,8 +232,9 @@ export function configureCallback(d: XenDomainState, callback: string): void {
   d.vcpu.forEach((v) => { v.evtchn_upcall_vector = callback === 'percpu-vector' ? CALLBACK_VECTOR : 0; });
   if (callback === 'percpu-vector') {
     // xen_set_upcall_vector also sets a dummy GSI-1 via for the toolstack; the per-vCPU vector takes precedence (XR17).
-    h.callback_via_type = 'HVMIRQ_callback_gsi';
-    h.callback_via.gsi = 1;
+    // A PVH domain has no vIOAPIC/vPIC: Xen ignores that GSI via (XR38), the type stays none.
+    h.callback_via_type = d.emulation.vioapic && d.emulation.vpic ? 'HVMIRQ_callback_gsi' : 'HVMIRQ_callback_none';
+    h.callback_via.gsi = h.callback_via_type === 'HVMIRQ_callback_gsi' ? 1 : 0;
   } else if (callback === 'vector') {
     h.callback_via_type = 'HVMIRQ_callback_vector';
     h.callback_via.vector = CALLBACK_VECTOR;
@@ -278,6 +286,7 @@ export const STATE_DOC: Record<string, string> = {
   'hvm_irq.callback_via_asserted': 'The GSI/INTx line level, mirroring UP[vcpu0] (XR18c).',
   'hvm_irq.gsi_assert_count.G': 'Wire-OR count of GSI G.',
   'hvm_irq.pci_intx': 'Asserted PCI INTx wires (dev*4+intx).',
+  'emulation.vlapic / vioapic / vpic': 'd->arch.emulation_flags: the emulated LAPIC, IO-APIC and PIC (all for HVM; PVH has no IO-APIC or PIC; PV none).',
   'vioapic.G': 'vIOAPIC pin G: vector, delivery_mode (0 fixed, 1 lowest), dest_vcpu, mask, trig_mode (0 edge, 1 level), remote_irr.',
   'vlapic.N': 'vLAPIC of vCPU N (components/lapic.ts): irr, isr, tmr, tpr, ppr, svr_enabled …',
  'physdev.pirq_eoi_map / auto_unmask': 'PHYSDEVOP_pirq_eoi_gmfn registration: 0 none, 1 v1 (+auto_unmask), 2 v2 (XR28).',
