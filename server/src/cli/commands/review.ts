@@ -3,15 +3,18 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { detectTree } from '../../engine/index/treeInfo';
 import { WorkspaceIndex } from '../../engine/index/workspaceIndex';
 import { toB4 } from '../../engine/review/format/b4';
 import { toMarkdown } from '../../engine/review/format/markdown';
 import { toSarif } from '../../engine/review/format/sarif';
 import { gitRange, gitWorkingChanges } from '../../engine/review/gitSource';
-import { BadInputError } from '../../engine/review/mailSplit';
-import { hasNewErrors, reviewInput } from '../../engine/review/reviewSeries';
+import { BadInputError, splitInput } from '../../engine/review/mailSplit';
+import { hasNewErrors, reviewMails } from '../../engine/review/reviewSeries';
+import { touchedTreeFiles } from '../../engine/review/touchedFiles';
 import { ReviewResult } from '../../engine/review/types';
 import { checkTrees, collect, IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+import { openReviewIndex } from '../reviewIndex';
 
 type Format = 'md' | 'json' | 'sarif' | 'b4';
 const FORMATS: Format[] = ['md', 'json', 'sarif', 'b4'];
@@ -22,6 +25,7 @@ interface ReviewCliOptions extends IndexCliOptions {
   staged?: boolean;
   format: string;
   index?: boolean;
+  fullIndex?: boolean;
   simulate?: boolean;
 }
 
@@ -50,6 +54,7 @@ export function register(program: Command): void {
       .option('--staged', 'review the staged changes of the first tree')
       .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'md')
       .option('--no-index', 'do not load the index (no callers beyond the patched files, no macros from other files)')
+      .option('--full-index', 'load the whole index of every tree (slower: by default only the files the models link and the headers the patched files include are loaded)')
       .option('--no-simulate', 'do not simulate the consequence of each finding'),
   ).action(async (patch: string | undefined, opts: ReviewCliOptions) => {
     const bad = (why: string): void => {
@@ -84,8 +89,11 @@ export function register(program: Command): void {
     }
     let index: WorkspaceIndex | undefined;
     try {
-      if (opts.index !== false) index = await openIndex(roots, opts);
-      const result = await reviewInput(input, name, { trees: index ? index.trees() : roots, index, readBase, consequences: opts.simulate !== false });
+      const { mails, problems } = await splitInput(input, name);
+      const trees = roots.map(detectTree);
+      if (opts.fullIndex) index = await openIndex(roots, opts);
+      else if (opts.index !== false) index = await openReviewIndex(trees, touchedTreeFiles(mails, trees), opts);
+      const result = reviewMails(mails, { trees: index ? index.trees() : trees, index, readBase, consequences: opts.simulate !== false }, problems);
       process.stdout.write(render(result, opts.format as Format));
       if (hasNewErrors(result)) process.exitCode = 1;
     } catch (e) {
