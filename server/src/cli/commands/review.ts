@@ -8,6 +8,7 @@ import { WorkspaceIndex } from '../../engine/index/workspaceIndex';
 import { toB4 } from '../../engine/review/format/b4';
 import { toMarkdown } from '../../engine/review/format/markdown';
 import { toSarif } from '../../engine/review/format/sarif';
+import { parseMailDiff } from '../../engine/review/diffFiles';
 import { gitRange, gitWorkingChanges } from '../../engine/review/gitSource';
 import { BadInputError, splitInput } from '../../engine/review/mailSplit';
 import { hasNewErrors, reviewMails } from '../../engine/review/reviewSeries';
@@ -48,7 +49,7 @@ export function register(program: Command): void {
   withIndexOptions(
     program
       .command('review [patch]')
-      .description('review a patch, an mbox series (.mbox, .mbox.gz), a git range or the working tree against the interrupt-path contracts; exit 1 on a new error')
+      .description('review a patch, an mbox series (.mbox, .mbox.gz; - reads standard input), a git range or the working tree against the interrupt-path contracts; exit 1 on a new error')
       .option('--tree <tree>', 'a source tree the patch applies to (repeatable)', collect, [])
       .option('--git <range>', 'review the commits of a range in the first tree (git format-patch)')
       .option('--staged', 'review the staged changes of the first tree')
@@ -73,7 +74,11 @@ export function register(program: Command): void {
     let name: string;
     let readBase: ((abs: string) => string | undefined) | undefined;
     try {
-      if (patch !== undefined) {
+      if (patch === '-') {
+        // One message or a series on stdin: how b4 runs an external check (the message piped in, cwd at the tree).
+        input = fs.readFileSync(0);
+        name = 'standard input';
+      } else if (patch !== undefined) {
         if (!fs.existsSync(patch) || !fs.statSync(patch).isFile()) return bad(`no such file: ${patch}`);
         input = fs.readFileSync(patch);
         name = path.basename(patch);
@@ -90,6 +95,11 @@ export function register(program: Command): void {
     let index: WorkspaceIndex | undefined;
     try {
       const { mails, problems } = await splitInput(input, name);
+      // b4 pipes the cover letter to a series check: no diff is "nothing to report for this message".
+      if (opts.format === 'b4' && mails.every((m) => parseMailDiff(m.text).files.length === 0)) {
+        process.stdout.write('[]\n');
+        return;
+      }
       const trees = roots.map(detectTree);
       if (opts.fullIndex) index = await openIndex(roots, opts);
       else if (opts.index !== false) index = await openReviewIndex(trees, touchedTreeFiles(mails, trees), opts);
