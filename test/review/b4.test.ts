@@ -81,14 +81,32 @@ function b4Message(subject: string, body: string, extraHeaders: string[] = []): 
 const patchBody = (diff: string) => `Reviewed by the b4 test.\n\nSigned-off-by: Test Author <author@example.org>\n---\n${diff}-- \n2.39.2\n`;
 
 /** Runs the check in a copy of the fixture tree (b4 runs it in the tree's top folder), message on stdin. */
-function check(message: string): { results: B4Result[]; guessed: string[]; code: number | null; stderr: string } {
+function runCheck(format: string, message: string): { stdout: string; stderr: string; code: number | null } {
   const loader = pathToFileURL(path.join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const r = spawnSync(process.execPath, ['--import', loader, path.join(repo, 'server', 'src', 'cli', 'main.ts'), 'review', '--format', 'b4', '--cache-dir', path.join(tmp, 'cache'), '-'], {
+  const r = spawnSync(process.execPath, ['--import', loader, path.join(repo, 'server', 'src', 'cli', 'main.ts'), 'review', '--format', format, '--cache-dir', path.join(tmp, 'cache'), '-'], {
     cwd: XEN_FIX,
     input: message,
     encoding: 'utf8',
   });
-  return { ...readAsB4(r.stdout, r.status), code: r.status, stderr: r.stderr };
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+function check(message: string): { results: B4Result[]; guessed: string[]; code: number | null; stderr: string } {
+  const r = runCheck('b4', message);
+  return { ...readAsB4(r.stdout, r.code), code: r.code, stderr: r.stderr };
+}
+
+/**
+ * The line protocol of `b4 prep --check` and `b4 am` checks (prep-/am-perpatch-check-cmd), as b4 reads it: each stdout
+ * line is a report, `fail` when it holds `ERROR:` and a warning otherwise; each stderr line is a failure; no output at
+ * all is "passed all checks" with exit 0, a failure otherwise.
+ */
+function readAsB4Lines(stdout: string, stderr: string, code: number | null): [string, string][] {
+  const report: [string, string][] = [];
+  for (const line of stdout.trim() ? stdout.trim().split('\n') : []) report.push([line.includes('ERROR:') ? 'fail' : 'warning', line.replace(/^-:/, '')]);
+  for (const line of stderr.trim() ? stderr.trim().split('\n') : []) report.push(['fail', line.replace(/^-:/, '')]);
+  if (!report.length) report.push(code ? ['fail', `Exited with error code ${code}`] : ['success', 'passed all checks']);
+  return report;
 }
 
 const E2L = 'xen/common/event_2l.c';
@@ -132,4 +150,14 @@ void test('b4 keeps a quoted-printable or base64 header above the body it alread
     assert.deepEqual(r.guessed, [], `${cte}: ${r.stderr}`);
     assert.equal(r.results[0]?.status, 'fail', `${cte}: ${JSON.stringify(r.results)} ${r.stderr}`);
   }
+});
+
+void test('b4 prep --check / am checks: --format checkpatch prints one ERROR line per new error and nothing on a clean patch', () => {
+  const bad = runCheck('checkpatch', b4Message('[PATCH] xen/evtchn: drop the mask test', patchBody(editDiff(XEN_FIX, E2L, dropMaskTest))));
+  const report = readAsB4Lines(bad.stdout, bad.stderr, bad.code);
+  assert.equal(report.length, 1, JSON.stringify(report));
+  assert.equal(report[0][0], 'fail');
+  assert.match(report[0][1], /^xen\/common\/event_2l\.c:\d+: ERROR: X1\.6-mask-test evtchn_2l_set_pending: /);
+  const ok = runCheck('checkpatch', b4Message('[PATCH] xen/evtchn: pad', patchBody(editDiff(XEN_FIX, E2L, replaceOnce('    d->pad = 0;', '    d->pad = 1;')))));
+  assert.deepEqual(readAsB4Lines(ok.stdout, ok.stderr, ok.code), [['success', 'passed all checks']]);
 });

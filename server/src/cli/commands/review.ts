@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { detectTree } from '../../engine/index/treeInfo';
 import { WorkspaceIndex } from '../../engine/index/workspaceIndex';
 import { toB4 } from '../../engine/review/format/b4';
+import { toCheckpatch } from '../../engine/review/format/checkpatch';
 import { toMarkdown } from '../../engine/review/format/markdown';
 import { toSarif } from '../../engine/review/format/sarif';
 import { parseMailDiff } from '../../engine/review/diffFiles';
@@ -17,8 +18,8 @@ import { ReviewResult } from '../../engine/review/types';
 import { checkTrees, collect, IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
 import { openReviewIndex } from '../reviewIndex';
 
-type Format = 'md' | 'json' | 'sarif' | 'b4';
-const FORMATS: Format[] = ['md', 'json', 'sarif', 'b4'];
+type Format = 'md' | 'json' | 'sarif' | 'b4' | 'checkpatch';
+const FORMATS: Format[] = ['md', 'json', 'sarif', 'b4', 'checkpatch'];
 
 interface ReviewCliOptions extends IndexCliOptions {
   tree: string[];
@@ -42,6 +43,7 @@ export function render(r: ReviewResult, format: Format): string {
   if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
   if (format === 'sarif') return JSON.stringify(toSarif(r, version()), null, 2) + '\n';
   if (format === 'b4') return JSON.stringify(toB4(r), null, 2) + '\n';
+  if (format === 'checkpatch') return toCheckpatch(r);
   return toMarkdown(r);
 }
 
@@ -95,9 +97,9 @@ export function register(program: Command): void {
     let index: WorkspaceIndex | undefined;
     try {
       const { mails, problems } = await splitInput(input, name);
-      // b4 pipes the cover letter to a series check: no diff is "nothing to report for this message".
-      if (opts.format === 'b4' && mails.every((m) => parseMailDiff(m.text).files.length === 0)) {
-        process.stdout.write('[]\n');
+      // b4 pipes the cover letter to a series check: no diff is "nothing to report for this message" (empty output).
+      if ((opts.format === 'b4' || opts.format === 'checkpatch') && mails.every((m) => parseMailDiff(m.text).files.length === 0)) {
+        if (opts.format === 'b4') process.stdout.write('[]\n');
         return;
       }
       const trees = roots.map(detectTree);
