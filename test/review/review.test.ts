@@ -27,7 +27,9 @@ void test('removing the mask test before the selector bit is an error naming the
   assert.equal(f.baseline, 'new');
   assert.equal(f.function, 'evtchn_2l_set_pending');
   assert.match(f.message, /guest_test_bit .*was removed at event_2l\.c:13/);
-  assert.ok(f.consequence && /no longer handing on/.test(f.consequence.sentence), JSON.stringify(f.consequence));
+  // Broken, the mask is not tested: the masked port's event marks an upcall the kept run never raises.
+  assert.ok(f.consequence, 'a simulated consequence');
+  assert.match(f.consequence.sentence, /without the test of evtchn_mask\[port\] in evtchn_2l_set_pending: X1\.6 takes sel-\S+ instead of masked and the run goes on through X1\.8 vcpu_mark_events_pending/);
   assert.ok(r.patches[0].steps.some((s) => s.flow === 'X1' && s.step === 'X1.6' && s.how === 'body'));
   assert.ok(hasNewErrors(r));
   assert.match(r.series.verdict, /breaks X1\.6-mask-test/);
