@@ -140,6 +140,18 @@ void test('malformed input: truncated hunk, wrong counts, garbage, empty, binary
   const garbage = await review('random words\nnot a mail\n' + mail('[PATCH] ok', other) + 'trailing garbage\n');
   assert.equal(garbage.patches.length, 1);
   assert.ok(garbage.skipped.some((s) => /before the first "From " line/.test(s.reason)));
+  // Garbage between two mails (a stray hunk header, control bytes) stays in the first mail's tail: both are reviewed.
+  const between = await review(mail('[PATCH 1/2] one', other) + '@@ -1,2 +1,2 @@\n\x01\x02 stray bytes\n>From quoted\n' + mail('[PATCH 2/2] two', editDiff(XEN_FIX, E2L, dropMaskTest)), 's.mbox');
+  assert.deepEqual(between.patches.map((p) => p.subject), ['[PATCH 1/2] one', '[PATCH 2/2] two']);
+  assert.ok(between.patches[1].findings.some((f) => f.rule === 'X1.6-mask-test'));
+  // A diff cut after its headers names the file and says there is nothing in it.
+  const headersOnly = await review(mail('[PATCH] cut', good.split('\n').slice(0, 4).join('\n') + '\n'));
+  assert.ok(headersOnly.patches[0].problems.some((p) => /event_2l\.c: the diff names the file but holds no hunk/.test(p)), JSON.stringify(headersOnly.patches[0].problems));
+  // A 5 MB line in a hunk that does not apply: the reason quotes it cut, one readable line.
+  const huge = gitDiff(E2L, `${'y'.repeat(5_000_000)}\n`, 'z\n');
+  const h = await review(mail('[PATCH] huge', huge));
+  assert.ok(h.patches[0].problems.length > 0 && h.patches[0].problems.every((p) => p.length < 1000), JSON.stringify(h.patches[0].problems).slice(0, 2000));
+  await assert.rejects(reviewInput(zlib.gzipSync(Buffer.from(mail('[PATCH] gz', other))).subarray(0, 40), 'cut.mbox.gz', opts), /gzip data could not be decompressed/);
   await assert.rejects(review(''), BadInputError);
   await assert.rejects(review('just some prose\n'), /holds no diff/);
   await assert.rejects(reviewInput(Buffer.from([0, 1, 2, 0]), 'x.bin', opts), /binary data/);
