@@ -175,7 +175,7 @@ export function renderMarkdown(r: BenchReport): string {
       '',
       `Patch review on the linux tree: \`irqlens review --format json\` in a new process (GNU time wall), on a ${v.seriesPatches}-patch series generated at bench time by editing copies of the functions the models link ` +
         `(comments, barriers, one contract broken and later restored; ${v.steps} step${v.steps === 1 ? '' : 's'} touched, ${v.findings} finding${v.findings === 1 ? '' : 's'} over the patches) and on its first patch alone. ` +
-        `The CLI loads the review's slice of the index (the linked files and the patched files' headers) from its cache; the first review of the series, which filled that cache, took ${fmt(v.firstSeriesS, 2)} s.`,
+        `The CLI loads the review's slice of the index (the linked files and the headers they and the patched files include) from its cache, which \`irqlens index\` writes; the first review of the series, on the slice as found (empty with \`--only review\`), took ${fmt(v.firstSeriesS, 2)} s.`,
       '',
       '| input | wall s | CPU s | peak RSS MiB | load |',
       '|---|---:|---:|---:|---:|',

@@ -13,7 +13,7 @@ import { timed } from './measure';
 
 export interface ReviewTiming {
   seriesPatches: number;
-  /** The first review of the series: the review's slice of the index is read, its missing files parsed and cached. */
+  /** The first review of the series: the review's slice as found (written by `irqlens index`), missing files parsed and cached. */
   firstSeriesS: number;
   /** Wall time of `irqlens review` on the series and on one patch, cache warm. */
   seriesS: number;

@@ -102,6 +102,14 @@ void test('the review loads its slice of the index from its own cache: headers t
   assert.ok(Number(files) >= 2 && files === cached, again.stderr);
   assert.equal(again.stdout, first.stdout);
   assert.equal(irqlens(patch, '--tree', tree, '--format', 'json', '--full-index').stdout, first.stdout);
+  // `irqlens index` writes the slice from the full index: the first review after it parses nothing.
+  fs.rmSync(sliceDir, { recursive: true, force: true });
+  const idx = spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'server', 'src', 'cli', 'main.ts'), 'index', tree, '--cache-dir', cacheDir], { cwd: repo, encoding: 'utf8' });
+  assert.equal(idx.status, 0, idx.stderr);
+  const afterIndex = irqlens(patch, '--tree', tree, '--format', 'json', '--verbose');
+  const [, n2, c2] = /indexed .*: (\d+) files \((\d+) from cache\)/.exec(afterIndex.stderr) ?? [];
+  assert.ok(Number(c2) >= 1 && Number(c2) <= Number(n2), afterIndex.stderr);
+  assert.equal(afterIndex.stdout, first.stdout);
   // Without the index the macro stays opaque: the contract was never seen kept, so nothing is blamed on the patch.
   const blind = irqlens(patch, '--tree', tree, '--format', 'json', '--no-index');
   assert.equal(blind.code, 0, blind.stdout);

@@ -3,7 +3,8 @@
 // model step, and every model link names its file, so those files answer `incomingCalls`; ops-table bindings of
 // linked functions sit in the same files; function-like macros a touched body calls come from the headers the touched
 // files include. That slice is kept in its own cache next to the full one (`<cache-dir>/review/`), grown with the
-// files each review needs, so a warm review reads a few megabytes instead of the tree's whole index.
+// files each review needs (and written by `irqlens index` from the full index), so a warm review reads a few megabytes
+// instead of the tree's whole index.
 import * as path from 'node:path';
 import { allFlows, allLinks, Flow } from '@irqlens/models';
 import { cacheFile, CacheError, loadCache } from '../engine/index/cache';
@@ -64,13 +65,34 @@ function sliceFiles(dir: string, root: string): string[] {
   }
 }
 
+/** The review slice's cache folder under the CLI's cache folder; undefined with --no-cache. */
+function sliceDir(opts: IndexCliOptions): string | undefined {
+  const cache = cliCacheOptions(opts);
+  return cache.cacheDir ? path.join(cache.cacheDir, 'review') : undefined;
+}
+
+/**
+ * After a full index (`irqlens index`): writes each tree's review slice from the records in memory — the linked files,
+ * the headers they include and whatever the slice held already — so the first review after indexing finds them cached.
+ */
+export function saveReviewSlices(index: WorkspaceIndex, opts: IndexCliOptions): void {
+  const dir = sliceDir(opts);
+  if (!dir) return;
+  const trees = index.trees();
+  // The linked files are the likeliest to be patched: their headers go in too.
+  const linked = [...reviewIndexFiles(trees, [])].flatMap(([root, files]) => files.map((f) => path.join(root, f)));
+  for (const [root, files] of reviewIndexFiles(trees, linked)) {
+    const union = [...new Set([...files, ...sliceFiles(dir, root)])].slice(0, MAX_SLICE_FILES);
+    if (union.length) index.writeCacheSlice(root, union, cacheFile(dir, root));
+  }
+}
+
 /**
  * The index a review of `touched` needs over `trees`, from the review slice's cache (files missing from it, or
  * changed since, are parsed and added to it).
  */
 export async function openReviewIndex(trees: readonly TreeInfo[], touched: readonly string[], opts: IndexCliOptions): Promise<WorkspaceIndex> {
-  const cache = cliCacheOptions(opts);
-  const dir = cache.cacheDir ? path.join(cache.cacheDir, 'review') : undefined;
+  const dir = sliceDir(opts);
   const only = reviewIndexFiles(trees, touched);
   if (dir) {
     for (const [root, files] of only) {
