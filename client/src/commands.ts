@@ -85,7 +85,7 @@ export const commandTable: CommandSpec[] = [
   },
   { id: ClientCommands.showFlow, needsServer: false, palette: true, run: (ctx, _client, arg) => showFlow(ctx, arg) },
   { id: 'irqlens.refreshFlows', needsServer: true, palette: false, run: (ctx) => ctx.refreshFlows() },
-  { id: 'irqlens.pickScenario', needsServer: true, palette: true, run: (ctx, client) => pickScenario(ctx, client!) },
+  { id: 'irqlens.pickScenario', needsServer: true, palette: true, run: (ctx, client, arg) => pickScenario(ctx, client!, arg) },
   { id: 'irqlens.runScenarioFile', needsServer: true, palette: true, run: (ctx, _client, arg) => runScenarioFile(ctx, arg) },
   { id: 'irqlens.reviewPatchFile', needsServer: true, palette: true, run: (_ctx, client) => reviewPatchFile(client) },
   { id: 'irqlens.reviewWorkingTree', needsServer: true, palette: true, run: (_ctx, client) => reviewWorkingTree(client) },
@@ -183,7 +183,13 @@ async function showFlow(ctx: CommandContext, arg: unknown): Promise<void> {
   await ctx.flowsView.reveal(node, { select: true, focus: true, expand: true });
 }
 
-async function pickScenario(ctx: CommandContext, client: LanguageClient): Promise<void> {
+/** A built-in scenario picked from a list, or the one named by `arg` (`{ name }`, the review panel's consequence). */
+async function pickScenario(ctx: CommandContext, client: LanguageClient, arg?: unknown): Promise<void> {
+  const named = (arg as { name?: unknown } | undefined)?.name;
+  if (typeof named === 'string') {
+    await ctx.panels.show({ scenario: { name: named } }, `Scenario ${named}`);
+    return;
+  }
   const scenarios = await client.sendRequest(ScenariosRequest.type);
   const pick = await vscode.window.showQuickPick(
     scenarios.map((s) => ({ label: s.name, description: s.flow, detail: s.title, name: s.name })),

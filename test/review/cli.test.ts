@@ -81,3 +81,36 @@ void test('--git <range>, --staged and the working tree read a git checkout thro
   assert.equal(badRange.code, 2);
   assert.match(badRange.stderr, /git format-patch .* failed/);
 });
+
+void test('the review loads its slice of the index from its own cache: headers the patched file includes give their macros', () => {
+  // A copy of the fixture whose mask test hides behind a macro of an included header: only the index sees through it.
+  const tree = path.join(tmp, 'macro-tree');
+  fs.cpSync(XEN_FIX, tree, { recursive: true });
+  fs.writeFileSync(path.join(tree, 'xen/common/event.h'), '#define evtchn_port_masked(d, p) guest_test_bit(d, p, &shared_info(d, evtchn_mask))\n');
+  const file = path.join(tree, E2L);
+  fs.writeFileSync(file, replaceOnce('!guest_test_bit(d, port, &shared_info(d, evtchn_mask))', '!evtchn_port_masked(d, port)')(fs.readFileSync(file, 'utf8')));
+  const patch = write('macro.patch', mail('[PATCH] xen/evtchn: drop the masked test', editDiff(tree, E2L, replaceOnce(/ +if \( !evtchn_port_masked\(d, port\) &&\n {9}/, '    if ( '))));
+  const sliceDir = path.join(cacheDir, 'review');
+  fs.rmSync(sliceDir, { recursive: true, force: true });
+  const first = irqlens(patch, '--tree', tree, '--format', 'json', '--verbose');
+  assert.equal(first.code, 1, first.stderr);
+  assert.ok(JSON.parse(first.stdout).patches[0].findings.some((f: { rule: string; baseline: string }) => f.rule === 'X1.6-mask-test' && f.baseline === 'new'), first.stdout);
+  assert.match(first.stderr, /indexed .*: (\d+) files \(0 from cache\)/);
+  assert.equal(fs.readdirSync(sliceDir).filter((f) => f.endsWith('.idx')).length, 1, 'the slice cache is written');
+  const again = irqlens(patch, '--tree', tree, '--format', 'json', '--verbose');
+  const [, files, cached] = /indexed .*: (\d+) files \((\d+) from cache\)/.exec(again.stderr) ?? [];
+  assert.ok(Number(files) >= 2 && files === cached, again.stderr);
+  assert.equal(again.stdout, first.stdout);
+  assert.equal(irqlens(patch, '--tree', tree, '--format', 'json', '--full-index').stdout, first.stdout);
+  // `irqlens index` writes the slice from the full index: the first review after it parses nothing.
+  fs.rmSync(sliceDir, { recursive: true, force: true });
+  const idx = spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'server', 'src', 'cli', 'main.ts'), 'index', tree, '--cache-dir', cacheDir], { cwd: repo, encoding: 'utf8' });
+  assert.equal(idx.status, 0, idx.stderr);
+  const afterIndex = irqlens(patch, '--tree', tree, '--format', 'json', '--verbose');
+  const [, n2, c2] = /indexed .*: (\d+) files \((\d+) from cache\)/.exec(afterIndex.stderr) ?? [];
+  assert.ok(Number(c2) >= 1 && Number(c2) <= Number(n2), afterIndex.stderr);
+  assert.equal(afterIndex.stdout, first.stdout);
+  // Without the index the macro stays opaque: the contract was never seen kept, so nothing is blamed on the patch.
+  const blind = irqlens(patch, '--tree', tree, '--format', 'json', '--no-index');
+  assert.equal(blind.code, 0, blind.stdout);
+});

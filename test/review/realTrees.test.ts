@@ -14,6 +14,8 @@ void test('Xen: dropping the re-delivery of a pending event from evtchn_2l_unmas
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.23-redeliver');
   assert.ok(f && f.function === 'evtchn_2l_unmask' && f.baseline === 'new', JSON.stringify(r.patches[0].findings));
+  // Without the re-delivery, the event pending at unmask is never handled: lost.
+  assert.match(f.consequence?.sentence ?? '', /without the call to vcpu_mark_events_pending in evtchn_2l_unmask: port \d+ is never delivered to vcpu\d/);
 });
 
 void test('Xen: removing the mask test before the selector bit is set names the clause at event_2l.c', async () => {
@@ -22,7 +24,8 @@ void test('Xen: removing the mask test before the selector bit is set names the 
   const f = r.patches[0].findings.find((x) => x.rule === 'X1.6-mask-test');
   assert.ok(f, JSON.stringify(r.patches[0].findings));
   assert.match(f.message, /guest_test_bit .*was removed at event_2l\.c:\d+/);
-  assert.ok(f.consequence, 'a simulated consequence');
+  // Without the mask test, a masked port marks an upcall and kicks the vCPU, which the kept run never does.
+  assert.match(f.consequence?.sentence ?? '', /without the test of evtchn_mask\[port\] in evtchn_2l_set_pending: X1\.6 takes sel-\S+ instead of masked and the run goes on through X1\.8 vcpu_mark_events_pending/);
 });
 
 void test('QEMU: removing the EOI broadcast to the IO-APIC for level-triggered vectors is an error on apic_eoi', async () => {
@@ -31,6 +34,8 @@ void test('QEMU: removing the EOI broadcast to the IO-APIC for level-triggered v
   const f = r.patches[0].findings.find((x) => x.rule === 'Q1.14-broadcast');
   assert.ok(f && f.function === 'apic_eoi' && f.severity === 'error', JSON.stringify(r.patches[0].findings));
   assert.equal(r.patches[0].files[0].codebase, 'qemu');
+  // Without the broadcast, Remote IRR is never cleared: the next interrupt of the still-asserted line is never delivered.
+  assert.match(f.consequence?.sentence ?? '', /without the call to ioapic_eoi_broadcast in apic_eoi: vector 0x[0-9a-f]+ \(pin \d+\) is never delivered to vcpu\d/);
 });
 
 void test('Linux: moving the PIR test-and-set after the notification breaks Q4.1', async () => {
@@ -40,6 +45,8 @@ void test('Linux: moving the PIR test-and-set after the notification breaks Q4.1
   const r = await review(d);
   const f = r.patches[0].findings.find((x) => x.rule === 'Q4.1-pir-before-on');
   assert.ok(f && f.function === 'vmx_deliver_posted_interrupt', JSON.stringify(r.patches[0].findings));
+  // The notification is handled before the vector is in PIR: the vector stays there, never delivered.
+  assert.match(f.consequence?.sentence ?? '', /with pi_test_and_set_pir after pi_test_and_set_on in vmx_deliver_posted_interrupt: vector 0x[0-9a-f]+ is never delivered to vcpu\d.*pir ends \[\d+\] \(\[\] with the contract kept\)/);
 });
 
 void test('a comment in a linked function lists its steps with no finding; an unrelated file touches no step', async () => {

@@ -27,6 +27,8 @@ void test('SARIF has rules with help, a primary location on the changed line, th
   const steps = res.codeFlows?.[0].threadFlows[0].locations ?? [];
   assert.ok(steps.length > 5 && steps.some((l) => l.importance === 'essential'));
   assert.equal(res.baselineState, 'new');
+  const cons = (res.properties as { consequence?: { scenario: string; sentence: string } } | undefined)?.consequence;
+  assert.ok(cons && cons.sentence.startsWith('In scenario ') && res.message.text?.includes(cons.sentence), JSON.stringify(res.properties));
   const again = await sarifOfBrokenMaskTest();
   assert.deepEqual(again.runs[0].results?.[0].partialFingerprints, res.partialFingerprints);
 });

@@ -16,8 +16,10 @@ function stepsHtml(steps: ReviewStepView[]): string {
 
 function findingHtml(f: ReviewFindingView): string {
   const sev = f.suppressed ? 'suppressed' : f.severity;
-  const cons = f.consequence ? `<p class="consequence">${esc(f.consequence.sentence)} <span class="muted">(${esc(f.consequence.scenario)})</span></p>` : '';
-  const button = f.baseline === 'new' ? `<button data-flow="${esc(f.flow)}" data-step="${esc(f.step)}">Simulate the consequence</button>` : '';
+  const cons = f.consequence ? `<p class="consequence"><b>Consequence:</b> ${esc(f.consequence.sentence)}</p>` : '';
+  // A built-in scenario shows the run the consequence is about (as modelled: the sentence says what the broken code changes).
+  const scenario = f.consequence && !f.consequence.scenario.startsWith('generated:') ? f.consequence.scenario : '';
+  const button = f.baseline === 'new' ? `<button data-flow="${esc(f.flow)}" data-step="${esc(f.step)}" data-scenario="${esc(scenario)}">${scenario ? `Run scenario ${esc(scenario)}` : 'Simulate the consequence'}</button>` : '';
   return `<div class="finding ${esc(sev)}"><p><b>${esc(sev)}</b> <code>${esc(f.rule)}</code> in <code>${esc(f.function)}</code> (${esc(f.file)}:${f.line}, ${esc(f.flow)} ${esc(f.step)})</p><p>${esc(f.message)}</p>${cons}${button}</div>`;
 }
 
@@ -35,6 +37,6 @@ ${review.skipped.map((s) => `<p class="muted">skipped “${esc(s.subject)}”: $
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();
 document.getElementById('copy').addEventListener('click', () => vscode.postMessage({ kind: 'copy' }));
-for (const b of document.querySelectorAll('button[data-flow]')) b.addEventListener('click', () => vscode.postMessage({ kind: 'simulate', flow: b.dataset.flow, step: b.dataset.step }));
+for (const b of document.querySelectorAll('button[data-flow]')) b.addEventListener('click', () => vscode.postMessage({ kind: 'simulate', flow: b.dataset.flow, step: b.dataset.step, scenario: b.dataset.scenario }));
 </script></body></html>`;
 }

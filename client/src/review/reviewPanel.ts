@@ -1,6 +1,7 @@
 // The review panel: a webview (strict CSP, one nonce per render, no remote content) showing the series verdict, each
-// patch's flows touched and findings, a "simulate the consequence" button per finding (the irqlens.simulateFromHere
-// command with { flow, step }) and "copy Markdown" for a reply.
+// patch's flows touched and findings with their consequence, a button per finding that runs the scenario the
+// consequence names (irqlens.pickScenario with { name }), or simulates from the step (irqlens.simulateFromHere with
+// { flow, step }) for a generated run, and "copy Markdown" for a reply.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ReviewResultView } from '../../../server/src/protocol/reviewMessages';
@@ -14,10 +15,12 @@ export class ReviewPanel {
     panel.onDidDispose(() => {
       if (ReviewPanel.current === this) ReviewPanel.current = undefined;
     });
-    panel.webview.onDidReceiveMessage(async (m: { kind: string; flow?: string; step?: string }) => {
+    panel.webview.onDidReceiveMessage(async (m: { kind: string; flow?: string; step?: string; scenario?: string }) => {
       if (m.kind === 'copy') {
         await vscode.env.clipboard.writeText(this.markdown);
         void vscode.window.showInformationMessage('IRQ Lens: review copied as Markdown.');
+      } else if (m.kind === 'simulate' && m.scenario) {
+        await vscode.commands.executeCommand('irqlens.pickScenario', { name: m.scenario });
       } else if (m.kind === 'simulate' && m.flow && m.step) {
         await vscode.commands.executeCommand('irqlens.simulateFromHere', { flow: m.flow, step: m.step });
       }

@@ -1,6 +1,7 @@
 // `irqlens index <tree>...`: index trees (cold or from the cache) and report per tree what was found and skipped.
 import { Command } from 'commander';
 import { type IndexCliOptions, openIndex, withIndexOptions } from '../indexOptions';
+import { saveReviewSlices } from '../reviewIndex';
 
 export function register(program: Command): void {
   withIndexOptions(program.command('index').description('index one or more source trees and report files, functions, calls and skipped files'))
@@ -8,6 +9,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (trees: string[], opts: IndexCliOptions & { json?: boolean }) => {
       const index = await openIndex(trees, opts);
+      // The linked files' records are in memory now: `irqlens review` reads them from this small cache.
+      saveReviewSlices(index, opts);
       const stats = index.stats();
       await index.dispose();
       if (opts.json) {

@@ -4,6 +4,7 @@
 // only on the query interface it needs (types.ts).
 import * as path from 'node:path';
 import { cacheFile, saveCacheOrWarn } from './cache';
+import { cacheSlice } from './cacheSlice';
 import { CallGraph } from './callGraph';
 import { Definitions, type RootedSymbol } from './definitionQueries';
 import { DocumentTrees } from './documentTrees';
@@ -140,6 +141,18 @@ export class WorkspaceIndex implements IndexQueries {
     for (const t of this.state.list) {
       saveCacheOrWarn(cacheFile(this.opts.cacheDir, t.root), { root: t.root, strings: t.strings, files: t.liveRecords() }, (msg) => this.opts.log?.('warn', msg));
     }
+  }
+
+  /**
+   * Writes a cache of the listed tree-relative files of `root` (those indexed) to `file`, with their own small string
+   * table; what `only` builds read from a cache folder holding it. Returns how many files it holds.
+   */
+  writeCacheSlice(root: string, files: readonly string[], file: string): number {
+    const tree = this.state.list.find((t) => t.root === path.resolve(root));
+    if (!tree) return 0;
+    const records = files.map((f) => tree.record(f)).filter((r): r is NonNullable<typeof r> => r !== undefined);
+    saveCacheOrWarn(file, cacheSlice(tree.root, records, tree.strings), (msg) => this.opts.log?.('warn', msg));
+    return records.length;
   }
 
   // ---- queries (delegated; see the query modules) -------------------------------------------------------------------

@@ -4,6 +4,9 @@
 
 import { applyPatch, StructuredPatch, StructuredPatchHunk } from 'diff';
 
+/** A line quoted in a reason: long ones (minified or generated code, a hostile patch) are cut. */
+const clip = (line: string) => (line.length > 120 ? `${line.slice(0, 117)}…` : line);
+
 export interface Rejected {
   /** 1-based hunk number in the file. */
   hunk: number;
@@ -34,10 +37,10 @@ function whyNot(text: string, h: StructuredPatchHunk): string {
   let line = h.oldStart - 1;
   for (const w of wanted) {
     const got = lines[line];
-    if (got === undefined) return `the file has ${lines.length} lines; the hunk expects \`${w.trim()}\` at line ${line + 1}`;
+    if (got === undefined) return `the file has ${lines.length} lines; the hunk expects \`${clip(w.trim())}\` at line ${line + 1}`;
     if (got.replace(/\r$/, '') !== w.replace(/\r$/, '')) {
       const elsewhere = lines.findIndex((l) => l.replace(/\r$/, '') === w.replace(/\r$/, ''));
-      return `line ${line + 1} is \`${got.trim()}\` where the hunk expects \`${w.trim()}\`${elsewhere < 0 ? ' (found nowhere in the file)' : ''}`;
+      return `line ${line + 1} is \`${clip(got.trim())}\` where the hunk expects \`${clip(w.trim())}\`${elsewhere < 0 ? ' (found nowhere in the file)' : ''}`;
     }
     line++;
   }

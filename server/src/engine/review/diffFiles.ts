@@ -107,7 +107,9 @@ export function parseMailDiff(body: string): MailDiff {
     try {
       parsed = parsePatch(chunk);
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      // parsePatch quotes the offending line whole: a reason stays one readable line.
+      const raw = e instanceof Error ? e.message : String(e);
+      const why = raw.length > 200 ? `${raw.slice(0, 197)}…` : raw;
       problems.push(`${name}: the diff is malformed (${why}); this file is not reviewed`);
       files.push({ change: { path: name, kind: 'modified', hunks: 0, note: `malformed diff: ${why}` } });
       continue;
@@ -115,6 +117,10 @@ export function parseMailDiff(body: string): MailDiff {
     for (const p of parsed) {
       if (!p.isGit && p.hunks.length === 0 && p.oldFileName === undefined && p.newFileName === undefined) continue;
       const change = classify(p, chunk);
+      if (change.kind === 'modified' && change.hunks === 0) {
+        change.note = 'the diff names the file but holds no hunk: nothing to review';
+        problems.push(`${change.path}: the diff names the file but holds no hunk (cut after its headers?)`);
+      }
       files.push(change.binary ? { change } : { change, patch: p });
     }
   }

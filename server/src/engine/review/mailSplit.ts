@@ -83,6 +83,19 @@ function headerBlock(text: string): { headers: Map<string, string>; bodyAt: numb
   return { headers, bodyAt: end + (text[end] === '\r' ? 4 : 2) };
 }
 
+/**
+ * b4 hands an external check the message with its headers as they were but its body already decoded, so a
+ * `Content-Transfer-Encoding: quoted-printable` or `base64` header can sit above plain text. Decoding it again would
+ * corrupt the patch: base64 never holds a diff header line, and quoted-printable never holds a `=` that does not start
+ * an escape or a soft line break.
+ */
+function decodedAlready(body: string, cte: string): boolean {
+  if (!/^(diff --git |--- \S)/m.test(body)) return false;
+  if (cte === 'base64') return true;
+  if (cte === 'quoted-printable') return /=(?![0-9A-F]{2}|\r?\n)/.test(body);
+  return false;
+}
+
 /** A plain UTF-8/ASCII text mail with an 8-bit body (what git send-email writes) needs no MIME decoding: its body is
  *  the patch as is, and only the encoded words of its headers are decoded. Everything else goes to postal-mime. */
 function plainMail(raw: Buffer, index: number): PatchMail | undefined {
@@ -91,7 +104,7 @@ function plainMail(raw: Buffer, index: number): PatchMail | undefined {
   if (!h) return undefined;
   const type = (h.headers.get('content-type') ?? 'text/plain').toLowerCase();
   const cte = (h.headers.get('content-transfer-encoding') ?? '8bit').toLowerCase().trim();
-  if (!type.startsWith('text/plain') || !['7bit', '8bit', 'binary'].includes(cte)) return undefined;
+  if (!type.startsWith('text/plain') || !(['7bit', '8bit', 'binary'].includes(cte) || decodedAlready(text.slice(h.bodyAt), cte))) return undefined;
   const charset = /charset="?([^";\s]+)/.exec(type)?.[1];
   if (charset && !/^(utf-?8|us-ascii)$/.test(charset)) return undefined;
   const subject = decodeWords(h.headers.get('subject') ?? '').replace(/\s+/g, ' ').trim();

@@ -60,9 +60,12 @@ class Reviewer {
     return this.texts.get(abs);
   }
 
-  private consequence(flow: string, step: string): Consequence | undefined {
-    const k = `${flow}/${step}`;
-    if (!this.consequences.has(k)) this.consequences.set(k, simulateConsequence(this.flows, flow, step));
+  private consequence(flow: string, step: string, rule: string): Consequence | undefined {
+    const k = `${flow}/${step}/${rule}`;
+    if (!this.consequences.has(k)) {
+      const contract = this.flows.find((f) => f.id === flow)?.steps.find((s) => s.id === step)?.contracts?.find((c) => c.id === rule);
+      this.consequences.set(k, contract && simulateConsequence(this.flows, flow, step, contract));
+    }
     return this.consequences.get(k);
   }
 
@@ -89,7 +92,7 @@ class Reviewer {
             this.reportedBroken.add(k);
           }
           if (f.baseline === 'new' && !f.suppressed && this.opts.consequences !== false) {
-            const c = this.consequence(f.flow, f.step);
+            const c = this.consequence(f.flow, f.step, f.rule);
             if (c) f.consequence = c;
           }
           out.findings.push(f);

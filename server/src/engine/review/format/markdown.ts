@@ -24,7 +24,7 @@ function finding(f: Finding): string[] {
   }
   const sev = f.suppressed ? `suppressed (irqlens: allow at ${f.file}:${f.suppressed.line})` : f.severity;
   out.push(`**${sev}** \`${f.rule}\` in \`${f.function}\` (${f.file}:${f.line}, ${f.flow} ${f.step}): ${f.message}.`);
-  if (f.consequence) out.push(`Consequence (${f.consequence.scenario}): ${f.consequence.sentence}`);
+  if (f.consequence) out.push(`Consequence: ${f.consequence.sentence}`);
   out.push(`Rule: ${f.ruleText} (${f.ruleSource}).`, '');
   return out;
 }

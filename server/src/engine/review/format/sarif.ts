@@ -60,6 +60,8 @@ export function toSarif(r: ReviewResult, version: string, flows: readonly Flow<u
       ...(flow ? { codeFlows: [flow] } : {}),
       baselineState: f.baseline,
       partialFingerprints: { 'irqlensContract/v1': createHash('sha256').update(`${f.rule}\0${f.codebase}\0${f.function}`).digest('hex').slice(0, 32) },
+      // The simulated consequence, machine-readable: which scenario shows it and the sentence (also in the message).
+      ...(f.consequence ? { properties: { consequence: { scenario: f.consequence.scenario, flow: f.consequence.flow, sentence: f.consequence.sentence } } } : {}),
       ...(f.suppressed ? { suppressions: [{ kind: 'inSource', justification: `irqlens: allow ${f.rule} at ${f.suppressed.file}:${f.suppressed.line}` }] } : {}),
     } satisfies Sarif.Result;
   });
