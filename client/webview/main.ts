@@ -86,6 +86,13 @@ function render(): void {
   head.append('h1').text(state.title);
   if (trace) {
     head.append('p').attr('class', 'meta').text(`${trace.flow} ${trace.flowName} · profile ${trace.profile} · from ${trace.from}`);
+    // A run from a step: the earlier steps that set up its state, or why it started with a fresh one.
+    if (trace.assumed?.length) {
+      head.append('p').attr('class', 'assumed').attr('title', trace.assumed.map((a) => `${a.step} ${a.title}: ${a.branch}`).join('\n'))
+        .text(`Assumed (the run from the entry up to ${trace.from}, not shown): ${trace.assumed.map((a) => `${a.step} ${a.branch}`).join(' → ')}`);
+    } else if (trace.startedAlone) {
+      head.append('p').attr('class', 'assumed').text(`Assumed: nothing (${trace.startedAlone})`);
+    }
   }
   head.append('p').attr('class', 'status-line');
 

@@ -127,6 +127,13 @@ export interface TraceView {
   text: string;
   /** For scenarios: each expectation and whether it held. */
   expectations?: { text: string; ok: boolean; detail?: string }[];
+  /**
+   * A run from a step after the flow's entry: the steps that ran before it from the entry (not in `steps`), which
+   * established the state the trace starts with.
+   */
+  assumed?: { step: string; title: string; branch: string }[];
+  /** A run from a step the run from the entry does not reach: why it started with a fresh state. */
+  startedAlone?: string;
 }
 
 export type SimulateResult =

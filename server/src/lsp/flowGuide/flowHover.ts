@@ -103,6 +103,8 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     const params = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     lines.push(`Worked simulation (${how}, ${run.profile}; ${clip(params, 80)}):`);
     const block: string[] = [];
+    // The steps that ran before this one and set up the state it reads (the panel's "Assumed" line).
+    if (run.assumed.length > 0) block.push(`assumed: ${clip(run.assumed.map((a) => `${a.step} ${a.branch}`).join(' → '), 100)}`);
     if (run.reads.length > 0 && layout.reads) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
     block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
     for (const c of first.changes.slice(0, maxChanges)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
