@@ -147,6 +147,12 @@ void test('hover flow part: role, branches with links, equivalents, worked simul
   // The steps the default run took before X6.4 are named: they set the state it reads.
   assert.match(md, /```text\nassumed: X6\.0 percpu-upcall → X6\.3 set\nbefore: .*vcpu\.0\.evtchn_upcall_vector=243/);
   assert.match(md, /X6\.6 +vlapic_set_irq +accepted +vlapic\.0\.irr: \[\] → \[243\]/);
+  // The worked run goes past the entry stub's EOI down to the guest's handler.
+  assert.match(md, /\nX1\.14@X6 +xen_evtchn_do_upcall +enter /);
+  // Its branches, as the issue lists them: the tasklet, vlapic_set_irq, vcpu_kick, hvm_set_callback_irq_level.
+  assert.match(md, /- branch `tasklet` — in IRQ context .*tasklet_schedule.* → \[X6\.5 hvm_assert_evtchn_irq_tasklet\]/);
+  assert.match(md, /- branch `percpu-vector` — .*vlapic_set_irq/);
+  assert.match(md, /- branch `no-upcall-vector` — .*vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI\/INTx/);
   assert.match(md, /What if callback = \w+/);
   assert.ok(md.includes(`also on X1 (`) && md.includes(`/${findFlow('X1')!.steps.length})`), md);
   assert.ok(md.split('\n').length <= 30, `${md.split('\n').length} lines`);

@@ -5,9 +5,18 @@
 import { acceptMessage, acknowledge, deliverableVector, eoi } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
 import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
-import { StepResult } from '../../core/types';
+import { ParamSpec, StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
+
+/** Where a scheduled softirq tasklet runs: Xen's softirq processing, after the code that scheduled it returns. */
+export const XEN_SOFTIRQ_CONTEXT = 'xen-softirq';
+
+/** X6.4's caller runs in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled()): the tasklet branch. */
+export const P_XEN_IN_IRQ: ParamSpec = {
+  name: 'xen_in_irq', type: 'bool', default: false,
+  description: 'hvm_assert_evtchn_irq is called in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled()): it defers to the vCPU\'s softirq tasklet (X6.5), which calls it again.',
+};
 
 /** Run X6.10 on each GSI in turn (INTx can raise the GSI and the PCI-ISA link's IRQ). */
 function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResult {
@@ -27,9 +36,10 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     branches: [
-      { name: 'no-upcall-vector', when: 'UV[v]=0: domain-wide callback decides', next: 'X6.8' },
-      { name: 'percpu-vector', when: 'UV[1]=0xf3 and the vLAPIC is enabled', next: 'X6.6' },
-      { name: 'vlapic-disabled', when: 'UV[1]≠0, vLAPIC disabled', next: null },
+      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule defers the work', next: 'X6.5' },
+      { name: 'percpu-vector', when: 'a per-vCPU upcall vector (UV[v]≠0) with the vLAPIC enabled: vlapic_set_irq raises it as an edge', next: 'X6.6' },
+      { name: 'vlapic-disabled', when: 'a per-vCPU upcall vector but the vLAPIC is software-disabled: nothing until the guest enables it (X6.7)', next: null },
+      { name: 'no-upcall-vector', when: 'no per-vCPU vector: vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI/INTx', next: 'X6.8' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
@@ -38,7 +48,9 @@ export const hvmSideSteps: XStep[] = [
       const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
       const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
       switch (dec) {
-        case 'tasklet': return go(dec, 'in_irq() or Xen IRQs off (e.g. under irq_lock): defer', 'X6.5');
+        // tasklet_schedule(&v->arch.hvm.assert_evtchn_irq_tasklet): the work runs later from the softirq, not now. The
+        // caller's own continuation travels with it (a step has one next), so in a trace it resumes after the tasklet.
+        case 'tasklet': return { ...go(dec, 'in_irq() or Xen IRQs off (xen_in_irq): tasklet_schedule, the tasklet re-runs it from the softirq', 'X6.5'), deferTo: XEN_SOFTIRQ_CONTEXT };
         case 'percpu-vector': return go(dec, `UV[${v}]=0x${uv[v].toString(16)} and the vLAPIC is enabled`, 'X6.6', { target: v, vector: uv[v], trig: 0 });
         case 'vlapic-disabled':
           ctx.emit({ kind: 'pending', target: tag(v), detail: `UV[${v}] set but the vLAPIC is software-disabled: re-raised when the guest enables it (X6.7)` });
@@ -49,14 +61,14 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
-    role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
+    role: 'The per-vCPU softirq tasklet (softirq_tasklet_init in hvm_vcpu_initialise) that re-runs hvm_assert_evtchn_irq later, out of IRQ context with interrupts enabled (the tasklet branch of X6.4).',
     links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
     branches: [
-      { name: 'rerun', when: 'tasklet runs from softirq context with IRQs on', next: 'X6.4' },
+      { name: 'rerun', when: 'the tasklet runs from TASKLET_SOFTIRQ with interrupts on and calls hvm_assert_evtchn_irq again', next: 'X6.4' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
-      return go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false });
+      return go('rerun', 'TASKLET_SOFTIRQ: out of IRQ context, interrupts on → hvm_assert_evtchn_irq again', 'X6.4', { xen_in_irq: false });
     },
   },
   {

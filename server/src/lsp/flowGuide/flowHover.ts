@@ -8,6 +8,7 @@ import { goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from '.
 import type { FlowGuide } from '../../engine/flowGuide/flowGuide';
 import type { FlowPlace } from '../../engine/flowGuide/flowPlaces';
 import { compactFlowName } from './functionLenses';
+import { laneOf } from './lanes';
 import { linkView } from './linkViews';
 import { outcomeLine } from '../../engine/flowGuide/workedSimulation';
 
@@ -23,7 +24,7 @@ interface Layout {
 }
 
 const layouts: Layout[] = [
-  { following: 5, otherSteps: 2, reads: true },
+  { following: 6, otherSteps: 2, reads: true },
   { following: 3, otherSteps: 1, reads: true },
   { following: 1, otherSteps: 0, reads: false },
 ];
@@ -59,11 +60,16 @@ function traceLine(t: TraceStep): string {
   return `${t.step.padEnd(9)} ${clip(t.title, 34).padEnd(34)} ${t.branch.padEnd(16)} ${clip(tail, 60)}`;
 }
 
-/** Stop after the first EOI or the first step of the guest's handler chain that ends the run. */
+/**
+ * Down to the guest's handler and the EOI, whichever comes later (an upcall vector is EOIed by the entry stub before
+ * xen_evtchn_do_upcall runs); the guest's entry stubs (`linux-entry`) are not its handler.
+ */
 function followingSteps(steps: TraceStep[], maxFollowing: number): { shown: TraceStep[]; more: number } {
   const rest = steps.slice(1);
-  let end = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
-  end = end < 0 ? rest.length : end + 1;
+  const eoi = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
+  const handler = rest.findIndex((s) => laneOf(s.component) === 'guest' && !s.component.endsWith('-entry'));
+  const last = Math.max(eoi, handler);
+  const end = last < 0 ? rest.length : last + 1;
   const shown = rest.slice(0, Math.min(end, maxFollowing));
   return { shown, more: rest.length - shown.length };
 }
@@ -82,7 +88,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   const branches = guide.branches(flow, step);
   for (const b of branches.slice(0, maxBranches)) {
     const target = guide.step(flow, b.next);
-    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
+    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 140)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
   }
   if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more branches`);
   if ((obs && layout.reads) || branches.length > 0) lines.push('');
