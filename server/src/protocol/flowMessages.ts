@@ -27,8 +27,15 @@ export interface LinkView {
 export interface StepView {
   id: string;
   title: string;
-  /** 1-based position in the flow ("step k of n"). */
+  /**
+   * "Step k of n" along the flow's own path: its own steps in declared order. A copy of another flow's step
+   * (`X1.9@X6`, `sharedFrom` X1) has its home step's position and total in that flow.
+   */
   position: number;
+  total: number;
+  sharedFrom?: string;
+  /** The place as every front end prints it: "step 7 of 17", "shared step X1.9 of X1 (step 9 of 32 there)". */
+  place: string;
   role: string;
   component: string;
   operation?: string;
@@ -170,7 +177,8 @@ export interface GoToStepArgs {
 /** A function on several flows: a quick pick of its places. */
 export interface PickFlowStepArgs {
   symbol: string;
-  places: { flow: string; flowName: string; step: string; position: number; total: number; title: string }[];
+  /** `place` as StepView's. */
+  places: { flow: string; flowName: string; step: string; position: number; total: number; place: string; title: string }[];
 }
 
 /** Opens the call hierarchy at a function's name. */

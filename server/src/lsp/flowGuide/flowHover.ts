@@ -79,7 +79,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   const { flow, step } = place;
   const lines: string[] = [];
   const flowLink = markdownLink(showFlow(`${flow.id} ${compactFlowName(flow.name)}`, { flow: flow.id, step: step.id }));
-  lines.push(`**${flowLink}** · step ${place.position} of ${place.total} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
+  lines.push(`**${flowLink}** · ${place.placeText} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
   lines.push('');
   const obs = guide.observation(flow, step);
   if (obs && layout.reads) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
@@ -163,10 +163,11 @@ function renderFlowPart(guide: FlowGuide, index: IndexQueries, places: FlowPlace
     }
     seen.add(baseId(p.step.id));
     const link = markdownLink(showFlow(`${p.flow.id} ${compactFlowName(p.flow.name)}`, { flow: p.flow.id, step: p.step.id }));
-    others.push(`Also **${link}** · step ${p.position} of ${p.total} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
+    others.push(`Also **${link}** · ${p.placeText} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
   }
   if (others.length > 0) lines.push(...others.flatMap((o) => [o, '']));
-  if (copies.length > 0) actions.push(`also on ${copies.map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  // Copies of this step in other flows (`X6.4@X1`) are the same step on their path: no number of their own.
+  if (copies.length > 0) actions.push(`also on ${copies.map((p) => p.flow.id).join(', ')}`);
   lines.push(actions.join(' · '));
   return lines.join('\n');
 }

@@ -99,7 +99,7 @@ function scenarioResult(index: IndexQueries, flows: readonly Flow<unknown>[], ru
   const flow = flows.find((f) => f.id === run.scenario.flow) as Flow<unknown>;
   const trace = traceView(index, flow, run.trace);
   trace.expectations = run.expectations.map((x) => ({ text: x.text, ok: x.ok }));
-  return { ok: true, trace, flow: flowView(index, flow) };
+  return { ok: true, trace, flow: flowView(index, flow, flows) };
 }
 
 export function simulateRequest(index: IndexQueries, flows: readonly Flow<unknown>[], scenarios: readonly BuiltinScenario[], p: SimulateParams): SimulateResult {
@@ -134,7 +134,7 @@ export function simulateRequest(index: IndexQueries, flows: readonly Flow<unknow
   }
   try {
     const { flow, run } = runFlow(flows, p ?? {});
-    return { ok: true, trace: traceView(index, flow, run.trace, run), flow: flowView(index, flow) };
+    return { ok: true, trace: traceView(index, flow, run.trace, run), flow: flowView(index, flow, flows) };
   } catch (e) {
     if (e instanceof RequestProblem) return { ok: false, error: e.message, ...(e.field ? { field: e.field } : {}) };
     if (e instanceof ModelError) return { ok: false, error: e.message, ...(e.field ? { field: e.field } : {}) };
