@@ -15,10 +15,10 @@ const own: XStep[] = [
     role: 'irq_chip irq_set_affinity of dynamic, lateeoi and pirq chips (not per-CPU ones), e.g. from /proc/irq/N/smp_affinity or irqbalance: picks a CPU and rebinds the channel.',
     links: [linuxLink('set_affinity_irq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'set_affinity_irq', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'no-irq', when: 'no irq on the port', next: null },
       { name: 'no-set-affinity', when: 'xen_percpu_chip has no irq_set_affinity: per-CPU VIRQs and IPIs cannot move', next: null },
-      { name: 'first-cpu', when: '2007: tcpu = first_cpu(dest 0x…) = t', next: 'X5.3' },
-      { name: 'select', when: 'irq f.irq: choose a CPU from dest', next: 'X5.2' },
+      { name: 'first-cpu', when: 'Linux 2007: the first CPU of the affinity mask', next: 'X5.3' },
+      { name: 'select', when: 'the irq can move: choose a CPU from the affinity mask', next: 'X5.2' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -38,7 +38,7 @@ const own: XStep[] = [
     role: 'Picks the online CPU of the requested mask with the fewest bound channels (first on ties); an empty intersection falls back to all online CPUs.',
     links: [linuxLink('select_target_cpu', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'chosen', when: 'candidates 1: channels_on_cpu 1:2 → CPU 1', next: 'X5.3' },
+      { name: 'chosen', when: 'the online CPU of the mask with the fewest channels bound (channels_on_cpu)', next: 'X5.3' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -62,8 +62,8 @@ const own: XStep[] = [
     }],
     branches: [
       { name: 'no-rebind', when: 'HVM guest on a GSI/INTx callback: returns -1', next: null },
-      { name: 'bind-vcpu', when: '2007: EVTCHNOP_bind_vcpu {port port, vcpu t} without masking', next: 'X5.4' },
-      { name: 'mask-and-bind', when: 'mask_reason → f.info.mask_reason, port masked; EVTCHNOP_bind_vcpu {port port, vcpu t}', next: 'X5.4' },
+      { name: 'bind-vcpu', when: 'Linux 2007: EVTCHNOP_bind_vcpu without masking the port first', next: 'X5.4' },
+      { name: 'mask-and-bind', when: 'the port is masked (mask reason TEMP), then EVTCHNOP_bind_vcpu', next: 'X5.4' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -90,10 +90,10 @@ const own: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
     }],
     branches: [
-      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: 'X5.6' },
-      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: null },
-      { name: 'rebound-xen-only', when: 'Linux\'s cpu_evtchn_mask/info.cpu unchanged', next: null },
-      { name: 'rebound', when: 'notify_vcpu_id 0 → 1; P[10] still 1, nothing set on vCPU 1 (XR5)', next: 'X5.5' },
+      { name: 'refused', when: 'not a rebindable port (an IPI or per-vCPU VIRQ: -EINVAL, no vCPU: -ENOENT): Linux\'s binding is unchanged and the port unmasked again', next: 'X5.6' },
+      { name: 'refused', when: 'Linux 2007: not a rebindable port (-EINVAL or -ENOENT): Linux\'s binding is unchanged', next: null },
+      { name: 'rebound-xen-only', when: 'Xen moved notify_vcpu_id, but this caller does not update Linux (raw hypercall): cpu_evtchn_mask and info.cpu are unchanged', next: null },
+      { name: 'rebound', when: 'notify_vcpu_id moves to the new vCPU; a pending P stays, and nothing is set on the new vCPU (XR5)', next: 'X5.5' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -119,8 +119,8 @@ const own: XStep[] = [
     rules: ['XR20', 'XR32'],
     links: [linuxLink('bind_evtchn_to_cpu', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: LINUX_2007_PATCH }] }), linuxLink('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), linuxLink('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     branches: [
-      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: null },
-      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: 'X5.6' },
+      { name: 'rebound', when: 'Linux 2007: info.cpu and the cpu_evtchn_mask bit move to the new CPU', next: null },
+      { name: 'rebound', when: 'info.cpu and (2-level) the cpu_evtchn_mask bit move to the new CPU; the port is unmasked next', next: 'X5.6' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -140,8 +140,8 @@ const own: XStep[] = [
     rules: ['XR11', 'XR24'],
     links: [linuxLink('do_unmask', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'unmask', when: 'mask_reason none → unmask on CPU ctx', next: 'X1.22' },
-      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'unmask', when: 'TEMP was the last mask reason: unmask on this CPU', next: 'X1.22' },
+      { name: 'still-masked', when: 'another mask reason remains: the port stays masked', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -156,7 +156,7 @@ const own: XStep[] = [
     rules: ['XR4'],
     links: [xenLink('evtchn_free', XEN_EVENT_CHANNEL), xenLink('evtchn_close', XEN_EVENT_CHANNEL), linuxLink('__unbind_from_irq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'closed', when: 'port port: P cleared, ECS_FREE, notify_vcpu_id 0', next: null },
+      { name: 'closed', when: 'EVTCHNOP_close: P cleared, the port ECS_FREE, notify_vcpu_id reset to 0', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
