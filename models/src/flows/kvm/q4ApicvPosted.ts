@@ -118,6 +118,7 @@ const steps: Step<KvmState>[] = [
       { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt', next: 'Q4.8' },
       { name: 'not-in-guest', when: 'the target is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
       { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
+      { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0): it stays blocked', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

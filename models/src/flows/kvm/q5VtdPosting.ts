@@ -310,7 +310,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR17', 'QR18'],
     branches: [
       { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; the guest then EOIs', next: 'Q5.10' },
-      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector', next: null },
+      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; nothing in service for the guest to EOI', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;

@@ -264,8 +264,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR20'],
     branches: [
       { name: 'preemption-timer-at-entry', when: 'the vCPU is loaded and its deadline has passed: VMX_PREEMPTION_TIMER_VALUE 0, it exits right after entry → kvm_lapic_expired_hv_timer', next: 'Q9.4' },
-      { name: 'timer-pending', when: 'the vCPU is loaded without APICv and kvm_cpu_has_pending_timer: the pending tick is injected', next: 'Q9.5' },
-      { name: 'runs', when: 'the vCPU is loaded without APICv: nothing pending, it runs', next: 'Q9.6' },
+      { name: 'timer-pending', when: 'the vCPU is loaded and a timer tick is pending (kvm_cpu_has_pending_timer): it is injected', next: 'Q9.5' },
+      { name: 'runs', when: 'the vCPU is loaded and no timer tick is pending: it runs', next: 'Q9.6' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

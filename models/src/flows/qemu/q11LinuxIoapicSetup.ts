@@ -320,7 +320,7 @@ const steps: Step<S>[] = [
       { id: 'Q11.7-handler', text: 'level pins get handle_fasteoi_irq, edge pins handle_edge_irq', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_register_handler', check: { kind: 'mentions', anyOf: ['handle_fasteoi_irq'] } },
     ],
     branches: [
-      { name: 'alloc', when: 'attributes from the caller (ACPI, e.g. level/low): a free irq from the domain → __irq_domain_alloc_irqs → alloc_desc', next: 'Q11.9' },
+      { name: 'alloc', when: 'a GSI not yet mapped (attributes from ACPI, else the PCI default level/low): IRQ = GSI in a strict domain or for GSI ≥ 16, else the next free above 23 → __irq_domain_alloc_irqs → alloc_desc', next: 'Q11.9' },
       { name: 'legacy-alloc', when: 'a legacy ISA IRQ (attributes from the MP flags): allocated at its own number, legacy_pic->mask(irq) → __irq_domain_alloc_irqs → alloc_desc', next: 'Q11.9' },
     ],
     run(ctx): StepResult {

@@ -167,7 +167,7 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR16', 'QR5'],
     branches: [
-      { name: 'pending', when: 'the timer vector is latched in IRR but not taken (masked by PPR, IF=0, or the run ends)', next: null },
+      { name: 'pending', when: 'the timer vector is latched in IRR but the CPU cannot take it: HARD waits for IF=1, or the vector does not beat PPR', next: null },
       { name: 'taken', when: 'apic_update_irq from the main loop posts POLL; the vCPU polls, takes HARD, and INTA moves the vector from IRR to ISR', next: 'Q2.6' },
     ],
     run(ctx) {
