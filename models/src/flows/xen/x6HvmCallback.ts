@@ -4,7 +4,6 @@
 import { parseCallbackVia, driveVia } from '../../components/xenHvmCallback';
 import { nrVcpus } from '../../components/xenDomain';
 import { makeXenFlow, specFrom } from './xenFlowBase';
-import { P_XEN_IN_IRQ } from './hvmSide';
 import { CALLBACK_GSI, CALLBACK_VECTOR, LINUX_EVENTS_BASE, P_ABI, P_CALLBACK, P_VCPU, P_VCPUS, XEN_HVM_IRQ, XStep, call, finish, go, linuxLink, num, str, xenLink, vcpuOf } from './xenFlowKit';
 
 const hex = (b: bigint): string => `0x${b.toString(16)}`;
@@ -140,7 +139,7 @@ export const x6HvmCallback = makeXenFlow({
   name: 'HVM callback variants (per-vCPU vector, global vector, GSI, PCI INTx)',
   description: 'How "UP[v] became 1" becomes an x86 interrupt in an HVM guest: set-up by Linux (X6.0) and Xen (X6.1–X6.3), dispatch in hvm_assert_evtchn_irq (X6.4), vLAPIC/vIOAPIC paths, VM-entry injection and the guest entry points.',
   entry: 'X6.0',
-  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l'), P_XEN_IN_IRQ],
+  params: [P_CALLBACK, P_VCPUS, { name: 'guest', type: 'enum', description: 'HVM (the X6 flow is about HVM guests).', default: 'hvm', values: ['hvm', 'pv'] }, P_ABI('2l')],
   ownSteps: own,
   profiles: ['xen417-linux61'], // no HVM support in the 2007 patch
   spec: (p) => specFrom(p),
