@@ -30,6 +30,8 @@ export interface StartedRun {
 export interface StartOptions extends SimulateOptions {
   /** Start at the step with a fresh state even when the run from the entry reaches it (the what-if search's "from here"). */
   alone?: boolean;
+  /** Only the run from the entry: a step it does not reach is a ModelError, not a fresh start (the what-if search). */
+  afterEntryOnly?: boolean;
 }
 
 /** A copy of `flow` that records which run of a step (its index in the trace) emitted each outcome. */
@@ -63,9 +65,10 @@ function suffix(trace: Trace, at: number, emittedAt: Map<OutcomeEvent, number>):
  */
 export function simulateFromStep<S>(flow: Flow<S>, options: StartOptions = {}): StartedRun {
   const start = resolveStart(flow, options.from);
-  const { alone, ...simulateOptions } = options;
+  const { alone, afterEntryOnly, ...simulateOptions } = options;
   if (start.id === flow.entry) return { trace: simulate(flow, { ...simulateOptions, from: start.id }), start: { kind: 'entry' } };
   const fresh = (reason: string): StartedRun => {
+    if (afterEntryOnly) throw new ModelError(reason.replace(/: started on its own.*$/, ''), 'from');
     try {
       return { trace: simulate(flow, { ...simulateOptions, from: start.id }), start: { kind: 'alone', reason } };
     } catch (e) {

@@ -68,8 +68,7 @@ function fromTrace(start: WorkedRun['start'], trace: Trace, step: Step<unknown>,
 export function runToStep(flow: Flow<unknown>, step: Step<unknown>, strategy: WorkedStrategy, v: RunVariation = {}, recordReads = false): WorkedRun | undefined {
   const rec = recordReads ? firstRunReads(flow, step) : { flow, reads: [] };
   try {
-    const run = simulateFromStep(rec.flow, { profile: v.profile, params: v.params, from: step.id, alone: strategy === 'step' });
-    if (strategy === 'entry' && run.start.kind === 'alone') return undefined;
+    const run = simulateFromStep(rec.flow, { profile: v.profile, params: v.params, from: step.id, alone: strategy === 'step', afterEntryOnly: strategy === 'entry' });
     const assumed = run.start.kind === 'after-entry' ? run.start.assumed : [];
     const t = run.trace;
     return { start: { kind: strategy }, assumed, profile: t.profile, params: t.params, steps: t.steps, outcome: t.outcome, truncated: t.truncated, reads: rec.reads };
