@@ -111,6 +111,10 @@ export interface TraceStepView {
   functions: LinkView[];
   next: string | null;
   action?: string;
+  /** The execution context the step ran on, when not the scenario's own (`vcpu1`, `xen-softirq` …). */
+  context?: string;
+  /** Set when the step queued its next step on another context (a kick, a tasklet) instead of calling it. */
+  deferredTo?: string;
 }
 
 export interface OutcomeView {

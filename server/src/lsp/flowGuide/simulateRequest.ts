@@ -50,6 +50,8 @@ export function traceView(index: IndexQueries, flow: Flow<unknown>, trace: Trace
       functions: s.functions.map(resolve),
       next: s.next,
       ...(s.action ? { action: s.action } : {}),
+      ...(s.context ? { context: s.context } : {}),
+      ...(s.deferredTo ? { deferredTo: s.deferredTo } : {}),
     })),
     outcome: trace.outcome.map((o) => ({ ...o })),
     truncated: trace.truncated,
