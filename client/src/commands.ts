@@ -153,7 +153,7 @@ async function simulateFromHere(ctx: CommandContext, client: LanguageClient, arg
 async function pickFlowStep(ctx: CommandContext, arg: PickFlowStepArgs | undefined): Promise<void> {
   if (!arg?.places?.length) throw new Error('irqlens.pickFlowStep needs the places of a function (from a lens or hover)');
   const place = await vscode.window.showQuickPick(
-    arg.places.map((p) => ({ label: `${p.flow} step ${p.position}/${p.total}: ${p.title}`, description: p.flowName, detail: p.step, place: p })),
+    arg.places.map((p) => ({ label: `${p.flow} ${p.place}: ${p.title}`, description: p.flowName, detail: p.step, place: p })),
     { title: `${arg.symbol} is on ${arg.places.length} flows`, placeHolder: 'Flow step' },
   );
   if (!place) return;

@@ -86,6 +86,13 @@ function render(): void {
   head.append('h1').text(state.title);
   if (trace) {
     head.append('p').attr('class', 'meta').text(`${trace.flow} ${trace.flowName} · profile ${trace.profile} · from ${trace.from}`);
+    // A run from a step: the earlier steps that set up its state, or why it started with a fresh one.
+    if (trace.assumed?.length) {
+      head.append('p').attr('class', 'assumed').attr('title', trace.assumed.map((a) => `${a.step} ${a.title}: ${a.branch}`).join('\n'))
+        .text(`Assumed (the run from the entry up to ${trace.from}, not shown): ${trace.assumed.map((a) => `${a.step} ${a.branch}`).join(' → ')}`);
+    } else if (trace.startedAlone) {
+      head.append('p').attr('class', 'assumed').text(`Assumed: nothing (${trace.startedAlone})`);
+    }
   }
   head.append('p').attr('class', 'status-line');
 
@@ -135,8 +142,10 @@ function renderOutcome(trace: TraceView): void {
 function renderStep(host: HTMLElement, step: TraceStepView, position: number, next: TraceStepView | undefined): void {
   const d = select(host);
   d.append('h2').attr('class', 'step-title').text(`${position + 1}. ${step.step} ${step.title}`);
-  d.append('p').attr('class', 'step-meta').text(`${step.component} · lane ${step.lane} · branch ${step.branch}${step.action ? ` · action ${step.action}` : ''}`);
+  d.append('p').attr('class', 'step-meta').text(`${step.component} · lane ${step.lane} · branch ${step.branch}${step.action ? ` · action ${step.action}` : ''}${step.context ? ` · on ${step.context}` : ''}`);
   d.append('p').attr('class', 'why').text(step.why);
+  // A kick or a tasklet: the next step is queued on another context and runs later, not called from here.
+  if (step.deferredTo && step.next) d.append('p').attr('class', 'hint').text(`${step.next} is queued on ${step.deferredTo}: it runs later, not as a call from here.`);
   d.append('h3').text('Functions');
   functionList(host, step.functions, 'functions');
   if (next) {

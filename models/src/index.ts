@@ -18,4 +18,5 @@ export function findFlow(id: string): Flow<unknown> | undefined {
 }
 export * from './core/traceText';
 export * from './core/linkQueries';
+export * from './core/stepPosition';
 export * from './docs/flowPages';

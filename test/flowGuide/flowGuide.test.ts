@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, allLinks, findFlow, simulate, type Step } from '@irqlens/models';
+import { allFlows, allLinks, findFlow, simulate, stepPosition, type Step } from '@irqlens/models';
 import { FlowGuide } from '../../server/src/engine/flowGuide/flowGuide';
 import { flowHoverMarkdown } from '../../server/src/lsp/flowGuide/flowHover';
-import { functionLenses, resolveFunctionLens, type LensData } from '../../server/src/lsp/flowGuide/functionLenses';
+import { functionLenses, pickArgs, resolveFunctionLens, type LensData } from '../../server/src/lsp/flowGuide/functionLenses';
+import { flowViews } from '../../server/src/lsp/flowGuide/flowViews';
 import { hasLaneEntry, laneOf } from '../../server/src/lsp/flowGuide/lanes';
 import { linkCoverage } from '../../server/src/lsp/flowGuide/linkCoverage';
 import { recordingFlow } from '../../server/src/engine/flowGuide/readRecorder';
@@ -126,7 +127,8 @@ void test('lenses: ranges at once with a fixed count, resolve fills titles; sett
   assert.deepEqual(onSet, ['flow', 'previous', 'next', 'handoff', 'simulate', 'pick', 'calls']);
   const titles = all.filter((l) => l.data.symbol === 'evtchn_2l_set_pending').map((l) => resolveFunctionLens(guide, index, l.data)?.title);
   const x1 = findFlow('X1')!;
-  assert.equal(titles[0], `X1 Interdomain event · step ${x1.steps.findIndex((s) => s.id === 'X1.6') + 1} of ${x1.steps.length} · Xen → Linux`);
+  const p16 = stepPosition(x1, x1.steps.find((s) => s.id === 'X1.6')!);
+  assert.equal(titles[0], `X1 Interdomain event · step ${p16?.position} of ${p16?.total} · Xen → Linux`);
   assert.equal(titles[2], '→ evtchn_check_pollers', 'the next step, in this codebase');
   assert.match(titles[3] ?? '', /^⇢ Linux: \w+$/, 'where the path leaves Xen');
   assert.match(titles[5] ?? '', /^also on 6 flows: X2 X3 X4 X5 X6 X7$/);
@@ -141,13 +143,19 @@ void test('lenses: ranges at once with a fixed count, resolve fills titles; sett
 void test('hover flow part: role, branches with links, equivalents, worked simulation, what-if, under 30 lines', () => {
   const md = flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'xen');
   assert.ok(md);
-  const x6 = findFlow('X6')!;
-  assert.ok(md.includes(`step ${x6.steps.findIndex((s) => s.id === 'X6.4') + 1} of ${x6.steps.length} (\`X6.4\` · \`evtchn.hvm_assert\`)`), md);
+  assert.ok(md.includes(`step 8 of 18 (\`X6.4\` · \`evtchn.hvm_assert\`)`), md);
   assert.match(md, /- branch `percpu-vector` — .* → \[X6\.6 vlapic_set_irq\]\(command:irqlens\.goToStep\?/);
-  assert.match(md, /```text\nbefore: .*vcpu\.0\.evtchn_upcall_vector=243/);
+  // The steps the default run took before X6.4 are named: they set the state it reads.
+  assert.match(md, /```text\nassumed: X6\.0 percpu-upcall → X6\.3 set\nbefore: .*vcpu\.0\.evtchn_upcall_vector=243/);
   assert.match(md, /X6\.6 +vlapic_set_irq +accepted +vlapic\.0\.irr: \[\] → \[243\]/);
+  // The worked run goes past the entry stub's EOI down to the guest's handler.
+  assert.match(md, /\nX1\.14@X6 +xen_evtchn_do_upcall +enter /);
+  // Its branches, as the issue lists them: the tasklet, vlapic_set_irq, vcpu_kick, hvm_set_callback_irq_level.
+  assert.match(md, /- branch `tasklet` — in IRQ context .*tasklet_schedule.* → \[X6\.5 hvm_assert_evtchn_irq_tasklet\]/);
+  assert.match(md, /- branch `percpu-vector` — .*vlapic_set_irq/);
+  assert.match(md, /- branch `no-upcall-vector` — .*vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI\/INTx/);
   assert.match(md, /What if callback = \w+/);
-  assert.ok(md.includes(`also on X1 (`) && md.includes(`/${findFlow('X1')!.steps.length})`), md);
+  assert.match(md, /· also on X1, X2, X3, X4, X5, X7$/m, 'its copies in other flows, without numbers of their own');
   assert.ok(md.split('\n').length <= 30, `${md.split('\n').length} lines`);
   assert.equal(flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'linux'), undefined, 'a Linux file has no such step');
   const tight = flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'xen', 18) ?? '';
@@ -196,5 +204,27 @@ void test('link coverage: per tree, every link of its codebase counted', () => {
   for (const c of cov) {
     assert.equal(c.total, allLinks(allFlows).filter((l) => l.link.codebase === c.codebase).length);
     assert.ok(c.resolved > 0 && c.resolved < c.total);
+  }
+});
+
+void test('"step k of n" is the place along the flow\'s own path, the same in lens, hover, picker and flows view', () => {
+  // n counts the steps a flow describes itself, in declared order; copies of other flows' steps are not numbered.
+  for (const flow of allFlows) {
+    const own = flow.steps.filter((s) => !s.id.includes('@'));
+    assert.deepEqual(own.map((s) => stepPosition(flow, s)), own.map((_, i) => ({ position: i + 1, total: own.length })), flow.id);
+  }
+  const x6 = findFlow('X6')!;
+  const x64 = x6.steps.find((s) => s.id === 'X6.4')!;
+  assert.equal(guide.placeText(x6, x64), 'step 8 of 18');
+  assert.equal(guide.placeText(findFlow('X1')!, findFlow('X1')!.steps.find((s) => s.id === 'X6.4@X1')!), 'shared step X6.4 of X6 (step 8 of 18 there)');
+  const lens = resolveFunctionLens(guide, index, { kind: 'flow', symbol: 'hvm_assert_evtchn_irq', flow: 'X6', step: 'X6.4', codebase: 'xen' });
+  assert.equal(lens?.title, 'X6 HVM callback variants · step 8 of 18 · Xen → Linux');
+  assert.match(flowHoverMarkdown(guide, index, 'hvm_assert_evtchn_irq', 'xen') ?? '', /\*\* · step 8 of 18 \(`X6\.4`/);
+  const pick = pickArgs(guide, 'hvm_assert_evtchn_irq', 'xen');
+  assert.deepEqual(pick.places.map((p) => p.place), ['step 8 of 18', ...['X1', 'X2', 'X3', 'X4', 'X5', 'X7'].map(() => 'shared step X6.4 of X6 (step 8 of 18 there)')]);
+  // The flows view says the same for every step of every flow.
+  for (const view of flowViews(index, allFlows)) {
+    const flow = findFlow(view.id)!;
+    for (const s of view.steps) assert.equal(s.place, guide.placeText(flow, flow.steps.find((x) => x.id === s.id)!), `${view.id} ${s.id}`);
   }
 });

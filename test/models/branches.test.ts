@@ -56,3 +56,26 @@ void test('every branch taken in the built-in scenarios and default runs is decl
   }
   assert.ok(checked > 1000, `${checked} executed steps checked`);
 });
+
+void test('every declared branch says when in words: no model code, empty lists, doubled words or a text shared by two branches', () => {
+  // What run-generated texts held: `ctx.params`, `f!.info.handler`, `String(…)`, `[, ]`, "port port", "was was".
+  const modelCode = /\b(?:ctx|String|JSON)[.(]|\b[a-z]+!\.|\b(?:f|r|s|h|m|t|p|d|e|k|i|v|rec|slot|pin|pick|again|cbPin)\.(?!g\.)[a-z_]\w*(?:\.|\[)|\[[a-z]+\]\[|\$\{/;
+  const problems: string[] = [];
+  for (const flow of allFlows) {
+    for (const s of flow.steps) {
+      if (s.id.includes('@')) continue; // copies carry their home step's branches
+      const seen = new Map<string, string>();
+      for (const b of s.branches ?? []) {
+        const w = b.when;
+        const doubled = /\b([a-z]{2,}) \1\b/i.exec(w);
+        if (modelCode.test(w)) problems.push(`${s.id} ${b.name}: model code in "${w}"`);
+        if (/\[, *\]|\(, *\)|(?:^|[\s(])\(\)|, *[,)]|\b(?:why0?|tail)$/.test(w)) problems.push(`${s.id} ${b.name}: an empty or cut value in "${w}"`);
+        if (doubled) problems.push(`${s.id} ${b.name}: "${doubled[0]}" in "${w}"`);
+        const other = seen.get(w);
+        if (other !== undefined && other !== b.name) problems.push(`${s.id}: branches ${other} and ${b.name} have the same text "${w}"`);
+        seen.set(w, b.name);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});

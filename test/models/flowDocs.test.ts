@@ -29,9 +29,14 @@ void test('every step has its anchor on its flow page, and every rule its anchor
   const pages = new Map(flowDocPages(allFlows, allRules).map((p) => [p.name, p.text]));
   for (const f of allFlows) {
     const text = pages.get(`${f.id}.md`)!;
-    f.steps.forEach((s, i) => {
+    const own = f.steps.filter((s) => !s.id.includes('@'));
+    f.steps.forEach((s) => {
       assert.ok(text.includes(`<a id="${stepAnchor(s.id)}"></a>${s.id} `), `${f.id}.md has the anchor of ${s.id}`);
-      assert.ok(text.includes(`Step ${i + 1} of ${f.steps.length}.`), `${s.id} says its position`);
+      // "Step k of n" counts the flow's own steps in declared order; a copy of another flow's step says whose it is.
+      const where = s.id.includes('@')
+        ? new RegExp(`</a>${s.id.replace(/\./g, '\\.')} \`[^\n]*\n\nShared step: \\[${s.id.split('@')[0].replace(/\./g, '\\.')}\\]\\(${s.id.split('.')[0]}\\.md#[^)]+\\), step \\d+ of \\d+ of ${s.id.split('.')[0]}, on this flow's path\\.`)
+        : new RegExp(`</a>${s.id.replace(/\./g, '\\.')} \`[^\n]*\n\nStep ${own.indexOf(s) + 1} of ${own.length}\\. `);
+      assert.match(text, where, `${s.id} says its position`);
       assert.match(stepDocRef(f.id, s.id), new RegExp(`^docs/flows/${f.id}\\.md#${stepAnchor(s.id)}$`));
     });
   }

@@ -254,3 +254,24 @@ void test('the default run of every Xen flow ends and names its profile', () => 
     }
   }
 });
+
+void test('XR17: hvm_assert_evtchn_irq in IRQ context (xen_in_irq) defers to its softirq tasklet, for every callback type', () => {
+  for (const callback of ['percpu-vector', 'vector', 'gsi']) {
+    const now = run({ flow: 'X6', params: { callback }, actions: [{ do: 'raise', with: { port: 10, vcpu: 0 } }] });
+    const later = run({ flow: 'X6', params: { callback, xen_in_irq: true }, actions: [{ do: 'raise', with: { port: 10, vcpu: 0 } }] });
+    const first = later.trace.steps.findIndex((s) => s.step === 'X6.4');
+    assert.equal(later.trace.steps[first].branch, 'tasklet', callback);
+    assert.equal(later.trace.steps[first].deferredTo, 'xen-softirq', `${callback}: queued on the softirq, not called`);
+    assert.equal(later.trace.steps[first + 1].step, 'X6.5');
+    assert.equal(later.trace.steps[first + 1].context, 'xen-softirq');
+    // The tasklet's call takes the branch the direct call takes, and the guest gets the same deliveries.
+    assert.equal(later.trace.steps[first + 2].branch, now.trace.steps.find((s) => s.step === 'X6.4')?.branch, callback);
+    assert.deepEqual(delivered(later.trace), delivered(now.trace), callback);
+  }
+  // Every Xen flow takes the parameter: X1 on an HVM guest reaches the same step (X6.4@X1) and defers the same way.
+  const x1 = run({ flow: 'X1', params: { guest: 'hvm', xen_in_irq: true }, actions: [{ do: 'raise', with: { port: 10 } }] });
+  assert.deepEqual(branches(x1.trace, 'X6.4@X1'), ['tasklet', 'percpu-vector']);
+  assert.equal(delivered(x1.trace).length, 1);
+  // The default (false) is the direct call: a scenario that does not set it never sees the tasklet.
+  assert.ok(!branches(run({ flow: 'X6', actions: [{ do: 'raise', with: { port: 10 } }] }).trace, 'X6.4').includes('tasklet'));
+});

@@ -1,6 +1,6 @@
 // Black-box tests of the flow features over stdio on the fixture trees: code lenses (ranges first, commands on
 // resolve), the flow part of hover, irqlens/flows, irqlens/scenarios, irqlens/simulate and irqlens/linkCoverage.
-import { findFlow } from '@irqlens/models';
+import { findFlow, stepPosition } from '@irqlens/models';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -89,7 +89,7 @@ void test('hover on a linked function: the signature part, then its flow role, b
   });
   const md = (hover?.contents as MarkupContent).value;
   assert.match(md, /```c\nstatic void cf_check evtchn_2l_set_pending/);
-  assert.match(md, new RegExp(`step \\d+ of ${findFlow('X1')!.steps.length} \\(\`X1\\.6\``));
+  assert.match(md, /step 9 of 32 \(`X1\.6`/);
   assert.match(md, /\n- branch `[\w-]+` — /);
   assert.match(md, /- branch `masked` — /);
   assert.match(md, /Worked simulation \(default run, xen417-linux61;/);
@@ -112,7 +112,7 @@ void test('hover on an ops-table initializer names the flow step of the bound fu
     position: positionOf(text(eventsBase), '= ack_dynirq', 0, 4),
   });
   const md = (hover?.contents as MarkupContent).value;
-  assert.match(md, new RegExp(`X1 Interdomain event.*step \\d+ of ${findFlow('X1')!.steps.length} \\(\`X1\\.19\``));
+  assert.match(md, new RegExp(`X1 Interdomain event.*step ${stepPosition(findFlow('X1')!, findFlow('X1')!.steps.find((s) => s.id === 'X1.19')!)?.position} of 32 \\(\`X1\\.19\``));
 });
 
 void test('irqlens/flows: every flow, steps in order, each link resolved or saying why', async () => {
@@ -120,7 +120,13 @@ void test('irqlens/flows: every flow, steps in order, each link resolved or sayi
   assert.ok(flows.length >= 19, `${flows.length} flows`);
   const x1 = flows.find((x) => x.id === 'X1');
   assert.ok(x1);
-  assert.deepEqual(x1.steps.map((s) => s.position), x1.steps.map((_, i) => i + 1));
+  // Own steps are numbered along X1's path in declared order; a copy (`X6.4@X1`) carries its home step's place.
+  const own = x1.steps.filter((s) => !s.sharedFrom);
+  assert.deepEqual(own.map((s) => s.position), own.map((_, i) => i + 1));
+  assert.ok(own.every((s) => s.total === own.length && s.place === `step ${s.position} of ${own.length}`));
+  const copy = x1.steps.find((s) => s.id === 'X6.4@X1');
+  assert.equal(copy?.sharedFrom, 'X6');
+  assert.equal(copy?.place, 'shared step X6.4 of X6 (step 8 of 18 there)');
   const links = flows.flatMap((fl) => fl.steps.flatMap((s) => s.links));
   assert.ok(links.every((l) => (l.location === undefined) !== (l.unresolved === undefined)), 'a location or a reason, never both or neither');
   const set = x1.steps.find((s) => s.id === 'X1.6')?.links[0];

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { allFlows, simulate, traceToText } from '@irqlens/models';
+import { simulateFromStep, startedTraceText } from '../../server/src/engine/flowGuide/midFlowStart';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const grammarFile = path.join(root, 'syntaxes/irqlens-trace.tmLanguage.json');
@@ -38,7 +39,9 @@ void test('every line of every flow trace matches a grammar rule', () => {
   const rules = Object.entries(grammar.repository).map(([name, r]) => ({ name, re: new RegExp(r.match ?? r.begin ?? '^$', 'u') }));
   let lines = 0;
   for (const flow of allFlows) {
-    const text = traceToText(simulate(flow, {}), flow, { functions: true });
+    // The default run, and a run from a later step with its "assumed" line.
+    const later = simulate(flow, {}).steps.find((s) => s.step !== flow.entry)?.step;
+    const text = [traceToText(simulate(flow, {}), flow, { functions: true }), later ? startedTraceText(simulateFromStep(flow, { from: later }), flow) : ''].join('\n');
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       lines++;

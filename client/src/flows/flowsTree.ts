@@ -85,8 +85,8 @@ export class FlowsTree implements vscode.TreeDataProvider<FlowTreeNode> {
         const s = node.view;
         const item = new vscode.TreeItem(`${s.id} ${s.title}`, s.links.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `step:${node.flow}:${s.id}`;
-        item.description = [s.component, s.operation].filter(Boolean).join(' · ');
-        item.tooltip = `${s.role}: step ${s.position} of ${node.parent.flow.steps.length} in ${node.flow}`;
+        item.description = [s.sharedFrom && `shared from ${s.sharedFrom}`, s.component, s.operation].filter(Boolean).join(' · ');
+        item.tooltip = `${s.role}: ${s.place} in ${node.flow}`;
         const unresolved = s.links.filter((l) => !l.location).length;
         item.iconPath = new vscode.ThemeIcon(unresolved === s.links.length && s.links.length > 0 ? 'circle-outline' : 'circle-filled');
         item.contextValue = 'step';

@@ -1,13 +1,15 @@
 // Questions asked of the links across all flows: which steps a function implements, and which
 // functions in other codebases perform the same component operation (the equivalents a reader compares).
 
+import { pathPlace } from './stepPosition';
 import { Codebase, Flow, Link, Step } from './types';
 
 export interface StepRef {
   flow: Flow<unknown>;
   step: Step<unknown>;
-  /** 1-based position of the step in its flow, for "step k of n". */
+  /** "Step k of n" along the flow's own path (stepPosition.ts); a copy (`X1.6@X2`): its home step's in its home flow. */
   position: number;
+  total: number;
   link: Link;
 }
 
@@ -15,14 +17,15 @@ export interface StepRef {
 export function stepsForSymbol(flows: readonly Flow<unknown>[], symbol: string, codebase?: Codebase): StepRef[] {
   const out: StepRef[] = [];
   for (const flow of flows) {
-    flow.steps.forEach((step, i) => {
+    for (const step of flow.steps) {
       for (const link of step.links) {
         if (codebase && link.codebase !== codebase) continue;
         if (link.symbol === symbol || link.formerly?.some((f) => f.symbol === symbol)) {
-          out.push({ flow, step, position: i + 1, link });
+          const place = pathPlace(flows, flow, step);
+          out.push({ flow, step, position: place?.position ?? 0, total: place?.total ?? 0, link });
         }
       }
-    });
+    }
   }
   return out;
 }
@@ -53,6 +56,11 @@ export function operations(flows: readonly Flow<unknown>[]): string[] {
 /** Every (flow, step, link) triple, in flow order: what `irqlens links` resolves. */
 export function allLinks(flows: readonly Flow<unknown>[]): StepRef[] {
   const out: StepRef[] = [];
-  for (const flow of flows) flow.steps.forEach((step, i) => step.links.forEach((link) => out.push({ flow, step, position: i + 1, link })));
+  for (const flow of flows) {
+    for (const step of flow.steps) {
+      const place = pathPlace(flows, flow, step);
+      for (const link of step.links) out.push({ flow, step, position: place?.position ?? 0, total: place?.total ?? 0, link });
+    }
+  }
   return out;
 }

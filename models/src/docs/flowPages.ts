@@ -3,6 +3,7 @@
 // checked-in copies, so the docs never drift from the models.
 import { Flow, Step } from '../core/types';
 import { equivalents } from '../core/linkQueries';
+import { homeFlowId, homeStepId, isSharedStep, ownSteps, pathPlace, stepPosition } from '../core/stepPosition';
 import { Rule } from '../rules/rule';
 
 /** One generated file, `name` relative to the docs folder (`X1.md`, `README.md`). */
@@ -66,10 +67,14 @@ function paramRows(params: Flow<unknown>['params']): string[][] {
   });
 }
 
-function stepSection(flow: Flow<unknown>, step: Step<unknown>, k: number, all: readonly Flow<unknown>[], rules: Map<string, Rule>, homes: Map<string, string>): string[] {
+function stepSection(flow: Flow<unknown>, step: Step<unknown>, all: readonly Flow<unknown>[], rules: Map<string, Rule>, homes: Map<string, string>): string[] {
   const out: string[] = [];
   out.push(`### <a id="${stepAnchor(step.id)}"></a>${step.id} ${code(step.title)}`, '');
-  out.push(`Step ${k} of ${flow.steps.length}. ${md(step.role)}`, '');
+  const place = pathPlace(all, flow, step);
+  const where = place?.sharedFrom
+    ? `Shared step: ${stepLink(homeStepId(step), flow.id, homes)}, step ${place.position} of ${place.total} of ${place.sharedFrom}, on this flow's path.`
+    : `Step ${place?.position ?? '?'} of ${place?.total ?? '?'}.`;
+  out.push(`${where} ${md(step.role)}`, '');
   const facts = [`- Component: ${code(step.component)}`];
   if (step.operation) {
     facts.push(`- Operation: ${code(step.operation)}`);
@@ -120,7 +125,8 @@ function flowPage(flow: Flow<unknown>, all: readonly Flow<unknown>[], rules: Map
   const out: string[] = [`# ${flow.id}: ${md(flow.name)}`, '', GENERATED, '', md(flow.description), ''];
   out.push(`- Codebases: ${flow.codebases.join(', ')}`);
   out.push(`- Starts at: ${stepLink(flow.entry, flow.id, homes)}`);
-  out.push(`- Steps: ${flow.steps.length}`, '');
+  const shared = flow.steps.length - ownSteps(flow).length;
+  out.push(`- Steps: ${ownSteps(flow).length}${shared ? ` of its own, and ${shared} shared with other flows on its path` : ''}`, '');
   out.push('## Profiles', '');
   out.push(...table(['profile', 'title', 'description'], flow.profiles.map((p) => [code(p.id) + (p.id === flow.defaultProfile ? ' (default)' : ''), md(p.title), md(p.description)])), '');
   out.push('## Parameters', '');
@@ -132,8 +138,9 @@ function flowPage(flow: Flow<unknown>, all: readonly Flow<unknown>[], rules: Map
   out.push('## State', '');
   out.push(...table(['path', 'meaning'], Object.entries(flow.stateDoc).map(([p, m]) => [code(p), md(m)])), '');
   out.push('## Steps', '');
-  out.push(...table(['#', 'step', 'title', 'component'], flow.steps.map((s, i) => [String(i + 1), stepLink(s.id, flow.id, homes), code(s.title), code(s.component)])), '');
-  flow.steps.forEach((s, i) => out.push(...stepSection(flow, s, i + 1, all, rules, homes)));
+  const number = (s: Step<unknown>) => (isSharedStep(s) ? `(${homeFlowId(flow, s)})` : String(stepPosition(flow, s)?.position ?? ''));
+  out.push(...table(['#', 'step', 'title', 'component'], flow.steps.map((s) => [number(s), stepLink(s.id, flow.id, homes), code(s.title), code(s.component)])), '');
+  flow.steps.forEach((s) => out.push(...stepSection(flow, s, all, rules, homes)));
   return { name: `${flow.id}.md`, text: out.join('\n').replace(/\n+$/, '') + '\n' };
 }
 
@@ -151,7 +158,7 @@ function indexPage(flows: readonly Flow<unknown>[], rules: readonly Rule[]): Doc
   out.push('the branches they take, the rules they implement and the functions that implement them in Xen 4.17, QEMU 7.2 and');
   out.push('Linux 6.1 (KVM and the guest). Rule ids starting with XR belong to the Xen event-channel flows, QR to the QEMU and KVM', 'flows.', '');
   out.push('## Flows', '');
-  out.push(...table(['flow', 'name', 'codebases', 'steps'], flows.map((f) => [`[${f.id}](${f.id}.md)`, md(f.name), f.codebases.join(', '), String(f.steps.length)])), '');
+  out.push(...table(['flow', 'name', 'codebases', 'steps'], flows.map((f) => [`[${f.id}](${f.id}.md)`, md(f.name), f.codebases.join(', '), String(ownSteps(f).length)])), '');
   out.push('## Rules', '');
   for (const r of rules) {
     out.push(`### <a id="${ruleAnchor(r.id)}"></a>${r.id}: ${md(r.title)}`, '', md(r.text), '');

@@ -27,8 +27,15 @@ export interface LinkView {
 export interface StepView {
   id: string;
   title: string;
-  /** 1-based position in the flow ("step k of n"). */
+  /**
+   * "Step k of n" along the flow's own path: its own steps in declared order. A copy of another flow's step
+   * (`X1.9@X6`, `sharedFrom` X1) has its home step's position and total in that flow.
+   */
   position: number;
+  total: number;
+  sharedFrom?: string;
+  /** The place as every front end prints it: "step 7 of 17", "shared step X1.9 of X1 (step 9 of 32 there)". */
+  place: string;
   role: string;
   component: string;
   operation?: string;
@@ -104,6 +111,10 @@ export interface TraceStepView {
   functions: LinkView[];
   next: string | null;
   action?: string;
+  /** The execution context the step ran on, when not the scenario's own (`vcpu1`, `xen-softirq` …). */
+  context?: string;
+  /** Set when the step queued its next step on another context (a kick, a tasklet) instead of calling it. */
+  deferredTo?: string;
 }
 
 export interface OutcomeView {
@@ -127,6 +138,13 @@ export interface TraceView {
   text: string;
   /** For scenarios: each expectation and whether it held. */
   expectations?: { text: string; ok: boolean; detail?: string }[];
+  /**
+   * A run from a step after the flow's entry: the steps that ran before it from the entry (not in `steps`), which
+   * established the state the trace starts with.
+   */
+  assumed?: { step: string; title: string; branch: string }[];
+  /** A run from a step the run from the entry does not reach: why it started with a fresh state. */
+  startedAlone?: string;
 }
 
 export type SimulateResult =
@@ -163,7 +181,8 @@ export interface GoToStepArgs {
 /** A function on several flows: a quick pick of its places. */
 export interface PickFlowStepArgs {
   symbol: string;
-  places: { flow: string; flowName: string; step: string; position: number; total: number; title: string }[];
+  /** `place` as StepView's. */
+  places: { flow: string; flowName: string; step: string; position: number; total: number; place: string; title: string }[];
 }
 
 /** Opens the call hierarchy at a function's name. */

@@ -77,9 +77,9 @@ const steps: Step<KvmState>[] = [
       linuxLink('default_send_IPI_single_phys', 'arch/x86/kernel/apic/ipi.c'), linuxLink('native_apic_icr_write', 'arch/x86/kernel/apic/apic.c'), linuxLink('kvm_send_ipi_mask', 'arch/x86/kernel/kvm.c'),
     ],
     branches: [
-      { name: 'pv-hypercall', when: 's: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs (vector vec)', next: 'Q10.2' },
-      { name: 'x2apic-wrmsr', when: 's: WRMSR 0x830 (64-bit ICR: dest ctx, vector vec)', next: 'Q10.2' },
-      { name: 'xapic-mmio', when: 's: write ICR2 (0x310) = dest << 24, then ICR (0x300) with vector vec', next: 'Q10.2' },
+      { name: 'pv-hypercall', when: 'the guest uses the PV IPI: kvm_send_ipi_mask → KVM_HC_SEND_IPI with a bitmap of APIC IDs', next: 'Q10.2' },
+      { name: 'x2apic-wrmsr', when: 'x2APIC: WRMSR 0x830 with the 64-bit ICR (destination in bits 63:32)', next: 'Q10.2' },
+      { name: 'xapic-mmio', when: 'xAPIC: write ICR2 (0x310) = destination << 24, then ICR (0x300) with the vector', next: 'Q10.2' },
     ],
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
@@ -110,13 +110,13 @@ const steps: Step<KvmState>[] = [
       { id: 'Q10.2-fastpath', text: 'the x2APIC ICR fastpath handles only no-shorthand, physical, Fixed IPIs to a non-broadcast destination', source: 'docs/flows/Q10.md#q10-2', codebase: 'linux', symbol: 'handle_fastpath_set_x2apic_icr_irqoff', check: { kind: 'mentions', anyOf: ['APIC_SHORT_MASK', 'APIC_DEST_NOSHORT'] } },
     ],
     branches: [
-      { name: 'pv-hypercall', when: 'VMCALL exit → kvm_emulate_hypercall → kvm_pv_send_ipi: kvm_apic_set_irq for each set bit of irq.dest', next: 'Q10.5' },
-      { name: 'x2apic-slow', when: 'destination irq.dest is beyond LAST_PID_POINTER_INDEX (or broadcast): IPI virtualization does not apply, the write exits', next: 'Q10.3' },
-      { name: 'apic-write-exit', when: 'destination irq.dest is beyond LAST_PID_POINTER_INDEX (or broadcast): IPI virtualization does not apply, the write exits', next: 'Q10.3' },
+      { name: 'pv-hypercall', when: 'VMCALL exit → kvm_emulate_hypercall → kvm_pv_send_ipi: kvm_apic_set_irq for each set bit of the bitmap', next: 'Q10.5' },
+      { name: 'x2apic-slow', when: 'x2APIC: the destination is beyond LAST_PID_POINTER_INDEX, or a broadcast: IPI virtualization does not apply, the MSR write exits', next: 'Q10.3' },
+      { name: 'apic-write-exit', when: 'the destination is beyond LAST_PID_POINTER_INDEX, or a broadcast: IPI virtualization does not apply, the xAPIC write exits (APIC-write)', next: 'Q10.3' },
       { name: 'ipiv-no-exit', when: 'IPI virtualization: Fixed, physical, no shorthand — the CPU posts into the target\'s PID through PID_POINTER_TABLE, no VM exit', next: 'Q10.2e' },
       { name: 'x2apic-fastpath', when: 'MSR-write exit → vmx_exit_handlers_fastpath → handle_fastpath_set_x2apic_icr_irqoff → kvm_x2apic_icr_write', next: 'Q10.3' },
       { name: 'apic-access-exit', when: 'xAPIC without APICv: APIC-access exit → handle_apic_access → emulation → apic_mmio_write → kvm_lapic_reg_write(APIC_ICR)', next: 'Q10.3' },
-      { name: 'x2apic-slow', when: 'x2APIC ICR write that is not fastpath-eligible: kvm_emulate_wrmsr → kvm_x2apic_msr_write → kvm_x2apic_icr_write', next: 'Q10.3' },
+      { name: 'x2apic-slow', when: 'an x2APIC ICR write that is not fastpath-eligible: kvm_emulate_wrmsr → kvm_x2apic_msr_write → kvm_x2apic_icr_write', next: 'Q10.3' },
     ],
     run(ctx): StepResult {
       const s = srcVcpu(ctx);
@@ -154,9 +154,9 @@ const steps: Step<KvmState>[] = [
     rules: ['QR21'],
     branches: [
       { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0)', next: null },
-      { name: 'wakeup-vector', when: 'PIR[0xfd] := 1, ON := 1, NV 0xf1 → pi_wakeup_handler: wakeup_vcpus_on_cpu[1] = [vcpu1] …', next: null },
-      { name: 'notification', when: 'PIR[0xfd] := 1, ON := 1, NV 0xf2 to pCPU 1: vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit …', next: null },
-      { name: 'root-mode', when: 'PIR[irq.vector] := 1, ON := 1; i is not in guest mode: sysvec_kvm_posted_intr_ipi only EOIs, the next entry syncs', next: null },
+      { name: 'wakeup-vector', when: 'PIR[vector] := 1, ON := 1 and NV is the wake-up vector 0xf1 (the target is blocked): pi_wakeup_handler wakes the vCPUs on its pCPU\'s list', next: null },
+      { name: 'notification', when: 'PIR[vector] := 1, ON := 1 and NV 0xf2 to a target in non-root mode: no VM exit, the vector is delivered virtually', next: null },
+      { name: 'root-mode', when: 'PIR[vector] := 1, ON := 1 while the target is not in guest mode: sysvec_kvm_posted_intr_ipi only EOIs, the next entry syncs the PIR', next: null },
       { name: 'no-target', when: 'the destination selects no vCPU', next: null },
       { name: 'wakeup-nobody', when: 'the wake-up handler finds the target not on the pCPU\'s wake-up list with ON set: nobody is woken', next: null },
     ],
@@ -207,7 +207,7 @@ const steps: Step<KvmState>[] = [
       { id: 'Q10.3-route', text: 'routes the IPI through kvm_irq_delivery_to_apic with the sending APIC as source', source: 'docs/flows/Q10.md#q10-3', codebase: 'linux', symbol: 'kvm_apic_send_ipi', check: { kind: 'calls', anyOf: ['kvm_irq_delivery_to_apic'] } },
     ],
     branches: [
-      { name: 'fixed', when: 'kvm_lapic_irq {vector 0xfd, fixed, physical, shorthand none, dest 0x1}; ICR BUSY cleared', next: 'Q10.4' },
+      { name: 'fixed', when: 'fixed delivery: a kvm_lapic_irq with the vector, destination mode and shorthand; ICR BUSY cleared', next: 'Q10.4' },
       { name: 'lowest', when: 'delivery mode lowest priority: one destination is chosen at routing', next: 'Q10.4' },
       { name: 'nmi', when: 'delivery mode NMI', next: 'Q10.4' },
       { name: 'init', when: 'delivery mode INIT', next: 'Q10.4' },
@@ -252,10 +252,10 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_apic_set_irq', KVM_LAPIC_FILE), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE), linuxLink('vmx_deliver_interrupt', KVM_VMX_FILE), linuxLink('vmx_deliver_posted_interrupt', KVM_VMX_FILE), linuxLink('kvm_vcpu_kick', 'virt/kvm/kvm_main.c')],
     rules: ['QR4', 'QR19', 'QR20'],
     branches: [
-      { name: 'irr-kick', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfd] := 0 (edge, QR4) …', next: null },
-      { name: 'posted', when: '__apic_accept_irq(vcpu1): APIC enabled; TMR[0xfb] := 0 (edge, QR4) …', next: null },
-      { name: 'irr-kick', when: 'more targets queued (a shorthand or logical destination): the next target', next: 'Q10.5' },
-      { name: 'posted', when: 'more targets queued (a shorthand or logical destination): the next target', next: 'Q10.5' },
+      { name: 'irr-kick', when: '__apic_accept_irq on the last target: IRR set (APICv off) and a kick', next: null },
+      { name: 'posted', when: '__apic_accept_irq on the last target: posted into its PIR (APICv on)', next: null },
+      { name: 'irr-kick', when: 'IRR set (APICv off) and a kick; more targets follow (a shorthand or logical destination): the next one', next: 'Q10.5' },
+      { name: 'posted', when: 'posted into the PIR (APICv on); more targets follow (a shorthand or logical destination): the next one', next: 'Q10.5' },
       { name: 'nmi-kick', when: 'delivery NMI: nmi_pending, KVM_REQ_EVENT and a kick', next: null },
       { name: 'nmi-kick', when: 'delivery NMI, more targets queued: the next target', next: 'Q10.5' },
       { name: 'init', when: 'INIT: a pending event the target accepts before its next entry', next: 'Q10.6' },
@@ -281,8 +281,8 @@ const steps: Step<KvmState>[] = [
     component: 'vcpu',
     links: [linuxLink('kvm_apic_accept_events', KVM_LAPIC_FILE)],
     branches: [
-      { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: 'Q10.5' },
-      { name: 'accepted', when: 'pending_events already consumed by the target\'s vcpu_run', next: null },
+      { name: 'accepted', when: 'the target consumed pending_events in its vcpu_run; more targets follow', next: 'Q10.5' },
+      { name: 'accepted', when: 'the target consumed pending_events in its vcpu_run', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

@@ -21,7 +21,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_guest_init', 'arch/x86/kernel/kvm.c'), linuxLink('apic_set_eoi_write', 'arch/x86/kernel/apic/apic.c'), linuxLink('kvm_guest_cpu_init', 'arch/x86/kernel/kvm.c')],
     branches: [
       { name: 'no-feature', when: 'CPUID lacks KVM_FEATURE_PV_EOI: the guest keeps native_eoi_write', next: null },
-      { name: 'enable', when: 'i: kvm_apic_eoi := 0; wrmsrl(MSR_KVM_PV_EOI_EN MSR_KVM_PV_EOI_EN, __pa(&kvm_apic_eoi) | KVM_MSR_ENABLED)', next: 'Q12.2' },
+      { name: 'enable', when: 'the guest zeroes its PV EOI byte and writes its address | KVM_MSR_ENABLED to MSR_KVM_PV_EOI_EN', next: 'Q12.2' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -37,7 +37,7 @@ const steps: Step<KvmState>[] = [
     component: 'pv_eoi',
     links: [linuxLink('kvm_set_msr_common', 'arch/x86/kvm/x86.c'), linuxLink('kvm_lapic_set_pv_eoi', KVM_LAPIC_FILE)],
     branches: [
-      { name: 'enabled', when: 'pv_eoi.msr_val := 0x1001 (address 0x1000 | KVM_MSR_ENABLED)', next: 'Q12.i' },
+      { name: 'enabled', when: 'KVM records the guest\'s PV EOI address (pv_eoi.msr_val, enabled)', next: 'Q12.i' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -53,7 +53,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.accept',
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE)],
     branches: [
-      { name: 'accepted', when: 'phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled; TMR[0x41] := 0 (edge, QR4) …', next: 'Q12.e' },
+      { name: 'accepted', when: 'the IO-APIC message reaches its target: __apic_accept_irq sets IRR (edge: TMR := 0, QR4)', next: 'Q12.e' },
       { name: 'no-target', when: 'the IO-APIC message selects no vCPU', next: null },
     ],
     run(ctx): StepResult {
@@ -74,7 +74,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), linuxLink('kvm_get_apic_interrupt', KVM_LAPIC_FILE)],
     branches: [
       { name: 'nothing', when: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (QR17)', next: 'Q12.3' },
-      { name: 'injected', when: 'IF=1, 0x41 class 4 > PPR: IRR→ISR, PPR := 0x40; VM_ENTRY_INTR_INFO_FIELD := 0x8000_0041 (QR5)', next: 'Q12.3' },
+      { name: 'injected', when: 'IF=1 and the vector\'s class beats PPR: IRR→ISR and injected through VM_ENTRY_INTR_INFO_FIELD (QR5)', next: 'Q12.3' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -97,8 +97,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR23'],
     branches: [
       { name: 'irr-pending', when: 'APICv: irr_pending is always true, so PV EOI is never armed (QR23)', next: 'Q12.g' },
-      { name: 'ioapic-needs-eoi', when: '0x41 is in ioapic_handled_vectors: the IO-APIC needs this EOI', next: 'Q12.g' },
-      { name: 'armed', when: 'ISR 0x41 is the only work: pv_eoi_set_pending, guest byte := 1, KVM_APIC_PV_EOI_PENDING', next: 'Q12.g' },
+      { name: 'ioapic-needs-eoi', when: 'the in-service vector is in ioapic_handled_vectors: the IO-APIC needs its EOI, so PV EOI is not armed', next: 'Q12.g' },
+      { name: 'armed', when: 'the in-service vector is the only work left (nothing else in IRR or ISR, not for the IO-APIC): pv_eoi_set_pending, guest byte := 1', next: 'Q12.g' },
       { name: 'disabled', when: 'pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q12.g' },
     ],
     run(ctx): StepResult {
@@ -116,7 +116,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'nothing', when: 'nothing injected: the guest runs', next: null },
       { name: 'in-service', when: 'the handler has not written EOI yet', next: null },
-      { name: 'delivered', when: 'RVI 0x41 class > VPPR class: virtual-interrupt delivery, VISR[0x41]=1, SVI := 0x41, RVI := 0x0 (QR17)', next: 'Q12.4' },
+      { name: 'delivered', when: 'RVI\'s class beats VPPR: virtual-interrupt delivery of the vector (QR17)', next: 'Q12.4' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -144,7 +144,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'no-exit', when: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' },
       { name: 'native-apicv', when: 'guest byte was 0: native EOI write', next: null },
-      { name: 'native-trap', when: 'guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[r.vector]; r.ioapic', next: null },
+      { name: 'native-trap', when: 'the guest byte was 0: a native EOI write, which traps → apic_set_eoi clears the ISR bit (and tells the IO-APIC for its vectors)', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -173,8 +173,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR23'],
     branches: [
       { name: 'not-pending', when: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null },
-      { name: 'disarmed', when: 'guest byte still 1 (ISR[slot.lapic.isr] not yet EOI\'d): KVM writes 0, clears PENDING, no EOI', next: null },
-      { name: 'guest-eoi-done', when: 'guest byte 0: the guest EOI\'d — apic_set_eoi(e.vector) on its behalf; e.ioapic', next: null },
+      { name: 'disarmed', when: 'the guest byte is still 1 (the vector is not EOI\'d yet): KVM writes 0 and clears PENDING, no EOI', next: null },
+      { name: 'guest-eoi-done', when: 'the guest byte is 0: the guest EOI\'d, so KVM runs apic_set_eoi on its behalf (and tells the IO-APIC for its vectors)', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

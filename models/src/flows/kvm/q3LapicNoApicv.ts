@@ -61,12 +61,12 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR8', 'QR9'],
     branches: [
-      { name: 'message', when: 'vector msg.vector level / edge → APIC msg.dest, Remote-IRR := 1', next: 'Q3.1' },
-      { name: 'hold', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
-      { name: 'lowered', when: 'level pin 10 de-asserted: request latch cleared', next: null },
-      { name: 'latched', when: 'level pin asserted while its RTE is masked: the request stays latched in ioapic->irr; an unmask services it (QR32)', next: null },
-      { name: 'coalesced', when: 'edge pin already high: no 0→1 transition (QR8)', next: null },
-      { name: 'ignored', when: 'edge pin rose while its RTE is masked: lost (QR8)', next: null },
+      { name: 'message', when: 'an unmasked pin with Remote-IRR 0 sends its RTE\'s message; a level pin sets Remote-IRR := 1', next: 'Q3.1' },
+      { name: 'hold', when: 'a level pin asserted while its Remote-IRR is 1: no message until the EOI (QR9)', next: null },
+      { name: 'lowered', when: 'a level pin de-asserted: its request latch is cleared', next: null },
+      { name: 'latched', when: 'a level pin asserted while its RTE is masked: the request stays latched in ioapic->irr, and an unmask services it (QR32)', next: null },
+      { name: 'coalesced', when: 'an edge pin already high: no 0→1 transition, nothing is sent (QR8)', next: null },
+      { name: 'ignored', when: 'an edge pin rose while its RTE is masked: the edge is lost (QR8)', next: null },
     ],
     run(ctx) {
       const pin = num(ctx, 'pin', 10);
@@ -128,7 +128,7 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR4', 'QR26', 'QR31'],
     branches: [
-      { name: 'fixed', when: 'APIC enabled; TMR[0x51] := 0 (edge, QR4)', next: 'Q3.3' },
+      { name: 'fixed', when: 'the target APIC is enabled: TMR := the trigger (edge 0, level 1; QR4)', next: 'Q3.3' },
       { name: 'dropped', when: 'the target APIC is disabled (or a level message with level 0): KVM drops it at acceptance (QR4)', next: null },
     ],
     run(ctx) {
@@ -155,8 +155,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR4'],
     branches: [
-      { name: 'coalesced', when: 'APICv inactive: kvm_lapic_set_irr: IRR[0x41] was already 1 (coalesced, QR4); KVM_REQ_EVENT', next: 'Q3.4' },
-      { name: 'irr-set', when: 'APICv inactive: kvm_lapic_set_irr: IRR[0x51] := 1; KVM_REQ_EVENT', next: 'Q3.4' },
+      { name: 'coalesced', when: 'APICv inactive: kvm_lapic_set_irr finds IRR[vector] already 1 (coalesced, QR4); KVM_REQ_EVENT', next: 'Q3.4' },
+      { name: 'irr-set', when: 'APICv inactive: kvm_lapic_set_irr sets IRR[vector]; KVM_REQ_EVENT', next: 'Q3.4' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -179,7 +179,7 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR20'],
     branches: [
-      { name: 'ipi', when: 'vcpu1 IN_GUEST_MODE on pCPU 1: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit; vcpu1 runs vcpu_run', next: 'Q3.5' },
+      { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; it runs vcpu_run', next: 'Q3.5' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -246,11 +246,11 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR3', 'QR6', 'QR28'],
     branches: [
-      { name: 'reinject', when: 'interrupt.injected v.intr_info: re-injected, no second ISR transition (QR28)', next: 'Q3.8' },
+      { name: 'reinject', when: 'an interrupt is still marked injected (the last entry did not deliver it): re-injected, no second ISR transition (QR28)', next: 'Q3.8' },
       { name: 'nmi', when: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8' },
       { name: 'nothing', when: 'IRR empty: nothing injectable', next: 'Q3.8' },
-      { name: 'irq-window', when: 'IRR vec deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
-      { name: 'interrupt', when: 'IF=1 and vec class vec > PPR slot.lapic.ppr: kvm_queue_interrupt(kvm_cpu_get_interrupt)', next: 'Q3.7' },
+      { name: 'irq-window', when: 'a vector is deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
+      { name: 'interrupt', when: 'IF=1 and the highest IRR class beats PPR: kvm_queue_interrupt(kvm_cpu_get_interrupt)', next: 'Q3.7' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -291,7 +291,7 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR5'],
     branches: [
-      { name: 'acked', when: 'IRR[vec] := 0, ISR[vec] := 1, PPR := l.ppr (QR5)', next: 'Q3.8' },
+      { name: 'acked', when: 'IRR[vec] := 0, ISR[vec] := 1, PPR rises to its class (QR5)', next: 'Q3.8' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -308,8 +308,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('vmx_inject_irq', KVM_VMX_FILE), linuxLink('update_cr8_intercept', KVM_X86_FILE), linuxLink('vmx_update_cr8_intercept', KVM_VMX_FILE), linuxLink('kvm_lapic_sync_to_vapic', KVM_LAPIC_FILE), linuxLink('apic_sync_pv_eoi_to_guest', KVM_LAPIC_FILE)],
     rules: ['QR23', 'QR28'],
     branches: [
-      { name: 'injected', when: 'VM_ENTRY_INTR_INFO_FIELD := 0x80000051; kvm_lapic_sync_to_vapic: pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q3.5e' },
-      { name: 'no-injection', when: 'kvm_lapic_sync_to_vapic: pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q3.5e' },
+      { name: 'injected', when: 'the vector is written to VM_ENTRY_INTR_INFO_FIELD; PV EOI is not armed (pv_eoi_enabled is false)', next: 'Q3.5e' },
+      { name: 'no-injection', when: 'nothing injected; PV EOI is not armed (pv_eoi_enabled is false)', next: 'Q3.5e' },
       { name: 'injected-pv-eoi-armed', when: 'a vector is injected and PV EOI is armed for the in-service vector before entry (QR23)', next: 'Q3.5e' },
     ],
     run(ctx) {
@@ -350,10 +350,10 @@ const steps: Step<KvmState>[] = [
     rules: ['QR20', 'QR28'],
     source: 'SDM 26.6',
     branches: [
-      { name: 'exit-request', when: 'a request arrived after injection (, ): kvm_vcpu_exit_request, vmx_cancel_injection re-queues …', next: 'Q3.5' },
+      { name: 'exit-request', when: 'a request arrived after injection: kvm_vcpu_exit_request, and vmx_cancel_injection re-queues the vector', next: 'Q3.5' },
       { name: 'guest-runs', when: 'nothing injected: the guest runs', next: null },
-      { name: 'delivered-in-service', when: 'VM entry injects 0x31 from VM_ENTRY_INTR_INFO_FIELD through the guest IDT (SDM 26.6); the handler has not written EOI: ISR[0x31] stays', next: null },
-      { name: 'delivered', when: 'VM entry injects 0x51 from VM_ENTRY_INTR_INFO_FIELD through the guest IDT (SDM 26.6)', next: 'Q3.9' },
+      { name: 'delivered-in-service', when: 'VM entry injects the vector through the guest IDT (SDM 26.6); the handler has not written EOI yet: ISR stays set', next: null },
+      { name: 'delivered', when: 'VM entry injects the vector through the guest IDT (SDM 26.6)', next: 'Q3.9' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -414,7 +414,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR7'],
     branches: [
       { name: 'stray', when: 'apic_find_highest_isr = −1: stray EOI, nothing cleared (QR7)', next: 'Q3.5' },
-      { name: 'eoi', when: 'ISR[vec] := 0 (the highest), PPR := slot.lapic.ppr, KVM_REQ_EVENT', next: 'Q3.11' },
+      { name: 'eoi', when: 'the highest ISR bit is cleared, PPR recomputed, KVM_REQ_EVENT', next: 'Q3.11' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -475,9 +475,9 @@ const steps: Step<KvmState>[] = [
     rules: ['QR10', 'QR13'],
     branches: [
       { name: 'remote-irr-kept', when: 'trigger edge: return without clearing Remote-IRR (QR13)', next: 'Q3.5' },
-      { name: 'resent', when: 'Remote-IRR := 0 on pin 10; pin 10 still asserted and unmasked: irq_eoi++, ioapic_service re-sends 0x31 (QR10)', next: 'Q3.1' },
-      { name: 'released', when: 'Remote-IRR := 0 on pin 10', next: 'Q3.5' },
-      { name: 'no-pin', when: 'no level pin with vector 0x0 had Remote-IRR', next: 'Q3.5' },
+      { name: 'resent', when: 'Remote-IRR := 0 on the pin, which is still asserted and unmasked: irq_eoi++, ioapic_service sends the vector again (QR10)', next: 'Q3.1' },
+      { name: 'released', when: 'Remote-IRR := 0 on the pin', next: 'Q3.5' },
+      { name: 'no-pin', when: 'no level pin with this vector had Remote-IRR set', next: 'Q3.5' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);

@@ -25,12 +25,12 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_set_irq', 'virt/kvm/irqchip.c'), linuxLink('kvm_ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), linuxLink('ioapic_set_irq', 'arch/x86/kvm/ioapic.c'), linuxLink('ioapic_service', 'arch/x86/kvm/ioapic.c')],
     rules: ['QR8', 'QR9'],
     branches: [
-      { name: 'message', when: 'level pin 10 asserted with Remote-IRR=0: message vector 0x31 level → APIC 0', next: 'Q4.0' },
-      { name: 'latched', when: 'level pin asserted while its RTE is masked: the request stays latched in ioapic->irr; an unmask services it (QR32)', next: null },
-      { name: 'hold', when: 'level pin asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
-      { name: 'lowered', when: 'the pin is de-asserted: request latch cleared', next: null },
-      { name: 'coalesced', when: 'edge pin already high: no 0→1 transition (QR8)', next: null },
-      { name: 'ignored', when: 'edge pin rose while its RTE is masked: lost (QR8)', next: null },
+      { name: 'message', when: 'a level pin asserted with Remote-IRR 0: its RTE\'s message goes to the APIC', next: 'Q4.0' },
+      { name: 'latched', when: 'a level pin asserted while its RTE is masked: the request stays latched in ioapic->irr, and an unmask services it (QR32)', next: null },
+      { name: 'hold', when: 'a level pin asserted while its Remote-IRR is 1: no message until the EOI (QR9)', next: null },
+      { name: 'lowered', when: 'the pin is de-asserted: its request latch is cleared', next: null },
+      { name: 'coalesced', when: 'an edge pin already high: no 0→1 transition, nothing is sent (QR8)', next: null },
+      { name: 'ignored', when: 'an edge pin rose while its RTE is masked: the edge is lost (QR8)', next: null },
     ],
     run(ctx): StepResult {
       const pin = num(ctx, 'pin', 10);
@@ -87,9 +87,9 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR4', 'QR19'],
     branches: [
-      { name: 'apicv-inactive', when: 'vmx_deliver_posted_interrupt returned −1:', next: null },
-      { name: 'notify', when: 'PIR[0x41] := 1 and ON 0 → 1: notify (QR19; SN=0 is not consulted)', next: 'Q4.2' },
-      { name: 'on-already-set', when: 'PIR[0x61] := 1; ON was already 1: a notification is outstanding, nothing sent (QR19)', next: null },
+      { name: 'apicv-inactive', when: 'vmx_deliver_posted_interrupt returns −1 (APICv inactive on the target): the vector goes into IRR as without APICv (Q3.3)', next: null },
+      { name: 'notify', when: 'PIR[vector] := 1 and ON 0 → 1: notify the target (QR19; SN is not consulted)', next: 'Q4.2' },
+      { name: 'on-already-set', when: 'PIR[vector] := 1; ON was already 1: a notification is outstanding, nothing is sent (QR19)', next: null },
       { name: 'dropped', when: 'the target APIC is disabled: KVM drops the interrupt at acceptance (QR4)', next: null },
     ],
     run(ctx): StepResult {
@@ -129,10 +129,11 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR19', 'QR20'],
     branches: [
-      { name: 'notification-ipi', when: 'vcpu0 IN_GUEST_MODE on pCPU 0: send_IPI_mask(POSTED_INTR_VECTOR 0xf2)', next: 'Q4.3' },
-      { name: 'woken', when: 'kvm_vcpu_check_block:', next: 'Q4.8' },
-      { name: 'not-in-guest', when: 'vcpu1 is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
+      { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: send_IPI_mask(POSTED_INTR_VECTOR 0xf2)', next: 'Q4.3' },
+      { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt', next: 'Q4.8' },
+      { name: 'not-in-guest', when: 'the target is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
       { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
+      { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0): it stays blocked', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -166,8 +167,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR19'],
     source: 'SDM 29.6',
     branches: [
-      { name: 'root-mode', when: 'i left guest mode before the 0xf2 IPI arrived: sysvec_kvm_posted_intr_ipi only acks it; PIR [, ] and ON=1 wait for vmx_sync_pir_to_irr at the next entry', next: 'Q4.4' },
-      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x41], RVI := 0x41', next: 'Q4.3a' },
+      { name: 'root-mode', when: 'the target left guest mode before the 0xf2 IPI arrived: sysvec_kvm_posted_intr_ipi only acks it; PIR and ON=1 wait for vmx_sync_pir_to_irr at the next entry', next: 'Q4.4' },
+      { name: 'non-root', when: 'vector 0xf2 = POSTED_INTR_NV arrives in non-root mode: no VM exit; ON := 0, VIRR |= PIR, RVI := the highest', next: 'Q4.3a' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -191,8 +192,8 @@ const steps: Step<KvmState>[] = [
     rules: ['QR17'],
     source: 'SDM 29.2.1, 29.2.2',
     branches: [
-      { name: 'not-recognised', when: 'RVI v.rvi class … does not exceed VPPR class … (VIRR empty) (SDM 29.2.1)', next: null },
-      { name: 'deliver', when: 'RVI vec class … > VPPR: VISR[vec] := 1, SVI := v.svi, VIRR[vec] := 0, RVI := v.rvi (QR17)', next: 'Q4.g' },
+      { name: 'not-recognised', when: 'RVI does not exceed VPPR (or VIRR is empty): nothing is delivered (SDM 29.2.1)', next: null },
+      { name: 'deliver', when: 'RVI\'s class beats VPPR: virtual-interrupt delivery moves the vector from VIRR to VISR, SVI := it, RVI := the next (QR17)', next: 'Q4.g' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -221,8 +222,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR19'],
     branches: [
-      { name: 'pir-moved', when: 'ON was 1: ON := 0, IRR |= PIR [0x51]; max_irr 0x51; RVI := 0x51', next: 'Q4.3a' },
-      { name: 'nothing-posted', when: 'ON was 0: PIR left alone; RVI := hi(IRR) = 0x0', next: 'Q4.3a' },
+      { name: 'pir-moved', when: 'ON was 1: ON := 0, IRR |= PIR, RVI := the highest IRR vector', next: 'Q4.3a' },
+      { name: 'nothing-posted', when: 'ON was 0: the PIR is left alone; RVI := the highest IRR vector', next: 'Q4.3a' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -259,9 +260,9 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_vcpu_update_apicv', KVM_X86_FILE), linuxLink('kvm_apic_update_apicv', KVM_LAPIC_FILE), linuxLink('vmx_refresh_apicv_exec_ctrl', KVM_VMX_FILE), linuxLink('kvm_apic_update_hwapic_isr', KVM_LAPIC_FILE), linuxLink('vmx_hwapic_isr_update', KVM_VMX_FILE)],
     rules: ['QR17'],
     branches: [
-      { name: 'unchanged', when: 'APICv already active / inactive on i', next: null },
-      { name: 'activated', when: 'apicv_active := 1; irr_pending := true, isr_count := 1, highest_isr_cache := −1; SVI := hi(ISR) v.svi, RVI := hi(IRR) v.rvi; EOI-exit bitmap reloaded', next: 'Q4.4' },
-      { name: 'inhibited', when: 'apicv_active := 0: injection through VM_ENTRY_INTR_INFO_FIELD from now on (Q3), EOIs trap; sync_pir_to_irr moved stray PIR [, ] into IRR, KVM_REQ_EVENT / PIR empty', next: null },
+      { name: 'unchanged', when: 'APICv is already in the requested state on the vCPU', next: null },
+      { name: 'activated', when: 'APICv activated: IRR/ISR caches reset, SVI and RVI set from ISR and IRR, the EOI-exit bitmap reloaded', next: 'Q4.4' },
+      { name: 'inhibited', when: 'APICv inhibited: injection through VM_ENTRY_INTR_INFO_FIELD from now on (Q3), EOIs trap; a stray PIR is moved into IRR with KVM_REQ_EVENT', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -299,8 +300,8 @@ const steps: Step<KvmState>[] = [
     source: 'SDM 29.1.4',
     branches: [
       { name: 'stray', when: 'SVI was 0: nothing in service', next: null },
-      { name: 'eoi-exit', when: 'VISR[r.vector] := 0, SVI := slot.vcpu.svi; EOI_EXIT_BITMAP[r.vector]=1: trap-like EOI-induced VM exit', next: 'Q4.6x' },
-      { name: 'no-exit', when: 'VISR[r.vector] := 0, SVI := slot.vcpu.svi; EOI_EXIT_BITMAP[r.vector]=0: no exit, the CPU re-evaluates', next: 'Q4.3a' },
+      { name: 'eoi-exit', when: 'VISR[vector] := 0 and SVI updated; EOI_EXIT_BITMAP[vector]=1: a trap-like EOI-induced VM exit', next: 'Q4.6x' },
+      { name: 'no-exit', when: 'VISR[vector] := 0 and SVI updated; EOI_EXIT_BITMAP[vector]=0: no exit, the CPU re-evaluates pending virtual interrupts', next: 'Q4.3a' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -323,7 +324,7 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR10', 'QR18'],
     branches: [
-      { name: 'forwarded', when: 'exit qualification vec: io; KVM_REQ_EVENT', next: 'Q4.4' },
+      { name: 'forwarded', when: 'the exit qualification names the vector: kvm_apic_set_eoi_accelerated forwards it to the IO-APIC; KVM_REQ_EVENT', next: 'Q4.4' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -342,7 +343,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('vcpu_scan_ioapic', KVM_X86_FILE), linuxLink('kvm_ioapic_scan_entry', 'arch/x86/kvm/ioapic.c'), linuxLink('kvm_scan_ioapic_routes', 'arch/x86/kvm/irq_comm.c'), linuxLink('vcpu_load_eoi_exitmap', KVM_X86_FILE), linuxLink('vmx_load_eoi_exitmap', KVM_VMX_FILE)],
     rules: ['QR18'],
     branches: [
-      { name: 'loaded', when: 'ioapic_handled_vectors → EOI_EXIT_BITMAP: vcpu0 [0x31]; vcpu1 []', next: null },
+      { name: 'loaded', when: 'ioapic_handled_vectors is loaded into each vCPU\'s EOI_EXIT_BITMAP', next: null },
     ],
     run(ctx): StepResult {
       const out = ctx.state.vcpus.map((_, i) => `${vname(i)} [${scanIoapic(ctx.state, i, ctx.profile).map(hex).join(', ')}]`);
@@ -357,8 +358,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_sched_in', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_load', KVM_VMX_FILE), linuxLink('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c')],
     rules: ['QR21'],
     branches: [
-      { name: 'bad-cpu', when: 'pCPU cpu does not exist', next: null },
-      { name: 'loaded', when: 'same pCPU 1, NV 0xf2, SN was 0: return', next: 'Q4.4' },
+      { name: 'bad-cpu', when: 'the pCPU does not exist', next: null },
+      { name: 'loaded', when: 'the vCPU is loaded on its pCPU: the PI descriptor keeps NV 0xf2 and SN=0', next: 'Q4.4' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

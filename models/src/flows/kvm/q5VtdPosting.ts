@@ -25,7 +25,7 @@ const steps: Step<KvmState>[] = [
     links: [qemuLink('vfio_msix_vector_do_use', 'hw/vfio/pci.c'), qemuLink('vfio_add_kvm_msi_virq', 'hw/vfio/pci.c'), qemuLink('vfio_connect_kvm_msi_virq', 'hw/vfio/pci.c'), qemuLink('kvm_irqchip_add_irqfd_notifier_gsi', 'accel/kvm/kvm-all.c'), qemuLink('vfio_enable_vectors', 'hw/vfio/pci.c')],
     branches: [
       { name: 'masked', when: 'the guest masked the vector: no KVM route, the eventfd is QEMU\'s own `interrupt` (Q6.6)', next: null },
-      { name: 'kvm-route', when: 'MSI route GSI s.irqfd.gsi: guest vector m.vector → APIC m.dest; eventfd bound with KVM_IRQFD and passed to VFIO_DEVICE_SET_IRQS', next: 'Q5.2' },
+      { name: 'kvm-route', when: 'QEMU sets up an MSI route (GSI → guest vector and APIC) and binds the eventfd with KVM_IRQFD and VFIO_DEVICE_SET_IRQS', next: 'Q5.2' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -44,7 +44,7 @@ const steps: Step<KvmState>[] = [
     component: 'irqfd',
     links: [linuxLink('kvm_irqfd', 'virt/kvm/eventfd.c'), linuxLink('kvm_irqfd_assign', 'virt/kvm/eventfd.c'), linuxLink('irqfd_update', 'virt/kvm/eventfd.c'), linuxLink('irq_bypass_register_consumer', 'virt/lib/irqbypass.c')],
     branches: [
-      { name: 'consumer', when: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' },
+      { name: 'consumer', when: 'the irqfd registers as an IRQ bypass consumer (token = the eventfd)', next: 'Q5.3' },
     ],
     run(): StepResult {
       return { branch: 'consumer', why: 'irqfd registered; irq_bypass_register_consumer(token = eventfd)', next: 'Q5.3' };
@@ -57,7 +57,7 @@ const steps: Step<KvmState>[] = [
     component: 'irqfd',
     links: [linuxLink('vfio_msi_set_vector_signal', 'drivers/vfio/pci/vfio_pci_intrs.c'), linuxLink('irq_bypass_register_producer', 'virt/lib/irqbypass.c'), linuxLink('__connect', 'virt/lib/irqbypass.c'), linuxLink('kvm_arch_irq_bypass_add_producer', 'arch/x86/kvm/x86.c')],
     branches: [
-      { name: 'connected', when: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
+      { name: 'connected', when: 'the producer\'s and consumer\'s tokens match: kvm_arch_irq_bypass_add_producer → pi_update_irte', next: 'Q5.4' },
     ],
     run(): StepResult {
       return { branch: 'connected', why: 'producer and consumer tokens match: __connect → kvm_arch_irq_bypass_add_producer → static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' };
@@ -71,7 +71,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_irq_routing_update', 'virt/kvm/eventfd.c'), linuxLink('irqfd_update', 'virt/kvm/eventfd.c'), linuxLink('kvm_arch_update_irqfd_routing', 'arch/x86/kvm/x86.c')],
     rules: ['QR21'],
     branches: [
-      { name: 'rerouted', when: 'MSI route GSI s.irqfd.gsi: vector old.vector → APIC old.dest becomes vector m.vector → APIC m.dest; irqfd_update, then static_call(kvm_x86_pi_update_irte)', next: 'Q5.4' },
+      { name: 'rerouted', when: 'the guest moves the MSI (new vector or APIC): irqfd_update, then pi_update_irte', next: 'Q5.4' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -97,9 +97,9 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR21'],
     branches: [
-      { name: 'remapped', when: 'vmx_can_use_vtd_pi is false (ctx.profile: needs the in-kernel irqchip, enable_apicv, an assigned device and IRQ_POSTING_CAP): the IRTE stays remapped (Q6)', next: null },
-      { name: 'not-single-vcpu', when: 'kvm_intr_is_single_vcpu is false (): irq_set_vcpu_affinity(host_irq, NULL), remapped', next: null },
-      { name: 'posted', when: 'single target t: IRTE p_pst=1, p_urgent=0, p_vector=m.vector, pda=&t.pi_desc; modify_irte', next: null },
+      { name: 'remapped', when: 'vmx_can_use_vtd_pi is false (it needs the in-kernel irqchip, enable_apicv, an assigned device and IRQ_POSTING_CAP): the IRTE stays remapped (Q6)', next: null },
+      { name: 'not-single-vcpu', when: 'the MSI targets more than one vCPU (kvm_intr_is_single_vcpu false): irq_set_vcpu_affinity(host_irq, NULL), remapped', next: null },
+      { name: 'posted', when: 'a single target vCPU: the IRTE becomes posted (vector, the vCPU\'s PI descriptor); modify_irte', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -128,11 +128,11 @@ const steps: Step<KvmState>[] = [
     rules: ['QR21'],
     source: 'VT-d 5.2.3',
     branches: [
-      { name: 'remapped', when: 'IRTE not posted: host vector → vfio_msihandler → r → irqfd_wakeup → kvm_set_msi: →', next: null },
-      { name: 'suppressed', when: 'PIR[s.irte.p_vector] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (QR21)', next: null },
-      { name: 'on-already-set', when: 'PIR[s.irte.p_vector] := 1; ON was already 1: a notification is outstanding (QR21)', next: null },
-      { name: 'notify-wakeup', when: 'PIR[0x41] := 1; ON 0 → 1, SN=0: notification vector 0xf1 to NDST pCPU 1', next: 'Q5.7' },
-      { name: 'notify', when: 'PIR[0x41] := 1; ON 0 → 1, SN=0: notification vector 0xf2 to NDST pCPU 1', next: 'Q5.6' },
+      { name: 'remapped', when: 'the IRTE is not posted: host vector → vfio_msihandler → irqfd_wakeup → kvm_set_msi (flow Q6)', next: null },
+      { name: 'suppressed', when: 'PIR[vector] := 1; ON=0 but SN=1 and URG=0: no notification, ON stays 0 (QR21)', next: null },
+      { name: 'on-already-set', when: 'PIR[vector] := 1; ON was already 1: a notification is outstanding (QR21)', next: null },
+      { name: 'notify-wakeup', when: 'PIR[vector] := 1; ON 0 → 1, SN=0, NV is the wake-up vector 0xf1 (the vCPU is blocked): sent to NDST', next: 'Q5.7' },
+      { name: 'notify', when: 'PIR[vector] := 1; ON 0 → 1, SN=0: the notification vector 0xf2 is sent to NDST', next: 'Q5.6' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -167,10 +167,10 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('sysvec_kvm_posted_intr_ipi', 'arch/x86/kernel/irq.c'), linuxLink('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR19'],
     branches: [
-      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x42], RVI := 0x42; virtual-interrupt delivery of 0x42: VISR[0x42]=1, SVI := 0x42, RVI := 0x0 (QR17)', next: 'Q5.10' },
-      { name: 'non-root', when: 'vector 0xf2 == POSTED_INTR_NV in non-root: no VM exit; ON := 0, VIRR |= PIR [0x42], RVI := 0x42; virtual-interrupt delivery of 0x42: VISR[0x42]=1, SVI := 0x42, RVI := 0x0 (QR17)', next: null },
-      { name: 'root-ignored', when: 'pCPU cpu is in root mode (i blocked with NV 0xf2 (IF=0) / preempted): sysvec_kvm_posted_intr_ipi only EOIs; PIR and ON stay', next: null },
-      { name: 'root-then-entry', when: 'pCPU cpu in root mode: sysvec_kvm_posted_intr_ipi EOIs; i syncs the PIR at its next entry', next: 'Q5.e' },
+      { name: 'non-root', when: '0xf2 arrives while the vCPU is in non-root mode: no VM exit; the PIR is moved into VIRR and the vector delivered virtually (QR17); the guest EOIs next', next: 'Q5.10' },
+      { name: 'non-root', when: '0xf2 arrives while the vCPU is in non-root mode: no VM exit; the PIR is moved into VIRR and the vector delivered virtually (QR17)', next: null },
+      { name: 'root-ignored', when: 'the pCPU is in root mode (the vCPU blocked with NV 0xf2 and IF=0, or preempted): sysvec_kvm_posted_intr_ipi only EOIs; PIR and ON stay', next: null },
+      { name: 'root-then-entry', when: 'the pCPU is in root mode: sysvec_kvm_posted_intr_ipi EOIs; the vCPU syncs the PIR at its next entry', next: 'Q5.e' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -199,8 +199,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR21'],
     branches: [
-      { name: 'nobody', when: 'wakeup_vcpus_on_cpu[0] = []; ON set on none → kvm_vcpu_wake_up', next: null },
-      { name: 'woken', when: 'wakeup_vcpus_on_cpu[1] = [vcpu1]; ON set on vcpu1 → kvm_vcpu_wake_up', next: 'Q5.9' },
+      { name: 'nobody', when: 'no vCPU on this pCPU\'s wake-up list has ON set: nobody is woken', next: null },
+      { name: 'woken', when: 'a vCPU on this pCPU\'s wake-up list has ON set: kvm_vcpu_wake_up', next: 'Q5.9' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -222,9 +222,9 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR20', 'QR21'],
     branches: [
-      { name: 'blocked', when: 'i is blocked, not runnable: kvm_sched_out does not set preempted', next: null },
-      { name: 'blocking', when: 'blocking with IF=1: added to wakeup_vcpus_on_cpu[1], NV := 0xf1', next: null },
-      { name: 'preempted', when: 'vcpu->preempted: SN := 1 (pi_set_sn)', next: null },
+      { name: 'blocked', when: 'the vCPU is blocked, not runnable: kvm_sched_out does not mark it preempted', next: null },
+      { name: 'blocking', when: 'the vCPU blocks with IF=1: added to its pCPU\'s wake-up list, NV := 0xf1', next: null },
+      { name: 'preempted', when: 'the vCPU is preempted: SN := 1 (pi_set_sn)', next: null },
       { name: 'put', when: 'vmx_needs_pi_wakeup is false (neither IPIv nor VT-d PI in use): return', next: null },
       { name: 'self-wakeup-ipi', when: 'ON was already set when the vCPU blocked: KVM sends itself the wake-up vector (QR21)', next: 'Q5.7' },
     ],
@@ -254,8 +254,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR21'],
     branches: [
-      { name: 'bad-cpu', when: 'pCPU cpu does not exist (0..…)', next: null },
-      { name: 'loaded', when: 'left wakeup_vcpus_on_cpu[1]; NDST := pCPU 1 (xAPIC: ID<<8), SN := 0, NV := 0xf2; ON stays 0 (PIR empty)', next: 'Q5.e' },
+      { name: 'bad-cpu', when: 'the pCPU does not exist', next: null },
+      { name: 'loaded', when: 'the vCPU is loaded: off the wake-up list; NDST := its pCPU, SN := 0, NV := 0xf2', next: 'Q5.e' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -276,8 +276,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR20'],
     branches: [
-      { name: 'runnable', when: 'sync_pir_to_irr moved [0x41]; IF=1 and IRR 0x41 beats PPR 0x0: runnable', next: 'Q5.8b' },
-      { name: 'blocks', when: 'schedule() → kvm_sched_out', next: 'Q5.8a' },
+      { name: 'runnable', when: 'sync_pir_to_irr moved the PIR into IRR; IF=1 and the vector beats PPR: the vCPU is runnable', next: 'Q5.8b' },
+      { name: 'blocks', when: 'nothing lets the vCPU run yet: schedule() → kvm_sched_out', next: 'Q5.8a' },
       { name: 'stays-blocked', when: 'kvm_vcpu_check_block finds nothing that lets the vCPU run (e.g. IF=0): it stays blocked (QR20)', next: null },
     ],
     run(ctx): StepResult {
@@ -309,8 +309,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('vmx_sync_pir_to_irr', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vmx_set_rvi', 'arch/x86/kvm/vmx/vmx.c')],
     rules: ['QR17', 'QR18'],
     branches: [
-      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 0: PIR left alone; RVI := hi(IRR) = 0x41 …', next: 'Q5.10' },
-      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 0: PIR left alone; RVI := hi(IRR) = 0x41 …', next: null },
+      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; the guest then EOIs', next: 'Q5.10' },
+      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; nothing in service for the guest to EOI', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -328,8 +328,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), linuxLink('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
     branches: [
-      { name: 'virtualized-no-exit', when: 'EOI 0x41: EOI virtualization: VISR[0x41] := 0, SVI := 0x0; EOI_EXIT_BITMAP[0x41]=0: no exit (QR18); RVI 0x0 does not beat VPPR (SDM 29.2.1): nothing delivered', next: null },
-      { name: 'stray', when: 'EOI 0x-1: ISR empty: stray EOI, no effect (QR7); nothing injected: the guest runs', next: null },
+      { name: 'virtualized-no-exit', when: 'EOI virtualization: VISR cleared, SVI updated; EOI_EXIT_BITMAP[vector]=0: no exit (QR18); nothing else to deliver', next: null },
+      { name: 'stray', when: 'ISR is empty: a stray EOI, no effect (QR7)', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;

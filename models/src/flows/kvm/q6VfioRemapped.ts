@@ -26,9 +26,9 @@ const steps: Step<KvmState>[] = [
     component: 'irqfd',
     links: [linuxLink('vfio_msihandler', VFIO_INTRS_FILE), linuxLink('eventfd_signal', 'fs/eventfd.c'), linuxLink('eventfd_signal_mask', 'fs/eventfd.c')],
     branches: [
-      { name: 'posted', when: 'the IRTE is posted (p_vector s.irte.p_vector): the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)', next: null },
+      { name: 'posted', when: 'the IRTE is posted: the IOMMU writes the PIR and vfio_msihandler never runs (flow Q5)', next: null },
       { name: 'qemu-eventfd', when: 'the vector is masked in the guest\'s MSI-X table: VFIO signals QEMU\'s `interrupt` eventfd, not the irqfd', next: 'Q6.6' },
-      { name: 'irqfd', when: 'host vector → vfio_msihandler → eventfd_signal: s.irqfd', next: 'Q6.2' },
+      { name: 'irqfd', when: 'host vector → vfio_msihandler → eventfd_signal on the irqfd', next: 'Q6.2' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -50,8 +50,8 @@ const steps: Step<KvmState>[] = [
     ],
     branches: [
       { name: 'inactive', when: 'the irqfd was shut down (EPOLLHUP): nothing injected', next: null },
-      { name: 'msi', when: 'route GSI s.irqfd.gsi is MSI → kvm_arch_set_irq_inatomic', next: 'Q6.3' },
-      { name: 'work', when: 'route GSI s.irqfd.gsi is an IO-APIC pin: schedule_work(irqfd_inject) → kvm_set_irq', next: 'Q6.5' },
+      { name: 'msi', when: 'the irqfd\'s route is an MSI: kvm_arch_set_irq_inatomic', next: 'Q6.3' },
+      { name: 'work', when: 'the irqfd\'s route is an IO-APIC pin: schedule_work(irqfd_inject) → kvm_set_irq', next: 'Q6.5' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -69,8 +69,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_arch_set_irq_inatomic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_set_msi_irq', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_irq_delivery_to_apic_fast', 'arch/x86/kvm/lapic.c'), linuxLink('kvm_set_msi', 'arch/x86/kvm/irq_comm.c')],
     rules: ['QR14'],
     branches: [
-      { name: 'fast-path', when: 'MSI dest 1 physical, vector 0x42, fixed: kvm_irq_delivery_to_apic_fast handles it in atomic context (phys_map[1] → vcpu1)', next: 'Q6.4' },
-      { name: 'ewouldblock', when: 'desc: not handled by the fast path () → -EWOULDBLOCK → irqfd_inject work → kvm_set_msi', next: 'Q6.4' },
+      { name: 'fast-path', when: 'a fixed MSI to one destination: kvm_irq_delivery_to_apic_fast handles it in atomic context', next: 'Q6.4' },
+      { name: 'ewouldblock', when: 'the fast path cannot handle it (e.g. a broadcast or lowest priority): -EWOULDBLOCK → the irqfd_inject work → kvm_set_msi', next: 'Q6.4' },
     ],
     run(ctx): StepResult {
       const irq = msiIrq(ctx);
@@ -88,7 +88,7 @@ const steps: Step<KvmState>[] = [
     operation: 'lapic.accept',
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('kvm_apic_set_irq', 'arch/x86/kvm/lapic.c'), linuxLink('__apic_accept_irq', 'arch/x86/kvm/lapic.c')],
     branches: [
-      { name: 'accepted', when: 'kvm_irq_delivery_to_apic: phys_map[1] → vcpu1; __apic_accept_irq(vcpu1): APIC enabled …', next: null },
+      { name: 'accepted', when: 'kvm_irq_delivery_to_apic finds the target: __apic_accept_irq on it', next: null },
       { name: 'not-accepted', when: 'no target APIC accepted the interrupt', next: null },
     ],
     run(ctx): StepResult {
@@ -110,7 +110,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'device-masked', when: 'VFIO has the device\'s INTx masked until the resamplefd fires: the line cannot reach the guest', next: null },
       { name: 'in-service', when: 'the handler has not written EOI: Remote-IRR stays 1, the device stays masked', next: null },
-      { name: 'delivered', when: 'device asserts INTx: vfio_intx_handler masks it (intx_masked), eventfd_signal → irqfd_wakeup → irqfd_inject → kvm_set_irq(GSI 10, 1): level pin 10 asserted with Remote-IRR=0 …', next: 'Q6.5e' },
+      { name: 'delivered', when: 'the device asserts INTx: vfio_intx_handler masks it, eventfd_signal → irqfd_inject → kvm_set_irq(GSI, 1): the level pin sends its message', next: 'Q6.5e' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -150,10 +150,10 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR10', 'QR18'],
     branches: [
-      { name: 'nothing-in-service', when: 'i has nothing in service', next: null },
-      { name: 'device-stays-masked', when: 'EOI vec: vec not IO-APIC-handled on i: no ack notifier, Remote-IRR=s.ioapic.ioredtbl[pin].remote_irr, device masked', next: null },
-      { name: 'unmasked-reasserts', when: 'EOI vec: VFIO unmasks the device, which still has work and re-asserts INTx', next: 'Q6.5' },
-      { name: 'unmasked', when: 'EOI vec: VFIO unmasks the device (vfio_pci_intx_unmask)', next: null },
+      { name: 'nothing-in-service', when: 'the vCPU has nothing in service', next: null },
+      { name: 'device-stays-masked', when: 'the EOI\'d vector is not IO-APIC-handled on this vCPU: no ack notifier runs, Remote-IRR stays and the device stays masked', next: null },
+      { name: 'unmasked-reasserts', when: 'the EOI reaches the ack notifier: VFIO unmasks the device, which still has work and re-asserts INTx', next: 'Q6.5' },
+      { name: 'unmasked', when: 'the EOI reaches the ack notifier: VFIO unmasks the device (vfio_pci_intx_unmask)', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -186,7 +186,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR27'],
     branches: [
       { name: 'masked-pba', when: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (QR27)', next: null },
-      { name: 'msix-notify', when: 'msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: kvm_irq_delivery_to_apic: phys_map[0] → vcpu0 …', next: null },
+      { name: 'msix-notify', when: 'the vector is unmasked: msix_notify → KVM_SIGNAL_MSI → kvm_set_msi → kvm_irq_delivery_to_apic', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;

@@ -21,8 +21,8 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_lapic_reg_write', KVM_LAPIC_FILE), linuxLink('apic_update_lvtt', KVM_LAPIC_FILE), linuxLink('update_divide_count', KVM_LAPIC_FILE), linuxLink('cancel_apic_timer', KVM_LAPIC_FILE), linuxLink('kvm_set_lapic_tscdeadline_msr', KVM_LAPIC_FILE), linuxLink('handle_fastpath_set_msr_irqoff', 'arch/x86/kvm/x86.c')],
     rules: ['QR25'],
     branches: [
-      { name: 'tsc-deadline-msr', when: 'LVTT := vector 0xec, tsc-deadline; apic_update_lvtt: oneshot → tsc-deadline crosses TSC-deadline: cancel_apic_timer, TMICT, period and tscdeadline := 0 …', next: 'Q9.2' },
-      { name: 'tmict', when: 'LVTT := vector 0xec, oneshot; TDCR := 0xb (update_divide_count); TMICT := 250000: cancel_apic_timer, start_apic_timer', next: 'Q9.2' },
+      { name: 'tsc-deadline-msr', when: 'LVTT in TSC-deadline mode, then a write to MSR_IA32_TSC_DEADLINE; switching modes cancels the timer and clears TMICT and the deadline', next: 'Q9.2' },
+      { name: 'tmict', when: 'LVTT in one-shot mode, TDCR (update_divide_count), then TMICT: cancel_apic_timer, start_apic_timer', next: 'Q9.2' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -116,11 +116,11 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('apic_timer_fn', KVM_LAPIC_FILE), linuxLink('vmx_exit_handlers_fastpath', KVM_VMX_FILE), linuxLink('handle_fastpath_preemption_timer', KVM_VMX_FILE), linuxLink('kvm_lapic_expired_hv_timer', KVM_LAPIC_FILE)],
     rules: ['QR25'],
     branches: [
-      { name: 'not-armed', when: 'now t.now: no timer armed', next: null },
-      { name: 'not-yet', when: 'now t.now < deadline d: nothing fires', next: null },
-      { name: 'preemption-timer-exit', when: 'now t.now ≥ d: EXIT_REASON_PREEMPTION_TIMER → handle_fastpath_preemption_timer → kvm_lapic_expired_hv_timer (on i\'s thread)', next: 'Q9.4' },
-      { name: 'hrtimer', when: 'now t.now ≥ d; i is blocked and vcpu_block moved the deadline to the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn', next: 'Q9.4' },
-      { name: 'hv-deferred', when: 'now t.now ≥ d, but i is preempted / outside guest mode: the VMX-preemption timer counts only in non-root mode, so it fires right after the next entry (SDM 25.5.1)', next: null },
+      { name: 'not-armed', when: 'no timer is armed', next: null },
+      { name: 'not-yet', when: 'the clock has not reached the deadline: nothing fires', next: null },
+      { name: 'preemption-timer-exit', when: 'the deadline passes in guest mode: EXIT_REASON_PREEMPTION_TIMER → handle_fastpath_preemption_timer → kvm_lapic_expired_hv_timer (on the vCPU\'s thread)', next: 'Q9.4' },
+      { name: 'hrtimer', when: 'the deadline passes while the vCPU is blocked, so vcpu_block moved it to the hrtimer (kvm_lapic_switch_to_sw_timer): apic_timer_fn', next: 'Q9.4' },
+      { name: 'hv-deferred', when: 'the deadline passes while the vCPU is preempted or outside guest mode: the VMX-preemption timer counts only in non-root mode, so it fires right after the next entry (SDM 25.5.1)', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -159,11 +159,11 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR25'],
     branches: [
-      { name: 'dropped', when: 'pending = 1: return — the tick is droppedtail', next: null },
-      { name: 'inject-now', when: 'on i\'s own thread with APICv: kvm_apic_inject_pending_timer_irqs now (posted into the PIR)tail', next: 'Q9.5' },
-      { name: 'pending-own-thread', when: 'pending := 1, KVM_REQ_UNBLOCK; on i\'s thread (no kick): vcpu_run injects nexttail', next: 'Q9.5' },
-      { name: 'pending-not-running', when: 'pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: k.whytail', next: null },
-      { name: 'pending-kick-ipi', when: 'pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: vcpu0 IN_GUEST_MODE on pCPU 0: cmpxchg to EXITING_GUEST_MODE, smp_send_reschedule → EXTERNAL_INTERRUPT exit', next: 'Q9.5' },
+      { name: 'dropped', when: 'a tick is already pending (pending = 1): this one is dropped', next: null },
+      { name: 'inject-now', when: 'on the vCPU\'s own thread with APICv: kvm_apic_inject_pending_timer_irqs now (posted into the PIR)', next: 'Q9.5' },
+      { name: 'pending-own-thread', when: 'pending := 1 and KVM_REQ_UNBLOCK on the vCPU\'s own thread (no kick): vcpu_run injects it next', next: 'Q9.5' },
+      { name: 'pending-not-running', when: 'pending := 1, KVM_REQ_UNBLOCK and kvm_vcpu_kick, but the vCPU is not running: injected when it next runs', next: null },
+      { name: 'pending-kick-ipi', when: 'pending := 1, KVM_REQ_UNBLOCK and kvm_vcpu_kick: the vCPU is IN_GUEST_MODE, so a reschedule IPI forces an exit', next: 'Q9.5' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -219,8 +219,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR25', 'QR26'],
     branches: [
-      { name: 'not-running', when: 'i is preempted: vcpu_run is not running', next: null },
-      { name: 'injected', when: 'kvm_apic_local_deliver(APIC_LVTT): vector 0xec → PIR[0xec] := 1 and ON 0 → 1: notify (QR19; SN=0 is not consulted); pending := 0', next: 'Q9.6' },
+      { name: 'not-running', when: 'the vCPU is preempted: vcpu_run is not running', next: null },
+      { name: 'injected', when: 'kvm_apic_local_deliver(APIC_LVTT): the timer vector is posted (PIR, ON 0 → 1) or set in IRR; pending := 0', next: 'Q9.6' },
       { name: 'masked', when: 'the timer LVT is masked: the expiry delivers nothing (QR26)', next: 'Q9.6' },
     ],
     run(ctx): StepResult {
@@ -248,7 +248,7 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), linuxLink('apic_set_eoi', KVM_LAPIC_FILE)],
     rules: ['QR7', 'QR18'],
     branches: [
-      { name: 'entered', when: 'vmx_sync_pir_to_irr: ON was 1: ON := 0, IRR |= PIR [0xec]; max_irr 0xec …', next: null },
+      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry: the posted timer vector moves into IRR (ON := 0) and is delivered', next: null },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -264,9 +264,9 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('kvm_sched_in', 'virt/kvm/kvm_main.c'), linuxLink('vmx_vcpu_pi_load', 'arch/x86/kvm/vmx/posted_intr.c'), linuxLink('vcpu_run', 'arch/x86/kvm/x86.c'), linuxLink('vmx_update_hv_timer', KVM_VMX_FILE)],
     rules: ['QR20'],
     branches: [
-      { name: 'preemption-timer-at-entry', when: 'same pCPU 0, NV 0xf2, SN was 0: return; the deadline 250000 has passed: VMX_PREEMPTION_TIMER_VALUE 0, the timer exits right after entry → kvm_lapic_expired_hv_timer', next: 'Q9.4' },
-      { name: 'timer-pending', when: '!enable_apicv: return; kvm_cpu_has_pending_timer', next: 'Q9.5' },
-      { name: 'runs', when: '!enable_apicv: return', next: 'Q9.6' },
+      { name: 'preemption-timer-at-entry', when: 'the vCPU is loaded and its deadline has passed: VMX_PREEMPTION_TIMER_VALUE 0, it exits right after entry → kvm_lapic_expired_hv_timer', next: 'Q9.4' },
+      { name: 'timer-pending', when: 'the vCPU is loaded and a timer tick is pending (kvm_cpu_has_pending_timer): it is injected', next: 'Q9.5' },
+      { name: 'runs', when: 'the vCPU is loaded and no timer tick is pending: it runs', next: 'Q9.6' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);

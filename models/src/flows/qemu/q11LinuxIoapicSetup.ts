@@ -149,8 +149,8 @@ const steps: Step<S>[] = [
       qemuLink('acpi_build_madt', 'hw/i386/acpi-common.c', { note: 'what QEMU puts in the MADT' }),
     ],
     branches: [
-      { name: 'mptable', when: 'MP table: default_get_smp_config → check_physptr → smp_read_mpc → MP_ioapic_info / MADT IO-APIC entry: acpi_parse_ioapic → mp_register_ioapic: version s.ioapic.version …', next: 'Q11.2' },
-      { name: 'acpi', when: 'MP table: default_get_smp_config → check_physptr → smp_read_mpc → MP_ioapic_info / MADT IO-APIC entry: acpi_parse_ioapic → mp_register_ioapic: version s.ioapic.version …', next: 'Q11.2' },
+      { name: 'mptable', when: 'an MP table: default_get_smp_config → smp_read_mpc → MP_ioapic_info → mp_register_ioapic (version, GSI base, pins)', next: 'Q11.2' },
+      { name: 'acpi', when: 'ACPI: the MADT IO-APIC entry → acpi_parse_ioapic → mp_register_ioapic (version, GSI base, pins)', next: 'Q11.2' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -179,7 +179,7 @@ const steps: Step<S>[] = [
       linuxLink('acpi_isa_irq_to_gsi', LINUX_ACPI_BOOT_FILE),
     ],
     branches: [
-      { name: 'overrides', when: 'overrides IRQ0→GSI2, IRQ5→GSI5 level/high, IRQ9→GSI9 level/high, IRQ10→GSI10 level/high, IRQ11→GSI11 level/high …', next: 'Q11.3' },
+      { name: 'overrides', when: 'the MADT interrupt source overrides are read (QEMU: IRQ0→GSI2, and IRQ5, 9, 10, 11 level/high)', next: 'Q11.3' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -216,7 +216,7 @@ const steps: Step<S>[] = [
       linuxLink('clear_IO_APIC', LINUX_IO_APIC_FILE),
     ],
     branches: [
-      { name: 'apic-mode', when: 'SVR := 0x1ff (enabled, spurious 0xFF; bit 12 never set by Linux 6.1) …', next: 'Q11.4' },
+      { name: 'apic-mode', when: 'the LAPIC is software-enabled: SVR := 0x1ff (spurious vector 0xff; Linux 6.1 never sets bit 12)', next: 'Q11.4' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -233,7 +233,7 @@ const steps: Step<S>[] = [
     component: 'linux-ioapic',
     links: [linuxLink('setup_IO_APIC', LINUX_IO_APIC_FILE), linuxLink('mp_irqdomain_create', LINUX_IO_APIC_FILE), linuxLink('init_IO_APIC_traps', LINUX_IO_APIC_FILE), linuxLink('check_timer', LINUX_IO_APIC_FILE)],
     branches: [
-      { name: 'domain-created', when: 'mp_irqdomain_create: s.mp_ioapic.domain_type linear domain for IO-APIC s.mp_ioapic.apicid, hwirq = pin, parent the interrupt-remapping domain / the x86 vector domain', next: 'Q11.5' },
+      { name: 'domain-created', when: 'mp_irqdomain_create: an IO-APIC irq domain (hwirq = pin) under the interrupt-remapping domain or the x86 vector domain', next: 'Q11.5' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -249,9 +249,9 @@ const steps: Step<S>[] = [
     component: 'linux-ioapic',
     links: [linuxLink('setup_IO_APIC_irqs', LINUX_IO_APIC_FILE), linuxLink('find_irq_entry', LINUX_IO_APIC_FILE)],
     branches: [
-      { name: 'no-gsi', when: 'ISA IRQ ctx.params.irq has no GSI (isa_irq_to_gsi = −1): nothing to map; other pins:,', next: null },
-      { name: 'not-connected', when: 'pin 16: no mp_irqs entry ("apic 0 pin 16 not connected"); other pins: pin 1→IRQ 1, pin 2→IRQ 0, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin …', next: 'Q11.8' },
-      { name: 'connected', when: 'pin 2: mp_irqs[0] (ISA IRQ 0, flags 0x0) → pin_2_irq; other pins: pin 1→IRQ 1, pin 3→IRQ 3, pin 4→IRQ 4, pin 5→IRQ 5, pin 6→IRQ 6, pin 7→IRQ 7, pin 8→IRQ 8, pin 9→IRQ 9 …', next: 'Q11.6' },
+      { name: 'no-gsi', when: 'the ISA IRQ has no GSI (isa_irq_to_gsi is −1): nothing to map', next: null },
+      { name: 'not-connected', when: 'the pin has no mp_irqs entry ("not connected"): it is mapped when a driver registers its GSI', next: 'Q11.8' },
+      { name: 'connected', when: 'the pin has an mp_irqs entry (an ISA IRQ or an override): pin_2_irq maps it at boot', next: 'Q11.6' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -287,7 +287,7 @@ const steps: Step<S>[] = [
     component: 'linux-ioapic',
     links: [linuxLink('pin_2_irq', LINUX_IO_APIC_FILE), linuxLink('mp_pin_to_gsi', LINUX_IO_APIC_FILE)],
     branches: [
-      { name: 'gsi', when: 'GSI = gsi_base … + pin pin = gsi', next: 'Q11.7' },
+      { name: 'gsi', when: 'GSI = the IO-APIC\'s gsi_base + pin', next: 'Q11.7' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -320,8 +320,8 @@ const steps: Step<S>[] = [
       { id: 'Q11.7-handler', text: 'level pins get handle_fasteoi_irq, edge pins handle_edge_irq', source: 'docs/flows/Q11.md#q11-7', codebase: 'linux', symbol: 'mp_register_handler', check: { kind: 'mentions', anyOf: ['handle_fasteoi_irq'] } },
     ],
     branches: [
-      { name: 'alloc', when: 'attributes from the caller (ACPI): level/high; alloc_irq_from_domain (legacy domain): IRQ 16 → __irq_domain_alloc_irqs → … → alloc_desc …', next: 'Q11.9' },
-      { name: 'legacy-alloc', when: 'attributes from MP flags 0x0: edge/high; legacy ISA IRQ 0: alloc_isa_irq_from_domain at that number, legacy_pic->mask(0) → __irq_domain_alloc_irqs → … → alloc_desc …', next: 'Q11.9' },
+      { name: 'alloc', when: 'a GSI not yet mapped (attributes from ACPI, else the PCI default level/low): IRQ = GSI in a strict domain or for GSI ≥ 16, else the next free above 23 → __irq_domain_alloc_irqs → alloc_desc', next: 'Q11.9' },
+      { name: 'legacy-alloc', when: 'a legacy ISA IRQ (attributes from the MP flags): allocated at its own number, legacy_pic->mask(irq) → __irq_domain_alloc_irqs → alloc_desc', next: 'Q11.9' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -355,7 +355,7 @@ const steps: Step<S>[] = [
       linuxLink('acpi_gsi_to_irq', LINUX_ACPI_BOOT_FILE),
     ],
     branches: [
-      { name: 'register-gsi', when: 'driver probe: acpi_register_gsi(GSI pin, level / edge, active-low / active-high per QEMU\'s _PRT) → ioapic_set_alloc_attr → mp_map_gsi_to_irq(IOAPIC_MAP_ALLOC) → …', next: 'Q11.7' },
+      { name: 'register-gsi', when: 'a driver probes: acpi_register_gsi(GSI, trigger and polarity from QEMU\'s _PRT) → mp_map_gsi_to_irq(IOAPIC_MAP_ALLOC)', next: 'Q11.7' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -388,8 +388,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR11'],
     branches: [
-      { name: 'activated-ir', when: 'x86_vector_activate: vector rec.vector on CPU 0 (IRQ0 keeps its legacy vector ISA_IRQ_VECTOR(0) / lowest free in this model of irq_matrix_alloc) …', next: null },
-      { name: 'activated', when: 'x86_vector_activate: vector rec.vector on CPU 0 (IRQ0 keeps its legacy vector ISA_IRQ_VECTOR(0) / lowest free in this model of irq_matrix_alloc) …', next: null },
+      { name: 'activated-ir', when: 'x86_vector_activate under interrupt remapping: a vector on CPU 0 (IRQ0 keeps ISA_IRQ_VECTOR(0)), the IRTE and the RTE written', next: null },
+      { name: 'activated', when: 'x86_vector_activate: a vector on CPU 0 (IRQ0 keeps ISA_IRQ_VECTOR(0), else the lowest free in this model of irq_matrix_alloc), the RTE written', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -435,9 +435,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR11', 'QR12', 'QR13', 'QR32'],
     branches: [
-      { name: 'lapic-broadcast', when: 'ack_APIC_irq: TMR[rec.vector]=1, the LAPIC broadcasts EOI(rec.vector); IO-APIC Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr, line still high: re-sent', next: null },
-      { name: 'eoi-register', when: 'why0; version s.ioapic.version ≥ 0x20: io_apic_eoi writes v to the EOI register → Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr', next: null },
-      { name: 'rte-rewrite', when: 'why0; version s.ioapic.version has no EOI register: RTE rewritten masked+edge (clears Remote-IRR, QR11), then restored; Remote-IRR before → s.ioapic.ioredtbl[pin].remote_irr', next: null },
+      { name: 'lapic-broadcast', when: 'ack_APIC_irq on a level vector (TMR=1): the LAPIC broadcasts the EOI and the IO-APIC clears Remote-IRR; re-sent if the line is still high', next: null },
+      { name: 'eoi-register', when: 'TMR=0 on a level RTE and an IO-APIC version ≥ 0x20: io_apic_eoi writes the vector to the EOI register, clearing Remote-IRR', next: null },
+      { name: 'rte-rewrite', when: 'TMR=0 on a level RTE and no EOI register (version < 0x20): the RTE is rewritten masked and edge (clears Remote-IRR, QR11), then restored', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;

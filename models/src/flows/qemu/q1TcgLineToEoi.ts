@@ -166,8 +166,8 @@ const steps: Step<S>[] = [
       { id: 'Q1.0-intx-disable', text: 'a PCI INTx change is recorded but not propagated while PCI_COMMAND_INTX_DISABLE is set', source: 'docs/flows/Q1.md#q1-0', codebase: 'qemu', symbol: 'pci_irq_handler', check: { kind: 'calls', anyOf: ['pci_irq_disabled'] } },
     ],
     branches: [
-      { name: 'isa', when: 'ISA device: isa_get_irq(dev, 4) is x86ms->gsi[4] (isa_bus_irqs); runs on main-loop', next: 'Q1.1' },
-      { name: 'pci-i440fx', when: 'i440fx: piix3_set_irq(PIRQA) → route register 10 → gsi[10], level = OR of PIRQs routed there = 1; runs on main-loop', next: 'Q1.1' },
+      { name: 'isa', when: 'an ISA device: isa_get_irq(dev, n) is x86ms->gsi[n] (isa_bus_irqs); on the main loop', next: 'Q1.1' },
+      { name: 'pci-i440fx', when: 'i440fx: piix3_set_irq(PIRQA) → its route register → that GSI, at the OR of the PIRQs routed there; on the main loop', next: 'Q1.1' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -197,7 +197,7 @@ const steps: Step<S>[] = [
       qemuLink('isa_connect_gpio_out', 'hw/isa/isa-bus.c'),
     ],
     branches: [
-      { name: 'gsi_handler', when: 'gsi[gsi] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq(gsi[gsi], …) is gsi_handler(gsi_state, gsi, …)', next: 'Q1.2' },
+      { name: 'gsi_handler', when: 'gsi[n] was allocated by qemu_allocate_irqs(gsi_handler, …): qemu_set_irq on it calls gsi_handler', next: 'Q1.2' },
     ],
     run(ctx) {
       const gsi = numParam(ctx.params, 'gsi', 0);
@@ -218,8 +218,8 @@ const steps: Step<S>[] = [
       qemuLink('pc_i8259_create', 'hw/i386/pc.c'),
     ],
     branches: [
-      { name: 'isa-range', when: 'GSI gsi < 16: qemu_set_irq(i8259_irq[gsi]) first, then falls through to ioapic_irq[gsi]', next: 'Q1.2a' },
-      { name: 'ioapic', when: 'GSI gsi in 16..23: qemu_set_irq(ioapic_irq[gsi]) only', next: 'Q1.3' },
+      { name: 'isa-range', when: 'a GSI below 16: the i8259 input first, then the IO-APIC pin', next: 'Q1.2a' },
+      { name: 'ioapic', when: 'a GSI in 16..23: the IO-APIC pin only', next: 'Q1.3' },
     ],
     run(ctx) {
       const gsi = numParam(ctx.params, 'gsi', 0);
@@ -244,8 +244,8 @@ const steps: Step<S>[] = [
       qemuLink('apic_deliver_pic_intr', QEMU_APIC_FILE),
     ],
     branches: [
-      { name: 'pic-inert', when: '8259 output stays low (IRQgsi masked in IMR, as Linux masks every IRQ it routes through the IO-APIC / not deliverable); on to the IO-APIC pin', next: 'Q1.3' },
-      { name: 'lint0-masked', when: '8259 output high, but every APIC has LINT0 masked (m.cpus[0].lvt[LVT_LINT0]): pic_irq_request delivers nothing', next: 'Q1.3' },
+      { name: 'pic-inert', when: 'the 8259 output stays low (the IRQ is masked in IMR, as Linux masks every IRQ it routes through the IO-APIC); on to the IO-APIC pin', next: 'Q1.3' },
+      { name: 'lint0-masked', when: 'the 8259 output is high, but every APIC has LINT0 masked: pic_irq_request delivers nothing', next: 'Q1.3' },
       { name: 'extint', when: '8259 output high and LINT0 accepts it: apic_local_deliver(LINT0) ExtINT → cpu_interrupt(HARD); the vector comes later from pic_read_irq (this path is not followed further)', next: 'Q1.3' },
     ],
     run(ctx) {
@@ -279,10 +279,10 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR8'],
     branches: [
-      { name: 'service', when: 'edge pin 4 asserted, RTE unmasked: QEMU fires on every assert call', next: 'Q1.4' },
-      { name: 'held-remote-irr', when: 'level pin 10 asserted but Remote-IRR=1: no message until EOI (QR9)', next: null },
-      { name: 'coalesced', when: 'edge pin 4 was already high: no 0→1 transition, coalesced (QR8)', next: null },
-      { name: 'masked-edge-pic', when: 'the i8259 ExtINT path already posted CPU_INTERRUPT_HARD', next: null },
+      { name: 'service', when: 'an unmasked edge pin asserted: QEMU services it on every assert call', next: 'Q1.4' },
+      { name: 'held-remote-irr', when: 'a level pin asserted while its Remote-IRR is 1: no message until the EOI (QR9)', next: null },
+      { name: 'coalesced', when: 'an edge pin that was already high: no 0→1 transition, coalesced (QR8)', next: null },
+      { name: 'masked-edge-pic', when: 'a masked edge pin whose i8259 ExtINT path already posted CPU_INTERRUPT_HARD', next: null },
       { name: 'masked-edge-lost', when: 'an edge assert while the RTE is masked: QEMU drops it and nothing is latched (QR8)', next: null },
       { name: 'deasserted', when: 'the line goes low: a level pin\'s request latch follows it', next: null },
       { name: 'ignored', when: 'a de-assert on an edge pin, or a change that changes nothing: ignored (QR8)', next: null },
@@ -328,8 +328,8 @@ const steps: Step<S>[] = [
     rules: ['QR9'],
     branches: [
       { name: 'held', when: 'no pin has a latched request', next: null },
-      { name: 'send-level', when: 'pin 10: RTE unmasked, level → Remote-IRR := 1; message vector 0x3a dest 0x1 (logical) → stl_le_phys(0xfee01004, 0x803a)', next: 'Q1.5' },
-      { name: 'send-edge', when: 'pin 4: RTE unmasked, edge → latch cleared; message vector 0x34 dest 0x1 (logical) → stl_le_phys(0xfee01004, 0x34)', next: 'Q1.5' },
+      { name: 'send-level', when: 'an unmasked level pin: Remote-IRR := 1 and its RTE\'s message is written to the APIC bus (stl_le_phys to 0xfee…)', next: 'Q1.5' },
+      { name: 'send-edge', when: 'an unmasked edge pin: its request latch is cleared and its RTE\'s message is written to the APIC bus (stl_le_phys to 0xfee…)', next: 'Q1.5' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -364,7 +364,7 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR14', 'QR29', 'QR30'],
     branches: [
-      { name: 'msi', when: 'write data to address: dest d.dest, logical / physical, vector d.vector, delivery d.delivery_mode, level / edge (redirection hint ignored)', next: 'Q1.6' },
+      { name: 'msi', when: 'an MSI write: destination, mode, vector, delivery and trigger decoded from address and data (the redirection hint is ignored)', next: 'Q1.6' },
       { name: 'icr2-stored', when: 'an ICR2 write (0x310): the destination byte is latched, nothing is sent', next: null },
       { name: 'no-target', when: 'an ICR write whose shorthand or destination selects no APIC: the IPI is lost', next: null },
       { name: 'nmi', when: 'an ICR write with delivery NMI: apic_bus_deliver raises CPU_INTERRUPT_NMI on each selected CPU, bypassing IRR', next: null },
@@ -403,8 +403,8 @@ const steps: Step<S>[] = [
     links: [qemuLink('apic_deliver_irq', QEMU_APIC_FILE), qemuLink('apic_get_delivery_bitmask', QEMU_APIC_FILE), qemuLink('apic_find_dest', QEMU_APIC_FILE), qemuLink('apic_bus_deliver', QEMU_APIC_FILE)],
     rules: ['QR15'],
     branches: [
-      { name: 'no-target', when: 'destination dest selects no APIC', next: null },
-      { name: 'fixed', when: 'fixed: every APIC in mask [0]; following cpu0', next: 'Q1.7' },
+      { name: 'no-target', when: 'the destination selects no APIC', next: null },
+      { name: 'fixed', when: 'fixed delivery: every APIC of the destination accepts it; the run follows the first', next: 'Q1.7' },
       { name: 'lowpri-arbitrated', when: 'lowest-priority delivery under the SDM profile: arbitration picks the APIC with the lowest PPR (QR15)', next: 'Q1.7' },
       { name: 'lowpri-first', when: 'lowest-priority delivery in QEMU TCG: the first APIC in the destination mask, no arbitration (QR15)', next: 'Q1.7' },
     ],
@@ -457,8 +457,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR4', 'QR31'],
     branches: [
-      { name: 'coalesced', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
-      { name: 'accepted', when: 'IRR[v] was already 1 / IRR[v] := 1, TMR[v] := … (SVR[8]=0: latched, never delivered)', next: 'Q1.8' },
+      { name: 'coalesced', when: 'IRR[v] was already 1: this one merges with it (QR4)', next: 'Q1.8' },
+      { name: 'accepted', when: 'IRR[v] := 1 and TMR[v] := the trigger (level 1, edge 0); accepted even with SVR[8]=0 (QR4)', next: 'Q1.8' },
       { name: 'illegal-vector', when: 'sdm profile, vector below 16: the APIC sets ESR bit 6 (received illegal vector) and drops the message', next: null },
     ],
     run(ctx) {
@@ -493,9 +493,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR3', 'QR16', 'QR34'],
     branches: [
-      { name: 'poll', when: 'running on main-loop, not vcpu0 (qemu_cpu_is_self false): post CPU_INTERRUPT_POLL and kick', next: 'Q1.9' },
-      { name: 'hard', when: 'on vcpu0: hi(IRR)=0x34 class 3 > PPR 0x0: CPU_INTERRUPT_HARD', next: 'Q1.9' },
-      { name: 'reset-hard', when: 'IRR empty, and no 8259 interrupt through LINT0: cpu_reset_interrupt(HARD)', next: 'Q1.10' },
+      { name: 'poll', when: 'not on the target vCPU\'s thread (qemu_cpu_is_self false): post CPU_INTERRUPT_POLL and kick', next: 'Q1.9' },
+      { name: 'hard', when: 'on the vCPU\'s thread: the highest IRR class beats PPR: CPU_INTERRUPT_HARD (QR3)', next: 'Q1.9' },
+      { name: 'reset-hard', when: 'IRR has nothing above PPR and no 8259 interrupt comes through LINT0: cpu_reset_interrupt(HARD)', next: 'Q1.10' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -534,8 +534,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR16'],
     branches: [
-      { name: 'kick', when: 'CPU_INTERRUPT_req set from from: qemu_cpu_kick(cpu) wakes it from hlt / forces it out of the TB loop; it continues on its own thread', next: 'Q1.10' },
-      { name: 'self', when: 'CPU_INTERRUPT_req set on m.thread itself: icount_decr.u16.high = -1, leaves the TB at the next check', next: 'Q1.10' },
+      { name: 'kick', when: 'the request is set from another thread: qemu_cpu_kick wakes the vCPU from hlt or forces it out of the TB loop; it continues on its own thread', next: 'Q1.10' },
+      { name: 'self', when: 'the request is set on the vCPU\'s own thread: icount_decr.u16.high = -1, it leaves the TB at the next check', next: 'Q1.10' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -567,9 +567,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR6', 'QR16'],
     branches: [
-      { name: 'poll', when: 'CPU_INTERRUPT_POLL is pending (served regardless of IF): clear it, apic_poll_irq → apic_update_irq, now on the vCPU thread', next: 'Q1.8' },
+      { name: 'poll', when: 'CPU_INTERRUPT_POLL is pending (served whatever IF is): apic_poll_irq → apic_update_irq, now on the vCPU thread', next: 'Q1.8' },
       { name: 'hard', when: 'CPU_INTERRUPT_HARD with IF=1 and no interrupt shadow: clear HARD|VIRQ, cpu_get_pic_interrupt', next: 'Q1.11' },
-      { name: 'iret', when: 'no request the CPU can take now (HARD waits for IF=1); the guest handler for v returns: iret restores IF=1', next: 'Q1.10' },
+      { name: 'iret', when: 'nothing the CPU can take now (HARD waits for IF=1); the guest handler returns and iret restores IF=1', next: 'Q1.10' },
       { name: 'blocked-if', when: 'HARD is set but an interrupt shadow is active / IF=0: not taken', next: null },
       { name: 'idle', when: 'no interrupt request: the guest keeps running', next: null },
       { name: 'halted', when: 'no interrupt request and the vCPU is halted: it stays halted', next: null },
@@ -618,9 +618,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR5'],
     branches: [
-      { name: 'none', when: 'apic_irq_pending is 0; the APIC does not accept the 8259 (LINT0 masked): no vector', next: 'Q1.10' },
-      { name: 'none', when: 'apic_irq_pending is 0; the APIC does not accept the 8259 (LINT0 masked): no vector', next: null },
-      { name: 'apic', when: 'IRR[0x34] → ISR; PPR now 0x30; apic_update_irq: reset-hard', next: 'Q1.12' },
+      { name: 'none', when: 'apic_irq_pending is 0 and the APIC does not accept the 8259 (LINT0 masked): no vector; the CPU loop goes on', next: 'Q1.10' },
+      { name: 'none', when: 'apic_irq_pending is 0 and the APIC does not accept the 8259 (LINT0 masked): no vector', next: null },
+      { name: 'apic', when: 'the highest IRR vector moves to ISR and PPR rises to its class; apic_update_irq re-evaluates HARD', next: 'Q1.12' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -651,7 +651,7 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR6'],
     branches: [
-      { name: 'interrupt-gate', when: 'vector v through its IDT interrupt gate: frame pushed, IF := 0 until iret', next: 'Q1.13' },
+      { name: 'interrupt-gate', when: 'the vector goes through its IDT interrupt gate: frame pushed, IF := 0 until iret', next: 'Q1.13' },
     ],
     run(ctx) {
       const cpu = cpuAt(ctx.state, numParam(ctx.params, 'cpu', 0));
@@ -683,13 +683,13 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR31', 'QR35'],
     branches: [
-      { name: 'spurious', when: 'vector v is the SVR spurious vector: handle_spurious_interrupt, no EOI', next: 'Q1.10' },
-      { name: 'exception-vector', when: 'vector v below 32 (QEMU presents 1..15 at PPR 0): IDT entry v is a CPU exception handler, which writes no EOI, so ISR[v] stays set', next: 'Q1.10' },
-      { name: 'edge-or-msi', when: 'no RTE carries v: handled as an edge/MSI vector, ack_APIC_irq first', next: 'Q1.14' },
-      { name: 'stop', when: 'handler run m.guest.handled > max_handler_runs max', next: null },
-      { name: 'fasteoi', when: 'RTE pin is level: handler runs the action (device), then ioapic_ack_level reads TMR[v]=… and EOIs', next: 'Q1.14' },
-      { name: 'fasteoi-in-service', when: 'RTE pin is level and the handler has not written its EOI (handler_eoi false): the vector stays in service until an eoi action, or for ever (QR35)', next: null },
-      { name: 'edge', when: 'RTE pin is edge: handler acks the LAPIC first, then runs the action (device)', next: 'Q1.14' },
+      { name: 'spurious', when: 'the vector is the SVR spurious vector: handle_spurious_interrupt, no EOI', next: 'Q1.10' },
+      { name: 'exception-vector', when: 'a vector below 32 (QEMU presents 1..15 at PPR 0): its IDT entry is a CPU exception handler, which writes no EOI, so ISR stays set', next: 'Q1.10' },
+      { name: 'edge-or-msi', when: 'no RTE carries the vector: handled as an edge/MSI vector, ack_APIC_irq first', next: 'Q1.14' },
+      { name: 'stop', when: 'the guest handler has run the maximum number of times the run allows: stopped', next: null },
+      { name: 'fasteoi', when: 'the vector\'s RTE is level: the handler runs the action (the device), then ioapic_ack_level reads TMR and EOIs', next: 'Q1.14' },
+      { name: 'edge', when: 'the vector\'s RTE is edge: the handler acks the LAPIC first, then runs the action (the device)', next: 'Q1.14' },
+      { name: 'fasteoi-in-service', when: 'the vector\'s RTE is level and the guest handler does not write its EOI now (handler_eoi): the vector stays in service until an eoi action, or for ever (QR35)', next: null },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -757,11 +757,11 @@ const steps: Step<S>[] = [
     rules: ['QR7', 'QR13'],
     branches: [
       { name: 'stray', when: 'ISR is empty: a stray EOI is ignored', next: null },
-      { name: 'broadcast', when: 'TMR[r.vector]=1 and SVR[12]=0: ioapic_eoi_broadcast(r.vector)', next: 'Q1.15' },
+      { name: 'broadcast', when: 'TMR[vector]=1 and SVR[12]=0: ioapic_eoi_broadcast(vector)', next: 'Q1.15' },
       { name: 'directed', when: 'TMR=1 but SVR[12]=1: no broadcast; the guest follows with a directed EOI to the IO-APIC EOI register', next: 'Q1.15' },
-      { name: 'suppressed', when: 'TMR=1 but SVR[12]=1 suppresses the broadcast and the guest does no directed EOI', next: 'Q1.8' },
-      { name: 'edge-tmr-level-rte', when: 'TMR[r.vector]=0 although RTE guestPin is level: ioapic_ack_level sends eoi_ioapic_pin itself (Q11.10)', next: 'Q1.15' },
-      { name: 'edge', when: 'TMR[r.vector]=0: edge, nothing for the IO-APIC; apic_update_irq', next: 'Q1.8' },
+      { name: 'suppressed', when: 'TMR=1 but SVR[12]=1 suppresses the broadcast, and the guest writes no directed EOI', next: 'Q1.8' },
+      { name: 'edge-tmr-level-rte', when: 'TMR[vector]=0 although the RTE is level: ioapic_ack_level sends eoi_ioapic_pin itself (Q11.10)', next: 'Q1.15' },
+      { name: 'edge', when: 'TMR[vector]=0: edge, nothing for the IO-APIC; apic_update_irq', next: 'Q1.8' },
     ],
     run(ctx): StepResult {
       const m = ctx.state;
@@ -813,12 +813,12 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR10', 'QR11', 'QR12'],
     branches: [
-      { name: 'storm-delayed', when: 'Remote-IRR cleared on pin,, line still high and irq_eoi reached 10000: counter reset, re-send delayed by 10 ms', next: 'Q1.8' },
-      { name: 'nothing', when: 'no IO-APIC operation (op)', next: null },
-      { name: 'released', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: Remote-IRR cleared on pin 10, line low → irq_eoi := 0', next: 'Q1.8' },
-      { name: 'no-match', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: no level RTE with vector 0x3a has Remote-IRR set', next: 'Q1.8' },
-      { name: 'released-resend', when: 'ioapic_mem_write(IOAPIC_EOI = 0x3a) → ioapic_eoi_broadcast: Remote-IRR cleared on pin 10, line still asserted and unmasked → ioapic_service; re-sent pin 10 (vector 0x3a)', next: 'Q1.5' },
-      { name: 'delayed-sent', when: 'delayed_ioapic_service_cb fired (10 ms of virtual time later): ioapic_service; re-sent pin 10 (vector 0x3a)', next: 'Q1.5' },
+      { name: 'storm-delayed', when: 'Remote-IRR cleared, the line still high and irq_eoi reached 10000: the counter is reset and the re-send delayed by 10 ms', next: 'Q1.8' },
+      { name: 'nothing', when: 'no IO-APIC operation to perform', next: null },
+      { name: 'released', when: 'the EOI reaches ioapic_eoi_broadcast: Remote-IRR cleared on the pin, the line is low, irq_eoi := 0', next: 'Q1.8' },
+      { name: 'no-match', when: 'the EOI reaches ioapic_eoi_broadcast: no level RTE with that vector has Remote-IRR set', next: 'Q1.8' },
+      { name: 'released-resend', when: 'Remote-IRR cleared on the pin, the line still asserted and unmasked: ioapic_service sends the pin\'s message again', next: 'Q1.5' },
+      { name: 'delayed-sent', when: 'delayed_ioapic_service_cb fired 10 ms of virtual time later: ioapic_service sends the pin\'s message again', next: 'Q1.5' },
     ],
     run(ctx) {
       const m = ctx.state;

@@ -37,8 +37,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR24'],
     branches: [
-      { name: 'tmict', when: 'clockevent re-arm: lapic_next_event writes TMICT = t.initial_count at t=m.now ns', next: 'Q2.2' },
-      { name: 'program', when: 'TDCR t.divide_conf → count_shift t.count_shift (one tick = … ns); lvt[0] = cpu.lvt[LVT_TIMER] (LVT_TIMER); TMICT = t.initial_count at t=m.now', next: 'Q2.2' },
+      { name: 'tmict', when: 'the clockevent re-arms: lapic_next_event writes TMICT', next: 'Q2.2' },
+      { name: 'program', when: 'the guest programs TDCR (count_shift), the LVT timer entry and TMICT', next: 'Q2.2' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -72,9 +72,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR24'],
     branches: [
-      { name: 'timer-del', when: 'one-shot: 0 ticks elapsed ≥ TMICT 0: timer_del', next: null },
-      { name: 'armed-stop', when: 'm.fired expiries reached the ticks limit', next: null },
-      { name: 'armed', when: 'timer_mod(s->timer)', next: 'Q2.3' },
+      { name: 'timer-del', when: 'one-shot and the count already elapsed (or TMICT = 0): timer_del', next: null },
+      { name: 'armed-stop', when: 'the expiries reached the run\'s tick limit: stopped', next: null },
+      { name: 'armed', when: 'the next expiry is computed: timer_mod(s->timer)', next: 'Q2.3' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -100,7 +100,7 @@ const steps: Step<S>[] = [
       { id: 'Q2.3-index', text: 'the timer callback delivers LVT index APIC_LVT_TIMER, not a vector', source: 'docs/flows/Q2.md#q2-3', codebase: 'qemu', symbol: 'apic_timer', check: { kind: 'callOrder', first: ['apic_local_deliver'], then: ['apic_timer_update'] } },
     ],
     branches: [
-      { name: 'expired', when: 'virtual time reaches t.next_time ns: APIC cpu.index\'s own QEMUTimer fires on the main loop (expiry m.fired)', next: 'Q2.4' },
+      { name: 'expired', when: 'virtual time reaches next_time: the APIC\'s own QEMUTimer fires on the main loop', next: 'Q2.4' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -125,8 +125,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR26'],
     branches: [
-      { name: 'masked', when: 'lvt[0] = lvt is masked: nothing latched', next: 'Q2.2' },
-      { name: 'fixed', when: 'LVT index LVT_TIMER (APIC_LVT_TIMER) → lvt[0] & 0xff = v = v (Linux LOCAL_TIMER_VECTOR): apic_set_irq(edge): IRR[v] was already set (an undelivered expiry merges) / := …', next: 'Q2.5' },
+      { name: 'masked', when: 'the LVT timer entry is masked: nothing latched', next: 'Q2.2' },
+      { name: 'fixed', when: 'the LVT timer vector (Linux LOCAL_TIMER_VECTOR 0xec): apic_set_irq as an edge; an undelivered expiry merges in IRR', next: 'Q2.5' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -167,8 +167,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR16', 'QR5'],
     branches: [
-      { name: 'pending', when: 'why', next: null },
-      { name: 'taken', when: 'apic_update_irq on main-loop: poll; vcpu1: apic_poll_irq → hard; INTA: IRR[0xec] → ISR; PPR now 0xe0', next: 'Q2.6' },
+      { name: 'pending', when: 'the timer vector is latched in IRR but the CPU cannot take it: HARD waits for IF=1, or the vector does not beat PPR', next: null },
+      { name: 'taken', when: 'apic_update_irq from the main loop posts POLL; the vCPU polls, takes HARD, and INTA moves the vector from IRR to ISR', next: 'Q2.6' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -206,9 +206,9 @@ const steps: Step<S>[] = [
     links: [qemuLink('apic_eoi', QEMU_APIC_FILE), linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
     rules: ['QR7'],
     branches: [
-      { name: 'periodic', when: 'periodic: apic_timer\'s own apic_timer_update(next_time) re-arms (linearised after the guest\'s EOI)', next: 'Q2.2' },
-      { name: 'oneshot-rearm', when: 'one-shot: apic_timer_update(next_time) deleted the timer, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
-      { name: 'oneshot-done', when: 'ISR[0xec] := 0, TMR[0xec]=0: no IO-APIC broadcast; one-shot: timer deleted; run stops after 1 expiries', next: null },
+      { name: 'periodic', when: 'periodic mode: apic_timer_update(next_time) re-arms itself (shown after the guest\'s EOI)', next: 'Q2.2' },
+      { name: 'oneshot-rearm', when: 'one-shot: the timer was deleted at expiry, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
+      { name: 'oneshot-done', when: 'the guest EOIs the edge vector (no IO-APIC broadcast); one-shot: the timer is deleted and the run stops', next: null },
     ],
     run(ctx) {
       const m = ctx.state;

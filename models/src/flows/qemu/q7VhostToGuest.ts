@@ -48,9 +48,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR27'],
     branches: [
-      { name: 'mask', when: 'guest masks the MSI-X vector: vhost_virtqueue_mask(true) → VHOST_SET_VRING_CALL(masked_notifier); signals now latch there', next: null },
-      { name: 'unmask-pending', when: 'guest unmasks: call fd back to guest_notifier; vhost_virtqueue_pending finds masked_notifier count latched → event_notifier_set(guest_notifier)', next: 'Q7.5' },
-      { name: 'unmask', when: 'guest unmasks: VHOST_SET_VRING_CALL(guest_notifier) = the irqfd; nothing latched while masked', next: null },
+      { name: 'mask', when: 'the guest masks the MSI-X vector: vhost_virtqueue_mask(true) → VHOST_SET_VRING_CALL(masked_notifier); signals now latch there', next: null },
+      { name: 'unmask-pending', when: 'the guest unmasks and the masked notifier has a latched count: the call fd goes back to the irqfd and event_notifier_set(guest_notifier) delivers it', next: 'Q7.5' },
+      { name: 'unmask', when: 'the guest unmasks: VHOST_SET_VRING_CALL(guest_notifier), the irqfd; nothing was latched while masked', next: null },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -82,7 +82,7 @@ const steps: Step<S>[] = [
       linuxLink('vhost_add_used_and_signal', VHOST_FILE),
     ],
     branches: [
-      { name: 'batch', when: 'worker completed n buffer(s): vhost_add_used_and_signal_n', next: 'Q7.2' },
+      { name: 'batch', when: 'the vhost worker completed a batch of buffers: vhost_add_used_and_signal_n', next: 'Q7.2' },
     ],
     run(ctx) {
       const n = numParam(ctx.params, 'count', 1);
@@ -101,8 +101,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR22'],
     branches: [
-      { name: 'overtook', when: 'last_used_idx r.old → r.new (wrapped past 65535); used->idx := r.new; (u16)(new − signalled_used s.vq.signalled_used) < (u16)(new − old): signalled_used_valid := false', next: 'Q7.3' },
-      { name: 'added', when: 'last_used_idx r.old → r.new (wrapped past 65535); used->idx := r.new; (u16)(new − signalled_used s.vq.signalled_used) < (u16)(new − old): signalled_used_valid := false', next: 'Q7.3' },
+      { name: 'overtook', when: 'used->idx advances past signalled_used (the driver\'s last seen point was overtaken): signalled_used_valid := false', next: 'Q7.3' },
+      { name: 'added', when: 'used->idx advances by the batch (mod 2^16)', next: 'Q7.3' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -125,7 +125,7 @@ const steps: Step<S>[] = [
     ],
     branches: [
       { name: 'no-call-fd', when: 'vq->call_ctx.ctx is NULL: no interrupt', next: null },
-      { name: 'check', when: 'call_ctx = s.call_ctx: ask vhost_notify', next: 'Q7.4' },
+      { name: 'check', when: 'a call eventfd is set: vhost_notify decides', next: 'Q7.4' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -145,10 +145,10 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR22'],
     branches: [
-      { name: 'not-valid-masked', when: 'signalled_used_valid was false: notify unconditionally (used idx 1); eventfd_signal(masked_notifier): nobody polls it', next: null },
-      { name: 'suppressed', when: 'used_event 65535 is outside [old 65534, new 65535) mod 2^16: (u16)(65535−65535−1)=65535 ≥ (u16)(65535−65534)=1', next: null },
-      { name: 'need-event', when: 'used_event 65535 lies in [old 65535, new 1) mod 2^16: (u16)(1−65535−1)=1 < (u16)(1−65535)=2; eventfd_signal(call_ctx = guest_notifier, 1) wakes kvm-irqfd', next: 'Q7.5' },
-      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1); eventfd_signal(call_ctx = guest_notifier, 1) wakes kvm-irqfd', next: 'Q7.5' },
+      { name: 'not-valid-masked', when: 'signalled_used_valid was false: notify unconditionally, but the call fd is the masked notifier: nobody polls it', next: null },
+      { name: 'suppressed', when: 'VIRTIO_RING_F_EVENT_IDX: used_event is outside [old, new) mod 2^16: no notification', next: null },
+      { name: 'need-event', when: 'used_event lies in [old, new) mod 2^16 (vring_need_event): eventfd_signal(call fd) wakes the KVM irqfd', next: 'Q7.5' },
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally; eventfd_signal(call fd) wakes the KVM irqfd', next: 'Q7.5' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -187,8 +187,8 @@ const steps: Step<S>[] = [
     ],
     branches: [
       { name: 'nothing', when: 'eventfd count is 0: nothing to inject', next: null },
-      { name: 'qemu-msix', when: '__apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
-      { name: 'irqfd-fast', when: '__apic_accept_irq: IRR[0x…] already set (coalesced) / := 1; kick', next: 'Q7.6' },
+      { name: 'qemu-msix', when: 'QEMU\'s MSI-X path (no irqfd route): __apic_accept_irq sets IRR (or merges) and kicks', next: 'Q7.6' },
+      { name: 'irqfd-fast', when: 'the irqfd\'s MSI route: __apic_accept_irq sets IRR (or merges) and kicks', next: 'Q7.6' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -225,9 +225,9 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR22'],
     branches: [
-      { name: 'irq-none', when: 'used.idx s.vq.used.idx = driver last_used_idx: nothing to do', next: null },
-      { name: 'callback', when: 'more_used: callback runs; the driver has not consumed yet', next: null },
-      { name: 'napi', when: 'more_used: callback; d1; consumed n; virtqueue_enable_cb_prepare_split: used_event := last_used_idx last; virtqueue_poll_split: more arrived, poll again / nothing new', next: null },
+      { name: 'irq-none', when: 'used.idx equals the driver\'s last_used_idx: nothing to do (IRQ_NONE)', next: null },
+      { name: 'callback', when: 'more_used: the callback runs; the driver has not consumed the buffers yet', next: null },
+      { name: 'napi', when: 'more_used: the callback schedules NAPI, which consumes the buffers, re-enables callbacks (used_event := last_used_idx) and polls again if more arrived', next: null },
     ],
     run(ctx) {
       const s = ctx.state;

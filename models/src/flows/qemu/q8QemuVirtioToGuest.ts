@@ -52,8 +52,8 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR22'],
     branches: [
-      { name: 'overtook', when: 'used_idx r.old → r.new; inuse → s.vq.inuse; (int16_t)(new − signalled_used) < (uint16_t)(new − old): signalled_used_valid := false', next: 'Q8.2' },
-      { name: 'flushed', when: 'used_idx r.old → r.new; inuse → s.vq.inuse; (int16_t)(new − signalled_used) < (uint16_t)(new − old): signalled_used_valid := false', next: 'Q8.2' },
+      { name: 'overtook', when: 'used_idx advances past signalled_used: signalled_used_valid := false', next: 'Q8.2' },
+      { name: 'flushed', when: 'used_idx advances by the flushed buffers', next: 'Q8.2' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -89,9 +89,11 @@ const steps: Step<S>[] = [
     ],
     rules: ['QR22'],
     branches: [
-      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1)', next: 'Q8.4b' },
-      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (used idx 1)', next: 'Q8.4a' },
-      { name: 'suppressed', when: 'used_event 0 is outside [old 2, new 3) mod 2^16: (u16)(3−0−1)=2 ≥ (u16)(3−2)=1', next: null },
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (main-loop device)', next: 'Q8.4b' },
+      { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally (dataplane device)', next: 'Q8.4a' },
+      { name: 'suppressed', when: 'VIRTIO_RING_F_EVENT_IDX: used_event is outside [old, new) mod 2^16: no notification', next: null },
+      { name: 'need-event', when: 'used_event lies in [old, new) mod 2^16: notify (main-loop device)', next: 'Q8.4b' },
+      { name: 'need-event', when: 'used_event lies in [old, new) mod 2^16: notify (dataplane device)', next: 'Q8.4a' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -110,8 +112,8 @@ const steps: Step<S>[] = [
     component: 'eventfd',
     links: [qemuLink('virtio_notify_irqfd', QEMU_VIRTIO_FILE), qemuLink('virtio_set_isr', QEMU_VIRTIO_FILE), qemuLink('virtio_queue_guest_notifier_read', QEMU_VIRTIO_FILE), linuxLink('irqfd_wakeup', 'virt/kvm/eventfd.c')],
     branches: [
-      { name: 'kvm-irqfd', when: 'ISR |= 1; event_notifier_set(guest_notifier): KVM irqfd_wakeup reads it and injects the MSI route (Q6.2)', next: 'Q8.7' },
-      { name: 'main-loop-read', when: 'ISR |= 1; event_notifier_set(guest_notifier): no irqfd, the main loop’s virtio_queue_guest_notifier_read clears it and calls virtio_irq', next: 'Q8.4b' },
+      { name: 'kvm-irqfd', when: 'ISR |= 1; event_notifier_set(guest_notifier): KVM\'s irqfd_wakeup reads it and injects the MSI route (Q6.2)', next: 'Q8.7' },
+      { name: 'main-loop-read', when: 'ISR |= 1; event_notifier_set(guest_notifier) with no irqfd: the main loop\'s virtio_queue_guest_notifier_read clears it and calls virtio_irq', next: 'Q8.4b' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -132,7 +134,7 @@ const steps: Step<S>[] = [
     component: 'virtio',
     links: [qemuLink('virtio_irq', QEMU_VIRTIO_FILE), qemuLink('virtio_set_isr', QEMU_VIRTIO_FILE), qemuLink('virtio_notify_vector', QEMU_VIRTIO_FILE)],
     branches: [
-      { name: 'notify-vector', when: 'ISR |= 1; virtio_notify_vector(queue vector ctx.state.msix.queue_vector)', next: 'Q8.5' },
+      { name: 'notify-vector', when: 'ISR |= 1; virtio_notify_vector(the queue\'s vector)', next: 'Q8.5' },
     ],
     run(ctx) {
       ctx.state.isr |= 1;
@@ -146,8 +148,8 @@ const steps: Step<S>[] = [
     component: 'virtio-pci',
     links: [qemuLink('virtio_pci_notify', 'hw/virtio/virtio-pci.c'), qemuLink('pci_set_irq', 'hw/pci/pci.c'), qemuLink('virtio_pci_isr_read', 'hw/virtio/virtio-pci.c')],
     branches: [
-      { name: 'msix', when: 'MSI-X enabled, queue vector s.msix.queue_vector: msix_notify', next: 'Q8.6' },
-      { name: 'intx', when: 'VIRTIO_NO_VECTOR / MSI-X disabled: pci_set_irq(isr & 1 = s.intx_level), level INTx (Q1.0)', next: null },
+      { name: 'msix', when: 'MSI-X enabled and the queue has a vector: msix_notify', next: 'Q8.6' },
+      { name: 'intx', when: 'VIRTIO_NO_VECTOR or MSI-X disabled: pci_set_irq(ISR bit 0), a level INTx (Q1.0)', next: null },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -183,8 +185,8 @@ const steps: Step<S>[] = [
       { name: 'unmask-still-masked', when: 'entry unmasked but the function mask is still set: stays pending', next: null },
       { name: 'unmask-send', when: 'msix_handle_mask_update: entry now unmasked and its PBA bit is set → clear it, msix_notify sends the message', next: 'Q8.7' },
       { name: 'unused', when: 'vector not in use: return', next: null },
-      { name: 'masked-pending', when: 'entry / function mask set: msix_set_pending (PBA bit s.msix.queue_vector := 1)', next: null },
-      { name: 'send', when: 'msix_get_message(s.msix.queue_vector) → msi_send_message → pci_msi_trigger: MSI data vector 0x…', next: 'Q8.7' },
+      { name: 'masked-pending', when: 'the entry or the function is masked: msix_set_pending sets the PBA bit', next: null },
+      { name: 'send', when: 'the entry is unmasked: msix_get_message → msi_send_message → pci_msi_trigger', next: 'Q8.7' },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -221,9 +223,9 @@ const steps: Step<S>[] = [
       linuxLink('vring_interrupt', 'drivers/virtio/virtio_ring.c'),
     ],
     branches: [
-      { name: 'kvm-irqfd', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
-      { name: 'kvm-signal-msi', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
-      { name: 'tcg-apic', when: 'IRR[0x…] was already set / := 1, TMR := 0 (MSI edge)', next: null },
+      { name: 'kvm-irqfd', when: 'through KVM\'s irqfd: IRR[vector] set (or merged), TMR := 0 (MSI edge)', next: null },
+      { name: 'kvm-signal-msi', when: 'through KVM_SIGNAL_MSI: IRR[vector] set (or merged), TMR := 0 (MSI edge)', next: null },
+      { name: 'tcg-apic', when: 'into QEMU\'s own APIC (TCG): IRR[vector] set (or merged), TMR := 0 (MSI edge)', next: null },
     ],
     run(ctx) {
       const s = ctx.state;

@@ -44,12 +44,12 @@ export const guestIrqChipSteps: XStep[] = [
     links: [linuxLink('handle_irq_for_port', LINUX_EVENTS_BASE), linuxLink('evtchn_to_info', LINUX_EVENTS_BASE), linuxLink('generic_handle_irq', 'kernel/irq/irqdesc.c')],
     contracts: [{ id: 'X1.17-is-active', text: 'skips a port whose irq is already being handled (is_active)', source: 'XR22', codebase: 'linux', symbol: 'handle_irq_for_port', check: { kind: 'mentions', anyOf: ['is_active'] } }],
     branches: [
-      { name: 'no-irq', when: 'evtchn_to_irq[port] is unset', next: null },
-      { name: 'already-active', when: 'irq f.irq: is_active was 1 (being handled), P stays set (XR22)', next: null },
-      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X4.5' },
-      { name: 'percpu', when: 'port 6 → irq 31 (xen_percpu_chip)', next: 'X2.7' },
-      { name: 'pirq', when: 'port 3 → irq 17 (xen_pirq_chip)', next: 'X3.10' },
-      { name: 'edge', when: 'port 10 → irq 40 (xen_dynamic_chip)', next: 'X1.18' },
+      { name: 'no-irq', when: 'evtchn_to_irq[port] is unset: the event is dropped', next: null },
+      { name: 'already-active', when: 'the irq is being handled already (is_active=1): P stays set for the running handler (XR22)', next: null },
+      { name: 'percpu', when: 'an IPI port on xen_percpu_chip: its IPI handler', next: 'X4.5' },
+      { name: 'percpu', when: 'a per-CPU VIRQ port on xen_percpu_chip: handle_percpu_irq', next: 'X2.7' },
+      { name: 'pirq', when: 'a PIRQ port on xen_pirq_chip: handle_fasteoi_irq', next: 'X3.10' },
+      { name: 'edge', when: 'an interdomain port on xen_dynamic_chip or xen_lateeoi_chip: handle_edge_irq', next: 'X1.18' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -75,9 +75,9 @@ export const guestIrqChipSteps: XStep[] = [
     links: [linuxLink('handle_edge_irq', 'kernel/irq/chip.c'), linuxLink('handle_level_irq', 'kernel/irq/chip.c', { note: 'the 2007 flow handler of xen_dynamic_chip' }), linuxLink('mask_ack_dynirq', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'level-2007', when: 'handle_level_irq: mask_ack (M[port]=1, P[port]=0), handler, then unmask', next: 'X1.18h' },
-      { name: 'disabled', when: 'irq f!.irq is disabled → mask_ack_dynirq', next: null },
-      { name: 'ack-lateeoi', when: 'chip xen_lateeoi_chip', next: 'X1.20' },
-      { name: 'ack', when: 'chip xen_dynamic_chip', next: 'X1.19' },
+      { name: 'disabled', when: 'the irq is disabled: mask_ack_dynirq, the event waits for enable_irq', next: null },
+      { name: 'ack-lateeoi', when: 'the irq uses xen_lateeoi_chip: lateeoi_ack_dynirq', next: 'X1.20' },
+      { name: 'ack', when: 'the irq uses xen_dynamic_chip: ack_dynirq', next: 'X1.19' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -104,8 +104,8 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'Runs the driver\'s irqaction handler (the "callback()" of older descriptions). A busy device (resend_in_handler) makes its port pend again from here: that send runs the whole delivery path while the scan is suspended.',
     links: [linuxLink('handle_irq_event', 'kernel/irq/handle.c')],
     branches: [
-      { name: 'handler-resend', when: 'i.handler ran; the device sends again on port port (i.resend_in_handler more)', next: 'X1.5' },
-      { name: 'handled', when: 'i.handler ran on CPU cpu', next: null },
+      { name: 'handler-resend', when: 'the driver\'s handler runs and its device sends another event on the same port (scenario parameter resend_in_handler)', next: 'X1.5' },
+      { name: 'handled', when: 'the driver\'s handler ran on this CPU', next: null },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -131,7 +131,7 @@ export const guestIrqChipSteps: XStep[] = [
       codebase: 'linux', symbol: 'ack_dynirq', check: { kind: 'calls', anyOf: ['event_handler_exit', 'clear_evtchn'] },
     }],
     branches: [
-      { name: 'acked', when: 'is_active=0, P[port]=0 before the handler', next: 'X1.18h' },
+      { name: 'acked', when: 'ack_dynirq clears P[port] before the handler runs', next: 'X1.18h' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -147,8 +147,8 @@ export const guestIrqChipSteps: XStep[] = [
     links: [linuxLink('lateeoi_ack_dynirq', LINUX_EVENTS_BASE), linuxLink('do_mask', LINUX_EVENTS_BASE)],
     contracts: [{ id: 'X1.20-mask-then-clear', text: 'masks (EOI_PENDING) before clearing the pending bit, keeping is_active set', source: 'XR23; XR25', codebase: 'linux', symbol: 'lateeoi_ack_dynirq', check: { kind: 'callOrder', first: ['do_mask'], then: ['clear_evtchn'] } }],
     branches: [
-      { name: 'acked-eoi-deferred', when: 'the driver EOIs later (action lateeoi)', next: 'X1.18h' },
-      { name: 'acked', when: 'driver EOIs when done', next: 'X1.18h' },
+      { name: 'acked-eoi-deferred', when: 'lateeoi_ack_dynirq masks the port; the driver EOIs later (scenario action lateeoi)', next: 'X1.18h' },
+      { name: 'acked', when: 'lateeoi_ack_dynirq masks the port; the driver EOIs when its handler is done', next: 'X1.18h' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -166,10 +166,10 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR25'],
     links: [linuxLink('xen_irq_lateeoi', LINUX_EVENTS_BASE), linuxLink('do_unmask', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'no-irq', when: 'no irq on port port', next: null },
-      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X1.22' },
-      { name: 'unmask', when: 'mask_reason now none → unmask port port', next: 'X7.10' },
-      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'no-irq', when: 'no irq on the port: nothing to EOI', next: null },
+      { name: 'unmask', when: 'the EOI mask reason was the last one: unmask (2-level)', next: 'X1.22' },
+      { name: 'unmask', when: 'the EOI mask reason was the last one: unmask (FIFO)', next: 'X7.10' },
+      { name: 'still-masked', when: 'another mask reason remains (EXPLICIT or TEMP): the port stays masked', next: null },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -193,11 +193,11 @@ export const guestIrqChipSteps: XStep[] = [
     }],
     branches: [
       { name: 'fifo-abi', when: 'the FIFO ABI\'s unmask is evtchn_fifo_unmask', next: 'X7.10' },
-      { name: 'non-local', when: 'running on CPU cpu, port port belongs to CPU owner → EVTCHNOP_unmask', next: 'X1.23' },
-      { name: 'unmasked', when: 'M[port]=0, P[port]=0: nothing to re-raise', next: null },
-      { name: 'hvm-pending', when: 'M[port]=0 then P[port]=1 on HVM → mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)', next: 'X1.23' },
-      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)', next: null },
-      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally; delivered when events are re-enabled', next: 'X1.25' },
+      { name: 'non-local', when: 'the port belongs to another CPU: EVTCHNOP_unmask lets Xen unmask it', next: 'X1.23' },
+      { name: 'unmasked', when: 'M[port] := 0 and P[port]=0: nothing to re-raise', next: null },
+      { name: 'hvm-pending', when: 'M[port] := 0, then P[port]=1 on HVM: mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)', next: 'X1.23' },
+      { name: 'local-reraise', when: 'P[port]=1 on PV while an upcall is scanning: SEL/UP set locally, the running upcall loops (XR19)', next: null },
+      { name: 'local-reraise', when: 'P[port]=1 on PV with no upcall running: SEL/UP set locally, delivered when events are re-enabled', next: 'X1.25' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -229,9 +229,9 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR26'],
     links: [linuxLink('retrigger_dynirq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'retrigger_dynirq', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X1.22' },
-      { name: 'retrigger', when: 'P[port]:=1 by the guest, then unmask', next: 'X7.10' },
-      { name: 'still-masked', when: 'P[port]:=1; mask_reason still f!.info.mask_reason', next: null },
+      { name: 'retrigger', when: 'the guest sets P[port] itself, then unmasks (2-level)', next: 'X1.22' },
+      { name: 'retrigger', when: 'the guest sets PENDING itself, then unmasks (FIFO)', next: 'X7.10' },
+      { name: 'still-masked', when: 'the guest sets P[port]; another mask reason keeps the port masked', next: null },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -252,9 +252,9 @@ export const guestIrqChipSteps: XStep[] = [
       linuxLink('xen_force_evtchn_callback', 'arch/x86/xen/irq.c', { formerly: [{ symbol: 'force_evtchn_callback', in: LINUX_2007_PATCH }] }),
     ],
     branches: [
-      { name: 'sti', when: 'HVM CPU cpu: IF=1, next VM entry', next: 'X6.14' },
-      { name: 'check_events', when: 'UM[cpu]=0 and UP[cpu]=1 → xen_force_evtchn_callback', next: 'X1.10' },
-      { name: 'enabled', when: 'UM[cpu]=0, UP[cpu]=0', next: null },
+      { name: 'sti', when: 'HVM: IF := 1; what is pending is injected at the next VM entry', next: 'X6.14' },
+      { name: 'check_events', when: 'PV: UM[cpu] := 0 with UP[cpu]=1: xen_force_evtchn_callback', next: 'X1.10' },
+      { name: 'enabled', when: 'PV: UM[cpu] := 0, nothing pending', next: null },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -274,9 +274,9 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR25', 'XR26'],
     links: [linuxLink('enable_dynirq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'enable_dynirq', in: LINUX_2007_PATCH }] }), linuxLink('do_unmask', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'no-irq', when: 'no irq on port port', next: null },
-      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
-      { name: 'unmask', when: 'mask_reason none → unmask; IRQS_PENDING → retrigger after', next: 'X1.22' },
+      { name: 'no-irq', when: 'no irq on the port', next: null },
+      { name: 'still-masked', when: 'another mask reason remains: the port stays masked', next: null },
+      { name: 'unmask', when: 'EXPLICIT was the last mask reason: unmask; an event left pending (IRQS_PENDING) is retriggered after', next: 'X1.22' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -295,8 +295,8 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR23'],
     links: [linuxLink('handle_percpu_irq', 'kernel/irq/chip.c'), linuxLink('xen_timer_interrupt', 'arch/x86/xen/time.c')],
     branches: [
-      { name: 'no-irq', when: 'no irq on port port', next: null },
-      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f.info.handler', next: 'X1.18h' },
+      { name: 'no-irq', when: 'no irq on the port', next: null },
+      { name: 'ack-then-handler', when: 'ack_dynirq clears P[port], then the handler runs', next: 'X1.18h' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -311,7 +311,7 @@ export const guestIrqChipSteps: XStep[] = [
     role: 'IPI target handling: handle_percpu_irq acks (P=0) then runs xen_reschedule_interrupt / xen_call_function_interrupt on the target CPU; the sender is untouched.',
     links: [linuxLink('xen_reschedule_interrupt', 'arch/x86/xen/smp.c'), linuxLink('handle_percpu_irq', 'kernel/irq/chip.c')],
     branches: [
-      { name: 'ack-then-handler', when: 'ack_dynirq: P[port]=0, then f!.info.handler', next: 'X1.18h' },
+      { name: 'ack-then-handler', when: 'ack_dynirq clears P[port], then the IPI\'s handler runs', next: 'X1.18h' },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -326,7 +326,7 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR23'],
     links: [linuxLink('handle_fasteoi_irq', 'kernel/irq/chip.c')],
     branches: [
-      { name: 'handler-then-eoi', when: 'irq ctx.params: handler first, P stays set until eoi_pirq', next: 'X1.18h' },
+      { name: 'handler-then-eoi', when: 'handle_fasteoi_irq: the handler runs first; P stays set until eoi_pirq', next: 'X1.18h' },
     ],
     run: (ctx) => call(ctx, 'handler-then-eoi', `irq ${num(ctx.params, 'irq')}: handler first, P stays set until eoi_pirq`, 'X1.18h', {}, 'X3.11'),
   },
@@ -336,8 +336,8 @@ export const guestIrqChipSteps: XStep[] = [
     rules: ['XR28'],
     links: [linuxLink('eoi_pirq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'physdevop-eoi', when: 'P[port]=0; pirq f!.info.pirq needs EOI', next: 'X3.12' },
-      { name: 'no-eoi', when: 'P[port]=0; pirq f!.info.pirq needs no EOI', next: null },
+      { name: 'physdevop-eoi', when: 'eoi_pirq clears P[port]; the pirq needs an EOI: PHYSDEVOP_eoi', next: 'X3.12' },
+      { name: 'no-eoi', when: 'eoi_pirq clears P[port]; the pirq needs no EOI (its pirq_eoi_map bit is clear)', next: null },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -354,8 +354,8 @@ export const guestIrqChipSteps: XStep[] = [
     links: [linuxLink('evtchn_fifo_unmask', LINUX_EVENTS_FIFO)],
     contracts: [{ id: 'X7.10-hypercall-if-pending', text: 'asks Xen (EVTCHNOP_unmask) when the event is pending', source: 'XR33', codebase: 'linux', symbol: 'evtchn_fifo_unmask', check: { kind: 'calls', anyOf: ['HYPERVISOR_event_channel_op'] } }],
     branches: [
-      { name: 'hypercall', when: 'W[10].PENDING=1 → EVTCHNOP_unmask', next: 'X1.23' },
-      { name: 'cleared-locally', when: 'W[10] not pending: MASKED cleared by the guest', next: null },
+      { name: 'hypercall', when: 'the port is pending: EVTCHNOP_unmask so that Xen re-raises it', next: 'X1.23' },
+      { name: 'cleared-locally', when: 'the port is not pending: the guest clears MASKED itself', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);

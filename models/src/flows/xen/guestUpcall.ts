@@ -46,7 +46,7 @@ export const guestUpcallSteps: XStep[] = [
       }),
     ],
     branches: [
-      { name: 'enter', when: 'event callback on CPU ctx', next: 'X1.13' },
+      { name: 'enter', when: 'the guest\'s event callback entry runs on the vCPU\'s CPU', next: 'X1.13' },
     ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.12');
@@ -80,14 +80,14 @@ export const guestUpcallSteps: XStep[] = [
       codebase: 'linux', symbol: 'xen_evtchn_do_upcall', check: { kind: 'mentions', anyOf: ['xen_vcpu'] },
     }],
     branches: [
-      { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X1.15' },
-      { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X7.8' },
+      { name: 'enter', when: 'UP[cpu] is cleared (it was 0: a spurious upcall, IRQ_NONE) and the 2-level scan starts', next: 'X1.15' },
+      { name: 'enter', when: 'UP[cpu] is cleared (it was 0: a spurious upcall, IRQ_NONE) and the FIFO scan starts', next: 'X7.8' },
       { name: 'loop', when: 'UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X1.15' },
-      { name: 'return-pv', when: '2007: one pass only, UP[0]=1 is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
-      { name: 'return-gsi', when: 'UP[0]=0 after the scan: done; the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
-      { name: 'return-gsi-no-eoi', when: 'GSI callback and the handler has not written its EOI (handler_eoi false): the vector stays in service until an eoi action (QR35)', next: null },
-      { name: 'return-hvm', when: 'UP[0]=0 after the scan: done; iret re-enables IF, next VM entry re-checks', next: 'X6.14' },
-      { name: 'return', when: 'UP[0]=0 after the scan: done', next: null },
+      { name: 'return-pv', when: 'Linux 2007: one pass only; a UP set again is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
+      { name: 'return-gsi', when: 'UP[cpu]=0 after the scan on a GSI/INTx callback: the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
+      { name: 'return-hvm', when: 'UP[cpu]=0 after the scan on a vector callback: iret re-enables IF, the next VM entry checks again', next: 'X6.14' },
+      { name: 'return', when: 'UP[cpu]=0 after the scan: the upcall returns', next: null },
+      { name: 'return-gsi-no-eoi', when: 'UP[cpu]=0 after the scan on a GSI callback whose handler does not write its EOI now (handler_eoi): the vector stays in service until an eoi action (QR35)', next: null },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -126,9 +126,9 @@ export const guestUpcallSteps: XStep[] = [
       codebase: 'linux', symbol: 'evtchn_2l_handle_events', check: { kind: 'callOrder', first: ['irq_evtchn_from_virq'], then: ['handle_irq_for_port'] },
     }],
     branches: [
-      { name: 'scan-done', when: 'no selected word has active ports for CPU cpu', next: 'X1.14' },
-      { name: 'timer-first', when: 'VIRQ_TIMER port pick.port of CPU cpu is active: generic_handle_irq directly (XR21a)', next: 'X2.7' },
-      { name: 'port', when: 'word pick.port bit … active → port pick.port; cursor', next: 'X1.17' },
+      { name: 'scan-done', when: 'no selected word has an active port for this CPU: back to xen_evtchn_do_upcall', next: 'X1.14' },
+      { name: 'timer-first', when: 'this CPU\'s VIRQ_TIMER port is pending: handled first, before the scan (XR21a)', next: 'X2.7' },
+      { name: 'port', when: 'the next active port after the cursor in a selected word: handled, and the cursor moves past it', next: 'X1.17' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -151,9 +151,9 @@ export const guestUpcallSteps: XStep[] = [
       linuxLink('do_hvm_evtchn_intr', 'drivers/xen/platform-pci.c'),
     ],
     branches: [
-      { name: 'percpu-vector', when: 'vector 0x… on CPU cpu: ack_APIC_irq first', next: 'X6.13' },
-      { name: 'platform-pci-irq', when: 'platform PCI IRQ on CPU cpu: do_hvm_evtchn_intr scans CPU cpu\'s vcpu_info', next: 'X1.14' },
-      { name: 'global-vector', when: 'global callback vector on CPU cpu: no EOI', next: 'X1.14' },
+      { name: 'percpu-vector', when: 'the per-vCPU upcall vector: ack_APIC_irq (EOI) first, then the upcall', next: 'X6.13' },
+      { name: 'platform-pci-irq', when: 'the platform PCI IRQ: do_hvm_evtchn_intr runs the upcall for this CPU', next: 'X1.14' },
+      { name: 'global-vector', when: 'the global callback vector: no EOI, straight to the upcall', next: 'X1.14' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.15');
@@ -170,8 +170,8 @@ export const guestUpcallSteps: XStep[] = [
     rules: ['XR31', 'XR32'],
     links: [linuxLink('evtchn_fifo_handle_events', LINUX_EVENTS_FIFO), linuxLink('__evtchn_fifo_handle_events', LINUX_EVENTS_FIFO)],
     branches: [
-      { name: 'done', when: 'ready is empty', next: 'X1.14' },
-      { name: 'consume', when: 'ready s.ready (took took from CB) → highest priority queue q', next: 'X7.9' },
+      { name: 'done', when: 'READY is empty: back to xen_evtchn_do_upcall', next: 'X1.14' },
+      { name: 'consume', when: 'the highest-priority READY queue is consumed', next: 'X7.9' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -197,8 +197,8 @@ export const guestUpcallSteps: XStep[] = [
     links: [linuxLink('consume_one_event', LINUX_EVENTS_FIFO), linuxLink('clear_linked', LINUX_EVENTS_FIFO)],
     contracts: [{ id: 'X7.9-unlink-first', text: 'unlinks the head (clear_linked) before handling it', source: 'XR31', codebase: 'linux', symbol: 'consume_one_event', check: { kind: 'callOrder', first: ['clear_linked'], then: ['handle_irq_for_port'] } }],
     branches: [
-      { name: 'skip', when: 'head of queue q is port r.port: not pending or masked → unlinked and dropped', next: null },
-      { name: 'handle', when: 'head of queue q is port r.port (next …)', next: 'X1.17' },
+      { name: 'skip', when: 'the head port is not pending, or is masked: unlinked and dropped', next: null },
+      { name: 'handle', when: 'the head port is pending and unmasked: unlinked and handled', next: 'X1.17' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');

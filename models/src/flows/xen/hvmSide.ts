@@ -5,9 +5,18 @@
 import { acceptMessage, acknowledge, deliverableVector, eoi, updatePpr } from '../../components/lapic';
 import { driveVia, hvmAssertDecision, isHvmPvEvtchnDomain, setCallbackIrqLevel, vioapicPositiveEdge, vioapicUpdateEoi } from '../../components/xenHvmCallback';
 import { XCtx, XEN_HVM_IRQ, XStep, call, finish, go, num, xenLink, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
-import { StepResult } from '../../core/types';
+import { ParamSpec, StepResult } from '../../core/types';
 
 const tag = (v: number): string => `vcpu${v}`;
+
+/** Where a scheduled softirq tasklet runs: Xen's softirq processing, after the code that scheduled it returns. */
+export const XEN_SOFTIRQ_CONTEXT = 'xen-softirq';
+
+/** X6.4's caller runs in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled()): the tasklet branch. */
+export const P_XEN_IN_IRQ: ParamSpec = {
+  name: 'xen_in_irq', type: 'bool', default: false,
+  description: 'hvm_assert_evtchn_irq is called in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled()): it defers to the vCPU\'s softirq tasklet (X6.5), which calls it again.',
+};
 
 /** Run X6.10 on each GSI in turn (INTx can raise the GSI and the PCI-ISA link's IRQ). */
 function edges(ctx: XCtx, gsis: number[], branch: string, why: string): StepResult {
@@ -51,9 +60,10 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     branches: [
-      { name: 'no-upcall-vector', when: 'UV[v]=0: domain-wide callback decides', next: 'X6.8' },
-      { name: 'percpu-vector', when: 'UV[1]=0xf3 and the vLAPIC is enabled', next: 'X6.6' },
-      { name: 'vlapic-disabled', when: 'UV[1]≠0, vLAPIC disabled', next: null },
+      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule defers the work', next: 'X6.5' },
+      { name: 'percpu-vector', when: 'a per-vCPU upcall vector (UV[v]≠0) with the vLAPIC enabled: vlapic_set_irq raises it as an edge', next: 'X6.6' },
+      { name: 'vlapic-disabled', when: 'a per-vCPU upcall vector but the vLAPIC is software-disabled: nothing until the guest enables it (X6.7)', next: null },
+      { name: 'no-upcall-vector', when: 'no per-vCPU vector: vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI/INTx', next: 'X6.8' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
@@ -62,7 +72,9 @@ export const hvmSideSteps: XStep[] = [
       const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
       const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
       switch (dec) {
-        case 'tasklet': return go(dec, 'in_irq() or Xen IRQs off (e.g. under irq_lock): defer', 'X6.5');
+        // tasklet_schedule(&v->arch.hvm.assert_evtchn_irq_tasklet): the work runs later from the softirq, not now. The
+        // caller's own continuation travels with it (a step has one next), so in a trace it resumes after the tasklet.
+        case 'tasklet': return { ...go(dec, 'in_irq() or Xen IRQs off (xen_in_irq): tasklet_schedule, the tasklet re-runs it from the softirq', 'X6.5'), deferTo: XEN_SOFTIRQ_CONTEXT };
         case 'percpu-vector': return go(dec, `UV[${v}]=0x${uv[v].toString(16)} and the vLAPIC is enabled`, 'X6.6', { target: v, vector: uv[v], trig: 0 });
         case 'vlapic-disabled':
           ctx.emit({ kind: 'pending', target: tag(v), detail: `UV[${v}] set but the vLAPIC is software-disabled: re-raised when the guest enables it (X6.7)` });
@@ -73,14 +85,14 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
-    role: 'The per-vCPU softirq tasklet that re-runs hvm_assert_evtchn_irq later with interrupts enabled (X6.4 branch 1).',
+    role: 'The per-vCPU softirq tasklet (softirq_tasklet_init in hvm_vcpu_initialise) that re-runs hvm_assert_evtchn_irq later, out of IRQ context with interrupts enabled (the tasklet branch of X6.4).',
     links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
     branches: [
-      { name: 'rerun', when: 'tasklet runs from softirq context with IRQs on', next: 'X6.4' },
+      { name: 'rerun', when: 'the tasklet runs from TASKLET_SOFTIRQ with interrupts on and calls hvm_assert_evtchn_irq again', next: 'X6.4' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
-      return go('rerun', 'tasklet runs from softirq context with IRQs on', 'X6.4', { xen_in_irq: false });
+      return go('rerun', 'TASKLET_SOFTIRQ: out of IRQ context, interrupts on → hvm_assert_evtchn_irq again', 'X6.4', { xen_in_irq: false });
     },
   },
   {
@@ -93,9 +105,9 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_set_irq', check: { kind: 'mentions', anyOf: ['APIC_TMR'] },
     }],
     branches: [
-      { name: 'illegal-vector', when: 'vector vec < 16', next: null },
-      { name: 'irr-already-set', when: 'IRR[vec] was already 1 on vCPU t: this raise is absorbed', next: null },
-      { name: 'accepted', when: 'IRR[vec] 0→1, TMR=… on vCPU t → vcpu_kick', next: 'X1.9' },
+      { name: 'illegal-vector', when: 'a vector below 16: vlapic_error sets ESR bit 6 (receive illegal vector), nothing is accepted', next: null },
+      { name: 'irr-already-set', when: 'IRR[vec] was already 1 on the target: this raise merges with the pending one', next: null },
+      { name: 'accepted', when: 'IRR[vec] 0→1 (TMR set for level, clear for edge): vcpu_kick the target', next: 'X1.9' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.6');
@@ -118,9 +130,9 @@ export const hvmSideSteps: XStep[] = [
     role: 'Domain-wide test: HVM and (global callback vector or vCPU0 has a per-vCPU vector). True → vCPUs are simply kicked and the vector is injected at VM entry.',
     links: [xenLink('is_hvm_pv_evtchn_domain', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro' })],
     branches: [
-      { name: 'vector-mode', when: 'callback_via_type=HVMIRQ_callback_vector, UV[0]=0 → vcpu_kick; injected at VM entry', next: 'X1.9' },
-      { name: 'vcpu0-level', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; v is vCPU0 → drive the callback line', next: 'X6.9' },
-      { name: 'nothing', when: 'callback_via_type=HVMIRQ_callback_gsi, UV[0]=0; vCPU 1 ≠ 0 → nothing at all', next: null },
+      { name: 'vector-mode', when: 'the domain is in vector mode (global callback vector, or vCPU0 has a per-vCPU vector): vcpu_kick; injected at VM entry', next: 'X1.9' },
+      { name: 'vcpu0-level', when: 'a GSI/INTx callback and this is vCPU0: hvm_set_callback_irq_level drives the line', next: 'X6.9' },
+      { name: 'nothing', when: 'a GSI/INTx (or no) callback and any vCPU but 0: nothing at all (XR17)', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.8');
@@ -145,12 +157,12 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_set_callback_irq_level', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] },
     }],
     branches: [
-      { name: 'unchanged', when: 'UP[0]=up0 equals callback_via_asserted', next: null },
+      { name: 'unchanged', when: 'UP[0] already matches the line (callback_via_asserted): nothing changes', next: null },
       { name: 'intx-assert', when: 'UP[0] 0→1 on a PCI INTx callback', next: 'X6.11' },
-      { name: 'intx-deassert', when: 'UP[0] 1→0: __hvm_pci_intx_deassert', next: null },
-      { name: 'flag-only', when: 'callback_via_asserted:=r.asserted; type h.callback_via_type drives no line', next: null },
-      { name: 'deassert', when: 'UP[0]=0 → gsi_assert_count[h.callback_via.gsi]=h.gsi_assert_count[String(h.callback_via.gsi)]', next: null },
-      { name: 'assert', when: 'UP[0]=1 → gsi_assert_count[28]=1', next: 'X6.10' },
+      { name: 'intx-deassert', when: 'UP[0] 1→0 on a PCI INTx callback: __hvm_pci_intx_deassert', next: null },
+      { name: 'flag-only', when: 'a callback that drives no line (none, or a vector): only callback_via_asserted follows UP[0]', next: null },
+      { name: 'deassert', when: 'UP[0]=0 on a GSI callback: the wire\'s gsi_assert_count drops (the vIOAPIC sees no negative edge)', next: null },
+      { name: 'assert', when: 'UP[0]=1 on a GSI callback: gsi_assert_count 0→1, a positive edge into the vIOAPIC', next: 'X6.10' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.9');
@@ -173,8 +185,10 @@ export const hvmSideSteps: XStep[] = [
     rules: ['XR18c'],
     links: [xenLink('vioapic_irq_positive_edge', 'xen/arch/x86/hvm/vioapic.c'), xenLink('vioapic_deliver', 'xen/arch/x86/hvm/vioapic.c')],
     branches: [
-      { name: 'deliver', when: 'pin gsi: level, remote_irr 0→1 / edge → vector 0x… to vCPU pin.dest_vcpu', next: 'X6.6' },
-      { name: 'no-pin', when: 'GSI 1 has no programmed vIOAPIC pin in the model', next: null },
+      { name: 'deliver', when: 'the pin is unmasked (a level pin with Remote IRR 0, now set): vioapic_deliver sends its vector to the vCPU the guest programmed', next: 'X6.6' },
+      { name: 'no-pin', when: 'the GSI has no programmed vIOAPIC pin in the model', next: null },
+      { name: 'masked', when: 'the vIOAPIC pin is masked: the level is only counted, delivered when the guest unmasks the pin', next: null },
+      { name: 'remote-irr-set', when: 'a level pin whose Remote IRR is set: it waits for the EOI (X6.13)', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.10');
@@ -195,7 +209,7 @@ export const hvmSideSteps: XStep[] = [
     role: 'Raises the PCI INTx wire of the callback device: GSI = hvm_pci_intx_gsi(dev, intx) is counted and asserted, plus the PCI-ISA link\'s ISA IRQ when routed.',
     links: [xenLink('__hvm_pci_intx_assert', XEN_HVM_IRQ), xenLink('hvm_pci_intx_gsi', 'xen/arch/x86/include/asm/hvm/irq.h', { kind: 'macro' })],
     branches: [
-      { name: 'assert', when: 'INTx wire dev 3 INTA → GSI 28', next: 'X6.10' },
+      { name: 'assert', when: 'the platform device\'s INTx wire goes high: a positive edge on the GSI it routes to (and on the PCI-ISA link\'s IRQ)', next: 'X6.10' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.11');
@@ -211,9 +225,9 @@ export const hvmSideSteps: XStep[] = [
     links: [xenLink('hvm_maybe_deassert_evtchn_irq', XEN_HVM_IRQ), xenLink('vmx_vmexit_handler', 'xen/arch/x86/hvm/vmx/vmx.c')],
     contracts: [{ id: 'X6.12-vcpu0-up', text: 'lowers the line only once evtchn_upcall_pending of vCPU0 is clear', source: 'XR18c', codebase: 'xen', symbol: 'hvm_maybe_deassert_evtchn_irq', check: { kind: 'mentions', anyOf: ['evtchn_upcall_pending'] } }],
     branches: [
-      { name: 'not-asserted', when: 'callback_via_asserted=0', next: null },
+      { name: 'not-asserted', when: 'the callback line is not asserted: nothing to lower', next: null },
       { name: 'still-pending', when: 'UP[0]=1: the line stays high', next: null },
-      { name: 'deassert', when: 'asserted and UP[0]=0 → line lowered (gsi_assert_count now h.gsi_assert_count)', next: null },
+      { name: 'deassert', when: 'the line is asserted and UP[0]=0: it is lowered', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.12');
@@ -236,11 +250,11 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'vlapic_handle_EOI', check: { kind: 'calls', anyOf: ['vioapic_update_EOI'] },
     }],
     branches: [
-      { name: 'no-isr', when: 'ISR of vCPU c is empty: nothing to EOI', next: null },
-      { name: 'edge', when: 'EOI of vector 0x… (TMR=0): no vIOAPIC work', next: null },
-      { name: 'level-done', when: 'EOI of level vector 0x…: Remote IRR cleared, line no longer asserted', next: null },
-      { name: 'storm', when: 'GSI again[0] re-delivered … times without UP[0] clearing', next: null },
-      { name: 'redeliver', when: 'EOI of level vector 0x…, GSI again[0] still asserted (count ctx.state.hvm_irq.gsi_assert_count[String(again[0])])', next: 'X6.6' },
+      { name: 'no-isr', when: 'the vCPU\'s ISR is empty: nothing to EOI', next: null },
+      { name: 'edge', when: 'the EOI\'d vector has TMR=0 (edge): no vIOAPIC work', next: null },
+      { name: 'level-done', when: 'a level vector: Remote IRR cleared on its pins, and the line is no longer asserted', next: null },
+      { name: 'storm', when: 'the line is re-delivered at each EOI while UP[vcpu0] never clears: stopped after three re-deliveries, an interrupt storm', next: null },
+      { name: 'redeliver', when: 'a level vector whose line is still asserted: Remote IRR set again and the vector re-delivered', next: 'X6.6' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.13');
@@ -268,12 +282,12 @@ export const hvmSideSteps: XStep[] = [
     rules: ['XR16', 'XR18'],
     links: [xenLink('vmx_intr_assist', 'xen/arch/x86/hvm/vmx/intr.c'), xenLink('hvm_vcpu_has_pending_irq', XEN_HVM_IRQ), xenLink('vmx_inject_extint', 'xen/arch/x86/hvm/vmx/vmx.c')],
     branches: [
-      { name: 'nothing', when: 'vCPU v: no callback vector pending and no deliverable vLAPIC vector', next: null },
-      { name: 'blocked', when: 'RFLAGS.IF=0 on vCPU v', next: null },
-      { name: 'inject-callback-vector', when: 'callback_via_type=vector and UP[v]=1 → vmx_inject_extint, no IRR/ISR', next: 'X6.15' },
-      { name: 'inject-upcall-vector', when: 'vLAPIC IRR→ISR vector 0x… = UV[v]', next: 'X6.15' },
-      { name: 'inject-callback-gsi', when: 'vLAPIC IRR→ISR vector 0x… of vIOAPIC pin cbPin[0] (the platform device\'s line)', next: 'X6.15' },
-      { name: 'inject-other', when: 'vector 0x… is not the callback', next: null },
+      { name: 'nothing', when: 'no callback vector pending and no deliverable vLAPIC vector', next: null },
+      { name: 'blocked', when: 'an interrupt is pending but the guest has RFLAGS.IF=0: it waits for the interrupt window', next: null },
+      { name: 'inject-callback-vector', when: 'the global callback vector with UP[v]=1: vmx_inject_extint, no IRR, ISR or EOI', next: 'X6.15' },
+      { name: 'inject-upcall-vector', when: 'the highest vLAPIC vector is the per-vCPU upcall vector: IRR→ISR, injected', next: 'X6.15' },
+      { name: 'inject-callback-gsi', when: 'the highest vLAPIC vector is the callback GSI\'s vIOAPIC pin vector: IRR→ISR, injected', next: 'X6.15' },
+      { name: 'inject-other', when: 'the highest vLAPIC vector is not the callback: an ordinary interrupt', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.14');

@@ -19,10 +19,10 @@ export const rebindSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_bind_vcpu', check: { kind: 'doesNotCall', names: ['evtchn_port_set_pending', 'vcpu_mark_events_pending'] },
     }],
     branches: [
-      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: 'X5.6' },
-      { name: 'refused', when: 'ECS_IPI → -EINVAL: Linux binding unchanged ("a virq or IPI channel")', next: null },
-      { name: 'rebound-xen-only', when: 'Linux\'s cpu_evtchn_mask/info.cpu unchanged', next: null },
-      { name: 'rebound', when: 'notify_vcpu_id 0 → 1; P[10] still 1, nothing set on vCPU 1 (XR5)', next: 'X5.5' },
+      { name: 'refused', when: 'not a rebindable port (an IPI or per-vCPU VIRQ: -EINVAL, no vCPU: -ENOENT): Linux\'s binding is unchanged and the port unmasked again', next: 'X5.6' },
+      { name: 'refused', when: 'Linux 2007: not a rebindable port (-EINVAL or -ENOENT): Linux\'s binding is unchanged', next: null },
+      { name: 'rebound-xen-only', when: 'Xen moved notify_vcpu_id, but this caller does not update Linux (raw hypercall): cpu_evtchn_mask and info.cpu are unchanged', next: null },
+      { name: 'rebound', when: 'notify_vcpu_id moves to the new vCPU; a pending P stays, and nothing is set on the new vCPU (XR5)', next: 'X5.5' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -48,9 +48,9 @@ export const rebindSteps: XStep[] = [
     rules: ['XR20', 'XR32'],
     links: [linuxLink('bind_evtchn_to_cpu', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_cpu', in: LINUX_2007_PATCH }] }), linuxLink('evtchn_2l_bind_to_cpu', 'drivers/xen/events/events_2l.c'), linuxLink('evtchn_fifo_bind_to_cpu', 'drivers/xen/events/events_fifo.c')],
     branches: [
-      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: null },
+      { name: 'rebound', when: 'Linux 2007: info.cpu and the cpu_evtchn_mask bit move to the new CPU', next: null },
       { name: 'no-irq', when: 'the port has no Linux irq (a raw bind of a port Linux never bound): nothing to follow', next: null },
-      { name: 'rebound', when: 'info.cpu 0 → 1, cpu_evtchn_mask bit moved', next: 'X5.6' },
+      { name: 'rebound', when: 'info.cpu and (2-level) the cpu_evtchn_mask bit move to the new CPU; the port is unmasked next', next: 'X5.6' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -71,8 +71,8 @@ export const rebindSteps: XStep[] = [
     rules: ['XR11', 'XR24'],
     links: [linuxLink('do_unmask', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'unmask', when: 'mask_reason none → unmask on CPU ctx', next: 'X1.22' },
-      { name: 'still-masked', when: 'mask_reason still f.info.mask_reason', next: null },
+      { name: 'unmask', when: 'TEMP was the last mask reason: unmask on this CPU', next: 'X1.22' },
+      { name: 'still-masked', when: 'another mask reason remains: the port stays masked', next: null },
       { name: 'no-irq', when: 'the port has no Linux irq: nothing to unmask', next: null },
     ],
     run(ctx) {

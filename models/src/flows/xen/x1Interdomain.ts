@@ -17,7 +17,7 @@ const own: XStep[] = [
     links: [xenLink('evtchn_alloc_unbound', XEN_EVENT_CHANNEL), xenLink('get_free_port', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'enospc', when: 'no free port', next: null },
-      { name: 'allocated', when: 'lowest free port is p: ECS_UNBOUND, notify_vcpu_id=0', next: 'X1.b3' },
+      { name: 'allocated', when: 'the lowest free port is allocated: ECS_UNBOUND for the remote domain, notify_vcpu_id = 0', next: 'X1.b3' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -33,7 +33,7 @@ const own: XStep[] = [
     rules: ['XR25', 'XR34'],
     links: [linuxLink('bind_evtchn_to_irq_chip', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'bind_evtchn_to_irq', in: LINUX_2007_PATCH }] }), linuxLink('xen_irq_info_common_setup', LINUX_EVENTS_BASE), linuxLink('xen_allocate_irq_dynamic', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'find_unbound_irq', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'bound', when: 'irq irq ← port port, mask_reason=EXPLICIT, CPU0; request_irq next', next: 'X1.b4' },
+      { name: 'bound', when: 'the port gets an irq on CPU0, masked with mask_reason EXPLICIT until request_irq enables it', next: 'X1.b4' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -52,8 +52,8 @@ const own: XStep[] = [
     rules: ['XR6'],
     links: [xenLink('evtchn_bind_interdomain', XEN_EVENT_CHANNEL), linuxLink('bind_interdomain_evtchn_to_irq_chip', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'einval', when: 'port port is not ECS_UNBOUND: -EINVAL', next: null },
-      { name: 'bound', when: 'peer port lp ↔ port port: ECS_INTERDOMAIN both sides', next: null },
+      { name: 'einval', when: 'the remote port is not ECS_UNBOUND for this domain: -EINVAL', next: null },
+      { name: 'bound', when: 'both ports become ECS_INTERDOMAIN, each naming the other', next: null },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -73,8 +73,8 @@ const own: XStep[] = [
     role: 'The backend driver notifies its peer (after RING_PUSH_RESPONSES_AND_CHECK_NOTIFY says the frontend wants it): a closed channel (port 0) is silently dropped.',
     links: [linuxLink('notify_remote_via_irq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'notify_remote_via_irq', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'invalid-evtchn', when: 'evtchn_from_irq gave port 0', next: null },
-      { name: 'notify', when: 'irq → local port lport', next: 'X1.2' },
+      { name: 'invalid-evtchn', when: 'evtchn_from_irq gives port 0 (the irq has no channel): nothing is sent', next: null },
+      { name: 'notify', when: 'the irq has a local port: notify_remote_via_evtchn on it', next: 'X1.2' },
     ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');

@@ -18,7 +18,7 @@ const own: XStep[] = [
     links: [linuxLink('xen_setup_timer', 'arch/x86/xen/time.c'), linuxLink('xen_set_irq_priority', LINUX_EVENTS_BASE)],
     branches: [
       { name: 'no-vector-callback', when: 'HVM without a vector callback: "we cannot receive interrupts on cpu > 0" → native APIC timer kept', next: null },
-      { name: 'bind', when: 'bind VIRQ_TIMER on CPU cpu', next: 'X2.2' },
+      { name: 'bind', when: 'bind VIRQ_TIMER for this CPU', next: 'X2.2' },
       { name: 'priority-0', when: 'FIFO: E[port].priority := 0 (XEN_IRQ_PRIORITY_MAX) via EVTCHNOP_set_priority', next: null },
       { name: 'enosys', when: '2-level has no set_priority hook: -ENOSYS, ignored', next: null },
     ],
@@ -43,11 +43,11 @@ const own: XStep[] = [
     rules: ['XR34'],
     links: [linuxLink('bind_virq_to_irq', LINUX_EVENTS_BASE), linuxLink('xen_irq_info_virq_setup', LINUX_EVENTS_BASE), linuxLink('find_virq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'already-bound', when: 'virq_to_irq[cpu][virq] = irq irq: reused', next: null },
-      { name: 'hypercall', when: 'EVTCHNOP_bind_virq {virq, vcpu cpu}', next: 'X2.3' },
-      { name: 'eexist', when: '-EEXIST: find_virq scans every port with EVTCHNOP_status for the existing virq channel of vCPU cpu', next: null },
-      { name: 'error', when: 'Xen refused: port', next: null },
-      { name: 'setup', when: 'port port → irq irq (xen_percpu_chip, handle_percpu_irq / xen_dynamic_chip), CPU cpu; request_irq enables it', next: 'X1.b4' },
+      { name: 'already-bound', when: 'virq_to_irq already has an irq for this CPU and VIRQ: reused', next: null },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_virq { virq, vcpu }', next: 'X2.3' },
+      { name: 'eexist', when: '-EEXIST: find_virq looks through every port with EVTCHNOP_status for the existing channel of this VIRQ and vCPU', next: null },
+      { name: 'error', when: 'Xen refused the bind: the error is returned', next: null },
+      { name: 'setup', when: 'the new port gets an irq (xen_percpu_chip for a per-CPU VIRQ) bound to this CPU; request_irq enables it', next: 'X1.b4' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -80,7 +80,7 @@ const own: XStep[] = [
     contracts: [{ id: 'X2.3-global-vcpu0', text: 'refuses a global VIRQ on a vCPU other than 0', source: 'XR6', codebase: 'xen', symbol: 'evtchn_bind_virq', check: { kind: 'calls', anyOf: ['virq_is_global'] } }],
     branches: [
       { name: 'einval-global', when: 'VIRQ_DOM_EXC is global: bind on vCPU0 only, rebind later with EVTCHNOP_bind_vcpu; returns to X2.2', next: 'X2.2' },
-      { name: 'bound', when: 'port 3: ECS_VIRQ VIRQ_CONSOLE, notify_vcpu_id=0; returns to X2.2', next: 'X2.2' },
+      { name: 'bound', when: 'the port becomes ECS_VIRQ for the VIRQ, with notify_vcpu_id = the vCPU; returns to the guest', next: 'X2.2' },
       { name: 'einval', when: 'the virq is out of range: -EINVAL', next: 'X2.2' },
       { name: 'enoent', when: 'no such vCPU: -ENOENT', next: 'X2.2' },
       { name: 'eexist', when: 'the vCPU already has a channel for this VIRQ: -EEXIST (a second EVTCHNOP_bind_virq, XR6)', next: 'X2.2' },
@@ -116,7 +116,7 @@ const own: XStep[] = [
     role: 'The vCPU\'s singleshot or periodic Xen timer fires and sends VIRQ_TIMER to that vCPU.',
     links: [xenLink('send_timer_event', 'xen/arch/x86/time.c'), xenLink('vcpu_singleshot_timer_fn', 'xen/common/sched/core.c')],
     branches: [
-      { name: 'fire', when: 'timer of vCPU ctx expired', next: 'X2.5' },
+      { name: 'fire', when: 'the vCPU\'s timer expired: send_timer_event', next: 'X2.5' },
     ],
     run: (ctx) => go('fire', `timer of vCPU ${vcpuOf(ctx, 'vcpu')} expired`, 'X2.5', { virq: 0 }),
   },
@@ -127,8 +127,8 @@ const own: XStep[] = [
     links: [xenLink('send_guest_vcpu_virq', XEN_EVENT_CHANNEL)],
     contracts: [{ id: 'X2.5-set-pending', text: 'sends through evtchn_port_set_pending on the vCPU of the VIRQ', source: 'XR3', codebase: 'xen', symbol: 'send_guest_vcpu_virq', check: { kind: 'calls', anyOf: ['evtchn_port_set_pending'] } }],
     branches: [
-      { name: 'unbound', when: 'VIRQ2P[v][virq]=0', next: null },
-      { name: 'send', when: 'VIRQ2P[v][virq] = port p, target vCPU v', next: 'X1.5' },
+      { name: 'unbound', when: 'the vCPU has no port for this VIRQ: nothing is sent', next: null },
+      { name: 'send', when: 'the vCPU has a port for this VIRQ: set pending for that vCPU', next: 'X1.5' },
     ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -147,8 +147,8 @@ const own: XStep[] = [
     rules: ['XR3', 'XR7'],
     links: [xenLink('send_guest_global_virq', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'unbound', when: 'VIRQ2P[0][virq]=0', next: null },
-      { name: 'send', when: 'VIRQ2P[0][virq] = port p, notify_vcpu_id n', next: 'X1.5' },
+      { name: 'unbound', when: 'no port is bound to this global VIRQ: nothing is sent', next: null },
+      { name: 'send', when: 'the global VIRQ\'s port (bound on vCPU0): set pending on its notify_vcpu_id', next: 'X1.5' },
     ],
     run(ctx) {
       const virq = num(ctx.params, 'virq');
@@ -167,8 +167,8 @@ const own: XStep[] = [
     rules: ['XR4'],
     links: [xenLink('evtchn_bind_vcpu', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'refused', when: 'virq on port … is per-vCPU', next: null },
-      { name: 'rebound', when: 'port p (virq): notify_vcpu_id := v; pending state not moved (XR5)', next: null },
+      { name: 'refused', when: 'a per-vCPU VIRQ (or no port): its port cannot be rebound', next: null },
+      { name: 'rebound', when: 'a global VIRQ\'s port: notify_vcpu_id := v; its pending state is not moved (XR5)', next: null },
     ],
     run(ctx) {
       const virq = num(ctx.params, 'virq');

@@ -17,8 +17,8 @@ const own: XStep[] = [
     role: 'Linux maps a GSI to an irq of xen_pirq_chip (dom0/HVM: irq = GSI; a PV domU gets a dynamic irq — "a PV guest has no concept of a GSI"); no channel yet (evtchn 0).',
     links: [linuxLink('xen_bind_pirq_gsi_to_irq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'exists', when: 'xen_irq_from_gsi: irq irq already mapped', next: null },
-      { name: 'mapped', when: 'GSI pirq → irq irq (xen_pirq_chip, handle_fasteoi_irq); request_irq → startup_pirq', next: 'X3.2' },
+      { name: 'exists', when: 'xen_irq_from_gsi already has an irq for this GSI: reused', next: null },
+      { name: 'mapped', when: 'the GSI gets an irq on xen_pirq_chip (handle_fasteoi_irq); request_irq → startup_pirq', next: 'X3.2' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -34,10 +34,10 @@ const own: XStep[] = [
     role: 'Where the guest binds the pirq to an event channel (at irq startup): EVTCHNOP_bind_pirq, then evtchn_to_irq, CPU0, unmask and an initial EOI.',
     links: [linuxLink('__startup_pirq', LINUX_EVENTS_BASE), linuxLink('startup_pirq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'has-channel', when: 'port info.evtchn already valid → unmask', next: 'X1.b4' },
-      { name: 'hypercall', when: 'EVTCHNOP_bind_pirq {pirq info.pirq, BIND_PIRQ__WILL_SHARE}', next: 'X3.3' },
-      { name: 'failed', when: 'EVTCHNOP_bind_pirq → port', next: null },
-      { name: 'bound', when: 'port port ↔ irq irq, CPU0 → enable', next: 'X1.b4' },
+      { name: 'has-channel', when: 'the irq already has a valid port: unmask it', next: 'X1.b4' },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_pirq { pirq, BIND_PIRQ__WILL_SHARE }', next: 'X3.3' },
+      { name: 'failed', when: 'Xen refused EVTCHNOP_bind_pirq: startup_pirq fails', next: null },
+      { name: 'bound', when: 'the port is bound to the irq on CPU0, then enabled', next: 'X1.b4' },
     ],
     run(ctx) {
       const irq = num(ctx.params, 'irq');
@@ -65,9 +65,9 @@ const own: XStep[] = [
     rules: ['XR4', 'XR6'],
     links: [xenLink('evtchn_bind_pirq', XEN_EVENT_CHANNEL), xenLink('arch_evtchn_bind_pirq', 'xen/arch/x86/irq.c')],
     branches: [
-      { name: 'einval', when: 'pirq pirq ≥ nr_pirqs NR_PIRQS', next: null },
-      { name: 'eexist', when: 'pirq pirq already has port d.pirq[String(pirq)].evtchn', next: null },
-      { name: 'bind', when: 'port p: ECS_PIRQ pirq, notify_vcpu_id 0 → pirq_guest_bind', next: 'X3.4' },
+      { name: 'einval', when: 'pirq ≥ nr_pirqs: -EINVAL', next: null },
+      { name: 'eexist', when: 'the pirq already has a port: -EEXIST', next: null },
+      { name: 'bind', when: 'a free port becomes ECS_PIRQ (notify_vcpu_id 0): pirq_guest_bind', next: 'X3.4' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -85,7 +85,7 @@ const own: XStep[] = [
     rules: ['XR27', 'XR28'],
     links: [xenLink('pirq_guest_bind', 'xen/arch/x86/irq.c'), xenLink('irq_acktype', 'xen/arch/x86/irq.c'), xenLink('set_pirq_eoi', 'xen/arch/x86/irq.c')],
     branches: [
-      { name: 'bound', when: 'pirq 17 → port 3, ACKTYPE_EOI, pirq_eoi_map bit set; returns to X3.2', next: null },
+      { name: 'bound', when: 'the physical IRQ is bound to the guest with its ack type (ACKTYPE_EOI for a level IRQ) and the pirq_eoi_map bit set; returns to the guest', next: null },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -101,7 +101,7 @@ const own: XStep[] = [
     rules: ['XR28'],
     links: [xenLink('do_physdev_op', 'xen/arch/x86/physdev.c'), linuxLink('xen_init_IRQ', LINUX_EVENTS_BASE), linuxLink('pirq_check_eoi_map', LINUX_EVENTS_BASE), linuxLink('pirq_needs_eoi_flag', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'v1', when: 'v1 map: pirq_check_eoi_map reads the bit Xen set iff ack type ≠ NONE; auto_unmask on; irq 16: needs_eoi=true', next: null },
+      { name: 'v1', when: 'a v1 pirq_eoi_map: pirq_check_eoi_map reads the bit Xen sets iff the ack type is not NONE, and auto_unmask is on', next: null },
     ],
     run(ctx) {
       const ver = num(ctx.params, 'version');
@@ -124,8 +124,8 @@ const own: XStep[] = [
     role: 'Xen takes the physical interrupt: the stub stores the IDT vector in regs->entry_vector (error_code is meaningless for IRQs); do_IRQ maps vector → irq, acks the controller and hands a guest-bound IRQ to do_IRQ_guest.',
     links: [xenLink('common_interrupt', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xenLink('do_IRQ', 'xen/arch/x86/irq.c')],
     branches: [
-      { name: 'xen-irq', when: 'irq pirq has no IRQ_GUEST binding', next: null },
-      { name: 'guest-irq', when: 'vector → irq pirq, IRQ_GUEST set', next: 'X3.8' },
+      { name: 'xen-irq', when: 'the physical IRQ has no IRQ_GUEST binding: Xen handles it itself', next: null },
+      { name: 'guest-irq', when: 'the IRQ is bound to guests (IRQ_GUEST): __do_IRQ_guest', next: 'X3.8' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -144,8 +144,8 @@ const own: XStep[] = [
     contracts: [{ id: 'X3.8-send', text: 'sends the event of the pirq (send_guest_pirq) and arms the EOI timer', source: 'XR27', codebase: 'xen', symbol: 'do_IRQ_guest', check: { kind: 'callOrder', first: ['send_guest_pirq'], then: ['set_timer'] } }],
     branches: [
       { name: 'acktype-none', when: 'ACKTYPE_NONE: nothing withheld', next: 'X3.9' },
-      { name: 'already-in-flight', when: 'pirq->masked was 1: in_flight stays p.in_flight; the event is sent again', next: 'X3.9' },
-      { name: 'in-flight', when: 'p.ack_type: physical EOI withheld, masked 0→1, in_flight=p.in_flight, eoi_timer +1 ms', next: 'X3.9' },
+      { name: 'already-in-flight', when: 'pirq->masked was already 1 for this domain: in_flight unchanged, the event is sent again', next: 'X3.9' },
+      { name: 'in-flight', when: 'ACKTYPE_EOI or ACKTYPE_UNMASK: the physical EOI is withheld, masked 0→1, in_flight + 1, eoi_timer armed (1 ms)', next: 'X3.9' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -165,8 +165,8 @@ const own: XStep[] = [
     rules: ['XR3'],
     links: [xenLink('send_guest_pirq', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'no-channel', when: 'pirq pirq has no port', next: null },
-      { name: 'send', when: 'pirq pirq → port port on notify_vcpu_id n', next: 'X1.5' },
+      { name: 'no-channel', when: 'the pirq has no port: nothing is sent', next: null },
+      { name: 'send', when: 'the pirq\'s port is set pending on its notify_vcpu_id', next: 'X1.5' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');

@@ -15,7 +15,7 @@ const own: XStep[] = [
     links: [linuxLink('xen_smp_intr_init', 'arch/x86/xen/smp.c'), linuxLink('xen_hvm_smp_init', 'arch/x86/xen/smp_hvm.c')],
     branches: [
       { name: 'native-ipis', when: 'HVM without a vector callback: xen_hvm_smp_init returns early, native APIC IPIs', next: null },
-      { name: 'bind', when: 'bind XEN_RESCHEDULE_VECTOR on CPU cpu', next: 'X4.2' },
+      { name: 'bind', when: 'bind the XEN_RESCHEDULE_VECTOR IPI for this CPU', next: 'X4.2' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -28,10 +28,10 @@ const own: XStep[] = [
     role: 'Linux side of an IPI binding: EVTCHNOP_bind_ipi on xen_vcpu_nr(cpu), then a per-CPU irq (xen_percpu_chip, handle_percpu_irq), ipi_to_evtchn[cpu], port in cpu_evtchn_mask[cpu].',
     links: [linuxLink('bind_ipi_to_irq', LINUX_EVENTS_BASE), linuxLink('xen_irq_info_ipi_setup', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'already-bound', when: 'ipi_to_evtchn[cpu] is already port d.linux.ipi_to_evtchn[cpu][\'XEN_RESCHEDULE_VECTOR\']', next: null },
-      { name: 'hypercall', when: 'EVTCHNOP_bind_ipi {vcpu cpu}', next: 'X4.3' },
-      { name: 'error', when: 'Xen refused: port', next: null },
-      { name: 'setup', when: 'port port → irq irq on CPU cpu; request_irq enables it', next: 'X1.b4' },
+      { name: 'already-bound', when: 'ipi_to_evtchn already has a port for this CPU and IPI: reused', next: null },
+      { name: 'hypercall', when: 'EVTCHNOP_bind_ipi { vcpu }', next: 'X4.3' },
+      { name: 'error', when: 'Xen refused the bind: the error is returned', next: null },
+      { name: 'setup', when: 'the new port gets an irq on xen_percpu_chip for this CPU; request_irq enables it', next: 'X1.b4' },
     ],
     run(ctx) {
       const cpu = vcpuOf(ctx, 'cpu');
@@ -57,8 +57,8 @@ const own: XStep[] = [
     rules: ['XR4'],
     links: [xenLink('evtchn_bind_ipi', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'enoent', when: 'no vCPU v', next: null },
-      { name: 'bound', when: 'port p: ECS_IPI, notify_vcpu_id=v', next: null },
+      { name: 'enoent', when: 'no such vCPU: -ENOENT', next: null },
+      { name: 'bound', when: 'a free port becomes ECS_IPI with notify_vcpu_id = the vCPU', next: null },
     ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -75,8 +75,8 @@ const own: XStep[] = [
     rules: ['XR2'],
     links: [linuxLink('xen_send_IPI_one', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'no-port', when: 'CPU t has no IPI port', next: null },
-      { name: 'send', when: 'ipi_to_evtchn[t][XEN_RESCHEDULE_VECTOR] = port p', next: 'X1.2' },
+      { name: 'no-port', when: 'the target CPU has no port for this IPI: nothing is sent', next: null },
+      { name: 'send', when: 'the target CPU\'s IPI port (ipi_to_evtchn): notify_remote_via_evtchn', next: 'X1.2' },
     ],
     run(ctx) {
       const t = vcpuOf(ctx, 'tcpu');

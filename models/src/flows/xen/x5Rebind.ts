@@ -14,10 +14,10 @@ const own: XStep[] = [
     role: 'irq_chip irq_set_affinity of dynamic, lateeoi and pirq chips (not per-CPU ones), e.g. from /proc/irq/N/smp_affinity or irqbalance: picks a CPU and rebinds the channel.',
     links: [linuxLink('set_affinity_irq', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'set_affinity_irq', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'no-irq', when: 'no irq on port port', next: null },
+      { name: 'no-irq', when: 'no irq on the port', next: null },
       { name: 'no-set-affinity', when: 'xen_percpu_chip has no irq_set_affinity: per-CPU VIRQs and IPIs cannot move', next: null },
-      { name: 'first-cpu', when: '2007: tcpu = first_cpu(dest 0x…) = t', next: 'X5.3' },
-      { name: 'select', when: 'irq f.irq: choose a CPU from dest', next: 'X5.2' },
+      { name: 'first-cpu', when: 'Linux 2007: the first CPU of the affinity mask', next: 'X5.3' },
+      { name: 'select', when: 'the irq can move: choose a CPU from the affinity mask', next: 'X5.2' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -37,7 +37,7 @@ const own: XStep[] = [
     role: 'Picks the online CPU of the requested mask with the fewest bound channels (first on ties); an empty intersection falls back to all online CPUs.',
     links: [linuxLink('select_target_cpu', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'chosen', when: 'candidates 1: channels_on_cpu 1:2 → CPU 1', next: 'X5.3' },
+      { name: 'chosen', when: 'the online CPU of the mask with the fewest channels bound (channels_on_cpu)', next: 'X5.3' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -61,8 +61,8 @@ const own: XStep[] = [
     }],
     branches: [
       { name: 'no-rebind', when: 'HVM guest on a GSI/INTx callback: returns -1', next: null },
-      { name: 'bind-vcpu', when: '2007: EVTCHNOP_bind_vcpu {port port, vcpu t} without masking', next: 'X5.4' },
-      { name: 'mask-and-bind', when: 'mask_reason → f.info.mask_reason, port masked; EVTCHNOP_bind_vcpu {port port, vcpu t}', next: 'X5.4' },
+      { name: 'bind-vcpu', when: 'Linux 2007: EVTCHNOP_bind_vcpu without masking the port first', next: 'X5.4' },
+      { name: 'mask-and-bind', when: 'the port is masked (mask reason TEMP), then EVTCHNOP_bind_vcpu', next: 'X5.4' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -85,7 +85,7 @@ const own: XStep[] = [
     rules: ['XR4'],
     links: [xenLink('evtchn_free', XEN_EVENT_CHANNEL), xenLink('evtchn_close', XEN_EVENT_CHANNEL), linuxLink('__unbind_from_irq', LINUX_EVENTS_BASE)],
     branches: [
-      { name: 'closed', when: 'port port: P cleared, ECS_FREE, notify_vcpu_id 0', next: null },
+      { name: 'closed', when: 'EVTCHNOP_close: P cleared, the port ECS_FREE, notify_vcpu_id reset to 0', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);

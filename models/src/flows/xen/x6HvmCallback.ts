@@ -15,7 +15,7 @@ const own: XStep[] = [
     links: [linuxLink('xen_init_IRQ', LINUX_EVENTS_BASE), linuxLink('xen_init_setup_upcall_vector', LINUX_EVENTS_BASE), linuxLink('xen_set_upcall_vector', LINUX_EVENTS_BASE), linuxLink('xen_setup_callback_vector', LINUX_EVENTS_BASE, { formerly: [{ symbol: 'xen_callback_vector', in: 'Linux 3.x' }] })],
     branches: [
       { name: 'percpu-upcall', when: 'CPUID leaf 4 has XEN_HVM_CPUID_UPCALL_VECTOR: HVMOP_set_evtchn_upcall_vector for CPU0, then a dummy GSI-1 via for the toolstack', next: 'X6.3' },
-      { name: 'callback-vector', when: 'XENFEAT_hvm_callback_vector → HVM_CALLBACK_VECTOR(0xf3)', next: 'X6.1' },
+      { name: 'callback-vector', when: 'no per-vCPU vector, but XENFEAT_hvm_callback_vector: the global callback vector HVM_CALLBACK_VECTOR (0xf3)', next: 'X6.1' },
       { name: 'no-vector-callback', when: 'no vector callback (or xen_no_vector_callback): the platform PCI driver sets a line callback', next: 'X6.0b' },
     ],
     run(ctx) {
@@ -39,8 +39,8 @@ const own: XStep[] = [
     links: [linuxLink('platform_pci_probe', 'drivers/xen/platform-pci.c'), linuxLink('xen_set_callback_via', 'drivers/xen/xenbus/xenbus_probe.c')],
     branches: [
       { name: 'none', when: 'no callback set: events are never signalled to the guest', next: null },
-      { name: 'gsi', when: 'type 0: GSI CALLBACK_GSI', next: 'X6.1' },
-      { name: 'pci-intx', when: 'type 1: (1<<56) | devfn 00:03.0 << 8 | INTA', next: 'X6.1' },
+      { name: 'gsi', when: 'the platform PCI device\'s IRQ is below 16: callback type 0, that GSI', next: 'X6.1' },
+      { name: 'pci-intx', when: 'otherwise type 1: the platform device\'s PCI INTx (00:03.0, INTA)', next: 'X6.1' },
     ],
     run(ctx) {
       const cb = str(ctx.params, 'callback', 'gsi');
@@ -54,7 +54,7 @@ const own: XStep[] = [
     role: 'HVMOP_set_param from the guest itself: HVM_PARAM_CALLBACK_IRQ goes to hvm_set_callback_via (and latches the shared-info layout).',
     links: [xenLink('hvm_set_param', 'xen/arch/x86/hvm/hvm.c')],
     branches: [
-      { name: 'callback-irq', when: 'HVM_PARAM_CALLBACK_IRQ = ctx.params', next: 'X6.2' },
+      { name: 'callback-irq', when: 'the guest sets HVM_PARAM_CALLBACK_IRQ: hvm_set_callback_via with its value', next: 'X6.2' },
     ],
     run: (ctx) => go('callback-irq', `HVM_PARAM_CALLBACK_IRQ = ${str(ctx.params, 'via', '0')}`, 'X6.2', { phase: 0 }),
   },
@@ -65,14 +65,14 @@ const own: XStep[] = [
     links: [xenLink('hvm_set_callback_via', XEN_HVM_IRQ), xenLink('has_vpic', 'xen/arch/x86/include/asm/domain.h', { kind: 'macro', note: 'with has_vlapic and has_vioapic: the emulation flags a non-vector via needs' })],
     contracts: [{ id: 'X6.2-reassert', text: 're-asserts every vCPU after a via change', source: 'XR18b', codebase: 'xen', symbol: 'hvm_set_callback_via', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
-      { name: 'bad-via', when: 'via "ctx.params" is not a number', next: null },
+      { name: 'bad-via', when: 'the via value is not a number (scenario input)', next: null },
       { name: 'ignored-no-emulation', when: 'a GSI, PCI INTx or none via on a domain without the emulated LAPIC, IO-APIC and PIC (PVH): hvm_set_callback_via returns at once, nothing changes and nothing is re-asserted (XR38)', next: null },
-      { name: 'assert-next', when: 'hvm_assert_evtchn_irq on vCPU phase', next: 'X6.4' },
-      { name: 'done', when: 'asserted on all n vCPUs', next: null },
-      { name: 'HVMIRQ_callback_gsi', when: 'type 0 → GSI 1; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
-      { name: 'HVMIRQ_callback_pci_intx', when: 'type 1 → PCI INTx dev 3 INTA (bus, function and PCI domain ignored); now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
-      { name: 'HVMIRQ_callback_none', when: 'type 0 (GSI) with gsi 0: 0 or ≥ nr_gsis 48 → none; now hvm_assert_evtchn_irq on vCPU 0 of 2', next: 'X6.4' },
-      { name: 'HVMIRQ_callback_vector', when: 'type 2 → global vector (no range check); now hvm_assert_evtchn_irq on vCPU 0', next: 'X6.4' },
+      { name: 'assert-next', when: 'the next vCPU: hvm_assert_evtchn_irq on it', next: 'X6.4' },
+      { name: 'done', when: 'hvm_assert_evtchn_irq has run on every vCPU', next: null },
+      { name: 'HVMIRQ_callback_gsi', when: 'type 0 with a GSI in 1..nr_gsis−1 (truncated to 8 bits): the callback is that GSI; then hvm_assert_evtchn_irq on vCPU0', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_pci_intx', when: 'type 1: the PCI INTx of the given device and pin (bus, function and PCI domain ignored); then hvm_assert_evtchn_irq on vCPU0', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_none', when: 'type 0 with GSI 0 or ≥ nr_gsis, or an unknown type: no callback; hvm_assert_evtchn_irq still runs on vCPU0', next: 'X6.4' },
+      { name: 'HVMIRQ_callback_vector', when: 'type 2: the global callback vector (not checked); then hvm_assert_evtchn_irq on vCPU0', next: 'X6.4' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -107,8 +107,8 @@ const own: XStep[] = [
     links: [xenLink('hvmop_set_evtchn_upcall_vector', 'xen/arch/x86/hvm/hvm.c')],
     contracts: [{ id: 'X6.3-assert', text: 'raises the new vector at once (hvm_assert_evtchn_irq)', source: 'XR18b', codebase: 'xen', symbol: 'hvmop_set_evtchn_upcall_vector', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
-      { name: 'einval', when: 'not an HVM domain: -EINVAL', next: null },
-      { name: 'set', when: 'UV[v] := 0x… → hvm_assert_evtchn_irq(vv)', next: 'X6.4' },
+      { name: 'einval', when: 'not an HVM domain, or a vector below 0x10: -EINVAL', next: null },
+      { name: 'set', when: 'UV[v] := the vector, then hvm_assert_evtchn_irq on that vCPU unconditionally (XR18b)', next: 'X6.4' },
     ],
     run(ctx) {
       const v = vcpuOf(ctx, 'vcpu');
@@ -126,8 +126,8 @@ const own: XStep[] = [
     rules: ['XR18b', 'QR13', 'QR33'],
     links: [xenLink('vlapic_reg_write', 'xen/arch/x86/hvm/vlapic.c'), xenLink('guest_wrmsr_x2apic', 'xen/arch/x86/hvm/vlapic.c')],
     branches: [
-      { name: 'reraise', when: 'SPIV enable with UV[v]=0x… and UP[v]=1', next: 'X6.6' },
-      { name: 'enabled', when: 'vLAPIC of vCPU v enabled; nothing to re-raise', next: null },
+      { name: 'reraise', when: 'the guest enables its vLAPIC while UV[v]≠0 and UP[v]=1: the upcall vector is raised again', next: 'X6.6' },
+      { name: 'enabled', when: 'the vLAPIC is enabled; no upcall vector is due, nothing to re-raise', next: null },
       { name: 'disabled', when: 'SPIV bit 8 clear: the vLAPIC is software-disabled and every LVT entry masked', next: null },
       { name: 'gp-reserved', when: 'an x2APIC WRMSR 0x80F with bit 12 (directed EOI, not advertised) or another reserved bit: #GP, SPIV unchanged', next: null },
     ],

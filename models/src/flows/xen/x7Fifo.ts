@@ -12,7 +12,7 @@ const own: XStep[] = [
     role: 'Linux switches to FIFO: allocates CPU0\'s control block and issues EVTCHNOP_init_control (other CPUs do it when they come up); falls back to 2-level if it fails.',
     links: [linuxLink('xen_evtchn_fifo_init', LINUX_EVENTS_FIFO), linuxLink('init_control_block', LINUX_EVENTS_FIFO)],
     branches: [
-      { name: 'init-control', when: 'EVTCHNOP_init_control {vcpu ctx}', next: 'X7.2' },
+      { name: 'init-control', when: 'EVTCHNOP_init_control for the vCPU\'s control block', next: 'X7.2' },
     ],
     run: (ctx) => go('init-control', `EVTCHNOP_init_control {vcpu ${vcpuOf(ctx, 'vcpu')}}`, 'X7.2'),
   },
@@ -21,8 +21,8 @@ const own: XStep[] = [
     role: 'Maps a vCPU\'s control block; on the domain\'s first call sets up every vCPU\'s queues, switches the port ops to FIFO and carries each port\'s 2-level pending bit over as E[p].pending, priority 7.',
     links: [xenLink('evtchn_fifo_init_control', 'xen/common/event_fifo.c'), xenLink('setup_ports', 'xen/common/event_fifo.c')],
     branches: [
-      { name: 'einval', when: 'vCPU v\'s control block is already mapped: -EINVAL', next: null },
-      { name: 'mapped', when: 'control block of vCPU v mapped', next: null },
+      { name: 'einval', when: 'the vCPU\'s control block is already mapped: -EINVAL', next: null },
+      { name: 'mapped', when: 'not the first init_control: this vCPU\'s control block is mapped', next: null },
       { name: 'switched', when: 'first init_control: every vCPU\'s queues set up, ports\' pending kept in E[p].pending, vCPU v mapped; no event-array page yet', next: null },
     ],
     run(ctx) {
@@ -56,8 +56,8 @@ const own: XStep[] = [
     role: 'Linux adds an event-array page (every word MASKED); Xen maps it and re-raises every port of the page whose E[p].pending was remembered.',
     links: [linuxLink('evtchn_fifo_setup', LINUX_EVENTS_FIFO), xenLink('evtchn_fifo_expand_array', 'xen/common/event_fifo.c')],
     branches: [
-      { name: 'mapped', when: 'page … mapped; no remembered pending ports', next: null },
-      { name: 'reraise', when: 'page … mapped; port p was pending → evtchn_fifo_set_pending on notify_vcpu_id', next: 'X7.5' },
+      { name: 'mapped', when: 'an event-array page is mapped; no port was remembered as pending', next: null },
+      { name: 'reraise', when: 'an event-array page is mapped and a port was remembered as pending: evtchn_fifo_set_pending on its notify_vcpu_id', next: 'X7.5' },
     ],
     run(ctx) {
       const d = ctx.state;
@@ -77,9 +77,9 @@ const own: XStep[] = [
     role: 'Port-ops init hook at every bind: E[p].priority = 7 (default); warns if the word is still LINKED.',
     links: [xenLink('evtchn_fifo_init', 'xen/common/event_fifo.c')],
     branches: [
-      { name: 'no-port', when: 'no port port', next: null },
-      { name: 'still-linked', when: 'E[port].priority := 7; WARNING: the word is still LINKED', next: null },
-      { name: 'init', when: 'E[port].priority := 7; WARNING: the word is still LINKED', next: null },
+      { name: 'no-port', when: 'no such port', next: null },
+      { name: 'still-linked', when: 'E[port].priority := 7 while the word is still LINKED: it stays in its old queue (a warning)', next: null },
+      { name: 'init', when: 'E[port].priority := 7 (the default) on an unlinked word', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -97,8 +97,8 @@ const own: XStep[] = [
     links: [xenLink('evtchn_fifo_set_priority', 'xen/common/event_fifo.c'), xenLink('evtchn_set_priority', XEN_EVENT_CHANNEL), linuxLink('xen_set_irq_priority', 'drivers/xen/events/events_base.c')],
     branches: [
       { name: 'enosys', when: '2-level has no set_priority: -ENOSYS', next: null },
-      { name: 'einval', when: 'priority prio > 15: -EINVAL', next: null },
-      { name: 'set', when: 'E[port].priority old → prio; still LINKED in queue ch.last_priority until consumed (XR30)', next: null },
+      { name: 'einval', when: 'a priority above 15 (the lowest): -EINVAL', next: null },
+      { name: 'set', when: 'the priority changes; a port still LINKED stays in its old queue until consumed (XR30)', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);

@@ -6,7 +6,7 @@ import { XenDomainState } from '../../components/xenDomain';
 import { EVT_MASK_REASON_EXPLICIT, doMask } from '../../components/linuxEvtchn';
 import { DomainSpec, FRONT_PORT, P_CPU, P_PORT, P_VCPU, STATE_DOC, XEN_PROFILES, XStep, buildDomain, localId, localize, validateDomain } from './xenFlowKit';
 import { xenSideSteps } from './xenSide';
-import { hvmSideSteps } from './hvmSide';
+import { hvmSideSteps, P_XEN_IN_IRQ } from './hvmSide';
 import { guestIrqChipSteps, maskEvtchn } from './guestIrqChip';
 import { guestUpcallSteps } from './guestUpcall';
 import { xenPollSteps } from './xenPoll';
@@ -87,8 +87,9 @@ export function makeXenFlow(def: XenFlowDef): Flow<XenDomainState> {
   const steps = localize(def.id, [...def.ownSteps, ...sharedSteps]);
   const ids = new Set(steps.map((s) => s.id));
   const entry = localId(def.id, def.entry);
-  // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`).
-  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0), P_HANDLER_EOI];
+  // Every flow accepts port / vcpu / cpu so a run can start at any shared step (`--from X1.6`, `--from evtchn_2l_set_pending`),
+  // handler_eoi (the guest handler's EOI: now or by a later action), and xen_in_irq, which the shared hvm_assert_evtchn_irq (X6.4) reads on every HVM path.
+  const common = [P_PORT(FRONT_PORT), P_VCPU(-1, 'Target vCPU; −1 = the port\'s notify_vcpu_id (XR3).'), P_CPU(0), P_HANDLER_EOI, P_XEN_IN_IRQ];
   const params = [...def.params, ...common.filter((c) => !def.params.some((p) => p.name === c.name))];
   const actions = [...commonActions(def.id), ...(def.actions ?? [])].filter((a) => !a.from || ids.has(a.from));
   return {

@@ -15,7 +15,7 @@ export const xenSideSteps: XStep[] = [
     role: 'The sender\'s EVTCHNOP_send hypercall on its local port; touches no guest state.',
     links: [linuxLink('notify_remote_via_evtchn', 'include/xen/events.h', { formerly: [{ symbol: 'notify_remote_via_evtchn', in: LINUX_2007_PATCH }] })],
     branches: [
-      { name: 'hypercall', when: 'EVTCHNOP_send {port ctx.params}', next: 'X1.3' },
+      { name: 'hypercall', when: 'HYPERVISOR_event_channel_op(EVTCHNOP_send, { port })', next: 'X1.3' },
     ],
     run: (ctx) => go('hypercall', `EVTCHNOP_send {port ${num(ctx.params, 'lport')}}`, 'X1.3'),
   },
@@ -24,7 +24,7 @@ export const xenSideSteps: XStep[] = [
     role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
     links: [xenLink('do_event_channel_op', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'EVTCHNOP_send', when: 'cmd EVTCHNOP_send', next: 'X1.4' },
+      { name: 'EVTCHNOP_send', when: 'the command is EVTCHNOP_send: evtchn_send on the given port', next: 'X1.4' },
     ],
     run: () => go('EVTCHNOP_send', 'cmd EVTCHNOP_send', 'X1.4'),
   },
@@ -38,12 +38,12 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
     branches: [
-      { name: 'einval', when: 'port lport of who is …', next: null },
-      { name: 'unbound', when: 'port lport is ECS_UNBOUND', next: null },
-      { name: 'ipi', when: 'ECS_IPI → port lport on its notify_vcpu_id ch.notify_vcpu_id', next: 'X1.5' },
-      { name: 'xen-consumer', when: 'E[rport].xen_consumer=r.xen_consumer', next: null },
-      { name: 'interdomain', when: 'ECS_INTERDOMAIN → remote port rport, notify_vcpu_id …', next: 'X1.5' },
-      { name: 'to-peer', when: 'sending from the modelled domain to its peer', next: null },
+      { name: 'einval', when: 'the port is not in a state that can send (e.g. ECS_FREE): -EINVAL', next: null },
+      { name: 'unbound', when: 'the port is ECS_UNBOUND (no peer yet): nothing is sent', next: null },
+      { name: 'ipi', when: 'ECS_IPI: the port itself is set pending on its notify_vcpu_id', next: 'X1.5' },
+      { name: 'xen-consumer', when: 'the remote port is consumed by Xen (xen_consumer set): Xen\'s notification function runs, no guest is signalled', next: null },
+      { name: 'interdomain', when: 'ECS_INTERDOMAIN: the remote port is set pending on its notify_vcpu_id', next: 'X1.5' },
+      { name: 'to-peer', when: 'the modelled domain sends to its peer: the peer\'s port is set pending, and the model does not follow the peer', next: null },
     ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');
@@ -83,9 +83,9 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR1'],
     links: [xenLink('evtchn_port_set_pending', 'xen/include/xen/event.h'), xenLink('evtchn_usable', 'xen/include/xen/event.h')],
     branches: [
-      { name: 'unusable', when: 'E[port] is …, Xen-consumed', next: null },
-      { name: 'fifo', when: 'd->evtchn_port_ops is FIFO; target vCPU v', next: 'X7.5' },
-      { name: '2-level', when: 'd->evtchn_port_ops is 2-level; target vCPU v', next: 'X1.6' },
+      { name: 'unusable', when: 'the port is not usable (closed, or consumed by Xen): nothing is set pending', next: null },
+      { name: 'fifo', when: 'the domain uses the FIFO ABI: evtchn_fifo_set_pending for the target vCPU', next: 'X7.5' },
+      { name: '2-level', when: 'the domain uses the 2-level ABI: evtchn_2l_set_pending for the target vCPU', next: 'X1.6' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -117,10 +117,10 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_bit'], then: ['vcpu_mark_events_pending'] },
     }],
     branches: [
-      { name: 'sel-newly-set', when: 'P[10] 0→1, unmasked; SEL[0] bit 0 0→1', next: 'X1.7' },
-      { name: 'sel-already-set', when: 'P[11] 0→1, unmasked; SEL[0] bit 0 was already 1 (an upcall will scan word 0)', next: 'X1.7' },
-      { name: 'masked', when: 'P[10] 0→1 but M[10]=1', next: 'X1.7' },
-      { name: 'already-pending', when: 'P[10] was already 1', next: null },
+      { name: 'sel-newly-set', when: 'P[p] 0→1 on an unmasked port, and its selector bit in the target vCPU\'s evtchn_pending_sel goes 0→1', next: 'X1.7' },
+      { name: 'sel-already-set', when: 'P[p] 0→1 on an unmasked port whose selector bit was already 1: an upcall already has to scan that word', next: 'X1.7' },
+      { name: 'masked', when: 'P[p] 0→1 but M[p]=1: latched only, no selector bit and no upcall until the unmask', next: 'X1.7' },
+      { name: 'already-pending', when: 'P[p] was already 1: the event merges with the pending one', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -176,9 +176,9 @@ export const xenSideSteps: XStep[] = [
     links: [xenLink('vcpu_mark_events_pending', 'xen/arch/x86/domain.c')],
     contracts: [{ id: 'X1.8-hvm-or-kick', text: 'an HVM vCPU gets hvm_assert_evtchn_irq, a PV vCPU vcpu_kick', source: 'XR10; XR17', codebase: 'xen', symbol: 'vcpu_mark_events_pending', check: { kind: 'calls', anyOf: ['hvm_assert_evtchn_irq'] } }],
     branches: [
-      { name: 'upcall-already-pending', when: 'UP[v] was already 1', next: null },
-      { name: 'hvm', when: 'UP[v] 0→1 on an HVM vCPU', next: 'X6.4' },
-      { name: 'pv', when: 'UP[v] 0→1 on a PV vCPU', next: 'X1.9' },
+      { name: 'upcall-already-pending', when: 'UP[v] was already 1: the vCPU is already due an upcall', next: null },
+      { name: 'hvm', when: 'UP[v] 0→1 on an HVM vCPU: hvm_assert_evtchn_irq', next: 'X6.4' },
+      { name: 'pv', when: 'UP[v] 0→1 on a PV vCPU: vcpu_kick', next: 'X1.9' },
     ],
     run(ctx) {
       const v = targetOf(ctx);
@@ -198,8 +198,8 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('vcpu_kick', 'xen/arch/x86/domain.c'), xenLink('vcpu_unblock', 'xen/common/sched/core.c')],
     branches: [
-      { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X6.14' },
-      { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X1.10' },
+      { name: 'hvm', when: 'HVM guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; it checks for interrupts at its next VM entry', next: 'X6.14' },
+      { name: 'pv', when: 'PV guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; it passes test_guest_events on its way back to the guest', next: 'X1.10' },
     ],
     run(ctx) {
       const v = targetOf(ctx);
@@ -223,9 +223,9 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('test_guest_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' }), xenLink('test_all_events', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     branches: [
-      { name: 'deliver', when: 'UP[v]=1 and UM[v]=0', next: 'X1.11' },
-      { name: 'masked-by-UM', when: 'UP[v]=1, UM[v]=1', next: null },
-      { name: 'nothing-pending', when: 'UP[v]=0', next: null },
+      { name: 'deliver', when: 'UP[v]=1 and UM[v]=0: a bounce frame to the guest\'s event callback', next: 'X1.11' },
+      { name: 'masked-by-UM', when: 'UP[v]=1 but UM[v]=1 (events disabled): back to the guest, UP stays set', next: null },
+      { name: 'nothing-pending', when: 'UP[v]=0: nothing to deliver', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.10');
@@ -245,7 +245,7 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('create_bounce_frame', 'xen/arch/x86/x86_64/entry.S', { kind: 'asm' })],
     branches: [
-      { name: 'bounce', when: 'saved UM=ctx.state.vcpu[v].saved_upcall_mask in the frame, UM[v]:=1; guest resumes at its event callback', next: 'X1.12' },
+      { name: 'bounce', when: 'the frame saves UM, UM[v] := 1, and the guest resumes at its event callback', next: 'X1.12' },
     ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11');
@@ -261,7 +261,7 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('do_iret', 'xen/arch/x86/pv/iret.c'), { codebase: 'linux', symbol: 'xen_iret', file: 'arch/x86/xen/xen-asm.S', kind: 'asm' }],
     branches: [
-      { name: 'iret', when: 'UM[v] := saved ctx.state.vcpu[v].saved_upcall_mask; back through test_all_events', next: 'X1.10' },
+      { name: 'iret', when: 'HYPERVISOR_iret restores UM[v] from the frame and goes back through test_all_events', next: 'X1.10' },
     ],
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.11i');
@@ -284,11 +284,13 @@ export const xenSideSteps: XStep[] = [
     }],
     branches: [
       { name: 'unusable', when: 'E[port] not usable: evtchn_port_unmask is a no-op (XR1)', next: null },
-      { name: 'relink', when: 'MASKED cleared; PENDING=1 → evtchn_fifo_set_pending on notify_vcpu_id n', next: 'X7.5' },
-      { name: 'not-pending', when: 'MASKED cleared; not pending', next: null },
-      { name: 're-raise', when: 'M[10] was 1, P[10]=1, SEL[0] bit 0→1 → vcpu_mark_events_pending(notify_vcpu_id 0)', next: 'X1.8' },
-      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: null },
-      { name: 'was-not-masked', when: 'M[10] was already 0: unmasking an unmasked port never re-raises (XR11)', next: 'X3.13' },
+      { name: 'relink', when: 'FIFO: MASKED cleared and PENDING=1: evtchn_fifo_set_pending on the port\'s notify_vcpu_id', next: 'X7.5' },
+      { name: 'not-pending', when: 'MASKED (FIFO) or M[p] (2-level) cleared; the port is not pending: nothing more', next: null },
+      { name: 're-raise', when: '2-level: M[p] was 1 and P[p]=1: the selector bit is set and vcpu_mark_events_pending on notify_vcpu_id', next: 'X1.8' },
+      { name: 'was-not-masked', when: 'M[p] was already 0: unmasking an unmasked port never re-raises (XR11)', next: null },
+      { name: 'was-not-masked', when: 'M[p] was already 0 (XR11); PHYSDEVOP_eoi goes on with pirq_guest_eoi', next: 'X3.13' },
+      { name: 'sel-already-set', when: '2-level: M[p] 1→0 and P[p]=1, but the selector bit was already set: an upcall already has to scan that word', next: null },
+      { name: 'no-page', when: 'FIFO: the port has no event word yet (no event-array page): nothing to unmask', next: null },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -317,9 +319,12 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_fifo_set_pending', check: { kind: 'mentions', anyOf: ['fifo_lastq'] },
     }],
     branches: [
-      { name: 'masked', when: 'W.MASKED=1', next: 'X1.7' },
-      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY bit 7 0→1 → notify', next: 'X1.7' },
-      { name: 'no-control-block', when: 'CB[1] not mapped', next: null },
+      { name: 'masked', when: 'the event word is MASKED: PENDING set, not linked, no notification (XR29)', next: 'X1.7' },
+      { name: 'queued-at-head', when: 'PENDING set and the queue of the port\'s priority was empty: the port becomes its head; READY bit 0→1 notifies the vCPU', next: 'X1.7' },
+      { name: 'no-control-block', when: 'the target vCPU has no control block mapped: the event is dropped', next: null },
+      { name: 'no-page', when: 'the port has no event word yet (no event-array page): remembered in E[port].pending', next: null },
+      { name: 'already-linked', when: 'the word is already LINKED: no new link and no notification', next: 'X1.7' },
+      { name: 'linked-to-tail', when: 'PENDING set and the queue was not empty: linked after its tail; notified only if READY was 0', next: 'X1.7' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -352,9 +357,9 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR28'],
     links: [xenLink('do_physdev_op', 'xen/arch/x86/physdev.c')],
     branches: [
-      { name: 'no-pirq', when: 'pirq pirq is not guest-bound', next: null },
-      { name: 'auto-unmask', when: 'v1 pirq_eoi_map registered: auto_unmask → evtchn_unmask(port p.evtchn) first', next: 'X1.23' },
-      { name: 'pirq_guest_eoi', when: 'pirq pirq is bound to a real IRQ', next: 'X3.13' },
+      { name: 'no-pirq', when: 'the pirq is not guest-bound', next: null },
+      { name: 'auto-unmask', when: 'a v1 pirq_eoi_map is registered: auto_unmask unmasks the pirq\'s port first (evtchn_unmask)', next: 'X1.23' },
+      { name: 'pirq_guest_eoi', when: 'the pirq is bound to a physical IRQ: pirq_guest_eoi', next: 'X3.13' },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');
@@ -372,8 +377,8 @@ export const xenSideSteps: XStep[] = [
     contracts: [{ id: 'X3.13-in-flight', text: 'completes the physical EOI only when in_flight drops to zero', source: 'XR27', codebase: 'xen', symbol: 'desc_guest_eoi', check: { kind: 'mentions', anyOf: ['in_flight'] } }],
     branches: [
       { name: 'already-eoied', when: 'pirq->masked was 0 (already EOIed or force-EOIed by the timer)', next: null },
-      { name: 'others-in-flight', when: 'in_flight=p.in_flight: other sharers still busy', next: null },
-      { name: 'eoi', when: 'in_flight 1→0: p.ack_type completed', next: null },
+      { name: 'others-in-flight', when: 'in_flight stays above 0: other domains sharing the IRQ have not EOIed yet', next: null },
+      { name: 'eoi', when: 'in_flight 1→0: the physical IRQ is EOIed (or unmasked) as its ack type requires', next: null },
     ],
     run(ctx) {
       const pirq = num(ctx.params, 'pirq');

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allFlows, findFlow, runScenario, simulate, traceToText, ParamValues, ModelError, type Scenario } from '@irqlens/models';
+import { allFlows, findFlow, runScenario, traceToText, ParamValues, ModelError, type Scenario } from '@irqlens/models';
+import { simulateFromStep, startedTraceText } from '../../engine/flowGuide/midFlowStart';
 import { validateScenario } from '../../engine/scenarios/validateScenario';
 import { builtinScenarioDir } from '../../engine/packageRoot';
 
@@ -91,13 +92,15 @@ export function register(program: Command): void {
       if (!flowId) throw new ModelError('give a flow id (irqlens flows lists them) or --scenario', 'flow');
       const flow = findFlow(flowId);
       if (!flow) throw new ModelError(`unknown flow "${flowId}" (flows: ${allFlows.map((f) => f.id).join(', ')})`, 'flow');
-      const trace = simulate(flow, {
+      // From a step after the entry: the run from the entry up to it establishes the state (the panel's and hover's run).
+      const run = simulateFromStep(flow, {
         from: opts.from,
         profile: opts.profile,
         set: keyValues(opts.set, 'set'),
         params: keyValues(opts.param, 'param') as ParamValues,
       });
-      if (opts.json) process.stdout.write(JSON.stringify(trace, null, 2) + '\n');
-      else process.stdout.write(traceToText(trace, flow, { functions: opts.functions }) + '\n');
+      const start = run.start.kind === 'after-entry' ? { assumed: run.start.assumed } : run.start.kind === 'alone' ? { startedAlone: run.start.reason } : {};
+      if (opts.json) process.stdout.write(JSON.stringify({ ...run.trace, ...start }, null, 2) + '\n');
+      else process.stdout.write(startedTraceText(run, flow, { functions: opts.functions }) + '\n');
     });
 }

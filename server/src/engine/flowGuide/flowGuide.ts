@@ -1,7 +1,7 @@
 // The flow guide: what the models say about a function, for lenses, hovers and the flow requests. It owns the
 // memoised model facts (places by symbol, observed branches per flow, the worked run and what-if per step); they depend
 // on the models only, so they live as long as the server. Anything about files and locations takes the index as input.
-import { allFlows, type Codebase, type Flow, type Link, type Step } from '@irqlens/models';
+import { allFlows, pathPlace, pathPlaceText, type Codebase, type Flow, type Link, type Step } from '@irqlens/models';
 import { builtinScenarioDir } from '../packageRoot';
 import { equivalentFunctions, type EquivalentGroup } from './equivalentFunctions';
 import { readBuiltinScenarios, type BuiltinScenario } from './builtinScenarios';
@@ -35,8 +35,9 @@ export class FlowGuide {
     return id ? flow.steps.find((s) => s.id === id) : undefined;
   }
 
-  position(flow: Flow<unknown>, step: Step<unknown>): number {
-    return flow.steps.indexOf(step) + 1;
+  /** "step 7 of 17" along the flow's own path; a copy of another flow's step says whose it is. */
+  placeText(flow: Flow<unknown>, step: Step<unknown>): string {
+    return pathPlaceText(step, pathPlace(this.flows, flow, step));
   }
 
   /** The steps a function implements in a codebase (all codebases when undefined), its own flow's step first. */

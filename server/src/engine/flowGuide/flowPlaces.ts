@@ -1,12 +1,17 @@
-// Where a function sits in the flows: every (flow, step) whose links name it in one codebase, with "step k of n".
-import type { Codebase, Flow, Link, Step } from '@irqlens/models';
+// Where a function sits in the flows: every (flow, step) whose links name it in one codebase, with "step k of n" along
+// the flow's own path (the models' stepPosition.ts; a copy of another flow's step is placed in that flow).
+import { pathPlace, pathPlaceText, type Codebase, type Flow, type Link, type Step } from '@irqlens/models';
 
 export interface FlowPlace {
   flow: Flow<unknown>;
   step: Step<unknown>;
-  /** 1-based position of the step in its flow. */
+  /** 1-based position along the flow's own path (a copy: its home step's in its home flow). */
   position: number;
   total: number;
+  /** Set for a copy of another flow's step (`X6.4@X1`): that flow. */
+  sharedFrom?: string;
+  /** "step 7 of 17", or for a copy "shared step X6.4 of X6 (step 7 of 17 there)". */
+  placeText: string;
   link: Link;
 }
 
@@ -19,9 +24,11 @@ export function placesBySymbol(flows: readonly Flow<unknown>[]): Map<string, Flo
     out.set(name, list);
   };
   for (const flow of flows) {
-    flow.steps.forEach((step, i) => {
+    flow.steps.forEach((step) => {
+      const where = pathPlace(flows, flow, step);
+      const placeText = pathPlaceText(step, where);
       for (const link of step.links) {
-        const place = { flow, step, position: i + 1, total: flow.steps.length, link };
+        const place: FlowPlace = { flow, step, position: where?.position ?? 0, total: where?.total ?? 0, ...(where?.sharedFrom ? { sharedFrom: where.sharedFrom } : {}), placeText, link };
         add(link.symbol, place);
         for (const f of link.formerly ?? []) add(f.symbol, place);
       }

@@ -1,20 +1,24 @@
 // A worked example for a hover: the flow's default scenario up to one step — the state the step reads (as it read it),
 // what it changes (before → after), the branch it takes and why, then the following steps, and the outcome.
-// The default run from the flow's entry is preferred: upstream steps choose the vector, the port, the target, so the
-// step sees realistic values. A step that run does not reach is run on its own with the defaults, else taken from the
-// first built-in scenario of the flow that reaches it.
-import { deepClone, runScenario, simulate, type Flow, type OutcomeEvent, type ParamValues, type Step, type Trace, type TraceStep } from '@irqlens/models';
+// It is the simulation panel's and the CLI's run from the step (midFlowStart.ts): the default run from the flow's entry
+// up to the step, so upstream steps choose the vector, the port, the target and the step sees realistic values. A step
+// that run does not reach is run on its own with the defaults, else taken from the first built-in scenario of the flow
+// that reaches it.
+import { deepClone, runScenario, type Flow, type OutcomeEvent, type ParamValues, type Step, type Trace, type TraceStep } from '@irqlens/models';
 import type { BuiltinScenario } from './builtinScenarios';
+import { simulateFromStep, type AssumedStep } from './midFlowStart';
 import { recordingFlow } from './readRecorder';
 
 export interface WorkedRun {
   /** How the step was reached: the default run from the flow's entry, a run from the step itself, or a scenario. */
   start: { kind: 'entry' } | { kind: 'step' } | { kind: 'scenario'; name: string };
+  /** The steps run before this one (from the entry, or the scenario's), not shown. */
+  assumed: AssumedStep[];
   profile: string;
   params: ParamValues;
   /** The trace from the step's first run on. */
   steps: TraceStep[];
-  /** Outcome events of the whole run (the models do not tie them to steps). */
+  /** Outcome events from the step on (a scenario's: of its whole run). */
   outcome: OutcomeEvent[];
   truncated: boolean;
   /** What the step read on its first run, with the value it read. */
@@ -53,15 +57,21 @@ function firstRunReads(flow: Flow<unknown>, step: Step<unknown>): { flow: Flow<u
 function fromTrace(start: WorkedRun['start'], trace: Trace, step: Step<unknown>, reads: WorkedRun['reads']): WorkedRun | undefined {
   const at = trace.steps.findIndex((s) => s.step === step.id);
   if (at < 0) return undefined;
-  return { start, profile: trace.profile, params: trace.params, steps: trace.steps.slice(at), outcome: trace.outcome, truncated: trace.truncated, reads };
+  const assumed = trace.steps.slice(0, at).map((s) => ({ step: s.step, title: s.title, branch: s.branch }));
+  return { start, assumed, profile: trace.profile, params: trace.params, steps: trace.steps.slice(at), outcome: trace.outcome, truncated: trace.truncated, reads };
 }
 
-/** Runs `flow` to `step` with a strategy; undefined when that strategy does not reach the step or the run is refused. */
+/**
+ * Runs `flow` to `step` with a strategy: `entry`, the run from the flow's entry (undefined when it does not reach the
+ * step); `step`, the step on its own. Undefined when the run is refused.
+ */
 export function runToStep(flow: Flow<unknown>, step: Step<unknown>, strategy: WorkedStrategy, v: RunVariation = {}, recordReads = false): WorkedRun | undefined {
   const rec = recordReads ? firstRunReads(flow, step) : { flow, reads: [] };
   try {
-    const trace = simulate(rec.flow, { profile: v.profile, params: v.params, from: strategy === 'step' ? step.id : undefined });
-    return fromTrace({ kind: strategy }, trace, step, rec.reads);
+    const run = simulateFromStep(rec.flow, { profile: v.profile, params: v.params, from: step.id, alone: strategy === 'step', afterEntryOnly: strategy === 'entry' });
+    const assumed = run.start.kind === 'after-entry' ? run.start.assumed : [];
+    const t = run.trace;
+    return { start: { kind: strategy }, assumed, profile: t.profile, params: t.params, steps: t.steps, outcome: t.outcome, truncated: t.truncated, reads: rec.reads };
   } catch {
     return undefined;
   }

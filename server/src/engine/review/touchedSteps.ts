@@ -20,7 +20,7 @@ function touches(flows: readonly Flow<unknown>[], symbol: string, codebase: Code
           for (const l of links) eq.push({ codebase: cb, symbol: l.symbol });
         }
       }
-      return { flow: r.flow.id, step: r.step.id, position: r.position, steps: r.flow.steps.length, title: r.step.title, function: symbol, codebase, file: r.link.file ?? rel ?? '', how, ...(via ? { via } : {}), equivalents: eq };
+      return { flow: r.flow.id, step: r.step.id, position: r.position, steps: r.total, title: r.step.title, function: symbol, codebase, file: r.link.file ?? rel ?? '', how, ...(via ? { via } : {}), equivalents: eq };
     });
 }
 

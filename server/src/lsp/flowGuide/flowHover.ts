@@ -8,6 +8,7 @@ import { goToStep, linkLabel, markdownLink, showFlow, simulateFromHere } from '.
 import type { FlowGuide } from '../../engine/flowGuide/flowGuide';
 import type { FlowPlace } from '../../engine/flowGuide/flowPlaces';
 import { compactFlowName } from './functionLenses';
+import { laneOf } from './lanes';
 import { linkView } from './linkViews';
 import { outcomeLine } from '../../engine/flowGuide/workedSimulation';
 
@@ -23,7 +24,7 @@ interface Layout {
 }
 
 const layouts: Layout[] = [
-  { following: 5, otherSteps: 2, reads: true },
+  { following: 6, otherSteps: 2, reads: true },
   { following: 3, otherSteps: 1, reads: true },
   { following: 1, otherSteps: 0, reads: false },
 ];
@@ -59,11 +60,16 @@ function traceLine(t: TraceStep): string {
   return `${t.step.padEnd(9)} ${clip(t.title, 34).padEnd(34)} ${t.branch.padEnd(16)} ${clip(tail, 60)}`;
 }
 
-/** Stop after the first EOI or the first step of the guest's handler chain that ends the run. */
+/**
+ * Down to the guest's handler and the EOI, whichever comes later (an upcall vector is EOIed by the entry stub before
+ * xen_evtchn_do_upcall runs); the guest's entry stubs (`linux-entry`) are not its handler.
+ */
 function followingSteps(steps: TraceStep[], maxFollowing: number): { shown: TraceStep[]; more: number } {
   const rest = steps.slice(1);
-  let end = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
-  end = end < 0 ? rest.length : end + 1;
+  const eoi = rest.findIndex((s) => /eoi/i.test(s.step) || /eoi/i.test(s.title));
+  const handler = rest.findIndex((s) => laneOf(s.component) === 'guest' && !s.component.endsWith('-entry'));
+  const last = Math.max(eoi, handler);
+  const end = last < 0 ? rest.length : last + 1;
   const shown = rest.slice(0, Math.min(end, maxFollowing));
   return { shown, more: rest.length - shown.length };
 }
@@ -73,7 +79,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   const { flow, step } = place;
   const lines: string[] = [];
   const flowLink = markdownLink(showFlow(`${flow.id} ${compactFlowName(flow.name)}`, { flow: flow.id, step: step.id }));
-  lines.push(`**${flowLink}** · step ${place.position} of ${place.total} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
+  lines.push(`**${flowLink}** · ${place.placeText} (\`${step.id}\`${step.operation ? ` · \`${step.operation}\`` : ''}) — ${step.role}`);
   lines.push('');
   const obs = guide.observation(flow, step);
   if (obs && layout.reads) lines.push(`reads ${pathList(obs.reads)} · writes ${pathList(obs.writes)}`);
@@ -82,7 +88,7 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
   const branches = guide.branches(flow, step);
   for (const b of branches.slice(0, maxBranches)) {
     const target = guide.step(flow, b.next);
-    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 90)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
+    lines.push(`- branch \`${b.name}\` — ${clip(b.when, 140)} → ${target ? stepRef(index, flow, target, codebase) : 'ends'}`);
   }
   if (branches.length > maxBranches) lines.push(`- … ${branches.length - maxBranches} more branches`);
   if ((obs && layout.reads) || branches.length > 0) lines.push('');
@@ -103,6 +109,8 @@ function placeSection(guide: FlowGuide, index: IndexQueries, place: FlowPlace, s
     const params = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     lines.push(`Worked simulation (${how}, ${run.profile}; ${clip(params, 80)}):`);
     const block: string[] = [];
+    // The steps that ran before this one and set up the state it reads (the panel's "Assumed" line).
+    if (run.assumed.length > 0) block.push(`assumed: ${clip(run.assumed.map((a) => `${a.step} ${a.branch}`).join(' → '), 100)}`);
     if (run.reads.length > 0 && layout.reads) block.push(`before: ${clip(run.reads.slice(0, 4).map((r) => `${r.path}=${show(r.value)}`).join('  '), 110)}`);
     block.push(`${first.step}: ${first.branch} — ${clip(first.why, 90)}`);
     for (const c of first.changes.slice(0, maxChanges)) block.push(`  ${c.path}: ${show(c.before)} → ${show(c.after)}`);
@@ -155,10 +163,11 @@ function renderFlowPart(guide: FlowGuide, index: IndexQueries, places: FlowPlace
     }
     seen.add(baseId(p.step.id));
     const link = markdownLink(showFlow(`${p.flow.id} ${compactFlowName(p.flow.name)}`, { flow: p.flow.id, step: p.step.id }));
-    others.push(`Also **${link}** · step ${p.position} of ${p.total} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
+    others.push(`Also **${link}** · ${p.placeText} (\`${p.step.id}\`) — ${clip(p.step.role, 160)}`);
   }
   if (others.length > 0) lines.push(...others.flatMap((o) => [o, '']));
-  if (copies.length > 0) actions.push(`also on ${copies.map((p) => `${p.flow.id} (${p.position}/${p.total})`).join(', ')}`);
+  // Copies of this step in other flows (`X6.4@X1`) are the same step on their path: no number of their own.
+  if (copies.length > 0) actions.push(`also on ${copies.map((p) => p.flow.id).join(', ')}`);
   lines.push(actions.join(' · '));
   return lines.join('\n');
 }

@@ -102,14 +102,14 @@ function flowTitle(guide: FlowGuide, flowId: string, stepId: string): string | u
   const step = flow && guide.step(flow, stepId);
   if (!flow || !step) return undefined;
   const codebases = flow.codebases.map(codebaseName).join(' → ');
-  return `${flow.id} ${compactFlowName(flow.name)} · step ${guide.position(flow, step)} of ${flow.steps.length} · ${codebases}`;
+  return `${flow.id} ${compactFlowName(flow.name)} · ${guide.placeText(flow, step)} · ${codebases}`;
 }
 
 export function pickArgs(guide: FlowGuide, symbol: string, codebase?: Codebase): PickFlowStepArgs {
   return {
     symbol,
     places: guide.places(symbol, codebase).map((p) => ({
-      flow: p.flow.id, flowName: p.flow.name, step: p.step.id, position: p.position, total: p.total, title: p.step.title,
+      flow: p.flow.id, flowName: p.flow.name, step: p.step.id, position: p.position, total: p.total, place: p.placeText, title: p.step.title,
     })),
   };
 }

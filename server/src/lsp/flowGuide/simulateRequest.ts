@@ -2,7 +2,7 @@
 // the panel draws it: lanes, state changes, resolved functions, the CLI's trace text, and for scenarios each expectation.
 // Bad input comes back as { ok: false } naming the field (and its line in a scenario file), never as an exception.
 import {
-  ModelError, checkProfile, deepClone, getPath, parseValueFor, resolveParams, runScenario, setPath, simulate, traceToText,
+  ModelError, checkProfile, deepClone, getPath, parseValueFor, resolveParams, runScenario, setPath, traceToText,
   type Flow, type ScenarioRun, type Trace,
 } from '@irqlens/models';
 import type { IndexQueries } from '../../engine/index/types';
@@ -12,6 +12,7 @@ import { flowView } from './flowViews';
 import { laneOf } from './lanes';
 import { linkView } from './linkViews';
 import { fieldLine, parseScenarioText } from '../../engine/flowGuide/scenarioFieldLines';
+import { simulateFromStep, startedTraceText, type StartedRun } from '../../engine/flowGuide/midFlowStart';
 
 type Failure = Extract<SimulateResult, { ok: false }>;
 
@@ -21,7 +22,8 @@ class RequestProblem extends Error {
   }
 }
 
-export function traceView(index: IndexQueries, flow: Flow<unknown>, trace: Trace): TraceView {
+/** `started`: a run from a step (its trace and how it got its state); absent for a scenario's trace. */
+export function traceView(index: IndexQueries, flow: Flow<unknown>, trace: Trace, started?: StartedRun): TraceView {
   const trees = index.trees();
   const links = new Map<string, ReturnType<typeof linkView>>();
   const resolve = (l: Flow<unknown>['steps'][number]['links'][number]) => {
@@ -48,10 +50,14 @@ export function traceView(index: IndexQueries, flow: Flow<unknown>, trace: Trace
       functions: s.functions.map(resolve),
       next: s.next,
       ...(s.action ? { action: s.action } : {}),
+      ...(s.context ? { context: s.context } : {}),
+      ...(s.deferredTo ? { deferredTo: s.deferredTo } : {}),
     })),
     outcome: trace.outcome.map((o) => ({ ...o })),
     truncated: trace.truncated,
-    text: traceToText(trace, flow),
+    text: started ? startedTraceText(started, flow) : traceToText(trace, flow),
+    ...(started?.start.kind === 'after-entry' ? { assumed: started.start.assumed.map((a) => ({ ...a })) } : {}),
+    ...(started?.start.kind === 'alone' ? { startedAlone: started.start.reason } : {}),
   };
 }
 
@@ -64,7 +70,7 @@ function scenarioField(e: ModelError): string | undefined {
   return e.field;
 }
 
-function runFlow(flows: readonly Flow<unknown>[], p: SimulateParams): { flow: Flow<unknown>; trace: Trace } {
+function runFlow(flows: readonly Flow<unknown>[], p: SimulateParams): { flow: Flow<unknown>; run: StartedRun } {
   if (!p.flow) throw new RequestProblem('give a flow id or a scenario', 'flow');
   const flow = flows.find((f) => f.id.toLowerCase() === p.flow?.toLowerCase());
   if (!flow) throw new RequestProblem(`unknown flow "${p.flow}" (flows: ${flows.map((f) => f.id).join(', ')})`, 'flow');
@@ -88,14 +94,14 @@ function runFlow(flows: readonly Flow<unknown>[], p: SimulateParams): { flow: Fl
       }
     }
   }
-  return { flow, trace: simulate(flow, { from: p.from, profile, params, state }) };
+  return { flow, run: simulateFromStep(flow, { from: p.from, profile, params, state }) };
 }
 
 function scenarioResult(index: IndexQueries, flows: readonly Flow<unknown>[], run: ScenarioRun): SimulateResult {
   const flow = flows.find((f) => f.id === run.scenario.flow) as Flow<unknown>;
   const trace = traceView(index, flow, run.trace);
   trace.expectations = run.expectations.map((x) => ({ text: x.text, ok: x.ok }));
-  return { ok: true, trace, flow: flowView(index, flow) };
+  return { ok: true, trace, flow: flowView(index, flow, flows) };
 }
 
 export function simulateRequest(index: IndexQueries, flows: readonly Flow<unknown>[], scenarios: readonly BuiltinScenario[], p: SimulateParams): SimulateResult {
@@ -129,8 +135,8 @@ export function simulateRequest(index: IndexQueries, flows: readonly Flow<unknow
     }
   }
   try {
-    const { flow, trace } = runFlow(flows, p ?? {});
-    return { ok: true, trace: traceView(index, flow, trace), flow: flowView(index, flow) };
+    const { flow, run } = runFlow(flows, p ?? {});
+    return { ok: true, trace: traceView(index, flow, run.trace, run), flow: flowView(index, flow, flows) };
   } catch (e) {
     if (e instanceof RequestProblem) return { ok: false, error: e.message, ...(e.field ? { field: e.field } : {}) };
     if (e instanceof ModelError) return { ok: false, error: e.message, ...(e.field ? { field: e.field } : {}) };
