@@ -69,8 +69,12 @@ export function finish(ctx: XCtx, branch: string, why: string, result: ParamValu
 
 // ---- per-flow ids ------------------------------------------------------------------------------------
 /** A step of flow F keeps its own id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
+const localIds = new Map<string, string>();
 export function localId(flowId: string, id: string): string {
-  return id.split('.')[0] === flowId ? id : `${id}@${flowId}`;
+  const key = `${flowId} ${id}`;
+  let out = localIds.get(key);
+  if (out === undefined) localIds.set(key, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
+  return out;
 }
 
 export function localize(flowId: string, steps: XStep[]): XStep[] {
