@@ -203,6 +203,19 @@ export class Machine<S> {
     this.steps.push(done);
     if (ctx !== MAIN_CONTEXT) done.context = ctx;
     q.shift();
+    for (const h of result.handOff ?? []) {
+      const step = this.byId.get(h.next);
+      if (!step) throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} hands off unknown step ${h.next}`);
+      const params = { ...work.params, ...result.params, ...h.params };
+      if (this.options.deferral === false) {
+        q.unshift({ step, params, seq: work.seq });
+        continue;
+      }
+      const target = parseDeferTarget(h.to);
+      (done.handedOff ??= []).push(`${h.next} → ${h.to}`);
+      if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, step, params, undefined, cur.id));
+      else this.post(target.context, step, params, undefined, cur.id);
+    }
     if (result.next !== null) {
       const next = this.byId.get(result.next)!;
       const params = result.params ? { ...work.params, ...result.params } : work.params;

@@ -78,6 +78,7 @@ export const guestUpcallSteps: XStep[] = [
       { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X1.15' },
       { name: 'enter', when: 'on CPU cpu: UP[cpu] was was (IRQ_HANDLED / IRQ_NONE, spurious) → 0, scan', next: 'X7.8' },
       { name: 'loop', when: 'UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X1.15' },
+      { name: 'loop', when: 'FIFO: UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X7.8' },
       { name: 'return-pv', when: '2007: one pass only, UP[0]=1 is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
       { name: 'return-gsi', when: 'UP[0]=0 after the scan: done; the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
       { name: 'return-hvm', when: 'UP[0]=0 after the scan: done; iret re-enables IF, next VM entry re-checks', next: 'X6.14' },
