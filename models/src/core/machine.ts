@@ -50,10 +50,10 @@ export interface MachineOptions<S> {
 /** The trace bound when none is given: a 10,000-event random schedule is about 60,000 steps. */
 export const DEFAULT_MAX_TRACE_STEPS = 200_000;
 
-/** Where deferred work goes: a named context, or `timer@+N` (the `timer` context, N ticks from now). */
+/** Where deferred work goes: a named context, or `context@+N` (that context, N clock ticks from now; `timer@+N`). */
 export function parseDeferTarget(target: string): { context: string; delay: number } {
-  const m = /^timer@\+(\d+)$/.exec(target);
-  if (m) return { context: 'timer', delay: Number(m[1]) };
+  const m = /^([A-Za-z][\w.-]*)@\+(\d+)$/.exec(target);
+  if (m) return { context: m[1], delay: Number(m[2]) };
   if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
   return { context: target, delay: 0 };
 }

@@ -99,7 +99,8 @@ export interface StepResult {
   params?: ParamValues;
   /**
    * Where the code hands `next` to another execution context instead of calling it (an IPI, a kick, a tasklet,
-   * a work item, a VM entry): a context name (`vcpu1`, `xen`, `qemu-main` …) or `timer@+N` (N clock ticks later).
+   * a work item, a VM entry): a context name (`vcpu1`, `xen`, `qemu-main` …), or `context@+N` (N clock ticks later:
+   * a timer or delayed work; `timer@+N` runs on the `timer` context).
    * The simulator queues `next` there; absent, `next` runs at once on the same context.
    */
   deferTo?: string;
