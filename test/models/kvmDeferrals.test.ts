@@ -22,3 +22,17 @@ void test('EOI storm: the delayed re-send runs later on the work queue, after th
   const stuck = runScenario(allFlows, { name: 'x', title: 'x', flow: 'Q3', params: { handler_clears_line: false }, set: { 'ioapic.irq_eoi.10': 9998 }, maxSteps: 400, actions: [{ do: 'raise', with: { pin: 10 } }] });
   assert.ok(stuck.trace.steps.filter((x) => x.step === 'Q3.13').length >= 1);
 });
+
+void test('posted interrupts: the notification is processed by the target later; a post before that sends no second IPI', () => {
+  const r = runScenario(allFlows, JSON.parse(fs.readFileSync(path.join(DIR, 'kvm-posted-second-post-before-notification-processed.json'), 'utf8')) as unknown);
+  assert.ok(r.passed, r.expectations.map((e) => `${e.ok ? 'ok' : 'FAIL'} ${e.text}`).join('\n'));
+  const s = r.trace.steps;
+  assert.equal(s.filter((x) => x.step === 'Q4.2').length, 1);
+  const ipi = s.findIndex((x) => x.step === 'Q4.2');
+  const second = s.findIndex((x) => x.step === 'Q4.1' && x.branch === 'on-already-set');
+  const processed = s.findIndex((x) => x.step === 'Q4.3');
+  assert.ok(ipi < second && second < processed);
+  assert.equal(s[processed].context, 'vcpu1');
+  // Both vectors were in the PIR when the one notification was processed.
+  assert.deepEqual(s[processed].changes.find((c) => c.path === 'vcpus.1.pi_desc.pir')?.before, [65, 97]);
+});
