@@ -52,3 +52,10 @@ void test('GSI callback: a send between the upcall\'s return and the EOI leaves 
   assert.ok(ret < unchanged && unchanged < redeliver, s.join(' '));
   assert.equal(s.filter((x) => x === 'X1.18h:handled').length, 2);
 });
+
+void test('2007 rebind without masking: an event between bind_vcpu and the mask update is stranded; 6.1 delivers it', () => {
+  run('xen-2007-rebind-unmasked-strands-event');
+  const raw = JSON.parse(fs.readFileSync(path.join(DIR, 'xen-2007-rebind-unmasked-strands-event.json'), 'utf8')) as { profile?: string; expect?: unknown };
+  const modern = runScenario(allFlows, { ...raw, profile: 'xen417-linux61', expect: [] });
+  assert.equal(modern.trace.outcome.filter((o) => o.kind === 'delivered').length, 1);
+});
