@@ -127,7 +127,7 @@ void test('lenses: ranges at once with a fixed count, resolve fills titles; sett
   const titles = all.filter((l) => l.data.symbol === 'evtchn_2l_set_pending').map((l) => resolveFunctionLens(guide, index, l.data)?.title);
   const x1 = findFlow('X1')!;
   assert.equal(titles[0], `X1 Interdomain event · step ${x1.steps.findIndex((s) => s.id === 'X1.6') + 1} of ${x1.steps.length} · Xen → Linux`);
-  assert.equal(titles[2], '→ evtchn_check_pollers', 'the next step, in this codebase');
+  assert.equal(titles[2], '→ vcpu_mark_events_pending', 'the next step, in this codebase');
   assert.match(titles[3] ?? '', /^⇢ Linux: \w+$/, 'where the path leaves Xen');
   assert.match(titles[5] ?? '', /^also on 6 flows: X2 X3 X4 X5 X6 X7$/);
   assert.equal(titles[6], `${index.incomingCalls('evtchn_2l_set_pending').length} caller · 2 callees`, 'evtchn_2l_test_and_set and vcpu_mark_events_pending');

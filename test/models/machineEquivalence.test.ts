@@ -25,6 +25,7 @@ const CHANGED_ON_PURPOSE: Record<string, string> = {
 const FLOWS_CHANGED_ON_PURPOSE: Record<string, string> = {
   Q2: 'the timer callback runs later on QEMU\'s main loop; apic_timer re-arms or deletes right after delivering, before the vCPU takes the vector',
   Q4: 'the posted-interrupt notification IPI is processed by the target later; the sender goes on with its next target first',
+  ...Object.fromEntries(['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7'].map((x) => [x, 'vcpu_mark_events_pending (and its kick, whose entry check is handed to the vCPU) runs before evtchn_check_pollers, as in evtchn_2l_set_pending and evtchn_fifo_set_pending'])),
 };
 
 /** A changed trace of a listed flow is accepted only when work was handed to another context in it. */

@@ -52,6 +52,11 @@ export function call(ctx: XCtx, branch: string, why: string, next: string, param
   return { branch, why, next, params: { ...params, ret: JSON.stringify(stack) } };
 }
 
+/** The step the innermost suspended caller resumes at when this chain ends (undefined: the run ends). */
+export function returnsTo(ctx: XCtx): string | undefined {
+  return frames(ctx.params).at(-1)?.step;
+}
+
 /** Go to `next` keeping the stack. */
 export function go(branch: string, why: string, next: string, params?: ParamValues): StepResult {
   return { branch, why, next, params };
@@ -84,7 +89,9 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
     branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
-      return { ...r, next: r.next === null ? null : localId(flowId, r.next) };
+      const out = { ...r, next: r.next === null ? null : localId(flowId, r.next) };
+      if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: localId(flowId, h.next) }));
+      return out;
     },
   }));
 }

@@ -5,7 +5,7 @@ import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../.
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
 import { unblockXenVcpu } from './xenPoll';
-import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, returnsTo, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -117,7 +117,7 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_bit'], then: ['vcpu_mark_events_pending'] },
     }],
     branches: [
-      { name: 'sel-newly-set', when: 'P[10] 0→1, unmasked; SEL[0] bit 0 0→1', next: 'X1.7' },
+      { name: 'sel-newly-set', when: 'P[10] 0→1, unmasked; SEL[0] bit 0 0→1: vcpu_mark_events_pending, then the pollers', next: 'X1.8' },
       { name: 'sel-already-set', when: 'P[11] 0→1, unmasked; SEL[0] bit 0 was already 1 (an upcall will scan word 0)', next: 'X1.7' },
       { name: 'masked', when: 'P[10] 0→1 but M[10]=1', next: 'X1.7' },
       { name: 'already-pending', when: 'P[10] was already 1', next: null },
@@ -138,17 +138,18 @@ export const xenSideSteps: XStep[] = [
         case 'sel-already-set':
           return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} was already 1 (an upcall will scan word ${w})`, 'X1.7', { newly: true, mark: false });
         default:
-          return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} 0→1`, 'X1.7', { newly: true, mark: true });
+          // vcpu_mark_events_pending first, evtchn_check_pollers after it returns, as evtchn_2l_set_pending does.
+          return call(ctx, r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} 0→1`, 'X1.8', {}, 'X1.7', { newly: true, mark: true });
       }
     },
   },
   {
     id: 'X1.7', title: 'evtchn_check_pollers', component: 'xen-sched',
-    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
+    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12), after vcpu_mark_events_pending (and its kick) returned, as the set-pending functions call it last.',
     rules: ['XR12'],
     links: [xenLink('evtchn_check_pollers', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'mark', when: 'no vCPU polls this port; the set-pending asked for a notification', next: 'X1.8' },
+      { name: 'mark', when: 'no vCPU polls this port; the set-pending already notified the vCPU (vcpu_mark_events_pending ran first)', next: null },
       { name: 'no-mark', when: 'no vCPU polls this port; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)', next: null },
     ],
     run(ctx) {
@@ -165,7 +166,7 @@ export const xenSideSteps: XStep[] = [
         });
       }
       const why = woken.length ? `woke polling vCPU(s) ${woken.join(', ')}` : 'no vCPU polls this port';
-      if (ctx.params.mark === true) return go('mark', `${why}; the set-pending asked for a notification`, 'X1.8');
+      if (ctx.params.mark === true) return finish(ctx, 'mark', `${why}; the set-pending already notified the vCPU (vcpu_mark_events_pending ran first)`);
       return finish(ctx, 'no-mark', `${why}; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)`);
     },
   },
@@ -198,8 +199,10 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('vcpu_kick', 'xen/arch/x86/domain.c'), xenLink('vcpu_unblock', 'xen/common/sched/core.c')],
     branches: [
-      { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X6.14' },
-      { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks', next: 'X1.10' },
+      { name: 'hvm', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks (X6.14, handed to the vCPU); the set-pending goes on to its pollers', next: null },
+      { name: 'pv', when: 'vCPU 0 is running → VCPU_KICK_SOFTIRQ forces it through the entry checks (X1.10, handed to the vCPU); the set-pending goes on to its pollers', next: null },
+      { name: 'hvm', when: 'kicked on the way back into the guest: the entry check is the rest of that vCPU\'s chain', next: 'X6.14' },
+      { name: 'pv', when: 'kicked on the way back into the guest: the entry check is the rest of that vCPU\'s chain', next: 'X1.10' },
     ],
     run(ctx) {
       const v = targetOf(ctx);
@@ -212,9 +215,13 @@ export const xenSideSteps: XStep[] = [
       } else {
         why = vc.is_running ? `vCPU ${v} is running → VCPU_KICK_SOFTIRQ forces it through the entry checks` : `vCPU ${v} is runnable, not running: checks run when it is next scheduled`;
       }
-      // The kicked vCPU passes its entry checks on its own pCPU: the rest of the chain is that vCPU's work.
-      const r = ctx.state.guest === 'hvm' ? go('hvm', why, 'X6.14') : go('pv', why, 'X1.10');
-      return { ...r, deferTo: `vcpu${v}` };
+      // The kicked vCPU passes its entry checks on its own pCPU, later. Kicked from a set-pending, the kicker returns to
+      // it (evtchn_check_pollers comes next); kicked on the way back into the guest (an EOI exit's re-delivery), the
+      // entry check is the rest of that vCPU's own chain.
+      const hvm = ctx.state.guest === 'hvm';
+      const entry = hvm ? 'X6.14' : 'X1.10';
+      if (returnsTo(ctx) === 'X1.7') return { ...finish(ctx, hvm ? 'hvm' : 'pv', why), handOff: [{ next: entry, to: `vcpu${v}`, params: { vcpu: v, ret: '' } }] };
+      return { ...go(hvm ? 'hvm' : 'pv', why, entry), deferTo: `vcpu${v}` };
     },
   },
   {
@@ -318,7 +325,8 @@ export const xenSideSteps: XStep[] = [
     }],
     branches: [
       { name: 'masked', when: 'W.MASKED=1', next: 'X1.7' },
-      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY bit 7 0→1 → notify', next: 'X1.7' },
+      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY bit 7 0→1 → notify (vcpu_mark_events_pending, then the pollers)', next: 'X1.8' },
+      { name: 'queued-at-head', when: 'Q[0][7] was empty → head[7]=10; READY already set: no notification', next: 'X1.7' },
       { name: 'no-control-block', when: 'CB[1] not mapped', next: null },
     ],
     run(ctx) {
@@ -340,9 +348,12 @@ export const xenSideSteps: XStep[] = [
           return go(r.result, 'W.MASKED=1', 'X1.7', { newly: r.newlyPending, mark: false });
         case 'already-linked':
           return go(r.result, `W.LINKED=1: already queued, no new link or notification`, 'X1.7', { newly: r.newlyPending, mark: false });
-        default:
-          return go(r.result, `${r.result === 'linked-to-tail' ? `linked after the tail of ${q}` : `${q} was empty → head[${ch.priority}]=${port}`}; ${r.notify ? `READY bit ${ch.priority} 0→1 → notify` : 'no notification (queue non-empty or READY already set)'}`,
-            'X1.7', { newly: r.newlyPending, mark: r.notify });
+        default: {
+          const why = `${r.result === 'linked-to-tail' ? `linked after the tail of ${q}` : `${q} was empty → head[${ch.priority}]=${port}`}; ${r.notify ? `READY bit ${ch.priority} 0→1 → notify` : 'no notification (queue non-empty or READY already set)'}`;
+          // As in evtchn_fifo_set_pending: vcpu_mark_events_pending first, evtchn_check_pollers last.
+          if (r.notify) return call(ctx, r.result, why, 'X1.8', {}, 'X1.7', { newly: r.newlyPending, mark: true });
+          return go(r.result, why, 'X1.7', { newly: r.newlyPending, mark: false });
+        }
       }
     },
   },
