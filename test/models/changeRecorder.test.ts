@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allFlows, deepClone, diffStates, Flow, runScenario, ScenarioAction, StateChange } from '../../models/src/index';
 import { seeded } from './seededRandom';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 
 /** A copy of `flow` whose steps and direct actions also diff the whole state around themselves, the old way. */
 function diffingFlow(flow: Flow<unknown>, log: StateChange[][]): Flow<unknown> {
@@ -78,4 +80,23 @@ void test('a long log grows by its new slots in the trace, not by a copy of the 
   assert.equal(logged[39].path, 'handled.0.39');
   assert.equal(logged[39].after, 10);
   assert.deepEqual(logged[3].after, [10, 10, 10, 10]);
+});
+
+void test('irqlens simulate --max-steps bounds the trace and names the limit; a bad value is refused', () => {
+  const cli = path.join(__dirname, '..', '..', 'server', 'src', 'cli', 'main.ts');
+  const run = (...args: string[]): { out: string; code: number } => {
+    try {
+      return { out: execFileSync(process.execPath, ['--import', 'tsx', cli, 'simulate', ...args], { encoding: 'utf8', stdio: 'pipe' }), code: 0 };
+    } catch (e) {
+      const err = e as { stdout: string; stderr: string; status: number };
+      return { out: err.stdout + err.stderr, code: err.status };
+    }
+  };
+  const cut = run('--scenario', 'xen-event-while-masked-then-unmask', '--max-steps', '5');
+  assert.equal(cut.code, 1);
+  assert.match(cut.out, /stopped at the trace limit of 5 steps \(--max-steps\)/);
+  assert.match(cut.out, /\(stopped at the step limit\)/);
+  const bad = run('--scenario', 'xen-event-while-masked-then-unmask', '--max-steps', 'lots');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.out, /--max-steps "lots": a whole number of steps/);
 });
