@@ -71,10 +71,12 @@ void test('validation names the bad field of at, run and on', () => {
     [{ do: 'send', run: { context: 'vcpu0', steps: 0 } }, 'actions[0].run.steps'],
     [{ do: 'send', run: 'none', at: { afterStep: 'X1.6' } }, 'actions[0].run'],
     [{ do: 'send', on: 'timer@+3' }, 'actions[0].on'],
+    [{ do: 'send', at: { beforeDeferred: '' } }, 'actions[0].at.beforeDeferred'],
   ];
   for (const [action, field] of bad) {
     assert.throws(() => parseScenario({ ...base, actions: [action] }), (e: unknown) => e instanceof ModelError && e.field === field, field);
   }
+  assert.throws(() => parseScenario({ ...base, actions: [{ do: 'send' }], maxSteps: 0 }), (e: unknown) => e instanceof ModelError && e.field === 'maxSteps');
 });
 
 void test('a second event before the kicked vCPU has run is coalesced: one kick, one handler run', () => {
