@@ -101,15 +101,16 @@ export class ChangeRecorder<S extends object> {
   }
 
   /** Note a write of `key` under the object at `parts` (a list of structures is saved whole). */
-  private note(target: object, parts: string[], key: string): void {
+  private note(target: object, parts: string[], parentPath: string, key: string): void {
     const isArray = Array.isArray(target);
     if (isArray) {
       if (this.savedLists.has(target)) return;
       this.savedLists.add(target);
     }
+    const path = isArray ? parentPath : parentPath === '' ? key : `${parentPath}.${key}`;
+    if (this.saved.has(path)) return;
     const written = isArray ? parts : [...parts, key];
-    const path = written.join('.');
-    if (this.saved.has(path) || this.enclosed(this.saved, written)) return;
+    if (this.saved.size > 0 && this.enclosed(this.saved, written)) return;
     // A plain list read earlier in the step may have changed in place since: its copy is the old value.
     const before = this.lists.get(path)?.before ?? snapshot(isArray ? target : (target as Obj)[key]);
     // Parts of this subtree saved or copied earlier in the step hold the true old values: put them back.
@@ -165,16 +166,16 @@ export class ChangeRecorder<S extends object> {
         return rec.child(v, c.path);
       },
       set(t, key, value) {
-        if (typeof key === 'string') rec.note(t, parts, key);
+        if (typeof key === 'string') rec.note(t, parts, path, key);
         // The target is the receiver: no second (defineProperty) trap per write.
         return Reflect.set(t, key, rec.unwrap(value));
       },
       deleteProperty(t, key) {
-        if (typeof key === 'string') rec.note(t, parts, key);
+        if (typeof key === 'string') rec.note(t, parts, path, key);
         return Reflect.deleteProperty(t, key);
       },
       defineProperty(t, key, desc) {
-        if (typeof key === 'string') rec.note(t, parts, key);
+        if (typeof key === 'string') rec.note(t, parts, path, key);
         if ('value' in desc) desc = { ...desc, value: rec.unwrap(desc.value) };
         return Reflect.defineProperty(t, key, desc);
       },
