@@ -47,7 +47,7 @@ void test('irqlens lenses: one line per function, its lens titles joined as the 
   assert.ok(at > 0, r.stdout);
   const x1 = findFlow('X1')!;
   const p = stepPosition(x1, x1.steps.find((s) => s.id === 'X1.6')!)!;
-  assert.match(lines[at + 1], new RegExp(`^ {7}X1 Interdomain event · step ${p.position} of ${p.total} · Xen → Linux \\| ← .* \\| → evtchn_check_pollers \\| ⇢ Linux: \\w+ \\| ▶ Simulate from here \\| also on 6 flows: X2 X3 X4 X5 X6 X7 \\| 1 caller · 2 callees$`));
+  assert.match(lines[at + 1], new RegExp(`^ {7}X1 Interdomain event · step ${p.position} of ${p.total} · Xen → Linux \\| ← .* \\| → vcpu_mark_events_pending \\| ⇢ Linux: \\w+ \\| ▶ Simulate from here \\| also on 6 flows: X2 X3 X4 X5 X6 X7 \\| 1 caller · 2 callees$`));
   const noFlows = run('lenses', event2l, ...trees, '--no-flows');
   assert.ok(!noFlows.stdout.includes('Simulate') && noFlows.stdout.includes('callees'));
 });
@@ -66,7 +66,7 @@ void test('irqlens hover: the hover at file:line:col, JSON as the server sends i
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^```c\nstatic void cf_check evtchn_2l_set_pending/);
   assert.match(r.stdout, /\*\*\[X1 Interdomain event\]\*\* · step 9 of 32 \(`X1\.6`/);
-  assert.match(r.stdout, /\[▶ Simulate from here\] · next: \[X1\.7 evtchn_check_pollers\]/);
+  assert.match(r.stdout, /\[▶ Simulate from here\] · next: \[X1\.8 vcpu_mark_events_pending\]/);
   assert.ok(!r.stdout.includes('command:'), 'command targets are not shown');
 });
 

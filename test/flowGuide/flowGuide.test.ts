@@ -129,7 +129,7 @@ void test('lenses: ranges at once with a fixed count, resolve fills titles; sett
   const x1 = findFlow('X1')!;
   const p16 = stepPosition(x1, x1.steps.find((s) => s.id === 'X1.6')!);
   assert.equal(titles[0], `X1 Interdomain event · step ${p16?.position} of ${p16?.total} · Xen → Linux`);
-  assert.equal(titles[2], '→ evtchn_check_pollers', 'the next step, in this codebase');
+  assert.equal(titles[2], '→ vcpu_mark_events_pending', 'the next step, in this codebase');
   assert.match(titles[3] ?? '', /^⇢ Linux: \w+$/, 'where the path leaves Xen');
   assert.match(titles[5] ?? '', /^also on 6 flows: X2 X3 X4 X5 X6 X7$/);
   assert.equal(titles[6], `${index.incomingCalls('evtchn_2l_set_pending').length} caller · 2 callees`, 'evtchn_2l_test_and_set and vcpu_mark_events_pending');

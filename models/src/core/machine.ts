@@ -6,8 +6,8 @@
 // head work is oldest runs; when nothing is runnable the clock jumps to the earliest timer. With one chain at a time
 // (every existing scenario and `simulate`) the order of steps is exactly the old synchronous one.
 
-import { deepClone, diffStates } from './statePath';
-import { Flow, ModelError, OutcomeEvent, ParamValues, Step, StepResult, TraceStep } from './types';
+import { ChangeRecorder } from './changeRecorder';
+import { Flow, ModelError, OutcomeEvent, ParamValues, StateChange, Step, StepResult, TraceStep } from './types';
 
 /** The context scenario actions run in unless they name another. */
 export const MAIN_CONTEXT = 'main';
@@ -19,6 +19,8 @@ interface Work<S> {
   action?: string;
   /** Enqueue order; a continuation keeps the order of the work that started its chain. */
   seq: number;
+  /** The step that handed this work over (its `deferTo`), on the first step of deferred work. */
+  deferredFrom?: string;
 }
 
 interface Timer {
@@ -29,7 +31,7 @@ interface Timer {
 
 /** Called around every step; a hook may `inject` work, which then runs before the step (or right after it). */
 export interface MachineHooks<S> {
-  beforeStep?(m: Machine<S>, step: Step<S>, context: string): void;
+  beforeStep?(m: Machine<S>, step: Step<S>, context: string, deferredFrom: string | undefined): void;
   afterStep?(m: Machine<S>, done: TraceStep, emitted: OutcomeEvent[], context: string): void;
 }
 
@@ -37,14 +39,21 @@ export interface MachineOptions<S> {
   /** false: ignore `deferTo` and run every `next` at once, as the synchronous simulator did. */
   deferral?: boolean;
   hooks?: MachineHooks<S>;
-  /** false: leave `changes` empty (cloning and diffing the state per step is most of the cost of a long schedule). */
+  /** false: leave `changes` empty (the writes are then not tracked at all). */
   recordChanges?: boolean;
+  /** The most steps a trace may hold (a bound on memory for long schedules); reaching it stops the run, truncated. */
+  maxSteps?: number;
+  /** Says where the limit is set, for the message when it is reached (`--max-steps`, the scenario's `maxSteps`). */
+  maxStepsSource?: string;
 }
 
-/** Where deferred work goes: a named context, or `timer@+N` (the `timer` context, N ticks from now). */
+/** The trace bound when none is given: a 10,000-event random schedule is about 60,000 steps. */
+export const DEFAULT_MAX_TRACE_STEPS = 200_000;
+
+/** Where deferred work goes: a named context, or `context@+N` (that context, N clock ticks from now; `timer@+N`). */
 export function parseDeferTarget(target: string): { context: string; delay: number } {
-  const m = /^timer@\+(\d+)$/.exec(target);
-  if (m) return { context: 'timer', delay: Number(m[1]) };
+  const m = /^([A-Za-z][\w.-]*)@\+(\d+)$/.exec(target);
+  if (m) return { context: m[1], delay: Number(m[2]) };
   if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
   return { context: target, delay: 0 };
 }
@@ -60,14 +69,25 @@ export class Machine<S> {
   /** The context whose chain is running (it continues until it ends or defers). */
   private running: string | undefined;
   private readonly byId: Map<string, Step<S>>;
+  /** Notes each step's writes as they happen (undefined when changes are not recorded). */
+  private readonly recorder: ChangeRecorder<S & object> | undefined;
 
   constructor(readonly flow: Flow<S>, readonly state: S, readonly profile: string, private readonly options: MachineOptions<S> = {}) {
     this.byId = new Map(flow.steps.map((s) => [s.id, s]));
+    if (options.recordChanges !== false && typeof state === 'object' && state !== null) this.recorder = new ChangeRecorder(state as S & object);
+  }
+
+  /** Change the state outside a step (a scenario action applied directly); returns `change`'s result and the changes made. */
+  change<T>(change: (state: S) => T): { result: T; changes: StateChange[] } {
+    if (!this.recorder) return { result: change(this.state), changes: [] };
+    this.recorder.begin();
+    const result = change(this.recorder.view);
+    return { result, changes: this.recorder.end() };
   }
 
   /** Queue the start of a chain at the tail of `context`. */
-  post(context: string, step: Step<S>, params: ParamValues, action?: string): void {
-    this.queue(context).push({ step, params, action, seq: this.seq++ });
+  post(context: string, step: Step<S>, params: ParamValues, action?: string, deferredFrom?: string): void {
+    this.queue(context).push({ step, params, action, seq: this.seq++, deferredFrom });
   }
 
   /** Run a chain on `context` before anything else: it preempts that context's continuation, and the running chain. */
@@ -114,7 +134,7 @@ export class Machine<S> {
       if (q.length === 0) return undefined;
       const head = q[0];
       this.running = ctx;
-      this.options.hooks?.beforeStep?.(this, head.step, ctx);
+      this.options.hooks?.beforeStep?.(this, head.step, ctx, head.deferredFrom);
       if (q[0] !== head || this.running !== ctx) {
         // A hook injected work: run that first (the chosen context is asked again next time round).
         if (context !== undefined && this.queue(context)[0] === head) context = undefined;
@@ -136,8 +156,22 @@ export class Machine<S> {
     return seen;
   }
 
+  /** True once the trace holds `maxSteps` steps: the run is stopped, truncated, with a message naming the limit. */
+  atLimit(): boolean {
+    const max = this.options.maxSteps ?? DEFAULT_MAX_TRACE_STEPS;
+    if (this.steps.length < max) return false;
+    if (!this.truncated) {
+      this.truncated = true;
+      const left = this.pending().length + this.timers.length;
+      this.outcome.push({ kind: 'error', detail: `stopped at the trace limit of ${max} steps (${this.options.maxStepsSource ?? 'maxSteps'})${left ? `; ${left} queued item(s) not run` : ''}` });
+      this.dropAll();
+    }
+    return true;
+  }
+
   private runWhile(more: (t: TraceStep) => boolean, budget: number): void {
     for (let n = 0; ; n++) {
+      if (this.atLimit()) return;
       if (n >= budget) {
         const ctx = this.choose();
         this.truncated = true;
@@ -154,28 +188,42 @@ export class Machine<S> {
     const q = this.queue(ctx);
     this.running = ctx;
     const cur = work.step;
-    const record = this.options.recordChanges !== false;
-    const before = record ? deepClone(this.state) : undefined;
     const emitted: OutcomeEvent[] = [];
-    const result: StepResult = cur.run({ state: this.state, params: work.params, profile: this.profile, emit: (e) => { this.outcome.push(e); emitted.push(e); } });
+    this.recorder?.begin();
+    const result: StepResult = cur.run({ state: this.recorder?.view ?? this.state, params: work.params, profile: this.profile, emit: (e) => { this.outcome.push(e); emitted.push(e); } });
+    const changes = this.recorder?.end() ?? [];
     if (result.next !== null && !this.byId.has(result.next)) {
       throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} names unknown next step ${result.next}`);
     }
     this.clock++;
-    const done = this.record({
-      step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why,
-      changes: record ? diffStates(before, this.state) : [], functions: cur.links, next: result.next, action: work.action,
-    });
+    const done: TraceStep = {
+      index: this.steps.length, step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why,
+      changes, functions: cur.links, next: result.next, action: work.action,
+    };
+    this.steps.push(done);
     if (ctx !== MAIN_CONTEXT) done.context = ctx;
     q.shift();
+    for (const h of result.handOff ?? []) {
+      const step = this.byId.get(h.next);
+      if (!step) throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} hands off unknown step ${h.next}`);
+      const params = { ...work.params, ...result.params, ...h.params };
+      if (this.options.deferral === false) {
+        q.unshift({ step, params, seq: work.seq });
+        continue;
+      }
+      const target = parseDeferTarget(h.to);
+      (done.handedOff ??= []).push(`${h.next} → ${h.to}`);
+      if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, step, params, undefined, cur.id));
+      else this.post(target.context, step, params, undefined, cur.id);
+    }
     if (result.next !== null) {
       const next = this.byId.get(result.next)!;
       const params = result.params ? { ...work.params, ...result.params } : work.params;
       if (result.deferTo !== undefined && this.options.deferral !== false) {
         const target = parseDeferTarget(result.deferTo);
         done.deferredTo = result.deferTo;
-        if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, next, params));
-        else this.post(target.context, next, params);
+        if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, next, params, undefined, cur.id));
+        else this.post(target.context, next, params, undefined, cur.id);
         this.running = undefined;
       } else {
         q.unshift({ step: next, params, seq: work.seq });
@@ -189,7 +237,11 @@ export class Machine<S> {
 
   private choose(): string | undefined {
     if (this.running !== undefined && this.queue(this.running).length > 0) return this.running;
-    return this.pending()[0]?.context;
+    // The context whose head work is oldest (what pending() lists first), without building the list.
+    let best: string | undefined;
+    let seq = Infinity;
+    for (const [context, q] of this.queues) if (q.length > 0 && q[0].seq < seq) { seq = q[0].seq; best = context; }
+    return best;
   }
 
   private fireDueTimers(): void {

@@ -2,8 +2,9 @@
 // Validation names the bad field; `scenario.schema.json` publishes the same shape for editors.
 
 import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
+import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
-import { deepClone, diffStates, getPath, setPath } from './statePath';
+import { deepClone, getPath, setPath } from './statePath';
 import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
@@ -17,14 +18,6 @@ export interface ScenarioAction {
   /** How far to run after starting it (default `quiet`: until no work is left, as a sequential scenario always did). */
   run?: RunMode;
 }
-
-export type ActionPoint =
-  | { beforeStep: string }
-  | { afterStep: string }
-  /** While a handler runs: right after the step that delivered to it (the chain it is on resumes afterwards). */
-  | { whileHandler: string }
-  /** When the logical clock (one tick per step) reaches this time, counted from the start of the scenario. */
-  | { afterTime: number };
 
 export type RunMode = 'quiet' | 'none' | { untilStep: string } | { context: string; steps?: number };
 
@@ -48,7 +41,11 @@ export interface Scenario {
   set?: Record<string, unknown>;
   actions: ScenarioAction[];
   expect?: Expectation[];
+  /** The most steps the trace may hold (default DEFAULT_MAX_TRACE_STEPS); reaching it fails the scenario, naming the limit. */
+  maxSteps?: number;
 }
+
+export type { ActionPoint } from './placedActions';
 
 export interface ExpectationResult {
   ok: boolean;
@@ -62,10 +59,10 @@ export interface ScenarioRun {
   passed: boolean;
 }
 
-const TOP_FIELDS = ['$schema', 'name', 'title', 'question', 'source', 'flow', 'profile', 'params', 'set', 'actions', 'expect'];
+const TOP_FIELDS = ['$schema', 'name', 'title', 'question', 'source', 'flow', 'profile', 'params', 'set', 'actions', 'expect', 'maxSteps'];
 
 const ACTION_FIELDS = ['do', 'with', 'on', 'at', 'run'];
-const POINTS = ['beforeStep', 'afterStep', 'whileHandler', 'afterTime'];
+const POINTS: readonly string[] = POINT_KINDS;
 
 function checkPoint(at: unknown, field: string): void {
   if (typeof at !== 'object' || at === null || Array.isArray(at)) fail(field, `must be an object with one of ${POINTS.join(', ')}`);
@@ -73,7 +70,7 @@ function checkPoint(at: unknown, field: string): void {
   if (keys.length !== 1 || !POINTS.includes(keys[0])) fail(field, `needs exactly one of ${POINTS.join(', ')}`);
   const v = (at as Record<string, unknown>)[keys[0]];
   if (keys[0] === 'afterTime') { if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`${field}.afterTime`, 'a whole number of clock ticks, 0 or more'); }
-  else if (typeof v !== 'string' || v === '') fail(`${field}.${keys[0]}`, keys[0] === 'whileHandler' ? 'a handler name, as outcomes report it' : 'a step id');
+  else if (typeof v !== 'string' || v === '') fail(`${field}.${keys[0]}`, keys[0] === 'whileHandler' ? 'a handler name, as outcomes report it' : keys[0] === 'beforeDeferred' ? 'the id of the step that hands the work over' : 'a step id');
 }
 
 function checkRunMode(run: unknown, field: string): void {
@@ -117,6 +114,7 @@ export function parseScenario(raw: unknown): Scenario {
   for (const k of Object.keys(o)) if (!TOP_FIELDS.includes(k)) fail(k, `unknown field (allowed: ${TOP_FIELDS.slice(1).join(', ')})`);
   for (const k of ['name', 'title', 'flow']) if (typeof o[k] !== 'string' || o[k] === '') fail(k, 'required, a non-empty string');
   for (const k of ['question', 'source', 'profile']) if (o[k] !== undefined && typeof o[k] !== 'string') fail(k, 'must be a string');
+  if (o.maxSteps !== undefined && (typeof o.maxSteps !== 'number' || !Number.isInteger(o.maxSteps) || o.maxSteps < 1)) fail('maxSteps', 'a whole number of trace steps, 1 or more');
   for (const k of ['params', 'set']) {
     if (o[k] !== undefined && (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k]))) fail(k, 'must be an object');
   }
@@ -154,8 +152,10 @@ export function parseScenario(raw: unknown): Scenario {
 
 /** Run a scenario against its flow: actions in order on one state, then expectations. */
 export interface ScenarioOptions {
-  /** false: trace steps carry no state changes (long random schedules); expectations are unaffected. */
+  /** false: trace steps carry no state changes; expectations are unaffected. */
   recordChanges?: boolean;
+  /** The trace bound (the CLI's --max-steps); wins over the scenario's own maxSteps. */
+  maxSteps?: number;
 }
 
 export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, options: ScenarioOptions = {}): ScenarioRun {
@@ -182,21 +182,30 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   if (problems.length > 0) fail('set', problems.join('; '));
 
   const actionStarts: number[] = [];
-  const placed: { i: number; at: ActionPoint }[] = [];
+  const placed = new PlacedActions();
   const notes: ExpectationResult[] = [];
   const m: Machine<unknown> = new Machine(flow, state, profile, {
     recordChanges: options.recordChanges,
+    maxSteps: options.maxSteps ?? scenario.maxSteps,
+    maxStepsSource: options.maxSteps !== undefined ? '--max-steps' : scenario.maxSteps !== undefined ? 'the scenario\'s maxSteps' : 'the default; raise it with --max-steps or the scenario\'s maxSteps',
     hooks: {
-      beforeStep: (_m, step) => firePlaced((at) => 'beforeStep' in at && at.beforeStep === step.id),
-      afterStep: (_m, done, emitted) => firePlaced((at) =>
-        ('afterStep' in at && at.afterStep === done.step) || ('whileHandler' in at && emitted.some((e) => e.kind === 'delivered' && e.handler === at.whileHandler))),
+      beforeStep: (_m, step, _ctx, deferredFrom) => {
+        if (placed.size === 0) return;
+        const points: ActionPoint[] = [{ beforeStep: step.id }];
+        if (deferredFrom !== undefined) points.push({ beforeDeferred: deferredFrom });
+        firePlaced(points);
+      },
+      afterStep: (_m, done, emitted) => {
+        if (placed.size === 0) return;
+        const points: ActionPoint[] = [{ afterStep: done.step }];
+        for (const e of emitted) if (e.kind === 'delivered' && e.handler !== undefined) points.push({ whileHandler: e.handler });
+        firePlaced(points);
+      },
     },
   });
-  const firePlaced = (matches: (at: ActionPoint) => boolean): void => {
-    const hit = placed.find((p) => matches(p.at));
-    if (!hit) return;
-    placed.splice(placed.indexOf(hit), 1);
-    start(hit.i, true);
+  const firePlaced = (points: ActionPoint[]): void => {
+    const i = placed.take(points);
+    if (i !== undefined) start(i, true);
   };
   const start = (i: number, preempt: boolean): void => {
     const act = scenario.actions[i];
@@ -210,11 +219,10 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
     checkIndexParams({ ...params, ...actParams }, `actions[${i}].with`);
     actionStarts[i] = m.steps.length;
     if (spec.apply) {
-      const before = options.recordChanges === false ? undefined : deepClone(state);
-      const what = modelCode(`actions[${i}]`, () => spec.apply!(state, { ...params, ...actParams }));
+      const { result: what, changes } = modelCode(`actions[${i}]`, () => m.change((st) => spec.apply!(st, { ...params, ...actParams })));
       const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
       if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
-      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes: before === undefined ? [] : diffStates(before, state), functions: [], next: null, action: spec.name });
+      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
       return;
     }
     const context = act.on ?? MAIN_CONTEXT;
@@ -227,12 +235,12 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
     if (!flow.actions.some((a) => a.name === act.do)) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
     const at = act.at;
     if (at && 'afterTime' in at) m.at(at.afterTime, () => start(i, true));
-    else if (at) placed.push({ i, at });
+    else if (at) placed.arm(i, at);
   });
   // The step limit guards against a looping model: 200 per action run, plus 200 for each placed action that may join it.
   const budget = 200 * (1 + scenario.actions.filter((a) => a.at !== undefined).length);
   scenario.actions.forEach((act, i) => {
-    if (act.at) return;
+    if (act.at || m.atLimit()) return;
     // A JavaScript error inside model code is reported against the action that ran it, never as a bare stack.
     modelCode(`actions[${i}]`, () => {
       start(i, false);
@@ -241,11 +249,11 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
       else if (mode === 'none') return;
       else if ('untilStep' in mode) {
         if (!m.runUntilStep(mode.untilStep, budget)) notes.push({ ok: false, text: `actions[${i}].run.untilStep: step ${mode.untilStep} never ran` });
-      } else for (let n = 0; n < (mode.steps ?? 1) && m.step(mode.context); n++);
+      } else for (let n = 0; n < (mode.steps ?? 1) && !m.atLimit() && m.step(mode.context); n++);
     });
   });
   modelCode('actions', () => m.runUntilQuiet(budget));
-  for (const p of placed) notes.push({ ok: false, text: `actions[${p.i}].at: ${JSON.stringify(p.at)} never happened, so ${scenario.actions[p.i].do} never ran` });
+  if (!m.truncated) for (const p of placed.unfired()) notes.push({ ok: false, text: `actions[${p.i}].at: ${JSON.stringify(p.at)} never happened, so ${scenario.actions[p.i].do} never ran` });
   const steps = m.steps;
   const outcome = m.outcome;
   const truncated = m.truncated;

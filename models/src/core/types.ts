@@ -99,10 +99,23 @@ export interface StepResult {
   params?: ParamValues;
   /**
    * Where the code hands `next` to another execution context instead of calling it (an IPI, a kick, a tasklet,
-   * a work item, a VM entry): a context name (`vcpu1`, `xen`, `qemu-main` …) or `timer@+N` (N clock ticks later).
+   * a work item, a VM entry): a context name (`vcpu1`, `xen`, `qemu-main` …), or `context@+N` (N clock ticks later:
+   * a timer or delayed work; `timer@+N` runs on the `timer` context).
    * The simulator queues `next` there; absent, `next` runs at once on the same context.
    */
   deferTo?: string;
+  /**
+   * Work the code hands to another context while this chain goes on (an IPI sent, a tasklet, timer or work item
+   * scheduled, the caller's later local_irq_restore): each `next` is queued on `to` (a context or `timer@+N`) with the
+   * current parameters merged with its own.
+   */
+  handOff?: HandOff[];
+}
+
+export interface HandOff {
+  next: string;
+  to: string;
+  params?: ParamValues;
 }
 
 /** What a step may use while it runs. */
@@ -205,6 +218,8 @@ export interface TraceStep {
   context?: string;
   /** Set when the step queued `next` on another context (its `deferTo`). */
   deferredTo?: string;
+  /** Work the step handed to other contexts while its own chain went on: `step → context`. */
+  handedOff?: string[];
 }
 
 export interface Trace {

@@ -5,7 +5,7 @@ import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, Link, Step, StepResult } from '../../core/types';
-import { ioapicSetIrq, ioapicEoi, checkPin, IoapicMessage } from '../../components/ioapic';
+import { ioapicSetIrq, ioapicEoi, ioapicDelayedService, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
@@ -477,6 +477,7 @@ const steps: Step<KvmState>[] = [
       { name: 'remote-irr-kept', when: 'trigger edge: return without clearing Remote-IRR (QR13)', next: 'Q3.5' },
       { name: 'resent', when: 'Remote-IRR := 0 on the pin, which is still asserted and unmasked: irq_eoi++, ioapic_service sends the vector again (QR10)', next: 'Q3.1' },
       { name: 'released', when: 'Remote-IRR := 0 on the pin', next: 'Q3.5' },
+      { name: 'storm-delayed', when: 'Remote-IRR := 0 with the line still high after 10,000 EOIs in a row (irq_eoi): the counter is reset and the re-service is handed to delayed work HZ/100 later (Q3.13)', next: 'Q3.5' },
       { name: 'no-pin', when: 'no level pin with this vector had Remote-IRR set', next: 'Q3.5' },
     ],
     run(ctx) {
@@ -505,7 +506,33 @@ const steps: Step<KvmState>[] = [
       notes.push(eoi.released.length ? `Remote-IRR := 0 on pin ${eoi.released.join(', ')}` : `no level pin with vector ${hex(vec)} had Remote-IRR`);
       if (eoi.delayed.length) notes.push(`irq_eoi reached 10000: re-service of pin ${eoi.delayed.join(', ')} delayed by HZ/100`);
       if (resent) return resend(ctx, resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (QR10)`].join('; ') });
+      if (eoi.delayed.length) {
+        // KVM: schedule_delayed_work(&ioapic->eoi_inject, HZ / 100); split: QEMU's delayed_ioapic_service_timer (10 ms).
+        return { branch: 'storm-delayed', why: notes.join('; '), next: 'Q3.5', handOff: [{ next: 'Q3.13', to: `${split ? 'qemu-main' : 'kvm-wq'}@+10` }] };
+      }
       return { branch: eoi.released.length ? 'released' : 'no-pin', why: notes.join('; '), next: 'Q3.5' };
+    },
+  },
+  {
+    id: 'Q3.13',
+    title: 'kvm_ioapic_eoi_inject_work',
+    role: 'The delayed re-service after an EOI storm (QR10): HZ/100 after the 10000th consecutive re-send, the work item re-services every level pin whose request is latched and Remote-IRR clear (split irqchip: QEMU\'s delayed_ioapic_service_cb 10 ms later). The re-send comes later, not never.',
+    component: 'ioapic',
+    links: [linuxLink('kvm_ioapic_eoi_inject_work', KVM_IOAPIC_FILE), qemuLink('delayed_ioapic_service_cb', 'hw/intc/ioapic.c', { note: 'kvm-split' })],
+    rules: ['QR10'],
+    branches: [
+      { name: 'resent', when: 'a latched level pin is re-serviced: its message goes out again', next: 'Q3.1' },
+      { name: 'nothing-latched', when: 'no level pin has its request latched with Remote-IRR clear (the line fell meanwhile)', next: null },
+    ],
+    run(ctx) {
+      const s = ctx.state;
+      let resent: IoapicMessage | undefined;
+      const r = ioapicDelayedService(s.ioapic, profileConfig(ctx.profile).split ? 'kvm-split' : 'kvm-inkernel', (m) => {
+        resent ??= m;
+        return expectedAccepts(s, irqFromIoapic(m));
+      });
+      if (resent) return resend(ctx, resent, { branch: 'resent', why: `delayed work runs: pin ${resent.pin} still latched, Remote-IRR clear → ioapic_service re-sends ${hex(resent.vector)}` });
+      return { branch: 'nothing-latched', why: `delayed work runs: no latched level pin to re-service${r.held.length ? ` (held: ${r.held.join(', ')})` : ''}`, next: null };
     },
   },
 ];

@@ -129,7 +129,8 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR19', 'QR20'],
     branches: [
-      { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: send_IPI_mask(POSTED_INTR_VECTOR 0xf2)', next: 'Q4.3' },
+      { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: send_IPI_mask(POSTED_INTR_VECTOR 0xf2), processed by that pCPU later (Q4.3 handed to the target vCPU); the sender ends', next: null },
+      { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: the notification is sent as above, and the sender goes on with its next target', next: 'Q4.1' },
       { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt', next: 'Q4.8' },
       { name: 'not-in-guest', when: 'the target is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
       { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
@@ -138,7 +139,8 @@ const steps: Step<KvmState>[] = [
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const t = triggerPosted(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
-      if (t.kind === 'ipi') return { branch: 'notification-ipi', why: t.why, next: 'Q4.3' };
+      // The IPI is sent now and processed by the target's pCPU later: the sender goes on with its next target.
+      if (t.kind === 'ipi') return { ...nextTarget(ctx, 'Q4.1', { branch: 'notification-ipi', why: t.why }), handOff: [{ next: 'Q4.3', to: vname(i), params: { vcpu: i, rest: '' } }] };
       if (t.kind === 'self') return { branch: 'running-vcpu', why: t.why, next: 'Q4.4' };
       if (t.kind === 'woken') {
         const c = checkBlock(ctx.state, i);

@@ -63,7 +63,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.2',
     title: 'apic_timer_update',
-    role: 'QR24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0).',
+    role: 'QR24: computes next_time ((IC+1)<<shift ticks for one-shot; the next multiple for periodic) and arms the per-APIC QEMUTimer (timer_mod), or deletes it (masked, one-shot elapsed, periodic with IC=0). Called on a TMICT/LVTT write and by apic_timer right after each delivery with current_time = next_time; the expiry (Q2.3) runs later on the main loop.',
     component: 'qemu-apic-timer',
     operation: 'lapic.timer-arm',
     links: [qemuLink('apic_timer_update', QEMU_APIC_FILE), qemuLink('apic_next_timer', 'hw/intc/apic_common.c')],
@@ -74,7 +74,7 @@ const steps: Step<S>[] = [
     branches: [
       { name: 'timer-del', when: 'one-shot and the count already elapsed (or TMICT = 0): timer_del', next: null },
       { name: 'armed-stop', when: 'the expiries reached the run\'s tick limit: stopped', next: null },
-      { name: 'armed', when: 'the next expiry is computed: timer_mod(s->timer)', next: 'Q2.3' },
+      { name: 'armed', when: 'the next expiry is computed: timer_mod(s->timer); the callback runs later on the main loop', next: 'Q2.3' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -87,7 +87,7 @@ const steps: Step<S>[] = [
         ctx.emit({ kind: 'pending', target: `apic${cpu.index}`, what: 'timer', detail: `armed for t=${t.next_time} ns; the run stops after ${ticks} expiries` });
         return { branch: 'armed-stop', why: `${r.why}; ${m.fired} expiries reached the ticks limit`, next: null };
       }
-      return { branch: 'armed', why: `${r.why}: timer_mod(s->timer)`, next: 'Q2.3' };
+      return { branch: 'armed', why: `${r.why}: timer_mod(s->timer)`, next: 'Q2.3', deferTo: 'qemu-main@+1', params: { expiry: t.next_time } };
     },
   },
   {
@@ -101,11 +101,16 @@ const steps: Step<S>[] = [
     ],
     branches: [
       { name: 'expired', when: 'virtual time reaches next_time: the APIC\'s own QEMUTimer fires on the main loop', next: 'Q2.4' },
+      { name: 'cancelled', when: 'the timer was deleted or moved (timer_del / timer_mod by a guest write) after this expiry was armed: it never fires', next: null },
     ],
     run(ctx) {
       const m = ctx.state;
       const cpu = cpuAt(m, numParam(ctx.params, 'cpu', 0));
       const t = m.timers[cpu.index];
+      const armedFor = ctx.params.expiry;
+      if (typeof armedFor === 'number' && t.timer_expiry !== armedFor) {
+        return { branch: 'cancelled', why: `armed for ${armedFor} ns, but timer_expiry is now ${t.timer_expiry}${t.timer_expiry < 0 ? ' (timer_del)' : ' (timer_mod)'}: this expiry never fires`, next: null };
+      }
       m.now = t.next_time;
       m.fired++;
       m.thread = 'main-loop';
@@ -115,7 +120,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.4',
     title: 'apic_local_deliver(APIC_LVT_TIMER)',
-    role: 'QR26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge.',
+    role: 'QR26: the argument is the LVT index (0); the vector is lvt[0] & 0xff, 0xEC = 236 for Linux. Masked → nothing; NMI/SMI/ExtINT bypass IRR; FIXED → apic_set_irq edge, which the vCPU takes later on its own thread. Then apic_timer calls apic_timer_update(s, s->next_time) (Q2.2).',
     component: 'lapic',
     operation: 'lapic.local-deliver',
     links: [qemuLink('apic_local_deliver', QEMU_APIC_FILE)],
@@ -126,7 +131,7 @@ const steps: Step<S>[] = [
     rules: ['QR26'],
     branches: [
       { name: 'masked', when: 'the LVT timer entry is masked: nothing latched', next: 'Q2.2' },
-      { name: 'fixed', when: 'the LVT timer vector (Linux LOCAL_TIMER_VECTOR 0xec): apic_set_irq as an edge; an undelivered expiry merges in IRR', next: 'Q2.5' },
+      { name: 'fixed', when: 'the LVT timer vector (Linux LOCAL_TIMER_VECTOR 0xec): apic_set_irq as an edge (an undelivered expiry merges in IRR); the vCPU takes it later (Q2.5, handed to its thread) and apic_timer_update(next_time) runs next', next: 'Q2.2' },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -145,8 +150,9 @@ const steps: Step<S>[] = [
       return {
         branch: 'fixed',
         why: `LVT index ${LVT_TIMER} (APIC_LVT_TIMER) → lvt[0] & 0xff = ${v} = ${hex(v)}${v === 0xec ? ' (Linux LOCAL_TIMER_VECTOR)' : ''}: apic_set_irq(edge): IRR[${hex(v)}]${coalesced ? ' was already set (an undelivered expiry merges)' : ' := 1'}, TMR[${hex(v)}] := 0`,
-        next: 'Q2.5',
+        next: 'Q2.2',
         params: { vector: v },
+        handOff: [{ next: 'Q2.5', to: `vcpu${cpu.index}` }],
       };
     },
   },
@@ -200,15 +206,15 @@ const steps: Step<S>[] = [
   {
     id: 'Q2.6',
     title: 'apic_eoi (no IO-APIC broadcast)',
-    role: 'QR7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms (one-shot: a new TMICT write) or the periodic timer goes on.',
+    role: 'QR7: the LVT timer vector was accepted edge (TMR=0), so its EOI never reaches the IO-APIC. Then the clockevent re-arms a one-shot timer (a new TMICT write); a periodic one was already re-armed by apic_timer after delivering.',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [qemuLink('apic_eoi', QEMU_APIC_FILE), linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h')],
     rules: ['QR7'],
     branches: [
-      { name: 'periodic', when: 'periodic mode: apic_timer_update(next_time) re-arms itself (shown after the guest\'s EOI)', next: 'Q2.2' },
-      { name: 'oneshot-rearm', when: 'one-shot: the timer was deleted at expiry, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
-      { name: 'oneshot-done', when: 'the guest EOIs the edge vector (no IO-APIC broadcast); one-shot: the timer is deleted and the run stops', next: null },
+      { name: 'periodic', when: 'periodic mode: apic_timer already re-armed the timer with apic_timer_update(next_time) after delivering', next: null },
+      { name: 'oneshot-rearm', when: 'one-shot: apic_timer_update(next_time) deleted the timer, and the guest\'s clockevent re-arms it', next: 'Q2.1' },
+      { name: 'oneshot-done', when: 'the guest EOIs the edge vector (no IO-APIC broadcast); one-shot: the timer was deleted and the run stops', next: null },
     ],
     run(ctx) {
       const m = ctx.state;
@@ -217,9 +223,9 @@ const steps: Step<S>[] = [
       const head = r.vector < 0 ? 'ISR empty: stray EOI ignored' : `ISR[${hex(r.vector)}] := 0, TMR[${hex(r.vector)}]=${hasBit(cpu.lapic.tmr, r.vector) ? 1 : 0}: ${r.broadcast ? 'broadcast to the IO-APIC' : 'no IO-APIC broadcast'}`;
       const periodic = (cpu.lvt[LVT_TIMER] & (1 << 17)) !== 0;
       const ticks = numParam(ctx.params, 'ticks', 2);
-      if (periodic) return { branch: 'periodic', why: `${head}; periodic: apic_timer's own apic_timer_update(next_time) re-arms (linearised after the guest's EOI)`, next: 'Q2.2' };
+      if (periodic) return { branch: 'periodic', why: `${head}; periodic: already re-armed by apic_timer's apic_timer_update(next_time) after delivering`, next: null };
       if (ctx.params.guest_rearm !== false && m.fired < ticks) {
-        return { branch: 'oneshot-rearm', why: `${head}; one-shot: apic_timer_update(next_time) deleted the timer, and the guest's clockevent re-arms it`, next: 'Q2.1', params: { program: 'tmict' } };
+        return { branch: 'oneshot-rearm', why: `${head}; one-shot: apic_timer_update(next_time) deleted the timer (timer_expiry ${m.timers[cpu.index].timer_expiry}), and the guest's clockevent re-arms it`, next: 'Q2.1', params: { program: 'tmict' } };
       }
       return { branch: 'oneshot-done', why: `${head}; one-shot: timer deleted${m.fired >= ticks ? `; run stops after ${ticks} expiries` : ', guest does not re-arm'}`, next: null };
     },
@@ -237,7 +243,11 @@ const actions: ActionSpec<S>[] = [
       const c = cpuAt(state, p.cpu as number);
       c.lvt[p.index as number] = p.value as number;
       syncLvt(c);
-      return `cpu${c.index}: lvt[${p.index}] := ${p.value} (${decodeLvt(p.index as number, p.value as number)})`;
+      const what = `cpu${c.index}: lvt[${p.index}] := ${p.value} (${decodeLvt(p.index as number, p.value as number)})`;
+      // apic_mem_write: an LVTT write calls apic_timer_update(s, now) at once (a masked LVTT deletes the timer).
+      if (p.index !== LVT_TIMER || state.timers[c.index].timer_expiry < 0) return what;
+      const r = apicNextTimer(state.timers[c.index], c.lvt[LVT_TIMER], state.now);
+      return `${what}; apic_timer_update(now): ${r.armed ? `${r.why}: timer_mod` : r.why}`;
     },
   },
   {

@@ -181,7 +181,7 @@ export const guestIrqChipSteps: XStep[] = [
   },
   {
     id: 'X1.22', title: 'evtchn_2l_unmask', component: 'linux-evtchn', operation: 'evtchn.unmask.guest',
-    role: 'Linux 2-level unmask (XR24): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), delivered at the next events-enable or by the upcall loop.',
+    role: 'Linux 2-level unmask (XR24), run with events disabled by its caller (BUG_ON(!irqs_disabled())): non-local port → EVTCHNOP_unmask; local → clear M then test P; pending on HVM → re-mask and hypercall; pending on PV → set SEL/UP itself (the 2007 "hw_resend_irq"), no hypercall: the upcall comes when the caller\'s local_irq_restore reaches xen_irq_enable_direct (X1.25, handed to the CPU), or from the running upcall loop.',
     rules: ['XR24'],
     links: [linuxLink('evtchn_2l_unmask', LINUX_EVENTS_2L, { formerly: [{ symbol: 'unmask_evtchn', in: LINUX_2007_PATCH }] })],
     contracts: [{
@@ -196,8 +196,7 @@ export const guestIrqChipSteps: XStep[] = [
       { name: 'non-local', when: 'the port belongs to another CPU: EVTCHNOP_unmask lets Xen unmask it', next: 'X1.23' },
       { name: 'unmasked', when: 'M[port] := 0 and P[port]=0: nothing to re-raise', next: null },
       { name: 'hvm-pending', when: 'M[port] := 0, then P[port]=1 on HVM: mask again and EVTCHNOP_unmask (Xen re-raises only if M was set)', next: 'X1.23' },
-      { name: 'local-reraise', when: 'P[port]=1 on PV while an upcall is scanning: SEL/UP set locally, the running upcall loops (XR19)', next: null },
-      { name: 'local-reraise', when: 'P[port]=1 on PV with no upcall running: SEL/UP set locally, delivered when events are re-enabled', next: 'X1.25' },
+      { name: 'local-reraise', when: 'P[port]=1 on PV: SEL/UP set locally, no hypercall; a running upcall loops (XR19), otherwise events stay off (UM=1) until the caller\'s local_irq_restore, handed to the CPU as X1.25', next: null },
     ],
     run(ctx) {
       const { port, f } = info(ctx);
@@ -220,7 +219,12 @@ export const guestIrqChipSteps: XStep[] = [
       if (!selWas) vi.evtchn_upcall_pending = 1;
       ctx.emit({ kind: 'note', target: tag(cpu), what: `port ${port}`, detail: `guest re-raised its own upcall: SEL[${cpu}] bit ${w}${selWas ? ' was set' : ' 0→1, UP=1'} (lose-the-edge fix, XR24 case 3)` });
       if (d.linux.scan[cpu].phase !== 'idle') return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; the running upcall loops (XR19)`);
-      return go('local-reraise', `P[${port}]=1 on PV: SEL/UP set locally; delivered when events are re-enabled`, 'X1.25');
+      if (vi.evtchn_upcall_mask) return finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally, no hypercall; events are off (UM[${cpu}]=1): delivered when they are re-enabled`);
+      // The caller holds an irqsave lock (BUG_ON(!irqs_disabled())): events are off until its local_irq_restore, which
+      // reaches xen_irq_enable_direct after the rest of the caller (enable_irq's retrigger …) has run.
+      vi.evtchn_upcall_mask = 1;
+      return { ...finish(ctx, 'local-reraise', `P[${port}]=1 on PV: SEL/UP set locally, no hypercall; UM[${cpu}]=1 under the caller's irqsave; the upcall comes at its local_irq_restore`),
+        handOff: [{ next: 'X1.25', to: `vcpu${cpu}`, params: { cpu, ret: '' } }] };
     },
   },
   {

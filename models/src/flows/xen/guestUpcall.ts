@@ -83,6 +83,7 @@ export const guestUpcallSteps: XStep[] = [
       { name: 'enter', when: 'UP[cpu] is cleared (it was 0: a spurious upcall, IRQ_NONE) and the 2-level scan starts', next: 'X1.15' },
       { name: 'enter', when: 'UP[cpu] is cleared (it was 0: a spurious upcall, IRQ_NONE) and the FIFO scan starts', next: 'X7.8' },
       { name: 'loop', when: 'UP[cpu] was set again during the scan → clear it and scan again (XR19)', next: 'X1.15' },
+      { name: 'loop', when: 'FIFO: UP[cpu] was set again during the scan: clear it and scan again (XR19)', next: 'X7.8' },
       { name: 'return-pv', when: 'Linux 2007: one pass only; a UP set again is left for the next delivery; HYPERVISOR_iret', next: 'X1.11i' },
       { name: 'return-gsi', when: 'UP[cpu]=0 after the scan on a GSI/INTx callback: the IO-APIC chip\'s EOI exits to Xen (deassert check, then vLAPIC EOI)', next: 'X6.12' },
       { name: 'return-hvm', when: 'UP[cpu]=0 after the scan on a vector callback: iret re-enables IF, the next VM entry checks again', next: 'X6.14' },

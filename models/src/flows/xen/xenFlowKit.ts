@@ -57,6 +57,11 @@ export function hasCaller(ctx: XCtx): boolean {
   return frames(ctx.params).length > 0;
 }
 
+/** The step the innermost suspended caller resumes at when this chain ends (undefined: the run ends). */
+export function returnsTo(ctx: XCtx): string | undefined {
+  return frames(ctx.params).at(-1)?.step;
+}
+
 /** Go to `next` keeping the stack. */
 export function go(branch: string, why: string, next: string, params?: ParamValues): StepResult {
   return { branch, why, next, params };
@@ -74,8 +79,12 @@ export function finish(ctx: XCtx, branch: string, why: string, result: ParamValu
 
 // ---- per-flow ids ------------------------------------------------------------------------------------
 /** A step of flow F keeps its own id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
+const localIds = new Map<string, string>();
 export function localId(flowId: string, id: string): string {
-  return id.split('.')[0] === flowId ? id : `${id}@${flowId}`;
+  const key = `${flowId} ${id}`;
+  let out = localIds.get(key);
+  if (out === undefined) localIds.set(key, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
+  return out;
 }
 
 export function localize(flowId: string, steps: XStep[]): XStep[] {
@@ -85,7 +94,9 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
     branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
-      return { ...r, next: r.next === null ? null : localId(flowId, r.next) };
+      const out = { ...r, next: r.next === null ? null : localId(flowId, r.next) };
+      if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: localId(flowId, h.next) }));
+      return out;
     },
   }));
 }

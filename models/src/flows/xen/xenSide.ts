@@ -5,7 +5,7 @@ import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../.
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
 import { unblockXenVcpu } from './xenPoll';
-import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
+import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, returnsTo, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
 
@@ -117,7 +117,7 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_2l_set_pending', check: { kind: 'callOrder', first: ['guest_test_bit'], then: ['vcpu_mark_events_pending'] },
     }],
     branches: [
-      { name: 'sel-newly-set', when: 'P[p] 0→1 on an unmasked port, and its selector bit in the target vCPU\'s evtchn_pending_sel goes 0→1', next: 'X1.7' },
+      { name: 'sel-newly-set', when: 'P[p] 0→1 on an unmasked port, and its selector bit in the target vCPU\'s evtchn_pending_sel goes 0→1; then vcpu_mark_events_pending and the pollers', next: 'X1.8' },
       { name: 'sel-already-set', when: 'P[p] 0→1 on an unmasked port whose selector bit was already 1: an upcall already has to scan that word', next: 'X1.7' },
       { name: 'masked', when: 'P[p] 0→1 but M[p]=1: latched only, no selector bit and no upcall until the unmask', next: 'X1.7' },
       { name: 'already-pending', when: 'P[p] was already 1: the event merges with the pending one', next: null },
@@ -138,17 +138,18 @@ export const xenSideSteps: XStep[] = [
         case 'sel-already-set':
           return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} was already 1 (an upcall will scan word ${w})`, 'X1.7', { newly: true, mark: false });
         default:
-          return go(r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} 0→1`, 'X1.7', { newly: true, mark: true });
+          // vcpu_mark_events_pending first, evtchn_check_pollers after it returns, as evtchn_2l_set_pending does.
+          return call(ctx, r, `P[${port}] 0→1, unmasked; SEL[${v}] bit ${w} 0→1`, 'X1.8', {}, 'X1.7', { newly: true, mark: true });
       }
     },
   },
   {
     id: 'X1.7', title: 'evtchn_check_pollers', component: 'xen-sched',
-    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12). In the code it runs after vcpu_mark_events_pending; the model checks pollers first so the delivery chain can run on to the guest — the two touch disjoint state.',
+    role: 'Wakes vCPUs blocked in SCHEDOP_poll on this port or on any port (XR12), after vcpu_mark_events_pending (and its kick) returned, as the set-pending functions call it last.',
     rules: ['XR12'],
     links: [xenLink('evtchn_check_pollers', XEN_EVENT_CHANNEL)],
     branches: [
-      { name: 'mark', when: 'no vCPU polls this port; the set-pending asked for a notification', next: 'X1.8' },
+      { name: 'mark', when: 'no vCPU polls this port; the set-pending already notified the vCPU (vcpu_mark_events_pending ran first)', next: null },
       { name: 'no-mark', when: 'no vCPU polls this port; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)', next: null },
     ],
     run(ctx) {
@@ -165,7 +166,7 @@ export const xenSideSteps: XStep[] = [
         });
       }
       const why = woken.length ? `woke polling vCPU(s) ${woken.join(', ')}` : 'no vCPU polls this port';
-      if (ctx.params.mark === true) return go('mark', `${why}; the set-pending asked for a notification`, 'X1.8');
+      if (ctx.params.mark === true) return finish(ctx, 'mark', `${why}; the set-pending already notified the vCPU (vcpu_mark_events_pending ran first)`);
       return finish(ctx, 'no-mark', `${why}; no vcpu_mark_events_pending (masked, selector/READY already set, or already linked)`);
     },
   },
@@ -198,8 +199,10 @@ export const xenSideSteps: XStep[] = [
     rules: ['XR14'],
     links: [xenLink('vcpu_kick', 'xen/arch/x86/domain.c'), xenLink('vcpu_unblock', 'xen/common/sched/core.c')],
     branches: [
-      { name: 'hvm', when: 'HVM guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; it checks for interrupts at its next VM entry', next: 'X6.14' },
-      { name: 'pv', when: 'PV guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; it passes test_guest_events on its way back to the guest', next: 'X1.10' },
+      { name: 'hvm', when: 'HVM guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; its entry check (X6.14) is handed to it, and the set-pending goes on to its pollers', next: null },
+      { name: 'pv', when: 'PV guest: the vCPU is unblocked if blocked, else sent VCPU_KICK_SOFTIRQ; its return-to-guest check (X1.10) is handed to it, and the set-pending goes on to its pollers', next: null },
+      { name: 'hvm', when: 'an HVM vCPU kicked on its own way back into the guest: its VM-entry interrupt check (X6.14) is the rest of its chain', next: 'X6.14' },
+      { name: 'pv', when: 'a PV vCPU kicked on its own way back into the guest: its test_guest_events check (X1.10) is the rest of its chain', next: 'X1.10' },
     ],
     run(ctx) {
       const v = targetOf(ctx);
@@ -212,9 +215,13 @@ export const xenSideSteps: XStep[] = [
       } else {
         why = vc.is_running ? `vCPU ${v} is running → VCPU_KICK_SOFTIRQ forces it through the entry checks` : `vCPU ${v} is runnable, not running: checks run when it is next scheduled`;
       }
-      // The kicked vCPU passes its entry checks on its own pCPU: the rest of the chain is that vCPU's work.
-      const r = ctx.state.guest === 'hvm' ? go('hvm', why, 'X6.14') : go('pv', why, 'X1.10');
-      return { ...r, deferTo: `vcpu${v}` };
+      // The kicked vCPU passes its entry checks on its own pCPU, later. Kicked from a set-pending, the kicker returns to
+      // it (evtchn_check_pollers comes next); kicked on the way back into the guest (an EOI exit's re-delivery), the
+      // entry check is the rest of that vCPU's own chain.
+      const hvm = ctx.state.guest === 'hvm';
+      const entry = hvm ? 'X6.14' : 'X1.10';
+      if (returnsTo(ctx) === 'X1.7') return { ...finish(ctx, hvm ? 'hvm' : 'pv', why), handOff: [{ next: entry, to: `vcpu${v}`, params: { vcpu: v, ret: '' } }] };
+      return { ...go(hvm ? 'hvm' : 'pv', why, entry), deferTo: `vcpu${v}` };
     },
   },
   {
@@ -320,11 +327,13 @@ export const xenSideSteps: XStep[] = [
     }],
     branches: [
       { name: 'masked', when: 'the event word is MASKED: PENDING set, not linked, no notification (XR29)', next: 'X1.7' },
-      { name: 'queued-at-head', when: 'PENDING set and the queue of the port\'s priority was empty: the port becomes its head; READY bit 0→1 notifies the vCPU', next: 'X1.7' },
+      { name: 'queued-at-head', when: 'PENDING set and the queue of the port\'s priority was empty: the port becomes its head; READY bit 0→1 notifies the vCPU (vcpu_mark_events_pending, then the pollers)', next: 'X1.8' },
+      { name: 'queued-at-head', when: 'the queue was empty and the port becomes its head, but READY was already set: no notification', next: 'X1.7' },
       { name: 'no-control-block', when: 'the target vCPU has no control block mapped: the event is dropped', next: null },
       { name: 'no-page', when: 'the port has no event word yet (no event-array page): remembered in E[port].pending', next: null },
       { name: 'already-linked', when: 'the word is already LINKED: no new link and no notification', next: 'X1.7' },
-      { name: 'linked-to-tail', when: 'PENDING set and the queue was not empty: linked after its tail; notified only if READY was 0', next: 'X1.7' },
+      { name: 'linked-to-tail', when: 'PENDING set and the queue was not empty: linked after its tail; READY 0→1 notifies the vCPU (vcpu_mark_events_pending, then the pollers)', next: 'X1.8' },
+      { name: 'linked-to-tail', when: 'linked after the tail of a non-empty queue whose READY bit was already set: no notification', next: 'X1.7' },
     ],
     run(ctx) {
       const port = portOf(ctx);
@@ -345,9 +354,12 @@ export const xenSideSteps: XStep[] = [
           return go(r.result, 'W.MASKED=1', 'X1.7', { newly: r.newlyPending, mark: false });
         case 'already-linked':
           return go(r.result, `W.LINKED=1: already queued, no new link or notification`, 'X1.7', { newly: r.newlyPending, mark: false });
-        default:
-          return go(r.result, `${r.result === 'linked-to-tail' ? `linked after the tail of ${q}` : `${q} was empty → head[${ch.priority}]=${port}`}; ${r.notify ? `READY bit ${ch.priority} 0→1 → notify` : 'no notification (queue non-empty or READY already set)'}`,
-            'X1.7', { newly: r.newlyPending, mark: r.notify });
+        default: {
+          const why = `${r.result === 'linked-to-tail' ? `linked after the tail of ${q}` : `${q} was empty → head[${ch.priority}]=${port}`}; ${r.notify ? `READY bit ${ch.priority} 0→1 → notify` : 'no notification (queue non-empty or READY already set)'}`;
+          // As in evtchn_fifo_set_pending: vcpu_mark_events_pending first, evtchn_check_pollers last.
+          if (r.notify) return call(ctx, r.result, why, 'X1.8', {}, 'X1.7', { newly: r.newlyPending, mark: true });
+          return go(r.result, why, 'X1.7', { newly: r.newlyPending, mark: false });
+        }
       }
     },
   },

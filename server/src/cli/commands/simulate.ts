@@ -68,13 +68,16 @@ export function register(program: Command): void {
     .option('--scenario <file|name>', 'run a scenario file or a built-in scenario')
     .option('--functions', 'list the implementing functions under each step')
     .option('--json', 'machine-readable trace')
-    .action((flowId: string | undefined, opts: { from?: string; profile?: string; set: string[]; param: string[]; scenario?: string; functions?: boolean; json?: boolean }) => {
+    .option('--max-steps <n>', 'the most steps a trace may hold (a flow run: 200; a scenario: its maxSteps, else 200000); the run stops there with a message naming the limit')
+    .action((flowId: string | undefined, opts: { from?: string; profile?: string; set: string[]; param: string[]; scenario?: string; functions?: boolean; json?: boolean; maxSteps?: string }) => {
+      const maxSteps = opts.maxSteps === undefined ? undefined : Number(opts.maxSteps);
+      if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1)) throw new ModelError(`--max-steps "${opts.maxSteps}": a whole number of steps, 1 or more`, 'max-steps');
       if (opts.scenario) {
         const scenario = validateScenario(loadScenario(opts.scenario));
         if (flowId && scenario.flow.toLowerCase() !== flowId.toLowerCase()) {
           throw new ModelError(`scenario is for flow ${scenario.flow}, not ${flowId}`, 'flow');
         }
-        const run = runScenario(allFlows, validateScenario(withOverrides(scenario, opts)));
+        const run = runScenario(allFlows, validateScenario(withOverrides(scenario, opts)), { maxSteps });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ scenario: run.scenario.name, passed: run.passed, expectations: run.expectations, trace: run.trace }, null, 2) + '\n');
         } else {
@@ -98,6 +101,7 @@ export function register(program: Command): void {
         profile: opts.profile,
         set: keyValues(opts.set, 'set'),
         params: keyValues(opts.param, 'param') as ParamValues,
+        maxSteps,
       });
       const start = run.start.kind === 'after-entry' ? { assumed: run.start.assumed } : run.start.kind === 'alone' ? { startedAlone: run.start.reason } : {};
       if (opts.json) process.stdout.write(JSON.stringify({ ...run.trace, ...start }, null, 2) + '\n');
