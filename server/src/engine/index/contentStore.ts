@@ -211,10 +211,10 @@ export class ContentStore {
   }
 
   /**
-   * Writes the batch's entries as one pack (tmp + rename) and marks the packs read from as used now. Throws when the
-   * pack cannot be written (the caller goes on without it).
+   * Writes the batch's entries as one pack (tmp + rename) and marks the packs read from as used now; returns how many
+   * entries were written. Throws when the pack cannot be written (the caller goes on without it).
    */
-  flush(): void {
+  flush(): number {
     const now = new Date();
     for (const pack of this.used) {
       try {
@@ -226,7 +226,7 @@ export class ContentStore {
     this.used.clear();
     const entries = this.pending;
     this.pending = [];
-    if (!entries.length) return;
+    if (!entries.length) return 0;
     const header = Buffer.alloc(HEADER_BYTES, 0x20);
     header.write(`${MAGIC} ${CACHE_FORMAT} ${entries.length}\n`, 'latin1');
     const table = Buffer.alloc(entries.length * PACK_ENTRY);
@@ -255,6 +255,7 @@ export class ContentStore {
       fs.rmSync(tmp, { force: true });
       throw e;
     }
+    return entries.length;
   }
 }
 

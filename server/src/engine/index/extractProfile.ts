@@ -90,6 +90,11 @@ export class PhaseClock {
     this.last = now;
   }
 
+  /** Ends a file taken from the content store (not extracted): counted apart. */
+  reused(): void {
+    if (this.into) this.into.reused++;
+  }
+
   /** Ends the file: counts it and its size, and keeps it if it is among the slowest. */
   done(file: string, bytes: number): void {
     if (!this.into) return;

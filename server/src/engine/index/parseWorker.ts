@@ -8,7 +8,6 @@ import { ContentStore, type StoreRef } from './contentStore';
 import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
-import { extractThroughStore } from './storedExtract';
 
 export interface ParseRequest {
   id: number;
@@ -92,7 +91,7 @@ async function handle(msg: ParseRequest): Promise<void> {
   const store = msg.store ? new ContentStore(msg.store.dir, msg.store.table) : undefined;
   for (const f of msg.files) {
     const reusedBefore = times.reused;
-    const r = store ? extractThroughStore(msg.root, f, store, times) : extractFile(msg.root, f, times);
+    const r = extractFile(msg.root, f, times, store);
     intoBatchTable(r, table, added);
     records.push(r);
     // A record from the store built no tree.
@@ -115,7 +114,7 @@ async function handle(msg: ParseRequest): Promise<void> {
   if (store) {
     const f0 = clock();
     try {
-      store.flush();
+      times.stored += store.flush();
     } catch {
       // A full disk or a removed cache folder: the tree's own cache still holds the records.
     }
