@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_CACHE_LIMIT_BYTES } from '../engine/index/cacheLimit';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
 import { cliCacheOptions } from './cacheOptions';
 
@@ -13,12 +14,14 @@ export function withIndexOptions(cmd: Command): Command {
   return cmd
     .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens/index or ~/.cache/irqlens/index)')
     .option('--no-cache', 'do not read or write the index cache')
+    .option('--cache-limit <MB>', `size limit of the cache folder in MB; least recently used entries are evicted (default ${DEFAULT_CACHE_LIMIT_BYTES / 1048576})`)
     .option('--verbose', 'log every skipped file and progress to stderr');
 }
 
 export interface IndexCliOptions {
   cacheDir?: string;
   cache?: boolean;
+  cacheLimit?: string;
   verbose?: boolean;
 }
 
@@ -31,10 +34,19 @@ export function checkTrees(trees: string[]): string[] {
   });
 }
 
+/** `--cache-limit` in MB, checked: a number of megabytes, 0 included (keep only the trees just indexed). */
+export function cacheLimitBytes(mb: string | undefined): number | undefined {
+  if (mb === undefined) return undefined;
+  const n = Number(mb);
+  if (mb.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--cache-limit: expected a size in MB (a number ≥ 0), got ${JSON.stringify(mb)}`);
+  return Math.round(n * 1048576);
+}
+
 export async function openIndex(trees: string[], opts: IndexCliOptions): Promise<WorkspaceIndex> {
   return WorkspaceIndex.build({
     roots: checkTrees(trees),
     ...cliCacheOptions(opts),
+    cacheLimitBytes: cacheLimitBytes(opts.cacheLimit),
     log: (level, msg) => {
       if (level === 'error' || (opts.verbose && level !== 'debug')) process.stderr.write(`irqlens: ${msg}\n`);
     },

@@ -166,6 +166,7 @@ export class IndexService {
       const idx = await WorkspaceIndex.build({
         roots,
         cacheDir: this.options.storagePath ? path.join(this.options.storagePath, 'index-cache') : undefined,
+        cacheLimitBytes: Math.round(this.settings.cache.maxSizeMB * 1048576),
         include: this.settings.include,
         exclude: this.settings.exclude,
         log: (level, msg) => this.logger.log(level, msg),

@@ -11,14 +11,17 @@ export interface IrqLensSettings {
   logLevel: LogLevel;
   /** Which lenses the server shows above functions. */
   lens: { flows: boolean; calls: boolean };
+  /** Size limit of the index cache folder, in MB (least recently used entries are evicted). */
+  cache: { maxSizeMB: number };
 }
 
 export interface SettingSpec {
-  type: 'array' | 'string' | 'boolean';
+  type: 'array' | 'string' | 'boolean' | 'number';
   default: unknown;
   description: string;
   enum?: readonly string[];
   items?: { type: 'string' };
+  minimum?: number;
   scope?: 'window' | 'resource' | 'machine-overridable';
 }
 
@@ -47,6 +50,14 @@ export const settingSpecs: Record<string, SettingSpec> = {
     default: [],
     description: 'Glob patterns (relative to each tree) of files to leave out. `.git`, build outputs and `node_modules` are always skipped.',
     scope: 'resource',
+  },
+  'irqlens.cache.maxSizeMB': {
+    type: 'number',
+    default: 2048,
+    minimum: 0,
+    description:
+      'Size limit of the index cache (the trees\' caches and the extractions kept by file content, which let another version of a tree or a branch switch skip parsing unchanged files), in MB. Least recently used entries are evicted.',
+    scope: 'machine-overridable',
   },
   'irqlens.trace.server': {
     type: 'string',
@@ -83,6 +94,7 @@ export const defaultSettings: IrqLensSettings = {
   trace: { server: settingSpecs['irqlens.trace.server'].default as 'off' },
   logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
   lens: { flows: settingSpecs['irqlens.lens.flows'].default as boolean, calls: settingSpecs['irqlens.lens.calls'].default as boolean },
+  cache: { maxSizeMB: settingSpecs['irqlens.cache.maxSizeMB'].default as number },
 };
 
 const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
@@ -97,6 +109,7 @@ export function parseSettings(raw: unknown): IrqLensSettings {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const trace = (o.trace && typeof o.trace === 'object' ? o.trace : {}) as Record<string, unknown>;
   const lens = (o.lens && typeof o.lens === 'object' ? o.lens : {}) as Record<string, unknown>;
+  const cache = (o.cache && typeof o.cache === 'object' ? o.cache : {}) as Record<string, unknown>;
   const bool = (v: unknown, fallback: boolean) => (typeof v === 'boolean' ? v : fallback);
   return {
     trees: stringArray(o.trees, defaultSettings.trees),
@@ -105,5 +118,8 @@ export function parseSettings(raw: unknown): IrqLensSettings {
     trace: { server: traceLevels.includes(trace.server as string) ? (trace.server as 'off') : defaultSettings.trace.server },
     logLevel: logLevels.includes(o.logLevel as string) ? (o.logLevel as LogLevel) : defaultSettings.logLevel,
     lens: { flows: bool(lens.flows, defaultSettings.lens.flows), calls: bool(lens.calls, defaultSettings.lens.calls) },
+    cache: {
+      maxSizeMB: typeof cache.maxSizeMB === 'number' && Number.isFinite(cache.maxSizeMB) && cache.maxSizeMB >= 0 ? cache.maxSizeMB : defaultSettings.cache.maxSizeMB,
+    },
   };
 }

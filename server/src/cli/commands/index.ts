@@ -19,11 +19,19 @@ export function register(program: Command): void {
       }
       for (const s of stats) {
         process.stdout.write(
-          `${s.root}\n  codebase: ${s.codebase}${s.version ? ` ${s.version}` : ''}\n  files: ${s.files} (${s.fromCache} from cache)\n` +
+          `${s.root}\n  codebase: ${s.codebase}${s.version ? ` ${s.version}` : ''}\n  files: ${s.files} (${s.fromCache} from cache, ${s.fromStore} by content)\n` +
             `  functions: ${s.functions}\n  calls: ${s.calls}\n  skipped: ${s.skipped.length}\n  seconds: ${s.seconds.toFixed(2)}\n`,
         );
         for (const k of s.skipped.slice(0, 50)) process.stdout.write(`    ${k.file}: ${k.reason}\n`);
         if (s.skipped.length > 50) process.stdout.write(`    … ${s.skipped.length - 50} more (use --json)\n`);
+      }
+      const cache = stats[0]?.cache;
+      if (cache) {
+        const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+        process.stdout.write(
+          `cache: ${cache.dir}\n  size: ${mb(cache.bytes)} of ${mb(cache.limitBytes)} (${cache.entries} entries)\n` +
+            `  evicted: ${cache.evicted} least recently used (${mb(cache.evictedBytes)})\n`,
+        );
       }
     });
 }

@@ -3,7 +3,7 @@
 // times costs a few clock reads per file.
 import * as fs from 'node:fs';
 
-export const PHASES = ['read', 'preprocess', 'parse', 'query', 'collect', 'idents', 'pack', 'free', 'defines', 'gc'] as const;
+export const PHASES = ['read', 'preprocess', 'parse', 'query', 'collect', 'idents', 'pack', 'free', 'defines', 'gc', 'store'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface SlowFile {
@@ -19,6 +19,9 @@ export interface PhaseTimes {
   threadCpuMs: number;
   files: number;
   bytes: number;
+  /** Files taken from the content store instead of being parsed, and files whose extraction was stored. */
+  reused: number;
+  stored: number;
   /** The slowest files, slowest first. */
   slowest: SlowFile[];
 }
@@ -50,7 +53,7 @@ export const threadCpuMs: () => number | undefined = (() => {
 export const clock: () => number = process.env.IRQLENS_PROFILE_CPU === '1' && threadCpuMs() !== undefined ? () => threadCpuMs()! : () => performance.now();
 
 export function emptyPhaseTimes(): PhaseTimes {
-  return { ms: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>, threadCpuMs: 0, files: 0, bytes: 0, slowest: [] };
+  return { ms: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>, threadCpuMs: 0, files: 0, bytes: 0, reused: 0, stored: 0, slowest: [] };
 }
 
 /** Adds `b` into `a`. */
@@ -59,6 +62,8 @@ export function addPhaseTimes(a: PhaseTimes, b: PhaseTimes): void {
   a.threadCpuMs += b.threadCpuMs;
   a.files += b.files;
   a.bytes += b.bytes;
+  a.reused += b.reused;
+  a.stored += b.stored;
   for (const s of b.slowest) noteFile(a, s);
 }
 
@@ -83,6 +88,11 @@ export class PhaseClock {
     const now = clock();
     this.into.ms[phase] += now - this.last;
     this.last = now;
+  }
+
+  /** Ends a file taken from the content store (not extracted): counted apart. */
+  reused(): void {
+    if (this.into) this.into.reused++;
   }
 
   /** Ends the file: counts it and its size, and keeps it if it is among the slowest. */

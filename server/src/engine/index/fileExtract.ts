@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contentHash } from './cacheFreshness';
+import { type ContentStore, contentKey, recordFromStore, storable } from './contentStore';
 import { extractDefinesOnly } from './definesOnly';
 import { extractSource } from './extract';
 import { type PhaseTimes, PhaseClock } from './extractProfile';
@@ -12,40 +13,66 @@ import { DEFAULT_MAX_FILE_SIZE } from './walker';
 export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
 export const GENERATED_HEADER_BYTES = 256 * 1024;
 
-/** Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. */
-export function extractFile(root: string, rel: string, times?: PhaseTimes): FileRecord {
+/**
+ * Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. With a
+ * content store, bytes extracted before are taken from it (counted in `times.reused`, no parse) and new extractions
+ * are added to it.
+ */
+export function extractFile(root: string, rel: string, times?: PhaseTimes, store?: ContentStore): FileRecord {
   const clock = new PhaseClock(times);
-  const r = readAndExtract(root, rel, clock);
-  clock.done(rel, r.size);
-  return r;
+  const { record, reused } = readAndExtract(root, rel, clock, store);
+  // A record from the store is no extraction: not counted among the files extracted.
+  if (reused) clock.reused();
+  else clock.done(rel, record.size);
+  return record;
 }
 
-function readAndExtract(root: string, rel: string, clock: PhaseClock): FileRecord {
+function readAndExtract(root: string, rel: string, clock: PhaseClock, store: ContentStore | undefined): { record: FileRecord; reused: boolean } {
   const abs = path.join(root, rel);
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
   } catch (e) {
-    return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return { record: { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }, reused: false };
   }
   // Every record carries the stat and content hash the cache checks freshness with (cacheFreshness.ts).
   const stamp = { ctimeMs: st.ctimeMs, ino: st.ino };
   let hashed: string | undefined;
-  const record = extractStatted(abs, rel, st, clock, (buf) => (hashed = contentHash(buf)));
-  return Object.assign(record, stamp, hashed ? { hash: hashed } : {});
+  let key: Buffer | undefined;
+  let fromStore: FileRecord | undefined;
+  const record = extractStatted(abs, rel, st, clock, (buf) => {
+    if (!store) {
+      hashed = contentHash(buf);
+      return undefined;
+    }
+    clock.lap('read');
+    ({ key, hash: hashed } = contentKey(buf));
+    const stored = store.get(key);
+    clock.lap('store');
+    return (fromStore = stored && recordFromStore(stored, rel, st, hashed));
+  });
+  if (fromStore) return { record: fromStore, reused: true };
+  Object.assign(record, stamp, hashed ? { hash: hashed } : {});
+  if (store && key && storable(record)) {
+    store.add(key, record);
+    clock.lap('store');
+  }
+  return { record, reused: false };
 }
 
-function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => void): FileRecord {
+/** `onRead` sees the bytes before anything else is done with them; a record it returns is the file's record. */
+function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => FileRecord | undefined): FileRecord {
   let buf: Buffer;
   try {
     // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
     if (!st.isFile()) return { ...emptyFile(rel, 0, 0), problem: 'not a regular file, skipped' };
     if (st.size > DEFAULT_MAX_FILE_SIZE) return { ...emptyFile(rel, st.size, st.mtimeMs), problem: `too large (${(st.size / 1048576).toFixed(1)} MB), skipped without reading` };
     buf = fs.readFileSync(abs);
-    onRead(buf);
   } catch (e) {
     return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
+  const early = onRead(buf);
+  if (early) return early;
   const size = st.size;
   const mtimeMs = st.mtimeMs;
   const probe = buf.subarray(0, 8192);

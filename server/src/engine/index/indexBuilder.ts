@@ -2,8 +2,10 @@
 // (largest first), count what was found, and write the cache back when anything changed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CacheError, cacheFile, loadCache, saveCacheOrWarn } from './cache';
+import { CacheError, cacheFile, ensureCacheDir, loadCache, saveCacheOrWarn } from './cache';
+import type { CacheUsage } from './cacheLimit';
 import { reusableRecord } from './cacheFreshness';
+import { loadStoreTable, packsDir, type StoreRef } from './contentStore';
 import { emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
@@ -26,7 +28,12 @@ export interface TreeStats {
   calls: number;
   skipped: { file: string; reason: string }[];
   seconds: number;
+  /** Files taken from the tree's cache (same path, same file). */
   fromCache: number;
+  /** Files taken from the content store (same bytes parsed before, in any tree), not parsed. */
+  fromStore: number;
+  /** The cache folder's size, limit and what this build evicted (the same for every tree of one build). */
+  cache?: CacheUsage;
   /** Where the build's time went: the main thread's steps (ms, wall) and the workers' extraction phases. */
   profile?: BuildProfile;
 }
@@ -60,6 +67,7 @@ function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexL
     if (c) {
       tree.loadStrings(c.strings);
       for (const r of c.files) cached.set(r.file, r);
+      touch(cachePath);
     }
   } catch (e) {
     log('warn', `index cache ${cachePath} is unusable (${e instanceof CacheError ? e.message : String(e)}); rebuilding it`);
@@ -70,6 +78,28 @@ function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexL
     }
   }
   return cached;
+}
+
+/** Marks a cache file used now (the cache limit evicts the least recently used). */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // Read-only cache folder: eviction order is then by write time.
+  }
+}
+
+/** The content store when the cache folder is usable, else none (the build parses every file). */
+function openStore(cacheDir: string | undefined): StoreRef | undefined {
+  if (!cacheDir) return undefined;
+  try {
+    ensureCacheDir(cacheDir);
+  } catch {
+    return undefined;
+  }
+  const dir = packsDir(cacheDir);
+  return { dir, table: loadStoreTable(dir) };
 }
 
 export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: BuildTreeOptions): Promise<{ tree: TreeIndex; stats: TreeStats }> {
@@ -123,6 +153,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
           opts.onProgress?.({ tree: root, done, total });
         },
         opts.signal,
+        openStore(opts.cacheDir),
       )
     : emptyPhaseTimes();
   lap('pool');
@@ -150,8 +181,8 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cpu1 = threadCpuMs();
   const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
   workers.threadCpuMs = Math.round(workers.threadCpuMs);
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, profile };
-  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused, profile };
+  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused} by content), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
 }
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { StoreRef } from './contentStore';
 import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes } from './extractProfile';
 import { emptyRecord, emptyWorkerStrings, type FileRecord, workerStrings, type WorkerStrings } from './fileRecord';
 import type { ParseReply, ParseRequest } from './parseWorker';
@@ -96,10 +97,10 @@ export class ParsePool {
   }
 
   /**
-   * Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive. Returns the workers'
-   * time per extraction phase.
+   * Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive; with `store` (a content
+   * store) files extracted before are taken from it. Returns the workers' time per extraction phase.
    */
-  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal): Promise<PhaseTimes> {
+  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal, store?: StoreRef): Promise<PhaseTimes> {
     const times = emptyPhaseTimes();
     // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
     const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (this.size * 8))));
@@ -107,7 +108,7 @@ export class ParsePool {
     for (let i = 0; i < files.length; i += batchSize) {
       if (signal?.aborted) break;
       const slot = await this.idleSlot();
-      const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize) };
+      const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize), ...(store ? { store } : {}) };
       pending.push(
         new Promise<[FileRecord[], WorkerStrings]>((resolve) => {
           slot.busy = {

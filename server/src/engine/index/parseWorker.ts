@@ -4,6 +4,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { ContentStore, type StoreRef } from './contentStore';
 import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
@@ -12,6 +13,8 @@ export interface ParseRequest {
   id: number;
   root: string;
   files: string[];
+  /** The content store (its packs folder and shared table), when files are looked up there before being parsed. */
+  store?: StoreRef;
 }
 export interface ParseReply {
   id: number;
@@ -84,10 +87,15 @@ async function handle(msg: ParseRequest): Promise<void> {
   const times = emptyPhaseTimes();
   const table = new Map<string, number>();
   const added: string[] = [];
+  // A view per batch (cheap: the table is shared memory); the batch's new entries become one pack.
+  const store = msg.store ? new ContentStore(msg.store.dir, msg.store.table) : undefined;
   for (const f of msg.files) {
-    const r = extractFile(msg.root, f, times);
+    const reusedBefore = times.reused;
+    const r = extractFile(msg.root, f, times, store);
     intoBatchTable(r, table, added);
     records.push(r);
+    // A record from the store built no tree.
+    if (times.reused !== reusedBefore) continue;
     sinceGc += r.size;
     sinceMajor += r.size;
     if (gc && sinceGc > GC_EVERY_BYTES) {
@@ -102,6 +110,15 @@ async function handle(msg: ParseRequest): Promise<void> {
       await new Promise((resolve) => setImmediate(resolve));
       times.ms.gc += clock() - g0;
     }
+  }
+  if (store) {
+    const f0 = clock();
+    try {
+      times.stored += store.flush();
+    } catch {
+      // A full disk or a removed cache folder: the tree's own cache still holds the records.
+    }
+    times.ms.store += clock() - f0;
   }
   const cpu = threadCpuMs();
   if (cpu !== undefined) {

@@ -4,6 +4,7 @@
 // only on the query interface it needs (types.ts).
 import * as path from 'node:path';
 import { cacheFile, saveCacheOrWarn } from './cache';
+import { type CacheUsage, DEFAULT_CACHE_LIMIT_BYTES, enforceCacheLimit } from './cacheLimit';
 import { cacheSlice } from './cacheSlice';
 import { CallGraph } from './callGraph';
 import { Definitions, type RootedSymbol } from './definitionQueries';
@@ -25,6 +26,8 @@ export interface IndexOptions {
   roots: string[];
   cacheDir?: string;
   noCache?: boolean;
+  /** The cache folder's size limit in bytes (default DEFAULT_CACHE_LIMIT_BYTES); least recently used entries go first. */
+  cacheLimitBytes?: number;
   include?: string[];
   exclude?: string[];
   /** Files larger than this many bytes are skipped without being read (default DEFAULT_MAX_FILE_SIZE, 64 MB). */
@@ -77,7 +80,16 @@ export class WorkspaceIndex implements IndexQueries {
     } finally {
       await pool.dispose();
     }
+    if (cacheDir && !opts.only) index.limitCache(cacheDir);
     return index;
+  }
+
+  /** Keeps the cache folder within its limit (the trees just built keep their caches) and notes its usage in the stats. */
+  private limitCache(cacheDir: string): void {
+    const keep = new Set(this.opts.roots.map((r) => cacheFile(cacheDir, path.resolve(r))));
+    const usage: CacheUsage = enforceCacheLimit(cacheDir, this.opts.cacheLimitBytes ?? DEFAULT_CACHE_LIMIT_BYTES, keep);
+    if (usage.evicted) this.opts.log?.('info', `index cache ${cacheDir}: ${usage.evicted} least recently used entries (${(usage.evictedBytes / 1048576).toFixed(1)} MB) evicted to stay within ${(usage.limitBytes / 1048576).toFixed(0)} MB`);
+    for (const s of this.stats_) s.cache = usage;
   }
 
   /** Builds the query maps now (name maps, sorted names), so the first request does not pay for them. */

@@ -1,0 +1,285 @@
+// The content-addressed half of the index cache: the extraction of each distinct file content, keyed by the SHA-1 of
+// its bytes, with its own string table. Extraction depends on a file's bytes alone, so a file parsed once — in another
+// tree, another version, before a checkout — is not parsed again while its entry is kept.
+//
+// Entries live in packs, one per worker batch (a file per entry cost ~0.35 ms of CPU each to create: 20 s on Linux).
+// A pack is written whole and renamed into place, so readers see complete packs only and two processes never share a
+// file; each entry carries a checksum of its body, and anything unreadable, foreign or mismatched is a miss (the file
+// is parsed). The main thread reads the packs' tables into one sorted, shared table that the workers search. A pack's
+// mtime is its last use (touched when an entry is read): the cache limit evicts the least recently used packs.
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { CACHE_FORMAT } from './cache';
+import type { FileRecord } from './fileRecord';
+
+const MAGIC = 'IRQLENS-PACK';
+const HEADER_BYTES = 64;
+/** In a pack's table: key (20), offset (4), length (4), body SHA-1 (20). */
+const PACK_ENTRY = 48;
+/** In the shared table: key (20), pack id (8), offset (4), length (4), body SHA-1 (20). */
+const ENTRY = 56;
+const PACK_NAME = /^([0-9a-f]{16})\.pack$/;
+
+export const PACKS_PREFIX = 'packs-';
+
+/** The packs folder of a cache folder, one per cache format (older formats' folders are evicted whole). */
+export function packsDir(cacheDir: string): string {
+  return path.join(cacheDir, `${PACKS_PREFIX}${CACHE_FORMAT}`);
+}
+
+/** What an entry holds: a record's content part (no path, no stat), ids indexing its own `strings`. */
+export type StoredBody = Pick<FileRecord, 'syms' | 'calls' | 'icalls' | 'binds' | 'fieldTypes' | 'aliases' | 'idents' | 'problem'> & { strings: string[] };
+
+const ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents'] as const;
+
+/** The SHA-1 of a file's bytes (the entry's key) and the record's `hash` (its base64). */
+export function contentKey(buf: Buffer): { key: Buffer; hash: string } {
+  const key = createHash('sha1').update(buf).digest();
+  return { key, hash: key.toString('base64') };
+}
+
+/**
+ * Whether a record depends on the bytes alone: a record cut short by the time budget or failing for a reason of the
+ * moment (unreadable, a crashed worker) is kept in the tree's cache only, so that another run may do better.
+ */
+export function storable(r: FileRecord): boolean {
+  return !r.problem || !/took longer|stopped after|parse failed|unreadable|worker failed|skipped without reading/.test(r.problem);
+}
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, position + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+/** Reads one pack's table; undefined when it is not a complete pack of this format. */
+function readPackTable(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = readAt(fd, HEADER_BYTES, 0).toString('latin1');
+    const m = /^(\S+) (\d+) (\d+)\n/.exec(head);
+    if (!m || m[1] !== MAGIC || Number(m[2]) !== CACHE_FORMAT) return undefined;
+    const count = Number(m[3]);
+    const tableBytes = count * PACK_ENTRY;
+    if (HEADER_BYTES + tableBytes > size) return undefined;
+    const table = readAt(fd, tableBytes, HEADER_BYTES);
+    if (table.length !== tableBytes) return undefined;
+    for (let i = 0; i < count; i++) {
+      const off = table.readUInt32LE(i * PACK_ENTRY + 20);
+      const len = table.readUInt32LE(i * PACK_ENTRY + 24);
+      if (off + len > size) return undefined;
+    }
+    return table;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The table of every entry in the cache folder's packs, sorted by key, in shared memory for the workers; undefined
+ * when there is none.
+ */
+export function loadStoreTable(dir: string): SharedArrayBuffer | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const tables: { id: Buffer; table: Buffer }[] = [];
+  let count = 0;
+  for (const name of names) {
+    const m = PACK_NAME.exec(name);
+    if (!m) continue;
+    const table = readPackTable(path.join(dir, name));
+    if (!table) continue;
+    tables.push({ id: Buffer.from(m[1], 'hex'), table });
+    count += table.length / PACK_ENTRY;
+  }
+  if (!count) return undefined;
+  const flat = Buffer.allocUnsafe(count * ENTRY);
+  let k = 0;
+  for (const { id, table } of tables) {
+    for (let i = 0; i < table.length; i += PACK_ENTRY, k += ENTRY) {
+      table.copy(flat, k, i, i + 20);
+      id.copy(flat, k + 20);
+      table.copy(flat, k + 28, i + 20, i + PACK_ENTRY);
+    }
+  }
+  const order = Array.from({ length: count }, (_, i) => i);
+  order.sort((a, b) => flat.compare(flat, b * ENTRY, b * ENTRY + 20, a * ENTRY, a * ENTRY + 20));
+  const sab = new SharedArrayBuffer(count * ENTRY);
+  const out = Buffer.from(sab);
+  for (let i = 0; i < count; i++) flat.copy(out, i * ENTRY, order[i] * ENTRY, order[i] * ENTRY + ENTRY);
+  return sab;
+}
+
+/** What a parse request carries of the store: its folder and the shared table (the same for every batch of a build). */
+export interface StoreRef {
+  dir: string;
+  table?: SharedArrayBuffer;
+}
+
+/** A worker's view of the store: looks entries up in the shared table and gathers its batch's new entries into a pack. */
+export class ContentStore {
+  private readonly table: Buffer;
+  private readonly count: number;
+  private pending: { key: Buffer; body: Buffer }[] = [];
+  private readonly used = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    table: SharedArrayBuffer | undefined,
+  ) {
+    this.table = table ? Buffer.from(table) : Buffer.alloc(0);
+    this.count = this.table.length / ENTRY;
+  }
+
+  private find(key: Buffer): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.table.compare(key, 0, 20, mid * ENTRY, mid * ENTRY + 20);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The stored content of `key`, or undefined (absent, evicted meanwhile, corrupt or of another format). */
+  get(key: Buffer): StoredBody | undefined {
+    const i = this.find(key);
+    if (i < 0) return undefined;
+    const at = i * ENTRY;
+    const pack = this.table.toString('hex', at + 20, at + 28);
+    const offset = this.table.readUInt32LE(at + 28);
+    const length = this.table.readUInt32LE(at + 32);
+    let body: Buffer;
+    try {
+      const fd = fs.openSync(path.join(this.dir, `${pack}.pack`), 'r');
+      try {
+        body = readAt(fd, length, offset);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+    if (body.length !== length || this.table.compare(createHash('sha1').update(body).digest(), 0, 20, at + 36, at + 56) !== 0) return undefined;
+    let stored: StoredBody;
+    try {
+      stored = v8.deserialize(body) as StoredBody;
+    } catch {
+      return undefined;
+    }
+    if (!stored || !Array.isArray(stored.strings) || ARRAYS.some((k) => !(stored[k] instanceof Int32Array))) return undefined;
+    this.used.add(pack);
+    return stored;
+  }
+
+  /** Adds the content part of a freshly extracted record (ids into its own `strings`) to the batch's pack. */
+  add(key: Buffer, r: FileRecord): void {
+    const stored: StoredBody = {
+      strings: r.strings ?? [],
+      syms: r.syms,
+      calls: r.calls,
+      icalls: r.icalls,
+      binds: r.binds,
+      fieldTypes: r.fieldTypes,
+      aliases: r.aliases,
+      idents: r.idents,
+      ...(r.problem ? { problem: r.problem } : {}),
+    };
+    this.pending.push({ key, body: v8.serialize(stored) });
+  }
+
+  /**
+   * Writes the batch's entries as one pack (tmp + rename) and marks the packs read from as used now; returns how many
+   * entries were written. Throws when the pack cannot be written (the caller goes on without it).
+   */
+  flush(): number {
+    const now = new Date();
+    for (const pack of this.used) {
+      try {
+        fs.utimesSync(path.join(this.dir, `${pack}.pack`), now, now);
+      } catch {
+        // Evicted by another process meanwhile.
+      }
+    }
+    this.used.clear();
+    const entries = this.pending;
+    this.pending = [];
+    if (!entries.length) return 0;
+    const header = Buffer.alloc(HEADER_BYTES, 0x20);
+    header.write(`${MAGIC} ${CACHE_FORMAT} ${entries.length}\n`, 'latin1');
+    const table = Buffer.alloc(entries.length * PACK_ENTRY);
+    let offset = HEADER_BYTES + table.length;
+    entries.forEach((e, i) => {
+      const at = i * PACK_ENTRY;
+      e.key.copy(table, at);
+      table.writeUInt32LE(offset, at + 20);
+      table.writeUInt32LE(e.body.length, at + 24);
+      createHash('sha1').update(e.body).digest().copy(table, at + 28);
+      offset += e.body.length;
+    });
+    try {
+      fs.mkdirSync(this.dir);
+    } catch (e) {
+      // One level only (below /proc a recursive mkdir spins): the cache folder exists already.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const id = randomBytes(8).toString('hex');
+    const file = path.join(this.dir, `${id}.pack`);
+    const tmp = `${file}.tmp`;
+    try {
+      fs.writeFileSync(tmp, Buffer.concat([header, table, ...entries.map((e) => e.body)]));
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    return entries.length;
+  }
+}
+
+/**
+ * A record for `rel` from a stored content and the file's stat and hash. The arrays are copied: deserialised ones may
+ * be views into a shared pool, which cannot be transferred to another thread.
+ */
+export function recordFromStore(stored: StoredBody, rel: string, st: fs.Stats, hash: string): FileRecord {
+  const r: FileRecord = {
+    file: rel,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    ino: st.ino,
+    hash,
+    strings: stored.strings,
+    syms: stored.syms.slice(),
+    calls: stored.calls.slice(),
+    icalls: stored.icalls.slice(),
+    binds: stored.binds.slice(),
+    fieldTypes: stored.fieldTypes.slice(),
+    aliases: stored.aliases.slice(),
+    idents: stored.idents.slice(),
+  };
+  if (stored.problem) r.problem = stored.problem;
+  return r;
+}
