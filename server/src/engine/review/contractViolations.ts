@@ -77,11 +77,19 @@ const addSorted = (set: number[], x: number) => {
   }
 };
 
-/** The flow with `stepId` behaving as `v` says. Late writes land when the chain the step handed on has ended. */
+/**
+ * The flow with `stepId` behaving as `v` says. Late writes land when the chain the step handed on has ended, and with it
+ * every piece of work handed to another context on the way (a notification IPI, a kick): the consumer that work runs
+ * looks before the producer wrote.
+ */
 export function breakFlow(flow: Flow<unknown>, stepId: string, v: Violation): Flow<unknown> {
   let late: ((state: unknown) => void) | undefined;
+  // Chains still running since the late write was held back: the step's own, plus one per hand-off since.
+  let open = 0;
   const land = (state: unknown, r: StepResult) => {
-    if (late && r.next === null && !r.deferTo) {
+    if (!late) return r;
+    open += r.handOff?.length ?? 0;
+    if (r.next === null && !r.deferTo && --open <= 0) {
       const apply = late;
       late = undefined;
       apply(state);
@@ -94,7 +102,10 @@ export function breakFlow(flow: Flow<unknown>, stepId: string, v: Violation): Fl
       return { ...s, run: (ctx) => land(ctx.state, { ...s.run({ ...ctx, state: deepClone(ctx.state), emit: () => undefined }), branch: `skipped${BROKEN}` }) };
     }
     if (s.id !== stepId || v.kind === 'stepSkipped') return { ...s, run: (ctx) => land(ctx.state, s.run(ctx)) };
-    return { ...s, run: (ctx) => land(ctx.state, brokenRun(s, ctx, v as Exclude<Violation, { kind: 'stepSkipped' }>, (f) => (late = f))) };
+    return { ...s, run: (ctx) => land(ctx.state, brokenRun(s, ctx, v as Exclude<Violation, { kind: 'stepSkipped' }>, (f) => {
+      late = f;
+      open = 1;
+    })) };
   });
   return { ...flow, steps };
 }
