@@ -49,6 +49,8 @@ export class IndexService {
   /** Called when a new index is ready, before the ready status goes out (documents replay open editors' text). */
   private readonly readyListeners: ((idx: WorkspaceIndex) => void)[] = [];
   private generation = 0;
+  /** Set by dispose (shutdown): no build starts after it. */
+  private disposed = false;
   private lastStatus: StatusParams = { state: 'indexing', trees: [] };
 
   constructor(
@@ -114,12 +116,24 @@ export class IndexService {
   }
 
   rebuild(reason: string): void {
+    if (this.disposed) return;
+    if (this.settleFirst) {
+      // Before `initialized` no build runs yet: the first one (started by `initialized`) sees the new folders/settings.
+      this.logger.info(`${reason}: applied when indexing starts`);
+      return;
+    }
     this.logger.info(`re-indexing: ${reason}`);
     this.start();
   }
 
-  /** Starts a build, superseding any build in flight. */
+  /** True once the first build was started (by `initialized`). */
+  get started(): boolean {
+    return this.settleFirst === undefined;
+  }
+
+  /** Starts a build, superseding any build in flight (nothing after dispose: the server is shutting down). */
   start(): void {
+    if (this.disposed) return;
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
@@ -341,6 +355,7 @@ export class IndexService {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.abort?.abort();
     // Shut down before `initialized`: no build ever started; release the requests waiting for one.
     this.settleFirst?.(Promise.resolve(undefined));
