@@ -264,12 +264,18 @@ function checkIndexParams(values: ParamValues, field: string): void {
   }
 }
 
-/** Runs model code on scenario values; a JavaScript error inside it becomes a scenario error naming the field. */
+/**
+ * Runs model code on scenario values; a JavaScript error inside it becomes a scenario error naming the field, and so
+ * does a model's own error that names only its parameter (`pin = 73 is not an IO-APIC input`).
+ */
 function modelCode<T>(field: string, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof ModelError) throw e;
+    if (e instanceof ModelError) {
+      if (e.message.startsWith('scenario field "')) throw e;
+      fail(field, e.message);
+    }
     fail(field, `the model cannot run these values (${e instanceof RangeError ? 'too deep' : 'an index or field outside the state'}); check the params, set and with values`);
   }
 }
