@@ -41,13 +41,13 @@ function frame(body: string): string {
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-void test('fuzz: random LSP message sequences keep the server alive and answering with protocol errors only', { timeout: 300_000 }, async (t) => {
+void test('fuzz: random LSP message sequences keep the server alive and answering with protocol errors only', { timeout: LONG ? 3_600_000 : 300_000 }, async (t) => {
   buildOnce();
   const c = counts('server');
   const rng = seeded(2026);
   const ws = copyFixture();
   const file = path.join(ws.workspace, 'xen', 'xen', 'common', 'event_2l.c');
-  const sessions = LONG ? 20 : 3;
+  const sessions = LONG ? 50 : 3;
   const perSession = LONG ? 150 : 40;
   try {
     for (let s = 0; s < sessions; s++) {
