@@ -4,6 +4,7 @@
 import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, diffStates, getPath, setPath } from './statePath';
+import { checkScenarioNames } from './scenarioNames';
 import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
@@ -170,6 +171,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   }
   const params = resolveParams(flow.params, scenario.params, `scenario ${scenario.name} params`);
   checkIndexParams(params, 'params');
+  checkScenarioNames(flow, scenario, params);
   const state = modelCode('params', () => flow.initialState(profile, params));
   for (const [path, value] of Object.entries(scenario.set ?? {})) {
     try {
@@ -274,7 +276,8 @@ function modelCode<T>(field: string, run: () => T): T {
   } catch (e) {
     if (e instanceof ModelError) {
       if (e.message.startsWith('scenario field "')) throw e;
-      fail(field, e.message);
+      // The message says where in the scenario; `field` keeps the model's own parameter name.
+      throw new ModelError(`scenario field "${field}": ${e.message}`, e.field ?? field);
     }
     fail(field, `the model cannot run these values (${e instanceof RangeError ? 'too deep' : 'an index or field outside the state'}); check the params, set and with values`);
   }
