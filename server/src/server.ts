@@ -53,6 +53,7 @@ if (gate) {
   // the streams it opens itself, rather than finishing a build (workers, the flow guide's warm-up) for nobody.
   const gone = () => process.exit(gate.shutdownReceived ? 0 : 1);
   gate.onClose(gone);
+  gate.onError((err) => logger.error(`a message could not be handled: ${describeError(err)}`));
   if (process.argv.includes('--node-ipc')) process.on('disconnect', gone);
 }
 

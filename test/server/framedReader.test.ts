@@ -80,3 +80,17 @@ void test('a stream of garbage without any header is one report, and memory stay
   r.push(Buffer.from(frame(msg(7))));
   assert.deepEqual(got, [msg(7)]);
 });
+
+void test('a message the layer above throws on does not stop the frames behind it', () => {
+  const got: unknown[] = [];
+  const errors: string[] = [];
+  const r = new FramedStreamReader(new PassThrough(), () => undefined);
+  r.onError((e) => errors.push(e.message));
+  r.listen((m) => {
+    if ((m as { id?: number }).id === 1) throw new TypeError('boom');
+    got.push(m);
+  });
+  r.push(Buffer.from(frame(msg(1)) + frame(msg(2)) + frame(msg(3))));
+  assert.deepEqual(got, [msg(2), msg(3)]);
+  assert.deepEqual(errors, ['boom']);
+});

@@ -38,6 +38,14 @@ void test('a second initialize is refused and the server goes on answering; malf
     await rejectsWith(server.request('workspace/symbol', {}), INVALID_PARAMS, /query must be a string/);
     await rejectsWith(server.request('callHierarchy/incomingCalls', { item: { name: 'x' } }), INVALID_PARAMS, /item\.uri must be a string/);
     await rejectsWith(server.request('textDocument/documentSymbol', null), INVALID_PARAMS, /params must be an object/);
+    // A cancellation without an id: vscode-jsonrpc read params.id before any handler and threw inside the reader,
+    // which then left the messages behind it unread. Now dropped and logged; the request after it is answered.
+    await server.notify('$/cancelRequest', {});
+    await server.notify('$/cancelRequest', null);
+    const afterCancel = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'ack_dynirq' });
+    assert.ok(afterCancel.some((s) => s.name === 'ack_dynirq'));
+    assert.ok(server.logs.some((l) => /\$\/cancelRequest: ignored, invalid params: id must be an integer or a string/.test(l.message)));
+    assert.ok(!server.logs.some((l) => /uncaught exception/.test(l.message)), server.logs.map((l) => l.message).join('\n'));
     // A malformed notification is dropped (and logged), not applied.
     await server.notify('textDocument/didOpen', { textDocument: { uri: uri(file) } });
     const again = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'ack_dynirq' });

@@ -154,7 +154,12 @@ export class FramedStreamReader extends AbstractMessageReader implements Message
     }
     // A message ends the run of garbage: the next bad bytes are a new run, reported again.
     this.skipping = false;
-    this.callback?.(message as Message);
+    try {
+      this.callback?.(message as Message);
+    } catch (e) {
+      // A message the layers above could not take must not stop the frames already buffered behind it from being read.
+      this.fireError(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   /** One report per run of garbage (bytes and bad frames up to the next message delivered). */
