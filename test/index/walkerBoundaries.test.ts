@@ -3,12 +3,13 @@
 // devices named *.c are reported, and files over the size limit are skipped before being read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
-import { admitFile, walkTree } from '../../server/src/engine/index/walker';
+import { parseSettings } from '../../server/src/protocol/configuration';
+import { admitFile, DEFAULT_MAX_FILE_SIZE, walkTree } from '../../server/src/engine/index/walker';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 
 function makeTree(): { root: string; outside: string } {
@@ -140,5 +141,33 @@ void test('sockets and devices named *.c are reported, not opened', async (t) =>
     assert.ok(!r.files.some((f) => f.rel === 'sock.c' || f.rel === 'null.c'));
   } finally {
     server.close();
+  }
+});
+
+void test('the size limit is a setting (irqlens.maxFileSize, MiB) and a CLI flag (--max-file-size), checked before reading', () => {
+  assert.equal(parseSettings(undefined).maxFileSizeMB * 1024 * 1024, DEFAULT_MAX_FILE_SIZE, 'the setting\'s default is the walker\'s');
+  assert.equal(parseSettings({ maxFileSize: 2 }).maxFileSizeMB, 2);
+  assert.equal(parseSettings({ maxFileSize: 0 }).maxFileSizeMB, 64, 'a bad value falls back to the default');
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-size-'));
+  try {
+    fs.writeFileSync(path.join(tree, 'small.c'), 'int small(void) { return 0; }\n');
+    // 1.5 MiB, sparse: the limit is checked on the size, not by reading.
+    const fd = fs.openSync(path.join(tree, 'huge.c'), 'w');
+    fs.ftruncateSync(fd, 1.5 * 1024 * 1024);
+    fs.closeSync(fd);
+    const cli = path.join(__dirname, '..', '..', 'server', 'src', 'cli', 'main.ts');
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'index', tree, '--no-cache', ...args], { encoding: 'utf8' });
+    const limited = run('--max-file-size', '1', '--json');
+    assert.equal(limited.status, 0, limited.stderr);
+    const [stats] = JSON.parse(limited.stdout) as { files: number; skipped: { file: string; reason: string }[] }[];
+    assert.equal(stats.files, 1);
+    assert.match(stats.skipped.find((s) => s.file === 'huge.c')?.reason ?? '', /too large \(1\.5 MB, over the 1\.0 MB limit\): skipped without reading/);
+    const [open] = JSON.parse(run('--json').stdout) as { files: number }[];
+    assert.equal(open.files, 2, 'under the default limit it is indexed');
+    const bad = run('--max-file-size', 'lots');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--max-file-size: "lots" is not a number of MiB/);
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
   }
 });

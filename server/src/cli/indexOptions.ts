@@ -1,5 +1,5 @@
 // Shared by the index-reading CLI commands: the `--tree`/`--cache-dir`/`--no-cache` options and building the index.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
@@ -13,6 +13,7 @@ export function withIndexOptions(cmd: Command): Command {
   return cmd
     .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens/index or ~/.cache/irqlens/index)')
     .option('--no-cache', 'do not read or write the index cache')
+    .option('--max-file-size <MiB>', 'skip files larger than this without reading them (default 64)', parseMiB)
     .option('--verbose', 'log every skipped file and progress to stderr');
 }
 
@@ -20,6 +21,14 @@ export interface IndexCliOptions {
   cacheDir?: string;
   cache?: boolean;
   verbose?: boolean;
+  /** Bytes (parsed from MiB). */
+  maxFileSize?: number;
+}
+
+function parseMiB(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError(`--max-file-size: ${JSON.stringify(value)} is not a number of MiB (1 or more)`);
+  return Math.round(n * 1024 * 1024);
 }
 
 export function checkTrees(trees: string[]): string[] {
@@ -35,6 +44,7 @@ export async function openIndex(trees: string[], opts: IndexCliOptions): Promise
   return WorkspaceIndex.build({
     roots: checkTrees(trees),
     ...cliCacheOptions(opts),
+    maxFileSize: opts.maxFileSize,
     log: (level, msg) => {
       if (level === 'error' || (opts.verbose && level !== 'debug')) process.stderr.write(`irqlens: ${msg}\n`);
     },

@@ -14,6 +14,8 @@ import { IndexingProgress } from './progress';
 import { priorityFiles } from './priorityFiles';
 import { treeRootsOf } from './treeRoots';
 
+const MIB = 1024 * 1024;
+
 export interface IndexServiceOptions {
   folders: string[];
   settings: IrqLensSettings;
@@ -111,7 +113,7 @@ export class IndexService {
     const before = this.settings;
     this.settings = settings;
     this.logger.setLevel(settings.logLevel);
-    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude]);
+    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude, s.maxFileSizeMB]);
     if (key(before) !== key(settings)) this.rebuild('settings changed');
   }
 
@@ -182,6 +184,7 @@ export class IndexService {
         cacheDir: this.options.storagePath ? path.join(this.options.storagePath, 'index-cache') : undefined,
         include: this.settings.include,
         exclude: this.settings.exclude,
+        maxFileSize: this.settings.maxFileSizeMB * MIB,
         log: (level, msg) => this.logger.log(level, msg),
         onProgress: (p) => progress.update(p),
         signal,
@@ -235,7 +238,7 @@ export class IndexService {
       const count = [...only.values()].reduce((n, l) => n + l.length, 0);
       const started = performance.now();
       // No cache: the early index is partial; the full build writes the cache.
-      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, signal });
+      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, maxFileSize: this.settings.maxFileSizeMB * MIB, signal });
       if (signal.aborted || generation !== this.generation) {
         await early.dispose();
         return;

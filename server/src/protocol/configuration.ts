@@ -11,11 +11,14 @@ export interface IrqLensSettings {
   logLevel: LogLevel;
   /** Which lenses the server shows above functions. */
   lens: { flows: boolean; calls: boolean };
+  /** Files larger than this many MiB are skipped without being read. */
+  maxFileSizeMB: number;
 }
 
 export interface SettingSpec {
-  type: 'array' | 'string' | 'boolean';
+  type: 'array' | 'string' | 'boolean' | 'number';
   default: unknown;
+  minimum?: number;
   description: string;
   enum?: readonly string[];
   items?: { type: 'string' };
@@ -74,6 +77,13 @@ export const settingSpecs: Record<string, SettingSpec> = {
     description: 'Show a lens above every function with its number of callers and callees (opens the call hierarchy).',
     scope: 'window',
   },
+  'irqlens.maxFileSize': {
+    type: 'number',
+    default: 64,
+    minimum: 1,
+    description: 'Files larger than this many MiB are skipped without being read, and reported in the log (a generated or corrupt multi-gigabyte `.c` would be read whole).',
+    scope: 'resource',
+  },
 };
 
 export const defaultSettings: IrqLensSettings = {
@@ -83,6 +93,7 @@ export const defaultSettings: IrqLensSettings = {
   trace: { server: settingSpecs['irqlens.trace.server'].default as 'off' },
   logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
   lens: { flows: settingSpecs['irqlens.lens.flows'].default as boolean, calls: settingSpecs['irqlens.lens.calls'].default as boolean },
+  maxFileSizeMB: settingSpecs['irqlens.maxFileSize'].default as number,
 };
 
 const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
@@ -105,5 +116,6 @@ export function parseSettings(raw: unknown): IrqLensSettings {
     trace: { server: traceLevels.includes(trace.server as string) ? (trace.server as 'off') : defaultSettings.trace.server },
     logLevel: logLevels.includes(o.logLevel as string) ? (o.logLevel as LogLevel) : defaultSettings.logLevel,
     lens: { flows: bool(lens.flows, defaultSettings.lens.flows), calls: bool(lens.calls, defaultSettings.lens.calls) },
+    maxFileSizeMB: typeof o.maxFileSize === 'number' && Number.isFinite(o.maxFileSize) && o.maxFileSize >= 1 ? o.maxFileSize : defaultSettings.maxFileSizeMB,
   };
 }
