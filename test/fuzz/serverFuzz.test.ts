@@ -69,6 +69,12 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
         }
         return got;
       };
+      /** What the server logged (window/logMessage), for a hang's report. */
+      const serverLog = () =>
+        out
+          .split(/Content-Length: \d+\r\n\r\n/)
+          .map((part) => /"method":"window\/logMessage".*"message":"((?:[^"\\]|\\.)*)"/.exec(part)?.[1]?.slice(0, 200))
+          .filter((m): m is string => m !== undefined);
       const sent: number[] = [];
       /** What each request was, and what came before it, for the failure message. */
       const log: string[] = [];
@@ -109,7 +115,7 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
       } else {
         for (const id of sent) {
           const a = got.get(id);
-          if (!a) c.hangs.push(`session ${s}: request ${id} (${log[id] ?? 'initialize'}) unanswered; sequence: ${log.filter(Boolean).join(' ')}`);
+          if (!a) c.hangs.push(`session ${s}: request ${id} (${log[id] ?? 'initialize'}) unanswered; sequence: ${log.filter(Boolean).join(' ')}; the server's last log lines: ${serverLog().slice(-8).join(' | ')}`);
           else if (a.error && (!ALLOWED.has(a.error.code) || /TypeError|Cannot read|undefined/.test(a.error.message))) c.wrong.push(`session ${s}: request ${id}: ${a.error.code} ${a.error.message.slice(0, 200)}`);
         }
       }
