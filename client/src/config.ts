@@ -11,6 +11,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): IrqLensSettings
     trace: { server: c.get('trace.server') },
     logLevel: c.get('logLevel'),
     lens: { flows: c.get('lens.flows'), calls: c.get('lens.calls') },
+    maxFileSize: c.get('maxFileSize'),
   });
 }
 

@@ -145,9 +145,11 @@ void test('sockets and devices named *.c are reported, not opened', async (t) =>
 });
 
 void test('the size limit is a setting (irqlens.maxFileSize, MiB) and a CLI flag (--max-file-size), checked before reading', () => {
-  assert.equal(parseSettings(undefined).maxFileSizeMB * 1024 * 1024, DEFAULT_MAX_FILE_SIZE, 'the setting\'s default is the walker\'s');
-  assert.equal(parseSettings({ maxFileSize: 2 }).maxFileSizeMB, 2);
-  assert.equal(parseSettings({ maxFileSize: 0 }).maxFileSizeMB, 64, 'a bad value falls back to the default');
+  assert.equal(parseSettings(undefined).maxFileSize * 1024 * 1024, DEFAULT_MAX_FILE_SIZE, 'the setting\'s default is the walker\'s');
+  assert.equal(parseSettings({ maxFileSize: 2 }).maxFileSize, 2);
+  // The client parses the section and sends the result, which the server parses again.
+  assert.equal(parseSettings(parseSettings({ maxFileSize: 2 })).maxFileSize, 2, 'survives the client → server round trip');
+  assert.equal(parseSettings({ maxFileSize: 0 }).maxFileSize, 64, 'a bad value falls back to the default');
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-size-'));
   try {
     fs.writeFileSync(path.join(tree, 'small.c'), 'int small(void) { return 0; }\n');

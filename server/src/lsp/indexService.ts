@@ -113,7 +113,7 @@ export class IndexService {
     const before = this.settings;
     this.settings = settings;
     this.logger.setLevel(settings.logLevel);
-    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude, s.maxFileSizeMB]);
+    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude, s.maxFileSize]);
     if (key(before) !== key(settings)) this.rebuild('settings changed');
   }
 
@@ -184,7 +184,7 @@ export class IndexService {
         cacheDir: this.options.storagePath ? path.join(this.options.storagePath, 'index-cache') : undefined,
         include: this.settings.include,
         exclude: this.settings.exclude,
-        maxFileSize: this.settings.maxFileSizeMB * MIB,
+        maxFileSize: this.settings.maxFileSize * MIB,
         log: (level, msg) => this.logger.log(level, msg),
         onProgress: (p) => progress.update(p),
         signal,
@@ -238,7 +238,7 @@ export class IndexService {
       const count = [...only.values()].reduce((n, l) => n + l.length, 0);
       const started = performance.now();
       // No cache: the early index is partial; the full build writes the cache.
-      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, maxFileSize: this.settings.maxFileSizeMB * MIB, signal });
+      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, maxFileSize: this.settings.maxFileSize * MIB, signal });
       if (signal.aborted || generation !== this.generation) {
         await early.dispose();
         return;

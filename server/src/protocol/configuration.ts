@@ -11,8 +11,8 @@ export interface IrqLensSettings {
   logLevel: LogLevel;
   /** Which lenses the server shows above functions. */
   lens: { flows: boolean; calls: boolean };
-  /** Files larger than this many MiB are skipped without being read. */
-  maxFileSizeMB: number;
+  /** Files larger than this many MiB are skipped without being read (`irqlens.maxFileSize`). */
+  maxFileSize: number;
 }
 
 export interface SettingSpec {
@@ -93,7 +93,7 @@ export const defaultSettings: IrqLensSettings = {
   trace: { server: settingSpecs['irqlens.trace.server'].default as 'off' },
   logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
   lens: { flows: settingSpecs['irqlens.lens.flows'].default as boolean, calls: settingSpecs['irqlens.lens.calls'].default as boolean },
-  maxFileSizeMB: settingSpecs['irqlens.maxFileSize'].default as number,
+  maxFileSize: settingSpecs['irqlens.maxFileSize'].default as number,
 };
 
 const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
@@ -116,6 +116,6 @@ export function parseSettings(raw: unknown): IrqLensSettings {
     trace: { server: traceLevels.includes(trace.server as string) ? (trace.server as 'off') : defaultSettings.trace.server },
     logLevel: logLevels.includes(o.logLevel as string) ? (o.logLevel as LogLevel) : defaultSettings.logLevel,
     lens: { flows: bool(lens.flows, defaultSettings.lens.flows), calls: bool(lens.calls, defaultSettings.lens.calls) },
-    maxFileSizeMB: typeof o.maxFileSize === 'number' && Number.isFinite(o.maxFileSize) && o.maxFileSize >= 1 ? o.maxFileSize : defaultSettings.maxFileSizeMB,
+    maxFileSize: typeof o.maxFileSize === 'number' && Number.isFinite(o.maxFileSize) && o.maxFileSize >= 1 ? o.maxFileSize : defaultSettings.maxFileSize,
   };
 }
