@@ -12,6 +12,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): IrqLensSettings
     logLevel: c.get('logLevel'),
     lens: { flows: c.get('lens.flows'), calls: c.get('lens.calls') },
     cache: { maxSizeMB: c.get('cache.maxSizeMB') },
+    maxFileSize: c.get('maxFileSize'),
   });
 }
 

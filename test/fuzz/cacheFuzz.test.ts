@@ -47,7 +47,7 @@ void test('fuzz: corrupted caches are refused cleanly and never change the answe
   await cold.dispose();
   const file = cacheFile(cacheDir, tree);
   const good = fs.readFileSync(file);
-  const n = LONG ? 2000 : 60;
+  const n = LONG ? 3000 : 60;
   for (let i = 0; i < n; i++) {
     const bad = corrupt(rng, good);
     fs.writeFileSync(file, bad);

@@ -37,7 +37,7 @@ void test('fuzz: mutated C files through extraction', (t) => {
   const c = counts('extract');
   const rng = seeded(20261203);
   const base = seeds();
-  const n = LONG ? 3000 : 120;
+  const n = LONG ? 10_000 : 120;
   for (let i = 0; i < n; i++) {
     const text = mutateText(rng, rng.pick(base));
     c.tried++;

@@ -43,7 +43,7 @@ void test('fuzz: mutated scenarios through validation and the simulator', (t) =>
   const rng = seeded(1203);
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'));
   const base = files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as unknown);
-  const n = LONG ? 5000 : 300;
+  const n = LONG ? 50_000 : 300;
   for (let i = 0; i < n; i++) {
     let raw = rng.pick(base);
     for (let k = rng.int(1, 3); k > 0; k--) raw = mutate(rng, raw);

@@ -1,5 +1,5 @@
 // Fuzz: random LSP message sequences sent raw over stdio to the built server (requests of every handled method with
-// well-formed, malformed and missing params, out-of-order initialize/shutdown, notifications, garbage frames).
+// well-formed, malformed and missing params, out-of-order initialize/shutdown, notifications, garbage framed and not).
 // Crash: the server exits. Hang: a request unanswered within the limit. Wrong answer: an error that is not one of the
 // protocol's codes, or an internal error (-32603) text.
 import { test } from 'node:test';
@@ -16,6 +16,11 @@ const METHODS = [
   'callHierarchy/outgoingCalls', 'workspace/symbol', 'irqlens/reindex', 'initialize', 'shutdown', 'no/such/method',
 ];
 const NOTIFICATIONS = ['textDocument/didOpen', 'textDocument/didChange', 'textDocument/didClose', 'initialized', '$/cancelRequest', 'workspace/didChangeConfiguration'];
+const GARBAGE = [
+  'garbage without header\r\n\r\n', 'no newline', '\r\n', 'Content-Length: x\r\n\r\n', 'Content-Type: a\r\n\r\n',
+  `Content-Length: ${2 ** 40}\r\n\r\n`, '\u0000\u00ff'.repeat(50), 'Content-Length: 5\r\n\r\n{"a":', 'x'.repeat(9000),
+  frame('{ not json'), frame('[]'), frame('null'), frame('{"jsonrpc":"2.0"}'), frame('{"jsonrpc":"2.0","id":1e400,"method":"shutdown"}'),
+];
 const ALLOWED = new Set([-32600, -32601, -32602, -32002, -32800, -32801]);
 
 function params(rng: Rng, file: string): unknown {
@@ -36,13 +41,13 @@ function frame(body: string): string {
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-void test('fuzz: random LSP message sequences keep the server alive and answering with protocol errors only', { timeout: 300_000 }, async (t) => {
+void test('fuzz: random LSP message sequences keep the server alive and answering with protocol errors only', { timeout: LONG ? 3_600_000 : 300_000 }, async (t) => {
   buildOnce();
   const c = counts('server');
   const rng = seeded(2026);
   const ws = copyFixture();
   const file = path.join(ws.workspace, 'xen', 'xen', 'common', 'event_2l.c');
-  const sessions = LONG ? 20 : 3;
+  const sessions = LONG ? 50 : 3;
   const perSession = LONG ? 150 : 40;
   try {
     for (let s = 0; s < sessions; s++) {
@@ -64,6 +69,12 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
         }
         return got;
       };
+      /** What the server logged (window/logMessage), for a hang's report. */
+      const serverLog = () =>
+        out
+          .split(/Content-Length: \d+\r\n\r\n/)
+          .map((part) => /"method":"window\/logMessage".*"message":"((?:[^"\\]|\\.)*)"/.exec(part)?.[1]?.slice(0, 200))
+          .filter((m): m is string => m !== undefined);
       const sent: number[] = [];
       /** What each request was, and what came before it, for the failure message. */
       const log: string[] = [];
@@ -77,10 +88,10 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
         c.tried++;
         const r = rng.int(0, 9);
         if (r === 0) {
-          const garbage = rng.bool(0.1) ? 'garbage without header\r\n\r\n' : rng.pick([frame('{ not json'), frame('[]'), frame('{"jsonrpc":"2.0"}')]);
-          proc.stdin.write(garbage);
-          // Bytes without a header leave no frame boundary to resynchronise on: what follows is not expected to be read.
-          if (!garbage.startsWith('Content-Length')) break;
+          // Framed bodies that are no message, and unframed bytes: the server resynchronises on the next header, so
+          // every request after them must still be answered.
+          proc.stdin.write(rng.pick(GARBAGE));
+          log[i] = '(garbage)';
         }
         else if (r <= 2) {
           const method = rng.pick(NOTIFICATIONS);
@@ -104,7 +115,7 @@ void test('fuzz: random LSP message sequences keep the server alive and answerin
       } else {
         for (const id of sent) {
           const a = got.get(id);
-          if (!a) c.hangs.push(`session ${s}: request ${id} (${log[id] ?? 'initialize'}) unanswered; sequence: ${log.filter(Boolean).join(' ')}`);
+          if (!a) c.hangs.push(`session ${s}: request ${id} (${log[id] ?? 'initialize'}) unanswered; sequence: ${log.filter(Boolean).join(' ')}; the server's last log lines: ${serverLog().slice(-8).join(' | ')}`);
           else if (a.error && (!ALLOWED.has(a.error.code) || /TypeError|Cannot read|undefined/.test(a.error.message))) c.wrong.push(`session ${s}: request ${id}: ${a.error.code} ${a.error.message.slice(0, 200)}`);
         }
       }

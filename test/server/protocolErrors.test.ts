@@ -38,6 +38,14 @@ void test('a second initialize is refused and the server goes on answering; malf
     await rejectsWith(server.request('workspace/symbol', {}), INVALID_PARAMS, /query must be a string/);
     await rejectsWith(server.request('callHierarchy/incomingCalls', { item: { name: 'x' } }), INVALID_PARAMS, /item\.uri must be a string/);
     await rejectsWith(server.request('textDocument/documentSymbol', null), INVALID_PARAMS, /params must be an object/);
+    // A cancellation without an id: vscode-jsonrpc read params.id before any handler and threw inside the reader,
+    // which then left the messages behind it unread. Now dropped and logged; the request after it is answered.
+    await server.notify('$/cancelRequest', {});
+    await server.notify('$/cancelRequest', null);
+    const afterCancel = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'ack_dynirq' });
+    assert.ok(afterCancel.some((s) => s.name === 'ack_dynirq'));
+    assert.ok(server.logs.some((l) => /\$\/cancelRequest: ignored, invalid params: id must be an integer or a string/.test(l.message)));
+    assert.ok(!server.logs.some((l) => /uncaught exception/.test(l.message)), server.logs.map((l) => l.message).join('\n'));
     // A malformed notification is dropped (and logged), not applied.
     await server.notify('textDocument/didOpen', { textDocument: { uri: uri(file) } });
     const again = await server.request<SymbolInformation[]>('workspace/symbol', { query: 'ack_dynirq' });
@@ -61,7 +69,7 @@ function frame(body: unknown): string {
   return `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
 }
 
-void test('before initialize requests answer ServerNotInitialized; garbage on the stream is logged once with its position', { timeout: hangGuardMs }, async () => {
+void test('before initialize requests answer ServerNotInitialized; garbage on the stream is logged once per run with its offset and reading resumes', { timeout: hangGuardMs }, async () => {
   buildOnce();
   const proc = spawn(process.execPath, [path.join(repoRoot, 'out', 'server.js'), '--stdio'], { cwd: repoRoot, stdio: 'pipe' });
   let out = '';
@@ -72,21 +80,43 @@ void test('before initialize requests answer ServerNotInitialized; garbage on th
     for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(pred(), `waited for the server: ${out}`);
   };
+  const garbageLogs = () => messages().filter((m) => m.method === 'window/logMessage' && /no LSP message/.test(m.params?.message ?? '')).map((m) => m.params!.message!);
+  let sent = 0;
+  const send = (s: string) => {
+    proc.stdin.write(s);
+    const at = sent;
+    sent += Buffer.byteLength(s);
+    return at;
+  };
   try {
-    proc.stdin.write(frame({ jsonrpc: '2.0', id: 1, method: 'workspace/symbol', params: { query: 'x' } }));
+    // Unframed bytes before the first message: skipped, and the request after them is read.
+    const first = send('hello from a shell script\n');
+    send(frame({ jsonrpc: '2.0', id: 1, method: 'workspace/symbol', params: { query: 'x' } }));
     await waitFor(() => messages().some((m) => m.id === 1));
     assert.equal(messages().find((m) => m.id === 1)?.error?.code, SERVER_NOT_INITIALIZED);
 
-    proc.stdin.write(frame({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }));
+    send(frame({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }));
     await waitFor(() => messages().some((m) => m.id === 2));
     assert.ok(messages().find((m) => m.id === 2)?.result, 'initialize answers');
+    send(frame({ jsonrpc: '2.0', method: 'initialized', params: {} }));
 
-    proc.stdin.write(frame('{ this is not json'));
-    proc.stdin.write(frame('{ nor this'));
-    await waitFor(() => messages().some((m) => m.method === 'window/logMessage' && /no LSP message/.test(m.params?.message ?? '')));
-    const garbage = messages().filter((m) => m.method === 'window/logMessage' && /no LSP message/.test(m.params?.message ?? ''));
-    assert.equal(garbage.length, 1, 'logged once');
-    assert.match(garbage[0].params!.message!, /within the first \d+ bytes of the stream/);
+    // Between messages: a header-less line, then two frames that are no JSON in a row (one run), each followed by a request.
+    const second = send('garbage without header\r\n\r\n');
+    send(frame({ jsonrpc: '2.0', id: 3, method: 'workspace/symbol', params: { query: 'x' } }));
+    const third = send(frame('{ this is not json'));
+    send(frame('{ nor this'));
+    send(frame({ jsonrpc: '2.0', id: 4, method: 'no/such/method', params: {} }));
+    await waitFor(() => messages().some((m) => m.id === 3) && messages().some((m) => m.id === 4));
+    assert.deepEqual(messages().find((m) => m.id === 3)?.result, [], 'the request after the garbage is answered');
+    assert.equal(messages().find((m) => m.id === 4)?.error?.code, -32601, 'and the one after the bad frames too');
+
+    await waitFor(() => garbageLogs().length >= 3);
+    const logs = garbageLogs();
+    assert.equal(logs.length, 3, `one line per run of garbage:\n${logs.join('\n')}`);
+    assert.match(logs[0], new RegExp(`at byte ${first} of the stream .*"hello from a shell script`));
+    assert.match(logs[1], new RegExp(`at byte ${second} of the stream .*"garbage without header`));
+    const body = third + frame('{ this is not json').indexOf('{');
+    assert.match(logs[2], new RegExp(`at byte ${body} of the stream \\(a frame whose body is not JSON`));
   } finally {
     proc.kill();
   }

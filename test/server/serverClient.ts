@@ -76,6 +76,8 @@ export interface StartOptions {
   sendInitialized?: boolean;
   /** Advertise workspace.codeLens.refreshSupport (default false); refresh requests are counted in `lensRefreshes`. */
   codeLensRefresh?: boolean;
+  /** Extra environment variables of the server process. */
+  env?: Record<string, string>;
 }
 
 export class ServerClient {
@@ -96,7 +98,7 @@ export class ServerClient {
 
   static async start(opts: StartOptions): Promise<ServerClient> {
     buildOnce();
-    const proc = spawn(process.execPath, [path.join(repoRoot, 'out', 'server.js'), '--stdio'], { cwd: repoRoot, stdio: 'pipe' });
+    const proc = spawn(process.execPath, [path.join(repoRoot, 'out', 'server.js'), '--stdio'], { cwd: repoRoot, stdio: 'pipe', env: { ...process.env, ...opts.env } });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
     const client = new ServerClient(proc, conn);
     proc.stderr.on('data', (d: Buffer) => (client.stderr += d.toString()));

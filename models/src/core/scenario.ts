@@ -5,6 +5,7 @@ import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
 import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, getPath, setPath } from './statePath';
+import { checkScenarioNames } from './scenarioNames';
 import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
@@ -170,6 +171,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   }
   const params = resolveParams(flow.params, scenario.params, `scenario ${scenario.name} params`);
   checkIndexParams(params, 'params');
+  checkScenarioNames(flow, scenario, params);
   const state = modelCode('params', () => flow.initialState(profile, params));
   for (const [path, value] of Object.entries(scenario.set ?? {})) {
     try {
@@ -272,12 +274,19 @@ function checkIndexParams(values: ParamValues, field: string): void {
   }
 }
 
-/** Runs model code on scenario values; a JavaScript error inside it becomes a scenario error naming the field. */
+/**
+ * Runs model code on scenario values; a JavaScript error inside it becomes a scenario error naming the field, and so
+ * does a model's own error that names only its parameter (`pin = 73 is not an IO-APIC input`).
+ */
 function modelCode<T>(field: string, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    if (e instanceof ModelError) throw e;
+    if (e instanceof ModelError) {
+      if (e.message.startsWith('scenario field "')) throw e;
+      // The message says where in the scenario; `field` keeps the model's own parameter name.
+      throw new ModelError(`scenario field "${field}": ${e.message}`, e.field ?? field);
+    }
     fail(field, `the model cannot run these values (${e instanceof RangeError ? 'too deep' : 'an index or field outside the state'}); check the params, set and with values`);
   }
 }

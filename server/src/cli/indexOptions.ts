@@ -1,5 +1,5 @@
 // Shared by the index-reading CLI commands: the `--tree`/`--cache-dir`/`--no-cache` options and building the index.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CACHE_LIMIT_BYTES } from '../engine/index/cacheLimit';
@@ -15,6 +15,7 @@ export function withIndexOptions(cmd: Command): Command {
     .option('--cache-dir <dir>', 'index cache folder (default: $XDG_CACHE_HOME/irqlens/index or ~/.cache/irqlens/index)')
     .option('--no-cache', 'do not read or write the index cache')
     .option('--cache-limit <MB>', `size limit of the cache folder in MB; least recently used entries are evicted (default ${DEFAULT_CACHE_LIMIT_BYTES / 1048576})`)
+    .option('--max-file-size <MiB>', 'skip files larger than this without reading them (default 64)', parseMiB)
     .option('--verbose', 'log every skipped file and progress to stderr');
 }
 
@@ -23,6 +24,14 @@ export interface IndexCliOptions {
   cache?: boolean;
   cacheLimit?: string;
   verbose?: boolean;
+  /** Bytes (parsed from MiB). */
+  maxFileSize?: number;
+}
+
+function parseMiB(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError(`--max-file-size: ${JSON.stringify(value)} is not a number of MiB (1 or more)`);
+  return Math.round(n * 1024 * 1024);
 }
 
 export function checkTrees(trees: string[]): string[] {
@@ -47,6 +56,7 @@ export async function openIndex(trees: string[], opts: IndexCliOptions): Promise
     roots: checkTrees(trees),
     ...cliCacheOptions(opts),
     cacheLimitBytes: cacheLimitBytes(opts.cacheLimit),
+    maxFileSize: opts.maxFileSize,
     log: (level, msg) => {
       if (level === 'error' || (opts.verbose && level !== 'debug')) process.stderr.write(`irqlens: ${msg}\n`);
     },

@@ -14,6 +14,8 @@ import { IndexingProgress } from './progress';
 import { priorityFiles } from './priorityFiles';
 import { treeRootsOf } from './treeRoots';
 
+const MIB = 1024 * 1024;
+
 export interface IndexServiceOptions {
   folders: string[];
   settings: IrqLensSettings;
@@ -49,6 +51,8 @@ export class IndexService {
   /** Called when a new index is ready, before the ready status goes out (documents replay open editors' text). */
   private readonly readyListeners: ((idx: WorkspaceIndex) => void)[] = [];
   private generation = 0;
+  /** Set by dispose (shutdown): no build starts after it. */
+  private disposed = false;
   private lastStatus: StatusParams = { state: 'indexing', trees: [] };
 
   constructor(
@@ -109,17 +113,29 @@ export class IndexService {
     const before = this.settings;
     this.settings = settings;
     this.logger.setLevel(settings.logLevel);
-    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude]);
+    const key = (s: IrqLensSettings) => JSON.stringify([s.trees, s.include, s.exclude, s.maxFileSize]);
     if (key(before) !== key(settings)) this.rebuild('settings changed');
   }
 
   rebuild(reason: string): void {
+    if (this.disposed) return;
+    if (this.settleFirst) {
+      // Before `initialized` no build runs yet: the first one (started by `initialized`) sees the new folders/settings.
+      this.logger.info(`${reason}: applied when indexing starts`);
+      return;
+    }
     this.logger.info(`re-indexing: ${reason}`);
     this.start();
   }
 
-  /** Starts a build, superseding any build in flight. */
+  /** True once the first build was started (by `initialized`). */
+  get started(): boolean {
+    return this.settleFirst === undefined;
+  }
+
+  /** Starts a build, superseding any build in flight (nothing after dispose: the server is shutting down). */
   start(): void {
+    if (this.disposed) return;
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
@@ -169,6 +185,7 @@ export class IndexService {
         cacheLimitBytes: Math.round(this.settings.cache.maxSizeMB * 1048576),
         include: this.settings.include,
         exclude: this.settings.exclude,
+        maxFileSize: this.settings.maxFileSize * MIB,
         log: (level, msg) => this.logger.log(level, msg),
         onProgress: (p) => progress.update(p),
         signal,
@@ -222,7 +239,7 @@ export class IndexService {
       const count = [...only.values()].reduce((n, l) => n + l.length, 0);
       const started = performance.now();
       // No cache: the early index is partial; the full build writes the cache.
-      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, signal });
+      const early = await WorkspaceIndex.build({ roots, only, noCache: true, include: this.settings.include, exclude: this.settings.exclude, maxFileSize: this.settings.maxFileSize * MIB, signal });
       if (signal.aborted || generation !== this.generation) {
         await early.dispose();
         return;
@@ -342,6 +359,7 @@ export class IndexService {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.abort?.abort();
     // Shut down before `initialized`: no build ever started; release the requests waiting for one.
     this.settleFirst?.(Promise.resolve(undefined));

@@ -1,7 +1,7 @@
 // Enforces the LSP life cycle on the incoming message stream, before any handler runs: one `initialize` (a second one
 // answers InvalidRequest instead of re-creating the server's state), nothing else before it (ServerNotInitialized),
 // nothing after `shutdown` but `exit` (InvalidRequest), and params of the right shape (InvalidParams naming the field).
-// Bytes that are no message are logged once, with how far into the stream they came.
+// Bytes that are no message are reported by the framed reader underneath (framedReader.ts).
 import type { Disposable, Message, MessageReader, MessageWriter, DataCallback, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
 import { invalidParams } from './paramChecks';
 
@@ -21,21 +21,16 @@ function isNotification(m: Message): m is NotificationMessage {
 
 export class LifecycleGate implements MessageReader {
   private state: State = 'new';
-  private garbageLogged = false;
   private log: (msg: string) => void = () => undefined;
 
   constructor(
     private readonly inner: MessageReader,
     private readonly writer: MessageWriter,
-    /** Bytes received so far, for where garbage was seen. */
-    private readonly position: () => number = () => -1,
-  ) {
-    inner.onError((err) => {
-      if (this.garbageLogged) return;
-      this.garbageLogged = true;
-      const at = this.position();
-      this.log(`ignored bytes that are no LSP message${at >= 0 ? ` (within the first ${at} bytes of the stream)` : ''}: ${err.message}`);
-    });
+  ) {}
+
+  /** True once `shutdown` was accepted (the exit code when the client goes away: 0 after shutdown, 1 before). */
+  get shutdownReceived(): boolean {
+    return this.state === 'shutdown';
   }
 
   readonly onError = (...args: Parameters<MessageReader['onError']>) => this.inner.onError(...args);

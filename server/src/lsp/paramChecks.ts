@@ -22,6 +22,12 @@ const obj = (path: string): Check => (p) => (isObject(field(p, path)) ? undefine
 const optional = (path: string, check: Check): Check => (p) => (field(p, path) === undefined || field(p, path) === null ? undefined : check(p));
 const array = (path: string): Check => (p) => (Array.isArray(field(p, path)) ? undefined : `${path} must be an array`);
 
+/** A request id: an integer or a string (JSON-RPC). */
+const requestId: Check = (p) => {
+  const v = field(p, 'id');
+  return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string' ? undefined : 'id must be an integer or a string';
+};
+
 const DOCUMENT = [obj('textDocument'), str('textDocument.uri')];
 const POSITION = [...DOCUMENT, obj('position'), uint('position.line'), uint('position.character')];
 const ITEM = [obj('item'), str('item.name'), str('item.uri'), obj('item.range'), obj('item.selectionRange')];
@@ -40,6 +46,8 @@ const CHECKS: Record<string, Check[]> = {
   'textDocument/didOpen': [...DOCUMENT, str('textDocument.text')],
   'textDocument/didChange': [...DOCUMENT, array('contentChanges')],
   'textDocument/didClose': DOCUMENT,
+  // vscode-jsonrpc reads params.id of a cancellation before any handler: without one it threw inside the reader.
+  '$/cancelRequest': [requestId],
 };
 
 /** Why `params` cannot be the params of `method` (the first bad field), or undefined when they can. */

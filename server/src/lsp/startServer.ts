@@ -29,6 +29,9 @@ import { WorkspaceSymbolsFeature } from './workspaceSymbols';
 /** The files whose disk changes the index follows (the index applies include/exclude on top). */
 const watchedGlob = '**/*.{c,h}';
 
+/** How long after `initialize` the server waits for `initialized` before it starts indexing without it. */
+const INITIALIZED_GRACE_MS = Number(process.env.IRQLENS_INITIALIZED_GRACE_MS) || 5000;
+
 export function startServer(connection: Connection): Logger {
   const logger = new Logger(connection);
   let service: IndexService | undefined;
@@ -80,6 +83,7 @@ export function startServer(connection: Connection): Logger {
       feature.register(connection);
     }
 
+    graceTimer = setTimeout(() => onceInitialized('grace'), INITIALIZED_GRACE_MS);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -97,8 +101,25 @@ export function startServer(connection: Connection): Logger {
     };
   });
 
-  // Indexing starts once the client has seen our capabilities; requests sent before then wait for the index.
-  connection.onInitialized(() => {
+  // Indexing starts once the client has seen our capabilities (`initialized`); requests sent before then wait for the
+  // index. A client that never sends `initialized` would leave them waiting forever: after a grace period indexing
+  // starts anyway. A second `initialized` is ignored (it would restart the build and register everything twice).
+  let initializedOnce = false;
+  const onceInitialized = (how: 'initialized' | 'grace') => {
+    if (!service || shuttingDown) return;
+    if (initializedOnce) {
+      if (how === 'initialized') logger.warn('initialized was already received (or indexing started without it): ignored');
+      return;
+    }
+    initializedOnce = true;
+    clearTimeout(graceTimer);
+    if (how === 'grace') logger.warn(`no initialized notification ${INITIALIZED_GRACE_MS / 1000} s after initialize: indexing starts without it`);
+    startIndexing();
+  };
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  connection.onInitialized(() => onceInitialized('initialized'));
+
+  const startIndexing = () => {
     if (!service) return;
     service.start();
     for (const problem of guide.scenarioProblems()) logger.warn(`built-in scenario: ${problem}`);
@@ -141,7 +162,7 @@ export function startServer(connection: Connection): Logger {
         service?.setFolders(folders.map((f) => uriToPath(f.uri)).filter((f): f is string => f !== undefined));
       });
     }
-  });
+  };
 
   connection.onDidChangeWatchedFiles((params) => {
     for (const change of params.changes) {
@@ -175,6 +196,7 @@ export function startServer(connection: Connection): Logger {
 
   connection.onShutdown(async () => {
     shuttingDown = true;
+    clearTimeout(graceTimer);
     await service?.dispose();
   });
 

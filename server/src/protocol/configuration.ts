@@ -13,15 +13,17 @@ export interface IrqLensSettings {
   lens: { flows: boolean; calls: boolean };
   /** Size limit of the index cache folder, in MB (least recently used entries are evicted). */
   cache: { maxSizeMB: number };
+  /** Files larger than this many MiB are skipped without being read (`irqlens.maxFileSize`). */
+  maxFileSize: number;
 }
 
 export interface SettingSpec {
   type: 'array' | 'string' | 'boolean' | 'number';
   default: unknown;
+  minimum?: number;
   description: string;
   enum?: readonly string[];
   items?: { type: 'string' };
-  minimum?: number;
   scope?: 'window' | 'resource' | 'machine-overridable';
 }
 
@@ -85,6 +87,13 @@ export const settingSpecs: Record<string, SettingSpec> = {
     description: 'Show a lens above every function with its number of callers and callees (opens the call hierarchy).',
     scope: 'window',
   },
+  'irqlens.maxFileSize': {
+    type: 'number',
+    default: 64,
+    minimum: 1,
+    description: 'Files larger than this many MiB are skipped without being read, and reported in the log (a generated or corrupt multi-gigabyte `.c` would be read whole).',
+    scope: 'resource',
+  },
 };
 
 export const defaultSettings: IrqLensSettings = {
@@ -95,6 +104,7 @@ export const defaultSettings: IrqLensSettings = {
   logLevel: settingSpecs['irqlens.logLevel'].default as LogLevel,
   lens: { flows: settingSpecs['irqlens.lens.flows'].default as boolean, calls: settingSpecs['irqlens.lens.calls'].default as boolean },
   cache: { maxSizeMB: settingSpecs['irqlens.cache.maxSizeMB'].default as number },
+  maxFileSize: settingSpecs['irqlens.maxFileSize'].default as number,
 };
 
 const logLevels: readonly string[] = settingSpecs['irqlens.logLevel'].enum ?? [];
@@ -121,5 +131,6 @@ export function parseSettings(raw: unknown): IrqLensSettings {
     cache: {
       maxSizeMB: typeof cache.maxSizeMB === 'number' && Number.isFinite(cache.maxSizeMB) && cache.maxSizeMB >= 0 ? cache.maxSizeMB : defaultSettings.cache.maxSizeMB,
     },
+    maxFileSize: typeof o.maxFileSize === 'number' && Number.isFinite(o.maxFileSize) && o.maxFileSize >= 1 ? o.maxFileSize : defaultSettings.maxFileSize,
   };
 }

@@ -14,7 +14,7 @@ import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
 import type { Codebase, IndexProgress } from './types';
-import { walkTree, type WalkResult } from './walker';
+import { admitFile, walkTree, type WalkResult } from './walker';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type IndexLog = (level: LogLevel, msg: string) => void;
@@ -115,7 +115,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const root = path.resolve(rootIn);
   const info = detectTree(root);
   const tree = new TreeIndex(info);
-  const walked = opts.only ? statFiles(root, opts.only, opts.selection) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
+  const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   lap('walk');
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
@@ -186,17 +186,20 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   return { tree, stats };
 }
 
-/** The listed files as a walk would report them: missing or unselected ones are left out silently (they are hints). */
-function statFiles(root: string, rels: readonly string[], selection: FileSelection): WalkResult {
+/**
+ * The listed files as a walk would report them: missing or unselected ones are left out silently (they are hints);
+ * links leading out of the tree, special files and files over the size limit are skipped with the walk's reason (a
+ * priority header reached through `include -> /usr/include` was indexed from outside the tree).
+ */
+function statFiles(root: string, rels: readonly string[], selection: FileSelection, maxFileSize?: number): WalkResult {
   const files: WalkResult['files'] = [];
+  const skipped: WalkResult['skipped'] = [];
   for (const rel of new Set(rels)) {
     if (!selection.wantsFile(rel)) continue;
-    try {
-      const st = fs.statSync(path.join(root, rel));
-      if (st.isFile()) files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
-    } catch {
-      // Not in this version of the tree.
-    }
+    const admitted = admitFile(root, rel, maxFileSize);
+    if (!admitted) continue;
+    if ('entry' in admitted) files.push(admitted.entry);
+    else skipped.push({ file: rel, reason: admitted.reason });
   }
-  return { files, skipped: [] };
+  return { files, skipped };
 }

@@ -55,6 +55,8 @@ export class ParsePool {
   private slots: Slot[] = [];
   private nextId = 1;
   private waiting: (() => void)[] = [];
+  /** Shared with every worker: set to 1 when the build is aborted (read between files). */
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     readonly size = defaultSize(),
@@ -65,8 +67,8 @@ export class ParsePool {
     const script = workerScript();
     // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
     const worker = script.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv() })
-      : new Worker(script, { execArgv: workerExecArgv() });
+      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv(), workerData: { stop: this.stop } })
+      : new Worker(script, { execArgv: workerExecArgv(), workerData: { stop: this.stop } });
     const slot: Slot = { worker };
     worker.on('message', (reply: ParseReply) => {
       const busy = slot.busy;
@@ -87,13 +89,25 @@ export class ParsePool {
     return slot;
   }
 
-  private async idleSlot(): Promise<Slot> {
+  /** A free worker, spawning one while under the pool's size; undefined once `signal` is aborted. */
+  private async idleSlot(signal?: AbortSignal): Promise<Slot | undefined> {
     for (;;) {
+      if (signal?.aborted) return undefined;
       const free = this.slots.find((s) => !s.busy);
       if (free) return free;
       if (this.slots.length < this.size) return this.spawn();
       await new Promise<void>((r) => this.waiting.push(r));
     }
+  }
+
+  /**
+   * A build was superseded or the server shuts down: each worker stops after the file it is parsing and replies with
+   * what it has, which the caller drops. (Terminating a worker in the middle of a parse aborts the whole process:
+   * tree-sitter's addon throws while its thread is torn down.)
+   */
+  private stopWorkers(): void {
+    Atomics.store(this.stop, 0, 1);
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   /**
@@ -105,30 +119,45 @@ export class ParsePool {
     // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
     const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (this.size * 8))));
     const pending: Promise<void>[] = [];
-    for (let i = 0; i < files.length; i += batchSize) {
-      if (signal?.aborted) break;
-      const slot = await this.idleSlot();
-      const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize), ...(store ? { store } : {}) };
-      pending.push(
-        new Promise<[FileRecord[], WorkerStrings]>((resolve) => {
-          slot.busy = {
-            req,
-            resolve: (records, strings, batchTimes) => {
-              if (batchTimes) addPhaseTimes(times, batchTimes);
-              resolve([records, strings]);
-            },
-          };
-          slot.worker.postMessage(req);
-        }).then(([records, strings]) => onBatch(records, strings)),
-      );
+    const onAbort = () => this.stopWorkers();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (let i = 0; i < files.length; i += batchSize) {
+        const slot = await this.idleSlot(signal);
+        if (!slot) break;
+        const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize), ...(store ? { store } : {}) };
+        pending.push(
+          new Promise<[FileRecord[], WorkerStrings]>((resolve) => {
+            slot.busy = {
+              req,
+              resolve: (records, strings, batchTimes) => {
+                if (batchTimes) addPhaseTimes(times, batchTimes);
+                resolve([records, strings]);
+              },
+            };
+            slot.worker.postMessage(req);
+          }).then(([records, strings]) => {
+            if (!signal?.aborted) onBatch(records, strings);
+          }),
+        );
+      }
+      await Promise.all(pending);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    await Promise.all(pending);
     return times;
   }
 
+  /** Terminates the workers, each once idle (a busy one is told to stop after its current file, see stopWorkers). */
   async dispose(): Promise<void> {
     const slots = this.slots;
     this.slots = [];
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    if (slots.some((s) => s.busy)) Atomics.store(this.stop, 0, 1);
+    await Promise.all(
+      slots.map(async (s) => {
+        if (s.busy) await new Promise((resolve) => ['message', 'error', 'exit'].forEach((e) => s.worker.once(e, resolve)));
+        await s.worker.terminate();
+      }),
+    );
   }
 }

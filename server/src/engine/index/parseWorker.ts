@@ -3,7 +3,7 @@
 // by many files of the batch crosses threads once).
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { ContentStore, type StoreRef } from './contentStore';
 import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
@@ -75,6 +75,9 @@ let sinceMajor = 0;
 const GC_EVERY_BYTES = 1024 * 1024;
 const MAJOR_EVERY_BYTES = 4 * 1024 * 1024;
 
+/** Set to 1 by the pool when the build is aborted: the batch ends after the current file (see ParsePool.stopWorkers). */
+const stop = (workerData as { stop?: Int32Array } | null)?.stop;
+
 parentPort?.on('message', (msg: ParseRequest) => {
   void handle(msg);
 });
@@ -90,6 +93,7 @@ async function handle(msg: ParseRequest): Promise<void> {
   // A view per batch (cheap: the table is shared memory); the batch's new entries become one pack.
   const store = msg.store ? new ContentStore(msg.store.dir, msg.store.table) : undefined;
   for (const f of msg.files) {
+    if (stop && Atomics.load(stop, 0) !== 0) break;
     const reusedBefore = times.reused;
     const r = extractFile(msg.root, f, times, store);
     intoBatchTable(r, table, added);

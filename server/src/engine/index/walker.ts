@@ -136,3 +136,44 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
   walk(root, '');
   return { files, skipped };
 }
+
+/**
+ * The walk's rule for one file named directly (the early index's priority files, a file changed on disk): a regular
+ * file whose real path is inside the tree's, under the size limit. Undefined when it does not exist; else the entry,
+ * or why it is left out (the same reasons the walk gives).
+ */
+export function admitFile(root: string, rel: string, maxFileSize = DEFAULT_MAX_FILE_SIZE): { entry: WalkEntry } | { reason: string } | undefined {
+  const abs = path.join(root, rel);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { reason: 'symlink loop' };
+    let link = false;
+    try {
+      link = fs.lstatSync(abs).isSymbolicLink();
+    } catch {
+      return undefined;
+    }
+    return link ? { reason: 'dangling symlink (its target does not exist)' } : undefined;
+  }
+  let rootReal = root;
+  try {
+    rootReal = fs.realpathSync(root);
+  } catch {
+    return undefined;
+  }
+  if (real !== rootReal && !real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)) {
+    return { reason: `symlink to ${real}, outside the tree: not followed` };
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(real);
+  } catch (err) {
+    return { reason: `unreadable: ${(err as NodeJS.ErrnoException).code}` };
+  }
+  if (!st.isFile()) return { reason: `${kindOf(st)}, not a regular file: skipped` };
+  if (st.size > maxFileSize) return { reason: `too large (${mb(st.size)}, over the ${mb(maxFileSize)} limit): skipped without reading` };
+  return { entry: { rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino } };
+}

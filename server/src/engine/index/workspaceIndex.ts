@@ -16,8 +16,8 @@ import { ParsePool } from './parsePool';
 import { References } from './referenceQueries';
 import { SymbolSearch } from './symbolSearch';
 import { TreeMembership } from './treeMembership';
+import { admitFile } from './walker';
 import type { CallEdge, FunctionBinding, IndexProgress, IndexQueries, Reference, SymbolDef, TreeInfo } from './types';
-import * as fs from 'node:fs';
 
 export type { TreeStats } from './indexBuilder';
 export type { RootedSymbol } from './definitionQueries';
@@ -129,17 +129,17 @@ export class WorkspaceIndex implements IndexQueries {
     const loc = this.state.locate(file);
     if (!loc || this.documents.isOpen(file)) return;
     const abs = path.resolve(file);
-    let st: fs.Stats;
-    try {
-      st = await fs.promises.stat(abs);
-    } catch {
+    // The walk's rule: a link now leading out of the tree, a FIFO, a file grown over the limit are not read.
+    const admitted = admitFile(loc.tree.root, loc.rel, this.opts.maxFileSize);
+    if (!admitted || 'reason' in admitted) {
+      if (admitted) this.opts.log?.('warn', `${abs}: ${admitted.reason}`);
       loc.tree.removeFile(loc.rel);
       return;
     }
     const r = extractFile(loc.tree.root, loc.rel);
     if (r.problem) this.opts.log?.('warn', `${abs}: ${r.problem}`);
-    r.size = st.size;
-    r.mtimeMs = st.mtimeMs;
+    r.size = admitted.entry.size;
+    r.mtimeMs = admitted.entry.mtimeMs;
     loc.tree.setRecord(r);
   }
 

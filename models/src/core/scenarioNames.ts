@@ -1,0 +1,57 @@
+// What a scenario names in its flow, checked before it runs: step ids (expectations, action placement, run modes),
+// branch names against the branches the step declares, and vCPU/CPU outcome targets against the domain's size. A
+// misspelt step in `neverStep` was a test that could not fail (the step never runs, so the expectation held).
+import { Flow, ModelError, ParamValues, Step } from './types';
+
+/** The parts of a parsed scenario this check reads (structural: scenario.ts imports this file). */
+interface NamedParts {
+  actions: { at?: object; run?: unknown }[];
+  expect?: object[];
+}
+
+function fail(field: string, message: string): never {
+  throw new ModelError(`scenario field "${field}": ${message}`, field);
+}
+
+function closest(name: string, known: readonly string[]): string {
+  const prefix = name.split('.')[0];
+  const near = known.filter((k) => k.split('.')[0] === prefix).slice(0, 12);
+  return near.length ? ` (steps of this flow include ${near.join(', ')}${known.length > near.length ? ', …' : ''})` : '';
+}
+
+export function checkScenarioNames(flow: Flow<unknown>, scenario: NamedParts, params: ParamValues): void {
+  const steps = new Map<string, Step<unknown>>();
+  // A step reused from another flow is `<id>@<flow>` in the flow and `<id>` in traces: both names are accepted.
+  for (const s of flow.steps) {
+    steps.set(s.id, s);
+    const reused = /^(.*)@[^@]+$/.exec(s.id);
+    if (reused && !steps.has(reused[1])) steps.set(reused[1], s);
+  }
+  const ids = flow.steps.map((s) => s.id);
+  // Action steps appear in traces as `action:<name>` with the branch `applied`.
+  const actionStep = (id: string) => id.startsWith('action:') && flow.actions.some((a) => `action:${a.name}` === id);
+  const step = (field: string, id: string) => {
+    if (!steps.has(id) && !actionStep(id)) fail(field, `flow ${flow.id} has no step "${id}"${closest(id, ids)}`);
+  };
+  scenario.actions.forEach((a, i) => {
+    const at = a.at as { beforeStep?: string; afterStep?: string } | undefined;
+    if (typeof at?.beforeStep === 'string') step(`actions[${i}].at.beforeStep`, at.beforeStep);
+    if (typeof at?.afterStep === 'string') step(`actions[${i}].at.afterStep`, at.afterStep);
+    const run = a.run as { untilStep?: string } | undefined;
+    if (typeof run?.untilStep === 'string') step(`actions[${i}].run.untilStep`, run.untilStep);
+  });
+  const vcpus = typeof params.vcpus === 'number' ? params.vcpus : undefined;
+  (scenario.expect ?? []).forEach((raw, i) => {
+    const e = raw as { neverStep?: string; step?: string; branch?: string; outcome?: string; target?: string };
+    if (typeof e.neverStep === 'string') step(`expect[${i}].neverStep`, e.neverStep);
+    if (typeof e.step === 'string' && typeof e.branch === 'string') {
+      step(`expect[${i}].step`, e.step);
+      const declared = actionStep(e.step) ? ['applied'] : steps.get(e.step)?.branches?.map((b) => b.name);
+      if (declared && !declared.includes(e.branch)) fail(`expect[${i}].branch`, `step ${e.step} has no branch "${e.branch}" (its branches: ${[...new Set(declared)].join(', ')})`);
+    }
+    if (typeof e.outcome === 'string' && typeof e.target === 'string' && vcpus !== undefined) {
+      const m = /^v?cpu(\d+)$/.exec(e.target);
+      if (m && Number(m[1]) >= vcpus) fail(`expect[${i}].target`, `${e.target}: no such vCPU (the domain has vcpus = ${vcpus}: 0..${vcpus - 1})`);
+    }
+  });
+}
