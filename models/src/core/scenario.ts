@@ -283,9 +283,13 @@ function modelCode<T>(field: string, run: () => T): T {
     return run();
   } catch (e) {
     if (e instanceof ModelError) {
-      if (e.message.startsWith('scenario field "')) throw e;
-      // The message says where in the scenario; `field` keeps the model's own parameter name.
-      throw new ModelError(`scenario field "${field}": ${e.message}`, e.field ?? field);
+      // Already placed: by an inner modelCode, or by a message that starts with the field (`actions[0] (send): …`).
+      if (e.message.startsWith('scenario field "') || e.message.startsWith(field)) throw e;
+      // The message says where in the scenario; `field` keeps the model's own parameter name. The error itself is kept
+      // (its class, its data) for callers that catch a subclass.
+      e.message = `scenario field "${field}": ${e.message}`;
+      if (e.field === undefined) Object.defineProperty(e, 'field', { value: field });
+      throw e;
     }
     fail(field, `the model cannot run these values (${e instanceof RangeError ? 'too deep' : 'an index or field outside the state'}); check the params, set and with values`);
   }
