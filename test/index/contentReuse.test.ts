@@ -4,7 +4,7 @@
 // indexing trees that share files into one cache at once both get exact results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -195,6 +195,37 @@ void test('a damaged, replaced or vanished pack is a miss, never a wrong record'
   assert.equal(stale.get(a.key), undefined, 'vanished');
   assert.equal(stale.get(b.key), undefined, 'replaced by other bytes');
   fs.writeFileSync(pb, bytesB);
+});
+
+void test('a FIFO in place of a pack is refused without blocking, when the tables are read and when an entry is', { timeout: 60_000 }, async () => {
+  const base = scratch();
+  const cacheDir = path.join(base, 'cache');
+  const v1 = path.join(base, 'v1');
+  writeDriverTree(v1, N);
+  await indexed(v1, cacheDir);
+  const packs = packFiles(cacheDir);
+  assert.ok(packs.length > 0);
+  for (const p of packs) {
+    fs.rmSync(p);
+    execFileSync('mkfifo', [p]);
+  }
+  const copy = path.join(base, 'copy');
+  fs.cpSync(v1, copy, { recursive: true });
+  const again = await indexed(copy, cacheDir);
+  assert.equal(again.stats.fromStore, 0, 'nothing is read from a FIFO');
+  assert.deepEqual(again.snap, await cold(copy));
+
+  // A table read while the pack was whole; a FIFO put in its place before the entry is read.
+  const dir = path.join(base, 'unit');
+  const store = new ContentStore(dir, undefined);
+  const a = contentKey(Buffer.from('int a;'));
+  store.add(a.key, { ...emptyRecord('a.c', 6, 0), strings: ['a'], syms: Int32Array.of(0, 7, 0, 4, 0, 4, 0, 5, -1) });
+  store.flush();
+  const table = loadStoreTable(dir);
+  const [pack] = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  fs.rmSync(pack);
+  execFileSync('mkfifo', [pack]);
+  assert.equal(new ContentStore(dir, table).get(a.key), undefined);
 });
 
 function child(tree: string, cacheDir: string, limit?: number): Promise<{ snapshot: IndexSnapshot; fromCache: number; fromStore: number }> {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import type { FileRecord } from './fileRecord';
+import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
@@ -130,20 +131,11 @@ export class CacheError extends Error {}
 
 /** Reads a cache file; undefined when absent; throws CacheError when corrupt, foreign or of another format. */
 export function loadCache(file: string, root: string): CachedTree | undefined {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    return undefined;
-  }
-  // A FIFO would block the open forever; a folder or device is no cache either.
-  if (!st.isFile()) throw new CacheError('not a regular file');
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
+  // A FIFO would block a plain open forever; a folder or device is no cache either.
+  const opened = openRegular(file);
+  if ('absent' in opened) return undefined;
+  if ('notRegular' in opened) throw new CacheError('not a regular file');
+  const fd = opened.fd;
   try {
     const size = fs.fstatSync(fd).size;
     const head = Buffer.alloc(HEADER_BYTES);

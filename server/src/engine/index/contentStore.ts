@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { CACHE_FORMAT } from './cache';
 import type { FileRecord } from './fileRecord';
+import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-PACK';
 const HEADER_BYTES = 64;
@@ -61,12 +62,10 @@ function readAt(fd: number, length: number, position: number): Buffer {
 
 /** Reads one pack's table; undefined when it is not a complete pack of this format. */
 function readPackTable(file: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
+  // A FIFO or folder in a pack's place is no pack: refused without blocking.
+  const opened = openRegular(file);
+  if (!('fd' in opened)) return undefined;
+  const fd = opened.fd;
   try {
     const size = fs.fstatSync(fd).size;
     const head = readAt(fd, HEADER_BYTES, 0).toString('latin1');
@@ -173,7 +172,9 @@ export class ContentStore {
     const length = this.table.readUInt32LE(at + 32);
     let body: Buffer;
     try {
-      const fd = fs.openSync(path.join(this.dir, `${pack}.pack`), 'r');
+      const opened = openRegular(path.join(this.dir, `${pack}.pack`));
+      if (!('fd' in opened)) return undefined;
+      const fd = opened.fd;
       try {
         body = readAt(fd, length, offset);
       } finally {
