@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { StatusParams } from '../../server/src/protocol/customMessages';
 import type { LinkCoverage } from '../../server/src/protocol/flowMessages';
+import { codebaseCell, statusSummary } from './statusSummary';
 
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -67,17 +68,11 @@ export class StatusItem implements vscode.Disposable {
     for (const t of s.trees) {
       const links = linksOf(t.root).map((l) => `${l.codebase} ${l.resolved}/${l.total}`).join(', ') || '–';
       md.appendMarkdown(
-        `| ${escape(t.root)} | ${t.codebase} ${t.version ?? ''} | ${t.files} | ${t.functions} | ${t.skipped} | ${t.seconds.toFixed(1)} | ${links} |\n`,
+        `| ${escape(t.root)} | ${codebaseCell(t)} | ${t.files} | ${t.functions} | ${t.skipped} | ${t.seconds.toFixed(1)} | ${links} |\n`,
       );
     }
     md.appendMarkdown('\nClick to open the Interrupt flows view.');
-    const summary = s.trees
-      .map((t) => {
-        const links = linksOf(t.root).filter((l) => l.codebase === t.codebase);
-        const count = links.length ? ` ${links.reduce((a, l) => a + l.resolved, 0)}/${links.reduce((a, l) => a + l.total, 0)}` : '';
-        return `${t.codebase}${t.version ? ' ' + t.version : ''}${count}`;
-      })
-      .join(', ');
+    const summary = statusSummary(s.trees, this.links);
     this.set(`$(pulse) IRQ Lens${summary ? ': ' + summary : ''}`, this.withLogLink(md));
   }
 
