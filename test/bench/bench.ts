@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GNU_TIME, timed, type TimedRun } from './measure';
 import { summariseProfiles } from './profileSummary';
+import { cFiles, copyTree, editEveryNth } from './reuseRuns';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
 
 /** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
@@ -142,6 +143,31 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
 }
 
 /**
+ * Content-addressed reuse: a copy of the tree with 5% of its `.c` files changed, indexed into the tree's warm cache (a
+ * second version next to the first), then another 5% changed in the copy and re-indexed (a checkout). Runs last, so
+ * the copy's reads do not disturb the other measurements; the rows join the tree's table.
+ */
+async function benchReuse(result: TreeResult, cli: string, cacheDir: string, scratch: string): Promise<void> {
+  const copy = path.join(scratch, `${result.tree}-second-version`);
+  log(`${result.tree}: copying the tree for the second-version run`);
+  copyTree(result.root, copy);
+  try {
+    const files = cFiles(copy);
+    for (const [tool, offset] of [['irqlens second version', 0], ['irqlens checkout 5%', 10]] as const) {
+      const changed = editEveryNth(copy, files, 0.05, offset, `irqlens bench: ${tool}`);
+      warmPageCache(copy);
+      log(`${result.tree}: ${tool} (${changed} of ${files.length} .c files changed)`);
+      const r = await timedWithLoad(process.execPath, [cli, 'index', copy, '--cache-dir', cacheDir, '--json'], copy);
+      const stats = parseIrqlensJson(r.stdout);
+      result.runs.push(toRun(tool, r, { command: `node out/cli.js index <copy, ${changed} .c files changed> --cache-dir <the tree's warm cache> --json`, irqlens: stats, outputMiB: duMiB(cacheDir), changedFiles: changed }));
+      log(`${result.tree}: ${tool} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB; from cache ${String(stats?.fromCache)}, from store ${String(stats?.fromStore)}`);
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+/**
  * Other engineers rebuild out/ while a long benchmark runs; a rebuilt cli.js with a new cache format turns the "warm"
  * run into a cold one (seen on Linux: warm 188 s after cold 256 s). So the bundle, the CLI and the parse worker are
  * copied once into out/.bench-snapshot-PID/ and the benchmark re-runs itself from there (node_modules still resolves
@@ -185,6 +211,7 @@ async function main(): Promise<void> {
       'no-readme': { type: 'boolean', default: false },
       'no-queries': { type: 'boolean', default: false },
       'no-editor': { type: 'boolean', default: false },
+      'no-reuse': { type: 'boolean', default: false },
       tools: { type: 'string', default: 'gtags,ctags,irqlens' },
       profile: { type: 'string' },
       only: { type: 'string' },
@@ -193,9 +220,10 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--profile DIR] [--only review]\n' +
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--no-reuse] [--profile DIR] [--only review]\n' +
         'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index, the editor on a cold workspace and patch review.\n' +
         '--only review: only the patch review timing (irqlens review on a generated 30-patch series and one patch, Linux); prints it, README untouched.\n' +
+        '--no-reuse: skip the second-version and checkout runs (a copy of each tree with 5% of its .c files changed, indexed into the warm cache).\n' +
         '--profile DIR: CPU profiles of each cold irqlens run (main thread and parse workers) into DIR/<tree>/.\n',
     );
     return;
@@ -257,9 +285,11 @@ async function main(): Promise<void> {
   }
   try {
     let linuxCache: string | undefined;
+    const caches = new Map<TreeResult, string>();
     for (const tree of trees) {
       const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools, values.profile ? path.resolve(values.profile) : undefined);
       report.trees.push(result);
+      if (cacheDir) caches.set(result, cacheDir);
       if (tree === 'linux') linuxCache = cacheDir;
     }
     if (linuxCache && !values['no-queries']) {
@@ -291,6 +321,15 @@ async function main(): Promise<void> {
       } catch (e) {
         report.reviewError = e instanceof Error ? e.message : String(e);
         log(`review timing failed: ${report.reviewError}`);
+      }
+    }
+    if (!values['no-reuse']) {
+      for (const [result, cacheDir] of caches) {
+        try {
+          await benchReuse(result, cli, cacheDir, scratch);
+        } catch (e) {
+          log(`${result.tree}: reuse runs failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
     }
   } finally {
