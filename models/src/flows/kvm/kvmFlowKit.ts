@@ -1,7 +1,7 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
 // scenario actions (block, preempt, set IF) and validation; the IO-APIC writes are in kvmIoapicWrite.ts. The semantics are in kvmMachine.ts.
 
-import { ActionSpec, Link, ParamValues, StepBranch, StepContext, StepResult } from '../../core/types';
+import { ActionSpec, HandOff, Link, ParamValues, Step, StepBranch, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
 import { vcpuProblems } from '../../components/vcpu';
 import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, vname } from './kvmMachine';
@@ -31,9 +31,47 @@ export function routingBranches(next: string): StepBranch[] {
   ];
 }
 
+/**
+ * Options for delivering from a step: a target that is to run (kicked, woken, notified) is not run here but handed to
+ * its own context — `handOffs` collects that work (the home ids of the steps it starts at: Q3.5, Q4.3, Q4.4, Q4.8),
+ * which the step returns as its `handOff` (localizeKvm turns the ids into the flow's copies).
+ */
 export function runOptions(ctx: Ctx, run = true): RunOptions {
-  const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile };
+  const handOffs: HandOff[] = [];
+  const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile, handOffs };
   return { ...base, redeliver: makeRedeliver(ctx.state, base, run) };
+}
+
+/** `r` with the hand-offs `o` collected added to its own. */
+export function withHandOffs(r: StepResult, o: RunOptions): StepResult {
+  if (o.handOffs.length === 0) return r;
+  return { ...r, handOff: [...(r.handOff ?? []), ...o.handOffs] };
+}
+
+// ---- shared steps ------------------------------------------------------------------------------------
+/** A step of flow F keeps its id; a step of another KVM flow run inside F is `<id>@F` (ids stay unique across flows). */
+export function kvmLocalId(flowId: string, id: string): string {
+  const home = id.split('@')[0];
+  return home.split('.')[0] === flowId ? home : `${home}@${flowId}`;
+}
+
+/**
+ * The steps of flow `flowId` with every id, `next` and hand-off mapped to the flow's own copies: a shared step (the
+ * target vCPU's entry, delivery and EOI steps of Q3 and Q4) runs as `Q3.5@Q10` inside Q10, its code unchanged.
+ */
+export function localizeKvm(flowId: string, steps: Step<KvmState>[]): Step<KvmState>[] {
+  const loc = (id: string): string => kvmLocalId(flowId, id);
+  return steps.map((s) => ({
+    ...s,
+    id: loc(s.id),
+    branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : loc(b.next) })),
+    run(ctx: Ctx): StepResult {
+      const r = s.run(ctx);
+      const out: StepResult = { ...r, next: r.next === null ? null : loc(r.next) };
+      if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: loc(h.next) }));
+      return out;
+    },
+  }));
 }
 
 export const num = (ctx: Ctx, k: string, d: number): number => (typeof ctx.params[k] === 'number' ? (ctx.params[k] as number) : d);

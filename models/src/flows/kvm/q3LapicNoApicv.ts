@@ -45,7 +45,8 @@ function resend(ctx: Ctx, m: IoapicMessage, r: Omit<StepResult, 'next' | 'params
   return { ...r, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(m)), src: -1, rest: '', enter: join(enter) } };
 }
 
-const steps: Step<KvmState>[] = [
+/** Q3's steps (exported for the flows that run a target vCPU through them as shared steps, kvmVcpuSteps). */
+export const q3Steps: Step<KvmState>[] = [
   {
     id: 'Q3.0',
     title: 'kvm_ioapic_set_irq',
@@ -547,7 +548,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'late_vector', type: 'int', description: 'A vector another thread delivers to the vCPU between injection and VM entry (0: none).', default: 0, min: 0, max: 255 }],
   entry: 'Q3.1',
-  steps,
+  steps: q3Steps,
   actions: [
     writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },

@@ -4,18 +4,20 @@ import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, ModelError, Step, StepResult } from '../../core/types';
+import { q3RunSteps } from './kvmVcpuSteps';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { highest } from '../../components/lapic';
 import { deliverVirtual, recognised, virtualizeEoi, vppr } from '../../components/apicv';
 import {
-  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
+  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, handRun,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
+import { KVM_STATE_DOC, localizeKvm, withHandOffs, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
 
 
-const steps: Step<KvmState>[] = [
+/** Q4's own steps with their home ids (the flows that run a vCPU with APICv carry them as shared steps). */
+export const q4Steps: Step<KvmState>[] = [
   {
     id: 'Q4.0i',
     title: 'kvm_ioapic_set_irq',
@@ -51,7 +53,7 @@ const steps: Step<KvmState>[] = [
   },
   icrWriteStep('Q4.w', 'Q4.0'),
   ioapicWriteStep('Q4.io', 'Q4.0'),
-  tprWriteStep('Q4.8t', null, 'Q4.3a'),
+  tprWriteStep('Q4.8t', 'Q3.5', 'Q4.3a'),
   lapicRegWriteStep('Q4.lw'),
   {
     id: 'Q4.0',
@@ -101,17 +103,21 @@ const steps: Step<KvmState>[] = [
         return nextTarget(ctx, 'Q4.1', { branch: 'dropped', why: acc.why });
       }
       if (acc.kind !== 'fixed') {
+        // NMI / INIT / SIPI: a pending event and a kick; the kicked vCPU's vcpu_run (Q3.5) runs on its own context.
         const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
-        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
-        return nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+        const o = runOptions(ctx);
+        if (k.enters) handRun(o, i, 'Q3.5');
+        return withHandOffs(nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}` }), o);
       }
       const d = deliverInterrupt(ctx.state, i, irq.vector);
       if (d.kind === 'irr') {
-        // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick), then injection.
+        // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick); the kicked vCPU
+        // injects through its own vcpu_run (Q3.5 on its context).
         const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
-        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
-        if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
-        return nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+        const o = runOptions(ctx);
+        if (k.enters) handRun(o, i, 'Q3.5');
+        else ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
+        return withHandOffs(nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}` }), o);
       }
       if (d.post === 'notify') return { branch: 'notify', why: d.why, next: 'Q4.2' };
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: d.why });
@@ -333,8 +339,9 @@ const steps: Step<KvmState>[] = [
       const vec = num(ctx, 'eoi_vector', 0);
       makeRequest(ctx.state.vcpus[i].vcpu, 'KVM_REQ_EVENT');
       ctx.state.vcpus[i].vcpu.mode = 'OUTSIDE_GUEST_MODE';
-      const io = ioapicSendEoi(ctx.state, i, vec, ctx.profile, ctx.emit, runOptions(ctx).redeliver);
-      return { branch: 'forwarded', why: `exit qualification ${hex(vec)}: ${io}; KVM_REQ_EVENT`, next: 'Q4.4' };
+      const o = runOptions(ctx);
+      const io = ioapicSendEoi(ctx.state, i, vec, ctx.profile, ctx.emit, o.redeliver);
+      return withHandOffs({ branch: 'forwarded', why: `exit qualification ${hex(vec)}: ${io}; KVM_REQ_EVENT`, next: 'Q4.4' }, o);
     },
   },
   {
@@ -381,7 +388,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   defaultProfile: 'apicv-on',
   params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'notification_race', type: 'bool', description: 'The target leaves guest mode before the 0xf2 notification lands (it reaches the host IDT).', default: false }],
   entry: 'Q4.0',
-  steps,
+  steps: localizeKvm('Q4', [...q4Steps, ...q3RunSteps()]),
   actions: [
     writeIcrAction('Q4.w'),
     { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
