@@ -1,6 +1,7 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (rules QR15, QR19–QR21).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { encodeIcr, writeIcr2 } from '../../components/lapic';
 import { guestIcrWrite, storeSentIcr, writeIcrAction } from './kvmIcr';
@@ -300,6 +301,7 @@ const steps: Step<KvmState>[] = [
     },
   },
   guestEoiStep('Q10.eoi'),
+  guestIfStep('Q10.sti'),
 ];
 
 function bits(ctx: Ctx, mask: number): number[] {
@@ -326,6 +328,7 @@ export const q10Ipi: Flow<KvmState> = {
   entry: 'Q10.1',
   steps: withSharedRun('Q10', steps),
   actions: [
+    ...guestIfActions('Q10.sti'),
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
     writeIcrAction('Q10.0'),
     guestEoiAction('Q10.eoi'),

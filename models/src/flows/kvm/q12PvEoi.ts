@@ -2,6 +2,7 @@
 // in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
 // next exit (rule QR23).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { computePpr, highest } from '../../components/lapic';
 import { checkRequest } from '../../components/vcpu';
@@ -189,6 +190,7 @@ const steps: Step<KvmState>[] = [
       return withHandOffs({ branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(e.vector)}) on its behalf; ${e.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null }, o);
     },
   },
+  guestIfStep('Q12.sti'),
 ];
 
 function moreWork(s: KvmState, i: number): boolean {
@@ -207,6 +209,7 @@ export const q12PvEoi: Flow<KvmState> = {
   entry: 'Q12.1',
   steps: withSharedRun('Q12', steps),
   actions: [
+    ...guestIfActions('Q12.sti'),
     { name: 'enable', description: 'The guest enables PV EOI on a vCPU (then the flow\'s interrupt runs).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.1' },
     { name: 'send', description: 'An interrupt for the vCPU.', params: pick('vector', 'dest', 'trigger'), from: 'Q12.i' },
     { name: 'eoi', description: 'The guest handler writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.4' },

@@ -1,6 +1,7 @@
 // Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
 // trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
@@ -536,6 +537,7 @@ export const q3Steps: Step<KvmState>[] = [
       return { branch: 'nothing-latched', why: `delayed work runs: no latched level pin to re-service${r.held.length ? ` (held: ${r.held.join(', ')})` : ''}`, next: null };
     },
   },
+  guestIfStep('Q3.sti'),
 ];
 
 
@@ -550,6 +552,7 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   entry: 'Q3.1',
   steps: q3Steps,
   actions: [
+    ...guestIfActions('Q3.sti'),
     writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },

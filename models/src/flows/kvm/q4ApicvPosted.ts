@@ -1,5 +1,6 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
@@ -377,6 +378,7 @@ export const q4Steps: Step<KvmState>[] = [
       return { branch: 'loaded', why: piLoad(ctx.state, i, cpu), next: 'Q4.4' };
     },
   },
+  guestIfStep('Q4.sti'),
 ];
 
 export const q4ApicvPosted: Flow<KvmState> = {
@@ -390,6 +392,7 @@ export const q4ApicvPosted: Flow<KvmState> = {
   entry: 'Q4.0',
   steps: localizeKvm('Q4', [...q4Steps, ...q3RunSteps()]),
   actions: [
+    ...guestIfActions('Q4.sti'),
     writeIcrAction('Q4.w'),
     { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
     { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },

@@ -1,6 +1,8 @@
 // Flow Q5: VT-d posted interrupts for a VFIO device — IRTE set-up, IOMMU posting, the wakeup vector and the
 // PID lifecycle across block / preempt / schedule-in (rules QR19–QR21; VT-d 5.2.3).
 
+import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
@@ -362,6 +364,8 @@ const steps: Step<KvmState>[] = [
       return withHandOffs({ branch: e.path, why, next: 'Q3.5', params }, o);
     },
   },
+  guestIfStep('Q5.sti'),
+  guestEoiStep('Q5.eoi'),
 ];
 
 /** [hw] The CPU evaluates RVI against VPPR and delivers it when IF=1 (SDM 29.2.1, 29.2.2); emits what the guest got. */
@@ -398,6 +402,8 @@ export const q5VtdPosting: Flow<KvmState> = {
   entry: 'Q5.1',
   steps: withSharedRun('Q5', steps),
   actions: [
+    ...guestIfActions('Q5.sti'),
+    guestEoiAction('Q5.eoi'),
     { name: 'setup', description: 'The guest unmasks the MSI-X vector: route, irqfd, bypass, IRTE.', params: pick('vector', 'dest'), from: 'Q5.1' },
     { name: 'fire', description: 'The device raises its MSI.', params: [], from: 'Q5.5' },
     { name: 'reroute', description: 'The guest reprograms the MSI-X entry (new destination / vector): the route and the IRTE follow.', params: pick('vector', 'dest'), from: 'Q5.3r' },

@@ -2,6 +2,8 @@
 // kvm_set_msi; level INTx with a resampling irqfd whose EOI unmasks the device; QEMU's fallback for masked
 // vectors (rules QR9, QR10, QR14, QR18, QR27).
 
+import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
@@ -205,6 +207,8 @@ const steps: Step<KvmState>[] = [
       return withHandOffs({ branch: 'msix-notify', why: `msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: ${d.log.join('; ')}`, next: null }, o);
     },
   },
+  guestIfStep('Q6.sti'),
+  guestEoiStep('Q6.eoi'),
 ];
 
 export const q6VfioRemapped: Flow<KvmState> = {
@@ -218,6 +222,8 @@ export const q6VfioRemapped: Flow<KvmState> = {
   entry: 'Q6.1',
   steps: withSharedRun('Q6', steps),
   actions: [
+    ...guestIfActions('Q6.sti'),
+    guestEoiAction('Q6.eoi', 0),
     { name: 'msi', description: 'The device raises its (remapped) MSI.', params: [], from: 'Q6.1' },
     { name: 'intx', description: 'The device asserts its level INTx line (resampling irqfd on GSI irqfd.gsi).', params: [{ name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5' },
     { name: 'eoi', description: 'The guest handler of the INTx vector writes its EOI.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 0, min: 0, max: 63 }, { name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5e' },

@@ -1,6 +1,7 @@
 // Flow Q9: KVM LAPIC timer — one-shot, periodic and TSC-deadline, on an hrtimer or the VMX preemption timer;
 // expiry, the single pending slot, injection through LVTT and the guest's EOI (rules QR25, QR26).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
 import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
@@ -286,6 +287,7 @@ const steps: Step<KvmState>[] = [
   },
   lapicRegWriteStep('Q9.lw'),
   guestEoiStep('Q9.eoi'),
+  guestIfStep('Q9.sti'),
 ];
 
 const modeSpec = { name: 'mode', type: 'enum' as const, description: 'LVTT timer mode.', default: 'oneshot', values: ['oneshot', 'periodic', 'tsc-deadline'] };
@@ -305,6 +307,7 @@ export const q9LapicTimer: Flow<KvmState> = {
   entry: 'Q9.1',
   steps: withSharedRun('Q9', steps),
   actions: [
+    ...guestIfActions('Q9.sti'),
     { name: 'program', description: 'Program LVTT + TDCR + TMICT, or the TSC deadline.', params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'masked', type: 'bool', description: 'LVTT mask', default: false }], from: 'Q9.1' },
     { name: 'advance', description: 'Let host time pass by ns; a due timer fires.', params: [vcpuSpec, { name: 'ns', type: 'int', description: 'nanoseconds', default: 100000, min: 0, max: Number.MAX_SAFE_INTEGER }], from: 'Q9.3' },
     { name: 'schedule-in', description: 'A preempted vCPU is scheduled in and runs.', params: [vcpuSpec], from: 'Q9.7' },
