@@ -75,6 +75,7 @@ void test('Q4 without APICv: a TPR write that exits runs on to the injection it 
 
 void test('the guest handler\'s EOI is a choice in the VFIO and timer flows too: later by an action, through the EOI steps', () => {
   const s = scenario('kvm-vfio-msi-handler-eoi-later').trace.steps;
+  assert.equal(s.find((x) => x.step === 'Q6.5e')?.next, 'Q6.eoi');
   assert.equal(s.find((x) => x.step === 'Q6.eoi')?.next, 'Q3.9@Q6');
   for (const id of ['Q3', 'Q4', 'Q5', 'Q6', 'Q9', 'Q10', 'Q12']) {
     const f = findFlow(id)!;

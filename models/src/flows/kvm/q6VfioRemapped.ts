@@ -2,7 +2,7 @@
 // kvm_set_msi; level INTx with a resampling irqfd whose EOI unmasks the device; QEMU's fallback for masked
 // vectors (rules QR9, QR10, QR14, QR18, QR27).
 
-import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
+import { guestEoiStep } from './kvmLapicWrite';
 import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
@@ -157,6 +157,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR10', 'QR18'],
     branches: [
       { name: 'nothing-in-service', when: 'the vCPU has nothing in service', next: null },
+      { name: 'msi-eoi', when: 'the irqfd routes an MSI, not the INTx pin: the handler\'s EOI is a plain LAPIC EOI (Q6.eoi), with no resampler', next: 'Q6.eoi' },
       { name: 'device-stays-masked', when: 'the EOI\'d vector is not IO-APIC-handled on this vCPU: no ack notifier runs, Remote-IRR stays and the device stays masked', next: null },
       { name: 'unmasked-reasserts', when: 'the EOI reaches the ack notifier: VFIO unmasks the device, which still has work and re-asserts INTx', next: 'Q6.5' },
       { name: 'unmasked', when: 'the EOI reaches the ack notifier: VFIO unmasks the device (vfio_pci_intx_unmask)', next: null },
@@ -167,6 +168,7 @@ const steps: Step<KvmState>[] = [
       const slot = s.vcpus[i];
       const vec = highest(slot.lapic.isr);
       if (vec < 0) return { branch: 'nothing-in-service', why: `${vname(i)} has nothing in service`, next: null };
+      if (s.irqfd.route !== 'ioapic') return { branch: 'msi-eoi', why: `irqfd routes an MSI (GSI ${s.irqfd.gsi}): the EOI of ${hex(vec)} reaches no IO-APIC pin and no resampler`, next: 'Q6.eoi', params: { vcpu: i } };
       const before = s.irqfd.resample_count;
       const o = runOptions(ctx);
       // The GSI is held by KVM's resampler source, not the device: only the ack notifier lowers it.
@@ -223,7 +225,6 @@ export const q6VfioRemapped: Flow<KvmState> = {
   steps: withSharedRun('Q6', steps),
   actions: [
     ...guestIfActions('Q6.sti'),
-    guestEoiAction('Q6.eoi', 0),
     { name: 'msi', description: 'The device raises its (remapped) MSI.', params: [], from: 'Q6.1' },
     { name: 'intx', description: 'The device asserts its level INTx line (resampling irqfd on GSI irqfd.gsi).', params: [{ name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5' },
     { name: 'eoi', description: 'The guest handler of the INTx vector writes its EOI.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 0, min: 0, max: 63 }, { name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5e' },
