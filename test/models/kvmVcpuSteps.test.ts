@@ -93,3 +93,22 @@ void test('the guest handler\'s EOI is a choice in the VFIO and timer flows too:
   const eoi = t.find((x) => x.step === 'Q3.10@Q9');
   assert.equal(eoi?.context, 'vcpu0');
 });
+
+void test('split irqchip: a masked pin keeps the KVM route QEMU last wrote, so its vector still gets the EOI exit', () => {
+  const r = scenario('kvm-split-masked-level-pin-keeps-route-eoi-reaches-qemu');
+  assert.equal(r.trace.steps.find((x) => x.step === 'Q3.11' && x.action === undefined && x.branch !== 'not-ioapic')?.branch, 'split-exit');
+  // Masked and re-aimed at vCPU 1: QEMU does not rewrite the route, so vCPU 0 keeps 0x31 and vCPU 1 does not get it.
+  const moved = runScenario(allFlows, {
+    name: 'x', title: 'x', flow: 'Q3', profile: 'kvm-split',
+    actions: [{ do: 'write-rte', with: { pin: 10, vector: 49, trigger: 'level', dest: 1, mask: true } }],
+    expect: [{ path: 'vcpus.0.vcpu.ioapic_handled_vectors', equals: [0x31] }, { path: 'vcpus.1.vcpu.ioapic_handled_vectors', equals: [] }, { path: 'split_routes.10.dest', equals: 0 }],
+  });
+  assert.ok(moved.passed, moved.expectations.map((e) => e.text).join('\n'));
+  // A pin never unmasked has the zero route: it counts for nobody, even when its masked RTE is level.
+  const never = runScenario(allFlows, {
+    name: 'x', title: 'x', flow: 'Q3', profile: 'kvm-split',
+    actions: [{ do: 'write-rte', with: { pin: 5, vector: 0x55, trigger: 'level', dest: 0, mask: true } }],
+    expect: [{ path: 'split_routes.5', equals: null }, { path: 'vcpus.0.vcpu.ioapic_handled_vectors', equals: [0x31] }],
+  });
+  assert.ok(never.passed, never.expectations.map((e) => e.text).join('\n'));
+});

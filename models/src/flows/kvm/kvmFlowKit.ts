@@ -116,6 +116,7 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'wakeup_vcpus_on_cpu.C': 'vCPUs blocked with NV = POSTED_INTR_WAKEUP_VECTOR on pCPU C.',
   'config.x2apic / vtd_pi / ipiv / hv_timer / vector_hashing': 'Guest x2APIC mode, VT-d posting usable (an assigned device: on by default only in Q5 with APICv), IPI virtualization (profile apicv-ipiv), VMX preemption timer usable, lowest-priority vector hashing.',
   'ioapic.*': 'The IO-APIC (in-kernel for kvm-inkernel/apicv-*, QEMU\'s for kvm-split*): ioredtbl.P.{vector,trig_mode,mask,dest,remote_irr}, irr, line.',
+  'split_routes.P': 'kvm-split: the MSI route KVM holds for IO-APIC pin P ({vector, trig_mode, dest, dest_mode}), as QEMU last wrote it — only while the entry was unmasked; null: never routed.',
   'irte.p_pst / p_urgent / p_vector / pda': 'The device vector\'s VT-d IRTE: posted, urgent, guest vector, whose pi_desc (vCPU index).',
   'irqfd.count / route / gsi / msi / resampler / resample_count': 'The irqfd\'s eventfd counter, route type, GSI, MSI message, resampler.',
   'device.msix_masked / pba / intx_asserted / intx_masked': 'The VFIO device: MSI-X vector mask and PBA bit, INTx line and VFIO\'s INTx mask.',
