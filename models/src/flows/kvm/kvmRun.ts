@@ -7,7 +7,7 @@ import { HandOff, OutcomeEvent, ParamValues } from '../../core/types';
 import { apicAcceptIrq, deliverInterrupt } from './kvmDelivery';
 import { RedeliverFn } from './kvmEntry';
 import { LapicIrq } from './kvmRouting';
-import { hex, KvmState, vname } from './kvmState';
+import { hex, KvmState } from './kvmState';
 
 export interface RunOptions {
   handlerEoi: boolean;

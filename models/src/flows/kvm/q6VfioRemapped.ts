@@ -171,6 +171,9 @@ const steps: Step<KvmState>[] = [
       if (s.irqfd.route !== 'ioapic') return { branch: 'msi-eoi', why: `irqfd routes an MSI (GSI ${s.irqfd.gsi}): the EOI of ${hex(vec)} reaches no IO-APIC pin and no resampler`, next: 'Q6.eoi', params: { vcpu: i } };
       const before = s.irqfd.resample_count;
       const o = runOptions(ctx);
+      // This step is the INTx handler's EOI as one trap (apic_set_eoi → kvm_ioapic_send_eoi → the ack notifier →
+      // Remote-IRR): all of it runs on the vCPU's thread inside the EOI exit with nothing of the guest's in between,
+      // so no action could come between its parts; what it re-sends is handed to the targets' contexts.
       // The GSI is held by KVM's resampler source, not the device: only the ack notifier lowers it.
       const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver, false);
       const back = (res: StepResult): StepResult => withHandOffs(res, o);
