@@ -22,13 +22,19 @@ const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link
 const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.split(',').map(Number) : []);
 const join = (xs: number[]): string => [...new Set(xs)].join(',');
 
-/** After one target's acceptance and kick: the next target, else the first vCPU to run, else the end. */
+/**
+ * After one target's acceptance and kick: each kicked vCPU runs vcpu_run (Q3.5) on its own context — a hand-off — and
+ * this chain goes on with the next target. `enter` lists the vCPUs whose own thread runs this chain (an EOI that
+ * re-sent a level message): those go on in vcpu_run here, after the targets are done.
+ */
 function afterAccept(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>, enters: number[]): StepResult {
   const rest = list(ctx.params.rest);
-  const enter = list(ctx.params.enter).concat(enters);
-  if (rest.length) return { ...r, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
-  if (enter.length) return { ...r, why: `${r.why}; ${vname(enter[0])} runs vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
-  return { ...r, next: null };
+  const enter = list(ctx.params.enter);
+  const handOff = enters.filter((i) => !enter.includes(i)).map((i) => ({ next: 'Q3.5', to: vname(i), params: { vcpu: i, rest: '', enter: '' } }));
+  const ho = handOff.length ? { handOff } : {};
+  if (rest.length) return { ...r, ...ho, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
+  if (enter.length) return { ...r, ...ho, why: `${r.why}; ${vname(enter[0])} goes on in vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
+  return { ...r, ...ho, next: null };
 }
 
 /** This vCPU is back in the guest with nothing to do: run the next queued vCPU, or end. */
@@ -181,7 +187,9 @@ export const q3Steps: Step<KvmState>[] = [
     ],
     rules: ['QR20'],
     branches: [
-      { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; it runs vcpu_run', next: 'Q3.5' },
+      { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; its vcpu_run (Q3.5) is handed to its context', next: null },
+      { name: 'ipi', when: 'the target is kicked as above, and the vCPU whose EOI re-sent the message goes on in its own vcpu_run', next: 'Q3.5' },
+      { name: 'ipi', when: 'the target is kicked as above; more targets follow (a shorthand or logical destination): the next one', next: 'Q3.2' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);

@@ -138,7 +138,8 @@ export const q4Steps: Step<KvmState>[] = [
     branches: [
       { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: send_IPI_mask(POSTED_INTR_VECTOR 0xf2), processed by that pCPU later (Q4.3 handed to the target vCPU); the sender ends', next: null },
       { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: the notification is sent as above, and the sender goes on with its next target', next: 'Q4.1' },
-      { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt', next: 'Q4.8' },
+      { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt; the woken vCPU loads and enters on its own context (Q4.8 handed to it)', next: null },
+      { name: 'woken', when: 'the blocked target is woken as above, and the sender goes on with its next target', next: 'Q4.1' },
       { name: 'not-in-guest', when: 'the target is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
       { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
       { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0): it stays blocked', next: null },
@@ -158,7 +159,8 @@ export const q4Steps: Step<KvmState>[] = [
           return nextTarget(ctx, 'Q4.1', { branch: 'woken-not-runnable', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` });
         }
         v.halted = false;
-        return { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}`, next: 'Q4.8' };
+        // The woken vCPU's thread returns from kvm_vcpu_block and goes on (Q4.8 on vcpuN); the sender goes on too.
+        return { ...nextTarget(ctx, 'Q4.1', { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` }), handOff: [{ next: 'Q4.8', to: vname(i), params: { vcpu: i, rest: '' } }] };
       }
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: t.why });
       return nextTarget(ctx, 'Q4.1', { branch: 'not-in-guest', why: t.why });
