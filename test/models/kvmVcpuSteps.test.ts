@@ -112,3 +112,12 @@ void test('split irqchip: a masked pin keeps the KVM route QEMU last wrote, so i
   });
   assert.ok(never.passed, never.expectations.map((e) => e.text).join('\n'));
 });
+
+void test('interrupt shadow: IF=1 but MOV SS / STI blocking arms the window; the exit follows the shadow and injects', () => {
+  const s = scenario('kvm-ipi-in-interrupt-shadow-window-exit').trace.steps;
+  const armed = s.findIndex((x) => x.step === 'Q3.6@Q10' && x.branch === 'irq-window');
+  const ends = s.findIndex((x) => x.step === 'Q3.5e@Q10' && x.branch === 'shadow-ends-window-exit');
+  const injected = s.findIndex((x) => x.step === 'Q3.5e@Q10' && x.branch === 'delivered');
+  assert.ok(armed >= 0 && armed < ends && ends < injected, `${armed} < ${ends} < ${injected}`);
+  assert.ok(s.slice(armed, injected).every((x) => x.context === 'vcpu1'), 'all of it on the target vCPU');
+});

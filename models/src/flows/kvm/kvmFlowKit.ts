@@ -108,7 +108,7 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'vcpus.N.vcpu.pcpu / rflags_if': 'The pCPU it was loaded on; guest RFLAGS.IF.',
   'vcpus.N.vcpu.requests': 'Pending KVM requests (KVM_REQ_EVENT, KVM_REQ_UNBLOCK, KVM_REQ_SCAN_IOAPIC, KVM_REQ_LOAD_EOI_EXITMAP, KVM_REQ_IOAPIC_EOI_EXIT).',
   'vcpus.N.vcpu.rvi / svi / eoi_exit_bitmap / ioapic_handled_vectors': 'GUEST_INTR_STATUS RVI/SVI, EOI_EXIT_BITMAP0..3 and arch.ioapic_handled_vectors.',
-  'vcpus.N.vcpu.intr_info / irq_window_exiting': 'VM_ENTRY_INTR_INFO_FIELD vector (−1 none); interrupt-window exiting armed.',
+  'vcpus.N.vcpu.intr_info / irq_window_exiting / interrupt_shadow': 'VM_ENTRY_INTR_INFO_FIELD vector (−1 none); interrupt-window exiting armed; an STI / MOV SS interrupt shadow (GUEST_INTERRUPTIBILITY_INFO) blocks interrupts for one instruction.',
   'vcpus.N.vcpu.apicv_active': 'APICv active for this vCPU (false in apicv-off profiles, or when inhibited).',
   'vcpus.N.pi_desc.pir / on / sn / nv / ndst': 'Posted-interrupt descriptor: PIR vectors, ON, SN, notification vector (0xf2 / 0xf1 wakeup), NDST pCPU.',
   'vcpus.N.timer.*': 'kvm_timer: now, tmict, tdcr, divide_count, period, target_expiration, tscdeadline (ns), pending (0/1), hv_timer_in_use, hrtimer_armed, dropped.',

@@ -4,7 +4,9 @@
 // (EXIT_REASON_INTERRUPT_WINDOW), handle_interrupt_window clears the control and raises KVM_REQ_EVENT, and the vCPU's
 // vcpu_run injects the vector (Q3.5 → Q3.6 on its own context). With APICv nothing exits: the CPU delivers the
 // recognised virtual interrupt at the first instruction boundary with IF=1 (SDM 29.2.2, Q4.3a on the vCPU). The one
-// instruction of STI shadow is not modelled as a point of its own: no scenario action can run inside it.
+// instruction of STI shadow is not a point of its own (no scenario action runs inside one guest instruction); a vCPU
+// found in a shadow (vcpu.interrupt_shadow, e.g. right after MOV SS) arms the window the same way and exits when the
+// shadow ends (Q3.5e shadow-ends-window-exit).
 
 import { ActionSpec, Step, StepResult } from '../../core/types';
 import { recognised } from '../../components/apicv';
@@ -41,6 +43,8 @@ export function guestIfStep(id: string): Step<KvmState> {
         return { branch: 'if-cleared', why: `${vname(i)} CLI: RFLAGS.IF := 0`, next: null };
       }
       v.rflags_if = true;
+      // The STI shadow covers the next instruction only; the window exit comes right after it.
+      v.interrupt_shadow = false;
       if (v.irq_window_exiting && !v.apicv_active) {
         v.irq_window_exiting = false;
         v.mode = 'OUTSIDE_GUEST_MODE';

@@ -230,7 +230,7 @@ export const q3Steps: Step<KvmState>[] = [
         notes.push(`kvm_vcpu_check_block: ${c.why}`);
       }
       v.mode = 'OUTSIDE_GUEST_MODE';
-      if (v.irq_window_exiting && v.rflags_if) {
+      if (v.irq_window_exiting && v.rflags_if && !v.interrupt_shadow) {
         v.irq_window_exiting = false;
         makeRequest(v, 'KVM_REQ_EVENT');
         notes.push('interrupt-window exit: handle_interrupt_window clears the control, KVM_REQ_EVENT');
@@ -259,7 +259,7 @@ export const q3Steps: Step<KvmState>[] = [
       { name: 'reinject', when: 'an interrupt is still marked injected (the last entry did not deliver it): re-injected, no second ISR transition (QR28)', next: 'Q3.8' },
       { name: 'nmi', when: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8' },
       { name: 'nothing', when: 'IRR empty: nothing injectable', next: 'Q3.8' },
-      { name: 'irq-window', when: 'a vector is deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
+      { name: 'irq-window', when: 'a vector is deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0, or an STI / MOV SS interrupt shadow): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
       { name: 'interrupt', when: 'IF=1 and the highest IRR class beats PPR: kvm_queue_interrupt(kvm_cpu_get_interrupt)', next: 'Q3.7' },
     ],
     run(ctx) {
@@ -281,10 +281,11 @@ export const q3Steps: Step<KvmState>[] = [
         if (hi >= 0) ctx.emit({ kind: 'pending', target: vname(i), what: `IRR [${slot.lapic.irr.map(hex).join(', ')}]`, detail: why });
         return { branch: 'nothing', why, next: 'Q3.8', params: { inject: -1 } };
       }
-      if (!v.rflags_if) {
+      if (!v.rflags_if || v.interrupt_shadow) {
         v.irq_window_exiting = true;
-        ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: 'IF=0: interrupt window armed' });
-        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)`, next: 'Q3.8', params: { inject: -1 } };
+        const blocked = !v.rflags_if ? 'RFLAGS.IF=0' : 'an STI / MOV SS interrupt shadow';
+        ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: `${!v.rflags_if ? 'IF=0' : 'interrupt shadow'}: interrupt window armed` });
+        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (${blocked}): vmx_enable_irq_window (QR6)`, next: 'Q3.8', params: { inject: -1 } };
       }
       return { branch: 'interrupt', why: `IF=1 and ${hex(vec)} class ${vclass(vec)} > PPR ${hex(slot.lapic.ppr)}: kvm_queue_interrupt(kvm_cpu_get_interrupt)`, next: 'Q3.7' };
     },
@@ -362,6 +363,7 @@ export const q3Steps: Step<KvmState>[] = [
     branches: [
       { name: 'exit-request', when: 'a request arrived after injection: kvm_vcpu_exit_request, and vmx_cancel_injection re-queues the vector', next: 'Q3.5' },
       { name: 'guest-runs', when: 'nothing injected: the guest runs', next: null },
+      { name: 'shadow-ends-window-exit', when: 'nothing injected, interrupt-window exiting armed because of an interrupt shadow with IF=1: the shadow ends after one guest instruction and the window exit follows at once (back to vcpu_run)', next: 'Q3.5' },
       { name: 'delivered-in-service', when: 'VM entry injects the vector through the guest IDT (SDM 26.6); the handler has not written EOI yet: ISR stays set', next: null },
       { name: 'delivered', when: 'VM entry injects the vector through the guest IDT (SDM 26.6)', next: 'Q3.9' },
     ],
@@ -374,6 +376,12 @@ export const q3Steps: Step<KvmState>[] = [
         return { branch: 'exit-request', why: `a request arrived after injection (${v.requests.join(', ')}): kvm_vcpu_exit_request, vmx_cancel_injection re-queues ${v.intr_info >= 0 ? hex(v.intr_info) : 'nothing'}`, next: 'Q3.5' };
       }
       const e = vmEntry(ctx.state, i);
+      if (e.vector < 0 && v.irq_window_exiting && v.rflags_if && v.interrupt_shadow) {
+        // The guest runs the one instruction the shadow covers; then the window is open and the CPU exits at once.
+        v.interrupt_shadow = false;
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        return { branch: 'shadow-ends-window-exit', why: `${e.why}; the interrupt shadow ends after one instruction with IF=1: EXIT_REASON_INTERRUPT_WINDOW → handle_interrupt_window, KVM_REQ_EVENT`, next: 'Q3.5' };
+      }
       if (e.vector < 0) return afterVcpu(ctx, { branch: 'guest-runs', why: e.why });
       ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
       if (ctx.params.handler_eoi === false) return afterVcpu(ctx, { branch: 'delivered-in-service', why: `${e.why}; the handler has not written EOI: ISR[${hex(e.vector)}] stays` });
