@@ -71,6 +71,12 @@ void test('Q4 without APICv: a TPR write that exits runs on to the injection it 
   const tpr = s.findIndex((x) => x.step === 'Q4.8t');
   assert.equal(s[tpr].next, 'Q3.5@Q4');
   assert.ok(s.slice(tpr).some((x) => x.step === 'Q3.5e@Q4' && x.branch === 'delivered'));
+  // A TPR write placed between the acceptance and the target's entry (before the handed-off vcpu_run) holds it back.
+  const b = scenario('kvm-tpr-raised-before-entry-holds-vector').trace.steps;
+  const raise = b.findIndex((x) => x.step === 'Q4.8t');
+  const entry = b.findIndex((x) => x.step === 'Q3.5@Q4');
+  assert.ok(raise >= 0 && raise < entry, `${raise} < ${entry}`);
+  assert.equal(b[entry + 1].branch, 'nothing');
 });
 
 void test('the guest handler\'s EOI is a choice in the VFIO and timer flows too: later by an action, through the EOI steps', () => {
