@@ -38,7 +38,7 @@ export function routingBranches(next: string): StepBranch[] {
  */
 export function runOptions(ctx: Ctx, run = true): RunOptions {
   const handOffs: HandOff[] = [];
-  const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile, handOffs };
+  const base = { emit: ctx.emit, profile: ctx.profile, handOffs };
   return { ...base, redeliver: makeRedeliver(ctx.state, base, run) };
 }
 

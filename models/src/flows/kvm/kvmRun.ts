@@ -10,9 +10,6 @@ import { LapicIrq } from './kvmRouting';
 import { hex, KvmState } from './kvmState';
 
 export interface RunOptions {
-  handlerEoi: boolean;
-  /** The guest handler services its device before the EOI (a level line it drove falls); default true. */
-  clearsLine?: boolean;
   emit: (e: OutcomeEvent) => void;
   profile: string;
   redeliver: RedeliverFn;
