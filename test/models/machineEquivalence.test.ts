@@ -24,7 +24,9 @@ const CHANGED_ON_PURPOSE: Record<string, string> = {
 /** Flows whose runs change on purpose where work is handed over: a trace that differs must show the hand-off. */
 const FLOWS_CHANGED_ON_PURPOSE: Record<string, string> = {
   Q2: 'the timer callback runs later on QEMU\'s main loop; apic_timer re-arms or deletes right after delivering, before the vCPU takes the vector',
-  Q4: 'the posted-interrupt notification IPI is processed by the target later; the sender goes on with its next target first',
+  Q3: 'a kicked vCPU runs vcpu_run (Q3.5) on its own context after the sender is done, instead of inside the sender\'s chain',
+  Q4: 'the posted-interrupt notification IPI is processed by the target later; the sender goes on with its next target first; a kicked vCPU with APICv inhibited runs vcpu_run (Q3.5@Q4), a woken one its load (Q4.8), on its own context',
+  ...Object.fromEntries(['Q5', 'Q6', 'Q9', 'Q10', 'Q12'].map((q) => [q, 'the target vCPU\'s entry, delivery, handler and EOI are handed to its context as shared Q3/Q4 steps (Q3.5@' + q + ' …) instead of one compact vcpu_run inside the delivering step'])),
   ...Object.fromEntries(['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7'].map((x) => [x, 'vcpu_mark_events_pending (and its kick, whose entry check is handed to the vCPU) runs before evtchn_check_pollers, as in evtchn_2l_set_pending and evtchn_fifo_set_pending'])),
 };
 

@@ -38,6 +38,11 @@ export interface VcpuState {
   tpr_threshold: number;
   /** CPU_BASED_INTR_WINDOW_EXITING armed by `vmx_enable_irq_window` (QR6). */
   irq_window_exiting: boolean;
+  /**
+   * GUEST_INTERRUPTIBILITY_INFO blocking by STI or MOV SS: for one instruction after it no interrupt is taken even
+   * with IF=1 (vmx_interrupt_allowed is false); an interrupt-window exit comes when it ends.
+   */
+  interrupt_shadow: boolean;
   /** `apic->irr_pending` hint (always true with APICv). */
   irr_pending: boolean;
   /** `apic->highest_isr_cache` (−1 unknown; always −1 with APICv). */
@@ -69,6 +74,7 @@ export function newVcpu(pcpu: number, apicv: boolean): VcpuState {
     intr_info: -1,
     tpr_threshold: 0,
     irq_window_exiting: false,
+    interrupt_shadow: false,
     irr_pending: apicv,
     highest_isr_cache: -1,
     pending_ioapic_eoi: -1,

@@ -37,9 +37,9 @@ export function checkAndInject(s: KvmState, i: number): { kind: 'reinject' | 'nm
     const hi = highest(slot.lapic.irr);
     return { kind: 'nothing', vector: -1, why: hi < 0 ? 'IRR is empty' : `hi(IRR) ${hex(hi)} class ${vclass(hi)} does not beat PPR ${hex(slot.lapic.ppr)} (QR3)` };
   }
-  if (!v.rflags_if) {
+  if (!v.rflags_if || v.interrupt_shadow) {
     v.irq_window_exiting = true;
-    return { kind: 'window', vector: vec, why: `IRR ${hex(vec)} is deliverable but RFLAGS.IF=0: vmx_enable_irq_window (QR6)` };
+    return { kind: 'window', vector: vec, why: `IRR ${hex(vec)} is deliverable but ${v.rflags_if ? 'an interrupt shadow blocks it' : 'RFLAGS.IF=0'}: vmx_enable_irq_window (QR6)` };
   }
   ackApicInterrupt(s, i);
   v.intr_info = vec;

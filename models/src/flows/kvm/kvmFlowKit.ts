@@ -1,7 +1,7 @@
 // Shared pieces of the KVM flows: run options from a step context, the per-target queue, state docs, common
 // scenario actions (block, preempt, set IF) and validation; the IO-APIC writes are in kvmIoapicWrite.ts. The semantics are in kvmMachine.ts.
 
-import { ActionSpec, Link, ParamValues, StepBranch, StepContext, StepResult } from '../../core/types';
+import { ActionSpec, HandOff, Link, ParamValues, Step, StepBranch, StepContext, StepResult } from '../../core/types';
 import { ModelError } from '../../core/types';
 import { vcpuProblems } from '../../components/vcpu';
 import { KvmState, RunOptions, checkBlock, kvmProblems, makeRedeliver, paramProblems, piPut, vname } from './kvmMachine';
@@ -31,9 +31,47 @@ export function routingBranches(next: string): StepBranch[] {
   ];
 }
 
+/**
+ * Options for delivering from a step: a target that is to run (kicked, woken, notified) is not run here but handed to
+ * its own context — `handOffs` collects that work (the home ids of the steps it starts at: Q3.5, Q4.3, Q4.4, Q4.8),
+ * which the step returns as its `handOff` (localizeKvm turns the ids into the flow's copies).
+ */
 export function runOptions(ctx: Ctx, run = true): RunOptions {
-  const base = { handlerEoi: ctx.params.handler_eoi !== false, clearsLine: ctx.params.handler_clears_line !== false, emit: ctx.emit, profile: ctx.profile };
+  const handOffs: HandOff[] = [];
+  const base = { emit: ctx.emit, profile: ctx.profile, handOffs };
   return { ...base, redeliver: makeRedeliver(ctx.state, base, run) };
+}
+
+/** `r` with the hand-offs `o` collected added to its own. */
+export function withHandOffs(r: StepResult, o: RunOptions): StepResult {
+  if (o.handOffs.length === 0) return r;
+  return { ...r, handOff: [...(r.handOff ?? []), ...o.handOffs] };
+}
+
+// ---- shared steps ------------------------------------------------------------------------------------
+/** A step of flow F keeps its id; a step of another KVM flow run inside F is `<id>@F` (ids stay unique across flows). */
+export function kvmLocalId(flowId: string, id: string): string {
+  const home = id.split('@')[0];
+  return home.split('.')[0] === flowId ? home : `${home}@${flowId}`;
+}
+
+/**
+ * The steps of flow `flowId` with every id, `next` and hand-off mapped to the flow's own copies: a shared step (the
+ * target vCPU's entry, delivery and EOI steps of Q3 and Q4) runs as `Q3.5@Q10` inside Q10, its code unchanged.
+ */
+export function localizeKvm(flowId: string, steps: Step<KvmState>[]): Step<KvmState>[] {
+  const loc = (id: string): string => kvmLocalId(flowId, id);
+  return steps.map((s) => ({
+    ...s,
+    id: loc(s.id),
+    branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : loc(b.next) })),
+    run(ctx: Ctx): StepResult {
+      const r = s.run(ctx);
+      const out: StepResult = { ...r, next: r.next === null ? null : loc(r.next) };
+      if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: loc(h.next) }));
+      return out;
+    },
+  }));
 }
 
 export const num = (ctx: Ctx, k: string, d: number): number => (typeof ctx.params[k] === 'number' ? (ctx.params[k] as number) : d);
@@ -70,7 +108,7 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'vcpus.N.vcpu.pcpu / rflags_if': 'The pCPU it was loaded on; guest RFLAGS.IF.',
   'vcpus.N.vcpu.requests': 'Pending KVM requests (KVM_REQ_EVENT, KVM_REQ_UNBLOCK, KVM_REQ_SCAN_IOAPIC, KVM_REQ_LOAD_EOI_EXITMAP, KVM_REQ_IOAPIC_EOI_EXIT).',
   'vcpus.N.vcpu.rvi / svi / eoi_exit_bitmap / ioapic_handled_vectors': 'GUEST_INTR_STATUS RVI/SVI, EOI_EXIT_BITMAP0..3 and arch.ioapic_handled_vectors.',
-  'vcpus.N.vcpu.intr_info / irq_window_exiting': 'VM_ENTRY_INTR_INFO_FIELD vector (−1 none); interrupt-window exiting armed.',
+  'vcpus.N.vcpu.intr_info / irq_window_exiting / interrupt_shadow': 'VM_ENTRY_INTR_INFO_FIELD vector (−1 none); interrupt-window exiting armed; an STI / MOV SS interrupt shadow (GUEST_INTERRUPTIBILITY_INFO) blocks interrupts for one instruction.',
   'vcpus.N.vcpu.apicv_active': 'APICv active for this vCPU (false in apicv-off profiles, or when inhibited).',
   'vcpus.N.pi_desc.pir / on / sn / nv / ndst': 'Posted-interrupt descriptor: PIR vectors, ON, SN, notification vector (0xf2 / 0xf1 wakeup), NDST pCPU.',
   'vcpus.N.timer.*': 'kvm_timer: now, tmict, tdcr, divide_count, period, target_expiration, tscdeadline (ns), pending (0/1), hv_timer_in_use, hrtimer_armed, dropped.',
@@ -78,6 +116,7 @@ export const KVM_STATE_DOC: Record<string, string> = {
   'wakeup_vcpus_on_cpu.C': 'vCPUs blocked with NV = POSTED_INTR_WAKEUP_VECTOR on pCPU C.',
   'config.x2apic / vtd_pi / ipiv / hv_timer / vector_hashing': 'Guest x2APIC mode, VT-d posting usable (an assigned device: on by default only in Q5 with APICv), IPI virtualization (profile apicv-ipiv), VMX preemption timer usable, lowest-priority vector hashing.',
   'ioapic.*': 'The IO-APIC (in-kernel for kvm-inkernel/apicv-*, QEMU\'s for kvm-split*): ioredtbl.P.{vector,trig_mode,mask,dest,remote_irr}, irr, line.',
+  'split_routes.P': 'kvm-split: the MSI route KVM holds for IO-APIC pin P ({vector, trig_mode, dest, dest_mode}), as QEMU last wrote it — only while the entry was unmasked; null: never routed.',
   'irte.p_pst / p_urgent / p_vector / pda': 'The device vector\'s VT-d IRTE: posted, urgent, guest vector, whose pi_desc (vCPU index).',
   'irqfd.count / route / gsi / msi / resampler / resample_count': 'The irqfd\'s eventfd counter, route type, GSI, MSI message, resampler.',
   'device.msix_masked / pba / intx_asserted / intx_masked': 'The VFIO device: MSI-X vector mask and PBA bit, INTx line and VFIO\'s INTx mask.',

@@ -14,7 +14,7 @@ import { ActionSpec, ModelError, Step, StepResult } from '../../core/types';
 import { checkPin, IoapicMessage, ioapicSetIrq, ioapicWriteEoiRegister, ioapicWriteRte } from '../../components/ioapic';
 import { deliverToApics } from './kvmDispatch';
 import { expectedAccepts, irqFromIoapic, irqToParams } from './kvmRouting';
-import { hex, KvmState, profileConfig, scanIoapic } from './kvmState';
+import { hex, KvmState, profileConfig, scanIoapic, updateSplitRoutes } from './kvmState';
 import { Ctx, KVM_IOAPIC_FILE, linuxLink, num, runOptions } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string) => ({ codebase: 'qemu' as const, symbol, file, note: 'kvm-split: QEMU\'s IO-APIC' });
@@ -83,6 +83,8 @@ export function ioapicWriteStep(id: string, routeStep: string): Step<KvmState> {
         const trigger = String(ctx.params.trigger ?? (before.trig_mode ? 'level' : 'edge'));
         const r = ioapicWriteRte(s.ioapic, pin, { vector: num(ctx, 'vector', before.vector), trig_mode: trigger === 'level' ? 1 : 0, dest: num(ctx, 'dest', before.dest), mask: ctx.params.mask === true ? 1 : 0 }, form, capture);
         sent = r.service.sent;
+        // Split: QEMU's ioapic_mem_write ends in ioapic_update_kvm_routes (unmasked entries only).
+        if (form === 'kvm-split') updateSplitRoutes(s);
         const e = s.ioapic.ioredtbl[pin];
         const head = `RTE ${pin} := vector ${hex(e.vector)} ${e.trig_mode ? 'level' : 'edge'} → APIC ${e.dest}${e.mask ? ' masked' : ''} (Remote-IRR ${before.remote_irr}${r.remoteIrrCleared ? ' → 0: edge clears it' : ' kept'}); ${form === 'kvm-split' ? 'QEMU ioapic_mem_write: irq_eoi := 0, ioapic_service over every pin' : `ioapic_write_indirect: ${e.trig_mode && s.ioapic.irr.includes(pin) ? 'level with the request latched → ioapic_service' : 'no latched level request'}`}`;
         const why = `${head}; ${rescan(ctx)}`;

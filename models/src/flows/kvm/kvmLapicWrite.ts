@@ -15,13 +15,12 @@
 //   every level EOI from that vCPU (kvm_ioapic_update_eoi_one reads SPIV bit 12), until a guest SPIV write drops it.
 
 import { ActionSpec, ModelError, Step, StepResult } from '../../core/types';
-import { deliverableVector, updatePpr, writeSvr } from '../../components/lapic';
+import { deliverableVector, highest, updatePpr, writeSvr } from '../../components/lapic';
 import { recognised } from '../../components/apicv';
 import { makeRequest } from '../../components/vcpu';
 import { hex, KvmState, profileConfig, vname } from './kvmState';
-import { guestEoi } from './kvmEntry';
-import { runVcpu } from './kvmRun';
-import { Ctx, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, linuxLink, num, runOptions, vcpuParam } from './kvmFlowKit';
+import { guestServicesDevice } from './kvmEntry';
+import { Ctx, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, linuxLink, num, vcpuParam } from './kvmFlowKit';
 
 const vcpuSpec = { name: 'vcpu', type: 'int' as const, description: 'vCPU', default: 1, min: 0, max: 63 };
 
@@ -250,34 +249,34 @@ export function writeLvtAction(stepId: string, vcpu = 1): ActionSpec<KvmState> {
 }
 
 /**
- * The step `<flow>.eoi` for flows whose own steps run the guest through vcpu_run (Q9, Q10): the guest handler that left
- * its vector in service (handler_eoi false) writes EOI now. The EOI travels as the vCPU's setup makes it (PV EOI,
- * EOI virtualization, or a trap into apic_set_eoi), then vcpu_run delivers what the EOI let through (QR7, QR35).
+ * The step `<flow>.eoi` for flows that run the guest through the shared vCPU steps (Q9, Q10): the guest handler that
+ * left its vector in service (handler_eoi false) writes EOI now. Without APICv the write goes on as Q3's EOI steps
+ * (Q3.9: a trap or a PV EOI, apic_set_eoi, the IO-APIC), with APICv as the CPU's EOI virtualization (Q4.6); the vCPU
+ * then takes what the lower PPR lets through (QR7, QR35).
  */
 export function guestEoiStep(id: string): Step<KvmState> {
   return {
     id,
     title: 'guest EOI write (trap, EOI virtualization or PV EOI)',
-    role: 'A guest handler that kept its vector in service writes its EOI now: the highest in-service vector is cleared (apic_set_eoi, or the CPU with APICv), the IO-APIC is told when the vector is one it handles, and the vCPU takes whatever the lower PPR now lets through (QR7, QR35).',
+    role: 'A guest handler that kept its vector in service writes its EOI now: without APICv the write traps into apic_set_eoi (or clears the PV EOI byte), with APICv the CPU virtualizes it; the steps that follow clear the highest in-service vector, tell the IO-APIC when it handles the vector, and deliver what the lower PPR now lets through (QR7, QR35).',
     component: 'lapic',
     operation: 'lapic.eoi',
     links: [linuxLink('kvm_lapic_set_eoi', KVM_LAPIC_FILE), linuxLink('apic_set_eoi', KVM_LAPIC_FILE), linuxLink('kvm_apic_set_eoi_accelerated', KVM_LAPIC_FILE), linuxLink('kvm_guest_apic_eoi_write', 'arch/x86/kernel/kvm.c')],
     rules: ['QR7', 'QR35'],
     branches: [
       { name: 'stray', when: 'nothing is in service: a stray EOI changes nothing', next: null },
-      { name: 'trap', when: 'the EOI write traps into apic_set_eoi', next: null },
-      { name: 'virtualized-no-exit', when: 'APICv: EOI virtualization with the EOI-exit bitmap bit clear, no exit', next: null },
-      { name: 'eoi-induced-exit', when: 'APICv: EOI virtualization with the EOI-exit bitmap bit set: EOI-induced exit, the IO-APIC is told', next: null },
-      { name: 'pv-eoi-no-exit', when: 'PV EOI armed: the guest clears its byte with no exit; KVM completes the EOI at the next exit', next: null },
+      { name: 'trap', when: 'APICv inactive: the EOI write goes to the LAPIC emulation (it traps; with PV EOI armed Q3.9 finds the byte instead)', next: 'Q3.9' },
+      { name: 'eoi-virtualization', when: 'APICv active: the handler services its device and the CPU virtualizes the EOI write', next: 'Q4.6' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
-      if (slot.lapic.isr.length === 0) return { branch: 'stray', why: `${vname(i)}: ISR is empty, a stray EOI (QR7)`, next: null };
-      const o = runOptions(ctx);
-      const r = guestEoi(ctx.state, i, ctx.profile, ctx.emit, o.redeliver, o.clearsLine !== false);
-      const more = runVcpu(ctx.state, i, o);
-      return { branch: r.path, why: `${vname(i)} EOI ${hex(r.vector)}: ${r.why}${more.length ? `; vcpu_run: ${more.join('; ')}` : ''}`, next: null };
+      const inService = slot.vcpu.apicv_active ? slot.vcpu.svi > 0 : slot.lapic.isr.length > 0;
+      if (!inService) return { branch: 'stray', why: `${vname(i)}: ISR is empty, a stray EOI (QR7)`, next: null };
+      const params = { vcpu: i, rest: '', enter: '' };
+      if (!slot.vcpu.apicv_active) return { branch: 'trap', why: `${vname(i)} writes EOI for ${hex(highest(slot.lapic.isr))}: APICv inactive, the write reaches KVM's LAPIC emulation`, next: 'Q3.9', params };
+      const lowered = ctx.params.handler_clears_line === false ? [] : guestServicesDevice(ctx.state, slot.vcpu.svi, ctx.profile);
+      return { branch: 'eoi-virtualization', why: `${vname(i)} writes EOI for SVI ${hex(slot.vcpu.svi)}${lowered.length ? ` after servicing its device (pin ${lowered.join(', ')} line falls)` : ''}: APICv, EOI virtualization`, next: 'Q4.6', params };
     },
   };
 }

@@ -46,6 +46,25 @@ export interface KvmConfig {
   vector_hashing: boolean;
 }
 
+/** One IO-APIC pin's MSI route in KVM with a split irqchip: the message QEMU built from the RTE (ioapic_entry_parse). */
+export interface SplitRoute {
+  vector: number;
+  trig_mode: number;
+  dest: number;
+  dest_mode: number;
+}
+
+/**
+ * QEMU's ioapic_update_kvm_routes after an RTE write (split irqchip): every unmasked entry's message becomes its pin's
+ * KVM route (kvm_irqchip_update_msi_route); a masked entry's route is left as it was.
+ */
+export function updateSplitRoutes(s: KvmState): void {
+  s.ioapic.ioredtbl.forEach((e, pin) => {
+    if (!e.mask) s.split_routes[pin] = { vector: e.vector, trig_mode: e.trig_mode, dest: e.dest, dest_mode: e.dest_mode };
+    else if (s.split_routes[pin] === undefined) s.split_routes[pin] = null;
+  });
+}
+
 export interface KvmState {
   vcpus: KvmVcpuSlot[];
   /** Host pCPUs 0..pcpus−1. */
@@ -54,6 +73,12 @@ export interface KvmState {
   wakeup_vcpus_on_cpu: number[][];
   config: KvmConfig;
   ioapic: IoapicState;
+  /**
+   * kvm-split: the MSI route KVM holds for each IO-APIC pin, as QEMU last wrote it. QEMU's ioapic_update_kvm_routes
+   * rewrites the route of unmasked entries only, so a masked pin keeps its previous message; null is a pin QEMU never
+   * routed (the zero message of kvm_arch_init_irq_routing). Empty with the in-kernel irqchip, which has no such routes.
+   */
+  split_routes: (SplitRoute | null)[];
   irte: PostedIrte;
   irqfd: IrqfdState;
   device: VfioDeviceState;
@@ -74,8 +99,9 @@ export function newKvmState(profile: string, nvcpus = 2): KvmState {
   const s: KvmState = {
     vcpus, pcpus, wakeup_vcpus_on_cpu: Array.from({ length: pcpus }, () => []),
     config: { x2apic: false, vtd_pi: false, ipiv: profile === 'apicv-ipiv', hv_timer: true, vector_hashing: true },
-    ioapic, irte: newRemappedIrte(), irqfd: newIrqfd(), device: newVfioDevice(),
+    ioapic, split_routes: [], irte: newRemappedIrte(), irqfd: newIrqfd(), device: newVfioDevice(),
   };
+  if (split) updateSplitRoutes(s);
   for (let i = 0; i < vcpus.length; i++) scanIoapic(s, i, profile);
   return s;
 }
@@ -142,18 +168,26 @@ export function scanIoapic(s: KvmState, i: number, profile: string): number[] {
   const { split } = profileConfig(profile);
   const slot = s.vcpus[i];
   const handled: number[] = [];
-  s.ioapic.ioredtbl.forEach((e, pin) => {
-    const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
-    const relevant = e.trig_mode === 1 || (!split && (notifier || pin === 8));
-    // In-kernel (kvm_ioapic_scan_entry) the mask bit is not consulted, and a vector still in this vCPU's ISR or IRR
-    // counts even if the entry now points elsewhere (kvm_apic_pending_eoi), so a pin masked or re-routed while its
-    // vector is in service still gets the EOI. Split (kvm_scan_ioapic_routes) reads QEMU's MSI routes, which QEMU
-    // updates only for unmasked entries; a masked entry is left out here.
-    if (!relevant || (split && e.mask)) return;
-    const matches = e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id;
-    const pendingEoi = !split && (slot.lapic.isr.includes(e.vector) || slot.lapic.irr.includes(e.vector));
-    if ((matches || pendingEoi) && e.vector >= 16) addBit(handled, e.vector);
-  });
+  const matches = (e: { dest: number; dest_mode: number }): boolean => (e.dest_mode === 1 ? slot.apic_id < 8 && (e.dest & (1 << slot.apic_id)) !== 0 : e.dest === slot.apic_id);
+  if (split) {
+    // kvm_scan_ioapic_routes reads QEMU's MSI routes, not the RTEs: a level route aimed at this vCPU counts. QEMU
+    // rewrites a route only while its entry is unmasked, so a pin masked after it was routed keeps its last message
+    // (its vector still gets the EOI exit, and QEMU's ioapic_eoi_broadcast clears Remote-IRR of the masked pin);
+    // a pin never unmasked has the zero message and counts for nothing. No pending-EOI check on this path.
+    s.split_routes.forEach((r) => {
+      if (r && r.trig_mode === 1 && matches(r) && r.vector >= 16) addBit(handled, r.vector);
+    });
+  } else {
+    s.ioapic.ioredtbl.forEach((e, pin) => {
+      const notifier = s.irqfd.resampler && s.irqfd.route === 'ioapic' && s.irqfd.gsi === pin;
+      // In-kernel (kvm_ioapic_scan_entry) the mask bit is not consulted, and a vector still in this vCPU's ISR or IRR
+      // counts even if the entry now points elsewhere (kvm_apic_pending_eoi), so a pin masked or re-routed while its
+      // vector is in service still gets the EOI.
+      if (e.trig_mode !== 1 && !notifier && pin !== 8) return;
+      const pendingEoi = slot.lapic.isr.includes(e.vector) || slot.lapic.irr.includes(e.vector);
+      if ((matches(e) || pendingEoi) && e.vector >= 16) addBit(handled, e.vector);
+    });
+  }
   slot.vcpu.ioapic_handled_vectors = handled;
   slot.vcpu.eoi_exit_bitmap = slot.vcpu.apicv_active ? [...handled] : [];
   return handled;

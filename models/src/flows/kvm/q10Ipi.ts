@@ -1,16 +1,18 @@
 // Flow Q10: KVM IPI — the guest's ICR write (x2APIC MSR, xAPIC MMIO, PV hypercall), its exit or IPI
 // virtualization, kvm_apic_send_ipi, routing and delivery to the target vCPU (rules QR15, QR19–QR21).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { encodeIcr, writeIcr2 } from '../../components/lapic';
 import { guestIcrWrite, storeSentIcr, writeIcrAction } from './kvmIcr';
 import { postHardware, POSTED_INTR_WAKEUP_VECTOR } from '../../components/postedInterrupt';
 import {
-  KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, hwProcessNotification, runInGuest, runVcpu, piWakeupHandler,
+  KVM_PROFILES, KvmState, LapicIrq, newKvmState, pick, routeIrq, irqFromParams, deliverOne, handRun, piWakeupHandler,
   checkBlock, piLoad, acceptEvents, pendingWhat, vname, hex,
 } from './kvmMachine';
 import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, routingBranches } from './kvmFlowKit';
+import { withSharedRun } from './kvmSharedRun';
+import { Ctx, KVM_STATE_DOC, withHandOffs, blockAction, kvmValidate, num, preemptAction, restOf, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, routingBranches } from './kvmFlowKit';
 
 
 function srcVcpu(ctx: Ctx): number {
@@ -186,12 +188,14 @@ const steps: Step<KvmState>[] = [
         }
         slot.vcpu.halted = false;
         const load = piLoad(s, i, slot.vcpu.pcpu);
-        const log = runVcpu(s, i, o);
-        return { branch: 'wakeup-vector', why: `PIR[${hex(irq.vector)}] := 1, ON := 1, NV 0xf1 → pi_wakeup_handler: ${w.why}; ${c.why}; vmx_vcpu_pi_load: ${load}; ${log.join('; ')}`, next: null };
+        // The woken vCPU enters on its own thread: PIR sync and virtual-interrupt delivery (Q4.4 on vcpuN).
+        handRun(o, i, 'Q4.4');
+        return withHandOffs({ branch: 'wakeup-vector', why: `PIR[${hex(irq.vector)}] := 1, ON := 1, NV 0xf1 → pi_wakeup_handler: ${w.why}; ${c.why}; vmx_vcpu_pi_load: ${load}; ${vname(i)} enters`, next: null }, o);
       }
       if (slot.vcpu.mode === 'IN_GUEST_MODE') {
-        const log = [hwProcessNotification(s, i), ...runInGuest(s, i, o)];
-        return { branch: 'notification', why: `PIR[${hex(irq.vector)}] := 1, ON := 1, NV 0xf2 to pCPU ${slot.pi_desc.ndst}: ${log.join('; ')}`, next: null };
+        // The target's pCPU processes the notification in non-root mode (Q4.3 on vcpuN).
+        handRun(o, i, 'Q4.3');
+        return withHandOffs({ branch: 'notification', why: `PIR[${hex(irq.vector)}] := 1, ON := 1, NV 0xf2 to pCPU ${slot.pi_desc.ndst}: processed by the CPU in non-root mode`, next: null }, o);
       }
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(s, i), detail: 'notification reached the host: synced at the next entry' });
       return { branch: 'root-mode', why: `PIR[${hex(irq.vector)}] := 1, ON := 1; ${vname(i)} is not in guest mode: sysvec_kvm_posted_intr_ipi only EOIs, the next entry syncs`, next: null };
@@ -266,12 +270,14 @@ const steps: Step<KvmState>[] = [
       const irq: LapicIrq = irqFromParams(ctx.params);
       const init = irq.delivery === 'init' || irq.delivery === 'startup';
       // INIT/SIPI are accepted on the target by Q10.6 before it re-enters; other vectors run the target now.
-      const d = deliverOne(ctx.state, i, irq, srcVcpu(ctx), runOptions(ctx), !init);
+      // The target's own run (entry, delivery, handler, EOI) is handed to its context as steps.
+      const o = runOptions(ctx);
+      const d = deliverOne(ctx.state, i, irq, srcVcpu(ctx), o, !init);
       const rest = restOf(ctx.params);
       const branch = irq.delivery === 'nmi' ? 'nmi-kick' : ctx.state.vcpus[i].vcpu.apicv_active ? 'posted' : 'irr-kick';
       if (init) return { branch: irq.delivery, why: d.log.join('; '), next: 'Q10.6' };
-      if (rest.length) return { branch, why: `${d.log.join('; ')}; next ${vname(rest[0])}`, next: 'Q10.5', params: { vcpu: rest[0], rest: rest.slice(1).join(',') } };
-      return { branch, why: d.log.join('; '), next: null };
+      if (rest.length) return withHandOffs({ branch, why: `${d.log.join('; ')}; next ${vname(rest[0])}`, next: 'Q10.5', params: { vcpu: rest[0], rest: rest.slice(1).join(',') } }, o);
+      return withHandOffs({ branch, why: d.log.join('; '), next: null }, o);
     },
   },
   {
@@ -295,6 +301,7 @@ const steps: Step<KvmState>[] = [
     },
   },
   guestEoiStep('Q10.eoi'),
+  guestIfStep('Q10.sti'),
 ];
 
 function bits(ctx: Ctx, mask: number): number[] {
@@ -319,8 +326,9 @@ export const q10Ipi: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand', 'handler_eoi', 'vcpu'), pvSpec],
   entry: 'Q10.1',
-  steps,
+  steps: withSharedRun('Q10', steps),
   actions: [
+    ...guestIfActions('Q10.sti'),
     { name: 'ipi', description: 'The source vCPU sends an IPI.', params: [srcSpec, { ...pick('vector')[0], default: 0xfd }, ...pick('dest', 'dest_mode', 'delivery', 'shorthand'), pvSpec], from: 'Q10.1' },
     writeIcrAction('Q10.0'),
     guestEoiAction('Q10.eoi'),

@@ -2,6 +2,7 @@
 // in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
 // next exit (rule QR23).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { computePpr, highest } from '../../components/lapic';
 import { checkRequest } from '../../components/vcpu';
@@ -9,7 +10,8 @@ import { MSR_KVM_PV_EOI_EN, KVM_MSR_ENABLED, consumeAtExit, guestTestAndClear } 
 import {
   KVM_PROFILES, KvmState, newKvmState, pick, irqFromParams, routeIrq, deliverOne, checkAndInject, pvEoiArm, vmEntry, apicSetEoi, guestEoi, syncPir, guestHandler, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, kvmValidate, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE } from './kvmFlowKit';
+import { withSharedRun } from './kvmSharedRun';
+import { KVM_STATE_DOC, kvmValidate, runOptions, withHandOffs, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE } from './kvmFlowKit';
 
 
 const steps: Step<KvmState>[] = [
@@ -154,10 +156,10 @@ const steps: Step<KvmState>[] = [
       const o = runOptions(ctx);
       if (slot.vcpu.apicv_active) {
         const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-        return { branch: 'native-apicv', why: `guest byte was 0: native EOI write; ${r.why}`, next: null };
+        return withHandOffs({ branch: 'native-apicv', why: `guest byte was 0: native EOI write; ${r.why}`, next: null }, o);
       }
       const r = apicSetEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-      return { branch: 'native-trap', why: `guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[${hex(r.vector)}]; ${r.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null };
+      return withHandOffs({ branch: 'native-trap', why: `guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[${hex(r.vector)}]; ${r.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null }, o);
     },
   },
   {
@@ -183,10 +185,12 @@ const steps: Step<KvmState>[] = [
       if (!slot.pv_eoi.pending) return { branch: 'not-pending', why: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null };
       const r = consumeAtExit(slot.pv_eoi);
       if (r === 'disarmed') return { branch: 'disarmed', why: `guest byte still 1 (ISR[${hex(highest(slot.lapic.isr))}] not yet EOI'd): KVM writes 0, clears PENDING, no EOI`, next: null };
-      const e = apicSetEoi(s, i, ctx.profile, ctx.emit, runOptions(ctx).redeliver);
-      return { branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(e.vector)}) on its behalf; ${e.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null };
+      const o = runOptions(ctx);
+      const e = apicSetEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
+      return withHandOffs({ branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(e.vector)}) on its behalf; ${e.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null }, o);
     },
   },
+  guestIfStep('Q12.sti'),
 ];
 
 function moreWork(s: KvmState, i: number): boolean {
@@ -203,8 +207,9 @@ export const q12PvEoi: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [{ name: 'vcpu', type: 'int', description: 'The vCPU enabling PV EOI.', default: 1, min: 0, max: 63 }, ...pick('vector', 'dest', 'trigger', 'handler_eoi'), { name: 'pv_eoi_feature', type: 'bool', description: 'CPUID advertises KVM_FEATURE_PV_EOI.', default: true }],
   entry: 'Q12.1',
-  steps,
+  steps: withSharedRun('Q12', steps),
   actions: [
+    ...guestIfActions('Q12.sti'),
     { name: 'enable', description: 'The guest enables PV EOI on a vCPU (then the flow\'s interrupt runs).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.1' },
     { name: 'send', description: 'An interrupt for the vCPU.', params: pick('vector', 'dest', 'trigger'), from: 'Q12.i' },
     { name: 'eoi', description: 'The guest handler writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.4' },

@@ -1,6 +1,7 @@
 // Flow Q3: KVM LAPIC without APICv — routing, acceptance into IRR, kick, injection through VM_ENTRY_INTR_INFO_FIELD,
 // trapped EOI, and the in-kernel or split IO-APIC EOI (rules QR2–QR10, QR13, QR18, QR20, QR23, QR28).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
@@ -21,13 +22,19 @@ const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link
 const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.split(',').map(Number) : []);
 const join = (xs: number[]): string => [...new Set(xs)].join(',');
 
-/** After one target's acceptance and kick: the next target, else the first vCPU to run, else the end. */
+/**
+ * After one target's acceptance and kick: each kicked vCPU runs vcpu_run (Q3.5) on its own context — a hand-off — and
+ * this chain goes on with the next target. `enter` lists the vCPUs whose own thread runs this chain (an EOI that
+ * re-sent a level message): those go on in vcpu_run here, after the targets are done.
+ */
 function afterAccept(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>, enters: number[]): StepResult {
   const rest = list(ctx.params.rest);
-  const enter = list(ctx.params.enter).concat(enters);
-  if (rest.length) return { ...r, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
-  if (enter.length) return { ...r, why: `${r.why}; ${vname(enter[0])} runs vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
-  return { ...r, next: null };
+  const enter = list(ctx.params.enter);
+  const handOff = enters.filter((i) => !enter.includes(i)).map((i) => ({ next: 'Q3.5', to: vname(i), params: { vcpu: i, rest: '', enter: '' } }));
+  const ho = handOff.length ? { handOff } : {};
+  if (rest.length) return { ...r, ...ho, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
+  if (enter.length) return { ...r, ...ho, why: `${r.why}; ${vname(enter[0])} goes on in vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
+  return { ...r, ...ho, next: null };
 }
 
 /** This vCPU is back in the guest with nothing to do: run the next queued vCPU, or end. */
@@ -45,7 +52,8 @@ function resend(ctx: Ctx, m: IoapicMessage, r: Omit<StepResult, 'next' | 'params
   return { ...r, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(m)), src: -1, rest: '', enter: join(enter) } };
 }
 
-const steps: Step<KvmState>[] = [
+/** Q3's steps (exported for the flows that run a target vCPU through them as shared steps, kvmVcpuSteps). */
+export const q3Steps: Step<KvmState>[] = [
   {
     id: 'Q3.0',
     title: 'kvm_ioapic_set_irq',
@@ -179,7 +187,9 @@ const steps: Step<KvmState>[] = [
     ],
     rules: ['QR20'],
     branches: [
-      { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; it runs vcpu_run', next: 'Q3.5' },
+      { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; its vcpu_run (Q3.5) is handed to its context', next: null },
+      { name: 'ipi', when: 'the target is kicked as above, and the vCPU whose EOI re-sent the message goes on in its own vcpu_run', next: 'Q3.5' },
+      { name: 'ipi', when: 'the target is kicked as above; more targets follow (a shorthand or logical destination): the next one', next: 'Q3.2' },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -220,7 +230,7 @@ const steps: Step<KvmState>[] = [
         notes.push(`kvm_vcpu_check_block: ${c.why}`);
       }
       v.mode = 'OUTSIDE_GUEST_MODE';
-      if (v.irq_window_exiting && v.rflags_if) {
+      if (v.irq_window_exiting && v.rflags_if && !v.interrupt_shadow) {
         v.irq_window_exiting = false;
         makeRequest(v, 'KVM_REQ_EVENT');
         notes.push('interrupt-window exit: handle_interrupt_window clears the control, KVM_REQ_EVENT');
@@ -249,7 +259,7 @@ const steps: Step<KvmState>[] = [
       { name: 'reinject', when: 'an interrupt is still marked injected (the last entry did not deliver it): re-injected, no second ISR transition (QR28)', next: 'Q3.8' },
       { name: 'nmi', when: 'NMI pending and allowed: vmx_inject_nmi (step 4 of the order)', next: 'Q3.8' },
       { name: 'nothing', when: 'IRR empty: nothing injectable', next: 'Q3.8' },
-      { name: 'irq-window', when: 'a vector is deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
+      { name: 'irq-window', when: 'a vector is deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0, or an STI / MOV SS interrupt shadow): vmx_enable_irq_window (QR6)', next: 'Q3.8' },
       { name: 'interrupt', when: 'IF=1 and the highest IRR class beats PPR: kvm_queue_interrupt(kvm_cpu_get_interrupt)', next: 'Q3.7' },
     ],
     run(ctx) {
@@ -271,10 +281,11 @@ const steps: Step<KvmState>[] = [
         if (hi >= 0) ctx.emit({ kind: 'pending', target: vname(i), what: `IRR [${slot.lapic.irr.map(hex).join(', ')}]`, detail: why });
         return { branch: 'nothing', why, next: 'Q3.8', params: { inject: -1 } };
       }
-      if (!v.rflags_if) {
+      if (!v.rflags_if || v.interrupt_shadow) {
         v.irq_window_exiting = true;
-        ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: 'IF=0: interrupt window armed' });
-        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (RFLAGS.IF=0): vmx_enable_irq_window (QR6)`, next: 'Q3.8', params: { inject: -1 } };
+        const blocked = !v.rflags_if ? 'RFLAGS.IF=0' : 'an STI / MOV SS interrupt shadow';
+        ctx.emit({ kind: 'pending', target: vname(i), what: `vector ${hex(vec)}`, detail: `${!v.rflags_if ? 'IF=0' : 'interrupt shadow'}: interrupt window armed` });
+        return { branch: 'irq-window', why: `IRR ${hex(vec)} deliverable but vmx_interrupt_allowed is false (${blocked}): vmx_enable_irq_window (QR6)`, next: 'Q3.8', params: { inject: -1 } };
       }
       return { branch: 'interrupt', why: `IF=1 and ${hex(vec)} class ${vclass(vec)} > PPR ${hex(slot.lapic.ppr)}: kvm_queue_interrupt(kvm_cpu_get_interrupt)`, next: 'Q3.7' };
     },
@@ -352,6 +363,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'exit-request', when: 'a request arrived after injection: kvm_vcpu_exit_request, and vmx_cancel_injection re-queues the vector', next: 'Q3.5' },
       { name: 'guest-runs', when: 'nothing injected: the guest runs', next: null },
+      { name: 'shadow-ends-window-exit', when: 'nothing injected, interrupt-window exiting armed because of an interrupt shadow with IF=1: the shadow ends after one guest instruction and the window exit follows at once (back to vcpu_run)', next: 'Q3.5' },
       { name: 'delivered-in-service', when: 'VM entry injects the vector through the guest IDT (SDM 26.6); the handler has not written EOI yet: ISR stays set', next: null },
       { name: 'delivered', when: 'VM entry injects the vector through the guest IDT (SDM 26.6)', next: 'Q3.9' },
     ],
@@ -364,6 +376,12 @@ const steps: Step<KvmState>[] = [
         return { branch: 'exit-request', why: `a request arrived after injection (${v.requests.join(', ')}): kvm_vcpu_exit_request, vmx_cancel_injection re-queues ${v.intr_info >= 0 ? hex(v.intr_info) : 'nothing'}`, next: 'Q3.5' };
       }
       const e = vmEntry(ctx.state, i);
+      if (e.vector < 0 && v.irq_window_exiting && v.rflags_if && v.interrupt_shadow) {
+        // The guest runs the one instruction the shadow covers; then the window is open and the CPU exits at once.
+        v.interrupt_shadow = false;
+        v.mode = 'OUTSIDE_GUEST_MODE';
+        return { branch: 'shadow-ends-window-exit', why: `${e.why}; the interrupt shadow ends after one instruction with IF=1: EXIT_REASON_INTERRUPT_WINDOW → handle_interrupt_window, KVM_REQ_EVENT`, next: 'Q3.5' };
+      }
       if (e.vector < 0) return afterVcpu(ctx, { branch: 'guest-runs', why: e.why });
       ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
       if (ctx.params.handler_eoi === false) return afterVcpu(ctx, { branch: 'delivered-in-service', why: `${e.why}; the handler has not written EOI: ISR[${hex(e.vector)}] stays` });
@@ -535,6 +553,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'nothing-latched', why: `delayed work runs: no latched level pin to re-service${r.held.length ? ` (held: ${r.held.join(', ')})` : ''}`, next: null };
     },
   },
+  guestIfStep('Q3.sti'),
 ];
 
 
@@ -547,8 +566,9 @@ export const q3LapicNoApicv: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'late_vector', type: 'int', description: 'A vector another thread delivers to the vCPU between injection and VM entry (0: none).', default: 0, min: 0, max: 255 }],
   entry: 'Q3.1',
-  steps,
+  steps: q3Steps,
   actions: [
+    ...guestIfActions('Q3.sti'),
     writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },

@@ -1,21 +1,24 @@
 // Flow Q4: KVM with APICv — virtual-interrupt delivery and CPU posted interrupts (rules QR17–QR19).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
 import { Flow, ModelError, Step, StepResult } from '../../core/types';
+import { q3RunSteps } from './kvmVcpuSteps';
 import { ioapicSetIrq, checkPin } from '../../components/ioapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
 import { highest } from '../../components/lapic';
 import { deliverVirtual, recognised, virtualizeEoi, vppr } from '../../components/apicv';
 import {
-  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, runVcpu,
+  KVM_PROFILES, KvmState, expectedAccepts, newKvmState, pick, routeIrq, irqFromParams, irqFromIoapic, irqToParams, apicAcceptIrq, deliverInterrupt, kickVcpu, handRun,
   triggerPosted, hwProcessNotification, syncPir, checkBlock, piLoad, scanIoapic, ioapicSendEoi, guestHandler, guestServicesDevice, pendingWhat, profileConfig, vname, hex,
 } from './kvmMachine';
-import { KVM_STATE_DOC, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
+import { KVM_STATE_DOC, localizeKvm, withHandOffs, blockAction, kvmValidate, nextTarget, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE, KVM_X86_FILE, KVM_POSTED_INTR_HEADER, routingBranches } from './kvmFlowKit';
 
 
-const steps: Step<KvmState>[] = [
+/** Q4's own steps with their home ids (the flows that run a vCPU with APICv carry them as shared steps). */
+export const q4Steps: Step<KvmState>[] = [
   {
     id: 'Q4.0i',
     title: 'kvm_ioapic_set_irq',
@@ -51,7 +54,7 @@ const steps: Step<KvmState>[] = [
   },
   icrWriteStep('Q4.w', 'Q4.0'),
   ioapicWriteStep('Q4.io', 'Q4.0'),
-  tprWriteStep('Q4.8t', null, 'Q4.3a'),
+  tprWriteStep('Q4.8t', 'Q3.5', 'Q4.3a'),
   lapicRegWriteStep('Q4.lw'),
   {
     id: 'Q4.0',
@@ -101,17 +104,21 @@ const steps: Step<KvmState>[] = [
         return nextTarget(ctx, 'Q4.1', { branch: 'dropped', why: acc.why });
       }
       if (acc.kind !== 'fixed') {
+        // NMI / INIT / SIPI: a pending event and a kick; the kicked vCPU's vcpu_run (Q3.5) runs on its own context.
         const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
-        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
-        return nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+        const o = runOptions(ctx);
+        if (k.enters) handRun(o, i, 'Q3.5');
+        return withHandOffs(nextTarget(ctx, 'Q4.1', { branch: acc.kind, why: `${acc.why}; ${k.why}` }), o);
       }
       const d = deliverInterrupt(ctx.state, i, irq.vector);
       if (d.kind === 'irr') {
-        // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick), then injection.
+        // APICv inactive for this vCPU: the Q3.3 path (kvm_lapic_set_irr + KVM_REQ_EVENT + kick); the kicked vCPU
+        // injects through its own vcpu_run (Q3.5 on its context).
         const k = kickVcpu(ctx.state, i, num(ctx, 'src', -1), ctx.emit);
-        const log = k.enters ? runVcpu(ctx.state, i, runOptions(ctx)) : [];
-        if (!k.enters) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
-        return nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}${log.length ? `; ${log.join('; ')}` : ''}` });
+        const o = runOptions(ctx);
+        if (k.enters) handRun(o, i, 'Q3.5');
+        else ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
+        return withHandOffs(nextTarget(ctx, 'Q4.1', { branch: 'apicv-inactive', why: `vmx_deliver_posted_interrupt returned −1: ${d.why}; ${k.why}` }), o);
       }
       if (d.post === 'notify') return { branch: 'notify', why: d.why, next: 'Q4.2' };
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: d.why });
@@ -131,7 +138,8 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: send_IPI_mask(POSTED_INTR_VECTOR 0xf2), processed by that pCPU later (Q4.3 handed to the target vCPU); the sender ends', next: null },
       { name: 'notification-ipi', when: 'the target is IN_GUEST_MODE on another pCPU: the notification is sent as above, and the sender goes on with its next target', next: 'Q4.1' },
-      { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt', next: 'Q4.8' },
+      { name: 'woken', when: 'the target is blocked: kvm_vcpu_wake_up, and kvm_vcpu_check_block finds the posted interrupt; the woken vCPU loads and enters on its own context (Q4.8 handed to it)', next: null },
+      { name: 'woken', when: 'the blocked target is woken as above, and the sender goes on with its next target', next: 'Q4.1' },
       { name: 'not-in-guest', when: 'the target is OUTSIDE_GUEST_MODE: kvm_vcpu_wake_up is a no-op; the PIR waits for the next entry\'s sync', next: null },
       { name: 'running-vcpu', when: 'the target is the vCPU running on this thread: no notification IPI, the PIR is synced before entry', next: 'Q4.4' },
       { name: 'woken-not-runnable', when: 'the blocked target is woken but kvm_vcpu_check_block finds nothing that lets it run (e.g. IF=0): it stays blocked', next: null },
@@ -151,7 +159,8 @@ const steps: Step<KvmState>[] = [
           return nextTarget(ctx, 'Q4.1', { branch: 'woken-not-runnable', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` });
         }
         v.halted = false;
-        return { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}`, next: 'Q4.8' };
+        // The woken vCPU's thread returns from kvm_vcpu_block and goes on (Q4.8 on vcpuN); the sender goes on too.
+        return { ...nextTarget(ctx, 'Q4.1', { branch: 'woken', why: `${t.why}; kvm_vcpu_check_block: ${c.why}` }), handOff: [{ next: 'Q4.8', to: vname(i), params: { vcpu: i, rest: '' } }] };
       }
       ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: t.why });
       return nextTarget(ctx, 'Q4.1', { branch: 'not-in-guest', why: t.why });
@@ -333,8 +342,9 @@ const steps: Step<KvmState>[] = [
       const vec = num(ctx, 'eoi_vector', 0);
       makeRequest(ctx.state.vcpus[i].vcpu, 'KVM_REQ_EVENT');
       ctx.state.vcpus[i].vcpu.mode = 'OUTSIDE_GUEST_MODE';
-      const io = ioapicSendEoi(ctx.state, i, vec, ctx.profile, ctx.emit, runOptions(ctx).redeliver);
-      return { branch: 'forwarded', why: `exit qualification ${hex(vec)}: ${io}; KVM_REQ_EVENT`, next: 'Q4.4' };
+      const o = runOptions(ctx);
+      const io = ioapicSendEoi(ctx.state, i, vec, ctx.profile, ctx.emit, o.redeliver);
+      return withHandOffs({ branch: 'forwarded', why: `exit qualification ${hex(vec)}: ${io}; KVM_REQ_EVENT`, next: 'Q4.4' }, o);
     },
   },
   {
@@ -370,6 +380,7 @@ const steps: Step<KvmState>[] = [
       return { branch: 'loaded', why: piLoad(ctx.state, i, cpu), next: 'Q4.4' };
     },
   },
+  guestIfStep('Q4.sti'),
 ];
 
 export const q4ApicvPosted: Flow<KvmState> = {
@@ -381,8 +392,9 @@ export const q4ApicvPosted: Flow<KvmState> = {
   defaultProfile: 'apicv-on',
   params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src', 'handler_eoi', 'vcpu'), { name: 'handler_clears_line', type: 'bool', description: 'The guest handler services its device before the EOI, so a level line falls.', default: true }, { name: 'notification_race', type: 'bool', description: 'The target leaves guest mode before the 0xf2 notification lands (it reaches the host IDT).', default: false }],
   entry: 'Q4.0',
-  steps,
+  steps: localizeKvm('Q4', [...q4Steps, ...q3RunSteps()]),
   actions: [
+    ...guestIfActions('Q4.sti'),
     writeIcrAction('Q4.w'),
     { name: 'post', description: 'Deliver a message (vector, dest, trigger, src) through kvm_irq_delivery_to_apic.', params: [...pick('vector', 'dest', 'trigger', 'src'), { name: 'notification_race', type: 'bool', description: 'the target exits before the notification lands', default: false }], from: 'Q4.0' },
     { name: 'assert', description: 'Assert (or lower) an in-kernel IO-APIC pin.', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q4.0i' },

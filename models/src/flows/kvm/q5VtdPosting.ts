@@ -1,14 +1,18 @@
 // Flow Q5: VT-d posted interrupts for a VFIO device — IRTE set-up, IOMMU posting, the wakeup vector and the
 // PID lifecycle across block / preempt / schedule-in (rules QR19–QR21; VT-d 5.2.3).
 
+import { guestEoiAction, guestEoiStep } from './kvmLapicWrite';
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { POSTED_INTR_WAKEUP_VECTOR, postHardware } from '../../components/postedInterrupt';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, runInGuest, runVcpu, checkBlock, leaveHalt, piPut, piLoad,
+  KVM_PROFILES, KvmState, newKvmState, pick, profileConfig, routeIrq, deliverToApics, hwProcessNotification, syncPir, guestHandler, checkBlock, leaveHalt, piPut, piLoad,
   piWakeupHandler, pendingWhat, guestEoi, vname, hex, LapicIrq,
 } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, setIfAction, vcpuParam, linuxLink, KVM_POSTED_INTR_FILE } from './kvmFlowKit';
+import { withSharedRun } from './kvmSharedRun';
+import { deliverVirtual, recognised } from '../../components/apicv';
+import { Ctx, KVM_STATE_DOC, kvmValidate, num, runOptions, withHandOffs, setIfAction, vcpuParam, linuxLink, KVM_POSTED_INTR_FILE } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string): Link => ({ codebase: 'qemu', symbol, file });
 
@@ -141,7 +145,7 @@ const steps: Step<KvmState>[] = [
         const r = eventfdSignalIrqfd(s.irqfd);
         const o = runOptions(ctx);
         const d = deliverToApics(s, { ...guestMsi(ctx), vector: s.irqfd.msi.vector, dest: s.irqfd.msi.dest }, -1, o, true);
-        return { branch: 'remapped', why: `IRTE not posted: host vector → vfio_msihandler → ${r} → irqfd_wakeup → kvm_set_msi: ${d.log.join(' → ')}`, next: null };
+        return withHandOffs({ branch: 'remapped', why: `IRTE not posted: host vector → vfio_msihandler → ${r} → irqfd_wakeup → kvm_set_msi: ${d.log.join(' → ')}`, next: null }, o);
       }
       const i = s.irte.pda;
       const pi = s.vcpus[i].pi_desc;
@@ -178,7 +182,8 @@ const steps: Step<KvmState>[] = [
       const v = s.vcpus[i].vcpu;
       const cpu = num(ctx, 'cpu', v.pcpu);
       if (v.mode === 'IN_GUEST_MODE' && v.pcpu === cpu) {
-        const log = [hwProcessNotification(s, i), ...runInGuest(s, i, { ...runOptions(ctx), handlerEoi: false })];
+        // One hardware action, no VM exit: the CPU processes the notification, then evaluates and delivers (SDM 29.6, 29.2).
+        const log = [hwProcessNotification(s, i), virtualDelivery(ctx, i)];
         return { branch: 'non-root', why: log.join('; '), next: inService(s, i, ctx.params.handler_eoi) ? 'Q5.10' : null };
       }
       if (v.preempted || v.blocked) {
@@ -311,12 +316,22 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; the guest then EOIs', next: 'Q5.10' },
       { name: 'entered', when: 'vmx_sync_pir_to_irr at entry (PIR moved into IRR if ON was 1), RVI := the highest IRR vector; nothing in service for the guest to EOI', next: null },
+      { name: 'injection', when: 'APICv inactive: the vector waits in IRR and vcpu_run injects it through kvm_check_and_inject_events (Q3.5)', next: 'Q3.5' },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
       const i = vcpuParam(ctx);
-      const log = runVcpu(s, i, { ...runOptions(ctx), handlerEoi: false });
-      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: inService(s, i, ctx.params.handler_eoi) ? 'Q5.10' : null };
+      const v = s.vcpus[i].vcpu;
+      if (!v.apicv_active) {
+        // APICv off: KVM injects the vector from IRR — vcpu_run's own steps (Q3.5 → Q3.6 …) on this vCPU.
+        return { branch: 'injection', why: `${vname(i)} enters without APICv: vcpu_run injects from IRR [${s.vcpus[i].lapic.irr.map(hex).join(', ')}]`, next: 'Q3.5', params: { vcpu: i, rest: '', enter: '' } };
+      }
+      // IRQs are off from here to VMLAUNCH: a post racing with the sync sets ON again and its notification is
+      // processed by the CPU at entry, so nothing can come between the sync and the delivery.
+      v.mode = 'IN_GUEST_MODE';
+      const sync = syncPir(s, i);
+      const log = [`vmx_sync_pir_to_irr: ${sync.why}`, virtualDelivery(ctx, i)];
+      return { branch: 'entered', why: log.join('; '), next: inService(s, i, ctx.params.handler_eoi) ? 'Q5.10' : null };
     },
   },
   {
@@ -328,7 +343,10 @@ const steps: Step<KvmState>[] = [
     links: [linuxLink('ack_APIC_irq', 'arch/x86/include/asm/apic.h'), linuxLink('vmx_load_eoi_exitmap', 'arch/x86/kvm/vmx/vmx.c', { note: 'the bitmap the CPU consults; the EOI itself is virtualized by hardware (SDM 29.1.4)' })],
     rules: ['QR18'],
     branches: [
-      { name: 'virtualized-no-exit', when: 'EOI virtualization: VISR cleared, SVI updated; EOI_EXIT_BITMAP[vector]=0: no exit (QR18); nothing else to deliver', next: null },
+      { name: 'virtualized-no-exit', when: 'EOI virtualization: VISR cleared, SVI updated; EOI_EXIT_BITMAP[vector]=0: no exit (QR18); the CPU re-evaluates pending virtual interrupts (Q4.3a)', next: 'Q4.3a' },
+      { name: 'eoi-induced-exit', when: 'the vector is in the EOI-exit bitmap: EOI-induced exit, the IO-APIC is told, and the vCPU re-enters (Q4.4)', next: 'Q4.4' },
+      { name: 'trap', when: 'APICv inactive: the EOI write traps into apic_set_eoi; vcpu_run then injects what the lower PPR lets through (Q3.5)', next: 'Q3.5' },
+      { name: 'pv-eoi-no-exit', when: 'PV EOI armed (APICv inactive): the guest clears its byte with no exit; KVM completes the EOI, and vcpu_run goes on (Q3.5)', next: 'Q3.5' },
       { name: 'stray', when: 'ISR is empty: a stray EOI, no effect (QR7)', next: null },
     ],
     run(ctx): StepResult {
@@ -336,11 +354,37 @@ const steps: Step<KvmState>[] = [
       const i = vcpuParam(ctx);
       const o = runOptions(ctx);
       const e = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-      const more = s.vcpus[i].vcpu.apicv_active ? runInGuest(s, i, o) : runVcpu(s, i, o);
-      return { branch: e.path, why: [`EOI ${hex(e.vector)}: ${e.why}`, ...more].join('; '), next: null };
+      const why = `EOI ${hex(e.vector)}: ${e.why}`;
+      const params = { vcpu: i, rest: '', enter: '' };
+      // After the EOI the CPU re-evaluates pending virtual interrupts (APICv, no exit); an exit or a trap goes back
+      // through vcpu_run. Either way the next steps are the shared ones, on this vCPU.
+      if (e.path === 'stray') return withHandOffs({ branch: 'stray', why, next: null }, o);
+      if (e.path === 'virtualized-no-exit') return withHandOffs({ branch: e.path, why, next: 'Q4.3a', params }, o);
+      if (e.path === 'eoi-induced-exit') return withHandOffs({ branch: e.path, why, next: 'Q4.4', params }, o);
+      return withHandOffs({ branch: e.path, why, next: 'Q3.5', params }, o);
     },
   },
+  guestIfStep('Q5.sti'),
+  guestEoiStep('Q5.eoi'),
 ];
+
+/** [hw] The CPU evaluates RVI against VPPR and delivers it when IF=1 (SDM 29.2.1, 29.2.2); emits what the guest got. */
+function virtualDelivery(ctx: Ctx, i: number): string {
+  const slot = ctx.state.vcpus[i];
+  const v = slot.vcpu;
+  if (!recognised(slot.lapic, v)) {
+    if (slot.lapic.irr.length) ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: `RVI ${hex(v.rvi)} does not beat VPPR` });
+    return `RVI ${hex(v.rvi)} does not beat VPPR (SDM 29.2.1): nothing delivered`;
+  }
+  if (!v.rflags_if) {
+    ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'recognised, IF=0: delivery waits for IF=1' });
+    return `RVI ${hex(v.rvi)} recognised but RFLAGS.IF=0: held until IF=1 (SDM 29.2.2)`;
+  }
+  const vec = deliverVirtual(slot.lapic, v);
+  const why = `virtual-interrupt delivery of ${hex(vec)}: VISR[${hex(vec)}]=1, SVI := ${hex(v.svi)}, RVI := ${hex(v.rvi)} (QR17)`;
+  ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(vec), what: `vector ${hex(vec)}`, detail: why });
+  return why;
+}
 
 /** A vector is in service and the guest handler is to write its EOI (Q5.10 follows). */
 function inService(s: KvmState, i: number, handlerEoi: unknown): boolean {
@@ -356,8 +400,10 @@ export const q5VtdPosting: Flow<KvmState> = {
   defaultProfile: 'apicv-on',
   params: [...pick('vector', 'dest', 'dest_mode', 'handler_eoi', 'vcpu')],
   entry: 'Q5.1',
-  steps,
+  steps: withSharedRun('Q5', steps),
   actions: [
+    ...guestIfActions('Q5.sti'),
+    guestEoiAction('Q5.eoi'),
     { name: 'setup', description: 'The guest unmasks the MSI-X vector: route, irqfd, bypass, IRTE.', params: pick('vector', 'dest'), from: 'Q5.1' },
     { name: 'fire', description: 'The device raises its MSI.', params: [], from: 'Q5.5' },
     { name: 'reroute', description: 'The guest reprograms the MSI-X entry (new destination / vector): the route and the IRTE follow.', params: pick('vector', 'dest'), from: 'Q5.3r' },

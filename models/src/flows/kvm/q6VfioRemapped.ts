@@ -2,12 +2,15 @@
 // kvm_set_msi; level INTx with a resampling irqfd whose EOI unmasks the device; QEMU's fallback for masked
 // vectors (rules QR9, QR10, QR14, QR18, QR27).
 
+import { guestEoiStep } from './kvmLapicWrite';
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Link, ModelError, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, IoapicMessage } from '../../components/ioapic';
 import { eventfdSignalIrqfd } from '../../components/irqfd';
 import { highest } from '../../components/lapic';
 import { KVM_PROFILES, KvmState, expectedAccepts, LapicIrq, newKvmState, pick, routeIrq, deliverToApics, irqFromIoapic, guestEoi, profileConfig, scanIoapic, vname, hex } from './kvmMachine';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, preemptAction, runOptions, setIfAction, linuxLink } from './kvmFlowKit';
+import { withSharedRun } from './kvmSharedRun';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, preemptAction, runOptions, withHandOffs, setIfAction, linuxLink } from './kvmFlowKit';
 
 const qemuLink = (symbol: string, file: string, extra: Partial<Link> = {}): Link => ({ codebase: 'qemu', symbol, file, ...extra });
 const VFIO_INTRS_FILE = 'drivers/vfio/pci/vfio_pci_intrs.c';
@@ -92,8 +95,9 @@ const steps: Step<KvmState>[] = [
       { name: 'not-accepted', when: 'no target APIC accepted the interrupt', next: null },
     ],
     run(ctx): StepResult {
-      const d = deliverToApics(ctx.state, msiIrq(ctx), -1, runOptions(ctx), true);
-      return { branch: d.accepted ? 'accepted' : 'not-accepted', why: d.log.join('; '), next: null };
+      const o = runOptions(ctx);
+      const d = deliverToApics(ctx.state, msiIrq(ctx), -1, o, true);
+      return withHandOffs({ branch: d.accepted ? 'accepted' : 'not-accepted', why: d.log.join('; '), next: null }, o);
     },
   },
   {
@@ -110,7 +114,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'device-masked', when: 'VFIO has the device\'s INTx masked until the resamplefd fires: the line cannot reach the guest', next: null },
       { name: 'in-service', when: 'the handler has not written EOI: Remote-IRR stays 1, the device stays masked', next: null },
-      { name: 'delivered', when: 'the device asserts INTx: vfio_intx_handler masks it, eventfd_signal → irqfd_inject → kvm_set_irq(GSI, 1): the level pin sends its message', next: 'Q6.5e' },
+      { name: 'delivered', when: 'the device asserts INTx: vfio_intx_handler masks it, eventfd_signal → irqfd_inject → kvm_set_irq(GSI, 1): the level pin sends its message; the target runs to the handler and its EOI (Q6.5e) on its own context', next: null },
     ],
     run(ctx): StepResult {
       const s = ctx.state;
@@ -130,12 +134,14 @@ const steps: Step<KvmState>[] = [
         ctx.emit({ kind: 'pending', target: 'ioapic', what: `pin ${pin}`, detail: r.why });
         return { branch: r.action, why: head, next: null };
       }
-      // Deliver and run the target up to the handler; its EOI is the next step.
-      const o = { ...runOptions(ctx), handlerEoi: false };
+      // The target runs on its own context up to the handler (its vcpu_run steps, handler_eoi false); the handler's
+      // EOI, with the resampler, is Q6.5e, queued on the same vCPU after that run.
+      const o = { ...runOptions(ctx), runParams: { handler_eoi: false } };
       const d = deliverToApics(s, irqFromIoapic(msg), -1, o, true);
       const target = routeIrq(s, irqFromIoapic(msg), -1).targets[0] ?? 0;
-      if (ctx.params.handler_eoi === false) return { branch: 'in-service', why: `${head}; ${d.log.join('; ')}; the handler has not written EOI: Remote-IRR stays 1, the device stays masked`, next: null };
-      return { branch: 'delivered', why: `${head}; ${d.log.join('; ')}`, next: 'Q6.5e', params: { vcpu: target } };
+      if (ctx.params.handler_eoi === false) return withHandOffs({ branch: 'in-service', why: `${head}; ${d.log.join('; ')}; the handler has not written EOI: Remote-IRR stays 1, the device stays masked`, next: null }, o);
+      const eoi = { next: 'Q6.5e', to: vname(target), params: { vcpu: target } };
+      return { branch: 'delivered', why: `${head}; ${d.log.join('; ')}; the handler's EOI follows on ${vname(target)}`, next: null, handOff: [...o.handOffs, eoi] };
     },
   },
   {
@@ -151,6 +157,7 @@ const steps: Step<KvmState>[] = [
     rules: ['QR10', 'QR18'],
     branches: [
       { name: 'nothing-in-service', when: 'the vCPU has nothing in service', next: null },
+      { name: 'msi-eoi', when: 'the irqfd routes an MSI, not the INTx pin: the handler\'s EOI is a plain LAPIC EOI (Q6.eoi), with no resampler', next: 'Q6.eoi' },
       { name: 'device-stays-masked', when: 'the EOI\'d vector is not IO-APIC-handled on this vCPU: no ack notifier runs, Remote-IRR stays and the device stays masked', next: null },
       { name: 'unmasked-reasserts', when: 'the EOI reaches the ack notifier: VFIO unmasks the device, which still has work and re-asserts INTx', next: 'Q6.5' },
       { name: 'unmasked', when: 'the EOI reaches the ack notifier: VFIO unmasks the device (vfio_pci_intx_unmask)', next: null },
@@ -161,19 +168,24 @@ const steps: Step<KvmState>[] = [
       const slot = s.vcpus[i];
       const vec = highest(slot.lapic.isr);
       if (vec < 0) return { branch: 'nothing-in-service', why: `${vname(i)} has nothing in service`, next: null };
+      if (s.irqfd.route !== 'ioapic') return { branch: 'msi-eoi', why: `irqfd routes an MSI (GSI ${s.irqfd.gsi}): the EOI of ${hex(vec)} reaches no IO-APIC pin and no resampler`, next: 'Q6.eoi', params: { vcpu: i } };
       const before = s.irqfd.resample_count;
       const o = runOptions(ctx);
+      // This step is the INTx handler's EOI as one trap (apic_set_eoi → kvm_ioapic_send_eoi → the ack notifier →
+      // Remote-IRR): all of it runs on the vCPU's thread inside the EOI exit with nothing of the guest's in between,
+      // so no action could come between its parts; what it re-sends is handed to the targets' contexts.
       // The GSI is held by KVM's resampler source, not the device: only the ack notifier lowers it.
       const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver, false);
+      const back = (res: StepResult): StepResult => withHandOffs(res, o);
       const pin = s.irqfd.gsi;
       const unmasked = s.irqfd.resample_count > before;
       if (!unmasked) {
         ctx.emit({ kind: 'lost', target: 'device', what: `INTx GSI ${pin}`, detail: 'the EOI never reached the IO-APIC: no resample, the device stays masked and Remote-IRR stays set' });
-        return { branch: 'device-stays-masked', why: `EOI ${hex(vec)}: ${r.why}; ${hex(vec)} not IO-APIC-handled on ${vname(i)}: no ack notifier, Remote-IRR=${s.ioapic.ioredtbl[pin].remote_irr}, device masked`, next: null };
+        return back({ branch: 'device-stays-masked', why: `EOI ${hex(vec)}: ${r.why}; ${hex(vec)} not IO-APIC-handled on ${vname(i)}: no ack notifier, Remote-IRR=${s.ioapic.ioredtbl[pin].remote_irr}, device masked`, next: null });
       }
       s.device.intx_asserted = ctx.params.device_reasserts === true;
-      if (s.device.intx_asserted) return { branch: 'unmasked-reasserts', why: `EOI ${hex(vec)}: ${r.why}; VFIO unmasks the device, which still has work and re-asserts INTx`, next: 'Q6.5', params: { device_reasserts: false } };
-      return { branch: 'unmasked', why: `EOI ${hex(vec)}: ${r.why}; VFIO unmasks the device (vfio_pci_intx_unmask)`, next: null };
+      if (s.device.intx_asserted) return back({ branch: 'unmasked-reasserts', why: `EOI ${hex(vec)}: ${r.why}; VFIO unmasks the device, which still has work and re-asserts INTx`, next: 'Q6.5', params: { device_reasserts: false } });
+      return back({ branch: 'unmasked', why: `EOI ${hex(vec)}: ${r.why}; VFIO unmasks the device (vfio_pci_intx_unmask)`, next: null });
     },
   },
   {
@@ -195,10 +207,13 @@ const steps: Step<KvmState>[] = [
         ctx.emit({ kind: 'pending', target: 'device', what: `MSI-X vector (guest ${hex(s.irqfd.msi.vector)})`, detail: 'masked: PBA bit set, sent on unmask (QR27)' });
         return { branch: 'masked-pba', why: 'vector masked: msix_set_pending sets the emulated PBA bit; msix_handle_mask_update sends it on unmask (QR27)', next: null };
       }
-      const d = deliverToApics(s, msiIrq(ctx), -1, runOptions(ctx), true);
-      return { branch: 'msix-notify', why: `msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: ${d.log.join('; ')}`, next: null };
+      const o = runOptions(ctx);
+      const d = deliverToApics(s, msiIrq(ctx), -1, o, true);
+      return withHandOffs({ branch: 'msix-notify', why: `msix_notify → KVM_SIGNAL_MSI → kvm_set_msi: ${d.log.join('; ')}`, next: null }, o);
     },
   },
+  guestIfStep('Q6.sti'),
+  guestEoiStep('Q6.eoi'),
 ];
 
 export const q6VfioRemapped: Flow<KvmState> = {
@@ -210,8 +225,9 @@ export const q6VfioRemapped: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [...pick('handler_eoi'), { ...pick('vcpu')[0], default: 0 }, { name: 'device_reasserts', type: 'bool', description: 'INTx: the device still has work when VFIO unmasks it.', default: false }],
   entry: 'Q6.1',
-  steps,
+  steps: withSharedRun('Q6', steps),
   actions: [
+    ...guestIfActions('Q6.sti'),
     { name: 'msi', description: 'The device raises its (remapped) MSI.', params: [], from: 'Q6.1' },
     { name: 'intx', description: 'The device asserts its level INTx line (resampling irqfd on GSI irqfd.gsi).', params: [{ name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5' },
     { name: 'eoi', description: 'The guest handler of the INTx vector writes its EOI.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 0, min: 0, max: 63 }, { name: 'device_reasserts', type: 'bool', description: 'still has work at unmask', default: false }], from: 'Q6.5e' },

@@ -1,12 +1,14 @@
 // Flow Q9: KVM LAPIC timer — one-shot, periodic and TSC-deadline, on an hrtimer or the VMX preemption timer;
 // expiry, the single pending slot, injection through LVTT and the guest's EOI (rules QR25, QR26).
 
+import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { Flow, Step, StepResult } from '../../core/types';
 import { makeRequest } from '../../components/vcpu';
 import { TimerMode, advancePeriodic, setTargetExpiration, timerDeadline, MIN_TIMER_PERIOD_NS } from '../../components/kvmTimer';
-import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, leaveHalt, injectPendingTimer, runVcpu, piLoad, pendingWhat, vname, hex } from './kvmMachine';
+import { KVM_PROFILES, KvmState, newKvmState, kickVcpu, leaveHalt, injectPendingTimer, piLoad, pendingWhat, vname, hex } from './kvmMachine';
 import { guestEoiAction, guestEoiStep, lapicRegWriteStep, writeLvtAction, writeSvrAction } from './kvmLapicWrite';
-import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, runOptions, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE } from './kvmFlowKit';
+import { withSharedRun } from './kvmSharedRun';
+import { Ctx, KVM_STATE_DOC, blockAction, kvmValidate, num, preemptAction, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE, KVM_VMX_FILE } from './kvmFlowKit';
 
 
 const mode = (ctx: Ctx, i: number): TimerMode => ctx.state.vcpus[i].lapic.lvt_timer.mode;
@@ -201,7 +203,8 @@ const steps: Step<KvmState>[] = [
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: k.why });
         return { branch: 'pending-not-running', why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: null };
       }
-      return { branch: `pending-kick-${k.result}`, why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: 'Q9.5' };
+      // The kick makes the vCPU's own thread run vcpu_run: Q9.5 is handed to vcpuN.
+      return { branch: `pending-kick-${k.result}`, why: `pending := 1, KVM_REQ_UNBLOCK, kvm_vcpu_kick: ${k.why}${tail}`, next: 'Q9.5', deferTo: vname(i) };
     },
   },
   {
@@ -242,18 +245,20 @@ const steps: Step<KvmState>[] = [
   },
   {
     id: 'Q9.6',
-    title: 'guest timer handler → EOI',
-    role: 'The next entry delivers the timer vector (injection without APICv, virtual-interrupt delivery with it); its EOI is edge and not IO-APIC-handled: virtualized with no exit under APICv, an EOI exit to apic_set_eoi without (QR7, QR18).',
-    component: 'lapic',
+    title: 'vcpu_enter_guest (timer vector)',
+    role: 'vcpu_run goes on to enter the guest with the timer vector pending: without APICv KVM injects it (Q3.5 → Q3.6 kvm_check_and_inject_events, on this vCPU), with APICv the PIR is synced and the CPU delivers it (Q4.4); the guest handler and its EOI follow as those flows\' steps (QR7, QR18).',
+    component: 'vcpu',
     links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('local_apic_timer_interrupt', 'arch/x86/kernel/apic/apic.c'), linuxLink('apic_set_eoi', KVM_LAPIC_FILE)],
     rules: ['QR7', 'QR18'],
     branches: [
-      { name: 'entered', when: 'vmx_sync_pir_to_irr at entry: the posted timer vector moves into IRR (ON := 0) and is delivered', next: null },
+      { name: 'entered', when: 'APICv inactive: the timer vector waits in IRR with KVM_REQ_EVENT; vcpu_run injects it (Q3.5)', next: 'Q3.5' },
+      { name: 'entered-apicv', when: 'APICv active: the timer vector was posted; vmx_sync_pir_to_irr moves it into IRR at entry and the CPU delivers it (Q4.4)', next: 'Q4.4' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
-      const log = runVcpu(ctx.state, i, runOptions(ctx));
-      return { branch: 'entered', why: log.join('; ') || 'nothing to deliver', next: null };
+      const params = { vcpu: i, rest: '', enter: '' };
+      if (ctx.state.vcpus[i].vcpu.apicv_active) return { branch: 'entered-apicv', why: `${vname(i)} enters: PIR [${ctx.state.vcpus[i].pi_desc.pir.map(hex).join(', ')}] synced at entry, the CPU delivers`, next: 'Q4.4', params };
+      return { branch: 'entered', why: `${vname(i)} goes on in vcpu_run: IRR [${ctx.state.vcpus[i].lapic.irr.map(hex).join(', ')}], KVM_REQ_EVENT → kvm_check_and_inject_events`, next: 'Q3.5', params };
     },
   },
   {
@@ -282,6 +287,7 @@ const steps: Step<KvmState>[] = [
   },
   lapicRegWriteStep('Q9.lw'),
   guestEoiStep('Q9.eoi'),
+  guestIfStep('Q9.sti'),
 ];
 
 const modeSpec = { name: 'mode', type: 'enum' as const, description: 'LVTT timer mode.', default: 'oneshot', values: ['oneshot', 'periodic', 'tsc-deadline'] };
@@ -299,8 +305,9 @@ export const q9LapicTimer: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'handler_eoi', type: 'bool', description: 'The guest timer handler runs to its EOI.', default: true }],
   entry: 'Q9.1',
-  steps,
+  steps: withSharedRun('Q9', steps),
   actions: [
+    ...guestIfActions('Q9.sti'),
     { name: 'program', description: 'Program LVTT + TDCR + TMICT, or the TSC deadline.', params: [vcpuSpec, modeSpec, tmictSpec, tdcrSpec, deadlineSpec, { name: 'masked', type: 'bool', description: 'LVTT mask', default: false }], from: 'Q9.1' },
     { name: 'advance', description: 'Let host time pass by ns; a due timer fires.', params: [vcpuSpec, { name: 'ns', type: 'int', description: 'nanoseconds', default: 100000, min: 0, max: Number.MAX_SAFE_INTEGER }], from: 'Q9.3' },
     { name: 'schedule-in', description: 'A preempted vCPU is scheduled in and runs.', params: [vcpuSpec], from: 'Q9.7' },
