@@ -165,6 +165,12 @@ export interface Step<S = unknown> {
    * `next` is the step it leads to (null: the run ends there). A run that takes an undeclared name fails the test.
    */
   branches?: StepBranch[];
+  /**
+   * Branch names this step had in earlier versions, for scenario files that still name them (a public interface): an
+   * expectation `{ step: <this step>, branch: <old name> }` is checked as the step and branch that now take that
+   * decision (the work moved to a later step when the step was split).
+   */
+  formerBranches?: Record<string, { step: string; branch: string }>;
   run(ctx: StepContext<S>): StepResult;
 }
 

@@ -268,6 +268,12 @@ export function guestEoiStep(id: string): Step<KvmState> {
       { name: 'trap', when: 'APICv inactive: the EOI write goes to the LAPIC emulation (it traps; with PV EOI armed Q3.9 finds the byte instead)', next: 'Q3.9' },
       { name: 'eoi-virtualization', when: 'APICv active: the handler services its device and the CPU virtualizes the EOI write', next: 'Q4.6' },
     ],
+    // Until the vCPU's run became steps, this step took the EOI path itself; the steps after it take it now.
+    formerBranches: {
+      'virtualized-no-exit': { step: 'Q4.6', branch: 'no-exit' },
+      'eoi-induced-exit': { step: 'Q4.6', branch: 'eoi-exit' },
+      'pv-eoi-no-exit': { step: 'Q3.9', branch: 'pv-eoi-no-exit' },
+    },
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
