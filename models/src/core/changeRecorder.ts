@@ -6,21 +6,35 @@
 // step. Only what was saved or copied is diffed, in the order a whole-state diff would list it, so the result is
 // exactly `diffStates(before, after)` (the machine equivalence test compares the two on every scenario).
 
-import { diffStates, snapshot } from './statePath';
+import { diffStatesInto, snapshot } from './statePath';
 import { StateChange } from './types';
 
 type Obj = Record<string | number, unknown>;
 
 interface Saved {
+  path: string;
   parts: string[];
   before: unknown;
+  /** The slot or view it was saved for (it caches the path's prefixes). */
+  owner: ViewPlace;
 }
 
-interface Child {
-  target: object;
+/** A place in the state: its dotted path and its parts, worked out once. */
+interface ViewPlace {
   path: string;
-  /** The view of a structure; undefined for a list of plain values (handed out as is). */
+  parts: string[];
+  /** The dotted paths of the proper prefixes of `parts`, for the enclosure test (built when first needed). */
+  prefixes?: string[];
+}
+
+/** One key of one view, and what the last read or write there found. */
+interface Slot extends ViewPlace {
+  key: string;
+  /** The structure last read here and its view (lists of plain values are handed out as they are, never cached). */
+  target?: object;
   proxy?: object;
+  /** The step in which a write here was last noted: a second write in the same step has nothing to save. */
+  notedIn: number;
 }
 
 function isIndexKey(k: string): boolean {
@@ -31,6 +45,16 @@ function isPlainList(v: unknown): v is unknown[] {
   if (!Array.isArray(v)) return false;
   for (const x of v) if (x !== null && typeof x === 'object') return false;
   return true;
+}
+
+function prefixesOf(parts: string[]): string[] {
+  const out: string[] = [];
+  let prefix = '';
+  for (let i = 0; i < parts.length - 1; i++) {
+    prefix = i === 0 ? parts[0] : `${prefix}.${parts[i]}`;
+    out.push(prefix);
+  }
+  return out;
 }
 
 export class ChangeRecorder<S extends object> {
@@ -44,24 +68,31 @@ export class ChangeRecorder<S extends object> {
   private readonly savedLists = new Set<object>();
   private readonly proxies = new WeakMap<object, { proxy: object; path: string }>();
   private readonly targets = new WeakMap<object, object>();
+  /** Counts begin() calls: a slot noted in this step has `notedIn === step`. */
+  private step = 0;
 
   constructor(private readonly root: S) {
-    this.view = this.wrap(root, '') as S;
+    this.view = this.wrap(root, '', []) as S;
   }
 
   /** Start a new step: forget what the last one wrote. */
   begin(): void {
-    this.saved.clear();
-    this.lists.clear();
-    this.savedLists.clear();
+    this.step++;
+    if (this.saved.size > 0) this.saved.clear();
+    if (this.lists.size > 0) this.lists.clear();
+    if (this.savedLists.size > 0) this.savedLists.clear();
   }
 
   /** The changes since `begin`, leaf by leaf, as `diffStates` of the whole state would list them. */
   end(): StateChange[] {
     const saved = this.saved;
+    if (saved.size === 0 && this.lists.size === 0) {
+      this.begin();
+      return [];
+    }
     const entries: Saved[] = saved.size > 0 ? [...saved.values()] : [];
-    for (const [path, l] of this.lists) {
-      if (saved.has(path) || this.enclosed(saved, l.parts)) continue;
+    for (const l of this.lists.values()) {
+      if (saved.has(l.path) || (saved.size > 0 && this.enclosed(l.owner.prefixes ??= prefixesOf(l.parts)))) continue;
       const now = this.valueAt(l.parts);
       if (!sameList(l.before as unknown[], now)) entries.push(l);
     }
@@ -70,7 +101,7 @@ export class ChangeRecorder<S extends object> {
     // Paths never nest (an enclosing save absorbs the inner ones): order them as a whole-state walk meets them.
     if (entries.length > 1) entries.sort((a, b) => this.compare(a.parts, b.parts));
     const out: StateChange[] = [];
-    for (const e of entries) for (const c of diffStates(e.before, this.valueAt(e.parts), e.parts.join('.'))) out.push(c);
+    for (const e of entries) diffStatesInto(e.before, this.valueAt(e.parts), e.path, out);
     return out;
   }
 
@@ -80,13 +111,9 @@ export class ChangeRecorder<S extends object> {
     return value;
   }
 
-  /** True when a proper prefix of `parts` is saved. */
-  private enclosed(saved: Map<string, Saved>, parts: string[]): boolean {
-    let prefix = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-      prefix = i === 0 ? parts[0] : `${prefix}.${parts[i]}`;
-      if (saved.has(prefix)) return true;
-    }
+  /** True when one of these (proper) prefixes is saved. */
+  private enclosed(prefixes: string[]): boolean {
+    for (const p of prefixes) if (this.saved.has(p)) return true;
     return false;
   }
 
@@ -100,29 +127,41 @@ export class ChangeRecorder<S extends object> {
     return a.length - b.length;
   }
 
-  /** Note a write of `key` under the object at `parts` (a list of structures is saved whole). */
-  private note(target: object, parts: string[], parentPath: string, key: string): void {
-    const isArray = Array.isArray(target);
-    if (isArray) {
-      if (this.savedLists.has(target)) return;
-      this.savedLists.add(target);
-    }
-    const path = isArray ? parentPath : parentPath === '' ? key : `${parentPath}.${key}`;
+  /** Note a write of a key of an object: its old value is saved, unless this step saved it or a structure around it. */
+  private noteKey(target: object, slot: Slot): void {
+    if (slot.notedIn === this.step) return;
+    slot.notedIn = this.step;
+    const path = slot.path;
     if (this.saved.has(path)) return;
-    const written = isArray ? parts : [...parts, key];
-    if (this.saved.size > 0 && this.enclosed(this.saved, written)) return;
+    if (this.saved.size > 0 && this.enclosed(slot.prefixes ??= prefixesOf(slot.parts))) return;
+    this.save(slot, (target as Obj)[slot.key]);
+  }
+
+  /** Note a write into a list of structures: the list is saved whole, once a step. */
+  private noteList(target: object, place: ViewPlace): void {
+    if (this.savedLists.has(target)) return;
+    this.savedLists.add(target);
+    if (this.saved.has(place.path)) return;
+    if (this.saved.size > 0 && this.enclosed(place.prefixes ??= prefixesOf(place.parts))) return;
+    this.save(place, target);
+  }
+
+  private save(owner: ViewPlace, current: unknown): void {
+    const { path, parts } = owner;
     // A plain list read earlier in the step may have changed in place since: its copy is the old value.
-    const before = this.lists.get(path)?.before ?? snapshot(isArray ? target : (target as Obj)[key]);
-    // Parts of this subtree saved or copied earlier in the step hold the true old values: put them back.
-    const inner = `${path}.`;
-    for (const m of [this.saved, this.lists]) {
-      for (const [p, s] of m) {
-        if (p !== path && !p.startsWith(inner)) continue;
-        restoreInto(before, s.parts.slice(written.length), s.before);
-        m.delete(p);
+    const before = this.lists.get(path)?.before ?? snapshot(current);
+    if (typeof before === 'object' && before !== null) {
+      // Parts of this subtree saved or copied earlier in the step hold the true old values: put them back.
+      const inner = `${path}.`;
+      for (const m of [this.saved, this.lists]) {
+        for (const [p, s] of m) {
+          if (p !== path && !p.startsWith(inner)) continue;
+          restoreInto(before, s.parts.slice(parts.length), s.before);
+          m.delete(p);
+        }
       }
-    }
-    this.saved.set(path, { parts: written, before });
+    } else this.lists.delete(path); // a plain value encloses nothing; a copy of the same list is superseded
+    this.saved.set(path, { path, parts, before, owner });
   }
 
   /** The real object behind a view; a new structure built from views gets the real objects in it (views never enter the state). */
@@ -139,43 +178,62 @@ export class ChangeRecorder<S extends object> {
     return v;
   }
 
-  /** What a read of `v` at `path` returns: a plain list as is (its copy kept), a structure's view. */
-  private child(v: object, path: string): object {
-    if (isPlainList(v)) {
-      if (!this.lists.has(path)) this.lists.set(path, { parts: path.split('.'), before: v.slice() });
+  /** What a read of structure `v` at `slot` returns: a plain list as is (its copy kept), a structure's view. */
+  private child(v: object, slot: Slot): object {
+    if (Array.isArray(v) && isPlainList(v)) {
+      if (!this.lists.has(slot.path)) this.lists.set(slot.path, { path: slot.path, parts: slot.parts, before: v.slice(), owner: slot });
       return v;
     }
-    return this.wrap(v, path);
+    if (slot.target !== v || slot.proxy === undefined) {
+      slot.target = v;
+      slot.proxy = this.wrap(v, slot.path, slot.parts);
+    }
+    return slot.proxy;
   }
 
-  private wrap(target: object, path: string): object {
+  private wrap(target: object, path: string, parts: string[]): object {
     const known = this.proxies.get(target);
     // An object moved to another path gets a view that names its new place.
     if (known && known.path === path) return known.proxy;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const rec = this;
-    const parts = path === '' ? [] : path.split('.');
-    // This view's children by key: reading the same object again builds no path string.
-    const children = new Map<string, Child>();
+    // A view's own place: a write into a list of structures saves the list whole, here.
+    const place: ViewPlace = { path, parts };
+    // This view's keys: reading or writing the same key again builds no path string.
+    const slots = new Map<string, Slot>();
+    const slotOf = (key: string): Slot => {
+      let c = slots.get(key);
+      if (c === undefined) {
+        const p = path === '' ? key : `${path}.${key}`;
+        slots.set(key, (c = { key, path: p, parts: [...parts, key], notedIn: -1 }));
+      }
+      return c;
+    };
+    const isList = Array.isArray(target);
+    const note = (t: object, key: string): void => {
+      if (isList) rec.noteList(t, place);
+      else rec.noteKey(t, slotOf(key));
+    };
     const proxy = new Proxy(target, {
       get(t, key) {
         const v = (t as Obj)[key as string] as unknown;
         if (typeof v !== 'object' || v === null || typeof key !== 'string') return v;
-        let c = children.get(key);
-        if (!c || c.target !== v) children.set(key, (c = { target: v, path: path === '' ? key : `${path}.${key}` }));
-        return rec.child(v, c.path);
+        const c = slotOf(key);
+        // A structure read here before (not a list, which may have become a plain one): its view, straight away.
+        if (c.target === v && c.proxy !== undefined && !Array.isArray(v)) return c.proxy;
+        return rec.child(v, c);
       },
       set(t, key, value) {
-        if (typeof key === 'string') rec.note(t, parts, path, key);
+        if (typeof key === 'string') note(t, key);
         // The target is the receiver: no second (defineProperty) trap per write.
         return Reflect.set(t, key, rec.unwrap(value));
       },
       deleteProperty(t, key) {
-        if (typeof key === 'string') rec.note(t, parts, path, key);
+        if (typeof key === 'string') note(t, key);
         return Reflect.deleteProperty(t, key);
       },
       defineProperty(t, key, desc) {
-        if (typeof key === 'string') rec.note(t, parts, path, key);
+        if (typeof key === 'string') note(t, key);
         if ('value' in desc) desc = { ...desc, value: rec.unwrap(desc.value) };
         return Reflect.defineProperty(t, key, desc);
       },

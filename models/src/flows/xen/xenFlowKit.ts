@@ -2,6 +2,7 @@
 // resume a suspended scan, per-flow step ids for reused steps, profiles, the default domain and its docs.
 
 import { Link, ModelError, ParamSpec, ParamValues, Profile, Step, StepContext, StepResult } from '../../core/types';
+import { deepClone } from '../../core/statePath';
 import { XenDomainState, domainProblems, newDomain, portProblem, vcpuProblem, maxPorts } from '../../components/xenDomain';
 import { Evtchn, newEvtchn } from '../../components/evtchn2l';
 import { IrqInfo, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -34,22 +35,52 @@ export const LINUX_2007_PATCH = 'Linux 2.6.23 arch/i386/xen/events.c (2007)';
 // that was running. Frames live in the internal parameter `ret` (JSON), never in the domain state.
 interface Frame { step: string; params: ParamValues }
 
-function frames(params: ParamValues): Frame[] {
+/** A `ret` text read back: its frames (never changed once built) and the text of the stack below its top. */
+interface Stack { frames: readonly Frame[]; below: string }
+
+/**
+ * Stacks already read or built, by their text: a chain pushes and pops the same few stacks over and over, and reading
+ * one back is then a lookup instead of a JSON parse. Bounded: emptied when it grows past STACK_CACHE_MAX.
+ */
+const stacks = new Map<string, Stack>();
+const STACK_CACHE_MAX = 4096;
+
+function remember(text: string, stack: Stack): Stack {
+  if (stacks.size >= STACK_CACHE_MAX) stacks.clear();
+  stacks.set(text, stack);
+  return stack;
+}
+
+function stackOf(params: ParamValues): Stack | undefined {
   const r = params.ret;
-  return typeof r === 'string' && r !== '' ? (JSON.parse(r) as Frame[]) : [];
+  if (typeof r !== 'string' || r === '') return undefined;
+  const known = stacks.get(r);
+  if (known) return known;
+  const frames = JSON.parse(r) as Frame[];
+  return remember(r, { frames, below: frames.length > 1 ? JSON.stringify(frames.slice(0, -1)) : '' });
+}
+
+function frames(params: ParamValues): readonly Frame[] {
+  return stackOf(params)?.frames ?? [];
 }
 
 function stripRet(p: ParamValues): ParamValues {
-  const out: ParamValues = { ...p };
-  delete out.ret;
+  const out: ParamValues = {};
+  for (const k of Object.keys(p)) if (k !== 'ret') out[k] = p[k];
   return out;
 }
 
 /** Go to `next`, arranging that when the chain started there ends, the run resumes at `returnTo` with the current params (plus `returnParams`). */
 export function call(ctx: XCtx, branch: string, why: string, next: string, params: ParamValues, returnTo: string, returnParams: ParamValues = {}): StepResult {
-  const stack = frames(ctx.params);
-  stack.push({ step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } });
-  return { branch, why, next, params: { ...params, ret: JSON.stringify(stack) } };
+  const found = stackOf(ctx.params);
+  const below = found && found.frames.length > 0 ? found : undefined;
+  // The frame as reading its text back gives it (no undefined fields), so a cached stack equals a parsed one.
+  const frame = deepClone<Frame>({ step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } });
+  // The text JSON.stringify gives the longer stack: the shorter one's items, then the new frame's.
+  const belowText = below ? (ctx.params.ret as string) : '';
+  const text = below ? `${belowText.slice(0, -1)},${JSON.stringify(frame)}]` : JSON.stringify([frame]);
+  if (!stacks.has(text)) remember(text, { frames: below ? [...below.frames, frame] : [frame], below: belowText });
+  return { branch, why, next, params: { ...params, ret: text } };
 }
 
 /** True when a guest wrapper called this step and gets the result back; false for a raw hypercall (a scenario action). */
@@ -69,21 +100,22 @@ export function go(branch: string, why: string, next: string, params?: ParamValu
 
 /** This chain ends here: resume the innermost suspended caller, or end the run. */
 export function finish(ctx: XCtx, branch: string, why: string, result: ParamValues = {}): StepResult {
-  const stack = frames(ctx.params);
-  const top = stack.pop();
-  if (!top) return { branch, why, next: null };
+  const stack = stackOf(ctx.params);
+  const top = stack?.frames[stack.frames.length - 1];
+  if (!stack || !top) return { branch, why, next: null };
   const restored: ParamValues = {};
   for (const k of Object.keys(ctx.params)) (restored as Record<string, unknown>)[k] = undefined; // drop keys the callee added
-  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ...result, ret: JSON.stringify(stack) } };
+  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ...result, ret: stack.below === '' ? '[]' : stack.below } };
 }
 
 // ---- per-flow ids ------------------------------------------------------------------------------------
 /** A step of flow F keeps its own id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
-const localIds = new Map<string, string>();
+const localIds = new Map<string, Map<string, string>>();
 export function localId(flowId: string, id: string): string {
-  const key = `${flowId} ${id}`;
-  let out = localIds.get(key);
-  if (out === undefined) localIds.set(key, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
+  let ids = localIds.get(flowId);
+  if (ids === undefined) localIds.set(flowId, (ids = new Map()));
+  let out = ids.get(id);
+  if (out === undefined) ids.set(id, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
   return out;
 }
 
