@@ -98,3 +98,19 @@ void test('every built-in scenario: the diff from the initial to the final state
     assert.deepStrictEqual(deepClone(r.trace.finalState), legacyDeepClone(r.trace.finalState), f);
   }
 });
+
+void test('logs: a long list of plain values that grew at its end, with holes, NaN and null items', () => {
+  const base = Array.from({ length: 18 }, (_, i) => i);
+  // eslint-disable-next-line no-sparse-arrays
+  const holey = [1, , 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as unknown[];
+  const cases: [unknown[], unknown[]][] = [
+    [base, [...base, 18]],
+    [base, [...base, 18, 19]],
+    [base, [...base, 18, 19, 20]],
+    [[...base.slice(0, 17), NaN], [...base.slice(0, 17), null, 5]],
+    [[...base.slice(0, 17), undefined], [...base.slice(0, 17), null, 5]],
+    [holey, [...holey.map((x) => x ?? 2), 18]],
+    [base, [...base.slice(0, 17), 99, 18]],
+  ];
+  for (const [a, b] of cases) assert.deepStrictEqual(diffStates({ log: a }, { log: b }), legacyDiffStates({ log: a }, { log: b }), JSON.stringify([a, b]));
+});

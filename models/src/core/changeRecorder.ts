@@ -127,8 +127,10 @@ export class ChangeRecorder<S extends object> {
     return a.length - b.length;
   }
 
+  // The four methods below are what a view's traps (ViewHandler) call.
+
   /** Note a write of a key of an object: its old value is saved, unless this step saved it or a structure around it. */
-  private noteKey(target: object, slot: Slot): void {
+  noteKey(target: object, slot: Slot): void {
     if (slot.notedIn === this.step) return;
     slot.notedIn = this.step;
     const path = slot.path;
@@ -138,7 +140,7 @@ export class ChangeRecorder<S extends object> {
   }
 
   /** Note a write into a list of structures: the list is saved whole, once a step. */
-  private noteList(target: object, place: ViewPlace): void {
+  noteList(target: object, place: ViewPlace): void {
     if (this.savedLists.has(target)) return;
     this.savedLists.add(target);
     if (this.saved.has(place.path)) return;
@@ -165,7 +167,7 @@ export class ChangeRecorder<S extends object> {
   }
 
   /** The real object behind a view; a new structure built from views gets the real objects in it (views never enter the state). */
-  private unwrap(v: unknown): unknown {
+  unwrap(v: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v;
     const t = this.targets.get(v);
     if (t) return t;
@@ -179,7 +181,7 @@ export class ChangeRecorder<S extends object> {
   }
 
   /** What a read of structure `v` at `slot` returns: a plain list as is (its copy kept), a structure's view. */
-  private child(v: object, slot: Slot): object {
+  child(v: object, slot: Slot): object {
     if (Array.isArray(v) && isPlainList(v)) {
       if (!this.lists.has(slot.path)) this.lists.set(slot.path, { path: slot.path, parts: slot.parts, before: v.slice(), owner: slot });
       return v;
@@ -195,52 +197,65 @@ export class ChangeRecorder<S extends object> {
     const known = this.proxies.get(target);
     // An object moved to another path gets a view that names its new place.
     if (known && known.path === path) return known.proxy;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const rec = this;
-    // A view's own place: a write into a list of structures saves the list whole, here.
-    const place: ViewPlace = { path, parts };
-    // This view's keys: reading or writing the same key again builds no path string.
-    const slots = new Map<string, Slot>();
-    const slotOf = (key: string): Slot => {
-      let c = slots.get(key);
-      if (c === undefined) {
-        const p = path === '' ? key : `${path}.${key}`;
-        slots.set(key, (c = { key, path: p, parts: [...parts, key], notedIn: -1 }));
-      }
-      return c;
-    };
-    const isList = Array.isArray(target);
-    const note = (t: object, key: string): void => {
-      if (isList) rec.noteList(t, place);
-      else rec.noteKey(t, slotOf(key));
-    };
-    const proxy = new Proxy(target, {
-      get(t, key) {
-        const v = (t as Obj)[key as string] as unknown;
-        if (typeof v !== 'object' || v === null || typeof key !== 'string') return v;
-        const c = slotOf(key);
-        // A structure read here before (not a list, which may have become a plain one): its view, straight away.
-        if (c.target === v && c.proxy !== undefined && !Array.isArray(v)) return c.proxy;
-        return rec.child(v, c);
-      },
-      set(t, key, value) {
-        if (typeof key === 'string') note(t, key);
-        // The target is the receiver: no second (defineProperty) trap per write.
-        return Reflect.set(t, key, rec.unwrap(value));
-      },
-      deleteProperty(t, key) {
-        if (typeof key === 'string') note(t, key);
-        return Reflect.deleteProperty(t, key);
-      },
-      defineProperty(t, key, desc) {
-        if (typeof key === 'string') note(t, key);
-        if ('value' in desc) desc = { ...desc, value: rec.unwrap(desc.value) };
-        return Reflect.defineProperty(t, key, desc);
-      },
-    });
+    const proxy = new Proxy(target, new ViewHandler(this, path, parts, Array.isArray(target)));
     this.proxies.set(target, { proxy, path });
     this.targets.set(proxy, target);
     return proxy;
+  }
+}
+
+/**
+ * The traps of one view: reads pass through (a structure read gets its own view), writes are noted first. A class, so
+ * that the many views a run makes share their methods instead of each making its own closures.
+ */
+class ViewHandler implements ProxyHandler<object> {
+  /** This view's keys: reading or writing the same key again builds no path string. */
+  private readonly slots = new Map<string, Slot>();
+  /** The view's own place: a write into a list of structures saves the list whole, here. */
+  private readonly place: ViewPlace;
+
+  constructor(private readonly rec: ChangeRecorder<object>, path: string, parts: string[], private readonly isList: boolean) {
+    this.place = { path, parts };
+  }
+
+  private slotOf(key: string): Slot {
+    let c = this.slots.get(key);
+    if (c === undefined) {
+      const { path, parts } = this.place;
+      this.slots.set(key, (c = { key, path: path === '' ? key : `${path}.${key}`, parts: [...parts, key], notedIn: -1 }));
+    }
+    return c;
+  }
+
+  private note(t: object, key: string): void {
+    if (this.isList) this.rec.noteList(t, this.place);
+    else this.rec.noteKey(t, this.slotOf(key));
+  }
+
+  get(t: object, key: string | symbol): unknown {
+    const v = (t as Obj)[key as string] as unknown;
+    if (typeof v !== 'object' || v === null || typeof key !== 'string') return v;
+    const c = this.slotOf(key);
+    // A structure read here before (not a list, which may have become a plain one): its view, straight away.
+    if (c.target === v && c.proxy !== undefined && !Array.isArray(v)) return c.proxy;
+    return this.rec.child(v, c);
+  }
+
+  set(t: object, key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'string') this.note(t, key);
+    // The target is the receiver: no second (defineProperty) trap per write.
+    return Reflect.set(t, key, this.rec.unwrap(value));
+  }
+
+  deleteProperty(t: object, key: string | symbol): boolean {
+    if (typeof key === 'string') this.note(t, key);
+    return Reflect.deleteProperty(t, key);
+  }
+
+  defineProperty(t: object, key: string | symbol, desc: PropertyDescriptor): boolean {
+    if (typeof key === 'string') this.note(t, key);
+    if ('value' in desc) desc = { ...desc, value: this.rec.unwrap(desc.value) };
+    return Reflect.defineProperty(t, key, desc);
   }
 }
 

@@ -53,12 +53,21 @@ export interface MachineOptions<S> {
 /** The trace bound when none is given: a 10,000-event random schedule is about 60,000 steps. */
 export const DEFAULT_MAX_TRACE_STEPS = 200_000;
 
+/** Targets already parsed (a run hands work to the same few contexts over and over). */
+const deferTargets = new Map<string, { context: string; delay: number }>();
+
 /** Where deferred work goes: a named context, or `context@+N` (that context, N clock ticks from now; `timer@+N`). */
 export function parseDeferTarget(target: string): { context: string; delay: number } {
+  const known = deferTargets.get(target);
+  if (known) return known;
   const m = /^([A-Za-z][\w.-]*)@\+(\d+)$/.exec(target);
-  if (m) return { context: m[1], delay: Number(m[2]) };
-  if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
-  return { context: target, delay: 0 };
+  let out: { context: string; delay: number };
+  if (m) out = { context: m[1], delay: Number(m[2]) };
+  else if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
+  else out = { context: target, delay: 0 };
+  if (deferTargets.size >= 1024) deferTargets.clear();
+  deferTargets.set(target, Object.freeze(out));
+  return out;
 }
 
 export class Machine<S> {

@@ -234,14 +234,16 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
     // An action parameter the scenario's `params` explicitly sets keeps that value unless `with` overrides it. A flow
     // parameter's default never overrides the action's own default of the same name (Q1 `lower` has level=false
     // while the flow's `level` defaults to true), so only names the scenario wrote are inherited.
-    const given = scenario.params ?? {};
-    const inherited = Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
-    const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
-    checkIndexParams({ ...params, ...actParams }, `actions[${i}].with`);
+    const given = scenario.params;
+    const inherited = given === undefined ? undefined : Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
+    const actParams = resolveParams(spec.params, inherited === undefined ? act.with : { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
+    // The action sees the scenario's parameters overridden by its own; checks read this one copy, the model gets its own.
+    const all = { ...params, ...actParams };
+    checkIndexParams(all, `actions[${i}].with`);
     actionStarts[i] = m.steps.length;
     if (spec.apply) {
       const { result: what, changes } = modelCode(`actions[${i}]`, () => m.change((st) => spec.apply!(st, { ...params, ...actParams })));
-      const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
+      const actionProblems = flow.validate(state, all, profile);
       if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
       m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
       return;

@@ -188,12 +188,16 @@ function asJsonItem(x: Json): Json {
 /** Equal as JSON text; lists of plain values (bit sets, the handled log) are compared without building the text. */
 function sameValue(a: Json, b: Json): boolean {
   if (a === b && (typeof a !== 'number' || Number.isFinite(a))) return true;
-  if (Array.isArray(a) && Array.isArray(b) && isLeafArray(a) && isLeafArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (asJsonItem(a[i]) !== asJsonItem(b[i])) return false;
-    return true;
-  }
+  if (Array.isArray(a) && Array.isArray(b) && isLeafArray(a) && isLeafArray(b)) return sameLeaves(a, b);
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Two lists of plain values equal as JSON text. */
+function sameLeaves(a: Json[], b: Json[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (asJsonItem(a[i]) !== asJsonItem(b[i])) return false;
+  return true;
 }
 
 /** A list this long that only grew at its end is a log (the handled ports): name the new slots, not the whole list. */
@@ -254,12 +258,15 @@ function hasNullSlotPair(a: Json[], b: Json[]): boolean {
 
 /** The rest of `diffStates`: lists of plain values, lists that changed length, and values of different kinds. */
 function diffLeaves(before: Json, after: Json, prefix: string): StateChange[] {
-  if (sameValue(before, after)) return [];
-  // A long list that grew by an item or two at its end (a log): the new slots, so a step's record stays small.
-  if (Array.isArray(before) && Array.isArray(after) && isLeafArray(before) && isLeafArray(after) && before.length >= LOG_LIST_MIN
-    && after.length > before.length && after.length - before.length <= 2 && before.every((x, i) => sameValue(x, after[i]))) {
-    return after.slice(before.length).map((x, j) => ({ path: `${prefix}.${before.length + j}`, before: undefined, after: deepClone(x) }));
+  const leaves = Array.isArray(before) && Array.isArray(after) && isLeafArray(before) && isLeafArray(after);
+  // A long list that grew by an item or two at its end (a log): the new slots, so a step's record stays small. Lists
+  // of different lengths are never equal, so this comes first; each log is walked once.
+  if (leaves && before.length >= LOG_LIST_MIN && after.length > before.length && after.length - before.length <= 2) {
+    let grew = true;
+    for (let i = 0; i < before.length && grew; i++) grew = !(i in before) || jsonText(before[i]) === jsonText(after[i]); // `every` skips holes
+    if (grew) return after.slice(before.length).map((x, j) => ({ path: `${prefix}.${before.length + j}`, before: undefined, after: deepClone(x) }));
   }
+  if (leaves ? sameLeaves(before, after) : sameValue(before, after)) return [];
   // Per-index counters and tables (irq_eoi[24], irq_count[8]): name the slots that changed, not the whole row.
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.length > 4) {
     const changed = before.map((_, i) => i).filter((i) => !sameValue(before[i], after[i]));
