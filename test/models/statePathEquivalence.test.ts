@@ -101,7 +101,6 @@ void test('every built-in scenario: the diff from the initial to the final state
 
 void test('logs: a long list of plain values that grew at its end, with holes, NaN and null items', () => {
   const base = Array.from({ length: 18 }, (_, i) => i);
-  // eslint-disable-next-line no-sparse-arrays
   const holey = [1, , 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as unknown[];
   const cases: [unknown[], unknown[]][] = [
     [base, [...base, 18]],
