@@ -318,6 +318,7 @@ export const STATE_DOC: Record<string, string> = {
   'vcpu.N.poll_timer': 'SCHEDOP_poll timeout: 0 not armed, t armed with timeout t (poll_timer_fn wakes the vCPU if still polling).',
   'vcpu.N.saved_upcall_mask': 'PV bounce frame: UM saved by create_bounce_frame, restored by do_iret.',
   'vcpu.N.rflags_if': 'HVM guest RFLAGS.IF: false while a handler runs; blocks injection (hvm_interrupt_blocked).',
+  'vcpu.N.assert_tasklet_queued': 'HVM: the vCPU\'s assert_evtchn_irq tasklet is scheduled and has not run yet (a second tasklet_schedule only moves it: it runs once).',
   'vcpu.N.evtchn_upcall_vector': 'UV[N]: per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector), 0 = none.',
   'vcpu.N.virq_to_evtchn.V': 'VIRQ2P[N][V]: port bound to VIRQ V on vCPU N (0 VIRQ_TIMER, 1 VIRQ_DEBUG, 2 VIRQ_CONSOLE …).',
   'evtchn.P': 'E[P], struct evtchn: state (ECS_*), notify_vcpu_id, xen_consumer, priority, remote_port, virq, pirq, last_vcpu_id/last_priority (fifo_lastq), pending.',
