@@ -291,3 +291,10 @@ void test('XR17: hvm_assert_evtchn_irq in IRQ context (xen_in_irq) defers to its
   // The default (false) is the direct call: a scenario that does not set it never sees the tasklet.
   assert.ok(!branches(run({ flow: 'X6', actions: [{ do: 'raise', with: { port: 10 } }] }).trace, 'X6.4').includes('tasklet'));
 });
+
+void test('X1.4: a guest cannot send on a port Xen consumes (consumer_is_xen(lchn)): -EINVAL, nothing pends', () => {
+  const r = run({ flow: 'X1', set: { 'peer_evtchn.7.xen_consumer': 1 }, actions: [{ do: 'send' }] });
+  assert.deepEqual(branches(r.trace, 'X1.4'), ['einval']);
+  assert.ok(r.trace.outcome.some((o) => o.kind === 'error' && /consumed by Xen/.test(o.detail)));
+  assert.equal(delivered(r.trace).length, 0);
+});
