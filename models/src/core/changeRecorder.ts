@@ -57,6 +57,18 @@ function prefixesOf(parts: string[]): string[] {
   return out;
 }
 
+/** The real object behind each view of every recorder (views are never stored into a state). */
+const viewTargets = new WeakMap<object, object>();
+
+/**
+ * The state behind a step's view, for code that only reads it (parameter checks that run on every step): its reads
+ * then cost no trap. Never write through it: writes made there are not recorded. Anything else is returned as is.
+ */
+export function readOnlyState<T>(state: T): T {
+  if (typeof state !== 'object' || state === null) return state;
+  return (viewTargets.get(state) as T | undefined) ?? state;
+}
+
 export class ChangeRecorder<S extends object> {
   /** The state as steps must see it: reads pass through, writes are noted. Never stored into the state. */
   readonly view: S;
@@ -200,6 +212,7 @@ export class ChangeRecorder<S extends object> {
     const proxy = new Proxy(target, new ViewHandler(this, path, parts, Array.isArray(target)));
     this.proxies.set(target, { proxy, path });
     this.targets.set(proxy, target);
+    if (path === '') viewTargets.set(proxy, target);
     return proxy;
   }
 }

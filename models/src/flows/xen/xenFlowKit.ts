@@ -3,6 +3,7 @@
 
 import { Link, ModelError, ParamSpec, ParamValues, Profile, Step, StepContext, StepResult } from '../../core/types';
 import { deepClone } from '../../core/statePath';
+import { readOnlyState } from '../../core/changeRecorder';
 import { XenDomainState, domainProblems, newDomain, portProblem, vcpuProblem, maxPorts } from '../../components/xenDomain';
 import { Evtchn, newEvtchn } from '../../components/evtchn2l';
 import { IrqInfo, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -175,10 +176,12 @@ export function num(params: ParamValues, name: string): number {
   return v;
 }
 
+// The parameter checks below run on nearly every step and only read the state: they read it behind the step's view.
+
 /** A port parameter, checked against the domain's ABI: out of range is bad input (ModelError naming the field), never a trace. */
 export function portOf(ctx: XCtx, name = 'port'): number {
   const p = num(ctx.params, name);
-  const m = portProblem(ctx.state, p, name);
+  const m = portProblem(readOnlyState(ctx.state), p, name);
   if (m) throw new ModelError(m, name);
   return p;
 }
@@ -186,7 +189,7 @@ export function portOf(ctx: XCtx, name = 'port'): number {
 /** A vCPU/CPU parameter, checked against the domain. */
 export function vcpuOf(ctx: XCtx, name = 'vcpu'): number {
   const v = num(ctx.params, name);
-  const m = vcpuProblem(ctx.state, v, name);
+  const m = vcpuProblem(readOnlyState(ctx.state), v, name);
   if (m) throw new ModelError(m, name);
   return v;
 }
@@ -196,12 +199,12 @@ export function targetOf(ctx: XCtx): number {
   const given = num(ctx.params, 'vcpu');
   if (given >= 0) return vcpuOf(ctx, 'vcpu');
   const p = ctx.params.port;
-  return typeof p === 'number' ? ctx.state.evtchn[String(p)]?.notify_vcpu_id ?? 0 : 0;
+  return typeof p === 'number' ? readOnlyState(ctx.state).evtchn[String(p)]?.notify_vcpu_id ?? 0 : 0;
 }
 
 /** Steps of the PV-only or HVM-only path refuse the other guest type: bad input, not a trace. */
 export function requireGuest(ctx: XCtx, guest: 'pv' | 'hvm', step: string): void {
-  if (ctx.state.guest !== guest) {
+  if (readOnlyState(ctx.state).guest !== guest) {
     throw new ModelError(`step ${step} runs only for ${guest === 'pv' ? 'PV' : 'HVM'} guests, but the domain is ${ctx.state.guest} (parameter guest)`, 'guest');
   }
 }

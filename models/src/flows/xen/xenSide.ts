@@ -5,6 +5,7 @@ import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../.
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
 import { unblockXenVcpu } from './xenPoll';
+import { readOnlyState } from '../../core/changeRecorder';
 import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, returnsTo, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -48,7 +49,7 @@ export const xenSideSteps: XStep[] = [
     run(ctx) {
       const lport = num(ctx.params, 'lport');
       const self = str(ctx.params, 'sender', 'peer') === 'self';
-      const d = ctx.state;
+      const d = readOnlyState(ctx.state); // evtchn_send writes nothing of this domain: it only reads here
       const ch = self ? d.evtchn[String(lport)] : d.peer_evtchn[String(lport)];
       const who = self ? 'this domain' : 'the peer domain';
       if (!ch || ch.state === 'ECS_FREE' || ch.state === 'ECS_RESERVED') {
@@ -94,14 +95,15 @@ export const xenSideSteps: XStep[] = [
     ],
     run(ctx) {
       const port = portOf(ctx);
-      const ch = ctx.state.evtchn[String(port)];
+      const d = readOnlyState(ctx.state); // a dispatch: it only reads
+      const ch = d.evtchn[String(port)];
       const given = num(ctx.params, 'vcpu');
       const v = given >= 0 ? targetOf(ctx) : ch?.notify_vcpu_id ?? 0; // XR3: the sender passes notify_vcpu_id
       if (!evtchnUsable(ch)) {
         ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (XR1)` });
         return finish(ctx, 'unusable', `E[${port}] is ${ch ? ch.state : 'absent'}${ch?.xen_consumer ? ', Xen-consumed' : ''}`);
       }
-      return ctx.state.abi === 'fifo'
+      return d.abi === 'fifo'
         ? go('fifo', `d->evtchn_port_ops is FIFO; target vCPU ${v}`, 'X7.5', { vcpu: v })
         : go('2-level', `d->evtchn_port_ops is 2-level; target vCPU ${v}`, 'X1.6', { vcpu: v });
     },
@@ -242,7 +244,7 @@ export const xenSideSteps: XStep[] = [
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.10');
       const v = targetOf(ctx);
-      const vi = ctx.state.vcpu_info[v];
+      const vi = readOnlyState(ctx.state).vcpu_info[v]; // the check only reads
       if (vi.evtchn_upcall_pending && !vi.evtchn_upcall_mask) return go('deliver', `UP[${v}]=1 and UM[${v}]=0`, 'X1.11');
       if (vi.evtchn_upcall_pending) {
         ctx.emit({ kind: 'pending', target: tag(v), detail: `UP[${v}]=1 but UM[${v}]=1 (events disabled): delivered when the guest re-enables events (X1.25) or by the running upcall's loop` });
