@@ -20,3 +20,27 @@ export function randomSchedule(events: number, seed: number): Scenario {
   }
   return { name: 'throughput', title: 'random schedule', flow: 'X1', actions };
 }
+
+/**
+ * A schedule that spreads over several contexts: reschedule IPIs between the two vCPUs of an HVM domain (flow X4), each
+ * started on one vCPU's context, with raises, masks and unmasks of its timer ports, events disabled and enabled on
+ * either CPU, VM exits and entries; one in ten placed at a step or a hand-off.
+ */
+export function randomContextsSchedule(events: number, seed: number): Scenario {
+  const rng = seeded(seed);
+  const actions: ScenarioAction[] = [];
+  for (let i = 0; i < events; i++) {
+    const cpu = rng.int(0, 1);
+    const a: ScenarioAction = rng.pick<ScenarioAction>([
+      { do: 'ipi', with: { tcpu: 1 - cpu }, on: `vcpu${cpu}` }, { do: 'ipi', with: { tcpu: cpu }, on: `vcpu${1 - cpu}` },
+      { do: 'raise', with: { port: 1 + cpu } }, { do: 'mask', with: { port: 1 + cpu } }, { do: 'unmask', with: { port: 1 + cpu, cpu } },
+      { do: 'disable-events', with: { cpu } }, { do: 'enable-events', with: { cpu } }, { do: 'vm-exit', with: { vcpu: cpu } }, { do: 'vm-entry', with: { vcpu: cpu } },
+    ]);
+    if (rng.bool(0.1)) {
+      delete a.on;
+      a.at = rng.bool() ? { afterStep: rng.pick(['X1.6@X4', 'X1.9@X4', 'X1.15@X4']) } : { beforeDeferred: 'X1.9@X4' };
+    }
+    actions.push(a);
+  }
+  return { name: 'throughput-contexts', title: 'random schedule over several contexts', flow: 'X4', params: { guest: 'hvm' }, actions };
+}

@@ -2,19 +2,21 @@
 // events disabled/enabled, some placed at a step, a hand-off or a clock time) on flow X1, seeded so every run is the
 // same, with every step's state changes recorded (pass --no-changes to leave them out). Prints wall and CPU time: on a
 // shared machine the CPU time is the figure to compare.
-// Run: node --import tsx scripts/simulatorThroughput.ts [events] [seed] [--no-changes]
+// With --contexts the schedule is X4's (IPIs between the vCPUs of an HVM domain, actions on either vCPU's context).
+// Run: node --import tsx scripts/simulatorThroughput.ts [events] [seed] [--no-changes] [--contexts]
 
 import { allFlows, runScenario } from '../models/src/index';
-import { randomSchedule } from './randomSchedule';
+import { randomContextsSchedule, randomSchedule } from './randomSchedule';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const recordChanges = !process.argv.includes('--no-changes');
 const events = Number(args[0] ?? 10000);
-const scenario = randomSchedule(events, Number(args[1] ?? 1));
+const scenario = (process.argv.includes('--contexts') ? randomContextsSchedule : randomSchedule)(events, Number(args[1] ?? 1));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const r = runScenario(allFlows, scenario, { recordChanges });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const changes = r.trace.steps.reduce((n, s) => n + s.changes.length, 0);
-console.log(`${events} events, ${r.trace.steps.length} steps, ${changes} state changes recorded, ${r.trace.outcome.filter((o) => o.kind === 'delivered').length} deliveries, truncated=${r.trace.truncated}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`);
+const contexts = new Set(r.trace.steps.map((s) => s.context ?? 'main')).size;
+console.log(`${events} events on ${scenario.flow}, ${r.trace.steps.length} steps on ${contexts} contexts, ${changes} state changes recorded, ${r.trace.outcome.filter((o) => o.kind === 'delivered').length} deliveries, truncated=${r.trace.truncated}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`);
