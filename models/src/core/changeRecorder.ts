@@ -228,14 +228,15 @@ class ViewHandler implements ProxyHandler<object> {
   private readonly place: ViewPlace;
 
   constructor(private readonly rec: ChangeRecorder<object>, path: string, parts: string[], private readonly isList: boolean) {
-    this.place = { path, parts };
+    this.place = { path, parts, prefixes: undefined };
   }
 
   private slotOf(key: string): Slot {
     let c = this.slots.get(key);
     if (c === undefined) {
       const { path, parts } = this.place;
-      this.slots.set(key, (c = { key, path: path === '' ? key : `${path}.${key}`, parts: [...parts, key], notedIn: -1 }));
+      // Every field set from the start: one object shape for all slots (fields added later cost the hot code a recompile).
+      this.slots.set(key, (c = { path: path === '' ? key : `${path}.${key}`, parts: [...parts, key], prefixes: undefined, key, target: undefined, proxy: undefined, notedIn: -1 }));
     }
     return c;
   }

@@ -15,15 +15,16 @@ const NONE_EMITTED: OutcomeEvent[] = [];
 /** The context scenario actions run in unless they name another. */
 export const MAIN_CONTEXT = 'main';
 
+/** One piece of queued work. Every one is made with all five fields, in this order (one object shape for the loop). */
 interface Work<S> {
   step: Step<S>;
   params: ParamValues;
   /** Set on the first step of a scenario action. */
-  action?: string;
+  action: string | undefined;
   /** Enqueue order; a continuation keeps the order of the work that started its chain. */
   seq: number;
   /** The step that handed this work over (its `deferTo`), on the first step of deferred work. */
-  deferredFrom?: string;
+  deferredFrom: string | undefined;
 }
 
 interface Timer {
@@ -111,7 +112,7 @@ export class Machine<S> {
 
   /** Run a chain on `context` before anything else: it preempts that context's continuation, and the running chain. */
   inject(context: string, step: Step<S>, params: ParamValues, action?: string): void {
-    this.queue(context).unshift({ step, params, action, seq: this.seq++ });
+    this.queue(context).unshift({ step, params, action, seq: this.seq++, deferredFrom: undefined });
     this.running = context;
   }
 
@@ -231,7 +232,7 @@ export class Machine<S> {
         if (!step) throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} hands off unknown step ${h.next}`);
         const params = { ...work.params, ...result.params, ...h.params };
         if (!deferral) {
-          q.unshift({ step, params, seq: work.seq });
+          q.unshift({ step, params, action: undefined, seq: work.seq, deferredFrom: undefined });
           continue;
         }
         (done.handedOff ??= []).push(`${h.next} → ${h.to}`);
@@ -245,7 +246,7 @@ export class Machine<S> {
         this.handTo(result.deferTo, next, params, cur.id);
         this.running = undefined;
       } else {
-        q.unshift({ step: next, params, seq: work.seq });
+        q.unshift({ step: next, params, action: undefined, seq: work.seq, deferredFrom: undefined });
       }
     } else {
       this.running = undefined;
