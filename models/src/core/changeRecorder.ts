@@ -113,7 +113,13 @@ export class ChangeRecorder<S extends object> {
     // Paths never nest (an enclosing save absorbs the inner ones): order them as a whole-state walk meets them.
     if (entries.length > 1) entries.sort((a, b) => this.compare(a.parts, b.parts));
     const out: StateChange[] = [];
-    for (const e of entries) diffStatesInto(e.before, this.valueAt(e.parts), e.path, out);
+    for (const e of entries) {
+      const now = this.valueAt(e.parts);
+      // Most writes replace one plain value: compared here; structures and lists take the full diff.
+      if (isPlainValue(e.before) && isPlainValue(now)) {
+        if (!samePlain(e.before, now)) out.push({ path: e.path, before: plainCopy(e.before), after: plainCopy(now) });
+      } else diffStatesInto(e.before, now, e.path, out);
+    }
     return out;
   }
 
@@ -271,6 +277,24 @@ class ViewHandler implements ProxyHandler<object> {
     if ('value' in desc) desc = { ...desc, value: this.rec.unwrap(desc.value) };
     return Reflect.defineProperty(t, key, desc);
   }
+}
+
+/** A number, string, boolean, null or undefined (what diffStates compares as one value). */
+function isPlainValue(v: unknown): boolean {
+  return v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol');
+}
+
+/** Two plain values equal as JSON text (non-finite numbers are null; undefined writes nothing). */
+function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ja = typeof a === 'number' && !Number.isFinite(a) ? null : a;
+  const jb = typeof b === 'number' && !Number.isFinite(b) ? null : b;
+  return ja === jb;
+}
+
+/** A plain value as a diff records it (non-finite numbers as null, like deepClone). */
+function plainCopy(v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
 /** A plain list compared item by item (JSON-equal items), with whatever is now at its path. */
