@@ -75,12 +75,16 @@ function stripRet(p: ParamValues): ParamValues {
 export function call(ctx: XCtx, branch: string, why: string, next: string, params: ParamValues, returnTo: string, returnParams: ParamValues = {}): StepResult {
   const found = stackOf(ctx.params);
   const below = found && found.frames.length > 0 ? found : undefined;
-  // The frame as reading its text back gives it (no undefined fields), so a cached stack equals a parsed one.
-  const frame = deepClone<Frame>({ step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } });
+  const frame: Frame = { step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } };
   // The text JSON.stringify gives the longer stack: the shorter one's items, then the new frame's.
   const belowText = below ? (ctx.params.ret as string) : '';
-  const text = below ? `${belowText.slice(0, -1)},${JSON.stringify(frame)}]` : JSON.stringify([frame]);
-  if (!stacks.has(text)) remember(text, { frames: below ? [...below.frames, frame] : [frame], below: belowText });
+  const frameText = JSON.stringify(frame);
+  const text = below ? `${belowText.slice(0, -1)},${frameText}]` : `[${frameText}]`;
+  // Cached as reading its text back gives it (no undefined fields), so a cached stack equals a parsed one.
+  if (!stacks.has(text)) {
+    const read = deepClone(frame);
+    remember(text, { frames: below ? [...below.frames, read] : [read], below: belowText });
+  }
   return { branch, why, next, params: { ...params, ret: text } };
 }
 
