@@ -60,11 +60,12 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     branches: [
-      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule queues the vCPU\'s tasklet (X6.5) on the softirq list and the caller returns', next: null },
-      { name: 'tasklet-queued', when: 'in IRQ context or with interrupts off, and that tasklet is still waiting on the softirq list: tasklet_schedule only moves it, it will run once', next: null },
+      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule hands the vCPU\'s tasklet to xen-softirq, where it runs later', next: 'X6.5' },
       { name: 'percpu-vector', when: 'a per-vCPU upcall vector (UV[v]≠0) with the vLAPIC enabled: vlapic_set_irq raises it as an edge', next: 'X6.6' },
       { name: 'vlapic-disabled', when: 'a per-vCPU upcall vector but the vLAPIC is software-disabled: nothing until the guest enables it (X6.7)', next: null },
       { name: 'no-upcall-vector', when: 'no per-vCPU vector: vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI/INTx', next: 'X6.8' },
+      { name: 'tasklet', when: 'meanwhile the caller returns at once and goes on (evtchn_check_pollers after a set-pending)', next: null },
+      { name: 'tasklet-queued', when: 'in IRQ context or with interrupts off, and that tasklet is still waiting on the softirq list: tasklet_schedule only moves it, it will run once', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
