@@ -111,7 +111,7 @@ export class ChangeRecorder<S extends object> {
     this.begin();
     if (entries.length === 0) return [];
     // Paths never nest (an enclosing save absorbs the inner ones): order them as a whole-state walk meets them.
-    if (entries.length > 1) entries.sort((a, b) => this.compare(a.parts, b.parts));
+    if (entries.length > 1) this.order(entries);
     const out: StateChange[] = [];
     for (const e of entries) {
       const now = this.valueAt(e.parts);
@@ -139,10 +139,29 @@ export class ChangeRecorder<S extends object> {
   private compare(a: string[], b: string[]): number {
     let parent: unknown = this.root;
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      if (a[i] !== b[i]) return keyOrder(parent, a[i], b[i]);
+      if (a[i] !== b[i]) return keyOrder(parent, a[i], b[i], this.keysOf);
       parent = (parent as Obj | undefined)?.[a[i]];
     }
     return a.length - b.length;
+  }
+
+  /** Each structure's keys, read once while one step's entries are ordered (the state does not change meanwhile). */
+  private readonly keyLists = new Map<object, string[]>();
+  private readonly keysOf = (o: object): string[] => {
+    let k = this.keyLists.get(o);
+    if (k === undefined) this.keyLists.set(o, (k = Object.keys(o)));
+    return k;
+  };
+
+  /**
+   * Sort entries in walk order, as a stable sort with `compare` does; entries that already come in that order (one
+   * ascending run, which the sort would leave as it is) are not sorted at all.
+   */
+  private order(entries: Saved[]): void {
+    let sorted = true;
+    for (let i = 1; i < entries.length && sorted; i++) sorted = !(this.compare(entries[i].parts, entries[i - 1].parts) < 0);
+    if (!sorted) entries.sort((a, b) => this.compare(a.parts, b.parts));
+    this.keyLists.clear();
   }
 
   // The four methods below are what a view's traps (ViewHandler) call.
@@ -174,10 +193,10 @@ export class ChangeRecorder<S extends object> {
       // Parts of this subtree saved or copied earlier in the step hold the true old values: put them back.
       const inner = `${path}.`;
       for (const m of [this.saved, this.lists]) {
-        for (const [p, s] of m) {
-          if (p !== path && !p.startsWith(inner)) continue;
+        for (const s of m.values()) {
+          if (s.path !== path && !s.path.startsWith(inner)) continue;
           restoreInto(before, s.parts.slice(parts.length), s.before);
-          m.delete(p);
+          m.delete(s.path);
         }
       }
     } else this.lists.delete(path); // a plain value encloses nothing; a copy of the same list is superseded
@@ -189,7 +208,8 @@ export class ChangeRecorder<S extends object> {
     if (typeof v !== 'object' || v === null) return v;
     const t = this.targets.get(v);
     if (t) return t;
-    for (const [k, x] of Object.entries(v)) {
+    for (const k of Object.keys(v)) {
+      const x = (v as Obj)[k];
       if (typeof x === 'object' && x !== null) {
         const u = this.unwrap(x);
         if (u !== x) (v as Obj)[k] = u;
@@ -305,13 +325,13 @@ function sameList(before: unknown[], now: unknown): boolean {
 }
 
 /** The order in which a walk of `parent` meets keys `a` and `b` (either may have been deleted in the step). */
-function keyOrder(parent: unknown, a: string, b: string): number {
+function keyOrder(parent: unknown, a: string, b: string, keysOf: (o: object) => string[]): number {
   const ia = isIndexKey(a);
   const ib = isIndexKey(b);
   // List items by index; an object lists integer keys first, by value, then the others in insertion order.
   if (ia && ib) return Number(a) - Number(b);
   if (ia !== ib) return ia ? -1 : 1;
-  const keys = typeof parent === 'object' && parent !== null ? Object.keys(parent) : [];
+  const keys = typeof parent === 'object' && parent !== null ? keysOf(parent) : [];
   const pa = keys.indexOf(a);
   const pb = keys.indexOf(b);
   return (pa < 0 ? Infinity : pa) - (pb < 0 ? Infinity : pb);
