@@ -2,31 +2,21 @@
 // events disabled/enabled, some placed at a step, a hand-off or a clock time) on flow X1, seeded so every run is the
 // same, with every step's state changes recorded (pass --no-changes to leave them out). Prints wall and CPU time: on a
 // shared machine the CPU time is the figure to compare.
-// Run: node --import tsx scripts/simulatorThroughput.ts [events] [seed] [--no-changes]
+// With --contexts the schedule is X4's (IPIs between the vCPUs of an HVM domain, actions on either vCPU's context).
+// Run: node --import tsx scripts/simulatorThroughput.ts [events] [seed] [--no-changes] [--contexts]
 
-import { allFlows, runScenario, ScenarioAction } from '../models/src/index';
-import { seeded } from '../test/models/seededRandom';
+import { allFlows, runScenario } from '../models/src/index';
+import { randomContextsSchedule, randomSchedule } from './randomSchedule';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const recordChanges = !process.argv.includes('--no-changes');
 const events = Number(args[0] ?? 10000);
-const rng = seeded(Number(args[1] ?? 1));
-const actions: ScenarioAction[] = [];
-for (let i = 0; i < events; i++) {
-  const a: ScenarioAction = rng.pick<ScenarioAction>([
-    { do: 'send' }, { do: 'send' }, { do: 'mask', with: { port: 10 } }, { do: 'unmask', with: { port: 10, cpu: 0 } },
-    { do: 'disable-events', with: { cpu: 0 } }, { do: 'enable-events', with: { cpu: 0 } },
-  ]);
-  if (rng.bool(0.05)) {
-    const kind = rng.int(0, 2);
-    a.at = kind === 0 ? { afterStep: rng.pick(['X1.6', 'X1.9', 'X1.15']) } : kind === 1 ? { beforeDeferred: 'X1.9' } : { afterTime: rng.int(0, events * 10) };
-  }
-  actions.push(a);
-}
+const scenario = (process.argv.includes('--contexts') ? randomContextsSchedule : randomSchedule)(events, Number(args[1] ?? 1));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const r = runScenario(allFlows, { name: 'throughput', title: 'random schedule', flow: 'X1', actions }, { recordChanges });
+const r = runScenario(allFlows, scenario, { recordChanges });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const changes = r.trace.steps.reduce((n, s) => n + s.changes.length, 0);
-console.log(`${events} events, ${r.trace.steps.length} steps, ${changes} state changes recorded, ${r.trace.outcome.filter((o) => o.kind === 'delivered').length} deliveries, truncated=${r.trace.truncated}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`);
+const contexts = new Set(r.trace.steps.map((s) => s.context ?? 'main')).size;
+console.log(`${events} events on ${scenario.flow}, ${r.trace.steps.length} steps on ${contexts} contexts, ${changes} state changes recorded, ${r.trace.outcome.filter((o) => o.kind === 'delivered').length} deliveries, truncated=${r.trace.truncated}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`);

@@ -146,6 +146,8 @@ function renderStep(host: HTMLElement, step: TraceStepView, position: number, ne
   d.append('p').attr('class', 'why').text(step.why);
   // A kick or a tasklet: the next step is queued on another context and runs later, not called from here.
   if (step.deferredTo && step.next) d.append('p').attr('class', 'hint').text(`${step.next} is queued on ${step.deferredTo}: it runs later, not as a call from here.`);
+  // Work handed over while this chain goes on (a tasklet scheduled, a vCPU kicked): it runs later, on that context.
+  for (const h of step.handedOff ?? []) d.append('p').attr('class', 'hint').text(`${h.replace(' → ', ' is queued on ')}: it runs later there, while this chain goes on.`);
   d.append('h3').text('Functions');
   functionList(host, step.functions, 'functions');
   if (next) {

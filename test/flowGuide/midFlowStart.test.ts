@@ -117,15 +117,18 @@ void test('a step the run from the entry does not reach starts on its own and sa
   assert.throws(() => simulateFromStep(x6, { from: 'X6.4', params: { callback: 'bogus' } }), /callback/);
 });
 
-void test('the panel sees where deferred work runs: the tasklet scenario queues X6.5 on xen-softirq', () => {
+void test('the panel sees where handed-over work runs: the tasklet scenario queues X6.5 on xen-softirq', () => {
   const noTrees = { trees: () => [] } as unknown as IndexQueries;
   const guide = new FlowGuide();
   const r = simulateRequest(noTrees, guide.flows, guide.scenarios(), { scenario: { name: 'xen-hvm-assert-in-irq-context-tasklet' } });
   assert.ok(r.ok, JSON.stringify(r));
   const at = r.trace.steps.findIndex((s) => s.step === 'X6.4');
   assert.equal(r.trace.steps[at].branch, 'tasklet');
-  assert.equal(r.trace.steps[at].deferredTo, 'xen-softirq');
-  assert.equal(r.trace.steps[at + 1].step, 'X6.5');
-  assert.equal(r.trace.steps[at + 1].context, 'xen-softirq');
+  assert.deepEqual(r.trace.steps[at].handedOff, ['X6.5 → xen-softirq']);
+  // The caller (evtchn_2l_set_pending) goes on first; the tasklet runs afterwards on its context.
+  assert.equal(r.trace.steps[at + 1].step, 'X1.7@X6');
+  const tasklet = r.trace.steps.findIndex((s) => s.step === 'X6.5');
+  assert.ok(tasklet > at + 1);
+  assert.equal(r.trace.steps[tasklet].context, 'xen-softirq');
   assert.ok(r.trace.expectations?.every((e) => e.ok), JSON.stringify(r.trace.expectations));
 });

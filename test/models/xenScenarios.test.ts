@@ -255,17 +255,33 @@ void test('the default run of every Xen flow ends and names its profile', () => 
   }
 });
 
+void test('XR17: a tasklet still waiting on the softirq list is not queued twice (tasklet_schedule moves it): one run', () => {
+  // The raise queues vCPU 1's tasklet; HVMOP_set_evtchn_upcall_vector, placed before the tasklet runs, calls
+  // hvm_assert_evtchn_irq again with Xen's interrupts off: the same tasklet, so it runs once.
+  const r = run({ flow: 'X6', params: { callback: 'percpu-vector', xen_in_irq: true }, actions: [
+    { do: 'raise', with: { port: 2 } },
+    { do: 'set-upcall-vector', with: { vcpu: 1 }, at: { beforeDeferred: 'X6.4' } },
+  ] });
+  assert.deepEqual(branches(r.trace, 'X6.4'), ['tasklet', 'tasklet-queued', 'percpu-vector']);
+  assert.equal(r.trace.steps.filter((s) => s.step === 'X6.5').length, 1);
+  assert.equal(delivered(r.trace).length, 1);
+  assert.equal((r.trace.finalState as { vcpu: { assert_tasklet_queued: boolean }[] }).vcpu[1].assert_tasklet_queued, false);
+});
+
 void test('XR17: hvm_assert_evtchn_irq in IRQ context (xen_in_irq) defers to its softirq tasklet, for every callback type', () => {
   for (const callback of ['percpu-vector', 'vector', 'gsi']) {
     const now = run({ flow: 'X6', params: { callback }, actions: [{ do: 'raise', with: { port: 10, vcpu: 0 } }] });
     const later = run({ flow: 'X6', params: { callback, xen_in_irq: true }, actions: [{ do: 'raise', with: { port: 10, vcpu: 0 } }] });
     const first = later.trace.steps.findIndex((s) => s.step === 'X6.4');
     assert.equal(later.trace.steps[first].branch, 'tasklet', callback);
-    assert.equal(later.trace.steps[first].deferredTo, 'xen-softirq', `${callback}: queued on the softirq, not called`);
-    assert.equal(later.trace.steps[first + 1].step, 'X6.5');
-    assert.equal(later.trace.steps[first + 1].context, 'xen-softirq');
+    assert.deepEqual(later.trace.steps[first].handedOff, ['X6.5 → xen-softirq'], `${callback}: queued on the softirq, not called`);
+    // tasklet_schedule returns: the caller (evtchn_2l_set_pending) goes on with its pollers before the tasklet runs.
+    const tasklet = later.trace.steps.findIndex((s) => s.step === 'X6.5');
+    assert.equal(later.trace.steps[first + 1].step, 'X1.7@X6', callback);
+    assert.ok(tasklet > first + 1, callback);
+    assert.equal(later.trace.steps[tasklet].context, 'xen-softirq');
     // The tasklet's call takes the branch the direct call takes, and the guest gets the same deliveries.
-    assert.equal(later.trace.steps[first + 2].branch, now.trace.steps.find((s) => s.step === 'X6.4')?.branch, callback);
+    assert.equal(later.trace.steps[tasklet + 1].branch, now.trace.steps.find((s) => s.step === 'X6.4')?.branch, callback);
     assert.deepEqual(delivered(later.trace), delivered(now.trace), callback);
   }
   // Every Xen flow takes the parameter: X1 on an HVM guest reaches the same step (X6.4@X1) and defers the same way.
@@ -274,4 +290,11 @@ void test('XR17: hvm_assert_evtchn_irq in IRQ context (xen_in_irq) defers to its
   assert.equal(delivered(x1.trace).length, 1);
   // The default (false) is the direct call: a scenario that does not set it never sees the tasklet.
   assert.ok(!branches(run({ flow: 'X6', actions: [{ do: 'raise', with: { port: 10 } }] }).trace, 'X6.4').includes('tasklet'));
+});
+
+void test('X1.4: a guest cannot send on a port Xen consumes (consumer_is_xen(lchn)): -EINVAL, nothing pends', () => {
+  const r = run({ flow: 'X1', set: { 'peer_evtchn.7.xen_consumer': 1 }, actions: [{ do: 'send' }] });
+  assert.deepEqual(branches(r.trace, 'X1.4'), ['einval']);
+  assert.ok(r.trace.outcome.some((o) => o.kind === 'error' && /consumed by Xen/.test(o.detail)));
+  assert.equal(delivered(r.trace).length, 0);
 });

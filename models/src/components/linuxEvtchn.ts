@@ -135,7 +135,10 @@ export function bindPortToCpu(l: LinuxEvtchnState, port: number, cpu: number): v
 
 /** A CPU that is not inside xen_evtchn_do_upcall. */
 export function idleScan(): ScanLocals {
-  return { ...newScan(), phase: 'idle' };
+  // Built as newScan builds it, so both are one object shape for the scan code.
+  const s = newScan();
+  s.phase = 'idle';
+  return s;
 }
 
 export function newScan(): ScanLocals {

@@ -26,6 +26,8 @@ export interface XenVcpu {
   evtchn_upcall_vector: number;
   /** VIRQ2P[v]: v->virq_to_evtchn[virq] (0 = not bound). */
   virq_to_evtchn: Record<string, number>;
+  /** HVM: v->arch.hvm.assert_evtchn_irq_tasklet is on a softirq tasklet list, not yet run (tasklet_schedule; do_tasklet_work takes it off). */
+  assert_tasklet_queued: boolean;
 }
 
 /** Xen's guest-bound physical IRQ (struct pirq + irq_guest_action_t), one domain bound. */
@@ -80,7 +82,7 @@ export interface DomainOptions {
 }
 
 export function newXenVcpu(): XenVcpu {
-  return { is_running: true, blocked: false, poll_evtchn: -1, poll_timer: 0, saved_upcall_mask: 0, rflags_if: true, evtchn_upcall_vector: 0, virq_to_evtchn: {} };
+  return { is_running: true, blocked: false, poll_evtchn: -1, poll_timer: 0, saved_upcall_mask: 0, rflags_if: true, evtchn_upcall_vector: 0, virq_to_evtchn: {}, assert_tasklet_queued: false };
 }
 
 export function newDomain(o: DomainOptions): XenDomainState {

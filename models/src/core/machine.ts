@@ -9,18 +9,22 @@
 import { ChangeRecorder } from './changeRecorder';
 import { Flow, ModelError, OutcomeEvent, ParamValues, StateChange, Step, StepResult, TraceStep } from './types';
 
+/** What a step that emitted nothing passes to the afterStep hook. */
+const NONE_EMITTED: OutcomeEvent[] = [];
+
 /** The context scenario actions run in unless they name another. */
 export const MAIN_CONTEXT = 'main';
 
+/** One piece of queued work. Every one is made with all five fields, in this order (one object shape for the loop). */
 interface Work<S> {
   step: Step<S>;
   params: ParamValues;
   /** Set on the first step of a scenario action. */
-  action?: string;
+  action: string | undefined;
   /** Enqueue order; a continuation keeps the order of the work that started its chain. */
   seq: number;
   /** The step that handed this work over (its `deferTo`), on the first step of deferred work. */
-  deferredFrom?: string;
+  deferredFrom: string | undefined;
 }
 
 interface Timer {
@@ -50,12 +54,21 @@ export interface MachineOptions<S> {
 /** The trace bound when none is given: a 10,000-event random schedule is about 60,000 steps. */
 export const DEFAULT_MAX_TRACE_STEPS = 200_000;
 
+/** Targets already parsed (a run hands work to the same few contexts over and over). */
+const deferTargets = new Map<string, { context: string; delay: number }>();
+
 /** Where deferred work goes: a named context, or `context@+N` (that context, N clock ticks from now; `timer@+N`). */
 export function parseDeferTarget(target: string): { context: string; delay: number } {
+  const known = deferTargets.get(target);
+  if (known) return known;
   const m = /^([A-Za-z][\w.-]*)@\+(\d+)$/.exec(target);
-  if (m) return { context: m[1], delay: Number(m[2]) };
-  if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
-  return { context: target, delay: 0 };
+  let out: { context: string; delay: number };
+  if (m) out = { context: m[1], delay: Number(m[2]) };
+  else if (!/^[A-Za-z][\w.-]*$/.test(target)) throw new ModelError(`deferTo "${target}": a context name (vcpu1, xen, qemu-main …) or timer@+N`);
+  else out = { context: target, delay: 0 };
+  if (deferTargets.size >= 1024) deferTargets.clear();
+  deferTargets.set(target, Object.freeze(out));
+  return out;
 }
 
 export class Machine<S> {
@@ -71,6 +84,13 @@ export class Machine<S> {
   private readonly byId: Map<string, Step<S>>;
   /** Notes each step's writes as they happen (undefined when changes are not recorded). */
   private readonly recorder: ChangeRecorder<S & object> | undefined;
+  /** What the running step emitted (undefined: nothing yet), for the afterStep hook. */
+  private emitted: OutcomeEvent[] | undefined;
+  /** The steps' `emit`, made once: a step's outcome goes to the run's outcome and to the step's own list. */
+  private readonly emit = (e: OutcomeEvent): void => {
+    this.outcome.push(e);
+    (this.emitted ??= []).push(e);
+  };
 
   constructor(readonly flow: Flow<S>, readonly state: S, readonly profile: string, private readonly options: MachineOptions<S> = {}) {
     this.byId = new Map(flow.steps.map((s) => [s.id, s]));
@@ -92,7 +112,7 @@ export class Machine<S> {
 
   /** Run a chain on `context` before anything else: it preempts that context's continuation, and the running chain. */
   inject(context: string, step: Step<S>, params: ParamValues, action?: string): void {
-    this.queue(context).unshift({ step, params, action, seq: this.seq++ });
+    this.queue(context).unshift({ step, params, action, seq: this.seq++, deferredFrom: undefined });
     this.running = context;
   }
 
@@ -188,11 +208,13 @@ export class Machine<S> {
     const q = this.queue(ctx);
     this.running = ctx;
     const cur = work.step;
-    const emitted: OutcomeEvent[] = [];
-    this.recorder?.begin();
-    const result: StepResult = cur.run({ state: this.recorder?.view ?? this.state, params: work.params, profile: this.profile, emit: (e) => { this.outcome.push(e); emitted.push(e); } });
-    const changes = this.recorder?.end() ?? [];
-    if (result.next !== null && !this.byId.has(result.next)) {
+    this.emitted = undefined;
+    const recorder = this.recorder;
+    recorder?.begin();
+    const result: StepResult = cur.run({ state: recorder ? recorder.view : this.state, params: work.params, profile: this.profile, emit: this.emit });
+    const changes = recorder ? recorder.end() : [];
+    const next = result.next === null ? undefined : this.byId.get(result.next);
+    if (result.next !== null && next === undefined) {
       throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} names unknown next step ${result.next}`);
     }
     this.clock++;
@@ -203,36 +225,41 @@ export class Machine<S> {
     this.steps.push(done);
     if (ctx !== MAIN_CONTEXT) done.context = ctx;
     q.shift();
-    for (const h of result.handOff ?? []) {
-      const step = this.byId.get(h.next);
-      if (!step) throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} hands off unknown step ${h.next}`);
-      const params = { ...work.params, ...result.params, ...h.params };
-      if (this.options.deferral === false) {
-        q.unshift({ step, params, seq: work.seq });
-        continue;
+    const deferral = this.options.deferral !== false;
+    if (result.handOff !== undefined) {
+      for (const h of result.handOff) {
+        const step = this.byId.get(h.next);
+        if (!step) throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} hands off unknown step ${h.next}`);
+        const params = { ...work.params, ...result.params, ...h.params };
+        if (!deferral) {
+          q.unshift({ step, params, action: undefined, seq: work.seq, deferredFrom: undefined });
+          continue;
+        }
+        (done.handedOff ??= []).push(`${h.next} → ${h.to}`);
+        this.handTo(h.to, step, params, cur.id);
       }
-      const target = parseDeferTarget(h.to);
-      (done.handedOff ??= []).push(`${h.next} → ${h.to}`);
-      if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, step, params, undefined, cur.id));
-      else this.post(target.context, step, params, undefined, cur.id);
     }
-    if (result.next !== null) {
-      const next = this.byId.get(result.next)!;
+    if (next !== undefined) {
       const params = result.params ? { ...work.params, ...result.params } : work.params;
-      if (result.deferTo !== undefined && this.options.deferral !== false) {
-        const target = parseDeferTarget(result.deferTo);
+      if (result.deferTo !== undefined && deferral) {
         done.deferredTo = result.deferTo;
-        if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, next, params, undefined, cur.id));
-        else this.post(target.context, next, params, undefined, cur.id);
+        this.handTo(result.deferTo, next, params, cur.id);
         this.running = undefined;
       } else {
-        q.unshift({ step: next, params, seq: work.seq });
+        q.unshift({ step: next, params, action: undefined, seq: work.seq, deferredFrom: undefined });
       }
     } else {
       this.running = undefined;
     }
-    this.options.hooks?.afterStep?.(this, done, emitted, ctx);
+    this.options.hooks?.afterStep?.(this, done, this.emitted ?? NONE_EMITTED, ctx);
     return done;
+  }
+
+  /** Queue work handed over by step `from` on a context, or on a context N ticks from now (`context@+N`). */
+  private handTo(to: string, step: Step<S>, params: ParamValues, from: string): void {
+    const target = parseDeferTarget(to);
+    if (target.delay > 0) this.at(this.clock + target.delay, () => this.post(target.context, step, params, undefined, from));
+    else this.post(target.context, step, params, undefined, from);
   }
 
   private choose(): string | undefined {

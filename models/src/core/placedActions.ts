@@ -13,36 +13,52 @@ export type ActionPoint =
 
 export const POINT_KINDS = ['beforeStep', 'afterStep', 'whileHandler', 'afterTime', 'beforeDeferred'] as const;
 
-function keyOf(at: ActionPoint): string {
-  const [kind] = Object.keys(at);
-  return `${kind}:${String((at as Record<string, unknown>)[kind])}`;
+type PointKind = (typeof POINT_KINDS)[number];
+
+function kindOf(at: ActionPoint): PointKind {
+  return Object.keys(at)[0] as PointKind;
+}
+
+function valueOf(at: ActionPoint, kind: PointKind): string {
+  return String((at as Record<string, unknown>)[kind]);
 }
 
 export class PlacedActions {
-  private readonly waiting = new Map<string, number[]>();
+  /** Waiting actions (list indices, in list order) by point kind, then by the point's step, handler or time. */
+  private readonly waiting = new Map<PointKind, Map<string, number[]>>();
   private readonly points = new Map<number, ActionPoint>();
 
   /** Arm action `i` (in list order) for its point. */
   arm(i: number, at: ActionPoint): void {
-    const k = keyOf(at);
-    const list = this.waiting.get(k);
+    const kind = kindOf(at);
+    let byValue = this.waiting.get(kind);
+    if (!byValue) this.waiting.set(kind, (byValue = new Map()));
+    const v = valueOf(at, kind);
+    const list = byValue.get(v);
     if (list) list.push(i);
-    else this.waiting.set(k, [i]);
+    else byValue.set(v, [i]);
     this.points.set(i, at);
+  }
+
+  /** True when some action waits for this point (a lookup: the run asks at every step). */
+  waits(kind: PointKind, value: string): boolean {
+    return this.waiting.get(kind)?.has(value) ?? false;
   }
 
   /** The earliest-listed action waiting for any of these points, removed; undefined when none waits. */
   take(points: ActionPoint[]): number | undefined {
-    let best: { key: string; i: number } | undefined;
+    let best: { list: number[]; byValue: Map<string, number[]>; value: string; i: number } | undefined;
     for (const p of points) {
-      const k = keyOf(p);
-      const i = this.waiting.get(k)?.[0];
-      if (i !== undefined && (best === undefined || i < best.i)) best = { key: k, i };
+      const kind = kindOf(p);
+      const byValue = this.waiting.get(kind);
+      const value = valueOf(p, kind);
+      const list = byValue?.get(value);
+      const i = list?.[0];
+      if (i !== undefined && (best === undefined || i < best.i)) best = { list: list!, byValue: byValue!, value, i };
     }
     if (!best) return undefined;
-    const list = this.waiting.get(best.key)!;
-    list.shift();
-    if (list.length === 0) this.waiting.delete(best.key);
+    best.list.shift();
+    if (best.list.length === 0) best.byValue.delete(best.value);
     this.points.delete(best.i);
     return best.i;
   }

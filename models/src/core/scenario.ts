@@ -96,14 +96,26 @@ export const MAX_SCENARIO_DEPTH = 64;
 
 /** The path of the first value nested deeper than `max` levels, found without recursion; undefined when none. */
 export function tooDeep(raw: unknown, max = MAX_SCENARIO_DEPTH): string | undefined {
-  const work: [unknown, string, number][] = [[raw, '', 0]];
+  // Each structure keeps the way it was reached; the path text is written only for the one that is too deep.
+  interface Reached { v: object; depth: number; parent?: Reached; key: string; inList: boolean }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const work: Reached[] = [{ v: raw, depth: 0, key: '', inList: false }];
   while (work.length) {
-    const [v, path, depth] = work.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return path || '(root)';
-    for (const [k, x] of Object.entries(v)) work.push([x, Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k, depth + 1]);
+    const r = work.pop()!;
+    if (r.depth >= max) return pathOf(r) || '(root)';
+    const inList = Array.isArray(r.v);
+    for (const k of Object.keys(r.v)) {
+      const x = (r.v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) work.push({ v: x, depth: r.depth + 1, parent: r, key: k, inList });
+    }
   }
   return undefined;
+
+  function pathOf(r: Reached): string {
+    if (!r.parent) return '';
+    const up = pathOf(r.parent);
+    return r.inList ? `${up}[${r.key}]` : up ? `${up}.${r.key}` : r.key;
+  }
 }
 
 /** Structural validation of untrusted JSON; returns a typed scenario or throws naming the field. */
@@ -188,19 +200,25 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   const actionStarts: number[] = [];
   const placed = new PlacedActions();
   const notes: ExpectationResult[] = [];
+  /** The parameters of the last state check that found no problem, while the state has not changed since. */
+  let validated: string | undefined;
   const m: Machine<unknown> = new Machine(flow, state, profile, {
     recordChanges: options.recordChanges,
     maxSteps: options.maxSteps ?? scenario.maxSteps,
     maxStepsSource: options.maxSteps !== undefined ? '--max-steps' : scenario.maxSteps !== undefined ? 'the scenario\'s maxSteps' : 'the default; raise it with --max-steps or the scenario\'s maxSteps',
     hooks: {
+      // Most steps are no action's point: a lookup or two says so before any list of points is built.
       beforeStep: (_m, step, _ctx, deferredFrom) => {
         if (placed.size === 0) return;
+        if (!placed.waits('beforeStep', step.id) && (deferredFrom === undefined || !placed.waits('beforeDeferred', deferredFrom))) return;
         const points: ActionPoint[] = [{ beforeStep: step.id }];
         if (deferredFrom !== undefined) points.push({ beforeDeferred: deferredFrom });
         firePlaced(points);
       },
       afterStep: (_m, done, emitted) => {
+        if (done.changes.length > 0) validated = undefined;
         if (placed.size === 0) return;
+        if (!placed.waits('afterStep', done.step) && !emitted.some((e) => e.kind === 'delivered' && e.handler !== undefined && placed.waits('whileHandler', e.handler))) return;
         const points: ActionPoint[] = [{ afterStep: done.step }];
         for (const e of emitted) if (e.kind === 'delivered' && e.handler !== undefined) points.push({ whileHandler: e.handler });
         firePlaced(points);
@@ -211,32 +229,45 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
     const i = placed.take(points);
     if (i !== undefined) start(i, true);
   };
+  // Each action name's spec and first step, looked up once (a long schedule starts thousands of actions).
+  const specs = new Map<string, (typeof flow.actions)[number]>();
+  for (const a of flow.actions) if (!specs.has(a.name)) specs.set(a.name, a);
+  const firstSteps = new Map<string, ReturnType<typeof resolveStart>>();
   const start = (i: number, preempt: boolean): void => {
     const act = scenario.actions[i];
-    const spec = flow.actions.find((a) => a.name === act.do)!;
+    const spec = specs.get(act.do)!;
     // An action parameter the scenario's `params` explicitly sets keeps that value unless `with` overrides it. A flow
     // parameter's default never overrides the action's own default of the same name (Q1 `lower` has level=false
     // while the flow's `level` defaults to true), so only names the scenario wrote are inherited.
-    const given = scenario.params ?? {};
-    const inherited = Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
-    const actParams = resolveParams(spec.params, { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
-    checkIndexParams({ ...params, ...actParams }, `actions[${i}].with`);
+    const given = scenario.params;
+    const inherited = given === undefined ? undefined : Object.fromEntries(spec.params.filter((p) => p.name in given).map((p) => [p.name, params[p.name]]));
+    const actParams = resolveParams(spec.params, inherited === undefined ? act.with : { ...inherited, ...act.with }, `actions[${i}] (${act.do})`);
+    // The action sees the scenario's parameters overridden by its own; checks read this one copy, the model gets its own.
+    const all = { ...params, ...actParams };
+    checkIndexParams(all, `actions[${i}].with`);
     actionStarts[i] = m.steps.length;
     if (spec.apply) {
       const { result: what, changes } = modelCode(`actions[${i}]`, () => m.change((st) => spec.apply!(st, { ...params, ...actParams })));
-      const actionProblems = flow.validate(state, { ...params, ...actParams }, profile);
-      if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
+      // The state is checked after every direct change; a check is skipped only when it would repeat the last one
+      // exactly: the same parameters, and no recorded change to the state since (not knowable unless changes are recorded).
+      const key = options.recordChanges === false || changes.length > 0 ? undefined : JSON.stringify(all);
+      if (key === undefined || key !== validated) {
+        const actionProblems = flow.validate(state, all, profile);
+        if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
+        validated = options.recordChanges === false ? undefined : JSON.stringify(all);
+      }
       m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
       return;
     }
     const context = act.on ?? MAIN_CONTEXT;
-    const first = resolveStart(flow, spec.from);
+    let first = firstSteps.get(spec.name);
+    if (first === undefined) firstSteps.set(spec.name, (first = resolveStart(flow, spec.from)));
     if (preempt) m.inject(context, first, { ...params, ...actParams }, spec.name);
     else m.post(context, first, { ...params, ...actParams }, spec.name);
   };
   // Placed actions are armed from the start, wherever they stand in the list; the others run in order.
   scenario.actions.forEach((act, i) => {
-    if (!flow.actions.some((a) => a.name === act.do)) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
+    if (!specs.has(act.do)) fail(`actions[${i}].do`, `flow ${flow.id} has no action "${act.do}" (actions: ${flow.actions.map((a) => a.name).join(', ')})`);
     const at = act.at;
     if (at && 'afterTime' in at) m.at(at.afterTime, () => start(i, true));
     else if (at) placed.arm(i, at);

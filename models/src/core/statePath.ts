@@ -132,10 +132,46 @@ function describe(v: Json): string {
   return `a ${typeof v}`;
 }
 
+/** Marks a value a direct copy cannot treat as JSON would (a class instance, toJSON, a function, `__proto__` …). */
+const NOT_PLAIN = Symbol('not plain data');
+
+/**
+ * The copy a JSON round trip makes of plain data (undefined fields dropped, undefined list items and non-finite
+ * numbers null, −0 as 0), without writing the text; NOT_PLAIN for anything else.
+ */
+function jsonCopy(v: Json, inList: boolean, depth: number): Json {
+  if (typeof v === 'number') return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (v === undefined) return inList ? null : undefined;
+  if (typeof v !== 'object' || depth > 200) return NOT_PLAIN;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return NOT_PLAIN;
+    const out: Json[] = new Array<Json>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = jsonCopy(v[i], true, depth + 1);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = x;
+    }
+    return out;
+  }
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return NOT_PLAIN;
+  const out: Record<string, Json> = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return NOT_PLAIN;
+    const x = jsonCopy((v as Record<string, Json>)[k], false, depth + 1);
+    if (x === NOT_PLAIN) return NOT_PLAIN;
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
+}
+
 export function deepClone<T>(v: T): T {
   // A field added or removed by a step diffs against `undefined`, which JSON cannot round-trip.
   if (v === undefined || v === null || typeof v !== 'object') return (typeof v === 'number' && !Number.isFinite(v) ? null : v) as T;
-  return JSON.parse(JSON.stringify(v)) as T;
+  // Plain data (every model state) is copied directly; anything else takes the JSON round trip.
+  const copy = jsonCopy(v, false, 0);
+  return (copy !== NOT_PLAIN ? copy : JSON.parse(JSON.stringify(v))) as T;
 }
 
 /** A copy of a state value taken before a write: lists of plain values are sliced, structures copied through JSON. */
@@ -152,12 +188,16 @@ function asJsonItem(x: Json): Json {
 /** Equal as JSON text; lists of plain values (bit sets, the handled log) are compared without building the text. */
 function sameValue(a: Json, b: Json): boolean {
   if (a === b && (typeof a !== 'number' || Number.isFinite(a))) return true;
-  if (Array.isArray(a) && Array.isArray(b) && isLeafArray(a) && isLeafArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (asJsonItem(a[i]) !== asJsonItem(b[i])) return false;
-    return true;
-  }
+  if (Array.isArray(a) && Array.isArray(b) && isLeafArray(a) && isLeafArray(b)) return sameLeaves(a, b);
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Two lists of plain values equal as JSON text. */
+function sameLeaves(a: Json[], b: Json[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (asJsonItem(a[i]) !== asJsonItem(b[i])) return false;
+  return true;
 }
 
 /** A list this long that only grew at its end is a log (the handled ports): name the new slots, not the whole list. */
@@ -165,23 +205,68 @@ export const LOG_LIST_MIN = 16;
 
 /** Leaf-level differences between two states; bit-set arrays are compared as whole values. */
 export function diffStates(before: Json, after: Json, prefix = ''): StateChange[] {
-  if (sameValue(before, after)) return [];
-  if (isObject(before) && isObject(after)) {
-    const out: StateChange[] = [];
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const k of keys) out.push(...diffStates(before[k], after[k], prefix ? `${prefix}.${k}` : k));
-    return out;
+  const out: StateChange[] = [];
+  diffStatesInto(before, after, prefix, out);
+  return out;
+}
+
+/**
+ * `diffStates`, appending to `out`. Two structures are walked key by key (their keys in order, then the keys only the
+ * second has) without first comparing their JSON texts: equal texts walk to no change anyway, so the result is the same.
+ */
+export function diffStatesInto(before: Json, after: Json, prefix: string, out: StateChange[]): void {
+  if (before === after && (typeof before !== 'number' || Number.isFinite(before))) return;
+  const bo = typeof before === 'object' && before !== null;
+  const ao = typeof after === 'object' && after !== null;
+  if (!bo && !ao) {
+    // Two plain values: equal when their JSON texts are.
+    if (jsonText(before) === jsonText(after)) return;
+    out.push({ path: prefix || '(state)', before: snapshot(before), after: snapshot(after) });
+    return;
   }
-  if (Array.isArray(before) && Array.isArray(after) && !(isLeafArray(before) && isLeafArray(after)) && before.length === after.length) {
-    const out: StateChange[] = [];
-    for (let i = 0; i < before.length; i++) out.push(...diffStates(before[i], after[i], prefix ? `${prefix}.${i}` : String(i)));
-    return out;
+  if (bo && ao && !Array.isArray(before) && !Array.isArray(after)) {
+    const b = before as Record<string, Json>;
+    const a = after as Record<string, Json>;
+    for (const k of Object.keys(b)) diffStatesInto(b[k], a[k], prefix ? `${prefix}.${k}` : k, out);
+    for (const k of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, k)) diffStatesInto(undefined, a[k], prefix ? `${prefix}.${k}` : k, out);
+    return;
   }
-  // A long list that grew by an item or two at its end (a log): the new slots, so a step's record stays small.
-  if (Array.isArray(before) && Array.isArray(after) && isLeafArray(before) && isLeafArray(after) && before.length >= LOG_LIST_MIN
-    && after.length > before.length && after.length - before.length <= 2 && before.every((x, i) => sameValue(x, after[i]))) {
-    return after.slice(before.length).map((x, j) => ({ path: `${prefix}.${before.length + j}`, before: undefined, after: deepClone(x) }));
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && !(isLeafArray(before) && isLeafArray(after))) {
+    // A slot undefined in one list and null in the other is equal inside list text only: then the lists' texts decide.
+    if (hasNullSlotPair(before, after) && JSON.stringify(before) === JSON.stringify(after)) return;
+    for (let i = 0; i < before.length; i++) diffStatesInto(before[i], after[i], prefix ? `${prefix}.${i}` : String(i), out);
+    return;
   }
+  for (const c of diffLeaves(before, after, prefix)) out.push(c);
+}
+
+/** What JSON writes for a plain value, as a comparable value: nothing (undefined) for undefined and functions, null for non-finite numbers. */
+function jsonText(x: Json): Json {
+  if (typeof x === 'number') return Number.isFinite(x) ? x : null;
+  return x === undefined || typeof x === 'function' || typeof x === 'symbol' ? undefined : x;
+}
+
+/** Some slot holds, in one list, a value JSON writes as nothing and, in the other, one it writes as null. */
+function hasNullSlotPair(a: Json[], b: Json[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = jsonText(a[i]);
+    const y = jsonText(b[i]);
+    if ((x === undefined && y === null) || (x === null && y === undefined)) return true;
+  }
+  return false;
+}
+
+/** The rest of `diffStates`: lists of plain values, lists that changed length, and values of different kinds. */
+function diffLeaves(before: Json, after: Json, prefix: string): StateChange[] {
+  const leaves = Array.isArray(before) && Array.isArray(after) && isLeafArray(before) && isLeafArray(after);
+  // A long list that grew by an item or two at its end (a log): the new slots, so a step's record stays small. Lists
+  // of different lengths are never equal, so this comes first; each log is walked once.
+  if (leaves && before.length >= LOG_LIST_MIN && after.length > before.length && after.length - before.length <= 2) {
+    let grew = true;
+    for (let i = 0; i < before.length && grew; i++) grew = !(i in before) || jsonText(before[i]) === jsonText(after[i]); // `every` skips holes
+    if (grew) return after.slice(before.length).map((x, j) => ({ path: `${prefix}.${before.length + j}`, before: undefined, after: deepClone(x) }));
+  }
+  if (leaves ? sameLeaves(before, after) : sameValue(before, after)) return [];
   // Per-index counters and tables (irq_eoi[24], irq_count[8]): name the slots that changed, not the whole row.
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.length > 4) {
     const changed = before.map((_, i) => i).filter((i) => !sameValue(before[i], after[i]));

@@ -115,6 +115,8 @@ export interface TraceStepView {
   context?: string;
   /** Set when the step queued its next step on another context (a kick, a tasklet) instead of calling it. */
   deferredTo?: string;
+  /** Work the step queued on other contexts while its own chain went on (`X6.5 → xen-softirq`). */
+  handedOff?: string[];
 }
 
 export interface OutcomeView {

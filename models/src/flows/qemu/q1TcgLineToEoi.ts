@@ -526,7 +526,7 @@ const steps: Step<S>[] = [
   {
     id: 'Q1.9',
     title: 'cpu_interrupt',
-    role: 'Sets the request bit; from another thread kicks the vCPU (wakes it from halt or forces it out of the TB loop); on its own thread makes it leave the TB at the next check.',
+    role: 'Sets the request bit; from another thread kicks the vCPU (wakes it from halt or forces it out of the TB loop); on its own thread makes it leave the TB at the next check. The trace follows the kicked vCPU on at once, although in QEMU the sender returns first: everything else the sender does to the APICs (the other pins ioapic_service sends, the other APICs of a destination mask) was done before this step, and what it does after returning touches neither an APIC nor the CPU, so the order cannot change an outcome; an action placed beforeStep Q1.10 runs between the kick and the vCPU\'s check.',
     component: 'tcg-cpu',
     links: [qemuLink('cpu_interrupt', 'softmmu/cpus.c'), qemuLink('tcg_handle_interrupt', 'accel/tcg/tcg-accel-ops.c'), qemuLink('qemu_cpu_kick', 'softmmu/cpus.c')],
     contracts: [

@@ -52,7 +52,7 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.4', title: 'hvm_assert_evtchn_irq', component: 'hvm-callback', operation: 'evtchn.hvm_assert',
-    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all.',
+    role: 'Turns "UP[v] became 1" into an interrupt for an HVM vCPU (XR17): per-vCPU vector → vLAPIC; domain in vector mode → kick; vCPU0 → GSI/INTx level; any other vCPU → nothing at all. Called in IRQ context or with interrupts off, it only schedules the vCPU\'s softirq tasklet and returns: the caller goes on (evtchn_check_pollers …) and the tasklet (X6.5, context xen-softirq) runs later, so an action can be placed between them; a tasklet still waiting is not queued twice.',
     rules: ['XR17'],
     links: [xenLink('hvm_assert_evtchn_irq', XEN_HVM_IRQ)],
     contracts: [{
@@ -60,10 +60,12 @@ export const hvmSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'hvm_assert_evtchn_irq', check: { kind: 'callOrder', first: ['vlapic_set_irq'], then: ['hvm_set_callback_irq_level'] },
     }],
     branches: [
-      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule defers the work', next: 'X6.5' },
+      { name: 'tasklet', when: 'in IRQ context or with interrupts off (in_irq() || !local_irq_is_enabled(); parameter xen_in_irq): tasklet_schedule hands the vCPU\'s tasklet to xen-softirq, where it runs later', next: 'X6.5' },
       { name: 'percpu-vector', when: 'a per-vCPU upcall vector (UV[v]≠0) with the vLAPIC enabled: vlapic_set_irq raises it as an edge', next: 'X6.6' },
       { name: 'vlapic-disabled', when: 'a per-vCPU upcall vector but the vLAPIC is software-disabled: nothing until the guest enables it (X6.7)', next: null },
       { name: 'no-upcall-vector', when: 'no per-vCPU vector: vcpu_kick for the global vector callback, hvm_set_callback_irq_level on vCPU0 for GSI/INTx', next: 'X6.8' },
+      { name: 'tasklet', when: 'meanwhile the caller returns at once and goes on (evtchn_check_pollers after a set-pending)', next: null },
+      { name: 'tasklet-queued', when: 'in IRQ context or with interrupts off, and that tasklet is still waiting on the softirq list: tasklet_schedule only moves it, it will run once', next: null },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.4');
@@ -72,9 +74,17 @@ export const hvmSideSteps: XStep[] = [
       const uv = d.vcpu.map((x) => x.evtchn_upcall_vector);
       const dec = hvmAssertDecision(d.hvm_irq, v, uv, d.vlapic[v].svr_enabled, ctx.params.xen_in_irq === true);
       switch (dec) {
-        // tasklet_schedule(&v->arch.hvm.assert_evtchn_irq_tasklet): the work runs later from the softirq, not now. The
-        // caller's own continuation travels with it (a step has one next), so in a trace it resumes after the tasklet.
-        case 'tasklet': return { ...go(dec, 'in_irq() or Xen IRQs off (xen_in_irq): tasklet_schedule, the tasklet re-runs it from the softirq', 'X6.5'), deferTo: XEN_SOFTIRQ_CONTEXT };
+        // tasklet_schedule(&v->arch.hvm.assert_evtchn_irq_tasklet) and return: the caller goes on now, the tasklet runs
+        // later from TASKLET_SOFTIRQ with its own chain. A tasklet already on the list is moved, not added: one run.
+        case 'tasklet': {
+          const vc = d.vcpu[v];
+          if (vc.assert_tasklet_queued) {
+            return finish(ctx, 'tasklet-queued', `in_irq() or Xen IRQs off (xen_in_irq): vCPU ${v}'s tasklet is still on the softirq list, tasklet_schedule only moves it`);
+          }
+          vc.assert_tasklet_queued = true;
+          const r = finish(ctx, dec, `in_irq() or Xen IRQs off (xen_in_irq): tasklet_schedule queues vCPU ${v}'s tasklet on the softirq list and returns`);
+          return { ...r, handOff: [{ next: 'X6.5', to: XEN_SOFTIRQ_CONTEXT, params: { vcpu: v, ret: '' } }] };
+        }
         case 'percpu-vector': return go(dec, `UV[${v}]=0x${uv[v].toString(16)} and the vLAPIC is enabled`, 'X6.6', { target: v, vector: uv[v], trig: 0 });
         case 'vlapic-disabled':
           ctx.emit({ kind: 'pending', target: tag(v), detail: `UV[${v}] set but the vLAPIC is software-disabled: re-raised when the guest enables it (X6.7)` });
@@ -85,14 +95,15 @@ export const hvmSideSteps: XStep[] = [
   },
   {
     id: 'X6.5', title: 'hvm_assert_evtchn_irq_tasklet', component: 'hvm-callback',
-    role: 'The per-vCPU softirq tasklet (softirq_tasklet_init in hvm_vcpu_initialise) that re-runs hvm_assert_evtchn_irq later, out of IRQ context with interrupts enabled (the tasklet branch of X6.4).',
-    links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c')],
+    role: 'The per-vCPU softirq tasklet (softirq_tasklet_init in hvm_vcpu_initialise) that re-runs hvm_assert_evtchn_irq later, out of IRQ context with interrupts enabled (the tasklet branch of X6.4); do_tasklet_work takes it off the list before calling it, so a raise during the run queues it again.',
+    links: [xenLink('hvm_assert_evtchn_irq_tasklet', 'xen/arch/x86/hvm/hvm.c'), xenLink('do_tasklet_work', 'xen/common/tasklet.c')],
     branches: [
       { name: 'rerun', when: 'the tasklet runs from TASKLET_SOFTIRQ with interrupts on and calls hvm_assert_evtchn_irq again', next: 'X6.4' },
     ],
     run(ctx) {
       requireGuest(ctx, 'hvm', 'X6.5');
-      return go('rerun', 'TASKLET_SOFTIRQ: out of IRQ context, interrupts on → hvm_assert_evtchn_irq again', 'X6.4', { xen_in_irq: false });
+      ctx.state.vcpu[targetOf(ctx)].assert_tasklet_queued = false;
+      return go('rerun', 'TASKLET_SOFTIRQ: off the list (list_del_init), out of IRQ context, interrupts on → hvm_assert_evtchn_irq again', 'X6.4', { xen_in_irq: false });
     },
   },
   {

@@ -178,7 +178,7 @@ const own: XStep[] = [
   },
   {
     id: 'X3.14', title: 'irq_guest_eoi_timer_fn', component: 'pirq',
-    role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (XR27).',
+    role: 'Fires 1 ms after do_IRQ_guest if the guest has not EOIed: clears pirq->masked, drops in_flight and performs the EOI/unmask itself; a later guest EOI then does nothing (XR27). The timer is the scenario action eoi-timer rather than timer@+N: 1 ms has no fixed number of model steps, and an action the scenario places (in order, or at a step, a hand-off or a clock time) can fire it at any point the real timer can, so no ordering of the code is left out.',
     rules: ['XR27'],
     links: [xenLink('irq_guest_eoi_timer_fn', 'xen/arch/x86/irq.c')],
     branches: [

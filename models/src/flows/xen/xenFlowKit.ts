@@ -2,6 +2,8 @@
 // resume a suspended scan, per-flow step ids for reused steps, profiles, the default domain and its docs.
 
 import { Link, ModelError, ParamSpec, ParamValues, Profile, Step, StepContext, StepResult } from '../../core/types';
+import { deepClone } from '../../core/statePath';
+import { readOnlyState } from '../../core/changeRecorder';
 import { XenDomainState, domainProblems, newDomain, portProblem, vcpuProblem, maxPorts } from '../../components/xenDomain';
 import { Evtchn, newEvtchn } from '../../components/evtchn2l';
 import { IrqInfo, bindPortToCpu, newIrqInfo } from '../../components/linuxEvtchn';
@@ -34,22 +36,56 @@ export const LINUX_2007_PATCH = 'Linux 2.6.23 arch/i386/xen/events.c (2007)';
 // that was running. Frames live in the internal parameter `ret` (JSON), never in the domain state.
 interface Frame { step: string; params: ParamValues }
 
-function frames(params: ParamValues): Frame[] {
+/** A `ret` text read back: its frames (never changed once built) and the text of the stack below its top. */
+interface Stack { frames: readonly Frame[]; below: string }
+
+/**
+ * Stacks already read or built, by their text: a chain pushes and pops the same few stacks over and over, and reading
+ * one back is then a lookup instead of a JSON parse. Bounded: emptied when it grows past STACK_CACHE_MAX.
+ */
+const stacks = new Map<string, Stack>();
+const STACK_CACHE_MAX = 4096;
+
+function remember(text: string, stack: Stack): Stack {
+  if (stacks.size >= STACK_CACHE_MAX) stacks.clear();
+  stacks.set(text, stack);
+  return stack;
+}
+
+function stackOf(params: ParamValues): Stack | undefined {
   const r = params.ret;
-  return typeof r === 'string' && r !== '' ? (JSON.parse(r) as Frame[]) : [];
+  if (typeof r !== 'string' || r === '') return undefined;
+  const known = stacks.get(r);
+  if (known) return known;
+  const frames = JSON.parse(r) as Frame[];
+  return remember(r, { frames, below: frames.length > 1 ? JSON.stringify(frames.slice(0, -1)) : '' });
+}
+
+function frames(params: ParamValues): readonly Frame[] {
+  return stackOf(params)?.frames ?? [];
 }
 
 function stripRet(p: ParamValues): ParamValues {
-  const out: ParamValues = { ...p };
-  delete out.ret;
+  const out: ParamValues = {};
+  for (const k of Object.keys(p)) if (k !== 'ret') out[k] = p[k];
   return out;
 }
 
 /** Go to `next`, arranging that when the chain started there ends, the run resumes at `returnTo` with the current params (plus `returnParams`). */
 export function call(ctx: XCtx, branch: string, why: string, next: string, params: ParamValues, returnTo: string, returnParams: ParamValues = {}): StepResult {
-  const stack = frames(ctx.params);
-  stack.push({ step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } });
-  return { branch, why, next, params: { ...params, ret: JSON.stringify(stack) } };
+  const found = stackOf(ctx.params);
+  const below = found && found.frames.length > 0 ? found : undefined;
+  const frame: Frame = { step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } };
+  // The text JSON.stringify gives the longer stack: the shorter one's items, then the new frame's.
+  const belowText = below ? (ctx.params.ret as string) : '';
+  const frameText = JSON.stringify(frame);
+  const text = below ? `${belowText.slice(0, -1)},${frameText}]` : `[${frameText}]`;
+  // Cached as reading its text back gives it (no undefined fields), so a cached stack equals a parsed one.
+  if (!stacks.has(text)) {
+    const read = deepClone(frame);
+    remember(text, { frames: below ? [...below.frames, read] : [read], below: belowText });
+  }
+  return { branch, why, next, params: { ...params, ret: text } };
 }
 
 /** True when a guest wrapper called this step and gets the result back; false for a raw hypercall (a scenario action). */
@@ -69,21 +105,22 @@ export function go(branch: string, why: string, next: string, params?: ParamValu
 
 /** This chain ends here: resume the innermost suspended caller, or end the run. */
 export function finish(ctx: XCtx, branch: string, why: string, result: ParamValues = {}): StepResult {
-  const stack = frames(ctx.params);
-  const top = stack.pop();
-  if (!top) return { branch, why, next: null };
+  const stack = stackOf(ctx.params);
+  const top = stack?.frames[stack.frames.length - 1];
+  if (!stack || !top) return { branch, why, next: null };
   const restored: ParamValues = {};
   for (const k of Object.keys(ctx.params)) (restored as Record<string, unknown>)[k] = undefined; // drop keys the callee added
-  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ...result, ret: JSON.stringify(stack) } };
+  return { branch, why: `${why}; returns to ${top.step}`, next: top.step, params: { ...restored, ...top.params, ...result, ret: stack.below === '' ? '[]' : stack.below } };
 }
 
 // ---- per-flow ids ------------------------------------------------------------------------------------
 /** A step of flow F keeps its own id; a step of another flow reused inside F is `<id>@F` (ids are unique across flows). */
-const localIds = new Map<string, string>();
+const localIds = new Map<string, Map<string, string>>();
 export function localId(flowId: string, id: string): string {
-  const key = `${flowId} ${id}`;
-  let out = localIds.get(key);
-  if (out === undefined) localIds.set(key, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
+  let ids = localIds.get(flowId);
+  if (ids === undefined) localIds.set(flowId, (ids = new Map()));
+  let out = ids.get(id);
+  if (out === undefined) ids.set(id, (out = id.split('.')[0] === flowId ? id : `${id}@${flowId}`));
   return out;
 }
 
@@ -94,7 +131,10 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
     branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
-      const out = { ...r, next: r.next === null ? null : localId(flowId, r.next) };
+      // A new result (the step's own may be shared), built field by field: every step of every Xen run passes here.
+      const out: StepResult = { branch: r.branch, why: r.why, next: r.next === null ? null : localId(flowId, r.next) };
+      if (r.params !== undefined) out.params = r.params;
+      if (r.deferTo !== undefined) out.deferTo = r.deferTo;
       if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: localId(flowId, h.next) }));
       return out;
     },
@@ -140,10 +180,12 @@ export function num(params: ParamValues, name: string): number {
   return v;
 }
 
+// The parameter checks below run on nearly every step and only read the state: they read it behind the step's view.
+
 /** A port parameter, checked against the domain's ABI: out of range is bad input (ModelError naming the field), never a trace. */
 export function portOf(ctx: XCtx, name = 'port'): number {
   const p = num(ctx.params, name);
-  const m = portProblem(ctx.state, p, name);
+  const m = portProblem(readOnlyState(ctx.state), p, name);
   if (m) throw new ModelError(m, name);
   return p;
 }
@@ -151,7 +193,7 @@ export function portOf(ctx: XCtx, name = 'port'): number {
 /** A vCPU/CPU parameter, checked against the domain. */
 export function vcpuOf(ctx: XCtx, name = 'vcpu'): number {
   const v = num(ctx.params, name);
-  const m = vcpuProblem(ctx.state, v, name);
+  const m = vcpuProblem(readOnlyState(ctx.state), v, name);
   if (m) throw new ModelError(m, name);
   return v;
 }
@@ -161,12 +203,12 @@ export function targetOf(ctx: XCtx): number {
   const given = num(ctx.params, 'vcpu');
   if (given >= 0) return vcpuOf(ctx, 'vcpu');
   const p = ctx.params.port;
-  return typeof p === 'number' ? ctx.state.evtchn[String(p)]?.notify_vcpu_id ?? 0 : 0;
+  return typeof p === 'number' ? readOnlyState(ctx.state).evtchn[String(p)]?.notify_vcpu_id ?? 0 : 0;
 }
 
 /** Steps of the PV-only or HVM-only path refuse the other guest type: bad input, not a trace. */
 export function requireGuest(ctx: XCtx, guest: 'pv' | 'hvm', step: string): void {
-  if (ctx.state.guest !== guest) {
+  if (readOnlyState(ctx.state).guest !== guest) {
     throw new ModelError(`step ${step} runs only for ${guest === 'pv' ? 'PV' : 'HVM'} guests, but the domain is ${ctx.state.guest} (parameter guest)`, 'guest');
   }
 }
@@ -283,6 +325,7 @@ export const STATE_DOC: Record<string, string> = {
   'vcpu.N.poll_timer': 'SCHEDOP_poll timeout: 0 not armed, t armed with timeout t (poll_timer_fn wakes the vCPU if still polling).',
   'vcpu.N.saved_upcall_mask': 'PV bounce frame: UM saved by create_bounce_frame, restored by do_iret.',
   'vcpu.N.rflags_if': 'HVM guest RFLAGS.IF: false while a handler runs; blocks injection (hvm_interrupt_blocked).',
+  'vcpu.N.assert_tasklet_queued': 'HVM: the vCPU\'s assert_evtchn_irq tasklet is scheduled and has not run yet (a second tasklet_schedule only moves it: it runs once).',
   'vcpu.N.evtchn_upcall_vector': 'UV[N]: per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector), 0 = none.',
   'vcpu.N.virq_to_evtchn.V': 'VIRQ2P[N][V]: port bound to VIRQ V on vCPU N (0 VIRQ_TIMER, 1 VIRQ_DEBUG, 2 VIRQ_CONSOLE …).',
   'evtchn.P': 'E[P], struct evtchn: state (ECS_*), notify_vcpu_id, xen_consumer, priority, remote_port, virq, pirq, last_vcpu_id/last_priority (fifo_lastq), pending.',

@@ -99,7 +99,7 @@ export const xenPollSteps: XStep[] = [
   },
   {
     id: 'X1.p2', title: 'poll_timer_fn', component: 'xen-sched',
-    role: 'The SCHEDOP_poll timeout fires: if the vCPU is still in poll_mask it is woken (vcpu_unblock) and SCHEDOP_poll returns 0 with nothing pending; if an event already woke it, nothing happens.',
+    role: 'The SCHEDOP_poll timeout fires: if the vCPU is still in poll_mask it is woken (vcpu_unblock) and SCHEDOP_poll returns 0 with nothing pending; if an event already woke it, nothing happens. The timer is the scenario action poll-timer-fires rather than timer@+N: a timeout has no fixed number of model steps, and a placed action can fire it at any point the real timer can.',
     rules: ['XR37'],
     branches: [
       { name: 'not-armed', when: 'no poll timer armed (SCHEDOP_poll with timeout 0, or it already fired)', next: null },

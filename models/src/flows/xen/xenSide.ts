@@ -5,6 +5,7 @@ import { evtchnUsable, markEventsPending, set2lPending, unmask2lXen } from '../.
 import { wordBits } from '../../components/xenDomain';
 import { fifoSetPending, fifoUnmaskXen } from '../../components/evtchnFifo';
 import { unblockXenVcpu } from './xenPoll';
+import { readOnlyState } from '../../core/changeRecorder';
 import { LINUX_2007_PATCH, XStep, XEN_EVENT_CHANNEL, call, finish, go, returnsTo, linuxLink, num, str, xenLink, portOf, vcpuOf, targetOf, requireGuest } from './xenFlowKit';
 
 const tag = (v: number): string => `vcpu${v}`;
@@ -21,7 +22,7 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.3', title: 'do_event_channel_op', component: 'evtchn',
-    role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port) (the PV-shim branch is not modelled).',
+    role: 'Hypercall dispatcher: EVTCHNOP_send → evtchn_send(current->domain, port). Its first test, a PV shim (CONFIG_PV_SHIM, Xen booted as the shim of one PV guest) forwarding every event-channel op to the Xen below it (pv_shim_event_channel_op), is never taken here: pv_shim is fixed at boot and the modelled Xen is not a shim, so that branch cannot change an outcome of these flows.',
     links: [xenLink('do_event_channel_op', XEN_EVENT_CHANNEL)],
     branches: [
       { name: 'EVTCHNOP_send', when: 'the command is EVTCHNOP_send: evtchn_send on the given port', next: 'X1.4' },
@@ -30,7 +31,7 @@ export const xenSideSteps: XStep[] = [
   },
   {
     id: 'X1.4', title: 'evtchn_send', component: 'evtchn', operation: 'evtchn.send',
-    role: 'Sends on the caller\'s local port (XR2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; anything else is -EINVAL.',
+    role: 'Sends on the caller\'s local port (XR2): INTERDOMAIN pends the remote port on the remote\'s notify_vcpu_id; IPI pends the same port on its notify_vcpu_id; UNBOUND is silently dropped; a port Xen consumes or any other state is -EINVAL. The modelled domain sending to its peer only pends the peer\'s port: evtchn_send writes nothing of the sender\'s domain, and what the peer does next reaches this domain only as a new send (a scenario\'s `send` action), so not following the peer cannot change an outcome here.',
     rules: ['XR2', 'XR3'],
     links: [xenLink('evtchn_send', XEN_EVENT_CHANNEL)],
     contracts: [{
@@ -38,22 +39,27 @@ export const xenSideSteps: XStep[] = [
       codebase: 'xen', symbol: 'evtchn_send', check: { kind: 'mentions', anyOf: ['notify_vcpu_id'] },
     }],
     branches: [
-      { name: 'einval', when: 'the port is not in a state that can send (e.g. ECS_FREE): -EINVAL', next: null },
+      { name: 'einval', when: 'the port is not in a state that can send (e.g. ECS_FREE), or Xen itself consumes it: -EINVAL', next: null },
       { name: 'unbound', when: 'the port is ECS_UNBOUND (no peer yet): nothing is sent', next: null },
       { name: 'ipi', when: 'ECS_IPI: the port itself is set pending on its notify_vcpu_id', next: 'X1.5' },
       { name: 'xen-consumer', when: 'the remote port is consumed by Xen (xen_consumer set): Xen\'s notification function runs, no guest is signalled', next: null },
       { name: 'interdomain', when: 'ECS_INTERDOMAIN: the remote port is set pending on its notify_vcpu_id', next: 'X1.5' },
-      { name: 'to-peer', when: 'the modelled domain sends to its peer: the peer\'s port is set pending, and the model does not follow the peer', next: null },
+      { name: 'to-peer', when: 'the modelled domain sends to its peer: only the peer\'s port is set pending, nothing of this domain changes', next: null },
     ],
     run(ctx) {
       const lport = num(ctx.params, 'lport');
       const self = str(ctx.params, 'sender', 'peer') === 'self';
-      const d = ctx.state;
+      const d = readOnlyState(ctx.state); // evtchn_send writes nothing of this domain: it only reads here
       const ch = self ? d.evtchn[String(lport)] : d.peer_evtchn[String(lport)];
       const who = self ? 'this domain' : 'the peer domain';
       if (!ch || ch.state === 'ECS_FREE' || ch.state === 'ECS_RESERVED') {
         ctx.emit({ kind: 'error', what: `port ${lport}`, detail: `-EINVAL: port ${lport} of ${who} is not allocated` });
         return finish(ctx, 'einval', `port ${lport} of ${who} is ${ch ? ch.state : 'absent'}`);
+      }
+      // "Guest cannot send via a Xen-attached event channel" (consumer_is_xen(lchn)), tested before the state.
+      if (ch.xen_consumer) {
+        ctx.emit({ kind: 'error', what: `port ${lport}`, detail: `-EINVAL: port ${lport} of ${who} is consumed by Xen; a guest cannot send on it` });
+        return finish(ctx, 'einval', `E[${lport}] of ${who} is Xen-consumed (xen_consumer=${ch.xen_consumer})`);
       }
       if (ch.state === 'ECS_UNBOUND') {
         ctx.emit({ kind: 'dropped', what: `port ${lport}`, detail: 'ECS_UNBOUND: silently dropped, returns 0 (XR2)' });
@@ -70,7 +76,7 @@ export const xenSideSteps: XStep[] = [
         return go('interdomain', `ECS_INTERDOMAIN → remote port ${rport}, notify_vcpu_id ${r?.notify_vcpu_id ?? 0}`, 'X1.5', { port: rport, vcpu: r?.notify_vcpu_id ?? 0 });
       }
       if (ch.state === 'ECS_INTERDOMAIN') {
-        ctx.emit({ kind: 'note', what: `port ${lport}`, detail: 'pends the peer domain\'s port; the peer is not modelled' });
+        ctx.emit({ kind: 'note', what: `port ${lport}`, detail: 'pends the peer domain\'s port; nothing of this domain changes (the peer answers, if it does, with a send of its own)' });
         return finish(ctx, 'to-peer', 'sending from the modelled domain to its peer');
       }
       ctx.emit({ kind: 'error', what: `port ${lport}`, detail: `-EINVAL: cannot send on ${ch.state}` });
@@ -89,14 +95,15 @@ export const xenSideSteps: XStep[] = [
     ],
     run(ctx) {
       const port = portOf(ctx);
-      const ch = ctx.state.evtchn[String(port)];
+      const d = readOnlyState(ctx.state); // a dispatch: it only reads
+      const ch = d.evtchn[String(port)];
       const given = num(ctx.params, 'vcpu');
       const v = given >= 0 ? targetOf(ctx) : ch?.notify_vcpu_id ?? 0; // XR3: the sender passes notify_vcpu_id
       if (!evtchnUsable(ch)) {
         ctx.emit({ kind: 'dropped', target: tag(v), what: `port ${port}`, detail: `port ${port} is ${ch ? (ch.xen_consumer ? 'consumed by Xen' : ch.state) : 'not allocated'}: evtchn_usable is false (XR1)` });
         return finish(ctx, 'unusable', `E[${port}] is ${ch ? ch.state : 'absent'}${ch?.xen_consumer ? ', Xen-consumed' : ''}`);
       }
-      return ctx.state.abi === 'fifo'
+      return d.abi === 'fifo'
         ? go('fifo', `d->evtchn_port_ops is FIFO; target vCPU ${v}`, 'X7.5', { vcpu: v })
         : go('2-level', `d->evtchn_port_ops is 2-level; target vCPU ${v}`, 'X1.6', { vcpu: v });
     },
@@ -237,7 +244,7 @@ export const xenSideSteps: XStep[] = [
     run(ctx) {
       requireGuest(ctx, 'pv', 'X1.10');
       const v = targetOf(ctx);
-      const vi = ctx.state.vcpu_info[v];
+      const vi = readOnlyState(ctx.state).vcpu_info[v]; // the check only reads
       if (vi.evtchn_upcall_pending && !vi.evtchn_upcall_mask) return go('deliver', `UP[${v}]=1 and UM[${v}]=0`, 'X1.11');
       if (vi.evtchn_upcall_pending) {
         ctx.emit({ kind: 'pending', target: tag(v), detail: `UP[${v}]=1 but UM[${v}]=1 (events disabled): delivered when the guest re-enables events (X1.25) or by the running upcall's loop` });

@@ -52,6 +52,7 @@ export function traceView(index: IndexQueries, flow: Flow<unknown>, trace: Trace
       ...(s.action ? { action: s.action } : {}),
       ...(s.context ? { context: s.context } : {}),
       ...(s.deferredTo ? { deferredTo: s.deferredTo } : {}),
+      ...(s.handedOff ? { handedOff: [...s.handedOff] } : {}),
     })),
     outcome: trace.outcome.map((o) => ({ ...o })),
     truncated: trace.truncated,
