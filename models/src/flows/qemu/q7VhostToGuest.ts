@@ -149,6 +149,13 @@ const steps: Step<S>[] = [
       { name: 'suppressed', when: 'VIRTIO_RING_F_EVENT_IDX: used_event is outside [old, new) mod 2^16: no notification', next: null },
       { name: 'need-event', when: 'used_event lies in [old, new) mod 2^16 (vring_need_event): eventfd_signal(call fd) wakes the KVM irqfd', next: 'Q7.5' },
       { name: 'not-valid', when: 'signalled_used_valid was false: notify unconditionally; eventfd_signal(call fd) wakes the KVM irqfd', next: 'Q7.5' },
+      { name: 'notify-on-empty', when: 'VIRTIO_F_NOTIFY_ON_EMPTY and the avail ring is empty: notify; eventfd_signal(call fd)', next: 'Q7.5' },
+      { name: 'flags', when: 'no EVENT_IDX and the driver left VRING_AVAIL_F_NO_INTERRUPT clear: notify; eventfd_signal(call fd)', next: 'Q7.5' },
+      { name: 'flags-suppressed', when: 'no EVENT_IDX and the driver set VRING_AVAIL_F_NO_INTERRUPT: no notification', next: null },
+      { name: 'need-event-masked', when: 'vring_need_event says notify, but the call fd is the masked notifier: the signal latches there', next: null },
+      { name: 'flags-masked', when: 'no EVENT_IDX, interrupts wanted, but the call fd is the masked notifier: the signal latches there', next: null },
+      { name: 'notify-on-empty-masked', when: 'NOTIFY_ON_EMPTY notification into the masked notifier: the signal latches there', next: null },
+      { name: 'merged', when: 'the device notifies, but the call fd still holds a count QEMU\'s main loop has not read: its one read takes both signals', next: null },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -157,12 +164,17 @@ const steps: Step<S>[] = [
         ctx.emit({ kind: 'note', target: 'vq', what: `used idx ${s.vq.used.idx}`, detail: `interrupt suppressed: ${d.why}` });
         return { branch: d.branch, why: d.why, next: null };
       }
+      const unread = s.guest_notifier.count > 0;
       const who = eventfdSignal(s.call_ctx === 'masked_notifier' ? s.masked_notifier : s.guest_notifier, 1);
       if (s.call_ctx === 'masked_notifier') {
         ctx.emit({ kind: 'pending', target: 'masked_notifier', what: `vector ${s.irqfd.data & 0xff}`, detail: 'vector masked: the signal latches in masked_notifier until the guest unmasks (QR27)' });
         return { branch: `${d.branch}-masked`, why: `${d.why}; eventfd_signal(masked_notifier): nobody polls it`, next: null };
       }
-      return { branch: d.branch, why: `${d.why}; eventfd_signal(call_ctx = guest_notifier, 1) wakes ${who}`, next: 'Q7.5' };
+      // With an irqfd, eventfd_signal's wake-up runs irqfd_wakeup inside this call; without one, QEMU's main loop
+      // reads the notifier later (a fd handler), once for every count signalled before it runs.
+      if (ctx.profile !== 'vhost-qemu-call') return { branch: d.branch, why: `${d.why}; eventfd_signal(call_ctx = guest_notifier, 1) wakes ${who}`, next: 'Q7.5' };
+      if (unread) return { branch: 'merged', why: `${d.why}; eventfd_signal(call_ctx = guest_notifier, 1): count ${s.guest_notifier.count}, not yet read by QEMU's main loop: one read takes both`, next: null };
+      return { branch: d.branch, why: `${d.why}; eventfd_signal(call_ctx = guest_notifier, 1): QEMU's main loop reads it in its fd handler`, next: 'Q7.5', deferTo: 'qemu-main' };
     },
   },
   {
@@ -189,6 +201,7 @@ const steps: Step<S>[] = [
       { name: 'nothing', when: 'eventfd count is 0: nothing to inject', next: null },
       { name: 'qemu-msix', when: 'QEMU\'s MSI-X path (no irqfd route): __apic_accept_irq sets IRR (or merges) and kicks', next: 'Q7.6' },
       { name: 'irqfd-fast', when: 'the irqfd\'s MSI route: __apic_accept_irq sets IRR (or merges) and kicks', next: 'Q7.6' },
+      { name: 'coalesced', when: 'IRR already held the vector: the vCPU has not taken the first interrupt yet, one vring_interrupt will see every used buffer', next: null },
     ],
     run(ctx) {
       const s = ctx.state;
@@ -204,7 +217,9 @@ const steps: Step<S>[] = [
       const via = ctx.profile === 'vhost-qemu-call'
         ? `QEMU main loop: virtio_queue_guest_notifier_read → virtio_irq → msix_notify → MSI ${d.vector}`
         : `irqfd_wakeup: eventfd_ctx_do_read (count ${count}${count > 1 ? ', several signals merge' : ''}), kvm_arch_set_irq_inatomic: MSI route GSI ${s.irqfd.gsi} → kvm_set_msi_irq (vector 0x${d.vector.toString(16)}, edge) → kvm_irq_delivery_to_apic_fast`;
-      return { branch: ctx.profile === 'vhost-qemu-call' ? 'qemu-msix' : 'irqfd-fast', why: `${via}; __apic_accept_irq: IRR[0x${d.vector.toString(16)}]${coalesced ? ' already set (coalesced)' : ' := 1'}; ${kick}`, next: 'Q7.6', params: { vector: d.vector } };
+      if (coalesced) return { branch: 'coalesced', why: `${via}; __apic_accept_irq: IRR[0x${d.vector.toString(16)}] already set: the vCPU has not taken it yet, one interrupt covers both`, next: null };
+      // The vCPU takes the vector at its next entry, on its own context: the device may complete more buffers first.
+      return { branch: ctx.profile === 'vhost-qemu-call' ? 'qemu-msix' : 'irqfd-fast', why: `${via}; __apic_accept_irq: IRR[0x${d.vector.toString(16)}] := 1; ${kick}`, next: 'Q7.6', params: { vector: d.vector }, deferTo: 'vcpu0' };
     },
   },
   {
