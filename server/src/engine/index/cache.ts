@@ -33,7 +33,7 @@ function header(sha: string): Buffer {
 }
 
 /** Writes all of `buf` at `pos`; a short write (full disk) goes on until done or throws, never truncates silently. */
-function writeAll(fd: number, buf: Buffer, pos: number): void {
+export function writeAll(fd: number, buf: Buffer, pos: number): void {
   for (let off = 0; off < buf.length; ) {
     const n = fs.writeSync(fd, buf, off, buf.length - off, pos + off);
     if (n <= 0) throw new Error(`wrote nothing at byte ${pos + off} (disk full?)`);
