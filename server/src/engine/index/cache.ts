@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import type { FileRecord } from './fileRecord';
+import { packRecords } from './recordArena';
 import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-INDEX';
@@ -177,7 +178,12 @@ export function loadCache(file: string, root: string): CachedTree | undefined {
     if (path.resolve(meta.root) !== path.resolve(root)) throw new CacheError(`cache belongs to ${meta.root}`);
     if (meta.chunks !== offsets.length - 1) throw new CacheError('chunk count mismatch');
     const files: FileRecord[] = [];
-    for (let i = 1; i < offsets.length; i++) for (const r of v8.deserialize(readChunk(offsets[i])) as FileRecord[]) files.push(r);
+    for (let i = 1; i < offsets.length; i++) {
+      const chunk = v8.deserialize(readChunk(offsets[i])) as FileRecord[];
+      // Copied out of the chunk's bytes (which the deserialised arrays view) into one buffer per chunk.
+      packRecords(chunk);
+      for (const r of chunk) files.push(r);
+    }
     return { root: meta.root, strings: meta.strings, files };
   } catch (e) {
     if (e instanceof CacheError) throw e;
