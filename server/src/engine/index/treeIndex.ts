@@ -5,14 +5,30 @@ import { StringTable } from './stringTable';
 import type { TreeInfo } from './types';
 
 /**
- * Compressed rows over the keys present: entries of keys[k] are file[off[k]..off[k+1]) / idx[…] (element index inside
- * the file's array). Only present keys take room (a Linux tree has 4 M strings but 300 k distinct callees).
+ * Compressed rows over the keys present: entries of keys[k] are at[off[k]..off[k+1]), each the element's number over
+ * all files (base[f] + element index inside file f's array; `entryAt` splits it). Only present keys take room (a Linux
+ * tree has 4 M strings but 300 k distinct callees), and an entry is one Int32 rather than a (file, index) pair.
  */
 export interface Csr {
   keys: Int32Array;
   off: Int32Array;
-  file: Int32Array;
-  idx: Int32Array;
+  at: Int32Array;
+  /** base[f]: the number of file f's first element (files.length + 1 entries). */
+  base: Int32Array;
+}
+
+/** The file slot and element index of entry `p` of a map. */
+export function entryAt(c: Csr, p: number): [number, number] {
+  const g = c.at[p];
+  // The last file whose first element is at or before g (files with no elements share their successor's base).
+  let lo = 0;
+  let hi = c.base.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (c.base[mid] <= g) lo = mid;
+    else hi = mid - 1;
+  }
+  return [lo, g - c.base[lo]];
 }
 
 export interface QueryMaps {
@@ -53,10 +69,15 @@ const MAX_DIRTY = 256;
 function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: FileRecord) => Int32Array, stride: number, slot: number): Csr {
   // Counting sort by key through a transient per-key count array, then only the keys present are kept.
   const count = new Int32Array(nKeys);
+  const base = new Int32Array(files.length + 1);
   let total = 0;
-  for (const r of files) {
+  let elements = 0;
+  for (let f = 0; f < files.length; f++) {
+    base[f] = elements;
+    const r = files[f];
     if (!r) continue;
     const a = pick(r);
+    elements += Math.floor(a.length / stride);
     for (let i = slot; i < a.length; i += stride) {
       const k = a[i];
       if (k >= 0) {
@@ -81,21 +102,19 @@ function buildCsr(nKeys: number, files: (FileRecord | undefined)[], pick: (r: Fi
     j++;
   }
   off[present] = acc;
-  const file = new Int32Array(total);
-  const idx = new Int32Array(total);
+  base[files.length] = elements;
+  const at = new Int32Array(total);
   for (let f = 0; f < files.length; f++) {
     const r = files[f];
     if (!r) continue;
     const a = pick(r);
-    for (let i = slot, e = 0; i < a.length; i += stride, e++) {
+    for (let i = slot, e = base[f]; i < a.length; i += stride, e++) {
       const k = a[i];
       if (k < 0) continue;
-      const p = count[k]++;
-      file[p] = f;
-      idx[p] = e;
+      at[count[k]++] = e;
     }
   }
-  return { keys, off, file, idx };
+  return { keys, off, at, base };
 }
 
 export class TreeIndex {
@@ -187,7 +206,10 @@ export class TreeIndex {
     if (key < 0) return out;
     const c = this.queryMaps()[name];
     const [a, b] = csrRange(c, key);
-    for (let p = a; p < b; p++) if (!this.dirty.has(c.file[p])) out.push([c.file[p], c.idx[p]]);
+    for (let p = a; p < b; p++) {
+      const entry = entryAt(c, p);
+      if (!this.dirty.has(entry[0])) out.push(entry);
+    }
     if (this.dirty.size) {
       const spec = CSR_SPEC[name];
       for (const slot of this.dirty) {
