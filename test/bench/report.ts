@@ -146,7 +146,7 @@ export function renderMarkdown(r: BenchReport): string {
     const q = r.queries;
     lines.push('');
     lines.push(
-      `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, query tables in ${q.prepareS ?? '–'} s as the server does before it says ready, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB), every query timed once, first included:`,
+      `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, query tables in ${q.prepareS ?? '–'} s as the server does before it says ready, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB${q.rssAfterGcMiB !== undefined ? `; after a full collection RSS ${q.rssAfterGcMiB} MiB, heap ${q.heapUsedAfterGcMiB} MiB` : ''}), every query timed once, first included:`,
     );
     lines.push('');
     lines.push('| request | queries | p50 ms | p95 ms | max ms | first ms | p95 after first ms | empty results |');
