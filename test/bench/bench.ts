@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureCoreScaling } from './coreScaling';
 import { GNU_TIME, timed, type TimedRun } from './measure';
 import { summariseProfiles } from './profileSummary';
 import { cFiles, copyTree, editEveryNth } from './reuseRuns';
@@ -214,21 +215,24 @@ async function main(): Promise<void> {
       'no-reuse': { type: 'boolean', default: false },
       tools: { type: 'string', default: 'gtags,ctags,irqlens' },
       profile: { type: 'string' },
+      scaling: { type: 'boolean', default: false },
       only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--no-reuse] [--profile DIR] [--only review]\n' +
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--no-reuse] [--profile DIR] [--scaling] [--only review|scaling]\n' +
         'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index, the editor on a cold workspace and patch review.\n' +
         '--only review: only the patch review timing (irqlens review on a generated 30-patch series and one patch, Linux); prints it, README untouched.\n' +
         '--no-reuse: skip the second-version and checkout runs (a copy of each tree with 5% of its .c files changed, indexed into the warm cache).\n' +
-        '--profile DIR: CPU profiles of each cold irqlens run (main thread and parse workers) into DIR/<tree>/.\n',
+        '--profile DIR: CPU profiles of each cold irqlens run (main thread and parse workers) into DIR/<tree>/.\n' +
+        '--scaling: also a cold irqlens index of each tree with 1, 2 and all cores (IRQLENS_WORKERS parse workers); a core-scaling table.\n' +
+        '--only scaling: only that table, for the --trees given (prints it, README untouched).\n',
     );
     return;
   }
-  if (values.only !== undefined && values.only !== 'review') throw new Error(`--only takes "review", not "${values.only}"`);
+  if (values.only !== undefined && values.only !== 'review' && values.only !== 'scaling') throw new Error(`--only takes "review" or "scaling", not "${values.only}"`);
   const wanted = values.trees.split(',').map((s) => s.trim()).filter(Boolean) as TreeName[];
   for (const t of wanted) if (!(t in TREE_KEYS)) throw new Error(`unknown tree "${t}" (xen, qemu, linux)`);
   const trees = wanted.filter((t) => !(values['skip-linux'] && t === 'linux'));
@@ -267,6 +271,21 @@ async function main(): Promise<void> {
     targets: [],
   };
 
+  if (values.only === 'scaling') {
+    if (!existsSync(cli)) throw new Error('out/cli.js missing: run `npm run build`');
+    report.scaling = [];
+    for (const tree of trees) {
+      log(`${tree}: reading ${roots[tree]} into the page cache`);
+      warmPageCache(roots[tree]);
+      report.scaling.push(await measureCoreScaling(cli, tree, roots[tree], log));
+    }
+    report.environment.loadAvgEnd = os.loadavg();
+    const md = renderMarkdown(report);
+    writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(md);
+    log(`wrote ${values.json}`);
+    return;
+  }
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'irqlens-bench-'));
   if (values.only === 'review') {
     try {
@@ -291,6 +310,8 @@ async function main(): Promise<void> {
       report.trees.push(result);
       if (cacheDir) caches.set(result, cacheDir);
       if (tree === 'linux') linuxCache = cacheDir;
+      // After the tree's own rows, while its sources are still in the page cache.
+      if (values.scaling && tools.has('irqlens')) (report.scaling ??= []).push(await measureCoreScaling(cli, tree, roots[tree], log));
     }
     if (linuxCache && !values['no-queries']) {
       log('linux: query latency (in process)');

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Measurement } from './measure';
 import type { ColdEditorResult } from './coldEditor';
+import { speedUp, type ScalingResult } from './coreScaling';
 import type { QueryLatencyResult } from './queryLatency';
 import type { ReviewTiming } from './reviewTiming';
 
@@ -55,6 +56,8 @@ export interface BenchReport {
   /** `irqlens review` on the Linux tree, CLI wall time with a warm cache (test/bench/reviewTiming.ts). */
   review?: ReviewTiming;
   reviewError?: string;
+  /** Cold index wall and CPU with 1, 2 and all cores (`--scaling`, coreScaling.ts). */
+  scaling?: ScalingResult[];
   targets: TargetCheck[];
 }
 
@@ -83,8 +86,6 @@ export function checkTargets(trees: TreeResult[], queries?: QueryLatencyResult, 
       checks.push({ target: label, measured: r === undefined ? 'not measured' : `${value} s = ${r}×`, met: r !== undefined && r <= limit });
     }
   }
-  // 1 GB checked as 1 GiB (1024 MiB); the decimal figure is shown too (10^9 bytes is 954 MiB).
-  const rssText = (mib: number) => `${mib.toFixed(0)} MiB = ${(mib / 1024).toFixed(2)} GiB = ${((mib * 2 ** 20) / 1e9).toFixed(2)} GB`;
   for (const t of trees) {
     const g = run(t, 'gtags');
     const cold = run(t, 'irqlens cold');
@@ -107,17 +108,20 @@ export function checkTargets(trees: TreeResult[], queries?: QueryLatencyResult, 
     }
     if (t.tree === 'linux' && cold) {
       const peak = Math.max(cold.peakRssMiB, warm?.peakRssMiB ?? 0);
-      checks.push({ target: 'linux: peak RSS while indexing ≤ 1 GB', measured: rssText(peak), met: peak <= 1024 });
+      // Issue "Index speed": checked as 1 GiB; the decimal-GB figure is shown too (1 GB read as 10^9 bytes is 954 MiB).
+      checks.push({ target: 'linux: peak RSS while indexing ≤ 1 GB (as GiB: 1024 MiB)', measured: mib(peak), met: peak <= 1024 });
     }
   }
   if (queries) {
-    checks.push({ target: 'linux: server RSS with its query tables built ≤ 1 GB', measured: rssText(queries.rssAfterBuildMiB), met: queries.rssAfterBuildMiB <= 1024 });
-  }
-  if (queries) {
+    checks.push({ target: 'linux: server RSS after its query tables are built ≤ 1 GB (as GiB: 1024 MiB)', measured: mib(queries.rssAfterBuildMiB), met: queries.rssAfterBuildMiB <= 1024 });
     checks.push({ target: 'linux: workspace symbols p95 ≤ 20 ms', measured: `${queries.workspaceSymbols.p95Ms.toFixed(1)} ms`, met: queries.workspaceSymbols.p95Ms <= 20 });
     checks.push({ target: 'linux: call hierarchy p95 ≤ 20 ms', measured: `${queries.callHierarchy.p95Ms.toFixed(1)} ms`, met: queries.callHierarchy.p95Ms <= 20 });
   }
   return checks;
+}
+
+function mib(m: number): string {
+  return `${m.toFixed(0)} MiB = ${(m / 1024).toFixed(2)} GiB = ${((m * 2 ** 20) / 1e9).toFixed(2)} GB`;
 }
 
 function fmt(n: number | undefined, digits = 1): string {
@@ -156,7 +160,7 @@ export function renderMarkdown(r: BenchReport): string {
     const q = r.queries;
     lines.push('');
     lines.push(
-      `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, query tables in ${q.prepareS ?? '–'} s as the server does before it says ready, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB), every query timed once, first included:`,
+      `Queries on the ${q.tree} index, in process (\`WorkspaceIndex\`, built from the warm cache in ${q.buildS} s, query tables in ${q.prepareS ?? '–'} s as the server does before it says ready, RSS ${q.rssAfterBuildMiB} MiB, heap ${q.heapUsedAfterBuildMiB} MiB${q.rssAfterGcMiB !== undefined ? `; after a full collection RSS ${q.rssAfterGcMiB} MiB, heap ${q.heapUsedAfterGcMiB} MiB` : ''}), every query timed once, first included:`,
     );
     lines.push('');
     lines.push('| request | queries | p50 ms | p95 ms | max ms | first ms | p95 after first ms | empty results |');
@@ -203,6 +207,25 @@ export function renderMarkdown(r: BenchReport): string {
   } else if (r.reviewError) {
     lines.push('', `Patch review not measured: ${r.reviewError}`);
   }
+  if (r.scaling?.length) {
+    lines.push(
+      '',
+      'Core scaling (`--scaling`): a cold `irqlens index` of each tree (empty cache folder) with the parse pool limited to 1, 2 and all cores ' +
+        '(`IRQLENS_WORKERS` parse workers; the main thread, which walks, merges and writes the cache, runs besides them). ' +
+        'Speed-up is the wall time with 1 worker divided by the wall time with N; efficiency is the speed-up divided by N.',
+      '',
+      '| tree | workers | files | wall s | CPU s | peak RSS MiB | speed-up | efficiency | load |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const s of r.scaling) {
+      for (const x of s.runs) {
+        const su = speedUp(s, x);
+        const label = x.workers === s.cores ? `${x.workers} (all)` : String(x.workers);
+        lines.push(`| ${s.tree} | ${label} | ${x.files ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(su?.speedUp, 2)} | ${fmt(su?.efficiency, 2)} | ${fmt(x.loadAvg1, 1)} |`);
+      }
+    }
+  }
+  if (!r.targets.length) return lines.join('\n') + '\n';
   lines.push('');
   lines.push('| target | measured | met |');
   lines.push('|---|---:|:---:|');

@@ -1,4 +1,5 @@
-// The persistent per-tree index cache: a versioned, checksummed file of chunks (v8.serialize), written atomically
+// The persistent per-tree index cache: a versioned, checksummed file of chunks (v8.serialize for the string table and
+// the records' scalars, raw Int32 bytes for their arrays), written atomically
 // (every write checked, tmp + fsync + rename: the old cache stays until the new one is complete) and read chunk by
 // chunk so memory stays bounded. Entries carry size, mtime, ctime, inode and a content hash (see cacheFreshness.ts);
 // a corrupt, foreign or non-regular file is reported once by the caller and rebuilt, never trusted.
@@ -11,7 +12,7 @@ import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
-export const CACHE_FORMAT = 8;
+export const CACHE_FORMAT = 9;
 const HEADER_BYTES = 64;
 const CHUNK_FILES = 2000;
 
@@ -33,7 +34,7 @@ function header(sha: string): Buffer {
 }
 
 /** Writes all of `buf` at `pos`; a short write (full disk) goes on until done or throws, never truncates silently. */
-function writeAll(fd: number, buf: Buffer, pos: number): void {
+export function writeAll(fd: number, buf: Buffer, pos: number): void {
   for (let off = 0; off < buf.length; ) {
     const n = fs.writeSync(fd, buf, off, buf.length - off, pos + off);
     if (n <= 0) throw new Error(`wrote nothing at byte ${pos + off} (disk full?)`);
@@ -78,7 +79,22 @@ export function ensureCacheDir(dir: string): void {
   }
 }
 
-/** Writes the cache for one tree atomically; on any failure the old cache file is left as it was. */
+const ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents'] as const;
+/** Strings per chunk of the string table (a chunk is serialised whole: this bounds what a write or read holds). */
+const STRING_CHUNK = 262144;
+/** The staging buffer the raw arrays of a chunk are gathered in before each write. */
+const STAGE_BYTES = 1 << 20;
+
+/** A record in a chunk's list: everything but its arrays, whose lengths say how to cut the chunk's raw part. */
+type RecordHead = Omit<FileRecord, (typeof ARRAYS)[number] | 'strings'> & { lens: number[] };
+
+/**
+ * Writes the cache for one tree atomically; on any failure the old cache file is left as it was. Layout after the
+ * header: checksummed frames (length, bytes) — the metadata, the string table in chunks, then per chunk of files the
+ * records without their arrays (v8.serialize) and the arrays' raw Int32 bytes. The arrays are written from the records
+ * through a small staging buffer, never serialised: a serialised copy of Linux's records (500 MB) was what the end of
+ * a cold build peaked on.
+ */
 export function saveCache(file: string, data: CachedTree): void {
   ensureCacheDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
@@ -87,17 +103,58 @@ export function saveCache(file: string, data: CachedTree): void {
   try {
     const hash = createHash('sha1');
     let pos = HEADER_BYTES;
+    const frameLength = (n: number) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(n);
+      hash.update(len);
+      writeAll(fd, len, pos);
+      pos += 4;
+    };
+    const put = (bytes: Buffer) => {
+      hash.update(bytes);
+      writeAll(fd, bytes, pos);
+      pos += bytes.length;
+    };
     const write = (value: unknown) => {
       const body = v8.serialize(value);
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(body.length);
-      hash.update(len).update(body);
-      writeAll(fd, len, pos);
-      writeAll(fd, body, pos + 4);
-      pos += 4 + body.length;
+      frameLength(body.length);
+      put(body);
     };
-    write({ root: data.root, strings: data.strings, chunks: Math.ceil(data.files.length / CHUNK_FILES) });
-    for (let i = 0; i < data.files.length; i += CHUNK_FILES) write(data.files.slice(i, i + CHUNK_FILES));
+    const stringChunks = Math.ceil(data.strings.length / STRING_CHUNK);
+    write({ root: data.root, stringChunks, chunks: Math.ceil(data.files.length / CHUNK_FILES) });
+    for (let i = 0; i < data.strings.length; i += STRING_CHUNK) write(data.strings.slice(i, i + STRING_CHUNK));
+    const stage = Buffer.allocUnsafe(STAGE_BYTES);
+    for (let i = 0; i < data.files.length; i += CHUNK_FILES) {
+      const chunk = data.files.slice(i, i + CHUNK_FILES);
+      let bytes = 0;
+      write(
+        chunk.map((r): RecordHead => {
+          const head: Record<string, unknown> = { ...r, lens: ARRAYS.map((k) => r[k].length) };
+          for (const k of ARRAYS) delete head[k];
+          delete head.strings;
+          for (const k of ARRAYS) bytes += r[k].byteLength;
+          return head as RecordHead;
+        }),
+      );
+      frameLength(bytes);
+      let staged = 0;
+      for (const r of chunk) {
+        for (const k of ARRAYS) {
+          const a = r[k];
+          let from = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+          while (from.length) {
+            if (staged === STAGE_BYTES) {
+              put(stage);
+              staged = 0;
+            }
+            const n = from.copy(stage, staged);
+            staged += n;
+            from = from.subarray(n);
+          }
+        }
+      }
+      if (staged) put(stage.subarray(0, staged));
+    }
     writeAll(fd, header(hash.digest('hex')), 0);
     fs.fsyncSync(fd);
     complete = true;
@@ -145,40 +202,84 @@ export function loadCache(file: string, root: string): CachedTree | undefined {
     const m = /^(\S+) (\d+) ([0-9a-f]{40})\n/.exec(head.toString('latin1'));
     if (!m || m[1] !== MAGIC) throw new CacheError('not an irqlens index cache');
     if (Number(m[2]) !== CACHE_FORMAT) throw new CacheError(`cache format ${m[2]}, expected ${CACHE_FORMAT}`);
-    // Two passes over the chunks: verify the checksum over everything first, then deserialise chunk by chunk, so a
-    // corrupt file is never half-loaded and the raw bytes never sit in memory all at once.
-    const readChunk = (pos: number): Buffer => {
+    // Two passes over the frames: verify the checksum over everything first (read piece by piece), then read frame by
+    // frame, so a corrupt file is never half-loaded and the raw bytes never sit in memory all at once.
+    const frameAt = (pos: number): number => {
       const len = Buffer.alloc(4);
       if (fs.readSync(fd, len, 0, 4, pos) !== 4) throw new CacheError('truncated chunk length');
       const n = len.readUInt32LE();
       if (pos + 4 + n > size) throw new CacheError('truncated chunk');
-      const body = Buffer.allocUnsafe(n);
-      if (fs.readSync(fd, body, 0, n, pos + 4) !== n) throw new CacheError('short read');
+      return n;
+    };
+    const readInto = (into: Buffer, pos: number) => {
+      for (let got = 0; got < into.length; ) {
+        const r = fs.readSync(fd, into, got, into.length - got, pos + got);
+        if (r <= 0) throw new CacheError('short read');
+        got += r;
+      }
+    };
+    const readFrame = (pos: number): Buffer => {
+      const body = Buffer.allocUnsafe(frameAt(pos));
+      readInto(body, pos + 4);
       return body;
     };
     const hash = createHash('sha1');
     const offsets: number[] = [];
+    const piece = Buffer.allocUnsafe(STAGE_BYTES);
     for (let pos = HEADER_BYTES; pos < size; ) {
-      const body = readChunk(pos);
+      const n = frameAt(pos);
       const len = Buffer.alloc(4);
-      len.writeUInt32LE(body.length);
-      hash.update(len).update(body);
+      len.writeUInt32LE(n);
+      hash.update(len);
+      for (let done = 0; done < n; ) {
+        const step = Math.min(piece.length, n - done);
+        readInto(piece.subarray(0, step), pos + 4 + done);
+        hash.update(piece.subarray(0, step));
+        done += step;
+      }
       offsets.push(pos);
-      pos += 4 + body.length;
+      pos += 4 + n;
     }
     if (hash.digest('hex') !== m[3]) throw new CacheError('checksum mismatch');
     if (!offsets.length) throw new CacheError('empty cache');
-    let meta: { root: string; strings: string[]; chunks: number };
+    let meta: { root: string; stringChunks: number; chunks: number };
     try {
-      meta = v8.deserialize(readChunk(offsets[0])) as typeof meta;
+      meta = v8.deserialize(readFrame(offsets[0])) as typeof meta;
     } catch (e) {
       throw new CacheError(`unreadable metadata: ${(e as Error).message}`);
     }
     if (path.resolve(meta.root) !== path.resolve(root)) throw new CacheError(`cache belongs to ${meta.root}`);
-    if (meta.chunks !== offsets.length - 1) throw new CacheError('chunk count mismatch');
+    if (!Number.isInteger(meta.stringChunks) || !Number.isInteger(meta.chunks) || 1 + meta.stringChunks + 2 * meta.chunks !== offsets.length) throw new CacheError('chunk count mismatch');
+    const strings: string[] = [];
+    for (let i = 1; i <= meta.stringChunks; i++) {
+      const part = v8.deserialize(readFrame(offsets[i])) as unknown;
+      if (!Array.isArray(part)) throw new CacheError('string table chunk is no list');
+      for (const x of part as unknown[]) strings.push(x as string);
+    }
     const files: FileRecord[] = [];
-    for (let i = 1; i < offsets.length; i++) for (const r of v8.deserialize(readChunk(offsets[i])) as FileRecord[]) files.push(r);
-    return { root: meta.root, strings: meta.strings, files };
+    for (let i = 1 + meta.stringChunks; i < offsets.length; i += 2) {
+      const heads = v8.deserialize(readFrame(offsets[i])) as RecordHead[];
+      // The chunk's arrays: read straight into one aligned buffer, each record's arrays views of it.
+      const bytes = frameAt(offsets[i + 1]);
+      if (!Array.isArray(heads) || bytes % 4) throw new CacheError('malformed chunk');
+      const arena = new Int32Array(bytes / 4);
+      readInto(Buffer.from(arena.buffer), offsets[i + 1] + 4);
+      let at = 0;
+      for (const h of heads) {
+        const { lens, ...rest } = h;
+        if (!Array.isArray(lens) || lens.length !== ARRAYS.length) throw new CacheError('malformed record');
+        const r = rest as FileRecord;
+        ARRAYS.forEach((k, j) => {
+          const n = lens[j];
+          if (!Number.isInteger(n) || n < 0 || at + n > arena.length) throw new CacheError('malformed record');
+          r[k] = arena.subarray(at, at + n);
+          at += n;
+        });
+        files.push(r);
+      }
+      if (at !== arena.length) throw new CacheError('malformed chunk');
+    }
+    return { root: meta.root, strings, files };
   } catch (e) {
     if (e instanceof CacheError) throw e;
     throw new CacheError((e as Error).message);

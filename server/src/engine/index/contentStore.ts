@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import { CACHE_FORMAT } from './cache';
+import { CACHE_FORMAT, writeAll } from './cache';
 import type { FileRecord } from './fileRecord';
 import { openRegular } from './regularFile';
 
@@ -134,11 +134,23 @@ export interface StoreRef {
   table?: SharedArrayBuffer;
 }
 
-/** A worker's view of the store: looks entries up in the shared table and gathers its batch's new entries into a pack. */
+/**
+ * Past this many bytes of new entries a worker writes them as a pack before its batch ends: what it holds for the store
+ * stays bounded whatever the batch holds (Linux's generated headers make entries of megabytes each).
+ */
+const PACK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A worker's view of the store: looks entries up in the shared table and gathers its batch's new entries into packs
+ * (one per batch, more when they exceed PACK_BYTES).
+ */
 export class ContentStore {
   private readonly table: Buffer;
   private readonly count: number;
   private pending: { key: Buffer; body: Buffer }[] = [];
+  private pendingBytes = 0;
+  /** Entries written by packs of this batch so far (returned by flush). */
+  private written = 0;
   private readonly used = new Set<string>();
 
   constructor(
@@ -208,12 +220,20 @@ export class ContentStore {
       idents: r.idents,
       ...(r.problem ? { problem: r.problem } : {}),
     };
-    this.pending.push({ key, body: v8.serialize(stored) });
+    const body = v8.serialize(stored);
+    this.pending.push({ key, body });
+    this.pendingBytes += body.length;
+    if (this.pendingBytes < PACK_BYTES) return;
+    try {
+      this.written += this.writePack();
+    } catch {
+      // A full disk or a removed cache folder: these entries are lost, the tree's own cache still holds the records.
+    }
   }
 
   /**
-   * Writes the batch's entries as one pack (tmp + rename) and marks the packs read from as used now; returns how many
-   * entries were written. Throws when the pack cannot be written (the caller goes on without it).
+   * Writes the batch's remaining entries as one pack (tmp + rename) and marks the packs read from as used now; returns
+   * how many entries the batch wrote. Throws when the pack cannot be written (the caller goes on without it).
    */
   flush(): number {
     const now = new Date();
@@ -225,8 +245,16 @@ export class ContentStore {
       }
     }
     this.used.clear();
+    const written = this.written + this.writePack();
+    this.written = 0;
+    return written;
+  }
+
+  /** Writes the pending entries as one pack, each body written in turn (never concatenated); returns how many. */
+  private writePack(): number {
     const entries = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     if (!entries.length) return 0;
     const header = Buffer.alloc(HEADER_BYTES, 0x20);
     header.write(`${MAGIC} ${CACHE_FORMAT} ${entries.length}\n`, 'latin1');
@@ -250,7 +278,16 @@ export class ContentStore {
     const file = path.join(this.dir, `${id}.pack`);
     const tmp = `${file}.tmp`;
     try {
-      fs.writeFileSync(tmp, Buffer.concat([header, table, ...entries.map((e) => e.body)]));
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        let pos = 0;
+        for (const part of [header, table, ...entries.map((e) => e.body)]) {
+          writeAll(fd, part, pos);
+          pos += part.length;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(tmp, file);
     } catch (e) {
       fs.rmSync(tmp, { force: true });

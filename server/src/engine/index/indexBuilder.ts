@@ -154,6 +154,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
         },
         opts.signal,
         openStore(opts.cacheDir),
+        toParse.map((f) => f.size),
       )
     : emptyPhaseTimes();
   lap('pool');

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { planBatches } from './batchPlan';
 import type { StoreRef } from './contentStore';
 import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes } from './extractProfile';
 import { emptyRecord, emptyWorkerStrings, type FileRecord, workerStrings, type WorkerStrings } from './fileRecord';
@@ -50,6 +51,14 @@ function defaultSize(): number {
   if (Number.isInteger(asked) && asked > 0) return asked;
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
+
+/** Most files in one batch: enough to amortise messaging, few enough to balance the workers. */
+const BATCH_FILES = 64;
+/**
+ * Most source bytes in one batch (a larger single file is a batch of its own): a worker holds a batch's records, string
+ * table and new content-store entries until the batch ends, so this bounds what the workers hold at once.
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 export class ParsePool {
   private slots: Slot[] = [];
@@ -112,20 +121,23 @@ export class ParsePool {
 
   /**
    * Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive; with `store` (a content
-   * store) files extracted before are taken from it. Returns the workers' time per extraction phase.
+   * store) files extracted before are taken from it; `sizes` (bytes per file) bound the source bytes of a batch.
+   * Returns the workers' time per extraction phase. At most one batch per worker is in flight: the next is sent when a
+   * worker is free, and a batch's records are merged (by `onBatch`) as soon as it arrives.
    */
-  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal, store?: StoreRef): Promise<PhaseTimes> {
+  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal, store?: StoreRef, sizes?: readonly number[]): Promise<PhaseTimes> {
     const times = emptyPhaseTimes();
     // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
-    const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (this.size * 8))));
+    const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(files.length / (this.size * 8))));
+    const batches = planBatches(sizes ?? files.map(() => 0), batchFiles, BATCH_BYTES);
     const pending: Promise<void>[] = [];
     const onAbort = () => this.stopWorkers();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for (let i = 0; i < files.length; i += batchSize) {
+      for (const batch of batches) {
         const slot = await this.idleSlot(signal);
         if (!slot) break;
-        const req: ParseRequest = { id: this.nextId++, root, files: files.slice(i, i + batchSize), ...(store ? { store } : {}) };
+        const req: ParseRequest = { id: this.nextId++, root, files: files.slice(batch.start, batch.end), ...(store ? { store } : {}) };
         pending.push(
           new Promise<[FileRecord[], WorkerStrings]>((resolve) => {
             slot.busy = {

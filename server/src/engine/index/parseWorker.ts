@@ -1,6 +1,6 @@
 // Worker-thread entry (esbuild → out/parseWorker.js): extracts batches of files and posts compact records back,
-// transferring their typed arrays instead of copying them. The records of a batch share one string table (a name used
-// by many files of the batch crosses threads once).
+// transferring their typed arrays (packed into one buffer per batch) instead of copying them. The records of a batch
+// share one string table (a name used by many files of the batch crosses threads once).
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { ContentStore, type StoreRef } from './contentStore';
 import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
+import { packRecords } from './recordArena';
 
 export interface ParseRequest {
   id: number;
@@ -47,13 +48,6 @@ function intoBatchTable(r: FileRecord, table: Map<string, number>, added: string
   delete r.strings;
 }
 
-function transferList(records: FileRecord[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const r of records) {
-    for (const a of [r.syms, r.calls, r.icalls, r.binds, r.fieldTypes, r.aliases, r.idents]) if (a.byteLength) out.add(a.buffer as ArrayBuffer);
-  }
-  return [...out];
-}
 
 // Trees live in native memory V8 does not see, and are freed only when their wrapper is collected: without a
 // collection now and then a worker holds gigabytes of dead trees while its JS heap looks small.
@@ -129,6 +123,8 @@ async function handle(msg: ParseRequest): Promise<void> {
     times.threadCpuMs = cpu - cpuReported;
     cpuReported = cpu;
   }
+  // The batch's arrays in one buffer, transferred whole (not seven per file).
+  const arena = packRecords(records);
   const reply: ParseReply = { id: msg.id, records, strings: added, times };
-  parentPort!.postMessage(reply, transferList(records));
+  parentPort!.postMessage(reply, arena.byteLength ? [arena] : []);
 }
