@@ -31,6 +31,8 @@ interface Tally {
   newEx: string[];
 }
 const tally = Object.fromEntries(RECORD_KINDS.map((k) => [k, { same: 0, onlyOld: 0, onlyNew: 0, oldEx: [], newEx: [] } as Tally])) as Record<RecordKind, Tally>;
+/** Calls found on both sides at the same place whose enclosing function differs (the full parse lost it to an ERROR). */
+const callerOnly = { calls: 0, icalls: 0 };
 const symbolKinds = new Map<string, { same: number; onlyOld: number; onlyNew: number }>();
 let files = 0;
 let fellBack = 0;
@@ -55,9 +57,9 @@ for (const e of entries) {
   if (e.size > GENERATED_HEADER_BYTES && (text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0) / (text.match(/^[ \t]*\S/gm)?.length ?? 1) >= 0.6) continue;
   files++;
   const skip = skipBodies(preprocess(text).text);
-  if (!skip) {
+  if (skip.unsure) {
     fellBack++;
-    if (fallbackFiles.length < examples) fallbackFiles.push(e.rel);
+    if (fallbackFiles.length < examples) fallbackFiles.push(`${e.rel} (${skip.unsure})`);
   } else {
     bodies += skip.blanked.length;
     kept += skip.kept;
@@ -79,6 +81,10 @@ for (const e of entries) {
     t.onlyNew += gained.length;
     for (const x of lost) if (t.oldEx.length < examples) t.oldEx.push(`${e.rel}: ${x}`);
     for (const x of gained) if (t.newEx.length < examples) t.newEx.push(`${e.rel}: ${x}`);
+    if (k === 'calls' || k === 'icalls') {
+      const noCaller = (x: string) => x.replace(/ in \S+ @/, ' @');
+      callerOnly[k] += lost.length - onlyIn(lost.map(noCaller), gained.map(noCaller)).length;
+    }
     if (k === 'symbols') {
       const by = (xs: string[], f: (s: { same: number; onlyOld: number; onlyNew: number }) => void) => {
         for (const x of xs) {
@@ -104,6 +110,7 @@ process.stdout.write(`extraction time: full parse ${(oldMs / 1000).toFixed(1)} s
 for (const k of RECORD_KINDS) {
   const t = tally[k];
   process.stdout.write(`${k.padEnd(10)} identical ${t.same}  only-old ${t.onlyOld}  only-new ${t.onlyNew}  (${pct(t)}% identical)\n`);
+  if (k === 'calls' || k === 'icalls') process.stdout.write(`  of which the same site with another enclosing function: ${callerOnly[k]}\n`);
   if (k === 'symbols') for (const [kind, s] of symbolKinds) process.stdout.write(`  ${kind.padEnd(11)} identical ${s.same}  only-old ${s.onlyOld}  only-new ${s.onlyNew}\n`);
   for (const x of t.oldEx) process.stdout.write(`    only-old ${x}\n`);
   for (const x of t.newEx) process.stdout.write(`    only-new ${x}\n`);

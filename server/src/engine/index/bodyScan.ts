@@ -30,6 +30,8 @@ export interface BodySkip {
   blanked: { start: number; end: number }[];
   /** Bodies left to tree-sitter. */
   kept: number;
+  /** Why nothing was blanked: the lexer cannot trust the file's brackets (the file is parsed whole). */
+  unsure?: string;
   findings: BodyFindings;
 }
 
@@ -136,6 +138,9 @@ class Scanner {
       // `T name (` is a declaration (a local prototype); `T (*name)(` a function pointer.
       if (this.isIdent(i - 1) && i - 1 >= this.a && !CALL_AFTER.has(this.word(i - 1))) continue;
       if (this.isPunct(i + 2, 42) && this.isIdent(i + 3) && this.isPunct(i + 4, 41) && this.isPunct(i + 5, 40)) continue;
+      // `MACRO(type) name`: a type given by a macro (XEN_GUEST_HANDLE(…) h), no expression is followed by a name.
+      const afterArgs = t.match[i + 1] + 1;
+      if (afterArgs < close && this.isIdent(afterArgs) && !this.isPunct(afterArgs + 1, 40)) continue;
       this.found.directCalls.push(t.start[i]);
     }
   }
@@ -211,7 +216,8 @@ class Scanner {
     }
     if (next !== 61 && next !== OP_ASSIGN) return;
     let u = i + 2;
-    if (this.isPunct(u, 38)) u++;
+    // `= &fn` and `= *p` are both pointer expressions around an identifier to tree-sitter.
+    if (this.isPunct(u, 38) || this.isPunct(u, 42)) u++;
     if (u >= close || !this.isIdent(u) || LITERAL_WORDS.has(this.word(u))) return;
     const after = u + 1 < close && t.kind[u + 1] === T_PUNCT ? t.op[u + 1] : -1;
     if (after !== 59 && after !== 44 && after !== 41) return;
@@ -267,12 +273,12 @@ class Scanner {
 }
 
 /**
- * The text with the function bodies blanked and what the scanner found in them; undefined when the file is better
- * parsed whole (the lexer cannot trust its brackets, or no body is worth blanking).
+ * The text with the function bodies blanked and what the scanner found in them; nothing is blanked when the file is
+ * better parsed whole (the lexer cannot trust its brackets) or has no body worth blanking.
  */
-export function skipBodies(text: string): BodySkip | undefined {
+export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return undefined;
+  if (t.unsure) return { text, blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const blanked: { start: number; end: number }[] = [];
@@ -309,7 +315,7 @@ export function skipBodies(text: string): BodySkip | undefined {
     }
     i = close;
   }
-  if (!blanked.length) return undefined;
+  if (!blanked.length) return { text, blanked, kept, findings: sc.found };
   out.push(text.slice(last));
   return { text: out.join(''), blanked, kept, findings: sc.found };
 }

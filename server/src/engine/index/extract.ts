@@ -48,7 +48,8 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   clock.lap('preprocess');
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
-  const skip: BodySkip | undefined = opts.fullParse || opts.keepTree || opts.oldTree ? undefined : skipBodies(text);
+  let skip: BodySkip | undefined = opts.fullParse || opts.keepTree || opts.oldTree ? undefined : skipBodies(text);
+  if (skip && !skip.blanked.length) skip = undefined;
   clock.lap('bodies');
   const tree = parseWithin(skip ? skip.text : text, opts.oldTree, budgetMs);
   clock.lap('parse');
