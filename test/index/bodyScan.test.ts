@@ -39,11 +39,15 @@ void test('braces in strings, characters and comments do not end a body', () => 
 void test('#if groups and #define inside a body: directive lines stay for tree-sitter', () => {
   const { scanned, skip, text } = assertSameRecords('preproc_in_body.c');
   assert.equal(skip.blanked.length, 1);
-  // The directive lines are kept verbatim in the text tree-sitter parses, the rest of the body is blank.
-  assert.ok(skip.text.includes('#define LIMIT(x)'));
+  // The directive lines are kept in the text tree-sitter parses, the rest of the body is left out; offsets in that
+  // text map back to the original's.
   assert.ok(!skip.text.includes('debug_dump'));
-  assert.equal(skip.text.length, text.length);
-  assert.deepEqual(skip.text.split('\n').length, text.split('\n').length);
+  for (const d of ['#define LIMIT(x)', '#if defined(CONFIG_SMP)', '#ifdef DEBUG', 'return finish', '#undef LIMIT']) {
+    const at = skip.text.indexOf(d);
+    if (d === 'return finish') assert.equal(at, -1);
+    else assert.equal(skip.map.start(at), text.indexOf(d), d);
+  }
+  assert.equal(skip.map.end(skip.text.length), text.length);
   assert.ok(has(scanned.symbols, 'macro LIMIT'));
   assert.ok(has(scanned.calls, 'IS_ENABLED in start_all'));
   assert.ok(has(scanned.calls, 'debug_dump in start_all'));

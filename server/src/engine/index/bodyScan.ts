@@ -2,11 +2,12 @@
 // extraction query over it was most of a cold index's CPU; what the index needs from a body is small: direct calls,
 // calls through `recv->field (`, local declarations (they type receivers) and `recv->field = fn` assignments.
 // `skipBodies` finds the top-level bodies (`{` at depth 0 right after `)`), scans them from the tokens (cTokens.ts) and
-// blanks their insides — every character but newlines and directive lines becomes a space — so that tree-sitter
-// parses the rest of the file at the same offsets and the query finds what it found before outside the bodies.
+// leaves their insides out of the text tree-sitter parses — all but their directive lines — so that the parse and the
+// query cover the rest of the file; an offset map (offsetMap.ts) takes what the query finds back to the original.
 // A body whose records need the parse tree (a local struct, enum or typedef, a local table with designated
 // initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
 import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
+import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
 
 export interface BodyVar {
@@ -15,7 +16,7 @@ export interface BodyVar {
   typeAt: number;
 }
 
-/** What the scanner found inside the blanked bodies, in the shapes queryMatches.ts gives collectRecords.ts. */
+/** What the scanner found inside the skipped bodies, in the shapes queryMatches.ts gives collectRecords.ts. */
 export interface BodyFindings {
   directCalls: number[];
   icalls: { recv: Capture; field: number }[];
@@ -24,13 +25,15 @@ export interface BodyFindings {
 }
 
 export interface BodySkip {
-  /** The text with the blanked bodies' insides replaced by spaces (same length, same newlines). */
+  /** The text without the skipped bodies' insides (their directive lines kept), for tree-sitter. */
   text: string;
-  /** The blanked ranges, [after `{`, at `}`). */
+  /** From offsets in `text` to the original's. */
+  map: OffsetMap;
+  /** The skipped ranges of the original, [after `{`, at `}`). */
   blanked: { start: number; end: number }[];
   /** Bodies left to tree-sitter. */
   kept: number;
-  /** Why nothing was blanked: the lexer cannot trust the file's brackets (the file is parsed whole). */
+  /** Why nothing was skipped: the lexer cannot trust the file's brackets (the file is parsed whole). */
   unsure?: string;
   findings: BodyFindings;
 }
@@ -66,19 +69,6 @@ const LITERAL_WORDS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALS
 /** Operators before a receiver that make the assigned expression something else than a field expression. */
 function isPrefixOperator(op: number): boolean {
   return op === 42 || op === 38 || op === 33 || op === 126 || op === 45 || op === 43 || op === OP_INCDEC;
-}
-
-const SPACES = ' '.repeat(4096);
-
-function blankInto(out: string[], text: string, from: number, to: number): void {
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf('\n', i);
-    const stop = nl < 0 || nl >= to ? to : nl;
-    for (let k = i; k < stop; k += SPACES.length) out.push(SPACES.slice(0, Math.min(SPACES.length, stop - k)));
-    if (stop < to) out.push('\n');
-    i = stop + 1;
-  }
 }
 
 class Scanner {
@@ -273,14 +263,19 @@ class Scanner {
 }
 
 /**
- * The text with the function bodies blanked and what the scanner found in them; nothing is blanked when the file is
- * better parsed whole (the lexer cannot trust its brackets) or has no body worth blanking.
+ * The text without the function bodies' insides and what the scanner found in them; nothing is left out when the file
+ * is better parsed whole (the lexer cannot trust its brackets) or has no body worth scanning.
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
+  const map = new OffsetMap();
+  const copy = (from: number, to: number) => {
+    out.push(text.slice(from, to));
+    map.add(from, to);
+  };
   const blanked: { start: number; end: number }[] = [];
   const dirs = t.directives;
   let d = 0;
@@ -297,27 +292,20 @@ export function skipBodies(text: string): BodySkip {
         sc.scan(i, close);
         const from = t.end[i];
         const to = t.start[close];
-        // Directive lines inside the body stay: tree-sitter indexes a `#define` there and the calls of `#if` lines.
+        copy(last, from);
+        // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
+        // tree-sitter indexes a `#define` there and the calls of `#if` lines.
         while (d < dirs.length && dirs[d + 1] <= from) d += 2;
-        out.push(text.slice(last, from));
-        let at = from;
-        for (; d < dirs.length && dirs[d] < to; d += 2) {
-          const ds = Math.max(dirs[d], from);
-          const de = Math.min(dirs[d + 1], to);
-          blankInto(out, text, at, ds);
-          out.push(text.slice(ds, de));
-          at = de;
-        }
-        blankInto(out, text, at, to);
+        for (; d < dirs.length && dirs[d] < to; d += 2) copy(Math.max(dirs[d] - 1, from), Math.min(dirs[d + 1], to));
         last = to;
         blanked.push({ start: from, end: to });
       }
     }
     i = close;
   }
-  if (!blanked.length) return { text, blanked, kept, findings: sc.found };
-  out.push(text.slice(last));
-  return { text: out.join(''), blanked, kept, findings: sc.found };
+  if (!blanked.length) return { text, map, blanked, kept, findings: sc.found };
+  copy(last, text.length);
+  return { text: out.join(''), map, blanked, kept, findings: sc.found };
 }
 
 /**

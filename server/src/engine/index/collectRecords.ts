@@ -2,7 +2,7 @@
 // file-scope variables, direct and indirect calls with their enclosing function and receiver type, and
 // function-pointer bindings from designated initializers and assignments.
 import type Parser from 'tree-sitter';
-import type { BodyFindings } from './bodyScan';
+import type { BodySkip } from './bodyScan';
 import { B_ASSIGN, B_NESTED, F_STATIC } from './fileRecord';
 import { type PhaseClock } from './extractProfile';
 import { NOT_FUNCTION_NAMES, nameFunctions, recoverFunctions } from './functionNames';
@@ -13,12 +13,12 @@ import { type Fn, type Local, type Named, type RecordBuilder, type TSNode, conta
 const MAX_RECEIVER_CHARS = 256;
 
 /**
- * Fills `b` from the tree and, when the function bodies were blanked before the parse, from what the body scanner
- * found in them (bodyScan.ts); returns the number of ERROR regions the parse left.
+ * Fills `b` from the tree and, when the function bodies were left out of the parse, from what the body scanner found
+ * in them (bodyScan.ts); returns the number of ERROR regions the parse left.
  */
-export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, bodies?: BodyFindings): number {
-  const found = gatherMatches(b, tree, text, budgetMs);
-  if (bodies) addBodyFindings(found, bodies, text);
+export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, skipped?: BodySkip): number {
+  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map);
+  if (skipped) addBodyFindings(found, skipped.findings, text);
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   clock.lap('query');
   const fnNames = nameFunctions(b, text, fns, fdNames, generated);
@@ -136,7 +136,7 @@ export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: {
 }
 
 /** Merges the body scanner's findings into the query's, in text order as the query gives them. */
-function addBodyFindings(found: QueryFindings, bodies: BodyFindings, text: string): void {
+function addBodyFindings(found: QueryFindings, bodies: BodySkip['findings'], text: string): void {
   for (const at of bodies.directCalls) found.directCalls.push(at);
   found.directCalls.sort((x, y) => x - y);
   for (const ic of bodies.icalls) found.icalls.push(ic);

@@ -63,7 +63,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   if (pre.cuts?.length) problems.push(describeCuts(text, pre.cuts));
   try {
     const left = Math.max(1, budgetMs - (performance.now() - started));
-    errors = collectRecords(b, tree, pre.generated, text, left, clock, skip?.findings);
+    errors = collectRecords(b, tree, pre.generated, text, left, clock, skip);
     if (performance.now() - started >= budgetMs) problems.push(`extraction stopped after ${budgetMs / 1000} s: later definitions and calls may be missing`);
   } finally {
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
