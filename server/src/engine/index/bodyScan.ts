@@ -297,6 +297,14 @@ export function skipBodies(text: string): BodySkip {
         // tree-sitter indexes a `#define` there and the calls of `#if` lines.
         while (d < dirs.length && dirs[d + 1] <= from) d += 2;
         for (; d < dirs.length && dirs[d] < to; d += 2) copy(Math.max(dirs[d] - 1, from), Math.min(dirs[d + 1], to));
+        // One `;` of the body stays too: after an unterminated macro call at file scope (`BUILD_HELPER(read)` lines),
+        // an empty `{}` led tree-sitter's error recovery astray over the rest of the file; `{;}` does not.
+        for (let k = close - 1; k > i; k--) {
+          if (t.kind[k] === T_PUNCT && t.op[k] === 59) {
+            copy(t.start[k], t.end[k]);
+            break;
+          }
+        }
         last = to;
         blanked.push({ start: from, end: to });
       }
