@@ -214,7 +214,16 @@ class Scanner {
     const s = this.receiverStart(i - 2);
     if (s < 0) return;
     if (s - 1 >= this.a && t.kind[s - 1] === T_PUNCT && isPrefixOperator(t.op[s - 1])) return;
+    // `(T *)recv->field = x`: the cast takes the field expression, tree-sitter assigns to a cast expression.
+    if (this.isPunct(s - 1, 41) && !this.isStatementHead(t.match[s - 1] - 1)) return;
     this.found.asgs.push({ recv: this.capture(s, i - 2), field: t.start[i], target: t.start[u] });
+  }
+
+  /** True when token i is `if`, `while`, `for` or `switch`: the parenthesis after it is a condition, not a cast. */
+  private isStatementHead(i: number): boolean {
+    if (!this.isIdent(i)) return false;
+    const w = this.word(i);
+    return w === 'if' || w === 'while' || w === 'for' || w === 'switch';
   }
 
   /** First token of the postfix expression ending at token j (`a->b[i].c`, `f(x)`, `(*p)`), or -1. */

@@ -147,6 +147,11 @@ export function tokenize(text: string): CTokens {
       i++;
       continue;
     }
+    // A line continuation outside a directive is a blank to the compiler (and to tree-sitter).
+    if (c === 92 && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+      i += text.charCodeAt(i + 1) === 10 ? 2 : 3;
+      continue;
+    }
     if (c === 47) {
       const d = text.charCodeAt(i + 1);
       if (d === 42) {
