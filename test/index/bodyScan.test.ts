@@ -92,3 +92,15 @@ void test('K&R definitions, attributes after the parameters, local tables and fu
   assert.ok(has(scanned.calls, 'locked_work in attr_after'));
   assert.ok(has(scanned.symbols, 'enumerator MODE_B'));
 });
+
+void test('a long chain of calls through fields is scanned in linear time', () => {
+  const n = 100_000;
+  const text = `struct s { struct s *(*f)(int); };\nvoid chain(struct s *a)\n{\n\ta${'->f(1)'.repeat(n)};\n}\n`;
+  // The scanner alone (preprocess.ts would cut a chain this deep for the parser, nestingLimit.ts).
+  const t0 = performance.now();
+  const skip = skipBodies(text);
+  const ms = performance.now() - t0;
+  assert.equal(skip.findings.icalls.length, n);
+  assert.equal(skip.findings.icalls[n - 1].recv.start, text.indexOf('a->f'));
+  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+});

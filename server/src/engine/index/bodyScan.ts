@@ -74,6 +74,8 @@ function isPrefixOperator(op: number): boolean {
 class Scanner {
   readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [] };
   private a = 0;
+  /** Receiver starts found so far, by the receiver's last token. */
+  private readonly receivers = new Map<number, number>();
 
   constructor(
     private readonly text: string,
@@ -227,9 +229,20 @@ class Scanner {
   }
 
   /** First token of the postfix expression ending at token j (`a->b[i].c`, `f(x)`, `(*p)`), or -1. */
-  private receiverStart(j: number): number {
+  private receiverStart(from: number): number {
+    const known = this.receivers.get(from);
+    if (known !== undefined) return known;
+    const r = this.walkReceiver(from);
+    this.receivers.set(from, r);
+    return r;
+  }
+
+  private walkReceiver(j: number): number {
     const t = this.t;
     while (j >= this.a) {
+      // A chain `a->f()->g()->…` is walked once: each call's receiver ends where an earlier one's walk started.
+      const known = this.receivers.get(j);
+      if (known !== undefined) return known;
       if (t.kind[j] === T_PUNCT) {
         const o = t.op[j];
         if (o === 41) {
