@@ -2,18 +2,24 @@
 // file-scope variables, direct and indirect calls with their enclosing function and receiver type, and
 // function-pointer bindings from designated initializers and assignments.
 import type Parser from 'tree-sitter';
+import type { BodySkip } from './bodyScan';
 import { B_ASSIGN, B_NESTED, F_STATIC } from './fileRecord';
 import { type PhaseClock } from './extractProfile';
 import { NOT_FUNCTION_NAMES, nameFunctions, recoverFunctions } from './functionNames';
 import { C_KEYWORDS } from './lexer';
-import { gatherMatches } from './queryMatches';
-import { type Fn, type Local, type Named, type RecordBuilder, type TSNode, containing, lastStartingBefore, startOf, wordAt } from './recordBuilder';
+import { type QueryFindings, gatherMatches } from './queryMatches';
+import { type Fn, type Local, type Named, type RecordBuilder, type TSNode, containing, lastStartingBefore, startOf, typeNameAt, wordAt } from './recordBuilder';
 
 const MAX_RECEIVER_CHARS = 256;
 
-/** Fills `b` from the tree; returns the number of ERROR regions the parse left. */
-export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock): number {
-  const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = gatherMatches(b, tree, text, budgetMs);
+/**
+ * Fills `b` from the tree and, when the function bodies were left out of the parse, from what the body scanner found
+ * in them (bodyScan.ts); returns the number of ERROR regions the parse left.
+ */
+export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, skipped?: BodySkip): number {
+  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map);
+  if (skipped) addBodyFindings(found, skipped.findings, text);
+  const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   clock.lap('query');
   const fnNames = nameFunctions(b, text, fns, fdNames, generated);
   // Functions tree-sitter could not see (inside ERROR regions): a careful line-anchored scan of those regions. They
@@ -127,4 +133,16 @@ export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: {
   }
   clock.lap('collect');
   return errorRanges.length;
+}
+
+/** Merges the body scanner's findings into the query's, in text order as the query gives them. */
+function addBodyFindings(found: QueryFindings, bodies: BodySkip['findings'], text: string): void {
+  for (const at of bodies.directCalls) found.directCalls.push(at);
+  found.directCalls.sort((x, y) => x - y);
+  for (const ic of bodies.icalls) found.icalls.push(ic);
+  found.icalls.sort((x, y) => x.field - y.field);
+  for (const v of bodies.vars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt });
+  found.vars.sort((x, y) => x.at - y.at);
+  for (const a of bodies.asgs) found.asgs.push(a);
+  found.asgs.sort((x, y) => x.field - y.field);
 }

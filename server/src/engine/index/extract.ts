@@ -5,6 +5,7 @@
 import type Parser from 'tree-sitter';
 import type { FileRecord } from './fileRecord';
 import { distinctIdentifiers, lineStarts } from './lexer';
+import { type BodySkip, skipBodies } from './bodyScan';
 import { parseWithin } from './cParse';
 import { collectRecords } from './collectRecords';
 import { extractDefinesOnly } from './definesOnly';
@@ -21,6 +22,9 @@ export interface ExtractOptions {
   preprocessed?: ReturnType<typeof preprocess>;
   /** Time the parse and the query together may take, in ms (default EXTRACT_BUDGET_MS). */
   budgetMs?: number;
+  /** Parse the function bodies too instead of scanning them with the lexer (the reference the scanner is checked
+   *  against); open documents, whose trees are kept and re-parsed incrementally, are always parsed whole. */
+  fullParse?: boolean;
   /** Where to add the time each phase took. */
   times?: PhaseTimes;
   /** The clock of a caller that already timed this file's reading. */
@@ -44,7 +48,10 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   clock.lap('preprocess');
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
-  const tree = parseWithin(text, opts.oldTree, budgetMs);
+  let skip: BodySkip | undefined = opts.fullParse || opts.keepTree || opts.oldTree ? undefined : skipBodies(text);
+  if (skip && !skip.blanked.length) skip = undefined;
+  clock.lap('bodies');
+  const tree = parseWithin(skip ? skip.text : text, opts.oldTree, budgetMs);
   clock.lap('parse');
   if (!tree) {
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
@@ -56,7 +63,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   if (pre.cuts?.length) problems.push(describeCuts(text, pre.cuts));
   try {
     const left = Math.max(1, budgetMs - (performance.now() - started));
-    errors = collectRecords(b, tree, pre.generated, text, left, clock);
+    errors = collectRecords(b, tree, pre.generated, text, left, clock, skip);
     if (performance.now() - started >= budgetMs) problems.push(`extraction stopped after ${budgetMs / 1000} s: later definitions and calls may be missing`);
   } finally {
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();

@@ -3,7 +3,7 @@
 // times costs a few clock reads per file.
 import * as fs from 'node:fs';
 
-export const PHASES = ['read', 'preprocess', 'parse', 'query', 'collect', 'idents', 'pack', 'free', 'defines', 'gc', 'store'] as const;
+export const PHASES = ['read', 'preprocess', 'bodies', 'parse', 'query', 'collect', 'idents', 'pack', 'free', 'defines', 'gc', 'store'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface SlowFile {

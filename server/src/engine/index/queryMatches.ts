@@ -3,7 +3,8 @@
 import type Parser from 'tree-sitter';
 import { F_FUNCLIKE } from './fileRecord';
 import { extractQuery } from './cParse';
-import { runQuery } from './queryRunner';
+import type { OffsetMap } from './offsetMap';
+import { type Capture, runQuery } from './queryRunner';
 import { type Fn, type Local, type Range, type RecordBuilder, type TSNode, startOf, typeNameAt, wordAt } from './recordBuilder';
 import type { SymbolKind } from './types';
 
@@ -25,8 +26,27 @@ export interface QueryFindings {
   errorRanges: Range[];
 }
 
-/** Runs the query on the tree within the budget (µs granularity) and sorts its matches by kind. */
-export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string, budgetMs: number): QueryFindings {
+/** A capture of a tree parsed from a shortened text, at the original text's offsets. */
+class MappedCapture implements Capture {
+  readonly name: string;
+  readonly start: number;
+  constructor(
+    private readonly c: Capture,
+    private readonly map: OffsetMap,
+  ) {
+    this.name = c.name;
+    this.start = map.start(c.start);
+  }
+  get end(): number {
+    return this.map.end(this.c.end);
+  }
+}
+
+/**
+ * Runs the query on the tree within the budget (µs granularity) and sorts its matches by kind. With `map`, the tree
+ * was parsed from a shortened text (bodyScan.ts) and every capture is taken back to `text`'s offsets.
+ */
+export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string, budgetMs: number, map?: OffsetMap): QueryFindings {
   const found: QueryFindings = {
     fns: [], fdNames: [], protos: [], types: [], anon: [], fieldDecls: [], vars: [], params: [], directCalls: [], icalls: [],
     bindPairs: [], nests: [], asgs: [], errorRanges: [],
@@ -34,7 +54,7 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   const matches = runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000));
   for (const m of matches) {
-    const c = m.captures;
+    const c = map ? m.captures.map((x) => new MappedCapture(x, map)) : m.captures;
     const head = c[0].name;
     switch (head) {
       case 'fn.def': {

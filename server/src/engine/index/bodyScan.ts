@@ -1,0 +1,351 @@
+// Function bodies read by the lexer instead of tree-sitter. Parsing every statement of every body and matching the
+// extraction query over it was most of a cold index's CPU; what the index needs from a body is small: direct calls,
+// calls through `recv->field (`, local declarations (they type receivers) and `recv->field = fn` assignments.
+// `skipBodies` finds the top-level bodies (`{` at depth 0 right after `)`), scans them from the tokens (cTokens.ts) and
+// leaves their insides out of the text tree-sitter parses — all but their directive lines — so that the parse and the
+// query cover the rest of the file; an offset map (offsetMap.ts) takes what the query finds back to the original.
+// A body whose records need the parse tree (a local struct, enum or typedef, a local table with designated
+// initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
+import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
+import { OffsetMap } from './offsetMap';
+import type { Capture } from './queryRunner';
+
+export interface BodyVar {
+  name: string;
+  at: number;
+  typeAt: number;
+}
+
+/** What the scanner found inside the skipped bodies, in the shapes queryMatches.ts gives collectRecords.ts. */
+export interface BodyFindings {
+  directCalls: number[];
+  icalls: { recv: Capture; field: number }[];
+  vars: BodyVar[];
+  asgs: { recv: Capture; field: number; target: number }[];
+}
+
+export interface BodySkip {
+  /** The text without the skipped bodies' insides (their directive lines kept), for tree-sitter. */
+  text: string;
+  /** From offsets in `text` to the original's. */
+  map: OffsetMap;
+  /** The skipped ranges of the original, [after `{`, at `}`). */
+  blanked: { start: number; end: number }[];
+  /** Bodies left to tree-sitter. */
+  kept: number;
+  /** Why nothing was skipped: the lexer cannot trust the file's brackets (the file is parsed whole). */
+  unsure?: string;
+  findings: BodyFindings;
+}
+
+/** Words after which `name (` is still a call (`return f(x)`), where another identifier would make it a declaration. */
+const CALL_AFTER = new Set(['return', 'else', 'case', 'do', 'sizeof', 'goto']);
+
+/** Words followed by `(` that tree-sitter does not read as a call of that name. */
+const NOT_CALLEES = new Set([
+  'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', '_Alignof', 'alignof', '__alignof__',
+  '__alignof', '_alignof', 'offsetof', '_Generic', 'asm', '__asm__', '__asm', 'defined', 'do', 'else', 'case', 'goto',
+  'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'bool', '_Bool', 'struct', 'union',
+  'enum', 'const', 'volatile', 'static', 'extern', 'register', 'inline', 'auto', 'restrict', '__restrict', '_Atomic',
+  'NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE',
+]);
+
+/** Words that never start a declaration's type. */
+const STATEMENT_WORDS = new Set([
+  'return', 'goto', 'break', 'continue', 'case', 'default', 'if', 'else', 'while', 'for', 'do', 'switch', 'sizeof',
+  'typeof', '__typeof__', '__typeof', 'asm', '__asm__', '__asm', 'typedef', 'NULL', 'nullptr', 'true', 'false', 'TRUE',
+  'FALSE', '_Generic', 'offsetof', '_Alignof', 'alignof', '__alignof__',
+]);
+
+/** Storage classes and qualifiers: not the type node tree-sitter names in a declaration. */
+const QUALIFIERS = new Set(['const', 'volatile', 'static', 'register', 'extern', 'auto', 'inline', 'restrict', '__restrict', '__thread', '_Thread_local', '_Atomic']);
+
+/** Words of a multi-word primitive type (`unsigned long long`). */
+const SIZED = new Set(['unsigned', 'signed', 'long', 'short', 'int', 'char', 'double', 'float']);
+
+/** Right-hand sides tree-sitter reads as literals, not identifiers. */
+const LITERAL_WORDS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE']);
+
+/** Operators before a receiver that make the assigned expression something else than a field expression. */
+function isPrefixOperator(op: number): boolean {
+  return op === 42 || op === 38 || op === 33 || op === 126 || op === 45 || op === 43 || op === OP_INCDEC;
+}
+
+class Scanner {
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [] };
+  private a = 0;
+  /** Receiver starts found so far, by the receiver's last token. */
+  private readonly receivers = new Map<number, number>();
+
+  constructor(
+    private readonly text: string,
+    private readonly t: CTokens,
+  ) {}
+
+  word(i: number): string {
+    return this.text.slice(this.t.start[i], this.t.end[i]);
+  }
+  isPunct(i: number, op: number): boolean {
+    return i >= 0 && i < this.t.count && this.t.kind[i] === T_PUNCT && this.t.op[i] === op;
+  }
+  isIdent(i: number): boolean {
+    return i >= 0 && i < this.t.count && this.t.kind[i] === T_IDENT;
+  }
+
+  /** True when the body (tokens open+1 … close-1) holds something only the parse tree records. */
+  needsTree(open: number, close: number): boolean {
+    const t = this.t;
+    for (let i = open + 1; i < close; i++) {
+      if (t.kind[i] === T_IDENT) {
+        const w = this.word(i);
+        if (w === 'typedef') return true;
+        if ((w === 'struct' || w === 'union' || w === 'enum') && (this.isPunct(i + 1, 123) || (this.isIdent(i + 1) && this.isPunct(i + 2, 123)))) return true;
+      } else if (t.op[i] === 123 && t.kind[i] === T_PUNCT && this.isPunct(i - 1, 61)) {
+        // An initializer list with a designator `.field =`: a local table whose pairs are bindings.
+        const end = t.match[i];
+        for (let k = i + 1; k < end; k++) {
+          if (this.isPunct(k, 46) && this.isIdent(k + 1) && (this.isPunct(k - 1, 123) || this.isPunct(k - 1, 44))) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Scans the tokens strictly between a body's braces. */
+  scan(open: number, close: number): void {
+    const t = this.t;
+    this.a = open + 1;
+    for (let i = open + 1; i < close; i++) {
+      if (t.kind[i] !== T_IDENT) continue;
+      if (this.atStatementStart(i)) this.declaration(i, close);
+      const prev = i - 1 >= this.a && t.kind[i - 1] === T_PUNCT ? t.op[i - 1] : -1;
+      const next = i + 1 < close && t.kind[i + 1] === T_PUNCT ? t.op[i + 1] : -1;
+      if (prev === OP_ARROW || prev === 46) {
+        this.member(i, next, close);
+        continue;
+      }
+      if (next !== 40) continue;
+      const w = this.word(i);
+      if (NOT_CALLEES.has(w)) continue;
+      // `T name (` is a declaration (a local prototype); `T (*name)(` a function pointer.
+      if (this.isIdent(i - 1) && i - 1 >= this.a && !CALL_AFTER.has(this.word(i - 1))) continue;
+      if (this.isPunct(i + 2, 42) && this.isIdent(i + 3) && this.isPunct(i + 4, 41) && this.isPunct(i + 5, 40)) continue;
+      // `MACRO(type) name`: a type given by a macro (XEN_GUEST_HANDLE(…) h), no expression is followed by a name.
+      const afterArgs = t.match[i + 1] + 1;
+      if (afterArgs < close && this.isIdent(afterArgs) && !this.isPunct(afterArgs + 1, 40)) continue;
+      this.found.directCalls.push(t.start[i]);
+    }
+  }
+
+  private atStatementStart(i: number): boolean {
+    if (i === this.a) return true;
+    const t = this.t;
+    if (t.kind[i - 1] !== T_PUNCT) return false;
+    const o = t.op[i - 1];
+    if (o === 59 || o === 123 || o === 125) return true;
+    return o === 40 && i - 2 >= this.a && this.isIdent(i - 2) && this.word(i - 2) === 'for';
+  }
+
+  /** A local declaration starting at token i: `[qualifiers] type [*…] name [[…]] [= …] {, …} ;`. */
+  private declaration(i: number, close: number): void {
+    const t = this.t;
+    let p = i;
+    while (p < close && this.isIdent(p) && QUALIFIERS.has(this.word(p))) p++;
+    if (!this.isIdent(p)) return;
+    const first = this.word(p);
+    if (STATEMENT_WORDS.has(first)) return;
+    const typeAt = t.start[p];
+    if (first === 'struct' || first === 'union' || first === 'enum') {
+      if (!this.isIdent(p + 1)) return;
+      p += 2;
+    } else if (SIZED.has(first)) {
+      while (p < close && this.isIdent(p) && SIZED.has(this.word(p))) p++;
+    } else p++;
+    for (;;) {
+      while (p < close && ((this.isIdent(p) && QUALIFIERS.has(this.word(p))) || this.isPunct(p, 42))) p++;
+      if (!this.isIdent(p) || p >= close) return;
+      const nameTok = p;
+      p++;
+      while (this.isPunct(p, 91)) p = t.match[p] + 1;
+      if (p >= close || t.kind[p] !== T_PUNCT) return;
+      const o = t.op[p];
+      if (o !== 61 && o !== 44 && o !== 59) return;
+      this.found.vars.push({ name: this.word(nameTok), at: t.start[nameTok], typeAt });
+      if (o === 59) return;
+      if (o === 61) {
+        // The initializer runs to the next `,` or `;` outside brackets.
+        p++;
+        while (p < close) {
+          if (t.kind[p] === T_PUNCT) {
+            const q = t.op[p];
+            if (q === 44 || q === 59) break;
+            if ((q === 40 || q === 91 || q === 123) && t.match[p] > p) {
+              p = t.match[p] + 1;
+              continue;
+            }
+          }
+          p++;
+        }
+        if (p >= close || t.op[p] === 59) return;
+      }
+      p++;
+    }
+  }
+
+  /** A field `recv->name` / `recv.name`: a call through it, `(*recv->name)(…)`, or an assignment to it. */
+  private member(i: number, next: number, close: number): void {
+    const t = this.t;
+    if (next === 40) {
+      const s = this.receiverStart(i - 2);
+      if (s >= 0) this.found.icalls.push({ recv: this.capture(s, i - 2), field: t.start[i] });
+      return;
+    }
+    if (next === 41 && this.isPunct(i + 2, 40)) {
+      const k = t.match[i + 1];
+      const s = this.receiverStart(i - 2);
+      if (s >= 0 && s === k + 2 && this.isPunct(k + 1, 42)) this.found.icalls.push({ recv: this.capture(s, i - 2), field: t.start[i] });
+      return;
+    }
+    if (next !== 61 && next !== OP_ASSIGN) return;
+    let u = i + 2;
+    // `= &fn` and `= *p` are both pointer expressions around an identifier to tree-sitter.
+    if (this.isPunct(u, 38) || this.isPunct(u, 42)) u++;
+    if (u >= close || !this.isIdent(u) || LITERAL_WORDS.has(this.word(u))) return;
+    const after = u + 1 < close && t.kind[u + 1] === T_PUNCT ? t.op[u + 1] : -1;
+    if (after !== 59 && after !== 44 && after !== 41) return;
+    const s = this.receiverStart(i - 2);
+    if (s < 0) return;
+    if (s - 1 >= this.a && t.kind[s - 1] === T_PUNCT && isPrefixOperator(t.op[s - 1])) return;
+    // `(T *)recv->field = x`: the cast takes the field expression, tree-sitter assigns to a cast expression.
+    if (this.isPunct(s - 1, 41) && !this.isStatementHead(t.match[s - 1] - 1)) return;
+    this.found.asgs.push({ recv: this.capture(s, i - 2), field: t.start[i], target: t.start[u] });
+  }
+
+  /** True when token i is `if`, `while`, `for` or `switch`: the parenthesis after it is a condition, not a cast. */
+  private isStatementHead(i: number): boolean {
+    if (!this.isIdent(i)) return false;
+    const w = this.word(i);
+    return w === 'if' || w === 'while' || w === 'for' || w === 'switch';
+  }
+
+  /** First token of the postfix expression ending at token j (`a->b[i].c`, `f(x)`, `(*p)`), or -1. */
+  private receiverStart(from: number): number {
+    const known = this.receivers.get(from);
+    if (known !== undefined) return known;
+    const r = this.walkReceiver(from);
+    this.receivers.set(from, r);
+    return r;
+  }
+
+  private walkReceiver(j: number): number {
+    const t = this.t;
+    while (j >= this.a) {
+      // A chain `a->f()->g()->…` is walked once: each call's receiver ends where an earlier one's walk started.
+      const known = this.receivers.get(j);
+      if (known !== undefined) return known;
+      if (t.kind[j] === T_PUNCT) {
+        const o = t.op[j];
+        if (o === 41) {
+          const k = t.match[j];
+          if (k < this.a) return -1;
+          const p = k - 1;
+          if (p >= this.a && t.kind[p] === T_IDENT && !STATEMENT_WORDS.has(this.word(p))) {
+            j = p;
+            continue;
+          }
+          if (p >= this.a && t.kind[p] === T_PUNCT && (t.op[p] === 41 || t.op[p] === 93)) {
+            j = p;
+            continue;
+          }
+          return k;
+        }
+        if (o === 93) {
+          const k = t.match[j];
+          if (k <= this.a) return -1;
+          j = k - 1;
+          continue;
+        }
+        return -1;
+      }
+      if (t.kind[j] === T_IDENT) {
+        if (j - 1 >= this.a && t.kind[j - 1] === T_PUNCT && (t.op[j - 1] === OP_ARROW || t.op[j - 1] === 46)) {
+          j -= 2;
+          continue;
+        }
+        return j;
+      }
+      return j;
+    }
+    return -1;
+  }
+
+  private capture(first: number, last: number): Capture {
+    return { name: 'recv', start: this.t.start[first], end: this.t.end[last] };
+  }
+}
+
+/**
+ * The text without the function bodies' insides and what the scanner found in them; nothing is left out when the file
+ * is better parsed whole (the lexer cannot trust its brackets) or has no body worth scanning.
+ */
+export function skipBodies(text: string): BodySkip {
+  const t = tokenize(text);
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [] } };
+  const sc = new Scanner(text, t);
+  const out: string[] = [];
+  const map = new OffsetMap();
+  const copy = (from: number, to: number) => {
+    out.push(text.slice(from, to));
+    map.add(from, to);
+  };
+  const blanked: { start: number; end: number }[] = [];
+  const dirs = t.directives;
+  let d = 0;
+  let last = 0;
+  let kept = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.kind[i] !== T_PUNCT) continue;
+    const o = t.op[i];
+    if (o !== 40 && o !== 91 && o !== 123) continue;
+    const close = t.match[i];
+    if (o === 123 && i > 0 && sc.isPunct(i - 1, 41) && isFunctionHead(sc, t, i - 1)) {
+      if (sc.needsTree(i, close)) kept++;
+      else {
+        sc.scan(i, close);
+        const from = t.end[i];
+        const to = t.start[close];
+        copy(last, from);
+        // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
+        // tree-sitter indexes a `#define` there and the calls of `#if` lines.
+        while (d < dirs.length && dirs[d + 1] <= from) d += 2;
+        for (; d < dirs.length && dirs[d] < to; d += 2) copy(Math.max(dirs[d] - 1, from), Math.min(dirs[d + 1], to));
+        // One `;` of the body stays too: after an unterminated macro call at file scope (`BUILD_HELPER(read)` lines),
+        // an empty `{}` led tree-sitter's error recovery astray over the rest of the file; `{;}` does not.
+        for (let k = close - 1; k > i; k--) {
+          if (t.kind[k] === T_PUNCT && t.op[k] === 59) {
+            copy(t.start[k], t.end[k]);
+            break;
+          }
+        }
+        last = to;
+        blanked.push({ start: from, end: to });
+      }
+    }
+    i = close;
+  }
+  if (!blanked.length) return { text, map, blanked, kept, findings: sc.found };
+  copy(last, text.length);
+  return { text: out.join(''), map, blanked, kept, findings: sc.found };
+}
+
+/**
+ * The `)` at token `rp` ends a function's head, unless it is `struct name MACRO(…) {` (an attribute macro on a type,
+ * which a function returning `struct name` by value looks the same as: left to tree-sitter).
+ */
+function isFunctionHead(sc: Scanner, t: CTokens, rp: number): boolean {
+  const k = t.match[rp];
+  if (k < 3) return true;
+  if (!sc.isIdent(k - 1) || !sc.isIdent(k - 2) || !sc.isIdent(k - 3)) return true;
+  const w = sc.word(k - 3);
+  return w !== 'struct' && w !== 'union' && w !== 'enum';
+}

@@ -1,0 +1,282 @@
+// One lexing pass over preprocessed C: tokens (identifiers, numbers, literals, punctuators) in flat typed arrays, with
+// comments, literals' insides and preprocessor directive lines skipped, brackets matched, and whether every `#if`
+// group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
+// these tokens instead of a parse tree.
+
+export const T_IDENT = 1;
+export const T_NUMBER = 2;
+export const T_STRING = 3;
+export const T_CHAR = 4;
+export const T_PUNCT = 5;
+
+/** Punctuator codes above the single characters' char codes. */
+export const OP_ARROW = 256;
+/** `+=`, `-=`, `*=`, `/=`, `%=`, `&=`, `|=`, `^=`, `<<=`, `>>=`: assignments like `=` to tree-sitter. */
+export const OP_ASSIGN = 257;
+/** `==`, `!=`, `<=`, `>=`, `&&`, `||`, `<<`, `>>`, `...`, `##`. */
+export const OP_OTHER = 258;
+/** `++`, `--`. */
+export const OP_INCDEC = 259;
+
+export interface CTokens {
+  count: number;
+  kind: Uint8Array;
+  /** Char code of a one-character punctuator, or an OP_* code. */
+  op: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  /** For a bracket, the index of its partner (-1 when unmatched). */
+  match: Int32Array;
+  /** Directive lines as [start, end) pairs of offsets, continuation lines included. */
+  directives: number[];
+  /** Why the tokens cannot be trusted for bracket structure (unbalanced, `#if` branches changing the depth), if so. */
+  unsure?: string;
+}
+
+function isIdStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+function isIdChar(c: number): boolean {
+  return isIdStart(c) || (c >= 48 && c <= 57);
+}
+
+/** Offset of the end of the logical line holding `i` (at its newline), continuations and block comments followed. */
+function directiveEnd(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      let k = i - 1;
+      if (k >= 0 && text.charCodeAt(k) === 13) k--;
+      if (k >= 0 && text.charCodeAt(k) === 92) {
+        i++;
+        continue;
+      }
+      return i;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const e = text.indexOf('*/', i + 2);
+      if (e < 0) return n;
+      i = e + 2;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      // A line comment ends the directive at its (possibly continued) end.
+      i += 2;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      i = literalEnd(text, i, c);
+      continue;
+    }
+    i++;
+  }
+  return n;
+}
+
+/** End of a string or char literal starting at `i` (at the closing quote + 1, or at the newline when unterminated). */
+function literalEnd(text: string, i: number, quote: number): number {
+  const n = text.length;
+  for (let j = i + 1; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) {
+      j++;
+      continue;
+    }
+    if (c === quote) return j + 1;
+    if (c === 10) return j;
+  }
+  return n;
+}
+
+/** The directive's name (`if`, `ifdef`, `else`, `endif` …) after the `#` at `hash`. */
+function directiveName(text: string, hash: number): string {
+  let i = hash + 1;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  let j = i;
+  while (j < text.length && isIdChar(text.charCodeAt(j))) j++;
+  return text.slice(i, j);
+}
+
+export function tokenize(text: string): CTokens {
+  const n = text.length;
+  let cap = Math.max(64, n >> 2);
+  let kind = new Uint8Array(cap);
+  let op = new Int32Array(cap);
+  let start = new Int32Array(cap);
+  let end = new Int32Array(cap);
+  let count = 0;
+  const directives: number[] = [];
+  const push = (k: number, o: number, s: number, e: number) => {
+    if (count === cap) {
+      cap *= 2;
+      const k2 = new Uint8Array(cap);
+      k2.set(kind);
+      kind = k2;
+      const o2 = new Int32Array(cap);
+      o2.set(op);
+      op = o2;
+      const s2 = new Int32Array(cap);
+      s2.set(start);
+      start = s2;
+      const e2 = new Int32Array(cap);
+      e2.set(end);
+      end = e2;
+    }
+    kind[count] = k;
+    op[count] = o;
+    start[count] = s;
+    end[count] = e;
+    count++;
+  };
+  const stack: number[] = [];
+  // Bracket depth at each open `#if` group, to check that its branches keep it.
+  const groups: number[] = [];
+  let unsure: string | undefined;
+  let depth = 0;
+  let lineBlank = true;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineBlank = true;
+      i++;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
+      i++;
+      continue;
+    }
+    // A line continuation outside a directive is a blank to the compiler (and to tree-sitter).
+    if (c === 92 && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+      i += text.charCodeAt(i + 1) === 10 ? 2 : 3;
+      continue;
+    }
+    if (c === 47) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 42) {
+        const e = text.indexOf('*/', i + 2);
+        i = e < 0 ? n : e + 2;
+        continue;
+      }
+      if (d === 47) {
+        // To the newline, continuations followed.
+        let j = i + 2;
+        for (;;) {
+          const nl = text.indexOf('\n', j);
+          if (nl < 0) {
+            j = n;
+            break;
+          }
+          let k = nl - 1;
+          if (k >= i && text.charCodeAt(k) === 13) k--;
+          if (text.charCodeAt(k) === 92 && k > i + 1) {
+            j = nl + 1;
+            continue;
+          }
+          j = nl;
+          break;
+        }
+        i = j;
+        continue;
+      }
+    }
+    if (c === 35 && lineBlank) {
+      const e = directiveEnd(text, i);
+      const lineStart = text.lastIndexOf('\n', i - 1) + 1;
+      directives.push(lineStart, e < n ? e + 1 : n);
+      const name = directiveName(text, i);
+      if (name === 'if' || name === 'ifdef' || name === 'ifndef') groups.push(depth);
+      else if (name === 'elif' || name === 'else' || name === 'endif' || name === 'elifdef' || name === 'elifndef') {
+        if (groups.length && groups[groups.length - 1] !== depth) unsure ??= `#${name} at offset ${i} changes the bracket depth`;
+        if (name === 'endif') groups.pop();
+      }
+      i = e;
+      continue;
+    }
+    lineBlank = false;
+    if (isIdStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdChar(text.charCodeAt(j))) j++;
+      push(T_IDENT, 0, i, j);
+      i = j;
+      continue;
+    }
+    if ((c >= 48 && c <= 57) || (c === 46 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (isIdChar(d) || d === 46) continue;
+        // Exponent signs: 1e+5, 0x1p-3.
+        if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1])) continue;
+        break;
+      }
+      push(T_NUMBER, 0, i, j);
+      i = j;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      const e = literalEnd(text, i, c);
+      push(c === 34 ? T_STRING : T_CHAR, 0, i, e);
+      i = e;
+      continue;
+    }
+    // Punctuators.
+    const d = text.charCodeAt(i + 1);
+    let code = c;
+    let len = 1;
+    if (c === 45 && d === 62) {
+      code = OP_ARROW;
+      len = 2;
+    } else if ((c === 43 && d === 43) || (c === 45 && d === 45)) {
+      code = OP_INCDEC;
+      len = 2;
+    } else if ((c === 60 || c === 62) && d === c) {
+      if (text.charCodeAt(i + 2) === 61) {
+        code = OP_ASSIGN;
+        len = 3;
+      } else {
+        code = OP_OTHER;
+        len = 2;
+      }
+    } else if (d === 61 && (c === 43 || c === 45 || c === 42 || c === 47 || c === 37 || c === 38 || c === 124 || c === 94)) {
+      code = OP_ASSIGN;
+      len = 2;
+    } else if (d === 61 && (c === 61 || c === 33 || c === 60 || c === 62)) {
+      code = OP_OTHER;
+      len = 2;
+    } else if ((c === 38 || c === 124) && d === c) {
+      code = OP_OTHER;
+      len = 2;
+    } else if (c === 46 && d === 46 && text.charCodeAt(i + 2) === 46) {
+      code = OP_OTHER;
+      len = 3;
+    } else if (c === 35 && d === 35) {
+      code = OP_OTHER;
+      len = 2;
+    }
+    if (code === 40 || code === 91 || code === 123) depth++;
+    else if (code === 41 || code === 93 || code === 125) depth--;
+    push(T_PUNCT, code, i, i + len);
+    i += len;
+  }
+  const match = new Int32Array(count).fill(-1);
+  for (let t = 0; t < count; t++) {
+    if (kind[t] !== T_PUNCT) continue;
+    const o = op[t];
+    if (o === 40 || o === 91 || o === 123) stack.push(t);
+    else if (o === 41 || o === 93 || o === 125) {
+      const want = o === 41 ? 40 : o === 93 ? 91 : 123;
+      const top = stack.pop();
+      if (top === undefined || op[top] !== want) {
+        unsure ??= `unbalanced '${String.fromCharCode(o)}' at offset ${start[t]}`;
+        if (top !== undefined && op[top] !== want) stack.push(top);
+        continue;
+      }
+      match[t] = top;
+      match[top] = t;
+    }
+  }
+  if (stack.length) unsure ??= `unclosed '${String.fromCharCode(op[stack[stack.length - 1]])}' at offset ${start[stack[stack.length - 1]]}`;
+  return { count, kind, op, start, end, match, directives, unsure };
+}

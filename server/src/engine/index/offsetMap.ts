@@ -1,0 +1,41 @@
+// Offsets in a text made of pieces of another (the file with its function bodies left out) mapped back to that
+// other text, so that what tree-sitter reports on the shorter text lands on the original offsets.
+
+export class OffsetMap {
+  /** Start of each piece in the short text, and where it came from in the original; pieces in order. */
+  private readonly shortStarts: number[] = [];
+  private readonly originalStarts: number[] = [];
+  private length = 0;
+
+  /** Appends the original's [from, to) as the next piece. */
+  add(from: number, to: number): void {
+    if (to <= from) return;
+    const n = this.shortStarts.length;
+    // Contiguous with the previous piece: one piece.
+    if (n && this.originalStarts[n - 1] + (this.length - this.shortStarts[n - 1]) === from) {
+      this.length += to - from;
+      return;
+    }
+    this.shortStarts.push(this.length);
+    this.originalStarts.push(from);
+    this.length += to - from;
+  }
+
+  /** Original offset of the character at `at` in the short text. */
+  start(at: number): number {
+    const s = this.shortStarts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return s.length ? this.originalStarts[lo] + (at - s[lo]) : at;
+  }
+
+  /** Original offset for an exclusive end: just past the original of the character before it. */
+  end(at: number): number {
+    return at <= 0 ? 0 : this.start(at - 1) + 1;
+  }
+}

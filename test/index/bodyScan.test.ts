@@ -1,0 +1,106 @@
+// Function bodies scanned by the lexer (bodyScan.ts) give the same records as tree-sitter over the whole file: each
+// fixture (ours) is extracted both ways and every record kind compared; the checks on what was blanked and on a few
+// expected records keep the comparison from passing on two empty results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { skipBodies } from '../../server/src/engine/index/bodyScan';
+import { extractSource } from '../../server/src/engine/index/extract';
+import { preprocess } from '../../server/src/engine/index/preprocess';
+import { RECORD_KINDS, recordTuples } from './recordTuples';
+
+const dir = path.join(__dirname, '..', 'fixtures', 'bodyscan');
+
+function both(file: string) {
+  const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  const full = recordTuples(extractSource(text, file, text.length, 0, { fullParse: true }).record);
+  const scanned = recordTuples(extractSource(text, file, text.length, 0).record);
+  const skip = skipBodies(preprocess(text).text);
+  return { text, full, scanned, skip };
+}
+
+function assertSameRecords(file: string): ReturnType<typeof both> {
+  const r = both(file);
+  for (const k of RECORD_KINDS) assert.deepEqual([...r.scanned[k]].sort(), [...r.full[k]].sort(), `${file}: ${k}`);
+  return r;
+}
+
+const has = (xs: string[], prefix: string) => xs.some((x) => x.startsWith(prefix));
+
+void test('braces in strings, characters and comments do not end a body', () => {
+  const { scanned, skip } = assertSameRecords('braces_in_literals.c');
+  assert.equal(skip.blanked.length, 2);
+  assert.ok(has(scanned.calls, 'log_irq in show'));
+  assert.ok(has(scanned.calls, 'show_more in after'));
+  assert.ok(has(scanned.symbols, 'function after'));
+});
+
+void test('#if groups and #define inside a body: directive lines stay for tree-sitter', () => {
+  const { scanned, skip, text } = assertSameRecords('preproc_in_body.c');
+  assert.equal(skip.blanked.length, 1);
+  // The directive lines are kept in the text tree-sitter parses, the rest of the body is left out; offsets in that
+  // text map back to the original's.
+  assert.ok(!skip.text.includes('debug_dump'));
+  for (const d of ['#define LIMIT(x)', '#if defined(CONFIG_SMP)', '#ifdef DEBUG', 'return finish', '#undef LIMIT']) {
+    const at = skip.text.indexOf(d);
+    if (d === 'return finish') assert.equal(at, -1);
+    else assert.equal(skip.map.start(at), text.indexOf(d), d);
+  }
+  assert.equal(skip.map.end(skip.text.length), text.length);
+  assert.ok(has(scanned.symbols, 'macro LIMIT'));
+  assert.ok(has(scanned.calls, 'IS_ENABLED in start_all'));
+  assert.ok(has(scanned.calls, 'debug_dump in start_all'));
+  assert.ok(scanned.icalls.some((x) => x.startsWith('start in start_all') && x.includes('recv=ops base=ops')));
+});
+
+void test('a body whose #if branches open braces differently leaves the file to tree-sitter', () => {
+  const { scanned, skip } = assertSameRecords('unbalanced_if.c');
+  assert.match(skip.unsure ?? '', /changes the bracket depth/);
+  assert.equal(skip.blanked.length, 0);
+  assert.ok(has(scanned.calls, 'choose in pick'));
+});
+
+void test('iterator macros, function-pointer locals, statement expressions and chained indirect calls', () => {
+  const { scanned, skip } = assertSameRecords('loops_and_pointers.c');
+  assert.equal(skip.blanked.length, 1);
+  const icalls = scanned.icalls.join('\n');
+  assert.match(icalls, /irq_ack in ack_all @\d+:\d+ recv=pos->chip base=irq_desc/);
+  assert.match(icalls, /irq_mask in ack_all @\d+:\d+ recv=pos->chip base=irq_desc/);
+  assert.match(icalls, /lookup in ack_all @\d+:\d+ recv=dom->parent base=irq_domain/);
+  assert.match(icalls, /irq_ack in ack_all @\d+:\d+ recv=dom->parent->lookup\(3\)->chip base=irq_domain/);
+  assert.match(icalls, /irq_mask in ack_all @\d+:\d+ recv=chip base=irq_chip/);
+  assert.ok(has(scanned.calls, 'compute in ack_all'));
+  assert.ok(has(scanned.calls, 'fn in ack_all'));
+  assert.ok(!has(scanned.calls, 'cb in'));
+});
+
+void test('K&R definitions, attributes after the parameters, local tables and function-pointer assignments', () => {
+  const { scanned, skip } = assertSameRecords('definitions.c');
+  // ack_edge, mask_edge, eoi_edge, attr_after, rebind scanned; old_style (K&R) and the bodies with local tables or
+  // types are left to tree-sitter.
+  assert.equal(skip.blanked.length, 5);
+  assert.equal(skip.kept, 2);
+  const binds = scanned.binds.join('\n');
+  assert.match(binds, /irq_ack=ack_edge table=chip:- .* flags=1 base=irq_chip/);
+  assert.match(binds, /irq_mask=mask_edge table=chip:- .* flags=1 base=irq_chip/);
+  assert.match(binds, /eoi=eoi_edge table=p->ops:- .* flags=1 base=pic/);
+  assert.match(binds, /irq_ack=ack_edge table=local_chip:irq_chip/);
+  assert.match(binds, /irq_mask=mask_edge table=chip:- @43:\d+ flags=1 base=irq_chip/);
+  assert.doesNotMatch(binds, /name=ack_edge/);
+  assert.ok(has(scanned.calls, 'old_helper in old_style'));
+  assert.ok(has(scanned.calls, 'locked_work in attr_after'));
+  assert.ok(has(scanned.symbols, 'enumerator MODE_B'));
+});
+
+void test('a long chain of calls through fields is scanned in linear time', () => {
+  const n = 100_000;
+  const text = `struct s { struct s *(*f)(int); };\nvoid chain(struct s *a)\n{\n\ta${'->f(1)'.repeat(n)};\n}\n`;
+  // The scanner alone (preprocess.ts would cut a chain this deep for the parser, nestingLimit.ts).
+  const t0 = performance.now();
+  const skip = skipBodies(text);
+  const ms = performance.now() - t0;
+  assert.equal(skip.findings.icalls.length, n);
+  assert.equal(skip.findings.icalls[n - 1].recv.start, text.indexOf('a->f'));
+  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+});
