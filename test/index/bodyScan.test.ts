@@ -73,6 +73,8 @@ void test('iterator macros, function-pointer locals, statement expressions and c
   assert.ok(has(scanned.calls, 'compute in ack_all'));
   assert.ok(has(scanned.calls, 'fn in ack_all'));
   assert.ok(!has(scanned.calls, 'cb in'));
+  // A receiver right after a loop head starts at its own parenthesis, not at the head's.
+  assert.match(scanned.binds.join('\n'), /irq_ack=ack_all table=\(chip\+1\):- .* flags=1 base=irq_chip/);
 });
 
 void test('K&R definitions, attributes after the parameters, local tables and function-pointer assignments', () => {

@@ -254,6 +254,8 @@ class Scanner {
             continue;
           }
           if (p >= this.a && t.kind[p] === T_PUNCT && (t.op[p] === 41 || t.op[p] === 93)) {
+            // `for (…) (p + i)->f`: the `)` of a statement's head ends the receiver; it is no call or cast.
+            if (t.op[p] === 41 && this.isStatementHead(t.match[p] - 1)) return k;
             j = p;
             continue;
           }
