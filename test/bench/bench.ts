@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureCoreScaling } from './coreScaling';
-import { GNU_TIME, timed, type TimedRun } from './measure';
+import { GNU_TIME, irqlensStats, timed, type TimedRun } from './measure';
 import { summariseProfiles } from './profileSummary';
 import { cFiles, copyTree, editEveryNth } from './reuseRuns';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
@@ -79,15 +79,6 @@ function profileLine(stats: Record<string, unknown> | undefined): string | undef
   return `main (s): ${fmt(p.main)} | workers (s, ${w.files} files, ${(w.bytes / 1e6).toFixed(0)} MB, ${(total / 1000).toFixed(1)} s): ${fmt(w.ms)}`;
 }
 
-function parseIrqlensJson(stdout: string): Record<string, unknown> | undefined {
-  try {
-    const j = JSON.parse(stdout) as unknown;
-    const first = Array.isArray(j) ? j[0] : (j as { trees?: unknown[] }).trees?.[0] ?? j;
-    return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 type ToolSet = Set<'gtags' | 'ctags' | 'irqlens'>;
 
@@ -128,7 +119,7 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
       const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
       const env = prof ? { ...process.env, IRQLENS_WORKER_CPU_PROF: prof } : process.env;
       const r = await timedWithLoad(process.execPath, [...nodeArgs, cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, env);
-      const stats = parseIrqlensJson(r.stdout);
+      const stats = irqlensStats(r.stdout);
       runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: stats, outputMiB: duMiB(cacheDir) }));
       const line = tool === 'irqlens cold' ? profileLine(stats) : undefined;
       if (line) log(`${tree}: ${line}`);
@@ -159,7 +150,7 @@ async function benchReuse(result: TreeResult, cli: string, cacheDir: string, scr
       warmPageCache(copy);
       log(`${result.tree}: ${tool} (${changed} of ${files.length} .c files changed)`);
       const r = await timedWithLoad(process.execPath, [cli, 'index', copy, '--cache-dir', cacheDir, '--json'], copy);
-      const stats = parseIrqlensJson(r.stdout);
+      const stats = irqlensStats(r.stdout);
       result.runs.push(toRun(tool, r, { command: `node out/cli.js index <copy, ${changed} .c files changed> --cache-dir <the tree's warm cache> --json`, irqlens: stats, outputMiB: duMiB(cacheDir), changedFiles: changed }));
       log(`${result.tree}: ${tool} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB; from cache ${String(stats?.fromCache)}, from store ${String(stats?.fromStore)}`);
     }

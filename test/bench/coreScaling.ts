@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { timed } from './measure';
+import { irqlensStats, timed } from './measure';
 
 export interface ScalingRun {
   /** Parse workers (IRQLENS_WORKERS); the main thread merges records besides them. */
@@ -38,15 +38,8 @@ export function speedUp(result: ScalingResult, run: ScalingRun): { speedUp: numb
   return { speedUp: +s.toFixed(2), efficiency: +(s / run.workers).toFixed(2) };
 }
 
-function filesOf(stdout: string): number | undefined {
-  try {
-    const j = JSON.parse(stdout) as unknown;
-    const first = (Array.isArray(j) ? j[0] : (j as { trees?: unknown[] }).trees?.[0] ?? j) as { files?: unknown } | undefined;
-    return typeof first?.files === 'number' ? first.files : undefined;
-  } catch {
-    return undefined;
-  }
-}
+
+const numberOr = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
 /**
  * Runs `node cli index root --cache-dir <empty> --json` once per worker count (cold: the content store starts empty
@@ -59,7 +52,7 @@ export async function measureCoreScaling(cli: string, tree: string, root: string
     try {
       const loadAvg1 = +os.loadavg()[0].toFixed(2);
       const r = await timed(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, { ...process.env, IRQLENS_WORKERS: String(workers) });
-      const run: ScalingRun = { workers, wallS: r.wallS, cpuS: r.cpuS, peakRssMiB: r.peakRssMiB, files: filesOf(r.stdout), loadAvg1 };
+      const run: ScalingRun = { workers, wallS: r.wallS, cpuS: r.cpuS, peakRssMiB: r.peakRssMiB, files: numberOr(irqlensStats(r.stdout)?.files), loadAvg1 };
       result.runs.push(run);
       log(`${tree}: cold with ${workers} worker${workers === 1 ? '' : 's'}: wall ${run.wallS}s cpu ${run.cpuS}s rss ${run.peakRssMiB} MiB (load ${loadAvg1})`);
     } finally {

@@ -63,3 +63,14 @@ export function timed(cmd: string, args: string[], cwd: string, env: NodeJS.Proc
     });
   });
 }
+
+/** What `irqlens index --json` printed about its (first) tree: files, functions, calls, profile …; undefined if unreadable. */
+export function irqlensStats(stdout: string): Record<string, unknown> | undefined {
+  try {
+    const j = JSON.parse(stdout) as unknown;
+    const first = Array.isArray(j) ? j[0] : (j as { trees?: unknown[] }).trees?.[0] ?? j;
+    return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@ import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
 import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, getPath, setPath } from './statePath';
-import { checkScenarioNames, withCurrentBranchNames } from './scenarioNames';
+import { answersTo, checkScenarioNames, withCurrentBranchNames } from './scenarioNames';
 import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
@@ -328,11 +328,6 @@ function modelCode<T>(field: string, run: () => T): T {
   }
 }
 
-/** A trace's `<id>@<flow>` (a step reused from another flow) answers to an expectation naming `<id>`, as the name check allows. */
-function sameStep(traced: string, named: string): boolean {
-  return traced === named || (traced.length > named.length && traced.startsWith(named) && traced.charCodeAt(named.length) === 64 /* @ */ && !traced.includes('@', named.length + 1));
-}
-
 function checkExpectation(e: Expectation, trace: Trace, actionStarts: number[]): ExpectationResult {
   const why = e.because ? ` (${e.because})` : '';
   if ('path' in e) {
@@ -355,13 +350,13 @@ function checkExpectation(e: Expectation, trace: Trace, actionStarts: number[]):
     return { ok, text: `outcome ${desc}: seen ${matches.length}${want === undefined ? '' : `, expected ${want}`}${why}` };
   }
   if ('neverStep' in e) {
-    const seen = trace.steps.some((s) => sameStep(s.step, e.neverStep));
+    const seen = trace.steps.some((s) => answersTo(s.step, e.neverStep));
     return { ok: !seen, text: `step ${e.neverStep} ${seen ? 'ran, expected never' : 'never ran'}${why}` };
   }
   const lo = e.action !== undefined ? actionStarts[e.action] ?? Infinity : 0;
   // An action's steps run until the next action starts (placed actions start out of list order).
   const hi = e.action !== undefined ? Math.min(trace.steps.length, ...actionStarts.filter((x) => x > lo)) : trace.steps.length;
-  const inRange = trace.steps.slice(lo, hi).filter((s) => sameStep(s.step, e.step));
+  const inRange = trace.steps.slice(lo, hi).filter((s) => answersTo(s.step, e.step));
   const ok = inRange.some((s) => s.branch === e.branch);
   const seen = inRange.map((s) => s.branch).join(', ') || 'not run';
   return { ok, text: `step ${e.step}${e.action !== undefined ? ` in action ${e.action}` : ''} took ${seen}${ok ? '' : `, expected ${e.branch}`}${why}` };

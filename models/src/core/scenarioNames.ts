@@ -19,17 +19,36 @@ function closest(name: string, known: readonly string[]): string {
   return near.length ? ` (steps of this flow include ${near.join(', ')}${known.length > near.length ? ', …' : ''})` : '';
 }
 
+/** `Q4.6` for a step reused from another flow (`Q4.6@Q10`), else undefined. */
+function reusedBase(id: string): string | undefined {
+  return /^(.*)@[^@]+$/.exec(id)?.[1];
+}
+
+/**
+ * The flow's steps by the names a scenario may use: a step reused from another flow is `<id>@<flow>` in the flow and
+ * in traces, and a scenario may name it `<id>` as well.
+ */
+function stepsByName(flow: Flow<unknown>): Map<string, Step<unknown>> {
+  const steps = new Map<string, Step<unknown>>();
+  for (const s of flow.steps) {
+    steps.set(s.id, s);
+    const base = reusedBase(s.id);
+    if (base && !steps.has(base)) steps.set(base, s);
+  }
+  return steps;
+}
+
+/** Whether a trace step id answers to the name an expectation uses (its own id, or `<id>` for `<id>@<flow>`). */
+export function answersTo(traced: string, named: string): boolean {
+  return traced === named || reusedBase(traced) === named;
+}
+
 /**
  * Expectations that name a branch a step had before it was split (`Step.formerBranches`) are rewritten to the step and
  * branch that take that decision now, so scenario files written for the earlier model keep working.
  */
 export function withCurrentBranchNames<E extends object>(flow: Flow<unknown>, expect: readonly E[]): E[] {
-  const steps = new Map<string, Step<unknown>>();
-  for (const s of flow.steps) {
-    steps.set(s.id, s);
-    const reused = /^(.*)@[^@]+$/.exec(s.id);
-    if (reused && !steps.has(reused[1])) steps.set(reused[1], s);
-  }
+  const steps = stepsByName(flow);
   return expect.map((raw) => {
     const e = raw as { step?: unknown; branch?: unknown };
     if (typeof e.step !== 'string' || typeof e.branch !== 'string') return raw;
@@ -41,13 +60,7 @@ export function withCurrentBranchNames<E extends object>(flow: Flow<unknown>, ex
 }
 
 export function checkScenarioNames(flow: Flow<unknown>, scenario: NamedParts, params: ParamValues): void {
-  const steps = new Map<string, Step<unknown>>();
-  // A step reused from another flow is `<id>@<flow>` in the flow and `<id>` in traces: both names are accepted.
-  for (const s of flow.steps) {
-    steps.set(s.id, s);
-    const reused = /^(.*)@[^@]+$/.exec(s.id);
-    if (reused && !steps.has(reused[1])) steps.set(reused[1], s);
-  }
+  const steps = stepsByName(flow);
   const ids = flow.steps.map((s) => s.id);
   // Action steps appear in traces as `action:<name>` with the branch `applied`.
   const actionStep = (id: string) => id.startsWith('action:') && flow.actions.some((a) => `action:${a.name}` === id);

@@ -3,6 +3,8 @@
 // group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
 // these tokens instead of a parse tree.
 
+import { identEnd, isIdentChar, isIdentStart, skipInlineSpaces } from './cScan';
+
 export const T_IDENT = 1;
 export const T_NUMBER = 2;
 export const T_STRING = 3;
@@ -33,11 +35,19 @@ export interface CTokens {
   unsure?: string;
 }
 
+// GCC accepts `$` in identifiers; a name split at it would pair the wrong tokens.
 function isIdStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+  return isIdentStart(c) || c === 36;
 }
 function isIdChar(c: number): boolean {
-  return isIdStart(c) || (c >= 48 && c <= 57);
+  return isIdentChar(c) || c === 36;
+}
+
+/** A copy of `a` with room for `cap` entries (the token arrays double as they fill). */
+function grown<T extends Uint8Array | Int32Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
 }
 
 /** Offset of the end of the logical line holding `i` (at its newline), continuations and block comments followed. */
@@ -91,11 +101,8 @@ function literalEnd(text: string, i: number, quote: number): number {
 
 /** The directive's name (`if`, `ifdef`, `else`, `endif` …) after the `#` at `hash`. */
 function directiveName(text: string, hash: number): string {
-  let i = hash + 1;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  let j = i;
-  while (j < text.length && isIdChar(text.charCodeAt(j))) j++;
-  return text.slice(i, j);
+  const i = skipInlineSpaces(text, hash + 1);
+  return text.slice(i, identEnd(text, i));
 }
 
 export function tokenize(text: string): CTokens {
@@ -110,18 +117,10 @@ export function tokenize(text: string): CTokens {
   const push = (k: number, o: number, s: number, e: number) => {
     if (count === cap) {
       cap *= 2;
-      const k2 = new Uint8Array(cap);
-      k2.set(kind);
-      kind = k2;
-      const o2 = new Int32Array(cap);
-      o2.set(op);
-      op = o2;
-      const s2 = new Int32Array(cap);
-      s2.set(start);
-      start = s2;
-      const e2 = new Int32Array(cap);
-      e2.set(end);
-      end = e2;
+      kind = grown(kind, cap);
+      op = grown(op, cap);
+      start = grown(start, cap);
+      end = grown(end, cap);
     }
     kind[count] = k;
     op[count] = o;
