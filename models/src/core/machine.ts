@@ -211,7 +211,7 @@ export class Machine<S> {
     this.emitted = undefined;
     const recorder = this.recorder;
     recorder?.begin();
-    const result: StepResult = cur.run({ state: recorder ? recorder.view : this.state, params: work.params, profile: this.profile, emit: this.emit });
+    const result: StepResult = cur.run({ state: recorder ? recorder.view : this.state, params: work.params, profile: this.profile, emit: this.emit, context: ctx });
     const changes = recorder ? recorder.end() : [];
     const next = result.next === null ? undefined : this.byId.get(result.next);
     if (result.next !== null && next === undefined) {

@@ -12,7 +12,7 @@ export interface ScenarioAction {
   /** An action name the flow declares (`send`, `unmask`, `eoi`, `raise` …). */
   do: string;
   with?: ParamValues;
-  /** The execution context the action's chain runs on (default `main`). */
+  /** The execution context the action's chain runs on (default: the one the action names, e.g. the EOI'ing vCPU's; else `main`). */
   on?: string;
   /** Place the action at a point of the run instead of after the previous action: it then preempts what runs there. */
   at?: ActionPoint;
@@ -259,7 +259,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
       m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
       return;
     }
-    const context = act.on ?? MAIN_CONTEXT;
+    const context = act.on ?? spec.on?.(all) ?? MAIN_CONTEXT;
     let first = firstSteps.get(spec.name);
     if (first === undefined) firstSteps.set(spec.name, (first = resolveStart(flow, spec.from)));
     if (preempt) m.inject(context, first, { ...params, ...actParams }, spec.name);
