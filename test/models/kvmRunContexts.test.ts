@@ -125,3 +125,50 @@ void test('the delayed eoi_inject work accepts and kicks on the work queue; it r
   assert.deepEqual(kick?.handedOff, ['Q3.5 → vcpu0']);
   assert.ok(free.trace.steps.slice(w).filter((x) => x.step === 'Q3.5').every((x) => where(x) === 'vcpu0'));
 });
+
+// Q12 (PV EOI): the target's run is the shared Q3/Q4 run on the target's context; Q12's own steps are the PV EOI
+// enable, the acceptance, the guest's EOI (kvm_guest_apic_eoi_write) and the sync at the next exit.
+
+void test('Q12: the target\'s run is handed to its context as the shared steps; PV EOI is armed by Q3.8@Q12', () => {
+  const r = runScenario(allFlows, builtIn('kvm-pv-eoi-skips-exit'));
+  passed(r);
+  const steps = r.trace.steps;
+  const accepted = steps.find((s) => s.step === 'Q12.i');
+  assert.deepEqual(accepted?.handedOff, ['Q3.5@Q12 → vcpu1']);
+  const run = steps.slice(steps.indexOf(accepted!) + 1);
+  assert.deepEqual([...new Set(run.map(where))], ['vcpu1']);
+  assert.deepEqual(run.slice(0, 7).map((s) => `${s.step} ${s.branch}`), [
+    'Q3.5@Q12 event', 'Q3.6@Q12 interrupt', 'Q3.7@Q12 acked', 'Q3.8@Q12 injected-pv-eoi-armed', 'Q3.5e@Q12 delivered', 'Q12.4 no-exit', 'Q12.5 guest-eoi-done',
+  ]);
+});
+
+void test('Q12: an interrupt for a preempted vCPU waits in IRR (the former chain injected it at once)', () => {
+  const r = runScenario(allFlows, builtIn('kvm-pv-eoi-preempted-target-waits'));
+  passed(r);
+  // The same from a preempted start, without the preempt action the old flow lacked.
+  const set = runScenario(allFlows, {
+    name: 'x', title: 'x', flow: 'Q12', profile: 'kvm-inkernel', params: { vcpu: 1, vector: 65, dest: 1 },
+    set: { 'vcpus.1.vcpu.preempted': true, 'vcpus.1.vcpu.mode': 'OUTSIDE_GUEST_MODE' },
+    actions: [{ do: 'send', with: { vector: 65, dest: 1 } }],
+    expect: [{ outcome: 'delivered', target: 'vcpu1', count: 0 }, { outcome: 'pending', target: 'vcpu1', count: 1 }, { path: 'vcpus.1.lapic.irr', equals: [65] }],
+  });
+  passed(set);
+});
+
+void test('Q12: scenarios naming the former run steps Q12.e, Q12.3 and Q12.g are checked where those decisions are taken now', () => {
+  const sc = builtIn('kvm-pv-eoi-skips-exit');
+  const r = runScenario(allFlows, {
+    ...sc,
+    actions: [...sc.actions, { do: 'set-if', with: { vcpu: 1, if: true }, at: { afterStep: 'Q12.e' } }],
+    expect: [
+      { step: 'Q12.3', branch: 'armed' }, { step: 'Q12.e', branch: 'injected' }, { step: 'Q12.g', branch: 'delivered' },
+      { step: 'Q12.3', branch: 'ioapic-needs-eoi' }, { neverStep: 'Q12.g' },
+    ],
+  });
+  assert.deepEqual(r.expectations.map((e) => e.ok), [true, true, true, false, false], r.expectations.map((e) => e.text).join('\n'));
+  assert.match(r.expectations[0].text, /Q3\.8@Q12 took .*injected-pv-eoi-armed/);
+  // The placement at the former step fired, after the step that does its work now.
+  const placed = r.trace.steps.findIndex((s) => s.action === 'set-if');
+  assert.equal(r.trace.steps[placed - 1].step, 'Q3.6@Q12');
+  assert.throws(() => runScenario(allFlows, { ...sc, expect: [{ step: 'Q12.3', branch: 'no-such-branch' }] }), /Q12\.3/);
+});

@@ -5,7 +5,7 @@ import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
 import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, getPath, setPath } from './statePath';
-import { answersTo, checkScenarioNames, withCurrentBranchNames } from './scenarioNames';
+import { answersTo, checkScenarioNames, withCurrentBranchNames, withCurrentStepNames } from './scenarioNames';
 import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
@@ -185,6 +185,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   checkIndexParams(params, 'params');
   // A copy: the caller's object is theirs.
   if (scenario.expect) scenario = { ...scenario, expect: withCurrentBranchNames(flow, scenario.expect) };
+  if (flow.formerSteps) scenario = { ...scenario, actions: withCurrentStepNames(flow, scenario.actions) };
   checkScenarioNames(flow, scenario, params);
   const state = modelCode('params', () => flow.initialState(profile, params));
   for (const [path, value] of Object.entries(scenario.set ?? {})) {

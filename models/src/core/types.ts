@@ -215,6 +215,17 @@ export interface Flow<S = unknown> {
   validate(state: S, params: ParamValues, profile: string): string[];
   /** Human notes on how to read this flow's state paths, for `--set` and the README. */
   stateDoc: Record<string, string>;
+  /**
+   * Steps this flow had in earlier versions, for scenario files that still name them (a public interface): the id
+   * answers as the step `now` (placements, `neverStep`), and a branch it had as the step and branch that take that
+   * decision now.
+   */
+  formerSteps?: Record<string, FormerStep>;
+}
+
+export interface FormerStep {
+  now: string;
+  branches: Record<string, { step: string; branch: string }>;
 }
 
 /** One executed step in a trace. */
