@@ -11,6 +11,9 @@ import { StateChange } from './types';
 
 type Obj = Record<string | number, unknown>;
 
+/** What a step that changed nothing records (most steps): one frozen list, not a new one per step. */
+const NO_CHANGES = Object.freeze([]) as unknown as StateChange[];
+
 interface Saved {
   path: string;
   parts: string[];
@@ -80,6 +83,8 @@ export class ChangeRecorder<S extends object> {
   private readonly savedLists = new Set<object>();
   private readonly proxies = new WeakMap<object, { proxy: object; path: string }>();
   private readonly targets = new WeakMap<object, object>();
+  /** Where end() collects a step's changes before copying them out at their exact size. */
+  private readonly scratch: StateChange[] = [];
   /** Counts begin() calls: a slot noted in this step has `notedIn === step`. */
   private step = 0;
 
@@ -100,7 +105,7 @@ export class ChangeRecorder<S extends object> {
     const saved = this.saved;
     if (saved.size === 0 && this.lists.size === 0) {
       this.begin();
-      return [];
+      return NO_CHANGES;
     }
     const entries: Saved[] = saved.size > 0 ? [...saved.values()] : [];
     for (const l of this.lists.values()) {
@@ -109,10 +114,10 @@ export class ChangeRecorder<S extends object> {
       if (!sameList(l.before as unknown[], now)) entries.push(l);
     }
     this.begin();
-    if (entries.length === 0) return [];
+    if (entries.length === 0) return NO_CHANGES;
     // Paths never nest (an enclosing save absorbs the inner ones): order them as a whole-state walk meets them.
     if (entries.length > 1) this.order(entries);
-    const out: StateChange[] = [];
+    const out = this.scratch;
     for (const e of entries) {
       const now = this.valueAt(e.parts);
       // Most writes replace one plain value: compared here; structures and lists take the full diff.
@@ -120,7 +125,11 @@ export class ChangeRecorder<S extends object> {
         if (!samePlain(e.before, now)) out.push({ path: e.path, before: plainCopy(e.before), after: plainCopy(now) });
       } else diffStatesInto(e.before, now, e.path, out);
     }
-    return out;
+    if (out.length === 0) return NO_CHANGES;
+    // The trace keeps every step's list: an exact-size copy, not the spare room a growing list keeps (16 slots for one).
+    const kept = out.slice();
+    out.length = 0;
+    return kept;
   }
 
   private valueAt(parts: string[]): unknown {

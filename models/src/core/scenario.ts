@@ -202,7 +202,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   const placed = new PlacedActions();
   const notes: ExpectationResult[] = [];
   /** The parameters of the last state check that found no problem, while the state has not changed since. */
-  let validated: string | undefined;
+  let validated: { params: ParamValues; text: string | undefined } | undefined;
   const m: Machine<unknown> = new Machine(flow, state, profile, {
     recordChanges: options.recordChanges,
     maxSteps: options.maxSteps ?? scenario.maxSteps,
@@ -251,11 +251,12 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
       const { result: what, changes } = modelCode(`actions[${i}]`, () => m.change((st) => spec.apply!(st, { ...params, ...actParams })));
       // The state is checked after every direct change; a check is skipped only when it would repeat the last one
       // exactly: the same parameters, and no recorded change to the state since (not knowable unless changes are recorded).
-      const key = options.recordChanges === false || changes.length > 0 ? undefined : JSON.stringify(all);
-      if (key === undefined || key !== validated) {
+      // The parameters' text is built only when it is compared (most direct actions change the state, so the check runs).
+      const same = options.recordChanges !== false && changes.length === 0 && validated !== undefined && (validated.text ??= JSON.stringify(validated.params)) === JSON.stringify(all);
+      if (!same) {
         const actionProblems = flow.validate(state, all, profile);
         if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
-        validated = options.recordChanges === false ? undefined : JSON.stringify(all);
+        validated = options.recordChanges === false ? undefined : { params: all, text: undefined };
       }
       m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
       return;

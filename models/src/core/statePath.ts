@@ -214,8 +214,39 @@ export function diffStates(before: Json, after: Json, prefix = ''): StateChange[
  * `diffStates`, appending to `out`. Two structures are walked key by key (their keys in order, then the keys only the
  * second has) without first comparing their JSON texts: equal texts walk to no change anyway, so the result is the same.
  */
+/** The same value on both sides, which diffStatesInto skips at once (the test it starts with). */
+function unchanged(before: Json, after: Json): boolean {
+  return before === after && (typeof before !== 'number' || Number.isFinite(before));
+}
+
+/**
+ * `prefix.key`, one string per path: a run names the same few state paths in thousands of changes, which the trace
+ * keeps. Bounded: emptied when it holds PATHS_MAX paths.
+ */
+const paths = new Map<string, Map<string, string>>();
+let pathCount = 0;
+const PATHS_MAX = 1 << 14;
+
+function childPath(prefix: string, key: string): string {
+  if (prefix === '') return key;
+  let byKey = paths.get(prefix);
+  if (byKey === undefined) {
+    if (pathCount >= PATHS_MAX) {
+      paths.clear();
+      pathCount = 0;
+    }
+    paths.set(prefix, (byKey = new Map()));
+  }
+  let path = byKey.get(key);
+  if (path === undefined) {
+    byKey.set(key, (path = `${prefix}.${key}`));
+    pathCount++;
+  }
+  return path;
+}
+
 export function diffStatesInto(before: Json, after: Json, prefix: string, out: StateChange[]): void {
-  if (before === after && (typeof before !== 'number' || Number.isFinite(before))) return;
+  if (unchanged(before, after)) return;
   const bo = typeof before === 'object' && before !== null;
   const ao = typeof after === 'object' && after !== null;
   if (!bo && !ao) {
@@ -227,14 +258,14 @@ export function diffStatesInto(before: Json, after: Json, prefix: string, out: S
   if (bo && ao && !Array.isArray(before) && !Array.isArray(after)) {
     const b = before as Record<string, Json>;
     const a = after as Record<string, Json>;
-    for (const k of Object.keys(b)) diffStatesInto(b[k], a[k], prefix ? `${prefix}.${k}` : k, out);
-    for (const k of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, k)) diffStatesInto(undefined, a[k], prefix ? `${prefix}.${k}` : k, out);
+    for (const k of Object.keys(b)) if (!unchanged(b[k], a[k])) diffStatesInto(b[k], a[k], childPath(prefix, k), out);
+    for (const k of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, k)) diffStatesInto(undefined, a[k], childPath(prefix, k), out);
     return;
   }
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && !(isLeafArray(before) && isLeafArray(after))) {
     // A slot undefined in one list and null in the other is equal inside list text only: then the lists' texts decide.
     if (hasNullSlotPair(before, after) && JSON.stringify(before) === JSON.stringify(after)) return;
-    for (let i = 0; i < before.length; i++) diffStatesInto(before[i], after[i], prefix ? `${prefix}.${i}` : String(i), out);
+    for (let i = 0; i < before.length; i++) if (!unchanged(before[i], after[i])) diffStatesInto(before[i], after[i], childPath(prefix, String(i)), out);
     return;
   }
   for (const c of diffLeaves(before, after, prefix)) out.push(c);
