@@ -6,7 +6,7 @@ import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, getPath, setPath } from './statePath';
 import { answersTo, checkScenarioNames, withCurrentBranchNames, withCurrentStepNames } from './scenarioNames';
-import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
+import { Flow, Link, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
   /** An action name the flow declares (`send`, `unmask`, `eoi`, `raise` …). */
@@ -47,6 +47,9 @@ export interface Scenario {
 }
 
 export type { ActionPoint } from './placedActions';
+
+/** A direct action's trace step implements no function: one frozen empty list for all of them. */
+const NO_FUNCTIONS = Object.freeze([]) as unknown as Link[];
 
 export interface ExpectationResult {
   ok: boolean;
@@ -258,14 +261,15 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
         if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
         validated = options.recordChanges === false ? undefined : { params: all, text: undefined };
       }
-      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
+      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: NO_FUNCTIONS, next: null, action: spec.name });
       return;
     }
     const context = act.on ?? spec.on?.(all) ?? MAIN_CONTEXT;
     let first = firstSteps.get(spec.name);
     if (first === undefined) firstSteps.set(spec.name, (first = resolveStart(flow, spec.from)));
-    if (preempt) m.inject(context, first, { ...params, ...actParams }, spec.name);
-    else m.post(context, first, { ...params, ...actParams }, spec.name);
+    // Nothing reads `all` after this: the run gets it as its own copy.
+    if (preempt) m.inject(context, first, all, spec.name);
+    else m.post(context, first, all, spec.name);
   };
   // Placed actions are armed from the start, wherever they stand in the list; the others run in order.
   scenario.actions.forEach((act, i) => {

@@ -75,7 +75,10 @@ function stripRet(p: ParamValues): ParamValues {
 export function call(ctx: XCtx, branch: string, why: string, next: string, params: ParamValues, returnTo: string, returnParams: ParamValues = {}): StepResult {
   const found = stackOf(ctx.params);
   const below = found && found.frames.length > 0 ? found : undefined;
-  const frame: Frame = { step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } };
+  // The caller's parameters without `ret`, then returnParams over them (as a spread of both would give, in one copy).
+  const resumed = stripRet(ctx.params);
+  for (const k of Object.keys(returnParams)) resumed[k] = returnParams[k];
+  const frame: Frame = { step: returnTo, params: resumed };
   // The text JSON.stringify gives the longer stack: the shorter one's items, then the new frame's.
   const belowText = below ? (ctx.params.ret as string) : '';
   const frameText = JSON.stringify(frame);
