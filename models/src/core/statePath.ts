@@ -11,7 +11,13 @@ function isObject(v: Json): v is Record<string, Json> {
 
 /** Arrays of primitives are values (bit sets such as IRR are sorted number arrays), not containers. */
 function isLeafArray(v: Json): boolean {
-  return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+  if (!Array.isArray(v)) return false;
+  // A loop, not `every` with a callback (a hot path); a hole reads as undefined, a leaf, as `every` skips it.
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as Json;
+    if (x !== null && typeof x === 'object') return false;
+  }
+  return true;
 }
 
 export function splitPath(path: string): string[] {
@@ -300,8 +306,10 @@ function diffLeaves(before: Json, after: Json, prefix: string): StateChange[] {
   if (leaves ? sameLeaves(before, after) : sameValue(before, after)) return [];
   // Per-index counters and tables (irq_eoi[24], irq_count[8]): name the slots that changed, not the whole row.
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.length > 4) {
-    const changed = before.map((_, i) => i).filter((i) => !sameValue(before[i], after[i]));
-    if (changed.length <= 2) return changed.map((i) => ({ path: `${prefix}.${i}`, before: deepClone(before[i]), after: deepClone(after[i]) }));
+    // The slots that differ (holes are skipped, as map and filter skip them), counted up to three.
+    const changed: number[] = [];
+    for (let i = 0; i < before.length && changed.length <= 2; i++) if (i in before && !sameValue(before[i], after[i])) changed.push(i);
+    if (changed.length <= 2) return changed.map((i) => ({ path: prefix === '' ? `.${i}` : childPath(prefix, String(i)), before: deepClone(before[i]), after: deepClone(after[i]) }));
   }
   return [{ path: prefix || '(state)', before: snapshot(before), after: snapshot(after) }];
 }
