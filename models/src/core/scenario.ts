@@ -99,9 +99,28 @@ export const MAX_SCENARIO_DEPTH = 64;
 
 /** The path of the first value nested deeper than `max` levels, found without recursion; undefined when none. */
 export function tooDeep(raw: unknown, max = MAX_SCENARIO_DEPTH): string | undefined {
-  // Each structure keeps the way it was reached; the path text is written only for the one that is too deep.
-  interface Reached { v: object; depth: number; parent?: Reached; key: string; inList: boolean }
   if (typeof raw !== 'object' || raw === null) return undefined;
+  // Most scenarios are shallow: a walk that keeps only values and depths says so; the path is found only for a deep one.
+  const values: object[] = [raw];
+  const depths: number[] = [0];
+  for (;;) {
+    const v = values.pop();
+    if (v === undefined) return undefined;
+    const depth = depths.pop()!;
+    if (depth >= max) return deepPath(raw, max);
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) {
+        values.push(x);
+        depths.push(depth + 1);
+      }
+    }
+  }
+}
+
+/** The path tooDeep reports: the same walk, each structure keeping the way it was reached. */
+function deepPath(raw: object, max: number): string | undefined {
+  interface Reached { v: object; depth: number; parent?: Reached; key: string; inList: boolean }
   const work: Reached[] = [{ v: raw, depth: 0, key: '', inList: false }];
   while (work.length) {
     const r = work.pop()!;
