@@ -51,11 +51,13 @@ function isPlainList(v: unknown): v is unknown[] {
 }
 
 function prefixesOf(parts: string[]): string[] {
-  const out: string[] = [];
+  // A slice of the parts (a list of strings already), not a literal `[]` that starts as a list of small integers: the
+  // literal's site changing kind on its first string threw away the optimized code of every caller.
+  const out = parts.slice(0, Math.max(0, parts.length - 1));
   let prefix = '';
-  for (let i = 0; i < parts.length - 1; i++) {
+  for (let i = 0; i < out.length; i++) {
     prefix = i === 0 ? parts[0] : `${prefix}.${parts[i]}`;
-    out.push(prefix);
+    out[i] = prefix;
   }
   return out;
 }

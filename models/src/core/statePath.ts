@@ -153,7 +153,9 @@ function jsonCopy(v: Json, inList: boolean, depth: number): Json {
   const proto = Object.getPrototypeOf(v) as unknown;
   if (Array.isArray(v)) {
     if (proto !== Array.prototype) return NOT_PLAIN;
-    const out: Json[] = new Array<Json>(v.length);
+    // A slice, not `new Array(n)`: an array literal or constructor site remembers the kinds of item it saw, and each
+    // new kind (numbers, then strings, then structures) threw away the optimized code of every caller.
+    const out = v.slice() as Json[];
     for (let i = 0; i < v.length; i++) {
       const x = jsonCopy(v[i], true, depth + 1);
       if (x === NOT_PLAIN) return NOT_PLAIN;
