@@ -195,9 +195,16 @@ export function scan2lNext(s: ScanLocals, si: SharedInfo, vi: VcpuInfo, l: Linux
   }
   for (;;) {
     if (s.in_word && !s.word_ended) {
-      const bits = s.pending_bits.filter((b) => b >= s.bit_idx);
-      if (bits.length > 0) {
-        const b = bits[0];
+      // The first pending bit at or after the cursor (each read of `s` goes through the step's state view: read once).
+      const from = s.bit_idx;
+      let b = -1;
+      for (const x of s.pending_bits) {
+        if (x >= from) {
+          b = x;
+          break;
+        }
+      }
+      if (b >= 0) {
         const port = s.word_idx * W + b;
         s.bit_idx = (b + 1) % W;
         l.current_word_idx[cpu] = s.bit_idx ? s.word_idx : (s.word_idx + 1) % W;

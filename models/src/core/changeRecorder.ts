@@ -11,6 +11,9 @@ import { StateChange } from './types';
 
 type Obj = Record<string | number, unknown>;
 
+/** What a step that changed nothing records (most steps): one frozen list, not a new one per step. */
+const NO_CHANGES = Object.freeze([]) as unknown as StateChange[];
+
 interface Saved {
   path: string;
   parts: string[];
@@ -48,11 +51,13 @@ function isPlainList(v: unknown): v is unknown[] {
 }
 
 function prefixesOf(parts: string[]): string[] {
-  const out: string[] = [];
+  // A slice of the parts (a list of strings already), not a literal `[]` that starts as a list of small integers: the
+  // literal's site changing kind on its first string threw away the optimized code of every caller.
+  const out = parts.slice(0, Math.max(0, parts.length - 1));
   let prefix = '';
-  for (let i = 0; i < parts.length - 1; i++) {
+  for (let i = 0; i < out.length; i++) {
     prefix = i === 0 ? parts[0] : `${prefix}.${parts[i]}`;
-    out.push(prefix);
+    out[i] = prefix;
   }
   return out;
 }
@@ -80,6 +85,8 @@ export class ChangeRecorder<S extends object> {
   private readonly savedLists = new Set<object>();
   private readonly proxies = new WeakMap<object, { proxy: object; path: string }>();
   private readonly targets = new WeakMap<object, object>();
+  /** Where end() collects a step's changes before copying them out at their exact size. */
+  private readonly scratch: StateChange[] = [];
   /** Counts begin() calls: a slot noted in this step has `notedIn === step`. */
   private step = 0;
 
@@ -100,7 +107,7 @@ export class ChangeRecorder<S extends object> {
     const saved = this.saved;
     if (saved.size === 0 && this.lists.size === 0) {
       this.begin();
-      return [];
+      return NO_CHANGES;
     }
     const entries: Saved[] = saved.size > 0 ? [...saved.values()] : [];
     for (const l of this.lists.values()) {
@@ -109,10 +116,10 @@ export class ChangeRecorder<S extends object> {
       if (!sameList(l.before as unknown[], now)) entries.push(l);
     }
     this.begin();
-    if (entries.length === 0) return [];
+    if (entries.length === 0) return NO_CHANGES;
     // Paths never nest (an enclosing save absorbs the inner ones): order them as a whole-state walk meets them.
     if (entries.length > 1) this.order(entries);
-    const out: StateChange[] = [];
+    const out = this.scratch;
     for (const e of entries) {
       const now = this.valueAt(e.parts);
       // Most writes replace one plain value: compared here; structures and lists take the full diff.
@@ -120,7 +127,11 @@ export class ChangeRecorder<S extends object> {
         if (!samePlain(e.before, now)) out.push({ path: e.path, before: plainCopy(e.before), after: plainCopy(now) });
       } else diffStatesInto(e.before, now, e.path, out);
     }
-    return out;
+    if (out.length === 0) return NO_CHANGES;
+    // The trace keeps every step's list: an exact-size copy, not the spare room a growing list keeps (16 slots for one).
+    const kept = out.slice();
+    out.length = 0;
+    return kept;
   }
 
   private valueAt(parts: string[]): unknown {

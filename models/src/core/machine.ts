@@ -211,19 +211,18 @@ export class Machine<S> {
     this.emitted = undefined;
     const recorder = this.recorder;
     recorder?.begin();
-    const result: StepResult = cur.run({ state: recorder ? recorder.view : this.state, params: work.params, profile: this.profile, emit: this.emit });
+    const result: StepResult = cur.run({ state: recorder ? recorder.view : this.state, params: work.params, profile: this.profile, emit: this.emit, context: ctx });
     const changes = recorder ? recorder.end() : [];
     const next = result.next === null ? undefined : this.byId.get(result.next);
     if (result.next !== null && next === undefined) {
       throw new Error(`model bug: step ${cur.id} of flow ${this.flow.id} names unknown next step ${result.next}`);
     }
     this.clock++;
-    const done: TraceStep = {
-      index: this.steps.length, step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why,
-      changes, functions: cur.links, next: result.next, action: work.action,
-    };
+    // The context is written in the literal (the trace keeps every step: a field added later costs a separate store).
+    const done: TraceStep = ctx === MAIN_CONTEXT
+      ? { index: this.steps.length, step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why, changes, functions: cur.links, next: result.next, action: work.action }
+      : { index: this.steps.length, step: cur.id, title: cur.title, component: cur.component, branch: result.branch, why: result.why, changes, functions: cur.links, next: result.next, action: work.action, context: ctx };
     this.steps.push(done);
-    if (ctx !== MAIN_CONTEXT) done.context = ctx;
     q.shift();
     const deferral = this.options.deferral !== false;
     if (result.handOff !== undefined) {

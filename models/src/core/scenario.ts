@@ -5,14 +5,14 @@ import { Machine, MAIN_CONTEXT, parseDeferTarget } from './machine';
 import { ActionPoint, PlacedActions, POINT_KINDS } from './placedActions';
 import { checkProfile, resolveParams, resolveStart } from './simulator';
 import { deepClone, getPath, setPath } from './statePath';
-import { answersTo, checkScenarioNames, withCurrentBranchNames } from './scenarioNames';
-import { Flow, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
+import { answersTo, checkScenarioNames, withCurrentBranchNames, withCurrentStepNames } from './scenarioNames';
+import { Flow, Link, ModelError, OutcomeEvent, ParamValues, Trace } from './types';
 
 export interface ScenarioAction {
   /** An action name the flow declares (`send`, `unmask`, `eoi`, `raise` …). */
   do: string;
   with?: ParamValues;
-  /** The execution context the action's chain runs on (default `main`). */
+  /** The execution context the action's chain runs on (default: the one the action names, e.g. the EOI'ing vCPU's; else `main`). */
   on?: string;
   /** Place the action at a point of the run instead of after the previous action: it then preempts what runs there. */
   at?: ActionPoint;
@@ -47,6 +47,9 @@ export interface Scenario {
 }
 
 export type { ActionPoint } from './placedActions';
+
+/** A direct action's trace step implements no function: one frozen empty list for all of them. */
+const NO_FUNCTIONS = Object.freeze([]) as unknown as Link[];
 
 export interface ExpectationResult {
   ok: boolean;
@@ -96,9 +99,28 @@ export const MAX_SCENARIO_DEPTH = 64;
 
 /** The path of the first value nested deeper than `max` levels, found without recursion; undefined when none. */
 export function tooDeep(raw: unknown, max = MAX_SCENARIO_DEPTH): string | undefined {
-  // Each structure keeps the way it was reached; the path text is written only for the one that is too deep.
-  interface Reached { v: object; depth: number; parent?: Reached; key: string; inList: boolean }
   if (typeof raw !== 'object' || raw === null) return undefined;
+  // Most scenarios are shallow: a walk that keeps only values and depths says so; the path is found only for a deep one.
+  const values: object[] = [raw];
+  const depths: number[] = [0];
+  for (;;) {
+    const v = values.pop();
+    if (v === undefined) return undefined;
+    const depth = depths.pop()!;
+    if (depth >= max) return deepPath(raw, max);
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) {
+        values.push(x);
+        depths.push(depth + 1);
+      }
+    }
+  }
+}
+
+/** The path tooDeep reports: the same walk, each structure keeping the way it was reached. */
+function deepPath(raw: object, max: number): string | undefined {
+  interface Reached { v: object; depth: number; parent?: Reached; key: string; inList: boolean }
   const work: Reached[] = [{ v: raw, depth: 0, key: '', inList: false }];
   while (work.length) {
     const r = work.pop()!;
@@ -185,6 +207,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   checkIndexParams(params, 'params');
   // A copy: the caller's object is theirs.
   if (scenario.expect) scenario = { ...scenario, expect: withCurrentBranchNames(flow, scenario.expect) };
+  if (flow.formerSteps) scenario = { ...scenario, actions: withCurrentStepNames(flow, scenario.actions) };
   checkScenarioNames(flow, scenario, params);
   const state = modelCode('params', () => flow.initialState(profile, params));
   for (const [path, value] of Object.entries(scenario.set ?? {})) {
@@ -201,7 +224,7 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
   const placed = new PlacedActions();
   const notes: ExpectationResult[] = [];
   /** The parameters of the last state check that found no problem, while the state has not changed since. */
-  let validated: string | undefined;
+  let validated: { params: ParamValues; text: string | undefined } | undefined;
   const m: Machine<unknown> = new Machine(flow, state, profile, {
     recordChanges: options.recordChanges,
     maxSteps: options.maxSteps ?? scenario.maxSteps,
@@ -250,20 +273,22 @@ export function runScenario(flows: readonly Flow<unknown>[], raw: unknown, optio
       const { result: what, changes } = modelCode(`actions[${i}]`, () => m.change((st) => spec.apply!(st, { ...params, ...actParams })));
       // The state is checked after every direct change; a check is skipped only when it would repeat the last one
       // exactly: the same parameters, and no recorded change to the state since (not knowable unless changes are recorded).
-      const key = options.recordChanges === false || changes.length > 0 ? undefined : JSON.stringify(all);
-      if (key === undefined || key !== validated) {
+      // The parameters' text is built only when it is compared (most direct actions change the state, so the check runs).
+      const same = options.recordChanges !== false && changes.length === 0 && validated !== undefined && (validated.text ??= JSON.stringify(validated.params)) === JSON.stringify(all);
+      if (!same) {
         const actionProblems = flow.validate(state, all, profile);
         if (actionProblems.length > 0) fail(`actions[${i}]`, actionProblems.join('; '));
-        validated = options.recordChanges === false ? undefined : JSON.stringify(all);
+        validated = options.recordChanges === false ? undefined : { params: all, text: undefined };
       }
-      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: [], next: null, action: spec.name });
+      m.record({ step: `action:${spec.name}`, title: spec.name, component: 'scenario', branch: 'applied', why: what, changes, functions: NO_FUNCTIONS, next: null, action: spec.name });
       return;
     }
-    const context = act.on ?? MAIN_CONTEXT;
+    const context = act.on ?? spec.on?.(all) ?? MAIN_CONTEXT;
     let first = firstSteps.get(spec.name);
     if (first === undefined) firstSteps.set(spec.name, (first = resolveStart(flow, spec.from)));
-    if (preempt) m.inject(context, first, { ...params, ...actParams }, spec.name);
-    else m.post(context, first, { ...params, ...actParams }, spec.name);
+    // Nothing reads `all` after this: the run gets it as its own copy.
+    if (preempt) m.inject(context, first, all, spec.name);
+    else m.post(context, first, all, spec.name);
   };
   // Placed actions are armed from the start, wherever they stand in the list; the others run in order.
   scenario.actions.forEach((act, i) => {

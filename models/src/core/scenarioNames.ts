@@ -49,13 +49,40 @@ export function answersTo(traced: string, named: string): boolean {
  */
 export function withCurrentBranchNames<E extends object>(flow: Flow<unknown>, expect: readonly E[]): E[] {
   const steps = stepsByName(flow);
+  const former = flow.formerSteps;
   return expect.map((raw) => {
-    const e = raw as { step?: unknown; branch?: unknown };
+    const e = raw as { step?: unknown; branch?: unknown; neverStep?: unknown };
+    // A step the flow no longer has (Flow.formerSteps): its branch is checked where that decision is taken now.
+    if (former && typeof e.neverStep === 'string' && Object.hasOwn(former, e.neverStep)) return { ...raw, neverStep: former[e.neverStep].now };
     if (typeof e.step !== 'string' || typeof e.branch !== 'string') return raw;
+    if (former && Object.hasOwn(former, e.step) && !steps.has(e.step)) {
+      const was = former[e.step];
+      const moved = Object.hasOwn(was.branches, e.branch) ? was.branches[e.branch] : undefined;
+      // A branch the former step never had keeps the former id, and the name check refuses it.
+      return moved ? { ...raw, step: moved.step, branch: moved.branch } : raw;
+    }
     const s = steps.get(e.step);
     const moved = s?.formerBranches?.[e.branch];
     if (!moved || s?.branches?.some((b) => b.name === e.branch)) return raw;
     return { ...raw, step: moved.step, branch: moved.branch };
+  });
+}
+
+/** Actions placed at, or run until, a step the flow no longer has (Flow.formerSteps) name the step that does it now. */
+export function withCurrentStepNames<A extends { at?: object; run?: unknown }>(flow: Flow<unknown>, actions: readonly A[]): A[] {
+  const former = flow.formerSteps;
+  if (!former) return [...actions];
+  const now = (id: unknown): string | undefined => (typeof id === 'string' && Object.hasOwn(former, id) ? former[id].now : undefined);
+  return actions.map((a) => {
+    let out = a;
+    const at = a.at as { beforeStep?: unknown; afterStep?: unknown } | undefined;
+    const before = now(at?.beforeStep);
+    const after = now(at?.afterStep);
+    if (before !== undefined) out = { ...out, at: { beforeStep: before } };
+    if (after !== undefined) out = { ...out, at: { afterStep: after } };
+    const until = now((a.run as { untilStep?: unknown } | undefined)?.untilStep);
+    if (until !== undefined) out = { ...out, run: { untilStep: until } };
+    return out;
   });
 }
 

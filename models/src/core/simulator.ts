@@ -36,11 +36,16 @@ export function checkProfile(flow: Flow<unknown>, profile: string | undefined): 
   return p;
 }
 
+/** Each spec list's parameter names (a long schedule resolves the same few actions' parameters thousands of times). */
+const specNames = new WeakMap<ParamSpec[], Set<string>>();
+
 /** Check parameters against their specs; fill defaults. */
 export function resolveParams(specs: ParamSpec[], given: ParamValues | undefined, where: string): ParamValues {
   const out: ParamValues = {};
-  const known = new Set(specs.map((s) => s.name));
-  for (const k of Object.keys(given ?? {})) {
+  let known = specNames.get(specs);
+  if (known === undefined) specNames.set(specs, (known = new Set(specs.map((s) => s.name))));
+  if (given !== undefined) for (const k in given) {
+    if (!Object.prototype.hasOwnProperty.call(given, k)) continue;
     if (!known.has(k)) {
       throw new ModelError(`${where}: unknown parameter "${k}" (parameters: ${specs.map((s) => s.name).join(', ') || 'none'})`, k);
     }

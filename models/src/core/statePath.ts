@@ -11,7 +11,13 @@ function isObject(v: Json): v is Record<string, Json> {
 
 /** Arrays of primitives are values (bit sets such as IRR are sorted number arrays), not containers. */
 function isLeafArray(v: Json): boolean {
-  return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+  if (!Array.isArray(v)) return false;
+  // A loop, not `every` with a callback (a hot path); a hole reads as undefined, a leaf, as `every` skips it.
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as Json;
+    if (x !== null && typeof x === 'object') return false;
+  }
+  return true;
 }
 
 export function splitPath(path: string): string[] {
@@ -147,7 +153,9 @@ function jsonCopy(v: Json, inList: boolean, depth: number): Json {
   const proto = Object.getPrototypeOf(v) as unknown;
   if (Array.isArray(v)) {
     if (proto !== Array.prototype) return NOT_PLAIN;
-    const out: Json[] = new Array<Json>(v.length);
+    // A slice, not `new Array(n)`: an array literal or constructor site remembers the kinds of item it saw, and each
+    // new kind (numbers, then strings, then structures) threw away the optimized code of every caller.
+    const out = v.slice() as Json[];
     for (let i = 0; i < v.length; i++) {
       const x = jsonCopy(v[i], true, depth + 1);
       if (x === NOT_PLAIN) return NOT_PLAIN;
@@ -214,8 +222,39 @@ export function diffStates(before: Json, after: Json, prefix = ''): StateChange[
  * `diffStates`, appending to `out`. Two structures are walked key by key (their keys in order, then the keys only the
  * second has) without first comparing their JSON texts: equal texts walk to no change anyway, so the result is the same.
  */
+/** The same value on both sides, which diffStatesInto skips at once (the test it starts with). */
+function unchanged(before: Json, after: Json): boolean {
+  return before === after && (typeof before !== 'number' || Number.isFinite(before));
+}
+
+/**
+ * `prefix.key`, one string per path: a run names the same few state paths in thousands of changes, which the trace
+ * keeps. Bounded: emptied when it holds PATHS_MAX paths.
+ */
+const paths = new Map<string, Map<string, string>>();
+let pathCount = 0;
+const PATHS_MAX = 1 << 14;
+
+function childPath(prefix: string, key: string): string {
+  if (prefix === '') return key;
+  let byKey = paths.get(prefix);
+  if (byKey === undefined) {
+    if (pathCount >= PATHS_MAX) {
+      paths.clear();
+      pathCount = 0;
+    }
+    paths.set(prefix, (byKey = new Map()));
+  }
+  let path = byKey.get(key);
+  if (path === undefined) {
+    byKey.set(key, (path = `${prefix}.${key}`));
+    pathCount++;
+  }
+  return path;
+}
+
 export function diffStatesInto(before: Json, after: Json, prefix: string, out: StateChange[]): void {
-  if (before === after && (typeof before !== 'number' || Number.isFinite(before))) return;
+  if (unchanged(before, after)) return;
   const bo = typeof before === 'object' && before !== null;
   const ao = typeof after === 'object' && after !== null;
   if (!bo && !ao) {
@@ -227,14 +266,14 @@ export function diffStatesInto(before: Json, after: Json, prefix: string, out: S
   if (bo && ao && !Array.isArray(before) && !Array.isArray(after)) {
     const b = before as Record<string, Json>;
     const a = after as Record<string, Json>;
-    for (const k of Object.keys(b)) diffStatesInto(b[k], a[k], prefix ? `${prefix}.${k}` : k, out);
-    for (const k of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, k)) diffStatesInto(undefined, a[k], prefix ? `${prefix}.${k}` : k, out);
+    for (const k of Object.keys(b)) if (!unchanged(b[k], a[k])) diffStatesInto(b[k], a[k], childPath(prefix, k), out);
+    for (const k of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, k)) diffStatesInto(undefined, a[k], childPath(prefix, k), out);
     return;
   }
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && !(isLeafArray(before) && isLeafArray(after))) {
     // A slot undefined in one list and null in the other is equal inside list text only: then the lists' texts decide.
     if (hasNullSlotPair(before, after) && JSON.stringify(before) === JSON.stringify(after)) return;
-    for (let i = 0; i < before.length; i++) diffStatesInto(before[i], after[i], prefix ? `${prefix}.${i}` : String(i), out);
+    for (let i = 0; i < before.length; i++) if (!unchanged(before[i], after[i])) diffStatesInto(before[i], after[i], childPath(prefix, String(i)), out);
     return;
   }
   for (const c of diffLeaves(before, after, prefix)) out.push(c);
@@ -269,8 +308,10 @@ function diffLeaves(before: Json, after: Json, prefix: string): StateChange[] {
   if (leaves ? sameLeaves(before, after) : sameValue(before, after)) return [];
   // Per-index counters and tables (irq_eoi[24], irq_count[8]): name the slots that changed, not the whole row.
   if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.length > 4) {
-    const changed = before.map((_, i) => i).filter((i) => !sameValue(before[i], after[i]));
-    if (changed.length <= 2) return changed.map((i) => ({ path: `${prefix}.${i}`, before: deepClone(before[i]), after: deepClone(after[i]) }));
+    // The slots that differ (holes are skipped, as map and filter skip them), counted up to three.
+    const changed: number[] = [];
+    for (let i = 0; i < before.length && changed.length <= 2; i++) if (i in before && !sameValue(before[i], after[i])) changed.push(i);
+    if (changed.length <= 2) return changed.map((i) => ({ path: prefix === '' ? `.${i}` : childPath(prefix, String(i)), before: deepClone(before[i]), after: deepClone(after[i]) }));
   }
   return [{ path: prefix || '(state)', before: snapshot(before), after: snapshot(after) }];
 }

@@ -126,6 +126,11 @@ export interface StepContext<S> {
   profile: string;
   /** Record an outcome (delivered, pending, lost …). */
   emit(event: OutcomeEvent): void;
+  /**
+   * The execution context the step runs on (`main`, `vcpu1`, `kvm-wq` …), for a step whose next work belongs to a
+   * given thread: it goes on at once when that is this context, and is handed over otherwise.
+   */
+  context?: string;
 }
 
 /**
@@ -183,6 +188,11 @@ export interface ActionSpec<S = unknown> {
   from?: string;
   /** … or apply a direct state change (e.g. a guest writing a mask bit, a vCPU blocking). */
   apply?(state: S, params: ParamValues): string;
+  /**
+   * The context a `from` action's chain starts on when the scenario's action gives no `on` (default `main`): what a
+   * guest does on one vCPU (its EOI write, its run loop) runs on that vCPU's thread, e.g. `vcpu1`.
+   */
+  on?(params: ParamValues): string;
 }
 
 export interface Flow<S = unknown> {
@@ -205,6 +215,17 @@ export interface Flow<S = unknown> {
   validate(state: S, params: ParamValues, profile: string): string[];
   /** Human notes on how to read this flow's state paths, for `--set` and the README. */
   stateDoc: Record<string, string>;
+  /**
+   * Steps this flow had in earlier versions, for scenario files that still name them (a public interface): the id
+   * answers as the step `now` (placements, `neverStep`), and a branch it had as the step and branch that take that
+   * decision now.
+   */
+  formerSteps?: Record<string, FormerStep>;
+}
+
+export interface FormerStep {
+  now: string;
+  branches: Record<string, { step: string; branch: string }>;
 }
 
 /** One executed step in a trace. */

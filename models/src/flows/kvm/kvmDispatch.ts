@@ -18,7 +18,7 @@ export type RunStart = 'Q3.5' | 'Q4.3' | 'Q4.4' | 'Q4.8';
 
 /** Hand vCPU i's run, from `start`, to its own context. */
 export function handRun(o: RunOptions, i: number, start: RunStart): void {
-  o.handOffs.push({ next: start, to: vname(i), params: { ...o.runParams, vcpu: i, rest: '', enter: '', notification_race: false } });
+  o.handOffs.push({ next: start, to: vname(i), params: { ...o.runParams, vcpu: i, rest: '', eoi_vcpu: -1, notification_race: false } });
 }
 
 /** Deliver a message to every target: Q3.1 → deliverOne per target; returns accepted count. */

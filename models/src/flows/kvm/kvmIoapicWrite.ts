@@ -39,7 +39,7 @@ function sendOn(ctx: Ctx, routeStep: string, sent: IoapicMessage[], r: Omit<Step
     ...r,
     why: `${r.why}; message vector ${hex(first.vector)} ${first.trig_mode ? 'level' : 'edge'} → APIC ${first.dest}${others.length ? `; also sent: ${others.join('; ')}` : ''}`,
     next: routeStep,
-    params: { ...irqToParams(irq), src: -1, rest: '', enter: '' },
+    params: { ...irqToParams(irq), src: -1, rest: '', eoi_vcpu: -1 },
   };
 }
 

@@ -37,7 +37,7 @@ export function guestIfStep(id: string): Step<KvmState> {
       const i = vcpuParam(ctx);
       const slot = ctx.state.vcpus[i];
       const v = slot.vcpu;
-      const params = { vcpu: i, rest: '', enter: '' };
+      const params = { vcpu: i, rest: '', eoi_vcpu: -1 };
       if (ctx.params.op === 'cli') {
         v.rflags_if = false;
         return { branch: 'if-cleared', why: `${vname(i)} CLI: RFLAGS.IF := 0`, next: null };

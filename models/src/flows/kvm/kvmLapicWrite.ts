@@ -279,7 +279,7 @@ export function guestEoiStep(id: string): Step<KvmState> {
       const slot = ctx.state.vcpus[i];
       const inService = slot.vcpu.apicv_active ? slot.vcpu.svi > 0 : slot.lapic.isr.length > 0;
       if (!inService) return { branch: 'stray', why: `${vname(i)}: ISR is empty, a stray EOI (QR7)`, next: null };
-      const params = { vcpu: i, rest: '', enter: '' };
+      const params = { vcpu: i, rest: '', eoi_vcpu: -1 };
       if (!slot.vcpu.apicv_active) return { branch: 'trap', why: `${vname(i)} writes EOI for ${hex(highest(slot.lapic.isr))}: APICv inactive, the write reaches KVM's LAPIC emulation`, next: 'Q3.9', params };
       const lowered = ctx.params.handler_clears_line === false ? [] : guestServicesDevice(ctx.state, slot.vcpu.svi, ctx.profile);
       return { branch: 'eoi-virtualization', why: `${vname(i)} writes EOI for SVI ${hex(slot.vcpu.svi)}${lowered.length ? ` after servicing its device (pin ${lowered.join(', ')} line falls)` : ''}: APICv, EOI virtualization`, next: 'Q4.6', params };
@@ -293,5 +293,7 @@ export function guestEoiAction(stepId: string, vcpu = 1): ActionSpec<KvmState> {
     name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.',
     params: [{ ...vcpuSpec, default: vcpu }, { name: 'handler_eoi', type: 'bool', description: 'handlers of the vectors delivered next run to their EOI', default: true }],
     from: stepId,
+    // The write traps (or is virtualized) on the EOI'ing vCPU's own thread, and what follows runs there.
+    on: (p) => vname(typeof p.vcpu === 'number' ? p.vcpu : vcpu),
   };
 }

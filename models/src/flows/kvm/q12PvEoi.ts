@@ -1,17 +1,23 @@
 // Flow Q12: KVM PV EOI — the guest enables MSR_KVM_PV_EOI_EN, KVM arms the shared byte before entry when the
 // in-service vector is the only work, the guest's EOI clears the byte with no exit, and KVM completes the EOI at the
 // next exit (rule QR23).
+// The target vCPU's run after acceptance is the shared Q3 run (Q4's with APICv), handed to its own context like the
+// other KVM flows': vcpu_run (Q3.5@Q12), injection (Q3.6/Q3.7), vmx_inject_irq with the PV EOI arming decision
+// (Q3.8@Q12: apic_sync_pv_eoi_to_guest is called from kvm_lapic_sync_to_vapic there) and the entry (Q3.5e@Q12). The
+// guest's EOI stays Q12's own step (Q12.4, kvm_guest_apic_eoi_write: the PV byte is tested before any APIC access),
+// and so does the sync at the next exit (Q12.5), which a scenario places on its own (`exit`): a native EOI goes on
+// into the shared trap (Q3.9@Q12) or EOI virtualization (Q4.6@Q12). Q12's former run steps Q12.e, Q12.3 and Q12.g
+// answer for old scenarios through `formerSteps`.
 
 import { guestIfActions, guestIfStep } from './kvmIrqWindow';
-import { Flow, Step, StepResult } from '../../core/types';
-import { computePpr, highest } from '../../components/lapic';
-import { checkRequest } from '../../components/vcpu';
+import { Flow, ParamValues, Step, StepResult } from '../../core/types';
+import { highest } from '../../components/lapic';
 import { MSR_KVM_PV_EOI_EN, KVM_MSR_ENABLED, consumeAtExit, guestTestAndClear } from '../../components/pvEoi';
 import {
-  KVM_PROFILES, KvmState, newKvmState, pick, irqFromParams, routeIrq, deliverOne, checkAndInject, pvEoiArm, vmEntry, apicSetEoi, guestEoi, syncPir, guestHandler, vname, hex,
+  KVM_PROFILES, KvmState, newKvmState, pick, irqFromParams, routeIrq, deliverOne, vname, hex,
 } from './kvmMachine';
 import { withSharedRun } from './kvmSharedRun';
-import { KVM_STATE_DOC, kvmValidate, runOptions, withHandOffs, setIfAction, vcpuParam, linuxLink, KVM_LAPIC_FILE } from './kvmFlowKit';
+import { KVM_STATE_DOC, kvmValidate, runOptions, withHandOffs, setIfAction, blockAction, preemptAction, vcpuParam, linuxLink, KVM_LAPIC_FILE } from './kvmFlowKit';
 
 
 const steps: Step<KvmState>[] = [
@@ -50,86 +56,22 @@ const steps: Step<KvmState>[] = [
   {
     id: 'Q12.i',
     title: '__apic_accept_irq',
-    role: 'An interrupt for the vCPU is accepted into IRR with KVM_REQ_EVENT and a kick (no APICv) or posted (APICv).',
+    role: 'An interrupt for the vCPU is accepted into IRR with KVM_REQ_EVENT and a kick (no APICv) or posted (APICv); the target\'s run is handed to its own context.',
     component: 'lapic',
     operation: 'lapic.accept',
     links: [linuxLink('kvm_irq_delivery_to_apic', 'arch/x86/kvm/irq_comm.c'), linuxLink('__apic_accept_irq', KVM_LAPIC_FILE)],
     branches: [
-      { name: 'accepted', when: 'the IO-APIC message reaches its target: __apic_accept_irq sets IRR (edge: TMR := 0, QR4)', next: 'Q12.e' },
-      { name: 'no-target', when: 'the IO-APIC message selects no vCPU', next: null },
+      { name: 'accepted', when: 'the message reaches its target: __apic_accept_irq sets IRR (edge: TMR := 0, QR4) or posts it; a kicked or notified target runs vcpu_run (Q3.5@Q12) or the CPU\'s notification processing (Q4.3@Q12) on its own context', next: null },
+      { name: 'no-target', when: 'the message selects no vCPU', next: null },
     ],
     run(ctx): StepResult {
       const irq = irqFromParams(ctx.params);
       const r = routeIrq(ctx.state, irq, -1);
       if (r.targets.length === 0) return { branch: 'no-target', why: r.why, next: null };
       const i = r.targets[0];
-      const d = deliverOne(ctx.state, i, irq, -1, runOptions(ctx), false);
-      return { branch: 'accepted', why: `${r.why}; ${d.log.join('; ')}`, next: 'Q12.e', params: { vcpu: i } };
-    },
-  },
-  {
-    id: 'Q12.e',
-    title: 'kvm_check_and_inject_events',
-    role: 'The KVM_REQ_EVENT block injects hi(IRR) (IRR→ISR, highest_isr_cache := v) and then runs kvm_lapic_sync_to_vapic.',
-    component: 'lapic',
-    operation: 'lapic.ack',
-    links: [linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c'), linuxLink('kvm_check_and_inject_events', 'arch/x86/kvm/x86.c', { formerly: [{ symbol: 'inject_pending_event', in: 'Linux ≤ 5.19' }] }), linuxLink('kvm_get_apic_interrupt', KVM_LAPIC_FILE)],
-    branches: [
-      { name: 'nothing', when: 'APICv active: kvm_cpu_has_injectable_intr is 0 for LAPIC vectors; the CPU delivers them (QR17)', next: 'Q12.3' },
-      { name: 'injected', when: 'IF=1 and the vector\'s class beats PPR: IRR→ISR and injected through VM_ENTRY_INTR_INFO_FIELD (QR5)', next: 'Q12.3' },
-    ],
-    run(ctx): StepResult {
-      const i = vcpuParam(ctx);
-      const v = ctx.state.vcpus[i].vcpu;
-      v.mode = 'OUTSIDE_GUEST_MODE';
-      checkRequest(v, 'KVM_REQ_EVENT');
-      const r = checkAndInject(ctx.state, i);
-      return { branch: r.kind, why: r.why, next: 'Q12.3', params: { vcpu: i } };
-    },
-  },
-  {
-    id: 'Q12.3',
-    title: 'apic_sync_pv_eoi_to_guest',
-    role: 'Arms PV EOI (guest byte := 1, KVM_APIC_PV_EOI_PENDING) only when enabled, nothing else is in IRR, the in-service vector is known and the IO-APIC does not need its EOI; never with APICv (QR23).',
-    component: 'pv_eoi',
-    links: [linuxLink('kvm_lapic_sync_to_vapic', KVM_LAPIC_FILE), linuxLink('apic_sync_pv_eoi_to_guest', KVM_LAPIC_FILE), linuxLink('pv_eoi_enabled', KVM_LAPIC_FILE), linuxLink('pv_eoi_set_pending', KVM_LAPIC_FILE), linuxLink('pv_eoi_put_user', KVM_LAPIC_FILE)],
-    contracts: [
-      { id: 'Q12.3-conditions', text: 'does not arm while another interrupt is pending, the ISR is unknown, or the IO-APIC needs the EOI', source: 'QR23', codebase: 'linux', symbol: 'apic_sync_pv_eoi_to_guest', check: { kind: 'calls', anyOf: ['kvm_ioapic_handles_vector'] } },
-    ],
-    rules: ['QR23'],
-    branches: [
-      { name: 'irr-pending', when: 'APICv: irr_pending is always true, so PV EOI is never armed (QR23)', next: 'Q12.g' },
-      { name: 'ioapic-needs-eoi', when: 'the in-service vector is in ioapic_handled_vectors: the IO-APIC needs its EOI, so PV EOI is not armed', next: 'Q12.g' },
-      { name: 'armed', when: 'the in-service vector is the only work left (nothing else in IRR or ISR, not for the IO-APIC): pv_eoi_set_pending, guest byte := 1', next: 'Q12.g' },
-      { name: 'disabled', when: 'pv_eoi_enabled is false (MSR_KVM_PV_EOI_EN not written): no arming', next: 'Q12.g' },
-    ],
-    run(ctx): StepResult {
-      const i = vcpuParam(ctx);
-      const a = pvEoiArm(ctx.state, i);
-      return { branch: a.decision, why: a.why, next: 'Q12.g' };
-    },
-  },
-  {
-    id: 'Q12.g',
-    title: '[hw] VM entry → guest handler',
-    role: 'VM entry delivers the vector (event injection, or virtual-interrupt delivery with APICv) and the guest handler runs.',
-    component: 'vcpu',
-    links: [linuxLink('vmx_inject_irq', 'arch/x86/kvm/vmx/vmx.c'), linuxLink('vcpu_enter_guest', 'arch/x86/kvm/x86.c')],
-    branches: [
-      { name: 'nothing', when: 'nothing injected: the guest runs', next: null },
-      { name: 'in-service', when: 'the handler has not written EOI yet', next: null },
-      { name: 'delivered', when: 'RVI\'s class beats VPPR: virtual-interrupt delivery of the vector (QR17)', next: 'Q12.4' },
-    ],
-    run(ctx): StepResult {
-      const i = vcpuParam(ctx);
-      const s = ctx.state;
-      // APICv: the CPU delivers from RVI after the PIR sync at entry.
-      if (s.vcpus[i].vcpu.apicv_active) syncPir(s, i);
-      const e = vmEntry(s, i);
-      if (e.vector < 0) return { branch: 'nothing', why: e.why, next: null };
-      ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
-      if (ctx.params.handler_eoi === false) return { branch: 'in-service', why: `${e.why}; the handler has not written EOI yet`, next: null };
-      return { branch: 'delivered', why: e.why, next: 'Q12.4' };
+      const o = runOptions(ctx);
+      const d = deliverOne(ctx.state, i, irq, -1, o, true);
+      return withHandOffs({ branch: 'accepted', why: `${r.why}; ${d.log.join('; ')}`, next: null, params: { vcpu: i } }, o);
     },
   },
   {
@@ -145,21 +87,16 @@ const steps: Step<KvmState>[] = [
     rules: ['QR23'],
     branches: [
       { name: 'no-exit', when: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' },
-      { name: 'native-apicv', when: 'guest byte was 0: native EOI write', next: null },
-      { name: 'native-trap', when: 'the guest byte was 0: a native EOI write, which traps → apic_set_eoi clears the ISR bit (and tells the IO-APIC for its vectors)', next: null },
+      { name: 'native-apicv', when: 'guest byte was 0: native EOI write, which the CPU virtualizes (APICv: EOI virtualization, Q4.6)', next: 'Q4.6@Q12' },
+      { name: 'native-trap', when: 'the guest byte was 0: a native EOI write, which traps (Q3.9) → apic_set_eoi clears the ISR bit (and tells the IO-APIC for its vectors)', next: 'Q3.9@Q12' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
-      const s = ctx.state;
-      const slot = s.vcpus[i];
+      const slot = ctx.state.vcpus[i];
       if (slot.pv_eoi.msr_val !== 0 && guestTestAndClear(slot.pv_eoi)) return { branch: 'no-exit', why: 'guest byte was 1: cleared; return — no APIC access, no VM exit', next: 'Q12.5' };
-      const o = runOptions(ctx);
-      if (slot.vcpu.apicv_active) {
-        const r = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-        return withHandOffs({ branch: 'native-apicv', why: `guest byte was 0: native EOI write; ${r.why}`, next: null }, o);
-      }
-      const r = apicSetEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-      return withHandOffs({ branch: 'native-trap', why: `guest byte was 0: native EOI write traps → apic_set_eoi clears ISR[${hex(r.vector)}]; ${r.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null }, o);
+      const params = { vcpu: i, rest: '', eoi_vcpu: -1 };
+      if (slot.vcpu.apicv_active) return { branch: 'native-apicv', why: 'guest byte was 0: native EOI write; APICv: the CPU virtualizes it', next: 'Q4.6@Q12', params };
+      return { branch: 'native-trap', why: 'guest byte was 0: native EOI write, which traps', next: 'Q3.9@Q12', params };
     },
   },
   {
@@ -176,7 +113,7 @@ const steps: Step<KvmState>[] = [
     branches: [
       { name: 'not-pending', when: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null },
       { name: 'disarmed', when: 'the guest byte is still 1 (the vector is not EOI\'d yet): KVM writes 0 and clears PENDING, no EOI', next: null },
-      { name: 'guest-eoi-done', when: 'the guest byte is 0: the guest EOI\'d, so KVM runs apic_set_eoi on its behalf (and tells the IO-APIC for its vectors)', next: null },
+      { name: 'guest-eoi-done', when: 'the guest byte is 0: the guest EOI\'d, so KVM runs apic_set_eoi on its behalf (Q3.10, which tells the IO-APIC for its vectors)', next: 'Q3.10@Q12' },
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
@@ -185,18 +122,33 @@ const steps: Step<KvmState>[] = [
       if (!slot.pv_eoi.pending) return { branch: 'not-pending', why: 'KVM_APIC_PV_EOI_PENDING clear: nothing to sync', next: null };
       const r = consumeAtExit(slot.pv_eoi);
       if (r === 'disarmed') return { branch: 'disarmed', why: `guest byte still 1 (ISR[${hex(highest(slot.lapic.isr))}] not yet EOI'd): KVM writes 0, clears PENDING, no EOI`, next: null };
-      const o = runOptions(ctx);
-      const e = apicSetEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
-      return withHandOffs({ branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(e.vector)}) on its behalf; ${e.ioapic}`, next: moreWork(s, i) ? 'Q12.e' : null }, o);
+      return { branch: 'guest-eoi-done', why: `guest byte 0: the guest EOI'd — apic_set_eoi(${hex(highest(slot.lapic.isr))}) on its behalf`, next: 'Q3.10@Q12', params: { vcpu: i, rest: '', eoi_vcpu: -1 } };
     },
   },
   guestIfStep('Q12.sti'),
 ];
 
-function moreWork(s: KvmState, i: number): boolean {
-  const slot = s.vcpus[i];
-  return slot.lapic.irr.some((v) => (v & 0xf0) > computePpr(slot.lapic));
+/**
+ * The shared run's steps as Q12 has them: the guest handler's EOI (after an injected entry, Q3.5e@Q12, or after
+ * virtual-interrupt delivery, Q4.g@Q12) goes to kvm_guest_apic_eoi_write (Q12.4), which tests the PV byte first.
+ */
+function q12Steps(): Step<KvmState>[] {
+  const toGuestEoi: Record<string, string> = { 'Q3.5e@Q12': 'Q3.9@Q12', 'Q4.g@Q12': 'Q4.6@Q12' };
+  return withSharedRun('Q12', steps).map((s) => {
+    const from = toGuestEoi[s.id];
+    if (from === undefined) return s;
+    return {
+      ...s,
+      branches: s.branches?.map((b) => (b.next === from ? { ...b, when: `${b.when}; the handler's EOI is kvm_guest_apic_eoi_write (Q12.4)`, next: 'Q12.4' } : b)),
+      run(ctx): StepResult {
+        const r = s.run(ctx);
+        return r.next === from ? { ...r, next: 'Q12.4' } : r;
+      },
+    };
+  });
 }
+
+const onOwnVcpu = (p: ParamValues): string => vname(typeof p.vcpu === 'number' ? p.vcpu : 1);
 
 export const q12PvEoi: Flow<KvmState> = {
   id: 'Q12',
@@ -207,14 +159,26 @@ export const q12PvEoi: Flow<KvmState> = {
   defaultProfile: 'kvm-inkernel',
   params: [{ name: 'vcpu', type: 'int', description: 'The vCPU enabling PV EOI.', default: 1, min: 0, max: 63 }, ...pick('vector', 'dest', 'trigger', 'handler_eoi'), { name: 'pv_eoi_feature', type: 'bool', description: 'CPUID advertises KVM_FEATURE_PV_EOI.', default: true }],
   entry: 'Q12.1',
-  steps: withSharedRun('Q12', steps),
+  steps: q12Steps(),
+  formerSteps: {
+    // Q12 ran the target's run as its own chain until the shared Q3/Q4 run replaced it.
+    'Q12.e': { now: 'Q3.6@Q12', branches: { injected: { step: 'Q3.6@Q12', branch: 'interrupt' }, nothing: { step: 'Q4.3a@Q12', branch: 'deliver' } } },
+    'Q12.3': {
+      now: 'Q3.8@Q12',
+      branches: {
+        armed: { step: 'Q3.8@Q12', branch: 'injected-pv-eoi-armed' }, 'ioapic-needs-eoi': { step: 'Q3.8@Q12', branch: 'injected' },
+        disabled: { step: 'Q3.8@Q12', branch: 'injected' }, 'irr-pending': { step: 'Q4.3a@Q12', branch: 'deliver' },
+      },
+    },
+    'Q12.g': { now: 'Q3.5e@Q12', branches: { nothing: { step: 'Q3.5e@Q12', branch: 'guest-runs' }, 'in-service': { step: 'Q3.5e@Q12', branch: 'delivered-in-service' }, delivered: { step: 'Q3.5e@Q12', branch: 'delivered' } } },
+  },
   actions: [
     ...guestIfActions('Q12.sti'),
     { name: 'enable', description: 'The guest enables PV EOI on a vCPU (then the flow\'s interrupt runs).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.1' },
     { name: 'send', description: 'An interrupt for the vCPU.', params: pick('vector', 'dest', 'trigger'), from: 'Q12.i' },
-    { name: 'eoi', description: 'The guest handler writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.4' },
-    { name: 'exit', description: 'Any VM exit: apic_sync_pv_eoi_from_guest runs.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.5' },
-    setIfAction,
+    { name: 'eoi', description: 'The guest handler writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.4', on: onOwnVcpu },
+    { name: 'exit', description: 'Any VM exit: apic_sync_pv_eoi_from_guest runs.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q12.5', on: onOwnVcpu },
+    setIfAction, blockAction, preemptAction,
   ],
   initialState: (profile) => newKvmState(profile),
   validate: kvmValidate,

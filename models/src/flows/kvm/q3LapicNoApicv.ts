@@ -5,7 +5,7 @@ import { guestIfActions, guestIfStep } from './kvmIrqWindow';
 import { icrWriteStep, writeIcrAction } from './kvmIcr';
 import { ioapicEoiAction, ioapicWriteStep, restoreIoapicAction, writeRteAction } from './kvmIoapicWrite';
 import { lapicRegWriteStep, setLapicAction, tprWriteStep, writeLvtAction, writeSvrAction, writeTprAction } from './kvmLapicWrite';
-import { Flow, Link, Step, StepResult } from '../../core/types';
+import { Flow, Link, ParamValues, Step, StepResult } from '../../core/types';
 import { ioapicSetIrq, ioapicEoi, ioapicDelayedService, checkPin, IoapicMessage } from '../../components/ioapic';
 import { clearBit, deliverableVector, highest, updatePpr, vclass } from '../../components/lapic';
 import { makeRequest, checkRequest } from '../../components/vcpu';
@@ -23,34 +23,50 @@ const list = (v: unknown): number[] => (typeof v === 'string' && v !== '' ? v.sp
 const join = (xs: number[]): string => [...new Set(xs)].join(',');
 
 /**
- * After one target's acceptance and kick: each kicked vCPU runs vcpu_run (Q3.5) on its own context — a hand-off — and
- * this chain goes on with the next target. `enter` lists the vCPUs whose own thread runs this chain (an EOI that
- * re-sent a level message): those go on in vcpu_run here, after the targets are done.
+ * After one target's acceptance and kick. kvm_irq_delivery_to_apic loops over the targets on the sender's thread
+ * (`rest`: the targets still to accept); each kicked vCPU runs vcpu_run (Q3.5) on its own context — a hand-off. When
+ * the message was re-sent by a vCPU's EOI (`eoi_vcpu`), that vCPU is not kicked into a run of its own: once the
+ * targets are done it returns from the EOI exit into its own vcpu_run loop (deliveryDone).
  */
 function afterAccept(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>, enters: number[]): StepResult {
   const rest = list(ctx.params.rest);
-  const enter = list(ctx.params.enter);
-  const handOff = enters.filter((i) => !enter.includes(i)).map((i) => ({ next: 'Q3.5', to: vname(i), params: { vcpu: i, rest: '', enter: '' } }));
-  const ho = handOff.length ? { handOff } : {};
-  if (rest.length) return { ...r, ...ho, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)), enter: join(enter) } };
-  if (enter.length) return { ...r, ...ho, why: `${r.why}; ${vname(enter[0])} goes on in vcpu_run`, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
-  return { ...r, ...ho, next: null };
+  const eoiVcpu = num(ctx, 'eoi_vcpu', -1);
+  const handOff = enters.filter((i) => i !== eoiVcpu).map((i) => ({ next: 'Q3.5', to: vname(i), params: { vcpu: i, rest: '', eoi_vcpu: -1 } }));
+  const withHandOff = handOff.length ? { ...r, handOff } : r;
+  if (rest.length) return { ...withHandOff, next: 'Q3.2', params: { vcpu: rest[0], rest: join(rest.slice(1)) } };
+  return deliveryDone(ctx, withHandOff);
 }
 
-/** This vCPU is back in the guest with nothing to do: run the next queued vCPU, or end. */
-function afterVcpu(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>): StepResult {
-  const cur = num(ctx, 'vcpu', -1);
-  const enter = list(ctx.params.enter).filter((x) => x !== cur);
-  if (enter.length) return { ...r, next: 'Q3.5', params: { vcpu: enter[0], enter: join(enter.slice(1)) } };
+/**
+ * The message's delivery is over. A vCPU whose EOI re-sent it goes back to its own vcpu_run (Q3.5): at once when this
+ * chain runs on that vCPU's context (the EOI trapped on its thread), else handed to it. Otherwise the chain ends.
+ */
+function deliveryDone(ctx: Ctx, r: Omit<StepResult, 'next' | 'params'>): StepResult {
+  const eoiVcpu = num(ctx, 'eoi_vcpu', -1);
+  if (eoiVcpu < 0) return { ...r, next: null };
+  const own = vname(eoiVcpu);
+  const resume = { ...r, why: `${r.why}; ${own} goes on in vcpu_run`, next: 'Q3.5', params: { vcpu: eoiVcpu, rest: '', eoi_vcpu: -1 } };
+  return ctx.context === own ? resume : { ...resume, deferTo: own };
+}
+
+/** This vCPU's run is over: it is back in the guest (or blocked, or preempted) with nothing more to do now. */
+function afterVcpu(r: Omit<StepResult, 'next' | 'params'>): StepResult {
   return { ...r, next: null };
 }
 
-/** Continue a re-sent IO-APIC message through Q3.1, keeping the current vCPU queued to re-enter. */
-function resend(ctx: Ctx, m: IoapicMessage, r: Omit<StepResult, 'next' | 'params'>): StepResult {
-  const cur = num(ctx, 'vcpu', -1);
-  const enter = [cur, ...list(ctx.params.enter)].filter((x) => x >= 0);
-  return { ...r, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(m)), src: -1, rest: '', enter: join(enter) } };
+/**
+ * A level message re-sent by an EOI's ioapic_service goes through Q3.1 on the same thread: the EOI'ing vCPU's
+ * (`eoi_vcpu`, which then returns to its own vcpu_run), or the delayed work's (`eoiVcpu` −1: no vCPU resumes).
+ */
+function resend(m: IoapicMessage, r: Omit<StepResult, 'next' | 'params'>, eoiVcpu: number): StepResult {
+  return { ...r, next: 'Q3.1', params: { ...irqToParams(irqFromIoapic(m)), src: -1, rest: '', eoi_vcpu: eoiVcpu } };
 }
+
+/**
+ * Where an action the guest does on one vCPU starts by default: its EOI write traps, its TPR write exits and its run
+ * loop goes on, all on that vCPU's own thread (`vcpuN`), so what follows — the EOI's re-send included — runs there too.
+ */
+const onOwnVcpu = (p: ParamValues): string => vname(typeof p.vcpu === 'number' ? p.vcpu : 1);
 
 /** Q3's steps (exported for the flows that run a target vCPU through them as shared steps, kvmVcpuSteps). */
 export const q3Steps: Step<KvmState>[] = [
@@ -118,7 +134,7 @@ export const q3Steps: Step<KvmState>[] = [
       const r = routeIrq(ctx.state, irq, num(ctx, 'src', -1));
       if (r.targets.length === 0) {
         ctx.emit({ kind: 'dropped', what: `vector ${hex(irq.vector)}`, detail: `no destination vCPU: ${r.why}` });
-        return afterVcpu(ctx, { branch: 'no-target', why: `${r.why}: returns ${r.path.startsWith('slow') ? -1 : 0}` });
+        return deliveryDone(ctx, { branch: 'no-target', why: `${r.why}: returns ${r.path.startsWith('slow') ? -1 : 0}` });
       }
       return { branch: r.path, why: r.why, next: 'Q3.2', params: { vcpu: r.targets[0], rest: join(r.targets.slice(1)) } };
     },
@@ -190,6 +206,10 @@ export const q3Steps: Step<KvmState>[] = [
       { name: 'ipi', when: 'the target vCPU is IN_GUEST_MODE: cmpxchg to EXITING_GUEST_MODE and smp_send_reschedule force an exit; its vcpu_run (Q3.5) is handed to its context', next: null },
       { name: 'ipi', when: 'the target is kicked as above, and the vCPU whose EOI re-sent the message goes on in its own vcpu_run', next: 'Q3.5' },
       { name: 'ipi', when: 'the target is kicked as above; more targets follow (a shorthand or logical destination): the next one', next: 'Q3.2' },
+      { name: 'woken', when: 'the target was blocked in kvm_vcpu_block: kvm_vcpu_wake_up; its vcpu_run (Q3.5) is handed to its context', next: null },
+      { name: 'self', when: 'the caller is the target\'s own thread: no IPI; it sees the request before its next entry', next: null },
+      { name: 'seen-at-entry', when: 'the target is in the host, not in guest mode: no IPI; its vcpu_run (Q3.5, on its context) sees the request before the next entry', next: null },
+      { name: 'not-running', when: 'the target is preempted (or halted, not asleep): nothing to kick; KVM_REQ_EVENT waits for its next entry, and no vcpu_run is started for it', next: null },
     ],
     run(ctx) {
       const i = vcpuParam(ctx);
@@ -215,7 +235,7 @@ export const q3Steps: Step<KvmState>[] = [
       const v = slot.vcpu;
       if (v.preempted) {
         ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: 'preempted: runs when scheduled in' });
-        return afterVcpu(ctx, { branch: 'preempted', why: `${vname(i)} is preempted: vcpu_run resumes only after kvm_sched_in` });
+        return afterVcpu({ branch: 'preempted', why: `${vname(i)} is preempted: vcpu_run resumes only after kvm_sched_in` });
       }
       const notes: string[] = [];
       if (v.halted) {
@@ -224,7 +244,7 @@ export const q3Steps: Step<KvmState>[] = [
           v.blocked = true;
           v.mode = 'OUTSIDE_GUEST_MODE';
           ctx.emit({ kind: 'pending', target: vname(i), what: pendingWhat(ctx.state, i), detail: c.why });
-          return afterVcpu(ctx, { branch: 'stays-blocked', why: `kvm_vcpu_check_block: ${c.why}` });
+          return afterVcpu({ branch: 'stays-blocked', why: `kvm_vcpu_check_block: ${c.why}` });
         }
         leaveHalt(ctx.state, i, ctx.emit, c.why);
         notes.push(`kvm_vcpu_check_block: ${c.why}`);
@@ -382,9 +402,9 @@ export const q3Steps: Step<KvmState>[] = [
         v.mode = 'OUTSIDE_GUEST_MODE';
         return { branch: 'shadow-ends-window-exit', why: `${e.why}; the interrupt shadow ends after one instruction with IF=1: EXIT_REASON_INTERRUPT_WINDOW → handle_interrupt_window, KVM_REQ_EVENT`, next: 'Q3.5' };
       }
-      if (e.vector < 0) return afterVcpu(ctx, { branch: 'guest-runs', why: e.why });
+      if (e.vector < 0) return afterVcpu({ branch: 'guest-runs', why: e.why });
       ctx.emit({ kind: 'delivered', target: vname(i), handler: guestHandler(e.vector), what: `vector ${hex(e.vector)}`, detail: e.why });
-      if (ctx.params.handler_eoi === false) return afterVcpu(ctx, { branch: 'delivered-in-service', why: `${e.why}; the handler has not written EOI: ISR[${hex(e.vector)}] stays` });
+      if (ctx.params.handler_eoi === false) return afterVcpu({ branch: 'delivered-in-service', why: `${e.why}; the handler has not written EOI: ISR[${hex(e.vector)}] stays` });
       return { branch: 'delivered', why: e.why, next: 'Q3.9', params: { handled: e.vector } };
     },
   },
@@ -523,7 +543,7 @@ export const q3Steps: Step<KvmState>[] = [
       slot.vcpu.pending_ioapic_eoi = -1;
       notes.push(eoi.released.length ? `Remote-IRR := 0 on pin ${eoi.released.join(', ')}` : `no level pin with vector ${hex(vec)} had Remote-IRR`);
       if (eoi.delayed.length) notes.push(`irq_eoi reached 10000: re-service of pin ${eoi.delayed.join(', ')} delayed by HZ/100`);
-      if (resent) return resend(ctx, resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (QR10)`].join('; ') });
+      if (resent) return resend(resent, { branch: 'resent', why: [...notes, `pin ${resent.pin} still asserted and unmasked: irq_eoi++, ioapic_service re-sends ${hex(resent.vector)} (QR10)`].join('; ') }, i);
       if (eoi.delayed.length) {
         // KVM: schedule_delayed_work(&ioapic->eoi_inject, HZ / 100); split: QEMU's delayed_ioapic_service_timer (10 ms).
         return { branch: 'storm-delayed', why: notes.join('; '), next: 'Q3.5', handOff: [{ next: 'Q3.13', to: `${split ? 'qemu-main' : 'kvm-wq'}@+10` }] };
@@ -549,7 +569,7 @@ export const q3Steps: Step<KvmState>[] = [
         resent ??= m;
         return expectedAccepts(s, irqFromIoapic(m));
       });
-      if (resent) return resend(ctx, resent, { branch: 'resent', why: `delayed work runs: pin ${resent.pin} still latched, Remote-IRR clear → ioapic_service re-sends ${hex(resent.vector)}` });
+      if (resent) return resend(resent, { branch: 'resent', why: `delayed work runs: pin ${resent.pin} still latched, Remote-IRR clear → ioapic_service re-sends ${hex(resent.vector)}` }, -1);
       return { branch: 'nothing-latched', why: `delayed work runs: no latched level pin to re-service${r.held.length ? ` (held: ${r.held.join(', ')})` : ''}`, next: null };
     },
   },
@@ -572,9 +592,9 @@ export const q3LapicNoApicv: Flow<KvmState> = {
     writeIcrAction('Q3.w'),
     { name: 'send', description: 'Deliver a LAPIC message through kvm_irq_delivery_to_apic (an MSI, an IPI).', params: [...pick('vector', 'dest', 'dest_mode', 'delivery', 'trigger', 'shorthand', 'src'), { name: 'late_vector', type: 'int', description: 'a vector delivered by another thread between injection and entry (0: none)', default: 0, min: 0, max: 255 }], from: 'Q3.1' },
     { name: 'raise', description: 'Set an IO-APIC input line (kvm_set_irq).', params: [{ name: 'pin', type: 'int', description: 'IO-APIC pin', default: 10, min: 0, max: 23 }, { name: 'level', type: 'bool', description: 'line level', default: true }], from: 'Q3.0' },
-    { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9' },
-    writeTprAction('Q3.8t'), writeSvrAction('Q3.lw'), setLapicAction('Q3.lw'), writeLvtAction('Q3.lw'),
-    { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5' },
+    { name: 'eoi', description: 'The guest handler on a vCPU writes its EOI now.', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }, { name: 'handler_eoi', type: 'bool', description: 'run to EOI', default: true }], from: 'Q3.9', on: onOwnVcpu },
+    { ...writeTprAction('Q3.8t'), on: onOwnVcpu }, writeSvrAction('Q3.lw'), setLapicAction('Q3.lw'), writeLvtAction('Q3.lw'),
+    { name: 'run', description: 'The vCPU passes through vcpu_run again (any VM exit, an interrupt-window exit, or a wake-up).', params: [{ name: 'vcpu', type: 'int', description: 'vCPU', default: 1, min: 0, max: 63 }], from: 'Q3.5', on: onOwnVcpu },
     setIfAction, blockAction, preemptAction, writeRteAction('Q3.io'), ioapicEoiAction('Q3.io'), restoreIoapicAction('Q3.io'),
   ],
   initialState: (profile) => newKvmState(profile),

@@ -324,7 +324,7 @@ const steps: Step<KvmState>[] = [
       const v = s.vcpus[i].vcpu;
       if (!v.apicv_active) {
         // APICv off: KVM injects the vector from IRR — vcpu_run's own steps (Q3.5 → Q3.6 …) on this vCPU.
-        return { branch: 'injection', why: `${vname(i)} enters without APICv: vcpu_run injects from IRR [${s.vcpus[i].lapic.irr.map(hex).join(', ')}]`, next: 'Q3.5', params: { vcpu: i, rest: '', enter: '' } };
+        return { branch: 'injection', why: `${vname(i)} enters without APICv: vcpu_run injects from IRR [${s.vcpus[i].lapic.irr.map(hex).join(', ')}]`, next: 'Q3.5', params: { vcpu: i, rest: '', eoi_vcpu: -1 } };
       }
       // IRQs are off from here to VMLAUNCH: a post racing with the sync sets ON again and its notification is
       // processed by the CPU at entry, so nothing can come between the sync and the delivery.
@@ -355,7 +355,7 @@ const steps: Step<KvmState>[] = [
       const o = runOptions(ctx);
       const e = guestEoi(s, i, ctx.profile, ctx.emit, o.redeliver);
       const why = `EOI ${hex(e.vector)}: ${e.why}`;
-      const params = { vcpu: i, rest: '', enter: '' };
+      const params = { vcpu: i, rest: '', eoi_vcpu: -1 };
       // After the EOI the CPU re-evaluates pending virtual interrupts (APICv, no exit); an exit or a trap goes back
       // through vcpu_run. Either way the next steps are the shared ones, on this vCPU.
       if (e.path === 'stray') return withHandOffs({ branch: 'stray', why, next: null }, o);

@@ -256,7 +256,7 @@ const steps: Step<KvmState>[] = [
     ],
     run(ctx): StepResult {
       const i = vcpuParam(ctx);
-      const params = { vcpu: i, rest: '', enter: '' };
+      const params = { vcpu: i, rest: '', eoi_vcpu: -1 };
       if (ctx.state.vcpus[i].vcpu.apicv_active) return { branch: 'entered-apicv', why: `${vname(i)} enters: PIR [${ctx.state.vcpus[i].pi_desc.pir.map(hex).join(', ')}] synced at entry, the CPU delivers`, next: 'Q4.4', params };
       return { branch: 'entered', why: `${vname(i)} goes on in vcpu_run: IRR [${ctx.state.vcpus[i].lapic.irr.map(hex).join(', ')}], KVM_REQ_EVENT → kvm_check_and_inject_events`, next: 'Q3.5', params };
     },

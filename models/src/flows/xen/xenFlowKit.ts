@@ -75,7 +75,10 @@ function stripRet(p: ParamValues): ParamValues {
 export function call(ctx: XCtx, branch: string, why: string, next: string, params: ParamValues, returnTo: string, returnParams: ParamValues = {}): StepResult {
   const found = stackOf(ctx.params);
   const below = found && found.frames.length > 0 ? found : undefined;
-  const frame: Frame = { step: returnTo, params: { ...stripRet(ctx.params), ...returnParams } };
+  // The caller's parameters without `ret`, then returnParams over them (as a spread of both would give, in one copy).
+  const resumed = stripRet(ctx.params);
+  for (const k of Object.keys(returnParams)) resumed[k] = returnParams[k];
+  const frame: Frame = { step: returnTo, params: resumed };
   // The text JSON.stringify gives the longer stack: the shorter one's items, then the new frame's.
   const belowText = below ? (ctx.params.ret as string) : '';
   const frameText = JSON.stringify(frame);
@@ -131,8 +134,11 @@ export function localize(flowId: string, steps: XStep[]): XStep[] {
     branches: s.branches?.map((b) => ({ ...b, next: b.next === null ? null : localId(flowId, b.next) })),
     run(ctx: XCtx): StepResult {
       const r = s.run(ctx);
-      // A new result (the step's own may be shared), built field by field: every step of every Xen run passes here.
-      const out: StepResult = { branch: r.branch, why: r.why, next: r.next === null ? null : localId(flowId, r.next) };
+      const next = r.next === null ? null : localId(flowId, r.next);
+      // Every step of every Xen run passes here: the step's own result when nothing in it is renamed (nothing writes
+      // to a result), else a new one (the step's own may be shared), built field by field.
+      if (next === r.next && r.handOff === undefined) return r;
+      const out: StepResult = { branch: r.branch, why: r.why, next };
       if (r.params !== undefined) out.params = r.params;
       if (r.deferTo !== undefined) out.deferTo = r.deferTo;
       if (r.handOff) out.handOff = r.handOff.map((h) => ({ ...h, next: localId(flowId, h.next) }));
