@@ -7,6 +7,8 @@
 // A body whose records need the parse tree (a local struct, enum or typedef, a local table with designated
 // initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
 import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
+import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
+import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
 
@@ -14,6 +16,8 @@ export interface BodyVar {
   name: string;
   at: number;
   typeAt: number;
+  /** A `{…}` initializer: a local table whose designated pairs bind (scanned by initializerScan.ts). */
+  init?: Capture;
 }
 
 /** What the scanner found inside the skipped bodies, in the shapes queryMatches.ts gives collectRecords.ts. */
@@ -22,6 +26,11 @@ export interface BodyFindings {
   icalls: { recv: Capture; field: number }[];
   vars: BodyVar[];
   asgs: { recv: Capture; field: number; target: number }[];
+  /** From the file-scope initializers the scan left out (initializerScan.ts). */
+  bindPairs: { field: number; target: number }[];
+  nests: { start: number; end: number }[];
+  /** `#define` names on the directive lines of those initializers: name offset, and whether it takes arguments. */
+  defines: { at: number; funclike: boolean }[];
 }
 
 export interface BodySkip {
@@ -41,15 +50,6 @@ export interface BodySkip {
 /** Words after which `name (` is still a call (`return f(x)`), where another identifier would make it a declaration. */
 const CALL_AFTER = new Set(['return', 'else', 'case', 'do', 'sizeof', 'goto']);
 
-/** Words followed by `(` that tree-sitter does not read as a call of that name. */
-const NOT_CALLEES = new Set([
-  'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', '_Alignof', 'alignof', '__alignof__',
-  '__alignof', '_alignof', 'offsetof', '_Generic', 'asm', '__asm__', '__asm', 'defined', 'do', 'else', 'case', 'goto',
-  'void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', 'bool', '_Bool', 'struct', 'union',
-  'enum', 'const', 'volatile', 'static', 'extern', 'register', 'inline', 'auto', 'restrict', '__restrict', '_Atomic',
-  'NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE',
-]);
-
 /** Words that never start a declaration's type. */
 const STATEMENT_WORDS = new Set([
   'return', 'goto', 'break', 'continue', 'case', 'default', 'if', 'else', 'while', 'for', 'do', 'switch', 'sizeof',
@@ -63,16 +63,13 @@ const QUALIFIERS = new Set(['const', 'volatile', 'static', 'register', 'extern',
 /** Words of a multi-word primitive type (`unsigned long long`). */
 const SIZED = new Set(['unsigned', 'signed', 'long', 'short', 'int', 'char', 'double', 'float']);
 
-/** Right-hand sides tree-sitter reads as literals, not identifiers. */
-const LITERAL_WORDS = new Set(['NULL', 'nullptr', 'true', 'false', 'TRUE', 'FALSE']);
-
 /** Operators before a receiver that make the assigned expression something else than a field expression. */
 function isPrefixOperator(op: number): boolean {
   return op === 42 || op === 38 || op === 33 || op === 126 || op === 45 || op === 43 || op === OP_INCDEC;
 }
 
 class Scanner {
-  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [] };
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
@@ -99,13 +96,11 @@ class Scanner {
       if (t.kind[i] === T_IDENT) {
         const w = this.word(i);
         if (w === 'typedef') return true;
-        if ((w === 'struct' || w === 'union' || w === 'enum') && (this.isPunct(i + 1, 123) || (this.isIdent(i + 1) && this.isPunct(i + 2, 123)))) return true;
-      } else if (t.op[i] === 123 && t.kind[i] === T_PUNCT && this.isPunct(i - 1, 61)) {
-        // An initializer list with a designator `.field =`: a local table whose pairs are bindings.
-        const end = t.match[i];
-        for (let k = i + 1; k < end; k++) {
-          if (this.isPunct(k, 46) && this.isIdent(k + 1) && (this.isPunct(k - 1, 123) || this.isPunct(k - 1, 44))) return true;
-        }
+        // A named struct, union or enum defines symbols and field types; an anonymous enum defines its enumerators.
+        // An anonymous struct or union (`struct { u16 vcpu, dom; } d;` for a trace record) defines nothing the
+        // index keeps: its body is scanned like the rest.
+        if ((w === 'struct' || w === 'union' || w === 'enum') && this.isIdent(i + 1) && this.isPunct(i + 2, 123)) return true;
+        if (w === 'enum' && this.isPunct(i + 1, 123)) return true;
       }
     }
     return false;
@@ -156,8 +151,11 @@ class Scanner {
     if (STATEMENT_WORDS.has(first)) return;
     const typeAt = t.start[p];
     if (first === 'struct' || first === 'union' || first === 'enum') {
-      if (!this.isIdent(p + 1)) return;
-      p += 2;
+      // `struct { … } d;`: an anonymous type (needsTree leaves only those to the scan); its variables still type
+      // receivers, with the empty name tree-sitter's reading gives them.
+      if (this.isPunct(p + 1, 123) && t.match[p + 1] > p + 1 && t.match[p + 1] < close) p = t.match[p + 1] + 1;
+      else if (!this.isIdent(p + 1)) return;
+      else p += 2;
     } else if (SIZED.has(first)) {
       while (p < close && this.isIdent(p) && SIZED.has(this.word(p))) p++;
     } else p++;
@@ -170,8 +168,15 @@ class Scanner {
       if (p >= close || t.kind[p] !== T_PUNCT) return;
       const o = t.op[p];
       if (o !== 61 && o !== 44 && o !== 59) return;
-      this.found.vars.push({ name: this.word(nameTok), at: t.start[nameTok], typeAt });
+      const v: BodyVar = { name: this.word(nameTok), at: t.start[nameTok], typeAt };
+      this.found.vars.push(v);
       if (o === 59) return;
+      if (o === 61 && this.isPunct(p + 1, 123) && t.match[p + 1] > p + 1) {
+        // A local table: its bindings and nested lists (its calls are found by the scan going on over its tokens).
+        const close = t.match[p + 1];
+        v.init = { name: 'init', start: t.start[p + 1], end: t.end[close] };
+        scanInitializer(this.text, t, p + 1, close, { directCalls: [], bindPairs: this.found.bindPairs, nests: this.found.nests });
+      }
       if (o === 61) {
         // The initializer runs to the next `,` or `;` outside brackets.
         p++;
@@ -292,7 +297,7 @@ class Scanner {
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const map = new OffsetMap();
@@ -332,6 +337,17 @@ export function skipBodies(text: string): BodySkip {
         last = to;
         blanked.push({ start: from, end: to });
       }
+    } else if (o === 123 && i > 0 && sc.isPunct(i - 1, 61) && close > i + 1) {
+      // A file-scope initializer: its pairs and calls come from the lexer, the parse keeps `= {}`. Its directive lines
+      // go too: inside an initializer list tree-sitter reads them as errors, losing pairs around them.
+      scanInitializer(text, t, i, close, sc.found);
+      const from = t.end[i];
+      const to = t.start[close];
+      while (d < dirs.length && dirs[d + 1] <= from) d += 2;
+      for (; d < dirs.length && dirs[d] < to; d += 2) defineOnLine(text, dirs[d], sc.found.defines);
+      copy(last, from);
+      last = to;
+      blanked.push({ start: from, end: to });
     }
     i = close;
   }
@@ -339,6 +355,14 @@ export function skipBodies(text: string): BodySkip {
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, findings: sc.found };
 }
+
+/** The name a `#define` line starting at `at` defines, if it is one (as tree-sitter's preproc_def reads it). */
+function defineOnLine(text: string, at: number, into: BodyFindings['defines']): void {
+  DEFINE_LINE.lastIndex = at;
+  const m = DEFINE_LINE.exec(text);
+  if (m) into.push({ at: m.index + m[0].length - m[1].length - (m[2] ? 1 : 0), funclike: m[2] !== undefined });
+}
+const DEFINE_LINE = /[ \t]*#[ \t]*define[ \t]+([A-Za-z_$][\w$]*)(\()?/y;
 
 /**
  * The `)` at token `rp` ends a function's head, unless it is `struct name MACRO(…) {` (an attribute macro on a type,

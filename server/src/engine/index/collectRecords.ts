@@ -3,7 +3,7 @@
 // function-pointer bindings from designated initializers and assignments.
 import type Parser from 'tree-sitter';
 import type { BodySkip } from './bodyScan';
-import { B_ASSIGN, B_NESTED, F_STATIC } from './fileRecord';
+import { B_ASSIGN, B_NESTED, F_FUNCLIKE, F_STATIC } from './fileRecord';
 import { type PhaseClock } from './extractProfile';
 import { NOT_FUNCTION_NAMES, nameFunctions, recoverFunctions } from './functionNames';
 import { C_KEYWORDS } from './lexer';
@@ -18,7 +18,7 @@ const MAX_RECEIVER_CHARS = 256;
  */
 export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, skipped?: BodySkip): number {
   const found = gatherMatches(b, tree, text, budgetMs, skipped?.map);
-  if (skipped) addBodyFindings(found, skipped.findings, text);
+  if (skipped) addBodyFindings(b, found, skipped.findings, text);
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   clock.lap('query');
   const fnNames = nameFunctions(b, text, fns, fdNames, generated);
@@ -136,13 +136,20 @@ export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: {
 }
 
 /** Merges the body scanner's findings into the query's, in text order as the query gives them. */
-function addBodyFindings(found: QueryFindings, bodies: BodySkip['findings'], text: string): void {
+function addBodyFindings(b: RecordBuilder, found: QueryFindings, bodies: BodySkip['findings'], text: string): void {
   for (const at of bodies.directCalls) found.directCalls.push(at);
   found.directCalls.sort((x, y) => x - y);
   for (const ic of bodies.icalls) found.icalls.push(ic);
   found.icalls.sort((x, y) => x.field - y.field);
-  for (const v of bodies.vars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt });
+  for (const v of bodies.vars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt, init: v.init });
   found.vars.sort((x, y) => x.at - y.at);
   for (const a of bodies.asgs) found.asgs.push(a);
   found.asgs.sort((x, y) => x.field - y.field);
+  for (const p of bodies.bindPairs) found.bindPairs.push(p);
+  found.bindPairs.sort((x, y) => x.field - y.field);
+  for (const n of bodies.nests) found.nests.push(n);
+  for (const d of bodies.defines) {
+    const name = wordAt(text, d.at);
+    b.sym(name, 'macro', d.at, d.at, d.at + name.length, d.funclike ? F_FUNCLIKE : 0);
+  }
 }

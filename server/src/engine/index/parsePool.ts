@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { planBatches } from './batchPlan';
 import type { StoreRef } from './contentStore';
@@ -60,6 +61,22 @@ const BATCH_FILES = 64;
  */
 const BATCH_BYTES = 4 * 1024 * 1024;
 
+/**
+ * V8 optimizes a function once it has run a budget of bytecode (67,584 bytes by default), and optimizes it again after
+ * each deoptimization. A worker's extraction code meets new shapes of C for a long time (a branch taken for the first
+ * time deoptimizes its function), so with the default budget each worker recompiled its scanners dozens of times:
+ * on QEMU the compiler threads took ~13 s of a ~36 s cold index. Fifteen times the budget leaves the compiler ~4 s
+ * and the workers' own time nearly unchanged (measured with per-thread CPU, `npm run bench` has the totals).
+ * V8 flags are process-wide: the flag also applies to the server's or CLI's main thread, where it only delays the
+ * optimization of code that runs rarely.
+ */
+function optimizeLater(): void {
+  if (budgetSet) return;
+  budgetSet = true;
+  if (!process.execArgv.some((a) => a.startsWith('--interrupt-budget'))) v8.setFlagsFromString('--interrupt-budget=1000000');
+}
+let budgetSet = false;
+
 export class ParsePool {
   private slots: Slot[] = [];
   private nextId = 1;
@@ -73,6 +90,7 @@ export class ParsePool {
   ) {}
 
   private spawn(): Slot {
+    optimizeLater();
     const script = workerScript();
     // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
     const worker = script.endsWith('.ts')
