@@ -70,9 +70,8 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     clock.lap('free');
   }
   const idents = distinctIdentifiers(source);
-  const identIds = new Int32Array(idents.size);
-  let k = 0;
-  for (const s of idents) identIds[k++] = b.id(s);
+  const identIds = new Int32Array(idents.length);
+  for (let k = 0; k < idents.length; k++) identIds[k] = b.id(idents[k]);
   clock.lap('idents');
   const record: FileRecord = {
     file,
