@@ -90,20 +90,39 @@ function isLoopMacroName(name: string): boolean {
   return false;
 }
 
+const LOOP_MACRO_PARTS = ['for_each', 'FOREACH', 'for_every', '_GUARD'];
+
+/**
+ * Starts of the identifiers holding one of LOOP_MACRO_PARTS, in text order: found with indexOf (native) rather than by
+ * cutting every identifier of the text out. A run of identifier characters starting with a digit is a number, no
+ * identifier (`0x1f`).
+ */
+function loopMacroCandidates(text: string): number[] {
+  const starts: number[] = [];
+  for (const part of LOOP_MACRO_PARTS) {
+    // The next search starts past the identifier found: each character is read a bounded number of times.
+    for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, identEnd(text, at))) {
+      let s = at;
+      while (s > 0 && isIdentChar(text.charCodeAt(s - 1))) s--;
+      if (isIdentStart(text.charCodeAt(s))) starts.push(s);
+    }
+  }
+  starts.sort((x, y) => x - y);
+  return starts;
+}
+
 function rewriteLoopMacros(text: string): string {
-  if (!/for_each|FOREACH|for_every|_GUARD/.test(text)) return text;
+  const candidates = loopMacroCandidates(text);
+  if (!candidates.length) return text;
   let directives: DirectiveLines | undefined;
   const pairs = new ParenPairs(text);
   const parts: string[] = [];
   let last = 0;
-  for (let offset = 0; offset < text.length; ) {
-    const c = text.charCodeAt(offset);
-    if (!isIdentStart(c)) {
-      // A digit starts a number whose letters are no identifier (`0x1f`).
-      if (c >= 48 && c <= 57) while (offset < text.length && isIdentChar(text.charCodeAt(offset))) offset++;
-      else offset++;
-      continue;
-    }
+  let offset = 0;
+  for (const candidate of candidates) {
+    // Identifiers are visited in order, each once; a rewrite's `(` is not visited again.
+    if (candidate < offset) continue;
+    offset = candidate;
     const nameEnd = identEnd(text, offset);
     const name = text.slice(offset, nameEnd);
     const paren = skipInlineSpaces(text, nameEnd);
