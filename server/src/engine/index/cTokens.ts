@@ -3,7 +3,7 @@
 // group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
 // these tokens instead of a parse tree.
 
-import { identEnd, isIdentChar, isIdentStart, skipInlineSpaces } from './cScan';
+import { CHAR_CLASS, C_DOLLAR, C_LETTER, identEnd, skipInlineSpaces } from './cScan';
 
 export const T_IDENT = 1;
 export const T_NUMBER = 2;
@@ -37,10 +37,10 @@ export interface CTokens {
 
 // GCC accepts `$` in identifiers; a name split at it would pair the wrong tokens.
 function isIdStart(c: number): boolean {
-  return isIdentStart(c) || c === 36;
+  return (CHAR_CLASS[c] & (C_LETTER | C_DOLLAR)) !== 0;
 }
 function isIdChar(c: number): boolean {
-  return isIdentChar(c) || c === 36;
+  return CHAR_CLASS[c] > 0;
 }
 
 /** A copy of `a` with room for `cap` entries (the token arrays double as they fill). */

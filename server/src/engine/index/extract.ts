@@ -78,12 +78,12 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     size,
     mtimeMs,
     strings: b.strings,
-    syms: Int32Array.from(b.syms),
-    calls: Int32Array.from(b.calls),
-    icalls: Int32Array.from(b.icalls),
-    binds: Int32Array.from(b.binds),
-    fieldTypes: Int32Array.from(b.fieldTypes),
-    aliases: Int32Array.from(b.aliases),
+    syms: new Int32Array(b.syms),
+    calls: new Int32Array(b.calls),
+    icalls: new Int32Array(b.icalls),
+    binds: new Int32Array(b.binds),
+    fieldTypes: new Int32Array(b.fieldTypes),
+    aliases: new Int32Array(b.aliases),
     idents: identIds,
   };
   if (problems.length) record.problem = problems.join('; ');

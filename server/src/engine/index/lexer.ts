@@ -1,6 +1,7 @@
 // A small C lexer for identifiers: skips comments, string and character literals and numbers.
 // Used for each file's distinct-identifier set and, on demand, to find the exact positions of a name (find-references),
 // so the index never stores every identifier position of a tree the size of Linux.
+import { isIdentChar, isIdentStart } from './cScan';
 
 
 export const C_KEYWORDS = new Set([
@@ -10,13 +11,6 @@ export const C_KEYWORDS = new Set([
   'ifndef', 'endif', 'elif', 'undef', 'defined', 'pragma', 'bool', 'true', 'false', 'NULL',
 ]);
 
-function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
-function isIdentChar(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
-}
 
 /** End of the quoted literal whose opening quote is at `i - 1`: past its closing quote, or at the newline or the text's
  *  end when unterminated; a backslash escapes any next character (a newline too). */
