@@ -47,22 +47,25 @@ export function nextIdentifier(text: string, i: number): number {
       if (d === 42) {
         const e = text.indexOf('*/', i + 2);
         i = e < 0 ? n : e + 2;
-      } else if (d === 47) {
-        i += 2;
-        for (;;) {
-          if (i >= n) break;
-          const e = text.charCodeAt(i);
-          if (e === 10) break;
-          if (e === 92) {
-            if (i + 1 >= n) break;
-            i += 2;
-          } else i++;
-        }
-      } else i++;
+      } else if (d === 47) i = lineCommentEnd(text, i + 2);
+      else i++;
     } else if (c === 34 || c === 39) i = quotedEnd(text, i + 1, c);
     else i++;
   }
   return -1;
+}
+
+/**
+ * End of a line comment whose text starts at `from`: its first newline that no backslash escapes (a backslash escapes
+ * the character after it, another backslash too, so an odd run of them before a newline continues the comment).
+ */
+function lineCommentEnd(text: string, from: number): number {
+  for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+    let k = nl - 1;
+    while (k >= from && text.charCodeAt(k) === 92) k--;
+    if ((nl - 1 - k) % 2 === 0) return nl;
+  }
+  return text.length;
 }
 
 /** End of the identifier starting at `i`. */
