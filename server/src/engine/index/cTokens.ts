@@ -3,7 +3,7 @@
 // group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
 // these tokens instead of a parse tree.
 
-import { CHAR_CLASS, C_DOLLAR, C_LETTER, identEnd, skipInlineSpaces } from './cScan';
+import { identEnd, isIdentChar, isIdentStart, skipInlineSpaces } from './cScan';
 
 export const T_IDENT = 1;
 export const T_NUMBER = 2;
@@ -37,10 +37,10 @@ export interface CTokens {
 
 // GCC accepts `$` in identifiers; a name split at it would pair the wrong tokens.
 function isIdStart(c: number): boolean {
-  return (CHAR_CLASS[c] & (C_LETTER | C_DOLLAR)) !== 0;
+  return isIdentStart(c) || c === 36;
 }
 function isIdChar(c: number): boolean {
-  return CHAR_CLASS[c] > 0;
+  return isIdentChar(c) || c === 36;
 }
 
 /** A copy of `a` with room for `cap` entries (the token arrays double as they fill). */
@@ -48,37 +48,6 @@ function grown<T extends Uint8Array | Int32Array>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;
-}
-
-/** The token arrays while they fill (fields, not variables a closure captures: the tokenizer's loop reads them often). */
-class TokenArrays {
-  count = 0;
-  kind: Uint8Array;
-  op: Int32Array;
-  start: Int32Array;
-  end: Int32Array;
-  constructor(private cap: number) {
-    this.kind = new Uint8Array(cap);
-    this.op = new Int32Array(cap);
-    this.start = new Int32Array(cap);
-    this.end = new Int32Array(cap);
-  }
-
-  push(k: number, o: number, s: number, e: number): void {
-    const i = this.count;
-    if (i === this.cap) {
-      this.cap *= 2;
-      this.kind = grown(this.kind, this.cap);
-      this.op = grown(this.op, this.cap);
-      this.start = grown(this.start, this.cap);
-      this.end = grown(this.end, this.cap);
-    }
-    this.kind[i] = k;
-    this.op[i] = o;
-    this.start[i] = s;
-    this.end[i] = e;
-    this.count = i + 1;
-  }
 }
 
 /** Offset of the end of the logical line holding `i` (at its newline), continuations and block comments followed. */
@@ -138,8 +107,27 @@ function directiveName(text: string, hash: number): string {
 
 export function tokenize(text: string): CTokens {
   const n = text.length;
-  const tokens = new TokenArrays(Math.max(64, n >> 2));
+  let cap = Math.max(64, n >> 2);
+  let kind = new Uint8Array(cap);
+  let op = new Int32Array(cap);
+  let start = new Int32Array(cap);
+  let end = new Int32Array(cap);
+  let count = 0;
   const directives: number[] = [];
+  const push = (k: number, o: number, s: number, e: number) => {
+    if (count === cap) {
+      cap *= 2;
+      kind = grown(kind, cap);
+      op = grown(op, cap);
+      start = grown(start, cap);
+      end = grown(end, cap);
+    }
+    kind[count] = k;
+    op[count] = o;
+    start[count] = s;
+    end[count] = e;
+    count++;
+  };
   const stack: number[] = [];
   // Bracket depth at each open `#if` group, to check that its branches keep it.
   const groups: number[] = [];
@@ -209,7 +197,7 @@ export function tokenize(text: string): CTokens {
     if (isIdStart(c)) {
       let j = i + 1;
       while (j < n && isIdChar(text.charCodeAt(j))) j++;
-      tokens.push(T_IDENT, 0, i, j);
+      push(T_IDENT, 0, i, j);
       i = j;
       continue;
     }
@@ -222,13 +210,13 @@ export function tokenize(text: string): CTokens {
         if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1])) continue;
         break;
       }
-      tokens.push(T_NUMBER, 0, i, j);
+      push(T_NUMBER, 0, i, j);
       i = j;
       continue;
     }
     if (c === 34 || c === 39) {
       const e = literalEnd(text, i, c);
-      tokens.push(c === 34 ? T_STRING : T_CHAR, 0, i, e);
+      push(c === 34 ? T_STRING : T_CHAR, 0, i, e);
       i = e;
       continue;
     }
@@ -268,10 +256,9 @@ export function tokenize(text: string): CTokens {
     }
     if (code === 40 || code === 91 || code === 123) depth++;
     else if (code === 41 || code === 93 || code === 125) depth--;
-    tokens.push(T_PUNCT, code, i, i + len);
+    push(T_PUNCT, code, i, i + len);
     i += len;
   }
-  const { count, kind, op, start, end } = tokens;
   const match = new Int32Array(count).fill(-1);
   for (let t = 0; t < count; t++) {
     if (kind[t] !== T_PUNCT) continue;
