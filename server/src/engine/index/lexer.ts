@@ -106,7 +106,7 @@ export function distinctIdentifiers(text: string): string[] {
     let e = i + 1;
     let c: number;
     while (e < n && isIdentChar((c = text.charCodeAt(e)))) {
-      h = Math.imul(h, 31) + c;
+      h = (Math.imul(h, 31) + c) | 0;
       e++;
     }
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
