@@ -94,6 +94,9 @@ class Scanner {
     const t = this.t;
     for (let i = open + 1; i < close; i++) {
       if (t.kind[i] === T_IDENT) {
+        // Only words of 4 to 7 letters can be one of these: most identifiers are not cut out of the text.
+        const len = t.end[i] - t.start[i];
+        if (len < 4 || len > 7) continue;
         const w = this.word(i);
         if (w === 'typedef') return true;
         // A named struct, union or enum defines symbols and field types; an anonymous enum defines its enumerators.

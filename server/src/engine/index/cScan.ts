@@ -1,12 +1,27 @@
 // Small linear scans over C text, used where a regular expression would backtrack on hostile input (runs of
 // comments, blanks or parentheses). Every function here reads each character a bounded number of times.
 
+/** Character classes of every UTF-16 code unit, as bits: the per-character tests of the scans are one table load each
+ *  (a third faster than range comparisons over a tree's text). */
+export const C_LETTER = 1; // A-Z a-z _
+export const C_DIGIT = 2; // 0-9
+export const C_DOLLAR = 4; // $ (an identifier character to GCC)
+export const CHAR_CLASS: Uint8Array = (() => {
+  const t = new Uint8Array(65536);
+  for (let c = 65; c <= 90; c++) t[c] = C_LETTER;
+  for (let c = 97; c <= 122; c++) t[c] = C_LETTER;
+  t[95] = C_LETTER;
+  for (let c = 48; c <= 57; c++) t[c] = C_DIGIT;
+  t[36] = C_DOLLAR;
+  return t;
+})();
+
 export function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return CHAR_CLASS[c] === C_LETTER;
 }
 
 export function isIdentChar(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return (CHAR_CLASS[c] & (C_LETTER | C_DIGIT)) !== 0;
 }
 
 /** True for the characters `\s` matches in the ASCII range (space, tab, newline, CR, vertical tab, form feed). */
@@ -114,20 +129,40 @@ export function endsWithContinuation(line: string): boolean {
 }
 
 /**
- * Each `(` paired with the offset just past its `)`, found in one stack pass (comments not skipped), so that asking
- * for the closer of many openers costs one scan instead of one per opener.
+ * Each `(` paired with the offset just past its `)` (comments not skipped). A closer is first looked for by a forward
+ * scan from its opener (most files ask for a few short argument lists); once the scans have read as many characters as
+ * the text holds, every pair is found in one stack pass, so that many openers (a hostile run of `f(f(f(…`) cost one
+ * scan instead of one each.
  */
 export class ParenPairs {
   private pairs?: Int32Array;
+  /** Characters read by forward scans so far. */
+  private scanned = 0;
   constructor(private readonly text: string) {}
 
   /** Offset past the `)` closing the `(` at `open`, or -1 when unclosed or further than `maxSpan` characters away. */
   closeAfter(open: number, maxSpan = Infinity): number {
+    const text = this.text;
+    if (text.charCodeAt(open) !== 40) return -1;
+    if (!this.pairs && this.scanned < text.length) {
+      // The `(` at `open` is closed by the first `)` after which as many `)` as `(` follow it: what the stack pass
+      // pairs it with. Past `maxSpan` the answer is -1 either way.
+      const limit = Math.min(text.length, open + maxSpan);
+      let depth = 0;
+      let i = open;
+      for (; i < limit; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 40) depth++;
+        else if (c === 41 && --depth === 0) break;
+      }
+      this.scanned += i - open + 1;
+      return i < limit ? i + 1 : -1;
+    }
     if (!this.pairs) {
-      const pairs = new Int32Array(this.text.length).fill(-1);
+      const pairs = new Int32Array(text.length).fill(-1);
       const stack: number[] = [];
-      for (let i = 0; i < this.text.length; i++) {
-        const c = this.text.charCodeAt(i);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
         if (c === 40) stack.push(i);
         else if (c === 41 && stack.length) pairs[stack.pop()!] = i + 1;
       }

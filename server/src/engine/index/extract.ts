@@ -70,21 +70,20 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     clock.lap('free');
   }
   const idents = distinctIdentifiers(source);
-  const identIds = new Int32Array(idents.size);
-  let k = 0;
-  for (const s of idents) identIds[k++] = b.id(s);
+  const identIds = new Int32Array(idents.length);
+  for (let k = 0; k < idents.length; k++) identIds[k] = b.id(idents[k]);
   clock.lap('idents');
   const record: FileRecord = {
     file,
     size,
     mtimeMs,
     strings: b.strings,
-    syms: Int32Array.from(b.syms),
-    calls: Int32Array.from(b.calls),
-    icalls: Int32Array.from(b.icalls),
-    binds: Int32Array.from(b.binds),
-    fieldTypes: Int32Array.from(b.fieldTypes),
-    aliases: Int32Array.from(b.aliases),
+    syms: new Int32Array(b.syms),
+    calls: new Int32Array(b.calls),
+    icalls: new Int32Array(b.icalls),
+    binds: new Int32Array(b.binds),
+    fieldTypes: new Int32Array(b.fieldTypes),
+    aliases: new Int32Array(b.aliases),
     idents: identIds,
   };
   if (problems.length) record.problem = problems.join('; ');

@@ -1,5 +1,6 @@
 // Reads one file from disk and extracts it, choosing how: skipped (not a regular file, too large, binary), `#define`
 // names only (huge or generated headers), or a full parse. Every failure becomes a record with a problem.
+import { isAscii, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contentHash } from './cacheFreshness';
@@ -67,7 +68,7 @@ function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseCloc
     // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
     if (!st.isFile()) return { ...emptyFile(rel, 0, 0), problem: 'not a regular file, skipped' };
     if (st.size > DEFAULT_MAX_FILE_SIZE) return { ...emptyFile(rel, st.size, st.mtimeMs), problem: `too large (${(st.size / 1048576).toFixed(1)} MB), skipped without reading` };
-    buf = fs.readFileSync(abs);
+    buf = readWhole(abs);
   } catch (e) {
     return { ...emptyFile(rel, 0, 0), problem: `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
@@ -77,15 +78,57 @@ function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseCloc
   const mtimeMs = st.mtimeMs;
   const probe = buf.subarray(0, 8192);
   if (probe.includes(0)) return { ...emptyFile(rel, size, mtimeMs), problem: 'binary (NUL bytes), skipped' };
-  let text: string;
-  let problem: string | undefined;
+  const text = decodeSource(buf);
+  // Not UTF-8 (Latin-1 comments in old drivers): one character per byte keeps identifiers and offsets intact.
+  const problem = text === undefined ? 'not UTF-8, decoded as Latin-1' : undefined;
+  return extractText(text ?? buf.toString('latin1'), problem, rel, size, mtimeMs, clock);
+}
+
+/**
+ * The file's bytes read into one buffer the thread reuses (valid until the next call): a new buffer per file made
+ * every file's bytes count as external memory, which the collector reclaims only with full collections. A buffer grown
+ * past KEPT_READ_BUFFER for a large file is not kept.
+ */
+const KEPT_READ_BUFFER = 4 << 20;
+let readBuffer = Buffer.allocUnsafe(1 << 20);
+function readWhole(abs: string): Buffer {
+  const buf = readInto(abs);
+  if (readBuffer.length > KEPT_READ_BUFFER) readBuffer = Buffer.allocUnsafe(1 << 20);
+  return buf;
+}
+
+function readInto(abs: string): Buffer {
+  const fd = fs.openSync(abs, 'r');
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    // Not UTF-8 (Latin-1 comments in old drivers): one character per byte keeps identifiers and offsets intact.
-    text = buf.toString('latin1');
-    problem = 'not UTF-8, decoded as Latin-1';
+    let got = 0;
+    for (;;) {
+      if (got === readBuffer.length) {
+        const bigger = Buffer.allocUnsafe(2 * readBuffer.length);
+        readBuffer.copy(bigger, 0, 0, got);
+        readBuffer = bigger;
+      }
+      const n = fs.readSync(fd, readBuffer, got, readBuffer.length - got, null);
+      if (n <= 0) break;
+      got += n;
+    }
+    return readBuffer.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
   }
+}
+
+/**
+ * The text of UTF-8 bytes as a fatal TextDecoder gives it (a leading byte-order mark dropped), or undefined when they
+ * are not UTF-8. ASCII bytes, most C files, are copied into a one-byte string without decoding.
+ */
+export function decodeSource(buf: Buffer): string | undefined {
+  if (isAscii(buf)) return buf.toString('latin1');
+  if (!isUtf8(buf)) return undefined;
+  const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  return buf.toString('utf8', bom);
+}
+
+function extractText(text: string, problem: string | undefined, rel: string, size: number, mtimeMs: number, clock: PhaseClock): FileRecord {
   clock.lap('read');
   if (size > HUGE_FILE_BYTES) return definesOnly(clock, text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
   if (size > GENERATED_HEADER_BYTES) {

@@ -52,17 +52,17 @@ export function rewriteGeneratedDefs(text: string): { text: string; generated: G
     const first = skipInlineSpaces(text, lineStart);
     let macroAt = first;
     let end = identEnd(text, macroAt);
-    let word = text.slice(macroAt, end);
     let isStatic = false;
-    if (word === 'static') {
+    if (end - macroAt === 6 && text.startsWith('static', macroAt)) {
       const after = skipInlineSpaces(text, end);
       if (after === end) continue;
       isStatic = true;
       macroAt = after;
       end = identEnd(text, macroAt);
-      word = text.slice(macroAt, end);
     }
-    if (text.charCodeAt(end) !== 40 || !word) continue;
+    // Only a line's first word followed by `(` is cut out of the text.
+    if (text.charCodeAt(end) !== 40 || end === macroAt) continue;
+    const word = text.slice(macroAt, end);
     const single = isSingleGenerator(word);
     if (!single && (isStatic || !ARGS_EXACT.has(word))) continue;
     const name = nameAfterOpen(text, end);

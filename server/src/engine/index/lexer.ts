@@ -1,8 +1,8 @@
 // A small C lexer for identifiers: skips comments, string and character literals and numbers.
 // Used for each file's distinct-identifier set and, on demand, to find the exact positions of a name (find-references),
 // so the index never stores every identifier position of a tree the size of Linux.
+import { isIdentChar, isIdentStart } from './cScan';
 
-const TOKEN = /\/\*[\s\S]*?(?:\*\/|$)|\/\/(?:[^\n\\]|\\[\s\S])*|"(?:[^"\\\n]|\\[\s\S])*"?|'(?:[^'\\\n]|\\[\s\S])*'?|[A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*/g;
 
 export const C_KEYWORDS = new Set([
   'auto', 'break', 'case', 'char', 'const', 'continue', 'default', 'do', 'double', 'else', 'enum', 'extern', 'float',
@@ -11,26 +11,159 @@ export const C_KEYWORDS = new Set([
   'ifndef', 'endif', 'elif', 'undef', 'defined', 'pragma', 'bool', 'true', 'false', 'NULL',
 ]);
 
-function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** End of the quoted literal whose opening quote is at `i - 1`: past its closing quote, or at the newline or the text's
+ *  end when unterminated; a backslash escapes any next character (a newline too). */
+function quotedEnd(text: string, i: number, quote: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === quote) return i + 1;
+    if (c === 10) return i;
+    if (c === 92) {
+      if (i + 1 >= n) return i;
+      i += 2;
+    } else i++;
+  }
+  return n;
+}
+
+/**
+ * Start of the first identifier at or after `i` that lies outside comments, string and character literals and numbers
+ * (`0x1f`, `1e5`, `3.fUL`), or -1. Comments and literals end as a compiler ends them: a block comment at `*\/` (or the
+ * text's end), a line comment at a newline no backslash escapes, a literal at its quote or its line's end.
+ */
+export function nextIdentifier(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isIdentStart(c)) return i;
+    if (c >= 48 && c <= 57) {
+      i++;
+      let d: number;
+      while (i < n && (isIdentChar((d = text.charCodeAt(i))) || d === 46)) i++;
+    } else if (c === 47) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 42) {
+        const e = text.indexOf('*/', i + 2);
+        i = e < 0 ? n : e + 2;
+      } else if (d === 47) i = lineCommentEnd(text, i + 2);
+      else i++;
+    } else if (c === 34 || c === 39) i = quotedEnd(text, i + 1, c);
+    else i++;
+  }
+  return -1;
+}
+
+/**
+ * End of a line comment whose text starts at `from`: its first newline that no backslash escapes (a backslash escapes
+ * the character after it, another backslash too, so an odd run of them before a newline continues the comment).
+ */
+function lineCommentEnd(text: string, from: number): number {
+  for (let nl = text.indexOf('\n', from); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+    let k = nl - 1;
+    while (k >= from && text.charCodeAt(k) === 92) k--;
+    if ((nl - 1 - k) % 2 === 0) return nl;
+  }
+  return text.length;
+}
+
+/** End of the identifier starting at `i`. */
+function identifierEnd(text: string, i: number): number {
+  const n = text.length;
+  i++;
+  while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Calls `fn(name, offset)` for every identifier outside comments and literals. */
 export function forEachIdentifier(text: string, fn: (name: string, offset: number) => void): void {
-  TOKEN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TOKEN.exec(text))) {
-    if (isIdentStart(m[0].charCodeAt(0))) fn(m[0], m.index);
+  for (let i = nextIdentifier(text, 0); i >= 0; ) {
+    const e = identifierEnd(text, i);
+    fn(text.slice(i, e), i);
+    i = nextIdentifier(text, e);
   }
 }
 
-/** The distinct identifiers of a text (keywords left out). */
-export function distinctIdentifiers(text: string): Set<string> {
-  const out = new Set<string>();
-  forEachIdentifier(text, (name) => {
-    if (!C_KEYWORDS.has(name)) out.add(name);
-  });
+/**
+ * The distinct identifiers of a text (keywords left out), in order of first occurrence. Names are told apart by a hash
+ * taken while scanning and compared in place, so that a string is cut out of the text once per distinct name rather
+ * than once per occurrence.
+ */
+export function distinctIdentifiers(text: string): string[] {
+  const out: string[] = [];
+  let mask = 1023;
+  // Open addressing: slot → 1 + index into `names` (0: empty).
+  let slots: Int32Array = new Int32Array(mask + 1);
+  const names: string[] = [];
+  // Per name: its hash, the offset of its first occurrence and its length.
+  let hashes: Int32Array = new Int32Array(256);
+  let firsts: Int32Array = new Int32Array(256);
+  let lens: Int32Array = new Int32Array(256);
+  const n = text.length;
+  for (let i = nextIdentifier(text, 0); i >= 0; ) {
+    let h = text.charCodeAt(i);
+    let e = i + 1;
+    let c: number;
+    while (e < n && isIdentChar((c = text.charCodeAt(e)))) {
+      h = (Math.imul(h, 31) + c) | 0;
+      e++;
+    }
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    h ^= h >>> 12;
+    const len = e - i;
+    let slot = h & mask;
+    for (;;) {
+      const k = slots[slot];
+      if (k === 0) {
+        const name = text.slice(i, e);
+        const id = names.length;
+        names.push(name);
+        if (id === hashes.length) {
+          hashes = grownInt32(hashes, 2 * id);
+          firsts = grownInt32(firsts, 2 * id);
+          lens = grownInt32(lens, 2 * id);
+        }
+        hashes[id] = h;
+        firsts[id] = i;
+        lens[id] = len;
+        slots[slot] = id + 1;
+        if (!C_KEYWORDS.has(name)) out.push(name);
+        if (2 * names.length > mask) {
+          mask = 2 * mask + 1;
+          slots = rehashed(hashes, names.length, mask);
+        }
+        break;
+      }
+      if (hashes[k - 1] === h && lens[k - 1] === len && sameChars(text, firsts[k - 1], i, len)) break;
+      slot = (slot + 1) & mask;
+    }
+    i = nextIdentifier(text, e);
+  }
   return out;
+}
+
+/** True when text[a, a + len) and text[b, b + len) hold the same characters. */
+function sameChars(text: string, a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
+}
+
+function grownInt32(a: Int32Array, cap: number): Int32Array {
+  const b = new Int32Array(cap);
+  b.set(a);
+  return b;
+}
+
+/** A slot table of `mask + 1` slots holding the first `count` names by their hashes. */
+function rehashed(hashes: Int32Array, count: number, mask: number): Int32Array {
+  const slots = new Int32Array(mask + 1);
+  for (let id = 0; id < count; id++) {
+    let slot = hashes[id] & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = id + 1;
+  }
+  return slots;
 }
 
 /** Zero-based line starts of a text. */

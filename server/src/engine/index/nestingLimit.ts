@@ -19,7 +19,23 @@ export interface NestingCut {
   reason: 'nesting' | 'unterminated comment';
 }
 
-const CONTROL = new Set(['if', 'else', 'for', 'while', 'switch', 'do']);
+/** True when text[i, i + len) is `if`, `else`, `for`, `while`, `switch` or `do` (compared in place, no slice). */
+function isControlWord(text: string, i: number, len: number): boolean {
+  switch (len) {
+    case 2:
+      return text.startsWith('if', i) || text.startsWith('do', i);
+    case 3:
+      return text.startsWith('for', i);
+    case 4:
+      return text.startsWith('else', i);
+    case 5:
+      return text.startsWith('while', i);
+    case 6:
+      return text.startsWith('switch', i);
+    default:
+      return false;
+  }
+}
 
 function isOperatorChar(c: number): boolean {
   // - . * + & | ^ < > = ? : ! ~ / %
@@ -91,6 +107,13 @@ function cutEnd(text: string, start: number, bracket: boolean): number {
   return text.length;
 }
 
+/** Blanks (records) the part from `start` that nests too deep; returns where the scan resumes. */
+function cut(text: string, cuts: NestingCut[], start: number, bracket: boolean): number {
+  const end = cutEnd(text, start, bracket);
+  cuts.push({ start, end, reason: 'nesting' });
+  return end;
+}
+
 /** The text with every part nested deeper than `maxDepth` blanked, and the blanked ranges. Linear in the text. */
 export function limitNesting(text: string, maxDepth = MAX_NESTING): { text: string; cuts: NestingCut[] } {
   const cuts: NestingCut[] = [];
@@ -99,16 +122,7 @@ export function limitNesting(text: string, maxDepth = MAX_NESTING): { text: stri
   let depth = 0;
   let total = 0;
   let atLineStart = true;
-  const reset = (d: number) => {
-    total -= levels[d];
-    levels[d] = 0;
-  };
-  const tooDeep = () => depth + total + 1 > maxDepth;
-  const cut = (start: number, bracket: boolean): number => {
-    const end = cutEnd(text, start, bracket);
-    cuts.push({ start, end, reason: 'nesting' });
-    return end;
-  };
+  // No closures over `depth` and `total`: captured, they would live in a context object the hot loop reads through.
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -126,21 +140,24 @@ export function limitNesting(text: string, maxDepth = MAX_NESTING): { text: stri
       continue;
     }
     atLineStart = false;
-    const skipped = skipOpaque(text, i);
-    if (skipped < 0) {
-      cuts.push({ start: i, end: text.length, reason: 'unterminated comment' });
-      break;
-    }
-    if (skipped !== i) {
-      i = skipped;
-      continue;
+    // Only `/`, `"` and `'` can start a comment or literal.
+    if (c === 47 || c === 34 || c === 39) {
+      const skipped = skipOpaque(text, i);
+      if (skipped < 0) {
+        cuts.push({ start: i, end: text.length, reason: 'unterminated comment' });
+        break;
+      }
+      if (skipped !== i) {
+        i = skipped;
+        continue;
+      }
     }
     if (isIdentStart(c) || (c >= 48 && c <= 57)) {
       let j = i + 1;
       while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
-      if (j - i <= 6 && isIdentStart(c) && CONTROL.has(text.slice(i, j))) {
-        if (tooDeep()) {
-          i = cut(i, false);
+      if (isIdentStart(c) && isControlWord(text, i, j - i)) {
+        if (depth + total + 1 > maxDepth) {
+          i = cut(text, cuts, i, false);
           continue;
         }
         levels[depth]++;
@@ -150,33 +167,44 @@ export function limitNesting(text: string, maxDepth = MAX_NESTING): { text: stri
       continue;
     }
     if (isOperatorChar(c)) {
-      if (tooDeep()) {
-        i = cut(i, false);
+      if (depth + total + 1 > maxDepth) {
+        i = cut(text, cuts, i, false);
         continue;
       }
       levels[depth]++;
       total++;
       let j = i + 1;
-      while (j < text.length && isOperatorChar(text.charCodeAt(j)) && skipOpaque(text, j) === j) j++;
+      let d: number;
+      while (j < text.length && isOperatorChar((d = text.charCodeAt(j))) && (d !== 47 || skipOpaque(text, j) === j)) j++;
       i = j;
       continue;
     }
     if (c === 40 || c === 91 || c === 123) {
-      if (tooDeep()) {
-        i = cut(i, true);
+      if (depth + total + 1 > maxDepth) {
+        i = cut(text, cuts, i, true);
         continue;
       }
-      if (c === 123) reset(depth);
+      if (c === 123) {
+        total -= levels[depth];
+        levels[depth] = 0;
+      }
       depth++;
       levels[depth] = 0;
     } else if (c === 41 || c === 93 || c === 125) {
       // Unbalanced closers (unmatched `#if` branches) never take the depth below zero.
       if (depth > 0) {
-        reset(depth);
+        total -= levels[depth];
+        levels[depth] = 0;
         depth--;
       }
-      if (c === 125) reset(depth);
-    } else if (c === 59 || c === 44) reset(depth);
+      if (c === 125) {
+        total -= levels[depth];
+        levels[depth] = 0;
+      }
+    } else if (c === 59 || c === 44) {
+      total -= levels[depth];
+      levels[depth] = 0;
+    }
     i++;
   }
   if (!cuts.length) return { text, cuts };

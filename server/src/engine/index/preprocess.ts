@@ -90,20 +90,40 @@ function isLoopMacroName(name: string): boolean {
   return false;
 }
 
+const LOOP_MACRO_PART = /for_each|FOREACH|for_every|_GUARD/g;
+
+/**
+ * Starts of the identifiers holding one of the loop-macro name parts, in text order: found by one regular-expression
+ * search (native) rather than by cutting every identifier of the text out. A run of identifier characters starting
+ * with a digit is a number, no identifier (`0x1f`). Each search resumes past the identifier found, so that each
+ * character is read a bounded number of times.
+ */
+function loopMacroCandidates(text: string): number[] {
+  const starts: number[] = [];
+  const re = LOOP_MACRO_PART;
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    let s = m.index;
+    while (s > 0 && isIdentChar(text.charCodeAt(s - 1))) s--;
+    if (isIdentStart(text.charCodeAt(s))) starts.push(s);
+    re.lastIndex = identEnd(text, m.index);
+  }
+  return starts;
+}
+
 function rewriteLoopMacros(text: string): string {
-  if (!/for_each|FOREACH|for_every|_GUARD/.test(text)) return text;
+  const candidates = loopMacroCandidates(text);
+  if (!candidates.length) return text;
   let directives: DirectiveLines | undefined;
   const pairs = new ParenPairs(text);
   const parts: string[] = [];
   let last = 0;
-  for (let offset = 0; offset < text.length; ) {
-    const c = text.charCodeAt(offset);
-    if (!isIdentStart(c)) {
-      // A digit starts a number whose letters are no identifier (`0x1f`).
-      if (c >= 48 && c <= 57) while (offset < text.length && isIdentChar(text.charCodeAt(offset))) offset++;
-      else offset++;
-      continue;
-    }
+  let offset = 0;
+  for (const candidate of candidates) {
+    // Identifiers are visited in order, each once; a rewrite's `(` is not visited again.
+    if (candidate < offset) continue;
+    offset = candidate;
     const nameEnd = identEnd(text, offset);
     const name = text.slice(offset, nameEnd);
     const paren = skipInlineSpaces(text, nameEnd);

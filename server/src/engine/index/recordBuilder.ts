@@ -1,5 +1,6 @@
 // The growing record of one file while it is extracted: its string table and packed arrays, plus the small range
 // helpers every extraction phase shares.
+import { identEnd } from './cScan';
 import { KIND_ID } from './fileRecord';
 import { lineOf } from './lexer';
 import type { Capture } from './queryRunner';
@@ -11,11 +12,10 @@ export function startOf(n: TSNode): number {
   return n.start;
 }
 
-const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
+/** The identifier starting at `at` ('' when none starts there). */
 export function wordAt(text: string, at: number): string {
-  IDENT_RE.lastIndex = at;
-  const m = IDENT_RE.exec(text);
-  return m ? m[0] : '';
+  const end = identEnd(text, at);
+  return end > at ? text.slice(at, end) : '';
 }
 
 /** The type name a declaration's `type` node names: `struct irq_chip` → `irq_chip`, `MemoryRegionOps` → itself. */

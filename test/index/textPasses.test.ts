@@ -1,0 +1,112 @@
+// The text passes rewritten for speed give what their straightforward forms gave: the lexer's identifiers what the
+// regular expression it replaced found, ParenPairs' forward scans what its stack pass pairs, the source decoder what a
+// fatal TextDecoder returned. Random texts over an alphabet of the characters the scanners treat specially.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ParenPairs } from '../../server/src/engine/index/cScan';
+import { decodeSource } from '../../server/src/engine/index/fileExtract';
+import { C_KEYWORDS, distinctIdentifiers, forEachIdentifier } from '../../server/src/engine/index/lexer';
+
+/** The regular expression the lexer used before its hand-written scanner: comments, literals, identifiers, numbers. */
+const OLD_TOKEN = /\/\*[\s\S]*?(?:\*\/|$)|\/\/(?:[^\n\\]|\\[\s\S])*|"(?:[^"\\\n]|\\[\s\S])*"?|'(?:[^'\\\n]|\\[\s\S])*'?|[A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*/g;
+
+function regexIdentifiers(text: string): string[] {
+  const out: string[] = [];
+  OLD_TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = OLD_TOKEN.exec(text))) if (/^[A-Za-z_]/.test(m[0])) out.push(`${m[0]}@${m.index}`);
+  return out;
+}
+
+/** A small seeded generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomText(next: () => number, alphabet: string[], maxLen: number): string {
+  let s = '';
+  const len = 1 + Math.floor(next() * maxLen);
+  for (let i = 0; i < len; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+  return s;
+}
+
+void test('the lexer finds the identifiers the regular expression found, comments and literals skipped', () => {
+  const next = random(1);
+  const alphabet = ['a', 'b', 'if', '_', '1', '.', '/', '*', '\\', '\n', '\r', '"', "'", ' ', '$', 'é', '#', 'e+'];
+  for (let n = 0; n < 20000; n++) {
+    const text = randomText(next, alphabet, 40);
+    const found: string[] = [];
+    forEachIdentifier(text, (name, at) => found.push(`${name}@${at}`));
+    assert.deepEqual(found, regexIdentifiers(text), JSON.stringify(text));
+  }
+  // Backslashes before a line comment's newline: an odd run continues the comment, an even one ends it.
+  const names = (t: string) => distinctIdentifiers(t);
+  assert.deepEqual(names('// a \\\nb\nc'), ['c']);
+  assert.deepEqual(names('// a \\\\\nb\nc'), ['b', 'c']);
+  assert.deepEqual(names('// a \\\\\\\nb\nc'), ['c']);
+});
+
+void test('distinct identifiers come once each, in order of first appearance, keywords left out', () => {
+  const next = random(2);
+  const words = ['x', 'y', 'xy', 'yx', 'int', 'for', 'foo_bar', 'foo_baz', 'a1', 'NULL', '/*c*/', ' ', '\n', '"s"', '(', ')'];
+  for (let n = 0; n < 5000; n++) {
+    const text = randomText(next, words, 200);
+    const expected = [...new Set(regexIdentifiers(text).map((s) => s.slice(0, s.lastIndexOf('@'))))].filter((w) => !C_KEYWORDS.has(w));
+    assert.deepEqual(distinctIdentifiers(text), expected, JSON.stringify(text));
+  }
+  // Many distinct names: the table grows past its first size and keeps them all.
+  const many = Array.from({ length: 5000 }, (_, i) => `name${i}`);
+  assert.deepEqual(distinctIdentifiers(many.join(' ') + ' ' + many.join(' ')), many);
+});
+
+void test('ParenPairs gives the closer the stack pass pairs, before and after it builds its table', () => {
+  const next = random(3);
+  for (let n = 0; n < 3000; n++) {
+    const text = randomText(next, ['(', ')', 'a', ' '], 60);
+    // The reference: every pair from one stack pass.
+    const pairs = new Map<number, number>();
+    const stack: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === '(') stack.push(i);
+      else if (text[i] === ')' && stack.length) pairs.set(stack.pop()!, i + 1);
+    }
+    const p = new ParenPairs(text);
+    // Asked for every position twice: the first asks scan forward, later ones read the table.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < text.length; i++) {
+        for (const span of [Infinity, 5]) {
+          const close = pairs.get(i) ?? -1;
+          const want = close >= 0 && close - i <= span ? close : -1;
+          assert.equal(p.closeAfter(i, span), want, `${JSON.stringify(text)} at ${i} span ${span}`);
+        }
+      }
+    }
+  }
+});
+
+void test('the source decoder gives what a fatal TextDecoder gave, undefined where it threw', () => {
+  const samples = [
+    Buffer.from('int x;\n'),
+    Buffer.from(''),
+    Buffer.from('/* é */ int y;\n'),
+    Buffer.from([0xef, 0xbb, 0xbf, 0x69, 0x6e, 0x74]),
+    Buffer.from([0xef, 0xbb, 0xbf]),
+    Buffer.from([0x2f, 0x2a, 0xe9, 0x2a, 0x2f]),
+    Buffer.from([0xc3]),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from('\u{1F600} smile'),
+  ];
+  for (const buf of samples) {
+    let want: string | undefined;
+    try {
+      want = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      want = undefined;
+    }
+    assert.equal(decodeSource(buf), want, buf.toString('hex'));
+  }
+});
