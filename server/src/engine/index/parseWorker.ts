@@ -86,28 +86,33 @@ async function handle(msg: ParseRequest): Promise<void> {
   const added: string[] = [];
   // A view per batch (cheap: the table is shared memory); the batch's new entries become one pack.
   const store = msg.store ? new ContentStore(msg.store.dir, msg.store.table) : undefined;
-  for (const f of msg.files) {
-    if (stop && Atomics.load(stop, 0) !== 0) break;
-    const reusedBefore = times.reused;
-    const r = extractFile(msg.root, f, times, store);
-    intoBatchTable(r, table, added);
-    records.push(r);
-    // A record from the store built no tree.
-    if (times.reused !== reusedBefore) continue;
-    sinceGc += r.size;
-    sinceMajor += r.size;
-    if (gc && sinceGc > GC_EVERY_BYTES) {
-      const g0 = clock();
-      sinceGc = 0;
-      if (sinceMajor < MAJOR_EVERY_BYTES) gc({ type: 'minor' });
-      else {
-        sinceMajor = 0;
-        gc();
+  try {
+    for (const f of msg.files) {
+      if (stop && Atomics.load(stop, 0) !== 0) break;
+      const reusedBefore = times.reused;
+      const r = extractFile(msg.root, f, times, store);
+      intoBatchTable(r, table, added);
+      records.push(r);
+      // A record from the store built no tree.
+      if (times.reused !== reusedBefore) continue;
+      sinceGc += r.size;
+      sinceMajor += r.size;
+      if (gc && sinceGc > GC_EVERY_BYTES) {
+        const g0 = clock();
+        sinceGc = 0;
+        if (sinceMajor < MAJOR_EVERY_BYTES) gc({ type: 'minor' });
+        else {
+          sinceMajor = 0;
+          gc();
+        }
+        // Native finalizers (the trees' ts_tree_delete) run once the event loop turns.
+        await new Promise((resolve) => setImmediate(resolve));
+        times.ms.gc += clock() - g0;
       }
-      // Native finalizers (the trees' ts_tree_delete) run once the event loop turns.
-      await new Promise((resolve) => setImmediate(resolve));
-      times.ms.gc += clock() - g0;
     }
+  } finally {
+    // The packs read from are closed even if the batch ends on an exception (flush closes them too).
+    store?.closeReads();
   }
   if (store) {
     const f0 = clock();
