@@ -3,20 +3,16 @@
 // speed the simulator up must leave every fingerprint as it was: write them before, check them after.
 // Run: node --import tsx scripts/traceHashes.ts --write <file> | --check <file> [--events N]
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allFlows, runScenario, simulate, Trace, traceToText } from '../models/src/index';
+import { fingerprint, writeOrCheck } from './fingerprints';
 import { randomSchedule } from './randomSchedule';
-
-function hash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
-}
 
 /** A trace's JSON and its text rendering (with the functions column), together. */
 function traceHash(trace: Trace, extra: unknown = null): string {
   const flow = allFlows.find((f) => f.id === trace.flow);
-  return hash({ trace, extra, text: traceToText(trace, flow, { functions: true }) });
+  return fingerprint({ trace, extra, text: traceToText(trace, flow, { functions: true }) });
 }
 
 function fingerprints(events: number): Record<string, string> {
@@ -43,15 +39,4 @@ if ((mode !== '--write' && mode !== '--check') || !file) {
   console.error('usage: traceHashes.ts --write <file> | --check <file> [--events N]');
   process.exit(2);
 }
-const now = fingerprints(events);
-if (mode === '--write') {
-  fs.writeFileSync(file, `${JSON.stringify(now, null, 1)}\n`);
-  console.log(`${Object.keys(now).length} fingerprints written to ${file}`);
-} else {
-  const before = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])];
-  const differ = keys.filter((k) => before[k] !== now[k]);
-  for (const k of differ) console.log(`differs: ${k} (${before[k] ?? 'absent'} → ${now[k] ?? 'absent'})`);
-  console.log(`${keys.length - differ.length} of ${keys.length} fingerprints unchanged`);
-  process.exit(differ.length ? 1 : 0);
-}
+writeOrCheck(mode, file, fingerprints(events));
