@@ -8,6 +8,7 @@
 // initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
 import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
 import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
+import { defineOnLine } from './definesOnly';
 import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
@@ -347,7 +348,10 @@ export function skipBodies(text: string): BodySkip {
       const from = t.end[i];
       const to = t.start[close];
       while (d < dirs.length && dirs[d + 1] <= from) d += 2;
-      for (; d < dirs.length && dirs[d] < to; d += 2) defineOnLine(text, dirs[d], sc.found.defines);
+      for (; d < dirs.length && dirs[d] < to; d += 2) {
+        const def = defineOnLine(text, dirs[d]);
+        if (def) sc.found.defines.push(def);
+      }
       copy(last, from);
       last = to;
       blanked.push({ start: from, end: to });
@@ -358,14 +362,6 @@ export function skipBodies(text: string): BodySkip {
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, findings: sc.found };
 }
-
-/** The name a `#define` line starting at `at` defines, if it is one (as tree-sitter's preproc_def reads it). */
-function defineOnLine(text: string, at: number, into: BodyFindings['defines']): void {
-  DEFINE_LINE.lastIndex = at;
-  const m = DEFINE_LINE.exec(text);
-  if (m) into.push({ at: m.index + m[0].length - m[1].length - (m[2] ? 1 : 0), funclike: m[2] !== undefined });
-}
-const DEFINE_LINE = /[ \t]*#[ \t]*define[ \t]+([A-Za-z_$][\w$]*)(\()?/y;
 
 /**
  * The `)` at token `rp` ends a function's head, unless it is `struct name MACRO(…) {` (an attribute macro on a type,

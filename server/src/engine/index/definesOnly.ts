@@ -3,12 +3,23 @@ import { F_FUNCLIKE, type FileRecord } from './fileRecord';
 import { lineStarts } from './lexer';
 import { RecordBuilder } from './recordBuilder';
 
+/** A `#define` line's head: its name (group 1) and a `(` right after it, which makes it function-like (group 2). */
+const DEFINE_HEAD = String.raw`[ \t]*#[ \t]*define[ \t]+([A-Za-z_$][\w$]*)(\()?`;
+const DEFINE_LINE = new RegExp(DEFINE_HEAD, 'y');
+
+/** The name a `#define` line starting at `lineStart` defines (offset, function-like), or undefined for other lines. */
+export function defineOnLine(text: string, lineStart: number): { at: number; funclike: boolean } | undefined {
+  DEFINE_LINE.lastIndex = lineStart;
+  const m = DEFINE_LINE.exec(text);
+  return m ? { at: m.index + m[0].length - m[1].length - (m[2] ? 1 : 0), funclike: m[2] !== undefined } : undefined;
+}
+
 export function extractDefinesOnly(source: string, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
   const b = new RecordBuilder(source, lineStarts(source));
-  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+  const re = new RegExp(`^${DEFINE_HEAD}`, 'gm');
   let m: RegExpExecArray | null;
   while ((m = re.exec(source))) {
-    const at = m.index + m[0].indexOf(m[1], m[0].indexOf('define') + 6);
+    const at = m.index + m[0].length - m[1].length - (m[2] ? 1 : 0);
     b.sym(m[1], 'macro', at, at, at + m[1].length, m[2] ? F_FUNCLIKE : 0);
   }
   return {

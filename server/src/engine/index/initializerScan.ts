@@ -7,7 +7,7 @@
 // The shapes follow tree-sitter's grammar and the extraction query: a pair binds only when its FIRST designator is a
 // field (`.a.b = f` binds `a`, `[2].c = f` binds nothing), and its value is an identifier, `&identifier` or a cast of
 // an identifier, alone up to the next `,` or `}`.
-import { type CTokens, T_IDENT, T_PUNCT } from './cTokens';
+import { type CTokens, OP_ARROW, T_IDENT, T_PUNCT } from './cTokens';
 import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
 
 export interface InitializerFindings {
@@ -26,7 +26,8 @@ export function scanInitializer(text: string, t: CTokens, open: number, close: n
   const endsValue = (i: number) => i === close || (t.kind[i] === T_PUNCT && (t.op[i] === 44 || t.op[i] === 125));
   for (let i = open + 1; i < close; i++) {
     if (t.kind[i] === T_IDENT) {
-      if (punct(i + 1, 40) && !punct(i - 1, 46) && !NOT_CALLEES.has(word(i))) found.directCalls.push(t.start[i]);
+      // `x.f(` and `x->f(` call through a field, not `f`.
+      if (punct(i + 1, 40) && !punct(i - 1, 46) && !punct(i - 1, OP_ARROW) && !NOT_CALLEES.has(word(i))) found.directCalls.push(t.start[i]);
       continue;
     }
     // A designated pair starts after `{` or `,` with `.field`.

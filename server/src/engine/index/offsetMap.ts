@@ -1,6 +1,8 @@
 // Offsets in a text made of pieces of another (the file with its function bodies left out) mapped back to that
 // other text, so that what tree-sitter reports on the shorter text lands on the original offsets.
 
+import { lineOf } from './lexer';
+
 export class OffsetMap {
   /** Start of each piece in the short text, and where it came from in the original; pieces in order. */
   private readonly shortStarts: number[] = [];
@@ -24,14 +26,10 @@ export class OffsetMap {
   /** Original offset of the character at `at` in the short text. */
   start(at: number): number {
     const s = this.shortStarts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return s.length ? this.originalStarts[lo] + (at - s[lo]) : at;
+    if (!s.length) return at;
+    // The piece holding `at`: the last one starting at or before it (the search that finds an offset's line).
+    const i = lineOf(s, at);
+    return this.originalStarts[i] + (at - s[i]);
   }
 
   /** Original offset for an exclusive end: just past the original of the character before it. */
