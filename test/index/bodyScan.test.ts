@@ -143,3 +143,41 @@ void test('a long chain of calls through fields is scanned in linear time', () =
   assert.equal(skip.findings.icalls[n - 1].recv.start, text.indexOf('a->f'));
   assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
 });
+
+void test('plain function heads are read by the lexer, head and body left out of the parse; others stay for tree-sitter', () => {
+  const { scanned, skip, text } = assertSameRecords('function_heads.c');
+  const headNames = skip.findings.heads.map((h) => text.slice(h.head.paramsAt - 40, h.head.paramsAt).match(/(\w+)\s*$/)?.[1]).sort();
+  // Taken whole: plain types, pointers with qualifiers, sized words, `void`, `()`, `...`, a head over two lines, a
+  // head whose `#ifdef` preprocessing resolved to its first branch (preprocess.ts).
+  assert.deepEqual(headNames, ['after_table', 'empty_params', 'no_params', 'plain_head', 'pointer_return', 'sized_words', 'smp_head', 'split_lines', 'variadic']);
+  for (const name of headNames) assert.ok(!skip.text.includes(`${name}(`), `${name}'s head is not parsed`);
+  // Left to tree-sitter: array, function-pointer and triple-pointer parameters, a generator macro, a body with
+  // directive lines.
+  for (const kept of ['array_param(', 'fn_pointer_param(', 'three_pointers(', 'DEFINE_HANDLER(timer)', 'body_with_directives(']) {
+    assert.ok(skip.text.includes(kept), `${kept} stays in the parse`);
+  }
+  // What the parse would have said of the lexer's heads: names, static flags, extents, parameter types for receivers.
+  assert.ok(has(scanned.symbols, 'function plain_head'));
+  assert.ok(has(scanned.symbols, 'function split_lines'));
+  assert.ok(scanned.icalls.some((x) => x.startsWith('kick in plain_head') && x.includes('base=vcpu')));
+  assert.ok(scanned.icalls.some((x) => x.startsWith('ack in split_lines') && x.includes('base=irq_chip')));
+  assert.ok(scanned.icalls.some((x) => x.startsWith('ack in after_table') && x.includes('base=irq_chip')));
+  assert.ok(has(scanned.calls, 'plain_head in no_params'));
+});
+
+void test('after an unterminated file-scope macro call, definitions keep their heads in the parse', () => {
+  const { scanned, skip } = assertSameRecords('unended_macro_call.c');
+  assert.equal(skip.findings.heads.length, 0);
+  assert.equal(skip.blanked.length, 2);
+  assert.ok(has(scanned.symbols, 'function helper'));
+  assert.ok(has(scanned.symbols, 'macro LATER_MACRO'));
+  assert.ok(has(scanned.calls, 'after_calls in helper'));
+});
+
+void test('a struct body holding a macro call with no `;` keeps the heads after it in the parse', () => {
+  const { scanned, skip } = assertSameRecords('struct_member_macro.c');
+  assert.equal(skip.blanked.length, 1);
+  assert.equal(skip.findings.heads.length, 0);
+  assert.ok(has(scanned.symbols, 'function irq_stack_top'));
+  assert.ok(has(scanned.symbols, 'struct after_stacks'));
+});

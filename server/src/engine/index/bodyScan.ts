@@ -9,6 +9,7 @@
 import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
 import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
 import { defineOnLine } from './definesOnly';
+import { type FunctionHead, readFunctionHead } from './headScan';
 import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
@@ -32,6 +33,8 @@ export interface BodyFindings {
   nests: { start: number; end: number }[];
   /** `#define` names on the directive lines of those initializers: name offset, and whether it takes arguments. */
   defines: { at: number; funclike: boolean }[];
+  /** Definitions left out of the parse whole, head included (headScan.ts): their heads, bodies' `{` and ends. */
+  heads: { head: FunctionHead; bodyStart: number; end: number }[];
 }
 
 export interface BodySkip {
@@ -70,7 +73,7 @@ function isPrefixOperator(op: number): boolean {
 }
 
 class Scanner {
-  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [] };
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
@@ -301,7 +304,7 @@ class Scanner {
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const map = new OffsetMap();
@@ -314,6 +317,7 @@ export function skipBodies(text: string): BodySkip {
   let d = 0;
   let last = 0;
   let kept = 0;
+  const headsApart = !fileScopeCallUnended(t);
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
@@ -325,20 +329,28 @@ export function skipBodies(text: string): BodySkip {
         sc.scan(i, close);
         const from = t.end[i];
         const to = t.start[close];
-        copy(last, from);
+        while (d < dirs.length && dirs[d + 1] <= from) d += 2;
+        // A plain head goes with its body: nothing of the definition is parsed. Bodies with directive lines keep their
+        // heads: out of a definition, those lines would stand at file scope, where tree-sitter reads some of them
+        // (a `#define` with a comment before a continuation line) otherwise.
+        const head = headsApart && !(d < dirs.length && dirs[d] < to) ? readFunctionHead(text, t, i) : undefined;
+        copy(last, head ? head.start : from);
         // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
         // tree-sitter indexes a `#define` there and the calls of `#if` lines.
-        while (d < dirs.length && dirs[d + 1] <= from) d += 2;
         for (; d < dirs.length && dirs[d] < to; d += 2) copy(Math.max(dirs[d] - 1, from), Math.min(dirs[d + 1], to));
         // One `;` of the body stays too: after an unterminated macro call at file scope (`BUILD_HELPER(read)` lines),
-        // an empty `{}` led tree-sitter's error recovery astray over the rest of the file; `{;}` does not.
+        // an empty `{}` led tree-sitter's error recovery astray over the rest of the file; `{;}` does not, and without
+        // the definition a `;` is where the recovery from an earlier error ends, as the definition was.
         for (let k = close - 1; k > i; k--) {
           if (t.kind[k] === T_PUNCT && t.op[k] === 59) {
             copy(t.start[k], t.end[k]);
             break;
           }
         }
-        last = to;
+        if (head) {
+          sc.found.heads.push({ head, bodyStart: t.start[i], end: t.end[close] });
+          last = t.end[close];
+        } else last = to;
         blanked.push({ start: from, end: to });
       }
     } else if (o === 123 && i > 0 && sc.isPunct(i - 1, 61) && close > i + 1) {
@@ -361,6 +373,39 @@ export function skipBodies(text: string): BodySkip {
   if (!blanked.length) return { text, map, blanked, kept, findings: sc.found };
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, findings: sc.found };
+}
+
+/**
+ * True when a file-scope `)` is followed by something no declaration continues with: an unterminated macro call
+ * (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`) or an old-style definition; or a struct's body holds
+ * such a call (`struct s { MEMBERS(a, b) };`). tree-sitter's recovery from such a line runs on until something ends
+ * it, which the function definitions after it did: in such a file they stay in the parse.
+ */
+function fileScopeCallUnended(t: CTokens): boolean {
+  for (let i = 0; i < t.count; i++) {
+    if (t.kind[i] !== T_PUNCT) continue;
+    const o = t.op[i];
+    if (o !== 40 && o !== 91 && o !== 123) continue;
+    const close = t.match[i];
+    if (close < 0) return true;
+    if (o === 40 && !continuesDeclaration(t, close + 1)) return true;
+    if (o === 123 && i > 0 && t.kind[i - 1] === T_IDENT) {
+      // A struct, union or enum body: a `)` in it followed by `}` or a word ends no member.
+      for (let k = i + 1; k < close; k++) {
+        if (t.kind[k] !== T_PUNCT || t.op[k] !== 41) continue;
+        if (t.kind[k + 1] === T_IDENT || (t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125)) return true;
+      }
+    }
+    i = close;
+  }
+  return false;
+}
+
+/** Token k can follow a file-scope `)`: `;`, `,`, `{`, `=`, `(` or `[`. */
+function continuesDeclaration(t: CTokens, k: number): boolean {
+  if (k >= t.count || t.kind[k] !== T_PUNCT) return false;
+  const n = t.op[k];
+  return n === 59 || n === 44 || n === 123 || n === 61 || n === 40 || n === 91;
 }
 
 /**

@@ -148,6 +148,12 @@ function addBodyFindings(b: RecordBuilder, found: QueryFindings, bodies: BodySki
   for (const p of bodies.bindPairs) found.bindPairs.push(p);
   found.bindPairs.sort((x, y) => x.field - y.field);
   for (const n of bodies.nests) found.nests.push(n);
+  // Definitions read whole by the lexer: what the query captures for a function definition and its parameters.
+  for (const { head, bodyStart, end } of bodies.heads) {
+    found.fns.push({ start: head.start, end, declStart: head.declStart, bodyStart, name: -1, nameAt: -1, typeAt: head.typeAt });
+    found.fdNames.push(head.paramsAt);
+    for (const p of head.params) found.params.push({ name: p.name, type: typeNameAt(text, p.typeAt), at: p.at });
+  }
   for (const d of bodies.defines) {
     const name = wordAt(text, d.at);
     b.sym(name, 'macro', d.at, d.at, d.at + name.length, d.funclike ? F_FUNCLIKE : 0);
