@@ -181,3 +181,19 @@ void test('a struct body holding a macro call with no `;` keeps the heads after 
   assert.ok(has(scanned.symbols, 'function irq_stack_top'));
   assert.ok(has(scanned.symbols, 'struct after_stacks'));
 });
+
+void test('plain file-scope declarations are read by the lexer; macros, function pointers and calls stay for tree-sitter', () => {
+  const { scanned, skip } = assertSameRecords('file_scope_declarations.c');
+  assert.deepEqual(skip.findings.fileVars.map((v) => v.name).sort(), ['banner', 'dom0', 'nr_ports', 'pending_bits', 'pending_mask', 'port_names']);
+  assert.equal(skip.findings.protos.length, 6);
+  for (const name of ['evtchn_init(', 'evtchn_free(', 'evtchn_bucket(', 'compat_op(', 'no_args(', 'pending_bits', 'dom0', 'struct domain;']) {
+    assert.ok(!skip.text.includes(name), `${name} is not parsed`);
+  }
+  for (const kept of ['DEFINE_PER_CPU(', 'DEFINE_SPINLOCK(', '(*notify_hook)', 'ARRAY_SIZE(', 'compute_mask(', '***deep_pointer', 'negative']) {
+    assert.ok(skip.text.includes(kept), `${kept} stays in the parse`);
+  }
+  assert.ok(has(scanned.symbols, 'prototype evtchn_from_port'));
+  assert.ok(has(scanned.symbols, 'prototype evtchn_bucket'));
+  assert.ok(scanned.symbols.some((x) => x.startsWith('variable dom0') && x.includes('flags=1') && x.includes('aux=domain')));
+  assert.ok(has(scanned.calls, 'compute_mask in -'));
+});

@@ -9,6 +9,7 @@
 import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
 import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
 import { defineOnLine } from './definesOnly';
+import { type DeclaredVar, readDeclaration } from './declarationScan';
 import { type FunctionHead, readFunctionHead } from './headScan';
 import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
@@ -35,6 +36,9 @@ export interface BodyFindings {
   defines: { at: number; funclike: boolean }[];
   /** Definitions left out of the parse whole, head included (headScan.ts): their heads, bodies' `{` and ends. */
   heads: { head: FunctionHead; bodyStart: number; end: number }[];
+  /** From file-scope declarations left out of the parse (declarationScan.ts): prototypes' names, variables. */
+  protos: number[];
+  fileVars: DeclaredVar[];
 }
 
 export interface BodySkip {
@@ -46,6 +50,8 @@ export interface BodySkip {
   blanked: { start: number; end: number }[];
   /** Bodies left to tree-sitter. */
   kept: number;
+  /** File-scope declarations left out of the parse. */
+  declarations: number;
   /** Why nothing was skipped: the lexer cannot trust the file's brackets (the file is parsed whole). */
   unsure?: string;
   findings: BodyFindings;
@@ -73,7 +79,7 @@ function isPrefixOperator(op: number): boolean {
 }
 
 class Scanner {
-  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [] };
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
@@ -304,7 +310,7 @@ class Scanner {
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const map = new OffsetMap();
@@ -317,10 +323,27 @@ export function skipBodies(text: string): BodySkip {
   let d = 0;
   let last = 0;
   let kept = 0;
+  let declarations = 0;
   const headsApart = !fileScopeCallUnended(t);
+  // First token of the file-scope construct the loop is in.
+  let first = 0;
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
+    if (o === 59) {
+      // A plain declaration is left out of the parse but for its `;` (the anchor error recovery stops at); not when
+      // part of it went out already (an initializer's list).
+      const decl = headsApart && t.start[first] >= last ? readDeclaration(text, t, first, i) : undefined;
+      if (decl) {
+        copy(last, t.start[first]);
+        last = t.start[i];
+        for (const at of decl.protos) sc.found.protos.push(at);
+        for (const v of decl.vars) sc.found.fileVars.push(v);
+        declarations++;
+      }
+      first = i + 1;
+      continue;
+    }
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
     if (o === 123 && i > 0 && sc.isPunct(i - 1, 41) && isFunctionHead(sc, t, i - 1)) {
@@ -369,10 +392,11 @@ export function skipBodies(text: string): BodySkip {
       blanked.push({ start: from, end: to });
     }
     i = close;
+    if (o === 123) first = close + 1;
   }
-  if (!blanked.length) return { text, map, blanked, kept, findings: sc.found };
+  if (!blanked.length && !declarations) return { text, map, blanked, kept, declarations, findings: sc.found };
   copy(last, text.length);
-  return { text: out.join(''), map, blanked, kept, findings: sc.found };
+  return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found };
 }
 
 /**

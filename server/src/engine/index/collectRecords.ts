@@ -142,6 +142,11 @@ function addBodyFindings(b: RecordBuilder, found: QueryFindings, bodies: BodySki
   for (const ic of bodies.icalls) found.icalls.push(ic);
   found.icalls.sort((x, y) => x.field - y.field);
   for (const v of bodies.vars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt, init: v.init });
+  for (const v of bodies.fileVars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt });
+  if (bodies.protos.length) {
+    for (const at of bodies.protos) found.protos.push(at);
+    found.protos.sort((x, y) => x - y);
+  }
   found.vars.sort((x, y) => x.at - y.at);
   for (const a of bodies.asgs) found.asgs.push(a);
   found.asgs.sort((x, y) => x.field - y.field);

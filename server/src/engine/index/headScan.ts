@@ -38,7 +38,7 @@ const TYPE_KEYWORDS = new Set(['void', 'bool', '_Bool']);
 /** The query captures a parameter named through at most two pointers (`T **name`). */
 const MAX_PARAM_POINTERS = 2;
 
-class HeadReader {
+export class HeadReader {
   constructor(
     private readonly text: string,
     private readonly t: CTokens,
@@ -97,8 +97,11 @@ class HeadReader {
     return { next: p, stars };
   }
 
-  /** The parameters between the `(` at lp and the `)` at rp, or undefined when one of them is not plain. */
-  params(lp: number, rp: number): HeadParam[] | undefined {
+  /**
+   * The parameters between the `(` at lp and the `)` at rp, or undefined when one of them is not plain. With
+   * `unnamed`, a parameter may name no variable (a prototype's `int f(struct domain *, int)`): it gives no entry.
+   */
+  params(lp: number, rp: number, unnamed = false): HeadParam[] | undefined {
     const out: HeadParam[] = [];
     if (rp === lp + 1) return out;
     if (rp === lp + 2 && this.isIdent(lp + 1) && this.word(lp + 1) === 'void') return out;
@@ -111,9 +114,12 @@ class HeadReader {
       if (!spec) return undefined;
       const ptr = this.pointers(spec.next, rp);
       const nameTok = ptr.next;
-      if (nameTok >= rp || !this.isName(nameTok) || ptr.stars > MAX_PARAM_POINTERS) return undefined;
-      out.push({ name: this.word(nameTok), at: this.t.start[nameTok], typeAt: this.t.start[spec.type] });
-      p = nameTok + 1;
+      if (unnamed && (nameTok === rp || this.isPunct(nameTok, 44))) p = nameTok;
+      else {
+        if (nameTok >= rp || !this.isName(nameTok) || ptr.stars > MAX_PARAM_POINTERS) return undefined;
+        out.push({ name: this.word(nameTok), at: this.t.start[nameTok], typeAt: this.t.start[spec.type] });
+        p = nameTok + 1;
+      }
       if (p === rp) return out;
       if (!this.isPunct(p, 44)) return undefined;
       p++;
@@ -147,7 +153,7 @@ export function readFunctionHead(text: string, t: CTokens, lbrace: number): Func
 }
 
 /** Token k ends a construct: a `;`, or the `}` of a function body. */
-function cleanBoundary(r: HeadReader, t: CTokens, k: number): boolean {
+export function cleanBoundary(r: HeadReader, t: CTokens, k: number): boolean {
   if (r.isPunct(k, 59)) return true;
   if (!r.isPunct(k, 125)) return false;
   const open = t.match[k];
@@ -155,7 +161,7 @@ function cleanBoundary(r: HeadReader, t: CTokens, k: number): boolean {
 }
 
 /** True when a directive line starts within [from, to). */
-function directiveBetween(t: CTokens, from: number, to: number): boolean {
+export function directiveBetween(t: CTokens, from: number, to: number): boolean {
   const d = t.directives;
   // Directive lines are in text order: find the first ending after `from`.
   let lo = 0;
