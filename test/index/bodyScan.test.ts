@@ -147,13 +147,17 @@ void test('a long chain of calls through fields is scanned in linear time', () =
 void test('plain function heads are read by the lexer, head and body left out of the parse; others stay for tree-sitter', () => {
   const { scanned, skip, text } = assertSameRecords('function_heads.c');
   const headNames = skip.findings.heads.map((h) => text.slice(h.head.paramsAt - 40, h.head.paramsAt).match(/(\w+)\s*$/)?.[1]).sort();
-  // Taken whole: plain types, pointers with qualifiers, sized words, `void`, `()`, `...`, a head over two lines, a
-  // head whose `#ifdef` preprocessing resolved to its first branch (preprocess.ts).
-  assert.deepEqual(headNames, ['after_table', 'empty_params', 'no_params', 'plain_head', 'pointer_return', 'sized_words', 'smp_head', 'split_lines', 'variadic']);
+  // Taken whole: plain types, pointers with qualifiers, sized words, `void`, `()`, `...`, array and function-pointer
+  // parameters, a head over two lines, a head whose `#ifdef` preprocessing resolved to its first branch
+  // (preprocess.ts), a body whose directive lines are all conditionals (they stay, at the same offsets).
+  assert.deepEqual(headNames, [
+    'after_table', 'array_param', 'body_with_conditionals', 'empty_params', 'fn_pointer_param', 'no_params', 'plain_head', 'pointer_return',
+    'sized_words', 'smp_head', 'split_lines', 'variadic',
+  ]);
+  assert.ok(has(scanned.calls, 'IS_ENABLED in body_with_conditionals'));
   for (const name of headNames) assert.ok(!skip.text.includes(`${name}(`), `${name}'s head is not parsed`);
-  // Left to tree-sitter: array, function-pointer and triple-pointer parameters, a generator macro, a body with
-  // directive lines.
-  for (const kept of ['array_param(', 'fn_pointer_param(', 'three_pointers(', 'DEFINE_HANDLER(timer)', 'body_with_directives(']) {
+  // Left to tree-sitter: a call in an array size, a triple pointer, a generator macro, a body with a `#define`.
+  for (const kept of ['sized_by_call(', 'three_pointers(', 'DEFINE_HANDLER(timer)', 'body_with_directives(']) {
     assert.ok(skip.text.includes(kept), `${kept} stays in the parse`);
   }
   // What the parse would have said of the lexer's heads: names, static flags, extents, parameter types for receivers.

@@ -353,10 +353,10 @@ export function skipBodies(text: string): BodySkip {
         const from = t.end[i];
         const to = t.start[close];
         while (d < dirs.length && dirs[d + 1] <= from) d += 2;
-        // A plain head goes with its body: nothing of the definition is parsed. Bodies with directive lines keep their
-        // heads: out of a definition, those lines would stand at file scope, where tree-sitter reads some of them
-        // (a `#define` with a comment before a continuation line) otherwise.
-        const head = headsApart && !(d < dirs.length && dirs[d] < to) ? readFunctionHead(text, t, i) : undefined;
+        // A plain head goes with its body: nothing of the definition but its directive lines is parsed. A body with
+        // other directive lines than conditionals keeps its head: out of a definition, a `#define` would stand at file
+        // scope, where tree-sitter reads some (a comment before a continuation line) otherwise.
+        const head = headsApart && onlyConditionals(text, dirs, d, to) ? readFunctionHead(text, t, i) : undefined;
         copy(last, head ? head.start : from);
         // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
         // tree-sitter indexes a `#define` there and the calls of `#if` lines.
@@ -397,6 +397,14 @@ export function skipBodies(text: string): BodySkip {
   if (!blanked.length && !declarations) return { text, map, blanked, kept, declarations, findings: sc.found };
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found };
+}
+
+const CONDITIONAL = /^\s*#\s*(?:if|ifdef|ifndef|elif|else|endif)\b/;
+
+/** True when the directive lines from pair index d up to offset `to` are all `#if` group lines. */
+function onlyConditionals(text: string, dirs: number[], d: number, to: number): boolean {
+  for (; d < dirs.length && dirs[d] < to; d += 2) if (!CONDITIONAL.test(text.slice(dirs[d], dirs[d] + 24))) return false;
+  return true;
 }
 
 /**

@@ -51,7 +51,7 @@ export function readDeclaration(text: string, t: CTokens, first: number, semi: n
       let dims = 0;
       while (r.isPunct(p, 91)) {
         const rb = t.match[p];
-        if (rb < 0 || rb >= semi || !plainSize(r, t, p + 1, rb)) return undefined;
+        if (rb < 0 || rb >= semi || !r.plainSize(p + 1, rb)) return undefined;
         dims++;
         p = rb + 1;
       }
@@ -69,10 +69,4 @@ export function readDeclaration(text: string, t: CTokens, first: number, semi: n
     if (!r.isPunct(p, 44)) return undefined;
     p++;
   }
-}
-
-/** An array size of words, numbers and operators only (a call there would be a call record). */
-function plainSize(r: HeadReader, t: CTokens, from: number, to: number): boolean {
-  for (let k = from; k < to; k++) if (r.isPunct(k, 40) || r.isPunct(k, 123)) return false;
-  return true;
 }

@@ -30,7 +30,7 @@ export interface FunctionHead {
 /** Storage classes, function specifiers and qualifiers before or after the type; tree-sitter knows each. */
 const SPECIFIERS = new Set(['static', 'extern', 'inline', '__inline', '__inline__', 'register', 'const', 'volatile']);
 /** Qualifiers after a `*`. */
-const POINTER_QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', '__restrict__']);
+const POINTER_QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict__']);
 /** Words of a multi-word primitive type (`unsigned long long`). */
 const SIZED = new Set(['unsigned', 'signed', 'long', 'short', 'int', 'char', 'double', 'float']);
 /** Keywords that are a whole type. */
@@ -100,6 +100,8 @@ export class HeadReader {
   /**
    * The parameters between the `(` at lp and the `)` at rp, or undefined when one of them is not plain. With
    * `unnamed`, a parameter may name no variable (a prototype's `int f(struct domain *, int)`): it gives no entry.
+   * An array parameter (`char *argv[]`) gives none either, as the query captures none; a function-pointer parameter
+   * (`int (*cb)(struct vcpu *v)`) gives its own named parameters, as the query does.
    */
   params(lp: number, rp: number, unnamed = false): HeadParam[] | undefined {
     const out: HeadParam[] = [];
@@ -115,15 +117,37 @@ export class HeadReader {
       const ptr = this.pointers(spec.next, rp);
       const nameTok = ptr.next;
       if (unnamed && (nameTok === rp || this.isPunct(nameTok, 44))) p = nameTok;
-      else {
+      else if (this.isPunct(nameTok, 40)) {
+        // `(*name)(params)`: a function pointer.
+        const inner = this.t.match[nameTok];
+        if (inner !== nameTok + 3 || !this.isPunct(nameTok + 1, 42) || !this.isName(nameTok + 2) || !this.isPunct(inner + 1, 40)) return undefined;
+        const close = this.t.match[inner + 1];
+        if (close < 0 || close >= rp) return undefined;
+        const own = this.params(inner + 1, close, true);
+        if (!own) return undefined;
+        for (const q of own) out.push(q);
+        p = close + 1;
+      } else {
         if (nameTok >= rp || !this.isName(nameTok) || ptr.stars > MAX_PARAM_POINTERS) return undefined;
-        out.push({ name: this.word(nameTok), at: this.t.start[nameTok], typeAt: this.t.start[spec.type] });
         p = nameTok + 1;
+        if (this.isPunct(p, 91)) {
+          while (this.isPunct(p, 91)) {
+            const rb = this.t.match[p];
+            if (rb < 0 || rb >= rp || !this.plainSize(p + 1, rb)) return undefined;
+            p = rb + 1;
+          }
+        } else out.push({ name: this.word(nameTok), at: this.t.start[nameTok], typeAt: this.t.start[spec.type] });
       }
       if (p === rp) return out;
       if (!this.isPunct(p, 44)) return undefined;
       p++;
     }
+  }
+
+  /** An array size of words, numbers and operators only (a call there would be a call record). */
+  plainSize(from: number, to: number): boolean {
+    for (let k = from; k < to; k++) if (this.isPunct(k, 40) || this.isPunct(k, 123) || this.isPunct(k, 91)) return false;
+    return true;
   }
 }
 
