@@ -201,3 +201,31 @@ void test('plain file-scope declarations are read by the lexer; macros, function
   assert.ok(scanned.symbols.some((x) => x.startsWith('variable dom0') && x.includes('flags=1') && x.includes('aux=domain')));
   assert.ok(has(scanned.calls, 'compute_mask in -'));
 });
+
+void test('plain struct, union and enum definitions and typedefs are read by the lexer; nested bodies and macros stay', () => {
+  const { scanned, skip } = assertSameRecords('type_definitions.c');
+  const read = skip.findings.typeDefs.map((d) => d.type?.name ?? d.anon?.name ?? d.early.find((e) => e.kind === 'typedef')?.name).sort();
+  assert.deepEqual(read, ['irq_chip_ptr', 'irq_data', 'irq_desc_t', 'irq_flow_t', 'irq_handler_t', 'irq_line_t', 'irq_mask_t', 'irq_state', 'u8', 'vcpu_info', 'vector_state']);
+  for (const kept of ['struct nested', 'DECLARE_BITMAP(', 'BIT(3)', 'MODE_A', 'declared_instance']) assert.ok(skip.text.includes(kept), `${kept} stays in the parse`);
+  for (const gone of ['struct irq_data {', 'enum irq_state', 'irq_handler_t', 'vcpu_info_t;']) assert.ok(!skip.text.includes(gone), `${gone} is not parsed`);
+  assert.ok(has(scanned.fieldTypes, 'irq_data.chip: irq_chip'));
+  assert.ok(has(scanned.fieldTypes, 'irq_data.parent: irq_desc'));
+  assert.ok(has(scanned.fieldTypes, 'vcpu_info_t.pending: irq_data') || has(scanned.fieldTypes, 'vcpu_info.pending: irq_data'));
+  assert.ok(has(scanned.fieldTypes, 'irq_line_t.desc: irq_desc_t'));
+  assert.ok(has(scanned.symbols, 'enumerator IRQ_ACTIVE'));
+  assert.ok(has(scanned.symbols, 'typedef irq_handler_t'));
+  assert.ok(scanned.aliases.some((x) => x.includes('irq_desc_t') && x.includes('irq_desc')));
+  assert.ok(scanned.icalls.some((x) => x.startsWith('ack in use_types') && x.includes('base=vcpu_info_t')));
+});
+
+void test('a typedef of a name tree-sitter takes for a primitive type (uint8_t) is recorded by the lexer', () => {
+  // tree-sitter-c reads `uint8_t` as its own primitive type, so the parse records no typedef; the definition is real
+  // (a freestanding tree defines its own), and go-to-definition on `uint8_t` should find it.
+  const text = 'typedef unsigned char uint8_t;\ntypedef unsigned long size_t;\nstatic uint8_t first(uint8_t *p)\n{\n    return p[0];\n}\n';
+  const scanned = recordTuples(extractSource(text, 'types.h', text.length, 0).record);
+  const full = recordTuples(extractSource(text, 'types.h', text.length, 0, { fullParse: true }).record);
+  assert.ok(has(scanned.symbols, 'typedef uint8_t'));
+  assert.ok(has(scanned.symbols, 'typedef size_t'));
+  assert.ok(!has(full.symbols, 'typedef uint8_t'));
+  assert.deepEqual(scanned.symbols.filter((x) => !x.startsWith('typedef')), full.symbols.filter((x) => !x.startsWith('typedef')));
+});

@@ -11,6 +11,7 @@ import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
 import { defineOnLine } from './definesOnly';
 import { type DeclaredVar, readDeclaration } from './declarationScan';
 import { type FunctionHead, readFunctionHead } from './headScan';
+import { type TypeDefinition, readTypeDefinition } from './typeScan';
 import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
@@ -39,6 +40,8 @@ export interface BodyFindings {
   /** From file-scope declarations left out of the parse (declarationScan.ts): prototypes' names, variables. */
   protos: number[];
   fileVars: DeclaredVar[];
+  /** File-scope type definitions and typedefs left out of the parse (typeScan.ts), in text order. */
+  typeDefs: TypeDefinition[];
 }
 
 export interface BodySkip {
@@ -79,7 +82,7 @@ function isPrefixOperator(op: number): boolean {
 }
 
 class Scanner {
-  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [] };
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
@@ -310,7 +313,7 @@ class Scanner {
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const map = new OffsetMap();
@@ -333,13 +336,18 @@ export function skipBodies(text: string): BodySkip {
     if (o === 59) {
       // A plain declaration is left out of the parse but for its `;` (the anchor error recovery stops at); not when
       // part of it went out already (an initializer's list).
-      const decl = headsApart && t.start[first] >= last ? readDeclaration(text, t, first, i) : undefined;
-      if (decl) {
-        copy(last, t.start[first]);
-        last = t.start[i];
-        for (const at of decl.protos) sc.found.protos.push(at);
-        for (const v of decl.vars) sc.found.fileVars.push(v);
-        declarations++;
+      if (headsApart && first < i && t.start[first] >= last) {
+        const decl = readDeclaration(text, t, first, i);
+        const type = decl ? undefined : readTypeDefinition(text, t, first, i);
+        if (decl || type) {
+          copy(last, t.start[first]);
+          last = t.start[i];
+          declarations++;
+        }
+        if (decl) {
+          for (const at of decl.protos) sc.found.protos.push(at);
+          for (const v of decl.vars) sc.found.fileVars.push(v);
+        } else if (type) sc.found.typeDefs.push(type);
       }
       first = i + 1;
       continue;
@@ -391,8 +399,10 @@ export function skipBodies(text: string): BodySkip {
       last = to;
       blanked.push({ start: from, end: to });
     }
+    // After a function body or an initializer a new construct starts; a struct, union or enum body (after its tag or
+    // keyword) is inside one.
+    if (o === 123 && !(i > 0 && t.kind[i - 1] === T_IDENT)) first = close + 1;
     i = close;
-    if (o === 123) first = close + 1;
   }
   if (!blanked.length && !declarations) return { text, map, blanked, kept, declarations, findings: sc.found };
   copy(last, text.length);

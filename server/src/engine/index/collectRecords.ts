@@ -17,7 +17,7 @@ const MAX_RECEIVER_CHARS = 256;
  * in them (bodyScan.ts); returns the number of ERROR regions the parse left.
  */
 export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, skipped?: BodySkip): number {
-  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map);
+  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map, skipped?.findings.typeDefs.flatMap((d) => d.early));
   if (skipped) addBodyFindings(b, found, skipped.findings, text);
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   clock.lap('query');
@@ -143,6 +143,18 @@ function addBodyFindings(b: RecordBuilder, found: QueryFindings, bodies: BodySki
   found.icalls.sort((x, y) => x.field - y.field);
   for (const v of bodies.vars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt, init: v.init });
   for (const v of bodies.fileVars) found.vars.push({ name: v.name, type: typeNameAt(text, v.typeAt), at: v.at, typeAt: v.typeAt });
+  if (bodies.typeDefs.length) {
+    const types: QueryFindings['types'] = [];
+    const members: QueryFindings['fieldDecls'] = [];
+    for (const d of bodies.typeDefs) {
+      if (d.type) types.push({ kind: d.type.kind, name: d.type.name, nameAt: d.type.nameAt, bodyStart: d.type.bodyStart, body: { name: 'body', start: d.type.bodyStart, end: d.type.end } });
+      if (d.anon) found.anon.push({ name: d.anon.name, nameAt: d.anon.nameAt, body: { name: 'body', start: d.anon.bodyStart, end: d.anon.end } });
+      for (const m of d.members) members.push(m);
+    }
+    // In text order among the query's, as the query would have given them.
+    found.types = mergeByPosition(found.types, types, (x) => x.nameAt);
+    found.fieldDecls = mergeByPosition(found.fieldDecls, members, (x) => x.at);
+  }
   if (bodies.protos.length) {
     for (const at of bodies.protos) found.protos.push(at);
     found.protos.sort((x, y) => x - y);
@@ -163,4 +175,18 @@ function addBodyFindings(b: RecordBuilder, found: QueryFindings, bodies: BodySki
     const name = wordAt(text, d.at);
     b.sym(name, 'macro', d.at, d.at, d.at + name.length, d.funclike ? F_FUNCLIKE : 0);
   }
+}
+
+/** `a` (in the query's order) and `b` (sorted) merged by position; an entry of `a` goes first at equal positions. */
+function mergeByPosition<T>(a: T[], b: T[], at: (x: T) => number): T[] {
+  if (!b.length) return a;
+  const out: T[] = [];
+  let j = 0;
+  for (const x of a) {
+    const p = at(x);
+    while (j < b.length && at(b[j]) < p) out.push(b[j++]);
+    out.push(x);
+  }
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }

@@ -40,8 +40,8 @@ const MAX_PARAM_POINTERS = 2;
 
 export class HeadReader {
   constructor(
-    private readonly text: string,
-    private readonly t: CTokens,
+    readonly text: string,
+    readonly t: CTokens,
   ) {}
 
   word(i: number): string {

@@ -6,6 +6,7 @@ import { extractQuery } from './cParse';
 import type { OffsetMap } from './offsetMap';
 import { type Capture, runQuery } from './queryRunner';
 import { type Fn, type Local, type Range, type RecordBuilder, type TSNode, startOf, typeNameAt, wordAt } from './recordBuilder';
+import type { EarlyRecord } from './typeScan';
 import type { SymbolKind } from './types';
 
 export interface QueryFindings {
@@ -46,13 +47,18 @@ class MappedCapture implements Capture {
  * Runs the query on the tree within the budget (µs granularity) and sorts its matches by kind. With `map`, the tree
  * was parsed from a shortened text (bodyScan.ts) and every capture is taken back to `text`'s offsets.
  */
-export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string, budgetMs: number, map?: OffsetMap): QueryFindings {
+export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string, budgetMs: number, map?: OffsetMap, early: EarlyRecord[] = []): QueryFindings {
   const found: QueryFindings = {
     fns: [], fdNames: [], protos: [], types: [], anon: [], fieldDecls: [], vars: [], params: [], directCalls: [], icalls: [],
     bindPairs: [], nests: [], asgs: [], errorRanges: [],
   };
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   const matches = runQuery(extractQuery(), tree, Math.ceil(budgetMs * 1000));
+  // Symbols of definitions the lexer read (typeScan.ts) are recorded where the query would have met them.
+  let e = 0;
+  const before = (at: number) => {
+    for (; e < early.length && early[e].at < at; e++) recordEarly(b, early[e]);
+  };
   for (const m of matches) {
     const c = map ? m.captures.map((x) => new MappedCapture(x, map)) : m.captures;
     const head = c[0].name;
@@ -74,6 +80,7 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
       case 'macro.obj':
       case 'macro.fn': {
         const at = startOf(c[0]);
+        before(at);
         const name = wordAt(text, at);
         b.sym(name, 'macro', at, at, at + name.length, head === 'macro.fn' ? F_FUNCLIKE : 0);
         break;
@@ -88,6 +95,7 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
       }
       case 'enumerator.name': {
         const at = startOf(c[0]);
+        before(at);
         const name = wordAt(text, at);
         b.sym(name, 'enumerator', at, at, at + name.length);
         break;
@@ -99,6 +107,7 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
         break;
       }
       case 'alias.tag': {
+        before(startOf(c[0]));
         const tag = wordAt(text, startOf(c[0]));
         const name = wordAt(text, startOf(c[1]));
         b.aliases.push(b.id(name), b.id(tag));
@@ -106,6 +115,7 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
       }
       case 'typedef.name': {
         const at = startOf(c[0]);
+        before(at);
         const name = wordAt(text, at);
         b.sym(name, 'typedef', at, at, at + name.length);
         break;
@@ -152,5 +162,11 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
       }
     }
   }
+  before(Infinity);
   return found;
+}
+
+function recordEarly(b: RecordBuilder, r: EarlyRecord): void {
+  if (r.kind === 'alias') b.aliases.push(b.id(r.name), b.id(r.tag!));
+  else b.sym(r.name, r.kind, r.nameAt, r.nameAt, r.nameAt + r.name.length);
 }
