@@ -37,18 +37,20 @@ void test('braces in strings, characters and comments do not end a body', () => 
   assert.ok(has(scanned.symbols, 'function after'));
 });
 
-void test('#if groups and #define inside a body: directive lines stay for tree-sitter', () => {
+void test('#if groups and #define inside a body: #if lines stay for tree-sitter, #define lines are read by the lexer', () => {
   const { scanned, skip, text } = assertSameRecords('preproc_in_body.c');
   assert.equal(skip.blanked.length, 1);
-  // The directive lines are kept in the text tree-sitter parses, the rest of the body is left out; offsets in that
-  // text map back to the original's.
+  // The #if group lines are kept in the text tree-sitter parses, the rest of the body is left out, and the `#define`
+  // and `#undef` lines too (the macro is recorded from the line); offsets in that text map back to the original's.
   assert.ok(!skip.text.includes('debug_dump'));
   for (const d of ['#define LIMIT(x)', '#if defined(CONFIG_SMP)', '#ifdef DEBUG', 'return finish', '#undef LIMIT']) {
     const at = skip.text.indexOf(d);
-    if (d === 'return finish') assert.equal(at, -1);
+    if (d === 'return finish' || d.startsWith('#define') || d.startsWith('#undef')) assert.equal(at, -1, d);
     else assert.equal(skip.map.start(at), text.indexOf(d), d);
   }
-  assert.equal(skip.map.end(skip.text.length), text.length);
+  assert.ok(skip.findings.early.some((e) => e.kind === 'macro' && e.name === 'LIMIT' && e.funclike));
+  // The short text ends where the last line, `#undef LIMIT`, starts.
+  assert.equal(skip.map.end(skip.text.length), text.indexOf('#undef LIMIT'));
   assert.ok(has(scanned.symbols, 'macro LIMIT'));
   assert.ok(has(scanned.calls, 'IS_ENABLED in start_all'));
   assert.ok(has(scanned.calls, 'debug_dump in start_all'));

@@ -10,11 +10,12 @@ import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokeniz
 import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
 import { defineOnLine } from './definesOnly';
 import { type DeclaredVar, readDeclaration } from './declarationScan';
-import { type FunctionHead, readFunctionHead } from './headScan';
-import { type TypeDefinition, readTypeDefinition } from './typeScan';
+import { type FunctionHead, directiveBetween, readFunctionHead } from './headScan';
+import { type EarlyRecord, type TypeDefinition, readTypeDefinition } from './typeScan';
 import { scanInitializer } from './initializerScan';
 import { OffsetMap } from './offsetMap';
 import type { Capture } from './queryRunner';
+import { wordAt } from './recordBuilder';
 
 export interface BodyVar {
   name: string;
@@ -42,6 +43,9 @@ export interface BodyFindings {
   fileVars: DeclaredVar[];
   /** File-scope type definitions and typedefs left out of the parse (typeScan.ts), in text order. */
   typeDefs: TypeDefinition[];
+  /** Symbols the query records as it meets them, of what was left out of the parse (macros of `#define` lines,
+   *  typedefs, enumerators, aliases), in text order. */
+  early: EarlyRecord[];
 }
 
 export interface BodySkip {
@@ -82,7 +86,7 @@ function isPrefixOperator(op: number): boolean {
 }
 
 class Scanner {
-  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [] };
+  readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [], early: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
@@ -313,13 +317,31 @@ class Scanner {
  */
 export function skipBodies(text: string): BodySkip {
   const t = tokenize(text);
-  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [] } };
+  if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [], early: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
   const map = new OffsetMap();
-  const copy = (from: number, to: number) => {
+  const piece = (from: number, to: number) => {
     out.push(text.slice(from, to));
     map.add(from, to);
+  };
+  // Directive lines that structure nothing tree-sitter needs are left out of whatever is copied: `#define` lines (their
+  // macros recorded here) and `#include "…"`, `#undef`, `#pragma`, `#error` lines (no records). Not after an
+  // unterminated macro call: there a directive line is where tree-sitter's error recovery stops.
+  const headsApart = !fileScopeCallUnended(t);
+  const dropped = headsApart ? droppedDirectives(text, t.directives) : [];
+  let s = 0;
+  const copy = (from: number, to: number) => {
+    while (s < dropped.length && dropped[s].end <= from) s++;
+    let a = from;
+    for (; s < dropped.length && dropped[s].start < to; s++) {
+      const dr = dropped[s];
+      if (dr.start < a || dr.end > to) break;
+      if (dr.start > a) piece(a, dr.start);
+      if (dr.define) sc.found.early.push(dr.define);
+      a = dr.end;
+    }
+    if (a < to) piece(a, to);
   };
   const blanked: { start: number; end: number }[] = [];
   const dirs = t.directives;
@@ -327,9 +349,12 @@ export function skipBodies(text: string): BodySkip {
   let last = 0;
   let kept = 0;
   let declarations = 0;
-  const headsApart = !fileScopeCallUnended(t);
   // First token of the file-scope construct the loop is in.
   let first = 0;
+  // Last token of the latest construct left out of the parse. A run of them next to each other needs one `;` for
+  // them all, not one each (each is two nodes to parse and to query).
+  let anchorTok = -1;
+  const nextToCut = (k: number) => anchorTok >= 0 && k - 1 === anchorTok && !directiveBetween(t, t.end[anchorTok], t.start[k]);
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
@@ -341,13 +366,17 @@ export function skipBodies(text: string): BodySkip {
         const type = decl ? undefined : readTypeDefinition(text, t, first, i);
         if (decl || type) {
           copy(last, t.start[first]);
-          last = t.start[i];
+          last = nextToCut(first) ? t.end[i] : t.start[i];
+          anchorTok = i;
           declarations++;
         }
         if (decl) {
           for (const at of decl.protos) sc.found.protos.push(at);
           for (const v of decl.vars) sc.found.fileVars.push(v);
-        } else if (type) sc.found.typeDefs.push(type);
+        } else if (type) {
+          sc.found.typeDefs.push(type);
+          for (const e of type.early) sc.found.early.push(e);
+        }
       }
       first = i + 1;
       continue;
@@ -366,13 +395,14 @@ export function skipBodies(text: string): BodySkip {
         // scope, where tree-sitter reads some (a comment before a continuation line) otherwise.
         const head = headsApart && onlyConditionals(text, dirs, d, to) ? readFunctionHead(text, t, i) : undefined;
         copy(last, head ? head.start : from);
+        const alone = !(d < dirs.length && dirs[d] < to) && head !== undefined && nextToCut(head.first);
         // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
         // tree-sitter indexes a `#define` there and the calls of `#if` lines.
         for (; d < dirs.length && dirs[d] < to; d += 2) copy(Math.max(dirs[d] - 1, from), Math.min(dirs[d + 1], to));
         // One `;` of the body stays too: after an unterminated macro call at file scope (`BUILD_HELPER(read)` lines),
         // an empty `{}` led tree-sitter's error recovery astray over the rest of the file; `{;}` does not, and without
         // the definition a `;` is where the recovery from an earlier error ends, as the definition was.
-        for (let k = close - 1; k > i; k--) {
+        for (let k = close - 1; k > i && !alone; k--) {
           if (t.kind[k] === T_PUNCT && t.op[k] === 59) {
             copy(t.start[k], t.end[k]);
             break;
@@ -381,6 +411,7 @@ export function skipBodies(text: string): BodySkip {
         if (head) {
           sc.found.heads.push({ head, bodyStart: t.start[i], end: t.end[close] });
           last = t.end[close];
+          anchorTok = close;
         } else last = to;
         blanked.push({ start: from, end: to });
       }
@@ -404,9 +435,31 @@ export function skipBodies(text: string): BodySkip {
     if (o === 123 && !(i > 0 && t.kind[i - 1] === T_IDENT)) first = close + 1;
     i = close;
   }
-  if (!blanked.length && !declarations) return { text, map, blanked, kept, declarations, findings: sc.found };
+  if (!blanked.length && !declarations && !dropped.length) return { text, map, blanked, kept, declarations, findings: sc.found };
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found };
+}
+
+const DIRECTIVE_NAME = /[ \t]*#[ \t]*(\w+)[ \t]*(["<])?/y;
+
+/** The directive lines [start, end) the parse can do without, in text order, with the macro a `#define` line defines. */
+function droppedDirectives(text: string, dirs: number[]): { start: number; end: number; define?: EarlyRecord }[] {
+  const out: { start: number; end: number; define?: EarlyRecord }[] = [];
+  for (let d = 0; d < dirs.length; d += 2) {
+    DIRECTIVE_NAME.lastIndex = dirs[d];
+    const m = DIRECTIVE_NAME.exec(text);
+    if (!m) continue;
+    const name = m[1];
+    if (name === 'define') {
+      const def = defineOnLine(text, dirs[d]);
+      if (!def) continue;
+      const macro = wordAt(text, def.at);
+      out.push({ start: dirs[d], end: dirs[d + 1], define: { at: def.at, kind: 'macro', name: macro, nameAt: def.at, funclike: def.funclike } });
+    } else if ((name === 'include' && m[2]) || name === 'undef' || name === 'pragma' || name === 'error' || name === 'warning') {
+      out.push({ start: dirs[d], end: dirs[d + 1] });
+    }
+  }
+  return out;
 }
 
 const CONDITIONAL = /^\s*#\s*(?:if|ifdef|ifndef|elif|else|endif)\b/;

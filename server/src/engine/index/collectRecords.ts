@@ -17,7 +17,7 @@ const MAX_RECEIVER_CHARS = 256;
  * in them (bodyScan.ts); returns the number of ERROR regions the parse left.
  */
 export function collectRecords(b: RecordBuilder, tree: Parser.Tree, generated: { at: number; original: number; macro: string }[], text: string, budgetMs: number, clock: PhaseClock, skipped?: BodySkip): number {
-  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map, skipped?.findings.typeDefs.flatMap((d) => d.early));
+  const found = gatherMatches(b, tree, text, budgetMs, skipped?.map, skipped?.findings.early);
   if (skipped) addBodyFindings(b, found, skipped.findings, text);
   const { fns, fdNames, protos, types, anon, fieldDecls, vars, params, directCalls, icalls, bindPairs, nests, asgs, errorRanges } = found;
   clock.lap('query');

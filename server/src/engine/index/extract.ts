@@ -49,7 +49,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
   let skip: BodySkip | undefined = opts.fullParse || opts.keepTree || opts.oldTree ? undefined : skipBodies(text);
-  if (skip && !skip.blanked.length && !skip.declarations) skip = undefined;
+  if (skip && skip.text === text) skip = undefined;
   clock.lap('bodies');
   const tree = parseWithin(skip ? skip.text : text, opts.oldTree, budgetMs);
   clock.lap('parse');

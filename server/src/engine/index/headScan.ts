@@ -16,7 +16,8 @@ export interface HeadParam {
 
 /** A function head read from the tokens, at the original text's offsets (the query's captures for a definition). */
 export interface FunctionHead {
-  /** The definition's first token. */
+  /** The definition's first token, and its offset. */
+  first: number;
   start: number;
   /** The type's first word (`fn.type`). */
   typeAt: number;
@@ -173,7 +174,7 @@ export function readFunctionHead(text: string, t: CTokens, lbrace: number): Func
   if (ptr.next !== lp - 1) return undefined;
   const params = r.params(lp, rp);
   if (!params) return undefined;
-  return { start: t.start[h], typeAt: t.start[spec.type], declStart: t.start[spec.next], paramsAt: t.start[lp], params };
+  return { first: h, start: t.start[h], typeAt: t.start[spec.type], declStart: t.start[spec.next], paramsAt: t.start[lp], params };
 }
 
 /** Token k ends a construct: a `;`, or the `}` of a function body. */

@@ -168,5 +168,5 @@ export function gatherMatches(b: RecordBuilder, tree: Parser.Tree, text: string,
 
 function recordEarly(b: RecordBuilder, r: EarlyRecord): void {
   if (r.kind === 'alias') b.aliases.push(b.id(r.name), b.id(r.tag!));
-  else b.sym(r.name, r.kind, r.nameAt, r.nameAt, r.nameAt + r.name.length);
+  else b.sym(r.name, r.kind, r.nameAt, r.nameAt, r.nameAt + r.name.length, r.funclike ? F_FUNCLIKE : 0);
 }

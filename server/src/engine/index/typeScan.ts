@@ -19,11 +19,13 @@ export interface MemberType {
 export interface EarlyRecord {
   /** Where in the text: records are merged with the query's in text order. */
   at: number;
-  kind: 'typedef' | 'enumerator' | 'alias';
+  kind: 'typedef' | 'enumerator' | 'alias' | 'macro';
   name: string;
   nameAt: number;
   /** For an alias: the struct or union tag the typedef name stands for. */
   tag?: string;
+  /** For a macro: whether it takes arguments. */
+  funclike?: boolean;
 }
 
 export interface TypeDefinition {
