@@ -329,7 +329,7 @@ export function skipBodies(text: string): BodySkip {
   // macros recorded here) and `#include "…"`, `#undef`, `#pragma`, `#error` lines (no records). Not after an
   // unterminated macro call: there a directive line is where tree-sitter's error recovery stops.
   const headsApart = !fileScopeCallUnended(t);
-  const dropped = headsApart ? droppedDirectives(text, t.directives) : [];
+  const dropped = headsApart ? droppedDirectives(text, t.directives, t.comments) : [];
   let s = 0;
   const copy = (from: number, to: number) => {
     while (s < dropped.length && dropped[s].end <= from) s++;
@@ -442,10 +442,27 @@ export function skipBodies(text: string): BodySkip {
 
 const DIRECTIVE_NAME = /[ \t]*#[ \t]*(\w+)[ \t]*(["<])?/y;
 
-/** The directive lines [start, end) the parse can do without, in text order, with the macro a `#define` line defines. */
-function droppedDirectives(text: string, dirs: number[]): { start: number; end: number; define?: EarlyRecord }[] {
+/** Blanks that separate tokens (a comment next to one of them can go without joining two tokens). */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
+}
+
+/**
+ * The directive lines and comments [start, end) the parse can do without, in text order, with the macro a `#define`
+ * line defines. A comment goes when a blank is next to it (else it keeps two tokens apart).
+ */
+function droppedDirectives(text: string, dirs: number[], comments: number[]): { start: number; end: number; define?: EarlyRecord }[] {
   const out: { start: number; end: number; define?: EarlyRecord }[] = [];
+  let c = 0;
+  const commentsBefore = (at: number) => {
+    for (; c < comments.length && comments[c] < at; c += 2) {
+      const s = comments[c];
+      const e = comments[c + 1];
+      if (s === 0 || e >= text.length || isBlank(text.charCodeAt(s - 1)) || isBlank(text.charCodeAt(e))) out.push({ start: s, end: e });
+    }
+  };
   for (let d = 0; d < dirs.length; d += 2) {
+    commentsBefore(dirs[d]);
     DIRECTIVE_NAME.lastIndex = dirs[d];
     const m = DIRECTIVE_NAME.exec(text);
     if (!m) continue;
@@ -459,6 +476,7 @@ function droppedDirectives(text: string, dirs: number[]): { start: number; end: 
       out.push({ start: dirs[d], end: dirs[d + 1] });
     }
   }
+  commentsBefore(Infinity);
   return out;
 }
 

@@ -31,6 +31,8 @@ export interface CTokens {
   match: Int32Array;
   /** Directive lines as [start, end) pairs of offsets, continuation lines included. */
   directives: number[];
+  /** Comments outside directive lines as [start, end) pairs of offsets. */
+  comments: number[];
   /** Why the tokens cannot be trusted for bracket structure (unbalanced, `#if` branches changing the depth), if so. */
   unsure?: string;
 }
@@ -114,6 +116,7 @@ export function tokenize(text: string): CTokens {
   let end = new Int32Array(cap);
   let count = 0;
   const directives: number[] = [];
+  const comments: number[] = [];
   const push = (k: number, o: number, s: number, e: number) => {
     if (count === cap) {
       cap *= 2;
@@ -155,6 +158,7 @@ export function tokenize(text: string): CTokens {
       const d = text.charCodeAt(i + 1);
       if (d === 42) {
         const e = text.indexOf('*/', i + 2);
+        comments.push(i, e < 0 ? n : e + 2);
         i = e < 0 ? n : e + 2;
         continue;
       }
@@ -176,6 +180,7 @@ export function tokenize(text: string): CTokens {
           j = nl;
           break;
         }
+        comments.push(i, j);
         i = j;
         continue;
       }
@@ -277,5 +282,5 @@ export function tokenize(text: string): CTokens {
     }
   }
   if (stack.length) unsure ??= `unclosed '${String.fromCharCode(op[stack[stack.length - 1]])}' at offset ${start[stack[stack.length - 1]]}`;
-  return { count, kind, op, start, end, match, directives, unsure };
+  return { count, kind, op, start, end, match, directives, comments, unsure };
 }
