@@ -16,7 +16,7 @@ import { fingerprint, writeOrCheck } from './fingerprints';
 function resolved(r: FileRecord): unknown {
   const s = r.strings ?? [];
   const facts = { file: r.file, size: r.size, mtimeMs: r.mtimeMs, ctimeMs: r.ctimeMs ?? null, ino: r.ino ?? null, hash: r.hash ?? null, problem: r.problem ?? null };
-  return { facts, records: recordTuples(r), idents: Array.from(r.idents, (id) => s[id]).sort() };
+  return { facts, records: recordTuples(r), idents: Array.from(r.idents) };
 }
 
 const args = process.argv.slice(2);

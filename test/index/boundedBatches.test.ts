@@ -71,7 +71,7 @@ function resolved(r: FileRecord, strings: readonly string[]): unknown {
     binds: named(c.binds),
     fieldTypes: named(c.fieldTypes),
     aliases: named(c.aliases),
-    idents: named(c.idents).sort(),
+    idents: Array.from(c.idents),
   };
 }
 

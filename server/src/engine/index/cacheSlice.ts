@@ -20,7 +20,7 @@ export function cacheSlice(root: string, records: readonly FileRecord[], strings
   const files = records.map((r) => {
     const c = copyRecord(r);
     mapRecordIds(c, tag);
-    for (const a of [c.syms, c.calls, c.icalls, c.binds, c.fieldTypes, c.aliases, c.idents]) {
+    for (const a of [c.syms, c.calls, c.icalls, c.binds, c.fieldTypes, c.aliases]) {
       for (let i = 0; i < a.length; i++) {
         if (a[i] > -2) continue;
         const id = -a[i] - 2;
@@ -33,7 +33,6 @@ export function cacheSlice(root: string, records: readonly FileRecord[], strings
         a[i] = to;
       }
     }
-    c.idents.sort();
     return c;
   });
   return { root, strings: table, files };

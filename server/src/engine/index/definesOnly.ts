@@ -1,6 +1,6 @@
 // Cheap indexing for huge (generated) headers: their `#define` names by a line scan, nothing parsed.
 import { F_FUNCLIKE, type FileRecord } from './fileRecord';
-import { lineStarts } from './lexer';
+import { identifierHash, lineStarts } from './lexer';
 import { RecordBuilder } from './recordBuilder';
 
 /** A `#define` line's head: its name (group 1) and a `(` right after it, which makes it function-like (group 2). */
@@ -26,6 +26,6 @@ export function extractDefinesOnly(source: string, file: string, size: number, m
     file, size, mtimeMs, strings: b.strings, syms: Int32Array.from(b.syms),
     calls: new Int32Array(0), icalls: new Int32Array(0), binds: new Int32Array(0), fieldTypes: new Int32Array(0),
     // The defined names are the file's identifiers for find-references (their uses inside the header are not scanned).
-    aliases: new Int32Array(0), idents: Int32Array.from(b.strings.keys()), problem,
+    aliases: new Int32Array(0), idents: Int32Array.from(b.strings, identifierHash).sort(), problem,
   };
 }

@@ -4,7 +4,7 @@
 // trees are deleted as soon as extraction is done, except when the caller keeps one (open documents).
 import type Parser from 'tree-sitter';
 import type { FileRecord } from './fileRecord';
-import { distinctIdentifiers, lineStarts } from './lexer';
+import { identifierHashes, lineStarts } from './lexer';
 import { type BodySkip, skipBodies } from './bodyScan';
 import { parseWithin } from './cParse';
 import { collectRecords } from './collectRecords';
@@ -69,9 +69,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
     clock.lap('free');
   }
-  const idents = distinctIdentifiers(source);
-  const identIds = new Int32Array(idents.length);
-  for (let k = 0; k < idents.length; k++) identIds[k] = b.id(idents[k]);
+  const identIds = identifierHashes(source);
   clock.lap('idents');
   const record: FileRecord = {
     file,

@@ -46,7 +46,9 @@ export interface FileRecord {
   binds: Int32Array;
   fieldTypes: Int32Array;
   aliases: Int32Array;
-  /** Sorted distinct identifiers of the file (for find-references: positions are found on demand). */
+  /** The file's distinct identifiers as sorted hashes (lexer.ts identifierHash), no string ids: find-references takes
+   *  the files holding a name's hash and finds the name's positions in their text, so a hash shared by two names costs
+   *  one file read and never a wrong answer. */
   idents: Int32Array;
   problem?: string;
 }
@@ -75,10 +77,9 @@ export function emptyWorkerStrings(): WorkerStrings {
   return workerStrings([]);
 }
 
-/** Re-maps every string-id slot of a record through `map` (local id → tree id) and sorts the identifier set. */
+/** Re-maps every string-id slot of a record through `map` (local id → tree id). */
 export function remapRecord(r: FileRecord, map: Int32Array): void {
   mapRecordIds(r, map);
-  r.idents.sort();
   delete r.strings;
 }
 
@@ -90,7 +91,6 @@ export function mapRecordIds(r: FileRecord, map: Int32Array): void {
   mapSlots(r.binds, BIND, 0, 1, 2, 3, 7);
   mapSlots(r.fieldTypes, FIELDT, 0, 1, 2, -1, -1);
   mapSlots(r.aliases, ALIAS, 0, 1, -1, -1, -1);
-  mapSlots(r.idents, 1, 0, -1, -1, -1, -1);
 
   function mapSlots(a: Int32Array, stride: number, s0: number, s1: number, s2: number, s3: number, s4: number): void {
     for (let i = 0; i < a.length; i += stride) {

@@ -92,10 +92,47 @@ export function forEachIdentifier(text: string, fn: (name: string, offset: numbe
  */
 export function distinctIdentifiers(text: string): string[] {
   const out: string[] = [];
+  scanDistinct(text, (i, e) => {
+    const name = text.slice(i, e);
+    if (!C_KEYWORDS.has(name)) out.push(name);
+  });
+  return out;
+}
+
+/**
+ * The hash `identifierHash` gives each distinct identifier of a text (keywords left out), sorted: a file's identifier
+ * set as references look files up by (a name's hash, then its occurrences found in the text). No name is cut out of
+ * the text, and none crosses to the main thread or into the cache.
+ */
+export function identifierHashes(text: string): Int32Array {
+  const out: number[] = [];
+  scanDistinct(text, (i, e, h) => {
+    if (KEYWORD_HASHES.has(h) && C_KEYWORDS.has(text.slice(i, e))) return;
+    out.push(h);
+  });
+  return Int32Array.from(out).sort();
+}
+
+/** The hash of a name as identifierHashes files it. */
+export function identifierHash(name: string): number {
+  let h = name.charCodeAt(0);
+  for (let k = 1; k < name.length; k++) h = (Math.imul(h, 31) + name.charCodeAt(k)) | 0;
+  return finishHash(h);
+}
+
+function finishHash(h: number): number {
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
+const KEYWORD_HASHES = new Set([...C_KEYWORDS].map(identifierHash));
+
+/** Calls `onNew(start, end, hash)` for the first occurrence of each distinct identifier of the text. */
+function scanDistinct(text: string, onNew: (start: number, end: number, hash: number) => void): void {
   let mask = 1023;
-  // Open addressing: slot → 1 + index into `names` (0: empty).
+  // Open addressing: slot → 1 + index of the name (0: empty).
   let slots: Int32Array = new Int32Array(mask + 1);
-  const names: string[] = [];
+  let count = 0;
   // Per name: its hash, the offset of its first occurrence and its length.
   let hashes: Int32Array = new Int32Array(256);
   let firsts: Int32Array = new Int32Array(256);
@@ -109,16 +146,13 @@ export function distinctIdentifiers(text: string): string[] {
       h = (Math.imul(h, 31) + c) | 0;
       e++;
     }
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-    h ^= h >>> 12;
+    h = finishHash(h);
     const len = e - i;
     let slot = h & mask;
     for (;;) {
       const k = slots[slot];
       if (k === 0) {
-        const name = text.slice(i, e);
-        const id = names.length;
-        names.push(name);
+        const id = count++;
         if (id === hashes.length) {
           hashes = grownInt32(hashes, 2 * id);
           firsts = grownInt32(firsts, 2 * id);
@@ -128,10 +162,10 @@ export function distinctIdentifiers(text: string): string[] {
         firsts[id] = i;
         lens[id] = len;
         slots[slot] = id + 1;
-        if (!C_KEYWORDS.has(name)) out.push(name);
-        if (2 * names.length > mask) {
+        onNew(i, e, h);
+        if (2 * count > mask) {
           mask = 2 * mask + 1;
-          slots = rehashed(hashes, names.length, mask);
+          slots = rehashed(hashes, count, mask);
         }
         break;
       }
@@ -140,7 +174,6 @@ export function distinctIdentifiers(text: string): string[] {
     }
     i = nextIdentifier(text, e);
   }
-  return out;
 }
 
 /** True when text[a, a + len) and text[b, b + len) hold the same characters. */

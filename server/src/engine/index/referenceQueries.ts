@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Definitions } from './definitionQueries';
 import type { IndexedTrees } from './indexedTrees';
-import { findIdentifier, identifierAtOffset, lineStarts } from './lexer';
+import { findIdentifier, identifierAtOffset, identifierHash, lineStarts } from './lexer';
 import type { PositionQueries, Reference, ReferenceQueries } from './types';
 
 export class References implements ReferenceQueries, PositionQueries {
@@ -14,11 +14,11 @@ export class References implements ReferenceQueries, PositionQueries {
 
   references(name: string): (Reference & { root: string })[] {
     const out: (Reference & { root: string })[] = [];
+    if (!name) return out;
+    const hash = identifierHash(name);
     for (const t of this.trees.list) {
-      const id = t.ids.get(name);
-      if (id === undefined) continue;
       for (const r of t.liveRecords()) {
-        if (!hasSorted(r.idents, id)) continue;
+        if (!hasSorted(r.idents, hash)) continue;
         const abs = path.join(t.root, r.file);
         const text = this.trees.textOf(abs);
         if (!text) continue;
