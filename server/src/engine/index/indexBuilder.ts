@@ -10,6 +10,7 @@ import { emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile'
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
+import { reuseSibling, siblingCache } from './siblingCache';
 import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
@@ -30,8 +31,10 @@ export interface TreeStats {
   seconds: number;
   /** Files taken from the tree's cache (same path, same file). */
   fromCache: number;
-  /** Files taken from the content store (same bytes parsed before, in any tree), not parsed. */
+  /** Files taken by content (same bytes parsed before, in any tree: the content store or a sibling's cache), not parsed. */
   fromStore: number;
+  /** The tree whose cache this tree's first index started from (siblingCache.ts), when one was used. */
+  seededFrom?: string;
   /** The cache folder's size, limit and what this build evicted (the same for every tree of one build). */
   cache?: CacheUsage;
   /** Where the build's time went: the main thread's steps (ms, wall) and the workers' extraction phases. */
@@ -120,11 +123,28 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   lap('walk');
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
+  let files = walked.files;
+  let fromSibling = 0;
+  let seededFrom: string | undefined;
+  if (opts.cacheDir && cachePath && !cached.size && !opts.only) {
+    const sibling = siblingCache(opts.cacheDir, cachePath, info);
+    const { reused, rest } = sibling ? reuseSibling(sibling, files, root) : { reused: [], rest: files };
+    // Worth its string table only when it holds most of this tree; otherwise the table would carry mostly names of
+    // files this tree does not have (every file is still looked up in the content store).
+    if (sibling && reused.length * 2 >= files.length) {
+      tree.loadStrings(sibling.strings);
+      for (const r of reused) tree.setRecord(r);
+      fromSibling = reused.length;
+      seededFrom = sibling.root;
+      files = rest;
+      touch(sibling.file);
+    }
+  }
   const toParse: { rel: string; size: number }[] = [];
   let fromCache = 0;
   // A record found by content (same bytes, new ctime or inode) is rewritten with the new stat.
   let restated = false;
-  for (const f of walked.files) {
+  for (const f of files) {
     const c = reusableRecord(cached.get(f.rel), f, root);
     if (c) {
       restated ||= c !== cached.get(f.rel);
@@ -132,11 +152,11 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
       fromCache++;
     } else toParse.push({ rel: f.rel, size: f.size });
   }
-  const changed = toParse.length > 0 || cached.size !== fromCache || restated;
+  const changed = toParse.length > 0 || cached.size !== fromCache || restated || fromSibling > 0;
   cached.clear();
   // Largest files first: the pool's tail is then made of small files.
   toParse.sort((a, b) => b.size - a.size);
-  let done = fromCache;
+  let done = fromCache + fromSibling;
   const total = walked.files.length;
   opts.onProgress?.({ tree: root, done, total });
   lap('cacheRead');
@@ -182,8 +202,9 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cpu1 = threadCpuMs();
   const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
   workers.threadCpuMs = Math.round(workers.threadCpuMs);
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused, profile };
-  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused} by content), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling, ...(seededFrom ? { seededFrom } : {}), profile };
+  const seeded = seededFrom ? ` (${fromSibling} from the cache of ${seededFrom})` : '';
+  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused + fromSibling} by content${seeded}), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
 }
 
