@@ -6,16 +6,16 @@ import { CacheError, cacheFile, ensureCacheDir, loadCache, saveCacheOrWarn } fro
 import type { CacheUsage } from './cacheLimit';
 import { reusableRecord } from './cacheFreshness';
 import { loadStoreTable, packsDir, type StoreRef } from './contentStore';
-import { emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
+import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
-import { reuseSibling, siblingCache } from './siblingCache';
+import { confirmSibling, matchSibling, siblingCache, type SiblingCache, type SiblingCandidate } from './siblingCache';
 import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
 import type { Codebase, IndexProgress } from './types';
-import { admitFile, walkTree, type WalkResult } from './walker';
+import { admitFile, type WalkEntry, walkTree, type WalkResult } from './walker';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type IndexLog = (level: LogLevel, msg: string) => void;
@@ -42,8 +42,11 @@ export interface TreeStats {
 }
 
 export interface BuildProfile {
-  /** Main-thread steps, ms: walk, cache read, waiting for the pool, merging records, counting, cache write. */
-  main: Record<'walk' | 'cacheRead' | 'pool' | 'merge' | 'count' | 'cacheWrite', number>;
+  /**
+   * Main-thread steps, ms: walk, cache read, checking files against a sibling tree's cache (while the pool parses),
+   * waiting for the pool, merging records, counting, cache write.
+   */
+  main: Record<'walk' | 'cacheRead' | 'sibling' | 'pool' | 'merge' | 'count' | 'cacheWrite', number>;
   /** CPU time of the main thread during the build, ms (0 where it cannot be read). */
   mainCpuMs: number;
   workers: PhaseTimes;
@@ -108,7 +111,7 @@ function openStore(cacheDir: string | undefined): StoreRef | undefined {
 export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: BuildTreeOptions): Promise<{ tree: TreeIndex; stats: TreeStats }> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
-  const main: BuildProfile['main'] = { walk: 0, cacheRead: 0, pool: 0, merge: 0, count: 0, cacheWrite: 0 };
+  const main: BuildProfile['main'] = { walk: 0, cacheRead: 0, sibling: 0, pool: 0, merge: 0, count: 0, cacheWrite: 0 };
   let lapAt = t0;
   const lap = (step: keyof BuildProfile['main']) => {
     const now = performance.now();
@@ -124,23 +127,22 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
   let files = walked.files;
-  let fromSibling = 0;
-  let seededFrom: string | undefined;
+  // A tree without a cache of its own starts from a sibling's (siblingCache.ts): the files it may hold are checked by
+  // hash while the pool parses the files it cannot hold.
+  let seed: { sibling: SiblingCache; candidates: SiblingCandidate[] } | undefined;
   if (opts.cacheDir && cachePath && !cached.size && !opts.only) {
     const sibling = siblingCache(opts.cacheDir, cachePath, info);
-    const { reused, rest } = sibling ? reuseSibling(sibling, files, root) : { reused: [], rest: files };
-    // Worth its string table only when it holds most of this tree; otherwise the table would carry mostly names of
+    const { candidates, others } = sibling ? matchSibling(sibling, files) : { candidates: [], others: files };
+    // Worth its string table only when it may hold most of this tree; otherwise the table would carry mostly names of
     // files this tree does not have (every file is still looked up in the content store).
-    if (sibling && reused.length * 2 >= files.length) {
+    if (sibling && candidates.length * 2 >= files.length) {
       tree.loadStrings(sibling.strings);
-      for (const r of reused) tree.setRecord(r);
-      fromSibling = reused.length;
-      seededFrom = sibling.root;
-      files = rest;
+      seed = { sibling, candidates };
+      files = others;
       touch(sibling.file);
     }
   }
-  const toParse: { rel: string; size: number }[] = [];
+  const toParse: WalkEntry[] = [];
   let fromCache = 0;
   // A record found by content (same bytes, new ctime or inode) is rewritten with the new stat.
   let restated = false;
@@ -150,33 +152,56 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
       restated ||= c !== cached.get(f.rel);
       tree.setRecord(c);
       fromCache++;
-    } else toParse.push({ rel: f.rel, size: f.size });
+    } else toParse.push(f);
   }
-  const changed = toParse.length > 0 || cached.size !== fromCache || restated || fromSibling > 0;
+  const changed = toParse.length > 0 || cached.size !== fromCache || restated || seed !== undefined;
   cached.clear();
-  // Largest files first: the pool's tail is then made of small files.
-  toParse.sort((a, b) => b.size - a.size);
-  let done = fromCache + fromSibling;
+  let done = fromCache;
   const total = walked.files.length;
   opts.onProgress?.({ tree: root, done, total });
   lap('cacheRead');
   let mergeMs = 0;
-  const workers = toParse.length
-    ? await pool.run(
-        root,
-        toParse.map((f) => f.rel),
-        (records, strings) => {
-          const m0 = performance.now();
-          for (const r of records) tree.setRecord(r, strings);
-          mergeMs += performance.now() - m0;
-          done += records.length;
-          opts.onProgress?.({ tree: root, done, total });
-        },
-        opts.signal,
-        openStore(opts.cacheDir),
-        toParse.map((f) => f.size),
-      )
-    : emptyPhaseTimes();
+  // The content store's table is read once, when there is something to parse.
+  let store: { ref: StoreRef | undefined } | undefined;
+  const parse = (list: WalkEntry[]): Promise<PhaseTimes> => {
+    if (!list.length) return Promise.resolve(emptyPhaseTimes());
+    store ??= { ref: openStore(opts.cacheDir) };
+    // Largest files first: the pool's tail is then made of small files.
+    list.sort((a, b) => b.size - a.size);
+    return pool.run(
+      root,
+      list.map((f) => f.rel),
+      (records, strings) => {
+        const m0 = performance.now();
+        for (const r of records) tree.setRecord(r, strings);
+        mergeMs += performance.now() - m0;
+        done += records.length;
+        opts.onProgress?.({ tree: root, done, total });
+      },
+      opts.signal,
+      store.ref,
+      list.map((f) => f.size),
+    );
+  };
+  const parsing = parse(toParse);
+  // Awaited below; a failure meanwhile must not count as unhandled while the sibling's files are checked.
+  parsing.catch(() => undefined);
+  let fromSibling = 0;
+  let workers: PhaseTimes;
+  if (seed) {
+    const { reused, differ } = await confirmSibling(seed.candidates, root, opts.signal);
+    for (const r of reused) tree.setRecord(r);
+    fromSibling = reused.length;
+    done += fromSibling;
+    opts.onProgress?.({ tree: root, done, total });
+    lap('sibling');
+    // Batches merged while the files were checked are the merge's time, not the check's.
+    main.sibling -= mergeMs;
+    main.pool += mergeMs;
+    workers = await parsing;
+    // Same size, other bytes: parsed (or found in the content store) once the first files are done.
+    if (differ.length) addPhaseTimes(workers, await parse(differ));
+  } else workers = await parsing;
   lap('pool');
   main.merge = mergeMs;
   main.pool -= mergeMs;
@@ -202,8 +227,8 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cpu1 = threadCpuMs();
   const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
   workers.threadCpuMs = Math.round(workers.threadCpuMs);
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling, ...(seededFrom ? { seededFrom } : {}), profile };
-  const seeded = seededFrom ? ` (${fromSibling} from the cache of ${seededFrom})` : '';
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling, ...(seed ? { seededFrom: seed.sibling.root } : {}), profile };
+  const seeded = seed ? ` (${fromSibling} from the cache of ${seed.sibling.root})` : '';
   opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused + fromSibling} by content${seeded}), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
 }

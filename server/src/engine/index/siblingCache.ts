@@ -68,29 +68,77 @@ export function siblingCache(cacheDir: string, ownCache: string, info: TreeInfo)
   return undefined;
 }
 
+/** A walked file and the sibling's record at the same path and of the same size: the same file if the bytes hash alike. */
+export type SiblingCandidate = { entry: WalkEntry; record: FileRecord };
+
 /**
- * The sibling's records for the walked files whose path, size and content hash match (restamped with the file's own
- * stat), and the files left to index otherwise. The hash is always checked: another tree's inode numbers prove nothing.
+ * Splits the walked files into those the sibling may hold (a record at the same path, of the same size) and the others,
+ * which are known to need the content store or a parse without reading them.
  */
-export function reuseSibling(sibling: SiblingCache, files: readonly WalkEntry[], root: string): { reused: FileRecord[]; rest: WalkEntry[] } {
-  const reused: FileRecord[] = [];
-  const rest: WalkEntry[] = [];
-  for (const f of files) {
-    const r = sibling.records.get(f.rel);
-    const same = r !== undefined && r.size === f.size && r.hash === hashOf(path.join(root, f.rel), f.size);
-    if (same) reused.push({ ...r, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs, ino: f.ino });
-    else rest.push(f);
+export function matchSibling(sibling: SiblingCache, files: readonly WalkEntry[]): { candidates: SiblingCandidate[]; others: WalkEntry[] } {
+  const candidates: SiblingCandidate[] = [];
+  const others: WalkEntry[] = [];
+  for (const entry of files) {
+    const record = sibling.records.get(entry.rel);
+    if (record && record.size === entry.size) candidates.push({ entry, record });
+    else others.push(entry);
   }
-  return { reused, rest };
+  return { candidates, others };
 }
+
+/** How long the hash check runs before it lets the event loop turn (the pool hands out batches meanwhile). */
+const SLICE_MS = 8;
+
+/**
+ * Reads and hashes each candidate: the sibling's record (restamped with the file's own stat) when the content hash
+ * matches, else the file is `differ`. The hash is always checked: another tree's inode numbers prove nothing. Yields to
+ * the event loop every few milliseconds, so parse workers started on the other files are fed meanwhile; stops early
+ * (the rest counted as `differ`) when `signal` is aborted.
+ */
+export async function confirmSibling(candidates: readonly SiblingCandidate[], root: string, signal?: AbortSignal): Promise<{ reused: FileRecord[]; differ: WalkEntry[] }> {
+  const reused: FileRecord[] = [];
+  const differ: WalkEntry[] = [];
+  let sliceStart = performance.now();
+  for (let i = 0; i < candidates.length; i++) {
+    if ((i & 31) === 31 && performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    const { entry, record } = candidates[i];
+    if (!signal?.aborted && record.hash === hashOf(path.join(root, entry.rel), entry.size)) {
+      reused.push({ ...record, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs, ino: entry.ino });
+    } else differ.push(entry);
+  }
+  return { reused, differ };
+}
+
+/** One buffer for every file read (a new one per file made the main thread collect garbage for ~0.25 s on QEMU). */
+let readBuffer = Buffer.allocUnsafe(1 << 20);
+/** A buffer grown past this for a large file is not kept. */
+const KEPT_READ_BUFFER = 4 << 20;
 
 /** The content hash of a file whose size is `size`, or undefined when it cannot be read or its size changed. */
 function hashOf(abs: string, size: number): string | undefined {
-  let buf: Buffer;
+  // One byte more than expected is asked for: a file grown since the walk reads longer and is no match.
+  if (readBuffer.length < size + 1) readBuffer = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(size + 1)));
+  let fd: number;
   try {
-    buf = fs.readFileSync(abs);
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
-  return buf.length === size ? contentHash(buf) : undefined;
+  try {
+    let got = 0;
+    while (got <= size) {
+      const n = fs.readSync(fd, readBuffer, got, size + 1 - got, null);
+      if (n <= 0) break;
+      got += n;
+    }
+    return got === size ? contentHash(readBuffer.subarray(0, size)) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+    if (readBuffer.length > KEPT_READ_BUFFER) readBuffer = Buffer.allocUnsafe(1 << 20);
+  }
 }
