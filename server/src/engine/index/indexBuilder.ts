@@ -119,12 +119,14 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
     lapAt = now;
   };
   const root = path.resolve(rootIn);
+  const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
+  // A tree with no cache of its own will be parsed, at least in part: the workers start while the tree is walked.
+  if (!opts.only && !(cachePath && fs.existsSync(cachePath))) pool.prepare();
   const info = detectTree(root);
   const tree = new TreeIndex(info);
   const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   lap('walk');
-  const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
   let files = walked.files;
   // A tree without a cache of its own starts from a sibling's (siblingCache.ts): the files it may hold are checked by

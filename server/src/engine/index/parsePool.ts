@@ -116,6 +116,18 @@ export class ParsePool {
     return slot;
   }
 
+  /**
+   * Starts the workers now, each compiling its parser and query (~0.1 s of start and ~70 ms of query compile per worker)
+   * while the caller walks the tree and reads caches: a build that will parse calls this before it knows what. A
+   * worker handles its messages in order, so a batch sent meanwhile waits for the compile it would have done anyway.
+   */
+  prepare(): void {
+    while (this.slots.length < this.size) {
+      const prepare: ParseRequest = { id: 0, root: '', files: [], prepare: true };
+      this.spawn().worker.postMessage(prepare);
+    }
+  }
+
   /** A free worker, spawning one while under the pool's size; undefined once `signal` is aborted. */
   private async idleSlot(signal?: AbortSignal): Promise<Slot | undefined> {
     for (;;) {
