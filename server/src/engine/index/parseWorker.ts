@@ -17,8 +17,11 @@ export interface ParseRequest {
   files: string[];
   /** The content store (its packs folder and shared table), when files are looked up there before being parsed. */
   store?: StoreRef;
-  /** Compile the parser and query now, reply nothing (ParsePool.prepare: the pool has not asked for files yet). */
+  /** Compile the parser and query now and say when done (ParsePool.prepare: the pool has no files to send yet). */
   prepare?: true;
+}
+export interface PreparedReply {
+  prepared: true;
 }
 export interface ParseReply {
   id: number;
@@ -79,6 +82,8 @@ parentPort?.on('message', (msg: ParseRequest) => {
   if (msg.prepare) {
     cParser();
     extractQuery();
+    const reply: PreparedReply = { prepared: true };
+    parentPort!.postMessage(reply);
   } else void handle(msg);
 });
 
