@@ -93,6 +93,27 @@ function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexL
   return cached;
 }
 
+/** Sets the records of the `files` the content store holds into `tree`; returns the others (to be parsed). */
+function takeFromStore(root: string, files: WalkEntry[], ref: StoreRef | undefined, tree: TreeIndex): WalkEntry[] {
+  if (!ref?.table) return files;
+  const view = new ContentStore(ref.dir, ref.table);
+  const rest: WalkEntry[] = [];
+  try {
+    for (const f of files) {
+      const r = recordInStore(root, f.rel, view);
+      if (r) tree.setRecord(r);
+      else rest.push(f);
+    }
+  } finally {
+    try {
+      view.flush();
+    } catch {
+      // Nothing was added: flush only closes the packs read and marks them used.
+    }
+  }
+  return rest;
+}
+
 /** Marks a cache file used now (the cache limit evicts the least recently used). */
 function touch(file: string): void {
   try {
@@ -176,26 +197,10 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   let fromStoreHere = 0;
   if (!prepared && toParse.length && toParse.length <= MAIN_THREAD_LOOKUPS) {
     store = { ref: openStore(opts.cacheDir) };
-    if (store.ref?.table) {
-      const view = new ContentStore(store.ref.dir, store.ref.table);
-      const rest: WalkEntry[] = [];
-      try {
-        for (const f of toParse) {
-          const r = recordInStore(root, f.rel, view);
-          if (r) tree.setRecord(r);
-          else rest.push(f);
-        }
-      } finally {
-        try {
-          view.flush();
-        } catch {
-          // Nothing was added: flush only closes the packs read and marks them used.
-        }
-      }
-      fromStoreHere = toParse.length - rest.length;
-      done += fromStoreHere;
-      toParse = rest;
-    }
+    const rest = takeFromStore(root, toParse, store.ref, tree);
+    fromStoreHere = toParse.length - rest.length;
+    done += fromStoreHere;
+    toParse = rest;
   }
   lap('cacheRead');
   let mergeMs = 0;
