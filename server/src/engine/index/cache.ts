@@ -186,6 +186,31 @@ export function saveCacheOrWarn(file: string, data: CachedTree, warn: (msg: stri
 
 export class CacheError extends Error {}
 
+/**
+ * The root a cache file was written for, read from its header and metadata alone (nothing else is verified: a caller
+ * that uses the cache loads it with loadCache); undefined when it is no cache of this format.
+ */
+export function cachedRoot(file: string): string | undefined {
+  const opened = openRegular(file);
+  if (!('fd' in opened)) return undefined;
+  try {
+    const head = Buffer.alloc(HEADER_BYTES + 4);
+    if (fs.readSync(opened.fd, head, 0, head.length, 0) !== head.length) return undefined;
+    const m = /^(\S+) (\d+) /.exec(head.toString('latin1', 0, HEADER_BYTES));
+    if (!m || m[1] !== MAGIC || Number(m[2]) !== CACHE_FORMAT) return undefined;
+    const n = head.readUInt32LE(HEADER_BYTES);
+    if (n > 1 << 20) return undefined;
+    const body = Buffer.alloc(n);
+    if (fs.readSync(opened.fd, body, 0, n, HEADER_BYTES + 4) !== n) return undefined;
+    const meta = v8.deserialize(body) as { root?: unknown } | undefined;
+    return typeof meta?.root === 'string' ? meta.root : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}
+
 /** Reads a cache file; undefined when absent; throws CacheError when corrupt, foreign or of another format. */
 export function loadCache(file: string, root: string): CachedTree | undefined {
   // A FIFO would block a plain open forever; a folder or device is no cache either.

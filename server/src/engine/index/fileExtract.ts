@@ -61,6 +61,27 @@ function readAndExtract(root: string, rel: string, clock: PhaseClock, store: Con
   return { record, reused: false };
 }
 
+/**
+ * The record of `rel` when the content store holds its bytes' extraction, else undefined (then the file is to be
+ * extracted: unreadable, special and oversized files included, whose records say why). The same lookup as a worker's,
+ * for a thread that has no parser.
+ */
+export function recordInStore(root: string, rel: string, store: ContentStore): FileRecord | undefined {
+  const abs = path.join(root, rel);
+  let buf: Buffer;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+    if (!st.isFile() || st.size > DEFAULT_MAX_FILE_SIZE) return undefined;
+    buf = readWhole(abs);
+  } catch {
+    return undefined;
+  }
+  const { key, hash } = contentKey(buf);
+  const stored = store.get(key);
+  return stored && recordFromStore(stored, rel, st, hash);
+}
+
 /** `onRead` sees the bytes before anything else is done with them; a record it returns is the file's record. */
 function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => FileRecord | undefined): FileRecord {
   let buf: Buffer;

@@ -5,16 +5,18 @@ import * as path from 'node:path';
 import { CacheError, cacheFile, ensureCacheDir, loadCache, saveCacheOrWarn } from './cache';
 import type { CacheUsage } from './cacheLimit';
 import { reusableRecord } from './cacheFreshness';
-import { loadStoreTable, packsDir, type StoreRef } from './contentStore';
-import { emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
+import { ContentStore, loadStoreTable, packsDir, type StoreRef } from './contentStore';
+import { recordInStore } from './fileExtract';
+import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
+import { confirmSibling, matchSibling, siblingCache, type SiblingCache, type SiblingCandidate } from './siblingCache';
 import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
 import type { Codebase, IndexProgress } from './types';
-import { admitFile, walkTree, type WalkResult } from './walker';
+import { admitFile, type WalkEntry, walkTree, type WalkResult } from './walker';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type IndexLog = (level: LogLevel, msg: string) => void;
@@ -30,8 +32,10 @@ export interface TreeStats {
   seconds: number;
   /** Files taken from the tree's cache (same path, same file). */
   fromCache: number;
-  /** Files taken from the content store (same bytes parsed before, in any tree), not parsed. */
+  /** Files taken by content (same bytes parsed before, in any tree: the content store or a sibling's cache), not parsed. */
   fromStore: number;
+  /** The tree whose cache this tree's first index started from (siblingCache.ts), when one was used. */
+  seededFrom?: string;
   /** The cache folder's size, limit and what this build evicted (the same for every tree of one build). */
   cache?: CacheUsage;
   /** Where the build's time went: the main thread's steps (ms, wall) and the workers' extraction phases. */
@@ -39,8 +43,11 @@ export interface TreeStats {
 }
 
 export interface BuildProfile {
-  /** Main-thread steps, ms: walk, cache read, waiting for the pool, merging records, counting, cache write. */
-  main: Record<'walk' | 'cacheRead' | 'pool' | 'merge' | 'count' | 'cacheWrite', number>;
+  /**
+   * Main-thread steps, ms: walk, cache read, checking files against a sibling tree's cache (while the pool parses),
+   * waiting for the pool, merging records, counting, cache write.
+   */
+  main: Record<'walk' | 'cacheRead' | 'sibling' | 'pool' | 'merge' | 'count' | 'cacheWrite', number>;
   /** CPU time of the main thread during the build, ms (0 where it cannot be read). */
   mainCpuMs: number;
   workers: PhaseTimes;
@@ -58,6 +65,12 @@ export interface BuildTreeOptions {
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
 }
+
+/**
+ * Most files to parse that are looked up in the content store on the main thread before any worker starts: a lookup
+ * costs ~0.1 ms, a worker's start and query compile ~0.2 s of CPU; past this many, the workers look them up in parallel.
+ */
+const MAIN_THREAD_LOOKUPS = 512;
 
 /** The cached records of a tree, or none when the cache is missing or unusable (then it is removed and rebuilt). */
 function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexLog): Map<string, FileRecord> {
@@ -78,6 +91,27 @@ function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexL
     }
   }
   return cached;
+}
+
+/** Sets the records of the `files` the content store holds into `tree`; returns the others (to be parsed). */
+function takeFromStore(root: string, files: WalkEntry[], ref: StoreRef | undefined, tree: TreeIndex): WalkEntry[] {
+  if (!ref?.table) return files;
+  const view = new ContentStore(ref.dir, ref.table);
+  const rest: WalkEntry[] = [];
+  try {
+    for (const f of files) {
+      const r = recordInStore(root, f.rel, view);
+      if (r) tree.setRecord(r);
+      else rest.push(f);
+    }
+  } finally {
+    try {
+      view.flush();
+    } catch {
+      // Nothing was added: flush only closes the packs read and marks them used.
+    }
+  }
+  return rest;
 }
 
 /** Marks a cache file used now (the cache limit evicts the least recently used). */
@@ -105,7 +139,7 @@ function openStore(cacheDir: string | undefined): StoreRef | undefined {
 export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: BuildTreeOptions): Promise<{ tree: TreeIndex; stats: TreeStats }> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
-  const main: BuildProfile['main'] = { walk: 0, cacheRead: 0, pool: 0, merge: 0, count: 0, cacheWrite: 0 };
+  const main: BuildProfile['main'] = { walk: 0, cacheRead: 0, sibling: 0, pool: 0, merge: 0, count: 0, cacheWrite: 0 };
   let lapAt = t0;
   const lap = (step: keyof BuildProfile['main']) => {
     const now = performance.now();
@@ -113,50 +147,102 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
     lapAt = now;
   };
   const root = path.resolve(rootIn);
+  const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
+  // A tree with no cache of its own will be parsed, at least in part: the workers start while the tree is walked.
+  const prepared = !opts.only && !(cachePath && fs.existsSync(cachePath));
+  if (prepared) pool.prepare();
   const info = detectTree(root);
   const tree = new TreeIndex(info);
   const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   lap('walk');
-  const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
-  const toParse: { rel: string; size: number }[] = [];
+  let files = walked.files;
+  // A tree without a cache of its own starts from a sibling's (siblingCache.ts): the files it may hold are checked by
+  // hash while the pool parses the files it cannot hold.
+  let seed: { sibling: SiblingCache; candidates: SiblingCandidate[] } | undefined;
+  if (opts.cacheDir && cachePath && !cached.size && !opts.only) {
+    const sibling = siblingCache(opts.cacheDir, cachePath, info);
+    const { candidates, others } = sibling ? matchSibling(sibling, files) : { candidates: [], others: files };
+    // Worth its string table only when it may hold most of this tree; otherwise the table would carry mostly names of
+    // files this tree does not have (every file is still looked up in the content store).
+    if (sibling && candidates.length * 2 >= files.length) {
+      tree.loadStrings(sibling.strings);
+      seed = { sibling, candidates };
+      files = others;
+      touch(sibling.file);
+    }
+  }
+  let toParse: WalkEntry[] = [];
   let fromCache = 0;
   // A record found by content (same bytes, new ctime or inode) is rewritten with the new stat.
   let restated = false;
-  for (const f of walked.files) {
+  for (const f of files) {
     const c = reusableRecord(cached.get(f.rel), f, root);
     if (c) {
       restated ||= c !== cached.get(f.rel);
       tree.setRecord(c);
       fromCache++;
-    } else toParse.push({ rel: f.rel, size: f.size });
+    } else toParse.push(f);
   }
-  const changed = toParse.length > 0 || cached.size !== fromCache || restated;
+  const changed = toParse.length > 0 || cached.size !== fromCache || restated || seed !== undefined;
   cached.clear();
-  // Largest files first: the pool's tail is then made of small files.
-  toParse.sort((a, b) => b.size - a.size);
   let done = fromCache;
   const total = walked.files.length;
   opts.onProgress?.({ tree: root, done, total });
+  // The content store's table is read once, when there is something to parse.
+  let store: { ref: StoreRef | undefined } | undefined;
+  // A few files to parse and no worker started yet (a branch switched back, a few files restored): those the content
+  // store holds are taken here, and when that is all of them no worker starts (its start and query compile cost more).
+  let fromStoreHere = 0;
+  if (!prepared && toParse.length && toParse.length <= MAIN_THREAD_LOOKUPS) {
+    store = { ref: openStore(opts.cacheDir) };
+    const rest = takeFromStore(root, toParse, store.ref, tree);
+    fromStoreHere = toParse.length - rest.length;
+    done += fromStoreHere;
+    toParse = rest;
+  }
   lap('cacheRead');
   let mergeMs = 0;
-  const workers = toParse.length
-    ? await pool.run(
-        root,
-        toParse.map((f) => f.rel),
-        (records, strings) => {
-          const m0 = performance.now();
-          for (const r of records) tree.setRecord(r, strings);
-          mergeMs += performance.now() - m0;
-          done += records.length;
-          opts.onProgress?.({ tree: root, done, total });
-        },
-        opts.signal,
-        openStore(opts.cacheDir),
-        toParse.map((f) => f.size),
-      )
-    : emptyPhaseTimes();
+  const parse = (list: WalkEntry[]): Promise<PhaseTimes> => {
+    if (!list.length) return Promise.resolve(emptyPhaseTimes());
+    store ??= { ref: openStore(opts.cacheDir) };
+    // Largest files first: the pool's tail is then made of small files.
+    list.sort((a, b) => b.size - a.size);
+    return pool.run(
+      root,
+      list.map((f) => f.rel),
+      (records, strings) => {
+        const m0 = performance.now();
+        for (const r of records) tree.setRecord(r, strings);
+        mergeMs += performance.now() - m0;
+        done += records.length;
+        opts.onProgress?.({ tree: root, done, total });
+      },
+      opts.signal,
+      store.ref,
+      list.map((f) => f.size),
+    );
+  };
+  const parsing = parse(toParse);
+  // Awaited below; a failure meanwhile must not count as unhandled while the sibling's files are checked.
+  parsing.catch(() => undefined);
+  let fromSibling = 0;
+  let workers: PhaseTimes;
+  if (seed) {
+    const { reused, differ } = await confirmSibling(seed.candidates, root, opts.signal);
+    for (const r of reused) tree.setRecord(r);
+    fromSibling = reused.length;
+    done += fromSibling;
+    opts.onProgress?.({ tree: root, done, total });
+    lap('sibling');
+    // Batches merged while the files were checked are the merge's time, not the check's.
+    main.sibling -= mergeMs;
+    main.pool += mergeMs;
+    workers = await parsing;
+    // Same size, other bytes: parsed (or found in the content store) once the first files are done.
+    if (differ.length) addPhaseTimes(workers, await parse(differ));
+  } else workers = await parsing;
   lap('pool');
   main.merge = mergeMs;
   main.pool -= mergeMs;
@@ -182,8 +268,9 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cpu1 = threadCpuMs();
   const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
   workers.threadCpuMs = Math.round(workers.threadCpuMs);
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused, profile };
-  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused} by content), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling + fromStoreHere, ...(seed ? { seededFrom: seed.sibling.root } : {}), profile };
+  const seeded = seed ? ` (${fromSibling} from the cache of ${seed.sibling.root})` : '';
+  opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused + fromSibling + fromStoreHere} by content${seeded}), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
 }
 

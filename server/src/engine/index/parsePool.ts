@@ -9,7 +9,7 @@ import { planBatches } from './batchPlan';
 import type { StoreRef } from './contentStore';
 import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes } from './extractProfile';
 import { emptyRecord, emptyWorkerStrings, type FileRecord, workerStrings, type WorkerStrings } from './fileRecord';
-import type { ParseReply, ParseRequest } from './parseWorker';
+import type { ParseReply, ParseRequest, PreparedReply } from './parseWorker';
 
 function workerScript(): string {
   for (const name of ['parseWorker.js', 'parseWorker.ts']) {
@@ -44,6 +44,8 @@ function workerExecArgv(): string[] {
 interface Slot {
   worker: Worker;
   busy?: { req: ParseRequest; resolve: (r: FileRecord[], strings: WorkerStrings, times?: PhaseTimes) => void };
+  /** Set while a prepared worker compiles (see prepare): it is not terminated before that ends. */
+  preparing?: { done: Promise<void>; end: () => void };
 }
 
 /** All cores, or IRQLENS_WORKERS when set (to measure how the build scales with the number of workers). */
@@ -81,6 +83,8 @@ export class ParsePool {
   private slots: Slot[] = [];
   private nextId = 1;
   private waiting: (() => void)[] = [];
+  /** Set by dispose: a run still under way sends no more batches (and starts no worker). */
+  private disposed = false;
   /** Shared with every worker: set to 1 when the build is aborted (read between files). */
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
 
@@ -97,7 +101,11 @@ export class ParsePool {
       ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv(), workerData: { stop: this.stop } })
       : new Worker(script, { execArgv: workerExecArgv(), workerData: { stop: this.stop } });
     const slot: Slot = { worker };
-    worker.on('message', (reply: ParseReply) => {
+    worker.on('message', (reply: ParseReply | PreparedReply) => {
+      if ('prepared' in reply) {
+        slot.preparing?.end();
+        return;
+      }
       const busy = slot.busy;
       slot.busy = undefined;
       busy?.resolve(reply.records, workerStrings(reply.strings), reply.times);
@@ -109,6 +117,7 @@ export class ParsePool {
       slot.busy = undefined;
       this.log?.('error', `parse worker failed on ${busy?.req.files.length ?? 0} file(s) of ${busy?.req.root}: ${e.message}`);
       this.slots = this.slots.filter((s) => s !== slot);
+      slot.preparing?.end();
       busy?.resolve(busy.req.files.map((f) => emptyRecord(f, 0, 0, `parse worker failed: ${e.message}`)), emptyWorkerStrings());
       this.waiting.shift()?.();
     });
@@ -116,10 +125,27 @@ export class ParsePool {
     return slot;
   }
 
-  /** A free worker, spawning one while under the pool's size; undefined once `signal` is aborted. */
+  /**
+   * Starts the workers now, each compiling its parser and query (~0.1 s of start and ~70 ms of query compile per worker)
+   * while the caller walks the tree and reads caches: a build that will parse calls this before it knows what. A
+   * worker handles its messages in order, so a batch sent meanwhile waits for the compile it would have done anyway.
+   */
+  prepare(): void {
+    while (this.slots.length < this.size) {
+      const slot = this.spawn();
+      let end = () => {};
+      const done = new Promise<void>((resolve) => (end = resolve));
+      slot.preparing = { done, end };
+      slot.worker.once('exit', end);
+      const prepare: ParseRequest = { id: 0, root: '', files: [], prepare: true };
+      slot.worker.postMessage(prepare);
+    }
+  }
+
+  /** A free worker, spawning one while under the pool's size; undefined once `signal` is aborted or the pool disposed. */
   private async idleSlot(signal?: AbortSignal): Promise<Slot | undefined> {
     for (;;) {
-      if (signal?.aborted) return undefined;
+      if (signal?.aborted || this.disposed) return undefined;
       const free = this.slots.find((s) => !s.busy);
       if (free) return free;
       if (this.slots.length < this.size) return this.spawn();
@@ -180,11 +206,16 @@ export class ParsePool {
 
   /** Terminates the workers, each once idle (a busy one is told to stop after its current file, see stopWorkers). */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     const slots = this.slots;
     this.slots = [];
     if (slots.some((s) => s.busy)) Atomics.store(this.stop, 0, 1);
     await Promise.all(
       slots.map(async (s) => {
+        // Terminating a worker inside tree-sitter's compile aborts the process, as inside a parse. Its reply comes
+        // before that of any batch, so a busy worker's next message is then its batch's.
+        await s.preparing?.done;
         if (s.busy) await new Promise((resolve) => ['message', 'error', 'exit'].forEach((e) => s.worker.once(e, resolve)));
         await s.worker.terminate();
       }),

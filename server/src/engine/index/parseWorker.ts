@@ -5,6 +5,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ContentStore, type StoreRef } from './contentStore';
+import { cParser, extractQuery } from './cParse';
 import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
@@ -16,6 +17,11 @@ export interface ParseRequest {
   files: string[];
   /** The content store (its packs folder and shared table), when files are looked up there before being parsed. */
   store?: StoreRef;
+  /** Compile the parser and query now and say when done (ParsePool.prepare: the pool has no files to send yet). */
+  prepare?: true;
+}
+export interface PreparedReply {
+  prepared: true;
 }
 export interface ParseReply {
   id: number;
@@ -73,7 +79,12 @@ const MAJOR_EVERY_BYTES = 4 * 1024 * 1024;
 const stop = (workerData as { stop?: Int32Array } | null)?.stop;
 
 parentPort?.on('message', (msg: ParseRequest) => {
-  void handle(msg);
+  if (msg.prepare) {
+    cParser();
+    extractQuery();
+    const reply: PreparedReply = { prepared: true };
+    parentPort!.postMessage(reply);
+  } else void handle(msg);
 });
 
 /** Thread CPU time already reported: each reply carries what the thread used since the previous one. */

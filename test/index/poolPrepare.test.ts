@@ -1,0 +1,55 @@
+// Workers started before the build knows what to parse (ParsePool.prepare): disposing of them while they still compile
+// their parser and query must not abort the process (tree-sitter's addon throws when its thread is torn down inside a
+// call), and a prepared pool's records equal an unprepared one's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ParsePool } from '../../server/src/engine/index/parsePool';
+import { namedSymbols } from '../../server/src/engine/index/recordViews';
+import { TreeIndex } from '../../server/src/engine/index/treeIndex';
+import { detectTree } from '../../server/src/engine/index/treeInfo';
+import { writeDriverTree } from '../support/indexSnapshot';
+
+void test('a pool disposed while its prepared workers compile exits cleanly, again and again', async () => {
+  for (let i = 0; i < 3; i++) {
+    const pool = new ParsePool(2);
+    pool.prepare();
+    await pool.dispose();
+  }
+  // Disposed right after the compile was asked for and a batch sent behind it.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-prepare-'));
+  writeDriverTree(root, 4);
+  const pool = new ParsePool(2);
+  pool.prepare();
+  const running = pool.run(root, ['drv0.c', 'drv1.c'], () => undefined);
+  await pool.dispose();
+  await running;
+});
+
+/** Every file's symbol names, in file order: what the pool extracted, independent of string ids. */
+async function symbolNames(pool: ParsePool, root: string, files: string[]): Promise<string[]> {
+  const tree = new TreeIndex(detectTree(root));
+  await pool.run(root, files, (records, strings) => {
+    for (const r of records) tree.setRecord(r, strings);
+  });
+  return files.map((f) => `${f}: ${namedSymbols(tree.record(f)!, tree.strings).map((s) => `${s.entry.kind} ${s.name} ${s.entry.startLine}-${s.entry.endLine}`).sort().join(', ')}`);
+}
+
+void test('a prepared pool extracts what an unprepared one does', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-prepare-'));
+  writeDriverTree(root, 12);
+  const files = fs.readdirSync(root).sort();
+  const plain = new ParsePool(2);
+  const prepared = new ParsePool(2);
+  prepared.prepare();
+  try {
+    const want = await symbolNames(plain, root, files);
+    assert.ok(want.some((l) => l.includes('function drv3_handle')), 'the fixture has functions');
+    assert.deepEqual(await symbolNames(prepared, root, files), want);
+  } finally {
+    await plain.dispose();
+    await prepared.dispose();
+  }
+});
