@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParenPairs } from '../../server/src/engine/index/cScan';
 import { decodeSource } from '../../server/src/engine/index/fileExtract';
-import { C_KEYWORDS, distinctIdentifiers, forEachIdentifier } from '../../server/src/engine/index/lexer';
+import { C_KEYWORDS, distinctIdentifiers, forEachIdentifier, identifierHash, identifierHashes } from '../../server/src/engine/index/lexer';
 
 /** The regular expression the lexer used before its hand-written scanner: comments, literals, identifiers, numbers. */
 const OLD_TOKEN = /\/\*[\s\S]*?(?:\*\/|$)|\/\/(?:[^\n\\]|\\[\s\S])*|"(?:[^"\\\n]|\\[\s\S])*"?|'(?:[^'\\\n]|\\[\s\S])*'?|[A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*/g;
@@ -61,6 +61,20 @@ void test('distinct identifiers come once each, in order of first appearance, ke
   // Many distinct names: the table grows past its first size and keeps them all.
   const many = Array.from({ length: 5000 }, (_, i) => `name${i}`);
   assert.deepEqual(distinctIdentifiers(many.join(' ') + ' ' + many.join(' ')), many);
+});
+
+void test('identifier hashes: one per distinct identifier, keywords left out, sorted, as identifierHash gives them', () => {
+  const next = random(4);
+  const words = ['x', 'y', 'xy', 'int', 'for', 'struct', 'foo_bar', 'a1', 'NULL', '/*c*/', ' ', '\n', '"s"', '(', ')'];
+  for (let n = 0; n < 3000; n++) {
+    const text = randomText(next, words, 200);
+    const expected = Int32Array.from(distinctIdentifiers(text), identifierHash).sort();
+    assert.deepEqual([...identifierHashes(text)], [...expected], JSON.stringify(text));
+  }
+  // Distinct names, distinct hashes here; a keyword's hash is left out only for the keyword itself.
+  const many = Array.from({ length: 5000 }, (_, i) => `name${i}`);
+  assert.equal(new Set(identifierHashes(many.join(' '))).size, 5000);
+  assert.deepEqual([...identifierHashes('struct int for while')], []);
 });
 
 void test('ParenPairs gives the closer the stack pass pairs, before and after it builds its table', () => {
