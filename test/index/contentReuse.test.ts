@@ -12,25 +12,12 @@ import { cacheFile } from '../../server/src/engine/index/cache';
 import { enforceCacheLimit } from '../../server/src/engine/index/cacheLimit';
 import { ContentStore, contentKey, loadStoreTable, packsDir } from '../../server/src/engine/index/contentStore';
 import { emptyRecord } from '../../server/src/engine/index/fileRecord';
-import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
-import { driverFile, indexSnapshot, type IndexSnapshot, writeDriverTree } from '../support/indexSnapshot';
+import { coldSnapshot, driverFile, indexTree, type IndexSnapshot, writeDriverTree } from '../support/indexSnapshot';
 
 const N = 40;
 
 function scratch(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-reuse-'));
-}
-
-async function indexed(root: string, cacheDir: string | undefined, cacheLimitBytes?: number) {
-  const idx = await WorkspaceIndex.build({ roots: [root], cacheDir, noCache: !cacheDir, cacheLimitBytes, workers: 2 });
-  const [stats] = idx.stats();
-  const snap = indexSnapshot(idx, stats.root);
-  await idx.dispose();
-  return { stats, snap };
-}
-
-async function cold(root: string): Promise<IndexSnapshot> {
-  return (await indexed(root, undefined)).snap;
 }
 
 function packFiles(cacheDir: string): string[] {
@@ -47,12 +34,12 @@ void test('a second version of a tree parses only the files whose bytes are new'
   // 5% of the files changed, one added.
   writeDriverTree(v2, N, (i) => (i === 3 || i === 17 ? 1 : 0));
   fs.writeFileSync(path.join(v2, 'added.c'), 'int added_fn(void) { return common_count(2); }\n');
-  const first = await indexed(v1, cacheDir);
+  const first = await indexTree(v1, cacheDir);
   assert.equal(first.stats.fromStore, 0);
-  const second = await indexed(v2, cacheDir);
+  const second = await indexTree(v2, cacheDir);
   assert.equal(second.stats.fromCache, 0, 'another tree: nothing from a tree cache');
   assert.equal(second.stats.fromStore, second.stats.files - 3, 'all but the two changed files and the new one by content');
-  assert.deepEqual(second.snap, await cold(v2));
+  assert.deepEqual(second.snap, await coldSnapshot(v2));
   assert.ok(second.snap.symbols.some((s) => s.includes('"drv3_v1_extra"')), 'the changed file was parsed');
 });
 
@@ -61,23 +48,23 @@ void test('after a simulated checkout (files rewritten, removed, added, then swi
   const cacheDir = path.join(base, 'cache');
   const tree = path.join(base, 'tree');
   writeDriverTree(tree, N);
-  const v1 = await indexed(tree, cacheDir);
-  assert.deepEqual(v1.snap, await cold(tree));
+  const v1 = await indexTree(tree, cacheDir);
+  assert.deepEqual(v1.snap, await coldSnapshot(tree));
   // "git checkout other": two files get new contents, one is deleted, one created.
   for (const i of [5, 30]) fs.writeFileSync(path.join(tree, `drv${i}.c`), driverFile(i, N, 2));
   fs.rmSync(path.join(tree, 'drv9.c'));
   fs.writeFileSync(path.join(tree, 'new_on_branch.c'), 'int branch_only(void) { return common_count(3); }\n');
-  const other = await indexed(tree, cacheDir);
+  const other = await indexTree(tree, cacheDir);
   assert.equal(other.stats.fromCache, other.stats.files - 3);
-  assert.deepEqual(other.snap, await cold(tree));
+  assert.deepEqual(other.snap, await coldSnapshot(tree));
   // "git checkout -": the first contents come back with new stat data; their extraction is found by content.
   for (const i of [5, 30]) fs.writeFileSync(path.join(tree, `drv${i}.c`), driverFile(i, N, 0));
   fs.writeFileSync(path.join(tree, 'drv9.c'), driverFile(9, N, 0));
   fs.rmSync(path.join(tree, 'new_on_branch.c'));
-  const back = await indexed(tree, cacheDir);
+  const back = await indexTree(tree, cacheDir);
   assert.equal(back.stats.fromStore, 3, 'the switched-back files are not parsed');
   assert.deepEqual(back.snap, v1.snap);
-  assert.deepEqual(back.snap, await cold(tree));
+  assert.deepEqual(back.snap, await coldSnapshot(tree));
 });
 
 void test('a same-size edit with the old mtime restored is not served from either cache', async () => {
@@ -85,13 +72,13 @@ void test('a same-size edit with the old mtime restored is not served from eithe
   const cacheDir = path.join(base, 'cache');
   const tree = path.join(base, 'tree');
   writeDriverTree(tree, 4);
-  await indexed(tree, cacheDir);
+  await indexTree(tree, cacheDir);
   const file = path.join(tree, 'drv1.c');
   const st = fs.statSync(file);
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('drv1_ack', 'drv1_ACK'));
   fs.utimesSync(file, st.atime, st.mtime);
-  const after = await indexed(tree, cacheDir);
-  assert.deepEqual(after.snap, await cold(tree));
+  const after = await indexTree(tree, cacheDir);
+  assert.deepEqual(after.snap, await coldSnapshot(tree));
   assert.ok(after.snap.symbols.some((s) => s.includes('"drv1_ACK"')));
 });
 
@@ -101,7 +88,7 @@ void test('eviction keeps the cache within its limit and never serves a stale fi
   const tree = path.join(base, 'tree');
   writeDriverTree(tree, N);
   // A limit of 0: every pack goes after each build, the caches of the trees just built stay.
-  const first = await indexed(tree, cacheDir, 0);
+  const first = await indexTree(tree, cacheDir, 0);
   assert.ok(first.stats.cache, 'the build reports the cache');
   assert.ok(first.stats.cache.evicted > 0);
   assert.deepEqual(packFiles(cacheDir), []);
@@ -109,18 +96,18 @@ void test('eviction keeps the cache within its limit and never serves a stale fi
   assert.equal(first.stats.cache.bytes, fs.statSync(cacheFile(cacheDir, tree)).blocks * 512);
   for (const v of [1, 2, 0, 1]) {
     for (const i of [2, 11]) fs.writeFileSync(path.join(tree, `drv${i}.c`), driverFile(i, N, v));
-    const r = await indexed(tree, cacheDir, 0);
+    const r = await indexTree(tree, cacheDir, 0);
     assert.equal(r.stats.fromStore, 0, 'evicted entries are gone');
-    assert.deepEqual(r.snap, await cold(tree), `version ${v}`);
+    assert.deepEqual(r.snap, await coldSnapshot(tree), `version ${v}`);
   }
   // Another tree indexed later under the same limit evicts the first tree's cache (least recently used).
   const other = path.join(base, 'other');
   writeDriverTree(other, 3);
-  await indexed(other, cacheDir, 0);
+  await indexTree(other, cacheDir, 0);
   assert.ok(!fs.existsSync(cacheFile(cacheDir, tree)));
-  const again = await indexed(tree, cacheDir, 0);
+  const again = await indexTree(tree, cacheDir, 0);
   assert.equal(again.stats.fromCache, 0);
-  assert.deepEqual(again.snap, await cold(tree));
+  assert.deepEqual(again.snap, await coldSnapshot(tree));
 });
 
 void test('least recently used entries go first; older formats and stale temporary files always', () => {
@@ -159,7 +146,7 @@ void test('a damaged, replaced or vanished pack is a miss, never a wrong record'
   const cacheDir = path.join(base, 'cache');
   const v1 = path.join(base, 'v1');
   writeDriverTree(v1, N);
-  await indexed(v1, cacheDir);
+  await indexTree(v1, cacheDir);
   // Flip one byte in the body area of every pack: each entry's checksum fails.
   for (const p of packFiles(cacheDir)) {
     const b = fs.readFileSync(p);
@@ -168,9 +155,9 @@ void test('a damaged, replaced or vanished pack is a miss, never a wrong record'
   }
   const copy = path.join(base, 'copy');
   fs.cpSync(v1, copy, { recursive: true });
-  const damaged = await indexed(copy, cacheDir);
+  const damaged = await indexTree(copy, cacheDir);
   assert.ok(damaged.stats.fromStore < damaged.stats.files, 'damaged entries are parsed again');
-  assert.deepEqual(damaged.snap, await cold(copy));
+  assert.deepEqual(damaged.snap, await coldSnapshot(copy));
 
   // A table read before a pack vanished or was replaced by another pack's bytes.
   const dir = path.join(base, 'unit');
@@ -202,7 +189,7 @@ void test('a FIFO in place of a pack is refused without blocking, when the table
   const cacheDir = path.join(base, 'cache');
   const v1 = path.join(base, 'v1');
   writeDriverTree(v1, N);
-  await indexed(v1, cacheDir);
+  await indexTree(v1, cacheDir);
   const packs = packFiles(cacheDir);
   assert.ok(packs.length > 0);
   for (const p of packs) {
@@ -211,9 +198,9 @@ void test('a FIFO in place of a pack is refused without blocking, when the table
   }
   const copy = path.join(base, 'copy');
   fs.cpSync(v1, copy, { recursive: true });
-  const again = await indexed(copy, cacheDir);
+  const again = await indexTree(copy, cacheDir);
   assert.equal(again.stats.fromStore, 0, 'nothing is read from a FIFO');
-  assert.deepEqual(again.snap, await cold(copy));
+  assert.deepEqual(again.snap, await coldSnapshot(copy));
 
   // A table read while the pack was whole; a FIFO put in its place before the entry is read.
   const dir = path.join(base, 'unit');
@@ -248,8 +235,8 @@ void test('two processes indexing trees that share files into one cache at once 
   const b = path.join(base, 'b');
   writeDriverTree(a, N);
   writeDriverTree(b, N, (i) => (i % 10 === 0 ? 1 : 0));
-  const expectA = await cold(a);
-  const expectB = await cold(b);
+  const expectA = await coldSnapshot(a);
+  const expectB = await coldSnapshot(b);
   // Round 1: an empty cache, both write packs and tree caches at once. Round 2: both read what both wrote. Round 3:
   // the trees change and a small limit evicts while the other process reads.
   for (let round = 1; round <= 3; round++) {
@@ -257,8 +244,8 @@ void test('two processes indexing trees that share files into one cache at once 
       for (const t of [a, b]) fs.writeFileSync(path.join(t, 'drv7.c'), driverFile(7, N, 3));
     }
     const [ra, rb] = await Promise.all([child(a, cacheDir), child(b, cacheDir, round === 3 ? 0 : undefined)]);
-    const wantA = round === 3 ? await cold(a) : expectA;
-    const wantB = round === 3 ? await cold(b) : expectB;
+    const wantA = round === 3 ? await coldSnapshot(a) : expectA;
+    const wantB = round === 3 ? await coldSnapshot(b) : expectB;
     assert.deepEqual(ra.snapshot, wantA, `round ${round}: tree a`);
     assert.deepEqual(rb.snapshot, wantB, `round ${round}: tree b`);
     if (round === 2) assert.equal(ra.fromCache + rb.fromCache, 2 * (N + 1), 'round 2: both trees from their caches');

@@ -11,8 +11,7 @@ import { cacheFile } from '../../server/src/engine/index/cache';
 import { confirmSibling, matchSibling, siblingCache } from '../../server/src/engine/index/siblingCache';
 import { detectTree } from '../../server/src/engine/index/treeInfo';
 import { walkTree } from '../../server/src/engine/index/walker';
-import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
-import { indexSnapshot, type IndexSnapshot, writeDriverTree } from '../support/indexSnapshot';
+import { coldSnapshot, indexTree, writeDriverTree } from '../support/indexSnapshot';
 
 const N = 40;
 
@@ -24,18 +23,6 @@ function scratch(): string {
 function writeXenLike(dir: string, version: (i: number) => number = () => 0): void {
   writeDriverTree(dir, N, version);
   fs.writeFileSync(path.join(dir, 'Makefile'), 'export XEN_VERSION = 4\nexport XEN_SUBVERSION = 17\nexport XEN_EXTRAVERSION ?= .5\n');
-}
-
-async function indexed(root: string, cacheDir: string | undefined) {
-  const idx = await WorkspaceIndex.build({ roots: [root], cacheDir, noCache: !cacheDir, workers: 2 });
-  const [stats] = idx.stats();
-  const snap = indexSnapshot(idx, stats.root);
-  await idx.dispose();
-  return { stats, snap };
-}
-
-async function cold(root: string): Promise<IndexSnapshot> {
-  return (await indexed(root, undefined)).snap;
 }
 
 /** Same length, other bytes: only the content hash tells the file from the sibling's. */
@@ -56,18 +43,18 @@ void test('a second version starts from the first one\'s cache and equals a cold
   sameSizeEdit(path.join(v2, 'drv1.c'), 'drv1_ack', 'drv1_ACK');
   fs.writeFileSync(path.join(v2, 'added.c'), 'int added_fn(void) { return common_count(2); }\n');
   fs.rmSync(path.join(v2, 'drv9.c'));
-  const first = await indexed(v1, cacheDir);
+  const first = await indexTree(v1, cacheDir);
   assert.equal(first.stats.seededFrom, undefined, 'nothing to start from');
-  const second = await indexed(v2, cacheDir);
+  const second = await indexTree(v2, cacheDir);
   assert.equal(second.stats.seededFrom, v1);
   assert.equal(second.stats.fromCache, 0, 'another tree: nothing from a tree cache');
   assert.equal(second.stats.fromStore, second.stats.files - 4, 'all but the four new contents by content');
   assert.equal(second.stats.profile?.workers.files, 4, 'the four new contents parsed');
-  assert.deepEqual(second.snap, await cold(v2));
+  assert.deepEqual(second.snap, await coldSnapshot(v2));
   assert.ok(second.snap.symbols.some((s) => s.includes('"drv1_ACK"')), 'the same-size edit was parsed');
   assert.ok(!second.snap.symbols.some((s) => s.includes('"drv9_ack"')), 'the removed file is not indexed');
   // The cache written for v2 is its own: a warm index takes every file from it.
-  const warm = await indexed(v2, cacheDir);
+  const warm = await indexTree(v2, cacheDir);
   assert.equal(warm.stats.fromCache, warm.stats.files);
   assert.equal(warm.stats.seededFrom, undefined);
   assert.deepEqual(warm.snap, second.snap);
@@ -78,22 +65,22 @@ void test('no sibling: another codebase, a vanished or damaged sibling, or one h
   const cacheDir = path.join(base, 'cache');
   const v1 = path.join(base, 'v1');
   writeXenLike(v1);
-  await indexed(v1, cacheDir);
+  await indexTree(v1, cacheDir);
 
   // A copy that is no Xen tree (no Makefile): unknown codebases have no sibling; the content store still serves it.
   const plain = path.join(base, 'plain');
   writeDriverTree(plain, N);
-  const p = await indexed(plain, cacheDir);
+  const p = await indexTree(plain, cacheDir);
   assert.equal(p.stats.seededFrom, undefined);
   assert.equal(p.stats.fromStore, p.stats.files);
-  assert.deepEqual(p.snap, await cold(plain));
+  assert.deepEqual(p.snap, await coldSnapshot(plain));
 
   // Most files of another size: the sibling would bring mostly names this tree does not have.
   const far = path.join(base, 'far');
   writeXenLike(far, (i) => (i % 4 === 0 ? 0 : 2));
-  const f = await indexed(far, cacheDir);
+  const f = await indexTree(far, cacheDir);
   assert.equal(f.stats.seededFrom, undefined);
-  assert.deepEqual(f.snap, await cold(far));
+  assert.deepEqual(f.snap, await coldSnapshot(far));
 
   // Damaged sibling caches (every one in the folder): checksum fails, the tree is indexed without them.
   for (const name of fs.readdirSync(cacheDir).filter((n) => n.endsWith('.idx'))) {
@@ -104,9 +91,9 @@ void test('no sibling: another codebase, a vanished or damaged sibling, or one h
   }
   const v2 = path.join(base, 'v2');
   writeXenLike(v2, (i) => (i === 5 ? 1 : 0));
-  const d = await indexed(v2, cacheDir);
+  const d = await indexTree(v2, cacheDir);
   assert.equal(d.stats.seededFrom, undefined, 'a damaged cache is no sibling');
-  assert.deepEqual(d.snap, await cold(v2));
+  assert.deepEqual(d.snap, await coldSnapshot(v2));
 
   // The sibling's tree is gone: its cache is not used (its codebase cannot be told).
   const v3 = path.join(base, 'v3');
@@ -115,9 +102,9 @@ void test('no sibling: another codebase, a vanished or damaged sibling, or one h
   fs.rmSync(v1, { recursive: true });
   fs.rmSync(far, { recursive: true });
   assert.ok(fs.existsSync(cacheFile(cacheDir, v2)));
-  const g = await indexed(v3, cacheDir);
+  const g = await indexTree(v3, cacheDir);
   assert.equal(g.stats.seededFrom, undefined);
-  assert.deepEqual(g.snap, await cold(v3));
+  assert.deepEqual(g.snap, await coldSnapshot(v3));
 });
 
 void test('a file rewritten between the walk and the hash check is not served from the sibling', async () => {
@@ -127,7 +114,7 @@ void test('a file rewritten between the walk and the hash check is not served fr
   const v2 = path.join(base, 'v2');
   writeXenLike(v1);
   writeXenLike(v2);
-  await indexed(v1, cacheDir);
+  await indexTree(v1, cacheDir);
   const sibling = siblingCache(cacheDir, cacheFile(cacheDir, v2), detectTree(v2));
   assert.equal(sibling?.root, v1);
   const { files } = walkTree(v2);

@@ -9,8 +9,7 @@ import * as path from 'node:path';
 import { ContentStore, loadStoreTable, packsDir } from '../../server/src/engine/index/contentStore';
 import { extractFile, recordInStore } from '../../server/src/engine/index/fileExtract';
 import type { FileRecord } from '../../server/src/engine/index/fileRecord';
-import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
-import { driverFile, indexSnapshot, writeDriverTree } from '../support/indexSnapshot';
+import { driverFile, indexTree, writeDriverTree } from '../support/indexSnapshot';
 import { recordTuples } from './recordTuples';
 
 const N = 20;
@@ -19,17 +18,9 @@ function scratch(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-lookup-'));
 }
 
-async function indexed(root: string, cacheDir: string | undefined) {
-  const idx = await WorkspaceIndex.build({ roots: [root], cacheDir, noCache: !cacheDir, workers: 2 });
-  const [stats] = idx.stats();
-  const snap = indexSnapshot(idx, stats.root);
-  await idx.dispose();
-  return { stats, snap };
-}
-
 /** A record's meaning with its own strings resolved (stat fields left out: they differ between two reads). */
 function meaning(r: FileRecord): unknown {
-  return { file: r.file, size: r.size, hash: r.hash, problem: r.problem, tuples: recordTuples(r), idents: Array.from(r.idents, (i) => r.strings?.[i]).sort() };
+  return { file: r.file, size: r.size, hash: r.hash, problem: r.problem, tuples: recordTuples(r), idents: Array.from(r.idents) };
 }
 
 void test('a record looked up on the main thread equals the record a parse gives', async () => {
@@ -37,7 +28,7 @@ void test('a record looked up on the main thread equals the record a parse gives
   const cacheDir = path.join(base, 'cache');
   const tree = path.join(base, 'tree');
   writeDriverTree(tree, N);
-  await indexed(tree, cacheDir);
+  await indexTree(tree, cacheDir);
   const store = new ContentStore(packsDir(cacheDir), loadStoreTable(packsDir(cacheDir)));
   for (const rel of ['common.h', 'drv0.c', 'drv7.c']) {
     const found = recordInStore(tree, rel, store);
@@ -59,23 +50,23 @@ void test('files switched back to contents the store holds are indexed without a
   const cacheDir = path.join(base, 'cache');
   const tree = path.join(base, 'tree');
   writeDriverTree(tree, N);
-  const first = await indexed(tree, cacheDir);
+  const first = await indexTree(tree, cacheDir);
   for (const i of [4, 11]) fs.writeFileSync(path.join(tree, `drv${i}.c`), driverFile(i, N, 1));
-  const other = await indexed(tree, cacheDir);
+  const other = await indexTree(tree, cacheDir);
   assert.equal(other.stats.profile?.workers.files, 2, 'new contents are parsed');
   // Back to the first contents (new inodes and times): both come from the store, on the main thread.
   for (const i of [4, 11]) fs.writeFileSync(path.join(tree, `drv${i}.c`), driverFile(i, N, 0));
-  const back = await indexed(tree, cacheDir);
+  const back = await indexTree(tree, cacheDir);
   assert.equal(back.stats.fromStore, 2);
   assert.equal(back.stats.profile?.workers.files, 0, 'nothing parsed');
   assert.equal(back.stats.profile?.workers.reused, 0, 'no worker looked anything up');
   assert.deepEqual(back.snap, first.snap);
-  assert.deepEqual(back.snap, (await indexed(tree, undefined)).snap);
+  assert.deepEqual(back.snap, (await indexTree(tree, undefined)).snap);
   // One back, one new: the new one goes to a worker, the other is still found here.
   fs.writeFileSync(path.join(tree, 'drv4.c'), driverFile(4, N, 1));
   fs.writeFileSync(path.join(tree, 'drv11.c'), driverFile(11, N, 2));
-  const mixed = await indexed(tree, cacheDir);
+  const mixed = await indexTree(tree, cacheDir);
   assert.equal(mixed.stats.fromStore, 1);
   assert.equal(mixed.stats.profile?.workers.files, 1);
-  assert.deepEqual(mixed.snap, (await indexed(tree, undefined)).snap);
+  assert.deepEqual(mixed.snap, (await indexTree(tree, undefined)).snap);
 });

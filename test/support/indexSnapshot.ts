@@ -3,7 +3,7 @@
 // from caches (tree cache, content store, after a checkout or an eviction) equals a cold index of the same tree.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
+import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 
 export interface IndexSnapshot {
   symbols: string[];
@@ -21,6 +21,20 @@ export function indexSnapshot(idx: WorkspaceIndex, root: string): IndexSnapshot 
     symbols: sortedJson(symbols),
     calls: functions.map((f) => JSON.stringify([f, sortedJson(idx.incomingCalls(f)), sortedJson(idx.outgoingCalls(f)), sortedJson(idx.bindingsOf(f))])),
   };
+}
+
+/** Indexes one tree (two workers; no cache without `cacheDir`) and returns its stats and snapshot, index disposed. */
+export async function indexTree(root: string, cacheDir: string | undefined, cacheLimitBytes?: number) {
+  const idx = await WorkspaceIndex.build({ roots: [root], cacheDir, noCache: !cacheDir, cacheLimitBytes, workers: 2 });
+  const [stats] = idx.stats();
+  const snap = indexSnapshot(idx, stats.root);
+  await idx.dispose();
+  return { stats, snap };
+}
+
+/** The snapshot of a cold index of the tree (no cache read or written): what every reuse path must equal. */
+export async function coldSnapshot(root: string): Promise<IndexSnapshot> {
+  return (await indexTree(root, undefined)).snap;
 }
 
 /**
