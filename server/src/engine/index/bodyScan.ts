@@ -6,8 +6,9 @@
 // query cover the rest of the file; an offset map (offsetMap.ts) takes what the query finds back to the original.
 // A body whose records need the parse tree (a local struct, enum or typedef, a local table with designated
 // initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
-import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, tokenize } from './cTokens';
-import { LITERAL_WORDS, NOT_CALLEES } from './cWords';
+import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, TokenReader, directiveOfLine, tokenize } from './cTokens';
+import { isBlank } from './cScan';
+import { LITERAL_WORDS, NOT_CALLEES, SIZED_TYPE_WORDS as SIZED } from './cWords';
 import { defineOnLine } from './definesOnly';
 import { type DeclaredVar, readDeclaration } from './declarationScan';
 import { type FunctionHead, directiveBetween, readFunctionHead } from './headScan';
@@ -77,34 +78,18 @@ const STATEMENT_WORDS = new Set([
 /** Storage classes and qualifiers: not the type node tree-sitter names in a declaration. */
 const QUALIFIERS = new Set(['const', 'volatile', 'static', 'register', 'extern', 'auto', 'inline', 'restrict', '__restrict', '__thread', '_Thread_local', '_Atomic']);
 
-/** Words of a multi-word primitive type (`unsigned long long`). */
-const SIZED = new Set(['unsigned', 'signed', 'long', 'short', 'int', 'char', 'double', 'float']);
 
 /** Operators before a receiver that make the assigned expression something else than a field expression. */
 function isPrefixOperator(op: number): boolean {
   return op === 42 || op === 38 || op === 33 || op === 126 || op === 45 || op === 43 || op === OP_INCDEC;
 }
 
-class Scanner {
+class Scanner extends TokenReader {
   readonly found: BodyFindings = { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [], early: [] };
   private a = 0;
   /** Receiver starts found so far, by the receiver's last token. */
   private readonly receivers = new Map<number, number>();
 
-  constructor(
-    private readonly text: string,
-    private readonly t: CTokens,
-  ) {}
-
-  word(i: number): string {
-    return this.text.slice(this.t.start[i], this.t.end[i]);
-  }
-  isPunct(i: number, op: number): boolean {
-    return i >= 0 && i < this.t.count && this.t.kind[i] === T_PUNCT && this.t.op[i] === op;
-  }
-  isIdent(i: number): boolean {
-    return i >= 0 && i < this.t.count && this.t.kind[i] === T_IDENT;
-  }
 
   /** True when the body (tokens open+1 … close-1) holds something only the parse tree records. */
   needsTree(open: number, close: number): boolean {
@@ -440,13 +425,6 @@ export function skipBodies(text: string): BodySkip {
   return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found };
 }
 
-const DIRECTIVE_NAME = /[ \t]*#[ \t]*(\w+)[ \t]*(["<])?/y;
-
-/** Blanks that separate tokens (a comment next to one of them can go without joining two tokens). */
-function isBlank(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11;
-}
-
 /**
  * The directive lines and comments [start, end) the parse can do without, in text order, with the macro a `#define`
  * line defines. A comment goes when a blank is next to it (else it keeps two tokens apart).
@@ -463,16 +441,13 @@ function droppedDirectives(text: string, dirs: number[], comments: number[]): { 
   };
   for (let d = 0; d < dirs.length; d += 2) {
     commentsBefore(dirs[d]);
-    DIRECTIVE_NAME.lastIndex = dirs[d];
-    const m = DIRECTIVE_NAME.exec(text);
-    if (!m) continue;
-    const name = m[1];
+    const { name, after } = directiveOfLine(text, dirs[d]);
     if (name === 'define') {
       const def = defineOnLine(text, dirs[d]);
       if (!def) continue;
       const macro = wordAt(text, def.at);
       out.push({ start: dirs[d], end: dirs[d + 1], define: { at: def.at, kind: 'macro', name: macro, nameAt: def.at, funclike: def.funclike } });
-    } else if ((name === 'include' && m[2]) || name === 'undef' || name === 'pragma' || name === 'error' || name === 'warning') {
+    } else if ((name === 'include' && includesPath(text, after)) || name === 'undef' || name === 'pragma' || name === 'error' || name === 'warning') {
       out.push({ start: dirs[d], end: dirs[d + 1] });
     }
   }
@@ -480,11 +455,18 @@ function droppedDirectives(text: string, dirs: number[], comments: number[]): { 
   return out;
 }
 
-const CONDITIONAL = /^\s*#\s*(?:if|ifdef|ifndef|elif|else|endif)\b/;
+/** `#include "…"` or `#include <…>`: no macro to expand (`#include MACRO(x)` is a call to tree-sitter). */
+function includesPath(text: string, after: number): boolean {
+  let i = after;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return text.charCodeAt(i) === 34 || text.charCodeAt(i) === 60;
+}
+
+const CONDITIONALS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
 /** True when the directive lines from pair index d up to offset `to` are all `#if` group lines. */
 function onlyConditionals(text: string, dirs: number[], d: number, to: number): boolean {
-  for (; d < dirs.length && dirs[d] < to; d += 2) if (!CONDITIONAL.test(text.slice(dirs[d], dirs[d] + 24))) return false;
+  for (; d < dirs.length && dirs[d] < to; d += 2) if (!CONDITIONALS.has(directiveOfLine(text, dirs[d]).name)) return false;
   return true;
 }
 

@@ -101,10 +101,35 @@ function literalEnd(text: string, i: number, quote: number): number {
   return n;
 }
 
-/** The directive's name (`if`, `ifdef`, `else`, `endif` …) after the `#` at `hash`. */
-function directiveName(text: string, hash: number): string {
-  const i = skipInlineSpaces(text, hash + 1);
-  return text.slice(i, identEnd(text, i));
+/** The directive's name (`if`, `ifdef`, `else`, `endif` …) after the `#` at `hash`, and the offset after it. */
+function directiveName(text: string, hash: number): { name: string; after: number } {
+  const at = skipInlineSpaces(text, hash + 1);
+  const after = identEnd(text, at);
+  return { name: text.slice(at, after), after };
+}
+
+/** The name of the directive on the line starting at `lineStart` (a `directives` entry), and the offset after it. */
+export function directiveOfLine(text: string, lineStart: number): { name: string; after: number } {
+  const hash = skipInlineSpaces(text, lineStart);
+  return text.charCodeAt(hash) === 35 ? directiveName(text, hash) : { name: '', after: hash };
+}
+
+/** Reading tokens by index: their text and kind (an index out of range is no token). */
+export class TokenReader {
+  constructor(
+    readonly text: string,
+    readonly t: CTokens,
+  ) {}
+
+  word(i: number): string {
+    return this.text.slice(this.t.start[i], this.t.end[i]);
+  }
+  isPunct(i: number, op: number): boolean {
+    return i >= 0 && i < this.t.count && this.t.kind[i] === T_PUNCT && this.t.op[i] === op;
+  }
+  isIdent(i: number): boolean {
+    return i >= 0 && i < this.t.count && this.t.kind[i] === T_IDENT;
+  }
 }
 
 export function tokenize(text: string): CTokens {
@@ -189,7 +214,7 @@ export function tokenize(text: string): CTokens {
       const e = directiveEnd(text, i);
       const lineStart = text.lastIndexOf('\n', i - 1) + 1;
       directives.push(lineStart, e < n ? e + 1 : n);
-      const name = directiveName(text, i);
+      const { name } = directiveName(text, i);
       if (name === 'if' || name === 'ifdef' || name === 'ifndef') groups.push(depth);
       else if (name === 'elif' || name === 'else' || name === 'endif' || name === 'elifdef' || name === 'elifndef') {
         if (groups.length && groups[groups.length - 1] !== depth) unsure ??= `#${name} at offset ${i} changes the bracket depth`;

@@ -4,7 +4,8 @@
 // text tree-sitter parses, head and body (bodyScan.ts); function heads were the largest part of what was still parsed
 // once the bodies were scanned. Anything else (a macro in the head, a function-pointer or array parameter, an
 // unnamed parameter, a directive line inside the head, an unterminated construct before it) is left to tree-sitter.
-import { type CTokens, OP_OTHER, T_IDENT, T_PUNCT } from './cTokens';
+import { type CTokens, OP_OTHER, T_PUNCT, TokenReader } from './cTokens';
+import { SIZED_TYPE_WORDS as SIZED } from './cWords';
 import { C_KEYWORDS } from './lexer';
 
 /** A parameter as the extraction query captures it: the name, and where its type's first word is. */
@@ -32,28 +33,12 @@ export interface FunctionHead {
 const SPECIFIERS = new Set(['static', 'extern', 'inline', '__inline', '__inline__', 'register', 'const', 'volatile']);
 /** Qualifiers after a `*`. */
 const POINTER_QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict__']);
-/** Words of a multi-word primitive type (`unsigned long long`). */
-const SIZED = new Set(['unsigned', 'signed', 'long', 'short', 'int', 'char', 'double', 'float']);
 /** Keywords that are a whole type. */
 const TYPE_KEYWORDS = new Set(['void', 'bool', '_Bool']);
 /** The query captures a parameter named through at most two pointers (`T **name`). */
 const MAX_PARAM_POINTERS = 2;
 
-export class HeadReader {
-  constructor(
-    readonly text: string,
-    readonly t: CTokens,
-  ) {}
-
-  word(i: number): string {
-    return this.text.slice(this.t.start[i], this.t.end[i]);
-  }
-  isIdent(i: number): boolean {
-    return this.t.kind[i] === T_IDENT;
-  }
-  isPunct(i: number, op: number): boolean {
-    return this.t.kind[i] === T_PUNCT && this.t.op[i] === op;
-  }
+export class HeadReader extends TokenReader {
   /** An identifier that can name something (a function, a parameter, a typedef): no keyword, no specifier. */
   isName(i: number): boolean {
     if (!this.isIdent(i)) return false;
