@@ -10,16 +10,17 @@ export function fingerprint(value: unknown): string {
 
 /**
  * `--write`: saves `now` to `file`. `--check`: compares `now` with the fingerprints saved in `file`, lists the names
- * that differ (at most `listed` of them) and exits 1 when any does.
+ * that differ (at most `listed` of them) and exits 1 when any does; `partial`: only the names `now` holds are compared.
  */
-export function writeOrCheck(mode: '--write' | '--check', file: string, now: Record<string, string>, listed = Infinity): void {
+export function writeOrCheck(mode: '--write' | '--check', file: string, now: Record<string, string>, listed = Infinity, partial = false): void {
   if (mode === '--write') {
     fs.writeFileSync(file, `${JSON.stringify(now, null, 1)}\n`);
     console.log(`${Object.keys(now).length} fingerprints written to ${file}`);
     return;
   }
   const before = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])];
+  // A partial run (part of a tree) is checked against the saved fingerprints of what it computed.
+  const keys = partial ? Object.keys(now) : [...new Set([...Object.keys(before), ...Object.keys(now)])];
   const differ = keys.filter((k) => before[k] !== now[k]);
   for (const k of differ.slice(0, listed)) console.log(`differs: ${k} (${before[k] ?? 'absent'} → ${now[k] ?? 'absent'})`);
   console.log(`${keys.length - differ.length} of ${keys.length} fingerprints unchanged`);

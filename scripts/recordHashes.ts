@@ -40,4 +40,4 @@ for (const e of walkTree(root).files) {
 }
 const phases = PHASES.filter((p) => times.ms[p] > 0).map((p) => `${p} ${Math.round(times.ms[p])}`).join(', ');
 console.log(`${Object.keys(now).length} files extracted in ${Math.round(performance.now() - t0)} ms (${phases})`);
-writeOrCheck(mode as '--write' | '--check', file, now, 50);
+writeOrCheck(mode as '--write' | '--check', file, now, 50, under.length > 0);

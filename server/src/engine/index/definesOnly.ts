@@ -1,7 +1,7 @@
 // Cheap indexing for huge (generated) headers: their `#define` names by a line scan, nothing parsed.
-import { F_FUNCLIKE, type FileRecord } from './fileRecord';
-import { identifierHash, lineStarts } from './lexer';
-import { RecordBuilder } from './recordBuilder';
+import { isIdentChar } from './cScan';
+import { F_FUNCLIKE, type FileRecord, KIND_ID, SYM } from './fileRecord';
+import { finishHash } from './lexer';
 
 /** A `#define` line's head: its name (group 1) and a `(` right after it, which makes it function-like (group 2). */
 const DEFINE_HEAD = String.raw`[ \t]*#[ \t]*define[ \t]+([A-Za-z_$][\w$]*)(\()?`;
@@ -14,18 +14,123 @@ export function defineOnLine(text: string, lineStart: number): { at: number; fun
   return m ? { at: m.index + m[0].length - m[1].length - (m[2] ? 1 : 0), funclike: m[2] !== undefined } : undefined;
 }
 
-export function extractDefinesOnly(source: string, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
-  const b = new RecordBuilder(source, lineStarts(source));
-  const re = new RegExp(`^${DEFINE_HEAD}`, 'gm');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(source))) {
-    const at = m.index + m[0].length - m[1].length - (m[2] ? 1 : 0);
-    b.sym(m[1], 'macro', at, at, at + m[1].length, m[2] ? F_FUNCLIKE : 0);
+/** Characters JavaScript's `\s` matches in one-byte text (a Latin-1 decoded file's no-break space included). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+function skipSpacesTabs(s: string, i: number): number {
+  let c: number;
+  while ((c = s.charCodeAt(i)) === 32 || c === 9) i++;
+  return i;
+}
+
+/**
+ * A text's `#define` names, read line by line, and how many of its non-blank lines are `#define` lines. A line starts
+ * the text or follows a newline or a carriage return (where `^` matches in a multiline regular expression); it is
+ * non-blank when its first character after spaces and tabs is no white space, and a `#define` line when `#`, spaces or
+ * tabs and `define` followed by no word character come first. It names a macro when blanks and a name follow `define`.
+ */
+function scanDefines(source: string): DefineScan {
+  const strings: string[] = [];
+  const ids = new Map<string, number>();
+  const hashes: number[] = [];
+  let syms = new Int32Array(1024);
+  let count = 0;
+  const macro = KIND_ID.macro;
+  const n = source.length;
+  let lines = 0;
+  let defines = 0;
+  // Line and column numbers count newlines only.
+  let line = 0;
+  let lineStart = 0;
+  let nextReturn = source.indexOf('\r');
+  for (let s = 0; s <= n; ) {
+    let e = source.indexOf('\n', s);
+    if (e < 0) e = n;
+    // Only a text holding a carriage return has its lines split at those too (the next one kept, not searched again).
+    if (nextReturn >= 0 && nextReturn < s) nextReturn = source.indexOf('\r', s);
+    if (nextReturn >= 0 && nextReturn < e) e = nextReturn;
+    // The line's first character after spaces and tabs (its newline, when it has no other).
+    const first = skipSpacesTabs(source, s);
+    const c = source.charCodeAt(first);
+    if (first < n && !isSpace(c)) {
+      lines++;
+      const d = c === 35 ? skipSpacesTabs(source, first + 1) : -1;
+      if (d >= 0 && source.startsWith('define', d) && !isIdentChar(source.charCodeAt(d + 6))) {
+        defines++;
+        const at = skipSpacesTabs(source, d + 6);
+        let h = source.charCodeAt(at);
+        if (at > d + 6 && ((h >= 65 && h <= 90) || (h >= 97 && h <= 122) || h === 95 || h === 36)) {
+          // The name, hashed as identifierHash hashes it while it is read.
+          let end = at + 1;
+          let ch: number;
+          while (isIdentChar((ch = source.charCodeAt(end))) || ch === 36) {
+            h = (Math.imul(h, 31) + ch) | 0;
+            end++;
+          }
+          const name = source.slice(at, end);
+          let id = ids.get(name);
+          if (id === undefined) {
+            id = strings.length;
+            ids.set(name, id);
+            strings.push(name);
+            hashes.push(finishHash(h));
+          }
+          if (count + SYM > syms.length) {
+            const grown = new Int32Array(2 * syms.length);
+            grown.set(syms);
+            syms = grown;
+          }
+          const col = at - lineStart;
+          const flags = source.charCodeAt(end) === 40 ? F_FUNCLIKE : 0;
+          syms[count] = id;
+          syms[count + 1] = macro | flags;
+          syms[count + 2] = syms[count + 4] = syms[count + 6] = line;
+          syms[count + 3] = syms[count + 5] = col;
+          syms[count + 7] = col + end - at;
+          syms[count + 8] = -1;
+          count += SYM;
+        }
+      }
+    }
+    if (e >= n) break;
+    s = e + 1;
+    if (source.charCodeAt(e) === 10) {
+      line++;
+      lineStart = s;
+    }
   }
-  return {
-    file, size, mtimeMs, strings: b.strings, syms: Int32Array.from(b.syms),
-    calls: new Int32Array(0), icalls: new Int32Array(0), binds: new Int32Array(0), fieldTypes: new Int32Array(0),
-    // The defined names are the file's identifiers for find-references (their uses inside the header are not scanned).
-    aliases: new Int32Array(0), idents: Int32Array.from(b.strings, identifierHash).sort(), problem,
-  };
+  return { strings, syms: syms.slice(0, count), idents: Int32Array.from(hashes).sort(), lines, defines };
+}
+
+interface DefineScan {
+  strings: string[];
+  syms: Int32Array;
+  /** The names' identifier hashes, sorted. */
+  idents: Int32Array;
+  lines: number;
+  defines: number;
+}
+
+/** The record of a text's `#define` names alone; `problem` says why nothing else is indexed. */
+export function extractDefinesOnly(source: string, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
+  return definesRecord(scanDefines(source), file, size, mtimeMs, problem);
+}
+
+/**
+ * The record of a header's `#define` names alone when at least `minShare` of its non-blank lines are `#define` lines
+ * (a generated register header), else undefined (the file is to be parsed). `problem` is given the counts.
+ */
+export function extractGeneratedHeader(source: string, file: string, size: number, mtimeMs: number, minShare: number, problem: (defines: number, lines: number) => string): FileRecord | undefined {
+  const scan = scanDefines(source);
+  if (!(scan.lines > 0 && scan.defines / scan.lines >= minShare)) return undefined;
+  return definesRecord(scan, file, size, mtimeMs, problem(scan.defines, scan.lines));
+}
+
+function definesRecord(scan: DefineScan, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
+  const none = new Int32Array(0);
+  // The defined names are the file's identifiers for find-references (their uses inside the header are not scanned).
+  return { file, size, mtimeMs, strings: scan.strings, syms: scan.syms, calls: none, icalls: none, binds: none, fieldTypes: none, aliases: none, idents: scan.idents, problem };
 }

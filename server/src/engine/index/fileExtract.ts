@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contentHash } from './cacheFreshness';
 import { type ContentStore, contentKey, recordFromStore, storable } from './contentStore';
-import { extractDefinesOnly } from './definesOnly';
+import { extractDefinesOnly, extractGeneratedHeader } from './definesOnly';
 import { extractSource } from './extract';
 import { type PhaseTimes, PhaseClock } from './extractProfile';
 import type { FileRecord } from './fileRecord';
@@ -155,11 +155,9 @@ function extractText(text: string, problem: string | undefined, rel: string, siz
   if (size > GENERATED_HEADER_BYTES) {
     // Register-definition headers (amdgpu's asic_reg, NIC firmware interfaces) are mostly #define lines: a line scan
     // finds every name they define at a fraction of a parse.
-    const lines = text.match(/^[ \t]*\S/gm)?.length ?? 0;
-    const defines = text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0;
-    if (lines > 0 && defines / lines >= 0.6) {
-      return definesOnly(clock, text, rel, size, mtimeMs, `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
-    }
+    const r = extractGeneratedHeader(text, rel, size, mtimeMs, 0.6, (defines, lines) => `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+    clock.lap('defines');
+    if (r) return r;
   }
   try {
     const r = extractSource(text, rel, size, mtimeMs, { clock });

@@ -120,7 +120,8 @@ export function identifierHash(name: string): number {
   return finishHash(h);
 }
 
-function finishHash(h: number): number {
+/** The last mixing step of identifierHash, for a scan that hashes a name while it reads it. */
+export function finishHash(h: number): number {
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
   return h ^ (h >>> 12);
 }
