@@ -3,7 +3,8 @@
 // fatal TextDecoder returned. Random texts over an alphabet of the characters the scanners treat specially.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ParenPairs } from '../../server/src/engine/index/cScan';
+import { DirectiveLines, ParenPairs } from '../../server/src/engine/index/cScan';
+import { extractDefinesOnly, extractGeneratedHeader } from '../../server/src/engine/index/definesOnly';
 import { decodeSource } from '../../server/src/engine/index/fileExtract';
 import { C_KEYWORDS, distinctIdentifiers, forEachIdentifier, identifierHash, identifierHashes } from '../../server/src/engine/index/lexer';
 
@@ -99,6 +100,64 @@ void test('ParenPairs gives the closer the stack pass pairs, before and after it
         }
       }
     }
+  }
+});
+
+void test('DirectiveLines says what a pass over every logical line says, offsets asked in order or not', () => {
+  const next = random(5);
+  for (let n = 0; n < 5000; n++) {
+    const text = randomText(next, ['#', '\\', '\n', '\r', ' ', '\t', 'a'], 50);
+    // The reference: logical lines from the start, each running through newlines a backslash (or backslash and
+    // carriage return) escapes.
+    const on: boolean[] = [];
+    for (let i = 0; i < text.length; ) {
+      let end = i;
+      for (;;) {
+        const nl = text.indexOf('\n', end);
+        if (nl < 0) {
+          end = text.length;
+          break;
+        }
+        end = nl + 1;
+        if (!(text[nl - 1] === '\\' || (text[nl - 1] === '\r' && text[nl - 2] === '\\'))) break;
+      }
+      const first = /^[ \t]*/.exec(text.slice(i))![0].length + i;
+      for (let k = i; k < end; k++) on[k] = first < end && text[first] === '#';
+      i = end;
+    }
+    const inOrder = new DirectiveLines(text);
+    for (let i = 0; i < text.length; i++) assert.equal(inOrder.has(i), on[i], `${JSON.stringify(text)} at ${i}`);
+    const anyOrder = new DirectiveLines(text);
+    for (let k = 0; k < text.length; k++) {
+      const i = Math.floor(next() * text.length);
+      assert.equal(anyOrder.has(i), on[i], `${JSON.stringify(text)} at ${i}`);
+    }
+  }
+});
+
+void test("the #define line scan finds the names, counts and positions the regular expressions found", () => {
+  const next = random(6);
+  const head = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_$][\w$]*)(\()?/gm;
+  for (let n = 0; n < 5000; n++) {
+    const text = randomText(next, ['#', 'define', 'def', ' ', '\t', '\n', '\r', 'A', 'b1', '$', '(', '\u00a0', '\f', 'x'], 40);
+    const want: string[] = [];
+    head.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = head.exec(text))) {
+      const at = m.index + m[0].length - m[1].length - (m[2] ? 1 : 0);
+      const line = text.slice(0, at).split('\n').length - 1;
+      const col = at - (text.lastIndexOf('\n', at - 1) + 1);
+      want.push(`${m[1]}@${line}:${col}${m[2] ? '(' : ''}`);
+    }
+    const r = extractDefinesOnly(text, 'f.h', text.length, 0, 'p');
+    const got: string[] = [];
+    for (let k = 0; k < r.syms.length; k += 9) got.push(`${r.strings![r.syms[k]]}@${r.syms[k + 2]}:${r.syms[k + 3]}${r.syms[k + 1] & (1 << 9) ? '(' : ''}`);
+    assert.deepEqual(got, want, JSON.stringify(text));
+    // The share of non-blank lines that are #define lines decides whether a header is read this way.
+    const lines = text.match(/^[ \t]*\S/gm)?.length ?? 0;
+    const defines = text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0;
+    const taken = extractGeneratedHeader(text, 'f.h', text.length, 0, 0.6, (d, l) => `${d}/${l}`);
+    assert.equal(taken?.problem, lines > 0 && defines / lines >= 0.6 ? `${defines}/${lines}` : undefined, JSON.stringify(text));
   }
 });
 

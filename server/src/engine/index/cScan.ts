@@ -77,47 +77,43 @@ export function lineStartOf(text: string, at: number): number {
   return text.lastIndexOf('\n', at - 1) + 1;
 }
 
+/** True when the newline at `nl` is escaped by a backslash (`\\` or `\\\r` before it): the logical line goes on. */
+function continuedAt(text: string, nl: number): boolean {
+  const c = text.charCodeAt(nl - 1);
+  return c === 92 || (c === 13 && text.charCodeAt(nl - 2) === 92);
+}
+
 /**
- * The preprocessor directive lines of a text as sorted [start, end) spans of logical lines (continuations included),
- * found in one pass, so that "is this offset on a directive line?" costs a binary search instead of a walk back.
+ * Whether offsets lie on preprocessor directive lines (logical lines, continuations included, whose first character
+ * after spaces and tabs is `#`). The logical line holding an offset is found around it and kept: offsets asked in text
+ * order (as the scans over a text ask) read each character a bounded number of times, without a pass over the whole
+ * text for the few offsets a file asks about.
  */
 export class DirectiveLines {
-  private readonly spans: number[] = [];
+  /** The last logical line found, [start, end), and whether it is a directive line. */
+  private start = 0;
+  private end = 0;
+  private directive = false;
 
-  constructor(text: string) {
-    let i = 0;
-    const n = text.length;
-    while (i < n) {
-      // Logical line [i, end): runs through backslash-newline continuations.
-      let end = i;
-      for (;;) {
-        const nl = text.indexOf('\n', end);
-        if (nl < 0) {
-          end = n;
-          break;
-        }
-        const bs = nl > 0 && text.charCodeAt(nl - 1) === 92 ? 1 : nl > 1 && text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92 ? 2 : 0;
-        end = nl + 1;
-        if (!bs) break;
-      }
-      const first = skipInlineSpaces(text, i);
-      if (first < end && text.charCodeAt(first) === 35) this.spans.push(i, end);
-      i = end;
-    }
-  }
+  constructor(private readonly text: string) {}
 
   /** True when `at` lies on a directive line. */
   has(at: number): boolean {
-    const s = this.spans;
-    let lo = 0;
-    let hi = s.length / 2 - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[2 * mid] > at) hi = mid - 1;
-      else if (s[2 * mid + 1] <= at) lo = mid + 1;
-      else return true;
-    }
-    return false;
+    if (at < this.start || at >= this.end) this.find(at);
+    return this.directive && at < this.end;
+  }
+
+  private find(at: number): void {
+    const text = this.text;
+    let start = text.lastIndexOf('\n', at - 1) + 1;
+    while (start > 1 && continuedAt(text, start - 1)) start = text.lastIndexOf('\n', start - 2) + 1;
+    let nl = text.indexOf('\n', at);
+    while (nl >= 0 && continuedAt(text, nl)) nl = text.indexOf('\n', nl + 1);
+    const end = nl < 0 ? text.length : nl + 1;
+    const first = skipInlineSpaces(text, start);
+    this.start = start;
+    this.end = end;
+    this.directive = first < end && text.charCodeAt(first) === 35;
   }
 }
 
