@@ -46,14 +46,22 @@ void test('extraction stays within its time budget and keeps the symbols outside
   // Budget 2 s for parse + query; preprocessing and the record around it get the same again.
   const slow = run.lines.filter((l) => l.ms > 6000).map((l) => `${l.name}: ${l.ms} ms`);
   assert.deepEqual(slow, [], 'inputs over the budget');
-  for (const name of ['nested calls', 'nested ifs']) {
+  // Deep nesting inside function bodies is read by the lexer, which takes any depth: nothing is cut, every call found.
+  for (const [name, inner] of [['nested calls', 'f'], ['nested ifs', 'inner']]) {
     const l = byName.get(name)!;
-    assert.match(l.problem, new RegExp(`nested deeper than ${MAX_NESTING} levels at line 2`), name);
+    assert.equal(l.problem, '', name);
     assert.ok(l.syms.includes('g') && l.syms.includes('h'), `${name}: functions kept (${l.syms.join(',')})`);
+    assert.ok(l.calls.includes(inner) && l.calls.includes('k'), `${name}: the deep call and the call after it are kept (${l.calls.join(',')})`);
+  }
+  // Deep nesting tree-sitter is given (a file the lexer cannot trust, a file-scope initializer) is cut there.
+  for (const [name, line, fns] of [['nested calls, file unbalanced', 2, ['g', 'h']], ['nested file-scope initializer', 1, ['h']]] as const) {
+    const l = byName.get(name)!;
+    assert.match(l.problem, new RegExp(`nested deeper than ${MAX_NESTING} levels at line ${line}`), name);
+    for (const fn of fns) assert.ok(l.syms.includes(fn), `${name}: ${fn} kept (${l.syms.join(',')})`);
     assert.ok(l.calls.includes('k'), `${name}: the call after the cut is kept`);
   }
   assert.match(byName.get('unterminated comment')!.problem, /unterminated comment from line 1/);
-  assert.match(byName.get('chained indirect calls')!.problem, /nested deeper/);
+  assert.equal(byName.get('chained indirect calls')!.problem, '', 'a chain in a body is read by the lexer whole');
 });
 
 void test('the nesting limit cuts only the part past the limit, keeps offsets and lines, and leaves real nesting alone', () => {
@@ -69,12 +77,19 @@ void test('the nesting limit cuts only the part past the limit, keeps offsets an
   assert.equal(opens, closes);
   const real = 'int f(int a) {\n  if (a) { while (b) { x = (a + b) * c->d[e]; } } else if (c) return;\n#define X(a) ((((((a))))))\n  return a;\n}\n';
   assert.deepEqual(limitNesting(real).cuts, []);
-  // 100k nested ifs: the call after them is a call of h, not lost.
+  // 100k nested ifs. Parsed whole, the deep part is cut and the call after them is a call of h, not lost; with the
+  // body read by the lexer nothing is cut and the innermost call is found too.
   const ifs = 'void g(int x) {\n  ' + 'if (x) '.repeat(100_000) + 'inner();\n}\nvoid h(void) { k(); }\n';
-  const out = extractSource(ifs, 'a.c', ifs.length, 0);
-  const s = out.record.strings!;
-  const calls: string[] = [];
-  for (let i = 0; i < out.record.calls.length; i += 4) calls.push(`${s[out.record.calls[i + 1]]}->${s[out.record.calls[i]]}`);
-  assert.deepEqual(calls, ['h->k']);
-  assert.match(out.record.problem ?? '', /nested deeper than/);
+  const callsOf = (r: ReturnType<typeof extractSource>) => {
+    const s = r.record.strings!;
+    const calls: string[] = [];
+    for (let i = 0; i < r.record.calls.length; i += 4) calls.push(`${s[r.record.calls[i + 1]]}->${s[r.record.calls[i]]}`);
+    return calls;
+  };
+  const whole = extractSource(ifs, 'a.c', ifs.length, 0, { fullParse: true });
+  assert.deepEqual(callsOf(whole), ['h->k']);
+  assert.match(whole.record.problem ?? '', /nested deeper than/);
+  const lexed = extractSource(ifs, 'a.c', ifs.length, 0);
+  assert.deepEqual(callsOf(lexed), ['g->inner', 'h->k']);
+  assert.equal(lexed.record.problem, undefined);
 });

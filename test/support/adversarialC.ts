@@ -19,6 +19,9 @@ export const ADVERSARIAL_C: Record<string, string> = {
   'parenthesis pairs': '()'.repeat(N * 3),
   'nested calls': 'void g(void) {\n  ' + 'f('.repeat(N * 2) + '1' + ')'.repeat(N * 2) + ';\n}\nvoid h(void) { k(); }\n',
   'nested ifs': 'void g(int x) {\n  ' + 'if (x) '.repeat(N * 2) + 'inner();\n}\nvoid h(void) { k(); }\n',
+  // Brackets the lexer cannot trust (a stray closer): the whole file goes to tree-sitter, deep part included.
+  'nested calls, file unbalanced': 'void g(void) {\n  ' + 'f('.repeat(N * 2) + '1' + ')'.repeat(N * 2) + ';\n}\nvoid h(void) { k(); }\n}\n',
+  'nested file-scope initializer': 'int v = ' + '('.repeat(N * 2) + '1' + ')'.repeat(N * 2) + ';\nvoid h(void) { k(); }\n',
   'nested braces': 'void g(void) ' + '{'.repeat(N * 2) + 'inner();' + '}'.repeat(N * 2) + '\n',
   'backslashes': '\\'.repeat(N * 5),
   'backslash newlines': '#define X \\\n'.repeat(N),

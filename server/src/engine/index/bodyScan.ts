@@ -62,6 +62,8 @@ export interface BodySkip {
   declarations: number;
   /** Why nothing was skipped: the lexer cannot trust the file's brackets (the file is parsed whole). */
   unsure?: string;
+  /** Start of a block comment no `*\/` ends (cTokens.ts). */
+  unendedComment?: number;
   findings: BodyFindings;
 }
 
@@ -420,9 +422,10 @@ export function skipBodies(text: string): BodySkip {
     if (o === 123 && !(i > 0 && t.kind[i - 1] === T_IDENT)) first = close + 1;
     i = close;
   }
-  if (!blanked.length && !declarations && !dropped.length) return { text, map, blanked, kept, declarations, findings: sc.found };
+  const unended = t.unendedComment !== undefined ? { unendedComment: t.unendedComment } : {};
+  if (!blanked.length && !declarations && !dropped.length) return { text, map, blanked, kept, declarations, findings: sc.found, ...unended };
   copy(last, text.length);
-  return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found };
+  return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found, ...unended };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface CTokens {
   directives: number[];
   /** Comments outside directive lines as [start, end) pairs of offsets. */
   comments: number[];
+  /** Start of a block comment outside directive lines that no `*\/` ends (it runs to the end of the text). */
+  unendedComment?: number;
   /** Why the tokens cannot be trusted for bracket structure (unbalanced, `#if` branches changing the depth), if so. */
   unsure?: string;
 }
@@ -160,6 +162,7 @@ export function tokenize(text: string): CTokens {
   // Bracket depth at each open `#if` group, to check that its branches keep it.
   const groups: number[] = [];
   let unsure: string | undefined;
+  let unendedComment: number | undefined;
   let depth = 0;
   let lineBlank = true;
   let i = 0;
@@ -183,6 +186,7 @@ export function tokenize(text: string): CTokens {
       const d = text.charCodeAt(i + 1);
       if (d === 42) {
         const e = text.indexOf('*/', i + 2);
+        if (e < 0) unendedComment = i;
         comments.push(i, e < 0 ? n : e + 2);
         i = e < 0 ? n : e + 2;
         continue;
@@ -307,5 +311,5 @@ export function tokenize(text: string): CTokens {
     }
   }
   if (stack.length) unsure ??= `unclosed '${String.fromCharCode(op[stack[stack.length - 1]])}' at offset ${start[stack[stack.length - 1]]}`;
-  return { count, kind, op, start, end, match, directives, comments, unsure };
+  return { count, kind, op, start, end, match, directives, comments, unsure, ...(unendedComment !== undefined ? { unendedComment } : {}) };
 }

@@ -9,7 +9,7 @@ import { type BodySkip, skipBodies } from './bodyScan';
 import { parseWithin } from './cParse';
 import { collectRecords } from './collectRecords';
 import { extractDefinesOnly } from './definesOnly';
-import { describeCuts } from './nestingLimit';
+import { describeCuts, limitNesting } from './nestingLimit';
 import { PhaseClock, type PhaseTimes } from './extractProfile';
 import { preprocess } from './preprocess';
 import { RecordBuilder } from './recordBuilder';
@@ -43,15 +43,30 @@ export interface ExtractResult {
 /** Parses and extracts one file's text. `file` is the path relative to the tree root. */
 export function extractSource(source: string, file: string, size: number, mtimeMs: number, opts: ExtractOptions = {}): ExtractResult {
   const clock = opts.clock ?? new PhaseClock(opts.times);
-  const pre = opts.preprocessed ?? preprocess(source);
-  const text = pre.text;
+  const bodiesApart = !(opts.fullParse || opts.keepTree || opts.oldTree);
+  // With the bodies read by the lexer, the nesting limit (a bound on what tree-sitter is given) applies to the text
+  // parsed, a third of the file or less, rather than to all of it: the lexer reads any depth.
+  const nestingLater = bodiesApart && !opts.preprocessed;
+  const pre = opts.preprocessed ?? preprocess(source, { nesting: !nestingLater });
+  let text = pre.text;
+  let cuts = pre.cuts ?? [];
   clock.lap('preprocess');
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
-  let skip: BodySkip | undefined = opts.fullParse || opts.keepTree || opts.oldTree ? undefined : skipBodies(text);
+  let skip: BodySkip | undefined = bodiesApart ? skipBodies(text) : undefined;
   if (skip && skip.text === text) skip = undefined;
+  let parsed = skip ? skip.text : text;
+  if (nestingLater) {
+    const limited = limitNesting(parsed);
+    parsed = limited.text;
+    if (!skip) text = parsed;
+    const map = skip?.map;
+    cuts = map ? limited.cuts.map((c) => ({ ...c, start: map.start(c.start), end: map.end(c.end) })) : limited.cuts;
+    // An unended comment the text parsed left out (with the blanks around it) is reported all the same.
+    if (skip?.unendedComment !== undefined && !cuts.some((c) => c.reason === 'unterminated comment')) cuts.push({ start: skip.unendedComment, end: text.length, reason: 'unterminated comment' });
+  }
   clock.lap('bodies');
-  const tree = parseWithin(skip ? skip.text : text, opts.oldTree, budgetMs);
+  const tree = parseWithin(parsed, opts.oldTree, budgetMs);
   clock.lap('parse');
   if (!tree) {
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
@@ -60,7 +75,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   const b = new RecordBuilder(text, lineStarts(text));
   let errors = 0;
   const problems: string[] = [];
-  if (pre.cuts?.length) problems.push(describeCuts(text, pre.cuts));
+  if (cuts.length) problems.push(describeCuts(text, cuts));
   try {
     const left = Math.max(1, budgetMs - (performance.now() - started));
     errors = collectRecords(b, tree, pre.generated, text, left, clock, skip);

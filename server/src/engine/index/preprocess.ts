@@ -156,7 +156,11 @@ function rewriteLoopMacros(text: string): string {
   return parts.join('');
 }
 
-export function preprocess(source: string): Preprocessed {
+/**
+ * The text tree-sitter is to parse, offsets unchanged. `nesting: false` leaves the nesting limit to the caller, which
+ * applies it to the text it parses (extract.ts, whose lexer leaves most of a file out of the parse first).
+ */
+export function preprocess(source: string, opts: { nesting?: boolean } = {}): Preprocessed {
   const parts: string[] = [];
   let last = 0;
   const re = attributeRegex();
@@ -183,6 +187,7 @@ export function preprocess(source: string): Preprocessed {
   text = mergeAlternativeHeaders(text);
   let generated: GeneratedDef[] = [];
   if (text.includes('DEFINE')) ({ text, generated } = rewriteGeneratedDefs(text));
+  if (opts.nesting === false) return { text, generated };
   const limited = limitNesting(text);
   if (limited.cuts.length) return { text: limited.text, generated, cuts: limited.cuts };
   return { text, generated };
