@@ -2,21 +2,23 @@
 // the parse workers do (extractFile) and its record hashed with string ids resolved to their strings (the string
 // table's order is no part of a record's meaning; the identifier set is hashed sorted). A change meant to speed the
 // extraction up must leave every fingerprint as it was: write them before, check them after.
-// Run: node --import tsx scripts/recordHashes.ts <tree> --write <file> | --check <file> [--under dir]...
+// With --shared, files intern their names in one table per 64 files, as the parse workers do.
+// Run: node --import tsx scripts/recordHashes.ts <tree> --write <file> | --check <file> [--under dir]... [--shared]
 
 import * as fs from 'node:fs';
 import { emptyPhaseTimes, PHASES } from '../server/src/engine/index/extractProfile';
 import { extractFile } from '../server/src/engine/index/fileExtract';
 import type { FileRecord } from '../server/src/engine/index/fileRecord';
+import { sharedStrings } from '../server/src/engine/index/recordBuilder';
 import { walkTree } from '../server/src/engine/index/walker';
 import { recordTuples } from '../test/index/recordTuples';
 import { fingerprint, writeOrCheck } from './fingerprints';
 
 /** A record's meaning: its file facts, its records as readable tuples (string ids resolved) and its identifier set. */
-function resolved(r: FileRecord): unknown {
-  const s = r.strings ?? [];
+function resolved(r: FileRecord, table?: string[]): unknown {
+  const s = r.strings ?? table ?? [];
   const facts = { file: r.file, size: r.size, mtimeMs: r.mtimeMs, ctimeMs: r.ctimeMs ?? null, ino: r.ino ?? null, hash: r.hash ?? null, problem: r.problem ?? null };
-  return { facts, records: recordTuples(r), idents: Array.from(r.idents) };
+  return { facts, records: recordTuples(s === r.strings ? r : { ...r, strings: s }), idents: Array.from(r.idents) };
 }
 
 const args = process.argv.slice(2);
@@ -34,9 +36,17 @@ if (!root || !fs.existsSync(root) || !mode || !file) {
 const times = emptyPhaseTimes();
 const now: Record<string, string> = {};
 const t0 = performance.now();
+const shareTables = args.includes('--shared');
+let shared = sharedStrings();
+let inBatch = 0;
 for (const e of walkTree(root).files) {
   if (under.length && !under.some((u) => e.rel.startsWith(u))) continue;
-  now[e.rel] = fingerprint(resolved(extractFile(root, e.rel, times)));
+  if (shareTables && ++inBatch > 64) {
+    shared = sharedStrings();
+    inBatch = 1;
+  }
+  const r = extractFile(root, e.rel, times, undefined, shareTables ? shared : undefined);
+  now[e.rel] = fingerprint(resolved(r, shareTables ? shared.strings : undefined));
 }
 const phases = PHASES.filter((p) => times.ms[p] > 0).map((p) => `${p} ${Math.round(times.ms[p])}`).join(', ');
 console.log(`${Object.keys(now).length} files extracted in ${Math.round(performance.now() - t0)} ms (${phases})`);

@@ -12,7 +12,7 @@ import { extractDefinesOnly } from './definesOnly';
 import { describeCuts, limitNesting } from './nestingLimit';
 import { PhaseClock, type PhaseTimes } from './extractProfile';
 import { preprocess } from './preprocess';
-import { RecordBuilder } from './recordBuilder';
+import { RecordBuilder, type SharedStrings } from './recordBuilder';
 
 export interface ExtractOptions {
   /** Keep the tree (for open documents) instead of deleting it. */
@@ -29,6 +29,8 @@ export interface ExtractOptions {
   times?: PhaseTimes;
   /** The clock of a caller that already timed this file's reading. */
   clock?: PhaseClock;
+  /** A table the record's names are interned in (a worker's batch): the record then carries no `strings`. */
+  strings?: SharedStrings;
 }
 
 /** How long one file's parse and query may take before the rest of the file is left out. */
@@ -72,7 +74,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
     return { record, errors: 0 };
   }
-  const b = new RecordBuilder(text, lineStarts(text));
+  const b = new RecordBuilder(text, lineStarts(text), opts.strings);
   let errors = 0;
   const problems: string[] = [];
   if (cuts.length) problems.push(describeCuts(text, cuts));
@@ -90,7 +92,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     file,
     size,
     mtimeMs,
-    strings: b.strings,
+    ...(opts.strings ? {} : { strings: b.strings }),
     syms: new Int32Array(b.syms),
     calls: new Int32Array(b.calls),
     icalls: new Int32Array(b.icalls),

@@ -8,7 +8,8 @@ import { type ContentStore, contentKey, recordFromStore, storable } from './cont
 import { extractDefinesOnly, extractGeneratedHeader } from './definesOnly';
 import { extractSource } from './extract';
 import { type PhaseTimes, PhaseClock } from './extractProfile';
-import type { FileRecord } from './fileRecord';
+import { type FileRecord, withOwnStrings } from './fileRecord';
+import type { SharedStrings } from './recordBuilder';
 import { DEFAULT_MAX_FILE_SIZE } from './walker';
 
 export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
@@ -17,18 +18,19 @@ export const GENERATED_HEADER_BYTES = 256 * 1024;
 /**
  * Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. With a
  * content store, bytes extracted before are taken from it (counted in `times.reused`, no parse) and new extractions
- * are added to it.
+ * are added to it. With `shared`, a parsed file's names are interned there (its record has no `strings`; records
+ * read otherwise, from the store or by a line scan, keep their own).
  */
-export function extractFile(root: string, rel: string, times?: PhaseTimes, store?: ContentStore): FileRecord {
+export function extractFile(root: string, rel: string, times?: PhaseTimes, store?: ContentStore, shared?: SharedStrings): FileRecord {
   const clock = new PhaseClock(times);
-  const { record, reused } = readAndExtract(root, rel, clock, store);
+  const { record, reused } = readAndExtract(root, rel, clock, store, shared);
   // A record from the store is no extraction: not counted among the files extracted.
   if (reused) clock.reused();
   else clock.done(rel, record.size);
   return record;
 }
 
-function readAndExtract(root: string, rel: string, clock: PhaseClock, store: ContentStore | undefined): { record: FileRecord; reused: boolean } {
+function readAndExtract(root: string, rel: string, clock: PhaseClock, store: ContentStore | undefined, shared: SharedStrings | undefined): { record: FileRecord; reused: boolean } {
   const abs = path.join(root, rel);
   let st: fs.Stats;
   try {
@@ -51,11 +53,12 @@ function readAndExtract(root: string, rel: string, clock: PhaseClock, store: Con
     const stored = store.get(key);
     clock.lap('store');
     return (fromStore = stored && recordFromStore(stored, rel, st, hashed));
-  });
+  }, shared);
   if (fromStore) return { record: fromStore, reused: true };
   Object.assign(record, stamp, hashed ? { hash: hashed } : {});
   if (store && key && storable(record)) {
-    store.add(key, record);
+    // The store keeps records apart from any batch: one whose ids index the batch's table is given its own.
+    store.add(key, record.strings || !shared ? record : withOwnStrings(record, shared.strings));
     clock.lap('store');
   }
   return { record, reused: false };
@@ -83,7 +86,7 @@ export function recordInStore(root: string, rel: string, store: ContentStore): F
 }
 
 /** `onRead` sees the bytes before anything else is done with them; a record it returns is the file's record. */
-function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => FileRecord | undefined): FileRecord {
+function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseClock, onRead: (buf: Buffer) => FileRecord | undefined, shared: SharedStrings | undefined): FileRecord {
   let buf: Buffer;
   try {
     // Checked before reading: a FIFO would block the read, a 1.5 GB file would be read whole.
@@ -102,7 +105,7 @@ function extractStatted(abs: string, rel: string, st: fs.Stats, clock: PhaseCloc
   const text = decodeSource(buf);
   // Not UTF-8 (Latin-1 comments in old drivers): one character per byte keeps identifiers and offsets intact.
   const problem = text === undefined ? 'not UTF-8, decoded as Latin-1' : undefined;
-  return extractText(text ?? buf.toString('latin1'), problem, rel, size, mtimeMs, clock);
+  return extractText(text ?? buf.toString('latin1'), problem, rel, size, mtimeMs, clock, shared);
 }
 
 /**
@@ -149,7 +152,7 @@ export function decodeSource(buf: Buffer): string | undefined {
   return buf.toString('utf8', bom);
 }
 
-function extractText(text: string, problem: string | undefined, rel: string, size: number, mtimeMs: number, clock: PhaseClock): FileRecord {
+function extractText(text: string, problem: string | undefined, rel: string, size: number, mtimeMs: number, clock: PhaseClock, shared: SharedStrings | undefined): FileRecord {
   clock.lap('read');
   if (size > HUGE_FILE_BYTES) return definesOnly(clock, text, rel, size, mtimeMs, `huge (${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
   if (size > GENERATED_HEADER_BYTES) {
@@ -160,7 +163,7 @@ function extractText(text: string, problem: string | undefined, rel: string, siz
     if (r) return r;
   }
   try {
-    const r = extractSource(text, rel, size, mtimeMs, { clock });
+    const r = extractSource(text, rel, size, mtimeMs, { clock, ...(shared ? { strings: shared } : {}) });
     if (problem) r.record.problem = r.record.problem ? `${problem}; ${r.record.problem}` : problem;
     return r.record;
   } catch (e) {

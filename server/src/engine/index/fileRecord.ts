@@ -83,26 +83,53 @@ export function remapRecord(r: FileRecord, map: Int32Array): void {
   delete r.strings;
 }
 
+/** The arrays of a record that hold string ids, with their stride and the slots of an entry that are ids. */
+const ID_SLOTS: readonly { key: 'syms' | 'calls' | 'icalls' | 'binds' | 'fieldTypes' | 'aliases'; stride: number; slots: readonly number[] }[] = [
+  { key: 'syms', stride: SYM, slots: [0, 8] },
+  { key: 'calls', stride: CALL, slots: [0, 1] },
+  { key: 'icalls', stride: ICALL, slots: [0, 1, 4, 5] },
+  { key: 'binds', stride: BIND, slots: [0, 1, 2, 3, 7] },
+  { key: 'fieldTypes', stride: FIELDT, slots: [0, 1, 2] },
+  { key: 'aliases', stride: ALIAS, slots: [0, 1] },
+];
+
 /** Re-maps every string-id slot of a record through `map`, in place (-1 slots stay -1). */
 export function mapRecordIds(r: FileRecord, map: Int32Array): void {
-  mapSlots(r.syms, SYM, 0, 8, -1, -1, -1);
-  mapSlots(r.calls, CALL, 0, 1, -1, -1, -1);
-  mapSlots(r.icalls, ICALL, 0, 1, 4, 5, -1);
-  mapSlots(r.binds, BIND, 0, 1, 2, 3, 7);
-  mapSlots(r.fieldTypes, FIELDT, 0, 1, 2, -1, -1);
-  mapSlots(r.aliases, ALIAS, 0, 1, -1, -1, -1);
-
-  function mapSlots(a: Int32Array, stride: number, s0: number, s1: number, s2: number, s3: number, s4: number): void {
-    for (let i = 0; i < a.length; i += stride) {
-      mapAt(a, i + s0);
-      if (s1 >= 0) mapAt(a, i + s1);
-      if (s2 >= 0) mapAt(a, i + s2);
-      if (s3 >= 0) mapAt(a, i + s3);
-      if (s4 >= 0) mapAt(a, i + s4);
+  for (const { key, stride, slots } of ID_SLOTS) {
+    const a = r[key];
+    for (const slot of slots) {
+      for (let i = slot; i < a.length; i += stride) {
+        const v = a[i];
+        if (v >= 0) a[i] = map[v];
+      }
     }
   }
-  function mapAt(a: Int32Array, at: number): void {
-    const v = a[at];
-    if (v >= 0) a[at] = map[v];
+}
+
+/**
+ * A copy of a record whose ids index `table` (a shared table, see recordBuilder.SharedStrings) with a table of its
+ * own: only the names it uses, numbered in the order its slots first use them.
+ */
+export function withOwnStrings(r: FileRecord, table: readonly string[]): FileRecord {
+  const local = new Map<number, number>();
+  const strings: string[] = [];
+  const copy: FileRecord = { ...r, strings };
+  for (const { key, stride, slots } of ID_SLOTS) {
+    const a = r[key].slice();
+    copy[key] = a;
+    for (let i = 0; i < a.length; i += stride) {
+      for (const slot of slots) {
+        const v = a[i + slot];
+        if (v < 0) continue;
+        let id = local.get(v);
+        if (id === undefined) {
+          id = strings.length;
+          local.set(v, id);
+          strings.push(table[v]);
+        }
+        a[i + slot] = id;
+      }
+    }
   }
+  return copy;
 }

@@ -10,6 +10,7 @@ import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
 import { packRecords } from './recordArena';
+import { sharedStrings } from './recordBuilder';
 
 export interface ParseRequest {
   id: number;
@@ -34,11 +35,13 @@ export interface ParseReply {
 }
 
 /**
- * Moves a record from its own string table to the batch's (`table`, whose strings in id order are `added`). A table
- * kept across batches crossed even fewer strings but made every full collection mark it (slower on QEMU).
+ * Moves a record from its own string table to the batch's (`table`, whose strings in id order are `added`); a record
+ * without one already indexes the batch's. A table kept across batches crossed even fewer strings but made every full
+ * collection mark it (slower on QEMU).
  */
 function intoBatchTable(r: FileRecord, table: Map<string, number>, added: string[]): void {
-  const local = r.strings ?? [];
+  const local = r.strings;
+  if (!local) return;
   const map = new Int32Array(local.length);
   for (let i = 0; i < local.length; i++) {
     const s = local[i];
@@ -93,16 +96,16 @@ let cpuReported = 0;
 async function handle(msg: ParseRequest): Promise<void> {
   const records: FileRecord[] = [];
   const times = emptyPhaseTimes();
-  const table = new Map<string, number>();
-  const added: string[] = [];
+  // Parsed files intern their names here directly; records with tables of their own are moved into it.
+  const shared = sharedStrings();
   // A view per batch (cheap: the table is shared memory); the batch's new entries become one pack.
   const store = msg.store ? new ContentStore(msg.store.dir, msg.store.table) : undefined;
   try {
     for (const f of msg.files) {
       if (stop && Atomics.load(stop, 0) !== 0) break;
       const reusedBefore = times.reused;
-      const r = extractFile(msg.root, f, times, store);
-      intoBatchTable(r, table, added);
+      const r = extractFile(msg.root, f, times, store, shared);
+      intoBatchTable(r, shared.ids, shared.strings);
       records.push(r);
       // A record from the store built no tree.
       if (times.reused !== reusedBefore) continue;
@@ -141,6 +144,6 @@ async function handle(msg: ParseRequest): Promise<void> {
   }
   // The batch's arrays in one buffer, transferred whole (not seven per file).
   const arena = packRecords(records);
-  const reply: ParseReply = { id: msg.id, records, strings: added, times };
+  const reply: ParseReply = { id: msg.id, records, strings: shared.strings, times };
   parentPort!.postMessage(reply, arena.byteLength ? [arena] : []);
 }

@@ -70,19 +70,34 @@ export function containing<T extends Range>(ranges: T[], at: number): T | undefi
   return i >= 0 && at < ranges[i].end ? ranges[i] : undefined;
 }
 
+/** A string table several records share (a parse worker's batch): each record's ids index its `strings`. */
+export interface SharedStrings {
+  strings: string[];
+  ids: Map<string, number>;
+}
+
+export function sharedStrings(): SharedStrings {
+  return { strings: [], ids: new Map() };
+}
+
 export class RecordBuilder {
-  strings: string[] = [];
-  ids = new Map<string, number>();
+  strings: string[];
+  ids: Map<string, number>;
   syms: number[] = [];
   calls: number[] = [];
   icalls: number[] = [];
   binds: number[] = [];
   fieldTypes: number[] = [];
   aliases: number[] = [];
+  /** With `shared`, names are interned in that table (the record then has no table of its own). */
   constructor(
     readonly text: string,
     readonly starts: number[],
-  ) {}
+    shared?: SharedStrings,
+  ) {
+    this.strings = shared?.strings ?? [];
+    this.ids = shared?.ids ?? new Map();
+  }
   id(s: string): number {
     let i = this.ids.get(s);
     if (i === undefined) {
