@@ -64,14 +64,22 @@ void test('distinct identifiers come once each, in order of first appearance, ke
   assert.deepEqual(distinctIdentifiers(many.join(' ') + ' ' + many.join(' ')), many);
 });
 
-void test('identifier hashes: one per distinct identifier, keywords left out, sorted, as identifierHash gives them', () => {
+void test('identifier hashes: each hash of the identifiers once, keywords left out, sorted, as identifierHash gives them', () => {
   const next = random(4);
   const words = ['x', 'y', 'xy', 'int', 'for', 'struct', 'foo_bar', 'a1', 'NULL', '/*c*/', ' ', '\n', '"s"', '(', ')'];
   for (let n = 0; n < 3000; n++) {
     const text = randomText(next, words, 200);
-    const expected = Int32Array.from(distinctIdentifiers(text), identifierHash).sort();
+    const expected = Int32Array.from(new Set(distinctIdentifiers(text).map(identifierHash))).sort();
     assert.deepEqual([...identifierHashes(text)], [...expected], JSON.stringify(text));
   }
+  // Names of one hash ('Aa' and 'BB' under the polynomial) are one entry; a name sharing a keyword's hash ('jOt' and
+  // 'int') is kept, the keyword itself is not, in either order.
+  assert.equal(identifierHash('Aa'), identifierHash('BB'));
+  assert.deepEqual([...identifierHashes('Aa BB Aa')], [identifierHash('Aa')]);
+  assert.equal(identifierHash('jOt'), identifierHash('int'));
+  assert.deepEqual([...identifierHashes('int int')], []);
+  assert.deepEqual([...identifierHashes('int jOt int')], [identifierHash('jOt')]);
+  assert.deepEqual([...identifierHashes('jOt int')], [identifierHash('jOt')]);
   // Distinct names, distinct hashes here; a keyword's hash is left out only for the keyword itself.
   const many = Array.from({ length: 5000 }, (_, i) => `name${i}`);
   assert.equal(new Set(identifierHashes(many.join(' '))).size, 5000);

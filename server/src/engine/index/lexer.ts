@@ -100,17 +100,69 @@ export function distinctIdentifiers(text: string): string[] {
 }
 
 /**
- * The hash `identifierHash` gives each distinct identifier of a text (keywords left out), sorted: a file's identifier
- * set as references look files up by (a name's hash, then its occurrences found in the text). No name is cut out of
- * the text, and none crosses to the main thread or into the cache.
+ * The hashes `identifierHash` gives the identifiers of a text (keywords left out), each once, sorted: a file's
+ * identifier set as references look files up by (a name's hash, then its occurrences found in the text). No name is
+ * cut out of the text, and none crosses to the main thread or into the cache.
  */
 export function identifierHashes(text: string): Int32Array {
+  // Told apart by hash alone: two names of one hash are one entry of the set either way. A keyword's hash is left out
+  // for the keyword only (compared in place), not for a name that happens to share it.
+  let mask = 1023;
+  let slots: Int32Array = new Int32Array(mask + 1);
+  let hashes: Int32Array = new Int32Array(256);
+  // Per hash: 1 while only its keyword was met (its hash not yet given out).
+  let keywordOnly: Uint8Array = new Uint8Array(256);
+  let count = 0;
   const out: number[] = [];
-  scanDistinct(text, (i, e, h) => {
-    if (KEYWORD_HASHES.has(h) && C_KEYWORDS.has(text.slice(i, e))) return;
-    out.push(h);
-  });
+  const n = text.length;
+  for (let i = nextIdentifier(text, 0); i >= 0; ) {
+    let h = text.charCodeAt(i);
+    let e = i + 1;
+    let c: number;
+    while (e < n && isIdentChar((c = text.charCodeAt(e)))) {
+      h = (Math.imul(h, 31) + c) | 0;
+      e++;
+    }
+    h = finishHash(h);
+    let slot = h & mask;
+    for (;;) {
+      const k = slots[slot];
+      if (k === 0) {
+        const id = count++;
+        if (id === hashes.length) {
+          hashes = grownInt32(hashes, 2 * id);
+          const kw = new Uint8Array(2 * id);
+          kw.set(keywordOnly);
+          keywordOnly = kw;
+        }
+        hashes[id] = h;
+        slots[slot] = id + 1;
+        if (isKeywordAt(text, i, e, h)) keywordOnly[id] = 1;
+        else out.push(h);
+        if (2 * count > mask) {
+          mask = 2 * mask + 1;
+          slots = rehashed(hashes, count, mask);
+        }
+        break;
+      }
+      if (hashes[k - 1] === h) {
+        if (keywordOnly[k - 1] === 1 && !isKeywordAt(text, i, e, h)) {
+          keywordOnly[k - 1] = 0;
+          out.push(h);
+        }
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    i = nextIdentifier(text, e);
+  }
   return Int32Array.from(out).sort();
+}
+
+/** True when text[i, e) is the C keyword whose identifierHash is `h`. */
+function isKeywordAt(text: string, i: number, e: number, h: number): boolean {
+  const kw = KEYWORD_BY_HASH.get(h);
+  return kw !== undefined && kw.length === e - i && text.startsWith(kw, i);
 }
 
 /** The hash of a name as identifierHashes files it. */
@@ -126,7 +178,7 @@ export function finishHash(h: number): number {
   return h ^ (h >>> 12);
 }
 
-const KEYWORD_HASHES = new Set([...C_KEYWORDS].map(identifierHash));
+const KEYWORD_BY_HASH = new Map([...C_KEYWORDS].map((k) => [identifierHash(k), k]));
 
 /** Calls `onNew(start, end, hash)` for the first occurrence of each distinct identifier of the text. */
 function scanDistinct(text: string, onNew: (start: number, end: number, hash: number) => void): void {
