@@ -3,7 +3,7 @@
 // group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
 // these tokens instead of a parse tree.
 
-import { identEnd, isIdentChar, isIdentStart, skipInlineSpaces } from './cScan';
+import { CHAR_CLASS, C_DOLLAR, C_LETTER, identEnd, isIdentChar, skipInlineSpaces } from './cScan';
 
 export const T_IDENT = 1;
 export const T_NUMBER = 2;
@@ -40,9 +40,6 @@ export interface CTokens {
 }
 
 // GCC accepts `$` in identifiers; a name split at it would pair the wrong tokens.
-function isIdStart(c: number): boolean {
-  return isIdentStart(c) || c === 36;
-}
 function isIdChar(c: number): boolean {
   return isIdentChar(c) || c === 36;
 }
@@ -228,9 +225,11 @@ export function tokenize(text: string): CTokens {
       continue;
     }
     lineBlank = false;
-    if (isIdStart(c)) {
+    const cls = CHAR_CLASS[c];
+    if (cls === C_LETTER || cls === C_DOLLAR) {
+      // One table load per character: letters, digits, `_` and `$` are the characters with a class.
       let j = i + 1;
-      while (j < n && isIdChar(text.charCodeAt(j))) j++;
+      while (j < n && CHAR_CLASS[text.charCodeAt(j)] !== 0) j++;
       push(T_IDENT, 0, i, j);
       i = j;
       continue;
