@@ -1,6 +1,6 @@
 // Workers started before the build knows what to parse (ParsePool.prepare): disposing of them while they still compile
 // their parser and query must not abort the process (tree-sitter's addon throws when its thread is torn down inside a
-// call), and a prepared pool's records equal an unprepared one's.
+// call), and a prepared pool's records equal an unprepared one's; a pool released between runs works on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -51,5 +51,27 @@ void test('a prepared pool extracts what an unprepared one does', async () => {
   } finally {
     await plain.dispose();
     await prepared.dispose();
+  }
+});
+
+void test('a pool released between runs (its workers terminated before a cache write) extracts the same on the next run', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-release-'));
+  writeDriverTree(root, 6);
+  const files = fs.readdirSync(root).sort();
+  const pool = new ParsePool(2);
+  try {
+    const first = await symbolNames(pool, root, files);
+    assert.ok(first.some((l) => l.includes('function drv3_handle')), 'the fixture has functions');
+    assert.equal(pool.running, 2);
+    await pool.release();
+    assert.equal(pool.running, 0);
+    // Released twice, and right after a prepare: no worker left behind, none terminated inside its compile.
+    await pool.release();
+    pool.prepare();
+    await pool.release();
+    assert.equal(pool.running, 0);
+    assert.deepEqual(await symbolNames(pool, root, files), first);
+  } finally {
+    await pool.dispose();
   }
 });

@@ -204,6 +204,28 @@ export class ParsePool {
     return times;
   }
 
+  /** Workers started and not terminated. */
+  get running(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Terminates the workers between runs, once they are idle: their heaps and parse buffers go back to the system (the
+   * tree's cache is written next, with every record in memory). The pool stays usable: a later run starts new ones.
+   */
+  async release(): Promise<void> {
+    if (this.slots.some((s) => s.busy)) return;
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(
+      slots.map(async (s) => {
+        // Terminating a worker inside tree-sitter's compile aborts the process (see dispose).
+        await s.preparing?.done;
+        await s.worker.terminate();
+      }),
+    );
+  }
+
   /** Terminates the workers, each once idle (a busy one is told to stop after its current file, see stopWorkers). */
   async dispose(): Promise<void> {
     this.disposed = true;
