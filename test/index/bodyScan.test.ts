@@ -188,6 +188,23 @@ void test('a struct body holding a macro call with no `;` keeps the heads after 
   assert.ok(has(scanned.symbols, 'struct after_stacks'));
 });
 
+void test('a struct member whose type a macro names (`LIST_ENTRY(req) link;`) leaves the heads after it to the lexer', () => {
+  const { scanned, skip } = assertSameRecords('macro_typed_member.c');
+  assert.equal(skip.findings.heads.length, 2);
+  assert.ok(has(scanned.symbols, 'function after_list'));
+  assert.ok(has(scanned.symbols, 'function kick_list'));
+  assert.ok(has(scanned.calls, 'send_ipi in kick_list'));
+});
+
+void test('a macro call with no `;` ending the file leaves the heads before it to the lexer', () => {
+  const { scanned, skip } = assertSameRecords('trailing_macro_call.c');
+  assert.equal(skip.findings.heads.length, 2);
+  assert.ok(has(scanned.symbols, 'function vapic_register'));
+  assert.ok(has(scanned.symbols, 'struct vapic_state'));
+  assert.ok(has(scanned.calls, 'register_device in vapic_register'));
+  assert.ok(skip.text.includes('device_init(vapic_register)'), 'the trailing call stays for tree-sitter');
+});
+
 void test('plain file-scope declarations are read by the lexer; macros, function pointers and calls stay for tree-sitter', () => {
   const { scanned, skip } = assertSameRecords('file_scope_declarations.c');
   assert.deepEqual(skip.findings.fileVars.map((v) => v.name).sort(), ['banner', 'dom0', 'nr_ports', 'pending_bits', 'pending_mask', 'port_names']);

@@ -486,17 +486,40 @@ function fileScopeCallUnended(t: CTokens): boolean {
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
     if (close < 0) return true;
-    if (o === 40 && !continuesDeclaration(t, close + 1)) return true;
+    // The last construct of a file (`type_init(f)` ending a QEMU device) is followed by nothing to recover over.
+    if (o === 40 && close + 1 < t.count && !continuesDeclaration(t, close + 1)) return true;
     if (o === 123 && i > 0 && t.kind[i - 1] === T_IDENT) {
-      // A struct, union or enum body: a `)` in it followed by `}` or a word ends no member.
+      // A struct, union or enum body: a `)` in it followed by `}` or a word ends no member, unless it closes a macro
+      // naming a member's type (`QTAILQ_ENTRY(Req) next;`), which tree-sitter reads as a type.
       for (let k = i + 1; k < close; k++) {
         if (t.kind[k] !== T_PUNCT || t.op[k] !== 41) continue;
-        if (t.kind[k + 1] === T_IDENT || (t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125)) return true;
+        if (t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125) return true;
+        if (t.kind[k + 1] === T_IDENT && !macroTypedMember(t, k)) return true;
       }
     }
     i = close;
   }
   return false;
+}
+
+/**
+ * The `)` at token `rp` closes `NAME(type)` before a member's name, as tree-sitter's macro type specifier takes it: the
+ * parentheses hold a type (a word, or `struct`/`union`/`enum` and a word, then stars) and the member's name is followed
+ * by `;`, `,`, `[` or `:`.
+ */
+function macroTypedMember(t: CTokens, rp: number): boolean {
+  const lp = t.match[rp];
+  if (lp < 1 || t.kind[lp - 1] !== T_IDENT) return false;
+  let p = lp + 1;
+  if (p < rp && t.kind[p] === T_IDENT && t.kind[p + 1] === T_IDENT && p + 1 < rp) p++;
+  if (p >= rp || t.kind[p] !== T_IDENT) return false;
+  p++;
+  while (p < rp && t.kind[p] === T_PUNCT && t.op[p] === 42) p++;
+  if (p !== rp) return false;
+  const after = rp + 2;
+  if (after >= t.count || t.kind[after] !== T_PUNCT) return false;
+  const a = t.op[after];
+  return a === 59 || a === 44 || a === 91 || a === 58;
 }
 
 /** Token k can follow a file-scope `)`: `;`, `,`, `{`, `=`, `(` or `[`. */
