@@ -6,7 +6,7 @@
 import { checkContractBody } from '../../server/src/engine/contracts/checkContracts';
 import { extractSource } from '../../server/src/engine/index/extract';
 import { SYM } from '../../server/src/engine/index/fileRecord';
-import { distinctIdentifiers, findIdentifier } from '../../server/src/engine/index/lexer';
+import { findIdentifier, identifierHashes } from '../../server/src/engine/index/lexer';
 import { preprocess } from '../../server/src/engine/index/preprocess';
 import { ADVERSARIAL_C } from './adversarialC';
 
@@ -26,7 +26,7 @@ for (const [name, text] of Object.entries(ADVERSARIAL_C)) {
     process.stdout.write(JSON.stringify({ name, ms, problem: record.problem ?? '', syms: fns.slice(0, 20), calls: [...calls].slice(0, 50) }) + '\n');
   } else {
     preprocess(text);
-    distinctIdentifiers(text);
+    identifierHashes(text);
     findIdentifier(text, 'f');
     checkContractBody({ kind: 'calls', anyOf: ['inner'] }, text, 0, () => text);
     checkContractBody({ kind: 'callOrder', first: ['f'], then: ['inner'] }, text);

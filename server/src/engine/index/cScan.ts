@@ -78,7 +78,7 @@ export function lineStartOf(text: string, at: number): number {
 }
 
 /** True when the newline at `nl` is escaped by a backslash (`\\` or `\\\r` before it): the logical line goes on. */
-function continuedAt(text: string, nl: number): boolean {
+export function continuedAt(text: string, nl: number): boolean {
   const c = text.charCodeAt(nl - 1);
   return c === 92 || (c === 13 && text.charCodeAt(nl - 2) === 92);
 }

@@ -3,7 +3,7 @@
 // group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
 // these tokens instead of a parse tree.
 
-import { CHAR_CLASS, C_DOLLAR, C_LETTER, identEnd, isIdentChar, skipInlineSpaces } from './cScan';
+import { CHAR_CLASS, C_DOLLAR, C_LETTER, continuedAt, identEnd, isIdentChar, skipInlineSpaces } from './cScan';
 
 export const T_IDENT = 1;
 export const T_NUMBER = 2;
@@ -57,9 +57,7 @@ function directiveEnd(text: string, i: number): number {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
-      let k = i - 1;
-      if (k >= 0 && text.charCodeAt(k) === 13) k--;
-      if (k >= 0 && text.charCodeAt(k) === 92) {
+      if (continuedAt(text, i)) {
         i++;
         continue;
       }

@@ -1,5 +1,5 @@
 // Cheap indexing for huge (generated) headers: their `#define` names by a line scan, nothing parsed.
-import { isIdentChar } from './cScan';
+import { isIdentChar, skipInlineSpaces } from './cScan';
 import { F_FUNCLIKE, type FileRecord, KIND_ID, SYM } from './fileRecord';
 import { finishHash } from './lexer';
 
@@ -18,12 +18,6 @@ export function defineOnLine(text: string, lineStart: number): { at: number; fun
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
     c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
-}
-
-function skipSpacesTabs(s: string, i: number): number {
-  let c: number;
-  while ((c = s.charCodeAt(i)) === 32 || c === 9) i++;
-  return i;
 }
 
 /**
@@ -53,14 +47,14 @@ function scanDefines(source: string): DefineScan {
     if (nextReturn >= 0 && nextReturn < s) nextReturn = source.indexOf('\r', s);
     if (nextReturn >= 0 && nextReturn < e) e = nextReturn;
     // The line's first character after spaces and tabs (its newline, when it has no other).
-    const first = skipSpacesTabs(source, s);
+    const first = skipInlineSpaces(source, s);
     const c = source.charCodeAt(first);
     if (first < n && !isSpace(c)) {
       lines++;
-      const d = c === 35 ? skipSpacesTabs(source, first + 1) : -1;
+      const d = c === 35 ? skipInlineSpaces(source, first + 1) : -1;
       if (d >= 0 && source.startsWith('define', d) && !isIdentChar(source.charCodeAt(d + 6))) {
         defines++;
-        const at = skipSpacesTabs(source, d + 6);
+        const at = skipInlineSpaces(source, d + 6);
         let h = source.charCodeAt(at);
         if (at > d + 6 && ((h >= 65 && h <= 90) || (h >= 97 && h <= 122) || h === 95 || h === 36)) {
           // The name, hashed as identifierHash hashes it while it is read.

@@ -1,5 +1,5 @@
 // A small C lexer for identifiers: skips comments, string and character literals and numbers.
-// Used for each file's distinct-identifier set and, on demand, to find the exact positions of a name (find-references),
+// Used for each file's identifier set (the names' hashes) and, on demand, to find the exact positions of a name (find-references),
 // so the index never stores every identifier position of a tree the size of Linux.
 import { isIdentChar, isIdentStart } from './cScan';
 
@@ -86,20 +86,6 @@ export function forEachIdentifier(text: string, fn: (name: string, offset: numbe
 }
 
 /**
- * The distinct identifiers of a text (keywords left out), in order of first occurrence. Names are told apart by a hash
- * taken while scanning and compared in place, so that a string is cut out of the text once per distinct name rather
- * than once per occurrence.
- */
-export function distinctIdentifiers(text: string): string[] {
-  const out: string[] = [];
-  scanDistinct(text, (i, e) => {
-    const name = text.slice(i, e);
-    if (!C_KEYWORDS.has(name)) out.push(name);
-  });
-  return out;
-}
-
-/**
  * The hashes `identifierHash` gives the identifiers of a text (keywords left out), each once, sorted: a file's
  * identifier set as references look files up by (a name's hash, then its occurrences found in the text). No name is
  * cut out of the text, and none crosses to the main thread or into the cache.
@@ -179,61 +165,6 @@ export function finishHash(h: number): number {
 }
 
 const KEYWORD_BY_HASH = new Map([...C_KEYWORDS].map((k) => [identifierHash(k), k]));
-
-/** Calls `onNew(start, end, hash)` for the first occurrence of each distinct identifier of the text. */
-function scanDistinct(text: string, onNew: (start: number, end: number, hash: number) => void): void {
-  let mask = 1023;
-  // Open addressing: slot → 1 + index of the name (0: empty).
-  let slots: Int32Array = new Int32Array(mask + 1);
-  let count = 0;
-  // Per name: its hash, the offset of its first occurrence and its length.
-  let hashes: Int32Array = new Int32Array(256);
-  let firsts: Int32Array = new Int32Array(256);
-  let lens: Int32Array = new Int32Array(256);
-  const n = text.length;
-  for (let i = nextIdentifier(text, 0); i >= 0; ) {
-    let h = text.charCodeAt(i);
-    let e = i + 1;
-    let c: number;
-    while (e < n && isIdentChar((c = text.charCodeAt(e)))) {
-      h = (Math.imul(h, 31) + c) | 0;
-      e++;
-    }
-    h = finishHash(h);
-    const len = e - i;
-    let slot = h & mask;
-    for (;;) {
-      const k = slots[slot];
-      if (k === 0) {
-        const id = count++;
-        if (id === hashes.length) {
-          hashes = grownInt32(hashes, 2 * id);
-          firsts = grownInt32(firsts, 2 * id);
-          lens = grownInt32(lens, 2 * id);
-        }
-        hashes[id] = h;
-        firsts[id] = i;
-        lens[id] = len;
-        slots[slot] = id + 1;
-        onNew(i, e, h);
-        if (2 * count > mask) {
-          mask = 2 * mask + 1;
-          slots = rehashed(hashes, count, mask);
-        }
-        break;
-      }
-      if (hashes[k - 1] === h && lens[k - 1] === len && sameChars(text, firsts[k - 1], i, len)) break;
-      slot = (slot + 1) & mask;
-    }
-    i = nextIdentifier(text, e);
-  }
-}
-
-/** True when text[a, a + len) and text[b, b + len) hold the same characters. */
-function sameChars(text: string, a: number, b: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
-  return true;
-}
 
 function grownInt32(a: Int32Array, cap: number): Int32Array {
   const b = new Int32Array(cap);

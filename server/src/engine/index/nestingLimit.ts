@@ -4,7 +4,7 @@
 // other offset and line stays put) and reported as the file's problem, and the rest of the file is indexed as usual.
 // An unterminated block comment is blanked the same way: tree-sitter re-lexes it from every `/*` inside it
 // (quadratic), and a compiler would reject the file anyway.
-import { isIdentChar, isIdentStart } from './cScan';
+import { continuedAt, isIdentChar, isIdentStart } from './cScan';
 
 /**
  * Estimated tree depth past which a part of a file is not parsed: brackets, plus brace-less `if`/`for`/`while`/`else`
@@ -77,8 +77,7 @@ function directiveEnd(text: string, i: number): number {
   for (;;) {
     const nl = text.indexOf('\n', i);
     if (nl < 0) return text.length;
-    const bs = nl > 0 && text.charCodeAt(nl - 1) === 92 ? true : nl > 1 && text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92;
-    if (!bs) return nl;
+    if (!continuedAt(text, nl)) return nl;
     i = nl + 1;
   }
 }

@@ -215,24 +215,21 @@ export class ParsePool {
    */
   async release(): Promise<void> {
     if (this.slots.some((s) => s.busy)) return;
-    const slots = this.slots;
-    this.slots = [];
-    await Promise.all(
-      slots.map(async (s) => {
-        // Terminating a worker inside tree-sitter's compile aborts the process (see dispose).
-        await s.preparing?.done;
-        await s.worker.terminate();
-      }),
-    );
+    await this.terminateAll();
   }
 
   /** Terminates the workers, each once idle (a busy one is told to stop after its current file, see stopWorkers). */
   async dispose(): Promise<void> {
     this.disposed = true;
     for (const wake of this.waiting.splice(0)) wake();
+    if (this.slots.some((s) => s.busy)) Atomics.store(this.stop, 0, 1);
+    await this.terminateAll();
+  }
+
+  /** Takes every worker out of the pool and terminates each once its compile and its batch, if any, are over. */
+  private async terminateAll(): Promise<void> {
     const slots = this.slots;
     this.slots = [];
-    if (slots.some((s) => s.busy)) Atomics.store(this.stop, 0, 1);
     await Promise.all(
       slots.map(async (s) => {
         // Terminating a worker inside tree-sitter's compile aborts the process, as inside a parse. Its reply comes

@@ -10,7 +10,7 @@ import { extractFile } from './fileExtract';
 import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractProfile';
 import { type FileRecord, mapRecordIds } from './fileRecord';
 import { packRecords } from './recordArena';
-import { sharedStrings } from './recordBuilder';
+import { type SharedStrings, sharedStrings } from './recordBuilder';
 
 export interface ParseRequest {
   id: number;
@@ -35,28 +35,27 @@ export interface ParseReply {
 }
 
 /**
- * Moves a record from its own string table to the batch's (`table`, whose strings in id order are `added`); a record
- * without one already indexes the batch's. A table kept across batches crossed even fewer strings but made every full
- * collection mark it (slower on QEMU).
+ * Moves a record from its own string table to the batch's (`batch`); a record without one already indexes the
+ * batch's. A table kept across batches crossed even fewer strings but made every full collection mark it (slower on
+ * QEMU).
  */
-function intoBatchTable(r: FileRecord, table: Map<string, number>, added: string[]): void {
+function intoBatchTable(r: FileRecord, batch: SharedStrings): void {
   const local = r.strings;
   if (!local) return;
   const map = new Int32Array(local.length);
   for (let i = 0; i < local.length; i++) {
     const s = local[i];
-    let id = table.get(s);
+    let id = batch.ids.get(s);
     if (id === undefined) {
-      id = table.size;
-      table.set(s, id);
-      added.push(s);
+      id = batch.strings.length;
+      batch.ids.set(s, id);
+      batch.strings.push(s);
     }
     map[i] = id;
   }
   mapRecordIds(r, map);
   delete r.strings;
 }
-
 
 // Trees live in native memory V8 does not see, and are freed only when their wrapper is collected: without a
 // collection now and then a worker holds gigabytes of dead trees while its JS heap looks small.
@@ -105,7 +104,7 @@ async function handle(msg: ParseRequest): Promise<void> {
       if (stop && Atomics.load(stop, 0) !== 0) break;
       const reusedBefore = times.reused;
       const r = extractFile(msg.root, f, times, store, shared);
-      intoBatchTable(r, shared.ids, shared.strings);
+      intoBatchTable(r, shared);
       records.push(r);
       // A record from the store built no tree.
       if (times.reused !== reusedBefore) continue;
