@@ -19,6 +19,7 @@ function records(n: number): FileRecord[] {
       syms: Int32Array.from({ length: 9 * (i % 4) }, (_, k) => k * i),
       calls: Int32Array.from({ length: 4 * (i % 3) }, (_, k) => k - i),
       idents: Int32Array.of(i, i + 1),
+      defines: Int32Array.from({ length: 5 * (i % 2) }, (_, k) => k + 3 * i),
     };
     delete r.strings;
     if (i % 5 === 0) r.problem = `problem ${i}`;

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DirectiveLines, ParenPairs } from '../../server/src/engine/index/cScan';
 import { extractDefinesOnly, extractGeneratedHeader } from '../../server/src/engine/index/definesOnly';
+import { allDefines, defineKey, definesNamed } from '../../server/src/engine/index/defineTable';
+import type { SymbolDef } from '../../server/src/engine/index/types';
 import { decodeSource } from '../../server/src/engine/index/fileExtract';
 import { C_KEYWORDS, forEachIdentifier, identifierHash, identifierHashes } from '../../server/src/engine/index/lexer';
 
@@ -151,9 +153,14 @@ void test("the #define line scan finds the names, counts and positions the regul
       want.push(`${m[1]}@${line}:${col}${m[2] ? '(' : ''}`);
     }
     const r = extractDefinesOnly(text, 'f.h', text.length, 0, 'p');
-    const got: string[] = [];
-    for (let k = 0; k < r.syms.length; k += 9) got.push(`${r.strings![r.syms[k]]}@${r.syms[k + 2]}:${r.syms[k + 3]}${r.syms[k + 1] & (1 << 9) ? '(' : ''}`);
-    assert.deepEqual(got, want, JSON.stringify(text));
+    // The macros are kept by name hash (defineTable.ts): listed with names read back from the text, and each found by
+    // its name at its own position.
+    assert.equal(r.syms.length, 0);
+    const show = (d: SymbolDef) => `${d.name}@${d.nameSpan.line}:${d.nameSpan.col}${d.isFunctionLike ? '(' : ''}`;
+    assert.deepEqual(allDefines(r, text).map(show), want, JSON.stringify(text));
+    for (const name of new Set(want.map((w) => w.slice(0, w.indexOf('@'))))) {
+      assert.deepEqual(definesNamed(r, defineKey(name)).map(show), want.filter((w) => w.startsWith(`${name}@`)), JSON.stringify(text));
+    }
     // The share of non-blank lines that are #define lines decides whether a header is read this way.
     const lines = text.match(/^[ \t]*\S/gm)?.length ?? 0;
     const defines = text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0;

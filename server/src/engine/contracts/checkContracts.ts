@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '@irqlens/models';
 import { endsWithContinuation } from '../index/cScan';
-import { extractFile } from '../index/fileExtract';
+import { decodeSource, extractFile } from '../index/fileExtract';
+import { allDefines } from '../index/defineTable';
 import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
 import { IndexQueries, SymbolDef, TreeInfo } from '../index/types';
@@ -200,6 +201,13 @@ function fileDefinitions(root: string, rel: string): Map<string, Def[]> {
     const { kind, nameSpan, span, isFunctionLike } = toSymbolDef(rec, entry.element, rec.strings ?? []);
     const def: Def = { kind, file: rel, nameSpan, span, ...(kind === 'macro' ? { isFunctionLike } : {}) };
     out.set(name, [...(out.get(name) ?? []), def]);
+  }
+  // A generated header's macros are kept by name hash; their names are read back from the text.
+  if (rec.defines.length) {
+    const buf = fs.readFileSync(path.join(root, rel));
+    for (const d of allDefines(rec, decodeSource(buf) ?? buf.toString('latin1'))) {
+      out.set(d.name, [...(out.get(d.name) ?? []), { kind: d.kind, file: rel, nameSpan: d.nameSpan, span: d.span, isFunctionLike: d.isFunctionLike }]);
+    }
   }
   return out;
 }

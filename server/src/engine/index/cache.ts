@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import type { FileRecord } from './fileRecord';
+import { type FileRecord, RECORD_ARRAYS } from './fileRecord';
 import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
-export const CACHE_FORMAT = 14;
+export const CACHE_FORMAT = 15;
 const HEADER_BYTES = 64;
 const CHUNK_FILES = 2000;
 
@@ -79,7 +79,7 @@ export function ensureCacheDir(dir: string): void {
   }
 }
 
-const ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents'] as const;
+const ARRAYS = RECORD_ARRAYS;
 /** Strings per chunk of the string table (a chunk is serialised whole: this bounds what a write or read holds). */
 const STRING_CHUNK = 262144;
 /** The staging buffer the raw arrays of a chunk are gathered in before each write. */

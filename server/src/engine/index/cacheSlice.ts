@@ -1,10 +1,12 @@
 // A cache of a few files of a tree: their records with a string table of only the names they use, so a reader that
 // needs those files (the CLI's review) loads kilobytes rather than the tree's whole table of millions of names.
 import type { CachedTree } from './cache';
-import { type FileRecord, mapRecordIds } from './fileRecord';
+import { type FileRecord, mapRecordIds, RECORD_ARRAYS } from './fileRecord';
 
 function copyRecord(r: FileRecord): FileRecord {
-  return { ...r, syms: r.syms.slice(), calls: r.calls.slice(), icalls: r.icalls.slice(), binds: r.binds.slice(), fieldTypes: r.fieldTypes.slice(), aliases: r.aliases.slice(), idents: r.idents.slice() };
+  const c = { ...r };
+  for (const k of RECORD_ARRAYS) c[k] = r[k].slice();
+  return c;
 }
 
 /**

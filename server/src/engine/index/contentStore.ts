@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { CACHE_FORMAT, writeAll } from './cache';
-import type { FileRecord } from './fileRecord';
+import { type FileRecord, RECORD_ARRAYS, type RecordArray } from './fileRecord';
 import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-PACK';
@@ -31,9 +31,8 @@ export function packsDir(cacheDir: string): string {
 }
 
 /** What an entry holds: a record's content part (no path, no stat), ids indexing its own `strings`. */
-export type StoredBody = Pick<FileRecord, 'syms' | 'calls' | 'icalls' | 'binds' | 'fieldTypes' | 'aliases' | 'idents' | 'problem'> & { strings: string[] };
+export type StoredBody = Pick<FileRecord, RecordArray | 'problem'> & { strings: string[] };
 
-const ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents'] as const;
 
 /** The SHA-1 of a file's bytes (the entry's key) and the record's `hash` (its base64). */
 export function contentKey(buf: Buffer): { key: Buffer; hash: string } {
@@ -209,24 +208,15 @@ export class ContentStore {
     } catch {
       return undefined;
     }
-    if (!stored || !Array.isArray(stored.strings) || ARRAYS.some((k) => !(stored[k] instanceof Int32Array))) return undefined;
+    if (!stored || !Array.isArray(stored.strings) || RECORD_ARRAYS.some((k) => !(stored[k] instanceof Int32Array))) return undefined;
     this.used.add(pack);
     return stored;
   }
 
   /** Adds the content part of a freshly extracted record (ids into its own `strings`) to the batch's pack. */
   add(key: Buffer, r: FileRecord): void {
-    const stored: StoredBody = {
-      strings: r.strings ?? [],
-      syms: r.syms,
-      calls: r.calls,
-      icalls: r.icalls,
-      binds: r.binds,
-      fieldTypes: r.fieldTypes,
-      aliases: r.aliases,
-      idents: r.idents,
-      ...(r.problem ? { problem: r.problem } : {}),
-    };
+    const stored = { strings: r.strings ?? [], ...(r.problem ? { problem: r.problem } : {}) } as StoredBody;
+    for (const k of RECORD_ARRAYS) stored[k] = r[k];
     const body = v8.serialize(stored);
     this.pending.push({ key, body });
     this.pendingBytes += body.length;
@@ -330,14 +320,8 @@ export function recordFromStore(stored: StoredBody, rel: string, st: fs.Stats, h
     ino: st.ino,
     hash,
     strings: stored.strings,
-    syms: stored.syms.slice(),
-    calls: stored.calls.slice(),
-    icalls: stored.icalls.slice(),
-    binds: stored.binds.slice(),
-    fieldTypes: stored.fieldTypes.slice(),
-    aliases: stored.aliases.slice(),
-    idents: stored.idents.slice(),
-  };
+  } as FileRecord;
+  for (const k of RECORD_ARRAYS) r[k] = stored[k].slice();
   if (stored.problem) r.problem = stored.problem;
   return r;
 }

@@ -1,6 +1,7 @@
 // Cheap indexing for huge (generated) headers: their `#define` names by a line scan, nothing parsed.
 import { isIdentChar, skipInlineSpaces } from './cScan';
-import { F_FUNCLIKE, type FileRecord, KIND_ID, SYM } from './fileRecord';
+import { DEF, type FileRecord } from './fileRecord';
+import { DefineRows, FNV_PRIME, FNV_START } from './defineTable';
 import { finishHash } from './lexer';
 
 /** A `#define` line's head: its name (group 1) and a `(` right after it, which makes it function-like (group 2). */
@@ -27,12 +28,7 @@ function isSpace(c: number): boolean {
  * tabs and `define` followed by no word character come first. It names a macro when blanks and a name follow `define`.
  */
 function scanDefines(source: string): DefineScan {
-  const strings: string[] = [];
-  const ids = new Map<string, number>();
-  const hashes: number[] = [];
-  let syms = new Int32Array(1024);
-  let count = 0;
-  const macro = KIND_ID.macro;
+  const rows = new DefineRows();
   const n = source.length;
   let lines = 0;
   let defines = 0;
@@ -57,35 +53,16 @@ function scanDefines(source: string): DefineScan {
         const at = skipInlineSpaces(source, d + 6);
         let h = source.charCodeAt(at);
         if (at > d + 6 && ((h >= 65 && h <= 90) || (h >= 97 && h <= 122) || h === 95 || h === 36)) {
-          // The name, hashed as identifierHash hashes it while it is read.
+          // The name, hashed as identifierHash and secondHash hash it while it is read.
+          let h2 = Math.imul(FNV_START ^ h, FNV_PRIME);
           let end = at + 1;
           let ch: number;
           while (isIdentChar((ch = source.charCodeAt(end))) || ch === 36) {
             h = (Math.imul(h, 31) + ch) | 0;
+            h2 = Math.imul(h2 ^ ch, FNV_PRIME);
             end++;
           }
-          const name = source.slice(at, end);
-          let id = ids.get(name);
-          if (id === undefined) {
-            id = strings.length;
-            ids.set(name, id);
-            strings.push(name);
-            hashes.push(finishHash(h));
-          }
-          if (count + SYM > syms.length) {
-            const grown = new Int32Array(2 * syms.length);
-            grown.set(syms);
-            syms = grown;
-          }
-          const col = at - lineStart;
-          const flags = source.charCodeAt(end) === 40 ? F_FUNCLIKE : 0;
-          syms[count] = id;
-          syms[count + 1] = macro | flags;
-          syms[count + 2] = syms[count + 4] = syms[count + 6] = line;
-          syms[count + 3] = syms[count + 5] = col;
-          syms[count + 7] = col + end - at;
-          syms[count + 8] = -1;
-          count += SYM;
+          rows.add(finishHash(h), h2, line, at - lineStart, end - at, source.charCodeAt(end) === 40);
         }
       }
     }
@@ -96,12 +73,16 @@ function scanDefines(source: string): DefineScan {
       lineStart = s;
     }
   }
-  return { strings, syms: syms.slice(0, count), idents: Int32Array.from(hashes).sort(), lines, defines };
+  const table = rows.table();
+  // The distinct name hashes, sorted (the table is sorted by them).
+  const idents: number[] = [];
+  for (let o = 0; o < table.length; o += DEF) if (!idents.length || idents[idents.length - 1] !== table[o]) idents.push(table[o]);
+  return { table, idents: Int32Array.from(idents), lines, defines };
 }
 
 interface DefineScan {
-  strings: string[];
-  syms: Int32Array;
+  /** The macros by name hash (defineTable.ts). */
+  table: Int32Array;
   /** The names' identifier hashes, sorted. */
   idents: Int32Array;
   lines: number;
@@ -126,5 +107,6 @@ export function extractGeneratedHeader(source: string, file: string, size: numbe
 function definesRecord(scan: DefineScan, file: string, size: number, mtimeMs: number, problem: string): FileRecord {
   const none = new Int32Array(0);
   // The defined names are the file's identifiers for find-references (their uses inside the header are not scanned).
-  return { file, size, mtimeMs, strings: scan.strings, syms: scan.syms, calls: none, icalls: none, binds: none, fieldTypes: none, aliases: none, idents: scan.idents, problem };
+  // They are no strings of the record: the macros are found by their names' hashes (defineTable.ts).
+  return { file, size, mtimeMs, strings: [], syms: none, calls: none, icalls: none, binds: none, fieldTypes: none, aliases: none, idents: scan.idents, defines: scan.table, problem };
 }

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import type { IndexedTrees } from './indexedTrees';
 import { enclosingFunctionEntry, symbolAt, symbolCount, symbolKindAt, symbolNameLineAt, toSymbolDef } from './recordViews';
+import { allDefines, defineKey, definesNamed } from './defineTable';
 import { addSymbolDetails } from './symbolDetails';
 import type { TreeIndex } from './treeIndex';
 import type { FileRecord } from './fileRecord';
@@ -33,10 +34,12 @@ export class Definitions implements DefinitionQueries {
   definitions(name: string, fromFile?: string): RootedSymbol[] {
     const out: RootedSymbol[] = [];
     const from = fromFile ? this.trees.locate(fromFile) : undefined;
+    const key = defineKey(name);
     for (const t of this.trees.list) {
       const id = t.ids.get(name);
-      if (id === undefined) continue;
-      for (const [f, e] of t.lookup('symByName', id)) out.push(this.symbol(t, t.files[f]!, e));
+      if (id !== undefined) for (const [f, e] of t.lookup('symByName', id)) out.push(this.symbol(t, t.files[f]!, e));
+      // Macros of generated headers are kept by name hash: their names are no ids of the tree.
+      for (const f of t.defineSlotsFor(key.hash)) for (const d of definesNamed(t.files[f]!, key)) out.push({ ...d, root: t.root });
     }
     const local = (d: RootedSymbol) => (from && d.root === from.tree.root && d.file === from.rel ? 0 : 1);
     out.sort(
@@ -71,7 +74,7 @@ export class Definitions implements DefinitionQueries {
   fileSymbols(file: string): SymbolDef[] {
     const found = this.trees.recordOf(file);
     if (!found) return [];
-    const out: SymbolDef[] = [];
+    const out = this.definesOf(found.tree, found.record);
     for (let e = 0; e < symbolCount(found.record); e++) out.push(toSymbolDef(found.record, e, found.tree.strings));
     return out.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col);
   }
@@ -94,11 +97,18 @@ export class Definitions implements DefinitionQueries {
     if (!t) return;
     const records = t.liveRecords().sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     for (const r of records) {
-      const batch: RootedSymbol[] = [];
+      const batch: RootedSymbol[] = this.definesOf(t, r).map((d) => ({ ...d, root: t.root }));
       for (let e = 0; e < symbolCount(r); e++) batch.push(this.symbol(t, r, e));
       batch.sort((a, b) => a.nameSpan.line - b.nameSpan.line || a.nameSpan.col - b.nameSpan.col);
       if (batch.length) yield batch;
     }
+  }
+
+  /** The macros of a record's define table, their names read from the file's current text (none when unreadable). */
+  private definesOf(t: TreeIndex, r: FileRecord): SymbolDef[] {
+    if (!r.defines.length) return [];
+    const text = this.trees.textOf(path.join(t.root, r.file));
+    return text === undefined ? [] : allDefines(r, text);
   }
 
   /** True when some definition of the name in the tree is a function (body or prototype). */
@@ -120,17 +130,29 @@ export class Definitions implements DefinitionQueries {
     if (!memo) {
       // Files where a preference could change the answer: those holding a definition of the name.
       const files = new Set<number>(t.lookup('symByName', nameId).map(([f]) => f));
+      const key = defineKey(t.strings[nameId]);
+      for (const f of t.defineSlotsFor(key.hash)) if (definesNamed(t.files[f]!, key).length) files.add(f);
       t.memo.set(nameId, { def: this.bestDefinition(t, nameId, undefined), files });
     }
     return best;
   }
 
   private bestDefinition(t: TreeIndex, nameId: number, preferFile: number | undefined): { file: string; line: number } | undefined {
-    let best: { file: string; line: number; rank: number } | undefined;
+    let best: { file: string; line: number; rank: number; slot: number } | undefined;
     for (const [f, e] of t.lookup('symByName', nameId)) {
       const r = t.files[f]!;
       const rank = definitionRank(symbolKindAt(r, e)) + (preferFile === undefined || preferFile === f ? 0 : 1);
-      if (!best || rank < best.rank) best = { file: path.join(t.root, r.file), line: symbolNameLineAt(r, e), rank };
+      if (!best || rank < best.rank) best = { file: path.join(t.root, r.file), line: symbolNameLineAt(r, e), rank, slot: f };
+    }
+    if (best && best.rank < definitionRank('macro')) return { file: best.file, line: best.line };
+    const key = defineKey(t.strings[nameId]);
+    for (const f of t.defineSlotsFor(key.hash)) {
+      const r = t.files[f]!;
+      const rank = definitionRank('macro') + (preferFile === undefined || preferFile === f ? 0 : 1);
+      // Of equal ranks the file first in the tree wins, as in the name map's order.
+      if (best && (rank > best.rank || (rank === best.rank && f > best.slot))) continue;
+      const [first] = definesNamed(r, key);
+      if (first) best = { file: path.join(t.root, r.file), line: first.nameSpan.line, rank, slot: f };
     }
     return best && { file: best.file, line: best.line };
   }

@@ -100,6 +100,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
     fieldTypes: new Int32Array(b.fieldTypes),
     aliases: new Int32Array(b.aliases),
     idents: identIds,
+    defines: new Int32Array(0),
   };
   if (problems.length) record.problem = problems.join('; ');
   clock.lap('pack');

@@ -179,5 +179,5 @@ function definesOnly(clock: PhaseClock, ...args: Parameters<typeof extractDefine
 
 function emptyFile(file: string, size: number, mtimeMs: number): FileRecord {
   const z = new Int32Array(0);
-  return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z };
+  return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z, defines: z };
 }

@@ -27,6 +27,12 @@ export const B_NESTED = 2;
 export const FIELDT = 3;
 /** typedef name, struct/union tag. */
 export const ALIAS = 2;
+/** A `#define`-only file's macros (defineTable.ts): name hash, second name hash, line, column, length | function-like. */
+export const DEF = 5;
+
+/** A record's typed arrays, in the order the cache and the batch arena lay them out. */
+export const RECORD_ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents', 'defines'] as const;
+export type RecordArray = (typeof RECORD_ARRAYS)[number];
 
 export interface FileRecord {
   /** Path relative to the tree root, forward slashes. */
@@ -50,12 +56,15 @@ export interface FileRecord {
    *  the files holding a name's hash and finds the name's positions in their text, so a hash shared by two names costs
    *  one file read and never a wrong answer. */
   idents: Int32Array;
+  /** The macros of a file indexed by its `#define` lines alone (a generated register header), by name hash, with no
+   *  string ids: their millions of names are never interned (defineTable.ts). Empty for every other file. */
+  defines: Int32Array;
   problem?: string;
 }
 
 export function emptyRecord(file: string, size: number, mtimeMs: number, problem?: string): FileRecord {
   const z = new Int32Array(0);
-  return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z, problem };
+  return { file, size, mtimeMs, strings: [], syms: z, calls: z, icalls: z, binds: z, fieldTypes: z, aliases: z, idents: z, defines: z, problem };
 }
 
 /**

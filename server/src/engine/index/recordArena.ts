@@ -1,9 +1,7 @@
 // Records share their typed arrays' memory: the arrays of a worker's batch are copied into one Int32Array and become
-// views of it, transferred to the main thread as one buffer. Seven buffers per file cost Linux 387 k ArrayBuffers, each
+// views of it, transferred to the main thread as one buffer. Eight buffers per file cost Linux 387 k ArrayBuffers, each
 // with its own allocation and bookkeeping. (A cache chunk is read the same way: one buffer, views of it; see cache.ts.)
-import type { FileRecord } from './fileRecord';
-
-const ARRAYS = ['syms', 'calls', 'icalls', 'binds', 'fieldTypes', 'aliases', 'idents'] as const;
+import { type FileRecord, RECORD_ARRAYS as ARRAYS } from './fileRecord';
 
 /** Moves the arrays of `records` into one new buffer (views keep their lengths and contents); returns that buffer. */
 export function packRecords(records: readonly FileRecord[]): ArrayBuffer {

@@ -130,6 +130,10 @@ export class TreeIndex {
   readonly memo = new Map<number, unknown>();
   /** Slots changed since the maps were built: their CSR entries are stale, their records are scanned directly. */
   private dirty = new Set<number>();
+  /** Slots of the records with a define table (defineTable.ts), found when first asked after a change. */
+  private defineSlotList?: number[];
+  /** The distinct name hashes of those tables, sorted: most names asked for are in none, which one search tells. */
+  private defineHashes?: Int32Array;
 
   constructor(readonly info: TreeInfo) {}
 
@@ -192,6 +196,11 @@ export class TreeIndex {
   /** Keeps built maps usable after a change: field types and aliases are added, the slot is marked dirty. */
   private touch(slot: number, r: FileRecord | undefined): void {
     this.memo.clear();
+    // The define tables' slots and hashes change only with a file that has (or had) one.
+    if (r?.defines.length || this.defineSlotList?.includes(slot)) {
+      this.defineSlotList = undefined;
+      this.defineHashes = undefined;
+    }
     if (!this.maps) return;
     if (this.dirty.size >= MAX_DIRTY) {
       this.maps = undefined;
@@ -261,6 +270,47 @@ export class TreeIndex {
     this.slotOf = new Map(live.map((r, i) => [r.file, i]));
     this.maps = undefined;
     this.dirty.clear();
+    this.defineSlotList = undefined;
+    this.defineHashes = undefined;
+  }
+
+  /** The slots of the files whose macros are kept by name hash (a few hundred generated headers at most). */
+  defineSlots(): readonly number[] {
+    if (this.defineSlotList) return this.defineSlotList;
+    const out: number[] = [];
+    for (let f = 0; f < this.files.length; f++) if (this.files[f]?.defines.length) out.push(f);
+    return (this.defineSlotList = out);
+  }
+
+  /** The slots whose define table may hold a name of hash `hash` (none for the names no generated header defines). */
+  defineSlotsFor(hash: number): readonly number[] {
+    const slots = this.defineSlots();
+    if (!slots.length) return slots;
+    if (!this.defineHashes) {
+      // A define table's file identifiers are its names' hashes (definesOnly.ts).
+      let n = 0;
+      for (const f of slots) n += this.files[f]!.idents.length;
+      const all = new Int32Array(n);
+      n = 0;
+      for (const f of slots) {
+        all.set(this.files[f]!.idents, n);
+        n += this.files[f]!.idents.length;
+      }
+      all.sort();
+      let u = 0;
+      for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[u - 1]) all[u++] = all[i];
+      this.defineHashes = all.slice(0, u);
+    }
+    const h = this.defineHashes;
+    let lo = 0;
+    let hi = h.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (h[mid] === hash) return slots;
+      if (h[mid] < hash) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return [];
   }
 
   queryMaps(): QueryMaps {
@@ -327,6 +377,8 @@ export class TreeIndex {
       joined,
       joinedStarts,
     };
+    // Built with the maps, so that no query pays for it.
+    this.defineSlotsFor(0);
     return this.maps;
   }
 
