@@ -14,11 +14,12 @@ import { walkTree } from '../server/src/engine/index/walker';
 import { recordTuples } from '../test/index/recordTuples';
 import { fingerprint, writeOrCheck } from './fingerprints';
 
-/** A record's meaning: its file facts, its records as readable tuples (string ids resolved) and its identifier set. */
+/** A record's meaning: its file facts, its records as readable tuples (string ids resolved), its identifier set and
+ *  its define table (name hashes, no ids). */
 function resolved(r: FileRecord, table?: string[]): unknown {
   const s = r.strings ?? table ?? [];
   const facts = { file: r.file, size: r.size, mtimeMs: r.mtimeMs, ctimeMs: r.ctimeMs ?? null, ino: r.ino ?? null, hash: r.hash ?? null, problem: r.problem ?? null };
-  return { facts, records: recordTuples(s === r.strings ? r : { ...r, strings: s }), idents: Array.from(r.idents) };
+  return { facts, records: recordTuples(s === r.strings ? r : { ...r, strings: s }), idents: Array.from(r.idents), defines: Array.from(r.defines) };
 }
 
 const args = process.argv.slice(2);
