@@ -120,8 +120,9 @@ export function mapRecordIds(r: FileRecord, map: Int32Array): void {
  * own: only the names it uses, numbered in the order its slots first use them.
  */
 export function withOwnStrings(r: FileRecord, table: readonly string[]): FileRecord {
-  const local = new Map<number, number>();
+  if (localOf.length < table.length) localOf = new Int32Array(Math.max(table.length, 2 * localOf.length));
   const strings: string[] = [];
+  const used: number[] = [];
   const copy: FileRecord = { ...r, strings };
   for (const { key, stride, slots } of ID_SLOTS) {
     const a = r[key].slice();
@@ -130,15 +131,21 @@ export function withOwnStrings(r: FileRecord, table: readonly string[]): FileRec
       for (const slot of slots) {
         const v = a[i + slot];
         if (v < 0) continue;
-        let id = local.get(v);
-        if (id === undefined) {
+        let id = localOf[v] - 1;
+        if (id < 0) {
           id = strings.length;
-          local.set(v, id);
+          localOf[v] = id + 1;
           strings.push(table[v]);
+          used.push(v);
         }
         a[i + slot] = id;
       }
     }
   }
+  for (const v of used) localOf[v] = 0;
   return copy;
 }
+
+/** withOwnStrings' map from a shared id to its local id + 1 (0: not met yet), all zero between calls: a Map per record
+ *  cost more than the rest of the copy. */
+let localOf = new Int32Array(1024);
