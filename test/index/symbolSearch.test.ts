@@ -21,17 +21,19 @@ void test('abbreviations find their function; exact names rank first; odd query 
   }
 });
 
-void test('the abbreviation search reads the names in pieces of whole lines: a name across a piece boundary is found', async () => {
-  // Names of 40 characters (41 with the newline joining them): the first piece of 256 KiB ends 31 characters into the
-  // 6394th `h` name, whose `q` and `w` come after that point. Cut there, neither piece would match `^h…q…w`.
+void test('an abbreviation finds its name at the end of a large block of names sharing its first letter', async () => {
+  // 60000 names starting with `h`: the one holding `q`, `w` and a 7 comes last in the block; capitals and digits
+  // count as the query's characters do.
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-search-'));
   try {
-    const names = Array.from({ length: 8000 }, (_, i) => `hx_${String(i).padStart(6, '0')}_${i === 6393 ? 'a'.repeat(25) + 'qw' + 'a'.repeat(3) : 'a'.repeat(30)}`);
-    assert.ok(names.every((n) => n.length === 40));
+    const names = Array.from({ length: 60000 }, (_, i) => `hx_${String(i).padStart(6, '0')}_aaaa`.replace(/7/g, '8'));
+    names.push('hz_Queue_Wait7');
     fs.writeFileSync(path.join(tree, 'names.c'), names.map((n) => `int ${n};\n`).join(''));
     const index = await WorkspaceIndex.build({ roots: [tree], noCache: true, workers: 1 });
     try {
-      assert.deepEqual(index.searchSymbols('hqw', 20).map((d) => d.name), [names[6393]]);
+      assert.deepEqual(index.searchSymbols('hqw7', 20).map((d) => d.name), ['hz_Queue_Wait7']);
+      assert.deepEqual(index.searchSymbols('hqw8', 20).map((d) => d.name), []);
+      assert.equal(index.searchSymbols('hx8', 20).length, 20);
     } finally {
       await index.dispose();
     }

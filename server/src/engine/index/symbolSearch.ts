@@ -2,7 +2,7 @@
 // abbreviations (`hanedgirq` → handle_edge_irq) while a time budget lasts, so a Linux-sized index answers within ~20 ms.
 import type { Definitions, RootedSymbol } from './definitionQueries';
 import type { IndexedTrees } from './indexedTrees';
-import type { TreeIndex } from './treeIndex';
+import { charMask, type TreeIndex } from './treeIndex';
 import type { SearchQueries } from './types';
 
 export class SymbolSearch implements SearchQueries {
@@ -18,7 +18,7 @@ export class SymbolSearch implements SearchQueries {
     const deadline = performance.now() + 8;
     const scored: { score: number; t: TreeIndex; id: number; len: number }[] = [];
     for (const t of this.trees.list) {
-      const { nameCount, nameIds, joined, joinedStarts } = t.queryMaps();
+      const { nameCount, nameIds, joined, joinedStarts, nameMasks } = t.queryMaps();
       const seen = new Set<number>();
       const take = (i: number, score: number, len: number) => {
         if (seen.has(i)) return;
@@ -73,9 +73,8 @@ export class SymbolSearch implements SearchQueries {
           if (t.searchName(mid) < q[0]) a = mid + 1;
           else z = mid;
         }
-        // The names starting with q[0] are one contiguous block of `joined`; a regex built so that each step
-        // consumes up to the first occurrence of the next character (`^h[^\na]*a[^\nn]*n…`) matches exactly the
-        // subsequence test, runs in the regex engine, and cannot backtrack more than linearly per line.
+        // The names starting with q[0] are one contiguous block; in it, a name lacking one of the query's characters
+        // is passed over by its character mask, and the others are read for the subsequence.
         let zEnd = a;
         let hiEnd = nameCount;
         while (zEnd < hiEnd) {
@@ -83,30 +82,15 @@ export class SymbolSearch implements SearchQueries {
           if (joined.charCodeAt(joinedStarts[mid]) <= q.charCodeAt(0)) zEnd = mid + 1;
           else hiEnd = mid;
         }
-        const blockEnd = zEnd < nameCount ? joinedStarts[zEnd] : joined.length;
-        const re = new RegExp(`^${escapeRe(q[0])}${[...q.slice(1)].map((c) => `[^\\n${escapeClass(c)}]*${escapeRe(c)}`).join('')}[^\\n]*`, 'gm');
         // Its own budget: the substring scan above may have used all of the shared one, and abbreviations
         // (`hanedgirq` → handle_edge_irq) only ever match here.
         const fuzzyDeadline = Math.max(deadline, performance.now() + 6);
-        const blockStart = a < nameCount ? joinedStarts[a] : joined.length;
-        // In pieces of whole lines, the budget checked after each: one regular-expression search over a block of
-        // names holding few matches ran through all of it (Linux's names starting with `a`: ~20 ms) unchecked.
-        const PIECE = 1 << 18;
-        let found = 0;
-        fuzzy: for (let from = blockStart; from < blockEnd && performance.now() <= fuzzyDeadline; ) {
-          let to = Math.min(blockEnd, from + PIECE);
-          if (to < blockEnd) {
-            const nl = joined.indexOf('\n', to);
-            to = nl < 0 || nl >= blockEnd ? blockEnd : nl + 1;
-          }
-          const piece = joined.slice(from, to);
-          re.lastIndex = 0;
-          for (let m = re.exec(piece); m; m = re.exec(piece)) {
-            take(nameAt(from + m.index), 4, m[0].length);
-            if (seen.size >= limit * 2) break fuzzy;
-            if ((++found & 63) === 0 && performance.now() > fuzzyDeadline) break fuzzy;
-          }
-          from = to;
+        const want = charMask(q);
+        for (let i = a; i < zEnd && seen.size < limit * 2; i++) {
+          if ((nameMasks[i] & want) !== want) continue;
+          const n = t.searchName(i);
+          if (fuzzyMatch(n, q)) take(i, 4, n.length);
+          if ((i & 4095) === 0 && performance.now() > fuzzyDeadline) break;
         }
       }
     }
@@ -140,13 +124,4 @@ function fuzzyMatch(name: string, q: string): boolean {
   let k = 0;
   for (let j = 0; j < name.length && k < q.length; j++) if (name.charCodeAt(j) === q.charCodeAt(k)) k++;
   return k === q.length;
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&');
-}
-
-/** Escapes a character for use inside a regex character class. */
-function escapeClass(c: string): string {
-  return c.replace(/[\\\]^-]/g, '\\$&');
 }

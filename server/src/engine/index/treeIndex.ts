@@ -49,6 +49,22 @@ export interface QueryMaps {
   /** The sorted lower-case names joined by '\n' (one string, not millions), and the start offset of each name in it. */
   joined: string;
   joinedStarts: Int32Array;
+  /** Per sorted name, the characters it holds (`charMask`): an abbreviation's letters must all be there. */
+  nameMasks: Int32Array;
+}
+
+/**
+ * A bit per character class a name holds: the 26 letters (either case), and the digits folded into 6 bits. The
+ * abbreviation search passes over the names lacking one of the query's characters without reading them.
+ */
+export function charMask(s: string): number {
+  let m = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k) | 32;
+    if (c >= 97 && c <= 122) m |= 1 << (c - 97);
+    else if (c >= 48 && c <= 57) m |= 1 << (26 + ((c - 48) % 6));
+  }
+  return m;
 }
 
 export const FIELD_KEY = 2 ** 26;
@@ -348,6 +364,7 @@ export class TreeIndex {
     });
     const nameIds = new Int32Array(count);
     const joinedStarts = new Int32Array(count);
+    const nameMasks = new Int32Array(count);
     const parts: string[] = new Array(count);
     let off = 0;
     for (let i = 0; i < count; i++) {
@@ -355,6 +372,7 @@ export class TreeIndex {
       nameIds[i] = ids[j];
       parts[i] = lower[j];
       joinedStarts[i] = off;
+      nameMasks[i] = charMask(lower[j]);
       off += lower[j].length + 1;
     }
     lower.length = 0;
@@ -376,6 +394,7 @@ export class TreeIndex {
       nameIds,
       joined,
       joinedStarts,
+      nameMasks,
     };
     // Built with the maps, so that no query pays for it.
     this.defineSlotsFor(0);
