@@ -70,6 +70,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   clock.lap('bodies');
   const tree = parseWithin(parsed, opts.oldTree, budgetMs);
   clock.lap('parse');
+  clock.parsedChars(parsed.length);
   if (!tree) {
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
     return { record, errors: 0 };

@@ -19,6 +19,8 @@ export interface PhaseTimes {
   threadCpuMs: number;
   files: number;
   bytes: number;
+  /** Characters given to tree-sitter (what the lexer left of the files, or all of a file parsed whole). */
+  parsed: number;
   /** Files taken from the content store instead of being parsed, and files whose extraction was stored. */
   reused: number;
   stored: number;
@@ -53,7 +55,7 @@ export const threadCpuMs: () => number | undefined = (() => {
 export const clock: () => number = process.env.IRQLENS_PROFILE_CPU === '1' && threadCpuMs() !== undefined ? () => threadCpuMs()! : () => performance.now();
 
 export function emptyPhaseTimes(): PhaseTimes {
-  return { ms: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>, threadCpuMs: 0, files: 0, bytes: 0, reused: 0, stored: 0, slowest: [] };
+  return { ms: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>, threadCpuMs: 0, files: 0, bytes: 0, parsed: 0, reused: 0, stored: 0, slowest: [] };
 }
 
 /** Adds `b` into `a`. */
@@ -62,6 +64,7 @@ export function addPhaseTimes(a: PhaseTimes, b: PhaseTimes): void {
   a.threadCpuMs += b.threadCpuMs;
   a.files += b.files;
   a.bytes += b.bytes;
+  a.parsed += b.parsed;
   a.reused += b.reused;
   a.stored += b.stored;
   for (const s of b.slowest) noteFile(a, s);
@@ -88,6 +91,11 @@ export class PhaseClock {
     const now = clock();
     this.into.ms[phase] += now - this.last;
     this.last = now;
+  }
+
+  /** Counts the characters of a parse. */
+  parsedChars(n: number): void {
+    if (this.into) this.into.parsed += n;
   }
 
   /** Ends a file taken from the content store (not extracted): counted apart. */
