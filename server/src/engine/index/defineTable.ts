@@ -10,16 +10,16 @@ import type { SymbolDef } from './types';
 /** Set in an entry's last slot above the name's length: the macro takes arguments. */
 const FUNCLIKE_BIT = 1 << 30;
 
-/** The second hash of a name (FNV-1a over its UTF-16 units), independent of identifierHash. */
-export function secondHash(name: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 0x01000193);
-  return h;
-}
-
-/** FNV-1a's start, for a scan that hashes a name while it reads it (`h = Math.imul(h ^ c, FNV_PRIME)`). */
+/** FNV-1a's start and prime, also for a scan that hashes a name while it reads it (`h = Math.imul(h ^ c, FNV_PRIME)`). */
 export const FNV_START = 0x811c9dc5 | 0;
 export const FNV_PRIME = 0x01000193;
+
+/** The second hash of a name (FNV-1a over its UTF-16 units), independent of identifierHash. */
+export function secondHash(name: string): number {
+  let h = FNV_START;
+  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), FNV_PRIME);
+  return h;
+}
 
 /** Rows are collected as the scan meets them: name hash, second hash, line, column, length, function-like. */
 export class DefineRows {
@@ -40,10 +40,6 @@ export class DefineRows {
     r[o + 3] = col;
     r[o + 4] = length | (funclike ? FUNCLIKE_BIT : 0);
     this.n += DEF;
-  }
-
-  get count(): number {
-    return this.n / DEF;
   }
 
   /** The table: rows sorted by hash, second hash, then text order, so one binary search finds a name's rows. */

@@ -145,6 +145,19 @@ export function identifierHashes(text: string): Int32Array {
   return Int32Array.from(out).sort();
 }
 
+/** True when the sorted hash set `set` (identifierHashes' result, a define table's names) holds `h`. */
+export function inSortedHashes(set: Int32Array, h: number): boolean {
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (set[mid] === h) return true;
+    if (set[mid] < h) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** True when text[i, e) is the C keyword whose identifierHash is `h`. */
 function isKeywordAt(text: string, i: number, e: number, h: number): boolean {
   const kw = KEYWORD_BY_HASH.get(h);

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Definitions } from './definitionQueries';
 import type { IndexedTrees } from './indexedTrees';
-import { findIdentifier, identifierAtOffset, identifierHash, lineStarts } from './lexer';
+import { findIdentifier, identifierAtOffset, identifierHash, inSortedHashes, lineStarts } from './lexer';
 import type { PositionQueries, Reference, ReferenceQueries } from './types';
 
 export class References implements ReferenceQueries, PositionQueries {
@@ -18,7 +18,7 @@ export class References implements ReferenceQueries, PositionQueries {
     const hash = identifierHash(name);
     for (const t of this.trees.list) {
       for (const r of t.liveRecords()) {
-        if (!hasSorted(r.idents, hash)) continue;
+        if (!inSortedHashes(r.idents, hash)) continue;
         const abs = path.join(t.root, r.file);
         const text = this.trees.textOf(abs);
         if (!text) continue;
@@ -42,16 +42,4 @@ export class References implements ReferenceQueries, PositionQueries {
     const container = this.defs.enclosingFunction(abs, line)?.name;
     return { name: id.name, ...(container ? { container } : {}) };
   }
-}
-
-function hasSorted(a: Int32Array, v: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] === v) return true;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }

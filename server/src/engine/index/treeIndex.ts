@@ -1,6 +1,7 @@
 // The index of one tree: interned strings, one compact FileRecord per file, and the query maps (CSR arrays keyed by
 // string id) that make definitions, call hierarchy and workspace-symbol search answer in milliseconds.
 import { ALIAS, BIND, CALL, FIELDT, FileRecord, ICALL, remapRecord, SYM, type WorkerStrings } from './fileRecord';
+import { inSortedHashes } from './lexer';
 import { StringTable } from './stringTable';
 import type { TreeInfo } from './types';
 
@@ -317,15 +318,7 @@ export class TreeIndex {
       for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[u - 1]) all[u++] = all[i];
       this.defineHashes = all.slice(0, u);
     }
-    const h = this.defineHashes;
-    let lo = 0;
-    let hi = h.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (h[mid] === hash) return slots;
-      if (h[mid] < hash) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    if (inSortedHashes(this.defineHashes, hash)) return slots;
     return [];
   }
 
