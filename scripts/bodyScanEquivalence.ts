@@ -1,9 +1,11 @@
 // Extracts every file of a tree twice — tree-sitter over whole functions, and with the bodies scanned by the lexer
 // (bodyScan.ts) — and reports per kind of record how many are identical, only in the full parse, only in the new one,
-// with examples. Usage: node --import tsx scripts/bodyScanEquivalence.ts <tree> [--under dir]... [--examples n]
+// with examples. Usage: node --import tsx scripts/bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only]
+// (--hidden-only: the files where the lexer left `#else` branches out of its tokens, or read an `extern "C" {` block)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { skipBodies } from '../server/src/engine/index/bodyScan';
+import { tokenize } from '../server/src/engine/index/cTokens';
 import { extractSource } from '../server/src/engine/index/extract';
 import { GENERATED_HEADER_BYTES, HUGE_FILE_BYTES } from '../server/src/engine/index/fileExtract';
 import { preprocess } from '../server/src/engine/index/preprocess';
@@ -13,14 +15,16 @@ import { RECORD_KINDS, type RecordKind, onlyIn, recordTuples } from '../test/ind
 const args = process.argv.slice(2);
 const root = args[0];
 if (!root || !fs.existsSync(root)) {
-  process.stderr.write('usage: bodyScanEquivalence.ts <tree> [--under dir]... [--examples n]\n');
+  process.stderr.write('usage: bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only]\n');
   process.exit(2);
 }
 const under: string[] = [];
 let examples = 6;
+let hiddenOnly = false;
 for (let i = 1; i < args.length; i++) {
   if (args[i] === '--under') under.push(args[++i].replace(/\/$/, '') + '/');
   else if (args[i] === '--examples') examples = Number(args[++i]);
+  else if (args[i] === '--hidden-only') hiddenOnly = true;
 }
 
 interface Tally {
@@ -55,8 +59,10 @@ for (const e of entries) {
     text = buf.toString('latin1');
   }
   if (e.size > GENERATED_HEADER_BYTES && (text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0) / (text.match(/^[ \t]*\S/gm)?.length ?? 1) >= 0.6) continue;
+  const pre = preprocess(text).text;
+  if (hiddenOnly && !tokenize(pre).hidden.length && !/\bextern\s*"C"\s*\{/.test(pre)) continue;
   files++;
-  const skip = skipBodies(preprocess(text).text);
+  const skip = skipBodies(pre);
   if (skip.unsure) {
     fellBack++;
     if (fallbackFiles.length < examples) fallbackFiles.push(`${e.rel} (${skip.unsure})`);

@@ -6,7 +6,7 @@
 // query cover the rest of the file; an offset map (offsetMap.ts) takes what the query finds back to the original.
 // A body whose records need the parse tree (a local struct, enum or typedef, a local table with designated
 // initializers) is left to tree-sitter; a file whose brackets the lexer cannot trust is left whole.
-import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, TokenReader, directiveOfLine, tokenize } from './cTokens';
+import { type CTokens, OP_ARROW, OP_ASSIGN, OP_INCDEC, T_IDENT, T_PUNCT, T_STRING, TokenReader, directiveOfLine, tokenize } from './cTokens';
 import { isBlank } from './cScan';
 import { LITERAL_WORDS, NOT_CALLEES, SIZED_TYPE_WORDS as SIZED } from './cWords';
 import { defineOnLine } from './definesOnly';
@@ -315,7 +315,7 @@ export function skipBodies(text: string): BodySkip {
   // Directive lines that structure nothing tree-sitter needs are left out of whatever is copied: `#define` lines (their
   // macros recorded here) and `#include "…"`, `#undef`, `#pragma`, `#error` lines (no records). Not after an
   // unterminated macro call: there a directive line is where tree-sitter's error recovery stops.
-  const headsApart = !fileScopeCallUnended(t);
+  const headsApart = !fileScopeCallUnended(text, t);
   const dropped = headsApart ? droppedDirectives(text, t.directives, t.comments) : [];
   let s = 0;
   const copy = (from: number, to: number) => {
@@ -341,6 +341,8 @@ export function skipBodies(text: string): BodySkip {
   // Last token of the latest construct left out of the parse. A run of them next to each other needs one `;` for
   // them all, not one each (each is two nodes to parse and to query).
   let anchorTok = -1;
+  // The closing brace of the `extern "C" {` block the loop is in, or -1.
+  let linkageEnd = -1;
   const nextToCut = (k: number) => anchorTok >= 0 && k - 1 === anchorTok && !directiveBetween(t, t.end[anchorTok], t.start[k]);
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
@@ -368,8 +370,19 @@ export function skipBodies(text: string): BodySkip {
       first = i + 1;
       continue;
     }
+    if (o === 125 && i === linkageEnd) {
+      first = i + 1;
+      linkageEnd = -1;
+      continue;
+    }
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
+    // `extern "C" {` (a header readable from C++): its declarations and definitions are at file scope to the scan.
+    if (o === 123 && linkageEnd < 0 && isLinkageBlock(text, t, i)) {
+      linkageEnd = close;
+      first = i + 1;
+      continue;
+    }
     if (o === 123 && i > 0 && sc.isPunct(i - 1, 41) && isFunctionHead(sc, t, i - 1)) {
       if (sc.needsTree(i, close)) kept++;
       else {
@@ -421,6 +434,12 @@ export function skipBodies(text: string): BodySkip {
     // keyword) is inside one.
     if (o === 123 && !(i > 0 && t.kind[i - 1] === T_IDENT)) first = close + 1;
     i = close;
+  }
+  // Branches left out of the tokens, inside bodies left out of the parse: their direct calls still count (the text
+  // of one outside a body goes to tree-sitter, which finds them there).
+  for (let h = 0, b = 0; h < t.hidden.length; h += 2) {
+    while (b < blanked.length && blanked[b].end <= t.hidden[h]) b++;
+    if (b < blanked.length && blanked[b].start <= t.hidden[h] && t.hidden[h + 1] <= blanked[b].end) branchCalls(text, t.hidden[h], t.hidden[h + 1], sc.found.directCalls);
   }
   const unended = t.unendedComment !== undefined ? { unendedComment: t.unendedComment } : {};
   if (!blanked.length && !declarations && !dropped.length) return { text, map, blanked, kept, declarations, findings: sc.found, ...unended };
@@ -474,17 +493,40 @@ function onlyConditionals(text: string, dirs: number[], d: number, to: number): 
 }
 
 /**
+ * Pushes the offsets of the direct calls in [from, to), a branch left out of the tokens: a name before `(` that is
+ * no keyword, member or declared name, by the rules the body scan applies (its brackets need not pair).
+ */
+function branchCalls(text: string, from: number, to: number, out: number[]): void {
+  const t = tokenize(text.slice(from, to));
+  const r = new TokenReader(text.slice(from, to), t);
+  for (let i = 0; i + 1 < t.count; i++) {
+    if (t.kind[i] !== T_IDENT || !r.isPunct(i + 1, 40)) continue;
+    if (r.isPunct(i - 1, OP_ARROW) || r.isPunct(i - 1, 46)) continue;
+    const w = r.word(i);
+    if (NOT_CALLEES.has(w)) continue;
+    if (r.isIdent(i - 1) && !CALL_AFTER.has(r.word(i - 1))) continue;
+    out.push(from + t.start[i]);
+  }
+}
+
+/** The `{` at token `i` opens `extern "C" {`, a block of file-scope declarations in a header readable from C++. */
+function isLinkageBlock(text: string, t: CTokens, i: number): boolean {
+  return i >= 2 && t.kind[i - 1] === T_STRING && t.kind[i - 2] === T_IDENT && t.end[i - 2] - t.start[i - 2] === 6 && text.startsWith('extern', t.start[i - 2]);
+}
+
+/**
  * True when a file-scope `)` is followed by something no declaration continues with: an unterminated macro call
  * (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`) or an old-style definition; or a struct's body holds
  * such a call (`struct s { MEMBERS(a, b) };`). tree-sitter's recovery from such a line runs on until something ends
  * it, which the function definitions after it did: in such a file they stay in the parse.
  */
-function fileScopeCallUnended(t: CTokens): boolean {
+function fileScopeCallUnended(text: string, t: CTokens): boolean {
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
+    if (o === 123 && isLinkageBlock(text, t, i)) continue;
     if (close < 0) return true;
     // The last construct of a file (`type_init(f)` ending a QEMU device) is followed by nothing to recover over.
     if (o === 40 && close + 1 < t.count && !continuesDeclaration(t, close + 1)) return true;

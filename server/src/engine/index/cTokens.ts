@@ -1,7 +1,8 @@
 // One lexing pass over preprocessed C: tokens (identifiers, numbers, literals, punctuators) in flat typed arrays, with
-// comments, literals' insides and preprocessor directive lines skipped, brackets matched, and whether every `#if`
-// group keeps the bracket depth the same in each branch. The body scanner (bodyScan.ts) reads function bodies from
-// these tokens instead of a parse tree.
+// comments, literals' insides and preprocessor directive lines skipped and brackets matched. Where the branches of an
+// `#if` group change the bracket depth (`if (a) {` / `#else` / `if (b) {`), the brackets follow the first branch and
+// the others are left out of the tokens, as ctags reads such code. The body scanner (bodyScan.ts) reads function
+// bodies from these tokens instead of a parse tree.
 
 import { CHAR_CLASS, C_DOLLAR, C_LETTER, continuedAt, identEnd, isIdentChar, skipInlineSpaces } from './cScan';
 
@@ -35,7 +36,12 @@ export interface CTokens {
   comments: number[];
   /** Start of a block comment outside directive lines that no `*\/` ends (it runs to the end of the text). */
   unendedComment?: number;
-  /** Why the tokens cannot be trusted for bracket structure (unbalanced, `#if` branches changing the depth), if so. */
+  /**
+   * `#elif`/`#else` branches left out of the tokens, as [start, end) pairs of offsets (their text, directive lines
+   * excluded): branches that change the bracket depth, or follow a first branch that does.
+   */
+  hidden: number[];
+  /** Why the tokens cannot be trusted for bracket structure (unbalanced brackets), if so. */
   unsure?: string;
 }
 
@@ -129,6 +135,9 @@ export class TokenReader {
   }
 }
 
+/** A group's first-branch depth change before that branch has ended. */
+const NO_DELTA = -0x7fffffff;
+
 export function tokenize(text: string): CTokens {
   const n = text.length;
   let cap = Math.max(64, n >> 2);
@@ -154,8 +163,13 @@ export function tokenize(text: string): CTokens {
     count++;
   };
   const stack: number[] = [];
-  // Bracket depth at each open `#if` group, to check that its branches keep it.
-  const groups: number[] = [];
+  // Per open `#if` group: the bracket depth at its `#if`, how its first branch changed that depth (NO_DELTA while the
+  // first branch runs) and the token count where the current later branch started.
+  const groupBase: number[] = [];
+  const groupDelta: number[] = [];
+  const branchStart: number[] = [];
+  const branchText: number[] = [];
+  const hidden: number[] = [];
   let unsure: string | undefined;
   let unendedComment: number | undefined;
   let depth = 0;
@@ -214,10 +228,34 @@ export function tokenize(text: string): CTokens {
       const lineStart = text.lastIndexOf('\n', i - 1) + 1;
       directives.push(lineStart, e < n ? e + 1 : n);
       const { name } = directiveName(text, i);
-      if (name === 'if' || name === 'ifdef' || name === 'ifndef') groups.push(depth);
-      else if (name === 'elif' || name === 'else' || name === 'endif' || name === 'elifdef' || name === 'elifndef') {
-        if (groups.length && groups[groups.length - 1] !== depth) unsure ??= `#${name} at offset ${i} changes the bracket depth`;
-        if (name === 'endif') groups.pop();
+      if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
+        groupBase.push(depth);
+        groupDelta.push(NO_DELTA);
+        branchStart.push(count);
+        branchText.push(0);
+      } else if (groupBase.length && (name === 'elif' || name === 'else' || name === 'endif' || name === 'elifdef' || name === 'elifndef')) {
+        // A branch ends. The brackets follow the first branch, as a compiler building with it sees them; a later
+        // branch is kept when it, like the first, leaves the depth as it was, and is left out of the tokens otherwise
+        // (its text stays: bodies around it are blanked whole, file-scope text goes to tree-sitter as before).
+        const g = groupBase.length - 1;
+        const delta = depth - groupBase[g];
+        if (groupDelta[g] === NO_DELTA) groupDelta[g] = delta;
+        else if (delta !== 0 || groupDelta[g] !== 0) {
+          count = branchStart[g];
+          // Nested branches hidden before are inside this one.
+          while (hidden.length && hidden[hidden.length - 2] >= branchText[g]) hidden.length -= 2;
+          hidden.push(branchText[g], lineStart);
+        }
+        depth = groupBase[g];
+        branchStart[g] = count;
+        branchText[g] = e < n ? e + 1 : n;
+        if (name === 'endif') {
+          depth += groupDelta[g];
+          groupBase.pop();
+          groupDelta.pop();
+          branchStart.pop();
+          branchText.pop();
+        }
       }
       i = e;
       continue;
@@ -308,5 +346,5 @@ export function tokenize(text: string): CTokens {
     }
   }
   if (stack.length) unsure ??= `unclosed '${String.fromCharCode(op[stack[stack.length - 1]])}' at offset ${start[stack[stack.length - 1]]}`;
-  return { count, kind, op, start, end, match, directives, comments, unsure, ...(unendedComment !== undefined ? { unendedComment } : {}) };
+  return { count, kind, op, start, end, match, directives, comments, hidden, unsure, ...(unendedComment !== undefined ? { unendedComment } : {}) };
 }
