@@ -11,6 +11,7 @@ import { clock, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './extractP
 import { type FileRecord, mapRecordIds } from './fileRecord';
 import { packRecords } from './recordArena';
 import { type SharedStrings, sharedStrings } from './recordBuilder';
+import { warmExtraction } from './workerWarmup';
 
 export interface ParseRequest {
   id: number;
@@ -87,6 +88,7 @@ parentPort?.on('message', (msg: ParseRequest) => {
   if (msg.prepare) {
     cParser();
     extractQuery();
+    warmExtraction();
     const reply: PreparedReply = { prepared: true };
     parentPort!.postMessage(reply);
   } else void handle(msg);
@@ -96,6 +98,7 @@ parentPort?.on('message', (msg: ParseRequest) => {
 let cpuReported = 0;
 
 async function handle(msg: ParseRequest): Promise<void> {
+  warmExtraction();
   const records: FileRecord[] = [];
   const times = emptyPhaseTimes();
   // Parsed files intern their names here directly; records with tables of their own are moved into it.
