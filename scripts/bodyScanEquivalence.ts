@@ -1,7 +1,8 @@
 // Extracts every file of a tree twice — tree-sitter over whole functions, and with the bodies scanned by the lexer
 // (bodyScan.ts) — and reports per kind of record how many are identical, only in the full parse, only in the new one,
-// with examples. Usage: node --import tsx scripts/bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only]
-// (--hidden-only: the files where the lexer left `#else` branches out of its tokens, or read an `extern "C" {` block)
+// with examples. Usage: node --import tsx scripts/bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only] [--windowed-only]
+// (--hidden-only: the files where the lexer left `#else` branches out of its tokens, or read an `extern "C" {` block;
+// --windowed-only: the files with an unterminated file-scope macro call, bodyScan.recoveryWindows)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { skipBodies } from '../server/src/engine/index/bodyScan';
@@ -15,16 +16,18 @@ import { RECORD_KINDS, type RecordKind, onlyIn, recordTuples } from '../test/ind
 const args = process.argv.slice(2);
 const root = args[0];
 if (!root || !fs.existsSync(root)) {
-  process.stderr.write('usage: bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only]\n');
+  process.stderr.write('usage: bodyScanEquivalence.ts <tree> [--under dir]... [--examples n] [--hidden-only] [--windowed-only]\n');
   process.exit(2);
 }
 const under: string[] = [];
 let examples = 6;
 let hiddenOnly = false;
+let windowedOnly = false;
 for (let i = 1; i < args.length; i++) {
   if (args[i] === '--under') under.push(args[++i].replace(/\/$/, '') + '/');
   else if (args[i] === '--examples') examples = Number(args[++i]);
   else if (args[i] === '--hidden-only') hiddenOnly = true;
+  else if (args[i] === '--windowed-only') windowedOnly = true;
 }
 
 interface Tally {
@@ -61,6 +64,7 @@ for (const e of entries) {
   if (e.size > GENERATED_HEADER_BYTES && (text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0) / (text.match(/^[ \t]*\S/gm)?.length ?? 1) >= 0.6) continue;
   const pre = preprocess(text).text;
   if (hiddenOnly && !tokenize(pre).hidden.length && !/\bextern\s*"C"\s*\{/.test(pre)) continue;
+  if (windowedOnly && !skipBodies(pre).windows) continue;
   files++;
   const skip = skipBodies(pre);
   if (skip.unsure) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { skipBodies } from '../../server/src/engine/index/bodyScan';
-import { threadCpuMs } from '../../server/src/engine/index/extractProfile';
+import { emptyPhaseTimes, threadCpuMs } from '../../server/src/engine/index/extractProfile';
 import { extractSource } from '../../server/src/engine/index/extract';
 import { preprocess } from '../../server/src/engine/index/preprocess';
 import { RECORD_KINDS, recordTuples } from './recordTuples';
@@ -197,19 +197,38 @@ void test('plain function heads are read by the lexer, head and body left out of
   assert.ok(has(scanned.calls, 'plain_head in no_params'));
 });
 
-void test('after an unterminated file-scope macro call, definitions keep their heads in the parse', () => {
-  const { scanned, skip } = assertSameRecords('unended_macro_call.c');
-  assert.equal(skip.findings.heads.length, 0);
+void test('after an unterminated file-scope macro call, the next definition keeps its head in the parse, later ones do not', () => {
+  const { scanned, skip, text } = assertSameRecords('unended_macro_call.c');
+  // The window runs from the first unended call to the end of `after_calls`; `helper`'s head is read by the lexer.
+  assert.deepEqual(skip.windows, [text.indexOf('make_op(first_op)'), text.indexOf('}', text.indexOf('after_calls(int')) + 1]);
+  assert.deepEqual(skip.findings.heads.map((h) => text.slice(h.head.start, h.bodyStart).trim()), ['static unsigned long helper(unsigned long v)']);
   assert.equal(skip.blanked.length, 2);
   assert.ok(has(scanned.symbols, 'function helper'));
   assert.ok(has(scanned.symbols, 'macro LATER_MACRO'));
   assert.ok(has(scanned.calls, 'after_calls in helper'));
 });
 
-void test('a struct body holding a macro call with no `;` keeps the heads after it in the parse', () => {
-  const { scanned, skip } = assertSameRecords('struct_member_macro.c');
+void test('when the recovery from unended calls runs past the window, the file is parsed again with every head in place', () => {
+  const { scanned, skip, text } = assertSameRecords('recovery_past_window.c');
+  assert.equal(skip.windows?.length, 2);
+  const times = emptyPhaseTimes();
+  extractSource(text, 'recovery_past_window.c', text.length, 0, { times });
+  // Parsed twice: the windowed text, then the text with all heads (longer).
+  assert.ok(times.parsed > 2 * skip.text.length, `${times.parsed} characters parsed for a windowed text of ${skip.text.length}`);
+  assert.ok(has(scanned.symbols, 'struct pool @27:7'));
+  assert.ok(has(scanned.calls, 'count_pools in pool_count'));
+  // Without the recovery problem, one parse: the fixture of the test before.
+  const plain = fs.readFileSync(path.join(dir, 'unended_macro_call.c'), 'utf8');
+  const once = emptyPhaseTimes();
+  extractSource(plain, 'unended_macro_call.c', plain.length, 0, { times: once });
+  assert.equal(once.parsed, skipBodies(preprocess(plain).text).text.length);
+});
+
+void test('a struct body holding a macro call with no `;` is a window of its own: the head after it is read by the lexer', () => {
+  const { scanned, skip, text } = assertSameRecords('struct_member_macro.c');
   assert.equal(skip.blanked.length, 1);
-  assert.equal(skip.findings.heads.length, 0);
+  assert.deepEqual(skip.windows, [text.indexOf('struct irq_stacks'), text.indexOf('};') + 2]);
+  assert.equal(skip.findings.heads.length, 1);
   assert.ok(has(scanned.symbols, 'function irq_stack_top'));
   assert.ok(has(scanned.symbols, 'struct after_stacks'));
 });

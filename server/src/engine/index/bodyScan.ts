@@ -64,6 +64,9 @@ export interface BodySkip {
   unsure?: string;
   /** Start of a block comment no `*\/` ends (cTokens.ts). */
   unendedComment?: number;
+  /** [start, end) offset pairs from a file-scope macro call no `;` ends to the end of the next file-scope construct,
+   *  where heads, declarations and directive lines stay in the parse (tree-sitter's error recovery needs them). */
+  windows?: number[];
   findings: BodyFindings;
 }
 
@@ -300,9 +303,10 @@ class Scanner extends TokenReader {
 
 /**
  * The text without the function bodies' insides and what the scanner found in them; nothing is left out when the file
- * is better parsed whole (the lexer cannot trust its brackets) or has no body worth scanning.
+ * is better parsed whole (the lexer cannot trust its brackets) or has no body worth scanning. With `headsKept`, a file
+ * with an unended file-scope call keeps all its heads, declarations and directive lines (see recoveryWindows).
  */
-export function skipBodies(text: string): BodySkip {
+export function skipBodies(text: string, opts: { headsKept?: boolean } = {}): BodySkip {
   const t = tokenize(text);
   if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [], early: [] } };
   const sc = new Scanner(text, t);
@@ -312,11 +316,21 @@ export function skipBodies(text: string): BodySkip {
     out.push(text.slice(from, to));
     map.add(from, to);
   };
+  // After a file-scope macro call no `;` ends, tree-sitter's error recovery runs on until something ends it: a
+  // directive line, a declaration, a function's head. From such a call to the end of the next construct (a window)
+  // everything stays in the parse; elsewhere plain heads and declarations are left out.
+  const calls = unendedCalls(text, t);
+  // With `headsKept` (a parse of the windows' text recovered past a window's end), one window covers the file.
+  const windows = opts.headsKept && calls.length ? [0, text.length] : recoveryWindows(text, t, calls);
+  let win = 0;
+  /** Whether offset `at` lies in a window (asked in increasing order of `at`). */
+  const inWindow = (at: number) => {
+    while (win < windows.length && windows[win + 1] <= at) win += 2;
+    return win < windows.length && windows[win] <= at;
+  };
   // Directive lines that structure nothing tree-sitter needs are left out of whatever is copied: `#define` lines (their
-  // macros recorded here) and `#include "…"`, `#undef`, `#pragma`, `#error` lines (no records). Not after an
-  // unterminated macro call: there a directive line is where tree-sitter's error recovery stops.
-  const headsApart = !fileScopeCallUnended(text, t);
-  const dropped = headsApart ? droppedDirectives(text, t.directives, t.comments) : [];
+  // macros recorded here) and `#include "…"`, `#undef`, `#pragma`, `#error` lines (no records); not in a window.
+  const dropped = outsideWindows(droppedDirectives(text, t.directives, t.comments), windows);
   let s = 0;
   const copy = (from: number, to: number) => {
     while (s < dropped.length && dropped[s].end <= from) s++;
@@ -350,7 +364,7 @@ export function skipBodies(text: string): BodySkip {
     if (o === 59) {
       // A plain declaration is left out of the parse but for its `;` (the anchor error recovery stops at); not when
       // part of it went out already (an initializer's list).
-      if (headsApart && first < i && t.start[first] >= last) {
+      if (first < i && t.start[first] >= last && !inWindow(t.start[first])) {
         const decl = readDeclaration(text, t, first, i);
         const type = decl ? undefined : readTypeDefinition(text, t, first, i);
         if (decl || type) {
@@ -393,7 +407,7 @@ export function skipBodies(text: string): BodySkip {
         // A plain head goes with its body: nothing of the definition but its directive lines is parsed. A body with
         // other directive lines than conditionals keeps its head: out of a definition, a `#define` would stand at file
         // scope, where tree-sitter reads some (a comment before a continuation line) otherwise.
-        const head = headsApart && onlyConditionals(text, dirs, d, to) ? readFunctionHead(text, t, i) : undefined;
+        const head = onlyConditionals(text, dirs, d, to) && !inWindow(t.start[i]) ? readFunctionHead(text, t, i) : undefined;
         copy(last, head ? head.start : from);
         const alone = !(d < dirs.length && dirs[d] < to) && head !== undefined && nextToCut(head.first);
         // Directive lines inside the body stay, each with the newline before it (a directive line starts a line):
@@ -441,7 +455,7 @@ export function skipBodies(text: string): BodySkip {
     while (b < blanked.length && blanked[b].end <= t.hidden[h]) b++;
     if (b < blanked.length && blanked[b].start <= t.hidden[h] && t.hidden[h + 1] <= blanked[b].end) branchCalls(text, t.hidden[h], t.hidden[h + 1], sc.found.directCalls);
   }
-  const unended = t.unendedComment !== undefined ? { unendedComment: t.unendedComment } : {};
+  const unended = { ...(t.unendedComment !== undefined ? { unendedComment: t.unendedComment } : {}), ...(windows.length ? { windows } : {}) };
   if (!blanked.length && !declarations && !dropped.length) return { text, map, blanked, kept, declarations, findings: sc.found, ...unended };
   copy(last, text.length);
   return { text: out.join(''), map, blanked, kept, declarations, findings: sc.found, ...unended };
@@ -515,40 +529,97 @@ function isLinkageBlock(text: string, t: CTokens, i: number): boolean {
 }
 
 /**
- * True when a file-scope `)` is followed by something no declaration continues with: an unterminated macro call
- * (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`) or an old-style definition; or a struct's body holds
- * such a call (`struct s { MEMBERS(a, b) };`). tree-sitter's recovery from such a line runs on until something ends
- * it, which the function definitions after it did: in such a file they stay in the parse.
+ * Starts of the file-scope constructs where a `)` is followed by something no declaration continues with: an
+ * unterminated macro call (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`), an old-style definition, a
+ * trailing attribute macro (`int f(void) NN1;`); or a struct whose body holds such a call (`struct s { MEMBERS(a, b) };`).
+ * tree-sitter's recovery from such a construct runs on until something ends it (recoveryWindows).
  */
-function fileScopeCallUnended(text: string, t: CTokens): boolean {
+function unendedCalls(text: string, t: CTokens): number[] {
+  const out: number[] = [];
+  // Start of the file-scope construct the loop is in: a window starts there, where tree-sitter's ERROR starts too.
+  let construct = -1;
   for (let i = 0; i < t.count; i++) {
+    if (construct < 0) construct = t.start[i];
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
+    if (o === 59 || o === 125) {
+      construct = -1;
+      continue;
+    }
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
-    if (o === 123 && isLinkageBlock(text, t, i)) continue;
-    if (close < 0) return true;
+    if (o === 123 && isLinkageBlock(text, t, i)) {
+      construct = -1;
+      continue;
+    }
+    if (close < 0) {
+      out.push(construct);
+      break;
+    }
     // The last construct of a file (`type_init(f)` ending a QEMU device) is followed by nothing to recover over.
-    if (o === 40 && close + 1 < t.count && !continuesDeclaration(t, close + 1)) return true;
-    if (o === 123 && i > 0 && t.kind[i - 1] === T_IDENT) {
+    if (o === 40 && close + 1 < t.count && !continuesDeclaration(t, close + 1)) {
+      if (out[out.length - 1] !== construct) out.push(construct);
+    } else if (o === 123 && i > 0 && t.kind[i - 1] === T_IDENT) {
       // A struct, union or enum body: a `)` in it followed by `}` or a word ends no member, unless it closes a macro
       // naming a member's type (`QTAILQ_ENTRY(Req) next;`), which tree-sitter reads as a type.
       for (let k = i + 1; k < close; k++) {
         if (t.kind[k] !== T_PUNCT || t.op[k] !== 41) continue;
-        if (t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125) return true;
-        if (t.kind[k + 1] === T_IDENT && !macroTypedMember(t, k)) return true;
+        if ((t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125) || (t.kind[k + 1] === T_IDENT && !macroTypedMember(t, k))) {
+          if (out[out.length - 1] !== construct) out.push(construct);
+          break;
+        }
       }
+    } else if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 41) {
+      // A function's body ends its construct.
+      i = close;
+      construct = -1;
+      continue;
     }
     i = close;
   }
-  return false;
+  return out;
 }
 
 /**
- * The `)` at token `rp` closes `NAME(type)` before a member's name, as tree-sitter's macro type specifier takes it: the
- * parentheses hold a type (a word, or `struct`/`union`/`enum` and a word, then stars) and the member's name is followed
- * by `;`, `,`, `[` or `:`.
+ * [start, end) pairs: from each unended call to the end of the first file-scope construct that ends after it (a `;`,
+ * or a function definition's body), where tree-sitter's recovery from the call stops; overlapping windows are merged.
+ * The parse checks that it did stop there (extract.ts) and parses the file with every head in place otherwise.
  */
+function recoveryWindows(text: string, t: CTokens, calls: number[]): number[] {
+  if (!calls.length) return [];
+  const ends: number[] = [];
+  for (let i = 0; i < t.count; i++) {
+    if (t.kind[i] !== T_PUNCT) continue;
+    const o = t.op[i];
+    if (o === 59) ends.push(t.end[i]);
+    if (o !== 40 && o !== 91 && o !== 123) continue;
+    if (o === 123 && isLinkageBlock(text, t, i)) continue;
+    const close = t.match[i];
+    if (close < 0) break;
+    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 41) ends.push(t.end[close]);
+    i = close;
+  }
+  const out: number[] = [];
+  let e = 0;
+  for (const at of calls) {
+    while (e < ends.length && ends[e] <= at) e++;
+    const end = e < ends.length ? ends[e] : text.length;
+    if (out.length && at <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], end);
+    else out.push(at, end);
+  }
+  return out;
+}
+
+/** The entries of `dropped` (in text order) that no window overlaps. */
+function outsideWindows<T extends { start: number; end: number }>(dropped: T[], windows: number[]): T[] {
+  if (!windows.length) return dropped;
+  let w = 0;
+  return dropped.filter((d) => {
+    while (w < windows.length && windows[w + 1] <= d.start) w += 2;
+    return !(w < windows.length && windows[w] < d.end);
+  });
+}
+
 function macroTypedMember(t: CTokens, rp: number): boolean {
   const lp = t.match[rp];
   if (lp < 1 || t.kind[lp - 1] !== T_IDENT) return false;

@@ -55,22 +55,40 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   clock.lap('preprocess');
   const budgetMs = opts.budgetMs ?? EXTRACT_BUDGET_MS;
   const started = performance.now();
-  let skip: BodySkip | undefined = bodiesApart ? skipBodies(text) : undefined;
-  if (skip && skip.text === text) skip = undefined;
-  let parsed = skip ? skip.text : text;
-  if (nestingLater) {
-    const limited = limitNesting(parsed);
-    parsed = limited.text;
-    if (!skip) text = parsed;
-    const map = skip?.map;
-    cuts = map ? limited.cuts.map((c) => ({ ...c, start: map.start(c.start), end: map.end(c.end) })) : limited.cuts;
-    // An unended comment the text parsed left out (with the blanks around it) is reported all the same.
-    if (skip?.unendedComment !== undefined && !cuts.some((c) => c.reason === 'unterminated comment')) cuts.push({ start: skip.unendedComment, end: text.length, reason: 'unterminated comment' });
-  }
+  const preCuts = cuts;
+  let skip: BodySkip | undefined;
+  let parsed = text;
+  /** Leaves the bodies (and, unless `headsKept`, what else the lexer reads) out of the text to parse. */
+  const leaveOut = (headsKept: boolean) => {
+    skip = bodiesApart ? skipBodies(text, { headsKept }) : undefined;
+    if (skip && skip.text === text) skip = undefined;
+    parsed = skip ? skip.text : text;
+    cuts = preCuts;
+    if (nestingLater) {
+      const limited = limitNesting(parsed);
+      parsed = limited.text;
+      if (!skip) text = parsed;
+      const map = skip?.map;
+      cuts = map ? limited.cuts.map((c) => ({ ...c, start: map.start(c.start), end: map.end(c.end) })) : limited.cuts;
+      // An unended comment the text parsed left out (with the blanks around it) is reported all the same.
+      if (skip?.unendedComment !== undefined && !cuts.some((c) => c.reason === 'unterminated comment')) cuts.push({ start: skip.unendedComment, end: text.length, reason: 'unterminated comment' });
+    }
+  };
+  leaveOut(false);
   clock.lap('bodies');
-  const tree = parseWithin(parsed, opts.oldTree, budgetMs);
+  let tree = parseWithin(parsed, opts.oldTree, budgetMs);
   clock.lap('parse');
   clock.parsedChars(parsed.length);
+  if (tree && skip?.windows && recoveredPastWindow(tree, skip)) {
+    // tree-sitter's recovery from an unended macro call ran past the definition that was to end it: parsed again
+    // with every head, declaration and directive line in place (as far as those end it, they do so there).
+    (tree as unknown as { delete?: () => void }).delete?.();
+    leaveOut(true);
+    clock.lap('bodies');
+    tree = parseWithin(parsed, undefined, Math.max(1, budgetMs - (performance.now() - started)));
+    clock.lap('parse');
+    clock.parsedChars(parsed.length);
+  }
   if (!tree) {
     const record = extractDefinesOnly(source, file, size, mtimeMs, `parse took longer than ${budgetMs / 1000} s: only #define names indexed`);
     return { record, errors: 0 };
@@ -81,7 +99,7 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   if (cuts.length) problems.push(describeCuts(text, cuts));
   try {
     const left = Math.max(1, budgetMs - (performance.now() - started));
-    errors = collectRecords(b, tree, pre.generated, text, left, clock, skip);
+    errors = collectRecords(b, tree, pre.generated, text, left, clock, skip as BodySkip | undefined);
     if (performance.now() - started >= budgetMs) problems.push(`extraction stopped after ${budgetMs / 1000} s: later definitions and calls may be missing`);
   } finally {
     if (!opts.keepTree) (tree as unknown as { delete?: () => void }).delete?.();
@@ -108,3 +126,19 @@ export function extractSource(source: string, file: string, size: number, mtimeM
   return { record, tree: opts.keepTree ? tree : undefined, errors };
 }
 
+/**
+ * True when an ERROR node of the parse crosses a recovery window's edge (bodyScan.recoveryWindows): the error recovery
+ * from an unended macro call ran past the definition that was to end it, or a recovery from before the window ran
+ * into it. Either way the text around the window, with heads left out, is not what tree-sitter read before.
+ */
+function recoveredPastWindow(tree: Parser.Tree, skip: BodySkip): boolean {
+  const w = skip.windows!;
+  for (const e of tree.rootNode.descendantsOfType('ERROR')) {
+    const start = skip.map.start(e.startIndex);
+    const end = skip.map.end(e.endIndex);
+    for (let k = 0; k < w.length; k += 2) {
+      if ((start < w[k] && end > w[k]) || (start < w[k + 1] && end > w[k + 1])) return true;
+    }
+  }
+  return false;
+}
