@@ -224,6 +224,25 @@ void test('when the recovery from unended calls runs past the window, the file i
   assert.equal(once.parsed, skipBodies(preprocess(plain).text).text.length);
 });
 
+void test('bcc inline assembly is blanked and old-style definitions stay whole in the parse', () => {
+  const { scanned, skip, text } = assertSameRecords('bcc_asm.c');
+  assert.equal(skip.unsure, undefined);
+  const pre = preprocess(text).text;
+  assert.equal(pre.length, text.length);
+  for (const asm of ['delay_loop', 'rom_entry', 'jmp far', 'ASM_START\n', '\n#asm\n', '\n#endasm\n']) assert.ok(!pre.includes(asm), asm);
+  // A `;` where each block was: `if (ticks)` still has its statement.
+  assert.equal(pre[text.indexOf('ASM_START\n    mov')], ';');
+  assert.deepEqual([...scanned.symbols].filter((x) => x.startsWith('function')).sort(), [
+    'function after_asm @24:11 24:0-27:1 flags=1 aux=-',
+    'function delay_ticks @6:0 5:2-17:1 flags=0 aux=-',
+    'function read_port @30:0 29:2-34:1 flags=0 aux=-',
+  ]);
+  assert.deepEqual([...scanned.calls].sort(), ['checked in after_asm @26:9', 'inb in read_port @33:9', 'note_delay in delay_ticks @16:2']);
+  // The old-style definitions are windows of their own, head to body; `after_asm` is read by the lexer.
+  assert.equal(skip.windows?.length, 4);
+  assert.equal(skip.blanked.length, 1);
+});
+
 void test('a struct body holding a macro call with no `;` is a window of its own: the head after it is read by the lexer', () => {
   const { scanned, skip, text } = assertSameRecords('struct_member_macro.c');
   assert.equal(skip.blanked.length, 1);

@@ -548,6 +548,13 @@ function unendedCalls(text: string, t: CTokens): number[] {
     }
     if (o !== 40 && o !== 91 && o !== 123) continue;
     const close = t.match[i];
+    // An old-style definition's body (after its parameters' declarations): it ends the construct, which began at the
+    // head (a window started there already, the head's `)` being followed by a declaration).
+    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 59 && close > 0) {
+      i = close;
+      construct = -1;
+      continue;
+    }
     if (o === 123 && isLinkageBlock(text, t, i)) {
       construct = -1;
       continue;
@@ -588,6 +595,9 @@ function unendedCalls(text: string, t: CTokens): number[] {
 function recoveryWindows(text: string, t: CTokens, calls: number[]): number[] {
   if (!calls.length) return [];
   const ends: number[] = [];
+  // How many ends there were at the last file-scope `(`: an old-style definition's parameter declarations
+  // (`f(a) int a; {`) end with `;` but belong to the definition, which ends with its body.
+  let atParen = 0;
   for (let i = 0; i < t.count; i++) {
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
@@ -596,7 +606,11 @@ function recoveryWindows(text: string, t: CTokens, calls: number[]): number[] {
     if (o === 123 && isLinkageBlock(text, t, i)) continue;
     const close = t.match[i];
     if (close < 0) break;
-    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 41) ends.push(t.end[close]);
+    if (o === 40) atParen = ends.length;
+    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && (t.op[i - 1] === 41 || t.op[i - 1] === 59)) {
+      if (t.op[i - 1] === 59) ends.length = atParen;
+      ends.push(t.end[close]);
+    }
     i = close;
   }
   const out: number[] = [];

@@ -157,6 +157,39 @@ function rewriteLoopMacros(text: string): string {
 }
 
 /**
+ * bcc's inline assembly (the BIOS sources in Xen's tools/firmware): lines from `#asm` to `#endasm`, or from a macro
+ * defined as one to a macro defined as the other (`#define ASM_START #asm`), are blanked, markers included, but for a
+ * `;` where the block starts (it may stand where a statement is required). As C they were hundreds of syntax errors
+ * per file, whose recovery was most of the time tree-sitter spent on such a file.
+ */
+function blankInlineAssembly(text: string): string {
+  if (!text.includes('#asm') && !text.includes('# asm') && !text.includes('ASM_START')) return text;
+  // ASM_START/ASM_END: the names the BIOS sources define, for the files they include (clext.c, vbe.c) too.
+  const starts = ['#[ \t]*asm', 'ASM_START'];
+  const ends = ['#[ \t]*endasm', 'ASM_END'];
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+#[ \t]*(asm|endasm)[ \t]*$/gm)) (m[2] === 'asm' ? starts : ends).push(m[1]);
+  const marker = new RegExp(`^[ \\t]*(?:(${starts.join('|')})|(${ends.join('|')}))[ \\t]*$`, 'gm');
+  const parts: string[] = [];
+  let last = 0;
+  let open = -1;
+  for (const m of text.matchAll(marker)) {
+    if (m[1] !== undefined && open < 0) open = m.index;
+    else if (m[2] !== undefined && open >= 0) {
+      const end = m.index + m[0].length;
+      // A `;` in the marker's place: the block stood where a statement may be required (after a label, an `if`).
+      let at = open;
+      while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      parts.push(text.slice(last, at), ';', blank(text.slice(at + 1, end)));
+      last = end;
+      open = -1;
+    }
+  }
+  if (!parts.length) return text;
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
+/**
  * The text tree-sitter is to parse, offsets unchanged. `nesting: false` leaves the nesting limit to the caller, which
  * applies it to the text it parses (extract.ts, whose lexer leaves most of a file out of the parse first).
  */
@@ -183,6 +216,7 @@ export function preprocess(source: string, opts: { nesting?: boolean } = {}): Pr
     re.lastIndex = end;
   }
   let text = last === 0 ? source : (parts.push(source.slice(last)), parts.join(''));
+  text = blankInlineAssembly(text);
   text = rewriteLoopMacros(text);
   text = mergeAlternativeHeaders(text);
   let generated: GeneratedDef[] = [];
