@@ -132,12 +132,15 @@ export function extractSource(source: string, file: string, size: number, mtimeM
  * into it. Either way the text around the window, with heads left out, is not what tree-sitter read before.
  */
 function recoveredPastWindow(tree: Parser.Tree, skip: BodySkip): boolean {
-  const w = skip.windows!;
-  for (const e of tree.rootNode.descendantsOfType('ERROR')) {
-    const start = skip.map.start(e.startIndex);
-    const end = skip.map.end(e.endIndex);
-    for (let k = 0; k < w.length; k += 2) {
-      if ((start < w[k] && end > w[k]) || (start < w[k + 1] && end > w[k + 1])) return true;
+  const root = tree.rootNode;
+  if (!root.hasError) return false;
+  const parsedLength = root.endIndex;
+  // An ERROR crossing an edge holds the first character kept after it: one walk up from that character per edge.
+  for (const edge of skip.windows!) {
+    const at = skip.map.toShort(edge);
+    if (at >= parsedLength) continue;
+    for (let n: Parser.SyntaxNode | null = root.descendantForIndex(at); n; n = n.parent) {
+      if (n.type === 'ERROR' && skip.map.start(n.startIndex) < edge) return true;
     }
   }
   return false;

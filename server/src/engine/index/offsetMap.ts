@@ -32,6 +32,24 @@ export class OffsetMap {
     return this.originalStarts[i] + (at - s[i]);
   }
 
+  /** Offset in the short text of the first character kept at or after the original's `at` (the length if none). */
+  toShort(at: number): number {
+    const o = this.originalStarts;
+    if (!o.length) return at;
+    let lo = 0;
+    let hi = o.length - 1;
+    // The last piece starting at or before `at`.
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (o[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    if (o[lo] > at) return this.shortStarts[lo];
+    const pieceEnd = lo + 1 < o.length ? this.shortStarts[lo + 1] : this.length;
+    const inPiece = this.shortStarts[lo] + (at - o[lo]);
+    return inPiece < pieceEnd ? inPiece : pieceEnd;
+  }
+
   /** Original offset for an exclusive end: just past the original of the character before it. */
   end(at: number): number {
     return at <= 0 ? 0 : this.start(at - 1) + 1;
