@@ -634,6 +634,11 @@ function outsideWindows<T extends { start: number; end: number }>(dropped: T[], 
   });
 }
 
+/**
+ * The `)` at token `rp` closes `NAME(type)` before a member's name, as tree-sitter's macro type specifier takes it: the
+ * parentheses hold a type (a word, or `struct`/`union`/`enum` and a word, then stars) and the member's name is followed
+ * by `;`, `,`, `[` or `:`.
+ */
 function macroTypedMember(t: CTokens, rp: number): boolean {
   const lp = t.match[rp];
   if (lp < 1 || t.kind[lp - 1] !== T_IDENT) return false;
