@@ -307,7 +307,7 @@ class Scanner extends TokenReader {
  * with an unended file-scope call keeps all its heads, declarations and directive lines (see recoveryWindows).
  */
 export function skipBodies(text: string, opts: { headsKept?: boolean } = {}): BodySkip {
-  const t = tokenize(text);
+  const t = tokenize(text, true);
   if (t.unsure) return { text, map: new OffsetMap(), blanked: [], kept: 0, declarations: 0, unsure: t.unsure, findings: { directCalls: [], icalls: [], vars: [], asgs: [], bindPairs: [], nests: [], defines: [], heads: [], protos: [], fileVars: [], typeDefs: [], early: [] } };
   const sc = new Scanner(text, t);
   const out: string[] = [];
