@@ -99,7 +99,8 @@ export function identifierHashes(text: string): Int32Array {
   // Per hash: 1 while only its keyword was met (its hash not yet given out).
   let keywordOnly: Uint8Array = new Uint8Array(256);
   let count = 0;
-  const out: number[] = [];
+  // Hashes given out for a keyword only (left out of the set).
+  let keywordsOnly = 0;
   const n = text.length;
   for (let i = nextIdentifier(text, 0); i >= 0; ) {
     let h = text.charCodeAt(i);
@@ -123,8 +124,10 @@ export function identifierHashes(text: string): Int32Array {
         }
         hashes[id] = h;
         slots[slot] = id + 1;
-        if (isKeywordAt(text, i, e, h)) keywordOnly[id] = 1;
-        else out.push(h);
+        if (isKeywordAt(text, i, e, h)) {
+          keywordOnly[id] = 1;
+          keywordsOnly++;
+        }
         if (2 * count > mask) {
           mask = 2 * mask + 1;
           slots = rehashed(hashes, count, mask);
@@ -134,7 +137,7 @@ export function identifierHashes(text: string): Int32Array {
       if (hashes[k - 1] === h) {
         if (keywordOnly[k - 1] === 1 && !isKeywordAt(text, i, e, h)) {
           keywordOnly[k - 1] = 0;
-          out.push(h);
+          keywordsOnly--;
         }
         break;
       }
@@ -142,7 +145,9 @@ export function identifierHashes(text: string): Int32Array {
     }
     i = nextIdentifier(text, e);
   }
-  return Int32Array.from(out).sort();
+  const out = new Int32Array(count - keywordsOnly);
+  for (let id = 0, j = 0; id < count; id++) if (keywordOnly[id] === 0) out[j++] = hashes[id];
+  return out.sort();
 }
 
 /** True when the sorted hash set `set` (identifierHashes' result, a define table's names) holds `h`. */
