@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { skipBodies } from '../server/src/engine/index/bodyScan';
 import { tokenize } from '../server/src/engine/index/cTokens';
 import { extractSource } from '../server/src/engine/index/extract';
-import { GENERATED_HEADER_BYTES, HUGE_FILE_BYTES } from '../server/src/engine/index/fileExtract';
+import { HUGE_FILE_BYTES, readByDefineScan } from '../server/src/engine/index/fileExtract';
 import { preprocess } from '../server/src/engine/index/preprocess';
 import { walkTree } from '../server/src/engine/index/walker';
 import { RECORD_KINDS, type RecordKind, onlyIn, recordTuples } from '../test/index/recordTuples';
@@ -61,7 +61,7 @@ for (const e of entries) {
   } catch {
     text = buf.toString('latin1');
   }
-  if (e.size > GENERATED_HEADER_BYTES && (text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0) / (text.match(/^[ \t]*\S/gm)?.length ?? 1) >= 0.6) continue;
+  if (readByDefineScan(text, e.size)) continue;
   const pre = preprocess(text).text;
   if (hiddenOnly && !tokenize(pre).hidden.length && !/\bextern\s*"C"\s*\{/.test(pre)) continue;
   if (windowedOnly && !skipBodies(pre).windows) continue;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractSource as extractHere } from '../server/src/engine/index/extract';
-import { decodeSource, GENERATED_HEADER_BYTES, HUGE_FILE_BYTES } from '../server/src/engine/index/fileExtract';
+import { decodeSource, HUGE_FILE_BYTES, readByDefineScan } from '../server/src/engine/index/fileExtract';
 import { walkTree } from '../server/src/engine/index/walker';
 import { RECORD_KINDS, type RecordKind, onlyIn, recordTuples } from '../test/index/recordTuples';
 
@@ -36,7 +36,7 @@ for (const e of walkTree(root).files) {
   if (buf.subarray(0, 8192).includes(0)) continue;
   const text = decodeSource(buf) ?? buf.toString('latin1');
   // Large generated headers are read by the `#define` scan, not extracted: no parse to compare.
-  if (e.size > GENERATED_HEADER_BYTES && (text.match(/^[ \t]*#[ \t]*define\b/gm)?.length ?? 0) / (text.match(/^[ \t]*\S/gm)?.length ?? 1) >= 0.6) continue;
+  if (readByDefineScan(text, e.size)) continue;
   files++;
   const before = recordTuples(extractThere(text, e.rel, e.size, 0).record);
   const after = recordTuples(extractHere(text, e.rel, e.size, 0).record);

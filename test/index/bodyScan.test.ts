@@ -68,6 +68,12 @@ void test('#if branches that each open a brace: the brackets follow the first br
   assert.deepEqual([...scanned.calls].sort(), [...full.calls].sort());
 });
 
+void test('calls in a branch left out of the tokens follow the body scan\'s rule: no function pointer, no macro-typed name', () => {
+  const text = 'int pick(int a)\n{\n#ifdef A\n\tif (a) {\n#else\n\tif (a > 1) {\n\t\tu32 (*cb)(int);\n\t\tHANDLE(void) h;\n\t\tnote(a);\n#endif\n\t\tdone(a);\n\t}\n\treturn 0;\n}\n';
+  assert.equal(skipBodies(preprocess(text).text).unsure, undefined);
+  assert.deepEqual(recordTuples(extractSource(text, 't.c', text.length, 0).record).calls, ['note in pick @9:2', 'done in pick @11:2']);
+});
+
 void test('a head per configuration, arguments per configuration and an `extern "C" {` block are read by the lexer', () => {
   const { scanned, skip } = both('branch_heads.c');
   assert.equal(skip.unsure, undefined);

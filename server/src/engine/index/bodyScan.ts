@@ -129,16 +129,7 @@ class Scanner extends TokenReader {
         this.member(i, next, close);
         continue;
       }
-      if (next !== 40) continue;
-      const w = this.word(i);
-      if (NOT_CALLEES.has(w)) continue;
-      // `T name (` is a declaration (a local prototype); `T (*name)(` a function pointer.
-      if (this.isIdent(i - 1) && i - 1 >= this.a && !CALL_AFTER.has(this.word(i - 1))) continue;
-      if (this.isPunct(i + 2, 42) && this.isIdent(i + 3) && this.isPunct(i + 4, 41) && this.isPunct(i + 5, 40)) continue;
-      // `MACRO(type) name`: a type given by a macro (XEN_GUEST_HANDLE(…) h), no expression is followed by a name.
-      const afterArgs = t.match[i + 1] + 1;
-      if (afterArgs < close && this.isIdent(afterArgs) && !this.isPunct(afterArgs + 1, 40)) continue;
-      this.found.directCalls.push(t.start[i]);
+      if (next === 40 && namesCall(this, i, this.a, close)) this.found.directCalls.push(t.start[i]);
     }
   }
 
@@ -319,9 +310,9 @@ export function skipBodies(text: string, opts: { headsKept?: boolean } = {}): Bo
   // After a file-scope macro call no `;` ends, tree-sitter's error recovery runs on until something ends it: a
   // directive line, a declaration, a function's head. From such a call to the end of the next construct (a window)
   // everything stays in the parse; elsewhere plain heads and declarations are left out.
-  const calls = unendedCalls(text, t);
+  const found = recoveryWindows(text, t);
   // With `headsKept` (a parse of the windows' text recovered past a window's end), one window covers the file.
-  const windows = opts.headsKept && calls.length ? [0, text.length] : recoveryWindows(text, t, calls);
+  const windows = opts.headsKept && found.length ? [0, text.length] : found;
   let win = 0;
   /** Whether offset `at` lies in a window (asked in increasing order of `at`). */
   const inWindow = (at: number) => {
@@ -507,8 +498,21 @@ function onlyConditionals(text: string, dirs: number[], d: number, to: number): 
 }
 
 /**
- * Pushes the offsets of the direct calls in [from, to), a branch left out of the tokens: a name before `(` that is
- * no keyword, member or declared name, by the rules the body scan applies (its brackets need not pair).
+ * True when the identifier at token `i`, followed by `(`, names a direct call by the words around it (`from`: the
+ * first token of the body): no keyword, no `T name (` declaration (a local prototype), no `T (*name)(` function
+ * pointer, no `MACRO(type) name` (a type given by a macro, XEN_GUEST_HANDLE(…) h: no expression is followed by a name).
+ */
+function namesCall(r: TokenReader, i: number, from: number, close: number): boolean {
+  if (NOT_CALLEES.has(r.word(i))) return false;
+  if (r.isIdent(i - 1) && i - 1 >= from && !CALL_AFTER.has(r.word(i - 1))) return false;
+  if (r.isPunct(i + 2, 42) && r.isIdent(i + 3) && r.isPunct(i + 4, 41) && r.isPunct(i + 5, 40)) return false;
+  const args = r.t.match[i + 1];
+  return !(args >= 0 && args + 1 < close && r.isIdent(args + 1) && !r.isPunct(args + 2, 40));
+}
+
+/**
+ * Pushes the offsets of the direct calls in [from, to), a branch left out of the tokens: a name before `(` that is no
+ * member, by the rule the body scan applies (namesCall; the branch's brackets need not pair).
  */
 function branchCalls(text: string, from: number, to: number, out: number[]): void {
   const t = tokenize(text.slice(from, to));
@@ -516,10 +520,7 @@ function branchCalls(text: string, from: number, to: number, out: number[]): voi
   for (let i = 0; i + 1 < t.count; i++) {
     if (t.kind[i] !== T_IDENT || !r.isPunct(i + 1, 40)) continue;
     if (r.isPunct(i - 1, OP_ARROW) || r.isPunct(i - 1, 46)) continue;
-    const w = r.word(i);
-    if (NOT_CALLEES.has(w)) continue;
-    if (r.isIdent(i - 1) && !CALL_AFTER.has(r.word(i - 1))) continue;
-    out.push(from + t.start[i]);
+    if (namesCall(r, i, 0, t.count)) out.push(from + t.start[i]);
   }
 }
 
@@ -529,87 +530,65 @@ function isLinkageBlock(text: string, t: CTokens, i: number): boolean {
 }
 
 /**
- * Starts of the file-scope constructs where a `)` is followed by something no declaration continues with: an
- * unterminated macro call (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`), an old-style definition, a
- * trailing attribute macro (`int f(void) NN1;`); or a struct whose body holds such a call (`struct s { MEMBERS(a, b) };`).
- * tree-sitter's recovery from such a construct runs on until something ends it (recoveryWindows).
+ * Windows where tree-sitter's error recovery needs heads, declarations and directive lines, as [start, end) pairs, in
+ * one pass over the file-scope tokens. A window starts at a construct where a `)` is followed by something no
+ * declaration continues with: an unterminated macro call (`LIBXL_DEFINE_DEVICE_ADD(usbdev)` lines, `guest_testop(x)`),
+ * an old-style definition, a trailing attribute macro (`int f(void) NN1;`), or a struct whose body holds such a call
+ * (`struct s { MEMBERS(a, b) };`). It ends with the first file-scope construct that ends after it (a `;`, or a
+ * function definition's body, an old-style one's parameter declarations included), where the recovery stops;
+ * overlapping windows are merged. The parse checks that it did stop there (extract.ts) and parses the file with every
+ * head in place otherwise.
  */
-function unendedCalls(text: string, t: CTokens): number[] {
-  const out: number[] = [];
+function recoveryWindows(text: string, t: CTokens): number[] {
+  const calls: number[] = [];
+  const ends: number[] = [];
   // Start of the file-scope construct the loop is in: a window starts there, where tree-sitter's ERROR starts too.
   let construct = -1;
+  // How many ends there were at the last file-scope `(`: an old-style definition's parameter declarations
+  // (`f(a) int a; {`) end with `;` but belong to the definition, which ends with its body.
+  let atParen = 0;
+  const unended = () => {
+    if (calls[calls.length - 1] !== construct) calls.push(construct);
+  };
   for (let i = 0; i < t.count; i++) {
     if (construct < 0) construct = t.start[i];
     if (t.kind[i] !== T_PUNCT) continue;
     const o = t.op[i];
     if (o === 59 || o === 125) {
+      if (o === 59) ends.push(t.end[i]);
       construct = -1;
       continue;
     }
     if (o !== 40 && o !== 91 && o !== 123) continue;
-    const close = t.match[i];
-    // An old-style definition's body (after its parameters' declarations): it ends the construct, which began at the
-    // head (a window started there already, the head's `)` being followed by a declaration).
-    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 59 && close > 0) {
-      i = close;
-      construct = -1;
-      continue;
-    }
     if (o === 123 && isLinkageBlock(text, t, i)) {
       construct = -1;
       continue;
     }
+    const close = t.match[i];
     if (close < 0) {
-      out.push(construct);
+      unended();
       break;
     }
-    // The last construct of a file (`type_init(f)` ending a QEMU device) is followed by nothing to recover over.
-    if (o === 40 && close + 1 < t.count && !continuesDeclaration(t, close + 1)) {
-      if (out[out.length - 1] !== construct) out.push(construct);
+    const before = i > 0 && t.kind[i - 1] === T_PUNCT ? t.op[i - 1] : -1;
+    if (o === 123 && (before === 41 || before === 59)) {
+      // A function's body, or an old-style definition's (after its parameters' declarations): it ends the construct.
+      if (before === 59) ends.length = atParen;
+      ends.push(t.end[close]);
+      construct = -1;
+    } else if (o === 40) {
+      atParen = ends.length;
+      // The last construct of a file (`type_init(f)` ending a QEMU device) is followed by nothing to recover over.
+      if (close + 1 < t.count && !continuesDeclaration(t, close + 1)) unended();
     } else if (o === 123 && i > 0 && t.kind[i - 1] === T_IDENT) {
       // A struct, union or enum body: a `)` in it followed by `}` or a word ends no member, unless it closes a macro
       // naming a member's type (`QTAILQ_ENTRY(Req) next;`), which tree-sitter reads as a type.
       for (let k = i + 1; k < close; k++) {
         if (t.kind[k] !== T_PUNCT || t.op[k] !== 41) continue;
         if ((t.kind[k + 1] === T_PUNCT && t.op[k + 1] === 125) || (t.kind[k + 1] === T_IDENT && !macroTypedMember(t, k))) {
-          if (out[out.length - 1] !== construct) out.push(construct);
+          unended();
           break;
         }
       }
-    } else if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && t.op[i - 1] === 41) {
-      // A function's body ends its construct.
-      i = close;
-      construct = -1;
-      continue;
-    }
-    i = close;
-  }
-  return out;
-}
-
-/**
- * [start, end) pairs: from each unended call to the end of the first file-scope construct that ends after it (a `;`,
- * or a function definition's body), where tree-sitter's recovery from the call stops; overlapping windows are merged.
- * The parse checks that it did stop there (extract.ts) and parses the file with every head in place otherwise.
- */
-function recoveryWindows(text: string, t: CTokens, calls: number[]): number[] {
-  if (!calls.length) return [];
-  const ends: number[] = [];
-  // How many ends there were at the last file-scope `(`: an old-style definition's parameter declarations
-  // (`f(a) int a; {`) end with `;` but belong to the definition, which ends with its body.
-  let atParen = 0;
-  for (let i = 0; i < t.count; i++) {
-    if (t.kind[i] !== T_PUNCT) continue;
-    const o = t.op[i];
-    if (o === 59) ends.push(t.end[i]);
-    if (o !== 40 && o !== 91 && o !== 123) continue;
-    if (o === 123 && isLinkageBlock(text, t, i)) continue;
-    const close = t.match[i];
-    if (close < 0) break;
-    if (o === 40) atParen = ends.length;
-    if (o === 123 && i > 0 && t.kind[i - 1] === T_PUNCT && (t.op[i - 1] === 41 || t.op[i - 1] === 59)) {
-      if (t.op[i - 1] === 59) ends.length = atParen;
-      ends.push(t.end[close]);
     }
     i = close;
   }

@@ -14,6 +14,15 @@ import { DEFAULT_MAX_FILE_SIZE } from './walker';
 
 export const HUGE_FILE_BYTES = 3 * 1024 * 1024;
 export const GENERATED_HEADER_BYTES = 256 * 1024;
+/** Share of `#define` lines from which a header larger than GENERATED_HEADER_BYTES is read by the line scan alone. */
+const GENERATED_DEFINE_SHARE = 0.6;
+
+/** True when the index reads only the `#define` lines of a file of this text and size (huge, or a generated header). */
+export function readByDefineScan(text: string, size: number): boolean {
+  if (size > HUGE_FILE_BYTES) return true;
+  if (size <= GENERATED_HEADER_BYTES) return false;
+  return extractGeneratedHeader(text, '', size, 0, GENERATED_DEFINE_SHARE, () => '') !== undefined;
+}
 
 /**
  * Reads and extracts one file from disk; every failure becomes a record with a `problem`, never an exception. With a
@@ -158,7 +167,7 @@ function extractText(text: string, problem: string | undefined, rel: string, siz
   if (size > GENERATED_HEADER_BYTES) {
     // Register-definition headers (amdgpu's asic_reg, NIC firmware interfaces) are mostly #define lines: a line scan
     // finds every name they define at a fraction of a parse.
-    const r = extractGeneratedHeader(text, rel, size, mtimeMs, 0.6, (defines, lines) => `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
+    const r = extractGeneratedHeader(text, rel, size, mtimeMs, GENERATED_DEFINE_SHARE, (defines, lines) => `generated header (${Math.round((100 * defines) / lines)}% #define lines, ${(size / 1048576).toFixed(1)} MB): only #define names indexed`);
     clock.lap('defines');
     if (r) return r;
   }

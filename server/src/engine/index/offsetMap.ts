@@ -36,14 +36,8 @@ export class OffsetMap {
   toShort(at: number): number {
     const o = this.originalStarts;
     if (!o.length) return at;
-    let lo = 0;
-    let hi = o.length - 1;
-    // The last piece starting at or before `at`.
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (o[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
+    // The last piece starting at or before `at` (the first one when none does).
+    const lo = lineOf(o, at);
     if (o[lo] > at) return this.shortStarts[lo];
     const pieceEnd = lo + 1 < o.length ? this.shortStarts[lo + 1] : this.length;
     const inPiece = this.shortStarts[lo] + (at - o[lo]);
