@@ -15,20 +15,26 @@ export function parseInclude(line: string): { spec: string; quoted: boolean } | 
 const archIncludes = ['arch/x86/include', 'arch/x86/include/uapi', 'include/uapi', 'xen/arch/x86/include', 'xen/include', 'target/i386', 'linux-headers'];
 
 export function resolveInclude(root: string, fromFile: string, spec: string, quoted: boolean): string | undefined {
-  const candidates: string[] = [];
   const fromDir = path.dirname(fromFile);
-  if (quoted) candidates.push(path.join(fromDir, spec));
+  if (quoted && isFile(path.join(fromDir, spec))) return path.join(fromDir, spec);
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
-    candidates.push(path.join(dir, 'include', spec));
+    const c = path.join(dir, 'include', spec);
+    if (isFile(c)) return c;
     if (dir === root || !dir.startsWith(root) || dir === path.dirname(dir)) break;
   }
-  for (const a of archIncludes) candidates.push(path.join(root, a, spec));
-  if (!quoted) candidates.push(path.join(fromDir, spec));
-  return candidates.find((c) => {
-    try {
-      return fs.statSync(c).isFile();
-    } catch {
-      return false;
-    }
-  });
+  for (const a of archIncludes) {
+    const c = path.join(root, a, spec);
+    if (isFile(c)) return c;
+  }
+  if (!quoted && isFile(path.join(fromDir, spec))) return path.join(fromDir, spec);
+  return undefined;
+}
+
+/** Most include candidates are missing: no exception is built for each of them (a review slice tries thousands). */
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
