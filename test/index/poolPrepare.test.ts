@@ -75,3 +75,31 @@ void test('a pool released between runs (its workers terminated before a cache w
     await pool.dispose();
   }
 });
+
+void test('a pool starts no more workers than asked: prepare(1), and a run capped at one worker', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-cap-'));
+  writeDriverTree(root, 8);
+  const files = fs.readdirSync(root).sort();
+  const want = await (async () => {
+    const pool = new ParsePool(2);
+    try {
+      return await symbolNames(pool, root, files);
+    } finally {
+      await pool.dispose();
+    }
+  })();
+  const pool = new ParsePool(2);
+  try {
+    pool.prepare(1);
+    assert.equal(pool.running, 1);
+    const tree = new TreeIndex(detectTree(root));
+    await pool.run(root, files, (records, strings) => records.forEach((r) => tree.setRecord(r, strings)), undefined, undefined, undefined, 1);
+    assert.equal(pool.running, 1, 'the cap held over many batches');
+    assert.deepEqual(files.map((f) => `${f}: ${namedSymbols(tree.record(f)!, tree.strings).map((s) => `${s.entry.kind} ${s.name} ${s.entry.startLine}-${s.entry.endLine}`).sort().join(', ')}`), want);
+    // Uncapped, the next run starts the second worker.
+    await symbolNames(pool, root, files);
+    assert.equal(pool.running, 2);
+  } finally {
+    await pool.dispose();
+  }
+});

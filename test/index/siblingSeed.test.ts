@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheFile } from '../../server/src/engine/index/cache';
-import { confirmSibling, matchSibling, siblingCache } from '../../server/src/engine/index/siblingCache';
+import { confirmSibling, matchSibling, maySeedFromSibling, siblingCache } from '../../server/src/engine/index/siblingCache';
 import { detectTree } from '../../server/src/engine/index/treeInfo';
 import { walkTree } from '../../server/src/engine/index/walker';
 import { coldSnapshot, indexTree, writeDriverTree } from '../support/indexSnapshot';
@@ -132,4 +132,22 @@ void test('a file rewritten between the walk and the hash check is not served fr
   const r0 = reused.find((r) => r.file === 'drv0.c');
   assert.equal(r0?.ino, stat.ino, 'a reused record carries the new file\'s own stat');
   assert.equal(r0?.mtimeMs, stat.mtimeMs);
+});
+
+void test('a build that a sibling may seed is told so before any cache is loaded; others are not', async () => {
+  const base = scratch();
+  const cacheDir = path.join(base, 'cache');
+  const v1 = path.join(base, 'v1');
+  const v2 = path.join(base, 'v2');
+  const other = path.join(base, 'plain');
+  writeXenLike(v1);
+  writeXenLike(v2);
+  writeDriverTree(other, 4);
+  fs.mkdirSync(cacheDir);
+  assert.equal(maySeedFromSibling(cacheDir, cacheFile(cacheDir, v2), detectTree(v2)), false, 'an empty cache folder');
+  await indexTree(v1, cacheDir);
+  assert.equal(maySeedFromSibling(cacheDir, cacheFile(cacheDir, v2), detectTree(v2)), true, 'a Xen tree next to a Xen cache');
+  assert.equal(maySeedFromSibling(cacheDir, cacheFile(cacheDir, v1), detectTree(v1)), false, 'its own cache is no sibling');
+  assert.equal(maySeedFromSibling(cacheDir, cacheFile(cacheDir, other), detectTree(other)), false, 'an unknown codebase has none');
+  assert.equal(maySeedFromSibling(path.join(base, 'missing'), cacheFile(cacheDir, v2), detectTree(v2)), false, 'no cache folder');
 });

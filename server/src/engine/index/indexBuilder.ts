@@ -11,7 +11,7 @@ import { addPhaseTimes, emptyPhaseTimes, type PhaseTimes, threadCpuMs } from './
 import type { FileRecord } from './fileRecord';
 import type { ParsePool } from './parsePool';
 import { callSiteCount, functionCount } from './recordViews';
-import { confirmSibling, matchSibling, siblingCache, type SiblingCache, type SiblingCandidate } from './siblingCache';
+import { confirmSibling, matchSibling, maySeedFromSibling, siblingCache, type SiblingCache, type SiblingCandidate } from './siblingCache';
 import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
@@ -71,6 +71,19 @@ export interface BuildTreeOptions {
  * costs ~0.1 ms, a worker's start and query compile ~0.2 s of CPU; past this many, the workers look them up in parallel.
  */
 const MAIN_THREAD_LOOKUPS = 512;
+
+/**
+ * Source bytes per worker a run starts: a worker's start, query compile and first files (run before V8 has optimized
+ * the lexer, at a tenth of its later speed) cost ~0.2 s of CPU, more than a second worker saves on a few changed files
+ * (Xen's second version: 53 files, 0.65 MB, parsed in ~0.3 s by one worker, with 0.1 s less CPU than by two).
+ */
+const BYTES_PER_WORKER = 2 * 1024 * 1024;
+
+function workersFor(files: readonly WalkEntry[]): number {
+  let bytes = 0;
+  for (const f of files) bytes += f.size;
+  return Math.max(1, Math.ceil(bytes / BYTES_PER_WORKER));
+}
 
 /** The cached records of a tree, or none when the cache is missing or unusable (then it is removed and rebuilt). */
 function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexLog): Map<string, FileRecord> {
@@ -148,10 +161,11 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   };
   const root = path.resolve(rootIn);
   const cachePath = opts.cacheDir ? cacheFile(opts.cacheDir, root) : undefined;
-  // A tree with no cache of its own will be parsed, at least in part: the workers start while the tree is walked.
+  // A tree with no cache of its own will be parsed, at least in part: the workers start while the tree is walked. One
+  // only when a sibling's cache will likely hold most of it (a second version): the run starts more if need be.
   const prepared = !opts.only && !(cachePath && fs.existsSync(cachePath));
-  if (prepared) pool.prepare();
   const info = detectTree(root);
+  if (prepared) pool.prepare(opts.cacheDir && cachePath && maySeedFromSibling(opts.cacheDir, cachePath, info) ? 1 : pool.size);
   const tree = new TreeIndex(info);
   const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
@@ -222,6 +236,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
       opts.signal,
       store.ref,
       list.map((f) => f.size),
+      workersFor(list),
     );
   };
   const parsing = parse(toParse);

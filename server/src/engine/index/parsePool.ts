@@ -130,8 +130,8 @@ export class ParsePool {
    * while the caller walks the tree and reads caches: a build that will parse calls this before it knows what. A
    * worker handles its messages in order, so a batch sent meanwhile waits for the compile it would have done anyway.
    */
-  prepare(): void {
-    while (this.slots.length < this.size) {
+  prepare(count = this.size): void {
+    while (this.slots.length < Math.min(count, this.size)) {
       const slot = this.spawn();
       let end = () => {};
       const done = new Promise<void>((resolve) => (end = resolve));
@@ -142,13 +142,16 @@ export class ParsePool {
     }
   }
 
-  /** A free worker, spawning one while under the pool's size; undefined once `signal` is aborted or the pool disposed. */
-  private async idleSlot(signal?: AbortSignal): Promise<Slot | undefined> {
+  /**
+   * A free worker, spawning one while under `limit` (at most the pool's size); undefined once `signal` is aborted or
+   * the pool disposed.
+   */
+  private async idleSlot(limit: number, signal?: AbortSignal): Promise<Slot | undefined> {
     for (;;) {
       if (signal?.aborted || this.disposed) return undefined;
       const free = this.slots.find((s) => !s.busy);
       if (free) return free;
-      if (this.slots.length < this.size) return this.spawn();
+      if (this.slots.length < Math.min(limit, this.size)) return this.spawn();
       await new Promise<void>((r) => this.waiting.push(r));
     }
   }
@@ -167,9 +170,10 @@ export class ParsePool {
    * Parses `files` (relative to `root`) in batches; `onBatch` receives records as they arrive; with `store` (a content
    * store) files extracted before are taken from it; `sizes` (bytes per file) bound the source bytes of a batch.
    * Returns the workers' time per extraction phase. At most one batch per worker is in flight: the next is sent when a
-   * worker is free, and a batch's records are merged (by `onBatch`) as soon as it arrives.
+   * worker is free, and a batch's records are merged (by `onBatch`) as soon as it arrives. No more than `maxWorkers`
+   * workers are started for the run (those already running all take batches).
    */
-  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal, store?: StoreRef, sizes?: readonly number[]): Promise<PhaseTimes> {
+  async run(root: string, files: string[], onBatch: (records: FileRecord[], strings: WorkerStrings) => void, signal?: AbortSignal, store?: StoreRef, sizes?: readonly number[], maxWorkers = this.size): Promise<PhaseTimes> {
     const times = emptyPhaseTimes();
     // Batches big enough to amortise messaging, small enough to balance (large files first helps the tail).
     const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(files.length / (this.size * 8))));
@@ -179,7 +183,7 @@ export class ParsePool {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (const batch of batches) {
-        const slot = await this.idleSlot(signal);
+        const slot = await this.idleSlot(maxWorkers, signal);
         if (!slot) break;
         const req: ParseRequest = { id: this.nextId++, root, files: files.slice(batch.start, batch.end), ...(store ? { store } : {}) };
         pending.push(

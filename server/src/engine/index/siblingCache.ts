@@ -25,17 +25,17 @@ export interface SiblingCache {
 const MAX_CANDIDATES = 8;
 
 /**
- * The most recently used cache in `cacheDir`, other than `ownCache`, of a tree that still exists and is of the same
- * known codebase as `info`, loaded whole (checksum verified); undefined when there is none. Unknown codebases have no
- * sibling: two unrelated C trees would share little but a string table.
+ * The caches in `cacheDir` that may seed a tree described by `info`, most recently used first: other than `ownCache`,
+ * of a tree that still exists and is of the same known codebase. Unknown codebases have no sibling: two unrelated C
+ * trees would share little but a string table.
  */
-export function siblingCache(cacheDir: string, ownCache: string, info: TreeInfo): SiblingCache | undefined {
-  if (info.codebase === 'unknown') return undefined;
+function* siblingCandidates(cacheDir: string, ownCache: string, info: TreeInfo): Generator<{ file: string; root: string }> {
+  if (info.codebase === 'unknown') return;
   let names: string[];
   try {
     names = fs.readdirSync(cacheDir);
   } catch {
-    return undefined;
+    return;
   }
   const own = path.resolve(ownCache);
   const candidates: { file: string; used: number }[] = [];
@@ -54,6 +54,21 @@ export function siblingCache(cacheDir: string, ownCache: string, info: TreeInfo)
   for (const { file } of candidates.slice(0, MAX_CANDIDATES)) {
     const root = cachedRoot(file);
     if (!root || path.resolve(root) === path.resolve(info.root) || detectTree(root).codebase !== info.codebase) continue;
+    yield { file, root };
+  }
+}
+
+/**
+ * True when `cacheDir` holds a cache that may seed the tree (see siblingCandidates), without loading any: a build
+ * that will likely parse only the files a sibling lacks starts fewer workers.
+ */
+export function maySeedFromSibling(cacheDir: string, ownCache: string, info: TreeInfo): boolean {
+  return !siblingCandidates(cacheDir, ownCache, info).next().done;
+}
+
+/** The first of siblingCandidates that loads whole (checksum verified); undefined when there is none. */
+export function siblingCache(cacheDir: string, ownCache: string, info: TreeInfo): SiblingCache | undefined {
+  for (const { file, root } of siblingCandidates(cacheDir, ownCache, info)) {
     try {
       const loaded = loadCache(file, root);
       if (!loaded) continue;
