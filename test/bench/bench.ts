@@ -170,7 +170,7 @@ function runFromSnapshot(): boolean {
   const snap = path.join(REPO, 'out', `.bench-snapshot-${process.pid}`);
   mkdirSync(snap, { recursive: true });
   try {
-    for (const f of ['bench.js', 'cli.js', 'server.js', 'parseWorker.js']) {
+    for (const f of ['bench.js', 'cli.js', 'cliMain.js', 'server.js', 'parseWorker.js']) {
       if (existsSync(path.join(REPO, 'out', f))) copyFileSync(path.join(REPO, 'out', f), path.join(snap, f));
     }
     const r = spawnSync(process.execPath, [path.join(snap, 'bench.js'), ...process.argv.slice(2)], {

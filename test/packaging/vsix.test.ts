@@ -14,7 +14,7 @@ const vsix = path.join(tmp, 'irqlens.vsix');
 let entries: string[] = [];
 
 before(() => {
-  for (const f of ['client', 'server', 'cli', 'parseWorker', 'webview']) {
+  for (const f of ['client', 'server', 'cli', 'cliMain', 'parseWorker', 'webview']) {
     assert.ok(existsSync(path.join(root, 'out', `${f}.js`)), `out/${f}.js missing: run npm run build first`);
   }
   const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
@@ -32,6 +32,7 @@ void test('the .vsix holds the bundles, media, grammar, scenarios and tree-sitte
     'out/client.js',
     'out/server.js',
     'out/cli.js',
+    'out/cliMain.js',
     'out/parseWorker.js',
     'out/webview.js',
     'media/panel.css',

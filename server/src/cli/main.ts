@@ -16,25 +16,31 @@ import * as scenarios from './commands/scenarios';
 import * as simulate from './commands/simulate';
 import * as symbols from './commands/symbols';
 
-const program = new Command();
-program.name('irqlens').description('Read, run and review the interrupt-delivery paths of Xen, QEMU, KVM and the Linux guest.').showHelpAfterError();
-
-for (const command of [index, symbols, calls, def, refs, hover, lenses, flows, links, contracts, simulate, scenarios, review, demo]) command.register(program);
-
-// A reader that stops early (`irqlens flows --json | head -1`) is no error: stop quietly.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-}
-
 /** Longest error message printed: a message quoting a whole input is cut, with a note. */
 const MAX_MESSAGE = 4000;
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  const text = e instanceof Error ? e.message : String(e);
-  const shown = text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters)` : text;
-  // Exit once stderr has taken the whole message, so a piped message is not cut short.
-  process.stderr.write(`irqlens: ${shown}\n`, () => process.exit(1));
-});
+/** Parses `argv` (as process.argv) and runs the command; exits 1 with the message on an error. */
+export function runCli(argv: string[]): void {
+  const program = new Command();
+  program.name('irqlens').description('Read, run and review the interrupt-delivery paths of Xen, QEMU, KVM and the Linux guest.').showHelpAfterError();
+
+  for (const command of [index, symbols, calls, def, refs, hover, lenses, flows, links, contracts, simulate, scenarios, review, demo]) command.register(program);
+
+  // A reader that stops early (`irqlens flows --json | head -1`) is no error: stop quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+
+  program.parseAsync(argv).catch((e: unknown) => {
+    const text = e instanceof Error ? e.message : String(e);
+    const shown = text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters)` : text;
+    // Exit once stderr has taken the whole message, so a piped message is not cut short.
+    process.stderr.write(`irqlens: ${shown}\n`, () => process.exit(1));
+  });
+}
+
+// Run from the sources (`node --import tsx server/src/cli/main.ts`); the bundle is run by the entry (entry.ts).
+if (require.main === module) runCli(process.argv);
