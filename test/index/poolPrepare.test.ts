@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildTreeIndex } from '../../server/src/engine/index/indexBuilder';
 import { ParsePool } from '../../server/src/engine/index/parsePool';
+import { FileSelection } from '../../server/src/engine/index/treeMembership';
 import { namedSymbols } from '../../server/src/engine/index/recordViews';
 import { TreeIndex } from '../../server/src/engine/index/treeIndex';
 import { detectTree } from '../../server/src/engine/index/treeInfo';
@@ -102,4 +104,33 @@ void test('a pool starts no more workers than asked: prepare(1), and a run cappe
   } finally {
     await pool.dispose();
   }
+});
+
+void test('a tree whose cache is older than a file starts one worker before reading the cache; an unchanged one none', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-changed-'));
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-changed-cache-'));
+  writeDriverTree(root, 6);
+  const build = async () => {
+    const pool = new ParsePool(2);
+    const asked: number[] = [];
+    const prepare = pool.prepare.bind(pool);
+    pool.prepare = (count?: number) => {
+      asked.push(count ?? pool.size);
+      prepare(count);
+    };
+    try {
+      const { stats } = await buildTreeIndex(root, pool, { selection: new FileSelection(), cacheDir, log: () => undefined });
+      return { asked, parsed: stats.profile?.workers.files ?? 0 };
+    } finally {
+      await pool.dispose();
+    }
+  };
+  assert.deepEqual((await build()).asked, [2], 'cold: every worker while the tree is walked');
+  assert.deepEqual(await build(), { asked: [], parsed: 0 }, 'warm: none');
+  // Edited after the cache was written (its status time is later than the cache file's).
+  const cache = fs.readdirSync(cacheDir).find((f) => f.endsWith('.idx'))!;
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(path.join(cacheDir, cache), old, old);
+  fs.appendFileSync(path.join(root, 'drv2.c'), '\nint drv2_added(void) { return 2; }\n');
+  assert.deepEqual(await build(), { asked: [1], parsed: 1 });
 });
