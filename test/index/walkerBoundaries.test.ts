@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import { parseSettings } from '../../server/src/protocol/configuration';
-import { admitFile, DEFAULT_MAX_FILE_SIZE, walkTree } from '../../server/src/engine/index/walker';
+import { admitFile, DEFAULT_MAX_FILE_SIZE, walkTree, walkTreeYielding } from '../../server/src/engine/index/walker';
 import { WorkspaceIndex } from '../../server/src/engine/index/workspaceIndex';
 
 function makeTree(): { root: string; outside: string } {
@@ -172,4 +172,26 @@ void test('the size limit is a setting (irqlens.maxFileSize, MiB) and a CLI flag
   } finally {
     fs.rmSync(tree, { recursive: true, force: true });
   }
+});
+
+void test('the yielding walk finds what the plain walk finds and lets the event loop turn between folders', async () => {
+  const { root } = makeTree();
+  for (let d = 0; d < 20; d++) {
+    fs.mkdirSync(path.join(root, 'many', `d${d}`), { recursive: true });
+    fs.writeFileSync(path.join(root, 'many', `d${d}`, 'f.c'), `int f${d};\n`);
+  }
+  const plain = walkTree(root, undefined, { maxFileSize: 4096 });
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  // A slice of 0 ms: a turn after every folder.
+  const yielding = await walkTreeYielding(root, undefined, { maxFileSize: 4096 }, 0);
+  counting = false;
+  assert.deepEqual(yielding, plain);
+  assert.ok(plain.files.length >= 22);
+  assert.ok(turns >= 20, `the event loop turned ${turns} times during the walk`);
 });

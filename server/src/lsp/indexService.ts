@@ -178,6 +178,9 @@ export class IndexService {
     );
     await progress.begin(roots.length);
     await this.buildEarly(roots, generation, signal);
+    // The requests that waited for the early index are answered before the full build walks the trees (a walk of
+    // Linux holds the thread for a few hundred milliseconds).
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       const idx = await WorkspaceIndex.build({
         roots,

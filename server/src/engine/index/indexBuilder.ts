@@ -16,7 +16,7 @@ import { detectTree } from './treeInfo';
 import { TreeIndex } from './treeIndex';
 import type { FileSelection } from './treeMembership';
 import type { Codebase, IndexProgress } from './types';
-import { admitFile, type WalkEntry, walkTree, type WalkResult } from './walker';
+import { admitFile, type WalkEntry, walkTreeYielding, type WalkResult } from './walker';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type IndexLog = (level: LogLevel, msg: string) => void;
@@ -179,7 +179,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const info = detectTree(root);
   if (prepared) pool.prepare(opts.cacheDir && cachePath && maySeedFromSibling(opts.cacheDir, cachePath, info) ? 1 : pool.size);
   const tree = new TreeIndex(info);
-  const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : walkTree(root, opts.selection, { maxFileSize: opts.maxFileSize });
+  const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : await walkTreeYielding(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   // A file changed after the cache was written (a checkout, an edit): the build will likely parse, so one worker starts
   // its ~0.15 s of start and compile now, while the cache is read, rather than once the files to parse are known.

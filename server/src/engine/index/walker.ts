@@ -41,7 +41,36 @@ function mb(n: number): string {
   return n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GB` : `${(n / (1 << 20)).toFixed(1)} MB`;
 }
 
+/** Walks `root`: the selected files with their status, and what was skipped and why. */
 export function walkTree(root: string, selection: FileSelection = new FileSelection(), opts: WalkOptions = {}): WalkResult {
+  const walk = walkSteps(root, selection, opts);
+  for (;;) {
+    const step = walk.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** How long the walk holds the thread before it lets the event loop turn (walkTreeYielding). */
+const WALK_SLICE_MS = 8;
+
+/**
+ * walkTree, letting the event loop turn every few milliseconds: the language server answers requests (and writes the
+ * answers) while it walks a tree of 70,000 files, which took it a few hundred milliseconds.
+ */
+export async function walkTreeYielding(root: string, selection: FileSelection = new FileSelection(), opts: WalkOptions = {}, sliceMs = WALK_SLICE_MS): Promise<WalkResult> {
+  const walk = walkSteps(root, selection, opts);
+  let slice = performance.now();
+  for (let step = walk.next(); ; step = walk.next()) {
+    if (step.done) return step.value;
+    if (performance.now() - slice >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
+  }
+}
+
+/** The walk, one step per folder read; its return value is the result. */
+function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): Generator<void, WalkResult> {
   const maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   let rootReal = root;
   try {
@@ -56,7 +85,7 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
   const seen = new Map<string, string>();
   /** Real paths of the folders on the current descent (a symlink to one of them is a loop). */
   const realParents = new Set<string>();
-  const walk = (dirAbs: string, dirRel: string) => {
+  function* walk(dirAbs: string, dirRel: string): Generator<void> {
     let real: string;
     try {
       real = fs.realpathSync(dirAbs);
@@ -119,7 +148,7 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
       }
       if (isDir) {
         if (!selection.wantsFolder(rel, name)) continue;
-        walk(abs, rel);
+        yield* walk(abs, rel);
       } else if ((isFile || other) && selection.wantsFileIn(rel)) {
         try {
           const st = fs.statSync(abs);
@@ -132,8 +161,9 @@ export function walkTree(root: string, selection: FileSelection = new FileSelect
       }
     }
     realParents.delete(real);
-  };
-  walk(root, '');
+    yield;
+  }
+  yield* walk(root, '');
   return { files, skipped };
 }
 
