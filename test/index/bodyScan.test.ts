@@ -114,9 +114,10 @@ void test('iterator macros, function-pointer locals, statement expressions and c
 
 void test('K&R definitions, attributes after the parameters, local tables and function-pointer assignments', () => {
   const { scanned, skip } = assertSameRecords('definitions.c');
-  // ack_edge, mask_edge, eoi_edge, attr_after, setup (its local tables' pairs by the initializer scan), rebind
-  // scanned; old_style (K&R) and the body defining local types are left to tree-sitter.
-  assert.equal(skip.blanked.length, 6);
+  // ack_edge, mask_edge, eoi_edge, attr_after, setup (its local tables' pairs by the initializer scan), rebind and
+  // old_style (K&R: its head and parameter declarations parsed, its body scanned) scanned; the body defining local
+  // types is left to tree-sitter.
+  assert.equal(skip.blanked.length, 7);
   assert.equal(skip.kept, 1);
   const binds = scanned.binds.join('\n');
   assert.match(binds, /irq_ack=ack_edge table=chip:- .* flags=1 base=irq_chip/);
@@ -230,7 +231,7 @@ void test('when the recovery from unended calls runs past the window, the file i
   assert.equal(once.parsed, skipBodies(preprocess(plain).text).text.length);
 });
 
-void test('bcc inline assembly is blanked and old-style definitions stay whole in the parse', () => {
+void test('bcc inline assembly is blanked; old-style definitions keep their heads in the parse, their bodies are scanned', () => {
   const { scanned, skip, text } = assertSameRecords('bcc_asm.c');
   assert.equal(skip.unsure, undefined);
   const pre = preprocess(text).text;
@@ -244,9 +245,10 @@ void test('bcc inline assembly is blanked and old-style definitions stay whole i
     'function read_port @30:0 29:2-34:1 flags=0 aux=-',
   ]);
   assert.deepEqual([...scanned.calls].sort(), ['checked in after_asm @26:9', 'inb in read_port @33:9', 'note_delay in delay_ticks @16:2']);
-  // The old-style definitions are windows of their own, head to body; `after_asm` is read by the lexer.
+  // The old-style definitions are windows of their own, head to body (their heads and declarations parsed, their
+  // bodies scanned); `after_asm` is read by the lexer.
   assert.equal(skip.windows?.length, 4);
-  assert.equal(skip.blanked.length, 1);
+  assert.equal(skip.blanked.length, 3);
 });
 
 void test('a struct body holding a macro call with no `;` is a window of its own: the head after it is read by the lexer', () => {
@@ -317,4 +319,24 @@ void test('a typedef of a name tree-sitter takes for a primitive type (uint8_t) 
   assert.ok(has(scanned.symbols, 'typedef size_t'));
   assert.ok(!has(full.symbols, 'typedef uint8_t'));
   assert.deepEqual(scanned.symbols.filter((x) => !x.startsWith('typedef')), full.symbols.filter((x) => !x.startsWith('typedef')));
+});
+
+void test('old-style definitions: their bodies are scanned, with a macro between a local\'s tag and its declarator', () => {
+  const { scanned, skip } = assertSameRecords('old_style.c');
+  // fixed_tables, inflate_step and ansi_after scanned; for_each (a function-pointer parameter) parsed whole.
+  assert.equal(skip.blanked.length, 3);
+  assert.ok(!skip.text.includes('table_bits') && !skip.text.includes('update_window'));
+  assert.ok(skip.text.includes('unsigned char window[32];'), 'the parameters\' declarations stay in the parse');
+  assert.ok(skip.text.includes('fn();'));
+  const binds = scanned.binds.join('\n');
+  // `state` typed by the parameter's declaration, and by the local whose declaration has FAR in it.
+  assert.match(binds, /mode=MODE_FIXED table=state:- @9:\d+ flags=1 base=inflate_state/);
+  assert.match(binds, /mode=flush table=state:- @20:\d+ flags=1 base=inflate_state/);
+  assert.deepEqual([...scanned.calls].sort(), [
+    'fixed_tables in inflate_step @21:4',
+    'fn in for_each @29:4',
+    'inflate_step in ansi_after @34:11',
+    'table_bits in fixed_tables @10:18',
+    'update_window in inflate_step @22:11',
+  ]);
 });

@@ -160,8 +160,12 @@ class Scanner extends TokenReader {
     } else if (SIZED.has(first)) {
       while (p < close && this.isIdent(p) && SIZED.has(this.word(p))) p++;
     } else p++;
+    // After a tag, a word followed by `*` or another word is a macro between the type and the declarator (zlib's
+    // `struct inflate_state FAR *state;`), not the variable's name. (After a plain type word it may be the type itself:
+    // in `g_autofree Type *p`, the first word is the macro.)
+    const tagged = first === 'struct' || first === 'union' || first === 'enum';
     for (;;) {
-      while (p < close && ((this.isIdent(p) && QUALIFIERS.has(this.word(p))) || this.isPunct(p, 42))) p++;
+      while (p < close && ((this.isIdent(p) && (QUALIFIERS.has(this.word(p)) || (tagged && (this.isPunct(p + 1, 42) || this.isIdent(p + 1))))) || this.isPunct(p, 42))) p++;
       if (!this.isIdent(p) || p >= close) return;
       const nameTok = p;
       p++;
@@ -388,7 +392,7 @@ export function skipBodies(text: string, opts: { headsKept?: boolean } = {}): Bo
       first = i + 1;
       continue;
     }
-    if (o === 123 && i > 0 && sc.isPunct(i - 1, 41) && isFunctionHead(sc, t, i - 1)) {
+    if (o === 123 && i > 0 && ((sc.isPunct(i - 1, 41) && isFunctionHead(sc, t, i - 1)) || (sc.isPunct(i - 1, 59) && inWindow(t.start[i]) && isOldStyleBody(t, i)))) {
       if (sc.needsTree(i, close)) kept++;
       else {
         sc.scan(i, close);
@@ -644,6 +648,41 @@ function continuesDeclaration(t: CTokens, k: number): boolean {
  * The `)` at token `rp` ends a function's head, unless it is `struct name MACRO(…) {` (an attribute macro on a type,
  * which a function returning `struct name` by value looks the same as: left to tree-sitter).
  */
+/**
+ * The `{` at token `lb` (after a `;`) opens an old-style definition's body: `f(a, b) int a; char *b; {`. Back from it,
+ * the parameters' declarations (words, `*`, `,`, bracketed sizes and `(*fp)()` declarators, each ended by `;`) reach a
+ * `)` whose list holds only names and commas and follows the function's name. Its head and declarations stay in the
+ * parse (a recovery window covers them), the body is scanned like any other.
+ */
+function isOldStyleBody(t: CTokens, lb: number): boolean {
+  let k = lb - 1;
+  let declarations = 0;
+  while (k >= 0) {
+    if (t.kind[k] === T_PUNCT) {
+      const o = t.op[k];
+      if (o === 59) declarations++;
+      else if (o === 93 || (o === 41 && !(t.kind[k - 1] === T_IDENT || (t.kind[k - 1] === T_PUNCT && t.op[k - 1] === 44)))) {
+        // A declarator's size or parameter list (`int v[4];`, `int (*fp)();`): stepped over whole.
+        const open = t.match[k];
+        if (open < 0 || open >= k) return false;
+        k = open - 1;
+        continue;
+      } else if (o === 41) break;
+      else if (o !== 42 && o !== 44 && o !== 40) return false;
+    } else if (t.kind[k] !== T_IDENT) return false;
+    k--;
+  }
+  if (k < 0 || declarations === 0 || t.kind[lb - 1] !== T_PUNCT || t.op[lb - 1] !== 59) return false;
+  // The `)` closing the names: only names and commas inside, the function's name before.
+  const open = t.match[k];
+  if (open < 1 || t.kind[open - 1] !== T_IDENT || open + 1 === k) return false;
+  for (let p = open + 1; p < k; p++) {
+    const name = (p - open) % 2 === 1;
+    if (name ? t.kind[p] !== T_IDENT : t.kind[p] !== T_PUNCT || t.op[p] !== 44) return false;
+  }
+  return (k - open) % 2 === 0;
+}
+
 function isFunctionHead(sc: Scanner, t: CTokens, rp: number): boolean {
   const k = t.match[rp];
   if (k < 3) return true;

@@ -12,7 +12,7 @@ import { openRegular } from './regularFile';
 
 const MAGIC = 'IRQLENS-INDEX';
 /** Bump when FileRecord's layout or the extraction changes meaning. */
-export const CACHE_FORMAT = 18;
+export const CACHE_FORMAT = 19;
 const HEADER_BYTES = 64;
 const CHUNK_FILES = 2000;
 
