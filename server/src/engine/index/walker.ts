@@ -74,7 +74,7 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
   const maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   let rootReal = root;
   try {
-    rootReal = fs.realpathSync(root);
+    rootReal = fs.realpathSync.native(root);
   } catch {
     // Reported by the first walk step.
   }
@@ -88,7 +88,7 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
   function* walk(dirAbs: string, dirRel: string): Generator<void> {
     let real: string;
     try {
-      real = fs.realpathSync(dirAbs);
+      real = fs.realpathSync.native(dirAbs);
     } catch (e) {
       skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
       return;
@@ -114,7 +114,9 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
     for (const e of entries) {
       const name = e.name.toString('utf8');
       const rel = dirRel ? `${dirRel}/${name}` : name;
-      if (!Buffer.from(name, 'utf8').equals(e.name)) {
+      // As many characters as bytes and no replacement character: ASCII, which round-trips (most names; no copy made).
+      const ascii = name.length === e.name.length && !name.includes('\uFFFD');
+      if (!ascii && !Buffer.from(name, 'utf8').equals(e.name)) {
         // Such a name cannot round-trip through a string path (it would be reported as ENOENT).
         skipped.push({ file: rel, reason: 'file name is not valid UTF-8, skipped' });
         continue;
@@ -126,7 +128,7 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
       if (e.isSymbolicLink()) {
         let target: string;
         try {
-          target = fs.realpathSync(abs);
+          target = fs.realpathSync.native(abs);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           skipped.push({ file: rel, reason: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink (its target does not exist)' : `unreadable symlink: ${code}` });
@@ -176,7 +178,7 @@ export function admitFile(root: string, rel: string, maxFileSize = DEFAULT_MAX_F
   const abs = path.join(root, rel);
   let real: string;
   try {
-    real = fs.realpathSync(abs);
+    real = fs.realpathSync.native(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return { reason: 'symlink loop' };
@@ -190,7 +192,7 @@ export function admitFile(root: string, rel: string, maxFileSize = DEFAULT_MAX_F
   }
   let rootReal = root;
   try {
-    rootReal = fs.realpathSync(root);
+    rootReal = fs.realpathSync.native(root);
   } catch {
     return undefined;
   }
