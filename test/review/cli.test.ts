@@ -114,3 +114,30 @@ void test('the review loads its slice of the index from its own cache: headers t
   const blind = irqlens(patch, '--tree', tree, '--format', 'json', '--no-index');
   assert.equal(blind.code, 0, blind.stdout);
 });
+
+void test('irqlens index rewrites a tree\'s review slice only when the tree changed since the slice was written', () => {
+  const tree = path.join(tmp, 'slice-tree');
+  fs.cpSync(XEN_FIX, tree, { recursive: true });
+  const own = path.join(tmp, 'slice-cache');
+  const index = () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repo, 'server', 'src', 'cli', 'main.ts'), 'index', tree, '--cache-dir', own, '--json'], { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { files: number; fromCache: number }[];
+  };
+  const slice = () => {
+    const dir = path.join(own, 'review');
+    const [name] = fs.readdirSync(dir).filter((f) => f.endsWith('.idx'));
+    return fs.statSync(path.join(dir, name)).mtimeMs;
+  };
+  index();
+  const written = slice();
+  // Nothing changed: the slice stays as it was.
+  const [warm] = index();
+  assert.equal(warm.fromCache, warm.files);
+  assert.equal(slice(), written);
+  // A file changed: the tree's cache and its slice are written again.
+  fs.appendFileSync(path.join(tree, E2L), '\nint slice_probe(void) { return 0; }\n');
+  const [changed] = index();
+  assert.equal(changed.fromCache, changed.files - 1);
+  assert.ok(slice() > written, 'the slice was written again');
+});

@@ -5,6 +5,7 @@
 // files include. That slice is kept in its own cache next to the full one (`<cache-dir>/review/`), grown with the
 // files each review needs (and written by `irqlens index` from the full index), so a warm review reads a few megabytes
 // instead of the tree's whole index.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allFlows, Flow } from '@irqlens/models';
 import { cacheFile, CacheError, loadCache } from '../engine/index/cache';
@@ -78,7 +79,11 @@ function sliceDir(opts: IndexCliOptions): string | undefined {
 export function saveReviewSlices(index: WorkspaceIndex, opts: IndexCliOptions): void {
   const dir = sliceDir(opts);
   if (!dir) return;
-  const trees = index.trees();
+  // A tree found as its cache has it, with a slice already: the slice was written from the same records (a review
+  // that finds one of its files changed since parses it again anyway).
+  const unchanged = new Set(index.stats().filter((s) => s.unchanged && fs.existsSync(cacheFile(dir, s.root))).map((s) => s.root));
+  const trees = index.trees().filter((t) => !unchanged.has(t.root));
+  if (!trees.length) return;
   // The linked files are the likeliest to be patched: their headers go in too.
   const linked = [...reviewIndexFiles(trees, [])].flatMap(([root, files]) => files.map((f) => path.join(root, f)));
   for (const [root, files] of reviewIndexFiles(trees, linked)) {

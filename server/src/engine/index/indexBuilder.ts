@@ -36,6 +36,8 @@ export interface TreeStats {
   fromStore: number;
   /** The tree whose cache this tree's first index started from (siblingCache.ts), when one was used. */
   seededFrom?: string;
+  /** True when the build found the tree's cache as the tree is (nothing parsed, restated, added or removed). */
+  unchanged?: boolean;
   /** The cache folder's size, limit and what this build evicted (the same for every tree of one build). */
   cache?: CacheUsage;
   /** Where the build's time went: the main thread's steps (ms, wall) and the workers' extraction phases. */
@@ -300,7 +302,7 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const cpu1 = threadCpuMs();
   const profile: BuildProfile = { main, mainCpuMs: cpu0 !== undefined && cpu1 !== undefined ? Math.round(cpu1 - cpu0) : 0, workers };
   workers.threadCpuMs = Math.round(workers.threadCpuMs);
-  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling + fromStoreHere, ...(seed ? { seededFrom: seed.sibling.root } : {}), profile };
+  const stats: TreeStats = { root, codebase: info.codebase, version: info.version, files: total, functions, calls, skipped, seconds, fromCache, fromStore: workers.reused + fromSibling + fromStoreHere, ...(seed ? { seededFrom: seed.sibling.root } : {}), ...(cachePath && !changed ? { unchanged: true } : {}), profile };
   const seeded = seed ? ` (${fromSibling} from the cache of ${seed.sibling.root})` : '';
   opts.log('info', `indexed ${root} (${info.codebase} ${info.version ?? '?'}): ${total} files (${fromCache} from cache, ${workers.reused + fromSibling + fromStoreHere} by content${seeded}), ${functions} functions, ${calls} calls in ${seconds.toFixed(1)} s`);
   return { tree, stats };
