@@ -129,18 +129,6 @@ function takeFromStore(root: string, files: WalkEntry[], ref: StoreRef | undefin
   return rest;
 }
 
-/** True when a file's status changed after `cachePath` was last written (false when it cannot be read). */
-function changedSince(files: readonly WalkEntry[], cachePath: string): boolean {
-  let written: number;
-  try {
-    written = fs.statSync(cachePath).mtimeMs;
-  } catch {
-    return false;
-  }
-  for (const f of files) if (f.ctimeMs > written) return true;
-  return false;
-}
-
 /** Marks a cache file used now (the cache limit evicts the least recently used). */
 function touch(file: string): void {
   try {
@@ -183,9 +171,6 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const tree = new TreeIndex(info);
   const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : await walkTreeYielding(root, opts.selection, { maxFileSize: opts.maxFileSize });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
-  // A file changed after the cache was written (a checkout, an edit): the build will likely parse, so one worker starts
-  // its ~0.15 s of start and compile now, while the cache is read, rather than once the files to parse are known.
-  if (!prepared && cachePath && changedSince(walked.files, cachePath)) pool.prepare(1);
   lap('walk');
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();
   let files = walked.files;
