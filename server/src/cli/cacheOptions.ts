@@ -1,11 +1,10 @@
 // The CLI's cache flags: `--cache-dir DIR` (default under the user's cache directory) and `--no-cache`.
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureCacheDir } from '../engine/index/cache';
+import { userCacheHome } from './userCache';
 
 export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'irqlens', 'index');
+  return path.join(userCacheHome(), 'index');
 }
 
 /** commander turns `--no-cache` into `cache: false`. */

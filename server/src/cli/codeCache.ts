@@ -6,14 +6,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import Module from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { userCacheHome } from './userCache';
 
 /** Where the CLI keeps compiled code: next to its index cache, under the user's cache folder. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'irqlens', 'code');
+  return path.join(userCacheHome(env), 'code');
 }
 
 /** The cache file for `source` of bundle `name` (the bundle's file name) on this Node and architecture. */
@@ -60,7 +59,7 @@ export function requireWithCodeCache(file: string, dir: string | undefined, pare
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cached ? { cachedData: cached } : {}) });
   const mod = new Module(file, parent);
   mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  // Resolves as the bundle's own require would: from its folder (node_modules of the package).
   const req = Module.createRequire(file);
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
   wrapper.call(mod.exports, mod.exports, req, mod, file, path.dirname(file));

@@ -1,5 +1,6 @@
 // Wires the IRQ Lens language server onto a connection (IPC under VS Code, stdio in tests): capabilities, the shared
 // state (logger, index service, documents) and one feature object per LSP request.
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -36,10 +37,6 @@ const INITIALIZED_GRACE_MS = Number(process.env.IRQLENS_INITIALIZED_GRACE_MS) ||
 const FLOW_GUIDE_WAIT_MS = 5000;
 /** Time left to the requests answered from the first index (each answer takes a few turns of the event loop to write). */
 const FLOW_GUIDE_AFTER_INDEX_MS = 300;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function startServer(connection: Connection): Logger {
   const logger = new Logger(connection);
