@@ -1,11 +1,12 @@
 // Workers started before the build knows what to parse (ParsePool.prepare): disposing of them while they still compile
-// their parser and query must not abort the process (tree-sitter's addon throws when its thread is torn down inside a
+// their parser and query (they end it at the next step, see parseWorker.ts) must not abort the process (tree-sitter's addon throws when its thread is torn down inside a
 // call), and a prepared pool's records equal an unprepared one's; a pool released between runs works on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cacheFile } from '../../server/src/engine/index/cache';
 import { buildTreeIndex } from '../../server/src/engine/index/indexBuilder';
 import { ParsePool } from '../../server/src/engine/index/parsePool';
 import { FileSelection } from '../../server/src/engine/index/treeMembership';
@@ -106,7 +107,7 @@ void test('a pool starts no more workers than asked: prepare(1), and a run cappe
   }
 });
 
-void test('a tree without a cache prepares every worker while it is walked; a warm or edited one prepares none', async () => {
+void test('a tree without a cache prepares every worker while it is walked; a changed one two, as soon as the walk meets a change; a warm one none', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-changed-'));
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-changed-cache-'));
   writeDriverTree(root, 6);
@@ -120,15 +121,30 @@ void test('a tree without a cache prepares every worker while it is walked; a wa
     };
     try {
       const { stats } = await buildTreeIndex(root, pool, { selection: new FileSelection(), cacheDir, log: () => undefined });
-      return { asked, parsed: stats.profile?.workers.files ?? 0 };
+      return { asked, parsed: stats.profile?.workers.files ?? 0, fromCache: stats.fromCache };
     } finally {
       await pool.dispose();
     }
   };
+  // File times have the kernel's tick as resolution: the cache is made to have been used a minute ago, so that a file
+  // changed now is after it whatever the tick.
+  const usedBefore = () => {
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(cacheFile(cacheDir, root), past, past);
+  };
+  const n = fs.readdirSync(root).length;
   assert.deepEqual((await build()).asked, [2], 'cold: every worker while the tree is walked');
-  assert.deepEqual(await build(), { asked: [], parsed: 0 }, 'warm: none');
-  // An edit: the run starts the worker it needs once the file to parse is known (a guess made earlier, from status
-  // times alone, also started one for files touched but not changed, and the build then waited for its compile).
+  assert.deepEqual(await build(), { asked: [], parsed: 0, fromCache: n }, 'warm: none');
+  usedBefore();
   fs.appendFileSync(path.join(root, 'drv2.c'), '\nint drv2_added(void) { return 2; }\n');
-  assert.deepEqual(await build(), { asked: [], parsed: 1 });
+  assert.deepEqual(await build(), { asked: [2], parsed: 1, fromCache: n - 1 }, 'edited: two, started by the walk');
+  // Touched, not changed (a branch switched and back): the workers started for nothing end their compile early and are
+  // terminated without aborting the process; the file is restated from the cache by its hash.
+  usedBefore();
+  const drv3 = path.join(root, 'drv3.c');
+  const bytes = fs.readFileSync(drv3);
+  fs.rmSync(drv3);
+  fs.writeFileSync(drv3, bytes);
+  assert.deepEqual(await build(), { asked: [2], parsed: 0, fromCache: n }, 'touched: started, then cancelled');
+  assert.deepEqual(await build(), { asked: [], parsed: 0, fromCache: n }, 'warm again: the cache holds the new status');
 });

@@ -87,6 +87,34 @@ function workersFor(files: readonly WalkEntry[]): number {
   return Math.max(1, Math.ceil(bytes / BYTES_PER_WORKER));
 }
 
+/**
+ * Workers started as soon as a tree with a cache is seen to have changed files: two, since the changed files are then
+ * parsed before V8 has optimized the extraction, and two workers halve that (Xen, 5% of its .c files changed, 6 runs
+ * interleaved, medians: 0.64-0.66 s with no early worker, 0.61-0.63 s with one, 0.53-0.61 s with two).
+ */
+const WORKERS_ON_CHANGE = 2;
+
+/**
+ * For a tree with a cache of its own: a walk callback that starts workers (each one's start and compile, ~0.12 s) as
+ * soon as the walk meets a file whose status changed after the cache was last used (a checkout, an edit), so that they
+ * are ready when the build has found what to parse. A file touched but not changed starts them for nothing: the pool
+ * then has them end their compile at its next step before terminating them (ParsePool.terminateAll).
+ */
+function prepareOnChange(cachePath: string, pool: ParsePool): ((entry: WalkEntry) => void) | undefined {
+  let since: number;
+  try {
+    since = fs.statSync(cachePath).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  let started = false;
+  return (entry) => {
+    if (started || entry.ctimeMs <= since) return;
+    started = true;
+    pool.prepare(WORKERS_ON_CHANGE);
+  };
+}
+
 /** The cached records of a tree, or none when the cache is missing or unusable (then it is removed and rebuilt). */
 function readCache(cachePath: string, root: string, tree: TreeIndex, log: IndexLog): Map<string, FileRecord> {
   const cached = new Map<string, FileRecord>();
@@ -169,7 +197,8 @@ export async function buildTreeIndex(rootIn: string, pool: ParsePool, opts: Buil
   const info = detectTree(root);
   if (prepared) pool.prepare(opts.cacheDir && cachePath && maySeedFromSibling(opts.cacheDir, cachePath, info) ? 1 : pool.size);
   const tree = new TreeIndex(info);
-  const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : await walkTreeYielding(root, opts.selection, { maxFileSize: opts.maxFileSize });
+  const onFile = prepared || opts.only || !cachePath ? undefined : prepareOnChange(cachePath, pool);
+  const walked = opts.only ? statFiles(root, opts.only, opts.selection, opts.maxFileSize) : await walkTreeYielding(root, opts.selection, { maxFileSize: opts.maxFileSize, onFile });
   for (const s of walked.skipped) opts.log('warn', `${path.join(root, s.file)}: ${s.reason}`);
   lap('walk');
   const cached = cachePath ? readCache(cachePath, root, tree, opts.log) : new Map<string, FileRecord>();

@@ -44,8 +44,10 @@ function workerExecArgv(): string[] {
 interface Slot {
   worker: Worker;
   busy?: { req: ParseRequest; resolve: (r: FileRecord[], strings: WorkerStrings, times?: PhaseTimes) => void };
-  /** Set while a prepared worker compiles (see prepare): it is not terminated before that ends. */
+  /** Set while a prepared worker compiles (see prepare; cleared by its reply): it is not terminated before that ends. */
   preparing?: { done: Promise<void>; end: () => void };
+  /** Shared with the worker: set to 1 when it is to be terminated, so that a compile under way ends at its next step. */
+  cancel: Int32Array;
 }
 
 /** All cores, or IRQLENS_WORKERS when set (to measure how the build scales with the number of workers). */
@@ -96,14 +98,16 @@ export class ParsePool {
   private spawn(): Slot {
     optimizeLater();
     const script = workerScript();
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
     // From sources, the worker is TypeScript: register tsx's CommonJS hook inside the worker before loading it.
     const worker = script.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv(), workerData: { stop: this.stop } })
-      : new Worker(script, { execArgv: workerExecArgv(), workerData: { stop: this.stop } });
-    const slot: Slot = { worker };
+      ? new Worker(`require(${JSON.stringify(require.resolve(['tsx', 'cjs'].join('/')))}); require(${JSON.stringify(script)});`, { eval: true, execArgv: workerExecArgv(), workerData: { stop: this.stop, cancel } })
+      : new Worker(script, { execArgv: workerExecArgv(), workerData: { stop: this.stop, cancel } });
+    const slot: Slot = { worker, cancel };
     worker.on('message', (reply: ParseReply | PreparedReply) => {
       if ('prepared' in reply) {
         slot.preparing?.end();
+        slot.preparing = undefined;
         return;
       }
       const busy = slot.busy;
@@ -236,8 +240,10 @@ export class ParsePool {
     this.slots = [];
     await Promise.all(
       slots.map(async (s) => {
-        // Terminating a worker inside tree-sitter's compile aborts the process, as inside a parse. Its reply comes
+        // Terminating a worker inside tree-sitter's compile aborts the process, as inside a parse: a worker started
+        // for nothing (a file touched but not changed) ends its compile at the next step and replies. Its reply comes
         // before that of any batch, so a busy worker's next message is then its batch's.
+        Atomics.store(s.cancel, 0, 1);
         await s.preparing?.done;
         if (s.busy) await new Promise((resolve) => ['message', 'error', 'exit'].forEach((e) => s.worker.once(e, resolve)));
         await s.worker.terminate();

@@ -84,11 +84,18 @@ const MAJOR_EVERY_BYTES = 4 * 1024 * 1024;
 /** Set to 1 by the pool when the build is aborted: the batch ends after the current file (see ParsePool.stopWorkers). */
 const stop = (workerData as { stop?: Int32Array } | null)?.stop;
 
+/** Set to 1 by the pool when it terminates this worker: a compile under way ends at its next step. */
+const cancel = (workerData as { cancel?: Int32Array } | null)?.cancel;
+const cancelled = () => (stop !== undefined && Atomics.load(stop, 0) !== 0) || (cancel !== undefined && Atomics.load(cancel, 0) !== 0);
+
 parentPort?.on('message', (msg: ParseRequest) => {
   if (msg.prepare) {
-    cParser();
-    extractQuery();
-    warmExtraction();
+    // Step by step, each ending in JavaScript: a pool that terminates this worker sets `cancel` first and waits for
+    // this reply, which then comes after the current step (terminating inside tree-sitter aborts the process).
+    for (const step of [cParser, extractQuery, () => warmExtraction(cancelled)]) {
+      if (cancelled()) break;
+      step();
+    }
     const reply: PreparedReply = { prepared: true };
     parentPort!.postMessage(reply);
   } else void handle(msg);

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 export interface WalkOptions {
   /** Files larger than this many bytes are skipped without being read. */
   maxFileSize?: number;
+  /** Called with each file the walk keeps, as it is found (a build may start work before the walk ends). */
+  onFile?: (entry: WalkEntry) => void;
 }
 
 export interface WalkResult {
@@ -156,7 +158,11 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
           const st = fs.statSync(abs);
           if (!st.isFile()) skipped.push({ file: rel, reason: `${kindOf(st)}, not a regular file: skipped` });
           else if (st.size > maxFileSize) skipped.push({ file: rel, reason: `too large (${mb(st.size)}, over the ${mb(maxFileSize)} limit): skipped without reading` });
-          else files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+          else {
+            const entry: WalkEntry = { rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+            files.push(entry);
+            opts.onFile?.(entry);
+          }
         } catch (err) {
           skipped.push({ file: rel, reason: `unreadable: ${(err as NodeJS.ErrnoException).code}` });
         }

@@ -51,12 +51,15 @@ function detachOnce(): void {
   structuredClone(b, { transfer: [b] });
 }
 
-/** Runs the extraction over the built-in text (once per thread). */
-export function warmExtraction(): void {
+/**
+ * Runs the extraction over the built-in text (once per thread); `stopped` is asked between rounds (a worker that is
+ * about to be terminated ends its warm-up early).
+ */
+export function warmExtraction(stopped: () => boolean = () => false): void {
   if (warmed) return;
   warmed = true;
   detachOnce();
-  for (let k = 0; k < WARMUP_ROUNDS; k++) {
+  for (let k = 0; k < WARMUP_ROUNDS && !stopped(); k++) {
     extractSource(WARMUP_SOURCE, 'warmup.c', WARMUP_SOURCE.length, 0);
     for (const t of WARMUP_ODD) {
       // Through the kept arrays, after a longer text: the clearing of what that text left past this one's tokens.
