@@ -87,10 +87,11 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
   const seen = new Map<string, string>();
   /** Real paths of the folders on the current descent (a symlink to one of them is a loop). */
   const realParents = new Set<string>();
-  function* walk(dirAbs: string, dirRel: string): Generator<void> {
+  /** `knownReal`: the folder's real path when the caller knows it (a plain folder in a folder whose real path is known). */
+  function* walk(dirAbs: string, dirRel: string, knownReal?: string): Generator<void> {
     let real: string;
     try {
-      real = fs.realpathSync.native(dirAbs);
+      real = knownReal ?? fs.realpathSync.native(dirAbs);
     } catch (e) {
       skipped.push({ file: dirRel || '.', reason: `unreadable folder: ${(e as NodeJS.ErrnoException).code}` });
       return;
@@ -113,6 +114,9 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Names from readdir hold no separator and are never `.` or `..`: joined by concatenation (path.join normalizes).
+    const absPrefix = dirAbs.endsWith(path.sep) ? dirAbs : dirAbs + path.sep;
+    const realPrefix = real.endsWith(path.sep) ? real : real + path.sep;
     for (const e of entries) {
       const name = e.name.toString('utf8');
       const rel = dirRel ? `${dirRel}/${name}` : name;
@@ -123,8 +127,10 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
         skipped.push({ file: rel, reason: 'file name is not valid UTF-8, skipped' });
         continue;
       }
-      const abs = path.join(dirAbs, name);
+      const abs = absPrefix + name;
       let isDir = e.isDirectory();
+      // A folder that is no symlink is where its parent's real path says (one realpath call per folder saved).
+      let childReal: string | undefined = isDir ? realPrefix + name : undefined;
       let isFile = e.isFile();
       let other = !isDir && !isFile && !e.isSymbolicLink();
       if (e.isSymbolicLink()) {
@@ -140,6 +146,7 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
           skipped.push({ file: rel, reason: `symlink to ${target}, outside the tree: not followed` });
           continue;
         }
+        childReal = target;
         try {
           const st = fs.statSync(abs);
           isDir = st.isDirectory();
@@ -152,7 +159,7 @@ function* walkSteps(root: string, selection: FileSelection, opts: WalkOptions): 
       }
       if (isDir) {
         if (!selection.wantsFolder(rel, name)) continue;
-        yield* walk(abs, rel);
+        yield* walk(abs, rel, childReal);
       } else if ((isFile || other) && selection.wantsFileIn(rel)) {
         try {
           const st = fs.statSync(abs);
