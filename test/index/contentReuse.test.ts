@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheFile } from '../../server/src/engine/index/cache';
 import { enforceCacheLimit } from '../../server/src/engine/index/cacheLimit';
-import { ContentStore, contentKey, loadStoreTable, packsDir } from '../../server/src/engine/index/contentStore';
+import { ContentStore, contentKey, packsDir } from '../../server/src/engine/index/contentStore';
+import { loadStoreTable } from '../../server/src/engine/index/storeTable';
 import { emptyRecord } from '../../server/src/engine/index/fileRecord';
 import { coldSnapshot, driverFile, indexTree, type IndexSnapshot, writeDriverTree } from '../support/indexSnapshot';
 
@@ -174,7 +175,7 @@ void test('a damaged, replaced or vanished pack is a miss, never a wrong record'
   assert.deepEqual(reader.get(a.key)?.strings, ['a']);
   assert.deepEqual(reader.get(b.key)?.strings, ['b', 'x', 'y']);
   assert.equal(reader.get(contentKey(Buffer.from('int c;')).key), undefined);
-  const [pa, pb] = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  const [pa, pb] = fs.readdirSync(dir).filter((f) => f.endsWith('.pack')).map((f) => path.join(dir, f));
   const bytesB = fs.readFileSync(pb);
   fs.copyFileSync(pa, pb);
   fs.rmSync(pa);
@@ -209,7 +210,7 @@ void test('a FIFO in place of a pack is refused without blocking, when the table
   store.add(a.key, { ...emptyRecord('a.c', 6, 0), strings: ['a'], syms: Int32Array.of(0, 7, 0, 4, 0, 4, 0, 5, -1) });
   store.flush();
   const table = loadStoreTable(dir);
-  const [pack] = fs.readdirSync(dir).map((f) => path.join(dir, f));
+  const [pack] = fs.readdirSync(dir).filter((f) => f.endsWith('.pack')).map((f) => path.join(dir, f));
   fs.rmSync(pack);
   execFileSync('mkfifo', [pack]);
   assert.equal(new ContentStore(dir, table).get(a.key), undefined);

@@ -5,7 +5,8 @@
 // Entries live in packs, one per worker batch (a file per entry cost ~0.35 ms of CPU each to create: 20 s on Linux).
 // A pack is written whole and renamed into place, so readers see complete packs only and two processes never share a
 // file; each entry carries a checksum of its body, and anything unreadable, foreign or mismatched is a miss (the file
-// is parsed). The main thread reads the packs' tables into one sorted, shared table that the workers search. A pack's
+// is parsed). The main thread reads the packs' tables into one sorted, shared table that the workers search
+// (storeTable.ts). A pack's
 // mtime is its last use (touched when an entry is read): the cache limit evicts the least recently used packs.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -18,10 +19,10 @@ import { openRegular } from './regularFile';
 const MAGIC = 'IRQLENS-PACK';
 const HEADER_BYTES = 64;
 /** In a pack's table: key (20), offset (4), length (4), body SHA-1 (20). */
-const PACK_ENTRY = 48;
-/** In the shared table: key (20), pack id (8), offset (4), length (4), body SHA-1 (20). */
-const ENTRY = 56;
-const PACK_NAME = /^([0-9a-f]{16})\.pack$/;
+export const PACK_ENTRY = 48;
+/** In the shared table (storeTable.ts): key (20), pack id (8), offset (4), length (4), body SHA-1 (20). */
+export const ENTRY = 56;
+export const PACK_NAME = /^([0-9a-f]{16})\.pack$/;
 
 export const PACKS_PREFIX = 'packs-';
 
@@ -48,7 +49,7 @@ export function storable(r: FileRecord): boolean {
   return !r.problem || !/took longer|stopped after|parse failed|unreadable|worker failed|skipped without reading/.test(r.problem);
 }
 
-function readAt(fd: number, length: number, position: number): Buffer {
+export function readAt(fd: number, length: number, position: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
@@ -60,7 +61,7 @@ function readAt(fd: number, length: number, position: number): Buffer {
 }
 
 /** Reads one pack's table; undefined when it is not a complete pack of this format. */
-function readPackTable(file: string): Buffer | undefined {
+export function readPackTable(file: string): Buffer | undefined {
   // A FIFO or folder in a pack's place is no pack: refused without blocking.
   const opened = openRegular(file);
   if (!('fd' in opened)) return undefined;
@@ -86,45 +87,6 @@ function readPackTable(file: string): Buffer | undefined {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/**
- * The table of every entry in the cache folder's packs, sorted by key, in shared memory for the workers; undefined
- * when there is none.
- */
-export function loadStoreTable(dir: string): SharedArrayBuffer | undefined {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const tables: { id: Buffer; table: Buffer }[] = [];
-  let count = 0;
-  for (const name of names) {
-    const m = PACK_NAME.exec(name);
-    if (!m) continue;
-    const table = readPackTable(path.join(dir, name));
-    if (!table) continue;
-    tables.push({ id: Buffer.from(m[1], 'hex'), table });
-    count += table.length / PACK_ENTRY;
-  }
-  if (!count) return undefined;
-  const flat = Buffer.allocUnsafe(count * ENTRY);
-  let k = 0;
-  for (const { id, table } of tables) {
-    for (let i = 0; i < table.length; i += PACK_ENTRY, k += ENTRY) {
-      table.copy(flat, k, i, i + 20);
-      id.copy(flat, k + 20);
-      table.copy(flat, k + 28, i + 20, i + PACK_ENTRY);
-    }
-  }
-  const order = Array.from({ length: count }, (_, i) => i);
-  order.sort((a, b) => flat.compare(flat, b * ENTRY, b * ENTRY + 20, a * ENTRY, a * ENTRY + 20));
-  const sab = new SharedArrayBuffer(count * ENTRY);
-  const out = Buffer.from(sab);
-  for (let i = 0; i < count; i++) flat.copy(out, i * ENTRY, order[i] * ENTRY, order[i] * ENTRY + ENTRY);
-  return sab;
 }
 
 /** What a parse request carries of the store: its folder and the shared table (the same for every batch of a build). */
