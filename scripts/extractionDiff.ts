@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractSource as extractHere } from '../server/src/engine/index/extract';
-import { decodeSource, HUGE_FILE_BYTES, readByDefineScan } from '../server/src/engine/index/fileExtract';
+import { HUGE_FILE_BYTES, readByDefineScan } from '../server/src/engine/index/fileExtract';
+import { sourceText } from '../server/src/engine/index/sourceText';
 import { walkTree } from '../server/src/engine/index/walker';
 import { RECORD_KINDS, type RecordKind, onlyIn, recordTuples } from '../test/index/recordTuples';
 
@@ -34,7 +35,7 @@ for (const e of walkTree(root).files) {
   if (!/\.(c|h|inc)$/.test(e.rel) || e.size > HUGE_FILE_BYTES) continue;
   const buf = fs.readFileSync(path.join(root, e.rel));
   if (buf.subarray(0, 8192).includes(0)) continue;
-  const text = decodeSource(buf) ?? buf.toString('latin1');
+  const text = sourceText(buf);
   // Large generated headers are read by the `#define` scan, not extracted: no parse to compare.
   if (readByDefineScan(text, e.size)) continue;
   files++;

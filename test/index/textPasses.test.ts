@@ -7,7 +7,7 @@ import { DirectiveLines, ParenPairs } from '../../server/src/engine/index/cScan'
 import { extractDefinesOnly, extractGeneratedHeader } from '../../server/src/engine/index/definesOnly';
 import { allDefines, defineKey, definesNamed } from '../../server/src/engine/index/defineTable';
 import type { SymbolDef } from '../../server/src/engine/index/types';
-import { decodeSource } from '../../server/src/engine/index/fileExtract';
+import { decodeSource } from '../../server/src/engine/index/sourceText';
 import { C_KEYWORDS, forEachIdentifier, identifierHash, identifierHashes } from '../../server/src/engine/index/lexer';
 
 /** The regular expression the lexer used before its hand-written scanner: comments, literals, identifiers, numbers. */

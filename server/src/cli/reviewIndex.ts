@@ -13,7 +13,7 @@ import { longestRoot, treeRelative } from '../engine/index/treeMembership';
 import type { TreeInfo } from '../engine/index/types';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
 import { TreeFiles } from '../engine/review/treeFiles';
-import { parseInclude, resolveInclude } from '../lsp/includes';
+import { includedFiles } from '../lsp/includes';
 import { cliCacheOptions } from './cacheOptions';
 import { IndexCliOptions } from './indexOptions';
 
@@ -24,15 +24,9 @@ const MAX_SLICE_FILES = 4000;
 
 /** Tree-relative paths of the headers a file includes directly, in the same tree. */
 function includedHeaders(root: string, abs: string, text: string | undefined): string[] {
-  const out: string[] = [];
-  for (const line of (text ?? '').split('\n')) {
-    if (out.length >= MAX_INCLUDES) break;
-    if (!line.trimStart().startsWith('#')) continue;
-    const inc = parseInclude(line);
-    const target = inc && resolveInclude(root, abs, inc.spec, inc.quoted);
-    if (target && longestRoot([root], target) === root) out.push(treeRelative(root, target));
-  }
-  return out;
+  return includedFiles(root, abs, text, MAX_INCLUDES)
+    .filter((target) => longestRoot([root], target) === root)
+    .map((target) => treeRelative(root, target));
 }
 
 /** Per tree root, the tree-relative files a review of `touched` (absolute paths) asks the index about. */

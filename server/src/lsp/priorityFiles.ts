@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { allFlows, allLinks } from '@irqlens/models';
 import { detectTree } from '../engine/index/treeInfo';
 import { longestRoot, treeRelative } from '../engine/index/treeMembership';
-import { parseInclude, resolveInclude } from './includes';
+import { includedFiles } from './includes';
 
 /** Neighbours of an open document taken at most (a Linux driver folder can hold hundreds of files). */
 const maxNeighbours = 60;
@@ -27,18 +27,6 @@ function neighbours(file: string): string[] {
     .map((n) => path.join(path.dirname(file), n));
 }
 
-function includedHeaders(root: string, file: string, text: string | undefined): string[] {
-  const out: string[] = [];
-  for (const line of (text ?? '').split('\n')) {
-    if (out.length >= maxIncludes) break;
-    if (!line.trimStart().startsWith('#')) continue;
-    const inc = parseInclude(line);
-    const target = inc && resolveInclude(root, file, inc.spec, inc.quoted);
-    if (target) out.push(target);
-  }
-  return out;
-}
-
 /** Per tree root, the tree-relative files to index first. `openText` gives an open document's text. */
 export function priorityFiles(roots: readonly string[], openFiles: readonly string[], openText: (file: string) => string | undefined): Map<string, string[]> {
   const out = new Map<string, Set<string>>(roots.map((r) => [r, new Set<string>()]));
@@ -51,7 +39,7 @@ export function priorityFiles(roots: readonly string[], openFiles: readonly stri
     const root = longestRoot(roots, file);
     if (!root) continue;
     const wanted = out.get(root)!;
-    for (const f of [file, ...includedHeaders(root, file, openText(file)), ...neighbours(file)]) {
+    for (const f of [file, ...includedFiles(root, file, openText(file), maxIncludes), ...neighbours(file)]) {
       if (longestRoot(roots, f) === root) wanted.add(treeRelative(root, f));
     }
   }

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractCheck, Flow, Link, Step } from '@irqlens/models';
 import { endsWithContinuation } from '../index/cScan';
-import { decodeSource, extractFile } from '../index/fileExtract';
+import { extractFile } from '../index/fileExtract';
+import { sourceText } from '../index/sourceText';
 import { allDefines } from '../index/defineTable';
 import { namedSymbols, toSymbolDef } from '../index/recordViews';
 import { forEachIdentifier, lineOf, lineStarts } from '../index/lexer';
@@ -205,7 +206,7 @@ function fileDefinitions(root: string, rel: string): Map<string, Def[]> {
   // A generated header's macros are kept by name hash; their names are read back from the text.
   if (rec.defines.length) {
     const buf = fs.readFileSync(path.join(root, rel));
-    for (const d of allDefines(rec, decodeSource(buf) ?? buf.toString('latin1'))) {
+    for (const d of allDefines(rec, sourceText(buf))) {
       out.set(d.name, [...(out.get(d.name) ?? []), { kind: d.kind, file: rel, nameSpan: d.nameSpan, span: d.span, isFunctionLike: d.isFunctionLike }]);
     }
   }

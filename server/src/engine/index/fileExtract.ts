@@ -1,6 +1,5 @@
 // Reads one file from disk and extracts it, choosing how: skipped (not a regular file, too large, binary), `#define`
 // names only (huge or generated headers), or a full parse. Every failure becomes a record with a problem.
-import { isAscii, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contentHash } from './cacheFreshness';
@@ -9,6 +8,7 @@ import { extractDefinesOnly, extractGeneratedHeader } from './definesOnly';
 import { extractSource } from './extract';
 import { type PhaseTimes, PhaseClock } from './extractProfile';
 import { type FileRecord, withOwnStrings } from './fileRecord';
+import { decodeSource } from './sourceText';
 import type { SharedStrings } from './recordBuilder';
 import { DEFAULT_MAX_FILE_SIZE } from './walker';
 
@@ -148,17 +148,6 @@ function readInto(abs: string): Buffer {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/**
- * The text of UTF-8 bytes as a fatal TextDecoder gives it (a leading byte-order mark dropped), or undefined when they
- * are not UTF-8. ASCII bytes, most C files, are copied into a one-byte string without decoding.
- */
-export function decodeSource(buf: Buffer): string | undefined {
-  if (isAscii(buf)) return buf.toString('latin1');
-  if (!isUtf8(buf)) return undefined;
-  const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  return buf.toString('utf8', bom);
 }
 
 function extractText(text: string, problem: string | undefined, rel: string, size: number, mtimeMs: number, clock: PhaseClock, shared: SharedStrings | undefined): FileRecord {

@@ -3,17 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileRecord } from './fileRecord';
+import { sourceText } from './sourceText';
 import type { TreeIndex } from './treeIndex';
 import type { TreeMembership } from './treeMembership';
-
-/** Text of a file as UTF-8, or Latin-1 when it is not valid UTF-8 (older trees hold a few such files). */
-export function decodeSource(buf: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    return buf.toString('latin1');
-  }
-}
 
 export class IndexedTrees {
   readonly list: TreeIndex[] = [];
@@ -51,7 +43,7 @@ export class IndexedTrees {
     const open = this.openText(abs);
     if (open !== undefined) return open;
     try {
-      return decodeSource(fs.readFileSync(abs));
+      return sourceText(fs.readFileSync(abs));
     } catch {
       return undefined;
     }

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sourceText } from '../index/sourceText';
 import { detectTree } from '../index/treeInfo';
 import type { Codebase, TreeInfo } from '../index/types';
 
@@ -72,12 +73,7 @@ export class TreeFiles {
     if (o !== undefined) return o ?? undefined;
     if (this.readBase) return this.readBase(abs);
     try {
-      const buf = fs.readFileSync(abs);
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-      } catch {
-        return buf.toString('latin1');
-      }
+      return sourceText(fs.readFileSync(abs));
     } catch {
       return undefined;
     }
