@@ -23,10 +23,11 @@ export function resolveInclude(root: string, fromFile: string, spec: string, quo
   if (quoted && isFile(path.join(fromDir, spec))) return path.join(fromDir, spec);
   for (let dir = fromDir; ; ) {
     const include = path.join(dir, 'include');
-    let has = folders?.get(include);
+    // Without a memo one stat of the candidate says as much as a stat of the folder would.
+    let has = folders ? folders.get(include) : true;
     if (has === undefined) {
       has = isDirectory(include);
-      folders?.set(include, has);
+      folders!.set(include, has);
     }
     if (has) {
       const c = path.join(include, spec);
