@@ -10,6 +10,7 @@ import { measureCoreScaling } from './coreScaling';
 import { GNU_TIME, irqlensStats, timed, type TimedRun } from './measure';
 import { summariseProfiles } from './profileSummary';
 import { cFiles, copyTree, editEveryNth } from './reuseRuns';
+import { medianRun, REPEAT_BELOW_S, roundsFor } from './repeats';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
 
 /** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
@@ -82,55 +83,72 @@ function profileLine(stats: Record<string, unknown> | undefined): string | undef
 
 type ToolSet = Set<'gtags' | 'ctags' | 'irqlens'>;
 
-async function benchTree(tree: TreeName, root: string, scratch: string, cli: string, tools: ToolSet, profileDir?: string): Promise<{ result: TreeResult; cacheDir?: string }> {
+async function benchTree(tree: TreeName, root: string, scratch: string, cli: string, tools: ToolSet, repeat: number, profileDir?: string): Promise<{ result: TreeResult; cacheDir?: string }> {
   const dir = path.join(scratch, tree);
   mkdirSync(dir, { recursive: true });
-  const runs: ToolRun[] = [];
   log(`${tree}: reading ${root} into the page cache`);
   warmPageCache(root);
 
-  if (tools.has('gtags')) {
-    const gtagsDb = path.join(dir, 'gtags');
-    mkdirSync(gtagsDb);
-    log(`${tree}: gtags`);
-    const g = await timedWithLoad('gtags', ['--skip-unreadable', gtagsDb], root);
-    runs.push(toRun('gtags', g, { outputMiB: duMiB(gtagsDb) }));
-  }
-
-  if (tools.has('ctags')) {
-    const tagsFile = path.join(dir, 'tags');
-    log(`${tree}: ctags`);
-    // universal-ctags maps *.h to C++; C headers are C here, and every tool must read the same files.
-    const c = await timedWithLoad('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
-    // Function definitions (kind f): the same count the recall test compares irqlens against.
-    const f = spawnSync('grep', ['-c', '-P', ';"\tf(\t|$)', tagsFile], { encoding: 'utf8' });
-    runs.push(toRun('ctags', c, { outputMiB: duMiB(tagsFile), functions: Number(f.stdout.trim()) || undefined }));
-  }
-
+  // The tools take turns, round after round (see repeats.ts), so a slow spell of the machine falls on all of them.
+  const samples = new Map<ToolRun['tool'], ToolRun[]>();
+  const add = (r: ToolRun) => samples.set(r.tool, [...(samples.get(r.tool) ?? []), r]);
   let cacheDir: string | undefined;
-  if (tools.has('irqlens')) {
-    // A fresh cache folder: the first run is cold, the second finds everything it wrote.
-    cacheDir = path.join(dir, 'irqlens-cache');
-    for (const tool of ['irqlens cold', 'irqlens warm'] as const) {
-      log(`${tree}: ${tool}`);
-      // With --profile, the cold run writes a CPU profile of its main thread and of each parse worker.
-      const prof = profileDir && tool === 'irqlens cold' ? path.join(profileDir, tree) : undefined;
-      if (prof) mkdirSync(prof, { recursive: true });
-      const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-      const env = prof ? { ...process.env, IRQLENS_WORKER_CPU_PROF: prof } : process.env;
-      const r = await timedWithLoad(process.execPath, [...nodeArgs, cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, env);
-      const stats = irqlensStats(r.stdout);
-      runs.push(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: stats, outputMiB: duMiB(cacheDir) }));
-      const line = tool === 'irqlens cold' ? profileLine(stats) : undefined;
-      if (line) log(`${tree}: ${line}`);
-      if (prof) {
-        const sum = summariseProfiles(prof);
-        log(`${tree}: CPU profiles in ${prof} (${sum.profiles} threads, ${(sum.totalMs / 1000).toFixed(1)} s sampled); self time:`);
-        for (const f of sum.functions) log(`${tree}:   ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`);
+  let rounds = 1;
+  for (let round = 0; round < rounds; round++) {
+    const tag = rounds > 1 || round > 0 ? ` (round ${round + 1} of ${rounds})` : '';
+    if (tools.has('gtags')) {
+      const gtagsDb = path.join(dir, `gtags-${round}`);
+      mkdirSync(gtagsDb);
+      log(`${tree}: gtags${tag}`);
+      const g = await timedWithLoad('gtags', ['--skip-unreadable', gtagsDb], root);
+      add(toRun('gtags', g, { outputMiB: duMiB(gtagsDb) }));
+      rmSync(gtagsDb, { recursive: true, force: true });
+    }
+
+    if (tools.has('ctags')) {
+      const tagsFile = path.join(dir, `tags-${round}`);
+      log(`${tree}: ctags${tag}`);
+      // universal-ctags maps *.h to C++; C headers are C here, and every tool must read the same files.
+      const c = await timedWithLoad('ctags', ['-R', '--languages=C', '--langmap=C:+.h', '-f', tagsFile, '.'], root);
+      // Function definitions (kind f): the same count the recall test compares irqlens against.
+      const f = spawnSync('grep', ['-c', '-P', ';"\tf(\t|$)', tagsFile], { encoding: 'utf8' });
+      add(toRun('ctags', c, { outputMiB: duMiB(tagsFile), functions: Number(f.stdout.trim()) || undefined }));
+      rmSync(tagsFile, { force: true });
+    }
+
+    if (tools.has('irqlens')) {
+      // A fresh cache folder per round: the cold run finds nothing, the warm one everything the cold one wrote. The
+      // last round's is kept for the reuse runs and the query latency.
+      if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+      cacheDir = path.join(dir, `irqlens-cache-${round}`);
+      for (const tool of ['irqlens cold', 'irqlens warm'] as const) {
+        log(`${tree}: ${tool}${tag}`);
+        // With --profile, the first cold run writes a CPU profile of its main thread and of each parse worker.
+        const prof = profileDir && tool === 'irqlens cold' && round === 0 ? path.join(profileDir, tree) : undefined;
+        if (prof) mkdirSync(prof, { recursive: true });
+        const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+        const env = prof ? { ...process.env, IRQLENS_WORKER_CPU_PROF: prof } : process.env;
+        const r = await timedWithLoad(process.execPath, [...nodeArgs, cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, env);
+        const stats = irqlensStats(r.stdout);
+        add(toRun(tool, r, { command: 'node out/cli.js index <tree> --cache-dir <scratch> --json', irqlens: stats, outputMiB: duMiB(cacheDir) }));
+        const line = tool === 'irqlens cold' ? profileLine(stats) : undefined;
+        if (line) log(`${tree}: ${line}`);
+        if (prof) {
+          const sum = summariseProfiles(prof);
+          log(`${tree}: CPU profiles in ${prof} (${sum.profiles} threads, ${(sum.totalMs / 1000).toFixed(1)} s sampled); self time:`);
+          for (const f of sum.functions) log(`${tree}:   ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`);
+        }
       }
     }
+    if (round === 0) rounds = roundsFor([...samples.values()].map((s) => s[0].wallS), repeat);
   }
-  for (const r of runs) log(`${tree}: ${r.tool.padEnd(12)} wall ${r.wallS}s cpu ${r.cpuS}s rss ${r.peakRssMiB} MiB`);
+
+  const runs: ToolRun[] = [];
+  for (const [tool, list] of samples) {
+    const m = medianRun(list);
+    runs.push(list.length > 1 ? { ...m.median, runs: m.runs, wallMinS: m.wallMinS, wallMaxS: m.wallMaxS } : m.median);
+    log(`${tree}: ${tool.padEnd(12)} wall ${m.median.wallS}s cpu ${m.median.cpuS}s rss ${m.median.peakRssMiB} MiB` + (m.runs > 1 ? ` (median of ${m.runs}; wall ${m.wallMinS}-${m.wallMaxS}s)` : ''));
+  }
   return { result: { tree, root, runs }, cacheDir };
 }
 
@@ -207,22 +225,26 @@ async function main(): Promise<void> {
       tools: { type: 'string', default: 'gtags,ctags,irqlens' },
       profile: { type: 'string' },
       scaling: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '3' },
       only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--no-reuse] [--profile DIR] [--scaling] [--only review|scaling]\n' +
+      'usage: npm run bench -- [--trees xen,qemu,linux] [--skip-linux] [--tools gtags,ctags,irqlens] [--json FILE] [--no-readme] [--no-queries] [--no-editor] [--no-reuse] [--profile DIR] [--scaling] [--repeat N] [--only review|scaling]\n' +
         'Runs gtags, ctags and irqlens index (cold, warm) on each tree, then query latency on the Linux index, the editor on a cold workspace and patch review.\n' +
         '--only review: only the patch review timing (irqlens review on a generated 30-patch series and one patch, Linux); prints it, README untouched.\n' +
         '--no-reuse: skip the second-version and checkout runs (a copy of each tree with 5% of its .c files changed, indexed into the warm cache).\n' +
         '--profile DIR: CPU profiles of each cold irqlens run (main thread and parse workers) into DIR/<tree>/.\n' +
         '--scaling: also a cold irqlens index of each tree with 1, 2 and all cores (IRQLENS_WORKERS parse workers); a core-scaling table.\n' +
-        '--only scaling: only that table, for the --trees given (prints it, README untouched).\n',
+        '--only scaling: only that table, for the --trees given (prints it, README untouched).\n' +
+        `--repeat N: a tree whose first round (gtags, ctags, irqlens cold and warm) took under ${REPEAT_BELOW_S} s per tool is timed N times in all, the tools in turn; each row is the tool's median run (default 3; 1 times every tree once).\n`,
     );
     return;
   }
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat takes a whole number of runs, 1 or more, not "${values.repeat}"`);
   if (values.only !== undefined && values.only !== 'review' && values.only !== 'scaling') throw new Error(`--only takes "review" or "scaling", not "${values.only}"`);
   const wanted = values.trees.split(',').map((s) => s.trim()).filter(Boolean) as TreeName[];
   for (const t of wanted) if (!(t in TREE_KEYS)) throw new Error(`unknown tree "${t}" (xen, qemu, linux)`);
@@ -268,7 +290,7 @@ async function main(): Promise<void> {
     for (const tree of trees) {
       log(`${tree}: reading ${roots[tree]} into the page cache`);
       warmPageCache(roots[tree]);
-      report.scaling.push(await measureCoreScaling(cli, tree, roots[tree], log));
+      report.scaling.push(await measureCoreScaling(cli, tree, roots[tree], log, repeat));
     }
     report.environment.loadAvgEnd = os.loadavg();
     const md = renderMarkdown(report);
@@ -297,12 +319,12 @@ async function main(): Promise<void> {
     let linuxCache: string | undefined;
     const caches = new Map<TreeResult, string>();
     for (const tree of trees) {
-      const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools, values.profile ? path.resolve(values.profile) : undefined);
+      const { result, cacheDir } = await benchTree(tree, roots[tree], scratch, cli, tools, repeat, values.profile ? path.resolve(values.profile) : undefined);
       report.trees.push(result);
       if (cacheDir) caches.set(result, cacheDir);
       if (tree === 'linux') linuxCache = cacheDir;
       // After the tree's own rows, while its sources are still in the page cache.
-      if (values.scaling && tools.has('irqlens')) (report.scaling ??= []).push(await measureCoreScaling(cli, tree, roots[tree], log));
+      if (values.scaling && tools.has('irqlens')) (report.scaling ??= []).push(await measureCoreScaling(cli, tree, roots[tree], log, repeat));
     }
     if (linuxCache && !values['no-queries']) {
       log('linux: query latency (in process)');

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { irqlensStats, timed } from './measure';
+import { medianRun, roundsFor } from './repeats';
 
 export interface ScalingRun {
   /** Parse workers (IRQLENS_WORKERS); the main thread merges records besides them. */
@@ -16,6 +17,10 @@ export interface ScalingRun {
   files?: number;
   /** 1-minute load average when the run started. */
   loadAvg1: number;
+  /** Timed this many times (repeats.ts): the row is the median run by wall time, and these are the extremes. */
+  runs?: number;
+  wallMinS?: number;
+  wallMaxS?: number;
 }
 
 export interface ScalingResult {
@@ -43,21 +48,31 @@ const numberOr = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
 /**
  * Runs `node cli index root --cache-dir <empty> --json` once per worker count (cold: the content store starts empty
- * too, so every file is parsed). `log` reports each run as it ends.
+ * too, so every file is parsed); a tree whose first round was short (repeats.ts) gets `repeat` rounds, the worker
+ * counts in turn, and each row is the median run. `log` reports each run as it ends.
  */
-export async function measureCoreScaling(cli: string, tree: string, root: string, log: (msg: string) => void, cores = os.availableParallelism?.() ?? os.cpus().length): Promise<ScalingResult> {
-  const result: ScalingResult = { tree, cores, runs: [] };
-  for (const workers of workerCounts(cores)) {
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), `irqlens-scaling-${tree}-`));
-    try {
-      const loadAvg1 = +os.loadavg()[0].toFixed(2);
-      const r = await timed(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, { ...process.env, IRQLENS_WORKERS: String(workers) });
-      const run: ScalingRun = { workers, wallS: r.wallS, cpuS: r.cpuS, peakRssMiB: r.peakRssMiB, files: numberOr(irqlensStats(r.stdout)?.files), loadAvg1 };
-      result.runs.push(run);
-      log(`${tree}: cold with ${workers} worker${workers === 1 ? '' : 's'}: wall ${run.wallS}s cpu ${run.cpuS}s rss ${run.peakRssMiB} MiB (load ${loadAvg1})`);
-    } finally {
-      rmSync(cacheDir, { recursive: true, force: true });
+export async function measureCoreScaling(cli: string, tree: string, root: string, log: (msg: string) => void, repeat = 1, cores = os.availableParallelism?.() ?? os.cpus().length): Promise<ScalingResult> {
+  const counts = workerCounts(cores);
+  const samples = new Map<number, ScalingRun[]>(counts.map((w) => [w, []]));
+  let rounds = 1;
+  for (let round = 0; round < rounds; round++) {
+    for (const workers of counts) {
+      const cacheDir = mkdtempSync(path.join(os.tmpdir(), `irqlens-scaling-${tree}-`));
+      try {
+        const loadAvg1 = +os.loadavg()[0].toFixed(2);
+        const r = await timed(process.execPath, [cli, 'index', root, '--cache-dir', cacheDir, '--json'], root, { ...process.env, IRQLENS_WORKERS: String(workers) });
+        const run: ScalingRun = { workers, wallS: r.wallS, cpuS: r.cpuS, peakRssMiB: r.peakRssMiB, files: numberOr(irqlensStats(r.stdout)?.files), loadAvg1 };
+        samples.get(workers)!.push(run);
+        log(`${tree}: cold with ${workers} worker${workers === 1 ? '' : 's'}: wall ${run.wallS}s cpu ${run.cpuS}s rss ${run.peakRssMiB} MiB (load ${loadAvg1})`);
+      } finally {
+        rmSync(cacheDir, { recursive: true, force: true });
+      }
     }
+    if (round === 0) rounds = roundsFor(counts.map((w) => samples.get(w)![0].wallS), repeat);
   }
-  return result;
+  const runs = counts.map((w) => {
+    const m = medianRun(samples.get(w)!);
+    return m.runs > 1 ? { ...m.median, runs: m.runs, wallMinS: m.wallMinS, wallMaxS: m.wallMaxS } : m.median;
+  });
+  return { tree, cores, runs };
 }

@@ -21,6 +21,10 @@ export interface ToolRun extends Measurement {
   changedFiles?: number;
   /** 1-minute load average when the run started: on a shared machine, wall time means little without it. */
   loadAvg1?: number;
+  /** Timed this many times (repeats.ts): the row is the median run by wall time, and these are the extremes. */
+  runs?: number;
+  wallMinS?: number;
+  wallMaxS?: number;
 }
 
 export interface TreeResult {
@@ -138,11 +142,11 @@ export function renderMarkdown(r: BenchReport): string {
       (e.loadAvgEnd ? `, ${e.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')} at end` : '') +
       `, by \`npm run bench\`. ${Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
   );
-  if (r.trees.length) lines.push('Wall and CPU (user+sys, children included) seconds and peak RSS from GNU time, after one untimed read of the tree into the page cache; ratios against gtags and ctags on the same tree; load is the 1-minute load average when the run started (the machine is shared).');
+  if (r.trees.length) lines.push('Wall and CPU (user+sys, children included) seconds and peak RSS from GNU time, after one untimed read of the tree into the page cache; a tree whose runs are short is timed several times, the tools in turn, and each row is the median run of its tool (runs and the range of wall times in the last columns); ratios against gtags and ctags on the same tree; load is the 1-minute load average when the run started (the machine is shared).');
   if (r.trees.length) {
     lines.push('');
-    lines.push('| tree | tool | files | functions | wall s | CPU s | peak RSS MiB | output MiB | wall ÷ gtags | wall ÷ ctags | CPU ÷ gtags | load |');
-    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| tree | tool | files | functions | wall s | CPU s | peak RSS MiB | output MiB | wall ÷ gtags | wall ÷ ctags | CPU ÷ gtags | load | runs | wall min–max s |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const t of r.trees) {
       const g = run(t, 'gtags');
       const c = run(t, 'ctags');
@@ -151,7 +155,7 @@ export function renderMarkdown(r: BenchReport): string {
         const functions = x.irqlens?.functions ?? x.functions;
         lines.push(
           `| ${t.tree} | ${x.tool} | ${files ?? ''} | ${functions ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.outputMiB, 1)} | ` +
-            `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} | ${g ? fmt(ratio(x.cpuS, g.cpuS), 2) : '–'} | ${fmt(x.loadAvg1, 1)} |`,
+            `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} | ${g ? fmt(ratio(x.cpuS, g.cpuS), 2) : '–'} | ${fmt(x.loadAvg1, 1)} | ${x.runs ?? 1} | ${x.runs ? `${fmt(x.wallMinS, 2)}–${fmt(x.wallMaxS, 2)}` : ''} |`,
         );
       }
     }
@@ -212,16 +216,17 @@ export function renderMarkdown(r: BenchReport): string {
       '',
       'Core scaling (`--scaling`): a cold `irqlens index` of each tree (empty cache folder) with the parse pool limited to 1, 2 and all cores ' +
         '(`IRQLENS_WORKERS` parse workers; the main thread, which walks, merges and writes the cache, runs besides them). ' +
-        'Speed-up is the wall time with 1 worker divided by the wall time with N; efficiency is the speed-up divided by N.',
+        'Speed-up is the wall time with 1 worker divided by the wall time with N; efficiency is the speed-up divided by N. ' +
+        'A short tree is timed several times, the worker counts in turn, and each row is its median run.',
       '',
-      '| tree | workers | files | wall s | CPU s | peak RSS MiB | speed-up | efficiency | load |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| tree | workers | files | wall s | CPU s | peak RSS MiB | speed-up | efficiency | load | runs | wall min–max s |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const s of r.scaling) {
       for (const x of s.runs) {
         const su = speedUp(s, x);
         const label = x.workers === s.cores ? `${x.workers} (all)` : String(x.workers);
-        lines.push(`| ${s.tree} | ${label} | ${x.files ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(su?.speedUp, 2)} | ${fmt(su?.efficiency, 2)} | ${fmt(x.loadAvg1, 1)} |`);
+        lines.push(`| ${s.tree} | ${label} | ${x.files ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(su?.speedUp, 2)} | ${fmt(su?.efficiency, 2)} | ${fmt(x.loadAvg1, 1)} | ${x.runs ?? 1} | ${x.runs ? `${fmt(x.wallMinS, 2)}–${fmt(x.wallMaxS, 2)}` : ''} |`);
       }
     }
   }
