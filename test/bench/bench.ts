@@ -10,7 +10,7 @@ import { measureCoreScaling } from './coreScaling';
 import { GNU_TIME, irqlensStats, timed, type TimedRun } from './measure';
 import { summariseProfiles } from './profileSummary';
 import { cFiles, copyTree, editEveryNth } from './reuseRuns';
-import { medianRun, REPEAT_BELOW_S, roundsFor } from './repeats';
+import { medianRow, REPEAT_BELOW_S, roundsFor } from './repeats';
 import { checkTargets, renderMarkdown, writeIntoReadme, type BenchReport, type ToolRun, type TreeResult } from './report';
 
 /** The repository root: the nearest folder above this file (bundled in out/, or run from test/bench) with the fetch script. */
@@ -145,9 +145,9 @@ async function benchTree(tree: TreeName, root: string, scratch: string, cli: str
 
   const runs: ToolRun[] = [];
   for (const [tool, list] of samples) {
-    const m = medianRun(list);
-    runs.push(list.length > 1 ? { ...m.median, runs: m.runs, wallMinS: m.wallMinS, wallMaxS: m.wallMaxS } : m.median);
-    log(`${tree}: ${tool.padEnd(12)} wall ${m.median.wallS}s cpu ${m.median.cpuS}s rss ${m.median.peakRssMiB} MiB` + (m.runs > 1 ? ` (median of ${m.runs}; wall ${m.wallMinS}-${m.wallMaxS}s)` : ''));
+    const row = medianRow(list);
+    runs.push(row);
+    log(`${tree}: ${tool.padEnd(12)} wall ${row.wallS}s cpu ${row.cpuS}s rss ${row.peakRssMiB} MiB` + (row.runs ? ` (median of ${row.runs}; wall ${row.wallMinS}-${row.wallMaxS}s)` : ''));
   }
   return { result: { tree, root, runs }, cacheDir };
 }

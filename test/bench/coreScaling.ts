@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { irqlensStats, timed } from './measure';
-import { medianRun, roundsFor } from './repeats';
+import { medianRow, roundsFor, type Spread } from './repeats';
 
-export interface ScalingRun {
+export interface ScalingRun extends Spread {
   /** Parse workers (IRQLENS_WORKERS); the main thread merges records besides them. */
   workers: number;
   wallS: number;
@@ -17,10 +17,6 @@ export interface ScalingRun {
   files?: number;
   /** 1-minute load average when the run started. */
   loadAvg1: number;
-  /** Timed this many times (repeats.ts): the row is the median run by wall time, and these are the extremes. */
-  runs?: number;
-  wallMinS?: number;
-  wallMaxS?: number;
 }
 
 export interface ScalingResult {
@@ -70,9 +66,5 @@ export async function measureCoreScaling(cli: string, tree: string, root: string
     }
     if (round === 0) rounds = roundsFor(counts.map((w) => samples.get(w)![0].wallS), repeat);
   }
-  const runs = counts.map((w) => {
-    const m = medianRun(samples.get(w)!);
-    return m.runs > 1 ? { ...m.median, runs: m.runs, wallMinS: m.wallMinS, wallMaxS: m.wallMaxS } : m.median;
-  });
-  return { tree, cores, runs };
+  return { tree, cores, runs: counts.map((w) => medianRow(samples.get(w)!)) };
 }

@@ -2,7 +2,7 @@
 // its wall time), the median by wall time, and only short trees are timed more than once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { medianRun, REPEAT_BELOW_S, roundsFor } from './repeats';
+import { medianRow, medianRun, REPEAT_BELOW_S, roundsFor } from './repeats';
 
 const run = (wallS: number, cpuS: number) => ({ wallS, cpuS });
 
@@ -28,4 +28,9 @@ void test('only a tree whose first round was short is repeated', () => {
   assert.equal(roundsFor([REPEAT_BELOW_S], 5), 1);
   assert.equal(roundsFor([0.4], 1), 1);
   assert.equal(roundsFor([], 3), 1);
+});
+
+void test('a row timed once is that run alone; a row timed more carries its count and range', () => {
+  assert.deepEqual(medianRow([run(7, 9)]), run(7, 9));
+  assert.deepEqual(medianRow([run(1.94, 3.36), run(1.4, 2.54), run(1.45, 2.6)]), { ...run(1.45, 2.6), runs: 3, wallMinS: 1.4, wallMaxS: 1.94 });
 });

@@ -26,3 +26,17 @@ export function medianRun<T extends Pick<Measurement, 'wallS'>>(samples: T[]): R
   const sorted = [...samples].sort((a, b) => a.wallS - b.wallS);
   return { median: sorted[Math.floor((sorted.length - 1) / 2)], runs: sorted.length, wallMinS: sorted[0].wallS, wallMaxS: sorted[sorted.length - 1].wallS };
 }
+
+/** What a row timed several times carries besides its median run's own numbers. */
+export interface Spread {
+  /** Times the row was timed (absent: once). */
+  runs?: number;
+  wallMinS?: number;
+  wallMaxS?: number;
+}
+
+/** The row for `samples`: the median run, with how many runs there were and their range when more than one. */
+export function medianRow<T extends Pick<Measurement, 'wallS'>>(samples: T[]): T & Spread {
+  const m = medianRun(samples);
+  return m.runs > 1 ? { ...m.median, runs: m.runs, wallMinS: m.wallMinS, wallMaxS: m.wallMaxS } : m.median;
+}

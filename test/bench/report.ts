@@ -1,6 +1,7 @@
 // Turns benchmark results into ratios, target checks and the Markdown table written to stdout and into README.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Measurement } from './measure';
+import type { Spread } from './repeats';
 import type { ColdEditorResult } from './coldEditor';
 import { speedUp, type ScalingResult } from './coreScaling';
 import type { QueryLatencyResult } from './queryLatency';
@@ -8,7 +9,7 @@ import type { ReviewTiming } from './reviewTiming';
 
 export type ToolName = 'gtags' | 'ctags' | 'irqlens cold' | 'irqlens warm' | 'irqlens second version' | 'irqlens checkout 5%';
 
-export interface ToolRun extends Measurement {
+export interface ToolRun extends Measurement, Spread {
   tool: ToolName;
   command: string;
   /** What `irqlens index --json` said about the tree (files, functions, calls, skipped, seconds), when it ran. */
@@ -21,10 +22,6 @@ export interface ToolRun extends Measurement {
   changedFiles?: number;
   /** 1-minute load average when the run started: on a shared machine, wall time means little without it. */
   loadAvg1?: number;
-  /** Timed this many times (repeats.ts): the row is the median run by wall time, and these are the extremes. */
-  runs?: number;
-  wallMinS?: number;
-  wallMaxS?: number;
 }
 
 export interface TreeResult {
@@ -132,6 +129,11 @@ function fmt(n: number | undefined, digits = 1): string {
   return n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
 }
 
+/** The runs and wall-range cells of a row (repeats.ts); a row timed once has no range. */
+function spreadCells(x: Spread): string {
+  return `${x.runs ?? 1} | ${x.runs ? `${fmt(x.wallMinS, 2)}–${fmt(x.wallMaxS, 2)}` : ''}`;
+}
+
 export function renderMarkdown(r: BenchReport): string {
   const e = r.environment;
   const lines: string[] = [];
@@ -155,7 +157,7 @@ export function renderMarkdown(r: BenchReport): string {
         const functions = x.irqlens?.functions ?? x.functions;
         lines.push(
           `| ${t.tree} | ${x.tool} | ${files ?? ''} | ${functions ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.outputMiB, 1)} | ` +
-            `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} | ${g ? fmt(ratio(x.cpuS, g.cpuS), 2) : '–'} | ${fmt(x.loadAvg1, 1)} | ${x.runs ?? 1} | ${x.runs ? `${fmt(x.wallMinS, 2)}–${fmt(x.wallMaxS, 2)}` : ''} |`,
+            `${g ? fmt(ratio(x.wallS, g.wallS), 2) : '–'} | ${c ? fmt(ratio(x.wallS, c.wallS), 2) : '–'} | ${g ? fmt(ratio(x.cpuS, g.cpuS), 2) : '–'} | ${fmt(x.loadAvg1, 1)} | ${spreadCells(x)} |`,
         );
       }
     }
@@ -226,7 +228,7 @@ export function renderMarkdown(r: BenchReport): string {
       for (const x of s.runs) {
         const su = speedUp(s, x);
         const label = x.workers === s.cores ? `${x.workers} (all)` : String(x.workers);
-        lines.push(`| ${s.tree} | ${label} | ${x.files ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(su?.speedUp, 2)} | ${fmt(su?.efficiency, 2)} | ${fmt(x.loadAvg1, 1)} | ${x.runs ?? 1} | ${x.runs ? `${fmt(x.wallMinS, 2)}–${fmt(x.wallMaxS, 2)}` : ''} |`);
+        lines.push(`| ${s.tree} | ${label} | ${x.files ?? ''} | ${fmt(x.wallS, 2)} | ${fmt(x.cpuS, 2)} | ${fmt(x.peakRssMiB, 0)} | ${fmt(su?.speedUp, 2)} | ${fmt(su?.efficiency, 2)} | ${fmt(x.loadAvg1, 1)} | ${spreadCells(x)} |`);
       }
     }
   }

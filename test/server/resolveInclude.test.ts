@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { includedFiles, parseInclude, resolveInclude } from '../../server/src/lsp/includes';
+import { includedFiles, parseInclude, resolveInclude } from '../../server/src/engine/index/includes';
 
 function tree(files: string[]): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'irqlens-inc-'));

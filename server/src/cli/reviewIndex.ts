@@ -13,7 +13,7 @@ import { longestRoot, treeRelative } from '../engine/index/treeMembership';
 import type { TreeInfo } from '../engine/index/types';
 import { WorkspaceIndex } from '../engine/index/workspaceIndex';
 import { TreeFiles } from '../engine/review/treeFiles';
-import { includedFiles } from '../lsp/includes';
+import { includedFiles } from '../engine/index/includes';
 import { cliCacheOptions } from './cacheOptions';
 import { IndexCliOptions } from './indexOptions';
 

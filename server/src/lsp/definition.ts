@@ -1,12 +1,12 @@
 // Implements textDocument/definition: where the name under the cursor is defined (function bodies, macros, types,
 // variables); prototypes only when nothing defines it. A `static` definition in the same file hides the others.
-// On an `#include` line: the header, found without a build (includes.ts).
+// On an `#include` line: the header, found without a build (engine/index/includes.ts).
 import { longestRoot } from '../engine/index/treeMembership';
 import * as fs from 'node:fs';
 import type { Connection, Location, Position } from 'vscode-languageserver';
 import type { IndexQueries, SymbolDef } from '../engine/index/types';
 import type { Documents } from './documents';
-import { parseInclude, resolveInclude } from './includes';
+import { parseInclude, resolveInclude } from '../engine/index/includes';
 import { location, nameAt, spanRange, uriToPath } from './positions';
 import type { RequestGuard } from './requestGuard';
 import { absolutePath } from './symbolKinds';

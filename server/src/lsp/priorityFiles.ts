@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { allFlows, allLinks } from '@irqlens/models';
 import { detectTree } from '../engine/index/treeInfo';
 import { longestRoot, treeRelative } from '../engine/index/treeMembership';
-import { includedFiles } from './includes';
+import { includedFiles } from '../engine/index/includes';
 
 /** Neighbours of an open document taken at most (a Linux driver folder can hold hundreds of files). */
 const maxNeighbours = 60;

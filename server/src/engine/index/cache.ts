@@ -43,6 +43,29 @@ export function writeAll(fd: number, buf: Buffer, pos: number): void {
 }
 
 /**
+ * Writes `parts` one after the other as `file`, through `tmp` renamed into place: a concurrent reader sees the old file
+ * or the whole new one. Throws when it cannot (the temporary file is removed).
+ */
+export function writeRenamed(file: string, tmp: string, parts: readonly Buffer[]): void {
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      let pos = 0;
+      for (const part of parts) {
+        writeAll(fd, part, pos);
+        pos += part.length;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
  * Makes sure `dir` is a usable folder, creating missing parents one by one (a recursive mkdir below /proc spins
  * forever); throws with a clear message otherwise.
  */

@@ -6,13 +6,13 @@
 // A pack is written whole and renamed into place, so readers see complete packs only and two processes never share a
 // file; each entry carries a checksum of its body, and anything unreadable, foreign or mismatched is a miss (the file
 // is parsed). The main thread reads the packs' tables into one sorted, shared table that the workers search
-// (storeTable.ts). A pack's
-// mtime is its last use (touched when an entry is read): the cache limit evicts the least recently used packs.
+// (storeTable.ts). A pack's mtime is its last use (touched when an entry is read): the cache limit evicts the least
+// recently used packs.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import { CACHE_FORMAT, writeAll } from './cache';
+import { CACHE_FORMAT, writeRenamed } from './cache';
 import { type FileRecord, RECORD_ARRAYS, type RecordArray } from './fileRecord';
 import { openRegular } from './regularFile';
 
@@ -246,25 +246,9 @@ export class ContentStore {
       // One level only (below /proc a recursive mkdir spins): the cache folder exists already.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const id = randomBytes(8).toString('hex');
-    const file = path.join(this.dir, `${id}.pack`);
-    const tmp = `${file}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        let pos = 0;
-        for (const part of [header, table, ...entries.map((e) => e.body)]) {
-          writeAll(fd, part, pos);
-          pos += part.length;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
+    const file = path.join(this.dir, `${randomBytes(8).toString('hex')}.pack`);
+    // Each body written in turn, never concatenated (a pack holds up to PACK_BYTES and more).
+    writeRenamed(file, `${file}.tmp`, [header, table, ...entries.map((e) => e.body)]);
     return entries.length;
   }
 }

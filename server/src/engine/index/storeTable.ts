@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CACHE_FORMAT, writeAll } from './cache';
+import { CACHE_FORMAT, writeRenamed } from './cache';
 import { ENTRY, PACK_ENTRY, PACK_NAME, readAt, readPackTable } from './contentStore';
 import { openRegular } from './regularFile';
 
@@ -110,16 +110,17 @@ function mergeSorted(a: Buffer, b: Buffer): Buffer {
   return out;
 }
 
-/** `entries` without those of the packs `gone` (hex ids), order kept. */
+/** `entries` without those of the packs `gone` (hex ids), order kept: one lookup per entry, however many are gone. */
 function withoutPacks(entries: Buffer, gone: readonly string[]): Buffer {
   if (!gone.length) return entries;
-  const drop = gone.map((id) => Buffer.from(id, 'hex'));
+  // A pack id is 8 bytes: read as one 64-bit number, the same way from the ids and from the entries.
+  const drop = new Set(gone.map((id) => Buffer.from(id, 'hex').readBigUInt64LE(0)));
   const count = entries.length / ENTRY;
   const out = Buffer.allocUnsafe(entries.length);
   let k = 0;
   for (let i = 0; i < count; i++) {
     const at = i * ENTRY;
-    if (drop.some((id) => entries.compare(id, 0, PACK_ID, at + 20, at + 20 + PACK_ID) === 0)) continue;
+    if (drop.has(entries.readBigUInt64LE(at + 20))) continue;
     entries.copy(out, k++ * ENTRY, at, at + ENTRY);
   }
   return out.subarray(0, k * ENTRY);
@@ -154,21 +155,12 @@ function readSavedTable(dir: string): SavedTable | undefined {
 /** Writes the table (tmp + rename: a concurrent reader sees the old file or the new one); a failure only costs speed. */
 function writeSavedTable(dir: string, table: SavedTable): void {
   const file = path.join(dir, TABLE_FILE);
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const header = Buffer.alloc(TABLE_HEADER, 0x20);
+  header.write(`${TABLE_MAGIC} ${CACHE_FORMAT} ${table.packs.length} ${table.entries.length / ENTRY}\n`, 'latin1');
+  const ids = Buffer.concat(table.packs.map((id) => Buffer.from(id, 'hex')));
   try {
-    const header = Buffer.alloc(TABLE_HEADER, 0x20);
-    header.write(`${TABLE_MAGIC} ${CACHE_FORMAT} ${table.packs.length} ${table.entries.length / ENTRY}\n`, 'latin1');
-    const ids = Buffer.concat(table.packs.map((id) => Buffer.from(id, 'hex')));
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      writeAll(fd, header, 0);
-      writeAll(fd, ids, TABLE_HEADER);
-      writeAll(fd, table.entries, TABLE_HEADER + ids.length);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeRenamed(file, `${file}.${randomBytes(6).toString('hex')}.tmp`, [header, ids, table.entries]);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // A full disk or a removed folder: the next build reads the packs again.
   }
 }

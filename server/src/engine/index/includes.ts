@@ -1,5 +1,6 @@
-// Resolves `#include` lines for go-to-definition without a build: the including file's folder (quoted form), then the
-// `include/` folders of its ancestors up to the tree root, then the x86 arch include folders of Linux, Xen and QEMU.
+// Resolves `#include` lines without a build, for go-to-definition, the editor's first files and a review's slice: the
+// including file's folder (quoted form), then the `include/` folders of its ancestors up to the tree root, then the
+// x86 arch include folders of Linux, Xen and QEMU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
